@@ -1,0 +1,48 @@
+# Thin wrapper around CMake: the two commands a new user runs are
+# `make run` and `make test`.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+PREFIX     ?= /usr/local
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_ARGS ?=
+
+.PHONY: all build run test asan install bench format clean deps
+
+all: build
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS)
+
+# `make` alone builds without the tests, so it needs nothing but gcc and cmake.
+build:
+	@[ -f $(BUILD)/CMakeCache.txt ] || cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) \
+		-DSIPC_TESTS=$$( [ -f /usr/include/cmocka.h ] && echo ON || echo OFF ) $(CMAKE_ARGS)
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	./$(BUILD)/sockipc serve
+
+deps:
+	@bash tests/support/deps.sh
+
+test: deps
+	cmake -S . -B $(BUILD) -DSIPC_TESTS=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS)
+	cmake --build $(BUILD) -j $(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DSIPC_TESTS=ON -DSIPC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+bench: build
+	bash bench/run
+
+format:
+	find include src tests examples bench -name '*.[ch]' -print0 2>/dev/null | xargs -0 clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

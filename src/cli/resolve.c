@@ -1,0 +1,12 @@
+/* PLACEHOLDER-resolve: replaced by the real subcommand; never lands. */
+#include <stdio.h>
+
+#include "cli/cli.h"
+
+int sipc_cmd_resolve(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "sockipc: resolve: not implemented yet\n");
+	return 1;
+}

@@ -1,0 +1,51 @@
+/*
+ * endpoint.h - the inside of a sipc_endpoint, shared by the files that
+ * open endpoints (endpoint.c, transport/), move messages (msg.c) and bytes
+ * (bytes.c).  Nothing outside src/lib includes it.
+ */
+#ifndef SIPC_ENDPOINT_H
+#define SIPC_ENDPOINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sockipc.h"
+
+struct sipc__transport;
+
+/*
+ * Receive state of a framed stream.  A frame may arrive across many calls
+ * (a timeout in the middle keeps what came), so the header and any body
+ * received so far live here, not on the caller's stack.
+ */
+struct sipc__frame_rx {
+	uint8_t hdr[4];
+	size_t hdr_have;  /* 0..4 header bytes received */
+	size_t body_len;  /* the frame's length, once hdr_have == 4 */
+	size_t body_have; /* body bytes received into body */
+	uint8_t *body;    /* endpoint-owned partial body, or NULL */
+};
+
+struct sipc_endpoint {
+	int fd;
+	sipc_scheme scheme; /* as opened: tcp4 stays tcp4 */
+	const struct sipc__transport *tp;
+	bool listener;  /* stream/seqpacket: accepts; datagram: bound, unconnected */
+	bool connected; /* has one fixed peer */
+	bool tx_broken; /* a framed send failed part way */
+	bool rx_broken; /* a framed receive cannot go on (oversize, mid-frame) */
+	size_t max_msg;
+	int backlog;
+	sipc_trace_fn *trace;
+	void *trace_arg;
+	/* A unix listener on a filesystem path unlinks it on close, but only
+	 * while the file there is still the one it created (same dev/ino). */
+	char *unlink_path;
+	dev_t unlink_dev;
+	ino_t unlink_ino;
+	struct sipc__frame_rx rx;
+};
+
+#endif /* SIPC_ENDPOINT_H */

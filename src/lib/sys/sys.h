@@ -1,0 +1,74 @@
+/*
+ * sys.h - the one place raw system calls live.
+ *
+ * Everything above this layer gets descriptors that are born close-on-exec
+ * and non-blocking, sends that never raise SIGPIPE, calls that retry EINTR,
+ * and waits bounded by a CLOCK_MONOTONIC deadline.  Errors come back as
+ * -errno captured right after the failing call.  Linux-only calls (accept4,
+ * splice, SO_PEERCRED) stay here so a port adds files, not #ifdefs.
+ */
+#ifndef SIPC_SYS_H
+#define SIPC_SYS_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+/* ---- clock.c: deadlines in milliseconds on CLOCK_MONOTONIC ---- */
+
+/* A deadline that never comes (timeout -1). */
+#define SIPC__NEVER INT64_MAX
+
+int64_t sipc__now_ms(void);
+/* Absolute deadline for a timeout: -1 (or any negative) gives SIPC__NEVER,
+ * 0 gives now (poll once, do not block). */
+int64_t sipc__deadline(int timeout_ms);
+/* Milliseconds left before DEADLINE as a poll() timeout: -1 for
+ * SIPC__NEVER, 0 once it has passed. */
+int sipc__deadline_left(int64_t deadline);
+
+/* ---- io.c: one attempt each, EINTR retried, -EAGAIN passed up ---- */
+
+/* Waits until FD is ready for EVENTS (POLLIN/POLLOUT) or DEADLINE passes.
+ * Returns the revents (> 0), SIPC_ETIMEDOUT, or -errno.  EINTR recomputes
+ * what is left of the deadline. */
+int sipc__sys_wait(int fd, short events, int64_t deadline);
+
+/* send/sendmsg always add MSG_NOSIGNAL. */
+ssize_t sipc__sys_send(int fd, const void *buf, size_t len, int flags);
+ssize_t sipc__sys_recv(int fd, void *buf, size_t len, int flags);
+ssize_t sipc__sys_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t sipc__sys_recvmsg(int fd, struct msghdr *msg, int flags);
+/* Plain read/write, for pipes, files and terminals. */
+ssize_t sipc__sys_read(int fd, void *buf, size_t len);
+ssize_t sipc__sys_write(int fd, const void *buf, size_t len);
+
+/* ---- sock.c: socket lifecycle ---- */
+
+/* socket() with SOCK_CLOEXEC | SOCK_NONBLOCK. */
+int sipc__sys_socket(int family, int type);
+/* accept4() with SOCK_CLOEXEC | SOCK_NONBLOCK; EINTR and ECONNABORTED
+ * retried; -EAGAIN when nothing is pending. */
+int sipc__sys_accept(int fd, struct sockaddr *sa, socklen_t *len);
+/* Non-blocking connect that waits until DEADLINE and reads SO_ERROR. */
+int sipc__sys_connect(int fd, const struct sockaddr *sa, socklen_t len,
+                      int64_t deadline);
+/* close(); never retried on EINTR (Linux has released the descriptor). */
+int sipc__sys_close(int fd);
+int sipc__sys_set_nonblock(int fd, bool on);
+int sipc__sys_set_cloexec(int fd);
+int sipc__sys_setsockopt_int(int fd, int level, int name, int value);
+int sipc__sys_getsockopt_int(int fd, int level, int name, int *value);
+int sipc__sys_peercred(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
+
+/* ---- splice.c: zero-copy relay where the kernel has it ---- */
+
+/* Whether sipc__sys_splice can work at all on this build. */
+bool sipc__sys_have_splice(void);
+/* splice(2) with SPLICE_F_MOVE | SPLICE_F_NONBLOCK; -ENOSYS where absent. */
+ssize_t sipc__sys_splice(int fd_in, int fd_out, size_t len);
+
+#endif /* SIPC_SYS_H */

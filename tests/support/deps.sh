@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Makes sure the Debian packages the tests need are here.  As root it
+# installs what is missing; otherwise it names them on one line and fails.
+set -u
+need=(libcmocka-dev netbase socat netcat-openbsd ncat xinetd procps)
+missing=()
+for p in "${need[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ]; then
+	echo "sockipc: installing test dependencies: ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+		|| { echo "sockipc: could not install: ${missing[*]}" >&2; exit 1; }
+	# xinetd's package starts its daemon; the interop tests run their own.
+	systemctl disable --now xinetd >/dev/null 2>&1 || true
+	exit 0
+fi
+echo "sockipc: the tests need these Debian packages: ${missing[*]} (as root: apt-get install ${missing[*]})" >&2
+exit 1

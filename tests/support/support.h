@@ -1,0 +1,34 @@
+/*
+ * support.h - helpers shared by the cmocka tests: deadlines that stretch
+ * under the sanitizers, scratch directories, and child processes with a
+ * bounded wait.
+ */
+#ifndef SIPC_TEST_SUPPORT_H
+#define SIPC_TEST_SUPPORT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <cmocka.h>
+
+/* SIPC_TEST_SCALE from the environment (4 under the sanitizers), at least 1. */
+int sipc_test_scale(void);
+/* MS stretched by the scale: use it for every timeout a test waits on. */
+int sipc_test_ms(int ms);
+
+/* A new private directory under $TMPDIR (or /tmp); free() the result after
+ * sipc_test_rmtree. */
+char *sipc_test_tmpdir(void);
+/* Removes DIR and what is in it (one level deep is all tests create). */
+void sipc_test_rmtree(const char *dir);
+/* DIR "/" NAME into BUF. */
+const char *sipc_test_path(char *buf, size_t len, const char *dir, const char *name);
+
+/* Waits for PID for at most MS (scaled by the caller); kills it with
+ * SIGKILL when the time is up.  Returns its wait status, or -1 on timeout. */
+int sipc_test_wait_child(pid_t pid, int ms);
+
+#endif
