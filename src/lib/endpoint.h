@@ -36,6 +36,8 @@ struct sipc_endpoint {
 	bool connected; /* has one fixed peer */
 	bool tx_broken; /* a framed send failed part way */
 	bool rx_broken; /* a framed receive cannot go on (oversize, mid-frame) */
+	bool rx_passcred; /* seqpacket: msg.c turned SO_PASSCRED on, so an empty
+	                    record (it carries credentials) is told from EOF */
 	size_t max_msg;
 	int backlog;
 	sipc_trace_fn *trace;

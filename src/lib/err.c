@@ -1,7 +1,84 @@
-/* err.c - placeholder until the URL helper writes sipc_strerror. PLACEHOLDER-err */
-#include "sockipc.h"
+/*
+ * err.c - sipc_strerror(), the text for every code the library returns:
+ * its own SIPC_E... codes (one switch with no default, so -Wswitch names a
+ * code that has no text) and -errno values through strerrordesc_np(), which
+ * unlike strerror() returns static, unlocalised strings and is thread-safe.
+ */
 #include <string.h>
+
+#include "sockipc.h"
+
+static const char *own_error(enum sipc_error e)
+{
+	switch (e) {
+	case SIPC_EURL_SYNTAX:
+		return "Malformed URL (expected SCHEME://ADDRESS)";
+	case SIPC_EURL_SCHEME:
+		return "Unknown URL scheme";
+	case SIPC_EURL_HOST:
+		return "Invalid host in URL";
+	case SIPC_EURL_IPV6:
+		return "Invalid IPv6 address in URL (write it in [brackets])";
+	case SIPC_EURL_ZONE:
+		return "Invalid or unknown IPv6 zone in URL";
+	case SIPC_EURL_NOPORT:
+		return "Missing port in URL";
+	case SIPC_EURL_PORT:
+		return "Invalid port in URL (expected 0-65535)";
+	case SIPC_EURL_SERVICE:
+		return "Unknown service name in URL";
+	case SIPC_EURL_NOPATH:
+		return "Missing path in unix URL";
+	case SIPC_EURL_PATHLEN:
+		return "Unix socket path too long";
+	case SIPC_EURL_FAMILY:
+		return "Address family does not match the URL scheme";
+	case SIPC_ERESOLVE_NOHOST:
+		return "Name or service not known";
+	case SIPC_ERESOLVE_AGAIN:
+		return "Temporary failure in name resolution";
+	case SIPC_ERESOLVE_FAIL:
+		return "Non-recoverable failure in name resolution";
+	case SIPC_ERESOLVE_FAMILY:
+		return "Host has no address in the requested family";
+	case SIPC_ERESOLVE_SERVICE:
+		return "Service not supported for socket type";
+	case SIPC_ERESOLVE_OTHER:
+		return "Name resolution failed";
+	case SIPC_EMSGSIZE:
+		return "Message too large";
+	case SIPC_ETRUNC:
+		return "Datagram larger than the receive buffer (dropped)";
+	case SIPC_ETIMEDOUT:
+		return "Timed out";
+	case SIPC_ECLOSED:
+		return "Connection closed by peer";
+	case SIPC_EPARTIAL:
+		return "Connection closed by peer in the middle of a message";
+	case SIPC_EKIND:
+		return "Operation not supported on this kind of endpoint";
+	case SIPC_EBUFSIZE:
+		return "Buffer too small";
+	case SIPC_EBROKEN:
+		return "Stream no longer framed after an earlier error";
+	}
+	return NULL;
+}
+
 const char *sipc_strerror(int code)
 {
-	return code < 0 && code > -4096 ? strerror(-code) : "sockipc error";
+	const char *s;
+
+	if (code >= 0)
+		return "Success";
+	s = own_error((enum sipc_error)code);
+	if (s != NULL)
+		return s;
+	/* Negate only inside int range: -INT_MIN would overflow. */
+	if (code > -4096) {
+		s = strerrordesc_np(-code);
+		if (s != NULL)
+			return s;
+	}
+	return "Unknown error";
 }

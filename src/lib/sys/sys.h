@@ -63,6 +63,12 @@ int sipc__sys_set_cloexec(int fd);
 int sipc__sys_setsockopt_int(int fd, int level, int name, int value);
 int sipc__sys_getsockopt_int(int fd, int level, int name, int *value);
 int sipc__sys_peercred(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
+/* bind, listen, shutdown, getsockname, getpeername: 0 or -errno. */
+int sipc__sys_bind(int fd, const struct sockaddr *sa, socklen_t len);
+int sipc__sys_listen(int fd, int backlog);
+int sipc__sys_shutdown(int fd, int how);
+int sipc__sys_getsockname(int fd, struct sockaddr *sa, socklen_t *len);
+int sipc__sys_getpeername(int fd, struct sockaddr *sa, socklen_t *len);
 
 /* ---- splice.c: zero-copy relay where the kernel has it ---- */
 

@@ -1,0 +1,546 @@
+/*
+ * endpoint.c - opening, accepting and closing endpoints: sipc_listen,
+ * sipc_dial, sipc_accept, sipc_endpoint_from_fd, sipc_endpoint_close and
+ * the accessors.  It owns the order of the socket calls (socket, options,
+ * bind, listen / connect, the association trace line) and trying every
+ * resolved address in turn; what differs between socket kinds is in the
+ * transport table (transport/).  Moving messages and bytes is msg.c's and
+ * bytes.c's.
+ */
+#include "endpoint.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sys/sys.h"
+#include "trace.h"
+#include "transport/transport.h"
+
+/* Most addresses a name is tried at: getaddrinfo rarely gives more than a
+ * v6 and a v4 address per name, and a dial tries each with what is left of
+ * one timeout. */
+#define MAX_ADDRS 16
+
+static sipc_endpoint *ep_new(sipc_scheme scheme, const struct sipc__transport *tp,
+			     const sipc_options *opts)
+{
+	sipc_endpoint *ep = calloc(1, sizeof(*ep));
+
+	if (ep == NULL)
+		return NULL;
+	ep->fd = -1;
+	ep->scheme = scheme;
+	ep->tp = tp;
+	ep->max_msg = opts && opts->max_msg ? opts->max_msg : SIPC_MAX_MSG_DEFAULT;
+	ep->backlog = opts && opts->backlog > 0 ? opts->backlog : SOMAXCONN;
+	ep->trace = opts ? opts->trace : NULL;
+	ep->trace_arg = opts ? opts->trace_arg : NULL;
+	return ep;
+}
+
+/* Unlinks the socket file this endpoint bound, but only while the file at
+ * the path is still that one: a newer listener may have replaced it after
+ * judging ours stale, and its file must survive our close. */
+static void unlink_if_ours(sipc_endpoint *ep)
+{
+	struct stat st;
+
+	if (ep->unlink_path == NULL)
+		return;
+	if (lstat(ep->unlink_path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    st.st_dev == ep->unlink_dev && st.st_ino == ep->unlink_ino)
+		unlink(ep->unlink_path);
+	free(ep->unlink_path);
+	ep->unlink_path = NULL;
+}
+
+void sipc_endpoint_close(sipc_endpoint *ep)
+{
+	if (ep == NULL)
+		return;
+	/* Unlink before close, so no new client finds a path whose listener
+	 * is already gone. */
+	unlink_if_ours(ep);
+	if (ep->fd >= 0)
+		sipc__tp_close(ep, ep->fd);
+	free(ep->rx.body);
+	free(ep);
+}
+
+static int local_of(const sipc_endpoint *ep, sipc_addr *out)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int rc;
+
+	memset(&ss, 0, sizeof(ss));
+	rc = sipc__sys_getsockname(ep->fd, (struct sockaddr *)&ss, &len);
+	if (rc < 0)
+		return rc;
+	return sipc_addr_from_sockaddr(out, ep->scheme, (struct sockaddr *)&ss, len);
+}
+
+static int peer_of(const sipc_endpoint *ep, sipc_addr *out)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int rc;
+
+	memset(&ss, 0, sizeof(ss));
+	rc = sipc__sys_getpeername(ep->fd, (struct sockaddr *)&ss, &len);
+	if (rc < 0)
+		return rc;
+	return sipc_addr_from_sockaddr(out, ep->scheme, (struct sockaddr *)&ss, len);
+}
+
+/* "association (tcp, LOCAL, REMOTE)": the 5-tuple of a connection, as
+ * the seeds name it, once one exists. */
+static void trace_association(const sipc_endpoint *ep)
+{
+	sipc_addr a;
+	char lb[SIPC_URL_MAX] = "?", rb[SIPC_URL_MAX] = "?";
+
+	if (ep->trace == NULL)
+		return;
+	if (local_of(ep, &a) == 0)
+		sipc__tp_addr_text(&a, lb, sizeof(lb));
+	if (peer_of(ep, &a) == 0)
+		sipc__tp_addr_text(&a, rb, sizeof(rb));
+	sipc__tracef(ep->trace, ep->trace_arg, "association (%s, %s, %s)", ep->tp->proto, lb, rb);
+}
+
+/* ------------------------------------------------------------------ listen */
+
+static int listen_one(sipc_scheme scheme, const struct sipc__transport *tp, const sipc_addr *addr,
+		      const sipc_options *opts, sipc_endpoint **epp)
+{
+	sipc_endpoint *ep = ep_new(scheme, tp, opts);
+	char rb[128];
+	int rc;
+
+	if (ep == NULL)
+		return -ENOMEM;
+	ep->fd = sipc__tp_socket(ep, addr->ss.ss_family, tp->socktype);
+	if (ep->fd < 0) {
+		rc = ep->fd;
+		goto fail;
+	}
+	if (tp->before_bind && (rc = tp->before_bind(ep, addr)) < 0)
+		goto fail;
+	rc = tp->bind(ep, addr, opts ? opts->unix_mode : 0);
+	if (rc < 0)
+		goto fail;
+	if (tp->listens) {
+		rc = sipc__sys_listen(ep->fd, ep->backlog);
+		sipc__tracef(ep->trace, ep->trace_arg, "listen(%d, %d) = %s", ep->fd, ep->backlog,
+			     sipc__result_text(rc, rb, sizeof(rb)));
+		if (rc < 0)
+			goto fail;
+	}
+	/* A bound datagram socket is the datagram kind's listener: it
+	 * receives from anyone and has no fixed peer. */
+	ep->listener = true;
+	ep->connected = false;
+	*epp = ep;
+	return 0;
+
+fail:
+	sipc_endpoint_close(ep);
+	return rc;
+}
+
+int sipc_listen_url(const sipc_url *url, const sipc_options *opts, sipc_endpoint **epp)
+{
+	sipc_addr addrs[MAX_ADDRS];
+	const struct sipc__transport *tp;
+	sipc_scheme scheme;
+	int n, rc = -EINVAL;
+
+	if (url == NULL || epp == NULL)
+		return -EINVAL;
+	scheme = sipc_url_scheme(url);
+	tp = sipc__transport_for(scheme);
+	if (tp == NULL)
+		return SIPC_EURL_SCHEME;
+	n = sipc_url_resolve(url, true, addrs, MAX_ADDRS);
+	if (n < 0)
+		return n;
+	/* The first address that binds wins; when none does, the error of
+	 * the last one is the one to report. */
+	for (int i = 0; i < n; i++) {
+		rc = listen_one(scheme, tp, &addrs[i], opts, epp);
+		if (rc == 0)
+			return 0;
+	}
+	return rc;
+}
+
+int sipc_listen(const char *url, const sipc_options *opts, sipc_endpoint **epp)
+{
+	sipc_url *u;
+	int rc;
+
+	if (url == NULL || epp == NULL)
+		return -EINVAL;
+	rc = sipc_url_parse(url, &u, NULL, 0);
+	if (rc < 0)
+		return rc;
+	rc = sipc_listen_url(u, opts, epp);
+	sipc_url_free(u);
+	return rc;
+}
+
+/* -------------------------------------------------------------------- dial */
+
+/* The local addresses opts->source names, resolved once for all tries. */
+struct source {
+	int n;
+	sipc_addr addrs[MAX_ADDRS];
+};
+
+static int resolve_source(const char *text, struct source *src)
+{
+	sipc_url *u;
+	int rc;
+
+	src->n = 0;
+	if (text == NULL)
+		return 0;
+	rc = sipc_url_parse(text, &u, NULL, 0);
+	if (rc < 0)
+		return rc;
+	rc = sipc_url_resolve(u, true, src->addrs, MAX_ADDRS);
+	sipc_url_free(u);
+	if (rc < 0)
+		return rc;
+	src->n = rc;
+	return 0;
+}
+
+static int bind_source(sipc_endpoint *ep, const sipc_addr *to, const struct source *src)
+{
+	/* Only an address of the destination's family can be the source of
+	 * a connection to it. */
+	for (int i = 0; i < src->n; i++)
+		if (src->addrs[i].ss.ss_family == to->ss.ss_family)
+			return ep->tp->bind(ep, &src->addrs[i], 0);
+	return SIPC_EURL_FAMILY;
+}
+
+static int dial_one(sipc_scheme scheme, const struct sipc__transport *tp, const sipc_addr *addr,
+		    const sipc_options *opts, const struct source *src, int64_t deadline,
+		    sipc_endpoint **epp)
+{
+	sipc_endpoint *ep = ep_new(scheme, tp, opts);
+	int rc;
+
+	if (ep == NULL)
+		return -ENOMEM;
+	ep->fd = sipc__tp_socket(ep, addr->ss.ss_family, tp->socktype);
+	if (ep->fd < 0) {
+		rc = ep->fd;
+		goto fail;
+	}
+	if (src->n > 0)
+		rc = bind_source(ep, addr, src);
+	else
+		rc = tp->before_connect ? tp->before_connect(ep, addr) : 0;
+	if (rc < 0)
+		goto fail;
+	rc = sipc__tp_connect(ep, ep->fd, addr, deadline);
+	if (rc < 0)
+		goto fail;
+	if (tp->after_connect && (rc = tp->after_connect(ep)) < 0)
+		goto fail;
+	ep->connected = true;
+	ep->listener = false;
+	trace_association(ep);
+	*epp = ep;
+	return 0;
+
+fail:
+	sipc_endpoint_close(ep);
+	return rc;
+}
+
+int sipc_dial_url(const sipc_url *url, const sipc_options *opts, int timeout_ms,
+		  sipc_endpoint **epp)
+{
+	sipc_addr addrs[MAX_ADDRS];
+	struct source src;
+	const struct sipc__transport *tp;
+	sipc_scheme scheme;
+	int64_t deadline;
+	int n, rc = -EINVAL;
+
+	if (url == NULL || epp == NULL)
+		return -EINVAL;
+	deadline = sipc__deadline(timeout_ms);
+	scheme = sipc_url_scheme(url);
+	tp = sipc__transport_for(scheme);
+	if (tp == NULL)
+		return SIPC_EURL_SCHEME;
+	rc = resolve_source(opts ? opts->source : NULL, &src);
+	if (rc < 0)
+		return rc;
+	n = sipc_url_resolve(url, false, addrs, MAX_ADDRS);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		/* Each address gets what is left of the one timeout; once it
+		 * has run out, later addresses are not tried. */
+		if (i > 0 && sipc__deadline_left(deadline) == 0)
+			break;
+		rc = dial_one(scheme, tp, &addrs[i], opts, &src, deadline, epp);
+		if (rc == 0)
+			return 0;
+	}
+	return rc;
+}
+
+int sipc_dial(const char *url, const sipc_options *opts, int timeout_ms, sipc_endpoint **epp)
+{
+	sipc_url *u;
+	int rc;
+
+	if (url == NULL || epp == NULL)
+		return -EINVAL;
+	rc = sipc_url_parse(url, &u, NULL, 0);
+	if (rc < 0)
+		return rc;
+	rc = sipc_dial_url(u, opts, timeout_ms, epp);
+	sipc_url_free(u);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ accept */
+
+int sipc_accept(sipc_endpoint *listener, int timeout_ms, sipc_endpoint **connp)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	sipc_endpoint *ep;
+	sipc_addr peer;
+	char ab[SIPC_URL_MAX], rb[128];
+	int64_t deadline = sipc__deadline(timeout_ms);
+	int fd, rc;
+
+	if (listener == NULL || connp == NULL)
+		return -EINVAL;
+	if (!listener->tp->listens || !listener->listener)
+		return SIPC_EKIND;
+	/* Bounded by the deadline: each pass either takes a connection,
+	 * fails, or waits for what is left of it.  A wake-up without a
+	 * connection (another process took it) just waits again. */
+	for (;;) {
+		len = sizeof(ss);
+		memset(&ss, 0, sizeof(ss));
+		fd = sipc__sys_accept(listener->fd, (struct sockaddr *)&ss, &len);
+		if (fd >= 0)
+			break;
+		if (fd != -EAGAIN) {
+			/* EMFILE and friends: the connection stays queued and
+			 * the caller chooses how to back off. */
+			sipc__tracef(listener->trace, listener->trace_arg, "accept(%d) = %s",
+				     listener->fd, sipc__result_text(fd, rb, sizeof(rb)));
+			return fd;
+		}
+		rc = sipc__sys_wait(listener->fd, POLLIN, deadline);
+		if (rc < 0)
+			return rc;
+	}
+
+	if (listener->trace) {
+		if (sipc_addr_from_sockaddr(&peer, listener->scheme, (struct sockaddr *)&ss, len) ==
+		    0)
+			sipc__tp_addr_text(&peer, ab, sizeof(ab));
+		else
+			strcpy(ab, "?");
+		sipc__tracef(listener->trace, listener->trace_arg, "accept(%d) = %d %s",
+			     listener->fd, fd, ab);
+	}
+
+	ep = calloc(1, sizeof(*ep));
+	if (ep == NULL) {
+		sipc__tp_close(listener, fd);
+		return -ENOMEM;
+	}
+	ep->fd = fd;
+	ep->scheme = listener->scheme;
+	ep->tp = listener->tp;
+	ep->max_msg = listener->max_msg;
+	ep->backlog = listener->backlog;
+	ep->trace = listener->trace;
+	ep->trace_arg = listener->trace_arg;
+	ep->connected = true;
+	if (ep->tp->after_connect && (rc = ep->tp->after_connect(ep)) < 0) {
+		sipc_endpoint_close(ep);
+		return rc;
+	}
+	trace_association(ep);
+	*connp = ep;
+	return 0;
+}
+
+/* ----------------------------------------------------------------- from_fd */
+
+/* Whether a socket of FAMILY can carry SCHEME: tcp/udp take either IP
+ * family, the 4/6 schemes one, the unix schemes AF_UNIX. */
+static bool family_fits(sipc_scheme scheme, int family)
+{
+	switch (scheme) {
+	case SIPC_TCP:
+	case SIPC_UDP:
+		return family == AF_INET || family == AF_INET6;
+	case SIPC_TCP4:
+	case SIPC_UDP4:
+		return family == AF_INET;
+	case SIPC_TCP6:
+	case SIPC_UDP6:
+		return family == AF_INET6;
+	case SIPC_UNIX:
+	case SIPC_UNIXGRAM:
+	case SIPC_UNIXPACKET:
+		return family == AF_UNIX;
+	case SIPC_SCHEME_NONE:
+		break;
+	}
+	return false;
+}
+
+int sipc_endpoint_from_fd(int fd, sipc_scheme scheme, const sipc_options *opts, sipc_endpoint **epp)
+{
+	const struct sipc__transport *tp = sipc__transport_for(scheme);
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	sipc_endpoint *ep;
+	int type, family, accepting = 0, rc;
+
+	if (fd < 0 || epp == NULL || tp == NULL)
+		return -EINVAL;
+	/* Check everything before changing anything: on failure the caller
+	 * keeps the descriptor as it gave it. */
+	rc = sipc__sys_getsockopt_int(fd, SOL_SOCKET, SO_TYPE, &type);
+	if (rc < 0)
+		return rc;
+	rc = sipc__sys_getsockopt_int(fd, SOL_SOCKET, SO_DOMAIN, &family);
+	if (rc < 0)
+		return rc;
+	if (type != tp->socktype || !family_fits(scheme, family))
+		return -EINVAL;
+	if (tp->listens) {
+		rc = sipc__sys_getsockopt_int(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting);
+		if (rc < 0)
+			return rc;
+	}
+	ep = ep_new(scheme, tp, opts);
+	if (ep == NULL)
+		return -ENOMEM;
+	rc = sipc__sys_set_cloexec(fd);
+	if (rc == 0)
+		rc = sipc__sys_set_nonblock(fd, true);
+	if (rc < 0) {
+		free(ep);
+		return rc;
+	}
+	ep->fd = fd;
+	ep->connected = sipc__sys_getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
+	/* A datagram socket without a fixed peer plays the listener's part. */
+	ep->listener = tp->listens ? accepting != 0 : !ep->connected;
+	*epp = ep;
+	return 0;
+}
+
+/* --------------------------------------------------------------- accessors */
+
+int sipc_endpoint_fd(const sipc_endpoint *ep)
+{
+	return ep ? ep->fd : -EINVAL;
+}
+
+sipc_scheme sipc_endpoint_scheme(const sipc_endpoint *ep)
+{
+	return ep ? ep->scheme : SIPC_SCHEME_NONE;
+}
+
+bool sipc_endpoint_is_listener(const sipc_endpoint *ep)
+{
+	return ep && ep->listener;
+}
+
+int sipc_endpoint_local(const sipc_endpoint *ep, sipc_addr *out)
+{
+	sipc_addr a;
+	int rc;
+
+	if (ep == NULL || out == NULL)
+		return -EINVAL;
+	rc = local_of(ep, &a);
+	if (rc == 0)
+		*out = a;
+	return rc;
+}
+
+int sipc_endpoint_peer(const sipc_endpoint *ep, sipc_addr *out)
+{
+	sipc_addr a;
+	int rc;
+
+	if (ep == NULL || out == NULL)
+		return -EINVAL;
+	if (!ep->connected)
+		return -ENOTCONN;
+	rc = peer_of(ep, &a);
+	if (rc == 0)
+		*out = a;
+	return rc;
+}
+
+int sipc_endpoint_peercred(const sipc_endpoint *ep, sipc_cred *out)
+{
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	int rc;
+
+	if (ep == NULL || out == NULL)
+		return -EINVAL;
+	if (!sipc_scheme_is_unix(ep->scheme))
+		return SIPC_EKIND;
+	if (!ep->connected)
+		return -ENOTCONN;
+	rc = sipc__sys_peercred(ep->fd, &pid, &uid, &gid);
+	if (rc < 0)
+		return rc;
+	out->pid = pid;
+	out->uid = uid;
+	out->gid = gid;
+	return 0;
+}
+
+size_t sipc_endpoint_max_msg(const sipc_endpoint *ep)
+{
+	return ep ? ep->max_msg : 0;
+}
+
+void sipc_endpoint_set_max_msg(sipc_endpoint *ep, size_t max_msg)
+{
+	if (ep)
+		ep->max_msg = max_msg ? max_msg : SIPC_MAX_MSG_DEFAULT;
+}
+
+int sipc_shutdown_write(sipc_endpoint *ep)
+{
+	char rb[128];
+	int rc;
+
+	if (ep == NULL)
+		return -EINVAL;
+	rc = sipc__sys_shutdown(ep->fd, SHUT_WR);
+	sipc__tracef(ep->trace, ep->trace_arg, "shutdown(%d, SHUT_WR) = %s", ep->fd,
+		     sipc__result_text(rc, rb, sizeof(rb)));
+	return rc;
+}

@@ -1,0 +1,402 @@
+/*
+ * msg.c - whole messages on an endpoint (DESIGN.md, "Messages on the
+ * wire").  On streams a message is a frame: a 4-byte big-endian length,
+ * then the body, sent with one sendmsg of two iovecs and read back through
+ * the endpoint's receive state (ep->rx), so a frame can arrive across many
+ * calls and a timeout in the middle loses nothing.  The length is checked
+ * against the endpoint maximum before a byte is allocated for it (nng does
+ * the same).  On datagram and seqpacket endpoints a message is one
+ * datagram, received with MSG_TRUNC so that one larger than the buffer is
+ * reported and dropped, never silently cut.  Also sipc_sendto/recvfrom for
+ * connectionless endpoints.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bytes.h"
+#include "endpoint.h"
+#include "sockipc.h"
+#include "sys/sys.h"
+
+#define NB MSG_DONTWAIT
+
+/* The frame header holds 32 bits, whatever max_msg says. */
+#define FRAME_MAX ((size_t)UINT32_MAX)
+
+static size_t max_msg(const sipc_endpoint *ep)
+{
+	size_t m = ep->max_msg ? ep->max_msg : SIPC_MAX_MSG_DEFAULT;
+
+	return m < FRAME_MAX ? m : FRAME_MAX;
+}
+
+static bool is_stream(const sipc_endpoint *ep)
+{
+	return sipc_scheme_is_stream(ep->scheme);
+}
+
+static bool is_seqpacket(const sipc_endpoint *ep)
+{
+	return sipc_scheme_socktype(ep->scheme) == SOCK_SEQPACKET;
+}
+
+/* The scheme an address received on EP is formatted with: udp4/udp6
+ * addresses are written udp://, as sipc_addr promises. */
+static sipc_scheme base_scheme(sipc_scheme s)
+{
+	if (sipc_scheme_is_unix(s))
+		return s;
+	return sipc_scheme_is_stream(s) ? SIPC_TCP : SIPC_UDP;
+}
+
+/* ------------------------------------------------------------ streams */
+
+static ssize_t stream_send(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms)
+{
+	uint32_t hdr;
+	struct iovec iov[2];
+	size_t sent = 0;
+	int rc;
+
+	if (ep->tx_broken)
+		return SIPC_EBROKEN;
+	if (len > max_msg(ep))
+		return SIPC_EMSGSIZE;
+	hdr = htonl((uint32_t)len);
+	iov[0] = (struct iovec){.iov_base = &hdr, .iov_len = sizeof hdr};
+	iov[1] = (struct iovec){.iov_base = (void *)buf, .iov_len = len};
+	rc = sipc__send_iov(ep->fd, iov, 2, sipc__deadline(timeout_ms), &sent);
+	if (rc < 0) {
+		/* Part of a frame is on the wire: the peer would read the next
+		 * frame's header as this one's body.  Nothing can mend that. */
+		if (sent > 0)
+			ep->tx_broken = true;
+		return rc;
+	}
+	return (ssize_t)len;
+}
+
+static void rx_reset(struct sipc__frame_rx *rx)
+{
+	free(rx->body);
+	memset(rx, 0, sizeof *rx);
+}
+
+/*
+ * Completes the frame header in ep->rx (it may come one byte at a time) and
+ * checks its length.  Returns 0 with rx->body_len set, or a code.
+ */
+static int rx_header(sipc_endpoint *ep, int64_t deadline)
+{
+	struct sipc__frame_rx *rx = &ep->rx;
+	uint32_t be;
+	int rc;
+
+	if (ep->rx_broken)
+		return SIPC_EBROKEN;
+	if (rx->hdr_have == sizeof rx->hdr)
+		return 0;
+	rc = sipc__recv_fill(ep->fd, rx->hdr, sizeof rx->hdr, &rx->hdr_have, deadline);
+	if (rc == SIPC_EPARTIAL && rx->hdr_have == 0)
+		return SIPC_ECLOSED;
+	if (rc < 0)
+		return rc;
+	memcpy(&be, rx->hdr, sizeof be);
+	rx->body_len = ntohl(be);
+	rx->body_have = 0;
+	if (rx->body_len > max_msg(ep)) {
+		/* The body is still on its way and could be gigabytes: the
+		 * stream cannot be re-synchronised, so it is over. */
+		ep->rx_broken = true;
+		return SIPC_EMSGSIZE;
+	}
+	return 0;
+}
+
+/*
+ * Reads the body of the frame whose header is in ep->rx into DST (of
+ * rx->body_len bytes).  DST is either the caller's buffer (no partial body
+ * is kept) or rx->body itself.  When the call ends part way with a timeout,
+ * the part is kept in rx->body for the next call: copied there from a
+ * caller's buffer, or left there.  Returns 0 when the frame is complete.
+ */
+static int rx_body(sipc_endpoint *ep, uint8_t *dst, int64_t deadline)
+{
+	struct sipc__frame_rx *rx = &ep->rx;
+	int rc;
+
+	rc = sipc__recv_fill(ep->fd, dst, rx->body_len, &rx->body_have, deadline);
+	if (rc == 0 || rx->body_have == 0 || dst == rx->body)
+		return rc;
+	/* Some of the body sits in the caller's buffer, which is theirs again
+	 * once we return: keep a copy (bounded by max_msg, checked above). */
+	rx->body = malloc(rx->body_len);
+	if (rx->body == NULL) {
+		ep->rx_broken = true;
+		return -ENOMEM;
+	}
+	memcpy(rx->body, dst, rx->body_have);
+	return rc;
+}
+
+static ssize_t stream_recv(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms)
+{
+	int64_t deadline = sipc__deadline(timeout_ms);
+	struct sipc__frame_rx *rx = &ep->rx;
+	size_t len;
+	int rc;
+
+	rc = rx_header(ep, deadline);
+	if (rc < 0)
+		return rc;
+	len = rx->body_len;
+	if (len > cap)
+		return SIPC_EBUFSIZE; /* the frame stays queued, header and all */
+	if (rx->body != NULL) {
+		rc = rx_body(ep, rx->body, deadline);
+		if (rc < 0)
+			return rc;
+		memcpy(buf, rx->body, len);
+	} else {
+		rc = rx_body(ep, buf, deadline);
+		if (rc < 0)
+			return rc;
+	}
+	rx_reset(rx);
+	return (ssize_t)len;
+}
+
+static ssize_t stream_recv_alloc(sipc_endpoint *ep, void **msgp, int timeout_ms)
+{
+	int64_t deadline = sipc__deadline(timeout_ms);
+	struct sipc__frame_rx *rx = &ep->rx;
+	size_t len;
+	uint8_t *msg;
+	int rc;
+
+	rc = rx_header(ep, deadline);
+	if (rc < 0)
+		return rc;
+	len = rx->body_len;
+	if (rx->body == NULL) {
+		/* At least one byte, so an empty message still has a pointer. */
+		rx->body = malloc(len ? len : 1);
+		if (rx->body == NULL)
+			return -ENOMEM;
+	}
+	rc = rx_body(ep, rx->body, deadline);
+	if (rc < 0) {
+		if (rx->body_have == 0) {
+			free(rx->body);
+			rx->body = NULL;
+		}
+		return rc;
+	}
+	/* The buffer is exactly the frame's size: hand it over as it is. */
+	msg = rx->body;
+	rx->body = NULL;
+	rx_reset(rx);
+	*msgp = msg;
+	return (ssize_t)len;
+}
+
+/* ---------------------------------------------------------- datagrams */
+
+static ssize_t dgram_send(sipc_endpoint *ep, const void *buf, size_t len, const sipc_addr *to,
+			  int timeout_ms)
+{
+	int64_t deadline = sipc__deadline(timeout_ms);
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t r;
+	int w;
+
+	if (len > max_msg(ep))
+		return SIPC_EMSGSIZE;
+	if (to != NULL) {
+		msg.msg_name = (void *)&to->ss;
+		msg.msg_namelen = to->len;
+	}
+	/* A datagram goes out whole or not at all: no short writes here. */
+	for (;;) {
+		r = sipc__sys_sendmsg(ep->fd, &msg, NB);
+		if (r != -EAGAIN)
+			return r < 0 ? r : (ssize_t)len;
+		w = sipc__sys_wait(ep->fd, POLLOUT, deadline);
+		if (w < 0)
+			return w;
+	}
+}
+
+/*
+ * On a seqpacket socket recv() returns 0 both for an empty record and at
+ * end of stream (checked on Linux 6.x: a zero-length send queues a record
+ * that reads as 0, and so does a closed peer).  With SO_PASSCRED on, every
+ * record dequeued carries SCM_CREDENTIALS, even one queued before the
+ * option was set, while end of stream carries none: that tells the two
+ * apart.  UDP and unix datagram sockets have no end of stream, so 0 there
+ * is always an empty datagram.
+ */
+static int seqpacket_prepare(sipc_endpoint *ep)
+{
+	int rc;
+
+	if (!is_seqpacket(ep) || ep->rx_passcred)
+		return 0;
+	rc = sipc__sys_setsockopt_int(ep->fd, SOL_SOCKET, SO_PASSCRED, 1);
+	if (rc < 0)
+		return rc;
+	ep->rx_passcred = true;
+	return 0;
+}
+
+/*
+ * One recvmsg of the next datagram into BUF/CAP with FLAGS (MSG_TRUNC
+ * always, MSG_PEEK to look), waiting until DEADLINE.  Returns the
+ * datagram's real length (more than CAP when it did not fit: the caller
+ * looks at *TRUNC), SIPC_ECLOSED at the end of a seqpacket stream, or a
+ * code.
+ */
+static ssize_t dgram_recv1(sipc_endpoint *ep, void *buf, size_t cap, int flags, sipc_addr *from,
+			   bool *trunc, int64_t deadline)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
+	} ctl;
+	struct iovec iov = {.iov_base = buf, .iov_len = cap};
+	struct msghdr msg;
+	ssize_t r;
+	int w;
+
+	r = seqpacket_prepare(ep);
+	if (r < 0)
+		return r;
+	for (;;) {
+		memset(&msg, 0, sizeof msg);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		if (from != NULL) {
+			msg.msg_name = &from->ss;
+			msg.msg_namelen = sizeof from->ss;
+		}
+		if (ep->rx_passcred) {
+			msg.msg_control = ctl.buf;
+			msg.msg_controllen = sizeof ctl.buf;
+		}
+		r = sipc__sys_recvmsg(ep->fd, &msg, flags | MSG_TRUNC | NB);
+		if (r >= 0)
+			break;
+		if (r != -EAGAIN)
+			return r;
+		w = sipc__sys_wait(ep->fd, POLLIN, deadline);
+		if (w < 0)
+			return w;
+	}
+	if (r == 0 && ep->rx_passcred && msg.msg_controllen == 0)
+		return SIPC_ECLOSED;
+	*trunc = (msg.msg_flags & MSG_TRUNC) != 0 || (size_t)r > cap;
+	if (from != NULL) {
+		from->scheme = base_scheme(ep->scheme);
+		from->len = msg.msg_namelen;
+		/* An unbound unix sender has no name: Linux gives a length
+		 * shorter than the family field.  Make it an unnamed
+		 * AF_UNIX address ("unix://"), not stack garbage. */
+		if (from->len < sizeof(sa_family_t)) {
+			from->ss.ss_family = AF_UNIX;
+			from->len = sizeof(sa_family_t);
+		}
+	}
+	return r;
+}
+
+static ssize_t dgram_recv(sipc_endpoint *ep, void *buf, size_t cap, sipc_addr *from, int timeout_ms)
+{
+	sipc_addr tmp;
+	bool trunc = false;
+	ssize_t r;
+
+	/* FROM is an output: untouched on failure, so fill a copy. */
+	r = dgram_recv1(ep, buf, cap, 0, from ? &tmp : NULL, &trunc, sipc__deadline(timeout_ms));
+	if (r < 0)
+		return r;
+	if (trunc)
+		return SIPC_ETRUNC; /* the kernel dropped the rest: report it */
+	if (from != NULL)
+		*from = tmp;
+	return r;
+}
+
+static ssize_t dgram_recv_alloc(sipc_endpoint *ep, void **msgp, int timeout_ms)
+{
+	int64_t deadline = sipc__deadline(timeout_ms);
+	bool trunc = false;
+	ssize_t len, r;
+	char byte;
+	void *msg;
+
+	/* MSG_PEEK|MSG_TRUNC gives the real length of the next datagram
+	 * (Linux: UDP, unix datagram and seqpacket) without taking it. */
+	len = dgram_recv1(ep, &byte, 0, MSG_PEEK, NULL, &trunc, deadline);
+	if (len < 0)
+		return len;
+	if ((size_t)len > max_msg(ep)) {
+		/* Take it off the queue so the next call sees the next one. */
+		r = dgram_recv1(ep, &byte, 0, 0, NULL, &trunc, deadline);
+		return r < 0 ? r : SIPC_EMSGSIZE;
+	}
+	msg = malloc(len ? (size_t)len : 1);
+	if (msg == NULL)
+		return -ENOMEM;
+	r = dgram_recv1(ep, msg, (size_t)len, 0, NULL, &trunc, deadline);
+	if (r >= 0 && trunc)
+		r = SIPC_ETRUNC; /* another reader took the peeked one */
+	if (r < 0) {
+		free(msg);
+		return r;
+	}
+	*msgp = msg;
+	return r;
+}
+
+/* ------------------------------------------------------------- public */
+
+ssize_t sipc_send(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms)
+{
+	if (is_stream(ep))
+		return stream_send(ep, buf, len, timeout_ms);
+	return dgram_send(ep, buf, len, NULL, timeout_ms);
+}
+
+ssize_t sipc_recv(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms)
+{
+	if (is_stream(ep))
+		return stream_recv(ep, buf, cap, timeout_ms);
+	return dgram_recv(ep, buf, cap, NULL, timeout_ms);
+}
+
+ssize_t sipc_recv_alloc(sipc_endpoint *ep, void **msgp, int timeout_ms)
+{
+	if (is_stream(ep))
+		return stream_recv_alloc(ep, msgp, timeout_ms);
+	return dgram_recv_alloc(ep, msgp, timeout_ms);
+}
+
+ssize_t sipc_sendto(sipc_endpoint *ep, const void *buf, size_t len, const sipc_addr *to,
+		    int timeout_ms)
+{
+	if (!sipc_scheme_is_connectionless(ep->scheme))
+		return SIPC_EKIND;
+	if (to == NULL || to->len == 0 || to->len > sizeof to->ss)
+		return -EINVAL;
+	return dgram_send(ep, buf, len, to, timeout_ms);
+}
+
+ssize_t sipc_recvfrom(sipc_endpoint *ep, void *buf, size_t cap, sipc_addr *from, int timeout_ms)
+{
+	if (!sipc_scheme_is_connectionless(ep->scheme))
+		return SIPC_EKIND;
+	return dgram_recv(ep, buf, cap, from, timeout_ms);
+}

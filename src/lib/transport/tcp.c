@@ -1,0 +1,53 @@
+/*
+ * tcp.c - the TCP transport (tcp://, tcp4://, tcp6://): SO_REUSEADDR on
+ * listeners, IPV6_V6ONLY chosen by scheme, and TCP_NODELAY on every
+ * connection.
+ */
+#include "transport/transport.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+static int tcp_before_bind(sipc_endpoint *ep, const sipc_addr *addr)
+{
+	int rc;
+
+	/* A restarted server must be able to bind its port while connections
+	 * of the previous one sit in TIME_WAIT (RFC 793's 2*MSL). */
+	rc = sipc__tp_setsockopt(ep, ep->fd, SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR", 1);
+	if (rc < 0)
+		return rc;
+	/* Linux's default for IPV6_V6ONLY is a sysctl
+	 * (net.ipv6.bindv6only), so set it either way: tcp6:// is v6-only,
+	 * tcp:// on "::" takes IPv4 clients too as mapped addresses. */
+	if (addr->ss.ss_family == AF_INET6)
+		rc = sipc__tp_setsockopt(ep, ep->fd, IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY",
+					 ep->scheme == SIPC_TCP6);
+	return rc;
+}
+
+static int tcp_bind(sipc_endpoint *ep, const sipc_addr *addr, unsigned mode)
+{
+	(void)mode;
+	return sipc__tp_bind(ep, ep->fd, addr);
+}
+
+static int tcp_after_connect(sipc_endpoint *ep)
+{
+	/* Messages are small requests and replies; a frame's header and body
+	 * leave in one sendmsg, so Nagle's algorithm would only hold back
+	 * the last segment of a message waiting for an ACK that the peer
+	 * delays (RFC 1122 4.2.3.2).  Bulk byte-mode writes come in large
+	 * chunks and lose nothing by it. */
+	return sipc__tp_setsockopt(ep, ep->fd, IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY", 1);
+}
+
+const struct sipc__transport sipc__transport_tcp = {
+	.proto = "tcp",
+	.socktype = SOCK_STREAM,
+	.listens = true,
+	.before_bind = tcp_before_bind,
+	.bind = tcp_bind,
+	.before_connect = NULL,
+	.after_connect = tcp_after_connect,
+};

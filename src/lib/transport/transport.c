@@ -1,0 +1,98 @@
+/*
+ * transport.c - picks the table of operations for a scheme, and makes the
+ * socket calls every transport shares, each traced in the one --trace
+ * format: "NAME(ARGS) = RESULT", RESULT in strace's form (see trace.c).
+ */
+#include "transport/transport.h"
+
+#include <stdio.h>
+
+#include "sys/sys.h"
+#include "trace.h"
+
+const struct sipc__transport *sipc__transport_for(sipc_scheme scheme)
+{
+	switch (scheme) {
+	case SIPC_TCP:
+	case SIPC_TCP4:
+	case SIPC_TCP6:
+		return &sipc__transport_tcp;
+	case SIPC_UDP:
+	case SIPC_UDP4:
+	case SIPC_UDP6:
+		return &sipc__transport_udp;
+	case SIPC_UNIX:
+		return &sipc__transport_unix;
+	case SIPC_UNIXGRAM:
+		return &sipc__transport_unixgram;
+	case SIPC_UNIXPACKET:
+		return &sipc__transport_unixpacket;
+	case SIPC_SCHEME_NONE:
+		break;
+	}
+	return NULL;
+}
+
+const char *sipc__tp_addr_text(const sipc_addr *addr, char *buf, size_t len)
+{
+	if (sipc_addr_format(addr, buf, len) < 0)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+int sipc__tp_socket(const sipc_endpoint *ep, int family, int type)
+{
+	int fd = sipc__sys_socket(family, type);
+	char fb[16], tb[16], rb[128];
+
+	sipc__tracef(ep->trace, ep->trace_arg, "socket(%s, %s) = %s",
+		     sipc__family_name(family, fb, sizeof(fb)),
+		     sipc__socktype_name(type, tb, sizeof(tb)),
+		     sipc__result_text(fd, rb, sizeof(rb)));
+	return fd;
+}
+
+int sipc__tp_setsockopt(const sipc_endpoint *ep, int fd, int level, int name, const char *optname,
+			int value)
+{
+	int rc = sipc__sys_setsockopt_int(fd, level, name, value);
+	char rb[128];
+
+	sipc__tracef(ep->trace, ep->trace_arg, "setsockopt(%d, %s, %d) = %s", fd, optname, value,
+		     sipc__result_text(rc, rb, sizeof(rb)));
+	return rc;
+}
+
+int sipc__tp_bind(const sipc_endpoint *ep, int fd, const sipc_addr *addr)
+{
+	int rc = sipc__sys_bind(fd, (const struct sockaddr *)&addr->ss, addr->len);
+	char ab[SIPC_URL_MAX], rb[128];
+
+	if (ep->trace)
+		sipc__tracef(ep->trace, ep->trace_arg, "bind(%d, %s) = %s", fd,
+			     sipc__tp_addr_text(addr, ab, sizeof(ab)),
+			     sipc__result_text(rc, rb, sizeof(rb)));
+	return rc;
+}
+
+int sipc__tp_connect(const sipc_endpoint *ep, int fd, const sipc_addr *addr, int64_t deadline)
+{
+	int rc = sipc__sys_connect(fd, (const struct sockaddr *)&addr->ss, addr->len, deadline);
+	char ab[SIPC_URL_MAX], rb[128];
+
+	if (ep->trace)
+		sipc__tracef(ep->trace, ep->trace_arg, "connect(%d, %s) = %s", fd,
+			     sipc__tp_addr_text(addr, ab, sizeof(ab)),
+			     sipc__result_text(rc, rb, sizeof(rb)));
+	return rc;
+}
+
+int sipc__tp_close(const sipc_endpoint *ep, int fd)
+{
+	int rc = sipc__sys_close(fd);
+	char rb[128];
+
+	sipc__tracef(ep->trace, ep->trace_arg, "close(%d) = %s", fd,
+		     sipc__result_text(rc, rb, sizeof(rb)));
+	return rc;
+}

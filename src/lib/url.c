@@ -1,0 +1,657 @@
+/*
+ * url.c - endpoint URLs: parsing and validating the grammar of DESIGN.md
+ * (tcp/udp with HOST:PORT, the unix schemes with a PATH), the accessors,
+ * and the canonical text form.  Every check names the part of the URL that
+ * is wrong in the caller's WHY buffer, because "bad URL" alone does not tell
+ * a user which of scheme, host, port or path to fix.  Host names are kept as
+ * names; resolution happens in resolve.c.  Service names are looked up here
+ * (getservbyname_r, thread-safe) so that a URL always carries a number.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "url.h"
+
+/* RFC 1035 section 2.3.4 limits: 63 bytes a label, 253 the presentation
+ * form of a whole name (255 on the wire). */
+#define DNS_LABEL_MAX 63
+#define DNS_NAME_MAX  253
+/* Longest user text quoted back in a WHY sentence. */
+#define QUOTE_MAX 48
+
+static const struct {
+	const char *name;
+	sipc_scheme scheme;
+} schemes[] = {
+	{"tcp", SIPC_TCP},   {"tcp4", SIPC_TCP4},         {"tcp6", SIPC_TCP6},
+	{"udp", SIPC_UDP},   {"udp4", SIPC_UDP4},         {"udp6", SIPC_UDP6},
+	{"unix", SIPC_UNIX}, {"unixgram", SIPC_UNIXGRAM}, {"unixpacket", SIPC_UNIXPACKET},
+};
+
+#define SCHEME_LIST "tcp, tcp4, tcp6, udp, udp4, udp6, unix, unixgram or unixpacket"
+
+int sipc__scheme_family(sipc_scheme s)
+{
+	switch (s) {
+	case SIPC_TCP4:
+	case SIPC_UDP4:
+		return AF_INET;
+	case SIPC_TCP6:
+	case SIPC_UDP6:
+		return AF_INET6;
+	case SIPC_UNIX:
+	case SIPC_UNIXGRAM:
+	case SIPC_UNIXPACKET:
+		return AF_UNIX;
+	case SIPC_TCP:
+	case SIPC_UDP:
+	case SIPC_SCHEME_NONE:
+		return AF_UNSPEC;
+	}
+	return AF_UNSPEC;
+}
+
+/*
+ * Copies N bytes of user text into OUT for quoting in a WHY sentence:
+ * at most QUOTE_MAX of them, "..." when cut, and '?' for bytes that are not
+ * printable ASCII, so a hostile URL cannot put control characters into a
+ * message that ends up on a terminal.
+ */
+static const char *quote(char out[QUOTE_MAX + 4], const char *s, size_t n)
+{
+	size_t i, m = n > QUOTE_MAX ? QUOTE_MAX : n;
+
+	for (i = 0; i < m; i++) {
+		unsigned char c = (unsigned char)s[i];
+		out[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	if (m < n) {
+		memcpy(out + m, "...", 3);
+		m += 3;
+	}
+	out[m] = '\0';
+	return out;
+}
+
+static void why_set(char *why, size_t whylen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void why_set(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL || whylen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+}
+
+/* ASCII classes by hand: <ctype.h> follows the locale, and a URL's
+ * grammar must not change because a program called setlocale(). */
+static bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_alpha(unsigned char c)
+{
+	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+static bool is_alnum(unsigned char c)
+{
+	return is_digit(c) || is_alpha(c);
+}
+
+/* The parts found so far, before they are copied into one allocation. */
+struct parts {
+	sipc_scheme scheme;
+	enum sipc__host_kind host_kind;
+	int port;
+	bool abstract;
+	char host[DNS_NAME_MAX + 2]; /* a name, with an optional trailing dot */
+	const char *path;            /* into the caller's text */
+	size_t path_len;
+};
+
+static int parse_scheme(const char *text, struct parts *p, const char **rest, char *why,
+			size_t whylen)
+{
+	char q[QUOTE_MAX + 4];
+	const char *sep = strstr(text, "://");
+	size_t n, i;
+
+	if (sep == NULL) {
+		const char *colon = strchr(text, ':');
+		/* "tcp:80" or "unix:/tmp/s": a known scheme without "//". */
+		if (colon != NULL) {
+			for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+				size_t len = strlen(schemes[i].name);
+				if ((size_t)(colon - text) == len &&
+				    strncasecmp(text, schemes[i].name, len) == 0) {
+					why_set(why, whylen,
+						"missing '//' after '%s:' (write %s://...)",
+						schemes[i].name, schemes[i].name);
+					return SIPC_EURL_SYNTAX;
+				}
+			}
+		}
+		why_set(why, whylen,
+			"'%s' is not a URL: expected SCHEME://ADDRESS, e.g. tcp://127.0.0.1:7007",
+			quote(q, text, strlen(text)));
+		return SIPC_EURL_SYNTAX;
+	}
+	n = (size_t)(sep - text);
+	if (n == 0) {
+		why_set(why, whylen, "missing scheme before '://' (expected " SCHEME_LIST ")");
+		return SIPC_EURL_SYNTAX;
+	}
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		if (strlen(schemes[i].name) == n && strncasecmp(text, schemes[i].name, n) == 0) {
+			p->scheme = schemes[i].scheme;
+			*rest = sep + 3;
+			return 0;
+		}
+	}
+	why_set(why, whylen, "unknown scheme '%s' (expected " SCHEME_LIST ")", quote(q, text, n));
+	return SIPC_EURL_SCHEME;
+}
+
+static int parse_unix(const char *rest, struct parts *p, char *why, size_t whylen)
+{
+	size_t n = strlen(rest);
+	const char *name = rest;
+	size_t name_len = n;
+
+	p->host_kind = SIPC__HOST_NONE;
+	p->port = -1;
+	if (n == 0) {
+		why_set(why, whylen,
+			"missing path after '%s://' (e.g. %s:///run/app.sock or %s://@name)",
+			sipc_scheme_name(p->scheme), sipc_scheme_name(p->scheme),
+			sipc_scheme_name(p->scheme));
+		return SIPC_EURL_NOPATH;
+	}
+	if (rest[0] == '@') {
+		p->abstract = true;
+		name++;
+		name_len--;
+		if (name_len == 0) {
+			why_set(why, whylen, "abstract socket name after '@' is empty");
+			return SIPC_EURL_NOPATH;
+		}
+	}
+	/* sun_path is 108 bytes on Linux: a filesystem path needs room for
+	 * its NUL, an abstract name for the NUL byte in front of it, so either
+	 * way SIPC__UNIX_PATH_MAX (107) bytes of name fit (unix(7)). */
+	if (name_len > SIPC__UNIX_PATH_MAX) {
+		char q[QUOTE_MAX + 4];
+		why_set(why, whylen,
+			"%s '%s' is %zu bytes, longer than the %zu that fit in sun_path",
+			p->abstract ? "abstract name" : "path", quote(q, name, name_len), name_len,
+			(size_t)SIPC__UNIX_PATH_MAX);
+		return SIPC_EURL_PATHLEN;
+	}
+	p->path = rest;
+	p->path_len = n;
+	return 0;
+}
+
+/* Checks a DNS name (RFC 1123 host name syntax, plus '_', which real
+ * /etc/hosts and container names use) and copies it lower-cased. */
+static int parse_name(const char *h, size_t n, struct parts *p, char *why, size_t whylen)
+{
+	char q[QUOTE_MAX + 4];
+	size_t i, label = 0, body = n;
+	bool all_numeric = true;
+
+	if (n > 0 && h[n - 1] == '.')
+		body = n - 1; /* a fully qualified "example.com." */
+	if (body > DNS_NAME_MAX) {
+		why_set(why, whylen, "host name '%s' is %zu characters, longer than %d",
+			quote(q, h, n), body, DNS_NAME_MAX);
+		return SIPC_EURL_HOST;
+	}
+	for (i = 0; i <= body; i++) {
+		unsigned char c = i < body ? (unsigned char)h[i] : '.';
+		if (c == '.') {
+			if (label == 0) {
+				why_set(why, whylen, "host name '%s' has an empty label",
+					quote(q, h, n));
+				return SIPC_EURL_HOST;
+			}
+			if (h[i - 1] == '-' || h[i - label] == '-') {
+				why_set(why, whylen,
+					"host name '%s' has a label that starts or ends with '-'",
+					quote(q, h, n));
+				return SIPC_EURL_HOST;
+			}
+			label = 0;
+			continue;
+		}
+		if (!is_alnum(c) && c != '-' && c != '_') {
+			char qc[QUOTE_MAX + 4];
+			why_set(why, whylen, "host '%s' has an invalid character '%s'",
+				quote(q, h, n), quote(qc, (const char *)&h[i], 1));
+			return SIPC_EURL_HOST;
+		}
+		if (!is_digit(c))
+			all_numeric = false;
+		if (++label > DNS_LABEL_MAX) {
+			why_set(why, whylen, "host name '%s' has a label longer than %d characters",
+				quote(q, h, n), DNS_LABEL_MAX);
+			return SIPC_EURL_HOST;
+		}
+	}
+	/* Digits and dots that inet_pton refused ("1.2.3", "256.1.1.1"): a
+	 * name with an all-numeric top label is not a host name either. */
+	if (all_numeric) {
+		why_set(why, whylen, "host '%s' is not a valid IPv4 address", quote(q, h, n));
+		return SIPC_EURL_HOST;
+	}
+	for (i = 0; i < n; i++)
+		p->host[i] = (char)(is_alpha((unsigned char)h[i]) ? h[i] | 0x20 : h[i]);
+	p->host[n] = '\0';
+	p->host_kind = SIPC__HOST_NAME;
+	return 0;
+}
+
+/* Validates a zone (interface name or numeric index) and appends it to
+ * p->host as "%zone". */
+static int parse_zone(const char *z, size_t n, struct parts *p, char *why, size_t whylen)
+{
+	char q[QUOTE_MAX + 4], name[IF_NAMESIZE];
+	size_t i, used = strlen(p->host);
+	bool numeric = n > 0;
+
+	if (n == 0) {
+		why_set(why, whylen, "IPv6 zone after '%%' is empty (write e.g. [fe80::1%%eth0])");
+		return SIPC_EURL_ZONE;
+	}
+	for (i = 0; i < n; i++)
+		if (!is_digit((unsigned char)z[i]))
+			numeric = false;
+	if (numeric) {
+		unsigned long idx = 0;
+		for (i = 0; i < n; i++) {
+			idx = idx * 10 + (unsigned long)(z[i] - '0');
+			if (idx > 0xffffffffUL)
+				break;
+		}
+		if (idx == 0 || idx > 0xffffffffUL) {
+			why_set(why, whylen, "IPv6 zone index '%s' is not in 1-4294967295",
+				quote(q, z, n));
+			return SIPC_EURL_ZONE;
+		}
+		snprintf(p->host + used, sizeof(p->host) - used, "%%%lu", idx);
+		return 0;
+	}
+	if (n >= IF_NAMESIZE) {
+		why_set(why, whylen, "IPv6 zone '%s' is longer than an interface name can be",
+			quote(q, z, n));
+		return SIPC_EURL_ZONE;
+	}
+	memcpy(name, z, n);
+	name[n] = '\0';
+	if (if_nametoindex(name) == 0) {
+		why_set(why, whylen, "IPv6 zone '%s' is not a known network interface",
+			quote(q, z, n));
+		return SIPC_EURL_ZONE;
+	}
+	snprintf(p->host + used, sizeof(p->host) - used, "%%%s", name);
+	return 0;
+}
+
+/* "[v6addr%zone]"; *END is set past the ']'. */
+static int parse_bracketed(const char *h, struct parts *p, const char **end, char *why,
+			   size_t whylen)
+{
+	char q[QUOTE_MAX + 4], lit[INET6_ADDRSTRLEN];
+	struct in6_addr a6;
+	const char *close = strchr(h, ']');
+	const char *pct;
+	size_t n;
+	int rc;
+
+	if (close == NULL) {
+		why_set(why, whylen, "IPv6 address '%s' has no closing ']'",
+			quote(q, h, strlen(h)));
+		return SIPC_EURL_IPV6;
+	}
+	pct = memchr(h + 1, '%', (size_t)(close - h - 1));
+	n = (size_t)((pct != NULL ? pct : close) - (h + 1));
+	if (n == 0) {
+		why_set(why, whylen, "empty IPv6 address in '[]'");
+		return SIPC_EURL_IPV6;
+	}
+	if (n < sizeof(lit)) {
+		memcpy(lit, h + 1, n);
+		lit[n] = '\0';
+	}
+	if (n >= sizeof(lit) || inet_pton(AF_INET6, lit, &a6) != 1) {
+		struct in_addr a4;
+		bool v4 = n < sizeof(lit) && inet_pton(AF_INET, lit, &a4) == 1;
+		why_set(why, whylen, "'%s' in brackets is not a valid IPv6 address%s",
+			quote(q, h + 1, n), v4 ? " (write IPv4 addresses without brackets)" : "");
+		return SIPC_EURL_IPV6;
+	}
+	/* Canonical text (RFC 5952 as inet_ntop writes it): "[0:0::1]" and
+	 * "[::1]" must format the same. */
+	inet_ntop(AF_INET6, &a6, p->host, sizeof(p->host));
+	p->host_kind = SIPC__HOST_V6;
+	if (pct != NULL) {
+		rc = parse_zone(pct + 1, (size_t)(close - pct - 1), p, why, whylen);
+		if (rc < 0)
+			return rc;
+	}
+	*end = close + 1;
+	return 0;
+}
+
+/* A service name: letters, digits, '-', '_', '+', '.' (what
+ * /etc/services holds), starting with a letter. */
+static bool looks_like_service(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || !is_alpha((unsigned char)s[0]))
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!is_alnum(c) && c != '-' && c != '_' && c != '+' && c != '.')
+			return false;
+	}
+	return true;
+}
+
+static int parse_port(const char *s, struct parts *p, char *why, size_t whylen)
+{
+	char q[QUOTE_MAX + 4];
+	size_t n = strlen(s), i;
+
+	if (n == 0) {
+		why_set(why, whylen, "missing port after ':' (a number 0-65535 or a service name)");
+		return SIPC_EURL_NOPORT;
+	}
+	if (is_digit((unsigned char)s[0])) {
+		unsigned long v = 0;
+		/* Leading zeros are accepted ("0080" is 80); the value saturates
+		 * so a 20-digit port is "out of range", never wrapped. */
+		for (i = 0; i < n && is_digit((unsigned char)s[i]); i++)
+			if (v <= 65535)
+				v = v * 10 + (unsigned long)(s[i] - '0');
+		if (i < n) {
+			char qt[QUOTE_MAX + 4];
+			why_set(why, whylen,
+				"unexpected '%s' after port '%s' (nothing may follow the port)",
+				quote(qt, s + i, n - i), quote(q, s, i));
+			return SIPC_EURL_PORT;
+		}
+		if (v > 65535) {
+			why_set(why, whylen, "port '%s' is out of range 0-65535", quote(q, s, n));
+			return SIPC_EURL_PORT;
+		}
+		p->port = (int)v;
+		return 0;
+	}
+	if (looks_like_service(s, n) && n <= 64) {
+		const char *proto = sipc_scheme_socktype(p->scheme) == SOCK_DGRAM ? "udp" : "tcp";
+		struct servent se, *res = NULL;
+		char buf[4096];
+
+		if (getservbyname_r(s, proto, &se, buf, sizeof(buf), &res) == 0 && res != NULL) {
+			p->port = ntohs((uint16_t)res->s_port);
+			return 0;
+		}
+		why_set(why, whylen, "unknown service '%s' for %s (not in the services database)",
+			quote(q, s, n), proto);
+		return SIPC_EURL_SERVICE;
+	}
+	why_set(why, whylen, "port '%s' is not a number in 0-65535 or a service name",
+		quote(q, s, n));
+	return SIPC_EURL_PORT;
+}
+
+/* An unbracketed IPv6 address: say so and show the bracketed form. */
+static int unbracketed_v6(const char *rest, struct parts *p, char *why, size_t whylen)
+{
+	char lit[INET6_ADDRSTRLEN], q[QUOTE_MAX + 4], qp[QUOTE_MAX + 4];
+	struct in6_addr a6;
+	const char *last = strrchr(rest, ':');
+	const char *scheme = sipc_scheme_name(p->scheme);
+	size_t hn = (size_t)(last - rest), n;
+	const char *pct;
+
+	/* "::1:80" is itself a valid IPv6 address, so first try the reading
+	 * with a port, then the whole text as an address without one. */
+	pct = memchr(rest, '%', hn);
+	n = pct != NULL ? (size_t)(pct - rest) : hn;
+	if (n < sizeof(lit)) {
+		memcpy(lit, rest, n);
+		lit[n] = '\0';
+		if (inet_pton(AF_INET6, lit, &a6) == 1 && last[1] != '\0') {
+			why_set(why, whylen,
+				"IPv6 address '%s' must be in brackets: write %s://[%s]:%s",
+				quote(q, rest, hn), scheme, q,
+				quote(qp, last + 1, strlen(last + 1)));
+			return SIPC_EURL_IPV6;
+		}
+	}
+	why_set(why, whylen, "IPv6 address '%s' must be in brackets: write %s://[%s]:PORT",
+		quote(q, rest, strlen(rest)), scheme, q);
+	return SIPC_EURL_IPV6;
+}
+
+static bool looks_like_v6(const char *rest)
+{
+	char lit[INET6_ADDRSTRLEN];
+	struct in6_addr a6;
+	const char *last = strrchr(rest, ':');
+	size_t n = strcspn(rest, "%");
+
+	/* Either everything, or everything before the last ':', is IPv6. */
+	if (n < sizeof(lit)) {
+		memcpy(lit, rest, n);
+		lit[n] = '\0';
+		if (inet_pton(AF_INET6, lit, &a6) == 1)
+			return true;
+	}
+	n = (size_t)(last - rest);
+	if (memchr(rest, '%', n) != NULL)
+		n = strcspn(rest, "%");
+	if (n < sizeof(lit)) {
+		memcpy(lit, rest, n);
+		lit[n] = '\0';
+		if (inet_pton(AF_INET6, lit, &a6) == 1)
+			return true;
+	}
+	return false;
+}
+
+/* N bytes of H as a dotted-quad IPv4 address (inet_pton: exactly four
+ * decimal parts, no leading zeros, no "0x"). */
+static bool ipv4_literal(const char *h, size_t n, struct in_addr *a4)
+{
+	char lit[INET_ADDRSTRLEN];
+
+	if (n >= sizeof(lit))
+		return false;
+	memcpy(lit, h, n);
+	lit[n] = '\0';
+	return inet_pton(AF_INET, lit, a4) == 1;
+}
+
+static int parse_inet(const char *rest, struct parts *p, char *why, size_t whylen)
+{
+	char q[QUOTE_MAX + 4];
+	const char *after, *colon;
+	int rc;
+
+	if (rest[0] == '[') {
+		rc = parse_bracketed(rest, p, &after, why, whylen);
+		if (rc < 0)
+			return rc;
+		if (*after == '\0') {
+			why_set(why, whylen, "missing ':PORT' after '%s'",
+				quote(q, rest, (size_t)(after - rest)));
+			return SIPC_EURL_NOPORT;
+		}
+		if (*after != ':') {
+			why_set(why, whylen, "unexpected '%s' after ']' (expected ':PORT')",
+				quote(q, after, strlen(after)));
+			return SIPC_EURL_SYNTAX;
+		}
+		colon = after;
+	} else {
+		struct in_addr a4;
+		const char *first = strchr(rest, ':');
+		size_t n;
+
+		colon = strrchr(rest, ':');
+		if (first != NULL && first != colon && looks_like_v6(rest))
+			return unbracketed_v6(rest, p, why, whylen);
+		n = colon != NULL ? (size_t)(colon - rest) : strlen(rest);
+		if (n == 0 || (n == 1 && rest[0] == '*')) {
+			p->host[0] = '\0';
+			p->host_kind = SIPC__HOST_ANY;
+		} else if (ipv4_literal(rest, n, &a4)) {
+			inet_ntop(AF_INET, &a4, p->host, sizeof(p->host));
+			p->host_kind = SIPC__HOST_V4;
+		} else {
+			rc = parse_name(rest, n, p, why, whylen);
+			if (rc < 0)
+				return rc;
+		}
+		if (colon == NULL) {
+			if (n == 0)
+				why_set(why, whylen,
+					"missing HOST:PORT after '%s://' (e.g. "
+					"%s://127.0.0.1:7007)",
+					sipc_scheme_name(p->scheme), sipc_scheme_name(p->scheme));
+			else
+				why_set(why, whylen, "missing ':PORT' after host '%s'",
+					quote(q, rest, n));
+			return SIPC_EURL_NOPORT;
+		}
+	}
+	if (p->host_kind == SIPC__HOST_V6 && sipc__scheme_family(p->scheme) == AF_INET) {
+		why_set(why, whylen,
+			"IPv6 address '%s' cannot be used with %s:// (use tcp:// or %s6://)",
+			p->host, sipc_scheme_name(p->scheme),
+			sipc_scheme_socktype(p->scheme) == SOCK_DGRAM ? "udp" : "tcp");
+		return SIPC_EURL_FAMILY;
+	}
+	if (p->host_kind == SIPC__HOST_V4 && sipc__scheme_family(p->scheme) == AF_INET6) {
+		why_set(why, whylen,
+			"IPv4 address '%s' cannot be used with %s:// (use %s:// or %s4://)",
+			p->host, sipc_scheme_name(p->scheme),
+			sipc_scheme_socktype(p->scheme) == SOCK_DGRAM ? "udp" : "tcp",
+			sipc_scheme_socktype(p->scheme) == SOCK_DGRAM ? "udp" : "tcp");
+		return SIPC_EURL_FAMILY;
+	}
+	return parse_port(colon + 1, p, why, whylen);
+}
+
+int sipc_url_parse(const char *text, sipc_url **urlp, char *why, size_t whylen)
+{
+	struct parts p;
+	const char *rest = NULL;
+	const char *src;
+	size_t n;
+	sipc_url *u;
+	int rc;
+
+	if (text == NULL || urlp == NULL) {
+		why_set(why, whylen, "no URL given");
+		return -EINVAL;
+	}
+	memset(&p, 0, sizeof(p));
+	rc = parse_scheme(text, &p, &rest, why, whylen);
+	if (rc < 0)
+		return rc;
+	if (sipc_scheme_is_unix(p.scheme))
+		rc = parse_unix(rest, &p, why, whylen);
+	else
+		rc = parse_inet(rest, &p, why, whylen);
+	if (rc < 0)
+		return rc;
+
+	src = p.path != NULL ? p.path : p.host;
+	n = p.path != NULL ? p.path_len : strlen(p.host);
+	u = malloc(sizeof(*u) + n + 1);
+	if (u == NULL) {
+		why_set(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	u->scheme = p.scheme;
+	u->host_kind = p.host_kind;
+	u->port = p.port;
+	u->abstract = p.abstract;
+	memcpy(u->text, src, n);
+	u->text[n] = '\0';
+	u->host = p.path != NULL ? NULL : u->text;
+	u->path = p.path != NULL ? u->text : NULL;
+	*urlp = u;
+	return 0;
+}
+
+void sipc_url_free(sipc_url *url)
+{
+	free(url);
+}
+
+sipc_scheme sipc_url_scheme(const sipc_url *url)
+{
+	return url != NULL ? url->scheme : SIPC_SCHEME_NONE;
+}
+
+const char *sipc_url_host(const sipc_url *url)
+{
+	return url != NULL ? url->host : NULL;
+}
+
+int sipc_url_port(const sipc_url *url)
+{
+	return url != NULL ? url->port : -1;
+}
+
+const char *sipc_url_path(const sipc_url *url)
+{
+	return url != NULL ? url->path : NULL;
+}
+
+bool sipc_url_is_abstract(const sipc_url *url)
+{
+	return url != NULL && url->abstract;
+}
+
+int sipc_url_format(const sipc_url *url, char *buf, size_t len)
+{
+	char tmp[SIPC_URL_MAX];
+	int n;
+
+	if (url == NULL || buf == NULL)
+		return -EINVAL;
+	if (url->path != NULL)
+		n = snprintf(tmp, sizeof(tmp), "%s://%s", sipc_scheme_name(url->scheme), url->path);
+	else if (url->host_kind == SIPC__HOST_V6)
+		n = snprintf(tmp, sizeof(tmp), "%s://[%s]:%d", sipc_scheme_name(url->scheme),
+			     url->host, url->port);
+	else
+		n = snprintf(tmp, sizeof(tmp), "%s://%s:%d", sipc_scheme_name(url->scheme),
+			     url->host, url->port);
+	/* The parser's limits keep every URL well under SIPC_URL_MAX; the
+	 * check is for the caller's LEN.  Nothing is written on failure. */
+	if (n < 0 || (size_t)n >= sizeof(tmp) || (size_t)n >= len)
+		return SIPC_EBUFSIZE;
+	memcpy(buf, tmp, (size_t)n + 1);
+	return n;
+}

@@ -1,0 +1,236 @@
+/*
+ * test_conformance.c - one suite run over every URL scheme (nng's
+ * per-transport suites): listen on a scratch address, dial it, accept (or,
+ * connectionless, answer with sipc_sendto to the sipc_recvfrom address),
+ * echo messages of 0, 1, 1000 and 60000 bytes both ways, make a request,
+ * format the addresses of both ends, and see the close arrive.  A scheme
+ * whose family the machine lacks (no ::1) is skipped, loudly.
+ */
+#include "support.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sockipc.h"
+
+struct scheme_case {
+	const char *name;
+	sipc_scheme scheme;
+	const char *listen; /* %s: the scratch directory, or a unique tag */
+};
+
+static const struct scheme_case cases[] = {
+	{"tcp", SIPC_TCP, "tcp://127.0.0.1:0"},
+	{"tcp4", SIPC_TCP4, "tcp4://127.0.0.1:0"},
+	{"tcp6", SIPC_TCP6, "tcp6://[::1]:0"},
+	{"udp", SIPC_UDP, "udp://127.0.0.1:0"},
+	{"udp4", SIPC_UDP4, "udp4://127.0.0.1:0"},
+	{"udp6", SIPC_UDP6, "udp6://[::1]:0"},
+	{"unix", SIPC_UNIX, "unix://%s/stream.sock"},
+	{"unixgram", SIPC_UNIXGRAM, "unixgram://@sipc-conformance-%s"},
+	{"unixpacket", SIPC_UNIXPACKET, "unixpacket://%s/packet.sock"},
+};
+
+static const size_t sizes[] = {0, 1, 1000, 60000};
+#define BIG 60000
+
+/* The echoing side, run in a thread: no cmocka asserts in here, it counts
+ * what went wrong and the main thread checks. */
+struct echo {
+	sipc_endpoint *ep;
+	bool connectionless;
+	char want_from[SIPC_URL_MAX]; /* connectionless: the client's address */
+	int echoed, errors, bad_from;
+	ssize_t last; /* connected: the code that ended the loop */
+	pthread_t th;
+};
+
+static void *echo_main(void *arg)
+{
+	struct echo *e = arg;
+	char from_text[SIPC_URL_MAX];
+	sipc_addr from;
+	void *msg;
+	ssize_t n;
+	int i;
+
+	/* Bounded: a few more messages than the test sends, each waited for
+	 * at most a few seconds. */
+	for (i = 0; i < 20; i++) {
+		if (e->connectionless) {
+			msg = malloc(65536);
+			if (msg == NULL)
+				break;
+			n = sipc_recvfrom(e->ep, msg, 65536, &from, sipc_test_ms(5000));
+			if (n >= 0 && (sipc_addr_format(&from, from_text, sizeof from_text) < 0 ||
+				       strcmp(from_text, e->want_from) != 0))
+				e->bad_from++;
+		} else {
+			msg = NULL;
+			n = sipc_recv_alloc(e->ep, &msg, sipc_test_ms(5000));
+		}
+		if (n < 0) {
+			free(msg);
+			e->last = n;
+			break;
+		}
+		if (n == 3 && memcmp(msg, "bye", 3) == 0) {
+			free(msg);
+			break;
+		}
+		if ((e->connectionless
+			     ? sipc_sendto(e->ep, msg, (size_t)n, &from, sipc_test_ms(5000))
+			     : sipc_send(e->ep, msg, (size_t)n, sipc_test_ms(5000))) != n)
+			e->errors++;
+		else
+			e->echoed++;
+		free(msg);
+	}
+	return NULL;
+}
+
+static void addr_text(int (*get)(const sipc_endpoint *, sipc_addr *), const sipc_endpoint *ep,
+		      char *buf, size_t len)
+{
+	sipc_addr a;
+
+	assert_int_equal(get(ep, &a), 0);
+	assert_true(sipc_addr_format(&a, buf, len) > 0);
+}
+
+static const char *base_name(sipc_scheme s)
+{
+	if (sipc_scheme_is_unix(s))
+		return sipc_scheme_name(s);
+	return sipc_scheme_is_stream(s) ? "tcp" : "udp";
+}
+
+static void run_case(void **state)
+{
+	const struct scheme_case *sc = *state;
+	bool connectionless = sipc_scheme_is_connectionless(sc->scheme);
+	char url[512], tag[64], lname[SIPC_URL_MAX], cname[SIPC_URL_MAX], text[SIPC_URL_MAX];
+	char prefix[32];
+	sipc_endpoint *l = NULL, *c = NULL, *s = NULL;
+	uint8_t *out = malloc(BIG), *in = malloc(65536);
+	struct echo e;
+	char *dir = sipc_test_tmpdir();
+	size_t i;
+	int rc;
+
+	assert_non_null(out);
+	assert_non_null(in);
+	assert_non_null(dir);
+	for (i = 0; i < BIG; i++)
+		out[i] = (uint8_t)(i * 13 + i / 251);
+	snprintf(tag, sizeof tag, "%d-%s", (int)getpid(), sc->name);
+	snprintf(url, sizeof url, sc->listen, strstr(sc->listen, "@") ? tag : dir);
+	snprintf(prefix, sizeof prefix, "%s://", base_name(sc->scheme));
+
+	rc = sipc_listen(url, NULL, &l);
+	if ((rc == -EADDRNOTAVAIL || rc == -EAFNOSUPPORT) && strstr(url, "[::1]")) {
+		free(out);
+		free(in);
+		sipc_test_rmtree(dir);
+		free(dir);
+		skip(); /* no IPv6 loopback here */
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(sipc_endpoint_scheme(l), sc->scheme);
+
+	/* The listener's real address, port 0 replaced. */
+	addr_text(sipc_endpoint_local, l, lname, sizeof lname);
+	assert_memory_equal(lname, prefix, strlen(prefix));
+	if (!sipc_scheme_is_unix(sc->scheme)) {
+		const char *colon = strrchr(lname, ':');
+		assert_non_null(colon);
+		assert_true(atoi(colon + 1) > 0);
+	}
+
+	assert_int_equal(sipc_dial(lname, NULL, sipc_test_ms(2000), &c), 0);
+	addr_text(sipc_endpoint_local, c, cname, sizeof cname);
+	addr_text(sipc_endpoint_peer, c, text, sizeof text);
+	assert_string_equal(text, lname);
+
+	memset(&e, 0, sizeof e);
+	e.connectionless = connectionless;
+	if (connectionless) {
+		s = l;
+		snprintf(e.want_from, sizeof e.want_from, "%s", cname);
+		/* Nothing fixed on the server side. */
+		assert_int_equal(sipc_endpoint_peer(l, &(sipc_addr){0}), -ENOTCONN);
+	} else {
+		assert_int_equal(sipc_accept(l, sipc_test_ms(2000), &s), 0);
+		assert_int_equal(sipc_endpoint_scheme(s), sc->scheme);
+		addr_text(sipc_endpoint_peer, s, text, sizeof text);
+		assert_memory_equal(text, prefix, strlen(prefix));
+		/* An IP client's address is known exactly; an unnamed unix
+		 * client is just "unix://". */
+		if (!sipc_scheme_is_unix(sc->scheme))
+			assert_string_equal(text, cname);
+		addr_text(sipc_endpoint_local, s, text, sizeof text);
+		assert_string_equal(text, lname);
+	}
+	e.ep = s;
+	assert_int_equal(pthread_create(&e.th, NULL, echo_main, &e), 0);
+
+	/* Every size there and back, through both receive calls. */
+	for (i = 0; i < 4; i++) {
+		ssize_t n;
+
+		assert_int_equal(sipc_send(c, out, sizes[i], sipc_test_ms(5000)), sizes[i]);
+		if (i % 2 == 0) {
+			n = sipc_recv(c, in, 65536, sipc_test_ms(5000));
+			assert_int_equal(n, sizes[i]);
+			assert_memory_equal(in, out, sizes[i]);
+		} else {
+			void *m = NULL;
+			n = sipc_recv_alloc(c, &m, sipc_test_ms(5000));
+			assert_int_equal(n, sizes[i]);
+			assert_memory_equal(m, out, sizes[i]);
+			free(m);
+		}
+	}
+	/* A request gets its echo as the reply. */
+	assert_int_equal(sipc_request(c, "ping", 4, in, 65536, sipc_test_ms(1000), 2), 4);
+	assert_memory_equal(in, "ping", 4);
+
+	/* Close: a connected server reads the clean end; a connectionless one
+	 * is told "bye" (there is no end to read). */
+	if (connectionless)
+		assert_int_equal(sipc_send(c, "bye", 3, sipc_test_ms(2000)), 3);
+	sipc_endpoint_close(c);
+	pthread_join(e.th, NULL);
+	assert_int_equal(e.errors, 0);
+	assert_int_equal(e.bad_from, 0);
+	assert_int_equal(e.echoed, 5);
+	if (!connectionless) {
+		assert_int_equal(e.last, SIPC_ECLOSED);
+		sipc_endpoint_close(s);
+	}
+	sipc_endpoint_close(l);
+	free(out);
+	free(in);
+	sipc_test_rmtree(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	struct CMUnitTest tests[sizeof cases / sizeof cases[0]];
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		tests[i] = (struct CMUnitTest){
+			.name = cases[i].name,
+			.test_func = run_case,
+			.initial_state = (void *)&cases[i],
+		};
+	}
+	return _cmocka_run_group_tests("conformance", tests, sizeof cases / sizeof cases[0], NULL,
+				       NULL);
+}

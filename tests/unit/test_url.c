@@ -1,0 +1,329 @@
+/*
+ * test_url.c - the URL grammar as data: every row is an input, the code
+ * sipc_url_parse must return, and either the canonical form (good URLs,
+ * which must also survive format(parse(format(u)))) or a piece of text the
+ * WHY sentence must contain (bad URLs, so a user is told which part is
+ * wrong).  Rows that need long generated text follow the table.
+ */
+#include "support.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sockipc.h"
+
+struct row {
+	const char *in;
+	int code;
+	const char *want; /* canonical form when code == 0, else a substring of why */
+};
+
+static const struct row rows[] = {
+	/* good: IP */
+	{"tcp://127.0.0.1:7007", 0, "tcp://127.0.0.1:7007"},
+	{"tcp://[::1]:7007", 0, "tcp://[::1]:7007"},
+	{"tcp://[0:0::1]:80", 0, "tcp://[::1]:80"},
+	{"tcp://[2001:DB8:0:0:0:0:0:1]:80", 0, "tcp://[2001:db8::1]:80"},
+	{"tcp://localhost:80", 0, "tcp://localhost:80"},
+	{"tcp://LocalHost:80", 0, "tcp://localhost:80"},
+	{"TCP://Example.COM:443", 0, "tcp://example.com:443"},
+	{"tcp://a-b.c_d.example.:80", 0, "tcp://a-b.c_d.example.:80"},
+	{"tcp://:80", 0, "tcp://:80"},
+	{"tcp://*:80", 0, "tcp://:80"},
+	{"tcp://:0", 0, "tcp://:0"},
+	{"tcp://h:65535", 0, "tcp://h:65535"},
+	{"tcp://h:0080", 0, "tcp://h:80"},
+	{"tcp://h:echo", 0, "tcp://h:7"},
+	{"udp://h:daytime", 0, "udp://h:13"},
+	{"tcp4://1.2.3.4:1", 0, "tcp4://1.2.3.4:1"},
+	{"tcp4://host:1", 0, "tcp4://host:1"},
+	{"tcp6://host:1", 0, "tcp6://host:1"},
+	{"tcp6://[2001:db8::1]:1", 0, "tcp6://[2001:db8::1]:1"},
+	{"udp4://*:53", 0, "udp4://:53"},
+	{"udp6://[::]:53", 0, "udp6://[::]:53"},
+	{"udp://[::1]:0", 0, "udp://[::1]:0"},
+	{"tcp://[fe80::1%lo]:80", 0, "tcp://[fe80::1%lo]:80"},
+	{"tcp://[FE80::1%01]:80", 0, "tcp://[fe80::1%1]:80"},
+	{"tcp://[::ffff:127.0.0.1]:80", 0, "tcp://[::ffff:127.0.0.1]:80"},
+	/* good: unix */
+	{"unix:///tmp/a.sock", 0, "unix:///tmp/a.sock"},
+	{"unix://rel/path", 0, "unix://rel/path"},
+	{"unix://@name", 0, "unix://@name"},
+	{"unixgram:///tmp/g", 0, "unixgram:///tmp/g"},
+	{"unixpacket://@p", 0, "unixpacket://@p"},
+	{"UNIX:///x", 0, "unix:///x"},
+	{"unix:///a b?c#d", 0, "unix:///a b?c#d"},
+	/* scheme and overall shape */
+	{NULL, -EINVAL, "no URL"},
+	{"", SIPC_EURL_SYNTAX, "expected SCHEME://ADDRESS"},
+	{"localhost:80", SIPC_EURL_SYNTAX, "'localhost:80' is not a URL"},
+	{"tcp:80", SIPC_EURL_SYNTAX, "missing '//' after 'tcp:'"},
+	{"://h:80", SIPC_EURL_SYNTAX, "missing scheme"},
+	{"htp://h:80", SIPC_EURL_SCHEME,
+	 "unknown scheme 'htp' (expected tcp, tcp4, tcp6, udp, udp4, udp6, unix, unixgram or "
+	 "unixpacket)"},
+	{"tcp\001://h:80", SIPC_EURL_SCHEME, "unknown scheme 'tcp?'"},
+	/* missing parts */
+	{"tcp://", SIPC_EURL_NOPORT, "missing HOST:PORT"},
+	{"tcp://host", SIPC_EURL_NOPORT, "missing ':PORT' after host 'host'"},
+	{"tcp://:", SIPC_EURL_NOPORT, "missing port"},
+	{"tcp://host:", SIPC_EURL_NOPORT, "missing port"},
+	{"tcp://1.2.3.4", SIPC_EURL_NOPORT, "after host '1.2.3.4'"},
+	{"tcp://[::1]", SIPC_EURL_NOPORT, "missing ':PORT' after '[::1]'"},
+	{"unix://", SIPC_EURL_NOPATH, "missing path"},
+	{"unix://@", SIPC_EURL_NOPATH, "after '@' is empty"},
+	/* ports */
+	{"tcp://h:65536", SIPC_EURL_PORT, "port '65536' is out of range 0-65535"},
+	{"tcp://h:70000", SIPC_EURL_PORT, "port '70000' is out of range 0-65535"},
+	{"tcp://h:99999999999999999999", SIPC_EURL_PORT, "out of range"},
+	{"tcp://h:-1", SIPC_EURL_PORT, "port '-1' is not a number"},
+	{"udp://h:+5", SIPC_EURL_PORT, "port '+5' is not a number"},
+	{"tcp://h:80/x", SIPC_EURL_PORT, "unexpected '/x' after port '80'"},
+	{"tcp://h:80 ", SIPC_EURL_PORT, "unexpected ' ' after port"},
+	{"tcp://h:ec ho", SIPC_EURL_PORT, "not a number in 0-65535 or a service name"},
+	{"tcp://h:nosuchservice", SIPC_EURL_SERVICE, "unknown service 'nosuchservice' for tcp"},
+	{"udp://h:nosuchservice", SIPC_EURL_SERVICE, "for udp"},
+	/* IPv6 */
+	{"tcp://::1:80", SIPC_EURL_IPV6, "write tcp://[::1]:80"},
+	{"udp://::1", SIPC_EURL_IPV6, "write udp://[::1]:PORT"},
+	{"tcp://fe80::1%lo:80", SIPC_EURL_IPV6, "[fe80::1%lo]:80"},
+	{"tcp://[::1", SIPC_EURL_IPV6, "no closing ']'"},
+	{"tcp://[]:80", SIPC_EURL_IPV6, "empty IPv6 address"},
+	{"tcp://[1.2.3.4]:80", SIPC_EURL_IPV6, "without brackets"},
+	{"tcp://[::g]:80", SIPC_EURL_IPV6, "'::g' in brackets is not a valid IPv6 address"},
+	{"tcp://[::1]80", SIPC_EURL_SYNTAX, "unexpected '80' after ']'"},
+	{"tcp://[fe80::1%]:80", SIPC_EURL_ZONE, "zone after '%' is empty"},
+	{"tcp://[fe80::1%nosuchif0]:80", SIPC_EURL_ZONE, "'nosuchif0' is not a known network"},
+	{"tcp://[fe80::1%0]:80", SIPC_EURL_ZONE, "zone index '0'"},
+	{"tcp://[fe80::1%99999999999]:80", SIPC_EURL_ZONE, "zone index"},
+	{"tcp://[fe80::1%abcdefghijklmnopq]:80", SIPC_EURL_ZONE, "longer than an interface name"},
+	/* family against scheme */
+	{"tcp4://[::1]:80", SIPC_EURL_FAMILY, "IPv6 address '::1' cannot be used with tcp4://"},
+	{"udp4://[::1]:80", SIPC_EURL_FAMILY, "with udp4://"},
+	{"tcp6://127.0.0.1:80", SIPC_EURL_FAMILY,
+	 "IPv4 address '127.0.0.1' cannot be used with tcp6"},
+	{"udp6://1.2.3.4:80", SIPC_EURL_FAMILY, "udp6://"},
+	/* host names */
+	{"tcp://ho!st:80", SIPC_EURL_HOST, "invalid character '!'"},
+	{"tcp://user@h:80", SIPC_EURL_HOST, "invalid character '@'"},
+	{"tcp://h:80:90", SIPC_EURL_HOST, "invalid character ':'"},
+	{"tcp://a..b:80", SIPC_EURL_HOST, "empty label"},
+	{"tcp://.a:80", SIPC_EURL_HOST, "empty label"},
+	{"tcp://-a.b:80", SIPC_EURL_HOST, "starts or ends with '-'"},
+	{"tcp://a-.b:80", SIPC_EURL_HOST, "starts or ends with '-'"},
+	{"tcp://1.2.3:80", SIPC_EURL_HOST, "'1.2.3' is not a valid IPv4 address"},
+	{"tcp://256.1.1.1:80", SIPC_EURL_HOST, "not a valid IPv4"},
+	{"tcp://h\tx:80", SIPC_EURL_HOST, "invalid character '?'"},
+};
+
+static void check(const char *label, const char *in, int code, const char *want)
+{
+	char why[SIPC_WHY_MAX], buf[SIPC_URL_MAX], buf2[SIPC_URL_MAX];
+	sipc_url *u = NULL, *u2 = NULL;
+	int rc, n;
+
+	memset(why, 0, sizeof(why));
+	rc = sipc_url_parse(in, &u, why, sizeof(why));
+	if (rc != code) {
+		print_error("%s: got %d (%s), want %d\n", label, rc, why, code);
+		fail();
+	}
+	if (code != 0) {
+		assert_null(u);
+		if (strstr(why, want) == NULL) {
+			print_error("%s: why '%s' lacks '%s'\n", label, why, want);
+			fail();
+		}
+		return;
+	}
+	assert_non_null(u);
+	n = sipc_url_format(u, buf, sizeof(buf));
+	assert_int_equal(n, (int)strlen(buf));
+	if (strcmp(buf, want) != 0) {
+		print_error("%s: formats as '%s', want '%s'\n", label, buf, want);
+		fail();
+	}
+	/* Round trip: the canonical form parses to the same canonical form. */
+	assert_int_equal(sipc_url_parse(buf, &u2, why, sizeof(why)), 0);
+	assert_int_equal(sipc_url_format(u2, buf2, sizeof(buf2)), n);
+	assert_string_equal(buf2, buf);
+	assert_int_equal(sipc_url_scheme(u2), sipc_url_scheme(u));
+	assert_int_equal(sipc_url_port(u2), sipc_url_port(u));
+	sipc_url_free(u2);
+	sipc_url_free(u);
+}
+
+static void table(void **state)
+{
+	char label[64];
+	size_t i;
+
+	(void)state;
+	assert_true(sizeof(rows) / sizeof(rows[0]) >= 50);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(label, sizeof(label), "row %zu", i);
+		check(label, rows[i].in, rows[i].code, rows[i].want);
+	}
+}
+
+/* "PREFIX" + N copies of C + "SUFFIX", malloc'ed. */
+static char *gen(const char *prefix, size_t n, char c, const char *suffix)
+{
+	size_t p = strlen(prefix), s = strlen(suffix);
+	char *t = malloc(p + n + s + 1);
+
+	assert_non_null(t);
+	memcpy(t, prefix, p);
+	memset(t + p, c, n);
+	memcpy(t + p + n, suffix, s + 1);
+	return t;
+}
+
+static void check_gen(const char *prefix, size_t n, char c, const char *suffix, int code,
+		      const char *why_part)
+{
+	char label[64];
+	char *t = gen(prefix, n, c, suffix);
+
+	snprintf(label, sizeof(label), "%s<%zu x '%c'>%s", prefix, n, c, suffix);
+	/* Good generated URLs must format back to exactly their input. */
+	check(label, t, code, code == 0 ? t : why_part);
+	free(t);
+}
+
+static void limits(void **state)
+{
+	(void)state;
+	/* sun_path is 108 bytes: 107 of path plus NUL, or NUL plus 107 of
+	 * abstract name. */
+	check_gen("unix:///", 106, 'p', "", 0, NULL);
+	check_gen("unix:///", 107, 'p', "", SIPC_EURL_PATHLEN, "108 bytes, longer than the 107");
+	check_gen("unixgram://@", 107, 'a', "", 0, NULL);
+	check_gen("unixgram://@", 108, 'a', "", SIPC_EURL_PATHLEN, "abstract name");
+	/* DNS: labels up to 63, names up to 253. */
+	check_gen("tcp://", 63, 'l', ".x:1", 0, NULL);
+	check_gen("tcp://", 64, 'l', ".x:1", SIPC_EURL_HOST, "label longer than 63");
+	{
+		/* 4 labels of 62 + 3 dots = 251, then ".y" = 253. */
+		char host[300], url[320];
+		memset(host, 'a', 62);
+		host[62] = '.';
+		memcpy(host + 63, host, 63);
+		memcpy(host + 126, host, 126);
+		host[251] = '\0';
+		snprintf(url, sizeof(url), "tcp://%s.y:1", host);
+		check("253-char name", url, 0, url);
+		snprintf(url, sizeof(url), "tcp://%s.yz:1", host);
+		check("254-char name", url, SIPC_EURL_HOST, "longer than 253");
+	}
+	/* 10k characters in each part: refused, why cut and terminated. */
+	check_gen("tcp://", 10000, 'h', ":80", SIPC_EURL_HOST, "longer than 253");
+	check_gen("unix://", 10000, 'p', "", SIPC_EURL_PATHLEN, "10000 bytes");
+	check_gen("tcp://h:", 10000, '9', "", SIPC_EURL_PORT, "out of range");
+	check_gen("tcp://[", 10000, ':', "]:80", SIPC_EURL_IPV6, "not a valid IPv6");
+	check_gen("tcp://h:", 10000, 'e', "", SIPC_EURL_PORT, "not a number");
+	check_gen("", 10000, 'x', "", SIPC_EURL_SYNTAX, "is not a URL");
+	check_gen("", 10000, 'x', "://h:1", SIPC_EURL_SCHEME, "unknown scheme");
+}
+
+static void accessors(void **state)
+{
+	sipc_url *u;
+
+	(void)state;
+	assert_int_equal(sipc_url_parse("tcp://[FE80::1%lo]:8080", &u, NULL, 0), 0);
+	assert_int_equal(sipc_url_scheme(u), SIPC_TCP);
+	assert_string_equal(sipc_url_host(u), "fe80::1%lo");
+	assert_int_equal(sipc_url_port(u), 8080);
+	assert_null(sipc_url_path(u));
+	assert_false(sipc_url_is_abstract(u));
+	sipc_url_free(u);
+
+	assert_int_equal(sipc_url_parse("udp6://*:9", &u, NULL, 0), 0);
+	assert_int_equal(sipc_url_scheme(u), SIPC_UDP6);
+	assert_string_equal(sipc_url_host(u), "");
+	sipc_url_free(u);
+
+	assert_int_equal(sipc_url_parse("unixpacket://@sock/x", &u, NULL, 0), 0);
+	assert_int_equal(sipc_url_scheme(u), SIPC_UNIXPACKET);
+	assert_null(sipc_url_host(u));
+	assert_int_equal(sipc_url_port(u), -1);
+	assert_string_equal(sipc_url_path(u), "@sock/x");
+	assert_true(sipc_url_is_abstract(u));
+	sipc_url_free(u);
+
+	sipc_url_free(NULL);
+}
+
+static void failure_leaves_outputs(void **state)
+{
+	sipc_url *u = (sipc_url *)&u; /* a sentinel that must survive */
+	char why[8];
+
+	(void)state;
+	assert_int_equal(sipc_url_parse("tcp://h:70000", &u, why, sizeof(why)), SIPC_EURL_PORT);
+	assert_ptr_equal(u, (sipc_url *)&u);
+	/* WHY is cut to its length and still terminated. */
+	assert_int_equal(strlen(why), sizeof(why) - 1);
+	assert_int_equal(sipc_url_parse("tcp://h:1", NULL, why, sizeof(why)), -EINVAL);
+	/* Zero-length and NULL why are fine. */
+	assert_int_equal(sipc_url_parse("bad", &u, why, 0), SIPC_EURL_SYNTAX);
+	assert_int_equal(sipc_url_parse("bad", &u, NULL, 100), SIPC_EURL_SYNTAX);
+}
+
+static void format_buffer(void **state)
+{
+	sipc_url *u;
+	char buf[32];
+	int n;
+
+	(void)state;
+	assert_int_equal(sipc_url_parse("tcp://[::1]:7007", &u, NULL, 0), 0);
+	n = (int)strlen("tcp://[::1]:7007");
+	memset(buf, 'Z', sizeof(buf));
+	/* No room for the NUL: an error, and the buffer is not touched. */
+	assert_int_equal(sipc_url_format(u, buf, (size_t)n), SIPC_EBUFSIZE);
+	assert_int_equal(buf[0], 'Z');
+	assert_int_equal(sipc_url_format(u, buf, (size_t)n + 1), n);
+	assert_string_equal(buf, "tcp://[::1]:7007");
+	sipc_url_free(u);
+}
+
+static void schemes(void **state)
+{
+	(void)state;
+	assert_string_equal(sipc_scheme_name(SIPC_UNIXPACKET), "unixpacket");
+	assert_string_equal(sipc_scheme_name(SIPC_UDP6), "udp6");
+	assert_string_equal(sipc_scheme_name(SIPC_SCHEME_NONE), "");
+	assert_string_equal(sipc_scheme_name((sipc_scheme)99), "");
+	assert_int_equal(sipc_scheme_socktype(SIPC_TCP4), SOCK_STREAM);
+	assert_int_equal(sipc_scheme_socktype(SIPC_UNIX), SOCK_STREAM);
+	assert_int_equal(sipc_scheme_socktype(SIPC_UDP), SOCK_DGRAM);
+	assert_int_equal(sipc_scheme_socktype(SIPC_UNIXGRAM), SOCK_DGRAM);
+	assert_int_equal(sipc_scheme_socktype(SIPC_UNIXPACKET), SOCK_SEQPACKET);
+	assert_int_equal(sipc_scheme_socktype(SIPC_SCHEME_NONE), 0);
+	assert_true(sipc_scheme_is_stream(SIPC_TCP6));
+	assert_true(sipc_scheme_is_stream(SIPC_UNIX));
+	assert_false(sipc_scheme_is_stream(SIPC_UNIXPACKET));
+	assert_true(sipc_scheme_is_datagram(SIPC_UDP4));
+	assert_true(sipc_scheme_is_datagram(SIPC_UNIXPACKET));
+	assert_false(sipc_scheme_is_datagram(SIPC_TCP));
+	assert_true(sipc_scheme_is_unix(SIPC_UNIXGRAM));
+	assert_false(sipc_scheme_is_unix(SIPC_UDP));
+	assert_true(sipc_scheme_is_connectionless(SIPC_UNIXGRAM));
+	assert_true(sipc_scheme_is_connectionless(SIPC_UDP));
+	assert_false(sipc_scheme_is_connectionless(SIPC_UNIXPACKET));
+	assert_false(sipc_scheme_is_connectionless(SIPC_SCHEME_NONE));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(table),         cmocka_unit_test(limits),
+		cmocka_unit_test(accessors),     cmocka_unit_test(failure_leaves_outputs),
+		cmocka_unit_test(format_buffer), cmocka_unit_test(schemes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
