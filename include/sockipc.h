@@ -323,7 +323,8 @@ ssize_t sipc_recv(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms);
  * As sipc_recv, but allocates exactly the message's size (at least one
  * byte, so an empty message still gets a pointer): on success *msgp owns it
  * (free()).  Nothing is allocated before the length is checked against the
- * maximum.
+ * maximum, and memory grows with the bytes that arrive, not with the length
+ * a frame header claims.
  */
 ssize_t sipc_recv_alloc(sipc_endpoint *ep, void **msgp, int timeout_ms);
 
@@ -360,7 +361,9 @@ ssize_t sipc_readv_exact(sipc_endpoint *ep, const struct iovec *iov, int iovcnt,
  * is sent again, up to RETRIES more times, each wait twice the previous one
  * (exponential backoff), as seed 000 describes; a late reply to an earlier
  * copy is accepted.  On streams the request is sent once and the wait
- * covers the same total.  Returns the reply length or SIPC_ETIMEDOUT.
+ * covers the same total.  Returns the reply length; SIPC_ETIMEDOUT when no
+ * reply came, or the first other error of a send or receive (for example
+ * -ECONNREFUSED when an ICMP error says nothing listens, or SIPC_ETRUNC).
  */
 ssize_t sipc_request(sipc_endpoint *ep, const void *req, size_t len, void *reply,
                      size_t cap, int timeout_ms, int retries);

@@ -25,6 +25,7 @@ struct sipc__frame_rx {
 	size_t hdr_have;  /* 0..4 header bytes received */
 	size_t body_len;  /* the frame's length, once hdr_have == 4 */
 	size_t body_have; /* body bytes received into body */
+	size_t body_cap;  /* bytes allocated at body */
 	uint8_t *body;    /* endpoint-owned partial body, or NULL */
 };
 

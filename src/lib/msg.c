@@ -116,24 +116,72 @@ static int rx_header(sipc_endpoint *ep, int64_t deadline)
 }
 
 /*
- * Reads the body of the frame whose header is in ep->rx into DST (of
- * rx->body_len bytes).  DST is either the caller's buffer (no partial body
- * is kept) or rx->body itself.  When the call ends part way with a timeout,
- * the part is kept in rx->body for the next call: copied there from a
- * caller's buffer, or left there.  Returns 0 when the frame is complete.
+ * Memory for a frame body grows with what has arrived, not with what the
+ * header claims: a peer that sends a 16 MiB header and stops costs at most
+ * BODY_STEP, so many such peers cannot exhaust memory.
  */
-static int rx_body(sipc_endpoint *ep, uint8_t *dst, int64_t deadline)
+#define BODY_STEP ((size_t)64 * 1024)
+
+/* Makes rx->body hold at least WANT bytes (WANT <= body_len). */
+static int rx_reserve(struct sipc__frame_rx *rx, size_t want)
+{
+	uint8_t *p;
+
+	if (want <= rx->body_cap && rx->body != NULL)
+		return 0;
+	if (want < rx->body_cap * 2)
+		want = rx->body_cap * 2;
+	if (want > rx->body_len)
+		want = rx->body_len;
+	/* At least one byte, so an empty message still has a pointer. */
+	p = realloc(rx->body, want ? want : 1);
+	if (p == NULL)
+		return -ENOMEM;
+	rx->body = p;
+	rx->body_cap = want;
+	return 0;
+}
+
+/*
+ * Reads the rest of the body into rx->body, growing it step by step.
+ * Returns 0 when the frame is complete; what arrived stays in rx->body
+ * when the call ends part way (timeout), for the next call.
+ */
+static int rx_body_owned(sipc_endpoint *ep, int64_t deadline)
+{
+	struct sipc__frame_rx *rx = &ep->rx;
+	size_t step;
+	int rc;
+
+	do {
+		step = rx->body_len - rx->body_have;
+		if (step > BODY_STEP)
+			step = BODY_STEP;
+		rc = rx_reserve(rx, rx->body_have + step);
+		if (rc < 0) {
+			ep->rx_broken = true;
+			return rc;
+		}
+		rc = sipc__recv_fill(ep->fd, rx->body, rx->body_have + step, &rx->body_have,
+				     deadline);
+	} while (rc == 0 && rx->body_have < rx->body_len);
+	return rc;
+}
+
+/*
+ * Reads the body straight into the caller's DST (of rx->body_len bytes),
+ * the common case with no copy.  When the call ends part way, what arrived
+ * is copied to rx->body, since DST is the caller's again once we return.
+ */
+static int rx_body_into(sipc_endpoint *ep, uint8_t *dst, int64_t deadline)
 {
 	struct sipc__frame_rx *rx = &ep->rx;
 	int rc;
 
 	rc = sipc__recv_fill(ep->fd, dst, rx->body_len, &rx->body_have, deadline);
-	if (rc == 0 || rx->body_have == 0 || dst == rx->body)
+	if (rc == 0 || rx->body_have == 0)
 		return rc;
-	/* Some of the body sits in the caller's buffer, which is theirs again
-	 * once we return: keep a copy (bounded by max_msg, checked above). */
-	rx->body = malloc(rx->body_len);
-	if (rx->body == NULL) {
+	if (rx_reserve(rx, rx->body_have) < 0) {
 		ep->rx_broken = true;
 		return -ENOMEM;
 	}
@@ -155,12 +203,12 @@ static ssize_t stream_recv(sipc_endpoint *ep, void *buf, size_t cap, int timeout
 	if (len > cap)
 		return SIPC_EBUFSIZE; /* the frame stays queued, header and all */
 	if (rx->body != NULL) {
-		rc = rx_body(ep, rx->body, deadline);
+		rc = rx_body_owned(ep, deadline);
 		if (rc < 0)
 			return rc;
 		memcpy(buf, rx->body, len);
 	} else {
-		rc = rx_body(ep, buf, deadline);
+		rc = rx_body_into(ep, buf, deadline);
 		if (rc < 0)
 			return rc;
 	}
@@ -180,21 +228,13 @@ static ssize_t stream_recv_alloc(sipc_endpoint *ep, void **msgp, int timeout_ms)
 	if (rc < 0)
 		return rc;
 	len = rx->body_len;
-	if (rx->body == NULL) {
-		/* At least one byte, so an empty message still has a pointer. */
-		rx->body = malloc(len ? len : 1);
-		if (rx->body == NULL)
-			return -ENOMEM;
-	}
-	rc = rx_body(ep, rx->body, deadline);
-	if (rc < 0) {
-		if (rx->body_have == 0) {
-			free(rx->body);
-			rx->body = NULL;
-		}
+	rc = rx_body_owned(ep, deadline);
+	if (rc < 0)
 		return rc;
-	}
-	/* The buffer is exactly the frame's size: hand it over as it is. */
+	/* Grown to exactly the frame's size: hand it over as it is. */
+	rc = rx_reserve(rx, len);
+	if (rc < 0)
+		return rc;
 	msg = rx->body;
 	rx->body = NULL;
 	rx_reset(rx);

@@ -193,6 +193,31 @@ static void oversize_header_breaks_without_allocating(void **state)
 	}
 }
 
+/* A header that claims a large body costs only what has arrived: the
+ * receiver grows its buffer with the data, so a peer that sends a 16 MiB
+ * claim and stops holds at most one step of memory. */
+static void claimed_length_is_not_allocated_up_front(void **state)
+{
+	const uint32_t claim = 16u * 1024 * 1024;
+	char part[100];
+	void *m = NULL;
+	int peer;
+	(void)state;
+
+	sipc_endpoint *ep = pair(SOCK_STREAM, SIPC_UNIX, 0, &peer);
+	put_hdr(peer, claim);
+	memset(part, 'x', sizeof part);
+	assert_int_equal(write(peer, part, sizeof part), (ssize_t)sizeof part);
+	assert_int_equal(sipc_recv_alloc(ep, &m, 50), SIPC_ETIMEDOUT);
+	assert_null(m);
+	assert_int_equal(ep->rx.body_have, sizeof part);
+	assert_true(ep->rx.body_cap <= 64 * 1024);
+	assert_true(ep->rx.body_cap < claim);
+	close(peer);
+	assert_int_equal(sipc_recv_alloc(ep, &m, sipc_test_ms(2000)), SIPC_EPARTIAL);
+	sipc_endpoint_close(ep);
+}
+
 static void zero_length_round_trips(void **state)
 {
 	sipc_endpoint *a, *b;
@@ -397,6 +422,7 @@ int main(void)
 		cmocka_unit_test(close_mid_frame_is_partial),
 		cmocka_unit_test(clean_close_is_closed),
 		cmocka_unit_test(oversize_header_breaks_without_allocating),
+		cmocka_unit_test(claimed_length_is_not_allocated_up_front),
 		cmocka_unit_test(zero_length_round_trips),
 		cmocka_unit_test(timeout_mid_frame_resumes),
 		cmocka_unit_test(small_buffer_leaves_frame_queued),
