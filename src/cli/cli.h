@@ -1,11 +1,14 @@
 /*
  * cli.h - what the subcommand files share: their entry points (the table in
- * main.c names them) and the program-wide settings of the global options.
+ * main.c names them), the program-wide settings of the global options, and
+ * the few helpers every subcommand uses to report errors and trace.
  */
 #ifndef SIPC_CLI_H
 #define SIPC_CLI_H
 
 #include <stdbool.h>
+
+#include "sockipc.h"
 
 /* Exit statuses of DESIGN.md. */
 enum { SIPC_EXIT_OK = 0, SIPC_EXIT_FAIL = 1, SIPC_EXIT_USAGE = 2 };
@@ -16,5 +19,33 @@ int sipc_cmd_connect(int argc, char **argv);
 int sipc_cmd_listen(int argc, char **argv);
 int sipc_cmd_send(int argc, char **argv);
 int sipc_cmd_resolve(int argc, char **argv);
+int sipc_cmd_bench(int argc, char **argv);
+
+/* The global options, set by sipc_opt_parse (opt.h) for every subcommand. */
+struct sipc_cli_globals {
+	bool trace;   /* --trace: one stderr line per socket call */
+	bool hex;     /* --hex: hex and ASCII dump of each direction */
+	bool verbose; /* -v: notices (connected to, accepted from) */
+	bool quiet;   /* -q: no notices, only errors */
+};
+extern struct sipc_cli_globals sipc_cli_globals;
+
+/* "sockipc: " + the formatted text + newline on stderr. */
+void sipc_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same, only with -v (and never with -q). */
+void sipc_cli_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The sipc_trace_fn of --trace: "sockipc: trace: LINE" on stderr. */
+void sipc_cli_trace(void *arg, const char *line);
+
+/* Fills OPTS for the library from the globals (trace). */
+void sipc_cli_lib_options(sipc_options *opts);
+
+/*
+ * Parses TEXT as an endpoint URL for subcommand CMD.  On failure prints
+ * "sockipc: CMD: bad URL 'TEXT': WHY" and returns SIPC_EXIT_USAGE; on
+ * success *URLP owns the URL and 0 returns.
+ */
+int sipc_cli_parse_url(const char *cmd, const char *text, sipc_url **urlp);
 
 #endif /* SIPC_CLI_H */

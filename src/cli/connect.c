@@ -1,12 +1,172 @@
-/* PLACEHOLDER-connect: replaced by the real subcommand; never lands. */
+/*
+ * connect.c - `sockipc connect URL`: dials URL and relays stdin to the
+ * socket and the socket to stdout, both at once (relay.c), with the
+ * half-close of DESIGN.md: end of stdin shuts down the write side and the
+ * command keeps reading until the peer closes.  Also holds what listen
+ * shares with it: the relay options and the choice of relay mode.
+ */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "cli/connect.h"
+#include "cli/opt.h"
+
+/* Datagram URLs have no end of stream: once stdin has ended, connect waits
+ * this long after the last datagram for more replies (--idle-timeout
+ * sets it too). */
+#define DGRAM_LINGER_MS 1000
+
+struct sipc_relay_opts sipc_relay_opts = {.idle_ms = -1, .connect_ms = -1};
+
+const struct sipc_opt sipc_relay_opt_table[] = {
+	{"framed", 0, SIPC_OPT_FLAG, &sipc_relay_opts.framed, 0, 0, NULL,
+	 "each line of stdin is one message; each message received is one line"},
+	{"crlf", 'C', SIPC_OPT_FLAG, &sipc_relay_opts.crlf, 0, 0, NULL,
+	 "send CRLF for each newline of stdin"},
+	{"idle-timeout", 'i', SIPC_OPT_SECONDS, &sipc_relay_opts.idle_ms, 0, 86400000, "S",
+	 "end after S seconds without traffic"},
+	{"chunk", 0, SIPC_OPT_SIZE, &sipc_relay_opts.chunk, 1, 65507, "N",
+	 "datagram URLs: each read of up to N bytes is one datagram (not each line)"},
+	{"connect-timeout", 'w', SIPC_OPT_SECONDS, &sipc_relay_opts.connect_ms, 0, 86400000, "S",
+	 "give up connecting after S seconds"},
+	{"source", 's', SIPC_OPT_STRING, &sipc_relay_opts.source, 0, 0, "ADDR",
+	 "bind the local side to ADDR (a URL, HOST, HOST:PORT or PATH) first"},
+	{NULL},
+};
+
+void sipc_relay_cfg_from_opts(struct sipc_relay_cfg *cfg, sipc_scheme scheme)
+{
+	cfg->crlf = sipc_relay_opts.crlf;
+	cfg->chunk = sipc_relay_opts.chunk;
+	cfg->idle_ms = sipc_relay_opts.idle_ms;
+	cfg->send_stdin = true;
+	if (sipc_relay_opts.framed)
+		cfg->mode = SIPC_RELAY_FRAMED;
+	else if (sipc_scheme_is_datagram(scheme))
+		cfg->mode = SIPC_RELAY_DGRAM;
+	else
+		cfg->mode = SIPC_RELAY_BYTES;
+}
+
+int sipc_relay_check_opts(const char *cmd, sipc_scheme scheme)
+{
+	if (sipc_relay_opts.chunk > 0 && !sipc_scheme_is_datagram(scheme)) {
+		sipc_cli_error("%s: --chunk: only for datagram URLs (udp, unixgram, unixpacket)",
+			       cmd);
+		return SIPC_EXIT_USAGE;
+	}
+	if (sipc_relay_opts.chunk > 0 && sipc_relay_opts.framed) {
+		sipc_cli_error("%s: --chunk and --framed: choose one", cmd);
+		return SIPC_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/*
+ * --source takes a whole URL, or what nc -s takes: an address (with an
+ * optional port) for IP URLs, a path for unix ones; it gets URL's scheme.
+ * Writes the URL to BUF; returns 0, or SIPC_EXIT_USAGE after saying why.
+ */
+static int source_url(const sipc_url *url, const char *src, char *buf, size_t len)
+{
+	sipc_scheme sc = sipc_url_scheme(url);
+	const char *name = sipc_scheme_name(sc);
+	char why[SIPC_WHY_MAX] = "";
+	sipc_url *su = NULL;
+	int rc;
+
+	if (strstr(src, "://") != NULL)
+		snprintf(buf, len, "%s", src);
+	else if (sipc_scheme_is_unix(sc))
+		snprintf(buf, len, "%s://%s", name, src);
+	else if (src[0] == '[' && strstr(src, "]:") != NULL)
+		snprintf(buf, len, "%s://%s", name, src);
+	else if (src[0] == '[')
+		snprintf(buf, len, "%s://%s:0", name, src);
+	else if (strchr(src, ':') != NULL && strchr(src, ':') != strrchr(src, ':'))
+		snprintf(buf, len, "%s://[%s]:0", name, src); /* a bare IPv6 address */
+	else if (strchr(src, ':') != NULL)
+		snprintf(buf, len, "%s://%s", name, src);
+	else
+		snprintf(buf, len, "%s://%s:0", name, src);
+	rc = sipc_url_parse(buf, &su, why, sizeof(why));
+	if (rc < 0) {
+		sipc_cli_error("connect: --source: bad address '%s': %s", src,
+			       why[0] ? why : sipc_strerror(rc));
+		return SIPC_EXIT_USAGE;
+	}
+	sipc_url_free(su);
+	return 0;
+}
+
+static void notice_association(const char *cmd, const sipc_endpoint *ep)
+{
+	sipc_addr local, peer;
+	char l[SIPC_URL_MAX] = "?", p[SIPC_URL_MAX] = "?";
+
+	if (!sipc_cli_globals.verbose || sipc_cli_globals.quiet)
+		return;
+	if (sipc_endpoint_local(ep, &local) == 0)
+		sipc_addr_format(&local, l, sizeof(l));
+	if (sipc_endpoint_peer(ep, &peer) == 0)
+		sipc_addr_format(&peer, p, sizeof(p));
+	sipc_cli_notice("%s: connected to %s from %s", cmd, p, l);
+}
+
+static const struct sipc_opt_spec spec = {
+	"connect",
+	"[OPTIONS] URL",
+	"Connects to URL and relays stdin to it and it to stdout, both at once.\n"
+	"On a stream, end of stdin shuts down the write side and the command\n"
+	"keeps reading until the peer closes.  On a datagram URL each line of\n"
+	"stdin (each read with --chunk) is one datagram, and once stdin has ended\n"
+	"the command waits 1 s (or --idle-timeout) after the last reply.",
+	sipc_relay_opt_table,
+	1,
+	1,
+};
 
 int sipc_cmd_connect(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "sockipc: connect: not implemented yet\n");
-	return 1;
+	sipc_options opts = {0};
+	struct sipc_relay_cfg cfg = {.cmd = "connect"};
+	struct sipc_relay_io io = {.in_fd = 0, .out_fd = 1};
+	char src[SIPC_URL_MAX + 16];
+	sipc_endpoint *ep = NULL;
+	sipc_url *url = NULL;
+	int nargs, rc;
+
+	rc = sipc_opt_parse(&spec, argc, argv, &nargs);
+	if (rc != SIPC_OPT_OK)
+		return rc == SIPC_OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
+	cfg.url = argv[1];
+	if ((rc = sipc_cli_parse_url("connect", cfg.url, &url)) != 0)
+		return rc;
+	if ((rc = sipc_relay_check_opts("connect", sipc_url_scheme(url))) != 0)
+		goto out;
+	if (sipc_relay_opts.source != NULL) {
+		if ((rc = source_url(url, sipc_relay_opts.source, src, sizeof(src))) != 0)
+			goto out;
+		opts.source = src;
+	}
+	sipc_cli_lib_options(&opts);
+
+	rc = sipc_dial_url(url, &opts, sipc_relay_opts.connect_ms, &ep);
+	if (rc < 0) {
+		sipc_cli_error("connect %s: %s", cfg.url, sipc_strerror(rc));
+		rc = SIPC_EXIT_FAIL;
+		goto out;
+	}
+	notice_association("connect", ep);
+	sipc_relay_cfg_from_opts(&cfg, sipc_url_scheme(url));
+	cfg.linger_ms = -1;
+	if (sipc_scheme_is_connectionless(sipc_url_scheme(url)))
+		cfg.linger_ms = cfg.idle_ms >= 0 ? cfg.idle_ms : DGRAM_LINGER_MS;
+	rc = sipc_relay_run(&cfg, ep, &io);
+out:
+	sipc_endpoint_close(ep);
+	sipc_url_free(url);
+	return rc;
 }

@@ -1,12 +1,202 @@
-/* PLACEHOLDER-listen: replaced by the real subcommand; never lands. */
+/*
+ * listen.c - `sockipc listen URL`: binds URL, says `listening URL` (the real
+ * address) on stderr, since stdout carries data, waits for one peer - one
+ * connection, or on a datagram URL the sender of the first datagram, to
+ * which the socket is then connected - and relays it with stdin and stdout
+ * as connect does.  --keep-open takes the next peer after one ends.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "cli/cli.h"
+#include "cli/connect.h"
+#include "cli/opt.h"
+#include "sys/sys.h"
+#include "trace.h"
+
+static bool keep_open;
+
+static const struct sipc_opt opts_table[] = {
+	{"framed", 0, SIPC_OPT_FLAG, &sipc_relay_opts.framed, 0, 0, NULL,
+	 "each line of stdin is one message; each message received is one line"},
+	{"crlf", 'C', SIPC_OPT_FLAG, &sipc_relay_opts.crlf, 0, 0, NULL,
+	 "send CRLF for each newline of stdin"},
+	{"idle-timeout", 'i', SIPC_OPT_SECONDS, &sipc_relay_opts.idle_ms, 0, 86400000, "S",
+	 "end a peer after S seconds without traffic"},
+	{"chunk", 0, SIPC_OPT_SIZE, &sipc_relay_opts.chunk, 1, 65507, "N",
+	 "datagram URLs: each read of up to N bytes is one datagram (not each line)"},
+	{"keep-open", 'k', SIPC_OPT_FLAG, &keep_open, 0, 0, NULL,
+	 "after a peer ends, wait for the next one"},
+	{NULL},
+};
+
+static const struct sipc_opt_spec spec = {
+	"listen",
+	"[OPTIONS] URL",
+	"Listens on URL, prints `listening URL` (the real port) on stderr, waits\n"
+	"for one peer (a connection, or the sender of the first datagram) and\n"
+	"relays it with stdin and stdout as connect does.",
+	opts_table,
+	1,
+	1,
+};
+
+static void trace_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void trace_line(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (!sipc_cli_globals.trace)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	sipc_cli_trace(NULL, buf);
+}
+
+/*
+ * A datagram listener's peer is the sender of the first datagram: peeked
+ * (so the relay still reads it), then made the socket's fixed peer with
+ * connect(2), so only its datagrams arrive and ours go to it.  A unixgram
+ * sender with no bound name cannot be answered: *ANSWERABLE says so.
+ */
+static int take_datagram_peer(const char *url, sipc_endpoint *lep, bool *answerable)
+{
+	int fd = sipc_endpoint_fd(lep);
+	struct sockaddr_storage ss;
+	struct msghdr mh = {.msg_name = &ss, .msg_namelen = sizeof(ss)};
+	char one, pb[SIPC_URL_MAX] = "?", lb[SIPC_URL_MAX] = "?", rb[128];
+	struct iovec iov = {&one, 1};
+	sipc_addr peer, local;
+	ssize_t n;
+	int rc;
+
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	for (;;) {
+		rc = sipc__sys_wait(fd, POLLIN, SIPC__NEVER);
+		if (rc < 0)
+			goto fail;
+		n = sipc__sys_recvmsg(fd, &mh, MSG_PEEK);
+		if (n >= 0)
+			break;
+		if (n != -EAGAIN) {
+			rc = (int)n;
+			goto fail;
+		}
+	}
+	*answerable = mh.msg_namelen > sizeof(sa_family_t);
+	if (!*answerable) {
+		sipc_cli_notice("listen: datagrams from an unnamed socket: stdin is not sent");
+		return 0;
+	}
+	rc = sipc_addr_from_sockaddr(&peer, sipc_endpoint_scheme(lep), (struct sockaddr *)&ss,
+				     mh.msg_namelen);
+	if (rc < 0)
+		goto fail;
+	sipc_addr_format(&peer, pb, sizeof(pb));
+	rc = sipc__sys_connect(fd, (struct sockaddr *)&ss, mh.msg_namelen, SIPC__NEVER);
+	trace_line("connect(%d, %s) = %s", fd, pb, sipc__result_text(rc, rb, sizeof(rb)));
+	if (rc < 0)
+		goto fail;
+	if (sipc_endpoint_local(lep, &local) == 0)
+		sipc_addr_format(&local, lb, sizeof(lb));
+	trace_line("association (%s, %s, %s)", sipc_scheme_name(sipc_endpoint_scheme(lep)), lb, pb);
+	sipc_cli_notice("listen: datagrams from %s", pb);
+	return 0;
+fail:
+	sipc_cli_error("listen %s: %s", url, sipc_strerror(rc));
+	return SIPC_EXIT_FAIL;
+}
+
+/* Forgets the datagram peer (connect to AF_UNSPEC), for --keep-open. */
+static void drop_datagram_peer(sipc_endpoint *lep)
+{
+	struct sockaddr sa = {.sa_family = AF_UNSPEC};
+
+	(void)sipc__sys_connect(sipc_endpoint_fd(lep), &sa, sizeof(sa), SIPC__NEVER);
+}
 
 int sipc_cmd_listen(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "sockipc: listen: not implemented yet\n");
-	return 1;
+	sipc_options opts = {0};
+	struct sipc_relay_cfg cfg = {.cmd = "listen"};
+	struct sipc_relay_io io = {.in_fd = 0, .out_fd = 1};
+	sipc_endpoint *lep = NULL, *conn = NULL;
+	sipc_url *url = NULL;
+	sipc_addr local;
+	char lb[SIPC_URL_MAX];
+	int nargs, rc;
+	sipc_scheme sc;
+
+	rc = sipc_opt_parse(&spec, argc, argv, &nargs);
+	if (rc != SIPC_OPT_OK)
+		return rc == SIPC_OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
+	cfg.url = argv[1];
+	if ((rc = sipc_cli_parse_url("listen", cfg.url, &url)) != 0)
+		return rc;
+	sc = sipc_url_scheme(url);
+	if ((rc = sipc_relay_check_opts("listen", sc)) != 0)
+		goto out;
+	sipc_cli_lib_options(&opts);
+	rc = sipc_listen_url(url, &opts, &lep);
+	if (rc < 0) {
+		sipc_cli_error("listen %s: %s", cfg.url, sipc_strerror(rc));
+		rc = SIPC_EXIT_FAIL;
+		goto out;
+	}
+	if (sipc_endpoint_local(lep, &local) < 0 || sipc_addr_format(&local, lb, sizeof(lb)) < 0)
+		snprintf(lb, sizeof(lb), "%s", cfg.url);
+	/* The readiness line scripts wait for; stderr, as stdout is data. */
+	if (!sipc_cli_globals.quiet)
+		fprintf(stderr, "listening %s\n", lb);
+	sipc_relay_cfg_from_opts(&cfg, sc);
+	cfg.linger_ms = -1; /* a listener stays for its peer's datagrams */
+
+	do {
+		sipc_endpoint *peer_ep = lep;
+
+		cfg.send_stdin = true;
+		if (sipc_scheme_is_connectionless(sc)) {
+			rc = take_datagram_peer(cfg.url, lep, &cfg.send_stdin);
+			if (rc != 0)
+				break;
+		} else {
+			sipc_addr pa;
+			char pb[SIPC_URL_MAX] = "?";
+
+			rc = sipc_accept(lep, -1, &conn);
+			if (rc < 0) {
+				sipc_cli_error("listen %s: accept: %s", cfg.url, sipc_strerror(rc));
+				rc = SIPC_EXIT_FAIL;
+				break;
+			}
+			if (!keep_open) {
+				/* One peer only, as nc without -k: later
+				 * clients are refused, not queued unseen. */
+				sipc_endpoint_close(lep);
+				lep = NULL;
+			}
+			if (sipc_endpoint_peer(conn, &pa) == 0)
+				sipc_addr_format(&pa, pb, sizeof(pb));
+			sipc_cli_notice("listen: connection from %s", pb);
+			peer_ep = conn;
+		}
+		rc = sipc_relay_run(&cfg, peer_ep, &io);
+		sipc_endpoint_close(conn);
+		conn = NULL;
+		if (sipc_scheme_is_connectionless(sc) && keep_open)
+			drop_datagram_peer(lep);
+	} while (keep_open && !io.out_gone);
+out:
+	sipc_endpoint_close(conn);
+	sipc_endpoint_close(lep);
+	sipc_url_free(url);
+	return rc;
 }

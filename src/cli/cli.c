@@ -1,0 +1,67 @@
+/*
+ * cli.c - what every subcommand shares besides option parsing: the global
+ * settings, the "sockipc: " error and notice lines on stderr, the --trace
+ * printer handed to the library, and the bad-URL message of exit status 2.
+ */
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+struct sipc_cli_globals sipc_cli_globals;
+
+static void vline(const char *fmt, va_list ap)
+{
+	char buf[1024];
+
+	/* One fputs per line, so lines from --trace, --hex and errors never
+	 * interleave mid-line (stderr is unbuffered). */
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	fprintf(stderr, "sockipc: %s\n", buf);
+}
+
+void sipc_cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline(fmt, ap);
+	va_end(ap);
+}
+
+void sipc_cli_notice(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!sipc_cli_globals.verbose || sipc_cli_globals.quiet)
+		return;
+	va_start(ap, fmt);
+	vline(fmt, ap);
+	va_end(ap);
+}
+
+void sipc_cli_trace(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "sockipc: trace: %s\n", line);
+}
+
+void sipc_cli_lib_options(sipc_options *opts)
+{
+	if (sipc_cli_globals.trace) {
+		opts->trace = sipc_cli_trace;
+		opts->trace_arg = NULL;
+	}
+}
+
+int sipc_cli_parse_url(const char *cmd, const char *text, sipc_url **urlp)
+{
+	char why[SIPC_WHY_MAX] = "";
+	int rc = sipc_url_parse(text, urlp, why, sizeof(why));
+
+	if (rc < 0) {
+		sipc_cli_error("%s: bad URL '%s': %s", cmd, text, why[0] ? why : sipc_strerror(rc));
+		return SIPC_EXIT_USAGE;
+	}
+	return 0;
+}

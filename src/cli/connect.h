@@ -1,0 +1,34 @@
+/*
+ * connect.h - the relay options connect and listen share (one table, so
+ * both take the same --framed, --crlf, --idle-timeout, ... the same way).
+ */
+#ifndef SIPC_CLI_CONNECT_H
+#define SIPC_CLI_CONNECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cli/opt.h"
+#include "cli/relay.h"
+#include "sockipc.h"
+
+struct sipc_relay_opts {
+	bool framed;
+	bool crlf;
+	int idle_ms;    /* -1: none */
+	int connect_ms; /* -1: wait as long as the system does */
+	size_t chunk;   /* 0: one datagram per line */
+	const char *source;
+};
+extern struct sipc_relay_opts sipc_relay_opts;
+
+/* The options of connect (listen's table names the same variables). */
+extern const struct sipc_opt sipc_relay_opt_table[];
+
+/* Fills mode, crlf, chunk, idle_ms and send_stdin of CFG for SCHEME. */
+void sipc_relay_cfg_from_opts(struct sipc_relay_cfg *cfg, sipc_scheme scheme);
+/* Checks the option combination for SCHEME; SIPC_EXIT_USAGE after saying
+ * why, or 0. */
+int sipc_relay_check_opts(const char *cmd, sipc_scheme scheme);
+
+#endif /* SIPC_CLI_CONNECT_H */

@@ -1,0 +1,38 @@
+/*
+ * hex.c - the --hex dump: each direction's data as 16-byte lines of hex and
+ * printable ASCII on stderr, in the layout of `hexdump -C`, with the
+ * direction and the offset within that direction leading each line so a
+ * session reads top to bottom.
+ */
+#include <ctype.h>
+#include <stdio.h>
+
+#include "cli/relay.h"
+
+void sipc_hexdump(FILE *out, char dir, uint64_t offset, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i += 16) {
+		char line[128];
+		size_t k = 0, m = n - i < 16 ? n - i : 16;
+
+		k += (size_t)snprintf(line + k, sizeof(line) - k, "%08llx ",
+				      (unsigned long long)(offset + i));
+		for (size_t j = 0; j < 16; j++) {
+			if (j == 8)
+				line[k++] = ' ';
+			if (j < m)
+				k += (size_t)snprintf(line + k, sizeof(line) - k, " %02x",
+						      b[i + j]);
+			else
+				k += (size_t)snprintf(line + k, sizeof(line) - k, "   ");
+		}
+		k += (size_t)snprintf(line + k, sizeof(line) - k, "  |");
+		for (size_t j = 0; j < m; j++)
+			line[k++] = isprint(b[i + j]) ? (char)b[i + j] : '.';
+		line[k++] = '|';
+		line[k] = '\0';
+		fprintf(out, "sockipc: hex: %c %s\n", dir, line);
+	}
+}

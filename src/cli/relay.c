@@ -1,0 +1,700 @@
+/*
+ * relay.c - the relay loop of connect and listen: one poll over both
+ * directions (stdin -> socket, socket -> stdout), each with a bounded
+ * buffer of SIPC_RELAY_BUF bytes, or a pipe of that size moved with
+ * splice(2) when both of its ends can be spliced (a socket, a pipe or a
+ * regular file) and no byte needs to be looked at (--hex, --crlf, lines).
+ * A write is asked of poll only when data waits for it, and a read only
+ * when there is room, so a slow side slows the other instead of growing
+ * memory.  The half-close rules, in the spirit of OpenBSD nc's readwrite():
+ *  - end of stdin, once everything read is sent, shuts down the socket's
+ *    write side (streams, seqpacket) and the loop goes on reading;
+ *  - end of stream from the socket, once it is all written to stdout, ends
+ *    that direction; stdin is still sent until it ends (the peer may only
+ *    have half-closed), except from a terminal, where nobody would type
+ *    to a peer that has gone;
+ *  - a send that fails because the peer went away ends the stdin side
+ *    quietly; the socket side then tells a reset (exit 1) from an end;
+ *  - stdout closed by its reader (`| head`) ends everything, status 0;
+ *  - on connectionless datagram endpoints there is no end of stream: the
+ *    loop ends linger_ms after the last datagram once stdin has ended.
+ */
+#include "cli/relay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "sys/sys.h"
+
+/* One direction: bytes go from IN to OUT through a buffer or a pipe. */
+struct flow {
+	int in, out;
+	bool use_pipe;
+	int pipe_r, pipe_w;
+	size_t pipe_cap, pending; /* bytes sitting in the pipe */
+	bool fill_blocked;        /* the pipe took no more: wait for a drain */
+	uint8_t *buf;
+	size_t cap, head, tail; /* data waits in buf[head, tail) */
+	size_t frame_off;       /* framed stream send: bytes of the current
+				   frame already sent */
+	bool eof;               /* IN has ended */
+	bool done;              /* ended and drained; the end passed on */
+	uint64_t total;         /* bytes through, for --hex offsets */
+};
+
+struct relay {
+	const struct sipc_relay_cfg *cfg;
+	sipc_endpoint *ep;
+	struct sipc_relay_io *io;
+	int fd;        /* the endpoint's descriptor */
+	bool stream;   /* tcp/unix: a byte stream */
+	bool connless; /* udp/unixgram: no end of stream */
+	bool stdin_tty;
+	struct flow a; /* stdin -> socket */
+	struct flow b; /* socket -> stdout */
+	int64_t last_traffic;
+	int64_t linger_until;
+	int a_err; /* why sending ended early, reported only if the
+		      socket side did not end cleanly */
+};
+
+enum { MOVED = 1, AGAIN = 0 };
+
+/* Whether FD may be one end of a splice: sockets, pipes and regular files
+ * not opened for appending (the kernel refuses splice to O_APPEND). */
+static bool spliceable(int fd, bool for_write)
+{
+	struct stat st;
+	int fl;
+
+	if (!sipc__sys_have_splice() || fstat(fd, &st) < 0)
+		return false;
+	if (S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode))
+		return true;
+	if (!S_ISREG(st.st_mode))
+		return false;
+	fl = fcntl(fd, F_GETFL);
+	return fl >= 0 && (!for_write || !(fl & O_APPEND));
+}
+
+static int flow_init(struct flow *f, int in, int out, bool try_pipe)
+{
+	memset(f, 0, sizeof(*f));
+	f->in = in;
+	f->out = out;
+	f->pipe_r = f->pipe_w = -1;
+	if (try_pipe) {
+		int p[2];
+
+		if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0) {
+			int sz;
+
+			f->pipe_r = p[0];
+			f->pipe_w = p[1];
+			/* Ask for the same 256 KiB the buffers use; the kernel
+			 * may give less (pipe-max-size), which only means
+			 * more rounds. */
+			(void)fcntl(f->pipe_w, F_SETPIPE_SZ, SIPC_RELAY_BUF);
+			sz = fcntl(f->pipe_w, F_GETPIPE_SZ);
+			f->pipe_cap = sz > 0 ? (size_t)sz : 65536;
+			f->use_pipe = true;
+		}
+	}
+	f->cap = SIPC_RELAY_BUF;
+	f->buf = malloc(f->cap);
+	return f->buf ? 0 : -ENOMEM;
+}
+
+static void flow_free(struct flow *f)
+{
+	if (f->pipe_r >= 0)
+		sipc__sys_close(f->pipe_r);
+	if (f->pipe_w >= 0)
+		sipc__sys_close(f->pipe_w);
+	free(f->buf);
+}
+
+static size_t flow_pending(const struct flow *f)
+{
+	return f->use_pipe ? f->pending : f->tail - f->head;
+}
+
+/* Leaves splice for good, moving what sits in the pipe to the buffer:
+ * the kernel turned splice down for this pair of descriptors (EINVAL). */
+static int flow_unpipe(struct flow *f)
+{
+	size_t have = 0;
+
+	while (have < f->pending) {
+		ssize_t n = sipc__sys_read(f->pipe_r, f->buf + have, f->pending - have);
+
+		if (n <= 0)
+			return n < 0 ? (int)n : -EIO;
+		have += (size_t)n;
+	}
+	f->head = 0;
+	f->tail = have;
+	f->pending = 0;
+	f->use_pipe = false;
+	return 0;
+}
+
+static void compact(struct flow *f)
+{
+	if (f->head == f->tail) {
+		f->head = f->tail = 0;
+	} else if (f->head > 0 && f->tail == f->cap) {
+		memmove(f->buf, f->buf + f->head, f->tail - f->head);
+		f->tail -= f->head;
+		f->head = 0;
+	}
+}
+
+static bool is_peer_gone(long e)
+{
+	return e == -EPIPE || e == -ECONNRESET || e == -ENOTCONN;
+}
+
+static void hex(struct flow *f, char dir, const void *p, size_t n)
+{
+	if (sipc_cli_globals.hex && n > 0)
+		sipc_hexdump(stderr, dir, f->total, p, n);
+	f->total += n;
+}
+
+/* Whether a fill of F could take anything: poll asks for input only then,
+ * or a ready input with nowhere to go would wake poll again and again. */
+static bool can_fill(const struct relay *r, const struct flow *f, bool from_stdin)
+{
+	size_t have = f->tail - f->head;
+
+	if (f->eof)
+		return false;
+	if (f->use_pipe)
+		return f->pending < f->pipe_cap && !f->fill_blocked;
+	if (from_stdin) {
+		if (r->cfg->mode == SIPC_RELAY_DGRAM && r->cfg->chunk > 0)
+			return have == 0;
+		if (r->cfg->crlf)
+			return (f->cap - have) / 2 > 0;
+		return have < f->cap;
+	}
+	if (r->cfg->mode != SIPC_RELAY_BYTES)
+		return have == 0;
+	return have < f->cap;
+}
+
+/* ---- stdin -> socket ---- */
+
+/* Reads stdin into A.  Returns MOVED, AGAIN, or a negative code. */
+static int a_fill(struct relay *r)
+{
+	struct flow *f = &r->a;
+	ssize_t n;
+
+	if (f->use_pipe) {
+		if (f->pending >= f->pipe_cap) {
+			/* Full: splice of 0 bytes would return 0, which
+			 * reads as end of stream. */
+			f->fill_blocked = true;
+			return AGAIN;
+		}
+		n = sipc__sys_splice(f->in, f->pipe_w, f->pipe_cap - f->pending);
+		if (n == -EINVAL && f->pending == 0) {
+			f->use_pipe = false; /* e.g. a file system without splice_read */
+		} else {
+			if (n == -EAGAIN) {
+				f->fill_blocked = f->pending > 0;
+				return AGAIN;
+			}
+			if (n < 0)
+				return (int)n;
+			if (n == 0)
+				f->eof = true;
+			f->pending += (size_t)n;
+			f->total += (size_t)n;
+			return MOVED;
+		}
+	}
+	compact(f);
+	if (r->cfg->mode == SIPC_RELAY_DGRAM && r->cfg->chunk > 0 && f->tail > f->head)
+		return AGAIN; /* one read is one datagram: send it first */
+	if (r->cfg->crlf) {
+		/* Read at most half the room, so that every "\n" can grow
+		 * to "\r\n" in place, expanding from the end backwards. */
+		size_t room = (f->cap - f->tail) / 2, nl = 0;
+		uint8_t *p = f->buf + f->tail;
+
+		if (room == 0)
+			return AGAIN;
+		n = sipc__sys_read(f->in, p, room);
+		if (n <= 0)
+			goto ended;
+		for (ssize_t i = 0; i < n; i++)
+			nl += p[i] == '\n';
+		for (ssize_t i = n - 1, j = n - 1 + (ssize_t)nl; i >= 0; i--) {
+			p[j--] = p[i];
+			if (p[i] == '\n')
+				p[j--] = '\r';
+		}
+		n += (ssize_t)nl;
+	} else {
+		size_t room = f->cap - f->tail;
+
+		if (r->cfg->mode == SIPC_RELAY_DGRAM && r->cfg->chunk > 0 && room > r->cfg->chunk)
+			room = r->cfg->chunk;
+		if (room == 0)
+			return AGAIN;
+		n = sipc__sys_read(f->in, f->buf + f->tail, room);
+		if (n <= 0)
+			goto ended;
+	}
+	/* Message modes dump each message as it is sent (a_drain). */
+	if (r->cfg->mode == SIPC_RELAY_BYTES)
+		hex(f, '>', f->buf + f->tail, (size_t)n);
+	f->tail += (size_t)n;
+	return MOVED;
+ended:
+	if (n == -EAGAIN)
+		return AGAIN;
+	if (n < 0 && n != -EBADF)
+		sipc_cli_error("%s: stdin: %s", r->cfg->cmd, sipc_strerror((int)n));
+	f->eof = true;
+	return MOVED;
+}
+
+/* The next record (a line, or all there is) of A for a message mode:
+ * sets *LEN (what to send) and *USED (what it takes from the buffer).
+ * Returns false when no whole record is there yet. */
+static bool next_record(struct relay *r, size_t *len, size_t *used)
+{
+	struct flow *f = &r->a;
+	uint8_t *p = f->buf + f->head, *nl;
+	size_t have = f->tail - f->head;
+
+	if (have == 0)
+		return false;
+	if (r->cfg->mode == SIPC_RELAY_DGRAM && r->cfg->chunk > 0) {
+		*len = *used = have;
+		return true;
+	}
+	nl = memchr(p, '\n', have);
+	if (nl != NULL) {
+		*used = (size_t)(nl - p) + 1;
+		/* --framed sends the line without its newline (nor the "\r"
+		 * --crlf put before it); a datagram keeps it, as nc -u does. */
+		*len = r->cfg->mode == SIPC_RELAY_FRAMED ? (size_t)(nl - p) : *used;
+		if (r->cfg->mode == SIPC_RELAY_FRAMED && r->cfg->crlf && *len > 0 &&
+		    p[*len - 1] == '\r')
+			(*len)--;
+		return true;
+	}
+	/* No newline: a last line without one, or a line longer than the
+	 * buffer, goes as it is. */
+	if (f->eof || (f->head == 0 && f->tail == f->cap)) {
+		*len = *used = have;
+		return true;
+	}
+	return false;
+}
+
+/* Sends what A holds.  Returns MOVED, AGAIN, or a negative code. */
+static int a_drain(struct relay *r)
+{
+	struct flow *f = &r->a;
+	ssize_t n;
+
+	if (f->use_pipe) {
+		n = sipc__sys_splice(f->pipe_r, r->fd, f->pending);
+		if (n == -EINVAL) {
+			int rc = flow_unpipe(f);
+
+			if (rc < 0)
+				return rc;
+		} else {
+			if (n == -EAGAIN)
+				return AGAIN;
+			if (n < 0)
+				return (int)n;
+			f->pending -= (size_t)n;
+			f->fill_blocked = false;
+			return MOVED;
+		}
+	}
+	if (r->cfg->mode == SIPC_RELAY_BYTES) {
+		if (f->tail == f->head)
+			return AGAIN;
+		n = sipc__sys_send(r->fd, f->buf + f->head, f->tail - f->head, 0);
+		if (n < 0)
+			return n == -EAGAIN ? AGAIN : (int)n;
+		f->head += (size_t)n;
+		compact(f);
+		return MOVED;
+	}
+	/* Message modes: one record at a time. */
+	for (int moved = 0;; moved = 1) {
+		size_t len, used;
+
+		if (!next_record(r, &len, &used))
+			return moved ? MOVED : AGAIN;
+		if (r->stream) {
+			/* A frame of DESIGN.md: 4-byte big-endian length, then
+			 * the bytes; built here so a partial send resumes. */
+			uint8_t hdr[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16),
+					  (uint8_t)(len >> 8), (uint8_t)len};
+			struct iovec iov[2];
+			struct msghdr mh = {.msg_iov = iov};
+			size_t off = f->frame_off;
+
+			if (off < 4) {
+				iov[0] = (struct iovec){hdr + off, 4 - off};
+				iov[1] = (struct iovec){f->buf + f->head, len};
+				mh.msg_iovlen = 2;
+			} else {
+				iov[0] = (struct iovec){f->buf + f->head + (off - 4),
+							len - (off - 4)};
+				mh.msg_iovlen = 1;
+			}
+			n = sipc__sys_sendmsg(r->fd, &mh, 0);
+			if (n < 0)
+				return n == -EAGAIN ? (moved ? MOVED : AGAIN) : (int)n;
+			f->frame_off += (size_t)n;
+			if (f->frame_off < 4 + len)
+				continue;
+			f->frame_off = 0;
+		} else {
+			n = sipc__sys_send(r->fd, f->buf + f->head, len, 0);
+			if (n < 0)
+				return n == -EAGAIN ? (moved ? MOVED : AGAIN) : (int)n;
+		}
+		hex(f, '>', f->buf + f->head, len);
+		f->head += used;
+		compact(f);
+	}
+}
+
+/* ---- socket -> stdout ---- */
+
+static int b_fill(struct relay *r)
+{
+	struct flow *f = &r->b;
+	ssize_t n;
+
+	if (f->use_pipe) {
+		if (f->pending >= f->pipe_cap) {
+			/* Full: splice of 0 bytes would return 0, which
+			 * reads as end of stream. */
+			f->fill_blocked = true;
+			return AGAIN;
+		}
+		n = sipc__sys_splice(r->fd, f->pipe_w, f->pipe_cap - f->pending);
+		if (n == -EINVAL && f->pending == 0) {
+			f->use_pipe = false;
+		} else {
+			if (n == -EAGAIN) {
+				f->fill_blocked = f->pending > 0;
+				return AGAIN;
+			}
+			if (n < 0)
+				return (int)n;
+			if (n == 0)
+				f->eof = true;
+			f->pending += (size_t)n;
+			f->total += (size_t)n;
+			return MOVED;
+		}
+	}
+	compact(f);
+	if (r->cfg->mode == SIPC_RELAY_BYTES) {
+		if (f->tail == f->cap)
+			return AGAIN;
+		n = sipc__sys_recv(r->fd, f->buf + f->tail, f->cap - f->tail, 0);
+		if (n < 0)
+			return n == -EAGAIN ? AGAIN : (int)n;
+		if (n == 0)
+			f->eof = true;
+		hex(f, '<', f->buf + f->tail, (size_t)n);
+		f->tail += (size_t)n;
+		return MOVED;
+	}
+	/* Message modes take a message only into an empty buffer, so one
+	 * never has to be cut or dropped for want of room. */
+	if (f->tail != f->head)
+		return AGAIN;
+	if (r->stream) {
+		void *msg = NULL;
+
+		n = sipc_recv_alloc(r->ep, &msg, 0);
+		if (n == SIPC_ETIMEDOUT || n == -EAGAIN)
+			return AGAIN;
+		if (n == SIPC_ECLOSED) {
+			f->eof = true;
+			return MOVED;
+		}
+		if (n < 0)
+			return (int)n;
+		if ((size_t)n + 1 > f->cap) {
+			uint8_t *bigger = realloc(f->buf, (size_t)n + 1);
+
+			if (bigger == NULL) {
+				free(msg);
+				return -ENOMEM;
+			}
+			f->buf = bigger;
+			f->cap = (size_t)n + 1;
+		}
+		memcpy(f->buf, msg, (size_t)n);
+		free(msg);
+	} else {
+		/* MSG_TRUNC makes recv return the datagram's real size, so a
+		 * datagram larger than the buffer is seen, never cut. */
+		n = sipc__sys_recv(r->fd, f->buf, f->cap - 1, MSG_TRUNC);
+		if (n < 0)
+			return n == -EAGAIN ? AGAIN : (int)n;
+		if (n == 0 && !r->connless) {
+			/* seqpacket: 0 is the peer's end of stream */
+			f->eof = true;
+			return MOVED;
+		}
+		if ((size_t)n > f->cap - 1) {
+			sipc_cli_error("%s %s: dropped a datagram of %zd bytes (over %zu)",
+				       r->cfg->cmd, r->cfg->url, n, f->cap - 1);
+			return MOVED;
+		}
+	}
+	hex(f, '<', f->buf, (size_t)n);
+	f->head = 0;
+	f->tail = (size_t)n;
+	if (r->cfg->mode == SIPC_RELAY_FRAMED)
+		f->buf[f->tail++] = '\n';
+	if (r->connless && r->linger_until != 0 && r->cfg->linger_ms >= 0)
+		r->linger_until = sipc__now_ms() + r->cfg->linger_ms;
+	return MOVED;
+}
+
+static int b_drain(struct relay *r)
+{
+	struct flow *f = &r->b;
+	ssize_t n;
+
+	if (f->use_pipe) {
+		n = sipc__sys_splice(f->pipe_r, f->out, f->pending);
+		if (n == -EINVAL) {
+			int rc = flow_unpipe(f);
+
+			if (rc < 0)
+				return rc;
+		} else {
+			if (n == -EAGAIN)
+				return AGAIN;
+			if (n < 0)
+				return (int)n;
+			f->pending -= (size_t)n;
+			f->fill_blocked = false;
+			return MOVED;
+		}
+	}
+	if (f->tail == f->head)
+		return AGAIN;
+	n = sipc__sys_write(f->out, f->buf + f->head, f->tail - f->head);
+	if (n < 0)
+		return n == -EAGAIN ? AGAIN : (int)n;
+	f->head += (size_t)n;
+	compact(f);
+	return MOVED;
+}
+
+/* ---- the loop ---- */
+
+static int fail(struct relay *r, int code)
+{
+	sipc_cli_error("%s %s: %s", r->cfg->cmd, r->cfg->url, sipc_strerror(code));
+	return SIPC_EXIT_FAIL;
+}
+
+/* Ends the stdin side once it has ended and everything is sent. */
+static void a_maybe_done(struct relay *r)
+{
+	struct flow *f = &r->a;
+
+	if (f->done || !f->eof || flow_pending(f) > 0)
+		return;
+	f->done = true;
+	r->io->in_eof = true;
+	if (!r->connless) {
+		/* Pass the end on: the peer reads end of stream and can
+		 * answer; we keep reading (TCP half-close, RFC 793 3.5). */
+		int rc = sipc_shutdown_write(r->ep);
+
+		if (rc < 0 && !is_peer_gone(rc))
+			sipc_cli_error("%s %s: shutdown: %s", r->cfg->cmd, r->cfg->url,
+				       sipc_strerror(rc));
+	} else if (r->cfg->linger_ms >= 0) {
+		r->linger_until = sipc__now_ms() + r->cfg->linger_ms;
+	}
+}
+
+static void a_stop(struct relay *r)
+{
+	r->a.eof = true;
+	r->a.done = true;
+	r->a.pending = 0;
+	r->a.head = r->a.tail = 0;
+}
+
+int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct sipc_relay_io *io)
+{
+	struct relay r = {.cfg = cfg, .ep = ep, .io = io};
+	sipc_scheme sc = sipc_endpoint_scheme(ep);
+	bool bytes = cfg->mode == SIPC_RELAY_BYTES;
+	int rc = SIPC_EXIT_OK;
+
+	/* A reader of stdout that goes away must end us quietly with status
+	 * 0 (EPIPE below), not kill us with SIGPIPE.  Set here rather than in
+	 * main, so programs that serve execs never inherit an ignored SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	r.fd = sipc_endpoint_fd(ep);
+	r.stream = sipc_scheme_is_stream(sc);
+	r.connless = sipc_scheme_is_connectionless(sc);
+	r.stdin_tty = isatty(io->in_fd) == 1;
+	if (flow_init(&r.a, io->in_fd, r.fd,
+		      bytes && !cfg->crlf && !sipc_cli_globals.hex &&
+			      spliceable(io->in_fd, false)) < 0 ||
+	    flow_init(&r.b, r.fd, io->out_fd,
+		      bytes && !sipc_cli_globals.hex && spliceable(io->out_fd, true)) < 0) {
+		rc = fail(&r, -ENOMEM);
+		goto out;
+	}
+	if (io->in_eof || !cfg->send_stdin) {
+		r.a.eof = true;
+		if (!cfg->send_stdin)
+			a_stop(&r);
+	}
+	r.last_traffic = sipc__now_ms();
+
+	for (;;) {
+		struct pollfd pfd[3];
+		int64_t now, deadline = SIPC__NEVER;
+		int n, timeout;
+
+		a_maybe_done(&r);
+		if (r.b.eof && flow_pending(&r.b) == 0 && !r.b.done) {
+			r.b.done = true;
+			if (r.stdin_tty && !r.a.done)
+				a_stop(&r);
+		}
+		if (r.a.done && r.b.done)
+			break;
+
+		pfd[0] = (struct pollfd){.fd = -1};
+		pfd[1] = (struct pollfd){.fd = r.fd};
+		pfd[2] = (struct pollfd){.fd = -1};
+		if (can_fill(&r, &r.a, true))
+			pfd[0] = (struct pollfd){.fd = io->in_fd, .events = POLLIN};
+		if (flow_pending(&r.a) > 0)
+			pfd[1].events |= POLLOUT;
+		if (can_fill(&r, &r.b, false))
+			pfd[1].events |= POLLIN;
+		if (pfd[1].events == 0)
+			pfd[1].fd = -1; /* else a reset socket's POLLHUP spins */
+		if (flow_pending(&r.b) > 0)
+			pfd[2] = (struct pollfd){.fd = io->out_fd, .events = POLLOUT};
+
+		now = sipc__now_ms();
+		if (cfg->idle_ms >= 0)
+			deadline = r.last_traffic + cfg->idle_ms;
+		if (r.linger_until != 0 && r.linger_until < deadline)
+			deadline = r.linger_until;
+		if (deadline != SIPC__NEVER && now >= deadline)
+			break; /* idle or linger time is up: a normal end */
+		timeout = sipc__deadline_left(deadline);
+
+		n = poll(pfd, 3, timeout);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = fail(&r, -errno);
+			break;
+		}
+		if (n == 0)
+			continue;
+
+		bool moved = false;
+
+		if (pfd[0].revents & (POLLNVAL)) {
+			r.a.eof = true;
+		} else if (pfd[0].revents) {
+			int m = a_fill(&r);
+
+			if (m < 0) {
+				r.a.eof = true;
+			} else if (m == MOVED) {
+				moved = true;
+			}
+		}
+		if (flow_pending(&r.a) > 0 &&
+		    (pfd[1].revents & (POLLOUT | POLLERR | POLLHUP) || moved)) {
+			int m = a_drain(&r);
+
+			if (m < 0) {
+				if (!is_peer_gone(m) && m != -ECONNREFUSED) {
+					rc = fail(&r, m);
+					break;
+				}
+				/* The peer stopped reading: what is left of
+				 * stdin has nowhere to go.  The socket side
+				 * says whether that was an end or an error. */
+				r.a_err = m;
+				a_stop(&r);
+				if (r.connless) {
+					rc = fail(&r, m);
+					break;
+				}
+			} else if (m == MOVED) {
+				moved = true;
+			}
+		}
+		if (pfd[1].revents & (POLLIN | POLLERR | POLLHUP) && can_fill(&r, &r.b, false)) {
+			int m = b_fill(&r);
+
+			if (m < 0) {
+				rc = fail(&r, m);
+				break;
+			}
+			if (m == MOVED)
+				moved = true;
+		}
+		/* stdout is written as soon as data is there: it is nearly
+		 * always ready, and a blocking stdout is simply back-pressure. */
+		if (flow_pending(&r.b) > 0) {
+			int m = b_drain(&r);
+
+			if (m == -EPIPE) {
+				io->out_gone = true;
+				break;
+			}
+			if (m < 0) {
+				sipc_cli_error("%s: stdout: %s", cfg->cmd, sipc_strerror(m));
+				rc = SIPC_EXIT_FAIL;
+				break;
+			}
+			if (m == MOVED)
+				moved = true;
+		}
+		if (moved)
+			r.last_traffic = sipc__now_ms();
+	}
+out:
+	flow_free(&r.a);
+	flow_free(&r.b);
+	return rc;
+}

@@ -1,0 +1,67 @@
+/*
+ * relay.h - the loop that moves data between stdin/stdout and one
+ * connected endpoint, in both directions at once, for connect and listen.
+ */
+#ifndef SIPC_CLI_RELAY_H
+#define SIPC_CLI_RELAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sockipc.h"
+
+/* Bytes buffered per direction (and the size asked of a splice pipe). */
+#define SIPC_RELAY_BUF (256 * 1024)
+
+enum sipc_relay_mode {
+	SIPC_RELAY_BYTES,  /* a stream: bytes both ways, as netcat */
+	SIPC_RELAY_DGRAM,  /* a datagram endpoint: each line of stdin (each
+			      read of up to CHUNK bytes with --chunk) is one
+			      datagram; each datagram received goes to stdout
+			      as it is */
+	SIPC_RELAY_FRAMED, /* messages: each line of stdin, without its
+			      newline, is one message (a frame on streams, a
+			      datagram otherwise); each message received is
+			      printed followed by a newline */
+};
+
+struct sipc_relay_cfg {
+	const char *cmd; /* "connect" or "listen", for messages */
+	const char *url; /* as the user wrote it, for messages */
+	enum sipc_relay_mode mode;
+	bool crlf;       /* send "\r\n" for each "\n" read from stdin */
+	size_t chunk;    /* SIPC_RELAY_DGRAM: 0 = one datagram per line */
+	int idle_ms;     /* end after this long without traffic; -1 never */
+	int linger_ms;   /* connectionless endpoints, once stdin has ended:
+			    end after this long without a datagram; -1 never */
+	bool send_stdin; /* false: stdin is not read (an unnamed unixgram
+			    peer cannot be answered) */
+};
+
+/* What outlives one peer (listen --keep-open relays several in turn). */
+struct sipc_relay_io {
+	int in_fd, out_fd;
+	bool in_eof;   /* stdin has ended: later peers get end of stream at once */
+	bool out_gone; /* stdout's reader went away: stop, quietly, status 0 */
+};
+
+/*
+ * Relays between IO and EP until both directions have ended (end of stdin
+ * passed on as a shutdown of EP's write side; end of stream from EP), the
+ * idle or linger time runs out, or stdout goes away.  Returns
+ * SIPC_EXIT_OK, or SIPC_EXIT_FAIL after printing
+ * "sockipc: CMD URL: reason" (reset, refused, ...).  Does not close EP.
+ * Sets io->out_gone when stdout was closed (a quiet end with status 0).
+ */
+int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct sipc_relay_io *io);
+
+/*
+ * --hex: writes N bytes at P as hex and ASCII lines on OUT:
+ * "sockipc: hex: > 00000000  68 69 0a ...  |hi.|", DIR ('>' sent,
+ * '<' received) and OFFSET (bytes of that direction before P) leading.
+ */
+void sipc_hexdump(FILE *out, char dir, uint64_t offset, const void *p, size_t n);
+
+#endif /* SIPC_CLI_RELAY_H */
