@@ -292,6 +292,14 @@ int sipc_endpoint_peercred(const sipc_endpoint *ep, sipc_cred *out);
 size_t sipc_endpoint_max_msg(const sipc_endpoint *ep);
 void sipc_endpoint_set_max_msg(sipc_endpoint *ep, size_t max_msg);
 
+/*
+ * Connectionless endpoints (udp*, unixgram) only, SIPC_EKIND otherwise:
+ * makes PEER the fixed peer (connect(2)), so only its datagrams arrive and
+ * sipc_send goes to it; a listener uses it to answer the sender of a first
+ * datagram.  PEER NULL dissolves the association again.
+ */
+int sipc_endpoint_connect(sipc_endpoint *ep, const sipc_addr *peer);
+
 /* Shuts down the write side (the peer reads end of stream); reading goes on. */
 int sipc_shutdown_write(sipc_endpoint *ep);
 

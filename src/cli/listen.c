@@ -46,20 +46,6 @@ static const struct sipc_opt_spec spec = {
 	1,
 };
 
-static void trace_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void trace_line(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	if (!sipc_cli_globals.trace)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	sipc_cli_trace(NULL, buf);
-}
-
 /*
  * A datagram listener's peer is the sender of the first datagram: peeked
  * (so the relay still reads it), then made the socket's fixed peer with
@@ -71,9 +57,9 @@ static int take_datagram_peer(const char *url, sipc_endpoint *lep, bool *answera
 	int fd = sipc_endpoint_fd(lep);
 	struct sockaddr_storage ss;
 	struct msghdr mh = {.msg_name = &ss, .msg_namelen = sizeof(ss)};
-	char one, pb[SIPC_URL_MAX] = "?", lb[SIPC_URL_MAX] = "?", rb[128];
+	char one, pb[SIPC_URL_MAX] = "?";
 	struct iovec iov = {&one, 1};
-	sipc_addr peer, local;
+	sipc_addr peer;
 	ssize_t n;
 	int rc;
 
@@ -101,13 +87,9 @@ static int take_datagram_peer(const char *url, sipc_endpoint *lep, bool *answera
 	if (rc < 0)
 		goto fail;
 	sipc_addr_format(&peer, pb, sizeof(pb));
-	rc = sipc__sys_connect(fd, (struct sockaddr *)&ss, mh.msg_namelen, SIPC__NEVER);
-	trace_line("connect(%d, %s) = %s", fd, pb, sipc__result_text(rc, rb, sizeof(rb)));
+	rc = sipc_endpoint_connect(lep, &peer);
 	if (rc < 0)
 		goto fail;
-	if (sipc_endpoint_local(lep, &local) == 0)
-		sipc_addr_format(&local, lb, sizeof(lb));
-	trace_line("association (%s, %s, %s)", sipc_scheme_name(sipc_endpoint_scheme(lep)), lb, pb);
 	sipc_cli_notice("listen: datagrams from %s", pb);
 	return 0;
 fail:
@@ -115,12 +97,10 @@ fail:
 	return SIPC_EXIT_FAIL;
 }
 
-/* Forgets the datagram peer (connect to AF_UNSPEC), for --keep-open. */
+/* Forgets the datagram peer, for --keep-open. */
 static void drop_datagram_peer(sipc_endpoint *lep)
 {
-	struct sockaddr sa = {.sa_family = AF_UNSPEC};
-
-	(void)sipc__sys_connect(sipc_endpoint_fd(lep), &sa, sizeof(sa), SIPC__NEVER);
+	(void)sipc_endpoint_connect(lep, NULL);
 }
 
 int sipc_cmd_listen(int argc, char **argv)

@@ -544,3 +544,39 @@ int sipc_shutdown_write(sipc_endpoint *ep)
 		     sipc__result_text(rc, rb, sizeof(rb)));
 	return rc;
 }
+
+int sipc_endpoint_connect(sipc_endpoint *ep, const sipc_addr *peer)
+{
+	struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+	int rc;
+
+	if (ep == NULL)
+		return -EINVAL;
+	if (!sipc_scheme_is_connectionless(ep->scheme))
+		return SIPC_EKIND;
+	if (peer == NULL) {
+		sipc_addr before, after;
+
+		/* connect(2) to AF_UNSPEC dissolves a datagram association, but
+		 * Linux also gives up the local port when it was chosen by the
+		 * kernel (bound as port 0: no SOCK_BINDPORT_LOCK), so a listener
+		 * on port 0 would silently move.  Binding the same address again
+		 * keeps the port its users were told. */
+		rc = local_of(ep, &before);
+		if (rc < 0)
+			return rc;
+		rc = sipc__sys_connect(ep->fd, &unspec, sizeof(unspec), SIPC__NEVER);
+		if (rc < 0)
+			return rc;
+		ep->connected = false;
+		if (local_of(ep, &after) == 0 && sipc_addr_equal(&before, &after))
+			return 0;
+		return sipc__tp_bind(ep, ep->fd, &before);
+	}
+	rc = sipc__tp_connect(ep, ep->fd, peer, SIPC__NEVER);
+	if (rc < 0)
+		return rc;
+	ep->connected = true;
+	trace_association(ep);
+	return 0;
+}

@@ -245,6 +245,59 @@ static void connected_udp_hears_only_its_peer(void **state)
 	sipc_endpoint_close(l);
 }
 
+/* A datagram listener takes the sender of a first datagram as its peer:
+ * sipc_send then answers it, an intruder's datagrams no longer arrive, and
+ * dissolving the association opens the listener to everyone again. */
+static void listener_connects_to_first_sender(void **state)
+{
+	sipc_endpoint *l = NULL, *a = NULL, *b = NULL;
+	char url[SIPC_URL_MAX], buf[16];
+	sipc_addr from, peer;
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(sipc_listen("udp://127.0.0.1:0", NULL, &l), 0);
+	local_text(l, url, sizeof(url));
+	assert_int_equal(sipc_dial(url, NULL, sipc_test_ms(2000), &a), 0);
+	assert_int_equal(sipc_dial(url, NULL, sipc_test_ms(2000), &b), 0);
+	assert_int_equal(sipc_endpoint_peer(l, &peer), -ENOTCONN);
+	assert_int_equal(sipc_send(a, "first", 5, sipc_test_ms(2000)), 5);
+	n = sipc_recvfrom(l, buf, sizeof(buf), &from, sipc_test_ms(2000));
+	assert_int_equal(n, 5);
+	assert_int_equal(sipc_endpoint_connect(l, &from), 0);
+	assert_int_equal(sipc_endpoint_peer(l, &peer), 0);
+	assert_true(sipc_addr_equal(&peer, &from));
+	assert_int_equal(sipc_send(l, "back", 4, sipc_test_ms(2000)), 4);
+	assert_int_equal(sipc_recv(a, buf, sizeof(buf), sipc_test_ms(2000)), 4);
+	assert_memory_equal(buf, "back", 4);
+	assert_int_equal(sipc_send(b, "intruder", 8, sipc_test_ms(2000)), 8);
+	assert_int_equal(sipc_recv(l, buf, sizeof(buf), 50), SIPC_ETIMEDOUT);
+	assert_int_equal(sipc_endpoint_connect(l, NULL), 0);
+	assert_int_equal(sipc_endpoint_peer(l, &peer), -ENOTCONN);
+	/* The kernel answered the intruder with ICMP port unreachable, so b
+	 * holds ECONNREFUSED now: a fresh sender checks the reopening. */
+	sipc_endpoint_close(b);
+	assert_int_equal(sipc_dial(url, NULL, sipc_test_ms(2000), &b), 0);
+	assert_int_equal(sipc_send(b, "again", 5, sipc_test_ms(2000)), 5);
+	assert_int_equal(sipc_recvfrom(l, buf, sizeof(buf), NULL, sipc_test_ms(2000)), 5);
+	sipc_endpoint_close(a);
+	sipc_endpoint_close(b);
+	sipc_endpoint_close(l);
+}
+
+/* Only connectionless kinds take a peer this way. */
+static void connect_needs_connectionless(void **state)
+{
+	sipc_endpoint *l = NULL;
+	sipc_addr any;
+
+	(void)state;
+	assert_int_equal(sipc_listen("tcp://127.0.0.1:0", NULL, &l), 0);
+	assert_int_equal(sipc_endpoint_local(l, &any), 0);
+	assert_int_equal(sipc_endpoint_connect(l, &any), SIPC_EKIND);
+	sipc_endpoint_close(l);
+}
+
 /* ---------------------------------------------------------------- trace */
 
 #define MAX_LINES 32
@@ -428,6 +481,8 @@ int main(void)
 		cmocka_unit_test(dial_times_out_on_full_backlog),
 		cmocka_unit_test(dial_binds_the_source),
 		cmocka_unit_test(connected_udp_hears_only_its_peer),
+		cmocka_unit_test(listener_connects_to_first_sender),
+		cmocka_unit_test(connect_needs_connectionless),
 		cmocka_unit_test(trace_shows_the_session),
 		cmocka_unit_test(trace_shows_a_refused_connect),
 		cmocka_unit_test(trace_shows_unix_datagram_autobind),
