@@ -1,12 +1,231 @@
-/* PLACEHOLDER-serve: replaced by the real subcommand; never lands. */
+/*
+ * serve.c - `sockipc serve`: reads the options and the service lines
+ * (positional `URL SERVICE [ARGS...]`, -e LINE, -f FILE, or the default
+ * run when there are none) into a sipc_serve_config and hands it to the
+ * server (src/serve/).  Usage errors exit 2 naming the line; a failure to
+ * bind exits 1; a drained stop exits 0.
+ */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opt.h"
+#include "serve/config.h"
+#include "serve/server.h"
+#include "serve/service.h"
+
+/* -e and -f are kept in the order given and read after option parsing, so
+ * their errors can name the line rather than the option. */
+struct source {
+	bool is_file;
+	const char *value;
+};
+
+struct serve_opts {
+	struct source *sources;
+	size_t nsources;
+	const char *model;
+	long workers;
+	long max_conns;
+	int idle_ms;
+	int drain_ms;
+	const char *unix_mode;
+	size_t max_msg;
+	const char *guard_ports;
+	bool no_guard;
+	struct sipc_acl acl;
+};
+
+static struct serve_opts so;
+
+static int add_source(bool is_file, const char *value, char *why, size_t whylen)
+{
+	struct source *v = realloc(so.sources, (so.nsources + 1) * sizeof(*v));
+
+	if (v == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	so.sources = v;
+	so.sources[so.nsources].is_file = is_file;
+	so.sources[so.nsources].value = value;
+	so.nsources++;
+	return 0;
+}
+
+static int opt_line(void *dest, const char *value, char *why, size_t whylen)
+{
+	(void)dest;
+	return add_source(false, value, why, whylen);
+}
+
+static int opt_file(void *dest, const char *value, char *why, size_t whylen)
+{
+	(void)dest;
+	return add_source(true, value, why, whylen);
+}
+
+static int opt_allow(void *dest, const char *value, char *why, size_t whylen)
+{
+	return sipc__acl_add(dest, value, why, whylen);
+}
+
+static const struct sipc_opt opts[] = {
+	{"exec-line", 'e', SIPC_OPT_FUNC, NULL, 0, 0, "LINE",
+	 "serve one service line 'URL SERVICE [ARGS...]' (repeatable)", opt_line},
+	{"file", 'f', SIPC_OPT_FUNC, NULL, 0, 0, "FILE",
+	 "serve the service lines of FILE, one per line, # comments", opt_file},
+	{"model", 'm', SIPC_OPT_STRING, &so.model, 0, 0, "MODEL",
+	 "concurrency model: event (default)"},
+	{"workers", 'w', SIPC_OPT_INT, &so.workers, 1, 1024, "N",
+	 "event model: N worker threads, one event loop each (default: CPUs)"},
+	{"max-conns", 0, SIPC_OPT_INT, &so.max_conns, 1, 100000000, "N",
+	 "at most N open connections; beyond, new ones are closed at once"},
+	{"idle-timeout", 0, SIPC_OPT_SECONDS, &so.idle_ms, 1, 86400000, "S",
+	 "close connections silent for S seconds"},
+	{"drain-timeout", 0, SIPC_OPT_SECONDS, &so.drain_ms, 0, 86400000, "S",
+	 "SIGINT/SIGTERM: open connections get S seconds to finish (default 5)"},
+	{"allow", 0, SIPC_OPT_FUNC, &so.acl, 0, 0, "CIDR",
+	 "serve only IP peers in CIDR (repeatable; unix peers always)", opt_allow},
+	{"unix-mode", 0, SIPC_OPT_STRING, &so.unix_mode, 0, 0, "MODE",
+	 "octal permissions of unix socket files (e.g. 660)"},
+	{"max-msg", 0, SIPC_OPT_SIZE, &so.max_msg, 1, 16 * 1024 * 1024, "SIZE",
+	 "largest datagram or seqpacket message served (default 64K)"},
+	{"guard-ports", 0, SIPC_OPT_STRING, &so.guard_ports, 0, 0, "LIST",
+	 "datagrams from these source ports are dropped (default 0-1023)"},
+	{"no-guard", 0, SIPC_OPT_FLAG, &so.no_guard, 0, 0, NULL,
+	 "serve datagrams from any source (no loop guard)"},
+	{NULL},
+};
+
+static const struct sipc_opt_spec spec = {
+	"serve",
+	"[OPTIONS] [URL SERVICE [ARGS...]]",
+	"Serves echo, discard, chargen, daytime and time on every URL scheme. "
+	"Service lines come from the arguments, -e LINE or -f FILE; with none, "
+	"the default run serves them at 127.0.0.1 ports 7007/7009/7013/7019/7037 "
+	"over TCP and UDP and echo on unix://@sockipc/echo. One line per "
+	"endpoint, `listening URL SERVICE`, goes to stdout once all are bound. "
+	"SIGINT/SIGTERM drain and exit 0; SIGUSR1 prints counters.",
+	opts,
+	0,
+	-1};
+
+static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
+{
+	char why[512];
+	char origin[600];
+
+	if (so.model != NULL) {
+		if (strcmp(so.model, "event") == 0) {
+			cfg->model = SIPC_MODEL_EVENT;
+		} else if (strcmp(so.model, "thread") == 0 || strcmp(so.model, "fork") == 0) {
+			sipc_cli_error(
+				"serve: --model %s: not available in this build (only event)",
+				so.model);
+			return SIPC_EXIT_USAGE;
+		} else {
+			sipc_cli_error("serve: --model: '%s' is not event, thread or fork",
+				       so.model);
+			return SIPC_EXIT_USAGE;
+		}
+	}
+	if (so.unix_mode != NULL) {
+		char *end;
+		long m = strtol(so.unix_mode, &end, 8);
+		if (*so.unix_mode == '\0' || *end != '\0' || m <= 0 || m > 07777) {
+			sipc_cli_error("serve: --unix-mode: '%s' is not an octal mode 1-7777",
+				       so.unix_mode);
+			return SIPC_EXIT_USAGE;
+		}
+		cfg->unix_mode = (unsigned)m;
+	}
+	if (so.guard_ports != NULL &&
+	    sipc__guard_set_ports(&cfg->guard, so.guard_ports, why, sizeof(why)) < 0) {
+		sipc_cli_error("serve: --guard-ports: %s", why);
+		return SIPC_EXIT_USAGE;
+	}
+	if (so.no_guard)
+		cfg->guard.enabled = false;
+	cfg->workers = (int)so.workers;
+	cfg->max_conns = so.max_conns;
+	cfg->idle_ms = so.idle_ms;
+	if (so.drain_ms >= 0)
+		cfg->drain_ms = so.drain_ms;
+	if (so.max_msg > 0)
+		cfg->max_msg = so.max_msg;
+	cfg->acl = so.acl;
+	so.acl.v = NULL;
+	so.acl.n = 0;
+	cfg->verbosity = sipc_cli_globals.quiet ? 0 : sipc_cli_globals.verbose ? 2 : 1;
+	if (sipc_cli_globals.trace) {
+		cfg->trace = sipc_cli_trace;
+		cfg->trace_arg = NULL;
+	}
+
+	if (nargs == 1) {
+		sipc_cli_error("serve: arguments: expected URL SERVICE [ARGS...] after '%s'",
+			       argv[1]);
+		return SIPC_EXIT_USAGE;
+	}
+	if (nargs >= 2 &&
+	    sipc__serve_config_add_words(cfg, "arguments", argv + 1, nargs, why, sizeof(why)) < 0)
+		goto bad;
+	for (size_t i = 0; i < so.nsources; i++) {
+		const struct source *s = &so.sources[i];
+		int rc;
+		if (s->is_file) {
+			rc = sipc__serve_config_add_file(cfg, s->value, why, sizeof(why));
+		} else {
+			snprintf(origin, sizeof(origin), "-e '%s'", s->value);
+			rc = sipc__serve_config_add_text(cfg, origin, s->value, why, sizeof(why));
+		}
+		if (rc < 0)
+			goto bad;
+	}
+	if (nargs == 0 && so.nsources == 0 &&
+	    sipc__serve_config_add_defaults(cfg, why, sizeof(why)) < 0)
+		goto bad;
+	if (cfg->nlines == 0) {
+		sipc_cli_error("serve: no service lines (the files and -e lines given are empty)");
+		return SIPC_EXIT_USAGE;
+	}
+	return 0;
+bad:
+	sipc_cli_error("serve: %s", why);
+	return SIPC_EXIT_USAGE;
+}
 
 int sipc_cmd_serve(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "sockipc: serve: not implemented yet\n");
-	return 1;
+	struct sipc_serve_config cfg;
+	struct sipc_server *srv = NULL;
+	char why[1024];
+	int nargs, rc;
+
+	memset(&so, 0, sizeof(so));
+	so.drain_ms = -1;
+	rc = sipc_opt_parse(&spec, argc, argv, &nargs);
+	if (rc != SIPC_OPT_OK) {
+		sipc__acl_free(&so.acl);
+		free(so.sources);
+		return rc == SIPC_OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
+	}
+	sipc__serve_config_init(&cfg);
+	rc = fill_config(&cfg, nargs, argv);
+	free(so.sources);
+	sipc__acl_free(&so.acl);
+	if (rc != 0)
+		goto out;
+	rc = sipc__server_new(&cfg, &srv, why, sizeof(why));
+	if (rc != 0) {
+		sipc_cli_error("serve: %s", why);
+		goto out;
+	}
+	rc = sipc__server_run(srv);
+	sipc__server_free(srv);
+out:
+	sipc__serve_config_free(&cfg);
+	return rc;
 }

@@ -1,0 +1,232 @@
+/*
+ * loop.c - the event loop itself: one epoll instance per loop, the turn
+ * that waits for descriptors until the next timer is due and dispatches
+ * both, and the eventfd that lets another thread (or a signal handler)
+ * wake a loop.  The API and its rules are described in loop.h.
+ */
+#include "loop/loop_impl.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+static void on_wakefd(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
+{
+	uint64_t v;
+
+	(void)revents;
+	/* Reading resets the eventfd counter: many wakes become one call. */
+	while (read(io->fd, &v, sizeof(v)) < 0 && errno == EINTR)
+		;
+	if (loop->on_wake != NULL)
+		loop->on_wake(loop, loop->wake_arg);
+}
+
+int sipc__loop_new(sipc_loop **loopp, sipc_loop_wake_fn *on_wake, void *wake_arg)
+{
+	sipc_loop *loop;
+	int err;
+
+	loop = calloc(1, sizeof(*loop));
+	if (loop == NULL)
+		return -ENOMEM;
+	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (loop->epfd < 0) {
+		err = -errno;
+		goto free_loop;
+	}
+	loop->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (loop->wakefd < 0) {
+		err = -errno;
+		goto close_ep;
+	}
+	loop->on_wake = on_wake;
+	loop->wake_arg = wake_arg;
+	loop->now = sipc__loop_clock_ms();
+	sipc__io_init(&loop->wake_io, loop->wakefd, on_wakefd, NULL);
+	err = sipc__io_start(loop, &loop->wake_io, EPOLLIN);
+	if (err < 0)
+		goto close_wake;
+	*loopp = loop;
+	return 0;
+
+close_wake:
+	close(loop->wakefd);
+close_ep:
+	close(loop->epfd);
+free_loop:
+	free(loop);
+	return err;
+}
+
+void sipc__loop_free(sipc_loop *loop)
+{
+	if (loop == NULL)
+		return;
+	close(loop->wakefd);
+	close(loop->epfd);
+	sipc__theap_free(&loop->timers);
+	free(loop);
+}
+
+void sipc__io_init(sipc_loop_io *io, int fd, sipc_loop_io_fn *cb, void *arg)
+{
+	io->fd = fd;
+	io->events = 0;
+	io->active = false;
+	io->cb = cb;
+	io->arg = arg;
+}
+
+int sipc__io_start(sipc_loop *loop, sipc_loop_io *io, uint32_t events)
+{
+	struct epoll_event ev = {.events = events, .data.ptr = io};
+
+	if (io->active) {
+		if (io->events == events)
+			return 0;
+		/* EPOLL_CTL_MOD is refused (EINVAL) on an EPOLLEXCLUSIVE entry. */
+		if ((io->events | events) & EPOLLEXCLUSIVE) {
+			sipc__io_stop(loop, io);
+		} else {
+			if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, io->fd, &ev) < 0)
+				return -errno;
+			io->events = events;
+			return 0;
+		}
+	}
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, io->fd, &ev) < 0)
+		return -errno;
+	io->events = events;
+	io->active = true;
+	loop->nios++;
+	return 0;
+}
+
+void sipc__io_stop(sipc_loop *loop, sipc_loop_io *io)
+{
+	if (!io->active)
+		return;
+	/* A failure means the descriptor is already gone from the set (closed
+	 * elsewhere); either way the kernel no longer reports it. */
+	(void)epoll_ctl(loop->epfd, EPOLL_CTL_DEL, io->fd, NULL);
+	io->active = false;
+	io->events = 0;
+	loop->nios--;
+	/* Events of this io already taken from the kernel must not be
+	 * dispatched: its owner may free it as soon as we return. */
+	for (int i = loop->batch_i + 1; i < loop->batch_n; i++)
+		if (loop->batch[i].data.ptr == io)
+			loop->batch[i].data.ptr = NULL;
+}
+
+size_t sipc__loop_io_count(const sipc_loop *loop)
+{
+	/* The internal wake io is not the caller's. */
+	return loop->nios - 1;
+}
+
+void sipc__loop_stop(sipc_loop *loop)
+{
+	loop->stop = true;
+}
+
+bool sipc__loop_stopped(const sipc_loop *loop)
+{
+	return loop->stop;
+}
+
+void sipc__loop_wake(sipc_loop *loop)
+{
+	uint64_t one = 1;
+	ssize_t n;
+
+	/* EAGAIN means the counter is already non-zero: a wake is pending. */
+	do
+		n = write(loop->wakefd, &one, sizeof(one));
+	while (n < 0 && errno == EINTR);
+}
+
+int64_t sipc__loop_now(const sipc_loop *loop)
+{
+	return loop->now;
+}
+
+void sipc__loop_update_now(sipc_loop *loop)
+{
+	loop->now = sipc__loop_clock_ms();
+}
+
+static int wait_ms(const sipc_loop *loop, int timeout_ms)
+{
+	const sipc_loop_timer *t = sipc__theap_top(&loop->timers);
+	int64_t left;
+
+	if (t == NULL)
+		return timeout_ms;
+	left = t->when - loop->now;
+	if (left < 0)
+		left = 0;
+	if (left > INT_MAX)
+		left = INT_MAX;
+	if (timeout_ms >= 0 && timeout_ms < left)
+		return timeout_ms;
+	return (int)left;
+}
+
+static void run_timers(sipc_loop *loop)
+{
+	/* Only the timers armed when this phase starts may run: a callback
+	 * that re-arms itself for "now" waits for the next turn instead of
+	 * spinning here. */
+	size_t budget = loop->timers.n;
+	sipc_loop_timer *t;
+
+	while (budget-- > 0 && !loop->stop) {
+		t = sipc__theap_top(&loop->timers);
+		if (t == NULL || t->when > loop->now)
+			break;
+		sipc__theap_remove(&loop->timers, t);
+		t->cb(loop, t);
+	}
+}
+
+int sipc__loop_run_once(sipc_loop *loop, int timeout_ms)
+{
+	int n;
+
+	n = epoll_wait(loop->epfd, loop->batch, SIPC__LOOP_BATCH, wait_ms(loop, timeout_ms));
+	if (n < 0) {
+		if (errno != EINTR)
+			return -errno;
+		n = 0;
+	}
+	loop->now = sipc__loop_clock_ms();
+	loop->batch_n = n;
+	for (loop->batch_i = 0; loop->batch_i < n && !loop->stop; loop->batch_i++) {
+		sipc_loop_io *io = loop->batch[loop->batch_i].data.ptr;
+		if (io != NULL)
+			io->cb(loop, io, loop->batch[loop->batch_i].events);
+	}
+	loop->batch_n = 0;
+	loop->batch_i = 0;
+	run_timers(loop);
+	return 0;
+}
+
+int sipc__loop_run(sipc_loop *loop)
+{
+	int err = 0;
+
+	/* A stop asked before the loop ran still counts; the flag is cleared
+	 * on the way out so the loop can be run again. */
+	while (!loop->stop) {
+		err = sipc__loop_run_once(loop, -1);
+		if (err < 0)
+			break;
+	}
+	loop->stop = false;
+	return err;
+}

@@ -1,0 +1,123 @@
+/*
+ * loop.h - the internal event loop shared by `sockipc serve` and (later)
+ * `sockipc bench`: epoll for descriptors, a min-heap of timers, and an
+ * eventfd so another thread can wake the loop.
+ *
+ * One loop per thread.  Nothing here takes a lock: every function below
+ * except sipc__loop_wake must be called from the thread that runs the loop
+ * (or before it starts running).  sipc__loop_wake is the one thread-safe
+ * entry: it makes the loop call its wake callback, in the loop's thread, on
+ * its next turn.  Pass any message with it through your own atomics.
+ *
+ * Watching a descriptor (level-triggered, like poll):
+ *
+ *     sipc_loop_io io;
+ *     sipc__io_init(&io, fd, on_io, arg);
+ *     sipc__io_start(loop, &io, EPOLLIN);        // register, or change events
+ *     sipc__io_start(loop, &io, EPOLLIN | EPOLLOUT);
+ *     sipc__io_stop(loop, &io);                   // deregister (safe to repeat)
+ *
+ *   on_io(loop, io, revents) runs with revents from epoll (EPOLLIN, EPOLLOUT,
+ *   EPOLLHUP, EPOLLERR...).  The caller owns the sipc_loop_io memory; it may
+ *   stop the io and free it inside any callback, even an io that has another
+ *   event pending in the same batch: sipc__io_stop removes pending events of
+ *   that io.  EPOLLEXCLUSIVE may be given (for one listening descriptor
+ *   shared by several loops); the kernel then forbids changing the events,
+ *   so sipc__io_start on a started exclusive io stops and adds it again.
+ *
+ * Timers (one-shot, millisecond resolution, CLOCK_MONOTONIC):
+ *
+ *     sipc_loop_timer t;
+ *     sipc__timer_init(&t, on_timer, arg);
+ *     sipc__timer_start(loop, &t, 250);   // (re)arms: fires once in 250 ms
+ *     sipc__timer_stop(loop, &t);         // safe when not armed
+ *
+ *   on_timer(loop, timer) runs once; it may re-arm or free its timer.  The
+ *   heap gives O(log n) start/stop and O(1) "next deadline", so one timer
+ *   per connection (idle timeouts) is fine at many thousands.  Timers that
+ *   fire in the same turn run in deadline order.
+ *
+ * Running:
+ *
+ *     sipc_loop *loop;
+ *     sipc__loop_new(&loop, on_wake, arg);  // on_wake may be NULL
+ *     sipc__loop_run(loop);   // until sipc__loop_stop; returns 0 or -errno
+ *     sipc__loop_free(loop);  // ios and timers are the caller's: stop them
+ *
+ *   sipc__loop_stop (loop thread) makes sipc__loop_run return after the
+ *   current callback (a stop asked before run makes run return at once;
+ *   run clears the flag on return).  sipc__loop_now gives the loop's cached time in ms,
+ *   refreshed once per turn (cheap; use sipc__loop_update_now to refresh).
+ */
+#ifndef SIPC_LOOP_H
+#define SIPC_LOOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+
+typedef struct sipc_loop sipc_loop;
+typedef struct sipc_loop_io sipc_loop_io;
+typedef struct sipc_loop_timer sipc_loop_timer;
+
+typedef void sipc_loop_io_fn(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
+typedef void sipc_loop_timer_fn(sipc_loop *loop, sipc_loop_timer *timer);
+typedef void sipc_loop_wake_fn(sipc_loop *loop, void *arg);
+
+/* A watched descriptor.  Fields are read-only for users, except arg. */
+struct sipc_loop_io {
+	int fd;
+	uint32_t events; /* what is registered; 0 when stopped */
+	bool active;
+	sipc_loop_io_fn *cb;
+	void *arg;
+};
+
+/* A one-shot timer.  Fields are read-only for users, except arg. */
+struct sipc_loop_timer {
+	int64_t when;      /* absolute deadline (ms, CLOCK_MONOTONIC) */
+	size_t heap_index; /* position in the heap; SIZE_MAX when not armed */
+	sipc_loop_timer_fn *cb;
+	void *arg;
+};
+
+/* Milliseconds on CLOCK_MONOTONIC (not cached). */
+int64_t sipc__loop_clock_ms(void);
+
+/* A new loop (epoll + eventfd).  Returns 0 or -errno. */
+int sipc__loop_new(sipc_loop **loopp, sipc_loop_wake_fn *on_wake, void *wake_arg);
+/* Frees the loop (NULL does nothing).  Registered ios are not closed. */
+void sipc__loop_free(sipc_loop *loop);
+/* Runs until sipc__loop_stop.  0, or -errno if epoll_wait fails. */
+int sipc__loop_run(sipc_loop *loop);
+/* Runs at most one turn, waiting at most TIMEOUT_MS (-1: until an event or
+ * timer).  For tests and for callers with their own outer loop. */
+int sipc__loop_run_once(sipc_loop *loop, int timeout_ms);
+void sipc__loop_stop(sipc_loop *loop);
+bool sipc__loop_stopped(const sipc_loop *loop);
+/* Thread-safe, async-signal-safe: wakes the loop, which calls on_wake. */
+void sipc__loop_wake(sipc_loop *loop);
+int64_t sipc__loop_now(const sipc_loop *loop);
+void sipc__loop_update_now(sipc_loop *loop);
+/* Number of armed timers and of started ios (for tests and drain checks). */
+size_t sipc__loop_timer_count(const sipc_loop *loop);
+size_t sipc__loop_io_count(const sipc_loop *loop);
+
+void sipc__io_init(sipc_loop_io *io, int fd, sipc_loop_io_fn *cb, void *arg);
+/* Registers IO for EVENTS, or changes the events of a started IO.
+ * Returns 0 or -errno (from epoll_ctl). */
+int sipc__io_start(sipc_loop *loop, sipc_loop_io *io, uint32_t events);
+/* Deregisters IO; nothing happens when it is not started. */
+void sipc__io_stop(sipc_loop *loop, sipc_loop_io *io);
+
+void sipc__timer_init(sipc_loop_timer *t, sipc_loop_timer_fn *cb, void *arg);
+/* Arms T to fire MS milliseconds from the loop's now (re-arms if armed).
+ * Returns 0 or -ENOMEM. */
+int sipc__timer_start(sipc_loop *loop, sipc_loop_timer *t, int64_t ms);
+/* As sipc__timer_start with an absolute deadline. */
+int sipc__timer_start_at(sipc_loop *loop, sipc_loop_timer *t, int64_t when);
+void sipc__timer_stop(sipc_loop *loop, sipc_loop_timer *t);
+bool sipc__timer_armed(const sipc_loop_timer *t);
+
+#endif /* SIPC_LOOP_H */

@@ -1,0 +1,35 @@
+/*
+ * loop_impl.h - the inside of a sipc_loop, shared by loop.c (epoll, wake,
+ * run) and timer.c (the timer API on the heap).  Private to src/loop.
+ */
+#ifndef SIPC_LOOP_IMPL_H
+#define SIPC_LOOP_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+
+#include "loop/loop.h"
+#include "loop/timer.h"
+
+/* Events taken from the kernel per turn; more wait for the next turn. */
+#define SIPC__LOOP_BATCH 64
+
+struct sipc_loop {
+	int epfd;
+	int wakefd; /* eventfd: sipc__loop_wake writes, the loop reads */
+	sipc_loop_io wake_io;
+	sipc_loop_wake_fn *on_wake;
+	void *wake_arg;
+	bool stop;
+	int64_t now;
+	size_t nios;
+	struct sipc__timer_heap timers;
+	/* The batch being dispatched, so sipc__io_stop can drop pending events
+	 * of an io that a callback stopped (and perhaps freed). */
+	struct epoll_event batch[SIPC__LOOP_BATCH];
+	int batch_n;
+	int batch_i;
+};
+
+#endif /* SIPC_LOOP_IMPL_H */

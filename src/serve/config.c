@@ -1,0 +1,273 @@
+/*
+ * config.c - turns what the user wrote into service lines: shell-like
+ * splitting of one line into words, -e LINE, -f FILE (with '#' comments and
+ * errors that name FILE:LINE), the positional arguments and the built-in
+ * default run.  Only words are checked here; whether a URL parses and a
+ * service exists is checked by the server before anything is bound.
+ */
+#include "serve/config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "serve/service.h"
+
+void sipc__serve_config_init(struct sipc_serve_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->model = SIPC_MODEL_EVENT;
+	cfg->drain_ms = SIPC_SERVE_DRAIN_MS_DEFAULT;
+	cfg->max_msg = SIPC_SERVE_MAX_MSG_DEFAULT;
+	cfg->verbosity = 1;
+	sipc__guard_default(&cfg->guard);
+}
+
+void sipc__serve_words_free(char **argv)
+{
+	if (argv == NULL)
+		return;
+	for (char **p = argv; *p != NULL; p++)
+		free(*p);
+	free(argv);
+}
+
+void sipc__serve_config_free(struct sipc_serve_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nlines; i++) {
+		free(cfg->lines[i].origin);
+		sipc__serve_words_free(cfg->lines[i].argv);
+	}
+	free(cfg->lines);
+	sipc__acl_free(&cfg->acl);
+	cfg->lines = NULL;
+	cfg->nlines = cfg->cap = 0;
+}
+
+/* A growing word and a growing list of words. */
+struct words {
+	char **v;
+	int n;
+	int cap;
+	char *cur;
+	size_t len;
+	size_t curcap;
+	bool in_word;
+};
+
+static int word_putc(struct words *w, char ch)
+{
+	if (w->len + 1 >= w->curcap) {
+		size_t cap = w->curcap ? w->curcap * 2 : 32;
+		char *p = realloc(w->cur, cap);
+		if (p == NULL)
+			return -1;
+		w->cur = p;
+		w->curcap = cap;
+	}
+	w->cur[w->len++] = ch;
+	w->in_word = true;
+	return 0;
+}
+
+static int word_end(struct words *w)
+{
+	char *s;
+
+	if (!w->in_word)
+		return 0;
+	if (w->n + 2 > w->cap) {
+		int cap = w->cap ? w->cap * 2 : 8;
+		char **v = realloc(w->v, (size_t)cap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		w->v = v;
+		w->cap = cap;
+	}
+	s = malloc(w->len + 1);
+	if (s == NULL)
+		return -1;
+	memcpy(s, w->cur ? w->cur : "", w->len);
+	s[w->len] = '\0';
+	w->v[w->n++] = s;
+	w->v[w->n] = NULL;
+	w->len = 0;
+	w->in_word = false;
+	return 0;
+}
+
+static void words_drop(struct words *w)
+{
+	for (int i = 0; i < w->n; i++)
+		free(w->v[i]);
+	free(w->v);
+	free(w->cur);
+}
+
+int sipc__serve_split(const char *text, char ***argvp, int *argcp, char *why, size_t whylen)
+{
+	struct words w = {0};
+	const char *p = text;
+	const char *problem = NULL;
+
+	while (*p != '\0' && problem == NULL) {
+		char ch = *p++;
+		int rc = 0;
+
+		if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
+			rc = word_end(&w);
+		} else if (ch == '#' && !w.in_word) {
+			break;
+		} else if (ch == '\\') {
+			if (*p == '\0')
+				problem = "a backslash ends the line";
+			else
+				rc = word_putc(&w, *p++);
+		} else if (ch == '\'') {
+			w.in_word = true;
+			while (*p != '\0' && *p != '\'' && rc == 0)
+				rc = word_putc(&w, *p++);
+			if (*p == '\0')
+				problem = "a single quote is not closed";
+			else
+				p++;
+		} else if (ch == '"') {
+			w.in_word = true;
+			while (*p != '\0' && *p != '"' && rc == 0) {
+				if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+					p++;
+				rc = word_putc(&w, *p++);
+			}
+			if (*p == '\0')
+				problem = "a double quote is not closed";
+			else
+				p++;
+		} else {
+			rc = word_putc(&w, ch);
+		}
+		if (rc < 0)
+			problem = "out of memory";
+	}
+	if (problem == NULL && word_end(&w) < 0)
+		problem = "out of memory";
+	if (problem == NULL && w.v == NULL) {
+		w.v = calloc(1, sizeof(*w.v));
+		if (w.v == NULL)
+			problem = "out of memory";
+	}
+	if (problem != NULL) {
+		snprintf(why, whylen, "%s", problem);
+		words_drop(&w);
+		return -1;
+	}
+	free(w.cur);
+	*argvp = w.v;
+	*argcp = w.n;
+	return 0;
+}
+
+int sipc__serve_config_add_words(struct sipc_serve_config *cfg, const char *origin,
+				 char *const *argv, int argc, char *why, size_t whylen)
+{
+	struct sipc_serve_line line = {0};
+
+	if (cfg->nlines == cfg->cap) {
+		size_t cap = cfg->cap ? cfg->cap * 2 : 8;
+		struct sipc_serve_line *v = realloc(cfg->lines, cap * sizeof(*v));
+		if (v == NULL)
+			goto nomem;
+		cfg->lines = v;
+		cfg->cap = cap;
+	}
+	line.origin = strdup(origin);
+	line.argv = calloc((size_t)argc + 1, sizeof(char *));
+	if (line.origin == NULL || line.argv == NULL)
+		goto free_line;
+	for (int i = 0; i < argc; i++) {
+		line.argv[i] = strdup(argv[i]);
+		if (line.argv[i] == NULL)
+			goto free_line;
+	}
+	line.argc = argc;
+	cfg->lines[cfg->nlines++] = line;
+	return 0;
+
+free_line:
+	free(line.origin);
+	sipc__serve_words_free(line.argv);
+nomem:
+	snprintf(why, whylen, "%s: out of memory", origin);
+	return -1;
+}
+
+int sipc__serve_config_add_text(struct sipc_serve_config *cfg, const char *origin, const char *text,
+				char *why, size_t whylen)
+{
+	char **argv;
+	int argc, rc;
+	char detail[128];
+
+	if (sipc__serve_split(text, &argv, &argc, detail, sizeof(detail)) < 0) {
+		snprintf(why, whylen, "%s: %s", origin, detail);
+		return -1;
+	}
+	rc = argc == 0 ? 0 : sipc__serve_config_add_words(cfg, origin, argv, argc, why, whylen);
+	sipc__serve_words_free(argv);
+	return rc;
+}
+
+int sipc__serve_config_add_file(struct sipc_serve_config *cfg, const char *path, char *why,
+				size_t whylen)
+{
+	FILE *f;
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	unsigned lineno = 0;
+	int rc = 0;
+	char origin[512];
+
+	f = fopen(path, "re");
+	if (f == NULL) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (n = getline(&buf, &cap, f)) >= 0) {
+		lineno++;
+		snprintf(origin, sizeof(origin), "%s:%u", path, lineno);
+		rc = sipc__serve_config_add_text(cfg, origin, buf, why, whylen);
+	}
+	if (rc == 0 && ferror(f)) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	free(buf);
+	fclose(f);
+	return rc;
+}
+
+int sipc__serve_config_add_defaults(struct sipc_serve_config *cfg, char *why, size_t whylen)
+{
+	static const struct {
+		int port;
+		const char *service;
+	} builtins[] = {
+		{7007, "echo"},    {7009, "discard"}, {7013, "daytime"},
+		{7019, "chargen"}, {7037, "time"},
+	};
+	static const char *const schemes[] = {"tcp", "udp"};
+	char url[64];
+
+	for (size_t s = 0; s < 2; s++) {
+		for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
+			snprintf(url, sizeof(url), "%s://127.0.0.1:%d", schemes[s],
+				 builtins[i].port);
+			char *argv[] = {url, (char *)builtins[i].service};
+			if (sipc__serve_config_add_words(cfg, "default", argv, 2, why, whylen) < 0)
+				return -1;
+		}
+	}
+	char *unix_argv[] = {"unix://@sockipc/echo", "echo"};
+	return sipc__serve_config_add_words(cfg, "default", unix_argv, 2, why, whylen);
+}

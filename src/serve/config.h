@@ -1,0 +1,79 @@
+/*
+ * config.h - what `sockipc serve` was asked to do: the service lines
+ * (`URL SERVICE [ARGS...]` from the arguments, -e LINE or -f FILE, or the
+ * built-in default) and the limits that apply to all of them.  Filled at
+ * start-up by src/cli/serve.c, read-only once the server runs.
+ */
+#ifndef SIPC_SERVE_CONFIG_H
+#define SIPC_SERVE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "serve/acl.h"
+#include "serve/guard.h"
+#include "sockipc.h"
+
+/* One service line, split into words: argv[0] URL, argv[1] SERVICE, then
+ * the service's arguments.  ORIGIN names where it came from for errors:
+ * "FILE:LINE", "-e 'TEXT'", "arguments" or "default". */
+struct sipc_serve_line {
+	char *origin;
+	char **argv; /* NULL-terminated; owned */
+	int argc;
+};
+
+/* Defaults of the options. */
+#define SIPC_SERVE_MAX_MSG_DEFAULT  ((size_t)65536)
+#define SIPC_SERVE_DRAIN_MS_DEFAULT 5000
+
+struct sipc_serve_config {
+	struct sipc_serve_line *lines;
+	size_t nlines;
+	size_t cap;
+	unsigned model;     /* SIPC_MODEL_* (service.h) */
+	int workers;        /* 0: the number of online CPUs */
+	long max_conns;     /* 0: no limit */
+	int idle_ms;        /* 0: no idle timeout */
+	int drain_ms;       /* SIGTERM: how long open connections may finish */
+	unsigned unix_mode; /* 0: leave the umask's mode */
+	size_t max_msg;     /* largest datagram / seqpacket message / line */
+	struct sipc_acl acl;
+	struct sipc_guard guard;
+	int verbosity;        /* 0 -q, 1 default, 2 -v */
+	sipc_trace_fn *trace; /* --trace: given to every endpoint; NULL: off */
+	void *trace_arg;
+};
+
+/* Zeroes CFG and sets every default (no lines yet). */
+void sipc__serve_config_init(struct sipc_serve_config *cfg);
+void sipc__serve_config_free(struct sipc_serve_config *cfg);
+
+/*
+ * Splits TEXT into words the way a shell would, without expansions:
+ * blanks separate words; 'single quotes' keep everything literally;
+ * "double quotes" keep blanks and take \" \\ as escapes; a backslash
+ * outside quotes escapes the next character; '#' at the start of a word
+ * begins a comment to the end.  On success *argvp (NULL-terminated, free
+ * with sipc__serve_words_free) and *argcp are set; on failure (unclosed
+ * quote, trailing backslash) -1 returns with WHY set.
+ */
+int sipc__serve_split(const char *text, char ***argvp, int *argcp, char *why, size_t whylen);
+void sipc__serve_words_free(char **argv);
+
+/* Adds a line of words (copied).  0, or -1 with WHY (out of memory). */
+int sipc__serve_config_add_words(struct sipc_serve_config *cfg, const char *origin,
+				 char *const *argv, int argc, char *why, size_t whylen);
+/* Splits TEXT and adds it; a blank or comment-only line adds nothing.
+ * Errors name ORIGIN: "-e 'tcp://x': unclosed quote". */
+int sipc__serve_config_add_text(struct sipc_serve_config *cfg, const char *origin, const char *text,
+				char *why, size_t whylen);
+/* Reads PATH, one line per service line; errors say "PATH:LINE: ...". */
+int sipc__serve_config_add_file(struct sipc_serve_config *cfg, const char *path, char *why,
+				size_t whylen);
+/* The default run of DESIGN.md: echo, discard, daytime, chargen and time on
+ * TCP and UDP at 127.0.0.1:7007/7009/7013/7019/7037, echo on
+ * unix://@sockipc/echo. */
+int sipc__serve_config_add_defaults(struct sipc_serve_config *cfg, char *why, size_t whylen);
+
+#endif /* SIPC_SERVE_CONFIG_H */

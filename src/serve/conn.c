@@ -1,0 +1,573 @@
+/*
+ * conn.c - the life of one accepted connection under a worker loop: the
+ * non-blocking reads into the worker's scratch buffer limited by the
+ * service's budget (backpressure), the bounded output buffer behind
+ * sipc__conn_write, the graceful end (flush, shut down our side, linger
+ * for the peer's end), idle timeouts, the counters and the open/close log
+ * lines.  Services see it only through service.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "serve/server.h"
+#include "sys/sys.h"
+
+struct sipc_conn {
+	struct sipc_conn *prev, *next;
+	struct sipc_worker *w;
+	struct sipc_srv_endpoint *sep;
+	const struct sipc_service *svc;
+	sipc_endpoint *ep;
+	int fd;
+	bool seqpacket;
+	sipc_loop_io io;
+	sipc_loop_timer timer; /* idle timeout and linger, whichever is first */
+	sipc_addr local, peer;
+	int64_t start_ms, last_ms, linger_at;
+	uint64_t bytes_in, bytes_out;
+	/* Output: bytes [head, tail) of out wait to be sent.  On seqpacket the
+	 * buffer holds records: a 4-byte host-order length, then the message. */
+	uint8_t *out;
+	size_t head, tail, cap, max;
+	bool rd_eof;        /* the peer's data has ended */
+	bool ending;        /* sipc__conn_end: flush, shut down, linger */
+	bool wr_shut;       /* our write side is shut down */
+	bool want_writable; /* on_writable each time the output empties */
+	bool dead;          /* closing: freed when the outermost callback returns */
+	bool opened;        /* on_open was called: on_close is owed */
+	int in_cb;
+	const char *why;
+	_Alignas(max_align_t) unsigned char state[];
+};
+
+static void settle(struct sipc_conn *c);
+
+static struct sipc_srv_stats *stats(struct sipc_conn *c)
+{
+	return &c->w->stats[c->sep->index];
+}
+
+static int64_t now(struct sipc_conn *c)
+{
+	return sipc__loop_now(c->w->loop);
+}
+
+static void enter(struct sipc_conn *c)
+{
+	c->in_cb++;
+}
+
+static void leave(struct sipc_conn *c)
+{
+	if (--c->in_cb == 0)
+		settle(c);
+}
+
+static size_t pending(const struct sipc_conn *c)
+{
+	return c->tail - c->head;
+}
+
+static void count_in(struct sipc_conn *c, size_t n)
+{
+	c->bytes_in += n;
+	c->last_ms = now(c);
+	SIPC__STAT_ADD(stats(c)->bytes_in, n);
+}
+
+static void count_out(struct sipc_conn *c, size_t n)
+{
+	c->bytes_out += n;
+	c->last_ms = now(c);
+	SIPC__STAT_ADD(stats(c)->bytes_out, n);
+}
+
+static const char *reason(int err)
+{
+	if (err == -ECONNRESET)
+		return "reset by peer";
+	if (err == -EPIPE)
+		return "peer gone";
+	return sipc_strerror(err);
+}
+
+static void destroy(struct sipc_conn *c)
+{
+	struct sipc_worker *w = c->w;
+	char local[SIPC_URL_MAX], peer[SIPC_URL_MAX];
+
+	if (c->opened && c->svc->on_close != NULL) {
+		c->in_cb++;
+		c->svc->on_close(c);
+	}
+	sipc__io_stop(w->loop, &c->io);
+	sipc__timer_stop(w->loop, &c->timer);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	w->nconns--;
+	SIPC__STAT_ADD(stats(c)->open, -1);
+	__atomic_fetch_sub(&w->srv->open_conns, 1, __ATOMIC_RELAXED);
+	if (sipc_addr_format(&c->local, local, sizeof(local)) < 0)
+		snprintf(local, sizeof(local), "%s", c->sep->url);
+	if (sipc_addr_format(&c->peer, peer, sizeof(peer)) < 0)
+		snprintf(peer, sizeof(peer), "?");
+	int64_t ms = sipc__loop_clock_ms() - c->start_ms;
+	sipc__serve_log(w->srv, 1,
+			"close %s local=%s peer=%s in=%llu out=%llu time=%lld.%03llds end=%s",
+			c->svc->name, local, peer, (unsigned long long)c->bytes_in,
+			(unsigned long long)c->bytes_out, (long long)(ms / 1000),
+			(long long)(ms % 1000), c->why ? c->why : "done");
+	sipc_endpoint_close(c->ep);
+	free(c->out);
+	free(c);
+	sipc__worker_conn_gone(w);
+}
+
+void sipc__conn_close(struct sipc_conn *c, const char *why)
+{
+	if (c->dead)
+		return;
+	c->dead = true;
+	c->why = why;
+	if (c->in_cb == 0)
+		destroy(c);
+}
+
+/* Sends what the output buffer holds; closes the connection on error. */
+static void flush(struct sipc_conn *c)
+{
+	while (c->head < c->tail) {
+		ssize_t n;
+		if (c->seqpacket) {
+			uint32_t len;
+			memcpy(&len, c->out + c->head, 4);
+			n = sipc__sys_send(c->fd, c->out + c->head + 4, len, 0);
+			if (n >= 0) {
+				c->head += 4 + (size_t)len;
+				count_out(c, (size_t)n);
+				continue;
+			}
+		} else {
+			n = sipc__sys_send(c->fd, c->out + c->head, pending(c), 0);
+			if (n >= 0) {
+				c->head += (size_t)n;
+				count_out(c, (size_t)n);
+				continue;
+			}
+		}
+		if (n != -EAGAIN)
+			sipc__conn_close(c, reason((int)n));
+		break;
+	}
+	if (c->head == c->tail) {
+		c->head = c->tail = 0;
+		/* An idle connection should not keep a large buffer. */
+		if (c->cap > 64 * 1024) {
+			free(c->out);
+			c->out = NULL;
+			c->cap = 0;
+		}
+	}
+}
+
+/* Appends LEN bytes (and a record header on seqpacket); the caller has
+ * checked that they fit in max. */
+static bool append(struct sipc_conn *c, const void *buf, size_t len)
+{
+	size_t need = len + (c->seqpacket ? 4 : 0);
+
+	if (c->tail + need > c->cap && c->head > 0) {
+		memmove(c->out, c->out + c->head, pending(c));
+		c->tail -= c->head;
+		c->head = 0;
+	}
+	if (c->tail + need > c->cap) {
+		size_t cap = c->cap ? c->cap : 16 * 1024;
+		while (cap < c->tail + need)
+			cap *= 2;
+		if (cap > c->max)
+			cap = c->max;
+		uint8_t *p = realloc(c->out, cap);
+		if (p == NULL)
+			return false;
+		c->out = p;
+		c->cap = cap;
+	}
+	if (c->seqpacket) {
+		uint32_t l = (uint32_t)len;
+		memcpy(c->out + c->tail, &l, 4);
+		c->tail += 4;
+	}
+	memcpy(c->out + c->tail, buf, len);
+	c->tail += len;
+	return true;
+}
+
+size_t sipc__conn_out_room(const struct sipc_conn *c)
+{
+	size_t used = pending(c) + (c->seqpacket ? 4 : 0);
+	return used >= c->max ? 0 : c->max - used;
+}
+
+size_t sipc__conn_out_pending(const struct sipc_conn *c)
+{
+	return pending(c);
+}
+
+size_t sipc__conn_write(struct sipc_conn *c, const void *buf, size_t len)
+{
+	size_t sent = 0;
+	ssize_t n;
+
+	if (c->dead || c->wr_shut)
+		return len; /* nobody will read it: take it and drop it */
+	if (c->seqpacket) {
+		if (pending(c) == 0) {
+			n = sipc__sys_send(c->fd, buf, len, 0);
+			if (n >= 0) {
+				count_out(c, (size_t)n);
+				return len;
+			}
+			if (n != -EAGAIN) {
+				sipc__conn_close(c, reason((int)n));
+				return len;
+			}
+		}
+		if (sipc__conn_out_room(c) < len)
+			return 0;
+	} else {
+		/* Fast path: nothing queued, so the bytes may go straight out. */
+		while (pending(c) == 0 && sent < len) {
+			n = sipc__sys_send(c->fd, (const uint8_t *)buf + sent, len - sent, 0);
+			if (n < 0) {
+				if (n == -EAGAIN)
+					break;
+				sipc__conn_close(c, reason((int)n));
+				return len;
+			}
+			count_out(c, (size_t)n);
+			sent += (size_t)n;
+		}
+		size_t room = sipc__conn_out_room(c);
+		if (len - sent < room)
+			room = len - sent;
+		len = sent + room;
+	}
+	if (len > sent && !append(c, (const uint8_t *)buf + sent, len - sent)) {
+		sipc__conn_close(c, "out of memory");
+		return len;
+	}
+	if (c->in_cb == 0)
+		settle(c);
+	return len;
+}
+
+void sipc__conn_want_writable(struct sipc_conn *c, bool on)
+{
+	c->want_writable = on;
+}
+
+void sipc__conn_end(struct sipc_conn *c)
+{
+	c->ending = true;
+	c->want_writable = false;
+	if (c->in_cb == 0)
+		settle(c);
+}
+
+static size_t budget(struct sipc_conn *c)
+{
+	return c->svc->rx_budget ? c->svc->rx_budget(c) : SIZE_MAX;
+}
+
+static bool may_read(struct sipc_conn *c)
+{
+	size_t max_msg = c->sep->srv->cfg->max_msg;
+
+	if (c->rd_eof)
+		return false;
+	if (c->ending)
+		return true; /* read and drop until the peer's end */
+	return c->seqpacket ? budget(c) >= max_msg : budget(c) > 0;
+}
+
+static void arm_timer(struct sipc_conn *c)
+{
+	int idle = c->sep->srv->cfg->idle_ms;
+	int64_t next = INT64_MAX;
+
+	if (idle > 0)
+		next = c->last_ms + idle;
+	if (c->linger_at != 0 && c->linger_at < next)
+		next = c->linger_at;
+	if (next == INT64_MAX) {
+		sipc__timer_stop(c->w->loop, &c->timer);
+		return;
+	}
+	/* The idle deadline moves with every byte; rather than moving the
+	 * timer each time, an earlier armed timer fires and re-arms. */
+	if (!sipc__timer_armed(&c->timer) || c->timer.when > next)
+		sipc__timer_start_at(c->w->loop, &c->timer, next);
+}
+
+/* After every callback: close, shut down, or adjust what we wait for. */
+static void settle(struct sipc_conn *c)
+{
+	uint32_t ev = 0;
+
+	if (c->dead) {
+		destroy(c);
+		return;
+	}
+	if (c->svc->on_io == NULL) {
+		if (c->ending && pending(c) == 0 && !c->wr_shut) {
+			/* Our last byte is out: tell the peer, then wait for its
+			 * end, so a close with unread data does not reset what we
+			 * sent before the peer reads it. */
+			(void)sipc_shutdown_write(c->ep);
+			c->wr_shut = true;
+			c->linger_at = now(c) + SIPC_SERVE_LINGER_MS;
+		}
+		if (c->wr_shut && c->rd_eof) {
+			destroy(c);
+			return;
+		}
+		if (may_read(c))
+			ev |= EPOLLIN;
+		if (pending(c) > 0 || (c->want_writable && !c->ending))
+			ev |= EPOLLOUT;
+		int err = sipc__io_start(c->w->loop, &c->io, ev);
+		if (err < 0) {
+			c->dead = true;
+			c->why = sipc_strerror(err);
+			destroy(c);
+			return;
+		}
+	}
+	arm_timer(c);
+}
+
+static void do_read(struct sipc_conn *c)
+{
+	struct sipc_worker *w = c->w;
+	size_t max_msg = c->sep->srv->cfg->max_msg;
+
+	/* A bounded number of reads per turn keeps one fast peer from
+	 * starving the others of this worker. */
+	for (int i = 0; i < 16 && !c->dead && may_read(c); i++) {
+		size_t want;
+		ssize_t n;
+
+		if (c->seqpacket) {
+			want = max_msg;
+		} else {
+			want = c->ending ? w->scratch_cap : budget(c);
+			if (want > SIPC_SERVE_READ_CHUNK)
+				want = SIPC_SERVE_READ_CHUNK;
+		}
+		/* MSG_TRUNC on a seqpacket socket returns the message's real
+		 * length, so one too large is seen, not silently cut. */
+		n = sipc__sys_recv(c->fd, w->scratch, want, c->seqpacket ? MSG_TRUNC : 0);
+		if (n == -EAGAIN)
+			break;
+		if (n < 0) {
+			sipc__conn_close(c, reason((int)n));
+			break;
+		}
+		if (n == 0) {
+			c->rd_eof = true;
+			if (c->ending)
+				break;
+			if (c->svc->on_eof != NULL)
+				c->svc->on_eof(c);
+			else
+				sipc__conn_end(c);
+			break;
+		}
+		count_in(c, (size_t)n);
+		if (c->seqpacket && (size_t)n > want) {
+			SIPC__STAT_ADD(stats(c)->dropped, 1);
+			sipc__serve_log(w->srv, 2,
+					"%s %s: dropped a %zd-byte message (--max-msg %zu)",
+					c->svc->name, c->sep->url, n, max_msg);
+			continue;
+		}
+		if (!c->ending && c->svc->on_data != NULL)
+			c->svc->on_data(c, w->scratch, (size_t)n);
+		if (!c->seqpacket && (size_t)n < want)
+			break; /* the socket is most likely empty now */
+	}
+}
+
+static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
+{
+	struct sipc_conn *c = io->arg;
+
+	(void)loop;
+	enter(c);
+	if (c->svc->on_io != NULL) {
+		c->svc->on_io(c, revents);
+		leave(c);
+		return;
+	}
+	if (revents & EPOLLERR) {
+		int soerr = 0;
+		sipc__sys_getsockopt_int(c->fd, SOL_SOCKET, SO_ERROR, &soerr);
+		sipc__conn_close(c, soerr ? reason(-soerr) : "socket error");
+	}
+	if (!c->dead && (revents & EPOLLOUT))
+		flush(c);
+	if (!c->dead && c->want_writable && !c->ending && pending(c) == 0 &&
+	    c->svc->on_writable != NULL)
+		c->svc->on_writable(c);
+	if (!c->dead && (revents & (EPOLLIN | EPOLLHUP)))
+		do_read(c);
+	/* A hang-up we cannot act on (not reading, nothing to send) would
+	 * be reported again at once: the connection is over. */
+	if (!c->dead && (revents & EPOLLHUP) && !may_read(c) && pending(c) == 0)
+		sipc__conn_close(c, c->ending ? NULL : "hang-up");
+	leave(c);
+}
+
+static void on_timer(sipc_loop *loop, sipc_loop_timer *t)
+{
+	struct sipc_conn *c = t->arg;
+	int idle = c->sep->srv->cfg->idle_ms;
+	int64_t t_now = sipc__loop_now(loop);
+
+	enter(c);
+	if (c->linger_at != 0 && t_now >= c->linger_at)
+		sipc__conn_close(c, NULL);
+	else if (idle > 0 && t_now - c->last_ms >= idle)
+		sipc__conn_close(c, "idle timeout");
+	leave(c);
+}
+
+void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_endpoint *ep,
+		    const sipc_addr *peer)
+{
+	const struct sipc_service *svc = sep->svc;
+	struct sipc_conn *c;
+	char local[SIPC_URL_MAX], pstr[SIPC_URL_MAX];
+	int err;
+
+	c = calloc(1, sizeof(*c) + svc->conn_size);
+	if (c == NULL) {
+		sipc_endpoint_close(ep);
+		__atomic_fetch_sub(&w->srv->open_conns, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	c->w = w;
+	c->sep = sep;
+	c->svc = svc;
+	c->ep = ep;
+	c->fd = sipc_endpoint_fd(ep);
+	c->seqpacket = sep->kind == SIPC_SVC_SEQPACKET;
+	c->peer = *peer;
+	if (sipc_endpoint_local(ep, &c->local) < 0)
+		c->local.ss.ss_family = AF_UNSPEC;
+	c->start_ms = sipc__loop_clock_ms();
+	c->last_ms = now(c);
+	c->max = SIPC_SERVE_OUT_MAX;
+	if (c->seqpacket && c->max < 2 * (sep->srv->cfg->max_msg + 4))
+		c->max = 2 * (sep->srv->cfg->max_msg + 4);
+	sipc__io_init(&c->io, c->fd, on_io, c);
+	sipc__timer_init(&c->timer, on_timer, c);
+	c->next = w->conns;
+	if (w->conns != NULL)
+		w->conns->prev = c;
+	w->conns = c;
+	w->nconns++;
+	SIPC__STAT_ADD(stats(c)->open, 1);
+	SIPC__STAT_ADD(stats(c)->total, 1);
+	if (w->srv->cfg->verbosity >= 1) {
+		if (sipc_addr_format(&c->local, local, sizeof(local)) < 0)
+			snprintf(local, sizeof(local), "%s", sep->url);
+		if (sipc_addr_format(peer, pstr, sizeof(pstr)) < 0)
+			snprintf(pstr, sizeof(pstr), "?");
+		sipc__serve_log(w->srv, 1, "open %s local=%s peer=%s", svc->name, local, pstr);
+	}
+	enter(c);
+	err = sipc__io_start(w->loop, &c->io, svc->on_io ? EPOLLIN | EPOLLOUT : EPOLLIN);
+	if (err < 0) {
+		sipc__conn_close(c, sipc_strerror(err));
+	} else {
+		c->opened = true;
+		if (svc->on_open != NULL)
+			svc->on_open(c);
+	}
+	leave(c);
+}
+
+/* ---- accessors of service.h ---- */
+
+void *sipc__conn_state(struct sipc_conn *c)
+{
+	return c->state;
+}
+
+struct sipc_srv_endpoint *sipc__conn_endpoint(struct sipc_conn *c)
+{
+	return c->sep;
+}
+
+sipc_loop *sipc__conn_loop(struct sipc_conn *c)
+{
+	return c->w->loop;
+}
+
+int sipc__conn_worker_id(const struct sipc_conn *c)
+{
+	return c->w->id;
+}
+
+int sipc__conn_fd(const struct sipc_conn *c)
+{
+	return c->fd;
+}
+
+bool sipc__conn_is_seqpacket(const struct sipc_conn *c)
+{
+	return c->seqpacket;
+}
+
+const sipc_addr *sipc__conn_peer(const struct sipc_conn *c)
+{
+	return &c->peer;
+}
+
+const sipc_addr *sipc__conn_local(const struct sipc_conn *c)
+{
+	return &c->local;
+}
+
+int sipc__conn_set_events(struct sipc_conn *c, uint32_t events)
+{
+	return sipc__io_start(c->w->loop, &c->io, events);
+}
+
+void sipc__conn_count(struct sipc_conn *c, uint64_t in, uint64_t out)
+{
+	if (in)
+		count_in(c, in);
+	if (out)
+		count_out(c, out);
+}
+
+void sipc__conn_close_all(struct sipc_worker *w, const char *why)
+{
+	struct sipc_conn *c = w->conns, *next;
+
+	while (c != NULL) {
+		next = c->next;
+		sipc__conn_close(c, why);
+		c = next;
+	}
+}

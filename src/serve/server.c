@@ -1,0 +1,396 @@
+/*
+ * server.c - the server as a whole: it checks every service line before
+ * binding anything, binds the endpoints, starts the workers, prints the
+ * `listening URL SERVICE` lines, and runs the control loop of the main
+ * thread, which alone receives SIGINT, SIGTERM and SIGUSR1 (through a
+ * signalfd, so no work happens in a signal handler): the first SIGINT or
+ * SIGTERM drains, a second one closes everything at once, SIGUSR1 prints
+ * the counters.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "serve/server.h"
+
+static unsigned kind_of(sipc_scheme s)
+{
+	switch (sipc_scheme_socktype(s)) {
+	case SOCK_STREAM:
+		return SIPC_SVC_STREAM;
+	case SOCK_SEQPACKET:
+		return SIPC_SVC_SEQPACKET;
+	default:
+		return SIPC_SVC_DGRAM;
+	}
+}
+
+static const char *model_name(unsigned model)
+{
+	return model == SIPC_MODEL_THREAD ? "thread" : model == SIPC_MODEL_FORK ? "fork" : "event";
+}
+
+static int check_line(const struct sipc_serve_config *cfg, const struct sipc_serve_line *line,
+		      char *why, size_t whylen)
+{
+	sipc_url *url;
+	const struct sipc_service *svc;
+	char detail[SIPC_WHY_MAX];
+	char known[256] = "";
+	int nargs = line->argc - 2;
+	int err;
+
+	if (line->argc < 2) {
+		snprintf(why, whylen, "%s: expected URL SERVICE [ARGS...]", line->origin);
+		return -1;
+	}
+	err = sipc_url_parse(line->argv[0], &url, detail, sizeof(detail));
+	if (err < 0) {
+		snprintf(why, whylen, "%s: %s: %s", line->origin, line->argv[0], detail);
+		return -1;
+	}
+	sipc_scheme scheme = sipc_url_scheme(url);
+	sipc_url_free(url);
+	svc = sipc__service_find(line->argv[1]);
+	if (svc == NULL) {
+		for (size_t i = 0; sipc__services[i] != NULL; i++) {
+			if (i > 0)
+				strncat(known, ", ", sizeof(known) - strlen(known) - 1);
+			strncat(known, sipc__services[i]->name, sizeof(known) - strlen(known) - 1);
+		}
+		snprintf(why, whylen, "%s: unknown service '%s' (known: %s)", line->origin,
+			 line->argv[1], known);
+		return -1;
+	}
+	if (nargs < svc->min_args || (svc->max_args >= 0 && nargs > svc->max_args)) {
+		snprintf(why, whylen, "%s: wrong number of arguments for %s (usage: %s)",
+			 line->origin, svc->name, svc->usage);
+		return -1;
+	}
+	if (!(svc->kinds & kind_of(scheme))) {
+		snprintf(why, whylen, "%s: service %s does not work on %s:// endpoints",
+			 line->origin, svc->name, sipc_scheme_name(scheme));
+		return -1;
+	}
+	if (!(svc->models & cfg->model)) {
+		snprintf(why, whylen, "%s: service %s does not work under --model %s", line->origin,
+			 svc->name, model_name(cfg->model));
+		return -1;
+	}
+	return 0;
+}
+
+int sipc__server_check(const struct sipc_serve_config *cfg, char *why, size_t whylen)
+{
+	if (cfg->nlines == 0) {
+		snprintf(why, whylen, "no service lines");
+		return -1;
+	}
+	for (size_t i = 0; i < cfg->nlines; i++)
+		if (check_line(cfg, &cfg->lines[i], why, whylen) < 0)
+			return -1;
+	return 0;
+}
+
+static int bind_endpoint(struct sipc_server *srv, size_t i, char *why, size_t whylen)
+{
+	const struct sipc_serve_config *cfg = srv->cfg;
+	struct sipc_srv_endpoint *sep = &srv->eps[i];
+	const struct sipc_serve_line *line = &cfg->lines[i];
+	sipc_options o = {0};
+	sipc_addr local;
+	int err;
+
+	sep->index = i;
+	sep->srv = srv;
+	sep->line = line;
+	sep->svc = sipc__service_find(line->argv[1]);
+	sep->argc = line->argc - 2;
+	sep->argv = line->argv + 2;
+	o.max_msg = cfg->max_msg;
+	o.unix_mode = cfg->unix_mode;
+	o.trace = cfg->trace;
+	o.trace_arg = cfg->trace_arg;
+	err = sipc_listen(line->argv[0], &o, &sep->ep);
+	if (err < 0) {
+		snprintf(why, whylen, "listen %s: %s", line->argv[0], sipc_strerror(err));
+		return 1;
+	}
+	sep->fd = sipc_endpoint_fd(sep->ep);
+	sep->scheme = sipc_endpoint_scheme(sep->ep);
+	sep->kind = kind_of(sep->scheme);
+	err = sipc_endpoint_local(sep->ep, &local);
+	if (err < 0 || sipc_addr_format(&local, sep->url, sizeof(sep->url)) < 0)
+		snprintf(sep->url, sizeof(sep->url), "%s", line->argv[0]);
+	if (sep->svc->setup != NULL) {
+		char detail[SIPC_WHY_MAX] = "";
+		if (sep->svc->setup(sep, sep->argc, sep->argv, detail, sizeof(detail)) < 0) {
+			snprintf(why, whylen, "%s: %s", line->origin, detail);
+			sipc_endpoint_close(sep->ep);
+			sep->ep = NULL;
+			return 2;
+		}
+		sep->set_up = true;
+	}
+	return 0;
+}
+
+int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc_server **srvp, char *why,
+		     size_t whylen)
+{
+	struct sipc_server *srv;
+	int rc;
+
+	if (sipc__server_check(cfg, why, whylen) < 0)
+		return 2;
+	srv = calloc(1, sizeof(*srv));
+	if (srv == NULL)
+		goto nomem;
+	srv->cfg = cfg;
+	srv->sigfd = -1;
+	srv->eps = calloc(cfg->nlines, sizeof(*srv->eps));
+	if (srv->eps == NULL)
+		goto nomem;
+	for (size_t i = 0; i < cfg->nlines; i++) {
+		rc = bind_endpoint(srv, i, why, whylen);
+		srv->neps = i + (rc == 0 ? 1 : 0);
+		if (rc != 0) {
+			sipc__server_free(srv);
+			return rc;
+		}
+	}
+	srv->nworkers = cfg->workers;
+	if (srv->nworkers <= 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		srv->nworkers = n > 0 ? (int)n : 1;
+	}
+	srv->workers = calloc((size_t)srv->nworkers, sizeof(*srv->workers));
+	if (srv->workers == NULL)
+		goto nomem;
+	for (int i = 0; i < srv->nworkers; i++) {
+		int err = sipc__worker_init(&srv->workers[i], srv, i);
+		if (err < 0) {
+			snprintf(why, whylen, "worker %d: %s", i, sipc_strerror(err));
+			sipc__server_free(srv);
+			return 1;
+		}
+	}
+	*srvp = srv;
+	return 0;
+nomem:
+	snprintf(why, whylen, "out of memory");
+	sipc__server_free(srv);
+	return 1;
+}
+
+void sipc__server_free(struct sipc_server *srv)
+{
+	if (srv == NULL)
+		return;
+	for (int i = 0; srv->workers != NULL && i < srv->nworkers; i++)
+		sipc__worker_fini(&srv->workers[i]);
+	free(srv->workers);
+	for (size_t i = 0; i < srv->neps; i++) {
+		struct sipc_srv_endpoint *sep = &srv->eps[i];
+		if (sep->set_up && sep->svc->teardown != NULL)
+			sep->svc->teardown(sep);
+		sipc_endpoint_close(sep->ep);
+	}
+	free(srv->eps);
+	if (srv->sigfd >= 0)
+		close(srv->sigfd);
+	sipc__loop_free(srv->ctl);
+	free(srv);
+}
+
+static void sum(struct sipc_srv_stats *to, const struct sipc_srv_stats *s)
+{
+	to->open += SIPC__STAT_GET(s->open);
+	to->total += SIPC__STAT_GET(s->total);
+	to->refused += SIPC__STAT_GET(s->refused);
+	to->bytes_in += SIPC__STAT_GET(s->bytes_in);
+	to->bytes_out += SIPC__STAT_GET(s->bytes_out);
+	to->dgrams_in += SIPC__STAT_GET(s->dgrams_in);
+	to->dgrams_out += SIPC__STAT_GET(s->dgrams_out);
+	to->dropped += SIPC__STAT_GET(s->dropped);
+}
+
+static void print_one(const char *what, const struct sipc_srv_stats *s)
+{
+	sipc__serve_log(NULL, 0,
+			"stats: %s open=%llu total=%llu refused=%llu in=%llu out=%llu "
+			"dgrams_in=%llu dgrams_out=%llu dropped=%llu",
+			what, (unsigned long long)s->open, (unsigned long long)s->total,
+			(unsigned long long)s->refused, (unsigned long long)s->bytes_in,
+			(unsigned long long)s->bytes_out, (unsigned long long)s->dgrams_in,
+			(unsigned long long)s->dgrams_out, (unsigned long long)s->dropped);
+}
+
+void sipc__server_print_stats(struct sipc_server *srv)
+{
+	struct sipc_srv_stats all = {0};
+	char what[SIPC_URL_MAX + 64];
+
+	for (size_t i = 0; i < srv->neps; i++) {
+		struct sipc_srv_stats one = {0};
+		for (int k = 0; k < srv->nworkers; k++)
+			sum(&one, &srv->workers[k].stats[i]);
+		sum(&all, &one);
+		snprintf(what, sizeof(what), "%s %s", srv->eps[i].svc->name, srv->eps[i].url);
+		print_one(what, &one);
+	}
+	print_one("all", &all);
+}
+
+static void drain_all(struct sipc_server *srv, int level)
+{
+	for (int i = 0; i < srv->nworkers; i++)
+		if (srv->workers[i].started)
+			sipc__worker_request_drain(&srv->workers[i], level);
+}
+
+static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
+{
+	struct sipc_server *srv = io->arg;
+	struct signalfd_siginfo si;
+
+	(void)loop;
+	(void)revents;
+	while (read(srv->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGUSR1) {
+			sipc__server_print_stats(srv);
+			continue;
+		}
+		srv->signals_seen++;
+		if (srv->signals_seen == 1) {
+			long open = __atomic_load_n(&srv->open_conns, __ATOMIC_RELAXED);
+			sipc__serve_log(srv, 1,
+					"%s: no longer accepting; %ld connection(s) have %d.%03d s "
+					"to finish",
+					strsignal((int)si.ssi_signo), open,
+					srv->cfg->drain_ms / 1000, srv->cfg->drain_ms % 1000);
+			drain_all(srv, 1);
+		} else {
+			sipc__serve_log(srv, 1, "%s again: closing every connection now",
+					strsignal((int)si.ssi_signo));
+			drain_all(srv, 2);
+		}
+	}
+}
+
+static void on_ctl_wake(sipc_loop *loop, void *arg)
+{
+	struct sipc_server *srv = arg;
+
+	for (int i = 0; i < srv->nworkers; i++)
+		if (srv->workers[i].started &&
+		    !__atomic_load_n(&srv->workers[i].done, __ATOMIC_ACQUIRE))
+			return;
+	sipc__loop_stop(loop);
+}
+
+static void print_listening(const struct sipc_server *srv)
+{
+	for (size_t i = 0; i < srv->neps; i++) {
+		const struct sipc_srv_endpoint *sep = &srv->eps[i];
+		printf("listening %s %s", sep->url, sep->svc->name);
+		for (int k = 0; k < sep->argc; k++)
+			printf(" %s", sep->argv[k]);
+		printf("\n");
+	}
+	fflush(stdout);
+}
+
+int sipc__server_run(struct sipc_server *srv)
+{
+	sigset_t set;
+	int err, rc = 0;
+
+	/* Signals are blocked in every thread (workers inherit the mask) and
+	 * read from the signalfd by the control loop alone. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	srv->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (srv->sigfd < 0) {
+		sipc__serve_log(srv, 0, "serve: signalfd: %s", strerror(errno));
+		return 1;
+	}
+	err = sipc__loop_new(&srv->ctl, on_ctl_wake, srv);
+	if (err < 0) {
+		sipc__serve_log(srv, 0, "serve: event loop: %s", sipc_strerror(err));
+		return 1;
+	}
+	sipc__io_init(&srv->sig_io, srv->sigfd, on_signal, srv);
+	err = sipc__io_start(srv->ctl, &srv->sig_io, EPOLLIN);
+	if (err < 0) {
+		sipc__serve_log(srv, 0, "serve: event loop: %s", sipc_strerror(err));
+		return 1;
+	}
+	srv->start_ms = sipc__loop_clock_ms();
+	for (int i = 0; i < srv->nworkers; i++) {
+		err = sipc__worker_start(&srv->workers[i]);
+		if (err < 0) {
+			sipc__serve_log(srv, 0, "serve: worker %d: %s", i, sipc_strerror(err));
+			rc = 1;
+			drain_all(srv, 2);
+			break;
+		}
+	}
+	if (rc == 0)
+		print_listening(srv);
+	/* The control loop ends when every started worker has finished. */
+	on_ctl_wake(srv->ctl, srv);
+	err = sipc__loop_run(srv->ctl);
+	if (err < 0 && rc == 0) {
+		sipc__serve_log(srv, 0, "serve: event loop: %s", sipc_strerror(err));
+		drain_all(srv, 2);
+		rc = 1;
+	}
+	for (int i = 0; i < srv->nworkers; i++)
+		if (srv->workers[i].started)
+			pthread_join(srv->workers[i].thread, NULL);
+	sipc__io_stop(srv->ctl, &srv->sig_io);
+	/* The signals stay blocked: unblocking now would deliver one that came
+	 * during the drain and kill the process instead of exiting 0. */
+	return rc;
+}
+
+/* ---- per-endpoint accessors of service.h ---- */
+
+void sipc__svc_ep_set_state(struct sipc_srv_endpoint *ep, void *state)
+{
+	ep->svc_state = state;
+}
+
+void *sipc__svc_ep_state(const struct sipc_srv_endpoint *ep)
+{
+	return ep->svc_state;
+}
+
+const char *sipc__svc_ep_url(const struct sipc_srv_endpoint *ep)
+{
+	return ep->url;
+}
+
+sipc_scheme sipc__svc_ep_scheme(const struct sipc_srv_endpoint *ep)
+{
+	return ep->scheme;
+}
+
+size_t sipc__svc_ep_max_msg(const struct sipc_srv_endpoint *ep)
+{
+	return ep->srv->cfg->max_msg;
+}
+
+int sipc__svc_ep_nworkers(const struct sipc_srv_endpoint *ep)
+{
+	return ep->srv->nworkers;
+}

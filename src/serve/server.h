@@ -1,0 +1,166 @@
+/*
+ * server.h - the inside of `sockipc serve` under the event model.
+ *
+ *   struct sipc_server        one per process: the bound endpoints, the
+ *                             workers, the control loop in the main thread
+ *                             (signalfd: SIGINT/SIGTERM drain, SIGUSR1
+ *                             counters) and the global open-connection count
+ *                             that --max-conns checks.
+ *   struct sipc_srv_endpoint  one per service line: the listening or bound
+ *                             datagram socket, its service and arguments.
+ *   struct sipc_worker        one per worker thread: its own sipc_loop, a
+ *                             scratch read buffer, its connections, a spare
+ *                             descriptor for EMFILE, and its own counters
+ *                             (one writer each: no lock, no atomic RMW).
+ *
+ * Sharing listeners: every worker adds every listening (and datagram)
+ * descriptor to its own epoll with EPOLLEXCLUSIVE, so a new connection
+ * wakes one worker, not all.  One socket per endpoint works the same for
+ * tcp, unix, unixpacket, udp and unixgram and keeps port 0 meaning one
+ * port; SO_REUSEPORT would need N sockets bound to one port (nothing for
+ * unix paths) and drops the queued connections of a socket that closes.
+ */
+#ifndef SIPC_SERVE_SERVER_H
+#define SIPC_SERVE_SERVER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loop/loop.h"
+#include "serve/config.h"
+#include "serve/service.h"
+#include "sockipc.h"
+
+/* Output buffer bound of a stream connection (echo's throttle point). */
+#define SIPC_SERVE_OUT_MAX ((size_t)256 * 1024)
+/* Read size per recv on streams. */
+#define SIPC_SERVE_READ_CHUNK ((size_t)64 * 1024)
+/* How long an ended connection waits for the peer's end before closing. */
+#define SIPC_SERVE_LINGER_MS 2000
+/* How long a listener rests after EMFILE/ENFILE or another accept error. */
+#define SIPC_SERVE_ACCEPT_BACKOFF_MS 100
+
+/* Counters of one endpoint in one worker.  Written only by that worker
+ * with relaxed atomic stores, read by the main thread (SIGUSR1). */
+struct sipc_srv_stats {
+	uint64_t open;    /* connections open now */
+	uint64_t total;   /* connections accepted and served */
+	uint64_t refused; /* closed at once: --allow, --max-conns, EMFILE */
+	uint64_t bytes_in;
+	uint64_t bytes_out;
+	uint64_t dgrams_in;
+	uint64_t dgrams_out;
+	uint64_t dropped; /* datagrams: loop guard, --allow, too large, reply
+			     not sent; seqpacket: messages too large */
+};
+
+#define SIPC__STAT_ADD(field, n)                                                                   \
+	__atomic_store_n(&(field), __atomic_load_n(&(field), __ATOMIC_RELAXED) + (uint64_t)(n),    \
+			 __ATOMIC_RELAXED)
+#define SIPC__STAT_GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
+
+struct sipc_server;
+
+struct sipc_srv_endpoint {
+	size_t index;
+	struct sipc_server *srv;
+	const struct sipc_serve_line *line;
+	const struct sipc_service *svc;
+	sipc_endpoint *ep;
+	int fd;
+	sipc_scheme scheme;
+	unsigned kind;          /* SIPC_SVC_STREAM, _SEQPACKET or _DGRAM */
+	char url[SIPC_URL_MAX]; /* the real local address */
+	int argc;               /* the service's arguments (after SERVICE) */
+	char **argv;
+	void *svc_state;
+	bool set_up; /* setup succeeded: teardown is owed */
+};
+
+/* What one worker watches of one endpoint. */
+struct sipc_worker_ep {
+	struct sipc_worker *w;
+	struct sipc_srv_endpoint *sep;
+	sipc_loop_io io;
+	sipc_loop_timer backoff; /* EMFILE: rest, then watch again */
+};
+
+struct sipc_conn;
+
+struct sipc_worker {
+	struct sipc_server *srv;
+	int id;
+	sipc_loop *loop;
+	pthread_t thread;
+	bool started;
+	uint8_t *scratch;
+	size_t scratch_cap;
+	struct sipc_srv_stats *stats; /* [srv->neps] */
+	struct sipc_worker_ep *weps;  /* [srv->neps] */
+	struct sipc_conn *conns;      /* open connections, doubly linked */
+	size_t nconns;
+	int spare_fd;      /* /dev/null, given up to accept-and-close on EMFILE */
+	bool emfile_noted; /* logged once per burst */
+	int drain_req;     /* atomic: 1 drain, 2 close everything now */
+	bool draining;
+	sipc_loop_timer drain_timer;
+	int done;     /* atomic: the thread has finished */
+	uint64_t rng; /* xorshift state for services (chargen over UDP) */
+};
+
+struct sipc_server {
+	const struct sipc_serve_config *cfg;
+	struct sipc_srv_endpoint *eps;
+	size_t neps;
+	struct sipc_worker *workers;
+	int nworkers;
+	long open_conns; /* atomic: all workers, for --max-conns */
+	sipc_loop *ctl;  /* main thread: signals, drain */
+	sipc_loop_io sig_io;
+	int sigfd;
+	int signals_seen;
+	int64_t start_ms;
+};
+
+/* Checks every line (URL, service, arguments, kind, model): 0, or -1 with
+ * WHY naming the line (a usage error, exit 2).  Binds nothing. */
+int sipc__server_check(const struct sipc_serve_config *cfg, char *why, size_t whylen);
+/* Checks, binds every endpoint and prepares the workers.  Returns 0, or
+ * the exit status (2 usage, 1 runtime) with WHY set. */
+int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc_server **srvp, char *why,
+		     size_t whylen);
+/* Prints the `listening URL SERVICE` lines, runs until SIGINT/SIGTERM and
+ * the drain end.  Returns the exit status. */
+int sipc__server_run(struct sipc_server *srv);
+void sipc__server_free(struct sipc_server *srv);
+/* The SIGUSR1 report on stderr. */
+void sipc__server_print_stats(struct sipc_server *srv);
+
+/* worker.c */
+int sipc__worker_init(struct sipc_worker *w, struct sipc_server *srv, int id);
+void sipc__worker_fini(struct sipc_worker *w);
+int sipc__worker_start(struct sipc_worker *w);
+/* From any thread: 1 drain, 2 close every connection now. */
+void sipc__worker_request_drain(struct sipc_worker *w, int level);
+/* Called by conn.c when a connection of W has gone. */
+void sipc__worker_conn_gone(struct sipc_worker *w);
+/* A random number in [0, n) for services; per worker, not for secrets. */
+uint32_t sipc__worker_random(struct sipc_worker *w, uint32_t n);
+
+/* conn.c: serves an accepted connection (it owns EP from here on, and
+ * the slot already counted in srv->open_conns). */
+void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_endpoint *ep,
+		    const sipc_addr *peer);
+/* Closes every connection of W now (drain deadline, forced stop). */
+void sipc__conn_close_all(struct sipc_worker *w, const char *why);
+/* dgram.c: the io callback of a datagram endpoint in a worker. */
+void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
+
+/* log.c */
+/* Level 0: always (errors); 1: default (open/close); 2: -v. */
+void sipc__serve_log(const struct sipc_server *srv, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif /* SIPC_SERVE_SERVER_H */

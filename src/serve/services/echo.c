@@ -1,0 +1,37 @@
+/*
+ * echo.c - RFC 862.  Streams: every byte comes back; reading is limited to
+ * the room left in the connection's output buffer, so a client that sends
+ * but does not read is throttled rather than buffered; at the client's end
+ * of data the rest is flushed and the connection ends.  Seqpacket and
+ * datagrams: each message comes back whole, empty ones too.
+ */
+#include "serve/services/services.h"
+
+static size_t echo_budget(struct sipc_conn *c)
+{
+	return sipc__conn_out_room(c);
+}
+
+static void echo_data(struct sipc_conn *c, const uint8_t *buf, size_t len)
+{
+	/* The budget guaranteed room for all of it. */
+	if (sipc__conn_write(c, buf, len) < len)
+		sipc__conn_close(c, "output buffer overrun");
+}
+
+static void echo_datagram(struct sipc_dgram *d, const uint8_t *buf, size_t len)
+{
+	(void)sipc__dgram_reply(d, buf, len);
+}
+
+const struct sipc_service sipc__svc_echo = {
+	.name = "echo",
+	.usage = "echo",
+	.min_args = 0,
+	.max_args = 0,
+	.kinds = SIPC_SVC_STREAM | SIPC_SVC_SEQPACKET | SIPC_SVC_DGRAM,
+	.models = SIPC_MODEL_EVENT | SIPC_MODEL_THREAD | SIPC_MODEL_FORK,
+	.rx_budget = echo_budget,
+	.on_data = echo_data,
+	.on_datagram = echo_datagram,
+};

@@ -1,0 +1,280 @@
+/*
+ * worker.c - one worker thread of the event model: its loop watches every
+ * listening and datagram descriptor (shared with the other workers through
+ * EPOLLEXCLUSIVE), accepts connections and applies --allow and
+ * --max-conns, survives EMFILE/ENFILE with a spare descriptor and a pause,
+ * and drains on request from the main thread.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "serve/acl.h"
+#include "serve/server.h"
+
+/* Connections taken per wake-up before other descriptors get a turn. */
+#define ACCEPT_BATCH 32
+
+static void stop_listening(struct sipc_worker *w)
+{
+	for (size_t i = 0; i < w->srv->neps; i++) {
+		sipc__io_stop(w->loop, &w->weps[i].io);
+		sipc__timer_stop(w->loop, &w->weps[i].backoff);
+	}
+}
+
+static int listen_events(void)
+{
+	/* One wake-up per new connection or datagram instead of one per
+	 * worker: the kernel wakes one of the epolls that hold the fd. */
+	return EPOLLIN | EPOLLEXCLUSIVE;
+}
+
+void sipc__worker_conn_gone(struct sipc_worker *w)
+{
+	if (w->draining && w->nconns == 0)
+		sipc__loop_stop(w->loop);
+}
+
+static void on_drain_timer(sipc_loop *loop, sipc_loop_timer *t)
+{
+	struct sipc_worker *w = t->arg;
+
+	(void)loop;
+	sipc__conn_close_all(w, "drain timeout");
+	sipc__worker_conn_gone(w);
+}
+
+static void on_wake(sipc_loop *loop, void *arg)
+{
+	struct sipc_worker *w = arg;
+	int req = __atomic_load_n(&w->drain_req, __ATOMIC_ACQUIRE);
+
+	if (req >= 1 && !w->draining) {
+		w->draining = true;
+		stop_listening(w);
+		if (w->nconns > 0)
+			sipc__timer_start(loop, &w->drain_timer, w->srv->cfg->drain_ms);
+	}
+	if (req >= 2)
+		sipc__conn_close_all(w, "stopped");
+	sipc__worker_conn_gone(w);
+}
+
+void sipc__worker_request_drain(struct sipc_worker *w, int level)
+{
+	__atomic_store_n(&w->drain_req, level, __ATOMIC_RELEASE);
+	sipc__loop_wake(w->loop);
+}
+
+static void refuse(struct sipc_worker_ep *we, sipc_endpoint *conn, const sipc_addr *peer,
+		   const char *why)
+{
+	char pstr[SIPC_URL_MAX];
+
+	SIPC__STAT_ADD(we->w->stats[we->sep->index].refused, 1);
+	if (we->w->srv->cfg->verbosity >= 1) {
+		if (sipc_addr_format(peer, pstr, sizeof(pstr)) < 0)
+			snprintf(pstr, sizeof(pstr), "?");
+		sipc__serve_log(we->w->srv, 1, "refused %s local=%s peer=%s: %s",
+				we->sep->svc->name, we->sep->url, pstr, why);
+	}
+	sipc_endpoint_close(conn);
+}
+
+static void on_backoff(sipc_loop *loop, sipc_loop_timer *t)
+{
+	struct sipc_worker_ep *we = t->arg;
+
+	if (!we->w->draining)
+		(void)sipc__io_start(loop, &we->io, (uint32_t)listen_events());
+}
+
+/*
+ * Out of descriptors (or kernel memory): the pending connection would make
+ * the listener readable forever and the loop spin.  As libuv does, give up
+ * the spare descriptor, accept the connection and close it at once (the
+ * client sees a clean close instead of hanging), take the spare back, and
+ * stop watching this listener for a moment.
+ */
+static void shed(struct sipc_worker_ep *we, int err)
+{
+	struct sipc_worker *w = we->w;
+	sipc_endpoint *conn;
+
+	if ((err == -EMFILE || err == -ENFILE) && w->spare_fd >= 0) {
+		close(w->spare_fd);
+		w->spare_fd = -1;
+		if (sipc_accept(we->sep->ep, 0, &conn) == 0) {
+			SIPC__STAT_ADD(w->stats[we->sep->index].refused, 1);
+			sipc_endpoint_close(conn);
+		}
+		w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	if (!w->emfile_noted) {
+		w->emfile_noted = true;
+		sipc__serve_log(w->srv, 0,
+				"accept %s: %s; closing new connections until resources come back",
+				we->sep->url, sipc_strerror(err));
+	}
+	sipc__io_stop(w->loop, &we->io);
+	sipc__timer_start(w->loop, &we->backoff, SIPC_SERVE_ACCEPT_BACKOFF_MS);
+}
+
+static void on_listen(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
+{
+	struct sipc_worker_ep *we = io->arg;
+	struct sipc_worker *w = we->w;
+	const struct sipc_serve_config *cfg = w->srv->cfg;
+
+	(void)loop;
+	(void)revents;
+	for (int i = 0; i < ACCEPT_BATCH && io->active; i++) {
+		sipc_endpoint *conn;
+		sipc_addr peer;
+		int r = sipc_accept(we->sep->ep, 0, &conn);
+
+		/* Another worker may have taken it: nothing is pending. */
+		if (r == -EAGAIN || r == SIPC_ETIMEDOUT)
+			break;
+		if (r == -EMFILE || r == -ENFILE || r == -ENOBUFS || r == -ENOMEM) {
+			shed(we, r);
+			break;
+		}
+		if (r < 0) {
+			sipc__serve_log(w->srv, 2, "accept %s: %s", we->sep->url, sipc_strerror(r));
+			continue;
+		}
+		w->emfile_noted = false;
+		if (sipc_endpoint_peer(conn, &peer) < 0) {
+			peer.scheme = we->sep->scheme;
+			peer.len = 0;
+			peer.ss.ss_family = AF_UNSPEC;
+		}
+		if (!sipc__acl_allows(&cfg->acl, &peer)) {
+			refuse(we, conn, &peer, "not in --allow");
+			continue;
+		}
+		long open = __atomic_add_fetch(&w->srv->open_conns, 1, __ATOMIC_RELAXED);
+		if (cfg->max_conns > 0 && open > cfg->max_conns) {
+			__atomic_fetch_sub(&w->srv->open_conns, 1, __ATOMIC_RELAXED);
+			refuse(we, conn, &peer, "--max-conns reached");
+			continue;
+		}
+		sipc__conn_new(w, we->sep, conn, &peer);
+	}
+}
+
+uint32_t sipc__worker_random(struct sipc_worker *w, uint32_t n)
+{
+	/* xorshift64*: plenty for chargen's datagram lengths. */
+	uint64_t x = w->rng;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	w->rng = x;
+	return n ? (uint32_t)((x * 0x2545F4914F6CDD1DULL) >> 32) % n : 0;
+}
+
+int sipc__worker_init(struct sipc_worker *w, struct sipc_server *srv, int id)
+{
+	size_t n = srv->neps;
+	struct timespec ts;
+	int err;
+
+	w->srv = srv;
+	w->id = id;
+	w->spare_fd = -1;
+	w->scratch_cap = SIPC_SERVE_READ_CHUNK;
+	if (srv->cfg->max_msg > w->scratch_cap)
+		w->scratch_cap = srv->cfg->max_msg;
+	w->scratch = malloc(w->scratch_cap);
+	w->stats = calloc(n ? n : 1, sizeof(*w->stats));
+	w->weps = calloc(n ? n : 1, sizeof(*w->weps));
+	if (w->scratch == NULL || w->stats == NULL || w->weps == NULL) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	err = sipc__loop_new(&w->loop, on_wake, w);
+	if (err < 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		struct sipc_worker_ep *we = &w->weps[i];
+		we->w = w;
+		we->sep = &srv->eps[i];
+		sipc__io_init(&we->io, we->sep->fd,
+			      we->sep->kind == SIPC_SVC_DGRAM ? sipc__dgram_on_io : on_listen, we);
+		sipc__timer_init(&we->backoff, on_backoff, we);
+	}
+	sipc__timer_init(&w->drain_timer, on_drain_timer, w);
+	w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	w->rng = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
+		 ((uint64_t)(id + 1) * 0x9E3779B97F4A7C15ULL);
+	if (w->rng == 0)
+		w->rng = 1;
+	return 0;
+fail:
+	free(w->scratch);
+	free(w->stats);
+	free(w->weps);
+	w->scratch = NULL;
+	w->stats = NULL;
+	w->weps = NULL;
+	return err;
+}
+
+static void *worker_main(void *arg)
+{
+	struct sipc_worker *w = arg;
+	int err = sipc__loop_run(w->loop);
+
+	if (err < 0)
+		sipc__serve_log(w->srv, 0, "worker %d: event loop: %s", w->id, sipc_strerror(err));
+	stop_listening(w);
+	sipc__timer_stop(w->loop, &w->drain_timer);
+	w->draining = true;
+	sipc__conn_close_all(w, "stopped");
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	sipc__loop_wake(w->srv->ctl);
+	return NULL;
+}
+
+int sipc__worker_start(struct sipc_worker *w)
+{
+	int err;
+
+	for (size_t i = 0; i < w->srv->neps; i++) {
+		err = sipc__io_start(w->loop, &w->weps[i].io, (uint32_t)listen_events());
+		if (err < 0)
+			return err;
+	}
+	err = pthread_create(&w->thread, NULL, worker_main, w);
+	if (err != 0)
+		return -err;
+	w->started = true;
+	return 0;
+}
+
+void sipc__worker_fini(struct sipc_worker *w)
+{
+	if (w->loop != NULL) {
+		stop_listening(w);
+		sipc__timer_stop(w->loop, &w->drain_timer);
+		sipc__loop_free(w->loop);
+		w->loop = NULL;
+	}
+	if (w->spare_fd >= 0)
+		close(w->spare_fd);
+	w->spare_fd = -1;
+	free(w->scratch);
+	free(w->stats);
+	free(w->weps);
+	w->scratch = NULL;
+	w->stats = NULL;
+	w->weps = NULL;
+}
