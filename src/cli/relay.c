@@ -148,6 +148,58 @@ static int flow_unpipe(struct flow *f)
 	return 0;
 }
 
+/* pipe_fill and pipe_drain return this when the kernel turned splice down
+ * for the descriptor: the flow has left its pipe for the buffer. */
+enum { NO_PIPE = 2 };
+
+/* Splices what IN has into F's pipe.  MOVED, AGAIN, NO_PIPE or a code. */
+static int pipe_fill(struct flow *f, int in)
+{
+	ssize_t n;
+
+	if (f->pending >= f->pipe_cap) {
+		/* Full: splice of 0 bytes would return 0, which reads as end
+		 * of stream. */
+		f->fill_blocked = true;
+		return AGAIN;
+	}
+	n = sipc__sys_splice(in, f->pipe_w, f->pipe_cap - f->pending);
+	if (n == -EINVAL && f->pending == 0) {
+		f->use_pipe = false; /* e.g. a file system without splice_read */
+		return NO_PIPE;
+	}
+	if (n == -EAGAIN) {
+		f->fill_blocked = f->pending > 0;
+		return AGAIN;
+	}
+	if (n < 0)
+		return (int)n;
+	if (n == 0)
+		f->eof = true;
+	f->pending += (size_t)n;
+	f->total += (size_t)n;
+	return MOVED;
+}
+
+/* Splices what F's pipe holds out to OUT.  MOVED, AGAIN, NO_PIPE or a code. */
+static int pipe_drain(struct flow *f, int out)
+{
+	ssize_t n = sipc__sys_splice(f->pipe_r, out, f->pending);
+
+	if (n == -EINVAL) {
+		int rc = flow_unpipe(f);
+
+		return rc < 0 ? rc : NO_PIPE;
+	}
+	if (n == -EAGAIN)
+		return AGAIN;
+	if (n < 0)
+		return (int)n;
+	f->pending -= (size_t)n;
+	f->fill_blocked = false;
+	return MOVED;
+}
+
 static void compact(struct flow *f)
 {
 	if (f->head == f->tail) {
@@ -202,28 +254,10 @@ static int a_fill(struct relay *r)
 	ssize_t n;
 
 	if (f->use_pipe) {
-		if (f->pending >= f->pipe_cap) {
-			/* Full: splice of 0 bytes would return 0, which
-			 * reads as end of stream. */
-			f->fill_blocked = true;
-			return AGAIN;
-		}
-		n = sipc__sys_splice(f->in, f->pipe_w, f->pipe_cap - f->pending);
-		if (n == -EINVAL && f->pending == 0) {
-			f->use_pipe = false; /* e.g. a file system without splice_read */
-		} else {
-			if (n == -EAGAIN) {
-				f->fill_blocked = f->pending > 0;
-				return AGAIN;
-			}
-			if (n < 0)
-				return (int)n;
-			if (n == 0)
-				f->eof = true;
-			f->pending += (size_t)n;
-			f->total += (size_t)n;
-			return MOVED;
-		}
+		int rc = pipe_fill(f, f->in);
+
+		if (rc != NO_PIPE)
+			return rc;
 	}
 	compact(f);
 	if (r->cfg->mode == SIPC_RELAY_DGRAM && r->cfg->chunk > 0 && f->tail > f->head)
@@ -314,21 +348,10 @@ static int a_drain(struct relay *r)
 	ssize_t n;
 
 	if (f->use_pipe) {
-		n = sipc__sys_splice(f->pipe_r, r->fd, f->pending);
-		if (n == -EINVAL) {
-			int rc = flow_unpipe(f);
+		int rc = pipe_drain(f, r->fd);
 
-			if (rc < 0)
-				return rc;
-		} else {
-			if (n == -EAGAIN)
-				return AGAIN;
-			if (n < 0)
-				return (int)n;
-			f->pending -= (size_t)n;
-			f->fill_blocked = false;
-			return MOVED;
-		}
+		if (rc != NO_PIPE)
+			return rc;
 	}
 	if (r->cfg->mode == SIPC_RELAY_BYTES) {
 		if (f->tail == f->head)
@@ -390,28 +413,10 @@ static int b_fill(struct relay *r)
 	ssize_t n;
 
 	if (f->use_pipe) {
-		if (f->pending >= f->pipe_cap) {
-			/* Full: splice of 0 bytes would return 0, which
-			 * reads as end of stream. */
-			f->fill_blocked = true;
-			return AGAIN;
-		}
-		n = sipc__sys_splice(r->fd, f->pipe_w, f->pipe_cap - f->pending);
-		if (n == -EINVAL && f->pending == 0) {
-			f->use_pipe = false;
-		} else {
-			if (n == -EAGAIN) {
-				f->fill_blocked = f->pending > 0;
-				return AGAIN;
-			}
-			if (n < 0)
-				return (int)n;
-			if (n == 0)
-				f->eof = true;
-			f->pending += (size_t)n;
-			f->total += (size_t)n;
-			return MOVED;
-		}
+		int rc = pipe_fill(f, r->fd);
+
+		if (rc != NO_PIPE)
+			return rc;
 	}
 	compact(f);
 	if (r->cfg->mode == SIPC_RELAY_BYTES) {
@@ -487,21 +492,10 @@ static int b_drain(struct relay *r)
 	ssize_t n;
 
 	if (f->use_pipe) {
-		n = sipc__sys_splice(f->pipe_r, f->out, f->pending);
-		if (n == -EINVAL) {
-			int rc = flow_unpipe(f);
+		int rc = pipe_drain(f, f->out);
 
-			if (rc < 0)
-				return rc;
-		} else {
-			if (n == -EAGAIN)
-				return AGAIN;
-			if (n < 0)
-				return (int)n;
-			f->pending -= (size_t)n;
-			f->fill_blocked = false;
-			return MOVED;
-		}
+		if (rc != NO_PIPE)
+			return rc;
 	}
 	if (f->tail == f->head)
 		return AGAIN;

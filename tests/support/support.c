@@ -3,6 +3,7 @@
  */
 #include "support.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -76,4 +77,59 @@ int sipc_test_wait_child(pid_t pid, int ms)
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	return -1;
+}
+
+int64_t sipc_test_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+char *sipc_test_dir;
+
+int sipc_test_dir_setup(void **state)
+{
+	(void)state;
+	sipc_test_dir = sipc_test_tmpdir();
+	return sipc_test_dir ? 0 : -1;
+}
+
+int sipc_test_dir_teardown(void **state)
+{
+	(void)state;
+	sipc_test_rmtree(sipc_test_dir);
+	free(sipc_test_dir);
+	sipc_test_dir = NULL;
+	return 0;
+}
+
+const char *sipc_test_local_url(const sipc_endpoint *ep, char *buf, size_t len)
+{
+	sipc_addr a;
+
+	assert_int_equal(sipc_endpoint_local(ep, &a), 0);
+	assert_true(sipc_addr_format(&a, buf, len) > 0);
+	return buf;
+}
+
+const char *sipc_test_peer_url(const sipc_endpoint *ep, char *buf, size_t len)
+{
+	sipc_addr a;
+
+	assert_int_equal(sipc_endpoint_peer(ep, &a), 0);
+	assert_true(sipc_addr_format(&a, buf, len) > 0);
+	return buf;
+}
+
+int sipc_test_local_port(const sipc_endpoint *ep)
+{
+	sipc_addr a;
+
+	assert_int_equal(sipc_endpoint_local(ep, &a), 0);
+	if (a.ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&a.ss)->sin_port);
+	assert_int_equal(a.ss.ss_family, AF_INET6);
+	return ntohs(((struct sockaddr_in6 *)&a.ss)->sin6_port);
 }

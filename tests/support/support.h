@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "sockipc.h"
+
 /* SIPC_TEST_SCALE from the environment (4 under the sanitizers), at least 1. */
 int sipc_test_scale(void);
 /* MS stretched by the scale: use it for every timeout a test waits on. */
@@ -30,5 +32,20 @@ const char *sipc_test_path(char *buf, size_t len, const char *dir, const char *n
 /* Waits for PID for at most MS (scaled by the caller); kills it with
  * SIGKILL when the time is up.  Returns its wait status, or -1 on timeout. */
 int sipc_test_wait_child(pid_t pid, int ms);
+
+/* CLOCK_MONOTONIC in milliseconds, for measuring how long a call took. */
+int64_t sipc_test_now_ms(void);
+
+/* A fixture pair for cmocka groups: sipc_test_dir is a fresh scratch
+ * directory during the group, removed after it. */
+extern char *sipc_test_dir;
+int sipc_test_dir_setup(void **state);
+int sipc_test_dir_teardown(void **state);
+
+/* The endpoint's local or peer address as URL text in BUF (asserts). */
+const char *sipc_test_local_url(const sipc_endpoint *ep, char *buf, size_t len);
+const char *sipc_test_peer_url(const sipc_endpoint *ep, char *buf, size_t len);
+/* The endpoint's local IP port (asserts it is an IP endpoint). */
+int sipc_test_local_port(const sipc_endpoint *ep);
 
 #endif

@@ -322,14 +322,6 @@ static void messages_survive(void **state)
 	sipc_endpoint_close(b);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void interrupted_wait_keeps_deadline(void **state)
 {
 	sipc_endpoint *a, *b;
@@ -343,16 +335,16 @@ static void interrupted_wait_keeps_deadline(void **state)
 	/* Three signals during the wait: it neither ends early nor restarts
 	 * its full timeout each time. */
 	g_poll_eintr = 3;
-	t0 = now_ms();
+	t0 = sipc_test_now_ms();
 	assert_int_equal(sipc_recv(b, buf, sizeof buf, ms), SIPC_ETIMEDOUT);
-	took = now_ms() - t0;
+	took = sipc_test_now_ms() - t0;
 	assert_int_equal(g_poll_eintr, 0);
 	assert_true(took >= ms - 5);
 	assert_true(took < ms + sipc_test_ms(150));
 	g_poll_eintr = 3;
-	t0 = now_ms();
+	t0 = sipc_test_now_ms();
 	assert_int_equal(sipc_read(b, buf, sizeof buf, ms), SIPC_ETIMEDOUT);
-	took = now_ms() - t0;
+	took = sipc_test_now_ms() - t0;
 	assert_true(took >= ms - 5 && took < ms + sipc_test_ms(150));
 	script(false, false);
 	sipc_endpoint_close(a);

@@ -24,59 +24,6 @@
 
 #include "sockipc.h"
 
-static char *tmpdir;
-
-static int setup(void **state)
-{
-	(void)state;
-	tmpdir = sipc_test_tmpdir();
-	return tmpdir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	sipc_test_rmtree(tmpdir);
-	free(tmpdir);
-	tmpdir = NULL;
-	return 0;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static const char *local_text(const sipc_endpoint *ep, char *buf, size_t len)
-{
-	sipc_addr a;
-
-	assert_int_equal(sipc_endpoint_local(ep, &a), 0);
-	assert_true(sipc_addr_format(&a, buf, len) > 0);
-	return buf;
-}
-
-static const char *peer_text(const sipc_endpoint *ep, char *buf, size_t len)
-{
-	sipc_addr a;
-
-	assert_int_equal(sipc_endpoint_peer(ep, &a), 0);
-	assert_true(sipc_addr_format(&a, buf, len) > 0);
-	return buf;
-}
-
-static int local_port(const sipc_endpoint *ep)
-{
-	sipc_addr a;
-
-	assert_int_equal(sipc_endpoint_local(ep, &a), 0);
-	assert_int_equal(a.ss.ss_family, AF_INET);
-	return ntohs(((struct sockaddr_in *)&a.ss)->sin_port);
-}
-
 static ssize_t recv_wait(int fd, void *buf, size_t cap, int ms)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -98,7 +45,7 @@ static int closed_port(void)
 	int port;
 
 	assert_int_equal(sipc_listen("tcp://127.0.0.1:0", NULL, &l), 0);
-	port = local_port(l);
+	port = sipc_test_local_port(l);
 	sipc_endpoint_close(l);
 	return port;
 }
@@ -115,7 +62,7 @@ static void dial_closed_port_is_refused(void **state)
 	assert_int_equal(sipc_dial(url, NULL, sipc_test_ms(2000), &d), -ECONNREFUSED);
 	assert_null(d);
 	/* Unix: a path nobody has is ENOENT, a dead socket file is refused. */
-	snprintf(url, sizeof(url), "unix://%s/nobody.sock", tmpdir);
+	snprintf(url, sizeof(url), "unix://%s/nobody.sock", sipc_test_dir);
 	assert_int_equal(sipc_dial(url, NULL, sipc_test_ms(2000), &d), -ENOENT);
 	snprintf(url, sizeof(url), "unix://@sipc-test-%d-nobody", (int)getpid());
 	assert_int_equal(sipc_dial(url, NULL, sipc_test_ms(2000), &d), -ECONNREFUSED);
@@ -139,7 +86,7 @@ static void dial_times_out_on_full_backlog(void **state)
 
 	(void)state;
 	assert_int_equal(sipc_listen("tcp://127.0.0.1:0", &o, &l), 0);
-	port = local_port(l);
+	port = sipc_test_local_port(l);
 	sin.sin_port = htons(port);
 	while (nfds < 16 && !stuck) {
 		struct pollfd p;
@@ -161,16 +108,16 @@ static void dial_times_out_on_full_backlog(void **state)
 		skip();
 	}
 	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", port);
-	t0 = now_ms();
+	t0 = sipc_test_now_ms();
 	assert_int_equal(sipc_dial(url, NULL, 200, &d), SIPC_ETIMEDOUT);
-	took = now_ms() - t0;
+	took = sipc_test_now_ms() - t0;
 	assert_null(d);
 	assert_true(took >= 190);
 	assert_true(took < 200 + sipc_test_ms(1000));
 	/* Timeout 0: one look, no wait. */
-	t0 = now_ms();
+	t0 = sipc_test_now_ms();
 	assert_int_equal(sipc_dial(url, NULL, 0, &d), SIPC_ETIMEDOUT);
-	assert_true(now_ms() - t0 < sipc_test_ms(150));
+	assert_true(sipc_test_now_ms() - t0 < sipc_test_ms(150));
 	for (int i = 0; i < nfds; i++)
 		close(fds[i]);
 	sipc_endpoint_close(l);
@@ -185,11 +132,11 @@ static void dial_binds_the_source(void **state)
 
 	(void)state;
 	assert_int_equal(sipc_listen("tcp://127.0.0.1:0", NULL, &l), 0);
-	local_text(l, url, sizeof(url));
+	sipc_test_local_url(l, url, sizeof(url));
 	assert_int_equal(sipc_dial(url, &o, sipc_test_ms(2000), &d), 0);
-	assert_true(starts_with(local_text(d, t, sizeof(t)), "tcp://127.0.0.1:"));
+	assert_true(starts_with(sipc_test_local_url(d, t, sizeof(t)), "tcp://127.0.0.1:"));
 	assert_int_equal(sipc_accept(l, sipc_test_ms(2000), &s), 0);
-	assert_string_equal(peer_text(s, src, sizeof(src)), t);
+	assert_string_equal(sipc_test_peer_url(s, src, sizeof(src)), t);
 	sipc_endpoint_close(s);
 	sipc_endpoint_close(d);
 
@@ -200,14 +147,14 @@ static void dial_binds_the_source(void **state)
 
 	/* A unix source path: the listener sees it as the peer, and the file
 	 * goes when the dialer closes. */
-	snprintf(url, sizeof(url), "unix://%s/server.sock", tmpdir);
-	snprintf(path, sizeof(path), "%s/client.sock", tmpdir);
+	snprintf(url, sizeof(url), "unix://%s/server.sock", sipc_test_dir);
+	snprintf(path, sizeof(path), "%s/client.sock", sipc_test_dir);
 	snprintf(src, sizeof(src), "unix://%s", path);
 	o.source = src;
 	assert_int_equal(sipc_listen(url, NULL, &l), 0);
 	assert_int_equal(sipc_dial(url, &o, sipc_test_ms(2000), &d), 0);
 	assert_int_equal(sipc_accept(l, sipc_test_ms(2000), &s), 0);
-	assert_string_equal(peer_text(s, t, sizeof(t)), src);
+	assert_string_equal(sipc_test_peer_url(s, t, sizeof(t)), src);
 	assert_int_equal(stat(path, &st), 0);
 	sipc_endpoint_close(d);
 	assert_int_equal(stat(path, &st), -1);
@@ -225,7 +172,7 @@ static void connected_udp_hears_only_its_peer(void **state)
 	(void)state;
 	assert_int_equal(sipc_listen("udp://127.0.0.1:0", NULL, &l), 0);
 	assert_int_equal(sipc_listen("udp://127.0.0.1:0", NULL, &other), 0);
-	local_text(l, url, sizeof(url));
+	sipc_test_local_url(l, url, sizeof(url));
 	assert_int_equal(sipc_dial(url, NULL, sipc_test_ms(2000), &d), 0);
 	assert_false(sipc_endpoint_is_listener(d));
 	assert_int_equal(sipc_endpoint_local(d, &to), 0);
@@ -257,7 +204,7 @@ static void listener_connects_to_first_sender(void **state)
 
 	(void)state;
 	assert_int_equal(sipc_listen("udp://127.0.0.1:0", NULL, &l), 0);
-	local_text(l, url, sizeof(url));
+	sipc_test_local_url(l, url, sizeof(url));
 	assert_int_equal(sipc_dial(url, NULL, sipc_test_ms(2000), &a), 0);
 	assert_int_equal(sipc_dial(url, NULL, sipc_test_ms(2000), &b), 0);
 	assert_int_equal(sipc_endpoint_peer(l, &peer), -ENOTCONN);
@@ -325,14 +272,14 @@ static void trace_shows_the_session(void **state)
 
 	(void)state;
 	assert_int_equal(sipc_listen("tcp://127.0.0.1:0", &o, &l), 0);
-	assert_int_equal(sipc_dial(local_text(l, lurl, sizeof(lurl)), &o, sipc_test_ms(2000), &d),
+	assert_int_equal(sipc_dial(sipc_test_local_url(l, lurl, sizeof(lurl)), &o, sipc_test_ms(2000), &d),
 			 0);
 	assert_int_equal(sipc_accept(l, sipc_test_ms(2000), &s), 0);
 	assert_int_equal(sipc_shutdown_write(d), 0);
 	lfd = sipc_endpoint_fd(l);
 	dfd = sipc_endpoint_fd(d);
 	sfd = sipc_endpoint_fd(s);
-	local_text(d, curl, sizeof(curl));
+	sipc_test_local_url(d, curl, sizeof(curl));
 	sipc_endpoint_close(d);
 	sipc_endpoint_close(s);
 	sipc_endpoint_close(l);
@@ -488,5 +435,5 @@ int main(void)
 		cmocka_unit_test(trace_shows_unix_datagram_autobind),
 		cmocka_unit_test(accept_emfile_leaves_connection_queued),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, sipc_test_dir_setup, sipc_test_dir_teardown);
 }

@@ -26,62 +26,6 @@
 
 /* ------------------------------------------------------------- helpers */
 
-static char *tmpdir;
-
-static int setup(void **state)
-{
-	(void)state;
-	tmpdir = sipc_test_tmpdir();
-	return tmpdir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	sipc_test_rmtree(tmpdir);
-	free(tmpdir);
-	tmpdir = NULL;
-	return 0;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-/* The endpoint's local address as URL text. */
-static const char *local_text(const sipc_endpoint *ep, char *buf, size_t len)
-{
-	sipc_addr a;
-
-	assert_int_equal(sipc_endpoint_local(ep, &a), 0);
-	assert_true(sipc_addr_format(&a, buf, len) > 0);
-	return buf;
-}
-
-static const char *peer_text(const sipc_endpoint *ep, char *buf, size_t len)
-{
-	sipc_addr a;
-
-	assert_int_equal(sipc_endpoint_peer(ep, &a), 0);
-	assert_true(sipc_addr_format(&a, buf, len) > 0);
-	return buf;
-}
-
-static int local_port(const sipc_endpoint *ep)
-{
-	sipc_addr a;
-
-	assert_int_equal(sipc_endpoint_local(ep, &a), 0);
-	if (a.ss.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&a.ss)->sin_port);
-	assert_int_equal(a.ss.ss_family, AF_INET6);
-	return ntohs(((struct sockaddr_in6 *)&a.ss)->sin6_port);
-}
-
 static void assert_fd_flags(int fd)
 {
 	int fdfl = fcntl(fd, F_GETFD);
@@ -122,7 +66,7 @@ static bool starts_with(const char *s, const char *prefix)
 
 struct scheme_case {
 	sipc_scheme scheme;
-	const char *listen_url;    /* %s: tmpdir; %d: pid */
+	const char *listen_url;    /* %s: sipc_test_dir; %d: pid */
 	const char *local_prefix;  /* listener's local address starts so (%s, %d alike) */
 	const char *client_prefix; /* the dialer's local address starts so */
 };
@@ -147,7 +91,7 @@ static const struct scheme_case cases[] = {
 static void fill(char *buf, size_t len, const char *fmt)
 {
 	if (strstr(fmt, "%s"))
-		snprintf(buf, len, fmt, tmpdir);
+		snprintf(buf, len, fmt, sipc_test_dir);
 	else if (strstr(fmt, "%d"))
 		snprintf(buf, len, fmt, (int)getpid());
 	else
@@ -170,11 +114,11 @@ static void run_case(const struct scheme_case *c)
 	assert_int_equal(sipc_endpoint_scheme(l), c->scheme);
 	assert_true(sipc_endpoint_is_listener(l));
 	assert_fd_flags(sipc_endpoint_fd(l));
-	local_text(l, lt, sizeof(lt));
+	sipc_test_local_url(l, lt, sizeof(lt));
 	assert_true(starts_with(lt, want));
 	if (!sipc_scheme_is_unix(c->scheme)) {
 		/* Port 0 asked, a real port reported. */
-		assert_true(local_port(l) > 0);
+		assert_true(sipc_test_local_port(l) > 0);
 		assert_string_not_equal(lt + strlen(want), "0");
 	} else {
 		assert_string_equal(lt, want);
@@ -190,9 +134,9 @@ static void run_case(const struct scheme_case *c)
 	assert_false(sipc_endpoint_is_listener(d));
 	assert_int_equal(sipc_scheme_socktype(sipc_endpoint_scheme(d)), type);
 	assert_fd_flags(sipc_endpoint_fd(d));
-	local_text(d, ct, sizeof(ct));
+	sipc_test_local_url(d, ct, sizeof(ct));
 	assert_true(starts_with(ct, c->client_prefix));
-	assert_string_equal(peer_text(d, t, sizeof(t)), lt);
+	assert_string_equal(sipc_test_peer_url(d, t, sizeof(t)), lt);
 	{
 		int so;
 		socklen_t sl = sizeof(so);
@@ -224,8 +168,8 @@ static void run_case(const struct scheme_case *c)
 		assert_false(sipc_endpoint_is_listener(s));
 		assert_int_equal(sipc_endpoint_scheme(s), c->scheme);
 		assert_fd_flags(sipc_endpoint_fd(s));
-		assert_string_equal(local_text(s, t, sizeof(t)), lt);
-		assert_string_equal(peer_text(s, t, sizeof(t)), ct);
+		assert_string_equal(sipc_test_local_url(s, t, sizeof(t)), lt);
+		assert_string_equal(sipc_test_peer_url(s, t, sizeof(t)), ct);
 		assert_int_equal(sipc_endpoint_max_msg(s), SIPC_MAX_MSG_DEFAULT);
 		n = recv_wait(sipc_endpoint_fd(s), buf, sizeof(buf), wait);
 		assert_int_equal(n, 4);
@@ -272,7 +216,7 @@ static void dial_accept_peer(sipc_endpoint *l, const char *url, char *peer, size
 
 	assert_int_equal(sipc_dial(url, NULL, sipc_test_ms(2000), &d), 0);
 	assert_int_equal(sipc_accept(l, sipc_test_ms(2000), &s), 0);
-	peer_text(s, peer, len);
+	sipc_test_peer_url(s, peer, len);
 	sipc_endpoint_close(s);
 	sipc_endpoint_close(d);
 }
@@ -285,9 +229,9 @@ static void dual_stack_listener_takes_v4_and_v6(void **state)
 
 	(void)state;
 	assert_int_equal(sipc_listen("tcp://[::]:0", NULL, &l), 0);
-	local_text(l, url, sizeof(url));
+	sipc_test_local_url(l, url, sizeof(url));
 	assert_true(starts_with(url, "tcp://[::]:"));
-	port = local_port(l);
+	port = sipc_test_local_port(l);
 	assert_true(port > 0);
 
 	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", port);
@@ -309,7 +253,7 @@ static void tcp6_listener_is_v6_only(void **state)
 
 	(void)state;
 	assert_int_equal(sipc_listen("tcp6://[::]:0", NULL, &l), 0);
-	port = local_port(l);
+	port = sipc_test_local_port(l);
 	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", port);
 	assert_int_equal(sipc_dial(url, NULL, sipc_test_ms(2000), &d), -ECONNREFUSED);
 	assert_null(d);
@@ -339,14 +283,14 @@ static void listen_in_use_port_fails(void **state)
 
 	(void)state;
 	assert_int_equal(sipc_listen("tcp://127.0.0.1:0", NULL, &a), 0);
-	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", local_port(a));
+	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", sipc_test_local_port(a));
 	assert_int_equal(sipc_listen(url, NULL, &b), -EADDRINUSE);
 	assert_null(b);
 	/* UDP: no SO_REUSEADDR, so a second bind fails too. */
 	sipc_endpoint_close(a);
 	a = NULL;
 	assert_int_equal(sipc_listen("udp://127.0.0.1:0", NULL, &a), 0);
-	snprintf(url, sizeof(url), "udp://127.0.0.1:%d", local_port(a));
+	snprintf(url, sizeof(url), "udp://127.0.0.1:%d", sipc_test_local_port(a));
 	assert_int_equal(sipc_listen(url, NULL, &b), -EADDRINUSE);
 	sipc_endpoint_close(a);
 }
@@ -379,7 +323,7 @@ static void stale_unix_path_is_replaced(void **state)
 	for (size_t i = 0; i < 3; i++) {
 		sipc_endpoint *l = NULL, *d = NULL;
 
-		sipc_test_path(path, sizeof(path), tmpdir, "stale.sock");
+		sipc_test_path(path, sizeof(path), sipc_test_dir, "stale.sock");
 		make_stale(path, kinds[i].type);
 		/* (Inode numbers are reused at once on tmpfs, so a new file
 		 * cannot be told from the old by st_ino: the working dial
@@ -407,7 +351,7 @@ static void live_unix_path_is_kept(void **state)
 	for (size_t i = 0; i < 3; i++) {
 		sipc_endpoint *l = NULL, *l2 = NULL, *d = NULL, *s = NULL;
 
-		sipc_test_path(path, sizeof(path), tmpdir, "live.sock");
+		sipc_test_path(path, sizeof(path), sipc_test_dir, "live.sock");
 		snprintf(url, sizeof(url), "%s://%s", schemes[i], path);
 		assert_int_equal(sipc_listen(url, NULL, &l), 0);
 		assert_int_equal(stat(path, &before), 0);
@@ -441,7 +385,7 @@ static void regular_file_is_never_deleted(void **state)
 	FILE *f;
 
 	(void)state;
-	sipc_test_path(path, sizeof(path), tmpdir, "file.sock");
+	sipc_test_path(path, sizeof(path), sipc_test_dir, "file.sock");
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("data", f);
@@ -466,7 +410,7 @@ static void close_unlinks_only_its_own_file(void **state)
 	struct stat st;
 
 	(void)state;
-	sipc_test_path(path, sizeof(path), tmpdir, "mine.sock");
+	sipc_test_path(path, sizeof(path), sipc_test_dir, "mine.sock");
 	snprintf(url, sizeof(url), "unix://%s", path);
 	assert_int_equal(sipc_listen(url, NULL, &a), 0);
 	/* Someone removes our file and a new listener takes the path: our
@@ -488,7 +432,7 @@ static void unix_mode_is_applied(void **state)
 	struct stat st;
 
 	(void)state;
-	sipc_test_path(path, sizeof(path), tmpdir, "mode.sock");
+	sipc_test_path(path, sizeof(path), sipc_test_dir, "mode.sock");
 	snprintf(url, sizeof(url), "unixpacket://%s", path);
 	assert_int_equal(sipc_listen(url, &o, &l), 0);
 	assert_int_equal(stat(path, &st), 0);
@@ -547,10 +491,10 @@ static void accept_times_out(void **state)
 	(void)state;
 	assert_int_equal(sipc_listen("tcp://127.0.0.1:0", NULL, &l), 0);
 	assert_int_equal(sipc_accept(l, 0, &s), SIPC_ETIMEDOUT);
-	t0 = now_ms();
+	t0 = sipc_test_now_ms();
 	assert_int_equal(sipc_accept(l, 100, &s), SIPC_ETIMEDOUT);
-	assert_true(now_ms() - t0 >= 90);
-	assert_true(now_ms() - t0 < sipc_test_ms(2000));
+	assert_true(sipc_test_now_ms() - t0 >= 90);
+	assert_true(sipc_test_now_ms() - t0 < sipc_test_ms(2000));
 	assert_null(s);
 	sipc_endpoint_close(l);
 }
@@ -563,14 +507,14 @@ static void accept_needs_a_listener(void **state)
 	(void)state;
 	assert_int_equal(sipc_listen("udp://127.0.0.1:0", NULL, &l), 0);
 	assert_int_equal(sipc_accept(l, 0, &s), SIPC_EKIND);
-	local_text(l, url, sizeof(url));
+	sipc_test_local_url(l, url, sizeof(url));
 	assert_int_equal(sipc_dial(url, NULL, sipc_test_ms(2000), &d), 0);
 	assert_int_equal(sipc_accept(d, 0, &s), SIPC_EKIND);
 	sipc_endpoint_close(d);
 	sipc_endpoint_close(l);
 
 	assert_int_equal(sipc_listen("tcp://127.0.0.1:0", NULL, &l), 0);
-	local_text(l, url, sizeof(url));
+	sipc_test_local_url(l, url, sizeof(url));
 	assert_int_equal(sipc_dial(url, NULL, sipc_test_ms(2000), &d), 0);
 	assert_int_equal(sipc_accept(d, 0, &s), SIPC_EKIND);
 	assert_null(s);
@@ -587,7 +531,7 @@ static void accepted_inherits_options(void **state)
 	(void)state;
 	assert_int_equal(sipc_listen("tcp://127.0.0.1:0", &o, &l), 0);
 	assert_int_equal(sipc_endpoint_max_msg(l), 1234);
-	local_text(l, url, sizeof(url));
+	sipc_test_local_url(l, url, sizeof(url));
 	assert_int_equal(sipc_dial(url, NULL, sipc_test_ms(2000), &d), 0);
 	assert_int_equal(sipc_endpoint_max_msg(d), SIPC_MAX_MSG_DEFAULT);
 	assert_int_equal(sipc_accept(l, sipc_test_ms(2000), &s), 0);
@@ -680,5 +624,5 @@ int main(void)
 		cmocka_unit_test(from_fd_checks_the_socket),
 		cmocka_unit_test(from_fd_sees_listeners_and_datagrams),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, sipc_test_dir_setup, sipc_test_dir_teardown);
 }

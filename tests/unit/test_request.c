@@ -67,21 +67,13 @@ static void server_stop(struct server *s)
 	sipc_endpoint_close(s->ep);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void listen_url(char *buf, size_t len, int kind)
 {
 	if (kind == 0)
 		snprintf(buf, len, "udp://127.0.0.1:0");
 	else
 		snprintf(buf, len, "unixgram://@sipc-test-request-%d-%ld", (int)getpid(),
-			 (long)now_ms());
+			 (long)sipc_test_now_ms());
 }
 
 static void third_copy_gets_the_reply(void **state)
@@ -123,10 +115,10 @@ static void silent_server_times_out_after_backoff(void **state)
 		server_start(&s, url, 0, dial, sizeof dial);
 		s.quiet_ms = sipc_test_ms(400);
 		assert_int_equal(sipc_dial(dial, NULL, sipc_test_ms(1000), &c), 0);
-		t0 = now_ms();
+		t0 = sipc_test_now_ms();
 		assert_int_equal(sipc_request(c, "ping", 4, reply, sizeof reply, t, 2),
 				 SIPC_ETIMEDOUT);
-		took = now_ms() - t0;
+		took = sipc_test_now_ms() - t0;
 		assert_true(took >= total - 3);
 		assert_true(took < total + sipc_test_ms(300));
 		server_stop(&s);
@@ -146,9 +138,9 @@ static void stream_sends_once_and_waits_the_sum(void **state)
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	assert_int_equal(sipc_endpoint_from_fd(sv[0], SIPC_UNIX, NULL, &a), 0);
 	assert_int_equal(sipc_endpoint_from_fd(sv[1], SIPC_UNIX, NULL, &b), 0);
-	t0 = now_ms();
+	t0 = sipc_test_now_ms();
 	assert_int_equal(sipc_request(a, "ping", 4, buf, sizeof buf, t, 2), SIPC_ETIMEDOUT);
-	took = now_ms() - t0;
+	took = sipc_test_now_ms() - t0;
 	assert_true(took >= total - 3 && took < total + sipc_test_ms(300));
 	/* Exactly one copy went out. */
 	assert_int_equal(sipc_recv(b, buf, sizeof buf, sipc_test_ms(1000)), 4);

@@ -54,14 +54,6 @@ int __wrap_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 	return __real_accept4(fd, sa, len, flags);
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void connect_interrupted_goes_on(void **state)
 {
 	sipc_endpoint *l = NULL, *d = NULL, *s = NULL;
@@ -150,9 +142,9 @@ static void unix_full_backlog(void **state)
 	assert_true(n >= 1 && n < 16);
 
 	/* The connect waits for room until its deadline, then gives up. */
-	t0 = now_ms();
+	t0 = sipc_test_now_ms();
 	assert_int_equal(sipc_dial(url, NULL, 150, &d), SIPC_ETIMEDOUT);
-	took = now_ms() - t0;
+	took = sipc_test_now_ms() - t0;
 	assert_true(took >= 140);
 	assert_true(took < 150 + sipc_test_ms(1000));
 	rc = sipc__sys_socket(AF_UNIX, SOCK_STREAM);
