@@ -74,17 +74,17 @@ enum sipc_error {
 	SIPC_ERESOLVE_OTHER = -3025,   /* any other getaddrinfo failure */
 
 	/* Messages and I/O. */
-	SIPC_EMSGSIZE = -3040, /* message larger than the endpoint maximum or
-	                          than the caller's buffer */
-	SIPC_ETRUNC = -3041,   /* datagram larger than the receive buffer: it
-	                          was dropped, not cut */
+	SIPC_EMSGSIZE = -3040,  /* message larger than the endpoint maximum or
+				   than the caller's buffer */
+	SIPC_ETRUNC = -3041,    /* datagram larger than the receive buffer: it
+				   was dropped, not cut */
 	SIPC_ETIMEDOUT = -3042, /* the call's timeout ran out */
 	SIPC_ECLOSED = -3043,   /* peer closed cleanly (at a message boundary) */
 	SIPC_EPARTIAL = -3044,  /* peer closed in the middle of a message */
 	SIPC_EKIND = -3045,     /* not possible on this kind of endpoint */
 	SIPC_EBUFSIZE = -3046,  /* caller's output buffer too small */
 	SIPC_EBROKEN = -3047,   /* stream no longer framed (an earlier error
-	                           left it mid-message); close it */
+				   left it mid-message); close it */
 };
 
 /*
@@ -180,8 +180,8 @@ typedef struct sipc_addr {
 int sipc_addr_format(const sipc_addr *addr, char *buf, size_t len);
 
 /* Fills ADDR from a raw sockaddr; -EAFNOSUPPORT/-EINVAL for a bad one. */
-int sipc_addr_from_sockaddr(sipc_addr *addr, sipc_scheme scheme,
-                            const struct sockaddr *sa, socklen_t len);
+int sipc_addr_from_sockaddr(sipc_addr *addr, sipc_scheme scheme, const struct sockaddr *sa,
+			    socklen_t len);
 
 /* True when both hold the same family, address, port (or path). */
 bool sipc_addr_equal(const sipc_addr *a, const sipc_addr *b);
@@ -193,8 +193,7 @@ bool sipc_addr_equal(const sipc_addr *a, const sipc_addr *b);
  * dual-stack listener).  Unix URLs give exactly one address.
  * Returns the count (>= 1) or a negative code (SIPC_ERESOLVE_*).
  */
-int sipc_url_resolve(const sipc_url *url, bool passive, sipc_addr *out,
-                     size_t max);
+int sipc_url_resolve(const sipc_url *url, bool passive, sipc_addr *out, size_t max);
 
 /* ---------------------------------------------------------------- options */
 
@@ -208,15 +207,15 @@ typedef void sipc_trace_fn(void *arg, const char *line);
  * defaults; a zeroed struct means the same.
  */
 typedef struct sipc_options {
-	int backlog;         /* listen: 0 means SOMAXCONN */
-	size_t max_msg;      /* message limit; 0 means SIPC_MAX_MSG_DEFAULT */
-	const char *source;  /* dial: URL of the local address to bind first */
-	unsigned unix_mode;  /* listen on a unix path: chmod to this; 0 leaves
-	                        what the umask gave */
+	int backlog;          /* listen: 0 means SOMAXCONN */
+	size_t max_msg;       /* message limit; 0 means SIPC_MAX_MSG_DEFAULT */
+	const char *source;   /* dial: URL of the local address to bind first */
+	unsigned unix_mode;   /* listen on a unix path: chmod to this; 0 leaves
+				 what the umask gave */
 	sipc_trace_fn *trace; /* when set, one line per socket call made:
-	                          socket, bind, listen, accept, connect,
-	                          shutdown, close, and "association (...)"
-	                          once connected; accepted endpoints inherit */
+				  socket, bind, listen, accept, connect,
+				  shutdown, close, and "association (...)"
+				  once connected; accepted endpoints inherit */
 	void *trace_arg;
 } sipc_options;
 
@@ -235,8 +234,7 @@ typedef struct sipc_endpoint sipc_endpoint;
  * On success *epp owns the endpoint (sipc_endpoint_close).
  */
 int sipc_listen(const char *url, const sipc_options *opts, sipc_endpoint **epp);
-int sipc_listen_url(const sipc_url *url, const sipc_options *opts,
-                    sipc_endpoint **epp);
+int sipc_listen_url(const sipc_url *url, const sipc_options *opts, sipc_endpoint **epp);
 
 /*
  * Opens a connection: resolves URL and tries each address in turn, each
@@ -244,10 +242,9 @@ int sipc_listen_url(const sipc_url *url, const sipc_options *opts,
  * all fail.  A datagram URL gives a connected datagram socket: sipc_send
  * goes to that peer and only its datagrams arrive.
  */
-int sipc_dial(const char *url, const sipc_options *opts, int timeout_ms,
-              sipc_endpoint **epp);
+int sipc_dial(const char *url, const sipc_options *opts, int timeout_ms, sipc_endpoint **epp);
 int sipc_dial_url(const sipc_url *url, const sipc_options *opts, int timeout_ms,
-                  sipc_endpoint **epp);
+		  sipc_endpoint **epp);
 
 /*
  * Wraps an existing socket descriptor.  On success the endpoint owns FD
@@ -256,7 +253,7 @@ int sipc_dial_url(const sipc_url *url, const sipc_options *opts, int timeout_ms,
  * (-EINVAL otherwise).
  */
 int sipc_endpoint_from_fd(int fd, sipc_scheme scheme, const sipc_options *opts,
-                          sipc_endpoint **epp);
+			  sipc_endpoint **epp);
 
 /*
  * Accepts one connection on a stream or seqpacket listener (SIPC_EKIND
@@ -338,10 +335,9 @@ ssize_t sipc_recv_alloc(sipc_endpoint *ep, void **msgp, int timeout_ms);
 
 /* Datagram endpoints only (SIPC_EKIND otherwise): one datagram to or from
  * any address.  FROM may be NULL. */
-ssize_t sipc_sendto(sipc_endpoint *ep, const void *buf, size_t len,
-                    const sipc_addr *to, int timeout_ms);
-ssize_t sipc_recvfrom(sipc_endpoint *ep, void *buf, size_t cap, sipc_addr *from,
-                      int timeout_ms);
+ssize_t sipc_sendto(sipc_endpoint *ep, const void *buf, size_t len, const sipc_addr *to,
+		    int timeout_ms);
+ssize_t sipc_recvfrom(sipc_endpoint *ep, void *buf, size_t cap, sipc_addr *from, int timeout_ms);
 
 /* ------------------------------------------------------------------- bytes */
 
@@ -350,16 +346,13 @@ ssize_t sipc_recvfrom(sipc_endpoint *ep, void *buf, size_t cap, sipc_addr *from,
 ssize_t sipc_read(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms);
 /* Writes all LEN bytes, looping over short writes; returns LEN.  On failure
  * an unknown prefix may have been sent. */
-ssize_t sipc_write_all(sipc_endpoint *ep, const void *buf, size_t len,
-                       int timeout_ms);
+ssize_t sipc_write_all(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms);
 /* Reads exactly N bytes; SIPC_ECLOSED if the stream ends before the first,
  * SIPC_EPARTIAL if it ends after some. */
 ssize_t sipc_read_exact(sipc_endpoint *ep, void *buf, size_t n, int timeout_ms);
 /* Vectored forms; IOV is not modified. */
-ssize_t sipc_writev_all(sipc_endpoint *ep, const struct iovec *iov, int iovcnt,
-                        int timeout_ms);
-ssize_t sipc_readv_exact(sipc_endpoint *ep, const struct iovec *iov, int iovcnt,
-                         int timeout_ms);
+ssize_t sipc_writev_all(sipc_endpoint *ep, const struct iovec *iov, int iovcnt, int timeout_ms);
+ssize_t sipc_readv_exact(sipc_endpoint *ep, const struct iovec *iov, int iovcnt, int timeout_ms);
 
 /* ---------------------------------------------------------------- requests */
 
@@ -373,8 +366,8 @@ ssize_t sipc_readv_exact(sipc_endpoint *ep, const struct iovec *iov, int iovcnt,
  * reply came, or the first other error of a send or receive (for example
  * -ECONNREFUSED when an ICMP error says nothing listens, or SIPC_ETRUNC).
  */
-ssize_t sipc_request(sipc_endpoint *ep, const void *req, size_t len, void *reply,
-                     size_t cap, int timeout_ms, int retries);
+ssize_t sipc_request(sipc_endpoint *ep, const void *req, size_t len, void *reply, size_t cap,
+		     int timeout_ms, int retries);
 
 #ifdef __cplusplus
 }

@@ -33,12 +33,12 @@ struct sipc_endpoint {
 	int fd;
 	sipc_scheme scheme; /* as opened: tcp4 stays tcp4 */
 	const struct sipc__transport *tp;
-	bool listener;  /* stream/seqpacket: accepts; datagram: bound, unconnected */
-	bool connected; /* has one fixed peer */
-	bool tx_broken; /* a framed send failed part way */
-	bool rx_broken; /* a framed receive cannot go on (oversize, mid-frame) */
+	bool listener;    /* stream/seqpacket: accepts; datagram: bound, unconnected */
+	bool connected;   /* has one fixed peer */
+	bool tx_broken;   /* a framed send failed part way */
+	bool rx_broken;   /* a framed receive cannot go on (oversize, mid-frame) */
 	bool rx_passcred; /* seqpacket: msg.c turned SO_PASSCRED on, so an empty
-	                    record (it carries credentials) is told from EOF */
+			    record (it carries credentials) is told from EOF */
 	size_t max_msg;
 	int backlog;
 	sipc_trace_fn *trace;

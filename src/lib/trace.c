@@ -61,8 +61,7 @@ const char *sipc__result_text(long result, char *buf, size_t len)
 		snprintf(buf, len, "%ld", result);
 	} else if (result > -4096) {
 		const char *name = strerrorname_np((int)-result);
-		snprintf(buf, len, "-1 %s (%s)", name ? name : "?",
-		         sipc_strerror((int)result));
+		snprintf(buf, len, "-1 %s (%s)", name ? name : "?", sipc_strerror((int)result));
 	} else {
 		snprintf(buf, len, "-1 (%s)", sipc_strerror((int)result));
 	}

@@ -14,8 +14,7 @@
 #endif
 
 /* Formats one line and hands it to FN; does nothing when FN is NULL. */
-void sipc__tracef(sipc_trace_fn *fn, void *arg, const char *fmt, ...)
-	SIPC__PRINTF(3, 4);
+void sipc__tracef(sipc_trace_fn *fn, void *arg, const char *fmt, ...) SIPC__PRINTF(3, 4);
 
 /* "AF_INET", "AF_INET6", "AF_UNIX" (or the number). */
 const char *sipc__family_name(int family, char *buf, size_t len);

@@ -272,8 +272,9 @@ static void trace_shows_the_session(void **state)
 
 	(void)state;
 	assert_int_equal(sipc_listen("tcp://127.0.0.1:0", &o, &l), 0);
-	assert_int_equal(sipc_dial(sipc_test_local_url(l, lurl, sizeof(lurl)), &o, sipc_test_ms(2000), &d),
-			 0);
+	assert_int_equal(
+		sipc_dial(sipc_test_local_url(l, lurl, sizeof(lurl)), &o, sipc_test_ms(2000), &d),
+		0);
 	assert_int_equal(sipc_accept(l, sipc_test_ms(2000), &s), 0);
 	assert_int_equal(sipc_shutdown_write(d), 0);
 	lfd = sipc_endpoint_fd(l);

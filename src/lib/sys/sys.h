@@ -54,8 +54,7 @@ int sipc__sys_socket(int family, int type);
  * retried; -EAGAIN when nothing is pending. */
 int sipc__sys_accept(int fd, struct sockaddr *sa, socklen_t *len);
 /* Non-blocking connect that waits until DEADLINE and reads SO_ERROR. */
-int sipc__sys_connect(int fd, const struct sockaddr *sa, socklen_t len,
-                      int64_t deadline);
+int sipc__sys_connect(int fd, const struct sockaddr *sa, socklen_t len, int64_t deadline);
 /* close(); never retried on EINTR (Linux has released the descriptor). */
 int sipc__sys_close(int fd);
 int sipc__sys_set_nonblock(int fd, bool on);
