@@ -20,6 +20,7 @@ static const struct subcommand subcommands[] = {
 	{"listen", sipc_cmd_listen, "wait for one peer on URL and relay stdin/stdout"},
 	{"send", sipc_cmd_send, "send messages to URL and print the replies"},
 	{"resolve", sipc_cmd_resolve, "print the addresses a host and service resolve to"},
+	{"bench", sipc_cmd_bench, "measure throughput and latency of an echo endpoint"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,163 @@
+/*
+ * bench.c - `sockipc bench URL`: the load generator's command line.  It
+ * reads and checks the options (the shared parser of opt.h), turns them
+ * into a struct sipc_bench_config, runs src/bench and prints the report.
+ * Exit status: 0 when every message came back whole and equal, 1 when any
+ * was mismatched, lost or unanswered, or the run could not start, 2 for a
+ * usage error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "bench/bench.h"
+#include "cli/cli.h"
+#include "cli/opt.h"
+
+/* Datagram messages carry an 8-byte tag (sequence and slot). */
+#define DGRAM_MIN_SIZE 8
+/* The largest datagram a udp socket can send (65535 - 8 - 20). */
+#define UDP_MAX_SIZE 65507
+
+static long conns = 1;
+static long depth = 1;
+static size_t size = 64;
+static int duration_ms = 0;
+static long count;
+static long threads = 1;
+static bool new_conn;
+static long rate;
+static bool framed;
+static bool json;
+static int timeout_ms = 1000;
+
+static const struct sipc_opt opts_table[] = {
+	{"conns", 'c', SIPC_OPT_INT, &conns, 1, 100000, "N", "N connections at once (default 1)"},
+	{"depth", 'd', SIPC_OPT_INT, &depth, 1, 4096, "D",
+	 "D messages in flight on each connection (default 1)"},
+	{"size", 's', SIPC_OPT_SIZE, &size, 1, 16L * 1024 * 1024, "S",
+	 "S bytes per message (default 64; K, M suffixes)"},
+	{"duration", 'D', SIPC_OPT_SECONDS, &duration_ms, 1, 86400000, "SECONDS",
+	 "run this long (default 3)"},
+	{"count", 'n', SIPC_OPT_INT, &count, 1, 1000000000000L, "M",
+	 "send exactly M messages in all instead of running for a time"},
+	{"threads", 'T', SIPC_OPT_INT, &threads, 1, 256, "T",
+	 "T worker threads, each with its own event loop (default 1)"},
+	{"new-conn", 0, SIPC_OPT_FLAG, &new_conn, 0, 0, NULL,
+	 "a new connection for every request (measures connections/s)"},
+	{"rate", 'r', SIPC_OPT_INT, &rate, 1, 100000000, "R",
+	 "open loop: R requests/s in all, latency counted from each scheduled time"},
+	{"framed", 0, SIPC_OPT_FLAG, &framed, 0, 0, NULL,
+	 "streams: 4-byte length prefix per message (message mode)"},
+	{"json", 0, SIPC_OPT_FLAG, &json, 0, 0, NULL, "print the result as one JSON object"},
+	{"timeout", 't', SIPC_OPT_MS, &timeout_ms, 1, 3600000, "MS",
+	 "a datagram echo later than MS is lost; a stream silent for MS has failed (default 1000)"},
+	{NULL},
+};
+
+static const struct sipc_opt_spec spec = {
+	"bench",
+	"[OPTIONS] URL",
+	"Sends messages to the echo service at URL and reads every echo back,\n"
+	"comparing each byte: streams get S raw bytes per message (or a framed\n"
+	"message with --framed), datagram URLs one datagram per message.  Reports\n"
+	"messages/s, MB/s, connections/s with --new-conn, and latency p50, p90,\n"
+	"p99, p99.9 and max.  Any mismatched, lost or unanswered message, reset or\n"
+	"stall is counted, reported, and makes the exit status 1.",
+	opts_table,
+	1,
+	1,
+};
+
+/* Many connections need many descriptors: take the hard limit. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int sipc_cmd_bench(int argc, char **argv)
+{
+	struct sipc_bench_config cfg;
+	struct sipc_bench_result *res;
+	sipc_options opts;
+	sipc_url *url;
+	sipc_scheme scheme;
+	char why[256] = "";
+	int nargs, rc;
+
+	rc = sipc_opt_parse(&spec, argc, argv, &nargs);
+	if (rc != SIPC_OPT_OK)
+		return rc == SIPC_OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
+	if ((rc = sipc_cli_parse_url("bench", argv[1], &url)) != 0)
+		return rc;
+	scheme = sipc_url_scheme(url);
+	if (duration_ms > 0 && count > 0) {
+		sipc_cli_error("bench: --duration and --count exclude each other");
+		rc = SIPC_EXIT_USAGE;
+		goto out;
+	}
+	if (sipc_scheme_is_datagram(scheme) && size < DGRAM_MIN_SIZE) {
+		sipc_cli_error("bench: --size: %zu is too small for datagrams (at least %d: "
+			       "each carries an 8-byte sequence tag)",
+			       size, DGRAM_MIN_SIZE);
+		rc = SIPC_EXIT_USAGE;
+		goto out;
+	}
+	if ((scheme == SIPC_UDP || scheme == SIPC_UDP4 || scheme == SIPC_UDP6) &&
+	    size > UDP_MAX_SIZE) {
+		sipc_cli_error("bench: --size: %zu is larger than a UDP datagram can be (%d)", size,
+			       UDP_MAX_SIZE);
+		rc = SIPC_EXIT_USAGE;
+		goto out;
+	}
+	if (framed && !sipc_scheme_is_stream(scheme))
+		framed = false; /* a datagram is a message already */
+
+	raise_nofile();
+	sipc_cli_lib_options(&opts);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.url_text = argv[1];
+	cfg.url = url;
+	cfg.conns = conns;
+	cfg.depth = new_conn ? 1 : depth;
+	cfg.size = size;
+	cfg.count = count;
+	cfg.duration_ms = count > 0 ? 0 : duration_ms > 0 ? duration_ms : 3000;
+	cfg.threads = threads < conns ? threads : conns;
+	cfg.new_conn = new_conn;
+	cfg.rate = (double)rate;
+	cfg.framed = framed;
+	cfg.timeout_ms = timeout_ms;
+	/* A progress line each second, for runs long enough to wonder. */
+	cfg.progress_ms =
+		!sipc_cli_globals.quiet && (count > 0 || cfg.duration_ms >= 5000) ? 1000 : 0;
+	cfg.opts = &opts;
+	if (count > 0 && cfg.progress_ms)
+		cfg.progress_ms = 5000;
+
+	res = malloc(sizeof *res);
+	if (res == NULL) {
+		sipc_cli_error("bench: out of memory");
+		rc = SIPC_EXIT_FAIL;
+		goto out;
+	}
+	rc = sipc__bench_run(&cfg, res, why, sizeof why);
+	if (rc < 0) {
+		sipc_cli_error("bench: %s", why[0] ? why : sipc_strerror(rc));
+		rc = SIPC_EXIT_FAIL;
+	} else {
+		sipc__bench_report(stdout, &cfg, res, json);
+		fflush(stdout);
+		rc = sipc__bench_clean(res) ? SIPC_EXIT_OK : SIPC_EXIT_FAIL;
+	}
+	free(res);
+out:
+	sipc_url_free(url);
+	return rc;
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# bench_echo.sh - `sockipc bench` against working echo services: it reports
+# the counts it was asked for (--count M gives exactly M echoed messages),
+# exits 0 when every echo is whole and equal, and --json is valid JSON.
+# Peers: the framed examples/echo_server (tcp, udp), a socat unix echo
+# (raw bytes), and `sockipc serve` echo where that subcommand works.
+# Short runs only; nothing here asserts a rate or a latency.
+. "$(dirname "$0")/../support/lib.sh"
+
+ECHO_SERVER=$SIPC_BUILD_DIR/examples/echo_server
+json_field() { sed -n "s/.*\"$2\": \\([^,}]*\\).*/\\1/p" "$1" | head -1; }
+
+# Framed echo over tcp: one client at a time, so one connection.
+bg "$T/es.out" "$ECHO_SERVER" tcp://127.0.0.1:0
+url=$(listening_url "$T/es.out" 5)
+check "echo_server tcp is up" test -n "$url"
+"$SOCKIPC" bench "$url" --framed --count 500 --depth 4 --json >"$T/j1" 2>"$T/e1"
+expect_eq "framed tcp: exit status" 0 $?
+expect_eq "framed tcp: exactly 500 echoed" 500 "$(json_field "$T/j1" echoed)"
+expect_eq "framed tcp: 500 sent" 500 "$(json_field "$T/j1" sent)"
+expect_eq "framed tcp: no mismatch" 0 "$(json_field "$T/j1" mismatched)"
+expect_eq "framed tcp: ok" true "$(json_field "$T/j1" ok)"
+if command -v python3 >/dev/null 2>&1; then
+	check "--json is valid JSON" python3 -m json.tool "$T/j1" >/dev/null
+else
+	check "--json is one object" grep -q '^{.*' "$T/j1"
+fi
+check "latency percentiles reported" grep -q '"p99_9": [0-9]' "$T/j1"
+
+# Datagrams through the same example: one datagram per message.
+bg "$T/eu.out" "$ECHO_SERVER" udp://127.0.0.1:0
+uurl=$(listening_url "$T/eu.out" 5)
+"$SOCKIPC" bench "$uurl" --count 300 --depth 8 --json >"$T/j2" 2>"$T/e2"
+expect_eq "udp: exit status" 0 $?
+expect_eq "udp: 300 echoed" 300 "$(json_field "$T/j2" echoed)"
+expect_eq "udp: none lost" 0 "$(json_field "$T/j2" lost)"
+expect_eq "udp: datagram mode" '"datagram"' "$(json_field "$T/j2" mode)"
+
+# Raw bytes over a unix stream, many connections and threads.
+if command -v socat >/dev/null 2>&1; then
+	bg "$T/socat.out" socat UNIX-LISTEN:"$T/echo.sock",fork PIPE
+	for _ in $(seq 1 100); do [ -S "$T/echo.sock" ] && break; sleep 0.05; done
+	"$SOCKIPC" bench "unix://$T/echo.sock" --conns 8 --threads 2 --depth 4 --count 1001 \
+		>"$T/t3" 2>"$T/e3"
+	expect_eq "raw unix: exit status" 0 $?
+	check "raw unix: 1001 sent, 1001 echoed" grep -q '1001 sent, 1001 echoed, 0 mismatched' "$T/t3"
+	check "text report has a verdict" grep -q 'verdict *ok' "$T/t3"
+	"$SOCKIPC" bench "unix://$T/echo.sock" --new-conn --conns 4 --count 200 --json >"$T/j4" 2>"$T/e4"
+	expect_eq "new-conn: exit status" 0 $?
+	expect_eq "new-conn: 200 connections" 200 "$(json_field "$T/j4" connects)"
+	"$SOCKIPC" bench "unix://$T/echo.sock" --duration 0.5 --rate 2000 --conns 2 --json \
+		>"$T/j5" 2>"$T/e5"
+	expect_eq "open loop: exit status" 0 $?
+	n=$(json_field "$T/j5" echoed)
+	# 2000/s for 0.5 s is about 1000 requests; a generous bound, not a timing test.
+	check "open loop: about 1000 requests ($n)" test "$n" -ge 500 -a "$n" -le 1100
+else
+	echo "SKIP (part): socat is not installed"
+fi
+
+# `sockipc serve` echo, when the subcommand is there.
+bg "$T/serve.out" "$SOCKIPC" serve -e 'tcp://127.0.0.1:0 echo' -e "unixpacket://$T/p.sock echo"
+if surl=$(listening_url "$T/serve.out" 5 2>/dev/null); then
+	"$SOCKIPC" bench "$surl" --conns 10 --depth 8 --count 2000 --json >"$T/j6" 2>"$T/e6"
+	expect_eq "serve tcp: exit status" 0 $?
+	expect_eq "serve tcp: 2000 echoed" 2000 "$(json_field "$T/j6" echoed)"
+	"$SOCKIPC" bench "unixpacket://$T/p.sock" --count 500 --depth 2 >"$T/t7" 2>"$T/e7"
+	expect_eq "serve unixpacket: exit status" 0 $?
+else
+	echo "SKIP (part): sockipc serve did not start"
+fi
+
+# Usage errors exit 2 and say why.
+"$SOCKIPC" bench "$uurl" --size 4 >/dev/null 2>"$T/e8"
+expect_eq "datagram size below the tag: usage error" 2 $?
+check "the error names --size" grep -q -- '--size' "$T/e8"
+"$SOCKIPC" bench "$url" --count 5 --duration 1 >/dev/null 2>&1
+expect_eq "--count with --duration: usage error" 2 $?
+finish
