@@ -233,6 +233,8 @@ int sipc_opt_parse(const struct sipc_opt_spec *spec, int argc, char **argv, int 
 
 		if (only_pos || a[0] != '-' || a[1] == '\0') {
 			argv[++npos] = a; /* npos < i, so nothing unread is lost */
+			if (spec->stop_at_positional)
+				only_pos = true;
 			continue;
 		}
 		if (strcmp(a, "--") == 0) {

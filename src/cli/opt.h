@@ -78,6 +78,9 @@ struct sipc_opt_spec {
 	const struct sipc_opt *opts;
 	int min_args; /* positional arguments required */
 	int max_args; /* at most this many; -1: no limit */
+	/* Options end at the first positional argument: what follows belongs
+	 * to it (serve's `URL exec ls -l`).  false: options may follow. */
+	bool stop_at_positional;
 };
 
 enum { SIPC_OPT_OK = 0, SIPC_OPT_HELP = 1, SIPC_OPT_ERROR = 2 };

@@ -77,9 +77,11 @@ static const struct sipc_opt opts[] = {
 	{"file", 'f', SIPC_OPT_FUNC, NULL, 0, 0, "FILE",
 	 "serve the service lines of FILE, one per line, # comments", opt_file},
 	{"model", 'm', SIPC_OPT_STRING, &so.model, 0, 0, "MODEL",
-	 "concurrency model: event (default)"},
+	 "concurrency model: event (default), thread (a thread per connection) or fork (a "
+	 "process per connection)"},
 	{"workers", 'w', SIPC_OPT_INT, &so.workers, 1, 1024, "N",
-	 "event model: N worker threads, one event loop each (default: CPUs)"},
+	 "event model: N worker threads, one event loop each (default: CPUs); thread "
+	 "model: N accepting threads (default 1)"},
 	{"max-conns", 0, SIPC_OPT_INT, &so.max_conns, 1, 100000000, "N",
 	 "at most N open connections; beyond, new ones are closed at once"},
 	{"idle-timeout", 0, SIPC_OPT_SECONDS, &so.idle_ms, 1, 86400000, "S",
@@ -110,7 +112,8 @@ static const struct sipc_opt_spec spec = {
 	"SIGINT/SIGTERM drain and exit 0; SIGUSR1 prints counters.",
 	opts,
 	0,
-	-1};
+	-1,
+	true};
 
 static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 {
@@ -120,11 +123,10 @@ static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 	if (so.model != NULL) {
 		if (strcmp(so.model, "event") == 0) {
 			cfg->model = SIPC_MODEL_EVENT;
-		} else if (strcmp(so.model, "thread") == 0 || strcmp(so.model, "fork") == 0) {
-			sipc_cli_error(
-				"serve: --model %s: not available in this build (only event)",
-				so.model);
-			return SIPC_EXIT_USAGE;
+		} else if (strcmp(so.model, "thread") == 0) {
+			cfg->model = SIPC_MODEL_THREAD;
+		} else if (strcmp(so.model, "fork") == 0) {
+			cfg->model = SIPC_MODEL_FORK;
 		} else {
 			sipc_cli_error("serve: --model: '%s' is not event, thread or fork",
 				       so.model);

@@ -126,6 +126,11 @@ int sipc__dgram_worker_id(const struct sipc_dgram *d)
 	return d->w->id;
 }
 
+sipc_loop *sipc__dgram_loop(const struct sipc_dgram *d)
+{
+	return d->w->loop;
+}
+
 int sipc__dgram_reply(struct sipc_dgram *d, const void *buf, size_t len)
 {
 	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};

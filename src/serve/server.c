@@ -5,7 +5,10 @@
  * thread, which alone receives SIGINT, SIGTERM and SIGUSR1 (through a
  * signalfd, so no work happens in a signal handler): the first SIGINT or
  * SIGTERM drains, a second one closes everything at once, SIGUSR1 prints
- * the counters.
+ * the counters.  Under --model fork, model_fork.c runs the server instead
+ * (sipc__mfork_run): a single-threaded parent; --model thread adds the
+ * connection threads of model_thread.c to the drain, the end and the
+ * counters.
  */
 #include <errno.h>
 #include <signal.h>
@@ -90,6 +93,12 @@ int sipc__server_check(const struct sipc_serve_config *cfg, char *why, size_t wh
 		snprintf(why, whylen, "no service lines");
 		return -1;
 	}
+	if (cfg->model == SIPC_MODEL_FORK && cfg->workers > 1) {
+		snprintf(why, whylen,
+			 "--workers: --model fork accepts in one process (a child serves each "
+			 "connection)");
+		return -1;
+	}
 	for (size_t i = 0; i < cfg->nlines; i++)
 		if (check_line(cfg, &cfg->lines[i], why, whylen) < 0)
 			return -1;
@@ -164,6 +173,10 @@ int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc_server **s
 		}
 	}
 	srv->nworkers = cfg->workers;
+	/* Under the thread and fork models the workers only accept and serve
+	 * datagrams: one is enough unless asked for more (thread only). */
+	if (srv->nworkers <= 0 && cfg->model != SIPC_MODEL_EVENT)
+		srv->nworkers = 1;
 	if (srv->nworkers <= 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		srv->nworkers = n > 0 ? (int)n : 1;
@@ -179,6 +192,13 @@ int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc_server **s
 			return 1;
 		}
 	}
+	rc = 0;
+	if (cfg->model == SIPC_MODEL_THREAD)
+		rc = sipc__mthread_init(srv);
+	else if (cfg->model == SIPC_MODEL_FORK)
+		rc = sipc__mfork_init(srv);
+	if (rc < 0)
+		goto nomem;
 	*srvp = srv;
 	return 0;
 nomem:
@@ -191,6 +211,10 @@ void sipc__server_free(struct sipc_server *srv)
 {
 	if (srv == NULL)
 		return;
+	if (srv->cfg->model == SIPC_MODEL_THREAD)
+		sipc__mthread_fini(srv);
+	else if (srv->cfg->model == SIPC_MODEL_FORK)
+		sipc__mfork_fini(srv);
 	for (int i = 0; srv->workers != NULL && i < srv->nworkers; i++)
 		sipc__worker_fini(&srv->workers[i]);
 	free(srv->workers);
@@ -207,7 +231,7 @@ void sipc__server_free(struct sipc_server *srv)
 	free(srv);
 }
 
-static void sum(struct sipc_srv_stats *to, const struct sipc_srv_stats *s)
+void sipc__srv_stats_sum(struct sipc_srv_stats *to, const struct sipc_srv_stats *s)
 {
 	to->open += SIPC__STAT_GET(s->open);
 	to->total += SIPC__STAT_GET(s->total);
@@ -238,8 +262,10 @@ void sipc__server_print_stats(struct sipc_server *srv)
 	for (size_t i = 0; i < srv->neps; i++) {
 		struct sipc_srv_stats one = {0};
 		for (int k = 0; k < srv->nworkers; k++)
-			sum(&one, &srv->workers[k].stats[i]);
-		sum(&all, &one);
+			sipc__srv_stats_sum(&one, &srv->workers[k].stats[i]);
+		if (srv->cfg->model == SIPC_MODEL_THREAD)
+			sipc__mthread_stats(srv, i, &one);
+		sipc__srv_stats_sum(&all, &one);
 		snprintf(what, sizeof(what), "%s %s", srv->eps[i].svc->name, srv->eps[i].url);
 		print_one(what, &one);
 	}
@@ -251,6 +277,8 @@ static void drain_all(struct sipc_server *srv, int level)
 	for (int i = 0; i < srv->nworkers; i++)
 		if (srv->workers[i].started)
 			sipc__worker_request_drain(&srv->workers[i], level);
+	if (srv->cfg->model == SIPC_MODEL_THREAD)
+		sipc__mthread_drain(srv, level);
 }
 
 static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
@@ -290,10 +318,12 @@ static void on_ctl_wake(sipc_loop *loop, void *arg)
 		if (srv->workers[i].started &&
 		    !__atomic_load_n(&srv->workers[i].done, __ATOMIC_ACQUIRE))
 			return;
+	if (srv->cfg->model == SIPC_MODEL_THREAD && !sipc__mthread_idle(srv))
+		return;
 	sipc__loop_stop(loop);
 }
 
-static void print_listening(const struct sipc_server *srv)
+void sipc__server_print_listening(const struct sipc_server *srv)
 {
 	for (size_t i = 0; i < srv->neps; i++) {
 		const struct sipc_srv_endpoint *sep = &srv->eps[i];
@@ -309,6 +339,9 @@ int sipc__server_run(struct sipc_server *srv)
 {
 	sigset_t set;
 	int err, rc = 0;
+
+	if (srv->cfg->model == SIPC_MODEL_FORK)
+		return sipc__mfork_run(srv);
 
 	/* Signals are blocked in every thread (workers inherit the mask) and
 	 * read from the signalfd by the control loop alone. */
@@ -345,7 +378,7 @@ int sipc__server_run(struct sipc_server *srv)
 		}
 	}
 	if (rc == 0)
-		print_listening(srv);
+		sipc__server_print_listening(srv);
 	/* The control loop ends when every started worker has finished. */
 	on_ctl_wake(srv->ctl, srv);
 	err = sipc__loop_run(srv->ctl);
@@ -357,6 +390,8 @@ int sipc__server_run(struct sipc_server *srv)
 	for (int i = 0; i < srv->nworkers; i++)
 		if (srv->workers[i].started)
 			pthread_join(srv->workers[i].thread, NULL);
+	if (srv->cfg->model == SIPC_MODEL_THREAD)
+		sipc__mthread_wait(srv);
 	sipc__io_stop(srv->ctl, &srv->sig_io);
 	/* The signals stay blocked: unblocking now would deliver one that came
 	 * during the drain and kill the process instead of exiting 0. */

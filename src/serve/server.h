@@ -108,6 +108,12 @@ struct sipc_worker {
 	sipc_loop_timer drain_timer;
 	int done;     /* atomic: the thread has finished */
 	uint64_t rng; /* xorshift state for services (chargen over UDP) */
+	/* --model thread / fork: this worker serves one connection in its own
+	 * thread or child process, accepts nothing, and its loop ends when
+	 * that connection has gone.  Its id is >= srv->nworkers (thread) or 0
+	 * (fork child), so per-worker shards must not assume id < nworkers
+	 * under --model thread. */
+	bool solo;
 };
 
 struct sipc_server {
@@ -122,6 +128,7 @@ struct sipc_server {
 	int sigfd;
 	int signals_seen;
 	int64_t start_ms;
+	void *model; /* model_thread.c / model_fork.c state; NULL for event */
 };
 
 /* Checks every line (URL, service, arguments, kind, model): 0, or -1 with
@@ -137,11 +144,17 @@ int sipc__server_run(struct sipc_server *srv);
 void sipc__server_free(struct sipc_server *srv);
 /* The SIGUSR1 report on stderr. */
 void sipc__server_print_stats(struct sipc_server *srv);
+/* The `listening URL SERVICE` lines on stdout, flushed. */
+void sipc__server_print_listening(const struct sipc_server *srv);
+/* Adds the counters of S to TO (S read with relaxed atomic loads). */
+void sipc__srv_stats_sum(struct sipc_srv_stats *to, const struct sipc_srv_stats *s);
 
 /* worker.c */
 int sipc__worker_init(struct sipc_worker *w, struct sipc_server *srv, int id);
 void sipc__worker_fini(struct sipc_worker *w);
 int sipc__worker_start(struct sipc_worker *w);
+/* Watches every endpoint of the server in W's loop (no thread started). */
+int sipc__worker_listen(struct sipc_worker *w);
 /* From any thread: 1 drain, 2 close every connection now. */
 void sipc__worker_request_drain(struct sipc_worker *w, int level);
 /* Called by conn.c when a connection of W has gone. */
@@ -157,6 +170,35 @@ void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_e
 void sipc__conn_close_all(struct sipc_worker *w, const char *why);
 /* dgram.c: the io callback of a datagram endpoint in a worker. */
 void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
+
+/* model_thread.c: --model thread, a thread per connection.  The
+ * acceptor workers hand each accepted connection (slot counted in
+ * srv->open_conns) to sipc__mthread_conn, which serves it in a new
+ * detached thread running a solo worker. */
+int sipc__mthread_init(struct sipc_server *srv);
+void sipc__mthread_fini(struct sipc_server *srv);
+void sipc__mthread_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep,
+			sipc_endpoint *ep, const sipc_addr *peer);
+/* From the main thread: drains (1) or stops (2) every connection thread,
+ * and any started later. */
+void sipc__mthread_drain(struct sipc_server *srv, int level);
+/* True when no connection thread is left. */
+bool sipc__mthread_idle(struct sipc_server *srv);
+/* Waits until no connection thread is left. */
+void sipc__mthread_wait(struct sipc_server *srv);
+/* Adds the counters of endpoint I over every connection thread, live or
+ * finished, to TO. */
+void sipc__mthread_stats(struct sipc_server *srv, size_t i, struct sipc_srv_stats *to);
+
+/* model_fork.c: --model fork, a process per connection.  The main thread
+ * runs the single acceptor worker's loop itself (no other thread exists
+ * when it forks) with the signalfd on it, SIGCHLD included. */
+int sipc__mfork_init(struct sipc_server *srv);
+void sipc__mfork_fini(struct sipc_server *srv);
+/* Replaces sipc__server_run under --model fork. */
+int sipc__mfork_run(struct sipc_server *srv);
+void sipc__mfork_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep,
+		      sipc_endpoint *ep, const sipc_addr *peer);
 
 /* log.c */
 /* Level 0: always (errors); 1: default (open/close); 2: -v. */

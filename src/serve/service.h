@@ -205,6 +205,8 @@ void sipc__conn_count(struct sipc_conn *c, uint64_t in, uint64_t out);
 const sipc_addr *sipc__dgram_from(const struct sipc_dgram *d);
 struct sipc_srv_endpoint *sipc__dgram_endpoint(struct sipc_dgram *d);
 int sipc__dgram_worker_id(const struct sipc_dgram *d);
+/* The loop of the worker handling the datagram (forward's associations). */
+sipc_loop *sipc__dgram_loop(const struct sipc_dgram *d);
 /* Sends one datagram to the sender: 0, or a negative code (and counted as
  * a dropped reply) when it cannot go now or the sender has no address. */
 int sipc__dgram_reply(struct sipc_dgram *d, const void *buf, size_t len);

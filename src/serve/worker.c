@@ -3,7 +3,10 @@
  * listening and datagram descriptor (shared with the other workers through
  * EPOLLEXCLUSIVE), accepts connections and applies --allow and
  * --max-conns, survives EMFILE/ENFILE with a spare descriptor and a pause,
- * and drains on request from the main thread.
+ * and drains on request from the main thread.  Under --model thread and
+ * fork it hands each accepted connection to model_thread.c or
+ * model_fork.c instead of serving it, and the same struct, marked solo,
+ * serves one connection in a thread or child of its own.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +39,8 @@ static int listen_events(void)
 
 void sipc__worker_conn_gone(struct sipc_worker *w)
 {
-	if (w->draining && w->nconns == 0)
+	/* A solo worker (thread and fork models) exists for one connection. */
+	if ((w->draining || w->solo) && w->nconns == 0)
 		sipc__loop_stop(w->loop);
 }
 
@@ -165,7 +169,17 @@ static void on_listen(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			refuse(we, conn, &peer, "--max-conns reached");
 			continue;
 		}
-		sipc__conn_new(w, we->sep, conn, &peer);
+		switch (cfg->model) {
+		case SIPC_MODEL_THREAD:
+			sipc__mthread_conn(w, we->sep, conn, &peer);
+			break;
+		case SIPC_MODEL_FORK:
+			sipc__mfork_conn(w, we->sep, conn, &peer);
+			break;
+		default:
+			sipc__conn_new(w, we->sep, conn, &peer);
+			break;
+		}
 	}
 }
 
@@ -244,15 +258,22 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-int sipc__worker_start(struct sipc_worker *w)
+int sipc__worker_listen(struct sipc_worker *w)
 {
-	int err;
-
 	for (size_t i = 0; i < w->srv->neps; i++) {
-		err = sipc__io_start(w->loop, &w->weps[i].io, (uint32_t)listen_events());
+		int err = sipc__io_start(w->loop, &w->weps[i].io, (uint32_t)listen_events());
 		if (err < 0)
 			return err;
 	}
+	return 0;
+}
+
+int sipc__worker_start(struct sipc_worker *w)
+{
+	int err = sipc__worker_listen(w);
+
+	if (err < 0)
+		return err;
 	err = pthread_create(&w->thread, NULL, worker_main, w);
 	if (err != 0)
 		return -err;

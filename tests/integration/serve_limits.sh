@@ -121,7 +121,7 @@ check "bad port named" grep -q "99999" "$T/u3"
 "$SOCKIPC" serve -e "tcp://127.0.0.1:0 'echo" 2>"$T/u4"; expect_eq "open quote exits 2" 2 $?
 check "open quote named" grep -q "quote is not closed" "$T/u4"
 "$SOCKIPC" serve tcp://127.0.0.1:0 2>"$T/u5"; expect_eq "URL without service exits 2" 2 $?
-"$SOCKIPC" serve --model fork tcp://127.0.0.1:0 echo 2>"$T/u6"; expect_eq "--model fork not yet: exit 2" 2 $?
+"$SOCKIPC" serve --model forks tcp://127.0.0.1:0 echo 2>"$T/u6"; expect_eq "unknown --model exits 2" 2 $?
 bg "$T/b" "$SOCKIPC" serve -e 'tcp://127.0.0.1:0 echo'
 P=$(port_of "$(listening_url "$T/b" 5)")
 "$SOCKIPC" serve "tcp://127.0.0.1:$P" echo 2>"$T/u7"; expect_eq "port in use exits 1" 1 $?

@@ -17,6 +17,30 @@ extern const struct sipc_service sipc__svc_discard;
 extern const struct sipc_service sipc__svc_chargen;
 extern const struct sipc_service sipc__svc_daytime;
 extern const struct sipc_service sipc__svc_time;
+extern const struct sipc_service sipc__svc_exec;
+extern const struct sipc_service sipc__svc_forward;
+extern const struct sipc_service sipc__svc_broadcast;
+
+/* Options at the head of a service's arguments (svcopt.c):
+ * `--name=VALUE` words up to the first other word or a lone "--". */
+enum sipc_svc_opt_type {
+	SIPC_SVC_OPT_INT,  /* long *, in [min, max] */
+	SIPC_SVC_OPT_MS,   /* int *: decimal seconds stored as ms, [min, max] ms */
+	SIPC_SVC_OPT_SIZE, /* size_t *: bytes, K/M/G suffixes, [min, max] */
+};
+
+struct sipc_svc_opt {
+	const char *name; /* NULL ends the table */
+	enum sipc_svc_opt_type type;
+	void *dest;
+	long min, max;
+};
+
+/* Parses the leading options of ARGV[0..ARGC-1] for service SVC; *USED is
+ * the number of words taken (options and a closing "--").  0, or -1 with
+ * WHY ("exec: --max-children: 'x' is not a whole number in 1..100000"). */
+int sipc__svc_opts_parse(const char *svc, int argc, char **argv, const struct sipc_svc_opt *opts,
+			 int *used, char *why, size_t whylen);
 
 /* RFC 864: 72 pattern characters then CR LF. */
 #define SIPC_CHARGEN_WIDTH 72

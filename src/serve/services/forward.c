@@ -1,0 +1,920 @@
+/*
+ * forward.c - `forward [--timeout=S] [--idle=S] [--max-assoc=N] URL`: a
+ * relay to URL.  Streams (tcp*, unix, any mix): each client gets its own
+ * non-blocking connection to URL (resolved once at start-up; --timeout,
+ * default 5 s, bounds the connect); bytes flow both ways through a pipe
+ * with splice(2) (zero copy), or a bounded 64 KiB buffer where the kernel
+ * refuses splice; a direction reads only while its pipe or buffer has
+ * room, so a slow side slows the other instead of growing memory.  The
+ * end of one side's data is passed on as a shutdown of the other side's
+ * write half once everything before it is delivered; the pair closes when
+ * both directions have ended (or at once on a reset or write error).  A
+ * backend that refuses or does not answer closes that client alone, with
+ * the reason on its close line.  Seqpacket (unixpacket to unixpacket):
+ * the same, one whole message at a time.  Datagrams (udp*, unixgram): per
+ * worker, one connected backend socket per client address (at most
+ * --max-assoc, default 1024), whose replies go back to that client from
+ * the endpoint's socket; an association silent for --idle seconds
+ * (default 60) is reaped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "serve/server.h"
+#include "serve/services/services.h"
+#include "sys/sys.h"
+
+#define FWD_MAX_ADDRS          8
+#define FWD_TIMEOUT_MS_DEFAULT 5000
+#define FWD_IDLE_MS_DEFAULT    60000
+#define FWD_MAX_ASSOC_DEFAULT  1024
+/* Buffer of a direction where splice cannot be used. */
+#define FWD_BUF ((size_t)64 * 1024)
+/* Rounds of moving bytes per wake-up before other descriptors get a turn. */
+#define FWD_ROUNDS 8
+/* A unix listener with a full backlog refuses a non-blocking connect with
+ * EAGAIN and sends no event when room comes: retry this often. */
+#define FWD_UNIX_RETRY_MS 10
+/* Datagram associations: hash buckets per worker, replies per wake-up. */
+#define FWD_BUCKETS     256
+#define FWD_DGRAM_BATCH 64
+
+struct fwd_shard;
+
+struct fwd_ep {
+	struct sipc_srv_endpoint *sep;
+	char url[SIPC_URL_MAX]; /* the backend, as written */
+	sipc_scheme scheme;
+	int socktype;
+	sipc_addr addrs[FWD_MAX_ADDRS];
+	int naddrs;
+	int timeout_ms;
+	int idle_ms;
+	long max_assoc;
+	/* Datagram endpoints: one shard of associations per worker loop. */
+	pthread_mutex_t lock;
+	struct fwd_shard *shards;
+};
+
+/* ------------------------------------------------------------- streams */
+
+/* One direction: bytes from descriptor IN go to descriptor OUT. */
+struct flow {
+	int in, out;
+	bool from_client; /* in is the client (count in) or out is (count out) */
+	bool use_pipe;
+	int pr, pw;
+	size_t pcap, pending;
+	bool fill_blocked; /* the pipe took no more: wait for a drain */
+	uint8_t *buf;
+	size_t cap, head, tail;
+	bool eof;  /* IN has ended */
+	bool done; /* ended, drained, and OUT's write side shut down */
+};
+
+struct fwd_conn {
+	struct sipc_conn *c;
+	struct fwd_ep *fe;
+	bool seqpacket;
+	int bfd;
+	sipc_loop_io bio;
+	sipc_loop_timer timer; /* connect timeout */
+	sipc_loop_timer kick;  /* unix connect retry; more to move next turn */
+	bool connecting;
+	int addr_i;
+	bool client_hup, backend_hup;
+	struct flow up;   /* client -> backend */
+	struct flow down; /* backend -> client */
+	char end[SIPC_URL_MAX + 96];
+};
+
+enum { MOVED = 1, AGAIN = 0 };
+
+static const char *errtext(int err)
+{
+	if (err == -ECONNRESET)
+		return "reset by peer";
+	if (err == -EPIPE)
+		return "peer gone";
+	return sipc_strerror(err);
+}
+
+static void fail(struct fwd_conn *st, const char *side, int err)
+{
+	if (strcmp(side, "backend") == 0)
+		snprintf(st->end, sizeof(st->end), "backend %s: %s", st->fe->url, errtext(err));
+	else
+		snprintf(st->end, sizeof(st->end), "%s: %s", side, errtext(err));
+	sipc__conn_close(st->c, st->end);
+}
+
+static void flow_init(struct flow *f, int in, int out, bool from_client, bool try_pipe)
+{
+	int p[2];
+
+	f->in = in;
+	f->out = out;
+	f->from_client = from_client;
+	f->pr = f->pw = -1;
+	if (try_pipe && sipc__sys_have_splice() && pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0) {
+		int sz = fcntl(p[1], F_GETPIPE_SZ);
+		f->pr = p[0];
+		f->pw = p[1];
+		f->pcap = sz > 0 ? (size_t)sz : 65536;
+		f->use_pipe = true;
+	}
+}
+
+static void flow_free(struct flow *f)
+{
+	if (f->pr >= 0)
+		sipc__sys_close(f->pr);
+	if (f->pw >= 0)
+		sipc__sys_close(f->pw);
+	f->pr = f->pw = -1;
+	free(f->buf);
+	f->buf = NULL;
+}
+
+static size_t flow_pending(const struct flow *f)
+{
+	return f->use_pipe ? f->pending : f->tail - f->head;
+}
+
+static bool flow_can_fill(const struct fwd_conn *st, const struct flow *f)
+{
+	if (f->eof)
+		return false;
+	if (f->use_pipe)
+		return !f->fill_blocked && f->pending < f->pcap;
+	if (st->seqpacket)
+		return f->tail == 0;
+	return f->buf == NULL || f->tail < f->cap || f->head > 0;
+}
+
+static void count(struct fwd_conn *st, const struct flow *f, size_t n, bool fill)
+{
+	/* Bytes from the client count as in when read; bytes to the client
+	 * count as out when written. */
+	if (f->from_client && fill)
+		sipc__conn_count(st->c, n, 0);
+	else if (!f->from_client && !fill)
+		sipc__conn_count(st->c, 0, n);
+}
+
+static int flow_buffer(struct fwd_conn *st, struct flow *f)
+{
+	if (f->buf != NULL)
+		return 0;
+	f->cap = st->seqpacket ? sipc__svc_ep_max_msg(st->fe->sep) : FWD_BUF;
+	f->buf = malloc(f->cap);
+	return f->buf ? 0 : -ENOMEM;
+}
+
+/* Leaves splice for good (the kernel refused it for these descriptors),
+ * moving what the pipe holds into the buffer. */
+static int flow_unpipe(struct fwd_conn *st, struct flow *f)
+{
+	size_t have = 0;
+	int err = flow_buffer(st, f);
+
+	if (err < 0)
+		return err;
+	while (have < f->pending) {
+		ssize_t n = sipc__sys_read(f->pr, f->buf + have, f->pending - have);
+		if (n <= 0)
+			return n < 0 ? (int)n : -EIO;
+		have += (size_t)n;
+	}
+	f->head = 0;
+	f->tail = have;
+	f->pending = 0;
+	f->use_pipe = false;
+	return 0;
+}
+
+/* Reads from IN into the pipe or buffer: MOVED, AGAIN or a code. */
+static int flow_fill(struct fwd_conn *st, struct flow *f)
+{
+	ssize_t n;
+
+	if (!flow_can_fill(st, f))
+		return AGAIN;
+	if (f->use_pipe) {
+		n = sipc__sys_splice(f->in, f->pw, f->pcap - f->pending);
+		if (n == -EINVAL && f->pending == 0) {
+			f->use_pipe = false;
+			return flow_fill(st, f);
+		}
+		if (n == -EAGAIN) {
+			f->fill_blocked = f->pending > 0;
+			return AGAIN;
+		}
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			f->eof = true;
+		f->pending += (size_t)n;
+		count(st, f, (size_t)n, true);
+		return MOVED;
+	}
+	if (flow_buffer(st, f) < 0)
+		return -ENOMEM;
+	if (st->seqpacket) {
+		/* MSG_TRUNC gives a message's real length: one too large is
+		 * dropped whole rather than cut. */
+		n = sipc__sys_recv(f->in, f->buf, f->cap, MSG_TRUNC);
+		if (n == -EAGAIN)
+			return AGAIN;
+		if (n < 0)
+			return (int)n;
+		if (n == 0) {
+			f->eof = true;
+			return MOVED;
+		}
+		count(st, f, (size_t)n, true);
+		if ((size_t)n > f->cap) {
+			sipc__serve_log(st->fe->sep->srv, 2,
+					"forward %s: dropped a %zd-byte message (--max-msg %zu)",
+					st->fe->sep->url, n, f->cap);
+			return MOVED;
+		}
+		f->head = 0;
+		f->tail = (size_t)n;
+		return MOVED;
+	}
+	if (f->head == f->tail)
+		f->head = f->tail = 0;
+	if (f->tail == f->cap) {
+		memmove(f->buf, f->buf + f->head, f->tail - f->head);
+		f->tail -= f->head;
+		f->head = 0;
+	}
+	n = sipc__sys_recv(f->in, f->buf + f->tail, f->cap - f->tail, 0);
+	if (n == -EAGAIN)
+		return AGAIN;
+	if (n < 0)
+		return (int)n;
+	if (n == 0)
+		f->eof = true;
+	f->tail += (size_t)n;
+	count(st, f, (size_t)n, true);
+	return MOVED;
+}
+
+/* Writes what waits to OUT: MOVED, AGAIN or a code. */
+static int flow_drain(struct fwd_conn *st, struct flow *f)
+{
+	ssize_t n;
+
+	if (flow_pending(f) == 0)
+		return AGAIN;
+	if (f->use_pipe) {
+		n = sipc__sys_splice(f->pr, f->out, f->pending);
+		if (n == -EINVAL) {
+			int err = flow_unpipe(st, f);
+			return err < 0 ? err : flow_drain(st, f);
+		}
+		if (n == -EAGAIN)
+			return AGAIN;
+		if (n < 0)
+			return (int)n;
+		f->pending -= (size_t)n;
+		f->fill_blocked = false;
+		count(st, f, (size_t)n, false);
+		return MOVED;
+	}
+	n = sipc__sys_send(f->out, f->buf + f->head, f->tail - f->head, 0);
+	if (n == -EAGAIN)
+		return AGAIN;
+	if (n < 0)
+		return (int)n;
+	count(st, f, st->seqpacket ? f->tail - f->head : (size_t)n, false);
+	f->head = st->seqpacket ? f->tail : f->head + (size_t)n;
+	if (f->head == f->tail)
+		f->head = f->tail = 0;
+	return MOVED;
+}
+
+static void on_backend(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
+
+/* What each descriptor waits for now.  A descriptor that has hung up is
+ * reported hung up on every turn whatever we ask, so it is watched one
+ * shot at a time; it is re-armed when what we ask changes. */
+static void set_events(struct fwd_conn *st)
+{
+	uint32_t cev = 0, bev = 0;
+	int err;
+
+	if (flow_can_fill(st, &st->up))
+		cev |= EPOLLIN;
+	if (flow_pending(&st->down) > 0)
+		cev |= EPOLLOUT;
+	if (flow_can_fill(st, &st->down))
+		bev |= EPOLLIN;
+	if (flow_pending(&st->up) > 0)
+		bev |= EPOLLOUT;
+	if (st->client_hup)
+		cev |= EPOLLONESHOT;
+	if (st->backend_hup)
+		bev |= EPOLLONESHOT;
+	err = sipc__conn_set_events(st->c, cev);
+	if (err == 0)
+		err = sipc__io_start(sipc__conn_loop(st->c), &st->bio, bev);
+	if (err < 0)
+		fail(st, "client", err);
+}
+
+/* Moves bytes both ways until nothing moves (or FWD_ROUNDS), passes ends
+ * on, and closes the pair when both directions are over. */
+static void pump(struct fwd_conn *st)
+{
+	struct flow *flows[2] = {&st->up, &st->down};
+	bool moved = true;
+	int round;
+
+	for (round = 0; round < FWD_ROUNDS && moved; round++) {
+		moved = false;
+		for (int i = 0; i < 2; i++) {
+			struct flow *f = flows[i];
+			int r;
+
+			if (f->done)
+				continue;
+			r = flow_drain(st, f);
+			if (r == MOVED)
+				moved = true;
+			if (r < 0) {
+				fail(st, f->from_client ? "backend" : "client", r);
+				return;
+			}
+			r = flow_fill(st, f);
+			if (r == MOVED)
+				moved = true;
+			if (r < 0) {
+				fail(st, f->from_client ? "client" : "backend", r);
+				return;
+			}
+			r = flow_drain(st, f);
+			if (r < 0) {
+				fail(st, f->from_client ? "backend" : "client", r);
+				return;
+			}
+			if (f->eof && flow_pending(f) == 0) {
+				/* Half-close: the other side learns that this one
+				 * has ended; ENOTCONN (it has gone already) is no
+				 * news. */
+				(void)sipc__sys_shutdown(f->out, SHUT_WR);
+				f->done = true;
+				moved = true;
+			}
+		}
+	}
+	if (st->up.done && st->down.done) {
+		sipc__conn_close(st->c, NULL);
+		return;
+	}
+	/* Still moving after the last round: go on next turn even if no
+	 * event comes (a hung-up descriptor is watched one shot only). */
+	if (moved)
+		sipc__timer_start(sipc__conn_loop(st->c), &st->kick, 0);
+	set_events(st);
+}
+
+static void start_relay(struct fwd_conn *st)
+{
+	int cfd = sipc__conn_fd(st->c);
+	bool pipes = !st->seqpacket;
+
+	st->connecting = false;
+	sipc__timer_stop(sipc__conn_loop(st->c), &st->timer);
+	flow_init(&st->up, cfd, st->bfd, true, pipes);
+	flow_init(&st->down, st->bfd, cfd, false, pipes);
+	pump(st);
+}
+
+/* Starts connecting to address I (or the next ones); false when none is
+ * left (the pair is closed). */
+static bool dial(struct fwd_conn *st, int err)
+{
+	const sipc_addr *a;
+	int fd, rc;
+
+	for (; st->addr_i < st->fe->naddrs; st->addr_i++) {
+		a = &st->fe->addrs[st->addr_i];
+		fd = sipc__sys_socket(a->ss.ss_family, st->fe->socktype);
+		if (fd < 0) {
+			err = fd;
+			continue;
+		}
+		rc = sipc__sys_connect(fd, (const struct sockaddr *)&a->ss, a->len,
+				       sipc__deadline(0));
+		/* A unix connect completes or fails at once; "not yet" from it
+		 * means EAGAIN, the listener's backlog is full. */
+		if (rc == SIPC_ETIMEDOUT && a->ss.ss_family == AF_UNIX)
+			rc = -EAGAIN;
+		if (rc == 0 || rc == SIPC_ETIMEDOUT) {
+			st->bfd = fd;
+			sipc__io_init(&st->bio, fd, on_backend, st);
+			if (rc == 0) {
+				start_relay(st);
+			} else if (sipc__io_start(sipc__conn_loop(st->c), &st->bio, EPOLLOUT) < 0) {
+				fail(st, "backend", -ENOMEM);
+			}
+			return true;
+		}
+		sipc__sys_close(fd);
+		if (rc == -EAGAIN && a->ss.ss_family == AF_UNIX) {
+			/* The backlog is full: retry this address soon, within the
+			 * connect timeout. */
+			sipc__timer_start(sipc__conn_loop(st->c), &st->kick, FWD_UNIX_RETRY_MS);
+			return true;
+		}
+		err = rc;
+	}
+	fail(st, "backend", err);
+	return false;
+}
+
+static void connected(struct fwd_conn *st)
+{
+	int soerr = 0;
+	int rc = sipc__sys_getsockopt_int(st->bfd, SOL_SOCKET, SO_ERROR, &soerr);
+
+	if (rc == 0 && soerr == 0) {
+		start_relay(st);
+		return;
+	}
+	sipc__io_stop(sipc__conn_loop(st->c), &st->bio);
+	sipc__sys_close(st->bfd);
+	st->bfd = -1;
+	st->addr_i++;
+	dial(st, rc < 0 ? rc : -soerr);
+}
+
+static void on_backend(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
+{
+	struct fwd_conn *st = io->arg;
+
+	(void)loop;
+	if (st->connecting) {
+		connected(st);
+		return;
+	}
+	if (revents & EPOLLERR) {
+		int soerr = 0;
+		sipc__sys_getsockopt_int(st->bfd, SOL_SOCKET, SO_ERROR, &soerr);
+		if (soerr != 0) {
+			fail(st, "backend", -soerr);
+			return;
+		}
+	}
+	if (revents & EPOLLHUP)
+		st->backend_hup = true;
+	pump(st);
+}
+
+static void on_kick(sipc_loop *loop, sipc_loop_timer *t)
+{
+	struct fwd_conn *st = t->arg;
+
+	(void)loop;
+	if (st->connecting && st->bfd < 0)
+		dial(st, -EAGAIN);
+	else if (!st->connecting)
+		pump(st);
+}
+
+static void on_connect_timeout(sipc_loop *loop, sipc_loop_timer *t)
+{
+	struct fwd_conn *st = t->arg;
+
+	(void)loop;
+	if (st->connecting)
+		fail(st, "backend", SIPC_ETIMEDOUT);
+}
+
+static void fwd_open(struct sipc_conn *c)
+{
+	struct fwd_conn *st = sipc__conn_state(c);
+
+	st->c = c;
+	st->fe = sipc__svc_ep_state(sipc__conn_endpoint(c));
+	st->seqpacket = sipc__conn_is_seqpacket(c);
+	st->bfd = -1;
+	st->up.pr = st->up.pw = st->down.pr = st->down.pw = -1;
+	st->connecting = true;
+	sipc__io_init(&st->bio, -1, on_backend, st);
+	sipc__timer_init(&st->timer, on_connect_timeout, st);
+	sipc__timer_init(&st->kick, on_kick, st);
+	/* Nothing to read from the client until the backend answers; one
+	 * shot, so that a client that resets meanwhile is reported once. */
+	(void)sipc__conn_set_events(c, EPOLLONESHOT);
+	sipc__timer_start(sipc__conn_loop(c), &st->timer, st->fe->timeout_ms);
+	dial(st, -ECONNREFUSED);
+}
+
+static void fwd_io(struct sipc_conn *c, uint32_t revents)
+{
+	struct fwd_conn *st = sipc__conn_state(c);
+
+	if (revents & EPOLLERR) {
+		int soerr = 0;
+		sipc__sys_getsockopt_int(sipc__conn_fd(c), SOL_SOCKET, SO_ERROR, &soerr);
+		if (soerr != 0 || st->connecting) {
+			fail(st, "client", soerr ? -soerr : -ECONNRESET);
+			return;
+		}
+	}
+	if (revents & EPOLLHUP) {
+		st->client_hup = true;
+		if (st->connecting) {
+			/* The client has gone before the backend answered. */
+			fail(st, "client", -EPIPE);
+			return;
+		}
+	}
+	if (!st->connecting)
+		pump(st);
+}
+
+static void fwd_close(struct sipc_conn *c)
+{
+	struct fwd_conn *st = sipc__conn_state(c);
+	sipc_loop *loop = sipc__conn_loop(c);
+
+	sipc__io_stop(loop, &st->bio);
+	sipc__timer_stop(loop, &st->timer);
+	sipc__timer_stop(loop, &st->kick);
+	if (st->bfd >= 0)
+		sipc__sys_close(st->bfd);
+	st->bfd = -1;
+	flow_free(&st->up);
+	flow_free(&st->down);
+}
+
+/* ----------------------------------------------------------- datagrams */
+
+struct fwd_assoc {
+	struct fwd_assoc *next; /* hash chain */
+	struct fwd_shard *sh;
+	sipc_addr client;
+	int fd; /* connected to the backend */
+	sipc_loop_io io;
+	sipc_loop_timer idle;
+	int64_t last_ms;
+};
+
+/* The associations of one worker loop on one endpoint. */
+struct fwd_shard {
+	struct fwd_shard *next;
+	struct fwd_ep *fe;
+	sipc_loop *loop;
+	int worker; /* whose counters the replies go to */
+	size_t n;
+	uint8_t *buf; /* replies are read here */
+	struct fwd_assoc *buckets[FWD_BUCKETS];
+};
+
+static unsigned addr_hash(const sipc_addr *a)
+{
+	const unsigned char *p = (const unsigned char *)&a->ss;
+	unsigned h = 2166136261u;
+
+	for (socklen_t i = 0; i < a->len && i < sizeof(a->ss); i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h % FWD_BUCKETS;
+}
+
+/* The counters of the shard's worker, where replies and drops are
+ * counted (written by that worker's thread only). */
+static struct sipc_srv_stats *shard_stats(struct fwd_shard *sh)
+{
+	static struct sipc_srv_stats nowhere;
+	struct sipc_srv_endpoint *sep = sh->fe->sep;
+	struct sipc_server *srv = sep->srv;
+
+	if (sh->worker < 0 || sh->worker >= srv->nworkers ||
+	    srv->workers[sh->worker].loop != sh->loop)
+		return &nowhere;
+	return &srv->workers[sh->worker].stats[sep->index];
+}
+
+static void assoc_free(struct fwd_assoc *a, bool loop_alive)
+{
+	struct fwd_shard *sh = a->sh;
+	struct fwd_assoc **pp = &sh->buckets[addr_hash(&a->client)];
+
+	while (*pp != NULL && *pp != a)
+		pp = &(*pp)->next;
+	if (*pp == a)
+		*pp = a->next;
+	sh->n--;
+	if (loop_alive) {
+		sipc__io_stop(sh->loop, &a->io);
+		sipc__timer_stop(sh->loop, &a->idle);
+	}
+	sipc__sys_close(a->fd);
+	free(a);
+}
+
+static void assoc_log(struct fwd_assoc *a, const char *what)
+{
+	char peer[SIPC_URL_MAX];
+
+	if (sipc_addr_format(&a->client, peer, sizeof(peer)) < 0)
+		snprintf(peer, sizeof(peer), "?");
+	sipc__serve_log(a->sh->fe->sep->srv, 1, "forward %s peer=%s -> %s: %s", a->sh->fe->sep->url,
+			peer, a->sh->fe->url, what);
+}
+
+static void on_assoc_idle(sipc_loop *loop, sipc_loop_timer *t)
+{
+	struct fwd_assoc *a = t->arg;
+	int64_t due = a->last_ms + a->sh->fe->idle_ms;
+
+	if (sipc__loop_now(loop) < due) {
+		sipc__timer_start_at(loop, t, due);
+		return;
+	}
+	assoc_log(a, "association reaped (idle)");
+	assoc_free(a, true);
+}
+
+/* Replies from the backend go back to the association's client. */
+static void on_assoc_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
+{
+	struct fwd_assoc *a = io->arg;
+	struct fwd_shard *sh = a->sh;
+	struct sipc_srv_endpoint *sep = sh->fe->sep;
+	size_t cap = sipc__svc_ep_max_msg(sep);
+
+	(void)revents;
+	for (int i = 0; i < FWD_DGRAM_BATCH; i++) {
+		struct iovec iov;
+		struct msghdr msg = {0};
+		ssize_t n = sipc__sys_recv(a->fd, sh->buf, cap, MSG_TRUNC);
+
+		if (n == -EAGAIN)
+			break;
+		if (n < 0) {
+			/* ICMP port unreachable from an earlier datagram, and the
+			 * like: the backend may come back; note it and go on. */
+			sipc__serve_log(sep->srv, 2, "forward %s: backend %s: %s", sep->url,
+					sh->fe->url, sipc_strerror((int)n));
+			continue;
+		}
+		a->last_ms = sipc__loop_now(loop);
+		if ((size_t)n > cap) {
+			SIPC__STAT_ADD(shard_stats(sh)->dropped, 1);
+			continue;
+		}
+		iov.iov_base = sh->buf;
+		iov.iov_len = (size_t)n;
+		msg.msg_name = &a->client.ss;
+		msg.msg_namelen = a->client.len;
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		n = sipc__sys_sendmsg(sep->fd, &msg, MSG_DONTWAIT);
+		if (n < 0) {
+			SIPC__STAT_ADD(shard_stats(sh)->dropped, 1);
+			continue;
+		}
+		SIPC__STAT_ADD(shard_stats(sh)->dgrams_out, 1);
+		SIPC__STAT_ADD(shard_stats(sh)->bytes_out, n);
+	}
+}
+
+static struct fwd_shard *shard_of(struct fwd_ep *fe, sipc_loop *loop, int worker)
+{
+	struct fwd_shard *sh;
+
+	/* One short critical section per datagram, to find this loop's shard
+	 * (loops come and go with the thread model); the associations
+	 * themselves are touched by their own loop only. */
+	pthread_mutex_lock(&fe->lock);
+	for (sh = fe->shards; sh != NULL; sh = sh->next)
+		if (sh->loop == loop)
+			break;
+	if (sh == NULL) {
+		sh = calloc(1, sizeof(*sh));
+		if (sh != NULL)
+			sh->buf = malloc(sipc__svc_ep_max_msg(fe->sep));
+		if (sh != NULL && sh->buf == NULL) {
+			free(sh);
+			sh = NULL;
+		}
+		if (sh != NULL) {
+			sh->fe = fe;
+			sh->loop = loop;
+			sh->worker = worker;
+			sh->next = fe->shards;
+			fe->shards = sh;
+		}
+	}
+	pthread_mutex_unlock(&fe->lock);
+	return sh;
+}
+
+static struct fwd_assoc *assoc_new(struct fwd_shard *sh, const sipc_addr *from)
+{
+	struct fwd_ep *fe = sh->fe;
+	const sipc_addr *to = &fe->addrs[0];
+	struct fwd_assoc *a;
+	int fd, rc;
+
+	fd = sipc__sys_socket(to->ss.ss_family, SOCK_DGRAM);
+	if (fd < 0)
+		return NULL;
+	if (to->ss.ss_family == AF_UNIX) {
+		/* A unixgram backend can only answer a bound socket: a length of
+		 * just the family asks the kernel for an abstract autobind
+		 * name (unix(7)). */
+		struct sockaddr_un un = {.sun_family = AF_UNIX};
+		rc = sipc__sys_bind(fd, (struct sockaddr *)&un, sizeof(sa_family_t));
+		if (rc < 0)
+			goto fail;
+	}
+	rc = sipc__sys_connect(fd, (const struct sockaddr *)&to->ss, to->len, sipc__deadline(0));
+	if (rc < 0)
+		goto fail;
+	a = calloc(1, sizeof(*a));
+	if (a == NULL)
+		goto fail;
+	a->sh = sh;
+	a->client = *from;
+	a->fd = fd;
+	a->last_ms = sipc__loop_now(sh->loop);
+	sipc__io_init(&a->io, fd, on_assoc_io, a);
+	sipc__timer_init(&a->idle, on_assoc_idle, a);
+	if (sipc__io_start(sh->loop, &a->io, EPOLLIN) < 0) {
+		free(a);
+		goto fail;
+	}
+	sipc__timer_start(sh->loop, &a->idle, fe->idle_ms);
+	unsigned b = addr_hash(from);
+	a->next = sh->buckets[b];
+	sh->buckets[b] = a;
+	sh->n++;
+	return a;
+fail:
+	sipc__sys_close(fd);
+	return NULL;
+}
+
+static void fwd_datagram(struct sipc_dgram *d, const uint8_t *buf, size_t len)
+{
+	struct sipc_srv_endpoint *sep = sipc__dgram_endpoint(d);
+	struct fwd_ep *fe = sipc__svc_ep_state(sep);
+	const sipc_addr *from = sipc__dgram_from(d);
+	int wid = sipc__dgram_worker_id(d);
+	sipc_loop *loop = sipc__dgram_loop(d);
+	struct fwd_shard *sh;
+	struct fwd_assoc *a;
+	ssize_t n;
+
+	if (from->ss.ss_family == AF_UNSPEC ||
+	    (from->ss.ss_family == AF_UNIX && from->len <= offsetof(struct sockaddr_un, sun_path)))
+		return; /* an unbound sender could never get a reply */
+	sh = shard_of(fe, loop, wid);
+	if (sh == NULL)
+		return;
+	for (a = sh->buckets[addr_hash(from)]; a != NULL; a = a->next)
+		if (sipc_addr_equal(&a->client, from))
+			break;
+	if (a == NULL) {
+		if ((long)sh->n >= fe->max_assoc) {
+			SIPC__STAT_ADD(shard_stats(sh)->dropped, 1);
+			sipc__serve_log(sep->srv, 2,
+					"forward %s: dropped a datagram: %zu associations "
+					"(--max-assoc=%ld)",
+					sep->url, sh->n, fe->max_assoc);
+			return;
+		}
+		a = assoc_new(sh, from);
+		if (a == NULL) {
+			SIPC__STAT_ADD(shard_stats(sh)->dropped, 1);
+			sipc__serve_log(sep->srv, 1, "forward %s: backend %s: cannot open a socket",
+					sep->url, fe->url);
+			return;
+		}
+		assoc_log(a, "association opened");
+	}
+	a->last_ms = sipc__loop_now(loop);
+	n = sipc__sys_send(a->fd, buf, len, MSG_DONTWAIT);
+	if (n < 0) {
+		SIPC__STAT_ADD(shard_stats(sh)->dropped, 1);
+		sipc__serve_log(sep->srv, 2, "forward %s: to %s: %s", sep->url, fe->url,
+				sipc_strerror((int)n));
+	}
+}
+
+/* --------------------------------------------------------------- setup */
+
+static int fwd_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char *why, size_t whylen)
+{
+	int timeout_ms = FWD_TIMEOUT_MS_DEFAULT, idle_ms = FWD_IDLE_MS_DEFAULT;
+	long max_assoc = FWD_MAX_ASSOC_DEFAULT;
+	const struct sipc_svc_opt opts[] = {
+		{"timeout", SIPC_SVC_OPT_MS, &timeout_ms, 1, 3600000},
+		{"idle", SIPC_SVC_OPT_MS, &idle_ms, 1, 86400000},
+		{"max-assoc", SIPC_SVC_OPT_INT, &max_assoc, 1, 1000000},
+		{NULL, 0, NULL, 0, 0},
+	};
+	char detail[SIPC_WHY_MAX];
+	struct fwd_ep *fe;
+	sipc_url *url;
+	int used, n, st;
+
+	if (sipc__svc_opts_parse("forward", argc, argv, opts, &used, why, whylen) < 0)
+		return -1;
+	if (argc - used != 1) {
+		snprintf(why, whylen, "forward: expected one URL (usage: %s)",
+			 sipc__svc_forward.usage);
+		return -1;
+	}
+	if (sipc_url_parse(argv[used], &url, detail, sizeof(detail)) < 0) {
+		snprintf(why, whylen, "forward: %s: %s", argv[used], detail);
+		return -1;
+	}
+	st = sipc_scheme_socktype(sipc_url_scheme(url));
+	if (st != sipc_scheme_socktype(sipc__svc_ep_scheme(sep))) {
+		snprintf(why, whylen,
+			 "forward: %s:// endpoints forward to URLs of the same kind "
+			 "(stream, seqpacket or datagram), not %s://",
+			 sipc_scheme_name(sipc__svc_ep_scheme(sep)),
+			 sipc_scheme_name(sipc_url_scheme(url)));
+		sipc_url_free(url);
+		return -1;
+	}
+	fe = calloc(1, sizeof(*fe));
+	if (fe == NULL) {
+		sipc_url_free(url);
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	n = sipc_url_resolve(url, false, fe->addrs, FWD_MAX_ADDRS);
+	if (n < 0) {
+		snprintf(why, whylen, "forward: %s: %s", argv[used], sipc_strerror(n));
+		sipc_url_free(url);
+		free(fe);
+		return -1;
+	}
+	fe->sep = sep;
+	fe->naddrs = n;
+	fe->scheme = sipc_url_scheme(url);
+	fe->socktype = st;
+	fe->timeout_ms = timeout_ms;
+	fe->idle_ms = idle_ms;
+	fe->max_assoc = max_assoc;
+	snprintf(fe->url, sizeof(fe->url), "%s", argv[used]);
+	pthread_mutex_init(&fe->lock, NULL);
+	sipc_url_free(url);
+	sipc__svc_ep_set_state(sep, fe);
+	return 0;
+}
+
+static void fwd_teardown(struct sipc_srv_endpoint *sep)
+{
+	struct fwd_ep *fe = sipc__svc_ep_state(sep);
+	struct fwd_shard *sh, *next;
+
+	if (fe == NULL)
+		return;
+	/* Every worker has stopped and its loop is gone: free without
+	 * touching the loops. */
+	for (sh = fe->shards; sh != NULL; sh = next) {
+		next = sh->next;
+		for (int b = 0; b < FWD_BUCKETS; b++)
+			while (sh->buckets[b] != NULL)
+				assoc_free(sh->buckets[b], false);
+		free(sh->buf);
+		free(sh);
+	}
+	pthread_mutex_destroy(&fe->lock);
+	free(fe);
+	sipc__svc_ep_set_state(sep, NULL);
+}
+
+const struct sipc_service sipc__svc_forward = {
+	.name = "forward",
+	.usage = "forward [--timeout=S] [--idle=S] [--max-assoc=N] URL",
+	.min_args = 1,
+	.max_args = 4,
+	.kinds = SIPC_SVC_STREAM | SIPC_SVC_SEQPACKET | SIPC_SVC_DGRAM,
+	.models = SIPC_MODEL_EVENT | SIPC_MODEL_THREAD | SIPC_MODEL_FORK,
+	.setup = fwd_setup,
+	.teardown = fwd_teardown,
+	.conn_size = sizeof(struct fwd_conn),
+	.on_open = fwd_open,
+	.on_io = fwd_io,
+	.on_close = fwd_close,
+	.on_datagram = fwd_datagram,
+};

@@ -1,0 +1,178 @@
+# serve_models.sh - `sockipc serve --model event|thread|fork`: under each
+# model, echo with a half-close (1 MiB over TCP and unix, every byte back,
+# then a clean end), UDP echo, --max-conns refusal and the SIGUSR1 counters,
+# --idle-timeout, and the drain (an open connection finishes, a silent one
+# is cut at --drain-timeout, exit 0).  Then what differs: per-thread byte
+# counters summed under --model thread, connection processes reaped under
+# --model fork, broadcast across connection threads, and the start-up
+# refusals (broadcast under fork, --workers under fork).  The load tests
+# (1,000 clients, 256 MiB, SIGTERM under load) are tests/unit/test_serve_models.c.
+. "$(dirname "$0")/../support/lib.sh"
+need socat
+
+port_of() { echo "${1##*:}"; }
+# wait_count FILE REGEX N SECONDS: until N lines of FILE match.
+wait_count() {
+	local i=0
+	while [ $i -lt $(( $4 * SCALE * 20 )) ]; do
+		[ "$(grep -Ec -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		sleep 0.05; i=$((i + 1))
+	done
+	return 1
+}
+ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
+head -c 1048576 /dev/urandom >"$T/blob"
+
+for M in event thread fork; do
+	# ---- echo with a half-close, TCP and unix; UDP echo ----
+	bg "$T/$M.e" "$SOCKIPC" serve --model $M -e 'tcp://127.0.0.1:0 echo' \
+		-e "unix://$T/$M.sock echo" -e 'udp://127.0.0.1:0 echo'
+	S=$BG_PID
+	wait_count "$T/$M.e" '^listening' 3 5
+	TP=$(port_of "$(awk '/ tcp:/{print $2}' "$T/$M.e")")
+	UP=$(port_of "$(awk '/ udp:/{print $2}' "$T/$M.e")")
+	timeout $(secs 10) socat -t$(secs 5) - TCP:127.0.0.1:$TP <"$T/blob" >"$T/$M.tcp"
+	check "$M: 1 MiB over tcp comes back whole after a half-close" cmp -s "$T/blob" "$T/$M.tcp"
+	timeout $(secs 10) socat -t$(secs 5) - UNIX-CONNECT:$T/$M.sock <"$T/blob" >"$T/$M.unix"
+	check "$M: 1 MiB over unix comes back whole after a half-close" cmp -s "$T/blob" "$T/$M.unix"
+	expect_eq "$M: udp echo" "dgram $M" "$(printf "dgram $M" | timeout $(secs 5) socat -t1 - UDP:127.0.0.1:$UP)"
+	wait_count "$T/$M.e.err" '^sockipc: close echo' 2 5
+	check "$M: the clean end is logged" grep -q "close echo .* in=1048576 out=1048576 .*end=done" "$T/$M.e.err"
+	kill -USR1 $S
+	wait_line "$T/$M.e.err" 'stats: all ' 5 >/dev/null
+	if [ $M = fork ]; then
+		# Bytes of connections stay in the children; the parent counts
+		# connections and serves the datagrams itself.
+		check "$M: SIGUSR1 counts connections and datagrams" \
+			grep -q 'stats: all open=0 total=2 refused=0 in=[0-9]* out=[0-9]* dgrams_in=1 dgrams_out=1 ' "$T/$M.e.err"
+	else
+		check "$M: SIGUSR1 sums every connection's bytes" \
+			grep -q "stats: all open=0 total=2 refused=0 in=$((2 * 1048576 + ${#M} + 6)) out=$((2 * 1048576 + ${#M} + 6)) dgrams_in=1 dgrams_out=1 " "$T/$M.e.err"
+	fi
+	kill -TERM $S; wait $S; expect_eq "$M: exit 0 on SIGTERM" 0 $?
+
+	# ---- --max-conns 2: the third connection is closed at once ----
+	bg "$T/$M.m" "$SOCKIPC" serve --model $M --max-conns 2 -e 'tcp://127.0.0.1:0 echo'
+	S=$BG_PID
+	P=$(port_of "$(listening_url "$T/$M.m" 5)")
+	socat -u TCP:127.0.0.1:$P - >/dev/null & H1=$!
+	socat -u TCP:127.0.0.1:$P - >/dev/null & H2=$!
+	wait_count "$T/$M.m.err" '^sockipc: open echo' 2 5
+	start=$(date +%s%N)
+	got=$(printf 'third' | timeout $(secs 5) socat -t3 - TCP:127.0.0.1:$P)
+	ms=$(ms_since $start)
+	expect_eq "$M: third connection gets nothing" "" "$got"
+	check "$M: third connection closed at once (${ms} ms)" test $ms -lt $((2500 * SCALE))
+	check "$M: refusal logged" grep -q 'refused echo .*max-conns' "$T/$M.m.err"
+	kill $H1 $H2 2>/dev/null; wait $H1 $H2 2>/dev/null
+	wait_count "$T/$M.m.err" '^sockipc: close echo' 2 5
+	# Under fork the slot comes back when the parent reaps the child.
+	ok=""
+	for i in $(seq 1 $((20 * SCALE))); do
+		ok=$(printf again | timeout $(secs 5) socat -t2 - TCP:127.0.0.1:$P)
+		[ "$ok" = again ] && break
+		sleep 0.1
+	done
+	expect_eq "$M: served again below the limit" "again" "$ok"
+	kill -USR1 $S
+	wait_line "$T/$M.m.err" 'stats: all ' 5 >/dev/null
+	check "$M: SIGUSR1 counts the refusal" grep -Eq 'stats: all open=0 total=[34] refused=[12] ' "$T/$M.m.err"
+	kill -TERM $S; wait $S; expect_eq "$M: exit 0" 0 $?
+
+	# ---- --idle-timeout: a silent client is closed ----
+	bg "$T/$M.i" "$SOCKIPC" serve --model $M --idle-timeout 0.5 -e 'tcp://127.0.0.1:0 echo'
+	S=$BG_PID
+	P=$(port_of "$(listening_url "$T/$M.i" 5)")
+	start=$(date +%s%N)
+	timeout $(secs 10) socat -u TCP:127.0.0.1:$P - </dev/null
+	ms=$(ms_since $start)
+	check "$M: idle connection closed after ~0.5 s (${ms} ms)" test $ms -ge 400 -a $ms -lt $((3000 * SCALE))
+	wait_line "$T/$M.i.err" 'end=idle timeout' 5 >/dev/null
+	check "$M: idle timeout logged" grep -q 'end=idle timeout' "$T/$M.i.err"
+	kill -TERM $S; wait $S
+
+	# ---- drain: a busy connection finishes, a silent one is cut ----
+	bg "$T/$M.d" "$SOCKIPC" serve --model $M --drain-timeout 2 -e 'tcp://127.0.0.1:0 echo'
+	S=$BG_PID
+	P=$(port_of "$(listening_url "$T/$M.d" 5)")
+	( echo before; sleep 1; echo after ) | timeout $(secs 10) socat -t2 - TCP:127.0.0.1:$P >"$T/$M.d.client" &
+	C=$!
+	socat -u TCP:127.0.0.1:$P - >/dev/null & H=$!
+	wait_count "$T/$M.d.err" '^sockipc: open echo' 2 5
+	start=$(date +%s%N)
+	kill -TERM $S
+	wait $C
+	expect_eq "$M: client got its echo during the drain" "before after" "$(tr '\n' ' ' <"$T/$M.d.client" | sed 's/ $//')"
+	wait $S; rc=$?
+	ms=$(ms_since $start)
+	expect_eq "$M: drained server exits 0" 0 $rc
+	check "$M: silent client cut at the drain timeout (${ms} ms)" test $ms -ge 1500 -a $ms -lt $((5000 * SCALE))
+	check "$M: drain timeout logged" grep -q 'end=drain timeout' "$T/$M.d.err"
+	kill $H 2>/dev/null; wait $H 2>/dev/null
+done
+
+# ---- out of descriptors: 64 of them, 100 clients at once ----
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+for M in thread fork; do
+	( ulimit -n 64; exec "$SOCKIPC" serve --model $M -e 'tcp://127.0.0.1:0 echo' ) >"$T/$M.f" 2>"$T/$M.f.err" &
+	F=$!; _pids+=("$F")
+	P=$(port_of "$(listening_url "$T/$M.f" 5)")
+	t0=$(cpu_ticks $F)
+	holders=()
+	for i in $(seq 100); do
+		( exec 3<>/dev/tcp/127.0.0.1/$P && sleep 2 ) 2>/dev/null &
+		holders+=($!)
+	done
+	sleep 1
+	t1=$(cpu_ticks $F)
+	check "$M: server alive with 100 clients and 64 descriptors" kill -0 $F
+	check "$M: no CPU spin ($((t1 - t0)) ticks in 1 s)" test $((t1 - t0)) -lt 60
+	wait "${holders[@]}" 2>/dev/null
+	ok=""
+	for i in $(seq 1 $((20 * SCALE))); do
+		ok=$(printf back | timeout $(secs 5) socat -t2 - TCP:127.0.0.1:$P)
+		[ "$ok" = back ] && break
+		sleep 0.1
+	done
+	expect_eq "$M: serves again after the clients left" "back" "$ok"
+	kill -TERM $F; wait $F; expect_eq "$M: exit 0" 0 $?
+done
+
+# ---- fork: no connection process outlives the server ----
+bg "$T/f" "$SOCKIPC" serve -v --model fork --drain-timeout 0.5 -e 'tcp://127.0.0.1:0 echo'
+S=$BG_PID
+P=$(port_of "$(listening_url "$T/f" 5)")
+socat -u TCP:127.0.0.1:$P - >/dev/null & H=$!
+wait_line "$T/f.err" 'connection process [0-9]+' 5 >/dev/null
+KID=$(grep -Eo 'connection process [0-9]+' "$T/f.err" | head -1 | awk '{print $3}')
+check "fork: the connection runs in a child process" test -n "$KID" -a "$KID" != "$S"
+check "fork: the child's parent is the server" test "$(awk '{print $4}' /proc/$KID/stat 2>/dev/null)" = "$S"
+kill -TERM $S; wait $S; expect_eq "fork: exit 0 after the drain" 0 $?
+check "fork: the connection process is gone" test ! -e /proc/$KID
+kill $H 2>/dev/null; wait $H 2>/dev/null
+
+# ---- start-up refusals ----
+"$SOCKIPC" serve --model fork --workers 2 -e 'tcp://127.0.0.1:0 echo' 2>"$T/u1"; expect_eq "fork with --workers 2 exits 2" 2 $?
+check "fork --workers explained" grep -q -- '--workers: --model fork' "$T/u1"
+if "$SOCKIPC" help serve 2>&1 | grep -q broadcast || "$SOCKIPC" serve -e 'tcp://127.0.0.1:0 nosuch' 2>&1 | grep -q broadcast; then
+	"$SOCKIPC" serve --model fork -e 'tcp://127.0.0.1:0 echo' -e 'tcp://127.0.0.1:0 broadcast' 2>"$T/u2"
+	expect_eq "broadcast under fork exits 2" 2 $?
+	check "broadcast under fork explained" grep -q "service broadcast does not work under --model fork" "$T/u2"
+
+	# ---- broadcast across connection threads ----
+	bg "$T/b" "$SOCKIPC" serve --model thread -e 'tcp://127.0.0.1:0 broadcast'
+	S=$BG_PID
+	P=$(port_of "$(listening_url "$T/b" 5)")
+	timeout $(secs 10) socat -u TCP:127.0.0.1:$P - >"$T/b.1" & R1=$!
+	timeout $(secs 10) socat -u TCP:127.0.0.1:$P - >"$T/b.2" & R2=$!
+	wait_count "$T/b.err" '^sockipc: open broadcast' 2 5
+	(printf 'hello threads\n'; sleep 0.5) | timeout $(secs 5) socat - TCP:127.0.0.1:$P >/dev/null
+	wait_line "$T/b.1" 'hello threads' 5 >/dev/null; check "thread: broadcast reaches the first reader" grep -q 'hello threads' "$T/b.1"
+	wait_line "$T/b.2" 'hello threads' 5 >/dev/null; check "thread: broadcast reaches the second reader" grep -q 'hello threads' "$T/b.2"
+	kill -TERM $S; wait $S; expect_eq "thread: broadcast server exits 0" 0 $?
+	kill $R1 $R2 2>/dev/null; wait $R1 $R2 2>/dev/null
+else
+	echo "SKIP (partial): no broadcast service in this build: its fork refusal and thread run are untested" >&2
+fi
+finish
