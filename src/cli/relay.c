@@ -538,21 +538,23 @@ static int b_fill(struct relay *r)
 		memcpy(f->buf, msg, (size_t)n);
 		free(msg);
 	} else {
-		/* MSG_TRUNC makes recv return the datagram's real size, so a
-		 * datagram larger than the buffer is seen, never cut. */
-		n = sipc__sys_recv(r->fd, f->buf, f->cap - 1, MSG_TRUNC);
-		if (n < 0)
-			return n == -EAGAIN ? AGAIN : (int)n;
-		if (n == 0 && !r->connless) {
-			/* seqpacket: 0 is the peer's end of stream */
+		/* The library tells an empty seqpacket record from the peer's
+		 * end of stream (recv() returns 0 for both) and reports a
+		 * datagram larger than the buffer instead of cutting it. */
+		n = sipc_recv(r->ep, f->buf, f->cap - 1, 0);
+		if (n == SIPC_ETIMEDOUT || n == -EAGAIN)
+			return AGAIN;
+		if (n == SIPC_ECLOSED) {
 			f->eof = true;
 			return MOVED;
 		}
-		if ((size_t)n > f->cap - 1) {
-			sipc_cli_error("%s %s: dropped a datagram of %zd bytes (over %zu)",
-				       r->cfg->cmd, r->cfg->url, n, f->cap - 1);
+		if (n == SIPC_ETRUNC) {
+			sipc_cli_error("%s %s: dropped a datagram of over %zu bytes", r->cfg->cmd,
+				       r->cfg->url, f->cap - 1);
 			return MOVED;
 		}
+		if (n < 0)
+			return (int)n;
 	}
 	hex(f, '<', f->buf, (size_t)n);
 	f->head = 0;
