@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,4 +133,67 @@ int sipc_test_local_port(const sipc_endpoint *ep)
 		return ntohs(((struct sockaddr_in *)&a.ss)->sin_port);
 	assert_int_equal(a.ss.ss_family, AF_INET6);
 	return ntohs(((struct sockaddr_in6 *)&a.ss)->sin6_port);
+}
+
+void sipc_test_server_start(struct sipc_test_server *s, int nlines, const char *const *args)
+{
+	const char *bin = getenv("SOCKIPC");
+	char buf[4096];
+	size_t have = 0;
+	int pfd[2];
+
+	assert_non_null(bin);
+	assert_true(nlines <= SIPC_TEST_MAXURLS);
+	assert_int_equal(pipe(pfd), 0);
+	s->pid = fork();
+	assert_true(s->pid >= 0);
+	if (s->pid == 0) {
+		const char *argv[32] = {bin, "serve", "-q"};
+		int n = 3;
+
+		for (int i = 0; args[i] != NULL && n < 31; i++)
+			argv[n++] = args[i];
+		argv[n] = NULL;
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		close(pfd[1]);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	s->nurls = 0;
+	while (s->nurls < nlines) {
+		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
+		ssize_t n;
+		char *nl;
+
+		assert_int_equal(poll(&p, 1, sipc_test_ms(10000)), 1);
+		n = read(pfd[0], buf + have, sizeof(buf) - 1 - have);
+		assert_true(n > 0);
+		have += (size_t)n;
+		buf[have] = '\0';
+		while ((nl = strchr(buf, '\n')) != NULL) {
+			*nl = '\0';
+			assert_true(sscanf(buf, "listening %319s", s->urls[s->nurls]) == 1);
+			s->nurls++;
+			memmove(buf, nl + 1, have - (size_t)(nl + 1 - buf) + 1);
+			have -= (size_t)(nl + 1 - buf);
+		}
+	}
+	close(pfd[0]);
+}
+
+void sipc_test_server_wait(struct sipc_test_server *s, int ms)
+{
+	int st = sipc_test_wait_child(s->pid, ms);
+
+	assert_true(st != -1);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+void sipc_test_server_stop(struct sipc_test_server *s)
+{
+	assert_int_equal(kill(s->pid, SIGTERM), 0);
+	sipc_test_server_wait(s, sipc_test_ms(15000));
 }

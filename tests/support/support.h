@@ -48,4 +48,21 @@ const char *sipc_test_peer_url(const sipc_endpoint *ep, char *buf, size_t len);
 /* The endpoint's local IP port (asserts it is an IP endpoint). */
 int sipc_test_local_port(const sipc_endpoint *ep);
 
+/* A `sockipc serve` ($SOCKIPC) started by a test, with the real URLs of
+ * its `listening URL SERVICE` lines. */
+#define SIPC_TEST_MAXURLS 8
+struct sipc_test_server {
+	pid_t pid;
+	int nurls;
+	char urls[SIPC_TEST_MAXURLS][SIPC_URL_MAX];
+};
+
+/* Starts `sockipc serve -q ARGS...` (ARGS NULL-terminated) and waits,
+ * bounded, for NLINES `listening` lines. */
+void sipc_test_server_start(struct sipc_test_server *s, int nlines, const char *const *args);
+/* Waits at most MS for the server to end; asserts a drained exit 0. */
+void sipc_test_server_wait(struct sipc_test_server *s, int ms);
+/* SIGTERM, then sipc_test_server_wait. */
+void sipc_test_server_stop(struct sipc_test_server *s);
+
 #endif

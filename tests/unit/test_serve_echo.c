@@ -21,70 +21,6 @@
 
 #include "sockipc.h"
 
-#define MAXURLS 8
-
-struct server {
-	pid_t pid;
-	int nurls;
-	char urls[MAXURLS][SIPC_URL_MAX];
-};
-
-/* Starts `sockipc serve -q ARGS...` and reads one `listening URL SERVICE`
- * line per endpoint (NLINES of them). */
-static void server_start(struct server *s, int nlines, const char *const *args)
-{
-	int pfd[2];
-	const char *bin = getenv("SOCKIPC");
-	char buf[4096];
-	size_t have = 0;
-
-	assert_non_null(bin);
-	assert_int_equal(pipe(pfd), 0);
-	s->pid = fork();
-	assert_true(s->pid >= 0);
-	if (s->pid == 0) {
-		const char *argv[32] = {bin, "serve", "-q"};
-		int n = 3;
-		for (int i = 0; args[i] != NULL && n < 31; i++)
-			argv[n++] = args[i];
-		argv[n] = NULL;
-		dup2(pfd[1], 1);
-		close(pfd[0]);
-		close(pfd[1]);
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	s->nurls = 0;
-	while (s->nurls < nlines) {
-		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
-		assert_int_equal(poll(&p, 1, sipc_test_ms(10000)), 1);
-		ssize_t n = read(pfd[0], buf + have, sizeof(buf) - 1 - have);
-		assert_true(n > 0);
-		have += (size_t)n;
-		buf[have] = '\0';
-		char *nl;
-		while ((nl = strchr(buf, '\n')) != NULL) {
-			*nl = '\0';
-			assert_true(sscanf(buf, "listening %319s", s->urls[s->nurls]) == 1);
-			s->nurls++;
-			memmove(buf, nl + 1, have - (size_t)(nl + 1 - buf) + 1);
-			have -= (size_t)(nl + 1 - buf);
-		}
-	}
-	close(pfd[0]);
-}
-
-/* SIGTERM, then the exit status must be 0 (a drained stop). */
-static void server_stop(struct server *s)
-{
-	assert_int_equal(kill(s->pid, SIGTERM), 0);
-	int st = sipc_test_wait_child(s->pid, sipc_test_ms(15000));
-	assert_true(st != -1);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
-}
-
 static void scratch_url(char *buf, size_t len, const char *scheme, const char *dir,
 			const char *name)
 {
@@ -127,17 +63,17 @@ static void many_clients(const char *url)
 
 static void test_many_clients(void **state)
 {
-	struct server s;
+	struct sipc_test_server s;
 	char *dir = sipc_test_tmpdir();
 	char unix_arg[512];
 
 	(void)state;
 	scratch_url(unix_arg, sizeof(unix_arg), "unix", dir, "e.sock");
 	const char *args[] = {"--workers", "2", "-e", "tcp://127.0.0.1:0 echo", unix_arg, NULL};
-	server_start(&s, 2, args);
+	sipc_test_server_start(&s, 2, args);
 	many_clients(s.urls[0]);
 	many_clients(s.urls[1]);
-	server_stop(&s);
+	sipc_test_server_stop(&s);
 	sipc_test_rmtree(dir);
 	free(dir);
 }
@@ -212,17 +148,17 @@ static void big_echo(const char *url)
 
 static void test_big_echo(void **state)
 {
-	struct server s;
+	struct sipc_test_server s;
 	char *dir = sipc_test_tmpdir();
 	char unix_arg[512];
 
 	(void)state;
 	scratch_url(unix_arg, sizeof(unix_arg), "unix", dir, "big.sock");
 	const char *args[] = {"-e", "tcp://127.0.0.1:0 echo", unix_arg, NULL};
-	server_start(&s, 2, args);
+	sipc_test_server_start(&s, 2, args);
 	big_echo(s.urls[0]);
 	big_echo(s.urls[1]);
-	server_stop(&s);
+	sipc_test_server_stop(&s);
 	sipc_test_rmtree(dir);
 	free(dir);
 }
@@ -246,7 +182,7 @@ static void dgram_echo(const char *url, size_t len)
 
 static void test_udp(void **state)
 {
-	struct server s;
+	struct sipc_test_server s;
 	sipc_endpoint *probe;
 
 	(void)state;
@@ -255,14 +191,14 @@ static void test_udp(void **state)
 		sipc_endpoint_close(probe);
 	const char *args4[] = {"-e", "udp://127.0.0.1:0 echo", NULL};
 	const char *args6[] = {"-e", "udp://127.0.0.1:0 echo", "-e", "udp6://[::1]:0 echo", NULL};
-	server_start(&s, v6 ? 2 : 1, v6 ? args6 : args4);
+	sipc_test_server_start(&s, v6 ? 2 : 1, v6 ? args6 : args4);
 	for (int i = 0; i < s.nurls; i++) {
 		dgram_echo(s.urls[i], 65507); /* the largest UDP payload over IPv4 */
 		dgram_echo(s.urls[i], 0);     /* an empty datagram gets an empty reply */
 		dgram_echo(s.urls[i], 1);
 		dgram_echo(s.urls[i], 2048 + 1); /* xinetd would cut here */
 	}
-	server_stop(&s);
+	sipc_test_server_stop(&s);
 }
 
 /* ---- a client that sends but does not read ---- */
@@ -312,19 +248,19 @@ static void throttle(const char *url, size_t bound)
 
 static void test_throttle(void **state)
 {
-	struct server s;
+	struct sipc_test_server s;
 	char *dir = sipc_test_tmpdir();
 	char unix_arg[512];
 
 	(void)state;
 	scratch_url(unix_arg, sizeof(unix_arg), "unix", dir, "t.sock");
 	const char *args[] = {"-e", "tcp://127.0.0.1:0 echo", unix_arg, NULL};
-	server_start(&s, 2, args);
+	sipc_test_server_start(&s, 2, args);
 	/* Kernel buffers on loopback TCP autotune to a few MiB each way. */
 	throttle(s.urls[0], (size_t)128 * 1024 * 1024);
 	/* A unix stream has about 200 KiB of socket buffer each way. */
 	throttle(s.urls[1], (size_t)8 * 1024 * 1024);
-	server_stop(&s);
+	sipc_test_server_stop(&s);
 	sipc_test_rmtree(dir);
 	free(dir);
 }

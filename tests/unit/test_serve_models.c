@@ -30,75 +30,20 @@
 
 #include "sockipc.h"
 
-#define MAXURLS 4
-
 static const char *const models[] = {"event", "thread", "fork"};
-
-struct server {
-	pid_t pid;
-	int nurls;
-	char urls[MAXURLS][SIPC_URL_MAX];
-};
 
 /* Starts `sockipc serve -q --model MODEL ARGS...` and reads NLINES
  * `listening URL SERVICE` lines. */
-static void server_start(struct server *s, const char *model, int nlines, const char *const *args)
+static void server_start(struct sipc_test_server *s, const char *model, int nlines,
+			 const char *const *args)
 {
-	int pfd[2];
-	const char *bin = getenv("SOCKIPC");
-	char buf[4096];
-	size_t have = 0;
+	const char *argv[32] = {"--model", model};
+	int n = 2;
 
-	assert_non_null(bin);
-	assert_int_equal(pipe(pfd), 0);
-	s->pid = fork();
-	assert_true(s->pid >= 0);
-	if (s->pid == 0) {
-		const char *argv[32] = {bin, "serve", "-q", "--model", model};
-		int n = 5;
-		for (int i = 0; args[i] != NULL && n < 31; i++)
-			argv[n++] = args[i];
-		argv[n] = NULL;
-		dup2(pfd[1], 1);
-		close(pfd[0]);
-		close(pfd[1]);
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	s->nurls = 0;
-	while (s->nurls < nlines) {
-		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
-		assert_int_equal(poll(&p, 1, sipc_test_ms(10000)), 1);
-		ssize_t n = read(pfd[0], buf + have, sizeof(buf) - 1 - have);
-		assert_true(n > 0);
-		have += (size_t)n;
-		buf[have] = '\0';
-		char *nl;
-		while ((nl = strchr(buf, '\n')) != NULL) {
-			*nl = '\0';
-			assert_true(sscanf(buf, "listening %319s", s->urls[s->nurls]) == 1);
-			s->nurls++;
-			memmove(buf, nl + 1, have - (size_t)(nl + 1 - buf) + 1);
-			have -= (size_t)(nl + 1 - buf);
-		}
-	}
-	close(pfd[0]);
-}
-
-/* Waits for the server's end: a drained stop exits 0 within MS. */
-static void server_wait(struct server *s, int ms)
-{
-	int st = sipc_test_wait_child(s->pid, ms);
-	assert_true(st != -1);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
-}
-
-static void server_stop(struct server *s)
-{
-	assert_int_equal(kill(s->pid, SIGTERM), 0);
-	server_wait(s, sipc_test_ms(15000));
+	for (int i = 0; args[i] != NULL && n < 31; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	sipc_test_server_start(s, nlines, argv);
 }
 
 static int port_of(const char *url)
@@ -326,7 +271,7 @@ static int nclients_full(int full)
 
 static void thousand_clients(const char *model)
 {
-	struct server s;
+	struct sipc_test_server s;
 	struct load l = {0};
 	const char *args[] = {"-e", "tcp://127.0.0.1:0 echo", NULL};
 
@@ -343,7 +288,7 @@ static void thousand_clients(const char *model)
 		      model, l.nclients, l.rounds, MAXMSG, (long long)ms,
 		      ms > 0 ? (double)l.completed * 1000.0 / (double)ms : 0.0,
 		      (unsigned long long)l.verified);
-	server_stop(&s);
+	sipc_test_server_stop(&s);
 }
 
 static void test_load_event(void **state)
@@ -370,7 +315,7 @@ static void test_sigterm_during_load(void **state)
 {
 	(void)state;
 	for (size_t m = 0; m < sizeof(models) / sizeof(models[0]); m++) {
-		struct server s;
+		struct sipc_test_server s;
 		struct load l = {0};
 		const char *args[] = {"--drain-timeout", "10", "-e", "tcp://127.0.0.1:0 echo",
 				      NULL};
@@ -390,7 +335,7 @@ static void test_sigterm_during_load(void **state)
 		 * was lost. */
 		assert_true(l.terminated);
 		assert_true(l.completed >= l.sigterm_after);
-		server_wait(&s, sipc_test_ms(12000));
+		sipc_test_server_wait(&s, sipc_test_ms(12000));
 		print_message("model %s: SIGTERM after %d round trips, %d in flight then, all "
 			      "completed; %d in total; load and drain took %lld ms\n",
 			      models[m], l.sigterm_after, l.inflight_at_term, l.completed,
@@ -485,7 +430,7 @@ static void test_big_echo(void **state)
 		block[k] = block[k + PRIME] = (uint8_t)(rand() >> 7);
 	snprintf(unix_arg, sizeof(unix_arg), "unix://%s/big.sock echo", dir);
 	for (size_t m = 0; m < sizeof(models) / sizeof(models[0]); m++) {
-		struct server s;
+		struct sipc_test_server s;
 		const char *args[] = {"-e", "tcp://127.0.0.1:0 echo", "-e", unix_arg, NULL};
 		server_start(&s, models[m], 2, args);
 		int64_t tcp = big_echo(s.urls[0]);
@@ -493,7 +438,7 @@ static void test_big_echo(void **state)
 		print_message("model %s: 256 MiB echoed over tcp in %lld ms, over unix in %lld "
 			      "ms\n",
 			      models[m], (long long)tcp, (long long)ux);
-		server_stop(&s);
+		sipc_test_server_stop(&s);
 	}
 	free(block);
 	block = NULL;
