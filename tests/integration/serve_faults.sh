@@ -5,7 +5,6 @@
 . "$(dirname "$0")/../support/lib.sh"
 need socat
 
-port_of() { echo "${1##*:}"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # ---- EMFILE: 64 descriptors, 200 clients ----

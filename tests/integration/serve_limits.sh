@@ -5,16 +5,6 @@
 . "$(dirname "$0")/../support/lib.sh"
 need socat
 
-port_of() { echo "${1##*:}"; }
-# wait_count FILE REGEX N SECONDS: until N lines of FILE match.
-wait_count() {
-	local i=0
-	while [ $i -lt $(( $4 * SCALE * 20 )) ]; do
-		[ "$(grep -Ec -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
-		sleep 0.05; i=$((i + 1))
-	done
-	return 1
-}
 
 # ---- --max-conns 2: the third connection is closed at once ----
 bg "$T/m" "$SOCKIPC" serve --max-conns 2 -e 'tcp://127.0.0.1:0 echo'

@@ -10,16 +10,6 @@
 . "$(dirname "$0")/../support/lib.sh"
 need socat
 
-port_of() { echo "${1##*:}"; }
-# wait_count FILE REGEX N SECONDS: until N lines of FILE match.
-wait_count() {
-	local i=0
-	while [ $i -lt $(( $4 * SCALE * 20 )) ]; do
-		[ "$(grep -Ec -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
-		sleep 0.05; i=$((i + 1))
-	done
-	return 1
-}
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 head -c 1048576 /dev/urandom >"$T/blob"

@@ -50,6 +50,19 @@ wait_line() {
 # listening_url FILE SECONDS: the URL of the first `listening URL ...` line.
 listening_url() { wait_line "$1" '^listening ' "$2" | awk '{print $2}'; }
 
+# port_of URL: the port at the end of an IP URL.
+port_of() { echo "${1##*:}"; }
+
+# wait_count FILE REGEX N SECONDS: waits until N lines of FILE match.
+wait_count() {
+	local i=0
+	while [ $i -lt $(( $4 * SCALE * 20 )) ]; do
+		[ "$(grep -Ec -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		sleep 0.05; i=$((i + 1))
+	done
+	return 1
+}
+
 # Prints the closing line ctest and CI read, and exits with the verdict.
 finish() {
 	echo "$_passes passed, $_failures failed"
