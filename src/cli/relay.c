@@ -36,23 +36,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "flow.h"
 #include "sys/sys.h"
-
-/* One direction: bytes go from IN to OUT through a buffer or a pipe. */
-struct flow {
-	int in, out;
-	bool use_pipe;
-	int pipe_r, pipe_w;
-	size_t pipe_cap, pending; /* bytes sitting in the pipe */
-	bool fill_blocked;        /* the pipe took no more: wait for a drain */
-	uint8_t *buf;
-	size_t cap, head, tail; /* data waits in buf[head, tail) */
-	size_t frame_off;       /* framed stream send: bytes of the current
-				   frame already sent */
-	bool eof;               /* IN has ended */
-	bool done;              /* ended and drained; the end passed on */
-	uint64_t total;         /* bytes through, for --hex offsets */
-};
 
 struct relay {
 	const struct sipc_relay_cfg *cfg;
@@ -62,8 +47,11 @@ struct relay {
 	bool stream;   /* tcp/unix: a byte stream */
 	bool connless; /* udp/unixgram: no end of stream */
 	bool stdin_tty;
-	struct flow a; /* stdin -> socket */
-	struct flow b; /* socket -> stdout */
+	struct sipc__flow a;     /* stdin -> socket */
+	struct sipc__flow b;     /* socket -> stdout */
+	size_t frame_off;        /* framed stream send: bytes of the current
+				    frame already sent */
+	uint64_t sent, received; /* bytes through, for --hex offsets */
 	/* What is believed ready: a transfer is tried while its flag is
 	 * set; one that would block clears it, and poll sets it again. */
 	bool in_rd, sock_wr, sock_rd, out_wr;
@@ -147,130 +135,14 @@ static bool splice_recv(struct fdkind out)
 	       (out.sock || out.fifo || (out.reg && !out.append) || out.devnull);
 }
 
-static int flow_init(struct flow *f, int in, int out, bool try_pipe)
+/* Sets F up with a buffer, and a pipe when SPLICE: the buffer is there
+ * from the start, for the modes that look at bytes and for a pipe the
+ * kernel turns down. */
+static int flow_open(struct sipc__flow *f, int in, int out, unsigned sock, bool splice)
 {
-	memset(f, 0, sizeof(*f));
-	f->in = in;
-	f->out = out;
-	f->pipe_r = f->pipe_w = -1;
-	if (try_pipe) {
-		int p[2];
-
-		if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0) {
-			int sz;
-
-			f->pipe_r = p[0];
-			f->pipe_w = p[1];
-			/* The kernel may refuse (above pipe-max-size for an
-			 * unprivileged user, or past pipe-user-pages-soft):
-			 * a smaller pipe only means more rounds. */
-			if (fcntl(f->pipe_w, F_SETPIPE_SZ, SIPC_RELAY_PIPE) < 0)
-				(void)fcntl(f->pipe_w, F_SETPIPE_SZ, SIPC_RELAY_BUF);
-			sz = fcntl(f->pipe_w, F_GETPIPE_SZ);
-			f->pipe_cap = sz > 0 ? (size_t)sz : 65536;
-			f->use_pipe = true;
-		}
-	}
-	f->cap = SIPC_RELAY_BUF;
-	f->buf = malloc(f->cap);
-	return f->buf ? 0 : -ENOMEM;
-}
-
-static void flow_free(struct flow *f)
-{
-	if (f->pipe_r >= 0)
-		sipc__sys_close(f->pipe_r);
-	if (f->pipe_w >= 0)
-		sipc__sys_close(f->pipe_w);
-	free(f->buf);
-}
-
-static size_t flow_pending(const struct flow *f)
-{
-	return f->use_pipe ? f->pending : f->tail - f->head;
-}
-
-/* Leaves splice for good, moving what sits in the pipe to the buffer:
- * the kernel turned splice down for this pair of descriptors (EINVAL). */
-static int flow_unpipe(struct flow *f)
-{
-	size_t have = 0;
-
-	while (have < f->pending) {
-		ssize_t n = sipc__sys_read(f->pipe_r, f->buf + have, f->pending - have);
-
-		if (n <= 0)
-			return n < 0 ? (int)n : -EIO;
-		have += (size_t)n;
-	}
-	f->head = 0;
-	f->tail = have;
-	f->pending = 0;
-	f->use_pipe = false;
-	return 0;
-}
-
-/* pipe_fill and pipe_drain return this when the kernel turned splice down
- * for the descriptor: the flow has left its pipe for the buffer. */
-enum { NO_PIPE = 2 };
-
-/* Splices what IN has into F's pipe.  MOVED, AGAIN, NO_PIPE or a code. */
-static int pipe_fill(struct flow *f, int in)
-{
-	ssize_t n;
-
-	if (f->pending >= f->pipe_cap) {
-		/* Full: splice of 0 bytes would return 0, which reads as end
-		 * of stream. */
-		f->fill_blocked = true;
-		return AGAIN;
-	}
-	n = sipc__sys_splice(in, f->pipe_w, f->pipe_cap - f->pending);
-	if (n == -EINVAL && f->pending == 0) {
-		f->use_pipe = false; /* e.g. a file system without splice_read */
-		return NO_PIPE;
-	}
-	if (n == -EAGAIN) {
-		f->fill_blocked = f->pending > 0;
-		return AGAIN;
-	}
-	if (n < 0)
-		return (int)n;
-	if (n == 0)
-		f->eof = true;
-	f->pending += (size_t)n;
-	f->total += (size_t)n;
-	return MOVED;
-}
-
-/* Splices what F's pipe holds out to OUT.  MOVED, AGAIN, NO_PIPE or a code. */
-static int pipe_drain(struct flow *f, int out)
-{
-	ssize_t n = sipc__sys_splice(f->pipe_r, out, f->pending);
-
-	if (n == -EINVAL) {
-		int rc = flow_unpipe(f);
-
-		return rc < 0 ? rc : NO_PIPE;
-	}
-	if (n == -EAGAIN)
-		return AGAIN;
-	if (n < 0)
-		return (int)n;
-	f->pending -= (size_t)n;
-	f->fill_blocked = false;
-	return MOVED;
-}
-
-static void compact(struct flow *f)
-{
-	if (f->head == f->tail) {
-		f->head = f->tail = 0;
-	} else if (f->head > 0 && f->tail == f->cap) {
-		memmove(f->buf, f->buf + f->head, f->tail - f->head);
-		f->tail -= f->head;
-		f->head = 0;
-	}
+	sipc__flow_init(f, in, out, sock | (splice ? SIPC__FLOW_PIPE : 0), SIPC_RELAY_PIPE,
+			SIPC_RELAY_BUF);
+	return sipc__flow_buffer(f);
 }
 
 static bool is_peer_gone(long e)
@@ -278,24 +150,26 @@ static bool is_peer_gone(long e)
 	return e == -EPIPE || e == -ECONNRESET || e == -ENOTCONN;
 }
 
-static void hex(struct flow *f, char dir, const void *p, size_t n)
+static void hex(struct relay *r, char dir, const void *p, size_t n)
 {
+	uint64_t *total = dir == '>' ? &r->sent : &r->received;
+
 	if (sipc_cli_globals.hex && n > 0)
-		sipc_hexdump(stderr, dir, f->total, p, n);
-	f->total += n;
+		sipc_hexdump(stderr, dir, *total, p, n);
+	*total += n;
 }
 
 /* Whether a fill of F could take anything: a read is tried (or asked of
  * poll) only then, or a ready input with nowhere to go would wake poll
  * again and again. */
-static bool can_fill(const struct relay *r, const struct flow *f, bool from_stdin)
+static bool can_fill(const struct relay *r, const struct sipc__flow *f, bool from_stdin)
 {
 	size_t have = f->tail - f->head;
 
-	if (f->eof)
+	if (!sipc__flow_can_fill(f))
 		return false;
 	if (f->use_pipe)
-		return f->pending < f->pipe_cap && !f->fill_blocked;
+		return true;
 	if (from_stdin) {
 		if (r->cfg->mode == SIPC_RELAY_DGRAM && r->cfg->chunk > 0)
 			return have == 0;
@@ -313,52 +187,62 @@ static bool can_fill(const struct relay *r, const struct flow *f, bool from_stdi
 /* Reads stdin into A.  Returns MOVED, AGAIN, or a negative code. */
 static int a_fill(struct relay *r)
 {
-	struct flow *f = &r->a;
+	struct sipc__flow *f = &r->a;
+	bool chunked = r->cfg->mode == SIPC_RELAY_DGRAM && r->cfg->chunk > 0;
+	uint8_t *p;
 	ssize_t n;
 
-	if (f->use_pipe) {
-		int rc = pipe_fill(f, f->in);
-
-		if (rc != NO_PIPE)
-			return rc;
-	}
-	compact(f);
-	if (r->cfg->mode == SIPC_RELAY_DGRAM && r->cfg->chunk > 0 && f->tail > f->head)
-		return AGAIN; /* one read is one datagram: send it first */
-	if (r->cfg->crlf) {
-		/* Read at most half the room, so that every "\n" can grow
-		 * to "\r\n" in place, expanding from the end backwards. */
-		size_t room = (f->cap - f->tail) / 2, nl = 0;
-		uint8_t *p = f->buf + f->tail;
-
-		if (room == 0)
-			return AGAIN;
-		n = sipc__sys_read(f->in, p, room);
+	if (!r->cfg->crlf && !chunked) {
+		n = sipc__flow_fill(f);
+		/* A splice that fails ends stdin in round_once, without a
+		 * message. */
+		if (n < 0 && n != -EAGAIN && f->use_pipe)
+			return (int)n;
 		if (n <= 0)
 			goto ended;
-		for (ssize_t i = 0; i < n; i++)
-			nl += p[i] == '\n';
-		for (ssize_t i = n - 1, j = n - 1 + (ssize_t)nl; i >= 0; i--) {
-			p[j--] = p[i];
-			if (p[i] == '\n')
-				p[j--] = '\r';
-		}
-		n += (ssize_t)nl;
+		if (f->use_pipe)
+			return MOVED;
+		p = f->buf + f->tail - n;
 	} else {
-		size_t room = f->cap - f->tail;
+		sipc__flow_compact(f);
+		if (chunked && f->tail > f->head)
+			return AGAIN; /* one read is one datagram: send it first */
+		p = f->buf + f->tail;
+		if (r->cfg->crlf) {
+			/* Read at most half the room, so that every "\n" can
+			 * grow to "\r\n" in place, expanding from the end
+			 * backwards. */
+			size_t room = (f->cap - f->tail) / 2, nl = 0;
 
-		if (r->cfg->mode == SIPC_RELAY_DGRAM && r->cfg->chunk > 0 && room > r->cfg->chunk)
-			room = r->cfg->chunk;
-		if (room == 0)
-			return AGAIN;
-		n = sipc__sys_read(f->in, f->buf + f->tail, room);
-		if (n <= 0)
-			goto ended;
+			if (room == 0)
+				return AGAIN;
+			n = sipc__sys_read(f->in, p, room);
+			if (n <= 0)
+				goto ended;
+			for (ssize_t i = 0; i < n; i++)
+				nl += p[i] == '\n';
+			for (ssize_t i = n - 1, j = n - 1 + (ssize_t)nl; i >= 0; i--) {
+				p[j--] = p[i];
+				if (p[i] == '\n')
+					p[j--] = '\r';
+			}
+			n += (ssize_t)nl;
+		} else {
+			size_t room = f->cap - f->tail;
+
+			if (room > r->cfg->chunk)
+				room = r->cfg->chunk;
+			if (room == 0)
+				return AGAIN;
+			n = sipc__sys_read(f->in, p, room);
+			if (n <= 0)
+				goto ended;
+		}
+		f->tail += (size_t)n;
 	}
 	/* Message modes dump each message as it is sent (a_drain). */
 	if (r->cfg->mode == SIPC_RELAY_BYTES)
-		hex(f, '>', f->buf + f->tail, (size_t)n);
-	f->tail += (size_t)n;
+		hex(r, '>', p, (size_t)n);
 	return MOVED;
 ended:
 	if (n == -EAGAIN)
@@ -374,7 +258,7 @@ ended:
  * Returns false when no whole record is there yet. */
 static bool next_record(const struct relay *r, size_t *len, size_t *used)
 {
-	const struct flow *f = &r->a;
+	const struct sipc__flow *f = &r->a;
 	const uint8_t *p = f->buf + f->head, *nl;
 	size_t have = f->tail - f->head;
 
@@ -410,11 +294,11 @@ static bool a_sendable(const struct relay *r)
 {
 	size_t len, used;
 
-	if (flow_pending(&r->a) == 0)
+	if (sipc__flow_pending(&r->a) == 0)
 		return false;
 	if (r->a.use_pipe || r->cfg->mode == SIPC_RELAY_BYTES)
 		return true;
-	if (r->a.frame_off > 0)
+	if (r->frame_off > 0)
 		return true;
 	return next_record(r, &len, &used);
 }
@@ -422,23 +306,13 @@ static bool a_sendable(const struct relay *r)
 /* Sends what A holds.  Returns MOVED, AGAIN, or a negative code. */
 static int a_drain(struct relay *r)
 {
-	struct flow *f = &r->a;
+	struct sipc__flow *f = &r->a;
 	ssize_t n;
 
-	if (f->use_pipe) {
-		int rc = pipe_drain(f, r->fd);
-
-		if (rc != NO_PIPE)
-			return rc;
-	}
 	if (r->cfg->mode == SIPC_RELAY_BYTES) {
-		if (f->tail == f->head)
-			return AGAIN;
-		n = sipc__sys_send(r->fd, f->buf + f->head, f->tail - f->head, 0);
+		n = sipc__flow_drain(f);
 		if (n < 0)
 			return n == -EAGAIN ? AGAIN : (int)n;
-		f->head += (size_t)n;
-		compact(f);
 		return MOVED;
 	}
 	/* Message modes: one record at a time. */
@@ -454,7 +328,7 @@ static int a_drain(struct relay *r)
 					  (uint8_t)(len >> 8), (uint8_t)len};
 			struct iovec iov[2];
 			struct msghdr mh = {.msg_iov = iov};
-			size_t off = f->frame_off;
+			size_t off = r->frame_off;
 
 			if (off < 4) {
 				iov[0] = (struct iovec){hdr + off, 4 - off};
@@ -468,18 +342,18 @@ static int a_drain(struct relay *r)
 			n = sipc__sys_sendmsg(r->fd, &mh, 0);
 			if (n < 0)
 				return n == -EAGAIN ? (moved ? MOVED : AGAIN) : (int)n;
-			f->frame_off += (size_t)n;
-			if (f->frame_off < 4 + len)
+			r->frame_off += (size_t)n;
+			if (r->frame_off < 4 + len)
 				continue;
-			f->frame_off = 0;
+			r->frame_off = 0;
 		} else {
 			n = sipc__sys_send(r->fd, f->buf + f->head, len, 0);
 			if (n < 0)
 				return n == -EAGAIN ? (moved ? MOVED : AGAIN) : (int)n;
 		}
-		hex(f, '>', f->buf + f->head, len);
+		hex(r, '>', f->buf + f->head, len);
 		f->head += used;
-		compact(f);
+		sipc__flow_compact(f);
 	}
 }
 
@@ -487,28 +361,18 @@ static int a_drain(struct relay *r)
 
 static int b_fill(struct relay *r)
 {
-	struct flow *f = &r->b;
+	struct sipc__flow *f = &r->b;
 	ssize_t n;
 
-	if (f->use_pipe) {
-		int rc = pipe_fill(f, r->fd);
-
-		if (rc != NO_PIPE)
-			return rc;
-	}
-	compact(f);
 	if (r->cfg->mode == SIPC_RELAY_BYTES) {
-		if (f->tail == f->cap)
-			return AGAIN;
-		n = sipc__sys_recv(r->fd, f->buf + f->tail, f->cap - f->tail, 0);
+		n = sipc__flow_fill(f);
 		if (n < 0)
 			return n == -EAGAIN ? AGAIN : (int)n;
-		if (n == 0)
-			f->eof = true;
-		hex(f, '<', f->buf + f->tail, (size_t)n);
-		f->tail += (size_t)n;
+		if (!f->use_pipe)
+			hex(r, '<', f->buf + f->tail - n, (size_t)n);
 		return MOVED;
 	}
+	sipc__flow_compact(f);
 	/* Message modes take a message only into an empty buffer, so one
 	 * never has to be cut or dropped for want of room. */
 	if (f->tail != f->head)
@@ -556,7 +420,7 @@ static int b_fill(struct relay *r)
 		if (n < 0)
 			return (int)n;
 	}
-	hex(f, '<', f->buf, (size_t)n);
+	hex(r, '<', f->buf, (size_t)n);
 	f->head = 0;
 	f->tail = (size_t)n;
 	if (r->cfg->mode == SIPC_RELAY_FRAMED)
@@ -568,22 +432,10 @@ static int b_fill(struct relay *r)
 
 static int b_drain(struct relay *r)
 {
-	struct flow *f = &r->b;
-	ssize_t n;
+	ssize_t n = sipc__flow_drain(&r->b);
 
-	if (f->use_pipe) {
-		int rc = pipe_drain(f, f->out);
-
-		if (rc != NO_PIPE)
-			return rc;
-	}
-	if (f->tail == f->head)
-		return AGAIN;
-	n = sipc__sys_write(f->out, f->buf + f->head, f->tail - f->head);
 	if (n < 0)
 		return n == -EAGAIN ? AGAIN : (int)n;
-	f->head += (size_t)n;
-	compact(f);
 	return MOVED;
 }
 
@@ -598,9 +450,9 @@ static int fail(struct relay *r, int code)
 /* Ends the stdin side once it has ended and everything is sent. */
 static void a_maybe_done(struct relay *r)
 {
-	struct flow *f = &r->a;
+	struct sipc__flow *f = &r->a;
 
-	if (f->done || !f->eof || flow_pending(f) > 0)
+	if (f->done || !f->eof || sipc__flow_pending(f) > 0)
 		return;
 	f->done = true;
 	r->io->in_eof = true;
@@ -678,7 +530,7 @@ static int round_once(struct relay *r, bool *moved, int *rc)
 	}
 	/* stdout is written as soon as data is there: it is nearly always
 	 * ready, and a blocking stdout is simply back-pressure. */
-	if (r->out_wr && flow_pending(&r->b) > 0) {
+	if (r->out_wr && sipc__flow_pending(&r->b) > 0) {
 		m = b_drain(r);
 		if (m == -EPIPE) {
 			r->io->out_gone = true;
@@ -717,10 +569,10 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 	r.stdin_tty = isatty(io->in_fd) == 1;
 	kin = probe(io->in_fd);
 	kout = probe(io->out_fd);
-	if (flow_init(&r.a, io->in_fd, r.fd,
+	if (flow_open(&r.a, io->in_fd, r.fd, SIPC__FLOW_OUT_SOCK,
 		      bytes && !cfg->crlf && !sipc_cli_globals.hex && splice_send(kin)) < 0 ||
-	    flow_init(&r.b, r.fd, io->out_fd, bytes && !sipc_cli_globals.hex && splice_recv(kout)) <
-		    0) {
+	    flow_open(&r.b, r.fd, io->out_fd, SIPC__FLOW_IN_SOCK,
+		      bytes && !sipc_cli_globals.hex && splice_recv(kout)) < 0) {
 		rc = fail(&r, -ENOMEM);
 		goto out;
 	}
@@ -744,7 +596,7 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 		int n, timeout = 0;
 
 		a_maybe_done(&r);
-		if (r.b.eof && flow_pending(&r.b) == 0 && !r.b.done) {
+		if (r.b.eof && sipc__flow_pending(&r.b) == 0 && !r.b.done) {
 			r.b.done = true;
 			if (r.stdin_tty && !r.a.done)
 				a_stop(&r);
@@ -766,7 +618,7 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 			pfd[1].events |= POLLIN;
 		if (pfd[1].events != 0)
 			pfd[1].fd = r.fd; /* else a reset socket's POLLHUP spins */
-		if (!r.out_wr && flow_pending(&r.b) > 0)
+		if (!r.out_wr && sipc__flow_pending(&r.b) > 0)
 			pfd[2] = (struct pollfd){.fd = io->out_fd, .events = POLLOUT};
 
 		if (moved) {
@@ -814,7 +666,7 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 			r.out_wr = true;
 	}
 out:
-	flow_free(&r.a);
-	flow_free(&r.b);
+	sipc__flow_free(&r.a);
+	sipc__flow_free(&r.b);
 	return rc;
 }

@@ -18,7 +18,6 @@
  * (default 60) is reaped.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 #include <unistd.h>
 
 #include "serve/server.h"
+#include "flow.h"
 #include "serve/services/services.h"
 #include "sys/sys.h"
 
@@ -65,20 +65,6 @@ struct fwd_ep {
 
 /* ------------------------------------------------------------- streams */
 
-/* One direction: bytes from descriptor IN go to descriptor OUT. */
-struct flow {
-	int in, out;
-	bool from_client; /* in is the client (count in) or out is (count out) */
-	bool use_pipe;
-	int pr, pw;
-	size_t pcap, pending;
-	bool fill_blocked; /* the pipe took no more: wait for a drain */
-	uint8_t *buf;
-	size_t cap, head, tail;
-	bool eof;  /* IN has ended */
-	bool done; /* ended, drained, and OUT's write side shut down */
-};
-
 struct fwd_conn {
 	struct sipc_conn *c;
 	struct fwd_ep *fe;
@@ -90,8 +76,9 @@ struct fwd_conn {
 	bool connecting;
 	int addr_i;
 	bool client_hup, backend_hup;
-	struct flow up;   /* client -> backend */
-	struct flow down; /* backend -> client */
+	struct sipc__flow up;   /* client -> backend */
+	struct sipc__flow down; /* backend -> client; a flow is done once ended,
+				   drained, and OUT's write side shut down */
 	char end[SIPC_URL_MAX + 96];
 };
 
@@ -115,191 +102,84 @@ static void fail(struct fwd_conn *st, const char *side, int err)
 	sipc__conn_close(st->c, st->end);
 }
 
-static void flow_init(struct flow *f, int in, int out, bool from_client, bool try_pipe)
+/* Whether a fill of F could take anything now; a seqpacket flow takes a
+ * message only into an empty buffer, so none is ever cut. */
+static bool flow_can_fill(const struct fwd_conn *st, const struct sipc__flow *f)
 {
-	int p[2];
-
-	f->in = in;
-	f->out = out;
-	f->from_client = from_client;
-	f->pr = f->pw = -1;
-	if (try_pipe && sipc__sys_have_splice() && pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0) {
-		int sz = fcntl(p[1], F_GETPIPE_SZ);
-		f->pr = p[0];
-		f->pw = p[1];
-		f->pcap = sz > 0 ? (size_t)sz : 65536;
-		f->use_pipe = true;
-	}
-}
-
-static void flow_free(struct flow *f)
-{
-	if (f->pr >= 0)
-		sipc__sys_close(f->pr);
-	if (f->pw >= 0)
-		sipc__sys_close(f->pw);
-	f->pr = f->pw = -1;
-	free(f->buf);
-	f->buf = NULL;
-}
-
-static size_t flow_pending(const struct flow *f)
-{
-	return f->use_pipe ? f->pending : f->tail - f->head;
-}
-
-static bool flow_can_fill(const struct fwd_conn *st, const struct flow *f)
-{
-	if (f->eof)
+	if (!sipc__flow_can_fill(f))
 		return false;
-	if (f->use_pipe)
-		return !f->fill_blocked && f->pending < f->pcap;
-	if (st->seqpacket)
-		return f->tail == 0;
-	return f->buf == NULL || f->tail < f->cap || f->head > 0;
+	return !st->seqpacket || f->tail == 0;
 }
 
-static void count(struct fwd_conn *st, const struct flow *f, size_t n, bool fill)
+static void count(struct fwd_conn *st, const struct sipc__flow *f, size_t n, bool fill)
 {
 	/* Bytes from the client count as in when read; bytes to the client
 	 * count as out when written. */
-	if (f->from_client && fill)
+	if (f == &st->up && fill)
 		sipc__conn_count(st->c, n, 0);
-	else if (!f->from_client && !fill)
+	else if (f == &st->down && !fill)
 		sipc__conn_count(st->c, 0, n);
 }
 
-static int flow_buffer(struct fwd_conn *st, struct flow *f)
+/* Reads one message of a seqpacket flow into its empty buffer. */
+static int message_fill(struct fwd_conn *st, struct sipc__flow *f)
 {
-	if (f->buf != NULL)
-		return 0;
-	f->cap = st->seqpacket ? sipc__svc_ep_max_msg(st->fe->sep) : FWD_BUF;
-	f->buf = malloc(f->cap);
-	return f->buf ? 0 : -ENOMEM;
-}
+	ssize_t n;
 
-/* Leaves splice for good (the kernel refused it for these descriptors),
- * moving what the pipe holds into the buffer. */
-static int flow_unpipe(struct fwd_conn *st, struct flow *f)
-{
-	size_t have = 0;
-	int err = flow_buffer(st, f);
-
-	if (err < 0)
-		return err;
-	while (have < f->pending) {
-		ssize_t n = sipc__sys_read(f->pr, f->buf + have, f->pending - have);
-		if (n <= 0)
-			return n < 0 ? (int)n : -EIO;
-		have += (size_t)n;
+	if (sipc__flow_buffer(f) < 0)
+		return -ENOMEM;
+	/* MSG_TRUNC gives a message's real length: one too large is
+	 * dropped whole rather than cut. */
+	n = sipc__sys_recv(f->in, f->buf, f->cap, MSG_TRUNC);
+	if (n == -EAGAIN)
+		return AGAIN;
+	if (n < 0)
+		return (int)n;
+	if (n == 0) {
+		f->eof = true;
+		return MOVED;
+	}
+	count(st, f, (size_t)n, true);
+	if ((size_t)n > f->cap) {
+		sipc__serve_log(st->fe->sep->srv, 2,
+				"forward %s: dropped a %zd-byte message (--max-msg %zu)",
+				st->fe->sep->url, n, f->cap);
+		return MOVED;
 	}
 	f->head = 0;
-	f->tail = have;
-	f->pending = 0;
-	f->use_pipe = false;
-	return 0;
+	f->tail = (size_t)n;
+	return MOVED;
 }
 
 /* Reads from IN into the pipe or buffer: MOVED, AGAIN or a code. */
-static int flow_fill(struct fwd_conn *st, struct flow *f)
+static int flow_fill(struct fwd_conn *st, struct sipc__flow *f)
 {
 	ssize_t n;
 
 	if (!flow_can_fill(st, f))
 		return AGAIN;
-	if (f->use_pipe) {
-		n = sipc__sys_splice(f->in, f->pw, f->pcap - f->pending);
-		if (n == -EINVAL && f->pending == 0) {
-			f->use_pipe = false;
-			return flow_fill(st, f);
-		}
-		if (n == -EAGAIN) {
-			f->fill_blocked = f->pending > 0;
-			return AGAIN;
-		}
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
-			f->eof = true;
-		f->pending += (size_t)n;
-		count(st, f, (size_t)n, true);
-		return MOVED;
-	}
-	if (flow_buffer(st, f) < 0)
-		return -ENOMEM;
-	if (st->seqpacket) {
-		/* MSG_TRUNC gives a message's real length: one too large is
-		 * dropped whole rather than cut. */
-		n = sipc__sys_recv(f->in, f->buf, f->cap, MSG_TRUNC);
-		if (n == -EAGAIN)
-			return AGAIN;
-		if (n < 0)
-			return (int)n;
-		if (n == 0) {
-			f->eof = true;
-			return MOVED;
-		}
-		count(st, f, (size_t)n, true);
-		if ((size_t)n > f->cap) {
-			sipc__serve_log(st->fe->sep->srv, 2,
-					"forward %s: dropped a %zd-byte message (--max-msg %zu)",
-					st->fe->sep->url, n, f->cap);
-			return MOVED;
-		}
-		f->head = 0;
-		f->tail = (size_t)n;
-		return MOVED;
-	}
-	if (f->head == f->tail)
-		f->head = f->tail = 0;
-	if (f->tail == f->cap) {
-		memmove(f->buf, f->buf + f->head, f->tail - f->head);
-		f->tail -= f->head;
-		f->head = 0;
-	}
-	n = sipc__sys_recv(f->in, f->buf + f->tail, f->cap - f->tail, 0);
+	if (st->seqpacket)
+		return message_fill(st, f);
+	n = sipc__flow_fill(f);
 	if (n == -EAGAIN)
 		return AGAIN;
 	if (n < 0)
 		return (int)n;
-	if (n == 0)
-		f->eof = true;
-	f->tail += (size_t)n;
 	count(st, f, (size_t)n, true);
 	return MOVED;
 }
 
-/* Writes what waits to OUT: MOVED, AGAIN or a code. */
-static int flow_drain(struct fwd_conn *st, struct flow *f)
+/* Writes what waits to OUT: MOVED, AGAIN or a code.  A seqpacket message
+ * goes whole or not at all (unix(7)), so the buffer empties in one send. */
+static int flow_drain(struct fwd_conn *st, struct sipc__flow *f)
 {
-	ssize_t n;
+	ssize_t n = sipc__flow_drain(f);
 
-	if (flow_pending(f) == 0)
-		return AGAIN;
-	if (f->use_pipe) {
-		n = sipc__sys_splice(f->pr, f->out, f->pending);
-		if (n == -EINVAL) {
-			int err = flow_unpipe(st, f);
-			return err < 0 ? err : flow_drain(st, f);
-		}
-		if (n == -EAGAIN)
-			return AGAIN;
-		if (n < 0)
-			return (int)n;
-		f->pending -= (size_t)n;
-		f->fill_blocked = false;
-		count(st, f, (size_t)n, false);
-		return MOVED;
-	}
-	n = sipc__sys_send(f->out, f->buf + f->head, f->tail - f->head, 0);
 	if (n == -EAGAIN)
 		return AGAIN;
 	if (n < 0)
 		return (int)n;
-	count(st, f, st->seqpacket ? f->tail - f->head : (size_t)n, false);
-	f->head = st->seqpacket ? f->tail : f->head + (size_t)n;
-	if (f->head == f->tail)
-		f->head = f->tail = 0;
+	count(st, f, (size_t)n, false);
 	return MOVED;
 }
 
@@ -315,11 +195,11 @@ static void set_events(struct fwd_conn *st)
 
 	if (flow_can_fill(st, &st->up))
 		cev |= EPOLLIN;
-	if (flow_pending(&st->down) > 0)
+	if (sipc__flow_pending(&st->down) > 0)
 		cev |= EPOLLOUT;
 	if (flow_can_fill(st, &st->down))
 		bev |= EPOLLIN;
-	if (flow_pending(&st->up) > 0)
+	if (sipc__flow_pending(&st->up) > 0)
 		bev |= EPOLLOUT;
 	if (st->client_hup)
 		cev |= EPOLLONESHOT;
@@ -336,14 +216,15 @@ static void set_events(struct fwd_conn *st)
  * on, and closes the pair when both directions are over. */
 static void pump(struct fwd_conn *st)
 {
-	struct flow *flows[2] = {&st->up, &st->down};
+	struct sipc__flow *flows[2] = {&st->up, &st->down};
 	bool moved = true;
 	int round;
 
 	for (round = 0; round < FWD_ROUNDS && moved; round++) {
 		moved = false;
 		for (int i = 0; i < 2; i++) {
-			struct flow *f = flows[i];
+			struct sipc__flow *f = flows[i];
+			bool up = f == &st->up;
 			int r;
 
 			if (f->done)
@@ -352,22 +233,22 @@ static void pump(struct fwd_conn *st)
 			if (r == MOVED)
 				moved = true;
 			if (r < 0) {
-				fail(st, f->from_client ? "backend" : "client", r);
+				fail(st, up ? "backend" : "client", r);
 				return;
 			}
 			r = flow_fill(st, f);
 			if (r == MOVED)
 				moved = true;
 			if (r < 0) {
-				fail(st, f->from_client ? "client" : "backend", r);
+				fail(st, up ? "client" : "backend", r);
 				return;
 			}
 			r = flow_drain(st, f);
 			if (r < 0) {
-				fail(st, f->from_client ? "backend" : "client", r);
+				fail(st, up ? "backend" : "client", r);
 				return;
 			}
-			if (f->eof && flow_pending(f) == 0) {
+			if (f->eof && sipc__flow_pending(f) == 0) {
 				/* Half-close: the other side learns that this one
 				 * has ended; ENOTCONN (it has gone already) is no
 				 * news. */
@@ -391,12 +272,16 @@ static void pump(struct fwd_conn *st)
 static void start_relay(struct fwd_conn *st)
 {
 	int cfd = sipc__conn_fd(st->c);
-	bool pipes = !st->seqpacket;
+	/* Streams splice through a pipe of the kernel's default size; a
+	 * seqpacket flow keeps each message whole in a buffer of --max-msg. */
+	unsigned flags =
+		SIPC__FLOW_IN_SOCK | SIPC__FLOW_OUT_SOCK | (st->seqpacket ? 0 : SIPC__FLOW_PIPE);
+	size_t cap = st->seqpacket ? sipc__svc_ep_max_msg(st->fe->sep) : FWD_BUF;
 
 	st->connecting = false;
 	sipc__timer_stop(sipc__conn_loop(st->c), &st->timer);
-	flow_init(&st->up, cfd, st->bfd, true, pipes);
-	flow_init(&st->down, st->bfd, cfd, false, pipes);
+	sipc__flow_init(&st->up, cfd, st->bfd, flags, 0, cap);
+	sipc__flow_init(&st->down, st->bfd, cfd, flags, 0, cap);
 	pump(st);
 }
 
@@ -509,7 +394,9 @@ static void fwd_open(struct sipc_conn *c)
 	st->fe = sipc__svc_ep_state(sipc__conn_endpoint(c));
 	st->seqpacket = sipc__conn_is_seqpacket(c);
 	st->bfd = -1;
-	st->up.pr = st->up.pw = st->down.pr = st->down.pw = -1;
+	/* Nothing for fwd_close to free until the relay starts. */
+	sipc__flow_init(&st->up, -1, -1, 0, 0, 0);
+	sipc__flow_init(&st->down, -1, -1, 0, 0, 0);
 	st->connecting = true;
 	sipc__io_init(&st->bio, -1, on_backend, st);
 	sipc__timer_init(&st->timer, on_connect_timeout, st);
@@ -556,8 +443,8 @@ static void fwd_close(struct sipc_conn *c)
 	if (st->bfd >= 0)
 		sipc__sys_close(st->bfd);
 	st->bfd = -1;
-	flow_free(&st->up);
-	flow_free(&st->down);
+	sipc__flow_free(&st->up);
+	sipc__flow_free(&st->down);
 }
 
 /* ----------------------------------------------------------- datagrams */

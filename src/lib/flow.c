@@ -1,0 +1,205 @@
+/*
+ * flow.c - one direction of a relay (flow.h): the choice between a pipe
+ * moved with splice(2) and a bounded buffer, the transfers into and out of
+ * either, and the way from the pipe back to the buffer when the kernel
+ * turns splice down for a pair of descriptors.  Transfers are single
+ * non-blocking attempts; when to try them, and what a mode of the caller
+ * does with the bytes, is the caller's business.
+ */
+#include "flow.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sys/sys.h"
+
+void sipc__flow_init(struct sipc__flow *f, int in, int out, unsigned flags, size_t pipe_size,
+		     size_t buf_cap)
+{
+	int p[2], sz;
+
+	memset(f, 0, sizeof(*f));
+	f->in = in;
+	f->out = out;
+	f->flags = flags;
+	f->pipe_r = f->pipe_w = -1;
+	f->cap = buf_cap;
+	if (!(flags & SIPC__FLOW_PIPE) || !sipc__sys_have_splice() ||
+	    pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+		return;
+	f->pipe_r = p[0];
+	f->pipe_w = p[1];
+	/* The kernel may refuse a size (above pipe-max-size for an
+	 * unprivileged user, or past pipe-user-pages-soft): a smaller pipe
+	 * only means more rounds. */
+	if (pipe_size > 0 && fcntl(f->pipe_w, F_SETPIPE_SZ, (int)pipe_size) < 0)
+		(void)fcntl(f->pipe_w, F_SETPIPE_SZ, (int)buf_cap);
+	sz = fcntl(f->pipe_w, F_GETPIPE_SZ);
+	f->pipe_cap = sz > 0 ? (size_t)sz : 65536;
+	f->use_pipe = true;
+}
+
+void sipc__flow_free(struct sipc__flow *f)
+{
+	if (f->pipe_r >= 0)
+		sipc__sys_close(f->pipe_r);
+	if (f->pipe_w >= 0)
+		sipc__sys_close(f->pipe_w);
+	f->pipe_r = f->pipe_w = -1;
+	free(f->buf);
+	f->buf = NULL;
+}
+
+int sipc__flow_buffer(struct sipc__flow *f)
+{
+	if (f->buf != NULL)
+		return 0;
+	f->buf = malloc(f->cap);
+	return f->buf ? 0 : -ENOMEM;
+}
+
+void sipc__flow_compact(struct sipc__flow *f)
+{
+	if (f->head == f->tail) {
+		f->head = f->tail = 0;
+	} else if (f->head > 0 && f->tail == f->cap) {
+		memmove(f->buf, f->buf + f->head, f->tail - f->head);
+		f->tail -= f->head;
+		f->head = 0;
+	}
+}
+
+int sipc__flow_unpipe(struct sipc__flow *f)
+{
+	size_t have = 0;
+	int err = sipc__flow_buffer(f);
+
+	if (err < 0)
+		return err;
+	/* The pipe may hold more than the buffer (a 1 MiB pipe beside a
+	 * 256 KiB buffer): grow it rather than lose or overrun bytes. */
+	if (f->pending > f->cap) {
+		uint8_t *bigger = realloc(f->buf, f->pending);
+
+		if (bigger == NULL)
+			return -ENOMEM;
+		f->buf = bigger;
+		f->cap = f->pending;
+	}
+	while (have < f->pending) {
+		ssize_t n = sipc__sys_read(f->pipe_r, f->buf + have, f->pending - have);
+
+		if (n <= 0)
+			return n < 0 ? (int)n : -EIO;
+		have += (size_t)n;
+	}
+	f->head = 0;
+	f->tail = have;
+	f->pending = 0;
+	f->fill_blocked = false;
+	f->use_pipe = false;
+	return 0;
+}
+
+/* One splice from IN into the pipe; the caller counts what came. */
+static ssize_t pipe_fill(struct sipc__flow *f)
+{
+	ssize_t n;
+
+	if (f->pending >= f->pipe_cap) {
+		/* Full: a splice of 0 bytes would return 0, which reads as
+		 * the end of IN. */
+		f->fill_blocked = true;
+		return -EAGAIN;
+	}
+	n = sipc__sys_splice(f->in, f->pipe_w, f->pipe_cap - f->pending);
+	if (n == -EAGAIN) {
+		/* EAGAIN also means the pipe is full: its capacity counts
+		 * pages, and spliced pages may be partly filled, so it can be
+		 * full below pipe_cap bytes.  With data in it, wait for a
+		 * drain rather than spin on the input. */
+		f->fill_blocked = f->pending > 0;
+	}
+	return n;
+}
+
+/* One read from IN into the buffer's room; the caller counts what came. */
+static ssize_t buffer_fill(struct sipc__flow *f)
+{
+	size_t room;
+
+	if (sipc__flow_buffer(f) < 0)
+		return -ENOMEM;
+	sipc__flow_compact(f);
+	room = f->cap - f->tail;
+	if (room == 0)
+		return -EAGAIN;
+	if (f->flags & SIPC__FLOW_IN_SOCK)
+		return sipc__sys_recv(f->in, f->buf + f->tail, room, 0);
+	return sipc__sys_read(f->in, f->buf + f->tail, room);
+}
+
+ssize_t sipc__flow_fill(struct sipc__flow *f)
+{
+	ssize_t n = 0;
+	int err;
+
+	if (f->use_pipe) {
+		n = pipe_fill(f);
+		/* EINVAL: no splice from IN (a file system without
+		 * splice_read, say).  Only an empty pipe is left here; with
+		 * data in it, the error goes up. */
+		if (n == -EINVAL && f->pending == 0) {
+			err = sipc__flow_unpipe(f);
+			if (err < 0)
+				return err;
+		}
+	}
+	if (!f->use_pipe)
+		n = buffer_fill(f);
+	if (n < 0)
+		return n;
+	if (n == 0)
+		f->eof = true;
+	if (f->use_pipe)
+		f->pending += (size_t)n;
+	else
+		f->tail += (size_t)n;
+	return n;
+}
+
+ssize_t sipc__flow_drain(struct sipc__flow *f)
+{
+	ssize_t n;
+	int err;
+
+	if (sipc__flow_pending(f) == 0)
+		return -EAGAIN;
+	if (f->use_pipe) {
+		n = sipc__sys_splice(f->pipe_r, f->out, f->pending);
+		if (n != -EINVAL) {
+			if (n < 0)
+				return n;
+			f->pending -= (size_t)n;
+			f->fill_blocked = false;
+			return n;
+		}
+		/* No splice to OUT (an O_APPEND file, a file system without
+		 * splice_write): copy from here on. */
+		err = sipc__flow_unpipe(f);
+		if (err < 0)
+			return err;
+	}
+	if (f->flags & SIPC__FLOW_OUT_SOCK)
+		n = sipc__sys_send(f->out, f->buf + f->head, f->tail - f->head, 0);
+	else
+		n = sipc__sys_write(f->out, f->buf + f->head, f->tail - f->head);
+	if (n < 0)
+		return n;
+	f->head += (size_t)n;
+	sipc__flow_compact(f);
+	return n;
+}

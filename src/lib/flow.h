@@ -1,0 +1,102 @@
+/*
+ * flow.h - one direction of a relay: bytes go from descriptor IN to
+ * descriptor OUT through a pipe moved with splice(2), where both ends take
+ * it, or through a bounded buffer.  Shared by the relay of connect/listen
+ * (src/cli/relay.c) and the forward service (src/serve/services/forward.c);
+ * what only one of them does (--hex, --crlf, frames, messages, counters,
+ * poll or event-loop interest) stays with the caller, which may read and
+ * write the buffer fields directly.
+ */
+#ifndef SIPC_FLOW_H
+#define SIPC_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Flags of sipc__flow_init. */
+enum {
+	SIPC__FLOW_PIPE = 1 << 0,     /* try a pipe and splice(2) */
+	SIPC__FLOW_IN_SOCK = 1 << 1,  /* IN is a socket: recv(2), not read(2) */
+	SIPC__FLOW_OUT_SOCK = 1 << 2, /* OUT is a socket: send(2) with
+					 MSG_NOSIGNAL, not write(2) */
+};
+
+struct sipc__flow {
+	int in, out;
+	unsigned flags;
+	bool use_pipe;          /* bytes go through the pipe, else the buffer */
+	int pipe_r, pipe_w;     /* -1 without a pipe */
+	size_t pipe_cap;        /* bytes the pipe holds when its pages are full */
+	size_t pending;         /* bytes sitting in the pipe */
+	bool fill_blocked;      /* the pipe took no more: wait for a drain */
+	uint8_t *buf;           /* NULL until first needed */
+	size_t cap, head, tail; /* data waits in buf[head, tail) */
+	bool eof;               /* IN has ended */
+	bool done;              /* for the caller: ended, drained, end passed on */
+};
+
+/*
+ * Sets F up to move bytes from IN to OUT.  With SIPC__FLOW_PIPE (and splice
+ * in this build) a pipe is made: PIPE_SIZE bytes are asked of the kernel
+ * (BUF_CAP if it refuses, 0 keeps its default); without one, bytes go
+ * through a buffer of BUF_CAP bytes, allocated at its first use.  Never
+ * fails: a pipe that cannot be had means the buffer.  F owns what it made
+ * until sipc__flow_free.
+ */
+void sipc__flow_init(struct sipc__flow *f, int in, int out, unsigned flags, size_t pipe_size,
+		     size_t buf_cap);
+
+/* Closes F's pipe and frees its buffer; F may be freed again. */
+void sipc__flow_free(struct sipc__flow *f);
+
+/* Allocates F's buffer if it has none: 0 or -ENOMEM. */
+int sipc__flow_buffer(struct sipc__flow *f);
+
+/* Moves waiting data to the start of the buffer when it reaches the end,
+ * and resets an empty buffer, so room is found at the tail. */
+void sipc__flow_compact(struct sipc__flow *f);
+
+/*
+ * Leaves splice for good (the kernel refused it for these descriptors,
+ * EINVAL), moving what sits in the pipe into the buffer, which grows to
+ * hold it.  0 or a negative code.
+ */
+int sipc__flow_unpipe(struct sipc__flow *f);
+
+/*
+ * One transfer from IN: a splice into the pipe, or a read into the buffer's
+ * room.  Returns the bytes moved (> 0), 0 at the end of IN (eof is set),
+ * -EAGAIN when IN has nothing or there is no room (fill_blocked is set when
+ * the pipe may be full), or -errno.  A pipe refused by the kernel while
+ * empty is left for the buffer on the spot.
+ */
+ssize_t sipc__flow_fill(struct sipc__flow *f);
+
+/*
+ * One transfer to OUT: a splice out of the pipe, or a write of the
+ * buffer's data.  Returns the bytes moved, -EAGAIN when OUT takes nothing
+ * now or nothing waits, or -errno.  A pipe refused by the kernel is left
+ * for the buffer (sipc__flow_unpipe) and the write tried from there.
+ */
+ssize_t sipc__flow_drain(struct sipc__flow *f);
+
+/* Bytes waiting to be drained. */
+static inline size_t sipc__flow_pending(const struct sipc__flow *f)
+{
+	return f->use_pipe ? f->pending : f->tail - f->head;
+}
+
+/* Whether a fill could take anything: IN has not ended and there is room
+ * (a message or line mode of the caller may ask more). */
+static inline bool sipc__flow_can_fill(const struct sipc__flow *f)
+{
+	if (f->eof)
+		return false;
+	if (f->use_pipe)
+		return !f->fill_blocked && f->pending < f->pipe_cap;
+	return f->tail - f->head < f->cap;
+}
+
+#endif /* SIPC_FLOW_H */
