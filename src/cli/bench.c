@@ -63,8 +63,11 @@ static const struct sipc_opt_spec spec = {
 	"comparing each byte: streams get S raw bytes per message (or a framed\n"
 	"message with --framed), datagram URLs one datagram per message.  Reports\n"
 	"messages/s, MB/s, connections/s with --new-conn, and latency p50, p90,\n"
-	"p99, p99.9 and max.  Any mismatched, lost or unanswered message, reset or\n"
-	"stall is counted, reported, and makes the exit status 1.",
+	"p99, p99.9 and max (--json: one JSON object), with a progress line on\n"
+	"stderr each second in runs of 5 s or more.  --duration and --count\n"
+	"exclude each other.  Any mismatched, lost or unanswered message, reset or\n"
+	"stall is counted, reported, and makes the exit status 1; 0 means every\n"
+	"echo came back whole and equal.",
 	opts_table,
 	1,
 	1,

@@ -104,12 +104,25 @@ static const struct sipc_opt opts[] = {
 static const struct sipc_opt_spec spec = {
 	"serve",
 	"[OPTIONS] [URL SERVICE [ARGS...]]",
-	"Serves echo, discard, chargen, daytime and time on every URL scheme. "
-	"Service lines come from the arguments, -e LINE or -f FILE; with none, "
-	"the default run serves them at 127.0.0.1 ports 7007/7009/7013/7019/7037 "
-	"over TCP and UDP and echo on unix://@sockipc/echo. One line per "
-	"endpoint, `listening URL SERVICE`, goes to stdout once all are bound. "
-	"SIGINT/SIGTERM drain and exit 0; SIGUSR1 prints counters.",
+	"Serves service lines 'URL SERVICE [ARGS...]' given as the arguments, with -e LINE\n"
+	"(repeatable) or in -f FILE (one per line, # comments).  With none, the default run:\n"
+	"echo, discard, daytime, chargen and time on TCP and UDP at 127.0.0.1 ports\n"
+	"7007/7009/7013/7019/7037, and echo on unix://@sockipc/echo.  Once all are bound,\n"
+	"one line per endpoint, `listening URL SERVICE`, goes to stdout; logs go to stderr.\n"
+	"SIGINT/SIGTERM stop accepting, drain and exit 0; SIGUSR1 prints counters to stderr.\n"
+	"\n"
+	"services (their own --name=VALUE options go before their other arguments):\n"
+	"  echo       every byte, or each datagram, sent back (RFC 862)\n"
+	"  discard    everything read and dropped (RFC 863)\n"
+	"  chargen    RFC 864's rotating 72-character lines until the client closes\n"
+	"  daytime    one line 'DD MON YYYY HH:MM:SS ZONE', then close (RFC 867)\n"
+	"  time       4 bytes: seconds since 1900, big-endian, then close (RFC 868)\n"
+	"  exec       [--max-children=N] PROGRAM [ARGS...]: run PROGRAM on each connection\n"
+	"  forward    [--timeout=S] [--idle=S] [--max-assoc=N] URL: relay each client to URL\n"
+	"  broadcast  [--queue=SIZE]: each line from a client goes to all the others\n"
+	"\n"
+	"exec runs PROGRAM for any peer that can reach its endpoint: bind it to loopback or\n"
+	"a unix socket, or use --allow (serve warns at start-up when it is not).",
 	opts,
 	0,
 	-1,

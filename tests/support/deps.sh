@@ -2,7 +2,7 @@
 # Makes sure the Debian packages the tests need are here.  As root it
 # installs what is missing; otherwise it names them on one line and fails.
 set -u
-need=(libcmocka-dev pkg-config netbase python3 socat netcat-openbsd ncat xinetd procps)
+need=(libcmocka-dev pkg-config netbase python3 man-db socat netcat-openbsd ncat xinetd procps)
 missing=()
 for p in "${need[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
