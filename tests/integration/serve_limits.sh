@@ -22,8 +22,7 @@ check "refusal logged" grep -q 'refused echo .*max-conns' "$T/m.err"
 kill $H1 $H2 2>/dev/null; wait $H1 $H2 2>/dev/null
 wait_count "$T/m.err" '^sockipc: close echo' 2 5
 expect_eq "served again below the limit" "again" "$(printf again | timeout $(secs 5) socat -t2 - TCP:127.0.0.1:$P)"
-kill -USR1 $M
-wait_line "$T/m.err" 'stats: all ' 5 >/dev/null
+usr1_until_idle $M "$T/m.err"
 check "SIGUSR1 counts the refusal" grep -q 'stats: all open=0 total=3 refused=1 ' "$T/m.err"
 kill -TERM $M; wait $M; expect_eq "exit 0" 0 $?
 

@@ -29,8 +29,7 @@ for M in event thread fork; do
 	expect_eq "$M: udp echo" "dgram $M" "$(printf "dgram $M" | timeout $(secs 5) socat -t1 - UDP:127.0.0.1:$UP)"
 	wait_count "$T/$M.e.err" '^sockipc: close echo' 2 5
 	check "$M: the clean end is logged" grep -q "close echo .* in=1048576 out=1048576 .*end=done" "$T/$M.e.err"
-	kill -USR1 $S
-	wait_line "$T/$M.e.err" 'stats: all ' 5 >/dev/null
+	usr1_until_idle $S "$T/$M.e.err"
 	if [ $M = fork ]; then
 		# Bytes of connections stay in the children; the parent counts
 		# connections and serves the datagrams itself.
@@ -65,8 +64,7 @@ for M in event thread fork; do
 		sleep 0.1
 	done
 	expect_eq "$M: served again below the limit" "again" "$ok"
-	kill -USR1 $S
-	wait_line "$T/$M.m.err" 'stats: all ' 5 >/dev/null
+	usr1_until_idle $S "$T/$M.m.err"
 	check "$M: SIGUSR1 counts the refusal" grep -Eq 'stats: all open=0 total=[34] refused=[12] ' "$T/$M.m.err"
 	kill -TERM $S; wait $S; expect_eq "$M: exit 0" 0 $?
 

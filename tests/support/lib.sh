@@ -63,6 +63,19 @@ wait_count() {
 	return 1
 }
 
+# usr1_until_idle PID ERRFILE: SIGUSR1 until the counters show no open
+# connection.  A connection's end reaches them when its worker (under fork:
+# the parent reaping the child) has seen it, a moment after the client got
+# its last byte, so one signal right away may still count it; bounded.
+usr1_until_idle() {
+	for i in $(seq 1 $((20 * SCALE))); do
+		kill -USR1 "$1"
+		sleep 0.1
+		grep -Eq 'stats: all open=0 ' "$2" && return 0
+	done
+	return 1
+}
+
 # Prints the closing line ctest and CI read, and exits with the verdict.
 finish() {
 	echo "$_passes passed, $_failures failed"
