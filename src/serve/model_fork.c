@@ -289,21 +289,10 @@ int sipc__mfork_run(struct sipc_server *srv)
 {
 	struct mfork *f = state(srv);
 	struct sipc_worker *w = f->w;
-	sigset_t set;
 	int err;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGCHLD);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	srv->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (srv->sigfd < 0) {
-		sipc__serve_log(srv, 0, "serve: signalfd: %s", strerror(errno));
+	if (sipc__server_signalfd(srv, true) < 0)
 		return 1;
-	}
 	sipc__io_init(&srv->sig_io, srv->sigfd, on_signal, srv);
 	err = sipc__io_start(w->loop, &srv->sig_io, EPOLLIN);
 	if (err == 0)

@@ -335,9 +335,35 @@ void sipc__server_print_listening(const struct sipc_server *srv)
 	fflush(stdout);
 }
 
-int sipc__server_run(struct sipc_server *srv)
+/*
+ * Blocks SIGINT, SIGTERM and SIGUSR1 (and SIGCHLD when WITH_CHLD: the fork
+ * model reaps its children from the loop) in the calling thread, whose
+ * threads inherit the mask, and opens srv->sigfd to read them: no work is
+ * ever done in a signal handler.  SIGPIPE is ignored; a closed peer is an
+ * EPIPE on the send that met it.  Returns 0, or -1 after logging why.
+ */
+int sipc__server_signalfd(struct sipc_server *srv, bool with_chld)
 {
 	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	if (with_chld)
+		sigaddset(&set, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	srv->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (srv->sigfd < 0) {
+		sipc__serve_log(srv, 0, "serve: signalfd: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int sipc__server_run(struct sipc_server *srv)
+{
 	int err, rc = 0;
 
 	if (srv->cfg->model == SIPC_MODEL_FORK)
@@ -345,17 +371,8 @@ int sipc__server_run(struct sipc_server *srv)
 
 	/* Signals are blocked in every thread (workers inherit the mask) and
 	 * read from the signalfd by the control loop alone. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	srv->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (srv->sigfd < 0) {
-		sipc__serve_log(srv, 0, "serve: signalfd: %s", strerror(errno));
+	if (sipc__server_signalfd(srv, false) < 0)
 		return 1;
-	}
 	err = sipc__loop_new(&srv->ctl, on_ctl_wake, srv);
 	if (err < 0) {
 		sipc__serve_log(srv, 0, "serve: event loop: %s", sipc_strerror(err));

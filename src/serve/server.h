@@ -141,6 +141,8 @@ int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc_server **s
 /* Prints the `listening URL SERVICE` lines, runs until SIGINT/SIGTERM and
  * the drain end.  Returns the exit status. */
 int sipc__server_run(struct sipc_server *srv);
+/* Blocks the server's signals and opens srv->sigfd for them (server.c). */
+int sipc__server_signalfd(struct sipc_server *srv, bool with_chld);
 void sipc__server_free(struct sipc_server *srv);
 /* The SIGUSR1 report on stderr. */
 void sipc__server_print_stats(struct sipc_server *srv);
