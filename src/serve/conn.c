@@ -364,6 +364,7 @@ static void do_read(struct sipc_conn *c)
 	for (int i = 0; i < 16 && !c->dead && may_read(c); i++) {
 		size_t want;
 		ssize_t n;
+		bool eof;
 
 		if (c->seqpacket) {
 			want = max_msg;
@@ -372,16 +373,32 @@ static void do_read(struct sipc_conn *c)
 			if (want > SIPC_SERVE_READ_CHUNK)
 				want = SIPC_SERVE_READ_CHUNK;
 		}
-		/* MSG_TRUNC on a seqpacket socket returns the message's real
-		 * length, so one too large is seen, not silently cut. */
-		n = sipc__sys_recv(c->fd, w->scratch, want, c->seqpacket ? MSG_TRUNC : 0);
+		if (c->seqpacket) {
+			/* recv() gives 0 both for an empty record and at the end
+			 * of the stream; the library tells them apart (SIPC_ECLOSED)
+			 * and drops, never cuts, a message larger than WANT. */
+			n = sipc_recv(c->ep, w->scratch, want, 0);
+			if (n == SIPC_ETIMEDOUT)
+				break;
+			if (n == SIPC_ETRUNC) {
+				SIPC__STAT_ADD(stats(c)->dropped, 1);
+				sipc__serve_log(w->srv, 2,
+						"%s %s: dropped a message over --max-msg %zu",
+						c->svc->name, c->sep->url, max_msg);
+				continue;
+			}
+			eof = n == SIPC_ECLOSED;
+		} else {
+			n = sipc__sys_recv(c->fd, w->scratch, want, 0);
+			eof = n == 0;
+		}
 		if (n == -EAGAIN)
 			break;
-		if (n < 0) {
+		if (n < 0 && !eof) {
 			sipc__conn_close(c, reason((int)n));
 			break;
 		}
-		if (n == 0) {
+		if (eof) {
 			c->rd_eof = true;
 			if (c->ending)
 				break;
@@ -392,13 +409,6 @@ static void do_read(struct sipc_conn *c)
 			break;
 		}
 		count_in(c, (size_t)n);
-		if (c->seqpacket && (size_t)n > want) {
-			SIPC__STAT_ADD(stats(c)->dropped, 1);
-			sipc__serve_log(w->srv, 2,
-					"%s %s: dropped a %zd-byte message (--max-msg %zu)",
-					c->svc->name, c->sep->url, n, max_msg);
-			continue;
-		}
 		if (!c->ending && c->svc->on_data != NULL)
 			c->svc->on_data(c, w->scratch, (size_t)n);
 		if (!c->seqpacket && (size_t)n < want)

@@ -74,6 +74,13 @@ for sc in $schemes; do
 		expect_eq "$sc chargen first lines (RFC 864)" "$(printf '%s' "$want_chargen" | od -An -c)" "$got" ;;
 	esac
 done
+# An empty message is a message on every message kind: on unixpacket the
+# server must not take it for the end of the stream.
+for sc in unixgram unixpacket; do
+	u=$(awk -v s="$sc" 'index($2, s"://")==1 && $3=="echo" {print $2; exit}' "$T/srv")
+	got=$(printf 'x\n\ny\n' | timeout $(secs 10) "$SOCKIPC" connect --framed --idle-timeout 1 "$u")
+	expect_eq "$sc echo keeps an empty message" $'x\n\ny' "$got"
+done
 # Datagram chargen replies are a prefix of the pattern starting at line 0.
 p=$(printf 'x' | timeout $(secs 5) socat -t1 - "$(client udp chargen)")
 expect_eq "udp chargen is the pattern" "${want_chargen:0:${#p}}" "$p"
