@@ -70,30 +70,30 @@ void sipc_endpoint_close(sipc_endpoint *ep)
 	free(ep);
 }
 
-static int local_of(const sipc_endpoint *ep, sipc_addr *out)
+/* One of the endpoint's two addresses, read with GET (getsockname or
+ * getpeername) and given the endpoint's scheme. */
+static int addr_of(const sipc_endpoint *ep, int (*get)(int, struct sockaddr *, socklen_t *),
+		   sipc_addr *out)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	int rc;
 
 	memset(&ss, 0, sizeof(ss));
-	rc = sipc__sys_getsockname(ep->fd, (struct sockaddr *)&ss, &len);
+	rc = get(ep->fd, (struct sockaddr *)&ss, &len);
 	if (rc < 0)
 		return rc;
 	return sipc_addr_from_sockaddr(out, ep->scheme, (struct sockaddr *)&ss, len);
 }
 
+static int local_of(const sipc_endpoint *ep, sipc_addr *out)
+{
+	return addr_of(ep, sipc__sys_getsockname, out);
+}
+
 static int peer_of(const sipc_endpoint *ep, sipc_addr *out)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	int rc;
-
-	memset(&ss, 0, sizeof(ss));
-	rc = sipc__sys_getpeername(ep->fd, (struct sockaddr *)&ss, &len);
-	if (rc < 0)
-		return rc;
-	return sipc_addr_from_sockaddr(out, ep->scheme, (struct sockaddr *)&ss, len);
+	return addr_of(ep, sipc__sys_getpeername, out);
 }
 
 /* "association (tcp, LOCAL, REMOTE)": the 5-tuple of a connection, as
