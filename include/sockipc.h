@@ -38,6 +38,15 @@
 extern "C" {
 #endif
 
+/*
+ * The library is built with -fvisibility=hidden, so that only what this
+ * header declares is exported from libsockipc.so; everything internal
+ * (sipc__*) stays inside it.
+ */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#pragma GCC visibility push(default)
+#endif
+
 #define SIPC_VERSION "0.1.0"
 
 /* The library's version string, the same as SIPC_VERSION at build time. */
@@ -368,6 +377,10 @@ ssize_t sipc_readv_exact(sipc_endpoint *ep, const struct iovec *iov, int iovcnt,
  */
 ssize_t sipc_request(sipc_endpoint *ep, const void *req, size_t len, void *reply, size_t cap,
 		     int timeout_ms, int retries);
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -33,25 +33,25 @@ static bool json;
 static int timeout_ms = 1000;
 
 static const struct sipc_opt opts_table[] = {
-	{"conns", 'c', SIPC_OPT_INT, &conns, 1, 100000, "N", "N connections at once (default 1)"},
-	{"depth", 'd', SIPC_OPT_INT, &depth, 1, 4096, "D",
+	{"conns", 'c', SIPC__OPT_INT, &conns, 1, 100000, "N", "N connections at once (default 1)"},
+	{"depth", 'd', SIPC__OPT_INT, &depth, 1, 4096, "D",
 	 "D messages in flight on each connection (default 1)"},
-	{"size", 's', SIPC_OPT_SIZE, &size, 1, 16L * 1024 * 1024, "S",
+	{"size", 's', SIPC__OPT_SIZE, &size, 1, 16L * 1024 * 1024, "S",
 	 "S bytes per message (default 64; K, M suffixes)"},
-	{"duration", 'D', SIPC_OPT_SECONDS, &duration_ms, 1, 86400000, "SECONDS",
+	{"duration", 'D', SIPC__OPT_SECONDS, &duration_ms, 1, 86400000, "SECONDS",
 	 "run this long (default 3)"},
-	{"count", 'n', SIPC_OPT_INT, &count, 1, 1000000000000L, "M",
+	{"count", 'n', SIPC__OPT_INT, &count, 1, 1000000000000L, "M",
 	 "send exactly M messages in all instead of running for a time"},
-	{"threads", 'T', SIPC_OPT_INT, &threads, 1, 256, "T",
+	{"threads", 'T', SIPC__OPT_INT, &threads, 1, 256, "T",
 	 "T worker threads, each with its own event loop (default 1)"},
-	{"new-conn", 0, SIPC_OPT_FLAG, &new_conn, 0, 0, NULL,
+	{"new-conn", 0, SIPC__OPT_FLAG, &new_conn, 0, 0, NULL,
 	 "a new connection for every request (measures connections/s)"},
-	{"rate", 'r', SIPC_OPT_INT, &rate, 1, 100000000, "R",
+	{"rate", 'r', SIPC__OPT_INT, &rate, 1, 100000000, "R",
 	 "open loop: R requests/s in all, latency counted from each scheduled time"},
-	{"framed", 0, SIPC_OPT_FLAG, &framed, 0, 0, NULL,
+	{"framed", 0, SIPC__OPT_FLAG, &framed, 0, 0, NULL,
 	 "streams: 4-byte length prefix per message (message mode)"},
-	{"json", 0, SIPC_OPT_FLAG, &json, 0, 0, NULL, "print the result as one JSON object"},
-	{"timeout", 't', SIPC_OPT_MS, &timeout_ms, 1, 3600000, "MS",
+	{"json", 0, SIPC__OPT_FLAG, &json, 0, 0, NULL, "print the result as one JSON object"},
+	{"timeout", 't', SIPC__OPT_MS, &timeout_ms, 1, 3600000, "MS",
 	 "a datagram echo later than MS is lost; a stream silent for MS has failed (default 1000)"},
 	{NULL},
 };
@@ -95,8 +95,8 @@ int sipc_cmd_bench(int argc, char **argv)
 	int nargs, rc;
 
 	rc = sipc_opt_parse(&spec, argc, argv, &nargs);
-	if (rc != SIPC_OPT_OK)
-		return rc == SIPC_OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
+	if (rc != SIPC__OPT_OK)
+		return rc == SIPC__OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
 	if ((rc = sipc_cli_parse_url("bench", argv[1], &url)) != 0)
 		return rc;
 	scheme = sipc_url_scheme(url);

@@ -21,17 +21,17 @@
 struct sipc_relay_opts sipc_relay_opts = {.idle_ms = -1, .connect_ms = -1};
 
 const struct sipc_opt sipc_relay_opt_table[] = {
-	{"framed", 0, SIPC_OPT_FLAG, &sipc_relay_opts.framed, 0, 0, NULL,
+	{"framed", 0, SIPC__OPT_FLAG, &sipc_relay_opts.framed, 0, 0, NULL,
 	 "each line of stdin is one message; each message received is one line"},
-	{"crlf", 'C', SIPC_OPT_FLAG, &sipc_relay_opts.crlf, 0, 0, NULL,
+	{"crlf", 'C', SIPC__OPT_FLAG, &sipc_relay_opts.crlf, 0, 0, NULL,
 	 "send CRLF for each newline of stdin"},
-	{"idle-timeout", 'i', SIPC_OPT_SECONDS, &sipc_relay_opts.idle_ms, 0, 86400000, "S",
+	{"idle-timeout", 'i', SIPC__OPT_SECONDS, &sipc_relay_opts.idle_ms, 0, 86400000, "S",
 	 "end after S seconds without traffic"},
-	{"chunk", 0, SIPC_OPT_SIZE, &sipc_relay_opts.chunk, 1, 65507, "N",
+	{"chunk", 0, SIPC__OPT_SIZE, &sipc_relay_opts.chunk, 1, 65507, "N",
 	 "datagram URLs: each read of up to N bytes is one datagram (not each line)"},
-	{"connect-timeout", 'w', SIPC_OPT_SECONDS, &sipc_relay_opts.connect_ms, 0, 86400000, "S",
+	{"connect-timeout", 'w', SIPC__OPT_SECONDS, &sipc_relay_opts.connect_ms, 0, 86400000, "S",
 	 "give up connecting after S seconds"},
-	{"source", 's', SIPC_OPT_STRING, &sipc_relay_opts.source, 0, 0, "ADDR",
+	{"source", 's', SIPC__OPT_STRING, &sipc_relay_opts.source, 0, 0, "ADDR",
 	 "bind the local side to ADDR (a URL, HOST, HOST:PORT or PATH) first"},
 	{NULL},
 };
@@ -139,8 +139,8 @@ int sipc_cmd_connect(int argc, char **argv)
 	int nargs, rc;
 
 	rc = sipc_opt_parse(&spec, argc, argv, &nargs);
-	if (rc != SIPC_OPT_OK)
-		return rc == SIPC_OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
+	if (rc != SIPC__OPT_OK)
+		return rc == SIPC__OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
 	cfg.url = argv[1];
 	if ((rc = sipc_cli_parse_url("connect", cfg.url, &url)) != 0)
 		return rc;

@@ -22,15 +22,15 @@
 static bool keep_open;
 
 static const struct sipc_opt opts_table[] = {
-	{"framed", 0, SIPC_OPT_FLAG, &sipc_relay_opts.framed, 0, 0, NULL,
+	{"framed", 0, SIPC__OPT_FLAG, &sipc_relay_opts.framed, 0, 0, NULL,
 	 "each line of stdin is one message; each message received is one line"},
-	{"crlf", 'C', SIPC_OPT_FLAG, &sipc_relay_opts.crlf, 0, 0, NULL,
+	{"crlf", 'C', SIPC__OPT_FLAG, &sipc_relay_opts.crlf, 0, 0, NULL,
 	 "send CRLF for each newline of stdin"},
-	{"idle-timeout", 'i', SIPC_OPT_SECONDS, &sipc_relay_opts.idle_ms, 0, 86400000, "S",
+	{"idle-timeout", 'i', SIPC__OPT_SECONDS, &sipc_relay_opts.idle_ms, 0, 86400000, "S",
 	 "end a peer after S seconds without traffic"},
-	{"chunk", 0, SIPC_OPT_SIZE, &sipc_relay_opts.chunk, 1, 65507, "N",
+	{"chunk", 0, SIPC__OPT_SIZE, &sipc_relay_opts.chunk, 1, 65507, "N",
 	 "datagram URLs: each read of up to N bytes is one datagram (not each line)"},
-	{"keep-open", 'k', SIPC_OPT_FLAG, &keep_open, 0, 0, NULL,
+	{"keep-open", 'k', SIPC__OPT_FLAG, &keep_open, 0, 0, NULL,
 	 "after a peer ends, wait for the next one"},
 	{NULL},
 };
@@ -116,8 +116,8 @@ int sipc_cmd_listen(int argc, char **argv)
 	sipc_scheme sc;
 
 	rc = sipc_opt_parse(&spec, argc, argv, &nargs);
-	if (rc != SIPC_OPT_OK)
-		return rc == SIPC_OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
+	if (rc != SIPC__OPT_OK)
+		return rc == SIPC__OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
 	cfg.url = argv[1];
 	if ((rc = sipc_cli_parse_url("listen", cfg.url, &url)) != 0)
 		return rc;

@@ -16,15 +16,15 @@
 #include "cli/cli.h"
 
 static const struct sipc_opt global_opts[] = {
-	{"trace", 0, SIPC_OPT_FLAG, &sipc_cli_globals.trace, 0, 0, NULL,
+	{"trace", 0, SIPC__OPT_FLAG, &sipc_cli_globals.trace, 0, 0, NULL,
 	 "one stderr line per socket call, and the association once connected"},
-	{"hex", 0, SIPC_OPT_FLAG, &sipc_cli_globals.hex, 0, 0, NULL,
+	{"hex", 0, SIPC__OPT_FLAG, &sipc_cli_globals.hex, 0, 0, NULL,
 	 "hex and ASCII dump of the data of each direction on stderr"},
-	{"verbose", 'v', SIPC_OPT_FLAG, &sipc_cli_globals.verbose, 0, 0, NULL,
+	{"verbose", 'v', SIPC__OPT_FLAG, &sipc_cli_globals.verbose, 0, 0, NULL,
 	 "print notices (connected, accepted) on stderr"},
-	{"quiet", 'q', SIPC_OPT_FLAG, &sipc_cli_globals.quiet, 0, 0, NULL,
+	{"quiet", 'q', SIPC__OPT_FLAG, &sipc_cli_globals.quiet, 0, 0, NULL,
 	 "print nothing on stderr but errors"},
-	{"help", 'h', SIPC_OPT_FLAG, NULL, 0, 0, NULL, "show this help"},
+	{"help", 'h', SIPC__OPT_FLAG, NULL, 0, 0, NULL, "show this help"},
 	{NULL},
 };
 /* --help is handled here, after the whole line is read. */
@@ -154,28 +154,28 @@ static int apply(const struct sipc_opt *o, const char *value, char *why, size_t 
 	long l;
 
 	switch (o->type) {
-	case SIPC_OPT_FLAG:
+	case SIPC__OPT_FLAG:
 		if (o->dest != NULL)
 			*(bool *)o->dest = true;
 		return 0;
-	case SIPC_OPT_INT:
+	case SIPC__OPT_INT:
 		if (parse_long(value, o->min, o->max, &l, why, whylen) < 0)
 			return -1;
 		*(long *)o->dest = l;
 		return 0;
-	case SIPC_OPT_MS:
+	case SIPC__OPT_MS:
 		if (parse_long(value, o->min, o->max, &l, why, whylen) < 0)
 			return -1;
 		*(int *)o->dest = (int)l;
 		return 0;
-	case SIPC_OPT_SECONDS:
+	case SIPC__OPT_SECONDS:
 		return parse_seconds(value, o->min, o->max, (int *)o->dest, why, whylen);
-	case SIPC_OPT_SIZE:
+	case SIPC__OPT_SIZE:
 		return parse_size(value, o->min, o->max, (size_t *)o->dest, why, whylen);
-	case SIPC_OPT_STRING:
+	case SIPC__OPT_STRING:
 		*(const char **)o->dest = value;
 		return 0;
-	case SIPC_OPT_FUNC:
+	case SIPC__OPT_FUNC:
 		return o->fn(o->dest, value, why, whylen);
 	}
 	snprintf(why, whylen, "unknown option type");
@@ -217,7 +217,7 @@ static int usage_error(const struct sipc_opt_spec *spec, const char *what, const
 	else
 		fprintf(stderr, "sockipc: %s: %s\n", spec->cmd, why);
 	fprintf(stderr, "sockipc: try 'sockipc help %s'\n", spec->cmd);
-	return SIPC_OPT_ERROR;
+	return SIPC__OPT_ERROR;
 }
 
 int sipc_opt_parse(const struct sipc_opt_spec *spec, int argc, char **argv, int *nargs)
@@ -251,7 +251,7 @@ int sipc_opt_parse(const struct sipc_opt_spec *spec, int argc, char **argv, int 
 				snprintf(why, sizeof(why), "unknown option '%s'", what);
 				return usage_error(spec, NULL, why);
 			}
-			if (o->type == SIPC_OPT_FLAG) {
+			if (o->type == SIPC__OPT_FLAG) {
 				if (eq != NULL)
 					return usage_error(spec, what, "takes no value");
 			} else if (eq != NULL) {
@@ -275,7 +275,7 @@ int sipc_opt_parse(const struct sipc_opt_spec *spec, int argc, char **argv, int 
 				snprintf(why, sizeof(why), "unknown option '%s'", what);
 				return usage_error(spec, NULL, why);
 			}
-			if (o->type == SIPC_OPT_FLAG) {
+			if (o->type == SIPC__OPT_FLAG) {
 				if (o == HELP_OPT)
 					help = true;
 				else
@@ -296,7 +296,7 @@ int sipc_opt_parse(const struct sipc_opt_spec *spec, int argc, char **argv, int 
 	argv[npos + 1] = NULL;
 	if (help) {
 		sipc_opt_usage(spec, stdout);
-		return SIPC_OPT_HELP;
+		return SIPC__OPT_HELP;
 	}
 	if (npos < spec->min_args) {
 		snprintf(why, sizeof(why), "missing argument (usage: sockipc %s %s)", spec->cmd,
@@ -308,5 +308,5 @@ int sipc_opt_parse(const struct sipc_opt_spec *spec, int argc, char **argv, int 
 		return usage_error(spec, NULL, why);
 	}
 	*nargs = npos;
-	return SIPC_OPT_OK;
+	return SIPC__OPT_OK;
 }

@@ -7,17 +7,17 @@
  *	static bool framed;
  *	static int idle_ms = -1;
  *	static const struct sipc_opt opts[] = {
- *		{"framed", 0, SIPC_OPT_FLAG, &framed, 0, 0, NULL,
+ *		{"framed", 0, SIPC__OPT_FLAG, &framed, 0, 0, NULL,
  *		 "one line = one length-prefixed message"},
- *		{"idle-timeout", 'i', SIPC_OPT_SECONDS, &idle_ms, 0, 86400000, "S",
+ *		{"idle-timeout", 'i', SIPC__OPT_SECONDS, &idle_ms, 0, 86400000, "S",
  *		 "end after S seconds without traffic"},
  *		{NULL},
  *	};
  *	static const struct sipc_opt_spec spec = {
  *		"connect", "[OPTIONS] URL", "Connects to URL and ...", opts, 1, 1};
  *	int nargs, rc = sipc_opt_parse(&spec, argc, argv, &nargs);
- *	if (rc != SIPC_OPT_OK)
- *		return rc == SIPC_OPT_HELP ? 0 : 2;
+ *	if (rc != SIPC__OPT_OK)
+ *		return rc == SIPC__OPT_HELP ? 0 : 2;
  *	// argv[1] .. argv[nargs] are now the positional arguments, in order.
  *
  * Accepted forms: --name VALUE, --name=VALUE, -x VALUE, -xVALUE, bundled
@@ -28,12 +28,12 @@
  * its table; they set sipc_cli_globals (cli.h).
  *
  * Every value is checked: numbers must be whole (or decimal seconds for
- * SIPC_OPT_SECONDS) and lie in [min, max]; an error prints one line that
+ * SIPC__OPT_SECONDS) and lie in [min, max]; an error prints one line that
  * names the subcommand, the option and the value, e.g.
  *	sockipc: connect: --idle-timeout: 'x' is not a number of seconds
- * and sipc_opt_parse returns SIPC_OPT_ERROR (the caller exits 2).
+ * and sipc_opt_parse returns SIPC__OPT_ERROR (the caller exits 2).
  * --help prints the usage, generated from the table, on stdout and returns
- * SIPC_OPT_HELP (the caller exits 0).  Not thread-safe (program start-up).
+ * SIPC__OPT_HELP (the caller exits 0).  Not thread-safe (program start-up).
  */
 #ifndef SIPC_CLI_OPT_H
 #define SIPC_CLI_OPT_H
@@ -43,21 +43,21 @@
 #include <stdio.h>
 
 enum sipc_opt_type {
-	SIPC_OPT_FLAG,    /* bool *: set to true; takes no value */
-	SIPC_OPT_INT,     /* long *: a whole number in [min, max] */
-	SIPC_OPT_MS,      /* int *: whole milliseconds in [min, max] */
-	SIPC_OPT_SECONDS, /* int *: decimal seconds ("0.5"), stored as
+	SIPC__OPT_FLAG,    /* bool *: set to true; takes no value */
+	SIPC__OPT_INT,     /* long *: a whole number in [min, max] */
+	SIPC__OPT_MS,      /* int *: whole milliseconds in [min, max] */
+	SIPC__OPT_SECONDS, /* int *: decimal seconds ("0.5"), stored as
 			     milliseconds, checked against [min, max] in ms */
-	SIPC_OPT_SIZE,    /* size_t *: bytes with optional K/M/G suffix
+	SIPC__OPT_SIZE,    /* size_t *: bytes with optional K/M/G suffix
 			     (powers of 1024), in [min, max] */
-	SIPC_OPT_STRING,  /* const char **: the value as given (argv owns it);
+	SIPC__OPT_STRING,  /* const char **: the value as given (argv owns it);
 			     a repeated option keeps the last one */
-	SIPC_OPT_FUNC,    /* calls fn(dest, value, why, whylen) for each use
+	SIPC__OPT_FUNC,    /* calls fn(dest, value, why, whylen) for each use
 			     (repeatable options such as serve's -e LINE); fn
 			     returns 0, or -1 after writing WHY */
 };
 
-/* Callback of SIPC_OPT_FUNC. */
+/* Callback of SIPC__OPT_FUNC. */
 typedef int sipc_opt_fn(void *dest, const char *value, char *why, size_t whylen);
 
 struct sipc_opt {
@@ -68,7 +68,7 @@ struct sipc_opt {
 	long min, max;    /* range for the numeric types */
 	const char *arg;  /* the value's name in --help ("S", "N", "URL") */
 	const char *help; /* one line for --help */
-	sipc_opt_fn *fn;  /* SIPC_OPT_FUNC only */
+	sipc_opt_fn *fn;  /* SIPC__OPT_FUNC only */
 };
 
 struct sipc_opt_spec {
@@ -83,11 +83,11 @@ struct sipc_opt_spec {
 	bool stop_at_positional;
 };
 
-enum { SIPC_OPT_OK = 0, SIPC_OPT_HELP = 1, SIPC_OPT_ERROR = 2 };
+enum { SIPC__OPT_OK = 0, SIPC__OPT_HELP = 1, SIPC__OPT_ERROR = 2 };
 
 /*
  * Parses ARGV[1..ARGC-1] (ARGV[0] is the subcommand's name) against SPEC
- * and the global options.  On SIPC_OPT_OK the positional arguments are
+ * and the global options.  On SIPC__OPT_OK the positional arguments are
  * moved to ARGV[1..*NARGS] in their order (ARGV is permuted in place) and
  * ARGV[*NARGS + 1] is NULL.
  */

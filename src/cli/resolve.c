@@ -69,8 +69,8 @@ int sipc_cmd_resolve(int argc, char **argv)
 	bool bad_service = true;
 
 	rc = sipc_opt_parse(&spec, argc, argv, &nargs);
-	if (rc != SIPC_OPT_OK)
-		return rc == SIPC_OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
+	if (rc != SIPC__OPT_OK)
+		return rc == SIPC__OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
 	host = argv[1];
 	service = nargs > 1 ? argv[2] : "0";
 	if (host[0] == '\0') {

@@ -25,11 +25,11 @@ static long retries = 3;
 static bool no_reply;
 
 static const struct sipc_opt opts_table[] = {
-	{"timeout", 't', SIPC_OPT_MS, &timeout_ms, 1, 3600000, "MS",
+	{"timeout", 't', SIPC__OPT_MS, &timeout_ms, 1, 3600000, "MS",
 	 "wait MS milliseconds for a reply (default 1000), doubled at each retry"},
-	{"retries", 'r', SIPC_OPT_INT, &retries, 0, 16, "N",
+	{"retries", 'r', SIPC__OPT_INT, &retries, 0, 16, "N",
 	 "datagram URLs: send again up to N times when no reply comes (default 3)"},
-	{"no-reply", 'n', SIPC_OPT_FLAG, &no_reply, 0, 0, NULL, "only send; wait for no reply"},
+	{"no-reply", 'n', SIPC__OPT_FLAG, &no_reply, 0, 0, NULL, "only send; wait for no reply"},
 	{NULL},
 };
 
@@ -144,8 +144,8 @@ int sipc_cmd_send(int argc, char **argv)
 	bool dgram;
 
 	rc = sipc_opt_parse(&spec, argc, argv, &nargs);
-	if (rc != SIPC_OPT_OK)
-		return rc == SIPC_OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
+	if (rc != SIPC__OPT_OK)
+		return rc == SIPC__OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
 	urltext = argv[1];
 	if ((rc = sipc_cli_parse_url("send", urltext, &url)) != 0)
 		return rc;

@@ -72,31 +72,31 @@ static int opt_allow(void *dest, const char *value, char *why, size_t whylen)
 }
 
 static const struct sipc_opt opts[] = {
-	{"exec-line", 'e', SIPC_OPT_FUNC, NULL, 0, 0, "LINE",
+	{"exec-line", 'e', SIPC__OPT_FUNC, NULL, 0, 0, "LINE",
 	 "serve one service line 'URL SERVICE [ARGS...]' (repeatable)", opt_line},
-	{"file", 'f', SIPC_OPT_FUNC, NULL, 0, 0, "FILE",
+	{"file", 'f', SIPC__OPT_FUNC, NULL, 0, 0, "FILE",
 	 "serve the service lines of FILE, one per line, # comments", opt_file},
-	{"model", 'm', SIPC_OPT_STRING, &so.model, 0, 0, "MODEL",
+	{"model", 'm', SIPC__OPT_STRING, &so.model, 0, 0, "MODEL",
 	 "concurrency model: event (default), thread (a thread per connection) or fork (a "
 	 "process per connection)"},
-	{"workers", 'w', SIPC_OPT_INT, &so.workers, 1, 1024, "N",
+	{"workers", 'w', SIPC__OPT_INT, &so.workers, 1, 1024, "N",
 	 "event model: N worker threads, one event loop each (default: CPUs); thread "
 	 "model: N accepting threads (default 1)"},
-	{"max-conns", 0, SIPC_OPT_INT, &so.max_conns, 1, 100000000, "N",
+	{"max-conns", 0, SIPC__OPT_INT, &so.max_conns, 1, 100000000, "N",
 	 "at most N open connections; beyond, new ones are closed at once"},
-	{"idle-timeout", 0, SIPC_OPT_SECONDS, &so.idle_ms, 1, 86400000, "S",
+	{"idle-timeout", 0, SIPC__OPT_SECONDS, &so.idle_ms, 1, 86400000, "S",
 	 "close connections silent for S seconds"},
-	{"drain-timeout", 0, SIPC_OPT_SECONDS, &so.drain_ms, 0, 86400000, "S",
+	{"drain-timeout", 0, SIPC__OPT_SECONDS, &so.drain_ms, 0, 86400000, "S",
 	 "SIGINT/SIGTERM: open connections get S seconds to finish (default 5)"},
-	{"allow", 0, SIPC_OPT_FUNC, &so.acl, 0, 0, "CIDR",
+	{"allow", 0, SIPC__OPT_FUNC, &so.acl, 0, 0, "CIDR",
 	 "serve only IP peers in CIDR (repeatable; unix peers always)", opt_allow},
-	{"unix-mode", 0, SIPC_OPT_STRING, &so.unix_mode, 0, 0, "MODE",
+	{"unix-mode", 0, SIPC__OPT_STRING, &so.unix_mode, 0, 0, "MODE",
 	 "octal permissions of unix socket files (e.g. 660)"},
-	{"max-msg", 0, SIPC_OPT_SIZE, &so.max_msg, 1, 16 * 1024 * 1024, "SIZE",
+	{"max-msg", 0, SIPC__OPT_SIZE, &so.max_msg, 1, 16 * 1024 * 1024, "SIZE",
 	 "largest datagram or seqpacket message served (default 64K)"},
-	{"guard-ports", 0, SIPC_OPT_STRING, &so.guard_ports, 0, 0, "LIST",
+	{"guard-ports", 0, SIPC__OPT_STRING, &so.guard_ports, 0, 0, "LIST",
 	 "datagrams from these source ports are dropped (default 0-1023)"},
-	{"no-guard", 0, SIPC_OPT_FLAG, &so.no_guard, 0, 0, NULL,
+	{"no-guard", 0, SIPC__OPT_FLAG, &so.no_guard, 0, 0, NULL,
 	 "serve datagrams from any source (no loop guard)"},
 	{NULL},
 };
@@ -135,11 +135,11 @@ static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 
 	if (so.model != NULL) {
 		if (strcmp(so.model, "event") == 0) {
-			cfg->model = SIPC_MODEL_EVENT;
+			cfg->model = SIPC__MODEL_EVENT;
 		} else if (strcmp(so.model, "thread") == 0) {
-			cfg->model = SIPC_MODEL_THREAD;
+			cfg->model = SIPC__MODEL_THREAD;
 		} else if (strcmp(so.model, "fork") == 0) {
-			cfg->model = SIPC_MODEL_FORK;
+			cfg->model = SIPC__MODEL_FORK;
 		} else {
 			sipc_cli_error("serve: --model: '%s' is not event, thread or fork",
 				       so.model);
@@ -215,17 +215,17 @@ bad:
 int sipc_cmd_serve(int argc, char **argv)
 {
 	struct sipc_serve_config cfg;
-	struct sipc_server *srv = NULL;
+	struct sipc__server *srv = NULL;
 	char why[1024];
 	int nargs, rc;
 
 	memset(&so, 0, sizeof(so));
 	so.drain_ms = -1;
 	rc = sipc_opt_parse(&spec, argc, argv, &nargs);
-	if (rc != SIPC_OPT_OK) {
+	if (rc != SIPC__OPT_OK) {
 		sipc__acl_free(&so.acl);
 		free(so.sources);
-		return rc == SIPC_OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
+		return rc == SIPC__OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
 	}
 	sipc__serve_config_init(&cfg);
 	rc = fill_config(&cfg, nargs, argv);

@@ -17,7 +17,7 @@
 void sipc__serve_config_init(struct sipc_serve_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->model = SIPC_MODEL_EVENT;
+	cfg->model = SIPC__MODEL_EVENT;
 	cfg->drain_ms = SIPC_SERVE_DRAIN_MS_DEFAULT;
 	cfg->max_msg = SIPC_SERVE_MAX_MSG_DEFAULT;
 	cfg->verbosity = 1;

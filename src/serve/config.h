@@ -31,7 +31,7 @@ struct sipc_serve_config {
 	struct sipc_serve_line *lines;
 	size_t nlines;
 	size_t cap;
-	unsigned model;     /* SIPC_MODEL_* (service.h) */
+	unsigned model;     /* SIPC__MODEL_* (service.h) */
 	int workers;        /* 0: the number of online CPUs */
 	long max_conns;     /* 0: no limit */
 	int idle_ms;        /* 0: no idle timeout */

@@ -479,7 +479,7 @@ void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_e
 	c->svc = svc;
 	c->ep = ep;
 	c->fd = sipc_endpoint_fd(ep);
-	c->seqpacket = sep->kind == SIPC_SVC_SEQPACKET;
+	c->seqpacket = sep->kind == SIPC__SVC_SEQPACKET;
 	c->peer = *peer;
 	if (sipc_endpoint_local(ep, &c->local) < 0)
 		c->local.ss.ss_family = AF_UNSPEC;

@@ -9,7 +9,7 @@
 
 #include "serve/server.h"
 
-void sipc__serve_log(const struct sipc_server *srv, int level, const char *fmt, ...)
+void sipc__serve_log(const struct sipc__server *srv, int level, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;

@@ -45,7 +45,7 @@ struct mfork {
 	sipc_loop_timer grace;
 };
 
-static struct mfork *state(struct sipc_server *srv)
+static struct mfork *state(struct sipc__server *srv)
 {
 	return srv->model;
 }
@@ -62,7 +62,7 @@ static void on_grace(sipc_loop *loop, sipc_loop_timer *t)
 		kill(f->kids[i].pid, SIGKILL);
 }
 
-int sipc__mfork_init(struct sipc_server *srv)
+int sipc__mfork_init(struct sipc__server *srv)
 {
 	struct mfork *f = calloc(1, sizeof(*f));
 
@@ -74,7 +74,7 @@ int sipc__mfork_init(struct sipc_server *srv)
 	return 0;
 }
 
-void sipc__mfork_fini(struct sipc_server *srv)
+void sipc__mfork_fini(struct sipc__server *srv)
 {
 	struct mfork *f = state(srv);
 
@@ -112,7 +112,7 @@ static void on_child_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 }
 
 /* Runs in the new child process; never returns. */
-static void child(struct sipc_server *srv, struct sipc_srv_endpoint *sep, sipc_endpoint *ep,
+static void child(struct sipc__server *srv, struct sipc_srv_endpoint *sep, sipc_endpoint *ep,
 		  const sipc_addr *peer)
 {
 	struct sipc_worker *parent = state(srv)->w;
@@ -174,7 +174,7 @@ static void child(struct sipc_server *srv, struct sipc_srv_endpoint *sep, sipc_e
 void sipc__mfork_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep,
 		      sipc_endpoint *ep, const sipc_addr *peer)
 {
-	struct sipc_server *srv = acceptor->srv;
+	struct sipc__server *srv = acceptor->srv;
 	struct mfork *f = state(srv);
 	const char *what = "fork";
 	int err = 0;
@@ -223,7 +223,7 @@ static void forward_signal(struct mfork *f, int sig)
 		kill(f->kids[i].pid, sig);
 }
 
-static void reap(struct sipc_server *srv, struct mfork *f)
+static void reap(struct sipc__server *srv, struct mfork *f)
 {
 	int status;
 	pid_t pid;
@@ -250,7 +250,7 @@ static void reap(struct sipc_server *srv, struct mfork *f)
 
 static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
-	struct sipc_server *srv = io->arg;
+	struct sipc__server *srv = io->arg;
 	struct mfork *f = state(srv);
 	struct signalfd_siginfo si;
 
@@ -285,7 +285,7 @@ static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	}
 }
 
-int sipc__mfork_run(struct sipc_server *srv)
+int sipc__mfork_run(struct sipc__server *srv)
 {
 	struct mfork *f = state(srv);
 	struct sipc_worker *w = f->w;

@@ -43,12 +43,12 @@ struct mthread {
 	struct sipc_srv_stats *retired; /* [neps]: finished threads */
 };
 
-static struct mthread *state(struct sipc_server *srv)
+static struct mthread *state(struct sipc__server *srv)
 {
 	return srv->model;
 }
 
-int sipc__mthread_init(struct sipc_server *srv)
+int sipc__mthread_init(struct sipc__server *srv)
 {
 	struct mthread *m = calloc(1, sizeof(*m));
 
@@ -69,7 +69,7 @@ int sipc__mthread_init(struct sipc_server *srv)
 	return 0;
 }
 
-void sipc__mthread_fini(struct sipc_server *srv)
+void sipc__mthread_fini(struct sipc__server *srv)
 {
 	struct mthread *m = state(srv);
 
@@ -116,7 +116,7 @@ static void discard(struct mthread *m, struct solo *s)
 static void *solo_main(void *arg)
 {
 	struct solo *s = arg;
-	struct sipc_server *srv = s->w.srv;
+	struct sipc__server *srv = s->w.srv;
 	struct mthread *m = state(srv);
 	int err = sipc__loop_run(s->w.loop);
 
@@ -155,7 +155,7 @@ static void refuse(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep, 
 void sipc__mthread_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep,
 			sipc_endpoint *ep, const sipc_addr *peer)
 {
-	struct sipc_server *srv = acceptor->srv;
+	struct sipc__server *srv = acceptor->srv;
 	struct mthread *m = state(srv);
 	struct solo *s;
 	pthread_t t;
@@ -215,7 +215,7 @@ void sipc__mthread_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint *
 	}
 }
 
-void sipc__mthread_drain(struct sipc_server *srv, int level)
+void sipc__mthread_drain(struct sipc__server *srv, int level)
 {
 	struct mthread *m = state(srv);
 
@@ -227,7 +227,7 @@ void sipc__mthread_drain(struct sipc_server *srv, int level)
 	pthread_mutex_unlock(&m->lock);
 }
 
-bool sipc__mthread_idle(struct sipc_server *srv)
+bool sipc__mthread_idle(struct sipc__server *srv)
 {
 	struct mthread *m = state(srv);
 	bool idle;
@@ -238,7 +238,7 @@ bool sipc__mthread_idle(struct sipc_server *srv)
 	return idle;
 }
 
-void sipc__mthread_wait(struct sipc_server *srv)
+void sipc__mthread_wait(struct sipc__server *srv)
 {
 	struct mthread *m = state(srv);
 
@@ -248,7 +248,7 @@ void sipc__mthread_wait(struct sipc_server *srv)
 	pthread_mutex_unlock(&m->lock);
 }
 
-void sipc__mthread_stats(struct sipc_server *srv, size_t i, struct sipc_srv_stats *to)
+void sipc__mthread_stats(struct sipc__server *srv, size_t i, struct sipc_srv_stats *to)
 {
 	struct mthread *m = state(srv);
 

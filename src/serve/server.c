@@ -24,17 +24,19 @@ static unsigned kind_of(sipc_scheme s)
 {
 	switch (sipc_scheme_socktype(s)) {
 	case SOCK_STREAM:
-		return SIPC_SVC_STREAM;
+		return SIPC__SVC_STREAM;
 	case SOCK_SEQPACKET:
-		return SIPC_SVC_SEQPACKET;
+		return SIPC__SVC_SEQPACKET;
 	default:
-		return SIPC_SVC_DGRAM;
+		return SIPC__SVC_DGRAM;
 	}
 }
 
 static const char *model_name(unsigned model)
 {
-	return model == SIPC_MODEL_THREAD ? "thread" : model == SIPC_MODEL_FORK ? "fork" : "event";
+	return model == SIPC__MODEL_THREAD ? "thread"
+	       : model == SIPC__MODEL_FORK ? "fork"
+					   : "event";
 }
 
 static int check_line(const struct sipc_serve_config *cfg, const struct sipc_serve_line *line,
@@ -93,7 +95,7 @@ int sipc__server_check(const struct sipc_serve_config *cfg, char *why, size_t wh
 		snprintf(why, whylen, "no service lines");
 		return -1;
 	}
-	if (cfg->model == SIPC_MODEL_FORK && cfg->workers > 1) {
+	if (cfg->model == SIPC__MODEL_FORK && cfg->workers > 1) {
 		snprintf(why, whylen,
 			 "--workers: --model fork accepts in one process (a child serves each "
 			 "connection)");
@@ -105,7 +107,7 @@ int sipc__server_check(const struct sipc_serve_config *cfg, char *why, size_t wh
 	return 0;
 }
 
-static int bind_endpoint(struct sipc_server *srv, size_t i, char *why, size_t whylen)
+static int bind_endpoint(struct sipc__server *srv, size_t i, char *why, size_t whylen)
 {
 	const struct sipc_serve_config *cfg = srv->cfg;
 	struct sipc_srv_endpoint *sep = &srv->eps[i];
@@ -148,10 +150,10 @@ static int bind_endpoint(struct sipc_server *srv, size_t i, char *why, size_t wh
 	return 0;
 }
 
-int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc_server **srvp, char *why,
+int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc__server **srvp, char *why,
 		     size_t whylen)
 {
-	struct sipc_server *srv;
+	struct sipc__server *srv;
 	int rc;
 
 	if (sipc__server_check(cfg, why, whylen) < 0)
@@ -175,7 +177,7 @@ int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc_server **s
 	srv->nworkers = cfg->workers;
 	/* Under the thread and fork models the workers only accept and serve
 	 * datagrams: one is enough unless asked for more (thread only). */
-	if (srv->nworkers <= 0 && cfg->model != SIPC_MODEL_EVENT)
+	if (srv->nworkers <= 0 && cfg->model != SIPC__MODEL_EVENT)
 		srv->nworkers = 1;
 	if (srv->nworkers <= 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -193,9 +195,9 @@ int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc_server **s
 		}
 	}
 	rc = 0;
-	if (cfg->model == SIPC_MODEL_THREAD)
+	if (cfg->model == SIPC__MODEL_THREAD)
 		rc = sipc__mthread_init(srv);
-	else if (cfg->model == SIPC_MODEL_FORK)
+	else if (cfg->model == SIPC__MODEL_FORK)
 		rc = sipc__mfork_init(srv);
 	if (rc < 0)
 		goto nomem;
@@ -207,13 +209,13 @@ nomem:
 	return 1;
 }
 
-void sipc__server_free(struct sipc_server *srv)
+void sipc__server_free(struct sipc__server *srv)
 {
 	if (srv == NULL)
 		return;
-	if (srv->cfg->model == SIPC_MODEL_THREAD)
+	if (srv->cfg->model == SIPC__MODEL_THREAD)
 		sipc__mthread_fini(srv);
-	else if (srv->cfg->model == SIPC_MODEL_FORK)
+	else if (srv->cfg->model == SIPC__MODEL_FORK)
 		sipc__mfork_fini(srv);
 	for (int i = 0; srv->workers != NULL && i < srv->nworkers; i++)
 		sipc__worker_fini(&srv->workers[i]);
@@ -254,7 +256,7 @@ static void print_one(const char *what, const struct sipc_srv_stats *s)
 			(unsigned long long)s->dgrams_out, (unsigned long long)s->dropped);
 }
 
-void sipc__server_print_stats(struct sipc_server *srv)
+void sipc__server_print_stats(struct sipc__server *srv)
 {
 	struct sipc_srv_stats all = {0};
 	char what[SIPC_URL_MAX + 64];
@@ -263,7 +265,7 @@ void sipc__server_print_stats(struct sipc_server *srv)
 		struct sipc_srv_stats one = {0};
 		for (int k = 0; k < srv->nworkers; k++)
 			sipc__srv_stats_sum(&one, &srv->workers[k].stats[i]);
-		if (srv->cfg->model == SIPC_MODEL_THREAD)
+		if (srv->cfg->model == SIPC__MODEL_THREAD)
 			sipc__mthread_stats(srv, i, &one);
 		sipc__srv_stats_sum(&all, &one);
 		snprintf(what, sizeof(what), "%s %s", srv->eps[i].svc->name, srv->eps[i].url);
@@ -272,18 +274,18 @@ void sipc__server_print_stats(struct sipc_server *srv)
 	print_one("all", &all);
 }
 
-static void drain_all(struct sipc_server *srv, int level)
+static void drain_all(struct sipc__server *srv, int level)
 {
 	for (int i = 0; i < srv->nworkers; i++)
 		if (srv->workers[i].started)
 			sipc__worker_request_drain(&srv->workers[i], level);
-	if (srv->cfg->model == SIPC_MODEL_THREAD)
+	if (srv->cfg->model == SIPC__MODEL_THREAD)
 		sipc__mthread_drain(srv, level);
 }
 
 static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
-	struct sipc_server *srv = io->arg;
+	struct sipc__server *srv = io->arg;
 	struct signalfd_siginfo si;
 
 	(void)loop;
@@ -312,18 +314,18 @@ static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 
 static void on_ctl_wake(sipc_loop *loop, void *arg)
 {
-	struct sipc_server *srv = arg;
+	struct sipc__server *srv = arg;
 
 	for (int i = 0; i < srv->nworkers; i++)
 		if (srv->workers[i].started &&
 		    !__atomic_load_n(&srv->workers[i].done, __ATOMIC_ACQUIRE))
 			return;
-	if (srv->cfg->model == SIPC_MODEL_THREAD && !sipc__mthread_idle(srv))
+	if (srv->cfg->model == SIPC__MODEL_THREAD && !sipc__mthread_idle(srv))
 		return;
 	sipc__loop_stop(loop);
 }
 
-void sipc__server_print_listening(const struct sipc_server *srv)
+void sipc__server_print_listening(const struct sipc__server *srv)
 {
 	for (size_t i = 0; i < srv->neps; i++) {
 		const struct sipc_srv_endpoint *sep = &srv->eps[i];
@@ -342,7 +344,7 @@ void sipc__server_print_listening(const struct sipc_server *srv)
  * ever done in a signal handler.  SIGPIPE is ignored; a closed peer is an
  * EPIPE on the send that met it.  Returns 0, or -1 after logging why.
  */
-int sipc__server_signalfd(struct sipc_server *srv, bool with_chld)
+int sipc__server_signalfd(struct sipc__server *srv, bool with_chld)
 {
 	sigset_t set;
 
@@ -362,11 +364,11 @@ int sipc__server_signalfd(struct sipc_server *srv, bool with_chld)
 	return 0;
 }
 
-int sipc__server_run(struct sipc_server *srv)
+int sipc__server_run(struct sipc__server *srv)
 {
 	int err, rc = 0;
 
-	if (srv->cfg->model == SIPC_MODEL_FORK)
+	if (srv->cfg->model == SIPC__MODEL_FORK)
 		return sipc__mfork_run(srv);
 
 	/* Signals are blocked in every thread (workers inherit the mask) and
@@ -407,7 +409,7 @@ int sipc__server_run(struct sipc_server *srv)
 	for (int i = 0; i < srv->nworkers; i++)
 		if (srv->workers[i].started)
 			pthread_join(srv->workers[i].thread, NULL);
-	if (srv->cfg->model == SIPC_MODEL_THREAD)
+	if (srv->cfg->model == SIPC__MODEL_THREAD)
 		sipc__mthread_wait(srv);
 	sipc__io_stop(srv->ctl, &srv->sig_io);
 	/* The signals stay blocked: unblocking now would deliver one that came

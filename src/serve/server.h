@@ -1,7 +1,7 @@
 /*
  * server.h - the inside of `sockipc serve` under the event model.
  *
- *   struct sipc_server        one per process: the bound endpoints, the
+ *   struct sipc__server        one per process: the bound endpoints, the
  *                             workers, the control loop in the main thread
  *                             (signalfd: SIGINT/SIGTERM drain, SIGUSR1
  *                             counters) and the global open-connection count
@@ -61,17 +61,17 @@ struct sipc_srv_stats {
 			 __ATOMIC_RELAXED)
 #define SIPC__STAT_GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
 
-struct sipc_server;
+struct sipc__server;
 
 struct sipc_srv_endpoint {
 	size_t index;
-	struct sipc_server *srv;
+	struct sipc__server *srv;
 	const struct sipc_serve_line *line;
 	const struct sipc_service *svc;
 	sipc_endpoint *ep;
 	int fd;
 	sipc_scheme scheme;
-	unsigned kind;          /* SIPC_SVC_STREAM, _SEQPACKET or _DGRAM */
+	unsigned kind;          /* SIPC__SVC_STREAM, _SEQPACKET or _DGRAM */
 	char url[SIPC_URL_MAX]; /* the real local address */
 	int argc;               /* the service's arguments (after SERVICE) */
 	char **argv;
@@ -90,7 +90,7 @@ struct sipc_worker_ep {
 struct sipc_conn;
 
 struct sipc_worker {
-	struct sipc_server *srv;
+	struct sipc__server *srv;
 	int id;
 	sipc_loop *loop;
 	pthread_t thread;
@@ -116,7 +116,7 @@ struct sipc_worker {
 	bool solo;
 };
 
-struct sipc_server {
+struct sipc__server {
 	const struct sipc_serve_config *cfg;
 	struct sipc_srv_endpoint *eps;
 	size_t neps;
@@ -136,23 +136,23 @@ struct sipc_server {
 int sipc__server_check(const struct sipc_serve_config *cfg, char *why, size_t whylen);
 /* Checks, binds every endpoint and prepares the workers.  Returns 0, or
  * the exit status (2 usage, 1 runtime) with WHY set. */
-int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc_server **srvp, char *why,
+int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc__server **srvp, char *why,
 		     size_t whylen);
 /* Prints the `listening URL SERVICE` lines, runs until SIGINT/SIGTERM and
  * the drain end.  Returns the exit status. */
-int sipc__server_run(struct sipc_server *srv);
+int sipc__server_run(struct sipc__server *srv);
 /* Blocks the server's signals and opens srv->sigfd for them (server.c). */
-int sipc__server_signalfd(struct sipc_server *srv, bool with_chld);
-void sipc__server_free(struct sipc_server *srv);
+int sipc__server_signalfd(struct sipc__server *srv, bool with_chld);
+void sipc__server_free(struct sipc__server *srv);
 /* The SIGUSR1 report on stderr. */
-void sipc__server_print_stats(struct sipc_server *srv);
+void sipc__server_print_stats(struct sipc__server *srv);
 /* The `listening URL SERVICE` lines on stdout, flushed. */
-void sipc__server_print_listening(const struct sipc_server *srv);
+void sipc__server_print_listening(const struct sipc__server *srv);
 /* Adds the counters of S to TO (S read with relaxed atomic loads). */
 void sipc__srv_stats_sum(struct sipc_srv_stats *to, const struct sipc_srv_stats *s);
 
 /* worker.c */
-int sipc__worker_init(struct sipc_worker *w, struct sipc_server *srv, int id);
+int sipc__worker_init(struct sipc_worker *w, struct sipc__server *srv, int id);
 void sipc__worker_fini(struct sipc_worker *w);
 int sipc__worker_start(struct sipc_worker *w);
 /* Watches every endpoint of the server in W's loop (no thread started). */
@@ -177,34 +177,34 @@ void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
  * acceptor workers hand each accepted connection (slot counted in
  * srv->open_conns) to sipc__mthread_conn, which serves it in a new
  * detached thread running a solo worker. */
-int sipc__mthread_init(struct sipc_server *srv);
-void sipc__mthread_fini(struct sipc_server *srv);
+int sipc__mthread_init(struct sipc__server *srv);
+void sipc__mthread_fini(struct sipc__server *srv);
 void sipc__mthread_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep,
 			sipc_endpoint *ep, const sipc_addr *peer);
 /* From the main thread: drains (1) or stops (2) every connection thread,
  * and any started later. */
-void sipc__mthread_drain(struct sipc_server *srv, int level);
+void sipc__mthread_drain(struct sipc__server *srv, int level);
 /* True when no connection thread is left. */
-bool sipc__mthread_idle(struct sipc_server *srv);
+bool sipc__mthread_idle(struct sipc__server *srv);
 /* Waits until no connection thread is left. */
-void sipc__mthread_wait(struct sipc_server *srv);
+void sipc__mthread_wait(struct sipc__server *srv);
 /* Adds the counters of endpoint I over every connection thread, live or
  * finished, to TO. */
-void sipc__mthread_stats(struct sipc_server *srv, size_t i, struct sipc_srv_stats *to);
+void sipc__mthread_stats(struct sipc__server *srv, size_t i, struct sipc_srv_stats *to);
 
 /* model_fork.c: --model fork, a process per connection.  The main thread
  * runs the single acceptor worker's loop itself (no other thread exists
  * when it forks) with the signalfd on it, SIGCHLD included. */
-int sipc__mfork_init(struct sipc_server *srv);
-void sipc__mfork_fini(struct sipc_server *srv);
+int sipc__mfork_init(struct sipc__server *srv);
+void sipc__mfork_fini(struct sipc__server *srv);
 /* Replaces sipc__server_run under --model fork. */
-int sipc__mfork_run(struct sipc_server *srv);
+int sipc__mfork_run(struct sipc__server *srv);
 void sipc__mfork_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep,
 		      sipc_endpoint *ep, const sipc_addr *peer);
 
 /* log.c */
 /* Level 0: always (errors); 1: default (open/close); 2: -v. */
-void sipc__serve_log(const struct sipc_server *srv, int level, const char *fmt, ...)
+void sipc__serve_log(const struct sipc__server *srv, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 #endif /* SIPC_SERVE_SERVER_H */

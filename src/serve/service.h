@@ -11,8 +11,8 @@
  * 1. Start-up (main thread, before any worker runs).  For each service line
  *    `URL SERVICE [ARGS...]` the core checks the URL, that SERVICE exists,
  *    that ARGS count lies in [min_args, max_args], that the endpoint's kind
- *    (SIPC_SVC_STREAM: tcp*, unix; SIPC_SVC_SEQPACKET: unixpacket;
- *    SIPC_SVC_DGRAM: udp*, unixgram) is in `kinds`, and that the model is in
+ *    (SIPC__SVC_STREAM: tcp*, unix; SIPC__SVC_SEQPACKET: unixpacket;
+ *    SIPC__SVC_DGRAM: udp*, unixgram) is in `kinds`, and that the model is in
  *    `models`; any failure is a usage error naming the line (exit 2).  Then
  *    it binds the endpoint and calls `setup(ep, argc, argv, why, len)` with
  *    ARGS only.  setup may parse them and keep per-endpoint state with
@@ -103,7 +103,7 @@
  *    `--model fork` the same in a child process after fork(); the same
  *    non-blocking callbacks then run unchanged, no blocking variants are
  *    needed.  Only state shared across connections (broadcast) cannot
- *    cross processes: broadcast leaves SIPC_MODEL_FORK out of `models`,
+ *    cross processes: broadcast leaves SIPC__MODEL_FORK out of `models`,
  *    and the start-up check refuses that line (exit 2).
  */
 #ifndef SIPC_SERVE_SERVICE_H
@@ -118,16 +118,16 @@
 
 /* Endpoint kinds a service can run on (struct sipc_service.kinds). */
 enum {
-	SIPC_SVC_STREAM = 1,    /* tcp, tcp4, tcp6, unix */
-	SIPC_SVC_SEQPACKET = 2, /* unixpacket */
-	SIPC_SVC_DGRAM = 4,     /* udp, udp4, udp6, unixgram */
+	SIPC__SVC_STREAM = 1,    /* tcp, tcp4, tcp6, unix */
+	SIPC__SVC_SEQPACKET = 2, /* unixpacket */
+	SIPC__SVC_DGRAM = 4,     /* udp, udp4, udp6, unixgram */
 };
 
 /* Concurrency models (struct sipc_service.models, --model). */
 enum {
-	SIPC_MODEL_EVENT = 1,
-	SIPC_MODEL_THREAD = 2,
-	SIPC_MODEL_FORK = 4,
+	SIPC__MODEL_EVENT = 1,
+	SIPC__MODEL_THREAD = 2,
+	SIPC__MODEL_FORK = 4,
 };
 
 struct sipc_conn;
@@ -139,8 +139,8 @@ struct sipc_service {
 	const char *usage; /* "forward URL": for error messages */
 	int min_args;
 	int max_args;    /* -1: no limit */
-	unsigned kinds;  /* SIPC_SVC_* it runs on */
-	unsigned models; /* SIPC_MODEL_* it runs under */
+	unsigned kinds;  /* SIPC__SVC_* it runs on */
+	unsigned models; /* SIPC__MODEL_* it runs under */
 
 	/* Per endpoint; all optional. */
 	int (*setup)(struct sipc_srv_endpoint *ep, int argc, char **argv, char *why, size_t whylen);

@@ -170,10 +170,10 @@ static void on_listen(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			continue;
 		}
 		switch (cfg->model) {
-		case SIPC_MODEL_THREAD:
+		case SIPC__MODEL_THREAD:
 			sipc__mthread_conn(w, we->sep, conn, &peer);
 			break;
-		case SIPC_MODEL_FORK:
+		case SIPC__MODEL_FORK:
 			sipc__mfork_conn(w, we->sep, conn, &peer);
 			break;
 		default:
@@ -194,7 +194,7 @@ uint32_t sipc__worker_random(struct sipc_worker *w, uint32_t n)
 	return n ? (uint32_t)((x * 0x2545F4914F6CDD1DULL) >> 32) % n : 0;
 }
 
-int sipc__worker_init(struct sipc_worker *w, struct sipc_server *srv, int id)
+int sipc__worker_init(struct sipc_worker *w, struct sipc__server *srv, int id)
 {
 	size_t n = srv->neps;
 	struct timespec ts;
@@ -221,7 +221,7 @@ int sipc__worker_init(struct sipc_worker *w, struct sipc_server *srv, int id)
 		we->w = w;
 		we->sep = &srv->eps[i];
 		sipc__io_init(&we->io, we->sep->fd,
-			      we->sep->kind == SIPC_SVC_DGRAM ? sipc__dgram_on_io : on_listen, we);
+			      we->sep->kind == SIPC__SVC_DGRAM ? sipc__dgram_on_io : on_listen, we);
 		sipc__timer_init(&we->backoff, on_backoff, we);
 	}
 	sipc__timer_init(&w->drain_timer, on_drain_timer, w);

@@ -18,6 +18,17 @@ if [ -f "$SIPC_SOURCE_DIR/docs/sockipc.1" ]; then
 	check "man page installed" test -f "$prefix/share/man/man1/sockipc.1"
 fi
 
+# The shared library exports exactly what sockipc.h declares: no internal
+# sipc__ helper, and every public function present.
+need nm
+so=$(find "$prefix" -name 'libsockipc.so' | head -n1)
+nm -D --defined-only "$so" | awk '$2 == "T" || $2 == "D" || $2 == "B" || $2 == "R" {print $3}' | sort -u >"$T/exported"
+grep -oE '\bsipc_[a-z0-9_]+[[:space:]]*\(' "$SIPC_SOURCE_DIR/include/sockipc.h" | tr -d '( \t' | sort -u >"$T/declared"
+expect_eq "no internal symbol exported" "" "$(grep -v '^sipc_[a-z]' "$T/exported" | tr '\n' ' ')"
+expect_eq "every exported symbol is declared in sockipc.h" "" "$(comm -23 "$T/exported" "$T/declared" | tr '\n' ' ')"
+expect_eq "every function sockipc.h declares is exported" "" \
+	"$(comm -13 "$T/exported" "$T/declared" | grep -v '^sipc_trace_fn$' | tr '\n' ' ')"
+
 export PKG_CONFIG_PATH=$libdir/pkgconfig
 expect_eq "pkg-config knows the version" "0.1.0" "$(pkg-config --modversion sockipc)"
 # Under the sanitizers the installed library is instrumented, so the

@@ -15,9 +15,9 @@ static int ms;
 static size_t size;
 
 static const struct sipc_svc_opt opts[] = {
-	{"count", SIPC_SVC_OPT_INT, &n, 1, 100},
-	{"wait", SIPC_SVC_OPT_MS, &ms, 1, 60000},
-	{"queue", SIPC_SVC_OPT_SIZE, &size, 1024, 1 << 30},
+	{"count", SIPC__SVC_OPT_INT, &n, 1, 100},
+	{"wait", SIPC__SVC_OPT_MS, &ms, 1, 60000},
+	{"queue", SIPC__SVC_OPT_SIZE, &size, 1024, 1 << 30},
 	{NULL, 0, NULL, 0, 0},
 };
 

@@ -403,7 +403,7 @@ static int bc_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char *
 {
 	size_t queue_max = BC_QUEUE_DEFAULT;
 	const struct sipc_svc_opt opts[] = {
-		{"queue", SIPC_SVC_OPT_SIZE, &queue_max, 1024, 1024L * 1024 * 1024},
+		{"queue", SIPC__SVC_OPT_SIZE, &queue_max, 1024, 1024L * 1024 * 1024},
 		{NULL, 0, NULL, 0, 0},
 	};
 	struct bc_ep *be;
@@ -448,8 +448,8 @@ const struct sipc_service sipc__svc_broadcast = {
 	.usage = "broadcast [--queue=SIZE]",
 	.min_args = 0,
 	.max_args = 1,
-	.kinds = SIPC_SVC_STREAM,
-	.models = SIPC_MODEL_EVENT | SIPC_MODEL_THREAD,
+	.kinds = SIPC__SVC_STREAM,
+	.models = SIPC__MODEL_EVENT | SIPC__MODEL_THREAD,
 	.setup = bc_setup,
 	.teardown = bc_teardown,
 	.conn_size = sizeof(struct bc_client),

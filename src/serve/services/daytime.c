@@ -47,8 +47,8 @@ const struct sipc_service sipc__svc_daytime = {
 	.usage = "daytime",
 	.min_args = 0,
 	.max_args = 0,
-	.kinds = SIPC_SVC_STREAM | SIPC_SVC_SEQPACKET | SIPC_SVC_DGRAM,
-	.models = SIPC_MODEL_EVENT | SIPC_MODEL_THREAD | SIPC_MODEL_FORK,
+	.kinds = SIPC__SVC_STREAM | SIPC__SVC_SEQPACKET | SIPC__SVC_DGRAM,
+	.models = SIPC__MODEL_EVENT | SIPC__MODEL_THREAD | SIPC__MODEL_FORK,
 	.on_open = daytime_open,
 	.on_datagram = daytime_datagram,
 };

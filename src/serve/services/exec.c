@@ -68,7 +68,7 @@ struct exec_conn {
 	char end[96]; /* the close line's end=, kept here until the line */
 };
 
-static const struct sipc_server *srv_of(struct sipc_conn *c)
+static const struct sipc__server *srv_of(struct sipc_conn *c)
 {
 	return sipc__conn_endpoint(c)->srv;
 }
@@ -323,7 +323,7 @@ static int exec_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char
 	struct exec_ep *ee;
 	long max_children = EXEC_MAX_CHILDREN_DEFAULT;
 	const struct sipc_svc_opt opts[] = {
-		{"max-children", SIPC_SVC_OPT_INT, &max_children, 1, 100000},
+		{"max-children", SIPC__SVC_OPT_INT, &max_children, 1, 100000},
 		{NULL, 0, NULL, 0, 0},
 	};
 	sipc_addr local;
@@ -363,8 +363,8 @@ const struct sipc_service sipc__svc_exec = {
 	.usage = "exec [--max-children=N] PROGRAM [ARGS...]",
 	.min_args = 1,
 	.max_args = -1,
-	.kinds = SIPC_SVC_STREAM | SIPC_SVC_SEQPACKET,
-	.models = SIPC_MODEL_EVENT | SIPC_MODEL_THREAD | SIPC_MODEL_FORK,
+	.kinds = SIPC__SVC_STREAM | SIPC__SVC_SEQPACKET,
+	.models = SIPC__MODEL_EVENT | SIPC__MODEL_THREAD | SIPC__MODEL_FORK,
 	.setup = exec_setup,
 	.teardown = exec_teardown,
 	.conn_size = sizeof(struct exec_conn),

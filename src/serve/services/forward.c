@@ -486,7 +486,7 @@ static struct sipc_srv_stats *shard_stats(struct fwd_shard *sh)
 {
 	static struct sipc_srv_stats nowhere;
 	struct sipc_srv_endpoint *sep = sh->fe->sep;
-	struct sipc_server *srv = sep->srv;
+	struct sipc__server *srv = sep->srv;
 
 	if (sh->worker < 0 || sh->worker >= srv->nworkers ||
 	    srv->workers[sh->worker].loop != sh->loop)
@@ -710,9 +710,9 @@ static int fwd_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char 
 	int timeout_ms = FWD_TIMEOUT_MS_DEFAULT, idle_ms = FWD_IDLE_MS_DEFAULT;
 	long max_assoc = FWD_MAX_ASSOC_DEFAULT;
 	const struct sipc_svc_opt opts[] = {
-		{"timeout", SIPC_SVC_OPT_MS, &timeout_ms, 1, 3600000},
-		{"idle", SIPC_SVC_OPT_MS, &idle_ms, 1, 86400000},
-		{"max-assoc", SIPC_SVC_OPT_INT, &max_assoc, 1, 1000000},
+		{"timeout", SIPC__SVC_OPT_MS, &timeout_ms, 1, 3600000},
+		{"idle", SIPC__SVC_OPT_MS, &idle_ms, 1, 86400000},
+		{"max-assoc", SIPC__SVC_OPT_INT, &max_assoc, 1, 1000000},
 		{NULL, 0, NULL, 0, 0},
 	};
 	char detail[SIPC_WHY_MAX];
@@ -795,8 +795,8 @@ const struct sipc_service sipc__svc_forward = {
 	.usage = "forward [--timeout=S] [--idle=S] [--max-assoc=N] URL",
 	.min_args = 1,
 	.max_args = 4,
-	.kinds = SIPC_SVC_STREAM | SIPC_SVC_SEQPACKET | SIPC_SVC_DGRAM,
-	.models = SIPC_MODEL_EVENT | SIPC_MODEL_THREAD | SIPC_MODEL_FORK,
+	.kinds = SIPC__SVC_STREAM | SIPC__SVC_SEQPACKET | SIPC__SVC_DGRAM,
+	.models = SIPC__MODEL_EVENT | SIPC__MODEL_THREAD | SIPC__MODEL_FORK,
 	.setup = fwd_setup,
 	.teardown = fwd_teardown,
 	.conn_size = sizeof(struct fwd_conn),

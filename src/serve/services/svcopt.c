@@ -114,8 +114,8 @@ int sipc__svc_opts_parse(const char *svc, int argc, char **argv, const struct si
 			return -1;
 		}
 		char detail[200];
-		int rc = o->type == SIPC_SVC_OPT_INT ? parse_int(o, eq + 1, detail, sizeof(detail))
-			 : o->type == SIPC_SVC_OPT_MS
+		int rc = o->type == SIPC__SVC_OPT_INT ? parse_int(o, eq + 1, detail, sizeof(detail))
+			 : o->type == SIPC__SVC_OPT_MS
 				 ? parse_ms(o, eq + 1, detail, sizeof(detail))
 				 : parse_size(o, eq + 1, detail, sizeof(detail));
 		if (rc < 0) {

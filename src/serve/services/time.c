@@ -47,8 +47,8 @@ const struct sipc_service sipc__svc_time = {
 	.usage = "time",
 	.min_args = 0,
 	.max_args = 0,
-	.kinds = SIPC_SVC_STREAM | SIPC_SVC_SEQPACKET | SIPC_SVC_DGRAM,
-	.models = SIPC_MODEL_EVENT | SIPC_MODEL_THREAD | SIPC_MODEL_FORK,
+	.kinds = SIPC__SVC_STREAM | SIPC__SVC_SEQPACKET | SIPC__SVC_DGRAM,
+	.models = SIPC__MODEL_EVENT | SIPC__MODEL_THREAD | SIPC__MODEL_FORK,
 	.on_open = time_open,
 	.on_datagram = time_datagram,
 };
