@@ -1,11 +1,15 @@
 /*
  * send.c - `sockipc send URL [MESSAGE...]`: sends each MESSAGE (stdin as one
  * message when there is none) as one message - a frame on streams, a
- * datagram on datagram URLs - and prints the reply to each on its own
- * line.  On datagram URLs a request with no reply is sent again with
- * exponential backoff (sipc_request, the pattern of seed 000); no reply in
- * the end is exit status 1.
+ * datagram on datagram URLs - and writes the reply to each: byte for byte
+ * when the message came from stdin (a pipeline of binary data), one reply
+ * per line when the messages were arguments (text a person typed).  On
+ * datagram URLs a request with no reply is sent again with exponential
+ * backoff (sipc_request, the pattern of seed 000); on streams the request
+ * is sent once and --timeout bounds it.  No reply in the end is exit
+ * status 1.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -15,21 +19,32 @@
 
 #include "cli/cli.h"
 #include "cli/opt.h"
+#include "cli/relay.h"
 #include "sys/sys.h"
 
 /* Largest datagram reply taken (a larger one is an error, never cut). */
 #define DGRAM_REPLY_MAX (256 * 1024)
+/* Bytes of a frame header: the 4-byte big-endian length of DESIGN.md. */
+#define FRAME_HDR 4
 
 static int timeout_ms = 1000;
-static long retries = 3;
+static long retries = -1; /* -1: not given; DEFAULT_RETRIES on datagrams */
 static bool no_reply;
+static bool raw, lines;
+
+#define DEFAULT_RETRIES 3
 
 static const struct sipc_opt opts_table[] = {
 	{"timeout", 't', SIPC__OPT_MS, &timeout_ms, 1, 3600000, "MS",
-	 "wait MS milliseconds for a reply (default 1000), doubled at each retry"},
+	 "streams: connect, send and reply within MS milliseconds each message; "
+	 "datagram URLs: wait MS for a reply, doubled at each retry (default 1000)"},
 	{"retries", 'r', SIPC__OPT_INT, &retries, 0, 16, "N",
-	 "datagram URLs: send again up to N times when no reply comes (default 3)"},
+	 "datagram URLs only: send again up to N times when no reply comes (default 3)"},
 	{"no-reply", 'n', SIPC__OPT_FLAG, &no_reply, 0, 0, NULL, "only send; wait for no reply"},
+	{"raw", 0, SIPC__OPT_FLAG, &raw, 0, 0, NULL,
+	 "write each reply byte for byte (the default for a message read from stdin)"},
+	{"lines", 0, SIPC__OPT_FLAG, &lines, 0, 0, NULL,
+	 "end each reply with a newline unless it has one (the default for MESSAGE arguments)"},
 	{NULL},
 };
 
@@ -38,8 +53,12 @@ static const struct sipc_opt_spec spec = {
 	"[OPTIONS] URL [MESSAGE...]",
 	"Sends each MESSAGE (stdin as one message when none is given) as one\n"
 	"message: a length-prefixed frame on streams, a datagram on datagram URLs.\n"
-	"Waits for one reply per message and prints it on its own line (a newline\n"
-	"is added unless the reply ends with one).  No reply: exit status 1.",
+	"Waits for one reply per message and writes it to stdout.  A message read\n"
+	"from stdin gets its reply byte for byte, as it came (--raw); MESSAGE\n"
+	"arguments get one reply per line, a newline added unless the reply ends\n"
+	"with one (--lines).  Streams send once and give up after --timeout;\n"
+	"datagram URLs send again with backoff (--timeout, --retries).  No reply:\n"
+	"exit status 1.  --hex dumps each message (>) and reply (<) on stderr.",
 	opts_table,
 	1,
 	-1,
@@ -92,107 +111,211 @@ static ssize_t slurp_stdin(size_t max, char **out)
 	return (ssize_t)len;
 }
 
-static void print_reply(const void *p, size_t n)
+/* What one run of send needs besides the options. */
+struct sender {
+	const char *url; /* as the user wrote it, for messages */
+	sipc_endpoint *ep;
+	bool dgram;              /* datagram URL: sipc_request with retries */
+	bool as_lines;           /* a newline after each reply that has none */
+	void *dbuf;              /* datagram replies, DGRAM_REPLY_MAX bytes */
+	uint64_t sent, received; /* --hex offsets of each direction */
+	/* The first bytes of a stream reply, peeked before it is taken, so a
+	 * reply that is no frame can be shown for what it is. */
+	unsigned char hdr[FRAME_HDR];
+	size_t hdr_len;
+};
+
+static void write_reply(struct sender *s, const void *p, size_t n)
 {
+	if (sipc_cli_globals.hex && n > 0)
+		sipc_hexdump(stderr, '<', s->received, p, n);
+	s->received += n;
 	fwrite(p, 1, n, stdout);
-	if (n == 0 || ((const char *)p)[n - 1] != '\n')
+	if (s->as_lines && (n == 0 || ((const char *)p)[n - 1] != '\n'))
 		fputc('\n', stdout);
 	fflush(stdout);
 }
 
-/* One request and its reply.  Returns 0 or a negative code. */
-static int one(sipc_endpoint *ep, bool dgram, const void *msg, size_t len, void *dbuf)
+/*
+ * Keeps the first bytes of the coming stream reply in S->hdr without
+ * taking them: when they turn out to be no frame (a daytime line, an HTTP
+ * banner), the error can show them.  One peek once something is readable;
+ * a header still on its way is simply not shown.
+ */
+static void peek_header(struct sender *s, int64_t deadline)
 {
-	/* The whole wait of the datagram retries (t + 2t + 4t ...), so a
-	 * stream, sent once, waits as long in all. */
-	int64_t total = (int64_t)timeout_ms * ((1LL << (retries + 1)) - 1);
-	int wait = total > 3600000 * 24 ? 3600000 * 24 : (int)total;
+	int fd = sipc_endpoint_fd(s->ep);
 	ssize_t n;
 
-	if (no_reply) {
-		n = sipc_send(ep, msg, len, wait);
-		return n < 0 ? (int)n : 0;
-	}
-	if (dgram) {
-		n = sipc_request(ep, msg, len, dbuf, DGRAM_REPLY_MAX, timeout_ms, (int)retries);
-		if (n < 0)
-			return (int)n;
-		print_reply(dbuf, (size_t)n);
-		return 0;
-	}
-	void *reply = NULL;
+	s->hdr_len = 0;
+	if (sipc__sys_wait(fd, POLLIN, deadline) <= 0)
+		return;
+	n = sipc__sys_recv(fd, s->hdr, sizeof(s->hdr), MSG_PEEK);
+	if (n > 0)
+		s->hdr_len = (size_t)n;
+}
 
-	n = sipc_send(ep, msg, len, wait);
+/* One stream request: frame out, frame back, both before one deadline. */
+static int stream_one(struct sender *s, const void *msg, size_t len)
+{
+	int64_t deadline = sipc__deadline(timeout_ms);
+	void *reply = NULL;
+	ssize_t n;
+
+	n = sipc_send(s->ep, msg, len, sipc__deadline_left(deadline));
+	if (n < 0 || no_reply)
+		return n < 0 ? (int)n : 0;
+	peek_header(s, deadline);
+	n = sipc_recv_alloc(s->ep, &reply, sipc__deadline_left(deadline));
 	if (n < 0)
 		return (int)n;
-	n = sipc_recv_alloc(ep, &reply, wait);
-	if (n < 0)
-		return (int)n;
-	print_reply(reply, (size_t)n);
+	write_reply(s, reply, (size_t)n);
 	free(reply);
 	return 0;
+}
+
+/* One request and its reply.  Returns 0 or a negative code. */
+static int one(struct sender *s, const void *msg, size_t len)
+{
+	ssize_t n;
+
+	if (sipc_cli_globals.hex && len > 0)
+		sipc_hexdump(stderr, '>', s->sent, msg, len);
+	s->sent += len;
+	if (!s->dgram)
+		return stream_one(s, msg, len);
+	if (no_reply) {
+		n = sipc_send(s->ep, msg, len, timeout_ms);
+		return n < 0 ? (int)n : 0;
+	}
+	n = sipc_request(s->ep, msg, len, s->dbuf, DGRAM_REPLY_MAX, timeout_ms, (int)retries);
+	if (n < 0)
+		return (int)n;
+	write_reply(s, s->dbuf, (size_t)n);
+	return 0;
+}
+
+/*
+ * A stream reply whose length is over the maximum is, far more often than
+ * a real giant message, a peer that does not frame at all: its first bytes
+ * (a daytime line, a banner) read as a length.  Say so, and show them.
+ */
+static void report_not_a_frame(const struct sender *s)
+{
+	char shown[4 * FRAME_HDR + 1] = "", len[32] = "";
+	size_t k = 0;
+
+	for (size_t i = 0; i < s->hdr_len; i++)
+		k += (size_t)snprintf(shown + k, sizeof(shown) - k,
+				      isprint(s->hdr[i]) && s->hdr[i] != '"' && s->hdr[i] != '\\'
+					      ? "%c"
+					      : "\\x%02x",
+				      s->hdr[i]);
+	if (s->hdr_len == FRAME_HDR)
+		snprintf(len, sizeof(len), "0x%02x%02x%02x%02x", s->hdr[0], s->hdr[1], s->hdr[2],
+			 s->hdr[3]);
+	sipc_cli_error("send %s: reply is not a sockipc frame (\"%s\" read as length %s, over "
+		       "the maximum of %zu bytes); is the peer speaking framed messages? use "
+		       "connect for plain bytes",
+		       s->url, shown, len[0] ? len : "?", sipc_endpoint_max_msg(s->ep));
+}
+
+/* Prints the error of RC for S; returns the exit status. */
+static int report(const struct sender *s, int rc)
+{
+	if (rc == 0)
+		return SIPC_EXIT_OK;
+	if (rc == SIPC_ETIMEDOUT && s->dgram)
+		sipc_cli_error("send %s: no reply after %ld tries (%s)", s->url, retries + 1,
+			       sipc_strerror(rc));
+	else if (rc == SIPC_ETIMEDOUT)
+		sipc_cli_error("send %s: no reply within %d ms (%s)", s->url, timeout_ms,
+			       sipc_strerror(rc));
+	else if (rc == SIPC_EMSGSIZE && !s->dgram)
+		report_not_a_frame(s);
+	else if (rc == SIPC_ECLOSED || rc == SIPC_EPARTIAL)
+		sipc_cli_error("send %s: no reply: %s", s->url, sipc_strerror(rc));
+	else
+		sipc_cli_error("send %s: %s", s->url, sipc_strerror(rc));
+	return SIPC_EXIT_FAIL;
+}
+
+/* Checks the option combination for the URL's kind; SIPC_EXIT_USAGE after
+ * saying why, or 0. */
+static int check_opts(bool dgram)
+{
+	if (raw && lines) {
+		sipc_cli_error("send: --raw and --lines: choose one");
+		return SIPC_EXIT_USAGE;
+	}
+	if (retries >= 0 && !dgram) {
+		sipc_cli_error("send: --retries: only for datagram URLs (udp, unixgram, "
+			       "unixpacket); a stream is sent once");
+		return SIPC_EXIT_USAGE;
+	}
+	if (retries < 0)
+		retries = DEFAULT_RETRIES;
+	return 0;
+}
+
+/* Sends stdin as one message, or each argument. */
+static int send_all(struct sender *s, int nargs, char **argv)
+{
+	char *input = NULL;
+	ssize_t n;
+	int rc = 0;
+
+	if (nargs > 1) {
+		for (int i = 2; i <= nargs && rc == 0; i++)
+			rc = one(s, argv[i], strlen(argv[i]));
+		return report(s, rc);
+	}
+	n = slurp_stdin(sipc_endpoint_max_msg(s->ep), &input);
+	if (n < 0) {
+		sipc_cli_error("send %s: stdin: %s", s->url, sipc_strerror((int)n));
+		return SIPC_EXIT_FAIL;
+	}
+	rc = one(s, input, (size_t)n);
+	free(input);
+	return report(s, rc);
 }
 
 int sipc_cmd_send(int argc, char **argv)
 {
 	sipc_options opts = {0};
-	sipc_endpoint *ep = NULL;
+	struct sender s = {0};
 	sipc_url *url = NULL;
-	char *input = NULL, *urltext;
-	void *dbuf = NULL;
-	int nargs, rc;
-	bool dgram;
+	int nargs, rc, dial_ms;
 
 	rc = sipc_opt_parse(&spec, argc, argv, &nargs);
 	if (rc != SIPC__OPT_OK)
 		return rc == SIPC__OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
-	urltext = argv[1];
-	if ((rc = sipc_cli_parse_url("send", urltext, &url)) != 0)
+	s.url = argv[1];
+	if ((rc = sipc_cli_parse_url("send", s.url, &url)) != 0)
 		return rc;
-	dgram = sipc_scheme_is_datagram(sipc_url_scheme(url));
+	s.dgram = sipc_scheme_is_datagram(sipc_url_scheme(url));
+	if ((rc = check_opts(s.dgram)) != 0)
+		goto out;
+	s.as_lines = lines || (!raw && nargs > 1);
 	sipc_cli_lib_options(&opts);
-	rc = sipc_dial_url(url, &opts, timeout_ms * (int)(retries + 1), &ep);
+	/* A datagram "connect" only names the peer; a stream's is the first
+	 * step of the request --timeout bounds. */
+	dial_ms = s.dgram ? timeout_ms * (int)(retries + 1) : timeout_ms;
+	rc = sipc_dial_url(url, &opts, dial_ms, &s.ep);
 	if (rc < 0) {
-		sipc_cli_error("send %s: %s", urltext, sipc_strerror(rc));
+		sipc_cli_error("send %s: %s", s.url, sipc_strerror(rc));
 		rc = SIPC_EXIT_FAIL;
 		goto out;
 	}
-	if (dgram && !no_reply && (dbuf = malloc(DGRAM_REPLY_MAX)) == NULL) {
-		sipc_cli_error("send %s: %s", urltext, sipc_strerror(-ENOMEM));
+	if (s.dgram && !no_reply && (s.dbuf = malloc(DGRAM_REPLY_MAX)) == NULL) {
+		sipc_cli_error("send %s: %s", s.url, sipc_strerror(-ENOMEM));
 		rc = SIPC_EXIT_FAIL;
 		goto out;
 	}
-	if (nargs == 1) {
-		ssize_t n = slurp_stdin(sipc_endpoint_max_msg(ep), &input);
-
-		if (n < 0) {
-			sipc_cli_error("send %s: stdin: %s", urltext, sipc_strerror((int)n));
-			rc = SIPC_EXIT_FAIL;
-			goto out;
-		}
-		rc = one(ep, dgram, input, (size_t)n, dbuf);
-	} else {
-		for (int i = 2; i <= nargs && rc == 0; i++)
-			rc = one(ep, dgram, argv[i], strlen(argv[i]), dbuf);
-	}
-	if (rc == SIPC_ETIMEDOUT) {
-		if (dgram)
-			sipc_cli_error("send %s: no reply after %ld tries (%s)", urltext,
-				       retries + 1, sipc_strerror(rc));
-		else
-			sipc_cli_error("send %s: no reply (%s)", urltext, sipc_strerror(rc));
-		rc = SIPC_EXIT_FAIL;
-	} else if (rc == SIPC_ECLOSED || rc == SIPC_EPARTIAL) {
-		sipc_cli_error("send %s: no reply: %s", urltext, sipc_strerror(rc));
-		rc = SIPC_EXIT_FAIL;
-	} else if (rc < 0) {
-		sipc_cli_error("send %s: %s", urltext, sipc_strerror(rc));
-		rc = SIPC_EXIT_FAIL;
-	}
+	rc = send_all(&s, nargs, argv);
 out:
-	free(dbuf);
-	free(input);
-	sipc_endpoint_close(ep);
+	free(s.dbuf);
+	sipc_endpoint_close(s.ep);
 	sipc_url_free(url);
 	return rc;
 }
