@@ -132,7 +132,7 @@ int sipc_cmd_connect(int argc, char **argv)
 {
 	sipc_options opts = {0};
 	struct sipc_relay_cfg cfg = {.cmd = "connect"};
-	struct sipc_relay_io io = {.in_fd = 0, .out_fd = 1};
+	struct sipc_relay_io io = {.in_fd = 0, .out_fd = 1, .stop_fd = -1};
 	char src[SIPC_URL_MAX + 16];
 	sipc_endpoint *ep = NULL;
 	sipc_url *url = NULL;

@@ -4,14 +4,19 @@
  * connection, or on a datagram URL the sender of the first datagram, to
  * which the socket is then connected - and relays it with stdin and stdout
  * as connect does.  --keep-open takes the next peer after one ends.
+ * SIGINT and SIGTERM end it through the normal close, so a unix socket
+ * file it bound is removed, as serve removes its own.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/connect.h"
@@ -47,6 +52,63 @@ static const struct sipc_opt_spec spec = {
 };
 
 /*
+ * SIGINT and SIGTERM: the handler only notes the signal and wakes every
+ * wait of listen through a pipe (the library's own waits retry EINTR, so
+ * they are not used while a signal could end us).  listen then closes its
+ * endpoints - the library unlinks a socket file only while it is still the
+ * one bound - and raises the signal again, so its parent sees how it
+ * ended.  SA_RESETHAND makes a second signal end it at once, should it be
+ * stuck where no wait looks (a blocking stdout nobody reads).  A signal
+ * ignored at start stays ignored (a background job of a shell ignores
+ * SIGINT, so that ^C in the terminal leaves it be).
+ */
+static volatile sig_atomic_t stop_signo;
+static int stop_pipe[2] = {-1, -1};
+
+static void on_stop(int signo)
+{
+	int saved = errno;
+	char b = 0;
+
+	stop_signo = signo;
+	if (write(stop_pipe[1], &b, 1) < 0) {
+		/* Full: a byte is already there to wake the waits. */
+	}
+	errno = saved;
+}
+
+/* Returns the read end of the stop pipe, or -errno. */
+static int catch_stop_signals(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM};
+	struct sigaction sa = {.sa_handler = on_stop, .sa_flags = SA_RESETHAND}, old;
+
+	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	return stop_pipe[0];
+}
+
+/* Waits until FD is ready for EVENTS (1) or a stop signal came (0). */
+static int wait_or_stop(int fd, short events)
+{
+	for (;;) {
+		struct pollfd pfd[2] = {{.fd = fd, .events = events},
+					{.fd = stop_pipe[0], .events = POLLIN}};
+
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			return -errno;
+		if (stop_signo != 0 || pfd[1].revents != 0)
+			return 0;
+		if (pfd[0].revents != 0)
+			return 1;
+	}
+}
+
+/*
  * A datagram listener's peer is the sender of the first datagram: peeked
  * (so the relay still reads it), then made the socket's fixed peer with
  * connect(2), so only its datagrams arrive and ours go to it.  A unixgram
@@ -66,8 +128,8 @@ static int take_datagram_peer(const char *url, sipc_endpoint *lep, bool *answera
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	for (;;) {
-		rc = sipc__sys_wait(fd, POLLIN, SIPC__NEVER);
-		if (rc < 0)
+		rc = wait_or_stop(fd, POLLIN);
+		if (rc <= 0)
 			goto fail;
 		n = sipc__sys_recvmsg(fd, &mh, MSG_PEEK);
 		if (n >= 0)
@@ -93,8 +155,28 @@ static int take_datagram_peer(const char *url, sipc_endpoint *lep, bool *answera
 	sipc_cli_notice("listen: datagrams from %s", pb);
 	return 0;
 fail:
+	if (rc == 0)
+		return SIPC_EXIT_OK; /* a stop signal */
 	sipc_cli_error("listen %s: %s", url, sipc_strerror(rc));
 	return SIPC_EXIT_FAIL;
+}
+
+/* Accepts the next connection on LEP into *CONNP; 0 with *CONNP NULL when
+ * a stop signal came first, or a negative code. */
+static int accept_or_stop(sipc_endpoint *lep, sipc_endpoint **connp)
+{
+	int rc;
+
+	*connp = NULL;
+	for (;;) {
+		rc = wait_or_stop(sipc_endpoint_fd(lep), POLLIN);
+		if (rc <= 0)
+			return rc;
+		/* Another process sharing the socket may have taken it. */
+		rc = sipc_accept(lep, 0, connp);
+		if (rc != SIPC_ETIMEDOUT && rc != -EAGAIN)
+			return rc;
+	}
 }
 
 /* Forgets the datagram peer, for --keep-open. */
@@ -107,7 +189,7 @@ int sipc_cmd_listen(int argc, char **argv)
 {
 	sipc_options opts = {0};
 	struct sipc_relay_cfg cfg = {.cmd = "listen"};
-	struct sipc_relay_io io = {.in_fd = 0, .out_fd = 1};
+	struct sipc_relay_io io = {.in_fd = 0, .out_fd = 1, .stop_fd = -1};
 	sipc_endpoint *lep = NULL, *conn = NULL;
 	sipc_url *url = NULL;
 	sipc_addr local;
@@ -125,6 +207,11 @@ int sipc_cmd_listen(int argc, char **argv)
 	if ((rc = sipc_relay_check_opts("listen", sc)) != 0)
 		goto out;
 	sipc_cli_lib_options(&opts);
+	if ((io.stop_fd = catch_stop_signals()) < 0) {
+		sipc_cli_error("listen %s: %s", cfg.url, sipc_strerror(io.stop_fd));
+		rc = SIPC_EXIT_FAIL;
+		goto out;
+	}
 	rc = sipc_listen_url(url, &opts, &lep);
 	if (rc < 0) {
 		sipc_cli_error("listen %s: %s", cfg.url, sipc_strerror(rc));
@@ -145,13 +232,15 @@ int sipc_cmd_listen(int argc, char **argv)
 		cfg.send_stdin = true;
 		if (sipc_scheme_is_connectionless(sc)) {
 			rc = take_datagram_peer(cfg.url, lep, &cfg.send_stdin);
-			if (rc != 0)
+			if (rc != 0 || stop_signo != 0)
 				break;
 		} else {
 			sipc_addr pa;
 			char pb[SIPC_URL_MAX] = "?";
 
-			rc = sipc_accept(lep, -1, &conn);
+			rc = accept_or_stop(lep, &conn);
+			if (conn == NULL && rc == 0)
+				break; /* a stop signal */
 			if (rc < 0) {
 				sipc_cli_error("listen %s: accept: %s", cfg.url, sipc_strerror(rc));
 				rc = SIPC_EXIT_FAIL;
@@ -173,10 +262,12 @@ int sipc_cmd_listen(int argc, char **argv)
 		conn = NULL;
 		if (sipc_scheme_is_connectionless(sc) && keep_open)
 			drop_datagram_peer(lep);
-	} while (keep_open && !io.out_gone);
+	} while (keep_open && !io.out_gone && stop_signo == 0);
 out:
 	sipc_endpoint_close(conn);
 	sipc_endpoint_close(lep);
 	sipc_url_free(url);
+	if (stop_signo != 0)
+		raise(stop_signo); /* SA_RESETHAND: the default action, now */
 	return rc;
 }

@@ -591,7 +591,7 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 	r.last_traffic = sipc__now_ms();
 
 	for (;;) {
-		struct pollfd pfd[3];
+		struct pollfd pfd[4];
 		bool moved = false;
 		int n, timeout = 0;
 
@@ -620,6 +620,7 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 			pfd[1].fd = r.fd; /* else a reset socket's POLLHUP spins */
 		if (!r.out_wr && sipc__flow_pending(&r.b) > 0)
 			pfd[2] = (struct pollfd){.fd = io->out_fd, .events = POLLOUT};
+		pfd[3] = (struct pollfd){.fd = io->stop_fd, .events = POLLIN};
 
 		if (moved) {
 			/* Something went through: go round again at once,
@@ -627,7 +628,7 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 			 * now and then. */
 			traffic = true;
 			if (++spins < SPIN_POLL ||
-			    (pfd[0].fd < 0 && pfd[1].fd < 0 && pfd[2].fd < 0))
+			    (pfd[0].fd < 0 && pfd[1].fd < 0 && pfd[2].fd < 0 && pfd[3].fd < 0))
 				continue;
 		} else {
 			/* Everything would block: the clock is read only here,
@@ -647,7 +648,7 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 		}
 		spins = 0;
 
-		n = poll(pfd, 3, timeout);
+		n = poll(pfd, 4, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -664,6 +665,10 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 			r.sock_rd = true;
 		if (pfd[2].revents)
 			r.out_wr = true;
+		if (pfd[3].revents) {
+			io->stopped = true;
+			break;
+		}
 	}
 out:
 	sipc__flow_free(&r.a);

@@ -46,6 +46,9 @@ struct sipc_relay_cfg {
 /* What outlives one peer (listen --keep-open relays several in turn). */
 struct sipc_relay_io {
 	int in_fd, out_fd;
+	int stop_fd;   /* readable: end now (listen's SIGINT/SIGTERM signalfd);
+			  -1 none */
+	bool stopped;  /* the relay ended because stop_fd became readable */
 	bool in_eof;   /* stdin has ended: later peers get end of stream at once */
 	bool out_gone; /* stdout's reader went away: stop, quietly, status 0 */
 };
@@ -56,7 +59,9 @@ struct sipc_relay_io {
  * idle or linger time runs out, or stdout goes away.  Returns
  * SIPC_EXIT_OK, or SIPC_EXIT_FAIL after printing
  * "sockipc: CMD URL: reason" (reset, refused, ...).  Does not close EP.
- * Sets io->out_gone when stdout was closed (a quiet end with status 0).
+ * Sets io->out_gone when stdout was closed (a quiet end with status 0),
+ * io->stopped when io->stop_fd became readable (status 0, data in flight
+ * dropped: the caller is about to exit on a signal).
  */
 int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct sipc_relay_io *io);
 
