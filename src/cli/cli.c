@@ -5,6 +5,7 @@
  */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -51,6 +52,25 @@ void sipc_cli_lib_options(sipc_options *opts)
 	if (sipc_cli_globals.trace) {
 		opts->trace = sipc_cli_trace;
 		opts->trace_arg = NULL;
+	}
+}
+
+const char *sipc_cli_dial_hint(sipc_scheme scheme, int rc)
+{
+	if (rc != -EPROTOTYPE)
+		return "";
+	switch (scheme) {
+	case SIPC_UNIX:
+		return " (the socket at this path is not a stream socket: try unixgram:// or "
+		       "unixpacket://)";
+	case SIPC_UNIXGRAM:
+		return " (the socket at this path is not a datagram socket: try unix:// or "
+		       "unixpacket://)";
+	case SIPC_UNIXPACKET:
+		return " (the socket at this path is not a seqpacket socket: try unix:// or "
+		       "unixgram://)";
+	default:
+		return "";
 	}
 }
 

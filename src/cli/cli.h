@@ -42,6 +42,13 @@ void sipc_cli_trace(void *arg, const char *line);
 void sipc_cli_lib_options(sipc_options *opts);
 
 /*
+ * A hint to follow the reason when dialing a URL of SCHEME failed with RC,
+ * or "": a unix path whose socket is of another type gives EPROTOTYPE,
+ * which names the symptom, not the scheme to use instead.  Static text.
+ */
+const char *sipc_cli_dial_hint(sipc_scheme scheme, int rc);
+
+/*
  * Parses TEXT as an endpoint URL for subcommand CMD.  On failure prints
  * "sockipc: CMD: bad URL 'TEXT': WHY" and returns SIPC_EXIT_USAGE; on
  * success *URLP owns the URL and 0 returns.

@@ -155,7 +155,8 @@ int sipc_cmd_connect(int argc, char **argv)
 
 	rc = sipc_dial_url(url, &opts, sipc_relay_opts.connect_ms, &ep);
 	if (rc < 0) {
-		sipc_cli_error("connect %s: %s", cfg.url, sipc_strerror(rc));
+		sipc_cli_error("connect %s: %s%s", cfg.url, sipc_strerror(rc),
+			       sipc_cli_dial_hint(sipc_url_scheme(url), rc));
 		rc = SIPC_EXIT_FAIL;
 		goto out;
 	}

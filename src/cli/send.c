@@ -303,7 +303,8 @@ int sipc_cmd_send(int argc, char **argv)
 	dial_ms = s.dgram ? timeout_ms * (int)(retries + 1) : timeout_ms;
 	rc = sipc_dial_url(url, &opts, dial_ms, &s.ep);
 	if (rc < 0) {
-		sipc_cli_error("send %s: %s", s.url, sipc_strerror(rc));
+		sipc_cli_error("send %s: %s%s", s.url, sipc_strerror(rc),
+			       sipc_cli_dial_hint(sipc_url_scheme(url), rc));
 		rc = SIPC_EXIT_FAIL;
 		goto out;
 	}

@@ -2,6 +2,7 @@
 # cli_errors.sh - resolve, help and version, and every error path of the
 # client: bad URL and bad option values (exit 2, naming the wrong part),
 # refused, timed out and reset (exit 1, "sockipc: connect URL: reason"),
+# a unix path of another socket type (the scheme to use instead),
 # and a closed stdout (quiet exit 0).
 . "$(dirname "$0")/../support/lib.sh"
 need python3 getent
@@ -63,6 +64,18 @@ expect_eq "refused: exit 1" 1 $rc
 expect_eq "refused: message" "sockipc: connect $url: Connection refused" "$err"
 err=$("$SOCKIPC" connect --trace "$url" </dev/null 2>&1)
 check "refused: --trace shows the failed connect" grep -q "^sockipc: trace: connect(.*ECONNREFUSED" <<<"$err"
+
+# ---- a unix path of another socket type: the error says which scheme fits
+bg "$T/gram" "$SOCKIPC" serve -e "unixgram://$T/gram.sock echo" -e "unix://$T/stream.sock echo"
+check "serve on both paths" wait_count "$T/gram" "^listening " 2 10
+err=$("$SOCKIPC" connect "unix://$T/gram.sock" </dev/null 2>&1); rc=$?
+expect_eq "unix:// to a datagram socket: exit 1" 1 $rc
+expect_eq "unix:// to a datagram socket: suggests the datagram schemes" \
+	"sockipc: connect unix://$T/gram.sock: Protocol wrong type for socket (the socket at this path is not a stream socket: try unixgram:// or unixpacket://)" "$err"
+err=$("$SOCKIPC" send "unixgram://$T/stream.sock" x 2>&1); rc=$?
+expect_eq "send unixgram:// to a stream socket: exit 1" 1 $rc
+check "send unixgram:// to a stream socket: suggests unix://" \
+	grep -q "not a datagram socket: try unix:// or unixpacket://)$" <<<"$err"
 
 # ---- connect timeout: a listener whose queue is full drops our SYN
 bg "$T/full" $PEER full
