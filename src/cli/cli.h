@@ -7,6 +7,8 @@
 #define SIPC_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "sockipc.h"
 
@@ -35,8 +37,14 @@ void sipc_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same, only with -v (and never with -q). */
 void sipc_cli_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* -v: "CMD: connected to PEER from LOCAL" for a connected EP. */
+void sipc_cli_notice_association(const char *cmd, const sipc_endpoint *ep);
+
 /* The sipc_trace_fn of --trace: "sockipc: trace: LINE" on stderr. */
 void sipc_cli_trace(void *arg, const char *line);
+
+/* The --hex of serve (its sipc__serve_hex_fn): WHO is the connection. */
+void sipc_cli_serve_hex(const char *who, char dir, uint64_t offset, const void *p, size_t n);
 
 /* Fills OPTS for the library from the globals (trace). */
 void sipc_cli_lib_options(sipc_options *opts);

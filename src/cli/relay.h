@@ -71,5 +71,8 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
  * '<' received) and OFFSET (bytes of that direction before P) leading.
  */
 void sipc_hexdump(FILE *out, char dir, uint64_t offset, const void *p, size_t n);
+/* The same with WHO (serve: "echo conn=3 peer=URL") before DIR; NULL: none. */
+void sipc_hexdump_from(FILE *out, const char *who, char dir, uint64_t offset, const void *p,
+		       size_t n);
 
 #endif /* SIPC_CLI_RELAY_H */

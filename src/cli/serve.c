@@ -178,6 +178,8 @@ static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 		cfg->trace = sipc_cli_trace;
 		cfg->trace_arg = NULL;
 	}
+	if (sipc_cli_globals.hex)
+		cfg->hex = sipc_cli_serve_hex;
 
 	if (nargs == 1) {
 		sipc_cli_error("serve: arguments: expected URL SERVICE [ARGS...] after '%s'",

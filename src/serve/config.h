@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "serve/acl.h"
 #include "serve/guard.h"
@@ -27,6 +28,14 @@ struct sipc_serve_line {
 #define SIPC_SERVE_MAX_MSG_DEFAULT  ((size_t)65536)
 #define SIPC_SERVE_DRAIN_MS_DEFAULT 5000
 
+/* --hex: shown each connection's bytes as read ('<') and written ('>'),
+ * and each datagram served and its replies; WHO names the service and the
+ * peer (and the connection, so two from one peer can be told apart);
+ * OFFSET counts that direction's bytes before P.  Called from any worker
+ * thread or forked child. */
+typedef void sipc__serve_hex_fn(const char *who, char dir, uint64_t offset, const void *p,
+				size_t n);
+
 struct sipc_serve_config {
 	struct sipc_serve_line *lines;
 	size_t nlines;
@@ -43,6 +52,7 @@ struct sipc_serve_config {
 	int verbosity;        /* 0 -q, 1 default, 2 -v */
 	sipc_trace_fn *trace; /* --trace: given to every endpoint; NULL: off */
 	void *trace_arg;
+	sipc__serve_hex_fn *hex; /* --hex; NULL: off */
 };
 
 /* Zeroes CFG and sets every default (no lines yet). */

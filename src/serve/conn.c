@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "serve/server.h"
 #include "sys/sys.h"
@@ -40,6 +41,7 @@ struct sipc_conn {
 	bool opened;        /* on_open was called: on_close is owed */
 	int in_cb;
 	const char *why;
+	uint64_t id; /* --hex: tells connections apart */
 	_Alignas(max_align_t) unsigned char state[];
 };
 
@@ -71,15 +73,35 @@ static size_t pending(const struct sipc_conn *c)
 	return c->tail - c->head;
 }
 
-static void count_in(struct sipc_conn *c, size_t n)
+/* --hex: this connection's bytes, labelled with its service, id and peer.
+ * A forked child counts its own connections, so under fork the id is the
+ * child's pid. */
+static void hex(struct sipc_conn *c, char dir, uint64_t offset, const void *p, size_t n)
 {
+	sipc__serve_hex_fn *fn = c->sep->srv->cfg->hex;
+	char peer[SIPC_URL_MAX], who[SIPC_URL_MAX + 64];
+	bool fork_model = c->sep->srv->cfg->model == SIPC__MODEL_FORK;
+
+	if (fn == NULL || p == NULL || n == 0)
+		return;
+	if (sipc_addr_format(&c->peer, peer, sizeof(peer)) < 0)
+		snprintf(peer, sizeof(peer), "?");
+	snprintf(who, sizeof(who), "%s conn=%llu peer=%s", c->svc->name,
+		 fork_model ? (unsigned long long)getpid() : (unsigned long long)c->id, peer);
+	fn(who, dir, offset, p, n);
+}
+
+static void count_in(struct sipc_conn *c, const void *p, size_t n)
+{
+	hex(c, '<', c->bytes_in, p, n);
 	c->bytes_in += n;
 	c->last_ms = now(c);
 	SIPC__STAT_ADD(stats(c)->bytes_in, n);
 }
 
-static void count_out(struct sipc_conn *c, size_t n)
+static void count_out(struct sipc_conn *c, const void *p, size_t n)
 {
+	hex(c, '>', c->bytes_out, p, n);
 	c->bytes_out += n;
 	c->last_ms = now(c);
 	SIPC__STAT_ADD(stats(c)->bytes_out, n);
@@ -150,15 +172,15 @@ static void flush(struct sipc_conn *c)
 			memcpy(&len, c->out + c->head, 4);
 			n = sipc__sys_send(c->fd, c->out + c->head + 4, len, 0);
 			if (n >= 0) {
+				count_out(c, c->out + c->head + 4, (size_t)n);
 				c->head += 4 + (size_t)len;
-				count_out(c, (size_t)n);
 				continue;
 			}
 		} else {
 			n = sipc__sys_send(c->fd, c->out + c->head, pending(c), 0);
 			if (n >= 0) {
+				count_out(c, c->out + c->head, (size_t)n);
 				c->head += (size_t)n;
-				count_out(c, (size_t)n);
 				continue;
 			}
 		}
@@ -232,7 +254,7 @@ size_t sipc__conn_write(struct sipc_conn *c, const void *buf, size_t len)
 		if (pending(c) == 0) {
 			n = sipc__sys_send(c->fd, buf, len, 0);
 			if (n >= 0) {
-				count_out(c, (size_t)n);
+				count_out(c, buf, (size_t)n);
 				return len;
 			}
 			if (n != -EAGAIN) {
@@ -252,7 +274,7 @@ size_t sipc__conn_write(struct sipc_conn *c, const void *buf, size_t len)
 				sipc__conn_close(c, reason((int)n));
 				return len;
 			}
-			count_out(c, (size_t)n);
+			count_out(c, (const uint8_t *)buf + sent, (size_t)n);
 			sent += (size_t)n;
 		}
 		size_t room = sipc__conn_out_room(c);
@@ -408,7 +430,7 @@ static void do_read(struct sipc_conn *c)
 				sipc__conn_end(c);
 			break;
 		}
-		count_in(c, (size_t)n);
+		count_in(c, w->scratch, (size_t)n);
 		if (!c->ending && c->svc->on_data != NULL)
 			c->svc->on_data(c, w->scratch, (size_t)n);
 		if (!c->seqpacket && (size_t)n < want)
@@ -460,6 +482,9 @@ static void on_timer(sipc_loop *loop, sipc_loop_timer *t)
 	leave(c);
 }
 
+/* The last connection id given (--hex labels). */
+static uint64_t conn_ids;
+
 void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_endpoint *ep,
 		    const sipc_addr *peer)
 {
@@ -485,6 +510,7 @@ void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_e
 		c->local.ss.ss_family = AF_UNSPEC;
 	c->start_ms = sipc__loop_clock_ms();
 	c->last_ms = now(c);
+	c->id = __atomic_add_fetch(&conn_ids, 1, __ATOMIC_RELAXED);
 	c->max = SIPC_SERVE_OUT_MAX;
 	if (c->seqpacket && c->max < 2 * (sep->srv->cfg->max_msg + 4))
 		c->max = 2 * (sep->srv->cfg->max_msg + 4);
@@ -565,10 +591,11 @@ int sipc__conn_set_events(struct sipc_conn *c, uint32_t events)
 
 void sipc__conn_count(struct sipc_conn *c, uint64_t in, uint64_t out)
 {
+	/* The service moved these bytes itself (forward): nothing to show. */
 	if (in)
-		count_in(c, in);
+		count_in(c, NULL, in);
 	if (out)
-		count_out(c, out);
+		count_out(c, NULL, out);
 }
 
 void sipc__conn_close_all(struct sipc_worker *w, const char *why)

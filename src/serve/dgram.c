@@ -39,6 +39,19 @@ static void fmt_from(struct sipc_dgram *d, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+/* --hex: a datagram served or a reply, labelled with the service and peer. */
+static void hex(struct sipc_dgram *d, char dir, const void *p, size_t n)
+{
+	sipc__serve_hex_fn *fn = d->w->srv->cfg->hex;
+	char peer[SIPC_URL_MAX], who[SIPC_URL_MAX + 32];
+
+	if (fn == NULL || n == 0)
+		return;
+	fmt_from(d, peer, sizeof(peer));
+	snprintf(who, sizeof(who), "%s peer=%s", d->sep->svc->name, peer);
+	fn(who, dir, 0, p, n);
+}
+
 void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
 	struct sipc_worker_ep *we = io->arg;
@@ -101,6 +114,7 @@ void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 					sep->svc->name, sep->url, peer, drop);
 			continue;
 		}
+		hex(&d, '<', w->scratch, (size_t)n);
 		if (sep->svc->on_datagram != NULL)
 			sep->svc->on_datagram(&d, w->scratch, (size_t)n);
 		if (cfg->verbosity >= 2) {
@@ -153,6 +167,7 @@ int sipc__dgram_reply(struct sipc_dgram *d, const void *buf, size_t len)
 				d->sep->url, peer, sipc_strerror((int)n));
 		return (int)n;
 	}
+	hex(d, '>', buf, (size_t)n);
 	SIPC__STAT_ADD(stats(d)->dgrams_out, 1);
 	SIPC__STAT_ADD(stats(d)->bytes_out, n);
 	d->replied += (size_t)n;
