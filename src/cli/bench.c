@@ -71,6 +71,8 @@ static const struct sipc_opt_spec spec = {
 	opts_table,
 	1,
 	1,
+	/* Millions of messages: no dump of them, and no notices to print. */
+	.refuse = SIPC__OPT_G_HEX | SIPC__OPT_G_VERBOSE,
 };
 
 /* Many connections need many descriptors: take the hard limit. */
@@ -88,7 +90,7 @@ int sipc_cmd_bench(int argc, char **argv)
 {
 	struct sipc_bench_config cfg;
 	struct sipc_bench_result *res;
-	sipc_options opts;
+	sipc_options opts = {0};
 	sipc_url *url;
 	sipc_scheme scheme;
 	char why[256] = "";
@@ -102,6 +104,11 @@ int sipc_cmd_bench(int argc, char **argv)
 	scheme = sipc_url_scheme(url);
 	if (duration_ms > 0 && count > 0) {
 		sipc_cli_error("bench: --duration and --count exclude each other");
+		rc = SIPC_EXIT_USAGE;
+		goto out;
+	}
+	if (new_conn && depth > 1) {
+		sipc_cli_error("bench: --depth: a --new-conn connection carries one request");
 		rc = SIPC_EXIT_USAGE;
 		goto out;
 	}

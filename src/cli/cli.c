@@ -41,6 +41,20 @@ void sipc_cli_notice(const char *fmt, ...)
 	va_end(ap);
 }
 
+void sipc_cli_notice_association(const char *cmd, const sipc_endpoint *ep)
+{
+	sipc_addr local, peer;
+	char l[SIPC_URL_MAX] = "?", p[SIPC_URL_MAX] = "?";
+
+	if (!sipc_cli_globals.verbose || sipc_cli_globals.quiet)
+		return;
+	if (sipc_endpoint_local(ep, &local) == 0)
+		sipc_addr_format(&local, l, sizeof(l));
+	if (sipc_endpoint_peer(ep, &peer) == 0)
+		sipc_addr_format(&peer, p, sizeof(p));
+	sipc_cli_notice("%s: connected to %s from %s", cmd, p, l);
+}
+
 void sipc_cli_trace(void *arg, const char *line)
 {
 	(void)arg;

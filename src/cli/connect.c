@@ -101,20 +101,6 @@ static int source_url(const sipc_url *url, const char *src, char *buf, size_t le
 	return 0;
 }
 
-static void notice_association(const char *cmd, const sipc_endpoint *ep)
-{
-	sipc_addr local, peer;
-	char l[SIPC_URL_MAX] = "?", p[SIPC_URL_MAX] = "?";
-
-	if (!sipc_cli_globals.verbose || sipc_cli_globals.quiet)
-		return;
-	if (sipc_endpoint_local(ep, &local) == 0)
-		sipc_addr_format(&local, l, sizeof(l));
-	if (sipc_endpoint_peer(ep, &peer) == 0)
-		sipc_addr_format(&peer, p, sizeof(p));
-	sipc_cli_notice("%s: connected to %s from %s", cmd, p, l);
-}
-
 static const struct sipc_opt_spec spec = {
 	"connect",
 	"[OPTIONS] URL",
@@ -160,7 +146,7 @@ int sipc_cmd_connect(int argc, char **argv)
 		rc = SIPC_EXIT_FAIL;
 		goto out;
 	}
-	notice_association("connect", ep);
+	sipc_cli_notice_association("connect", ep);
 	sipc_relay_cfg_from_opts(&cfg, sipc_url_scheme(url));
 	cfg.linger_ms = -1;
 	if (sipc_scheme_is_connectionless(sipc_url_scheme(url)))

@@ -30,6 +30,15 @@ static const struct sipc_opt global_opts[] = {
 /* --help is handled here, after the whole line is read. */
 #define HELP_OPT (&global_opts[4])
 
+/* Whether SPEC refuses O, one of global_opts: bit i of refuse is
+ * global_opts[i] (the order of SIPC__OPT_G_*). */
+static bool refused(const struct sipc_opt_spec *spec, const struct sipc_opt *o)
+{
+	ptrdiff_t i = o - global_opts;
+
+	return i >= 0 && i < HELP_OPT - global_opts && (spec->refuse & (1u << i)) != 0;
+}
+
 static const struct sipc_opt *find_long(const struct sipc_opt *t, const char *name, size_t len)
 {
 	for (; t->name != NULL; t++)
@@ -182,11 +191,13 @@ static int apply(const struct sipc_opt *o, const char *value, char *why, size_t 
 	return -1;
 }
 
-static void print_opts(FILE *out, const struct sipc_opt *t)
+static void print_opts(FILE *out, const struct sipc_opt_spec *spec, const struct sipc_opt *t)
 {
 	char left[64];
 
 	for (; t->name != NULL; t++) {
+		if (refused(spec, t))
+			continue;
 		if (t->short_name)
 			snprintf(left, sizeof(left), "-%c, --%s%s%s", t->short_name, t->name,
 				 t->arg ? " " : "", t->arg ? t->arg : "");
@@ -204,10 +215,10 @@ void sipc_opt_usage(const struct sipc_opt_spec *spec, FILE *out)
 		fprintf(out, "\n%s\n", spec->about);
 	if (spec->opts != NULL && spec->opts[0].name != NULL) {
 		fprintf(out, "\noptions:\n");
-		print_opts(out, spec->opts);
+		print_opts(out, spec, spec->opts);
 	}
 	fprintf(out, "\nglobal options:\n");
-	print_opts(out, global_opts);
+	print_opts(out, spec, global_opts);
 }
 
 static int usage_error(const struct sipc_opt_spec *spec, const char *what, const char *why)
@@ -218,6 +229,14 @@ static int usage_error(const struct sipc_opt_spec *spec, const char *what, const
 		fprintf(stderr, "sockipc: %s: %s\n", spec->cmd, why);
 	fprintf(stderr, "sockipc: try 'sockipc help %s'\n", spec->cmd);
 	return SIPC__OPT_ERROR;
+}
+
+static int not_supported(const struct sipc_opt_spec *spec, const char *what)
+{
+	char why[128];
+
+	snprintf(why, sizeof(why), "not supported by %s", spec->cmd);
+	return usage_error(spec, what, why);
 }
 
 int sipc_opt_parse(const struct sipc_opt_spec *spec, int argc, char **argv, int *nargs)
@@ -251,6 +270,8 @@ int sipc_opt_parse(const struct sipc_opt_spec *spec, int argc, char **argv, int 
 				snprintf(why, sizeof(why), "unknown option '%s'", what);
 				return usage_error(spec, NULL, why);
 			}
+			if (refused(spec, o))
+				return not_supported(spec, what);
 			if (o->type == SIPC__OPT_FLAG) {
 				if (eq != NULL)
 					return usage_error(spec, what, "takes no value");
@@ -275,6 +296,8 @@ int sipc_opt_parse(const struct sipc_opt_spec *spec, int argc, char **argv, int 
 				snprintf(why, sizeof(why), "unknown option '%s'", what);
 				return usage_error(spec, NULL, why);
 			}
+			if (refused(spec, o))
+				return not_supported(spec, what);
 			if (o->type == SIPC__OPT_FLAG) {
 				if (o == HELP_OPT)
 					help = true;

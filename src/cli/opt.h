@@ -25,7 +25,9 @@
  * arguments (they are moved out of the way).  A lone "-" is positional.
  * The global options of DESIGN.md (--trace, --hex, -v/--verbose,
  * -q/--quiet, -h/--help) are accepted by every subcommand without being in
- * its table; they set sipc_cli_globals (cli.h).
+ * its table, except those its spec refuses (a subcommand with nothing to
+ * trace or dump says so rather than ignoring the option); they set
+ * sipc_cli_globals (cli.h).
  *
  * Every value is checked: numbers must be whole (or decimal seconds for
  * SIPC__OPT_SECONDS) and lie in [min, max]; an error prints one line that
@@ -81,6 +83,18 @@ struct sipc_opt_spec {
 	/* Options end at the first positional argument: what follows belongs
 	 * to it (serve's `URL exec ls -l`).  false: options may follow. */
 	bool stop_at_positional;
+	/* The global options this subcommand cannot honour (SIPC__OPT_G_*):
+	 * given, they are a usage error naming them, and --help leaves them
+	 * out. */
+	unsigned refuse;
+};
+
+/* Bits of sipc_opt_spec.refuse, one per global option. */
+enum {
+	SIPC__OPT_G_TRACE = 1 << 0,
+	SIPC__OPT_G_HEX = 1 << 1,
+	SIPC__OPT_G_VERBOSE = 1 << 2,
+	SIPC__OPT_G_QUIET = 1 << 3,
 };
 
 enum { SIPC__OPT_OK = 0, SIPC__OPT_HELP = 1, SIPC__OPT_ERROR = 2 };

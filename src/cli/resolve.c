@@ -23,6 +23,8 @@ static const struct sipc_opt_spec spec = {
 	NULL,
 	1,
 	2,
+	/* getaddrinfo only: no socket call to trace, no data, no notice. */
+	.refuse = SIPC__OPT_G_TRACE | SIPC__OPT_G_HEX | SIPC__OPT_G_VERBOSE,
 };
 
 /* Prints the addresses of HOST:SERVICE over SCHEME.  Returns the count

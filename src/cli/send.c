@@ -248,6 +248,11 @@ static int check_opts(bool dgram)
 		sipc_cli_error("send: --raw and --lines: choose one");
 		return SIPC_EXIT_USAGE;
 	}
+	if (no_reply && (raw || lines)) {
+		sipc_cli_error("send: %s: no reply is written with --no-reply",
+			       raw ? "--raw" : "--lines");
+		return SIPC_EXIT_USAGE;
+	}
 	if (retries >= 0 && !dgram) {
 		sipc_cli_error("send: --retries: only for datagram URLs (udp, unixgram, "
 			       "unixpacket); a stream is sent once");
@@ -308,6 +313,7 @@ int sipc_cmd_send(int argc, char **argv)
 		rc = SIPC_EXIT_FAIL;
 		goto out;
 	}
+	sipc_cli_notice_association("send", s.ep);
 	if (s.dgram && !no_reply && (s.dbuf = malloc(DGRAM_REPLY_MAX)) == NULL) {
 		sipc_cli_error("send %s: %s", s.url, sipc_strerror(-ENOMEM));
 		rc = SIPC_EXIT_FAIL;
