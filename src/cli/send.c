@@ -36,15 +36,14 @@ static bool raw, lines;
 
 static const struct sipc_opt opts_table[] = {
 	{"timeout", 't', SIPC__OPT_MS, &timeout_ms, 1, 3600000, "MS",
-	 "streams: connect, send and reply within MS milliseconds each message; "
-	 "datagram URLs: wait MS for a reply, doubled at each retry (default 1000)"},
+	 "give up after MS ms (default 1000): streams, each request; datagrams, the first try"},
 	{"retries", 'r', SIPC__OPT_INT, &retries, 0, 16, "N",
 	 "datagram URLs only: send again up to N times when no reply comes (default 3)"},
 	{"no-reply", 'n', SIPC__OPT_FLAG, &no_reply, 0, 0, NULL, "only send; wait for no reply"},
 	{"raw", 0, SIPC__OPT_FLAG, &raw, 0, 0, NULL,
-	 "write each reply byte for byte (the default for a message read from stdin)"},
+	 "each reply byte for byte (the default for stdin)"},
 	{"lines", 0, SIPC__OPT_FLAG, &lines, 0, 0, NULL,
-	 "end each reply with a newline unless it has one (the default for MESSAGE arguments)"},
+	 "each reply on its own line (the default for MESSAGE arguments)"},
 	{NULL},
 };
 
@@ -56,8 +55,9 @@ static const struct sipc_opt_spec spec = {
 	"Waits for one reply per message and writes it to stdout.  A message read\n"
 	"from stdin gets its reply byte for byte, as it came (--raw); MESSAGE\n"
 	"arguments get one reply per line, a newline added unless the reply ends\n"
-	"with one (--lines).  Streams send once and give up after --timeout;\n"
-	"datagram URLs send again with backoff (--timeout, --retries).  No reply:\n"
+	"with one (--lines).  Streams send once: connecting, sending and the reply\n"
+	"take at most --timeout for each message.  Datagram URLs send again with\n"
+	"backoff, each wait twice the one before (--timeout, --retries).  No reply:\n"
 	"exit status 1.  --hex dumps each message (>) and reply (<) on stderr.",
 	opts_table,
 	1,
@@ -117,6 +117,7 @@ struct sender {
 	sipc_endpoint *ep;
 	bool dgram;              /* datagram URL: sipc_request with retries */
 	bool as_lines;           /* a newline after each reply that has none */
+	int64_t first_deadline;  /* streams: the dial's, for the first message */
 	void *dbuf;              /* datagram replies, DGRAM_REPLY_MAX bytes */
 	uint64_t sent, received; /* --hex offsets of each direction */
 	/* The first bytes of a stream reply, peeked before it is taken, so a
@@ -158,8 +159,11 @@ static void peek_header(struct sender *s, int64_t deadline)
 /* One stream request: frame out, frame back, both before one deadline. */
 static int stream_one(struct sender *s, const void *msg, size_t len)
 {
-	int64_t deadline = sipc__deadline(timeout_ms);
+	/* The first request's time began with the connect. */
+	int64_t deadline = s->first_deadline ? s->first_deadline : sipc__deadline(timeout_ms);
 	void *reply = NULL;
+
+	s->first_deadline = 0;
 	ssize_t n;
 
 	n = sipc_send(s->ep, msg, len, sipc__deadline_left(deadline));
@@ -306,6 +310,7 @@ int sipc_cmd_send(int argc, char **argv)
 	/* A datagram "connect" only names the peer; a stream's is the first
 	 * step of the request --timeout bounds. */
 	dial_ms = s.dgram ? timeout_ms * (int)(retries + 1) : timeout_ms;
+	s.first_deadline = s.dgram ? 0 : sipc__deadline(timeout_ms);
 	rc = sipc_dial_url(url, &opts, dial_ms, &s.ep);
 	if (rc < 0) {
 		sipc_cli_error("send %s: %s%s", s.url, sipc_strerror(rc),

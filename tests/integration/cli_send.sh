@@ -74,7 +74,7 @@ expect_eq "discard (no reply): exit 1" 1 $rc
 expect_eq "discard (no reply): message" "sockipc: send $disc: no reply within 1000 ms (Timed out)" "$err"
 check "discard (no reply): bounded by the documented 1000 ms, not 15 s ($ms ms)" \
 	[ "$ms" -lt $((1000 + 2000 * SCALE)) ]
-check "help send: the stream bound is --timeout" grep -q 'Streams send once and give up after --timeout' \
+check "help send: the stream bound is --timeout" grep -q "take at most --timeout for each message" \
 	<<<"$("$SOCKIPC" help send)"
 err=$("$SOCKIPC" send --retries 2 "$disc" x 2>&1); rc=$?
 expect_eq "--retries on a stream: exit 2" 2 $rc
