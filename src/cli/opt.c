@@ -34,9 +34,10 @@ static const struct sipc_opt global_opts[] = {
  * global_opts[i] (the order of SIPC__OPT_G_*). */
 static bool refused(const struct sipc_opt_spec *spec, const struct sipc_opt *o)
 {
-	ptrdiff_t i = o - global_opts;
-
-	return i >= 0 && i < HELP_OPT - global_opts && (spec->refuse & (1u << i)) != 0;
+	for (unsigned i = 0; &global_opts[i] != HELP_OPT; i++)
+		if (o == &global_opts[i])
+			return (spec->refuse & (1u << i)) != 0;
+	return false;
 }
 
 static const struct sipc_opt *find_long(const struct sipc_opt *t, const char *name, size_t len)
