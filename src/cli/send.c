@@ -162,10 +162,9 @@ static int stream_one(struct sender *s, const void *msg, size_t len)
 	/* The first request's time began with the connect. */
 	int64_t deadline = s->first_deadline ? s->first_deadline : sipc__deadline(timeout_ms);
 	void *reply = NULL;
-
-	s->first_deadline = 0;
 	ssize_t n;
 
+	s->first_deadline = 0;
 	n = sipc_send(s->ep, msg, len, sipc__deadline_left(deadline));
 	if (n < 0 || no_reply)
 		return n < 0 ? (int)n : 0;
