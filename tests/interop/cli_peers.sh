@@ -2,8 +2,10 @@
 # cli_peers.sh - sockipc connect and listen against OpenBSD nc, socat and
 # ncat: half-close both ways (each side's end of input reaches the other and
 # the answer that follows still arrives), and listen receiving 100 MiB from
-# socat and from nc, checksum verified.  Peers that cannot listen on port 0
-# listen on scratch unix sockets; over TCP our listen takes port 0.
+# socat and from nc, checksum verified; send against socat (a binary
+# datagram reply byte for byte, a banner that is no frame named as such).
+# Peers that cannot listen on port 0 listen on scratch unix sockets; over
+# TCP our listen takes port 0.
 . "$(dirname "$0")/../support/lib.sh"
 need nc socat ncat
 
@@ -78,4 +80,20 @@ listening_url "$T/b3.err" 10 >/dev/null
 timeout "$(secs 60)" socat -u "FILE:$T/big" "UNIX-CONNECT:$T/big.sock"
 wait "$BG_PID"
 expect_eq "100 MiB over unix from socat into a file: checksum" "$want" "$(cksum <"$T/b3")"
+# ---- send against socat: a binary datagram reply comes back byte for
+# byte; a stream peer that speaks plain bytes is named as one
+sock=$T/socat-gram.sock
+bg "$T/sgram" socat -T 5 "UNIX-RECVFROM:$sock,fork" SYSTEM:cat
+for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(256)))' >"$T/bin"
+timeout "$(secs 20)" "$SOCKIPC" send "unixgram://$sock" <"$T/bin" >"$T/bin.out"; rc=$?
+expect_eq "send to socat unixgram cat: exit 0" 0 $rc
+check "send to socat unixgram cat: 256 bytes byte-exact (cmp)" cmp -s "$T/bin" "$T/bin.out"
+sock=$T/socat-banner.sock
+bg "$T/sbanner" socat -t 5 "UNIX-LISTEN:$sock" SYSTEM:'printf "SSH-2.0-banner\\r\\n"; sleep 5'
+for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+err=$(timeout "$(secs 20)" "$SOCKIPC" send "unix://$sock" hello 2>&1 >/dev/null); rc=$?
+expect_eq "send to a socat banner: exit 1" 1 $rc
+check "send to a socat banner: not a sockipc frame [$err]" grep -q \
+	'reply is not a sockipc frame ("SSH-" read as length 0x5353482d, .*use connect for plain bytes$' <<<"$err"
 finish
