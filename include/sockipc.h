@@ -136,13 +136,23 @@ typedef struct sipc_url sipc_url;
 
 /* Size that holds any detail message of sipc_url_parse. */
 #define SIPC_WHY_MAX 256
-/* Size that holds any formatted URL or address, with its NUL. */
-#define SIPC_URL_MAX 320
+/*
+ * Size that holds any formatted URL or address, with its NUL.  The worst
+ * case is a unix name of 107 bytes that all need a %XX escape:
+ * "unixpacket://@" and 3 x 107 bytes (0.1.0 had 320, which that did not fit).
+ */
+#define SIPC_URL_MAX 352
 
 /*
  * Parses and validates TEXT per the grammar of DESIGN.md.  Port names are
  * looked up in the services database (tcp or udp by scheme); host names are
- * kept as names (resolution happens at listen/dial/resolve time).
+ * kept as names (resolution happens at listen/dial/resolve time).  In a unix
+ * path or abstract name, %XX (two hex digits) stands for that byte, so any
+ * name can be written ("unix://@a%00b", "unix:///tmp/100%25"); a '%' not
+ * followed by two hex digits is SIPC_EURL_SYNTAX, and so is %00 in a
+ * filesystem path, where the kernel would end the name at it.  A leading
+ * '@' means the abstract namespace; write %40 for a relative path that
+ * starts with '@'.
  * On success *urlp owns a new URL (free with sipc_url_free) and 0 returns.
  * On failure a SIPC_EURL_* code returns, *urlp is untouched, and when WHY is
  * not NULL it receives a NUL-terminated sentence that names the wrong part
@@ -157,14 +167,23 @@ sipc_scheme sipc_url_scheme(const sipc_url *url);
 const char *sipc_url_host(const sipc_url *url);
 /* Port number 0..65535 (service names resolved); -1 for unix schemes. */
 int sipc_url_port(const sipc_url *url);
-/* Unix path as written, "@name" for the abstract namespace; NULL for IP. */
+/*
+ * Unix path with its %XX escapes decoded, "@name" for the abstract
+ * namespace; NULL for IP.  An abstract name may hold NUL bytes (written
+ * %00), and the string then ends at the first: sipc_url_resolve gives the
+ * whole address.  Owned by URL.
+ */
 const char *sipc_url_path(const sipc_url *url);
 bool sipc_url_is_abstract(const sipc_url *url);
 /*
  * Writes the canonical URL: scheme as parsed, host lower-cased with IPv6 in
  * brackets and in inet_ntop form, "*" wildcard written as empty, port as a
- * number.  parse(format(u)) formats to the same text.  Returns the length
- * (without NUL) or SIPC_EBUFSIZE.
+ * number, and in unix names every byte other than a letter, a digit or one
+ * of "-._~/:+,=@" as %XX (uppercase hex; '%' too, and a filesystem path's
+ * leading '@').  parse(format(u)) gives the same URL and formats to the same
+ * text.  Returns the length (without NUL) or SIPC_EBUFSIZE, when LEN does
+ * not hold it and its NUL (SIPC_URL_MAX always does); BUF is untouched on
+ * failure.
  */
 int sipc_url_format(const sipc_url *url, char *buf, size_t len);
 
@@ -184,7 +203,11 @@ typedef struct sipc_addr {
  * Writes the canonical URL of ADDR: "tcp://[::1]:7007",
  * "udp://127.0.0.1:7", "unix:///tmp/a.sock", "unix://@name", and
  * "unix://" for an unnamed unix socket.  IPv4-mapped IPv6 addresses are
- * written as IPv4.  Returns the length or SIPC_EBUFSIZE / -EAFNOSUPPORT.
+ * written as IPv4.  A unix name is escaped as sipc_url_format does: a NUL
+ * byte is %00, a newline %0A, so the name a peer bound can neither forge a
+ * log line or an environment variable nor lose a byte, and the text parses
+ * back (sipc_url_parse, sipc_url_resolve) to an equal address.  Returns the
+ * length or SIPC_EBUFSIZE (BUF untouched) / -EAFNOSUPPORT / -EINVAL.
  */
 int sipc_addr_format(const sipc_addr *addr, char *buf, size_t len);
 
