@@ -14,7 +14,11 @@
  *  - A function that fails leaves its outputs untouched and owns nothing new.
  *  - timeout_ms: 0 means do not block, -1 means wait forever, otherwise the
  *    whole call (not each system call inside it) ends by that many
- *    milliseconds, measured on CLOCK_MONOTONIC, with SIPC_ETIMEDOUT.
+ *    milliseconds, measured on CLOCK_MONOTONIC, with SIPC_ETIMEDOUT.  Any
+ *    other negative value is -EINVAL.
+ *  - A NULL endpoint, or a NULL buffer with a non-zero length, is -EINVAL.
+ *    Data calls (messages, bytes, requests) on a stream or seqpacket
+ *    listener are SIPC_EKIND.
  *  - The library never prints, never exits, never raises SIGPIPE (every send
  *    uses MSG_NOSIGNAL), retries EINTR, and creates every descriptor
  *    close-on-exec and non-blocking.  A caller that hands a descriptor to
@@ -83,17 +87,19 @@ enum sipc_error {
 	SIPC_ERESOLVE_OTHER = -3025,   /* any other getaddrinfo failure */
 
 	/* Messages and I/O. */
-	SIPC_EMSGSIZE = -3040,  /* message larger than the endpoint maximum or
-				   than the caller's buffer */
-	SIPC_ETRUNC = -3041,    /* datagram larger than the receive buffer: it
-				   was dropped, not cut */
-	SIPC_ETIMEDOUT = -3042, /* the call's timeout ran out */
-	SIPC_ECLOSED = -3043,   /* peer closed cleanly (at a message boundary) */
-	SIPC_EPARTIAL = -3044,  /* peer closed in the middle of a message */
-	SIPC_EKIND = -3045,     /* not possible on this kind of endpoint */
-	SIPC_EBUFSIZE = -3046,  /* caller's output buffer too small */
-	SIPC_EBROKEN = -3047,   /* stream no longer framed (an earlier error
-				   left it mid-message); close it */
+	SIPC_EMSGSIZE = -3040,   /* message larger than the endpoint maximum or
+				    than the caller's buffer */
+	SIPC_ETRUNC = -3041,     /* datagram larger than the receive buffer: it
+				    was dropped, not cut */
+	SIPC_ETIMEDOUT = -3042,  /* the call's timeout ran out */
+	SIPC_ECLOSED = -3043,    /* peer closed cleanly (at a message boundary) */
+	SIPC_EPARTIAL = -3044,   /* peer closed in the middle of a message */
+	SIPC_EKIND = -3045,      /* not possible on this kind of endpoint */
+	SIPC_EBUFSIZE = -3046,   /* caller's output buffer too small */
+	SIPC_EBROKEN = -3047,    /* stream no longer framed (an earlier error
+				    left it mid-message); close it */
+	SIPC_EOUTOFSTEP = -3048, /* a request timed out on this stream: a late
+				    reply could pass for the next one's; close it */
 };
 
 /*
@@ -329,7 +335,8 @@ void sipc_endpoint_set_max_msg(sipc_endpoint *ep, size_t max_msg);
  */
 int sipc_endpoint_connect(sipc_endpoint *ep, const sipc_addr *peer);
 
-/* Shuts down the write side (the peer reads end of stream); reading goes on. */
+/* Shuts down the write side (the peer reads end of stream); reading goes on.
+ * SIPC_EKIND on a listener. */
 int sipc_shutdown_write(sipc_endpoint *ep);
 
 /* ---------------------------------------------------------------- messages */
@@ -338,8 +345,18 @@ int sipc_shutdown_write(sipc_endpoint *ep);
  * Sends one whole message: on streams a frame (4-byte big-endian length,
  * then the bytes), on datagram and seqpacket endpoints one datagram.
  * LEN above the endpoint maximum is SIPC_EMSGSIZE and nothing is sent.
- * Returns LEN.  A stream send that fails part way leaves the stream
- * unframed: later sends return SIPC_EBROKEN.
+ * Returns LEN.  BUF stays the caller's.
+ *
+ * SIPC_ETIMEDOUT (also with timeout 0, when the socket buffer is full)
+ * means the message is not sent yet: repeat the call with the same
+ * message.  On a stream the time may run out after part of the frame went
+ * out; the endpoint then keeps a copy of the whole frame, and the stream
+ * stays framed: the repeat sends only what is left and returns LEN (the
+ * message is not sent twice).  A call with another message instead first
+ * sends that rest (so the message given up on still arrives, whole) and
+ * then its own.  A stream send that fails part way for any other reason
+ * (the peer went away) leaves the stream unframed: later sends return
+ * SIPC_EBROKEN.  After a timed-out sipc_request on a stream, SIPC_EOUTOFSTEP.
  */
 ssize_t sipc_send(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms);
 
@@ -351,8 +368,10 @@ ssize_t sipc_send(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms
  * it); a frame that fits the maximum but not CAP is SIPC_EBUFSIZE and stays
  * queued, so sipc_recv_alloc can take it.  A timeout in the middle of a
  * frame keeps what arrived, and the next call goes on from there.  On
- * datagram endpoints a datagram larger than CAP is SIPC_ETRUNC and is
- * dropped, never cut.
+ * datagram and seqpacket endpoints a datagram larger than CAP is
+ * SIPC_ETRUNC and one larger than the endpoint maximum SIPC_EMSGSIZE;
+ * either is dropped, never cut.  After a timed-out sipc_request on a
+ * stream, SIPC_EOUTOFSTEP.
  */
 ssize_t sipc_recv(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms);
 
@@ -365,8 +384,10 @@ ssize_t sipc_recv(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms);
  */
 ssize_t sipc_recv_alloc(sipc_endpoint *ep, void **msgp, int timeout_ms);
 
-/* Datagram endpoints only (SIPC_EKIND otherwise): one datagram to or from
- * any address.  FROM may be NULL. */
+/* Connectionless endpoints only (SIPC_EKIND otherwise): one datagram to or
+ * from any address, with the limits of sipc_send/sipc_recv (SIPC_ETRUNC,
+ * SIPC_EMSGSIZE above the endpoint maximum).  FROM may be NULL; it is
+ * written only on success. */
 ssize_t sipc_sendto(sipc_endpoint *ep, const void *buf, size_t len, const sipc_addr *to,
 		    int timeout_ms);
 ssize_t sipc_recvfrom(sipc_endpoint *ep, void *buf, size_t cap, sipc_addr *from, int timeout_ms);
@@ -374,7 +395,8 @@ ssize_t sipc_recvfrom(sipc_endpoint *ep, void *buf, size_t cap, sipc_addr *from,
 /* ------------------------------------------------------------------- bytes */
 
 /* Reads what is there, up to CAP bytes (waiting for at least one); 0 at end
- * of stream. */
+ * of stream.  On datagram and seqpacket endpoints one datagram: one larger
+ * than CAP is SIPC_ETRUNC (and dropped), never returned cut. */
 ssize_t sipc_read(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms);
 /* Writes all LEN bytes, looping over short writes; returns LEN.  On failure
  * an unknown prefix may have been sent. */
@@ -392,11 +414,22 @@ ssize_t sipc_readv_exact(sipc_endpoint *ep, const struct iovec *iov, int iovcnt,
  * Request/response: sends REQ as one message and waits TIMEOUT_MS for one
  * reply into REPLY.  On datagram endpoints, when no reply comes the request
  * is sent again, up to RETRIES more times, each wait twice the previous one
- * (exponential backoff), as seed 000 describes; a late reply to an earlier
- * copy is accepted.  On streams the request is sent once and the wait
- * covers the same total.  Returns the reply length; SIPC_ETIMEDOUT when no
- * reply came, or the first other error of a send or receive (for example
- * -ECONNREFUSED when an ICMP error says nothing listens, or SIPC_ETRUNC).
+ * (exponential backoff, each wait at most 30 s), as seed 000 describes; a
+ * late reply to an earlier copy of this request is accepted.  A timeout of
+ * 0 or -1 sends one copy whatever RETRIES says.  On streams the request is
+ * sent once and the wait covers the same total.  Returns the reply length;
+ * SIPC_ETIMEDOUT when no reply came, or the first other error of a send or
+ * receive (for example -ECONNREFUSED when an ICMP error says nothing
+ * listens, or SIPC_ETRUNC).  -EINVAL for RETRIES below 0.
+ *
+ * A reply carries nothing that says which request it answers, so a late
+ * one is never taken for a later request's: on datagram endpoints every
+ * datagram already queued is dropped before the request goes out (a reply
+ * still in flight at that moment cannot be told apart: give each request an
+ * id of your own if that matters); on a stream, a timeout after the request
+ * (or part of it) went out leaves the endpoint out of step, and every later
+ * message call and request on it returns SIPC_EOUTOFSTEP: close it and dial
+ * again.
  */
 ssize_t sipc_request(sipc_endpoint *ep, const void *req, size_t len, void *reply, size_t cap,
 		     int timeout_ms, int retries);
