@@ -6,6 +6,9 @@
  * a user which of scheme, host, port or path to fix.  Host names are kept as
  * names; resolution happens in resolve.c.  Service names are looked up here
  * (getservbyname_r, thread-safe) so that a URL always carries a number.
+ * Unix names are percent-escaped both ways (sipc__unix_name_escape, also
+ * used by addr.c): a peer chooses its name's bytes, NUL and newline
+ * included, and the text must be safe to log and parse back to them.
  */
 #include <arpa/inet.h>
 #include <errno.h>
