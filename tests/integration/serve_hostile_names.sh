@@ -25,7 +25,9 @@ client() {
 	timeout "$(secs 10)" python3 - "$1" "$2" "$3" <<'EOF'
 import os, socket, sys
 server, name, out = sys.argv[1], sys.argv[2], sys.argv[3]
-if name.startswith("NUL"):
+if name == "NUL107":
+    name = "\0" * 108  # the longest abstract name, all NUL bytes
+elif name.startswith("NUL"):
     name = "\0" + name[3:]
 else:
     try:
@@ -71,7 +73,12 @@ client "$T/env.sock" "$FS_NAME" "$T/e1" || fail "exec client from a filesystem n
 client "$T/env.sock" "$AB_NAME" "$T/e2" || fail "exec client from an abstract name"
 expect_eq "SOCKIPC_PEER is the escaped filesystem name" "$FS_URL" "$(cat "$T/e1")"
 expect_eq "SOCKIPC_PEER is the escaped abstract name" "$AB_URL" "$(cat "$T/e2")"
-for f in e1 e2; do
+# The longest abstract name, 107 NUL bytes: 321 bytes once escaped, and
+# still all there (it used to print as 107 '@').
+client "$T/env.sock" NUL107 "$T/e3" || fail "exec client from 107 NUL bytes"
+expect_eq "SOCKIPC_PEER holds all 107 NUL bytes, escaped" \
+	"unix://@$(printf '%%00%.0s' $(seq 107))" "$(cat "$T/e3")"
+for f in e1 e2 e3; do
 	[ -s "$T/$f" ] || fail "no SOCKIPC_PEER from the child ($f)"
 	expect_eq "SOCKIPC_PEER ($f) holds no control byte" 0 \
 		"$(tr -d '\041-\176' <"$T/$f" | wc -c)"
