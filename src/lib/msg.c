@@ -3,12 +3,16 @@
  * wire").  On streams a message is a frame: a 4-byte big-endian length,
  * then the body, sent with one sendmsg of two iovecs and read back through
  * the endpoint's receive state (ep->rx), so a frame can arrive across many
- * calls and a timeout in the middle loses nothing.  The length is checked
- * against the endpoint maximum before a byte is allocated for it (nng does
- * the same).  On datagram and seqpacket endpoints a message is one
- * datagram, received with MSG_TRUNC so that one larger than the buffer is
- * reported and dropped, never silently cut.  Also sipc_sendto/recvfrom for
- * connectionless endpoints.
+ * calls and a timeout in the middle loses nothing.  Sending is the mirror
+ * image: a send that times out part way through a frame leaves the rest in
+ * the endpoint's send state (ep->tx) for the next call, so a non-blocking
+ * sender does not break the stream.  The length is checked against the
+ * endpoint maximum before a byte is allocated for it (nng does the same).
+ * On datagram and seqpacket endpoints a message is one datagram, received
+ * with MSG_TRUNC so that one larger than the buffer is reported and
+ * dropped, never silently cut, and one larger than the maximum refused as
+ * a frame would be.  Also sipc_sendto/recvfrom for connectionless
+ * endpoints.
  */
 #include <arpa/inet.h>
 #include <errno.h>
