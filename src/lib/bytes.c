@@ -6,7 +6,8 @@
  * Every loop keeps one CLOCK_MONOTONIC deadline for the whole call, tries
  * the system call first and polls only on EAGAIN, so the common case costs
  * one system call.  The message layer (msg.c) sends and reads its frames
- * with the same loops.
+ * with the same loops.  On datagram and seqpacket endpoints a byte read is
+ * one datagram, and one that did not fit is reported, never cut.
  */
 #include "bytes.h"
 
