@@ -14,7 +14,11 @@
  *  - A function that fails leaves its outputs untouched and owns nothing new.
  *  - timeout_ms: 0 means do not block, -1 means wait forever, otherwise the
  *    whole call (not each system call inside it) ends by that many
- *    milliseconds, measured on CLOCK_MONOTONIC, with SIPC_ETIMEDOUT.
+ *    milliseconds, measured on CLOCK_MONOTONIC, with SIPC_ETIMEDOUT.  Any
+ *    other negative value is -EINVAL.
+ *  - A NULL endpoint, or a NULL buffer with a non-zero length, is -EINVAL.
+ *    Data calls (messages, bytes, requests) on a stream or seqpacket
+ *    listener are SIPC_EKIND.
  *  - The library never prints, never exits, never raises SIGPIPE (every send
  *    uses MSG_NOSIGNAL), retries EINTR, and creates every descriptor
  *    close-on-exec and non-blocking.  A caller that hands a descriptor to
@@ -83,17 +87,19 @@ enum sipc_error {
 	SIPC_ERESOLVE_OTHER = -3025,   /* any other getaddrinfo failure */
 
 	/* Messages and I/O. */
-	SIPC_EMSGSIZE = -3040,  /* message larger than the endpoint maximum or
-				   than the caller's buffer */
-	SIPC_ETRUNC = -3041,    /* datagram larger than the receive buffer: it
-				   was dropped, not cut */
-	SIPC_ETIMEDOUT = -3042, /* the call's timeout ran out */
-	SIPC_ECLOSED = -3043,   /* peer closed cleanly (at a message boundary) */
-	SIPC_EPARTIAL = -3044,  /* peer closed in the middle of a message */
-	SIPC_EKIND = -3045,     /* not possible on this kind of endpoint */
-	SIPC_EBUFSIZE = -3046,  /* caller's output buffer too small */
-	SIPC_EBROKEN = -3047,   /* stream no longer framed (an earlier error
-				   left it mid-message); close it */
+	SIPC_EMSGSIZE = -3040,   /* message larger than the endpoint maximum or
+				    than the caller's buffer */
+	SIPC_ETRUNC = -3041,     /* datagram larger than the receive buffer: it
+				    was dropped, not cut */
+	SIPC_ETIMEDOUT = -3042,  /* the call's timeout ran out */
+	SIPC_ECLOSED = -3043,    /* peer closed cleanly (at a message boundary) */
+	SIPC_EPARTIAL = -3044,   /* peer closed in the middle of a message */
+	SIPC_EKIND = -3045,      /* not possible on this kind of endpoint */
+	SIPC_EBUFSIZE = -3046,   /* caller's output buffer too small */
+	SIPC_EBROKEN = -3047,    /* stream no longer framed (an earlier error
+				    left it mid-message); close it */
+	SIPC_EOUTOFSTEP = -3048, /* a request timed out on this stream: a late
+				    reply could pass for the next one's; close it */
 };
 
 /*
@@ -136,13 +142,23 @@ typedef struct sipc_url sipc_url;
 
 /* Size that holds any detail message of sipc_url_parse. */
 #define SIPC_WHY_MAX 256
-/* Size that holds any formatted URL or address, with its NUL. */
-#define SIPC_URL_MAX 320
+/*
+ * Size that holds any formatted URL or address, with its NUL.  The worst
+ * case is a unix name of 107 bytes that all need a %XX escape:
+ * "unixpacket://@" and 3 x 107 bytes (0.1.0 had 320, which that did not fit).
+ */
+#define SIPC_URL_MAX 352
 
 /*
  * Parses and validates TEXT per the grammar of DESIGN.md.  Port names are
  * looked up in the services database (tcp or udp by scheme); host names are
- * kept as names (resolution happens at listen/dial/resolve time).
+ * kept as names (resolution happens at listen/dial/resolve time).  In a unix
+ * path or abstract name, %XX (two hex digits) stands for that byte, so any
+ * name can be written ("unix://@a%00b", "unix:///tmp/100%25"); a '%' not
+ * followed by two hex digits is SIPC_EURL_SYNTAX, and so is %00 in a
+ * filesystem path, where the kernel would end the name at it.  A leading
+ * '@' means the abstract namespace; write %40 for a relative path that
+ * starts with '@'.
  * On success *urlp owns a new URL (free with sipc_url_free) and 0 returns.
  * On failure a SIPC_EURL_* code returns, *urlp is untouched, and when WHY is
  * not NULL it receives a NUL-terminated sentence that names the wrong part
@@ -157,14 +173,23 @@ sipc_scheme sipc_url_scheme(const sipc_url *url);
 const char *sipc_url_host(const sipc_url *url);
 /* Port number 0..65535 (service names resolved); -1 for unix schemes. */
 int sipc_url_port(const sipc_url *url);
-/* Unix path as written, "@name" for the abstract namespace; NULL for IP. */
+/*
+ * Unix path with its %XX escapes decoded, "@name" for the abstract
+ * namespace; NULL for IP.  An abstract name may hold NUL bytes (written
+ * %00), and the string then ends at the first: sipc_url_resolve gives the
+ * whole address.  Owned by URL.
+ */
 const char *sipc_url_path(const sipc_url *url);
 bool sipc_url_is_abstract(const sipc_url *url);
 /*
  * Writes the canonical URL: scheme as parsed, host lower-cased with IPv6 in
  * brackets and in inet_ntop form, "*" wildcard written as empty, port as a
- * number.  parse(format(u)) formats to the same text.  Returns the length
- * (without NUL) or SIPC_EBUFSIZE.
+ * number, and in unix names every byte other than a letter, a digit or one
+ * of "-._~/:+,=@" as %XX (uppercase hex; '%' too, and a filesystem path's
+ * leading '@').  parse(format(u)) gives the same URL and formats to the same
+ * text.  Returns the length (without NUL) or SIPC_EBUFSIZE, when LEN does
+ * not hold it and its NUL (SIPC_URL_MAX always does); BUF is untouched on
+ * failure.
  */
 int sipc_url_format(const sipc_url *url, char *buf, size_t len);
 
@@ -184,7 +209,11 @@ typedef struct sipc_addr {
  * Writes the canonical URL of ADDR: "tcp://[::1]:7007",
  * "udp://127.0.0.1:7", "unix:///tmp/a.sock", "unix://@name", and
  * "unix://" for an unnamed unix socket.  IPv4-mapped IPv6 addresses are
- * written as IPv4.  Returns the length or SIPC_EBUFSIZE / -EAFNOSUPPORT.
+ * written as IPv4.  A unix name is escaped as sipc_url_format does: a NUL
+ * byte is %00, a newline %0A, so the name a peer bound can neither forge a
+ * log line or an environment variable nor lose a byte, and the text parses
+ * back (sipc_url_parse, sipc_url_resolve) to an equal address.  Returns the
+ * length or SIPC_EBUFSIZE (BUF untouched) / -EAFNOSUPPORT / -EINVAL.
  */
 int sipc_addr_format(const sipc_addr *addr, char *buf, size_t len);
 
@@ -306,7 +335,8 @@ void sipc_endpoint_set_max_msg(sipc_endpoint *ep, size_t max_msg);
  */
 int sipc_endpoint_connect(sipc_endpoint *ep, const sipc_addr *peer);
 
-/* Shuts down the write side (the peer reads end of stream); reading goes on. */
+/* Shuts down the write side (the peer reads end of stream); reading goes on.
+ * SIPC_EKIND on a listener. */
 int sipc_shutdown_write(sipc_endpoint *ep);
 
 /* ---------------------------------------------------------------- messages */
@@ -315,8 +345,18 @@ int sipc_shutdown_write(sipc_endpoint *ep);
  * Sends one whole message: on streams a frame (4-byte big-endian length,
  * then the bytes), on datagram and seqpacket endpoints one datagram.
  * LEN above the endpoint maximum is SIPC_EMSGSIZE and nothing is sent.
- * Returns LEN.  A stream send that fails part way leaves the stream
- * unframed: later sends return SIPC_EBROKEN.
+ * Returns LEN.  BUF stays the caller's.
+ *
+ * SIPC_ETIMEDOUT (also with timeout 0, when the socket buffer is full)
+ * means the message is not sent yet: repeat the call with the same
+ * message.  On a stream the time may run out after part of the frame went
+ * out; the endpoint then keeps a copy of the whole frame, and the stream
+ * stays framed: the repeat sends only what is left and returns LEN (the
+ * message is not sent twice).  A call with another message instead first
+ * sends that rest (so the message given up on still arrives, whole) and
+ * then its own.  A stream send that fails part way for any other reason
+ * (the peer went away) leaves the stream unframed: later sends return
+ * SIPC_EBROKEN.  After a timed-out sipc_request on a stream, SIPC_EOUTOFSTEP.
  */
 ssize_t sipc_send(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms);
 
@@ -328,8 +368,10 @@ ssize_t sipc_send(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms
  * it); a frame that fits the maximum but not CAP is SIPC_EBUFSIZE and stays
  * queued, so sipc_recv_alloc can take it.  A timeout in the middle of a
  * frame keeps what arrived, and the next call goes on from there.  On
- * datagram endpoints a datagram larger than CAP is SIPC_ETRUNC and is
- * dropped, never cut.
+ * datagram and seqpacket endpoints a datagram larger than CAP is
+ * SIPC_ETRUNC and one larger than the endpoint maximum SIPC_EMSGSIZE;
+ * either is dropped, never cut.  After a timed-out sipc_request on a
+ * stream, SIPC_EOUTOFSTEP.
  */
 ssize_t sipc_recv(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms);
 
@@ -342,8 +384,10 @@ ssize_t sipc_recv(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms);
  */
 ssize_t sipc_recv_alloc(sipc_endpoint *ep, void **msgp, int timeout_ms);
 
-/* Datagram endpoints only (SIPC_EKIND otherwise): one datagram to or from
- * any address.  FROM may be NULL. */
+/* Connectionless endpoints only (SIPC_EKIND otherwise): one datagram to or
+ * from any address, with the limits of sipc_send/sipc_recv (SIPC_ETRUNC,
+ * SIPC_EMSGSIZE above the endpoint maximum).  FROM may be NULL; it is
+ * written only on success. */
 ssize_t sipc_sendto(sipc_endpoint *ep, const void *buf, size_t len, const sipc_addr *to,
 		    int timeout_ms);
 ssize_t sipc_recvfrom(sipc_endpoint *ep, void *buf, size_t cap, sipc_addr *from, int timeout_ms);
@@ -351,7 +395,8 @@ ssize_t sipc_recvfrom(sipc_endpoint *ep, void *buf, size_t cap, sipc_addr *from,
 /* ------------------------------------------------------------------- bytes */
 
 /* Reads what is there, up to CAP bytes (waiting for at least one); 0 at end
- * of stream. */
+ * of stream.  On datagram and seqpacket endpoints one datagram: one larger
+ * than CAP is SIPC_ETRUNC (and dropped), never returned cut. */
 ssize_t sipc_read(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms);
 /* Writes all LEN bytes, looping over short writes; returns LEN.  On failure
  * an unknown prefix may have been sent. */
@@ -369,11 +414,22 @@ ssize_t sipc_readv_exact(sipc_endpoint *ep, const struct iovec *iov, int iovcnt,
  * Request/response: sends REQ as one message and waits TIMEOUT_MS for one
  * reply into REPLY.  On datagram endpoints, when no reply comes the request
  * is sent again, up to RETRIES more times, each wait twice the previous one
- * (exponential backoff), as seed 000 describes; a late reply to an earlier
- * copy is accepted.  On streams the request is sent once and the wait
- * covers the same total.  Returns the reply length; SIPC_ETIMEDOUT when no
- * reply came, or the first other error of a send or receive (for example
- * -ECONNREFUSED when an ICMP error says nothing listens, or SIPC_ETRUNC).
+ * (exponential backoff, each wait at most 30 s), as seed 000 describes; a
+ * late reply to an earlier copy of this request is accepted.  A timeout of
+ * 0 or -1 sends one copy whatever RETRIES says.  On streams the request is
+ * sent once and the wait covers the same total.  Returns the reply length;
+ * SIPC_ETIMEDOUT when no reply came, or the first other error of a send or
+ * receive (for example -ECONNREFUSED when an ICMP error says nothing
+ * listens, or SIPC_ETRUNC).  -EINVAL for RETRIES below 0.
+ *
+ * A reply carries nothing that says which request it answers, so a late
+ * one is never taken for a later request's: on datagram endpoints every
+ * datagram already queued is dropped before the request goes out (a reply
+ * still in flight at that moment cannot be told apart: give each request an
+ * id of your own if that matters); on a stream, a timeout after the request
+ * (or part of it) went out leaves the endpoint out of step, and every later
+ * message call and request on it returns SIPC_EOUTOFSTEP: close it and dial
+ * again.
  */
 ssize_t sipc_request(sipc_endpoint *ep, const void *req, size_t len, void *reply, size_t cap,
 		     int timeout_ms, int retries);

@@ -61,18 +61,19 @@ static int format_unix(const sipc_addr *a, char *tmp, size_t cap)
 	const char *scheme = base_scheme(AF_UNIX, a->scheme);
 	const char *name;
 	bool abstract;
-	size_t n = unix_name(a, &name, &abstract), i;
-	int off;
+	size_t n = unix_name(a, &name, &abstract);
+	int off, m;
 
-	off = snprintf(tmp, cap, "%s://%s", scheme, abstract ? "@" : "");
-	if (off < 0 || (size_t)off + n >= cap)
+	off = snprintf(tmp, cap, "%s://", scheme);
+	if (off < 0 || (size_t)off >= cap)
 		return SIPC_EBUFSIZE;
-	/* An abstract name may hold NUL bytes; they are written as '@', as
-	 * ss(8) and /proc/net/unix show them. */
-	for (i = 0; i < n; i++)
-		tmp[off + (int)i] = name[i] == '\0' ? '@' : name[i];
-	tmp[(size_t)off + n] = '\0';
-	return off + (int)n;
+	if (n == 0 && !abstract)
+		return off; /* unnamed: "unix://" */
+	/* The name is the peer's choice, bytes and all: escaped (NUL as %00,
+	 * a newline as %0A), it can neither forge a log line nor lose a byte,
+	 * and the URL parses back to this address. */
+	m = sipc__unix_name_escape(tmp + off, cap - (size_t)off, name, n, abstract);
+	return m < 0 ? m : off + m;
 }
 
 static int format_inet(const sipc_addr *a, char *tmp, size_t cap)

@@ -6,7 +6,8 @@
  * Every loop keeps one CLOCK_MONOTONIC deadline for the whole call, tries
  * the system call first and polls only on EAGAIN, so the common case costs
  * one system call.  The message layer (msg.c) sends and reads its frames
- * with the same loops.
+ * with the same loops.  On datagram and seqpacket endpoints a byte read is
+ * one datagram, and one that did not fit is reported, never cut.
  */
 #include "bytes.h"
 
@@ -153,12 +154,57 @@ int sipc__recv_fill(int fd, void *buf, size_t len, size_t *have, int64_t deadlin
 	return 0;
 }
 
-ssize_t sipc_read(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms)
+/* The checks of every byte call: arguments and kind. */
+static int check(const sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms)
 {
-	int64_t deadline = sipc__deadline(timeout_ms);
+	int rc = sipc__ep_check_io(ep, timeout_ms);
+
+	if (rc == 0 && buf == NULL && len > 0)
+		rc = -EINVAL;
+	return rc;
+}
+
+/*
+ * One datagram (or seqpacket record) into BUF/CAP.  MSG_TRUNC in the
+ * returned flags says the kernel cut it to fit and dropped the rest, which
+ * a byte read must not pass off as the whole datagram.  (MSG_TRUNC is only
+ * asked for in the flags out: on a TCP socket the same flag in would
+ * discard data.)
+ */
+static ssize_t read_datagram(const sipc_endpoint *ep, void *buf, size_t cap, int64_t deadline)
+{
+	struct iovec iov = {.iov_base = buf, .iov_len = cap};
+	struct msghdr msg;
 	ssize_t r;
 	int w;
 
+	for (;;) {
+		memset(&msg, 0, sizeof msg);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		r = sipc__sys_recvmsg(ep->fd, &msg, NB);
+		if (r >= 0)
+			return (msg.msg_flags & MSG_TRUNC) != 0 ? SIPC_ETRUNC : r;
+		if (r != -EAGAIN)
+			return r;
+		w = sipc__sys_wait(ep->fd, POLLIN, deadline);
+		if (w < 0)
+			return w;
+	}
+}
+
+ssize_t sipc_read(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms)
+{
+	int64_t deadline;
+	ssize_t r;
+	int w;
+
+	r = check(ep, buf, cap, timeout_ms);
+	if (r < 0)
+		return r;
+	deadline = sipc__deadline(timeout_ms);
+	if (!sipc_scheme_is_stream(ep->scheme))
+		return read_datagram(ep, buf, cap, deadline);
 	for (;;) {
 		r = sipc__sys_recv(ep->fd, buf, cap, NB);
 		if (r != -EAGAIN)
@@ -181,6 +227,9 @@ ssize_t sipc_read_exact(sipc_endpoint *ep, void *buf, size_t n, int timeout_ms)
 	size_t have = 0;
 	int rc;
 
+	rc = check(ep, buf, n, timeout_ms);
+	if (rc < 0)
+		return rc;
 	if (n > SSIZE_MAX)
 		return -EINVAL;
 	rc = sipc__recv_fill(ep->fd, buf, n, &have, sipc__deadline(timeout_ms));
@@ -192,10 +241,14 @@ ssize_t sipc_read_exact(sipc_endpoint *ep, void *buf, size_t n, int timeout_ms)
 ssize_t sipc_writev_all(sipc_endpoint *ep, const struct iovec *iov, int iovcnt, int timeout_ms)
 {
 	struct iovec local[SIPC__IOV_MAX];
-	ssize_t total = iov_copy(local, iov, iovcnt);
+	ssize_t total;
 	size_t sent = 0;
 	int rc;
 
+	rc = check(ep, NULL, 0, timeout_ms);
+	if (rc < 0)
+		return rc;
+	total = iov_copy(local, iov, iovcnt);
 	if (total <= 0)
 		return total;
 	rc = send_local(ep->fd, local, iovcnt, sipc__deadline(timeout_ms), &sent);
@@ -205,10 +258,14 @@ ssize_t sipc_writev_all(sipc_endpoint *ep, const struct iovec *iov, int iovcnt, 
 ssize_t sipc_readv_exact(sipc_endpoint *ep, const struct iovec *iov, int iovcnt, int timeout_ms)
 {
 	struct iovec local[SIPC__IOV_MAX];
-	ssize_t total = iov_copy(local, iov, iovcnt);
+	ssize_t total;
 	size_t have = 0;
 	int rc;
 
+	rc = check(ep, NULL, 0, timeout_ms);
+	if (rc < 0)
+		return rc;
+	total = iov_copy(local, iov, iovcnt);
 	if (total <= 0)
 		return total;
 	rc = recv_local(ep->fd, local, iovcnt, sipc__deadline(timeout_ms), &have);

@@ -67,7 +67,27 @@ void sipc_endpoint_close(sipc_endpoint *ep)
 	if (ep->fd >= 0)
 		sipc__tp_close(ep, ep->fd);
 	free(ep->rx.body);
+	free(ep->tx.frame);
 	free(ep);
+}
+
+int sipc__ep_check(const sipc_endpoint *ep, int timeout_ms)
+{
+	return ep == NULL || timeout_ms < -1 ? -EINVAL : 0;
+}
+
+bool sipc__ep_accepts(const sipc_endpoint *ep)
+{
+	return ep->listener && ep->tp->listens;
+}
+
+int sipc__ep_check_io(const sipc_endpoint *ep, int timeout_ms)
+{
+	int rc = sipc__ep_check(ep, timeout_ms);
+
+	if (rc == 0 && sipc__ep_accepts(ep))
+		rc = SIPC_EKIND;
+	return rc;
 }
 
 /* One of the endpoint's two addresses, read with GET (getsockname or
@@ -276,7 +296,7 @@ int sipc_dial_url(const sipc_url *url, const sipc_options *opts, int timeout_ms,
 	int64_t deadline;
 	int n, rc = -EINVAL;
 
-	if (url == NULL || epp == NULL)
+	if (url == NULL || epp == NULL || timeout_ms < -1)
 		return -EINVAL;
 	deadline = sipc__deadline(timeout_ms);
 	scheme = sipc_url_scheme(url);
@@ -328,9 +348,9 @@ int sipc_accept(sipc_endpoint *listener, int timeout_ms, sipc_endpoint **connp)
 	int64_t deadline = sipc__deadline(timeout_ms);
 	int fd, rc;
 
-	if (listener == NULL || connp == NULL)
+	if (sipc__ep_check(listener, timeout_ms) < 0 || connp == NULL)
 		return -EINVAL;
-	if (!listener->tp->listens || !listener->listener)
+	if (!sipc__ep_accepts(listener))
 		return SIPC_EKIND;
 	/* Bounded by the deadline: each pass either takes a connection,
 	 * fails, or waits for what is left of it.  A wake-up without a
@@ -539,6 +559,10 @@ int sipc_shutdown_write(sipc_endpoint *ep)
 
 	if (ep == NULL)
 		return -EINVAL;
+	/* shutdown(2) on a listening socket succeeds on Linux and does
+	 * nothing useful: say that it makes no sense instead. */
+	if (sipc__ep_accepts(ep))
+		return SIPC_EKIND;
 	rc = sipc__sys_shutdown(ep->fd, SHUT_WR);
 	sipc__tracef(ep->trace, ep->trace_arg, "shutdown(%d, SHUT_WR) = %s", ep->fd,
 		     sipc__result_text(rc, rb, sizeof(rb)));

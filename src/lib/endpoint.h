@@ -29,6 +29,18 @@ struct sipc__frame_rx {
 	uint8_t *body;    /* endpoint-owned partial body, or NULL */
 };
 
+/*
+ * Send state of a framed stream.  A send whose time runs out after part of
+ * a frame went out keeps a copy of the whole frame here, so that the stream
+ * stays framed: the next sipc_send finishes it first (and, when that call
+ * repeats the same message, sends nothing more).
+ */
+struct sipc__frame_tx {
+	uint8_t *frame; /* header and body of the unfinished frame, or NULL */
+	size_t len;     /* bytes at frame */
+	size_t sent;    /* of them, already on the wire */
+};
+
 struct sipc_endpoint {
 	int fd;
 	sipc_scheme scheme; /* as opened: tcp4 stays tcp4 */
@@ -37,6 +49,8 @@ struct sipc_endpoint {
 	bool connected;   /* has one fixed peer */
 	bool tx_broken;   /* a framed send failed part way */
 	bool rx_broken;   /* a framed receive cannot go on (oversize, mid-frame) */
+	bool out_of_step; /* stream: a sipc_request timed out with its request
+			     out, so a late reply would pass for the next one */
 	bool rx_passcred; /* seqpacket: msg.c turned SO_PASSCRED on, so an empty
 			    record (it carries credentials) is told from EOF */
 	size_t max_msg;
@@ -49,6 +63,19 @@ struct sipc_endpoint {
 	dev_t unlink_dev;
 	ino_t unlink_ino;
 	struct sipc__frame_rx rx;
+	struct sipc__frame_tx tx;
 };
+
+/*
+ * The checks every public call on an endpoint makes before anything else:
+ * -EINVAL for a NULL endpoint or a timeout below -1 (only -1 means
+ * forever, so -5 is a caller's bug, not a long wait).  The _io form also
+ * gives SIPC_EKIND for a stream or seqpacket listener, which moves no data.
+ */
+int sipc__ep_check(const sipc_endpoint *ep, int timeout_ms);
+int sipc__ep_check_io(const sipc_endpoint *ep, int timeout_ms);
+
+/* Whether EP is a listener that accepts (stream or seqpacket). */
+bool sipc__ep_accepts(const sipc_endpoint *ep);
 
 #endif /* SIPC_ENDPOINT_H */

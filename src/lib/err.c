@@ -61,6 +61,9 @@ static const char *own_error(enum sipc_error e)
 		return "Buffer too small";
 	case SIPC_EBROKEN:
 		return "Stream no longer framed after an earlier error";
+	case SIPC_EOUTOFSTEP:
+		return "Endpoint out of step after a timeout (a late reply would pass for the "
+		       "next)";
 	}
 	return NULL;
 }

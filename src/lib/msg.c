@@ -3,12 +3,16 @@
  * wire").  On streams a message is a frame: a 4-byte big-endian length,
  * then the body, sent with one sendmsg of two iovecs and read back through
  * the endpoint's receive state (ep->rx), so a frame can arrive across many
- * calls and a timeout in the middle loses nothing.  The length is checked
- * against the endpoint maximum before a byte is allocated for it (nng does
- * the same).  On datagram and seqpacket endpoints a message is one
- * datagram, received with MSG_TRUNC so that one larger than the buffer is
- * reported and dropped, never silently cut.  Also sipc_sendto/recvfrom for
- * connectionless endpoints.
+ * calls and a timeout in the middle loses nothing.  Sending is the mirror
+ * image: a send that times out part way through a frame leaves the rest in
+ * the endpoint's send state (ep->tx) for the next call, so a non-blocking
+ * sender does not break the stream.  The length is checked against the
+ * endpoint maximum before a byte is allocated for it (nng does the same).
+ * On datagram and seqpacket endpoints a message is one datagram, received
+ * with MSG_TRUNC so that one larger than the buffer is reported and
+ * dropped, never silently cut, and one larger than the maximum refused as
+ * a frame would be.  Also sipc_sendto/recvfrom for connectionless
+ * endpoints.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -53,8 +57,60 @@ static sipc_scheme base_scheme(sipc_scheme s)
 
 /* ------------------------------------------------------------ streams */
 
+/*
+ * Sends the rest of the frame kept in ep->tx by an earlier send that timed
+ * out part way.  Returns 0 when it is all out (ep->tx is then empty again),
+ * SIPC_ETIMEDOUT with what went out counted, or another code, after which
+ * the stream is broken for good.
+ */
+static int tx_finish(sipc_endpoint *ep, int64_t deadline)
+{
+	struct sipc__frame_tx *tx = &ep->tx;
+	struct iovec iov = {.iov_base = tx->frame + tx->sent, .iov_len = tx->len - tx->sent};
+	size_t sent = 0;
+	int rc;
+
+	rc = sipc__send_iov(ep->fd, &iov, 1, deadline, &sent);
+	tx->sent += sent;
+	if (rc == SIPC_ETIMEDOUT)
+		return rc;
+	if (rc < 0)
+		ep->tx_broken = true;
+	free(tx->frame);
+	memset(tx, 0, sizeof *tx);
+	return rc;
+}
+
+/*
+ * Keeps a copy of the frame HDR+BUF, of which SENT bytes went out, so that
+ * the stream stays framed after a send that timed out part way.  When there
+ * is no memory for it, the stream is broken instead.
+ */
+static int tx_keep(sipc_endpoint *ep, const uint32_t *hdr, const void *buf, size_t len, size_t sent)
+{
+	uint8_t *frame = malloc(sizeof *hdr + len);
+
+	if (frame == NULL) {
+		ep->tx_broken = true;
+		return -ENOMEM;
+	}
+	memcpy(frame, hdr, sizeof *hdr);
+	if (len > 0)
+		memcpy(frame + sizeof *hdr, buf, len);
+	ep->tx = (struct sipc__frame_tx){.frame = frame, .len = sizeof *hdr + len, .sent = sent};
+	return SIPC_ETIMEDOUT;
+}
+
+/* Whether BUF/LEN is the message of the frame kept in ep->tx. */
+static bool tx_is(const sipc_endpoint *ep, const void *buf, size_t len)
+{
+	return ep->tx.len == sizeof(uint32_t) + len &&
+	       (len == 0 || memcmp(ep->tx.frame + sizeof(uint32_t), buf, len) == 0);
+}
+
 static ssize_t stream_send(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms)
 {
+	int64_t deadline = sipc__deadline(timeout_ms);
 	uint32_t hdr;
 	struct iovec iov[2];
 	size_t sent = 0;
@@ -64,18 +120,31 @@ static ssize_t stream_send(sipc_endpoint *ep, const void *buf, size_t len, int t
 		return SIPC_EBROKEN;
 	if (len > max_msg(ep))
 		return SIPC_EMSGSIZE;
+	if (ep->tx.frame != NULL) {
+		/* The repeat of a call that timed out part way sends only
+		 * what was left; another message waits for that rest, so the
+		 * peer still reads whole frames. */
+		bool same = tx_is(ep, buf, len);
+		rc = tx_finish(ep, deadline);
+		if (rc < 0)
+			return rc;
+		if (same)
+			return (ssize_t)len;
+	}
 	hdr = htonl((uint32_t)len);
 	iov[0] = (struct iovec){.iov_base = &hdr, .iov_len = sizeof hdr};
 	iov[1] = (struct iovec){.iov_base = (void *)buf, .iov_len = len};
-	rc = sipc__send_iov(ep->fd, iov, 2, sipc__deadline(timeout_ms), &sent);
-	if (rc < 0) {
+	rc = sipc__send_iov(ep->fd, iov, 2, deadline, &sent);
+	if (rc < 0 && sent > 0) {
 		/* Part of a frame is on the wire: the peer would read the next
-		 * frame's header as this one's body.  Nothing can mend that. */
-		if (sent > 0)
-			ep->tx_broken = true;
-		return rc;
+		 * frame's header as this one's body.  After a timeout the rest
+		 * is kept for the next call; after any other error nothing can
+		 * mend that. */
+		if (rc == SIPC_ETIMEDOUT)
+			return tx_keep(ep, &hdr, buf, len, sent);
+		ep->tx_broken = true;
 	}
-	return (ssize_t)len;
+	return rc < 0 ? rc : (ssize_t)len;
 }
 
 static void rx_reset(struct sipc__frame_rx *rx)
@@ -364,6 +433,10 @@ static ssize_t dgram_recv(sipc_endpoint *ep, void *buf, size_t cap, sipc_addr *f
 		return r;
 	if (trunc)
 		return SIPC_ETRUNC; /* the kernel dropped the rest: report it */
+	/* The maximum holds for every kind, not only for frames: a buffer
+	 * larger than it does not let a larger datagram through. */
+	if ((size_t)r > max_msg(ep))
+		return SIPC_EMSGSIZE;
 	if (from != NULL)
 		*from = tmp;
 	return r;
@@ -403,8 +476,27 @@ static ssize_t dgram_recv_alloc(sipc_endpoint *ep, void **msgp, int timeout_ms)
 
 /* ------------------------------------------------------------- public */
 
+/* The checks of every message call: arguments, kind, and a stream that a
+ * timed-out request left out of step. */
+static int check(const sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms)
+{
+	int rc = sipc__ep_check_io(ep, timeout_ms);
+
+	if (rc < 0)
+		return rc;
+	if (buf == NULL && len > 0)
+		return -EINVAL;
+	if (ep->out_of_step)
+		return SIPC_EOUTOFSTEP;
+	return 0;
+}
+
 ssize_t sipc_send(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms)
 {
+	int rc = check(ep, buf, len, timeout_ms);
+
+	if (rc < 0)
+		return rc;
 	if (is_stream(ep))
 		return stream_send(ep, buf, len, timeout_ms);
 	return dgram_send(ep, buf, len, NULL, timeout_ms);
@@ -412,6 +504,10 @@ ssize_t sipc_send(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms
 
 ssize_t sipc_recv(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms)
 {
+	int rc = check(ep, buf, cap, timeout_ms);
+
+	if (rc < 0)
+		return rc;
 	if (is_stream(ep))
 		return stream_recv(ep, buf, cap, timeout_ms);
 	return dgram_recv(ep, buf, cap, NULL, timeout_ms);
@@ -419,6 +515,12 @@ ssize_t sipc_recv(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms)
 
 ssize_t sipc_recv_alloc(sipc_endpoint *ep, void **msgp, int timeout_ms)
 {
+	int rc = check(ep, NULL, 0, timeout_ms);
+
+	if (rc < 0)
+		return rc;
+	if (msgp == NULL)
+		return -EINVAL;
 	if (is_stream(ep))
 		return stream_recv_alloc(ep, msgp, timeout_ms);
 	return dgram_recv_alloc(ep, msgp, timeout_ms);
@@ -427,16 +529,26 @@ ssize_t sipc_recv_alloc(sipc_endpoint *ep, void **msgp, int timeout_ms)
 ssize_t sipc_sendto(sipc_endpoint *ep, const void *buf, size_t len, const sipc_addr *to,
 		    int timeout_ms)
 {
+	int rc = sipc__ep_check(ep, timeout_ms);
+
+	if (rc < 0)
+		return rc;
 	if (!sipc_scheme_is_connectionless(ep->scheme))
 		return SIPC_EKIND;
-	if (to == NULL || to->len == 0 || to->len > sizeof to->ss)
+	if (to == NULL || to->len == 0 || to->len > sizeof to->ss || (buf == NULL && len > 0))
 		return -EINVAL;
 	return dgram_send(ep, buf, len, to, timeout_ms);
 }
 
 ssize_t sipc_recvfrom(sipc_endpoint *ep, void *buf, size_t cap, sipc_addr *from, int timeout_ms)
 {
+	int rc = sipc__ep_check(ep, timeout_ms);
+
+	if (rc < 0)
+		return rc;
 	if (!sipc_scheme_is_connectionless(ep->scheme))
 		return SIPC_EKIND;
+	if (buf == NULL && cap > 0)
+		return -EINVAL;
 	return dgram_recv(ep, buf, cap, from, timeout_ms);
 }

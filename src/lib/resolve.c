@@ -49,7 +49,7 @@ static int eai_error(int eai, int saved_errno)
 static int resolve_unix(const sipc_url *url, sipc_addr *out)
 {
 	struct sockaddr_un un;
-	size_t n = strlen(url->path);
+	size_t n = url->path_len; /* decoded: may hold NUL bytes when abstract */
 	socklen_t len;
 
 	memset(&un, 0, sizeof(un));

@@ -6,6 +6,9 @@
  * a user which of scheme, host, port or path to fix.  Host names are kept as
  * names; resolution happens in resolve.c.  Service names are looked up here
  * (getservbyname_r, thread-safe) so that a URL always carries a number.
+ * Unix names are percent-escaped both ways (sipc__unix_name_escape, also
+ * used by addr.c): a peer chooses its name's bytes, NUL and newline
+ * included, and the text must be safe to log and parse back to them.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -117,8 +120,9 @@ struct parts {
 	enum sipc__host_kind host_kind;
 	int port;
 	bool abstract;
-	char host[DNS_NAME_MAX + 2]; /* a name, with an optional trailing dot */
-	const char *path;            /* into the caller's text */
+	char host[DNS_NAME_MAX + 2];        /* a name, with an optional trailing dot */
+	bool has_path;                      /* a unix URL: path[] holds the name */
+	char path[SIPC__UNIX_PATH_MAX + 2]; /* decoded: '@' + 107 bytes + NUL */
 	size_t path_len;
 };
 
@@ -165,11 +169,55 @@ static int parse_scheme(const char *text, struct parts *p, const char **rest, ch
 	return SIPC_EURL_SCHEME;
 }
 
+static int hex_value(unsigned char c)
+{
+	if (is_digit(c))
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * Decodes the %XX escapes of a unix name (N bytes of S) into OUT, which
+ * holds SIPC__UNIX_PATH_MAX bytes; bytes that need no escape may also come
+ * raw.  Returns the decoded length, which may exceed what OUT holds (only
+ * that much is stored: the caller reports the length), or SIPC_EURL_SYNTAX
+ * for a '%' without two hex digits after it.
+ */
+static ssize_t unix_name_decode(const char *s, size_t n, char *out, char *why, size_t whylen)
+{
+	char q[QUOTE_MAX + 4];
+	size_t i, len = 0;
+	int hi, lo;
+
+	for (i = 0; i < n; i++, len++) {
+		char c = s[i];
+		if (c == '%') {
+			hi = i + 1 < n ? hex_value((unsigned char)s[i + 1]) : -1;
+			lo = i + 2 < n ? hex_value((unsigned char)s[i + 2]) : -1;
+			if (hi < 0 || lo < 0) {
+				why_set(why, whylen,
+					"bad escape '%s' in unix name (write %%XX with two hex "
+					"digits, %%25 for a '%%' itself)",
+					quote(q, s + i, n - i < 3 ? n - i : 3));
+				return SIPC_EURL_SYNTAX;
+			}
+			c = (char)(hi << 4 | lo);
+			i += 2;
+		}
+		if (len < SIPC__UNIX_PATH_MAX)
+			out[len] = c;
+	}
+	return (ssize_t)len;
+}
+
 static int parse_unix(const char *rest, struct parts *p, char *why, size_t whylen)
 {
 	size_t n = strlen(rest);
 	const char *name = rest;
 	size_t name_len = n;
+	char *out = p->path;
+	ssize_t len;
 
 	p->host_kind = SIPC__HOST_NONE;
 	p->port = -1;
@@ -182,6 +230,7 @@ static int parse_unix(const char *rest, struct parts *p, char *why, size_t whyle
 	}
 	if (rest[0] == '@') {
 		p->abstract = true;
+		*out++ = '@';
 		name++;
 		name_len--;
 		if (name_len == 0) {
@@ -189,20 +238,68 @@ static int parse_unix(const char *rest, struct parts *p, char *why, size_t whyle
 			return SIPC_EURL_NOPATH;
 		}
 	}
+	len = unix_name_decode(name, name_len, out, why, whylen);
+	if (len < 0)
+		return (int)len;
 	/* sun_path is 108 bytes on Linux: a filesystem path needs room for
 	 * its NUL, an abstract name for the NUL byte in front of it, so either
 	 * way SIPC__UNIX_PATH_MAX (107) bytes of name fit (unix(7)). */
-	if (name_len > SIPC__UNIX_PATH_MAX) {
+	if ((size_t)len > SIPC__UNIX_PATH_MAX) {
 		char q[QUOTE_MAX + 4];
 		why_set(why, whylen,
 			"%s '%s' is %zu bytes, longer than the %zu that fit in sun_path",
-			p->abstract ? "abstract name" : "path", quote(q, name, name_len), name_len,
-			(size_t)SIPC__UNIX_PATH_MAX);
+			p->abstract ? "abstract name" : "path", quote(q, name, name_len),
+			(size_t)len, (size_t)SIPC__UNIX_PATH_MAX);
 		return SIPC_EURL_PATHLEN;
 	}
-	p->path = rest;
-	p->path_len = n;
+	/* The kernel ends a filesystem path at its first NUL (unix(7)), so a
+	 * %00 there would name another file than the one written. */
+	if (!p->abstract && memchr(out, '\0', (size_t)len) != NULL) {
+		why_set(why, whylen,
+			"a filesystem path cannot hold a NUL byte (%%00); an abstract name "
+			"(@name) can");
+		return SIPC_EURL_SYNTAX;
+	}
+	p->has_path = true;
+	p->path_len = (size_t)len + (p->abstract ? 1 : 0);
+	p->path[p->path_len] = '\0';
 	return 0;
+}
+
+static bool unix_name_safe(unsigned char c)
+{
+	return is_alnum(c) || (c != '\0' && strchr("-._~/:+,=@", c) != NULL);
+}
+
+int sipc__unix_name_escape(char *out, size_t cap, const char *name, size_t n, bool abstract)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, o = 0;
+
+	if (cap == 0)
+		return SIPC_EBUFSIZE;
+	if (abstract) {
+		if (cap < 2)
+			return SIPC_EBUFSIZE;
+		out[o++] = '@';
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+		/* A filesystem path's leading '@' would read back as the
+		 * abstract namespace. */
+		bool raw = unix_name_safe(c) && !(c == '@' && i == 0 && !abstract);
+		if (o + (raw ? 1 : 3) >= cap)
+			return SIPC_EBUFSIZE;
+		if (raw) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return (int)o;
 }
 
 /* Checks a DNS name (RFC 1123 host name syntax, plus '_', which real
@@ -584,8 +681,8 @@ int sipc_url_parse(const char *text, sipc_url **urlp, char *why, size_t whylen)
 	if (rc < 0)
 		return rc;
 
-	src = p.path != NULL ? p.path : p.host;
-	n = p.path != NULL ? p.path_len : strlen(p.host);
+	src = p.has_path ? p.path : p.host;
+	n = p.has_path ? p.path_len : strlen(p.host);
 	u = malloc(sizeof(*u) + n + 1);
 	if (u == NULL) {
 		why_set(why, whylen, "out of memory");
@@ -597,8 +694,9 @@ int sipc_url_parse(const char *text, sipc_url **urlp, char *why, size_t whylen)
 	u->abstract = p.abstract;
 	memcpy(u->text, src, n);
 	u->text[n] = '\0';
-	u->host = p.path != NULL ? NULL : u->text;
-	u->path = p.path != NULL ? u->text : NULL;
+	u->host = p.has_path ? NULL : u->text;
+	u->path = p.has_path ? u->text : NULL;
+	u->path_len = p.has_path ? n : 0;
 	*urlp = u;
 	return 0;
 }
@@ -640,16 +738,25 @@ int sipc_url_format(const sipc_url *url, char *buf, size_t len)
 
 	if (url == NULL || buf == NULL)
 		return -EINVAL;
-	if (url->path != NULL)
-		n = snprintf(tmp, sizeof(tmp), "%s://%s", sipc_scheme_name(url->scheme), url->path);
-	else if (url->host_kind == SIPC__HOST_V6)
+	if (url->path != NULL) {
+		n = snprintf(tmp, sizeof(tmp), "%s://", sipc_scheme_name(url->scheme));
+		int m = url->abstract
+				? sipc__unix_name_escape(tmp + n, sizeof(tmp) - (size_t)n,
+							 url->path + 1, url->path_len - 1, true)
+				: sipc__unix_name_escape(tmp + n, sizeof(tmp) - (size_t)n,
+							 url->path, url->path_len, false);
+		if (m < 0)
+			return SIPC_EBUFSIZE;
+		n += m;
+	} else if (url->host_kind == SIPC__HOST_V6)
 		n = snprintf(tmp, sizeof(tmp), "%s://[%s]:%d", sipc_scheme_name(url->scheme),
 			     url->host, url->port);
 	else
 		n = snprintf(tmp, sizeof(tmp), "%s://%s:%d", sipc_scheme_name(url->scheme),
 			     url->host, url->port);
-	/* The parser's limits keep every URL well under SIPC_URL_MAX; the
-	 * check is for the caller's LEN.  Nothing is written on failure. */
+	/* The parser's limits keep every URL under SIPC_URL_MAX, escapes
+	 * included; the check is for the caller's LEN.  Nothing is written on
+	 * failure. */
 	if (n < 0 || (size_t)n >= sizeof(tmp) || (size_t)n >= len)
 		return SIPC_EBUFSIZE;
 	memcpy(buf, tmp, (size_t)n + 1);

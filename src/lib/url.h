@@ -29,17 +29,32 @@ enum sipc__host_kind {
 struct sipc_url {
 	sipc_scheme scheme;
 	enum sipc__host_kind host_kind;
-	int port;      /* 0..65535; -1 for unix schemes */
-	bool abstract; /* unix: path is "@name" (Linux abstract namespace) */
-	char *host;    /* canonical host without brackets, zone kept; "" for the
-			  wildcard; NULL for unix.  Points into text[]. */
-	char *path;    /* unix path as written ("@name" when abstract); NULL for
-			  IP.  Points into text[]. */
-	char text[];   /* storage for host or path: one allocation per URL */
+	int port;        /* 0..65535; -1 for unix schemes */
+	bool abstract;   /* unix: path is "@name" (Linux abstract namespace) */
+	char *host;      /* canonical host without brackets, zone kept; "" for the
+			    wildcard; NULL for unix.  Points into text[]. */
+	char *path;      /* unix path, %XX escapes decoded ("@name" when abstract);
+			    NULL for IP.  Points into text[]; an abstract name may
+			    hold NUL bytes, so its length is path_len. */
+	size_t path_len; /* bytes at path, the '@' of an abstract name included */
+	char text[];     /* storage for host or path: one allocation per URL */
 };
 
 /* AF_INET for tcp4/udp4, AF_INET6 for tcp6/udp6, AF_UNIX for the unix
  * schemes, AF_UNSPEC for tcp/udp (and for SIPC_SCHEME_NONE). */
 int sipc__scheme_family(sipc_scheme s);
+
+/*
+ * Writes the unix name NAME (N bytes, the abstract namespace's leading NUL
+ * not included) as it appears in a URL: "@" first when ABSTRACT, and every
+ * byte that is not a letter, a digit or one of "-._~/:+,=@" as %XX (a
+ * filesystem path's leading '@' too, which would read as abstract).  Peers
+ * choose these bytes, and the text goes into logs and environments, so no
+ * control byte, space or newline may pass raw; "%" itself is escaped so that
+ * the URL parser can decode the text back to the same bytes (nng writes a
+ * NUL in an abstract name as %00 for the same reason).  Returns the length
+ * written (OUT is NUL-terminated) or SIPC_EBUFSIZE.
+ */
+int sipc__unix_name_escape(char *out, size_t cap, const char *name, size_t n, bool abstract);
 
 #endif /* SIPC_URL_H */

@@ -124,10 +124,45 @@ static void format_unix(void **state)
 	expect_format(&a, "unixpacket://@name");
 	/* An abstract name's length comes from the address, not a NUL. */
 	a = un(SIPC_UNIX, "ab\0cd", 5, true, false);
-	expect_format(&a, "unix://@ab@cd");
+	expect_format(&a, "unix://@ab%00cd");
 	a = un(SIPC_UNIX, "", 0, false, false);
 	expect_format(&a, "unix://");
 	assert_int_equal(a.len, sizeof(sa_family_t));
+}
+
+/* Peers choose their unix names: no byte of one may reach the text raw
+ * unless it is a safe printable character, and '%' is escaped itself. */
+static void format_unix_escapes_peer_bytes(void **state)
+{
+	static const char forged[] = "\nsockipc: close forged\x1b[2J";
+	char all_nul[107], all_ff[107], buf[SIPC_URL_MAX], want[SIPC_URL_MAX];
+	sipc_addr a;
+	size_t i;
+
+	(void)state;
+	a = un(SIPC_UNIX, forged, sizeof forged - 1, false, true);
+	expect_format(&a, "unix://%0Asockipc:%20close%20forged%1B%5B2J");
+	a = un(SIPC_UNIXGRAM, forged, sizeof forged - 1, true, false);
+	expect_format(&a, "unixgram://@%0Asockipc:%20close%20forged%1B%5B2J");
+	a = un(SIPC_UNIX, "/t/100%\x80\xff", 9, false, false);
+	expect_format(&a, "unix:///t/100%25%80%FF");
+	/* A filesystem path that starts with '@' is not the abstract one. */
+	a = un(SIPC_UNIX, "@rel", 4, false, true);
+	expect_format(&a, "unix://%40rel");
+	/* The worst case fits SIPC_URL_MAX: 107 bytes that all need %XX. */
+	memset(all_nul, 0, sizeof all_nul);
+	a = un(SIPC_UNIXPACKET, all_nul, sizeof all_nul, true, false);
+	strcpy(want, "unixpacket://@");
+	for (i = 0; i < sizeof all_nul; i++)
+		strcat(want, "%00");
+	expect_format(&a, want);
+	memset(all_ff, 0xff, sizeof all_ff);
+	a = un(SIPC_UNIXPACKET, all_ff, sizeof all_ff, false, false);
+	assert_int_equal(sipc_addr_format(&a, buf, sizeof buf), 13 + 3 * 107);
+	for (i = 0; buf[i] != '\0'; i++)
+		assert_true(buf[i] > 0x20 && buf[i] < 0x7f);
+	/* One byte short of that: an error, not a cut name. */
+	assert_int_equal(sipc_addr_format(&a, buf, 13 + 3 * 107), SIPC_EBUFSIZE);
 }
 
 static void from_sockaddr_checks(void **state)
@@ -326,6 +361,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(format_inet),
 		cmocka_unit_test(format_unix),
+		cmocka_unit_test(format_unix_escapes_peer_bytes),
 		cmocka_unit_test(from_sockaddr_checks),
 		cmocka_unit_test(equality),
 		cmocka_unit_test(resolve_literals_and_localhost),

@@ -351,6 +351,51 @@ static void interrupted_wait_keeps_deadline(void **state)
 	sipc_endpoint_close(b);
 }
 
+/*
+ * Byte reads on datagram kinds take one datagram; one larger than the
+ * buffer is SIPC_ETRUNC, as sipc_recv says, never its first bytes passed
+ * off as the whole (UDP, unix datagram, seqpacket).
+ */
+static void read_never_cuts_a_datagram(void **state)
+{
+	static const struct {
+		int type;
+		sipc_scheme scheme;
+	} kinds[] = {{SOCK_DGRAM, SIPC_UNIXGRAM}, {SOCK_SEQPACKET, SIPC_UNIXPACKET}};
+	sipc_endpoint *srv, *a, *b;
+	char dial[SIPC_URL_MAX], buf[4];
+	sipc_addr local;
+	int sv[2];
+	size_t k;
+	(void)state;
+
+	script(false, false);
+	assert_int_equal(sipc_listen("udp://127.0.0.1:0", NULL, &srv), 0);
+	assert_int_equal(sipc_endpoint_local(srv, &local), 0);
+	assert_true(sipc_addr_format(&local, dial, sizeof dial) > 0);
+	assert_int_equal(sipc_dial(dial, NULL, sipc_test_ms(1000), &a), 0);
+	assert_int_equal(sipc_send(a, "hello world", 11, sipc_test_ms(1000)), 11);
+	assert_int_equal(sipc_send(a, "abc", 3, sipc_test_ms(1000)), 3);
+	assert_int_equal(sipc_read(srv, buf, sizeof buf, sipc_test_ms(1000)), SIPC_ETRUNC);
+	assert_int_equal(sipc_read(srv, buf, sizeof buf, sipc_test_ms(1000)), 3);
+	assert_memory_equal(buf, "abc", 3);
+	sipc_endpoint_close(a);
+	sipc_endpoint_close(srv);
+
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(socketpair(AF_UNIX, kinds[k].type, 0, sv), 0);
+		assert_int_equal(sipc_endpoint_from_fd(sv[0], kinds[k].scheme, NULL, &a), 0);
+		assert_int_equal(sipc_endpoint_from_fd(sv[1], kinds[k].scheme, NULL, &b), 0);
+		assert_int_equal(sipc_send(a, "hello world", 11, sipc_test_ms(1000)), 11);
+		assert_int_equal(sipc_send(a, "abcd", 4, sipc_test_ms(1000)), 4);
+		assert_int_equal(sipc_read(b, buf, sizeof buf, sipc_test_ms(1000)), SIPC_ETRUNC);
+		assert_int_equal(sipc_read(b, buf, sizeof buf, sipc_test_ms(1000)), 4);
+		assert_memory_equal(buf, "abcd", 4);
+		sipc_endpoint_close(a);
+		sipc_endpoint_close(b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +403,7 @@ int main(void)
 		cmocka_unit_test(vectored_survive_and_keep_iov),
 		cmocka_unit_test(messages_survive),
 		cmocka_unit_test(interrupted_wait_keeps_deadline),
+		cmocka_unit_test(read_never_cuts_a_datagram),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

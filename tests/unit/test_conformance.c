@@ -3,7 +3,8 @@
  * per-transport suites): listen on a scratch address, dial it, accept (or,
  * connectionless, answer with sipc_sendto to the sipc_recvfrom address),
  * echo messages of 0, 1, 1000 and 60000 bytes both ways, make a request,
- * format the addresses of both ends, and see the close arrive.  A scheme
+ * format the addresses of both ends, and see the close arrive.  Datagram
+ * kinds also hold their maximum and never cut a datagram in a byte read.  A scheme
  * whose family the machine lacks (no ::1) is skipped, loudly.
  */
 #include "support.h"
@@ -199,6 +200,26 @@ static void run_case(void **state)
 	assert_int_equal(sipc_request(c, "ping", 4, in, 65536, sipc_test_ms(1000), 2), 4);
 	assert_memory_equal(in, "ping", 4);
 
+	/* Datagram kinds: the endpoint maximum holds whatever the buffer (the
+	 * 1000-byte echo is refused at a maximum of 100), and a byte read
+	 * with a buffer too small is SIPC_ETRUNC, never a cut datagram. */
+	if (!sipc_scheme_is_stream(sc->scheme)) {
+		char four[4];
+
+		sipc_endpoint_set_max_msg(c, 100);
+		assert_int_equal(sipc_send(c, out, 100, sipc_test_ms(2000)), 100);
+		assert_int_equal(sipc_recv(c, in, 65536, sipc_test_ms(5000)), 100);
+		sipc_endpoint_set_max_msg(c, 1000);
+		assert_int_equal(sipc_send(c, out, 1000, sipc_test_ms(2000)), 1000);
+		sipc_endpoint_set_max_msg(c, 100);
+		assert_int_equal(sipc_recv(c, in, 65536, sipc_test_ms(5000)), SIPC_EMSGSIZE);
+		sipc_endpoint_set_max_msg(c, 0);
+		assert_int_equal(sipc_send(c, "hello world", 11, sipc_test_ms(2000)), 11);
+		assert_int_equal(sipc_read(c, four, sizeof four, sipc_test_ms(5000)), SIPC_ETRUNC);
+		assert_int_equal(sipc_send(c, "abc", 3, sipc_test_ms(2000)), 3);
+		assert_int_equal(sipc_read(c, four, sizeof four, sipc_test_ms(5000)), 3);
+	}
+
 	/* Close: a connected server reads the clean end; a connectionless one
 	 * is told "bye" (there is no end to read). */
 	if (connectionless)
@@ -207,7 +228,7 @@ static void run_case(void **state)
 	pthread_join(e.th, NULL);
 	assert_int_equal(e.errors, 0);
 	assert_int_equal(e.bad_from, 0);
-	assert_int_equal(e.echoed, 5);
+	assert_int_equal(e.echoed, sipc_scheme_is_stream(sc->scheme) ? 5 : 9);
 	if (!connectionless) {
 		assert_int_equal(e.last, SIPC_ECLOSED);
 		sipc_endpoint_close(s);

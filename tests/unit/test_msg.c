@@ -9,6 +9,7 @@
 #include "support.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,23 +314,137 @@ static void small_buffer_leaves_frame_queued(void **state)
 	sipc_endpoint_close(b);
 }
 
-static void send_timeout_mid_frame_breaks_stream(void **state)
+/* Receives up to 4 messages on EP into a reader thread, for a sender that
+ * must not block on a full socket buffer. */
+struct collector {
+	sipc_endpoint *ep;
+	void *msg[4];
+	ssize_t len[4];
+	int n;
+	pthread_t th;
+};
+
+static void *collector_main(void *arg)
+{
+	struct collector *c = arg;
+
+	for (c->n = 0; c->n < 4; c->n++) {
+		c->len[c->n] = sipc_recv_alloc(c->ep, &c->msg[c->n], sipc_test_ms(2000));
+		if (c->len[c->n] < 0)
+			break;
+	}
+	return NULL;
+}
+
+static void collector_free(struct collector *c)
+{
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->msg[i]);
+}
+
+/*
+ * A send that times out part way through a frame keeps the rest: the
+ * stream stays framed, a repeat of the same call sends only what is left,
+ * and a different message goes after the rest.  Both with a timeout and
+ * with timeout 0 (non-blocking).
+ */
+static void send_timeout_mid_frame_keeps_the_rest(void **state)
+{
+	static const int timeouts[] = {50, 0};
+	sipc_endpoint *a, *b;
+	size_t big = 4u << 20, i;
+	char *data = malloc(big);
+	struct collector c;
+	ssize_t r;
+	int k;
+	(void)state;
+
+	assert_non_null(data);
+	for (i = 0; i < big; i++)
+		data[i] = (char)(i * 7 + i / 4096);
+	for (k = 0; k < 2; k++) {
+		pair2(SOCK_STREAM, SIPC_UNIX, &a, &b);
+		/* Nobody reads: the socket buffers fill part way through. */
+		r = sipc_send(a, data, big, timeouts[k] ? sipc_test_ms(timeouts[k]) : 0);
+		assert_int_equal(r, SIPC_ETIMEDOUT);
+		memset(&c, 0, sizeof c);
+		c.ep = b;
+		assert_int_equal(pthread_create(&c.th, NULL, collector_main, &c), 0);
+		if (k == 0) {
+			/* The repeat: the frame completes, once. */
+			assert_int_equal(sipc_send(a, data, big, sipc_test_ms(2000)), (ssize_t)big);
+			assert_int_equal(sipc_send(a, "x", 1, sipc_test_ms(2000)), 1);
+		} else {
+			/* Another message: the rest first, then it. */
+			assert_int_equal(sipc_send(a, "y", 1, sipc_test_ms(2000)), 1);
+		}
+		sipc_endpoint_close(a);
+		pthread_join(c.th, NULL);
+		assert_int_equal(c.n, 2);
+		assert_int_equal(c.len[0], (ssize_t)big);
+		assert_true(memcmp(c.msg[0], data, big) == 0);
+		assert_int_equal(c.len[1], 1);
+		assert_memory_equal(c.msg[1], k == 0 ? "x" : "y", 1);
+		assert_int_equal(c.len[2], SIPC_ECLOSED);
+		collector_free(&c);
+		sipc_endpoint_close(b);
+	}
+	free(data);
+}
+
+/* A send that fails part way for another reason than time still breaks
+ * the stream: the peer is gone and nothing can mend the frame. */
+static void send_error_mid_frame_breaks_stream(void **state)
 {
 	sipc_endpoint *a, *b;
 	size_t big = 4u << 20;
 	char *data = calloc(1, big);
-	ssize_t r;
 	(void)state;
 
 	assert_non_null(data);
 	pair2(SOCK_STREAM, SIPC_UNIX, &a, &b);
-	/* Nobody reads: the socket buffers fill part way through the frame. */
-	r = sipc_send(a, data, big, sipc_test_ms(50));
-	assert_int_equal(r, SIPC_ETIMEDOUT);
+	assert_int_equal(sipc_send(a, data, big, 0), SIPC_ETIMEDOUT);
+	sipc_endpoint_close(b);
+	assert_int_equal(sipc_send(a, data, big, sipc_test_ms(1000)), -EPIPE);
 	assert_int_equal(sipc_send(a, "x", 1, sipc_test_ms(50)), SIPC_EBROKEN);
 	free(data);
 	sipc_endpoint_close(a);
-	sipc_endpoint_close(b);
+}
+
+/* max_msg holds for datagram and seqpacket messages too, whatever the
+ * caller's buffer could take. */
+static void max_msg_holds_for_every_kind(void **state)
+{
+	static const struct {
+		int type;
+		sipc_scheme scheme;
+	} kinds[] = {{SOCK_DGRAM, SIPC_UNIXGRAM}, {SOCK_SEQPACKET, SIPC_UNIXPACKET}};
+	sipc_endpoint *a, *b;
+	char big[100], buf[200];
+	sipc_addr from;
+	size_t k;
+	(void)state;
+
+	memset(big, 'm', sizeof big);
+	for (k = 0; k < 2; k++) {
+		pair2(kinds[k].type, kinds[k].scheme, &a, &b);
+		sipc_endpoint_set_max_msg(b, 50);
+		assert_int_equal(sipc_send(a, big, 100, sipc_test_ms(2000)), 100);
+		assert_int_equal(sipc_send(a, big, 50, sipc_test_ms(2000)), 50);
+		assert_int_equal(sipc_recv(b, buf, sizeof buf, sipc_test_ms(2000)), SIPC_EMSGSIZE);
+		/* The oversize one is gone; the next is delivered. */
+		assert_int_equal(sipc_recv(b, buf, sizeof buf, sipc_test_ms(2000)), 50);
+		if (kinds[k].type == SOCK_DGRAM) {
+			assert_int_equal(sipc_send(a, big, 51, sipc_test_ms(2000)), 51);
+			assert_int_equal(
+				sipc_recvfrom(b, buf, sizeof buf, &from, sipc_test_ms(2000)),
+				SIPC_EMSGSIZE);
+		}
+		sipc_endpoint_close(a);
+		sipc_endpoint_close(b);
+	}
 }
 
 static void datagram_truncation_drops_one(void **state)
@@ -426,7 +541,9 @@ int main(void)
 		cmocka_unit_test(zero_length_round_trips),
 		cmocka_unit_test(timeout_mid_frame_resumes),
 		cmocka_unit_test(small_buffer_leaves_frame_queued),
-		cmocka_unit_test(send_timeout_mid_frame_breaks_stream),
+		cmocka_unit_test(send_timeout_mid_frame_keeps_the_rest),
+		cmocka_unit_test(send_error_mid_frame_breaks_stream),
+		cmocka_unit_test(max_msg_holds_for_every_kind),
 		cmocka_unit_test(datagram_truncation_drops_one),
 		cmocka_unit_test(seqpacket_keeps_boundaries),
 		cmocka_unit_test(sendto_needs_connectionless),

@@ -8,9 +8,12 @@
 #include "support.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "sockipc.h"
 
@@ -54,7 +57,13 @@ static const struct row rows[] = {
 	{"unixgram:///tmp/g", 0, "unixgram:///tmp/g"},
 	{"unixpacket://@p", 0, "unixpacket://@p"},
 	{"UNIX:///x", 0, "unix:///x"},
-	{"unix:///a b?c#d", 0, "unix:///a b?c#d"},
+	/* Bytes outside "-._~/:+,=@" and the alphanumerics are escaped. */
+	{"unix:///a b?c#d", 0, "unix:///a%20b%3Fc%23d"},
+	{"unix:///a%20b%3fc%23d", 0, "unix:///a%20b%3Fc%23d"},
+	{"unix:///a%2Fb", 0, "unix:///a/b"},
+	{"unix://@a%00b", 0, "unix://@a%00b"},
+	{"unix://%40rel", 0, "unix://%40rel"},
+	{"unix://@@x", 0, "unix://@@x"},
 	/* scheme and overall shape */
 	{NULL, -EINVAL, "no URL"},
 	{"", SIPC_EURL_SYNTAX, "expected SCHEME://ADDRESS"},
@@ -74,6 +83,11 @@ static const struct row rows[] = {
 	{"tcp://[::1]", SIPC_EURL_NOPORT, "missing ':PORT' after '[::1]'"},
 	{"unix://", SIPC_EURL_NOPATH, "missing path"},
 	{"unix://@", SIPC_EURL_NOPATH, "after '@' is empty"},
+	{"unix:///a%", SIPC_EURL_SYNTAX, "bad escape '%'"},
+	{"unix:///a%4", SIPC_EURL_SYNTAX, "bad escape '%4'"},
+	{"unix:///a%zz", SIPC_EURL_SYNTAX, "bad escape '%zz'"},
+	{"unix://@a%g0", SIPC_EURL_SYNTAX, "%25 for a '%' itself"},
+	{"unix:///a%00b", SIPC_EURL_SYNTAX, "cannot hold a NUL byte"},
 	/* ports */
 	{"tcp://h:65536", SIPC_EURL_PORT, "port '65536' is out of range 0-65535"},
 	{"tcp://h:70000", SIPC_EURL_PORT, "port '70000' is out of range 0-65535"},
@@ -228,6 +242,73 @@ static void limits(void **state)
 	check_gen("", 10000, 'x', "://h:1", SIPC_EURL_SCHEME, "unknown scheme");
 }
 
+/*
+ * A unix address with any name formats to a URL of safe printable bytes,
+ * and that URL parses and resolves back to the same address: the name
+ * bytes a peer chose (NUL, newline, ESC, '%', space, high bytes, the
+ * longest name) survive, and none reaches the text raw.
+ */
+static void unix_round_trip(sipc_scheme scheme, const char *name, size_t n, bool abstract)
+{
+	struct sockaddr_un sun;
+	size_t off = offsetof(struct sockaddr_un, sun_path), i;
+	char text[SIPC_URL_MAX], text2[SIPC_URL_MAX], why[SIPC_WHY_MAX] = "";
+	sipc_addr a, back;
+	sipc_url *u = NULL;
+	int len;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path + (abstract ? 1 : 0), name, n);
+	assert_int_equal(sipc_addr_from_sockaddr(&a, scheme, (struct sockaddr *)&sun,
+						 (socklen_t)(off + n + 1)),
+			 0);
+	len = sipc_addr_format(&a, text, sizeof text);
+	assert_true(len > 0);
+	for (i = 0; i < (size_t)len; i++)
+		if (text[i] <= 0x20 || text[i] >= 0x7f) {
+			print_error("byte 0x%02x raw in '%s'\n", (unsigned char)text[i], text);
+			fail();
+		}
+	if (sipc_url_parse(text, &u, why, sizeof why) != 0) {
+		print_error("'%s' does not parse: %s\n", text, why);
+		fail();
+	}
+	assert_int_equal(sipc_url_is_abstract(u), abstract);
+	assert_int_equal(sipc_url_resolve(u, false, &back, 1), 1);
+	assert_true(sipc_addr_equal(&a, &back));
+	assert_int_equal(sipc_url_format(u, text2, sizeof text2), len);
+	assert_string_equal(text2, text);
+	sipc_url_free(u);
+}
+
+static void unix_names_round_trip(void **state)
+{
+	static const char forged[] = "\nsockipc: close forged\x1b[2J";
+	char big[107];
+	unsigned c;
+
+	(void)state;
+	unix_round_trip(SIPC_UNIX, forged, sizeof forged - 1, true);
+	unix_round_trip(SIPC_UNIX, forged, sizeof forged - 1, false);
+	unix_round_trip(SIPC_UNIXGRAM, "a\0b\0", 4, true);
+	unix_round_trip(SIPC_UNIXPACKET, "/tmp/100% sure", 14, false);
+	unix_round_trip(SIPC_UNIX, "\x80\xfe\xff%41", 6, true);
+	unix_round_trip(SIPC_UNIX, "@not-abstract", 13, false);
+	/* Every byte value alone, and the longest names of the worst bytes. */
+	for (c = 1; c < 256; c++) {
+		char one = (char)c;
+		unix_round_trip(SIPC_UNIX, &one, 1, false);
+		unix_round_trip(SIPC_UNIXGRAM, &one, 1, true);
+	}
+	memset(big, 0, sizeof big);
+	unix_round_trip(SIPC_UNIXPACKET, big, sizeof big, true);
+	memset(big, '\n', sizeof big);
+	unix_round_trip(SIPC_UNIXPACKET, big, sizeof big, false);
+	memset(big, '%', sizeof big);
+	unix_round_trip(SIPC_UNIXGRAM, big, sizeof big, true);
+}
+
 static void accessors(void **state)
 {
 	sipc_url *u;
@@ -321,9 +402,13 @@ static void schemes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(table),         cmocka_unit_test(limits),
-		cmocka_unit_test(accessors),     cmocka_unit_test(failure_leaves_outputs),
-		cmocka_unit_test(format_buffer), cmocka_unit_test(schemes),
+		cmocka_unit_test(table),
+		cmocka_unit_test(limits),
+		cmocka_unit_test(accessors),
+		cmocka_unit_test(failure_leaves_outputs),
+		cmocka_unit_test(format_buffer),
+		cmocka_unit_test(schemes),
+		cmocka_unit_test(unix_names_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
