@@ -156,6 +156,9 @@ struct sipc_service {
 	void (*on_close)(struct sipc_conn *c);
 	/* Raw mode: when set, the core does no I/O on the connection. */
 	void (*on_io)(struct sipc_conn *c, uint32_t revents);
+	/* SIGINT/SIGTERM: the drain has begun; the connection has until the
+	 * drain timeout to end (exec asks its child to stop). */
+	void (*on_drain)(struct sipc_conn *c);
 
 	/* Per datagram (udp, unixgram). */
 	void (*on_datagram)(struct sipc_dgram *d, const uint8_t *buf, size_t len);
@@ -199,6 +202,9 @@ void sipc__conn_close(struct sipc_conn *c, const char *why);
 /* Raw mode (on_io) only. */
 int sipc__conn_set_events(struct sipc_conn *c, uint32_t events);
 void sipc__conn_count(struct sipc_conn *c, uint64_t in, uint64_t out);
+/* The bytes that flowed are not known (a child moved them on a unix
+ * socket): the close line leaves in= and out= out rather than print 0. */
+void sipc__conn_bytes_unknown(struct sipc_conn *c);
 
 /* ---- per datagram ---- */
 
