@@ -69,6 +69,17 @@ if [ -z "${finish_skip:-}" ]; then
 	kill -USR1 "$A"
 	check "the refusal is counted" quiet wait_line "$T/a.err" "stats: exec unix://@$NAME-a .* refused=1 " 5
 
+	# The check is made at accept, before a connection thread or process
+	# exists: the same under --model thread and fork.
+	for model in thread fork; do
+		bg "$T/m-$model" "$SOCKIPC" serve --model "$model" "unix://@$NAME-$model" exec /usr/bin/id -un
+		M=$BG_PID
+		listening_url "$T/m-$model" 5 >/dev/null
+		expect_eq "--model $model: abstract exec refuses nobody" "" "$(ask_nobody "ABSTRACT-CONNECT:$NAME-$model")"
+		expect_eq "--model $model: abstract exec admits root" "root" "$(ask "ABSTRACT-CONNECT:$NAME-$model")"
+		kill "$M"; wait "$M" 2>/dev/null
+	done
+
 	# B: a socket file others may connect to (0666); and one they may not
 	# (0600: the file mode guards it, no uid rule).
 	bg "$T/b" "$SOCKIPC" serve --unix-mode 666 "unix://$T/open.sock" exec /usr/bin/id -un

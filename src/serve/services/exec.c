@@ -135,8 +135,6 @@ static void sweep(bool block)
 
 static void bury(pid_t pid)
 {
-	bool kept = false;
-
 	pthread_mutex_lock(&graves.lock);
 	if (graves.n == graves.cap) {
 		size_t cap = graves.cap ? graves.cap * 2 : 16;
@@ -146,13 +144,10 @@ static void bury(pid_t pid)
 			graves.cap = cap;
 		}
 	}
-	if (graves.n < graves.cap) {
-		graves.v[graves.n++] = pid;
-		kept = true;
-	}
-	pthread_mutex_unlock(&graves.lock);
 	/* Out of memory: a zombie is better than a stuck worker. */
-	(void)kept;
+	if (graves.n < graves.cap)
+		graves.v[graves.n++] = pid;
+	pthread_mutex_unlock(&graves.lock);
 	sweep(false);
 }
 
@@ -540,7 +535,11 @@ static bool unix_open_to_others(const sipc_addr *local, char *what, size_t len)
 		snprintf(what, len, "an abstract name has no permissions");
 		return true;
 	}
-	if (stat(un->sun_path, &st) < 0 || (st.st_mode & S_IWOTH)) {
+	if (stat(un->sun_path, &st) < 0) {
+		snprintf(what, len, "its mode is unknown: %s", strerror(errno));
+		return true;
+	}
+	if (st.st_mode & S_IWOTH) {
 		snprintf(what, len, "its mode %04o lets any user connect",
 			 (unsigned)(st.st_mode & 07777));
 		return true;
@@ -633,6 +632,11 @@ static void exec_teardown(struct sipc_srv_endpoint *sep)
 {
 	/* Every worker has stopped: what was killed can be waited for. */
 	sweep(true);
+	pthread_mutex_lock(&graves.lock);
+	free(graves.v);
+	graves.v = NULL;
+	graves.cap = 0;
+	pthread_mutex_unlock(&graves.lock);
 	free(sipc__svc_ep_state(sep));
 	sipc__svc_ep_set_state(sep, NULL);
 }
