@@ -58,7 +58,9 @@
  *    (broadcast dropping a slow reader) frees it at once unless it is in
  *    its own callback; iterate lists so that this is safe.
  *    Bytes, durations, idle timeouts (--idle-timeout, reset by any I/O),
- *    drain on SIGTERM and the open/close log lines are the core's.
+ *    drain on SIGTERM and the open/close log lines are the core's; when the
+ *    drain begins, on_drain(c) (optional) lets a service ask whatever works
+ *    for the connection outside the loop (exec's child) to finish.
  *
  * 3. Datagram endpoints (udp*, unixgram).  Each datagram that passes the
  *    loop guard (source port 0 or in --guard-ports, or a broadcast,
