@@ -71,6 +71,16 @@ static int opt_allow(void *dest, const char *value, char *why, size_t whylen)
 	return sipc__acl_add(dest, value, why, whylen);
 }
 
+static int opt_allow_uid(void *dest, const char *value, char *why, size_t whylen)
+{
+	return sipc__acl_add_uids(dest, value, why, whylen);
+}
+
+static int opt_allow_gid(void *dest, const char *value, char *why, size_t whylen)
+{
+	return sipc__acl_add_gids(dest, value, why, whylen);
+}
+
 static const struct sipc_opt opts[] = {
 	{"exec-line", 'e', SIPC__OPT_FUNC, NULL, 0, 0, "LINE",
 	 "serve one service line 'URL SERVICE [ARGS...]' (repeatable)", opt_line},
@@ -89,7 +99,16 @@ static const struct sipc_opt opts[] = {
 	{"drain-timeout", 0, SIPC__OPT_SECONDS, &so.drain_ms, 0, 86400000, "S",
 	 "SIGINT/SIGTERM: open connections get S seconds to finish (default 5)"},
 	{"allow", 0, SIPC__OPT_FUNC, &so.acl, 0, 0, "CIDR",
-	 "serve only IP peers in CIDR (repeatable; unix peers always)", opt_allow},
+	 "serve only IP peers in CIDR (repeatable; unix peers: --allow-uid/--allow-gid)",
+	 opt_allow},
+	{"allow-uid", 0, SIPC__OPT_FUNC, &so.acl, 0, 0, "LIST",
+	 "serve only unix peers with these uids (names or numbers, comma-separated, "
+	 "repeatable), the server's own uid always",
+	 opt_allow_uid},
+	{"allow-gid", 0, SIPC__OPT_FUNC, &so.acl, 0, 0, "LIST",
+	 "serve only unix peers with these primary gids (names or numbers, comma-separated, "
+	 "repeatable)",
+	 opt_allow_gid},
 	{"unix-mode", 0, SIPC__OPT_STRING, &so.unix_mode, 0, 0, "MODE",
 	 "octal permissions of unix socket files (e.g. 660)"},
 	{"max-msg", 0, SIPC__OPT_SIZE, &so.max_msg, 1, 16 * 1024 * 1024, "SIZE",
@@ -122,11 +141,54 @@ static const struct sipc_opt_spec spec = {
 	"  broadcast  [--queue=SIZE]: each line from a client goes to all the others\n"
 	"\n"
 	"exec runs PROGRAM for any peer that can reach its endpoint: bind it to loopback or\n"
-	"a unix socket, or use --allow (serve warns at start-up when it is not).",
+	"a unix socket, or use --allow (serve warns at start-up when it is not).  exec on an\n"
+	"abstract unix name, or on a socket file others may connect to, admits only the\n"
+	"server's own uid unless --allow-uid/--allow-gid say otherwise.",
 	opts,
 	0,
 	-1,
 	true};
+
+/*
+ * Options that cannot apply to some unix endpoint are usage errors rather
+ * than silently ignored: an abstract name has no file, so no mode; a
+ * unixgram socket has no connection whose credentials the kernel keeps,
+ * so --allow-uid/--allow-gid could not be checked there.  A line whose URL
+ * does not parse is left for the server's check, which names it.
+ */
+static int check_unix_lines(const struct sipc_serve_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nlines; i++) {
+		const struct sipc_serve_line *line = &cfg->lines[i];
+		char detail[SIPC_WHY_MAX];
+		sipc_url *url;
+		sipc_scheme scheme;
+		bool abstract;
+
+		if (line->argc < 1 ||
+		    sipc_url_parse(line->argv[0], &url, detail, sizeof(detail)) < 0)
+			continue;
+		scheme = sipc_url_scheme(url);
+		abstract = sipc_url_is_abstract(url);
+		sipc_url_free(url);
+		if (cfg->unix_mode != 0 && abstract) {
+			sipc_cli_error(
+				"serve: --unix-mode: %s: %s is an abstract name, which has no "
+				"file and no permissions (use --allow-uid/--allow-gid)",
+				line->origin, line->argv[0]);
+			return SIPC_EXIT_USAGE;
+		}
+		if (scheme == SIPC_UNIXGRAM && sipc__acl_has_creds(&cfg->acl)) {
+			sipc_cli_error(
+				"serve: --allow-uid/--allow-gid: %s: %s: a unixgram sender's "
+				"credentials cannot be checked; guard it with a socket file "
+				"and --unix-mode",
+				line->origin, line->argv[0]);
+			return SIPC_EXIT_USAGE;
+		}
+	}
+	return 0;
+}
 
 static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 {
@@ -171,8 +233,7 @@ static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 	if (so.max_msg > 0)
 		cfg->max_msg = so.max_msg;
 	cfg->acl = so.acl;
-	so.acl.v = NULL;
-	so.acl.n = 0;
+	memset(&so.acl, 0, sizeof(so.acl));
 	cfg->verbosity = sipc_cli_globals.quiet ? 0 : sipc_cli_globals.verbose ? 2 : 1;
 	if (sipc_cli_globals.trace) {
 		cfg->trace = sipc_cli_trace;
@@ -208,7 +269,7 @@ static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 		sipc_cli_error("serve: no service lines (the files and -e lines given are empty)");
 		return SIPC_EXIT_USAGE;
 	}
-	return 0;
+	return check_unix_lines(cfg);
 bad:
 	sipc_cli_error("serve: %s", why);
 	return SIPC_EXIT_USAGE;

@@ -217,34 +217,101 @@ int sipc__serve_config_add_text(struct sipc_serve_config *cfg, const char *origi
 	return rc;
 }
 
+/*
+ * Reads one line of F into BUF (without its newline), at most
+ * SIPC_SERVE_LINE_MAX bytes.  Returns 1 for a line, 0 at the end of the
+ * file, -1 with WHY for a line too long, a NUL byte (which would cut the
+ * line silently once it is a C string) or a read error.  It stops at the
+ * first byte past the bound, so `-f /dev/zero` fails at once instead of
+ * growing a buffer without limit as getline(3) would.
+ */
+static int read_line(FILE *f, char *buf, size_t *total, const char *origin, char *why,
+		     size_t whylen)
+{
+	size_t len = 0;
+	int ch;
+
+	while ((ch = getc(f)) != EOF && ch != '\n') {
+		if (ch == '\0') {
+			snprintf(why, whylen, "%s: NUL byte", origin);
+			return -1;
+		}
+		if (len == SIPC_SERVE_LINE_MAX) {
+			snprintf(why, whylen, "%s: line longer than %d bytes", origin,
+				 SIPC_SERVE_LINE_MAX);
+			return -1;
+		}
+		buf[len++] = (char)ch;
+	}
+	if (ferror(f)) {
+		snprintf(why, whylen, "%s: %s", origin, strerror(errno));
+		return -1;
+	}
+	*total += len + (ch == '\n');
+	if (*total > SIPC_SERVE_FILE_MAX) {
+		snprintf(why, whylen, "%s: the file is larger than %d bytes", origin,
+			 SIPC_SERVE_FILE_MAX);
+		return -1;
+	}
+	buf[len] = '\0';
+	return ch == EOF && len == 0 ? 0 : 1;
+}
+
 int sipc__serve_config_add_file(struct sipc_serve_config *cfg, const char *path, char *why,
 				size_t whylen)
 {
 	FILE *f;
-	char *buf = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	char *buf;
+	size_t total = 0;
 	unsigned lineno = 0;
 	int rc = 0;
 	char origin[512];
 
+	buf = malloc(SIPC_SERVE_LINE_MAX + 1);
+	if (buf == NULL) {
+		snprintf(why, whylen, "%s: out of memory", path);
+		return -1;
+	}
 	f = fopen(path, "re");
 	if (f == NULL) {
 		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		free(buf);
 		return -1;
 	}
-	while (rc == 0 && (n = getline(&buf, &cap, f)) >= 0) {
+	while (rc == 0) {
 		lineno++;
 		snprintf(origin, sizeof(origin), "%s:%u", path, lineno);
+		rc = read_line(f, buf, &total, origin, why, whylen);
+		if (rc <= 0)
+			break;
+		if (lineno > SIPC_SERVE_FILE_LINES_MAX) {
+			snprintf(why, whylen, "%s: more than %d lines", origin,
+				 SIPC_SERVE_FILE_LINES_MAX);
+			rc = -1;
+			break;
+		}
 		rc = sipc__serve_config_add_text(cfg, origin, buf, why, whylen);
-	}
-	if (rc == 0 && ferror(f)) {
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
-		rc = -1;
 	}
 	free(buf);
 	fclose(f);
-	return rc;
+	return rc < 0 ? -1 : 0;
+}
+
+bool sipc__serve_line_looks_double(const struct sipc_serve_line *line)
+{
+	for (int i = 2; i + 1 < line->argc; i++) {
+		sipc_url *url;
+		char detail[SIPC_WHY_MAX];
+
+		if (strstr(line->argv[i], "://") == NULL ||
+		    sipc__service_find(line->argv[i + 1]) == NULL)
+			continue;
+		if (sipc_url_parse(line->argv[i], &url, detail, sizeof(detail)) == 0) {
+			sipc_url_free(url);
+			return true;
+		}
+	}
+	return false;
 }
 
 int sipc__serve_config_add_defaults(struct sipc_serve_config *cfg, char *why, size_t whylen)

@@ -36,6 +36,14 @@ struct sipc_serve_line {
 typedef void sipc__serve_hex_fn(const char *who, char dir, uint64_t offset, const void *p,
 				size_t n);
 
+/* Bounds of a -f FILE: a line (without its newline), the lines and the
+ * bytes of the whole file.  A service line is a URL, a service and a few
+ * arguments; a file beyond these is a mistake (`-f /dev/zero`), not a
+ * configuration, and must fail at once rather than fill the memory. */
+#define SIPC_SERVE_LINE_MAX       4096
+#define SIPC_SERVE_FILE_LINES_MAX 100000
+#define SIPC_SERVE_FILE_MAX       (4 * 1024 * 1024)
+
 struct sipc_serve_config {
 	struct sipc_serve_line *lines;
 	size_t nlines;
@@ -78,9 +86,15 @@ int sipc__serve_config_add_words(struct sipc_serve_config *cfg, const char *orig
  * Errors name ORIGIN: "-e 'tcp://x': unclosed quote". */
 int sipc__serve_config_add_text(struct sipc_serve_config *cfg, const char *origin, const char *text,
 				char *why, size_t whylen);
-/* Reads PATH, one line per service line; errors say "PATH:LINE: ...". */
+/* Reads PATH, one line per service line; errors say "PATH:LINE: ...":
+ * a line longer than SIPC_SERVE_LINE_MAX, a NUL byte, a file beyond
+ * SIPC_SERVE_FILE_LINES_MAX lines or SIPC_SERVE_FILE_MAX bytes. */
 int sipc__serve_config_add_file(struct sipc_serve_config *cfg, const char *path, char *why,
 				size_t whylen);
+/* True when LINE's arguments hold what looks like a second line: a URL
+ * with a scheme followed by a service name (`URL echo URL echo` typed as
+ * positional arguments), so a usage error can suggest -e. */
+bool sipc__serve_line_looks_double(const struct sipc_serve_line *line);
 /* The default run of DESIGN.md: echo, discard, daytime, chargen and time on
  * TCP and UDP at 127.0.0.1:7007/7009/7013/7019/7037, echo on
  * unix://@sockipc/echo. */

@@ -39,6 +39,7 @@ struct sipc_conn {
 	bool want_writable; /* on_writable each time the output empties */
 	bool dead;          /* closing: freed when the outermost callback returns */
 	bool opened;        /* on_open was called: on_close is owed */
+	bool bytes_unknown; /* the close line leaves in= and out= out */
 	int in_cb;
 	const char *why;
 	uint64_t id; /* --hex: tells connections apart */
@@ -141,10 +142,12 @@ static void destroy(struct sipc_conn *c)
 	if (sipc_addr_format(&c->peer, peer, sizeof(peer)) < 0)
 		snprintf(peer, sizeof(peer), "?");
 	int64_t ms = sipc__loop_clock_ms() - c->start_ms;
-	sipc__serve_log(w->srv, 1,
-			"close %s local=%s peer=%s in=%llu out=%llu time=%lld.%03llds end=%s",
-			c->svc->name, local, peer, (unsigned long long)c->bytes_in,
-			(unsigned long long)c->bytes_out, (long long)(ms / 1000),
+	char bytes[64] = "";
+	if (!c->bytes_unknown)
+		snprintf(bytes, sizeof(bytes), " in=%llu out=%llu", (unsigned long long)c->bytes_in,
+			 (unsigned long long)c->bytes_out);
+	sipc__serve_log(w->srv, 1, "close %s local=%s peer=%s%s time=%lld.%03llds end=%s",
+			c->svc->name, local, peer, bytes, (long long)(ms / 1000),
 			(long long)(ms % 1000), c->why ? c->why : "done");
 	sipc_endpoint_close(c->ep);
 	free(c->out);
@@ -596,6 +599,26 @@ void sipc__conn_count(struct sipc_conn *c, uint64_t in, uint64_t out)
 		count_in(c, NULL, in);
 	if (out)
 		count_out(c, NULL, out);
+}
+
+void sipc__conn_bytes_unknown(struct sipc_conn *c)
+{
+	c->bytes_unknown = true;
+}
+
+void sipc__conn_drain_all(struct sipc_worker *w)
+{
+	struct sipc_conn *c = w->conns, *next;
+
+	while (c != NULL) {
+		next = c->next;
+		if (c->opened && !c->dead && c->svc->on_drain != NULL) {
+			enter(c);
+			c->svc->on_drain(c);
+			leave(c);
+		}
+		c = next;
+	}
 }
 
 void sipc__conn_close_all(struct sipc_worker *w, const char *why)

@@ -72,8 +72,12 @@ static int check_line(const struct sipc_serve_config *cfg, const struct sipc_ser
 		return -1;
 	}
 	if (nargs < svc->min_args || (svc->max_args >= 0 && nargs > svc->max_args)) {
-		snprintf(why, whylen, "%s: wrong number of arguments for %s (usage: %s)",
-			 line->origin, svc->name, svc->usage);
+		snprintf(why, whylen, "%s: wrong number of arguments for %s (usage: %s)%s",
+			 line->origin, svc->name, svc->usage,
+			 sipc__serve_line_looks_double(line)
+				 ? "; this looks like two service lines: give each with -e "
+				   "'URL SERVICE [ARGS...]'"
+				 : "");
 		return -1;
 	}
 	if (!(svc->kinds & kind_of(scheme))) {

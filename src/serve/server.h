@@ -76,7 +76,8 @@ struct sipc_srv_endpoint {
 	int argc;               /* the service's arguments (after SERVICE) */
 	char **argv;
 	void *svc_state;
-	bool set_up; /* setup succeeded: teardown is owed */
+	bool set_up;   /* setup succeeded: teardown is owed */
+	bool own_only; /* unix: admit only the server's own uid (acl.h) */
 };
 
 /* What one worker watches of one endpoint. */
@@ -168,6 +169,8 @@ uint32_t sipc__worker_random(struct sipc_worker *w, uint32_t n);
  * the slot already counted in srv->open_conns). */
 void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_endpoint *ep,
 		    const sipc_addr *peer);
+/* The drain has begun: tells every connection's service (on_drain). */
+void sipc__conn_drain_all(struct sipc_worker *w);
 /* Closes every connection of W now (drain deadline, forced stop). */
 void sipc__conn_close_all(struct sipc_worker *w, const char *why);
 /* dgram.c: the io callback of a datagram endpoint in a worker. */

@@ -58,7 +58,9 @@
  *    (broadcast dropping a slow reader) frees it at once unless it is in
  *    its own callback; iterate lists so that this is safe.
  *    Bytes, durations, idle timeouts (--idle-timeout, reset by any I/O),
- *    drain on SIGTERM and the open/close log lines are the core's.
+ *    drain on SIGTERM and the open/close log lines are the core's; when the
+ *    drain begins, on_drain(c) (optional) lets a service ask whatever works
+ *    for the connection outside the loop (exec's child) to finish.
  *
  * 3. Datagram endpoints (udp*, unixgram).  Each datagram that passes the
  *    loop guard (source port 0 or in --guard-ports, or a broadcast,
@@ -156,6 +158,9 @@ struct sipc_service {
 	void (*on_close)(struct sipc_conn *c);
 	/* Raw mode: when set, the core does no I/O on the connection. */
 	void (*on_io)(struct sipc_conn *c, uint32_t revents);
+	/* SIGINT/SIGTERM: the drain has begun; the connection has until the
+	 * drain timeout to end (exec asks its child to stop). */
+	void (*on_drain)(struct sipc_conn *c);
 
 	/* Per datagram (udp, unixgram). */
 	void (*on_datagram)(struct sipc_dgram *d, const uint8_t *buf, size_t len);
@@ -199,6 +204,9 @@ void sipc__conn_close(struct sipc_conn *c, const char *why);
 /* Raw mode (on_io) only. */
 int sipc__conn_set_events(struct sipc_conn *c, uint32_t events);
 void sipc__conn_count(struct sipc_conn *c, uint64_t in, uint64_t out);
+/* The bytes that flowed are not known (a child moved them on a unix
+ * socket): the close line leaves in= and out= out rather than print 0. */
+void sipc__conn_bytes_unknown(struct sipc_conn *c);
 
 /* ---- per datagram ---- */
 

@@ -61,6 +61,7 @@ static void on_wake(sipc_loop *loop, void *arg)
 	if (req >= 1 && !w->draining) {
 		w->draining = true;
 		stop_listening(w);
+		sipc__conn_drain_all(w);
 		if (w->nconns > 0)
 			sipc__timer_start(loop, &w->drain_timer, w->srv->cfg->drain_ms);
 	}
@@ -129,11 +130,37 @@ static void shed(struct sipc_worker_ep *we, int err)
 	sipc__timer_start(w->loop, &we->backoff, SIPC_SERVE_ACCEPT_BACKOFF_MS);
 }
 
+/* A unix peer's credentials, taken by the kernel at connect(2), against
+ * --allow-uid/--allow-gid and an own-only endpoint (acl.h).  True when it
+ * may stay; WHY says otherwise. */
+static bool cred_allowed(struct sipc_worker_ep *we, sipc_endpoint *conn, char *why, size_t len)
+{
+	const struct sipc_acl *acl = &we->w->srv->cfg->acl;
+	const struct sipc_srv_endpoint *sep = we->sep;
+	sipc_cred cr;
+
+	if (!sipc_scheme_is_unix(sep->scheme) || sep->kind == SIPC__SVC_DGRAM ||
+	    (!sep->own_only && !sipc__acl_has_creds(acl)))
+		return true;
+	if (sipc_endpoint_peercred(conn, &cr) < 0) {
+		snprintf(why, len, "peer credentials unknown");
+		return false;
+	}
+	if (sipc__acl_cred_allows(acl, sep->own_only, geteuid(), cr.uid, cr.gid))
+		return true;
+	snprintf(why, len, "uid %lu gid %lu pid %ld not admitted (%s)", (unsigned long)cr.uid,
+		 (unsigned long)cr.gid, (long)cr.pid,
+		 sipc__acl_has_creds(acl) ? "--allow-uid/--allow-gid"
+					  : "only the server's own uid");
+	return false;
+}
+
 static void on_listen(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
 	struct sipc_worker_ep *we = io->arg;
 	struct sipc_worker *w = we->w;
 	const struct sipc_serve_config *cfg = w->srv->cfg;
+	char why[128];
 
 	(void)loop;
 	(void)revents;
@@ -161,6 +188,10 @@ static void on_listen(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 		}
 		if (!sipc__acl_allows(&cfg->acl, &peer)) {
 			refuse(we, conn, &peer, "not in --allow");
+			continue;
+		}
+		if (!cred_allowed(we, conn, why, sizeof(why))) {
+			refuse(we, conn, &peer, why);
 			continue;
 		}
 		long open = __atomic_add_fetch(&w->srv->open_conns, 1, __ATOMIC_RELAXED);

@@ -3,8 +3,9 @@
 # the program's own arguments left alone (`exec ls -l`), only descriptors
 # 0-2, default signals and an empty mask in the child, children reaped
 # (no zombies), --max-children, a missing program, the warning for an
-# endpoint bound beyond loopback, seqpacket, and children killed when the
-# drain deadline passes.
+# endpoint bound beyond loopback, seqpacket, the bytes on the close line,
+# and the drain: SIGTERM to each child's process group (grandchildren
+# included), SIGKILL at the drain deadline, under every model.
 . "$(dirname "$0")/../support/lib.sh"
 
 # stop NAME PID ERRFILE: SIGTERM, exit 0, and no sanitizer report.
@@ -112,19 +113,111 @@ if echo "$out" | grep -q '^total '; then pass "ls got -l"; else fail "ls -l outp
 check "loud warning when bound beyond loopback" grep -q "WARNING: exec on tcp://0.0.0.0:.* runs 'ls' for ANY peer" "$T/ls.err"
 kill "$LS"; wait "$LS" 2>/dev/null
 
-# Drain: a child still running at the deadline is killed and reaped.
-bg "$T/dr" "$SOCKIPC" serve --drain-timeout 0.3 tcp://127.0.0.1:0 exec sleep 60
-DR=$BG_PID
-u=$(listening_url "$T/dr" 5)
+# UCSPI: the variables tcpserver/unixserver scripts read, compared with
+# what the client sees of its own socket; a stale one in the server's
+# environment does not reach the child.
+bg "$T/ucspi" env TCPREMOTEHOST=stale.example UNIXREMOTEPID=stale "$SOCKIPC" serve \
+	-e 'tcp://127.0.0.1:0 exec /bin/sh -c "echo \"$PROTO|$TCPREMOTEIP|$TCPREMOTEPORT|$TCPLOCALIP|$TCPLOCALPORT|${TCPREMOTEHOST-unset}\""' \
+	-e "unix://$T/ucspi.sock exec /bin/sh -c 'echo \"\$PROTO|\$UNIXREMOTEPID|\$UNIXREMOTEEUID|\$UNIXREMOTEEGID\"'"
+UC=$BG_PID
+wait_count "$T/ucspi" '^listening ' 2 5
+u=$(awk 'NR==1{print $2}' "$T/ucspi")
+python3 - "$(port "$u")" "$T/ucspi.sock" "$(secs 5)" >"$T/ucspi.out" 2>&1 <<'EOF2'
+import os, socket, sys
+port, path, limit = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+def read_all(s):
+    s.settimeout(limit); out = b""
+    while True:
+        d = s.recv(4096)
+        if not d: return out.decode().strip()
+        out += d
+s = socket.create_connection(("127.0.0.1", port))
+me, srv = s.getsockname(), s.getpeername()
+s.shutdown(socket.SHUT_WR)
+print("tcp", read_all(s) == "TCP|%s|%d|%s|%d|unset" % (me[0], me[1], srv[0], srv[1]))
+u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); u.connect(path)
+u.shutdown(socket.SHUT_WR)
+got = read_all(u)
+print("unix", got == "UNIX|%d|%d|%d" % (os.getpid(), os.geteuid(), os.getegid()), got)
+EOF2
+expect_eq "UCSPI variables over TCP" "tcp True" "$(grep '^tcp' "$T/ucspi.out")"
+check "UCSPI variables over unix" grep -q '^unix True' "$T/ucspi.out"
+kill "$UC"; wait "$UC" 2>/dev/null
+
+# The warning for exec beyond loopback respects --allow: none when --allow
+# keeps peers on loopback; one naming the set when it does not.
+bg "$T/al" "$SOCKIPC" serve --allow 127.0.0.0/8 --allow ::1 tcp://0.0.0.0:0 exec /bin/cat
+AL=$BG_PID
+listening_url "$T/al" 5 >/dev/null
+check "no warning when --allow keeps exec on loopback" bash -c "! grep -q WARNING '$T/al.err'"
+check "the start line names the allowed set" grep -q "exec on tcp://0.0.0.0:[0-9]* runs '/bin/cat' for peers in --allow 127.0.0.0/8, ::1/128" "$T/al.err"
+kill "$AL"; wait "$AL" 2>/dev/null
+# A documentation network (RFC 5737) this host is not on (sandboxes use them).
+far=203.0.113
+for net in 203.0.113 198.51.100 192.0.2; do
+	command -v ip >/dev/null && ip -o -4 addr | grep -q " inet $net\." && continue
+	far=$net; break
+done
+bg "$T/aw" "$SOCKIPC" serve --allow "$far.0/24" tcp://0.0.0.0:0 exec /bin/cat
+AW=$BG_PID
+listening_url "$T/aw" 5 >/dev/null
+check "a warning naming the set when --allow reaches beyond" grep -q "WARNING: exec on tcp://0.0.0.0:[0-9]* runs '/bin/cat' for any peer in --allow $far.0/24" "$T/aw.err"
+kill "$AW"; wait "$AW" 2>/dev/null
+
+# The close line gives the bytes that really flowed (TCP_INFO), not 0.
+head -c 102400 /dev/zero | timeout $(secs 5) socat -t$(secs 2) - "TCP:127.0.0.1:$(port "$U_CAT")" >/dev/null
+n=$(grep -c "close exec local=$U_CAT .*end=exit 0" "$T/srv.err")
+for i in $(seq $((40 * SCALE))); do
+	grep -q "close exec local=$U_CAT .* in=102400 out=102400 .*end=exit 0" "$T/srv.err" && break; sleep 0.05
+done
+check "close line: the bytes a TCP child moved (in=102400 out=102400)" grep -q "close exec local=$U_CAT .* in=102400 out=102400 .*end=exit 0" "$T/srv.err"
+check "close line on unixpacket: no in=/out= (a unix socket keeps no count)" \
+	bash -c "grep 'close exec local=unixpacket://' '$T/srv.err' | grep -v -q ' in='"
+
+# Drain: SIGTERM goes to the child's process group when the drain begins,
+# so a grandchild is not orphaned, and the server ends long before the
+# drain timeout; under every model.  MARK makes the grandchild findable.
+gone() { # gone PATTERN: waits (bounded) until no process matches
+	for i in $(seq $((40 * SCALE))); do pgrep -f "$1" >/dev/null || return 0; sleep 0.05; done
+	return 1
+}
+for model in event thread fork; do
+	MARK=$((100000 + $$)).$(( ${#model} + 1 ))
+	bg "$T/dr-$model" "$SOCKIPC" serve --model "$model" --drain-timeout "$(secs 30)" \
+		tcp://127.0.0.1:0 exec /bin/sh -c "sleep $MARK & wait"
+	DR=$BG_PID
+	u=$(listening_url "$T/dr-$model" 5)
+	exec 7<>/dev/tcp/127.0.0.1/"$(port "$u")"
+	for i in $(seq $((40 * SCALE))); do pgrep -f "sleep $MARK" >/dev/null && break; sleep 0.05; done
+	check "$model: the grandchild runs" pgrep -f "sleep $MARK" >/dev/null
+	t0=$(date +%s)
+	kill -TERM "$DR"
+	rc=0; timeout "$(secs 20)" tail --pid="$DR" -f /dev/null || rc=$?
+	wait "$DR" 2>/dev/null
+	exec 7<&-
+	expect_eq "$model: drained server ends before the drain timeout" 0 "$rc"
+	check "$model: the grandchild is gone after the SIGTERM drain" gone "sleep $MARK"
+	check "$model: the child ended by SIGTERM" grep -q "close exec .*end=signal 15" "$T/dr-$model.err"
+	pkill -KILL -f "sleep $MARK" 2>/dev/null
+done
+
+# A child (and grandchild) that ignore SIGTERM get SIGKILL at the drain
+# timeout, as a group.
+MARK=$((200000 + $$)).5
+bg "$T/dk" "$SOCKIPC" serve --drain-timeout 0.5 tcp://127.0.0.1:0 exec /bin/sh -c "trap '' TERM; sleep $MARK & wait"
+DK=$BG_PID
+u=$(listening_url "$T/dk" 5)
 exec 7<>/dev/tcp/127.0.0.1/"$(port "$u")"
-for i in $(seq $((40 * SCALE))); do [ "$(ps --ppid "$DR" -o comm= | grep -c sleep)" -ge 1 ] && break; sleep 0.05; done
-expect_eq "the child runs" 1 "$(ps --ppid "$DR" -o comm= | grep -c sleep)"
-kill -TERM "$DR"
-rc=0; wait "$DR" || rc=$?
+for i in $(seq $((40 * SCALE))); do pgrep -f "sleep $MARK" >/dev/null && break; sleep 0.05; done
+check "the TERM-ignoring grandchild runs" pgrep -f "sleep $MARK" >/dev/null
+kill -TERM "$DK"
+rc=0; wait "$DK" || rc=$?
 exec 7<&-
 expect_eq "drained server exits 0" 0 "$rc"
-check "the child was killed and reaped" grep -q "exec child [0-9]* killed: signal 9" "$T/dr.err"
-check "its close line says drain timeout" grep -q "close exec .*end=drain timeout" "$T/dr.err"
+check "SIGKILL to the process group at the drain timeout" grep -q "exec child [0-9]*: SIGKILL to its process group" "$T/dk.err"
+check "its close line says drain timeout" grep -q "close exec .*end=drain timeout" "$T/dk.err"
+check "the TERM-ignoring grandchild is gone" gone "sleep $MARK"
+pkill -KILL -f "sleep $MARK" 2>/dev/null
 
 stop "exec server" "$SRV" "$T/srv.err"
 

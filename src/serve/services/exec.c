@@ -2,7 +2,9 @@
  * exec.c - `exec [--max-children=N] PROGRAM [ARGS...]` on stream and
  * seqpacket endpoints, inetd's `nowait`: a child process per connection
  * with the socket as its stdin and stdout, stderr shared with the server's
- * log, SOCKIPC_PEER and SOCKIPC_LOCAL in its environment, default signal
+ * log, SOCKIPC_PEER and SOCKIPC_LOCAL and the UCSPI variables of
+ * tcpserver and unixserver (PROTO, TCPREMOTEIP...) in its environment,
+ * its own process group (so a drain reaches its children too), default signal
  * dispositions and an empty signal mask (the server ignores SIGPIPE and
  * blocks the signals its signalfd reads; a child must inherit neither),
  * and no other descriptor (every one is close-on-exec, and closefrom(3)
@@ -11,23 +13,36 @@
  * client is closed with the reason in the log.  The child is reaped
  * through a pidfd watched by the connection's own loop, without SIGCHLD:
  * the connection stays open (the server does no I/O on it) until the child
- * exits, and its close line gives the exit status.  A connection closed
- * by the server first (drain deadline, --idle-timeout, which cannot see
- * the child's traffic) kills its child and reaps it.  Per endpoint at most
- * --max-children (default 64) run at once; more are refused at once.
+ * exits, and its close line gives the exit status and, on TCP, the bytes
+ * the kernel counted (TCP_INFO).  When the server drains, each child's
+ * process group gets SIGTERM; a connection closed by the server first
+ * (drain deadline, --idle-timeout, which cannot see the child's traffic)
+ * sends SIGKILL to the group and leaves the reaping to a list swept
+ * without blocking, so no worker ever waits for a child.  Per endpoint at
+ * most --max-children (default 64) run at once; more are refused at once.
+ * Who may connect at all (--allow, the uid rules of an own-only unix
+ * endpoint) is decided at accept (worker.c, acl.h); setup says it once.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/sockios.h>
+#include <linux/tcp.h> /* struct tcp_info with tcpi_bytes_acked; glibc's lacks it */
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "serve/acl.h"
 #include "serve/server.h"
 #include "serve/services/services.h"
 #include "sys/sys.h"
@@ -89,6 +104,53 @@ static void release(struct sipc_conn *c, struct exec_conn *st)
 	}
 }
 
+/*
+ * Children killed with their connection (SIGKILL sent, not yet reaped).
+ * Waiting for them there would block the worker loop, if only briefly, so
+ * they wait here and every exec event (and teardown) reaps those that have
+ * gone, without blocking.  Process-wide: connection threads share it.
+ */
+static struct {
+	pthread_mutex_t lock;
+	pid_t *v;
+	size_t n, cap;
+} graves = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0};
+
+static void sweep(bool block)
+{
+	pthread_mutex_lock(&graves.lock);
+	for (size_t i = 0; i < graves.n;) {
+		pid_t r;
+		do
+			r = waitpid(graves.v[i], NULL, block ? 0 : WNOHANG);
+		while (r < 0 && errno == EINTR);
+		if (r == 0) {
+			i++;
+			continue;
+		}
+		graves.v[i] = graves.v[--graves.n];
+	}
+	pthread_mutex_unlock(&graves.lock);
+}
+
+static void bury(pid_t pid)
+{
+	pthread_mutex_lock(&graves.lock);
+	if (graves.n == graves.cap) {
+		size_t cap = graves.cap ? graves.cap * 2 : 16;
+		pid_t *v = realloc(graves.v, cap * sizeof(*v));
+		if (v != NULL) {
+			graves.v = v;
+			graves.cap = cap;
+		}
+	}
+	/* Out of memory: a zombie is better than a stuck worker. */
+	if (graves.n < graves.cap)
+		graves.v[graves.n++] = pid;
+	pthread_mutex_unlock(&graves.lock);
+	sweep(false);
+}
+
 static void describe(int status, char *buf, size_t len)
 {
 	if (WIFEXITED(status))
@@ -138,31 +200,121 @@ static void on_poll(sipc_loop *loop, sipc_loop_timer *t)
 	try_reap(t->arg);
 }
 
-/* ENVIRON without SOCKIPC_PEER and SOCKIPC_LOCAL, then those two. */
-static char **make_env(struct sipc_conn *c, char *peer_var, size_t peer_len, char *local_var,
-		       size_t local_len)
+/* The variables a connection sets in its child's environment. */
+#define ENV_VARS 8
+struct env {
+	char var[ENV_VARS][SIPC_URL_MAX + 32];
+	int n;
+};
+
+static void env_set(struct env *e, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void env_set(struct env *e, const char *name, const char *fmt, ...)
 {
-	char url[SIPC_URL_MAX];
+	va_list ap;
+	int k;
+
+	if (e->n == ENV_VARS)
+		return;
+	k = snprintf(e->var[e->n], sizeof(e->var[0]), "%s=", name);
+	va_start(ap, fmt);
+	vsnprintf(e->var[e->n] + k, sizeof(e->var[0]) - (size_t)k, fmt, ap);
+	va_end(ap);
+	e->n++;
+}
+
+/* IP and port of A as tcpserver writes them: an IPv4-mapped peer of a
+ * dual-stack listener as plain IPv4.  False for a non-IP address. */
+static bool ip_port(const sipc_addr *a, char *ip, size_t len, unsigned *port)
+{
+	if (a->ss.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)&a->ss;
+		*port = ntohs(in->sin_port);
+		return inet_ntop(AF_INET, &in->sin_addr, ip, (socklen_t)len) != NULL;
+	}
+	if (a->ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&a->ss;
+		*port = ntohs(in6->sin6_port);
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+			return inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], ip,
+					 (socklen_t)len) != NULL;
+		return inet_ntop(AF_INET6, &in6->sin6_addr, ip, (socklen_t)len) != NULL;
+	}
+	return false;
+}
+
+/*
+ * SOCKIPC_PEER and SOCKIPC_LOCAL (URLs), and what UCSPI servers set, so
+ * scripts written for tcpserver, s6-tcpserver or unixserver run
+ * unchanged: PROTO=TCP with TCPREMOTEIP, TCPREMOTEPORT, TCPLOCALIP and
+ * TCPLOCALPORT; PROTO=UNIX with UNIXREMOTEPID, UNIXREMOTEEUID and
+ * UNIXREMOTEEGID from the peer's credentials (SO_PEERCRED).
+ */
+static void fill_env(struct sipc_conn *c, struct env *e)
+{
+	const sipc_addr *peer = sipc__conn_peer(c), *local = sipc__conn_local(c);
+	char url[SIPC_URL_MAX], ip[INET6_ADDRSTRLEN];
+	unsigned port;
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+
+	if (sipc_addr_format(peer, url, sizeof(url)) < 0)
+		snprintf(url, sizeof(url), "?");
+	env_set(e, "SOCKIPC_PEER", "%s", url);
+	if (sipc_addr_format(local, url, sizeof(url)) < 0)
+		snprintf(url, sizeof(url), "%s", sipc__svc_ep_url(sipc__conn_endpoint(c)));
+	env_set(e, "SOCKIPC_LOCAL", "%s", url);
+	if (ip_port(peer, ip, sizeof(ip), &port)) {
+		env_set(e, "PROTO", "TCP");
+		env_set(e, "TCPREMOTEIP", "%s", ip);
+		env_set(e, "TCPREMOTEPORT", "%u", port);
+		if (ip_port(local, ip, sizeof(ip), &port)) {
+			env_set(e, "TCPLOCALIP", "%s", ip);
+			env_set(e, "TCPLOCALPORT", "%u", port);
+		}
+	} else if (peer->ss.ss_family == AF_UNIX || local->ss.ss_family == AF_UNIX) {
+		env_set(e, "PROTO", "UNIX");
+		if (sipc__sys_peercred(sipc__conn_fd(c), &pid, &uid, &gid) == 0) {
+			env_set(e, "UNIXREMOTEPID", "%ld", (long)pid);
+			env_set(e, "UNIXREMOTEEUID", "%lu", (unsigned long)uid);
+			env_set(e, "UNIXREMOTEEGID", "%lu", (unsigned long)gid);
+		}
+	}
+}
+
+/* Whether NAME=... of the server's environment must not reach a child:
+ * ours, or a UCSPI variable that would describe another connection. */
+static bool env_ours(const char *var)
+{
+	static const char *const prefixes[] = {
+		"SOCKIPC_PEER=", "SOCKIPC_LOCAL=", "PROTO=",    "TCPREMOTE",
+		"TCPLOCAL",      "UNIXREMOTE",     "UNIXLOCAL",
+	};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(var, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+/* ENVIRON without the variables of env_ours, then E's. */
+static char **make_env(struct env *e)
+{
 	size_t n = 0, k = 0;
 	char **envp;
 
-	if (sipc_addr_format(sipc__conn_peer(c), url, sizeof(url)) < 0)
-		snprintf(url, sizeof(url), "?");
-	snprintf(peer_var, peer_len, "SOCKIPC_PEER=%s", url);
-	if (sipc_addr_format(sipc__conn_local(c), url, sizeof(url)) < 0)
-		snprintf(url, sizeof(url), "%s", sipc__svc_ep_url(sipc__conn_endpoint(c)));
-	snprintf(local_var, local_len, "SOCKIPC_LOCAL=%s", url);
 	while (environ != NULL && environ[n] != NULL)
 		n++;
-	envp = malloc((n + 3) * sizeof(*envp));
+	envp = malloc((n + ENV_VARS + 1) * sizeof(*envp));
 	if (envp == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "SOCKIPC_PEER=", 13) != 0 &&
-		    strncmp(environ[i], "SOCKIPC_LOCAL=", 14) != 0)
+		if (!env_ours(environ[i]))
 			envp[k++] = environ[i];
-	envp[k++] = peer_var;
-	envp[k++] = local_var;
+	for (int i = 0; i < e->n; i++)
+		envp[k++] = e->var[i];
 	envp[k] = NULL;
 	return envp;
 }
@@ -170,7 +322,7 @@ static char **make_env(struct sipc_conn *c, char *peer_var, size_t peer_len, cha
 /* Starts the child: its pid, or a negative errno. */
 static int spawn(struct sipc_conn *c, char **argv)
 {
-	char peer_var[SIPC_URL_MAX + 16], local_var[SIPC_URL_MAX + 16];
+	struct env e = {.n = 0};
 	int fd = sipc__conn_fd(c);
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -179,7 +331,8 @@ static int spawn(struct sipc_conn *c, char **argv)
 	pid_t pid;
 	int rc;
 
-	envp = make_env(c, peer_var, sizeof(peer_var), local_var, sizeof(local_var));
+	fill_env(c, &e);
+	envp = make_env(&e);
 	if (envp == NULL)
 		return -ENOMEM;
 	/* O_NONBLOCK belongs to the open file description, which a dup shares:
@@ -202,10 +355,14 @@ static int spawn(struct sipc_conn *c, char **argv)
 #endif
 	sigemptyset(&none);
 	sigfillset(&all);
+	/* A process group of its own (pgid = its pid): the drain signals the
+	 * group, so what the program started goes too instead of being
+	 * orphaned, and a Ctrl-C meant for the server does not reach it. */
 	if ((rc = posix_spawnattr_setsigmask(&at, &none)) != 0 ||
 	    (rc = posix_spawnattr_setsigdefault(&at, &all)) != 0 ||
-	    (rc = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) !=
-		    0)
+	    (rc = posix_spawnattr_setpgroup(&at, 0)) != 0 ||
+	    (rc = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+							POSIX_SPAWN_SETPGROUP)) != 0)
 		goto out_at;
 	rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, envp);
 out_at:
@@ -276,29 +433,74 @@ static void exec_io(struct sipc_conn *c, uint32_t revents)
 	(void)revents;
 }
 
+/* SIGINT/SIGTERM: the child's process group is asked to stop; it has
+ * until the drain timeout, when exec_close kills what is left. */
+static void exec_drain(struct sipc_conn *c)
+{
+	struct exec_conn *st = sipc__conn_state(c);
+
+	if (st->pid > 0) {
+		sipc__serve_log(srv_of(c), 2, "exec child %ld: SIGTERM to its process group",
+				(long)st->pid);
+		kill(-st->pid, SIGTERM);
+	}
+}
+
+/*
+ * The bytes that flowed between the client and the child, for the close
+ * line: the server moved none itself.  On TCP the kernel counts them for
+ * the socket the server still holds (TCP_INFO, Linux 4.2+): what came in,
+ * and what the child wrote (acknowledged, plus what still waits in the
+ * send queue, SIOCOUTQ).  A unix socket keeps no such count.
+ */
+static void count_bytes(struct sipc_conn *c)
+{
+	int fd = sipc__conn_fd(c);
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	int queued = 0;
+
+	memset(&ti, 0, sizeof(ti));
+	if (sipc__conn_local(c)->ss.ss_family == AF_UNIX ||
+	    getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
+	    len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(ti.tcpi_bytes_received)) {
+		sipc__conn_bytes_unknown(c);
+		return;
+	}
+	if (ioctl(fd, SIOCOUTQ, &queued) < 0 || queued < 0)
+		queued = 0;
+	uint64_t in = ti.tcpi_bytes_received, out = ti.tcpi_bytes_acked + (uint64_t)queued;
+	/* A FIN takes a sequence number, which both counters include: the
+	 * peer's once received, ours once acknowledged.  The state numbers are
+	 * the kernel's (include/net/tcp_states.h), as tcpi_state reports them;
+	 * glibc's names for them live in <netinet/tcp.h>, which cannot be
+	 * included beside <linux/tcp.h>. */
+	enum { FIN_WAIT2 = 5, TIME_WAIT = 6, CLOSE_WAIT = 8, LAST_ACK = 9, CLOSING = 11 };
+	if (in > 0 && (ti.tcpi_state == CLOSE_WAIT || ti.tcpi_state == LAST_ACK ||
+		       ti.tcpi_state == CLOSING || ti.tcpi_state == TIME_WAIT))
+		in--;
+	if (out > 0 && (ti.tcpi_state == FIN_WAIT2 || ti.tcpi_state == TIME_WAIT))
+		out--;
+	sipc__conn_count(c, in, out);
+}
+
 static void exec_close(struct sipc_conn *c)
 {
 	struct exec_conn *st = sipc__conn_state(c);
-	int status;
-	pid_t r;
 
 	if (st->pid > 0) {
 		/* The server is ending this connection first (drain deadline,
-		 * idle timeout, stop): the child goes with it.  SIGKILL ends it
-		 * at once, so the wait below is short. */
-		kill(st->pid, SIGKILL);
-		do
-			r = waitpid(st->pid, &status, 0);
-		while (r < 0 && errno == EINTR);
-		if (r == st->pid) {
-			char how[96];
-			describe(status, how, sizeof(how));
-			sipc__serve_log(srv_of(c), 1, "exec child %ld killed: %s", (long)st->pid,
-					how);
-		}
+		 * idle timeout, stop): the child and its process group go with
+		 * it, reaped later without blocking this loop. */
+		kill(-st->pid, SIGKILL);
+		sipc__serve_log(srv_of(c), 1, "exec child %ld: SIGKILL to its process group",
+				(long)st->pid);
+		bury(st->pid);
 		st->pid = 0;
 	}
+	count_bytes(c);
 	release(c, st);
+	sweep(false);
 }
 
 /* Whether A is a loopback address (or a unix socket, local by nature). */
@@ -315,6 +517,84 @@ static bool is_local(const sipc_addr *a)
 		return IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127;
 	}
 	return true;
+}
+
+/*
+ * Whether a unix endpoint is open to other users by nature: an abstract
+ * name has no file and so no permissions at all, and a socket file whose
+ * mode lets others write (--unix-mode, or the umask's default) lets any
+ * local user connect.  Such an exec endpoint admits only the server's own
+ * uid unless --allow-uid/--allow-gid widen it (worker.c checks).
+ */
+static bool unix_open_to_others(const sipc_addr *local, char *what, size_t len)
+{
+	const struct sockaddr_un *un = (const struct sockaddr_un *)&local->ss;
+	struct stat st;
+
+	if (local->len <= offsetof(struct sockaddr_un, sun_path) || un->sun_path[0] == '\0') {
+		snprintf(what, len, "an abstract name has no permissions");
+		return true;
+	}
+	if (stat(un->sun_path, &st) < 0) {
+		snprintf(what, len, "its mode is unknown: %s", strerror(errno));
+		return true;
+	}
+	if (st.st_mode & S_IWOTH) {
+		snprintf(what, len, "its mode %04o lets any user connect",
+			 (unsigned)(st.st_mode & 07777));
+		return true;
+	}
+	snprintf(what, len, "its mode %04o", (unsigned)(st.st_mode & 07777));
+	return false;
+}
+
+/* The start-up line of an exec endpoint: who may run PROG through it. */
+static void say_who(struct sipc_srv_endpoint *sep, const sipc_addr *local, const char *prog)
+{
+	const struct sipc_acl *acl = &sep->srv->cfg->acl;
+	char what[64], set[512];
+
+	if (local->ss.ss_family == AF_UNIX) {
+		sep->own_only = unix_open_to_others(local, what, sizeof(what));
+		if (sipc__acl_has_creds(acl) || sep->own_only) {
+			sipc__acl_cred_describe(acl, geteuid(), set, sizeof(set));
+			sipc__serve_log(sep->srv, 1, "exec on %s runs '%s' for %s only (%s%s)",
+					sep->url, prog, set, what,
+					sipc__acl_has_creds(acl)
+						? "; --allow-uid/--allow-gid"
+						: "; widen with --allow-uid/--allow-gid");
+		} else {
+			sipc__serve_log(sep->srv, 1,
+					"exec on %s runs '%s' for the users the socket file lets "
+					"connect (%s)",
+					sep->url, prog, what);
+		}
+		return;
+	}
+	sipc__acl_describe(acl, set, sizeof(set));
+	if (acl->n > 0 && sipc__acl_is_local(acl))
+		sipc__serve_log(sep->srv, 1,
+				"exec on %s runs '%s' for peers in --allow %s (loopback and this "
+				"host's own networks)",
+				sep->url, prog, set);
+	else if (acl->n > 0 && !is_local(local))
+		sipc__serve_log(
+			NULL, 0,
+			"WARNING: exec on %s runs '%s' for any peer in --allow %s: this reaches "
+			"beyond loopback and this host's own networks",
+			sep->url, prog, set);
+	else if (acl->n > 0)
+		sipc__serve_log(sep->srv, 1, "exec on %s runs '%s' for local peers in --allow %s",
+				sep->url, prog, set);
+	else if (!is_local(local))
+		sipc__serve_log(NULL, 0,
+				"WARNING: exec on %s runs '%s' for ANY peer that can reach it: "
+				"this endpoint is bound beyond loopback; restrict it with "
+				"--allow or bind 127.0.0.1 / a unix socket",
+				sep->url, prog);
+	else
+		sipc__serve_log(sep->srv, 1, "exec on %s runs '%s' for any local user (loopback)",
+				sep->url, prog);
 }
 
 static int exec_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char *why,
@@ -343,17 +623,20 @@ static int exec_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char
 	ee->max_children = max_children;
 	ee->argv = argv + used; /* the line's words are NULL-terminated */
 	sipc__svc_ep_set_state(sep, ee);
-	if (sipc_endpoint_local(sep->ep, &local) == 0 && !is_local(&local))
-		sipc__serve_log(NULL, 0,
-				"WARNING: exec on %s runs '%s' for ANY peer that can reach it: "
-				"this endpoint is bound beyond loopback; restrict it with "
-				"--allow or bind 127.0.0.1 / a unix socket",
-				sep->url, ee->argv[0]);
+	if (sipc_endpoint_local(sep->ep, &local) == 0)
+		say_who(sep, &local, ee->argv[0]);
 	return 0;
 }
 
 static void exec_teardown(struct sipc_srv_endpoint *sep)
 {
+	/* Every worker has stopped: what was killed can be waited for. */
+	sweep(true);
+	pthread_mutex_lock(&graves.lock);
+	free(graves.v);
+	graves.v = NULL;
+	graves.cap = 0;
+	pthread_mutex_unlock(&graves.lock);
 	free(sipc__svc_ep_state(sep));
 	sipc__svc_ep_set_state(sep, NULL);
 }
@@ -371,4 +654,5 @@ const struct sipc_service sipc__svc_exec = {
 	.on_open = exec_open,
 	.on_io = exec_io,
 	.on_close = exec_close,
+	.on_drain = exec_drain,
 };
