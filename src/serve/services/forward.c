@@ -11,11 +11,14 @@
  * both directions have ended (or at once on a reset or write error).  A
  * backend that refuses or does not answer closes that client alone, with
  * the reason on its close line.  Seqpacket (unixpacket to unixpacket):
- * the same, one whole message at a time.  Datagrams (udp*, unixgram): per
- * worker, one connected backend socket per client address (at most
- * --max-assoc, default 1024), whose replies go back to that client from
- * the endpoint's socket; an association silent for --idle seconds
- * (default 60) is reaped.
+ * the same, one whole message at a time, an empty one included (records
+ * are read through the library, which tells an empty one from the end).
+ * Datagrams (udp*, unixgram): one connected backend socket per client
+ * address for the whole server (at most --max-assoc, default 1024: one
+ * worker owns the endpoint, server.h), whose replies go back to that
+ * client from the endpoint's socket; an association silent for --idle
+ * seconds (default 60) is reaped.  Clients may send from any port (DNS,
+ * NTP 123 -> 123): --guard-ports does not apply here.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -678,18 +681,15 @@ static void fwd_datagram(struct sipc_dgram *d, const uint8_t *buf, size_t len)
 			break;
 	if (a == NULL) {
 		if ((long)sh->n >= fe->max_assoc) {
-			SIPC__STAT_ADD(shard_stats(sh)->dropped, 1);
-			sipc__serve_log(sep->srv, 2,
-					"forward %s: dropped a datagram: %zu associations "
-					"(--max-assoc=%ld)",
-					sep->url, sh->n, fe->max_assoc);
+			char why[64];
+			snprintf(why, sizeof(why), "%zu associations (--max-assoc=%ld)", sh->n,
+				 fe->max_assoc);
+			sipc__dgram_drop(d, why);
 			return;
 		}
 		a = assoc_new(sh, from);
 		if (a == NULL) {
-			SIPC__STAT_ADD(shard_stats(sh)->dropped, 1);
-			sipc__serve_log(sep->srv, 1, "forward %s: backend %s: cannot open a socket",
-					sep->url, fe->url);
+			sipc__dgram_drop(d, "cannot open a socket to the backend");
 			return;
 		}
 		assoc_log(a, "association opened");
@@ -804,4 +804,5 @@ const struct sipc_service sipc__svc_forward = {
 	.on_io = fwd_io,
 	.on_close = fwd_close,
 	.on_datagram = fwd_datagram,
+	.guard_any_port = true,
 };
