@@ -73,6 +73,7 @@ struct fwd_conn {
 	struct fwd_ep *fe;
 	bool seqpacket;
 	int bfd;
+	sipc_endpoint *bep; /* seqpacket: the backend through the library (owns bfd) */
 	sipc_loop_io bio;
 	sipc_loop_timer timer; /* connect timeout */
 	sipc_loop_timer kick;  /* unix connect retry; more to move next turn */
@@ -82,6 +83,9 @@ struct fwd_conn {
 	struct sipc__flow up;   /* client -> backend */
 	struct sipc__flow down; /* backend -> client; a flow is done once ended,
 				   drained, and OUT's write side shut down */
+	/* Seqpacket: an empty record read and not yet passed on (a flow's
+	 * buffer cannot show one). */
+	bool up_empty, down_empty;
 	char end[SIPC_URL_MAX + 96];
 };
 
@@ -105,13 +109,24 @@ static void fail(struct fwd_conn *st, const char *side, int err)
 	sipc__conn_close(st->c, st->end);
 }
 
+static bool *empty_of(struct fwd_conn *st, const struct sipc__flow *f)
+{
+	return f == &st->up ? &st->up_empty : &st->down_empty;
+}
+
+/* What waits to be written to F's OUT, an empty record counting one. */
+static size_t pending(struct fwd_conn *st, const struct sipc__flow *f)
+{
+	return sipc__flow_pending(f) + (*empty_of(st, f) ? 1 : 0);
+}
+
 /* Whether a fill of F could take anything now; a seqpacket flow takes a
- * message only into an empty buffer, so none is ever cut. */
-static bool flow_can_fill(const struct fwd_conn *st, const struct sipc__flow *f)
+ * message only when the last one has gone, so none is ever cut. */
+static bool flow_can_fill(struct fwd_conn *st, const struct sipc__flow *f)
 {
 	if (!sipc__flow_can_fill(f))
 		return false;
-	return !st->seqpacket || f->tail == 0;
+	return !st->seqpacket || pending(st, f) == 0;
 }
 
 static void count(struct fwd_conn *st, const struct sipc__flow *f, size_t n, bool fill)
@@ -127,28 +142,32 @@ static void count(struct fwd_conn *st, const struct sipc__flow *f, size_t n, boo
 /* Reads one message of a seqpacket flow into its empty buffer. */
 static int message_fill(struct fwd_conn *st, struct sipc__flow *f)
 {
+	sipc_endpoint *in = f == &st->up ? sipc__conn_ep(st->c) : st->bep;
 	ssize_t n;
 
 	if (sipc__flow_buffer(f) < 0)
 		return -ENOMEM;
-	/* MSG_TRUNC gives a message's real length: one too large is
-	 * dropped whole rather than cut. */
-	n = sipc__sys_recv(f->in, f->buf, f->cap, MSG_TRUNC);
-	if (n == -EAGAIN)
+	/* recv() gives 0 both for an empty record and at the end of the
+	 * stream; the library tells them apart (SIPC_ECLOSED) and drops, never
+	 * cuts, a message larger than the buffer (SIPC_ETRUNC). */
+	n = sipc_recv(in, f->buf, f->cap, 0);
+	if (n == -EAGAIN || n == SIPC_ETIMEDOUT)
 		return AGAIN;
-	if (n < 0)
-		return (int)n;
-	if (n == 0) {
+	if (n == SIPC_ECLOSED) {
 		f->eof = true;
 		return MOVED;
 	}
-	count(st, f, (size_t)n, true);
-	if ((size_t)n > f->cap) {
+	if (n == SIPC_ETRUNC) {
 		sipc__serve_log(st->fe->sep->srv, 2,
-				"forward %s: dropped a %zd-byte message (--max-msg %zu)",
-				st->fe->sep->url, n, f->cap);
+				"forward %s: dropped a message over --max-msg %zu",
+				st->fe->sep->url, f->cap);
 		return MOVED;
 	}
+	if (n < 0)
+		return (int)n;
+	count(st, f, (size_t)n, true);
+	if (n == 0)
+		*empty_of(st, f) = true;
 	f->head = 0;
 	f->tail = (size_t)n;
 	return MOVED;
@@ -176,7 +195,18 @@ static int flow_fill(struct fwd_conn *st, struct sipc__flow *f)
  * goes whole or not at all (unix(7)), so the buffer empties in one send. */
 static int flow_drain(struct fwd_conn *st, struct sipc__flow *f)
 {
-	ssize_t n = sipc__flow_drain(f);
+	ssize_t n;
+
+	if (*empty_of(st, f)) {
+		n = sipc__sys_send(f->out, "", 0, MSG_DONTWAIT);
+		if (n == -EAGAIN)
+			return AGAIN;
+		if (n < 0)
+			return (int)n;
+		*empty_of(st, f) = false;
+		return MOVED;
+	}
+	n = sipc__flow_drain(f);
 
 	if (n == -EAGAIN)
 		return AGAIN;
@@ -198,11 +228,11 @@ static void set_events(struct fwd_conn *st)
 
 	if (flow_can_fill(st, &st->up))
 		cev |= EPOLLIN;
-	if (sipc__flow_pending(&st->down) > 0)
+	if (pending(st, &st->down) > 0)
 		cev |= EPOLLOUT;
 	if (flow_can_fill(st, &st->down))
 		bev |= EPOLLIN;
-	if (sipc__flow_pending(&st->up) > 0)
+	if (pending(st, &st->up) > 0)
 		bev |= EPOLLOUT;
 	if (st->client_hup)
 		cev |= EPOLLONESHOT;
@@ -251,7 +281,7 @@ static void pump(struct fwd_conn *st)
 				fail(st, up ? "backend" : "client", r);
 				return;
 			}
-			if (f->eof && sipc__flow_pending(f) == 0) {
+			if (f->eof && pending(st, f) == 0) {
 				/* Half-close: the other side learns that this one
 				 * has ended; ENOTCONN (it has gone already) is no
 				 * news. */
@@ -283,6 +313,14 @@ static void start_relay(struct fwd_conn *st)
 
 	st->connecting = false;
 	sipc__timer_stop(sipc__conn_loop(st->c), &st->timer);
+	if (st->seqpacket) {
+		sipc_options o = {.max_msg = cap};
+		int err = sipc_endpoint_from_fd(st->bfd, st->fe->scheme, &o, &st->bep);
+		if (err < 0) {
+			fail(st, "backend", err);
+			return;
+		}
+	}
 	sipc__flow_init(&st->up, cfd, st->bfd, flags, 0, cap);
 	sipc__flow_init(&st->down, st->bfd, cfd, flags, 0, cap);
 	pump(st);
@@ -397,6 +435,8 @@ static void fwd_open(struct sipc_conn *c)
 	st->fe = sipc__svc_ep_state(sipc__conn_endpoint(c));
 	st->seqpacket = sipc__conn_is_seqpacket(c);
 	st->bfd = -1;
+	st->bep = NULL;
+	st->up_empty = st->down_empty = false;
 	/* Nothing for fwd_close to free until the relay starts. */
 	sipc__flow_init(&st->up, -1, -1, 0, 0, 0);
 	sipc__flow_init(&st->down, -1, -1, 0, 0, 0);
@@ -443,8 +483,11 @@ static void fwd_close(struct sipc_conn *c)
 	sipc__io_stop(loop, &st->bio);
 	sipc__timer_stop(loop, &st->timer);
 	sipc__timer_stop(loop, &st->kick);
-	if (st->bfd >= 0)
+	if (st->bep != NULL)
+		sipc_endpoint_close(st->bep); /* and bfd with it */
+	else if (st->bfd >= 0)
 		sipc__sys_close(st->bfd);
+	st->bep = NULL;
 	st->bfd = -1;
 	sipc__flow_free(&st->up);
 	sipc__flow_free(&st->down);
