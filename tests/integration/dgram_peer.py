@@ -6,7 +6,7 @@ back all and in order, and a udp backend that records the source port of
 every datagram it answers.  Every wait is bounded.
 
   spoof SRC_IP SRC_PORT DST_IP DST_PORT [COUNT]   forge COUNT datagrams "x"
-  order URL COUNT                                  udp://H:P or unixgram://PATH
+  order URL COUNT [TAG]                            udp://H:P or unixgram://PATH
   client BIND_IP BIND_PORT DST_PORT TEXT           one request from a fixed port
   backend PORTFILE                                 udp echo on 127.0.0.1:0
 """
@@ -34,9 +34,10 @@ def spoof(src_ip, src_port, dst_ip, dst_port, count=1):
     s.close()
 
 
-def order(url, count):
-    """Sends COUNT numbered datagrams in windows of 32 and checks that the
-    replies come back one for one, in the order sent."""
+def order(url, count, tag=""):
+    """Sends COUNT numbered datagrams in windows of 8 (a unixgram reply
+    to a full receive queue, max_dgram_qlen: 10, is dropped, not waited
+    for) and checks that the replies come back one for one, in order."""
     path = None
     if url.startswith("unixgram://"):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -53,11 +54,11 @@ def order(url, count):
     try:
         i = 0
         while i < count:
-            window = range(i, min(i + 32, count))
+            window = range(i, min(i + 8, count))
             for k in window:
-                s.sendto(b"%06d" % k, dst)
+                s.sendto(tag.encode() + b"%06d" % k, dst)
             for _ in window:
-                got.append(int(s.recv(64)))
+                got.append(int(s.recv(64)[len(tag):]))
             i += len(window)
     except socket.timeout:
         pass
@@ -104,7 +105,7 @@ def main():
         spoof(a[1], int(a[2]), a[3], int(a[4]), int(a[5]) if len(a) > 5 else 1)
         return 0
     if a[0] == "order":
-        return order(a[1], int(a[2]))
+        return order(a[1], int(a[2]), a[3] if len(a) > 3 else "")
     if a[0] == "client":
         return client(a[1], int(a[2]), int(a[3]), a[4])
     if a[0] == "backend":
