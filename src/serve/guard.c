@@ -248,6 +248,15 @@ bool sipc__guard_is_self(const struct sipc_guard_self *s, const sipc_addr *from)
 	return false;
 }
 
+bool sipc__guard_same(const sipc_addr *a, const sipc_addr *b)
+{
+	struct sipc_guard_ip x, y;
+
+	if (to_ip(&a->ss, &x) && to_ip(&b->ss, &y))
+		return x.port == y.port && memcmp(x.a, y.a, 16) == 0;
+	return sipc_addr_equal(a, b);
+}
+
 void sipc__guard_self_free(struct sipc_guard_self *s)
 {
 	free(s->own);

@@ -65,6 +65,9 @@ int sipc__guard_self_locals(struct sipc_guard_self *s);
 /* True when FROM is one of the server's own udp endpoints. */
 bool sipc__guard_is_self(const struct sipc_guard_self *s, const sipc_addr *from);
 void sipc__guard_self_free(struct sipc_guard_self *s);
+/* sipc_addr_equal, with an IPv4 address equal to its IPv4-mapped form (a
+ * dual-stack socket sees the one, a URL gives the other). */
+bool sipc__guard_same(const sipc_addr *a, const sipc_addr *b);
 
 /* How often a drop from one source is logged, and how many drop lines a
  * worker writes per interval whatever the sources (a spoofed flood from

@@ -5,7 +5,8 @@
 # worker and model; two servers on sockipc's built-in ports cannot be
 # looped together; every drop is logged at the default verbosity, once per
 # source per second; forward serves clients on low ports (DNS, NTP) that
-# the reflecting services refuse.  No loop is proved by the counters.
+# the reflecting services refuse, and drops what claims to come from its
+# backend.  No loop is proved by the counters.
 . "$(dirname "$0")/../support/lib.sh"
 need python3
 [ "$(id -u)" -eq 0 ] || skip "forging a udp source needs a raw socket (root)"
@@ -119,6 +120,12 @@ F=$BG_PID
 wait_count "$T/f" '^listening ' 2 5
 FP=$(port_of "$(awk '$3=="forward"{print $2}' "$T/f")")
 FE=$(port_of "$(awk '$3=="echo"{print $2}' "$T/f")")
+# A datagram forged "from" the backend: answering it would loop through the
+# backend (forward -> backend -> forward -> backend ...).
+spoof 127.0.0.1 "$BK" 127.0.0.1 "$FP"
+check "forward drops a datagram from its backend" wait_line "$T/f.err" \
+	"forward udp://127.0.0.1:$FP: dropped a datagram from udp://127.0.0.1:$BK: source is the backend" 5
+expect_eq "the backend got nothing" 0 "$(cat "$T/seen" 2>/dev/null | wc -l)"
 expect_eq "forward serves a client on port $LOW" "ntp?" "$(python3 "$PEER" client 127.0.0.1 "$LOW" "$FP" 'ntp?')"
 expect_eq "echo refuses a client on port $LOW" "" "$(python3 "$PEER" client 127.0.0.1 "$LOW" "$FE" 'x')"
 check "echo's drop of port $LOW logged" wait_line "$T/f.err" "echo .*dropped a datagram from udp://127.0.0.1:$LOW: guarded source port" 5

@@ -29,8 +29,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "serve/server.h"
 #include "flow.h"
+#include "serve/guard.h"
+#include "serve/server.h"
 #include "serve/services/services.h"
 #include "sys/sys.h"
 
@@ -716,6 +717,15 @@ static void fwd_datagram(struct sipc_dgram *d, const uint8_t *buf, size_t len)
 	if (from->ss.ss_family == AF_UNSPEC ||
 	    (from->ss.ss_family == AF_UNIX && from->len <= offsetof(struct sockaddr_un, sun_path)))
 		return; /* an unbound sender could never get a reply */
+	/* A datagram forged "from" the backend would have its replies sent
+	 * back to the backend from the endpoint, whose answers come in again:
+	 * a loop through an echo backend. */
+	for (int i = 0; i < fe->naddrs; i++) {
+		if (sipc__guard_same(&fe->addrs[i], from)) {
+			sipc__dgram_drop(d, "source is the backend");
+			return;
+		}
+	}
 	sh = shard_of(fe, loop, wid);
 	if (sh == NULL)
 		return;
