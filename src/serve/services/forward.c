@@ -21,7 +21,6 @@
  * NTP 123 -> 123): --guard-ports does not apply here.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +45,7 @@
 /* A unix listener with a full backlog refuses a non-blocking connect with
  * EAGAIN and sends no event when room comes: retry this often. */
 #define FWD_UNIX_RETRY_MS 10
-/* Datagram associations: hash buckets per worker, replies per wake-up. */
+/* Datagram associations: hash buckets, replies per wake-up. */
 #define FWD_BUCKETS     256
 #define FWD_DGRAM_BATCH 64
 
@@ -62,9 +61,8 @@ struct fwd_ep {
 	int timeout_ms;
 	int idle_ms;
 	long max_assoc;
-	/* Datagram endpoints: one shard of associations per worker loop. */
-	pthread_mutex_t lock;
-	struct fwd_shard *shards;
+	/* Datagram endpoints: the associations, made at the first datagram. */
+	struct fwd_shard *shard;
 };
 
 /* ------------------------------------------------------------- streams */
@@ -506,9 +504,8 @@ struct fwd_assoc {
 	int64_t last_ms;
 };
 
-/* The associations of one worker loop on one endpoint. */
+/* The associations of a datagram endpoint, in its owner worker's loop. */
 struct fwd_shard {
-	struct fwd_shard *next;
 	struct fwd_ep *fe;
 	sipc_loop *loop;
 	int worker; /* whose counters the replies go to */
@@ -628,32 +625,26 @@ static void on_assoc_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 
 static struct fwd_shard *shard_of(struct fwd_ep *fe, sipc_loop *loop, int worker)
 {
-	struct fwd_shard *sh;
+	struct fwd_shard *sh = fe->shard;
 
-	/* One short critical section per datagram, to find this loop's shard
-	 * (loops come and go with the thread model); the associations
-	 * themselves are touched by their own loop only. */
-	pthread_mutex_lock(&fe->lock);
-	for (sh = fe->shards; sh != NULL; sh = sh->next)
-		if (sh->loop == loop)
-			break;
-	if (sh == NULL) {
-		sh = calloc(1, sizeof(*sh));
-		if (sh != NULL)
-			sh->buf = malloc(sipc__svc_ep_max_msg(fe->sep));
-		if (sh != NULL && sh->buf == NULL) {
-			free(sh);
-			sh = NULL;
-		}
-		if (sh != NULL) {
-			sh->fe = fe;
-			sh->loop = loop;
-			sh->worker = worker;
-			sh->next = fe->shards;
-			fe->shards = sh;
-		}
+	/* One worker alone reads a datagram endpoint, in every model
+	 * (server.h): only its thread gets here, so no lock, and one table
+	 * makes --max-assoc a bound for the whole server. */
+	if (sh != NULL)
+		return sh;
+	sh = calloc(1, sizeof(*sh));
+	if (sh != NULL)
+		sh->buf = malloc(sipc__svc_ep_max_msg(fe->sep));
+	if (sh != NULL && sh->buf == NULL) {
+		free(sh);
+		sh = NULL;
 	}
-	pthread_mutex_unlock(&fe->lock);
+	if (sh != NULL) {
+		sh->fe = fe;
+		sh->loop = loop;
+		sh->worker = worker;
+		fe->shard = sh;
+	}
 	return sh;
 }
 
@@ -815,7 +806,6 @@ static int fwd_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char 
 	fe->idle_ms = idle_ms;
 	fe->max_assoc = max_assoc;
 	snprintf(fe->url, sizeof(fe->url), "%s", argv[used]);
-	pthread_mutex_init(&fe->lock, NULL);
 	sipc_url_free(url);
 	sipc__svc_ep_set_state(sep, fe);
 	return 0;
@@ -824,21 +814,20 @@ static int fwd_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char 
 static void fwd_teardown(struct sipc_srv_endpoint *sep)
 {
 	struct fwd_ep *fe = sipc__svc_ep_state(sep);
-	struct fwd_shard *sh, *next;
+	struct fwd_shard *sh;
 
 	if (fe == NULL)
 		return;
 	/* Every worker has stopped and its loop is gone: free without
 	 * touching the loops. */
-	for (sh = fe->shards; sh != NULL; sh = next) {
-		next = sh->next;
+	sh = fe->shard;
+	if (sh != NULL) {
 		for (int b = 0; b < FWD_BUCKETS; b++)
 			while (sh->buckets[b] != NULL)
 				assoc_free(sh->buckets[b], false);
 		free(sh->buf);
 		free(sh);
 	}
-	pthread_mutex_destroy(&fe->lock);
 	free(fe);
 	sipc__svc_ep_set_state(sep, NULL);
 }
