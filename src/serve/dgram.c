@@ -39,6 +39,12 @@ static void fmt_from(struct sipc_dgram *d, char *buf, size_t len)
 {
 	if (sipc_addr_format(&d->from, buf, len) < 0)
 		snprintf(buf, len, "?");
+	/* A unix sender chose its own name, and drop lines are written at the
+	 * default verbosity: whatever the formatter leaves of it, no control
+	 * byte reaches the log (a no-op on a percent-escaped name). */
+	for (char *p = buf; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 }
 
 /* Why a datagram from FROM is not served, or NULL. */

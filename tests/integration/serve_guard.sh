@@ -105,6 +105,20 @@ done
 check "a later line counts the drops not logged" grep -Eq 'dropped a datagram from udp://127.0.0.1:'"$RP"': .*\(and [0-9]+ more from it' "$T/r.err"
 kill -TERM $R; wait $R
 
+# ---- a drop line names a hostile unix sender safely ----
+bg "$T/u" "$SOCKIPC" serve --max-msg 100 -e "unixgram://$T/u.gram echo"
+U=$BG_PID
+listening_url "$T/u" 5 >/dev/null
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(b"\0evil\nsockipc: close forged\x1b[31m")
+s.sendto(b"x" * 200, sys.argv[1])' "$T/u.gram"
+check "too large a datagram from a unix sender logged" wait_line "$T/u.err" 'dropped a datagram from unixgram://@evil.*--max-msg 100' 5
+check "no forged log line" bash -c "! grep -q '^sockipc: close forged' '$T/u.err'"
+check "no escape byte in the log" bash -c "! grep -q \$'\\x1b' '$T/u.err'"
+kill -TERM $U; wait $U
+
 # ---- low source ports: refused by echo, served by forward ----
 free_low_port() {
 	for p in 123 53 600 601 602 603 604 605; do
