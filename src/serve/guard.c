@@ -145,10 +145,7 @@ static bool to_ip(const struct sockaddr_storage *ss, struct sipc_guard_ip *out)
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
 		memcpy(out->a, &s6->sin6_addr, 16);
 		out->port = ntohs(s6->sin6_port);
-		out->any = IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr) ||
-			   (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) &&
-			    s6->sin6_addr.s6_addr[12] == 0 && s6->sin6_addr.s6_addr[13] == 0 &&
-			    s6->sin6_addr.s6_addr[14] == 0 && s6->sin6_addr.s6_addr[15] == 0);
+		out->any = IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
 		return true;
 	}
 	return false;

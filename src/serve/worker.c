@@ -1,12 +1,13 @@
 /*
  * worker.c - one worker thread of the event model: its loop watches every
  * listening descriptor (shared with the other workers through
- * EPOLLEXCLUSIVE) and the datagram descriptors it owns, accepts connections and applies --allow and
- * --max-conns, survives EMFILE/ENFILE with a spare descriptor and a pause,
- * and drains on request from the main thread.  Under --model thread and
- * fork it hands each accepted connection to model_thread.c or
- * model_fork.c instead of serving it, and the same struct, marked solo,
- * serves one connection in a thread or child of its own.
+ * EPOLLEXCLUSIVE) and the datagram descriptors it owns, accepts
+ * connections and applies --allow and --max-conns, survives EMFILE/ENFILE
+ * with a spare descriptor and a pause, and drains on request from the main
+ * thread.  Under --model thread and fork it hands each accepted
+ * connection to model_thread.c or model_fork.c instead of serving it, and
+ * the same struct, marked solo, serves one connection in a thread or child
+ * of its own.
  */
 #include <errno.h>
 #include <fcntl.h>
