@@ -21,7 +21,7 @@ for model in "event --workers 2" "thread --workers 2" "fork"; do
 			expect_eq "$m ${u%%:*} run $run: 1000 replies in order" "received 1000 of 1000, 0 out of place" "$r"
 		done
 	done
-	kill -TERM $S; wait $S
+	kill -TERM $S; wait $S; expect_eq "$m: SIGTERM exits 0" 0 $?
 done
 
 # ---- forward: one backend source port per client, --max-assoc server-wide ----
@@ -42,5 +42,5 @@ for c in 1 2 3; do
 		"$(awk -v t="c$c-" 'index($2, t) == 1 {print $1}' "$T/seen" | sort -u | wc -l)"
 done
 expect_eq "backend saw 3 source ports in all (one association per admitted client)" 3 "$(awk '{print $1}' "$T/seen" | sort -u | wc -l)"
-kill -TERM $F; wait $F
+kill -TERM $F; wait $F; expect_eq "forward server: SIGTERM exits 0" 0 $?
 finish

@@ -56,7 +56,7 @@ for model in "event --workers 2" "thread" "fork"; do
 	check "$m: echo -> daytime dropped" wait_stat $S "$T/s$m.err" "daytime udp://127.0.0.1:$D" dropped 1
 	check "$m: all three drops counted" wait_stat $S "$T/s$m.err" all dropped 3
 	expect_eq "$m: nothing sent" 0 "$(stat $S "$T/s$m.err" all dgrams_out)"
-	kill -TERM $S; wait $S
+	kill -TERM $S; wait $S; expect_eq "$m: SIGTERM exits 0" 0 $?
 done
 
 # ---- a wildcard-bound endpoint: any local address on its port is itself ----
@@ -117,7 +117,7 @@ s.sendto(b"x" * 200, sys.argv[1])' "$T/u.gram"
 check "too large a datagram from a unix sender logged" wait_line "$T/u.err" 'dropped a datagram from unixgram://@evil.*--max-msg 100' 5
 check "no forged log line" bash -c "! grep -q '^sockipc: close forged' '$T/u.err'"
 check "no escape byte in the log" bash -c "! grep -q \$'\\x1b' '$T/u.err'"
-kill -TERM $U; wait $U
+kill -TERM $U; wait $U; expect_eq "unixgram server: SIGTERM exits 0" 0 $?
 
 # ---- low source ports: refused by echo, served by forward ----
 free_low_port() {
@@ -143,5 +143,5 @@ expect_eq "the backend got nothing" 0 "$(cat "$T/seen" 2>/dev/null | wc -l)"
 expect_eq "forward serves a client on port $LOW" "ntp?" "$(python3 "$PEER" client 127.0.0.1 "$LOW" "$FP" 'ntp?')"
 expect_eq "echo refuses a client on port $LOW" "" "$(python3 "$PEER" client 127.0.0.1 "$LOW" "$FE" 'x')"
 check "echo's drop of port $LOW logged" wait_line "$T/f.err" "echo .*dropped a datagram from udp://127.0.0.1:$LOW: guarded source port" 5
-kill -TERM $F; wait $F
+kill -TERM $F; wait $F; expect_eq "forward server: SIGTERM exits 0" 0 $?
 finish
