@@ -12,9 +12,9 @@ need python3
 [ "$(id -u)" -eq 0 ] || skip "forging a udp source needs a raw socket (root)"
 PEER="$(dirname "$0")/dgram_peer.py"
 
-# stat PID ERRFILE SERVICE FIELD: FIELD of SERVICE's counters, after a
+# counter PID ERRFILE SERVICE FIELD: FIELD of SERVICE's counters, after a
 # fresh SIGUSR1 report has been written.
-stat() {
+counter() {
 	local n; n=$(grep -c 'stats: all ' "$2" 2>/dev/null)
 	kill -USR1 "$1"
 	wait_count "$2" 'stats: all ' $((n + 1)) 5 || { echo "no stats report" >&2; return 1; }
@@ -23,7 +23,7 @@ stat() {
 # wait_stat PID ERRFILE SERVICE FIELD WANT: until FIELD reaches WANT; bounded.
 wait_stat() {
 	for i in $(seq $((20 * SCALE))); do
-		[ "$(stat "$1" "$2" "$3" "$4")" = "$5" ] && return 0
+		[ "$(counter "$1" "$2" "$3" "$4")" = "$5" ] && return 0
 		sleep 0.05
 	done
 	return 1
@@ -45,8 +45,8 @@ for model in "event --workers 2" "thread" "fork"; do
 	spoof 127.0.0.1 "$C" 127.0.0.1 "$E"
 	check "$m: chargen -> echo dropped and logged" wait_line "$T/s$m.err" \
 		"echo udp://127.0.0.1:$E: dropped a datagram from udp://127.0.0.1:$C: source is an endpoint of this server" 5
-	expect_eq "$m: echo answered nothing" 0 "$(stat $S "$T/s$m.err" "echo udp://127.0.0.1:$E" dgrams_out)"
-	expect_eq "$m: chargen got nothing" 0 "$(stat $S "$T/s$m.err" "chargen udp://127.0.0.1:$C" dgrams_in)"
+	expect_eq "$m: echo answered nothing" 0 "$(counter $S "$T/s$m.err" "echo udp://127.0.0.1:$E" dgrams_out)"
+	expect_eq "$m: chargen got nothing" 0 "$(counter $S "$T/s$m.err" "chargen udp://127.0.0.1:$C" dgrams_in)"
 	# An echo fed its own address, and daytime fed from echo.
 	spoof 127.0.0.1 "$E" 127.0.0.1 "$E"
 	spoof 127.0.0.1 "$E" 127.0.0.1 "$D"
@@ -55,7 +55,7 @@ for model in "event --workers 2" "thread" "fork"; do
 	# (logged or not: one line per source per second, whatever the endpoint)
 	check "$m: echo -> daytime dropped" wait_stat $S "$T/s$m.err" "daytime udp://127.0.0.1:$D" dropped 1
 	check "$m: all three drops counted" wait_stat $S "$T/s$m.err" all dropped 3
-	expect_eq "$m: nothing sent" 0 "$(stat $S "$T/s$m.err" all dgrams_out)"
+	expect_eq "$m: nothing sent" 0 "$(counter $S "$T/s$m.err" all dgrams_out)"
 	kill -TERM $S; wait $S; expect_eq "$m: SIGTERM exits 0" 0 $?
 done
 
@@ -66,7 +66,7 @@ WP=$(port_of "$(listening_url "$T/w" 5)")
 spoof 127.0.0.9 "$WP" 127.0.0.1 "$WP"
 check "wildcard echo drops 127.0.0.9:its port" wait_line "$T/w.err" \
 	"dropped a datagram from udp://127.0.0.9:$WP: source is an endpoint of this server" 5
-expect_eq "wildcard echo answered nothing" 0 "$(stat $W "$T/w.err" all dgrams_out)"
+expect_eq "wildcard echo answered nothing" 0 "$(counter $W "$T/w.err" all dgrams_out)"
 kill -TERM $W; wait $W
 
 # ---- two servers: B on the built-in echo port 7007 (of 127.0.0.2) ----
@@ -82,8 +82,8 @@ if wait_line "$T/b" '^listening ' 5 >/dev/null; then
 	check "A drops from B's echo port" wait_line "$T/a.err" \
 		'dropped a datagram from udp://127.0.0.2:7007: guarded source port' 5
 	check "A dropped both (the forged one and B's answer)" wait_stat $A "$T/a.err" all dropped 2
-	expect_eq "A answered nothing" 0 "$(stat $A "$T/a.err" all dgrams_out)"
-	expect_eq "B answered once" 1 "$(stat $B "$T/b.err" all dgrams_out)"
+	expect_eq "A answered nothing" 0 "$(counter $A "$T/a.err" all dgrams_out)"
+	expect_eq "B answered once" 1 "$(counter $B "$T/b.err" all dgrams_out)"
 else
 	echo "SKIP: 127.0.0.2:7007 is taken" >&2
 fi
@@ -94,7 +94,7 @@ bg "$T/r" "$SOCKIPC" serve --workers 1 -e 'udp://127.0.0.1:0 echo'
 R=$BG_PID
 RP=$(port_of "$(listening_url "$T/r" 5)")
 spoof 127.0.0.1 "$RP" 127.0.0.1 "$RP" 200
-expect_eq "200 forged datagrams counted" 200 "$(stat $R "$T/r.err" all dropped)"
+expect_eq "200 forged datagrams counted" 200 "$(counter $R "$T/r.err" all dropped)"
 n=$(grep -c 'dropped a datagram' "$T/r.err")
 if [ "$n" -ge 1 ] && [ "$n" -le 3 ]; then pass "200 drops, $n log line(s)"; else fail "200 drops gave $n log lines"; fi
 # The next line for that source, a second later, says how many it left out.
