@@ -37,7 +37,9 @@ static struct sipc_srv_stats *stats(struct sipc_dgram *d)
 
 static void fmt_from(struct sipc_dgram *d, char *buf, size_t len)
 {
-	if (sipc_addr_format(&d->from, buf, len) < 0)
+	if (d->from.ss.ss_family == AF_UNSPEC)
+		snprintf(buf, len, "an unnamed socket");
+	else if (sipc_addr_format(&d->from, buf, len) < 0)
 		snprintf(buf, len, "?");
 	/* A unix sender chose its own name, and drop lines are written at the
 	 * default verbosity: whatever the formatter leaves of it, no control
@@ -181,16 +183,14 @@ int sipc__dgram_reply(struct sipc_dgram *d, const void *buf, size_t len)
 	ssize_t n;
 
 	if (!d->replyable) {
-		SIPC__STAT_ADD(stats(d)->dropped, 1);
+		sipc__dgram_drop(d, "the sender has no address to reply to");
 		return -EDESTADDRREQ;
 	}
 	n = sipc__sys_sendmsg(d->sep->fd, &msg, MSG_DONTWAIT);
 	if (n < 0) {
-		char peer[SIPC_URL_MAX];
-		SIPC__STAT_ADD(stats(d)->dropped, 1);
-		fmt_from(d, peer, sizeof(peer));
-		sipc__serve_log(d->w->srv, 2, "%s %s: reply to %s: %s", d->sep->svc->name,
-				d->sep->url, peer, sipc_strerror((int)n));
+		char why[128];
+		snprintf(why, sizeof(why), "reply not sent: %s", sipc_strerror((int)n));
+		sipc__dgram_drop(d, why);
 		return (int)n;
 	}
 	SIPC__STAT_ADD(stats(d)->dgrams_out, 1);
