@@ -114,9 +114,9 @@ static const struct sipc_opt opts[] = {
 	{"max-msg", 0, SIPC__OPT_SIZE, &so.max_msg, 1, 16 * 1024 * 1024, "SIZE",
 	 "largest datagram or seqpacket message served (default 64K)"},
 	{"guard-ports", 0, SIPC__OPT_STRING, &so.guard_ports, 0, 0, "LIST",
-	 "datagrams from these source ports are dropped (default 0-1023)"},
+	 "source ports echo, chargen... drop (default 0-1023,7007,7009,7013,7019,7037)"},
 	{"no-guard", 0, SIPC__OPT_FLAG, &so.no_guard, 0, 0, NULL,
-	 "serve datagrams from any source (no loop guard)"},
+	 "serve datagrams from any source but the server's own endpoints"},
 	{NULL},
 };
 

@@ -572,6 +572,11 @@ int sipc__conn_fd(const struct sipc_conn *c)
 	return c->fd;
 }
 
+sipc_endpoint *sipc__conn_ep(struct sipc_conn *c)
+{
+	return c->ep;
+}
+
 bool sipc__conn_is_seqpacket(const struct sipc_conn *c)
 {
 	return c->seqpacket;

@@ -1,10 +1,13 @@
 /*
  * guard.c - the datagram loop guard (see guard.h): the set of refused
  * source ports as a 64 Kibit bitmap, so the check per datagram is one bit
- * test, and the address classes a reply must never go to.
+ * test; the address classes a reply must never go to; the server's own
+ * udp addresses; and the rate limit of the drop log lines.
  */
 #include "serve/guard.h"
 
+#include <errno.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +25,11 @@ void sipc__guard_default(struct sipc_guard *g)
 	memset(g->ports, 0, sizeof(g->ports));
 	g->enabled = true;
 	set_range(g, 0, 1023);
+	/* The built-in configuration's ports: where another sockipc server is
+	 * most likely to answer from. */
+	static const unsigned builtin[] = {7007, 7009, 7013, 7019, 7037};
+	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
+		set_range(g, builtin[i], builtin[i]);
 }
 
 static int parse_port(const char *s, const char **end, unsigned *out)
@@ -72,7 +80,7 @@ bad:
 	return -1;
 }
 
-const char *sipc__guard_check(const struct sipc_guard *g, const sipc_addr *from)
+const char *sipc__guard_check(const struct sipc_guard *g, const sipc_addr *from, bool any_port)
 {
 	unsigned port;
 
@@ -110,7 +118,186 @@ const char *sipc__guard_check(const struct sipc_guard *g, const sipc_addr *from)
 	} else {
 		return NULL;
 	}
-	if (g->ports[port / 8] & (1u << (port % 8)))
-		return port == 0 ? "source port 0" : "guarded source port";
+	if (port == 0)
+		return "source port 0";
+	if (!any_port && (g->ports[port / 8] & (1u << (port % 8))))
+		return "guarded source port";
 	return NULL;
+}
+
+/* ---------------------------------------------------- the server's own */
+
+/* FROM as an IPv6 (or IPv4-mapped) address and port; false for unix. */
+static bool to_ip(const struct sockaddr_storage *ss, struct sipc_guard_ip *out)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	memset(out, 0, sizeof(*out));
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+		memcpy(out->a, mapped, sizeof(mapped));
+		memcpy(out->a + 12, &sin->sin_addr, 4);
+		out->port = ntohs(sin->sin_port);
+		out->any = sin->sin_addr.s_addr == htonl(INADDR_ANY);
+		return true;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+		memcpy(out->a, &s6->sin6_addr, 16);
+		out->port = ntohs(s6->sin6_port);
+		out->any = IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
+		return true;
+	}
+	return false;
+}
+
+static int push(struct sipc_guard_ip **v, size_t *n, const struct sipc_guard_ip *ip)
+{
+	struct sipc_guard_ip *nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (nv == NULL)
+		return -ENOMEM;
+	nv[*n] = *ip;
+	*v = nv;
+	(*n)++;
+	return 0;
+}
+
+int sipc__guard_self_add(struct sipc_guard_self *s, const sipc_addr *bound)
+{
+	struct sipc_guard_ip ip;
+
+	if (!to_ip(&bound->ss, &ip))
+		return 0;
+	return push(&s->own, &s->nown, &ip);
+}
+
+int sipc__guard_self_locals(struct sipc_guard_self *s)
+{
+	struct ifaddrs *ifs, *i;
+	bool wanted = false;
+	int rc = 0;
+
+	for (size_t k = 0; k < s->nown; k++)
+		wanted |= s->own[k].any;
+	if (!wanted)
+		return 0;
+	/* A snapshot at start: an address added to the machine later is not
+	 * known (loopback always is). */
+	if (getifaddrs(&ifs) < 0)
+		return -errno;
+	for (i = ifs; i != NULL && rc == 0; i = i->ifa_next) {
+		struct sipc_guard_ip ip;
+		if (i->ifa_addr == NULL ||
+		    (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6))
+			continue;
+		struct sockaddr_storage ss;
+		memset(&ss, 0, sizeof(ss));
+		memcpy(&ss, i->ifa_addr,
+		       i->ifa_addr->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+							 : sizeof(struct sockaddr_in6));
+		if (to_ip(&ss, &ip))
+			rc = push(&s->local, &s->nlocal, &ip);
+	}
+	freeifaddrs(ifs);
+	return rc;
+}
+
+static bool is_local(const struct sipc_guard_self *s, const struct sipc_guard_ip *ip)
+{
+	static const uint8_t loop6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+
+	/* 127.0.0.0/8 (IPv4-mapped) and ::1 are local whatever the interfaces. */
+	if (ip->a[10] == 0xff && ip->a[11] == 0xff && ip->a[12] == 127 &&
+	    memcmp(ip->a, loop6, 10) == 0)
+		return true;
+	if (memcmp(ip->a, loop6, 16) == 0)
+		return true;
+	for (size_t k = 0; k < s->nlocal; k++)
+		if (memcmp(s->local[k].a, ip->a, 16) == 0)
+			return true;
+	return false;
+}
+
+bool sipc__guard_is_self(const struct sipc_guard_self *s, const sipc_addr *from)
+{
+	struct sipc_guard_ip ip;
+	bool local_known = false, local = false;
+
+	if (s->nown == 0 || !to_ip(&from->ss, &ip))
+		return false;
+	for (size_t k = 0; k < s->nown; k++) {
+		const struct sipc_guard_ip *o = &s->own[k];
+		if (o->port != ip.port)
+			continue;
+		if (!o->any) {
+			if (memcmp(o->a, ip.a, 16) == 0)
+				return true;
+			continue;
+		}
+		if (!local_known) {
+			local = is_local(s, &ip);
+			local_known = true;
+		}
+		if (local)
+			return true;
+	}
+	return false;
+}
+
+bool sipc__guard_same(const sipc_addr *a, const sipc_addr *b)
+{
+	struct sipc_guard_ip x, y;
+
+	if (to_ip(&a->ss, &x) && to_ip(&b->ss, &y))
+		return x.port == y.port && memcmp(x.a, y.a, 16) == 0;
+	return sipc_addr_equal(a, b);
+}
+
+void sipc__guard_self_free(struct sipc_guard_self *s)
+{
+	free(s->own);
+	free(s->local);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ------------------------------------------------------- the drop log */
+
+static unsigned slot_of(const sipc_addr *a)
+{
+	const unsigned char *p = (const unsigned char *)&a->ss;
+	unsigned h = 2166136261u;
+
+	for (socklen_t i = 0; i < a->len && i < sizeof(a->ss); i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h % SIPC_DROPLOG_SLOTS;
+}
+
+bool sipc__droplog_take(struct sipc_droplog *dl, const sipc_addr *from, int64_t now_ms,
+			uint64_t *suppressed, uint64_t *others)
+{
+	unsigned k = slot_of(from);
+	bool same = dl->slot[k].since_ms != 0 && sipc_addr_equal(&dl->slot[k].from, from);
+
+	if (same && now_ms - dl->slot[k].since_ms < SIPC_DROPLOG_INTERVAL_MS) {
+		dl->slot[k].suppressed++;
+		return false;
+	}
+	if (now_ms - dl->window_ms >= SIPC_DROPLOG_INTERVAL_MS) {
+		dl->window_ms = now_ms;
+		dl->lines = 0;
+	}
+	if (dl->lines >= SIPC_DROPLOG_LINES) {
+		dl->unlogged++;
+		return false;
+	}
+	dl->lines++;
+	*suppressed = same ? dl->slot[k].suppressed : 0;
+	/* A source whose slot is taken over leaves its count to the others. */
+	*others = dl->unlogged + (same ? 0 : dl->slot[k].suppressed);
+	dl->unlogged = 0;
+	dl->slot[k].from = *from;
+	dl->slot[k].since_ms = now_ms != 0 ? now_ms : 1;
+	dl->slot[k].suppressed = 0;
+	return true;
 }

@@ -141,6 +141,12 @@ static int bind_endpoint(struct sipc__server *srv, size_t i, char *why, size_t w
 	err = sipc_endpoint_local(sep->ep, &local);
 	if (err < 0 || sipc_addr_format(&local, sep->url, sizeof(sep->url)) < 0)
 		snprintf(sep->url, sizeof(sep->url), "%s", line->argv[0]);
+	/* The loop guard drops what comes from the server's own udp ports. */
+	if (err == 0 && sep->kind == SIPC__SVC_DGRAM &&
+	    sipc__guard_self_add(&srv->self, &local) < 0) {
+		snprintf(why, whylen, "out of memory");
+		return 1;
+	}
 	if (sep->svc->setup != NULL) {
 		char detail[SIPC_WHY_MAX] = "";
 		if (sep->svc->setup(sep, sep->argc, sep->argv, detail, sizeof(detail)) < 0) {
@@ -178,6 +184,12 @@ int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc__server **
 			return rc;
 		}
 	}
+	rc = sipc__guard_self_locals(&srv->self);
+	if (rc < 0)
+		sipc__serve_log(srv, 0,
+				"serve: getifaddrs: %s; a wildcard-bound udp endpoint knows only "
+				"loopback as its own address",
+				sipc_strerror(rc));
 	srv->nworkers = cfg->workers;
 	/* Under the thread and fork models the workers only accept and serve
 	 * datagrams: one is enough unless asked for more (thread only). */
@@ -187,6 +199,10 @@ int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc__server **
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		srv->nworkers = n > 0 ? (int)n : 1;
 	}
+	/* One owner per datagram endpoint (see server.h), round robin. */
+	for (size_t i = 0, k = 0; i < srv->neps; i++)
+		if (srv->eps[i].kind == SIPC__SVC_DGRAM)
+			srv->eps[i].owner = (int)(k++ % (size_t)srv->nworkers);
 	srv->workers = calloc((size_t)srv->nworkers, sizeof(*srv->workers));
 	if (srv->workers == NULL)
 		goto nomem;
@@ -231,6 +247,7 @@ void sipc__server_free(struct sipc__server *srv)
 		sipc_endpoint_close(sep->ep);
 	}
 	free(srv->eps);
+	sipc__guard_self_free(&srv->self);
 	if (srv->sigfd >= 0)
 		close(srv->sigfd);
 	sipc__loop_free(srv->ctl);

@@ -13,12 +13,19 @@
  *                             descriptor for EMFILE, and its own counters
  *                             (one writer each: no lock, no atomic RMW).
  *
- * Sharing listeners: every worker adds every listening (and datagram)
- * descriptor to its own epoll with EPOLLEXCLUSIVE, so a new connection
- * wakes one worker, not all.  One socket per endpoint works the same for
- * tcp, unix, unixpacket, udp and unixgram and keeps port 0 meaning one
- * port; SO_REUSEPORT would need N sockets bound to one port (nothing for
- * unix paths) and drops the queued connections of a socket that closes.
+ * Sharing listeners: every worker adds every listening descriptor to its
+ * own epoll with EPOLLEXCLUSIVE, so a new connection wakes one worker, not
+ * all.  One socket per endpoint works the same for tcp, unix and
+ * unixpacket and keeps port 0 meaning one port; SO_REUSEPORT would need N
+ * sockets bound to one port (nothing for unix paths) and drops the queued
+ * connections of a socket that closes.
+ *
+ * A datagram endpoint is read by one owner worker only (sep->owner,
+ * spread over the workers endpoint by endpoint).  Two workers reading one
+ * socket reorder a peer's datagrams and give `forward` two associations
+ * for one client; SO_REUSEPORT per worker would keep a udp peer on one
+ * socket but has no unixgram counterpart, and datagram services cost
+ * little per packet.  One owner is correct for every kind and model.
  */
 #ifndef SIPC_SERVE_SERVER_H
 #define SIPC_SERVE_SERVER_H
@@ -78,6 +85,7 @@ struct sipc_srv_endpoint {
 	void *svc_state;
 	bool set_up;   /* setup succeeded: teardown is owed */
 	bool own_only; /* unix: admit only the server's own uid (acl.h) */
+	int owner;     /* datagram endpoints: the id of the one worker reading it */
 };
 
 /* What one worker watches of one endpoint. */
@@ -107,8 +115,9 @@ struct sipc_worker {
 	int drain_req;     /* atomic: 1 drain, 2 close everything now */
 	bool draining;
 	sipc_loop_timer drain_timer;
-	int done;     /* atomic: the thread has finished */
-	uint64_t rng; /* xorshift state for services (chargen over UDP) */
+	int done;                     /* atomic: the thread has finished */
+	uint64_t rng;                 /* xorshift state for services (chargen over UDP) */
+	struct sipc_droplog *droplog; /* datagram drop lines; allocated at the first */
 	/* --model thread / fork: this worker serves one connection in its own
 	 * thread or child process, accepts nothing, and its loop ends when
 	 * that connection has gone.  Its id is >= srv->nworkers (thread) or 0
@@ -129,7 +138,8 @@ struct sipc__server {
 	int sigfd;
 	int signals_seen;
 	int64_t start_ms;
-	void *model; /* model_thread.c / model_fork.c state; NULL for event */
+	struct sipc_guard_self self; /* own udp addresses: their datagrams are dropped */
+	void *model;                 /* model_thread.c / model_fork.c state; NULL for event */
 };
 
 /* Checks every line (URL, service, arguments, kind, model): 0, or -1 with

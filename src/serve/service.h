@@ -63,14 +63,15 @@
  *    for the connection outside the loop (exec's child) to finish.
  *
  * 3. Datagram endpoints (udp*, unixgram).  Each datagram that passes the
- *    loop guard (source port 0 or in --guard-ports, or a broadcast,
- *    multicast or unspecified source: dropped and counted) and the
- *    allow-list is handed whole to on_datagram(d, buf, n); n may be 0.
- *    sipc__dgram_reply(d, buf, len) sends one datagram back to the sender
- *    (never blocks: when the socket buffer is full the reply is dropped and
- *    counted, as UDP would).  sipc__dgram_from(d) is the sender's address.
- *    The same descriptor is shared by every worker (EPOLLEXCLUSIVE), so
- *    datagram services must keep per-sender state per worker or locked.
+ *    loop guard (guard.h: a source that is one of the server's own udp
+ *    endpoints, port 0, in --guard-ports unless `guard_any_port`, or a
+ *    broadcast, multicast or unspecified source: dropped, counted and
+ *    logged) and the allow-list is handed whole to on_datagram(d, buf, n);
+ *    n may be 0.  sipc__dgram_reply(d, buf, len) sends one datagram back
+ *    to the sender (never blocks: when the socket buffer is full the reply
+ *    is dropped and counted, as UDP would).  sipc__dgram_from(d) is the
+ *    sender's address.  One worker alone reads each datagram endpoint
+ *    (server.h), so a sender's datagrams arrive in order, in one loop.
  *
  * 4. What phase 2 services need, and where it goes:
  *    - forward (a second socket): in on_open, dial the backend non-blocking
@@ -164,6 +165,9 @@ struct sipc_service {
 
 	/* Per datagram (udp, unixgram). */
 	void (*on_datagram)(struct sipc_dgram *d, const uint8_t *buf, size_t len);
+	/* The --guard-ports set does not apply: a relay, whose clients send
+	 * from any port (DNS, NTP 123 -> 123), not a reflector. */
+	bool guard_any_port;
 };
 
 /* ---- the table (services/table.c) ---- */
@@ -190,6 +194,8 @@ struct sipc_srv_endpoint *sipc__conn_endpoint(struct sipc_conn *c);
 sipc_loop *sipc__conn_loop(struct sipc_conn *c);
 int sipc__conn_worker_id(const struct sipc_conn *c);
 int sipc__conn_fd(const struct sipc_conn *c);
+/* The client's library endpoint (seqpacket records through sipc_recv). */
+sipc_endpoint *sipc__conn_ep(struct sipc_conn *c);
 bool sipc__conn_is_seqpacket(const struct sipc_conn *c);
 const sipc_addr *sipc__conn_peer(const struct sipc_conn *c);
 const sipc_addr *sipc__conn_local(const struct sipc_conn *c);
@@ -218,5 +224,8 @@ sipc_loop *sipc__dgram_loop(const struct sipc_dgram *d);
 /* Sends one datagram to the sender: 0, or a negative code (and counted as
  * a dropped reply) when it cannot go now or the sender has no address. */
 int sipc__dgram_reply(struct sipc_dgram *d, const void *buf, size_t len);
+/* Counts the datagram as dropped and logs WHY, at most once per sender
+ * per interval (guard.h), at the default verbosity. */
+void sipc__dgram_drop(struct sipc_dgram *d, const char *why);
 
 #endif /* SIPC_SERVE_SERVICE_H */

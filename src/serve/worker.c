@@ -1,12 +1,13 @@
 /*
  * worker.c - one worker thread of the event model: its loop watches every
- * listening and datagram descriptor (shared with the other workers through
- * EPOLLEXCLUSIVE), accepts connections and applies --allow and
- * --max-conns, survives EMFILE/ENFILE with a spare descriptor and a pause,
- * and drains on request from the main thread.  Under --model thread and
- * fork it hands each accepted connection to model_thread.c or
- * model_fork.c instead of serving it, and the same struct, marked solo,
- * serves one connection in a thread or child of its own.
+ * listening descriptor (shared with the other workers through
+ * EPOLLEXCLUSIVE) and the datagram descriptors it owns, accepts
+ * connections and applies --allow and --max-conns, survives EMFILE/ENFILE
+ * with a spare descriptor and a pause, and drains on request from the main
+ * thread.  Under --model thread and fork it hands each accepted
+ * connection to model_thread.c or model_fork.c instead of serving it, and
+ * the same struct, marked solo, serves one connection in a thread or child
+ * of its own.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -292,6 +293,10 @@ static void *worker_main(void *arg)
 int sipc__worker_listen(struct sipc_worker *w)
 {
 	for (size_t i = 0; i < w->srv->neps; i++) {
+		const struct sipc_srv_endpoint *sep = &w->srv->eps[i];
+		/* A datagram endpoint is read by its owner alone (server.h). */
+		if (sep->kind == SIPC__SVC_DGRAM && sep->owner != w->id)
+			continue;
 		int err = sipc__io_start(w->loop, &w->weps[i].io, (uint32_t)listen_events());
 		if (err < 0)
 			return err;
@@ -326,7 +331,9 @@ void sipc__worker_fini(struct sipc_worker *w)
 	free(w->scratch);
 	free(w->stats);
 	free(w->weps);
+	free(w->droplog);
 	w->scratch = NULL;
 	w->stats = NULL;
 	w->weps = NULL;
+	w->droplog = NULL;
 }

@@ -11,14 +11,16 @@
  * both directions have ended (or at once on a reset or write error).  A
  * backend that refuses or does not answer closes that client alone, with
  * the reason on its close line.  Seqpacket (unixpacket to unixpacket):
- * the same, one whole message at a time.  Datagrams (udp*, unixgram): per
- * worker, one connected backend socket per client address (at most
- * --max-assoc, default 1024), whose replies go back to that client from
- * the endpoint's socket; an association silent for --idle seconds
- * (default 60) is reaped.
+ * the same, one whole message at a time, an empty one included (records
+ * are read through the library, which tells an empty one from the end).
+ * Datagrams (udp*, unixgram): one connected backend socket per client
+ * address for the whole server (at most --max-assoc, default 1024: one
+ * worker owns the endpoint, server.h), whose replies go back to that
+ * client from the endpoint's socket; an association silent for --idle
+ * seconds (default 60) is reaped.  Clients may send from any port (DNS,
+ * NTP 123 -> 123): --guard-ports does not apply here.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +28,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "serve/server.h"
 #include "flow.h"
+#include "serve/guard.h"
+#include "serve/server.h"
 #include "serve/services/services.h"
 #include "sys/sys.h"
 
@@ -42,7 +45,7 @@
 /* A unix listener with a full backlog refuses a non-blocking connect with
  * EAGAIN and sends no event when room comes: retry this often. */
 #define FWD_UNIX_RETRY_MS 10
-/* Datagram associations: hash buckets per worker, replies per wake-up. */
+/* Datagram associations: hash buckets, replies per wake-up. */
 #define FWD_BUCKETS     256
 #define FWD_DGRAM_BATCH 64
 
@@ -58,9 +61,8 @@ struct fwd_ep {
 	int timeout_ms;
 	int idle_ms;
 	long max_assoc;
-	/* Datagram endpoints: one shard of associations per worker loop. */
-	pthread_mutex_t lock;
-	struct fwd_shard *shards;
+	/* Datagram endpoints: the associations, made at the first datagram. */
+	struct fwd_shard *shard;
 };
 
 /* ------------------------------------------------------------- streams */
@@ -70,6 +72,7 @@ struct fwd_conn {
 	struct fwd_ep *fe;
 	bool seqpacket;
 	int bfd;
+	sipc_endpoint *bep; /* seqpacket: the backend through the library (owns bfd) */
 	sipc_loop_io bio;
 	sipc_loop_timer timer; /* connect timeout */
 	sipc_loop_timer kick;  /* unix connect retry; more to move next turn */
@@ -79,6 +82,9 @@ struct fwd_conn {
 	struct sipc__flow up;   /* client -> backend */
 	struct sipc__flow down; /* backend -> client; a flow is done once ended,
 				   drained, and OUT's write side shut down */
+	/* Seqpacket: an empty record read and not yet passed on (a flow's
+	 * buffer cannot show one). */
+	bool up_empty, down_empty;
 	char end[SIPC_URL_MAX + 96];
 };
 
@@ -102,13 +108,24 @@ static void fail(struct fwd_conn *st, const char *side, int err)
 	sipc__conn_close(st->c, st->end);
 }
 
+static bool *empty_of(struct fwd_conn *st, const struct sipc__flow *f)
+{
+	return f == &st->up ? &st->up_empty : &st->down_empty;
+}
+
+/* What waits to be written to F's OUT, an empty record counting one. */
+static size_t pending(struct fwd_conn *st, const struct sipc__flow *f)
+{
+	return sipc__flow_pending(f) + (*empty_of(st, f) ? 1 : 0);
+}
+
 /* Whether a fill of F could take anything now; a seqpacket flow takes a
- * message only into an empty buffer, so none is ever cut. */
-static bool flow_can_fill(const struct fwd_conn *st, const struct sipc__flow *f)
+ * message only when the last one has gone, so none is ever cut. */
+static bool flow_can_fill(struct fwd_conn *st, const struct sipc__flow *f)
 {
 	if (!sipc__flow_can_fill(f))
 		return false;
-	return !st->seqpacket || f->tail == 0;
+	return !st->seqpacket || pending(st, f) == 0;
 }
 
 static void count(struct fwd_conn *st, const struct sipc__flow *f, size_t n, bool fill)
@@ -124,28 +141,32 @@ static void count(struct fwd_conn *st, const struct sipc__flow *f, size_t n, boo
 /* Reads one message of a seqpacket flow into its empty buffer. */
 static int message_fill(struct fwd_conn *st, struct sipc__flow *f)
 {
+	sipc_endpoint *in = f == &st->up ? sipc__conn_ep(st->c) : st->bep;
 	ssize_t n;
 
 	if (sipc__flow_buffer(f) < 0)
 		return -ENOMEM;
-	/* MSG_TRUNC gives a message's real length: one too large is
-	 * dropped whole rather than cut. */
-	n = sipc__sys_recv(f->in, f->buf, f->cap, MSG_TRUNC);
-	if (n == -EAGAIN)
+	/* recv() gives 0 both for an empty record and at the end of the
+	 * stream; the library tells them apart (SIPC_ECLOSED) and drops, never
+	 * cuts, a message larger than the buffer (SIPC_ETRUNC). */
+	n = sipc_recv(in, f->buf, f->cap, 0);
+	if (n == -EAGAIN || n == SIPC_ETIMEDOUT)
 		return AGAIN;
-	if (n < 0)
-		return (int)n;
-	if (n == 0) {
+	if (n == SIPC_ECLOSED) {
 		f->eof = true;
 		return MOVED;
 	}
-	count(st, f, (size_t)n, true);
-	if ((size_t)n > f->cap) {
+	if (n == SIPC_ETRUNC) {
 		sipc__serve_log(st->fe->sep->srv, 2,
-				"forward %s: dropped a %zd-byte message (--max-msg %zu)",
-				st->fe->sep->url, n, f->cap);
+				"forward %s: dropped a message over --max-msg %zu",
+				st->fe->sep->url, f->cap);
 		return MOVED;
 	}
+	if (n < 0)
+		return (int)n;
+	count(st, f, (size_t)n, true);
+	if (n == 0)
+		*empty_of(st, f) = true;
 	f->head = 0;
 	f->tail = (size_t)n;
 	return MOVED;
@@ -173,7 +194,18 @@ static int flow_fill(struct fwd_conn *st, struct sipc__flow *f)
  * goes whole or not at all (unix(7)), so the buffer empties in one send. */
 static int flow_drain(struct fwd_conn *st, struct sipc__flow *f)
 {
-	ssize_t n = sipc__flow_drain(f);
+	ssize_t n;
+
+	if (*empty_of(st, f)) {
+		n = sipc__sys_send(f->out, "", 0, MSG_DONTWAIT);
+		if (n == -EAGAIN)
+			return AGAIN;
+		if (n < 0)
+			return (int)n;
+		*empty_of(st, f) = false;
+		return MOVED;
+	}
+	n = sipc__flow_drain(f);
 
 	if (n == -EAGAIN)
 		return AGAIN;
@@ -195,11 +227,11 @@ static void set_events(struct fwd_conn *st)
 
 	if (flow_can_fill(st, &st->up))
 		cev |= EPOLLIN;
-	if (sipc__flow_pending(&st->down) > 0)
+	if (pending(st, &st->down) > 0)
 		cev |= EPOLLOUT;
 	if (flow_can_fill(st, &st->down))
 		bev |= EPOLLIN;
-	if (sipc__flow_pending(&st->up) > 0)
+	if (pending(st, &st->up) > 0)
 		bev |= EPOLLOUT;
 	if (st->client_hup)
 		cev |= EPOLLONESHOT;
@@ -248,7 +280,7 @@ static void pump(struct fwd_conn *st)
 				fail(st, up ? "backend" : "client", r);
 				return;
 			}
-			if (f->eof && sipc__flow_pending(f) == 0) {
+			if (f->eof && pending(st, f) == 0) {
 				/* Half-close: the other side learns that this one
 				 * has ended; ENOTCONN (it has gone already) is no
 				 * news. */
@@ -280,6 +312,14 @@ static void start_relay(struct fwd_conn *st)
 
 	st->connecting = false;
 	sipc__timer_stop(sipc__conn_loop(st->c), &st->timer);
+	if (st->seqpacket) {
+		sipc_options o = {.max_msg = cap};
+		int err = sipc_endpoint_from_fd(st->bfd, st->fe->scheme, &o, &st->bep);
+		if (err < 0) {
+			fail(st, "backend", err);
+			return;
+		}
+	}
 	sipc__flow_init(&st->up, cfd, st->bfd, flags, 0, cap);
 	sipc__flow_init(&st->down, st->bfd, cfd, flags, 0, cap);
 	pump(st);
@@ -394,6 +434,8 @@ static void fwd_open(struct sipc_conn *c)
 	st->fe = sipc__svc_ep_state(sipc__conn_endpoint(c));
 	st->seqpacket = sipc__conn_is_seqpacket(c);
 	st->bfd = -1;
+	st->bep = NULL;
+	st->up_empty = st->down_empty = false;
 	/* Nothing for fwd_close to free until the relay starts. */
 	sipc__flow_init(&st->up, -1, -1, 0, 0, 0);
 	sipc__flow_init(&st->down, -1, -1, 0, 0, 0);
@@ -440,8 +482,11 @@ static void fwd_close(struct sipc_conn *c)
 	sipc__io_stop(loop, &st->bio);
 	sipc__timer_stop(loop, &st->timer);
 	sipc__timer_stop(loop, &st->kick);
-	if (st->bfd >= 0)
+	if (st->bep != NULL)
+		sipc_endpoint_close(st->bep); /* and bfd with it */
+	else if (st->bfd >= 0)
 		sipc__sys_close(st->bfd);
+	st->bep = NULL;
 	st->bfd = -1;
 	sipc__flow_free(&st->up);
 	sipc__flow_free(&st->down);
@@ -459,9 +504,8 @@ struct fwd_assoc {
 	int64_t last_ms;
 };
 
-/* The associations of one worker loop on one endpoint. */
+/* The associations of a datagram endpoint, in its owner worker's loop. */
 struct fwd_shard {
-	struct fwd_shard *next;
 	struct fwd_ep *fe;
 	sipc_loop *loop;
 	int worker; /* whose counters the replies go to */
@@ -581,32 +625,26 @@ static void on_assoc_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 
 static struct fwd_shard *shard_of(struct fwd_ep *fe, sipc_loop *loop, int worker)
 {
-	struct fwd_shard *sh;
+	struct fwd_shard *sh = fe->shard;
 
-	/* One short critical section per datagram, to find this loop's shard
-	 * (loops come and go with the thread model); the associations
-	 * themselves are touched by their own loop only. */
-	pthread_mutex_lock(&fe->lock);
-	for (sh = fe->shards; sh != NULL; sh = sh->next)
-		if (sh->loop == loop)
-			break;
-	if (sh == NULL) {
-		sh = calloc(1, sizeof(*sh));
-		if (sh != NULL)
-			sh->buf = malloc(sipc__svc_ep_max_msg(fe->sep));
-		if (sh != NULL && sh->buf == NULL) {
-			free(sh);
-			sh = NULL;
-		}
-		if (sh != NULL) {
-			sh->fe = fe;
-			sh->loop = loop;
-			sh->worker = worker;
-			sh->next = fe->shards;
-			fe->shards = sh;
-		}
+	/* One worker alone reads a datagram endpoint, in every model
+	 * (server.h): only its thread gets here, so no lock, and one table
+	 * makes --max-assoc a bound for the whole server. */
+	if (sh != NULL)
+		return sh;
+	sh = calloc(1, sizeof(*sh));
+	if (sh != NULL)
+		sh->buf = malloc(sipc__svc_ep_max_msg(fe->sep));
+	if (sh != NULL && sh->buf == NULL) {
+		free(sh);
+		sh = NULL;
 	}
-	pthread_mutex_unlock(&fe->lock);
+	if (sh != NULL) {
+		sh->fe = fe;
+		sh->loop = loop;
+		sh->worker = worker;
+		fe->shard = sh;
+	}
 	return sh;
 }
 
@@ -670,6 +708,15 @@ static void fwd_datagram(struct sipc_dgram *d, const uint8_t *buf, size_t len)
 	if (from->ss.ss_family == AF_UNSPEC ||
 	    (from->ss.ss_family == AF_UNIX && from->len <= offsetof(struct sockaddr_un, sun_path)))
 		return; /* an unbound sender could never get a reply */
+	/* A datagram forged "from" the backend would have its replies sent
+	 * back to the backend from the endpoint, whose answers come in again:
+	 * a loop through an echo backend. */
+	for (int i = 0; i < fe->naddrs; i++) {
+		if (sipc__guard_same(&fe->addrs[i], from)) {
+			sipc__dgram_drop(d, "source is the backend");
+			return;
+		}
+	}
 	sh = shard_of(fe, loop, wid);
 	if (sh == NULL)
 		return;
@@ -678,18 +725,15 @@ static void fwd_datagram(struct sipc_dgram *d, const uint8_t *buf, size_t len)
 			break;
 	if (a == NULL) {
 		if ((long)sh->n >= fe->max_assoc) {
-			SIPC__STAT_ADD(shard_stats(sh)->dropped, 1);
-			sipc__serve_log(sep->srv, 2,
-					"forward %s: dropped a datagram: %zu associations "
-					"(--max-assoc=%ld)",
-					sep->url, sh->n, fe->max_assoc);
+			char why[64];
+			snprintf(why, sizeof(why), "%zu associations (--max-assoc=%ld)", sh->n,
+				 fe->max_assoc);
+			sipc__dgram_drop(d, why);
 			return;
 		}
 		a = assoc_new(sh, from);
 		if (a == NULL) {
-			SIPC__STAT_ADD(shard_stats(sh)->dropped, 1);
-			sipc__serve_log(sep->srv, 1, "forward %s: backend %s: cannot open a socket",
-					sep->url, fe->url);
+			sipc__dgram_drop(d, "cannot open a socket to the backend");
 			return;
 		}
 		assoc_log(a, "association opened");
@@ -762,7 +806,6 @@ static int fwd_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char 
 	fe->idle_ms = idle_ms;
 	fe->max_assoc = max_assoc;
 	snprintf(fe->url, sizeof(fe->url), "%s", argv[used]);
-	pthread_mutex_init(&fe->lock, NULL);
 	sipc_url_free(url);
 	sipc__svc_ep_set_state(sep, fe);
 	return 0;
@@ -771,21 +814,20 @@ static int fwd_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char 
 static void fwd_teardown(struct sipc_srv_endpoint *sep)
 {
 	struct fwd_ep *fe = sipc__svc_ep_state(sep);
-	struct fwd_shard *sh, *next;
+	struct fwd_shard *sh;
 
 	if (fe == NULL)
 		return;
 	/* Every worker has stopped and its loop is gone: free without
 	 * touching the loops. */
-	for (sh = fe->shards; sh != NULL; sh = next) {
-		next = sh->next;
+	sh = fe->shard;
+	if (sh != NULL) {
 		for (int b = 0; b < FWD_BUCKETS; b++)
 			while (sh->buckets[b] != NULL)
 				assoc_free(sh->buckets[b], false);
 		free(sh->buf);
 		free(sh);
 	}
-	pthread_mutex_destroy(&fe->lock);
 	free(fe);
 	sipc__svc_ep_set_state(sep, NULL);
 }
@@ -804,4 +846,5 @@ const struct sipc_service sipc__svc_forward = {
 	.on_io = fwd_io,
 	.on_close = fwd_close,
 	.on_datagram = fwd_datagram,
+	.guard_any_port = true,
 };
