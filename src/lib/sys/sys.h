@@ -69,6 +69,13 @@ int sipc__sys_shutdown(int fd, int how);
 int sipc__sys_getsockname(int fd, struct sockaddr *sa, socklen_t *len);
 int sipc__sys_getpeername(int fd, struct sockaddr *sa, socklen_t *len);
 
+/* ---- tcpinfo.c ---- */
+
+/* The bytes a TCP socket received and sent (sent: acknowledged plus still
+ * queued), without the FINs; 0 or -errno (not TCP, or a kernel before 4.2:
+ * -ENOPROTOOPT). */
+int sipc__sys_tcp_bytes(int fd, uint64_t *in, uint64_t *out);
+
 /* ---- splice.c: zero-copy relay where the kernel has it ---- */
 
 /* Whether sipc__sys_splice can work at all on this build. */

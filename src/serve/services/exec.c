@@ -25,8 +25,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <linux/sockios.h>
-#include <linux/tcp.h> /* struct tcp_info with tcpi_bytes_acked; glibc's lacks it */
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -35,7 +33,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -455,32 +452,13 @@ static void exec_drain(struct sipc_conn *c)
  */
 static void count_bytes(struct sipc_conn *c)
 {
-	int fd = sipc__conn_fd(c);
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-	int queued = 0;
+	uint64_t in, out;
 
-	memset(&ti, 0, sizeof(ti));
 	if (sipc__conn_local(c)->ss.ss_family == AF_UNIX ||
-	    getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
-	    len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(ti.tcpi_bytes_received)) {
+	    sipc__sys_tcp_bytes(sipc__conn_fd(c), &in, &out) < 0) {
 		sipc__conn_bytes_unknown(c);
 		return;
 	}
-	if (ioctl(fd, SIOCOUTQ, &queued) < 0 || queued < 0)
-		queued = 0;
-	uint64_t in = ti.tcpi_bytes_received, out = ti.tcpi_bytes_acked + (uint64_t)queued;
-	/* A FIN takes a sequence number, which both counters include: the
-	 * peer's once received, ours once acknowledged.  The state numbers are
-	 * the kernel's (include/net/tcp_states.h), as tcpi_state reports them;
-	 * glibc's names for them live in <netinet/tcp.h>, which cannot be
-	 * included beside <linux/tcp.h>. */
-	enum { FIN_WAIT2 = 5, TIME_WAIT = 6, CLOSE_WAIT = 8, LAST_ACK = 9, CLOSING = 11 };
-	if (in > 0 && (ti.tcpi_state == CLOSE_WAIT || ti.tcpi_state == LAST_ACK ||
-		       ti.tcpi_state == CLOSING || ti.tcpi_state == TIME_WAIT))
-		in--;
-	if (out > 0 && (ti.tcpi_state == FIN_WAIT2 || ti.tcpi_state == TIME_WAIT))
-		out--;
 	sipc__conn_count(c, in, out);
 }
 
