@@ -158,6 +158,8 @@ static const struct sipc_opt_spec spec = {
  */
 static int check_unix_lines(const struct sipc_serve_config *cfg)
 {
+	bool any_file = false;
+
 	for (size_t i = 0; i < cfg->nlines; i++) {
 		const struct sipc_serve_line *line = &cfg->lines[i];
 		char detail[SIPC_WHY_MAX];
@@ -171,6 +173,8 @@ static int check_unix_lines(const struct sipc_serve_config *cfg)
 		scheme = sipc_url_scheme(url);
 		abstract = sipc_url_is_abstract(url);
 		sipc_url_free(url);
+		if (sipc_scheme_is_unix(scheme) && !abstract)
+			any_file = true;
 		if (cfg->unix_mode != 0 && abstract) {
 			sipc_cli_error(
 				"serve: --unix-mode: %s: %s is an abstract name, which has no "
@@ -186,6 +190,11 @@ static int check_unix_lines(const struct sipc_serve_config *cfg)
 				line->origin, line->argv[0]);
 			return SIPC_EXIT_USAGE;
 		}
+	}
+	if (cfg->unix_mode != 0 && !any_file) {
+		sipc_cli_error(
+			"serve: --unix-mode: no unix endpoint with a socket file to apply it to");
+		return SIPC_EXIT_USAGE;
 	}
 	return 0;
 }
@@ -217,6 +226,10 @@ static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 			return SIPC_EXIT_USAGE;
 		}
 		cfg->unix_mode = (unsigned)m;
+	}
+	if (so.guard_ports != NULL && so.no_guard) {
+		sipc_cli_error("serve: --guard-ports and --no-guard: the one undoes the other");
+		return SIPC_EXIT_USAGE;
 	}
 	if (so.guard_ports != NULL &&
 	    sipc__guard_set_ports(&cfg->guard, so.guard_ports, why, sizeof(why)) < 0) {

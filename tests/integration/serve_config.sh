@@ -51,4 +51,10 @@ check "two positional lines: suggests -e" grep -q "looks like two service lines:
 usage "too many arguments" "$T/one.err" "$SOCKIPC" serve tcp://127.0.0.1:0 echo extra
 check "a plain extra argument gets no -e hint" bash -c "grep -q 'wrong number of arguments for echo' '$T/one.err' && ! grep -q 'two service lines' '$T/one.err'"
 
+# Options that could not apply are refused, not silently ignored.
+usage "--unix-mode without a unix socket file" "$T/mode.err" "$SOCKIPC" serve --unix-mode 600 tcp://127.0.0.1:0 echo
+check "--unix-mode without a socket file: says so" grep -q -- "--unix-mode: no unix endpoint with a socket file" "$T/mode.err"
+usage "--guard-ports with --no-guard" "$T/guard.err" "$SOCKIPC" serve --no-guard --guard-ports 5 udp://127.0.0.1:0 echo
+check "--guard-ports with --no-guard: names both" grep -q -- "--guard-ports and --no-guard" "$T/guard.err"
+
 finish
