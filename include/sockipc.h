@@ -402,9 +402,12 @@ ssize_t sipc_read(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms);
  * an unknown prefix may have been sent. */
 ssize_t sipc_write_all(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms);
 /* Reads exactly N bytes; SIPC_ECLOSED if the stream ends before the first,
- * SIPC_EPARTIAL if it ends after some. */
+ * SIPC_EPARTIAL if it ends after some.  Streams only: on datagram and
+ * seqpacket endpoints it would cut and join records, so it returns
+ * SIPC_EKIND there (sipc_read takes one whole record). */
 ssize_t sipc_read_exact(sipc_endpoint *ep, void *buf, size_t n, int timeout_ms);
-/* Vectored forms; IOV is not modified. */
+/* Vectored forms; IOV is not modified.  sipc_readv_exact: streams only, as
+ * sipc_read_exact. */
 ssize_t sipc_writev_all(sipc_endpoint *ep, const struct iovec *iov, int iovcnt, int timeout_ms);
 ssize_t sipc_readv_exact(sipc_endpoint *ep, const struct iovec *iov, int iovcnt, int timeout_ms);
 

@@ -164,6 +164,18 @@ static int check(const sipc_endpoint *ep, const void *buf, size_t len, int timeo
 	return rc;
 }
 
+/* "Exactly N bytes" joins reads together, which only a stream can do: on
+ * datagram and seqpacket endpoints it would cut records and glue the
+ * pieces, so there it is the wrong kind (sipc_read takes one whole). */
+static int check_stream(const sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms)
+{
+	int rc = check(ep, buf, len, timeout_ms);
+
+	if (rc == 0 && !sipc_scheme_is_stream(ep->scheme))
+		rc = SIPC_EKIND;
+	return rc;
+}
+
 /*
  * One datagram (or seqpacket record) into BUF/CAP.  MSG_TRUNC in the
  * returned flags says the kernel cut it to fit and dropped the rest, which
@@ -227,7 +239,7 @@ ssize_t sipc_read_exact(sipc_endpoint *ep, void *buf, size_t n, int timeout_ms)
 	size_t have = 0;
 	int rc;
 
-	rc = check(ep, buf, n, timeout_ms);
+	rc = check_stream(ep, buf, n, timeout_ms);
 	if (rc < 0)
 		return rc;
 	if (n > SSIZE_MAX)
@@ -262,7 +274,7 @@ ssize_t sipc_readv_exact(sipc_endpoint *ep, const struct iovec *iov, int iovcnt,
 	size_t have = 0;
 	int rc;
 
-	rc = check(ep, NULL, 0, timeout_ms);
+	rc = check_stream(ep, NULL, 0, timeout_ms);
 	if (rc < 0)
 		return rc;
 	total = iov_copy(local, iov, iovcnt);

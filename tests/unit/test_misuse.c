@@ -3,7 +3,8 @@
  * for ever: a NULL endpoint in every public call that takes one (-EINVAL),
  * a timeout below -1 (-EINVAL: only -1 means forever), data calls on a
  * listener (SIPC_EKIND, not -EPIPE), shutdown_write on a listener
- * (SIPC_EKIND, not 0), and NULL buffers with a length.
+ * (SIPC_EKIND, not 0), NULL buffers with a length, and reading exactly N
+ * bytes of a datagram endpoint (SIPC_EKIND: it would cut records).
  */
 #include "support.h"
 
@@ -135,6 +136,33 @@ static void listener_is_the_wrong_kind(void **state)
 	assert_null(m);
 }
 
+/* Reading "exactly N bytes" would cut datagrams and seqpacket records and
+ * glue the pieces: on those kinds it is the wrong call, and nothing is
+ * consumed (the record is still there for sipc_read). */
+static void read_exact_is_for_streams(void **state)
+{
+	int types[] = {SOCK_DGRAM, SOCK_SEQPACKET};
+	sipc_scheme schemes[] = {SIPC_UNIXGRAM, SIPC_UNIXPACKET};
+	char buf[16];
+	struct iovec iov = {.iov_base = buf, .iov_len = 4};
+	sipc_endpoint *a, *b;
+	int sv[2];
+	(void)state;
+
+	for (size_t k = 0; k < 2; k++) {
+		assert_int_equal(socketpair(AF_UNIX, types[k], 0, sv), 0);
+		assert_int_equal(sipc_endpoint_from_fd(sv[0], schemes[k], NULL, &a), 0);
+		assert_int_equal(sipc_endpoint_from_fd(sv[1], schemes[k], NULL, &b), 0);
+		assert_int_equal(sipc_write_all(a, "0123456789", 10, 0), 10);
+		assert_int_equal(sipc_read_exact(b, buf, 4, 0), SIPC_EKIND);
+		assert_int_equal(sipc_readv_exact(b, &iov, 1, 0), SIPC_EKIND);
+		assert_int_equal(sipc_read(b, buf, sizeof buf, sipc_test_ms(1000)), 10);
+		assert_memory_equal(buf, "0123456789", 10);
+		sipc_endpoint_close(a);
+		sipc_endpoint_close(b);
+	}
+}
+
 /* A NULL buffer with a length is -EINVAL, not a fault in the kernel's
  * copy or in memcpy. */
 static void null_buffers_are_einval(void **state)
@@ -165,6 +193,7 @@ int main(void)
 		cmocka_unit_test(timeout_below_minus_one_is_einval),
 		cmocka_unit_test(listener_is_the_wrong_kind),
 		cmocka_unit_test(null_buffers_are_einval),
+		cmocka_unit_test(read_exact_is_for_streams),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
