@@ -193,3 +193,13 @@ bool sipc_addr_equal(const sipc_addr *a, const sipc_addr *b)
 		return a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
 	}
 }
+
+unsigned sipc__addr_hash(const sipc_addr *a)
+{
+	const unsigned char *p = (const unsigned char *)&a->ss;
+	unsigned h = 2166136261u;
+
+	for (socklen_t i = 0; i < a->len && i < sizeof(a->ss); i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}

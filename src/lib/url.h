@@ -57,4 +57,8 @@ int sipc__scheme_family(sipc_scheme s);
  */
 int sipc__unix_name_escape(char *out, size_t cap, const char *name, size_t n, bool abstract);
 
+/* A hash of an address's bytes (FNV-1a), for tables keyed by peer: the
+ * server's forward associations and its drop log. */
+unsigned sipc__addr_hash(const sipc_addr *a);
+
 #endif /* SIPC_URL_H */

@@ -6,6 +6,8 @@
  */
 #include "serve/guard.h"
 
+#include "url.h"
+
 #include <errno.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
@@ -13,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#include "url.h"
 
 static void set_range(struct sipc_guard *g, unsigned lo, unsigned hi)
 {
@@ -263,20 +267,10 @@ void sipc__guard_self_free(struct sipc_guard_self *s)
 
 /* ------------------------------------------------------- the drop log */
 
-static unsigned slot_of(const sipc_addr *a)
-{
-	const unsigned char *p = (const unsigned char *)&a->ss;
-	unsigned h = 2166136261u;
-
-	for (socklen_t i = 0; i < a->len && i < sizeof(a->ss); i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h % SIPC_DROPLOG_SLOTS;
-}
-
 bool sipc__droplog_take(struct sipc_droplog *dl, const sipc_addr *from, int64_t now_ms,
 			uint64_t *suppressed, uint64_t *others)
 {
-	unsigned k = slot_of(from);
+	unsigned k = sipc__addr_hash(from) % SIPC_DROPLOG_SLOTS;
 	bool same = dl->slot[k].since_ms != 0 && sipc_addr_equal(&dl->slot[k].from, from);
 
 	if (same && now_ms - dl->slot[k].since_ms < SIPC_DROPLOG_INTERVAL_MS) {

@@ -33,6 +33,7 @@
 #include "serve/server.h"
 #include "serve/services/services.h"
 #include "sys/sys.h"
+#include "url.h"
 
 #define FWD_MAX_ADDRS          8
 #define FWD_TIMEOUT_MS_DEFAULT 5000
@@ -516,12 +517,7 @@ struct fwd_shard {
 
 static unsigned addr_hash(const sipc_addr *a)
 {
-	const unsigned char *p = (const unsigned char *)&a->ss;
-	unsigned h = 2166136261u;
-
-	for (socklen_t i = 0; i < a->len && i < sizeof(a->ss); i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h % FWD_BUCKETS;
+	return sipc__addr_hash(a) % FWD_BUCKETS;
 }
 
 /* The counters of the shard's worker, where replies and drops are
