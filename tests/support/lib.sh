@@ -55,7 +55,9 @@ bg() { local out=$1; shift; spawn "$@" >"$out" 2>"$out.err"; }
 
 # _alive PID: true while PID, or a process of the group it leads, is alive
 # (a zombie is not).
-_alive() { ps -o stat= -p "$1" --pgid "$1" 2>/dev/null | grep -qv '^Z'; }
+_alive() {
+	ps -e -o pid=,pgid=,stat= | awk -v p="$1" '($1 == p || $2 == p) && $3 !~ /^Z/ { f = 1 } END { exit !f }'
+}
 
 # _signal PID SIG: SIG to the group PID leads (it outlives its leader), or
 # to PID alone when it leads none (a pid a script added to _pids itself).
@@ -77,6 +79,9 @@ stop_bg() {
 
 _cleanup() {
 	local rc=$? p i left
+	# A child forked by spawn runs the traps it inherited until it execs:
+	# a signal in that moment must not clean up the script's things.
+	[ "$BASHPID" = $$ ] || exit $rc
 	trap - EXIT INT TERM
 	# What runs from here on must not carry the marker it looks for.
 	export -n SIPC_TEST_SCRIPT
