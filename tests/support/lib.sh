@@ -47,8 +47,16 @@ need() {
 # `bash -c`) in the background in a process group of its own, with the
 # caller's redirections; its pid, which is also the group's id, in $BG_PID.
 # `set -m` is what gives a background job its own group; it is only on for
-# the moment of the fork.
-spawn() { set -m; "$@" & BG_PID=$!; set +m; _pids+=("$BG_PID"); }
+# the moment of the fork.  The child drops the script's traps first, so a
+# signal sent right after spawn is not caught by the script's handler and
+# then lost at the exec (bash runs a trap at its next command, and there is
+# none after an exec): it ends the child either way.
+spawn() { set -m; _spawned "$@" & BG_PID=$!; set +m; _pids+=("$BG_PID"); }
+_spawned() {
+	trap - TERM INT EXIT
+	if declare -F "$1" >/dev/null; then "$@"; exit; fi
+	exec "$@"
+}
 
 # bg OUTFILE CMD...: spawn with stdout to OUTFILE, stderr to OUTFILE.err.
 bg() { local out=$1; shift; spawn "$@" >"$out" 2>"$out.err"; }
@@ -65,10 +73,12 @@ _signal() { kill -"$2" -- -"$1" 2>/dev/null || kill -"$2" "$1" 2>/dev/null; }
 
 # stop_bg PID [SIGNAL]: SIGNAL (TERM) to the group PID leads, KILL to what is
 # left of it after a bounded wait; reaps PID and returns its exit status.
+# The signal is sent again every half second: one that reaches a child
+# between its fork and its exec can be lost.
 stop_bg() {
 	local p=$1 i
-	_signal "$p" "${2:-TERM}"
 	for ((i = 0; i < 100 * SCALE; i++)); do
+		[ $((i % 10)) -eq 0 ] && _signal "$p" "${2:-TERM}"
 		_alive "$p" || break
 		sleep 0.05
 	done
@@ -85,10 +95,13 @@ _cleanup() {
 	trap - EXIT INT TERM
 	# What runs from here on must not carry the marker it looks for.
 	export -n SIPC_TEST_SCRIPT
-	for p in "${_pids[@]}"; do _signal "$p" TERM; done
 	for ((i = 0; i < 100 * SCALE; i++)); do
 		left=""
-		for p in "${_pids[@]}"; do _alive "$p" && left=1; done
+		for p in "${_pids[@]}"; do
+			_alive "$p" || continue
+			left=1
+			[ $((i % 10)) -eq 0 ] && _signal "$p" TERM
+		done
 		[ -z "$left" ] && break
 		sleep 0.05
 	done

@@ -48,7 +48,12 @@ SIPC_SELFTEST=$m bash "$T/inner.sh" "$_SIPC_SUPPORT" wait "$T/started.2" >"$T/te
 pid=$!
 wait_line "$T/started.2" started 10 >/dev/null
 # Beside the script: the wrapper and its two sleeps, the plain &, the
-# one in a session of its own, and the two of the second bg.
+# one in a session of its own, and the two of the second bg (the wrappers
+# start theirs a moment after the script went on: bounded wait).
+for ((i = 0; i < 100 * SCALE; i++)); do
+	[ "$(count "$m")" -ge 8 ] && break
+	sleep 0.05
+done
 expect_eq "seven processes run while it waits" 7 "$(( $(count "$m") - 1 ))"
 kill -TERM $pid
 wait $pid
