@@ -20,5 +20,5 @@ if [ "$(id -u)" -eq 0 ]; then
 	systemctl disable --now xinetd >/dev/null 2>&1 || true
 	exit 0
 fi
-echo "sockipc: ${1:-the tests} need${1:+s} these Debian packages: ${missing[*]} (as root: apt-get install ${missing[*]})" >&2
+echo "sockipc: ${1:+make }${1:-the tests} need${1:+s} these Debian packages: ${missing[*]} (as root: apt-get install ${missing[*]})" >&2
 exit 1
