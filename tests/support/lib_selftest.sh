@@ -66,8 +66,8 @@ g=$BG_PID
 stop_bg $g
 expect_eq "stop_bg returns the status of a killed leader" 143 $?
 check "stop_bg leaves nothing of the group" test -z "$(ps -e -o pgid=,stat= | awk -v g=$g '$1 == g && $2 !~ /^Z/')"
-spawn bash -c 'echo done; exit 5' >"$T/d"
-wait_line "$T/d" done 10 >/dev/null
+spawn bash -c 'echo up; exit 5' >"$T/d"
+wait_line "$T/d" up 10 >/dev/null
 stop_bg $BG_PID
 rc=$?
 check "stop_bg returns the status of a leader that exited by itself ($rc)" test $rc -eq 5 -o $rc -eq 143
