@@ -68,6 +68,11 @@ if [ "$(id -u)" -ne 0 ]; then
 	finish
 fi
 need unshare
+if ! unshare --mount --propagation private true 2>"$T/unshare.err"; then
+	echo "SKIP (partial): no private mount namespace here ($(cat "$T/unshare.err")): the install into" \
+		"/usr/local, its ldconfig, and the README's build without rpath are untested" >&2
+	finish
+fi
 had_header=$(test -e /usr/local/include/sockipc.h && echo yes || echo no)
 cat >"$T/system.sh" <<'SYS'
 set -u
