@@ -2,11 +2,13 @@
 # `make run` and `make test`.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 30
 PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all build run test asan install bench format clean deps
+.PHONY: all build run test asan fuzz install bench format clean deps
 
 all: build
 
@@ -35,6 +37,15 @@ asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang, each run for
+# FUZZ_SECONDS from its seeds in tests/fuzz/corpus/.
+fuzz:
+	@bash tests/support/deps.sh fuzz
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DSIPC_FUZZ=ON -DSIPC_TESTS=OFF \
+		-DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS)
+	cmake --build $(FUZZ_BUILD) --target fuzzers -j $(JOBS)
+	bash tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
@@ -45,4 +56,4 @@ format:
 	find include src tests examples bench -name '*.[ch]' -print0 2>/dev/null | xargs -0 clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

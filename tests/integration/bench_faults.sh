@@ -7,12 +7,16 @@
 . "$(dirname "$0")/../support/lib.sh"
 need socat
 
-sock_wait() { for _ in $(seq 1 100); do [ -S "$1" ] && return 0; sleep 0.05; done; return 1; }
+sock_wait() { for _ in $(seq 1 $((100 * SCALE))); do [ -S "$1" ] && return 0; sleep 0.05; done; return 1; }
 
 # A corrupting echo: every 'a' (0x61) comes back as 'b'.
 bg "$T/tr.out" socat UNIX-LISTEN:"$T/tr.sock",fork SYSTEM:'stdbuf -o0 tr a b'
 sock_wait "$T/tr.sock"
-timeout "$(secs 20)" "$SOCKIPC" bench "unix://$T/tr.sock" --count 300 --json >"$T/j1" 2>"$T/e1"
+# The peers that answer get a long --timeout: it only ends a run whose peer
+# stalls, and socat forking its helper under a loaded machine may take
+# longer than the default second to give the first answer.
+slow=$((5000 * SCALE))
+timeout "$(secs 20)" "$SOCKIPC" bench "unix://$T/tr.sock" --count 300 --timeout $slow --json >"$T/j1" 2>"$T/e1"
 expect_eq "corrupting peer: exit status 1" 1 $?
 mm=$(sed -n 's/.*"mismatched": \([0-9]*\).*/\1/p' "$T/j1")
 check "corrupting peer: mismatches counted ($mm)" test "${mm:-0}" -gt 0
@@ -38,7 +42,7 @@ check "silent stream peer: the stall is named" grep -q '"first_error": "no echo'
 # A peer that answers 100 bytes and closes: the rest are unanswered.
 bg "$T/head.out" socat UNIX-LISTEN:"$T/head.sock",fork SYSTEM:'stdbuf -o0 head -c 100'
 sock_wait "$T/head.sock"
-timeout "$(secs 20)" "$SOCKIPC" bench "unix://$T/head.sock" --count 50 --timeout 500 \
+timeout "$(secs 20)" "$SOCKIPC" bench "unix://$T/head.sock" --count 50 --timeout $slow \
 	--json >"$T/j4" 2>"$T/e4"
 expect_eq "closing peer: exit status 1" 1 $?
 check "closing peer: one whole echo, then an error" grep -q '"echoed": 1,' "$T/j4"

@@ -17,7 +17,7 @@ need python3
 
 bg "$T/srv" "$SOCKIPC" serve --workers 2 -e 'tcp://127.0.0.1:0 broadcast' -e "unix://$T/b.sock broadcast --queue=64K"
 SRV=$BG_PID
-for i in $(seq 60); do [ "$(grep -c '^listening ' "$T/srv" 2>/dev/null)" -ge 2 ] && break; sleep 0.1; done
+wait_count "$T/srv" '^listening ' 2 6
 U=$(awk 'NR==1{print $2}' "$T/srv")
 PORT=${U##*:}
 
@@ -44,8 +44,28 @@ def quiet(s, secs=0.3):
     r, _, _ = select.select([s], [], [], secs)
     return not r
 
+def sync(sender, readers):
+    """Returns once READERS are all members: SENDER repeats a line until
+    each has one, then sends "synced", which every reader then gets; what
+    each read up to it is dropped.  No sleeping on the server's pace."""
+    pending, k = set(readers), 0
+    deadline = time.monotonic() + 4 * limit
+    while pending and time.monotonic() < deadline:
+        sender.sendall(b"sync %d\n" % k)
+        k += 1
+        r, _, _ = select.select(list(pending), [], [], 0.05)
+        pending -= set(r)
+    sender.sendall(b"synced\n")
+    for s in readers:
+        buf = b""
+        while not buf.endswith(b"synced\n"):
+            d = s.recv(1)
+            if not d:
+                break
+            buf += d
+
 a, b, c = conn(), conn(), conn()
-time.sleep(0.2)  # all three registered before the first line
+sync(a, [b, c])
 a.sendall(b"hello from a\n")
 print("b got a's line", read_exact(b, 13) == b"hello from a\n")
 print("c got a's line", read_exact(c, 13) == b"hello from a\n")
@@ -66,7 +86,7 @@ read_exact(b, 70002)
 # A client that never reads (small receive buffer) is dropped; the two
 # readers get all of 200 lines of 32 KiB meanwhile.
 stuck = conn(rcvbuf=4096)
-time.sleep(0.2)
+sync(a, [b, c, stuck])
 line = b"z" * (32 * 1024 - 1) + b"\n"
 data = line * 200
 total = len(data)
@@ -121,13 +141,23 @@ check "its close line says why" grep -q "close broadcast .*end=not reading: outg
 
 # The unix endpoint (a --queue of 64 KiB) works the same way.
 got=$(python3 - "$T/b.sock" "$(secs 5)" <<'EOF'
-import socket, sys, time
+import socket, sys, time, select
 def conn():
     s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(float(sys.argv[2])); return s
 a, b = conn(), conn()
-time.sleep(0.2)
+# b is a member once a line of a's reaches it.
+for k in range(int(40 * float(sys.argv[2]))):
+    a.sendall(b"sync\n")
+    if select.select([b], [], [], 0.05)[0]:
+        break
 a.sendall(b"over unix\n")
-print(b.recv(100) == b"over unix\n")
+buf = b""
+while not buf.endswith(b"over unix\n"):
+    d = b.recv(100)
+    if not d:
+        break
+    buf += d
+print(buf.replace(b"sync\n", b"") == b"over unix\n")
 EOF
 )
 expect_eq "broadcast over unix" True "$got"

@@ -6,27 +6,46 @@
 need socat
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# hold PORT N: N clients that connect and hold their connection until
+# stopped (one process group: stop_bg ends them all).
+hold() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		( exec 3<>/dev/tcp/127.0.0.1/$1 && exec sleep 600 ) 2>/dev/null &
+	done
+	wait
+}
+# again PORT: echo answers once the held clients are gone (the server
+# sees their ends a moment after they die: bounded retries).
+again() {
+	local i ok=""
+	for ((i = 0; i < 40 * SCALE; i++)); do
+		ok=$(printf back | timeout $(secs 5) socat -t2 - TCP:127.0.0.1:$1)
+		[ "$ok" = back ] && break
+		sleep 0.05
+	done
+	echo "$ok"
+}
 
 # ---- EMFILE: 64 descriptors, 200 clients ----
-( ulimit -n 64; exec "$SOCKIPC" serve --workers 2 -e 'tcp://127.0.0.1:0 echo' ) >"$T/f" 2>"$T/f.err" &
-F=$!; _pids+=("$F")
+emfile_server() { ulimit -n 64; exec "$SOCKIPC" serve --workers 2 -e 'tcp://127.0.0.1:0 echo'; }
+bg "$T/f" emfile_server
+F=$BG_PID
 P=$(port_of "$(listening_url "$T/f" 5)")
+spawn hold $P 200
+H=$BG_PID
+wait_line "$T/f.err" 'Too many open files' 10 >/dev/null
+# One second of EMFILE, measured once the server is in it: a spinning
+# loop would burn ~100 ticks per core.
 t0=$(cpu_ticks $F)
-holders=()
-for i in $(seq 200); do
-	( exec 3<>/dev/tcp/127.0.0.1/$P && sleep 2 ) 2>/dev/null &
-	holders+=($!)
-done
 sleep 1
 t1=$(cpu_ticks $F)
 check "server alive with 200 clients and 64 descriptors" kill -0 $F
 check "EMFILE logged" grep -q 'Too many open files' "$T/f.err"
 check "EMFILE logged once per burst, not per connection" test "$(grep -c 'Too many open files' "$T/f.err")" -lt 20
-# One second of EMFILE: a spinning loop would burn ~100 ticks per core.
 check "no CPU spin under EMFILE ($((t1 - t0)) ticks in 1 s)" test $((t1 - t0)) -lt 60
-wait "${holders[@]}" 2>/dev/null
-sleep 0.5
-expect_eq "serves again after the clients left" "back" "$(printf back | timeout $(secs 5) socat -t2 - TCP:127.0.0.1:$P)"
+stop_bg $H
+expect_eq "serves again after the clients left" "back" "$(again $P)"
 kill -TERM $F; wait $F; expect_eq "exit 0" 0 $?
 
 # ---- garbage and vanishing clients ----
@@ -36,7 +55,7 @@ for s in echo discard chargen daytime time; do
 done
 bg "$T/g" "$SOCKIPC" serve "${args[@]}"
 G=$BG_PID
-for i in $(seq 50); do [ "$(grep -c '^listening' "$T/g" 2>/dev/null)" -ge 15 ] && break; sleep 0.1; done
+wait_count "$T/g" '^listening' 15 5
 head -c 1000000 /dev/urandom >"$T/junk"
 while read -r _ url svc; do
 	case $url in

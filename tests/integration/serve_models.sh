@@ -11,6 +11,26 @@
 need socat
 
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+# hold PORT: a client that reads and sends nothing, until stopped.
+hold() { exec socat -u TCP:127.0.0.1:$1 - >/dev/null; }
+# hold_n PORT N: N clients that hold a connection each, until stopped.
+hold_n() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		( exec 3<>/dev/tcp/127.0.0.1/$1 && exec sleep 600 ) 2>/dev/null &
+	done
+	wait
+}
+# drain_client PORT ERRFILE: sends a line, then another once the server
+# has begun its drain (its `no longer accepting` line), and prints the
+# echo of both.
+drain_client() {
+	{
+		echo before
+		wait_line "$2" 'no longer accepting' 10 >/dev/null
+		echo after
+	} | timeout $(secs 10) socat -t2 - TCP:127.0.0.1:$1
+}
 
 head -c 1048576 /dev/urandom >"$T/blob"
 
@@ -45,8 +65,8 @@ for M in event thread fork; do
 	bg "$T/$M.m" "$SOCKIPC" serve --model $M --max-conns 2 -e 'tcp://127.0.0.1:0 echo'
 	S=$BG_PID
 	P=$(port_of "$(listening_url "$T/$M.m" 5)")
-	socat -u TCP:127.0.0.1:$P - >/dev/null & H1=$!
-	socat -u TCP:127.0.0.1:$P - >/dev/null & H2=$!
+	spawn hold $P; H1=$BG_PID
+	spawn hold $P; H2=$BG_PID
 	wait_count "$T/$M.m.err" '^sockipc: open echo' 2 5
 	start=$(date +%s%N)
 	got=$(printf 'third' | timeout $(secs 5) socat -t3 - TCP:127.0.0.1:$P)
@@ -54,14 +74,14 @@ for M in event thread fork; do
 	expect_eq "$M: third connection gets nothing" "" "$got"
 	check "$M: third connection closed at once (${ms} ms)" test $ms -lt $((2500 * SCALE))
 	check "$M: refusal logged" grep -q 'refused echo .*max-conns' "$T/$M.m.err"
-	kill $H1 $H2 2>/dev/null; wait $H1 $H2 2>/dev/null
+	stop_bg $H1; stop_bg $H2
 	wait_count "$T/$M.m.err" '^sockipc: close echo' 2 5
 	# Under fork the slot comes back when the parent reaps the child.
 	ok=""
 	for i in $(seq 1 $((20 * SCALE))); do
 		ok=$(printf again | timeout $(secs 5) socat -t2 - TCP:127.0.0.1:$P)
 		[ "$ok" = again ] && break
-		sleep 0.1
+		sleep 0.05
 	done
 	expect_eq "$M: served again below the limit" "again" "$ok"
 	usr1_until_idle $S "$T/$M.m.err"
@@ -84,9 +104,9 @@ for M in event thread fork; do
 	bg "$T/$M.d" "$SOCKIPC" serve --model $M --drain-timeout 2 -e 'tcp://127.0.0.1:0 echo'
 	S=$BG_PID
 	P=$(port_of "$(listening_url "$T/$M.d" 5)")
-	( echo before; sleep 1; echo after ) | timeout $(secs 10) socat -t2 - TCP:127.0.0.1:$P >"$T/$M.d.client" &
-	C=$!
-	socat -u TCP:127.0.0.1:$P - >/dev/null & H=$!
+	bg "$T/$M.d.client" drain_client $P "$T/$M.d.err"
+	C=$BG_PID
+	spawn hold $P; H=$BG_PID
 	wait_count "$T/$M.d.err" '^sockipc: open echo' 2 5
 	start=$(date +%s%N)
 	kill -TERM $S
@@ -97,31 +117,31 @@ for M in event thread fork; do
 	expect_eq "$M: drained server exits 0" 0 $rc
 	check "$M: silent client cut at the drain timeout (${ms} ms)" test $ms -ge 1500 -a $ms -lt $((5000 * SCALE))
 	check "$M: drain timeout logged" grep -q 'end=drain timeout' "$T/$M.d.err"
-	kill $H 2>/dev/null; wait $H 2>/dev/null
+	stop_bg $H
 done
 
 # ---- out of descriptors: 64 of them, 100 clients at once ----
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+emfile_server() { ulimit -n 64; exec "$SOCKIPC" serve --model $1 -e 'tcp://127.0.0.1:0 echo'; }
 for M in thread fork; do
-	( ulimit -n 64; exec "$SOCKIPC" serve --model $M -e 'tcp://127.0.0.1:0 echo' ) >"$T/$M.f" 2>"$T/$M.f.err" &
-	F=$!; _pids+=("$F")
+	bg "$T/$M.f" emfile_server $M
+	F=$BG_PID
 	P=$(port_of "$(listening_url "$T/$M.f" 5)")
+	spawn hold_n $P 100
+	HN=$BG_PID
+	wait_line "$T/$M.f.err" 'Too many open files' 10 >/dev/null
+	# One second, measured once the server is out of descriptors.
 	t0=$(cpu_ticks $F)
-	holders=()
-	for i in $(seq 100); do
-		( exec 3<>/dev/tcp/127.0.0.1/$P && sleep 2 ) 2>/dev/null &
-		holders+=($!)
-	done
 	sleep 1
 	t1=$(cpu_ticks $F)
 	check "$M: server alive with 100 clients and 64 descriptors" kill -0 $F
 	check "$M: no CPU spin ($((t1 - t0)) ticks in 1 s)" test $((t1 - t0)) -lt 60
-	wait "${holders[@]}" 2>/dev/null
+	stop_bg $HN
 	ok=""
-	for i in $(seq 1 $((20 * SCALE))); do
+	for i in $(seq 1 $((40 * SCALE))); do
 		ok=$(printf back | timeout $(secs 5) socat -t2 - TCP:127.0.0.1:$P)
 		[ "$ok" = back ] && break
-		sleep 0.1
+		sleep 0.05
 	done
 	expect_eq "$M: serves again after the clients left" "back" "$ok"
 	kill -TERM $F; wait $F; expect_eq "$M: exit 0" 0 $?
@@ -131,14 +151,14 @@ done
 bg "$T/f" "$SOCKIPC" serve -v --model fork --drain-timeout 0.5 -e 'tcp://127.0.0.1:0 echo'
 S=$BG_PID
 P=$(port_of "$(listening_url "$T/f" 5)")
-socat -u TCP:127.0.0.1:$P - >/dev/null & H=$!
+spawn hold $P; H=$BG_PID
 wait_line "$T/f.err" 'connection process [0-9]+' 5 >/dev/null
 KID=$(grep -Eo 'connection process [0-9]+' "$T/f.err" | head -1 | awk '{print $3}')
 check "fork: the connection runs in a child process" test -n "$KID" -a "$KID" != "$S"
 check "fork: the child's parent is the server" test "$(awk '{print $4}' /proc/$KID/stat 2>/dev/null)" = "$S"
 kill -TERM $S; wait $S; expect_eq "fork: exit 0 after the drain" 0 $?
 check "fork: the connection process is gone" test ! -e /proc/$KID
-kill $H 2>/dev/null; wait $H 2>/dev/null
+stop_bg $H
 
 # ---- start-up refusals ----
 "$SOCKIPC" serve --model fork --workers 2 -e 'tcp://127.0.0.1:0 echo' 2>"$T/u1"; expect_eq "fork with --workers 2 exits 2" 2 $?
@@ -152,14 +172,21 @@ if "$SOCKIPC" help serve 2>&1 | grep -q broadcast || "$SOCKIPC" serve -e 'tcp://
 	bg "$T/b" "$SOCKIPC" serve --model thread -e 'tcp://127.0.0.1:0 broadcast'
 	S=$BG_PID
 	P=$(port_of "$(listening_url "$T/b" 5)")
-	timeout $(secs 10) socat -u TCP:127.0.0.1:$P - >"$T/b.1" & R1=$!
-	timeout $(secs 10) socat -u TCP:127.0.0.1:$P - >"$T/b.2" & R2=$!
+	spawn timeout $(secs 10) socat -u TCP:127.0.0.1:$P - >"$T/b.1"; R1=$BG_PID
+	spawn timeout $(secs 10) socat -u TCP:127.0.0.1:$P - >"$T/b.2"; R2=$BG_PID
 	wait_count "$T/b.err" '^sockipc: open broadcast' 2 5
-	(printf 'hello threads\n'; sleep 0.5) | timeout $(secs 5) socat - TCP:127.0.0.1:$P >/dev/null
+	# The readers are members once the server logged their opens (the
+	# log line comes before on_open, on their worker: send until both
+	# have a line, bounded).
+	for i in $(seq 1 $((40 * SCALE))); do
+		printf 'hello threads\n' | timeout $(secs 5) socat - TCP:127.0.0.1:$P >/dev/null
+		grep -q 'hello threads' "$T/b.1" && grep -q 'hello threads' "$T/b.2" && break
+		sleep 0.05
+	done
 	wait_line "$T/b.1" 'hello threads' 5 >/dev/null; check "thread: broadcast reaches the first reader" grep -q 'hello threads' "$T/b.1"
 	wait_line "$T/b.2" 'hello threads' 5 >/dev/null; check "thread: broadcast reaches the second reader" grep -q 'hello threads' "$T/b.2"
 	kill -TERM $S; wait $S; expect_eq "thread: broadcast server exits 0" 0 $?
-	kill $R1 $R2 2>/dev/null; wait $R1 $R2 2>/dev/null
+	stop_bg $R1; stop_bg $R2
 else
 	echo "SKIP (partial): no broadcast service in this build: its fork refusal and thread run are untested" >&2
 fi

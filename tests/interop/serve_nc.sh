@@ -5,7 +5,7 @@ need nc ncat
 
 bg "$T/s" "$SOCKIPC" serve -e 'tcp://127.0.0.1:0 echo' -e 'udp://127.0.0.1:0 echo' \
 	-e "unix://$T/e.sock echo" -e 'tcp://127.0.0.1:0 chargen' -e 'tcp://127.0.0.1:0 daytime'
-for i in $(seq 50); do [ "$(grep -c '^listening' "$T/s" 2>/dev/null)" -ge 5 ] && break; sleep 0.1; done
+wait_count "$T/s" '^listening' 5 5
 port() { awk -v s="$1" -v v="$2" 'index($2, s"://")==1 && $3==v {sub(/.*:/, "", $2); print $2; exit}' "$T/s"; }
 E=$(port tcp echo); U=$(port udp echo); C=$(port tcp chargen); D=$(port tcp daytime)
 

@@ -5,11 +5,13 @@
 # sockipc (xinetd cuts datagrams at its buffer size).
 . "$(dirname "$0")/../support/lib.sh"
 need xinetd socat od
+# need looked in the sbin directories too: a user's PATH lacks them.
+XINETD=$(PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin command -v xinetd)
 
 # Free ports for xinetd: ask the kernel through a throwaway sockipc server.
 bg "$T/p" "$SOCKIPC" serve -q -e 'tcp://127.0.0.1:0 discard' -e 'tcp://127.0.0.1:0 discard' \
 	-e 'tcp://127.0.0.1:0 discard' -e 'udp://127.0.0.1:0 discard'
-for i in $(seq 50); do [ "$(grep -c '^listening' "$T/p" 2>/dev/null)" -ge 4 ] && break; sleep 0.1; done
+wait_count "$T/p" '^listening' 4 5
 read -r XE XD XT XU < <(awk '{sub(/.*:/, "", $2); printf "%s ", $2}' "$T/p")
 kill -TERM $BG_PID; wait $BG_PID
 
@@ -65,19 +67,20 @@ service echo
 }
 CONF
 # -filelog: xinetd refuses to start when it cannot open its log.
-xinetd -dontfork -stayalive -filelog "$T/x.err" -pidfile "$T/xinetd.pid" -f "$T/xinetd.conf" >"$T/x.out" 2>&1 &
-X=$!; _pids+=("$X")
+bg "$T/x.out" "$XINETD" -dontfork -stayalive -filelog "$T/x.err" -pidfile "$T/xinetd.pid" -f "$T/xinetd.conf"
+X=$BG_PID
+# xinetd prints no line when it is up: poll its echo port, bounded.
 up=0
-for i in $(seq $((50 * SCALE))); do
+for i in $(seq $((100 * SCALE))); do
 	if (exec 3<>/dev/tcp/127.0.0.1/$XE) 2>/dev/null; then up=1; break; fi
 	kill -0 $X 2>/dev/null || break
-	sleep 0.1
+	sleep 0.05
 done
-[ $up -eq 1 ] || skip "xinetd did not start here: $(tail -3 "$T/x.err")"
+[ $up -eq 1 ] || skip "xinetd ($XINETD) did not start as $(id -un): $(tail -3 "$T/x.err" "$T/x.out.err" 2>/dev/null | tr '\n' ' ')"
 
 bg "$T/s" "$SOCKIPC" serve -q -e 'tcp://127.0.0.1:0 echo' -e 'tcp://127.0.0.1:0 daytime' \
 	-e 'tcp://127.0.0.1:0 time' -e 'udp://127.0.0.1:0 echo'
-for i in $(seq 50); do [ "$(grep -c '^listening' "$T/s" 2>/dev/null)" -ge 4 ] && break; sleep 0.1; done
+wait_count "$T/s" '^listening' 4 5
 read -r SE SD ST SU < <(awk '{sub(/.*:/, "", $2); printf "%s ", $2}' "$T/s")
 
 tcp() { timeout $(secs 5) socat -t2 - TCP:127.0.0.1:$1; }

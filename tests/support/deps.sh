@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Makes sure the Debian packages the tests need are here.  As root it
-# installs what is missing; otherwise it names them on one line and fails.
+# deps.sh [fuzz] - makes sure the Debian packages the tests (or, with
+# `fuzz`, the libFuzzer targets) need are here.  As root it installs what
+# is missing; otherwise it names them on one line and fails.
 set -u
-need=(libcmocka-dev pkg-config netbase python3 man-db socat netcat-openbsd ncat xinetd procps)
+need=(libcmocka-dev pkg-config netbase python3 man-db socat netcat-openbsd ncat xinetd procps util-linux binutils)
+# clang, and libFuzzer's runtime for -fsanitize=fuzzer (Debian 12: clang 14).
+[ "${1:-}" = fuzz ] && need=(clang libclang-rt-dev)
 missing=()
 for p in "${need[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -17,5 +20,5 @@ if [ "$(id -u)" -eq 0 ]; then
 	systemctl disable --now xinetd >/dev/null 2>&1 || true
 	exit 0
 fi
-echo "sockipc: the tests need these Debian packages: ${missing[*]} (as root: apt-get install ${missing[*]})" >&2
+echo "sockipc: ${1:+make }${1:-the tests} need${1:+s} these Debian packages: ${missing[*]} (as root: apt-get install ${missing[*]})" >&2
 exit 1

@@ -1,20 +1,25 @@
 # lib.sh - sourced by the integration and interop scripts.
 #
-# Gives each script a scratch directory that is removed at exit, kills the
-# background processes it started, and offers bounded waits: a test never
-# sleeps for a fixed time to let a server come up, it reads the server's
-# `listening` line.
+# Gives each script a scratch directory that is removed at exit, and offers
+# bounded waits: a test never sleeps for a fixed time to let a server come
+# up, it reads the server's `listening` line.
+#
+# Processes: a script starts what runs beside it with `bg` or `spawn`, which
+# put it in a process group of its own, so a pipeline or a `bash -c` wrapper
+# is stopped together with what it started (`stop_bg`, and at exit: TERM to the
+# group, KILL after a bounded wait).  Every process the script starts, by
+# whatever means, carries SIPC_TEST_SCRIPT in its environment; at exit the
+# ones still alive are named and killed, so even a process started with a
+# plain `&`, or one that left its group, does not outlive the script.
+# CMake adds SIPC_TEST_RUN to every test, and tests/support/leftovers.sh
+# checks after the whole suite that nothing carrying it survived.
 set -u
 SOCKIPC=${SOCKIPC:?run through ctest, or set SOCKIPC to the sockipc binary}
 SCALE=${SIPC_TEST_SCALE:-1}
 T=$(mktemp -d "${TMPDIR:-/tmp}/sipc-it-XXXXXX")
+export SIPC_TEST_SCRIPT="$T"
+_SIPC_SUPPORT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 _pids=()
-_cleanup() {
-	for p in "${_pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
-	for p in "${_pids[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap _cleanup EXIT
 _failures=0
 _passes=0
 
@@ -28,11 +33,101 @@ check() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
 # expect_eq DESCRIPTION WANT GOT
 expect_eq() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: want [$2] got [$3]"; fi; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
-need() { for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip "$c is not installed (CI installs it)"; done; }
+# need CMD...: skips unless every CMD is found (also in the sbin
+# directories, which a non-root user's PATH usually lacks).
+need() {
+	local c
+	for c in "$@"; do
+		PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin command -v "$c" >/dev/null 2>&1 ||
+			skip "$c is not installed (CI installs it)"
+	done
+}
 
-# bg OUTFILE CMD...: runs CMD in the background, stdout to OUTFILE, stderr to
-# OUTFILE.err; its pid in $BG_PID.
-bg() { local out=$1; shift; "$@" >"$out" 2>"$out.err" & BG_PID=$!; _pids+=("$BG_PID"); }
+# spawn CMD...: runs CMD (a program, a function, or a subshell given as
+# `bash -c`) in the background in a process group of its own, with the
+# caller's redirections; its pid, which is also the group's id, in $BG_PID.
+# `set -m` is what gives a background job its own group; it is only on for
+# the moment of the fork.  The child drops the script's traps first, so a
+# signal sent right after spawn is not caught by the script's handler and
+# then lost at the exec (bash runs a trap at its next command, and there is
+# none after an exec): it ends the child either way.
+spawn() { set -m; _spawned "$@" & BG_PID=$!; set +m; _pids+=("$BG_PID"); }
+_spawned() {
+	trap - TERM INT EXIT
+	if declare -F "$1" >/dev/null; then "$@"; exit; fi
+	exec "$@"
+}
+
+# bg OUTFILE CMD...: spawn with stdout to OUTFILE, stderr to OUTFILE.err.
+bg() { local out=$1; shift; spawn "$@" >"$out" 2>"$out.err"; }
+
+# _alive PID: true while PID, or a process of the group it leads, is alive
+# (a zombie is not).
+_alive() {
+	ps -e -o pid=,pgid=,stat= | awk -v p="$1" '($1 == p || $2 == p) && $3 !~ /^Z/ { f = 1 } END { exit !f }'
+}
+
+# _signal PID SIG: SIG to the group PID leads (it outlives its leader), or
+# to PID alone when it leads none (a pid a script added to _pids itself).
+_signal() { kill -"$2" -- -"$1" 2>/dev/null || kill -"$2" "$1" 2>/dev/null; }
+
+# stop_bg PID [SIGNAL]: SIGNAL (TERM) to the group PID leads, KILL to what is
+# left of it after a bounded wait; reaps PID and returns its exit status.
+# The signal is sent again every half second: one that reaches a child
+# between its fork and its exec can be lost.
+stop_bg() {
+	local p=$1 i
+	for ((i = 0; i < 100 * SCALE; i++)); do
+		[ $((i % 10)) -eq 0 ] && _signal "$p" "${2:-TERM}"
+		_alive "$p" || break
+		sleep 0.05
+	done
+	kill -KILL -- -"$p" 2>/dev/null
+	kill -KILL "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+}
+
+_cleanup() {
+	local rc=$? p i left
+	# A child forked by spawn runs the traps it inherited until it execs:
+	# a signal in that moment must not clean up the script's things.
+	[ "$BASHPID" = $$ ] || exit $rc
+	trap - EXIT INT TERM
+	# What runs from here on must not carry the marker it looks for.
+	export -n SIPC_TEST_SCRIPT
+	for ((i = 0; i < 100 * SCALE; i++)); do
+		left=""
+		for p in "${_pids[@]}"; do
+			_alive "$p" || continue
+			left=1
+			[ $((i % 10)) -eq 0 ] && _signal "$p" TERM
+		done
+		[ -z "$left" ] && break
+		sleep 0.05
+	done
+	for p in "${_pids[@]}"; do _signal "$p" KILL; done
+	for p in "${_pids[@]}"; do wait "$p" 2>/dev/null; done
+	# The processes carrying this script's marker, but for this shell
+	# (marked.sh runs as a program, not in a subshell: see why there).
+	left=$(bash "$_SIPC_SUPPORT/marked.sh" "SIPC_TEST_SCRIPT=$T" $$)
+	if [ -n "$left" ]; then
+		echo "lib.sh: killing what this script started outside bg/spawn:" >&2
+		ps -o pid=,ppid=,pgid=,args= -p "$(echo $left | tr ' ' ,)" >&2
+		kill -TERM $left 2>/dev/null
+		for ((i = 0; i < 40 * SCALE; i++)); do
+			[ -z "$(bash "$_SIPC_SUPPORT/marked.sh" "SIPC_TEST_SCRIPT=$T" $$)" ] && break
+			sleep 0.05
+		done
+		left=$(bash "$_SIPC_SUPPORT/marked.sh" "SIPC_TEST_SCRIPT=$T" $$)
+		[ -n "$left" ] && kill -KILL $left 2>/dev/null
+	fi
+	rm -rf "$T"
+	exit $rc
+}
+trap _cleanup EXIT
+# A script stopped by ctest's timeout or by ^C still cleans up.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 # wait_line FILE REGEX SECONDS: waits until a line of FILE matches; prints it.
 wait_line() {
@@ -60,18 +155,23 @@ wait_count() {
 		[ "$(grep -Ec -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
 		sleep 0.05; i=$((i + 1))
 	done
+	echo "timed out waiting for $3 lines /$2/ in $1" >&2
 	return 1
 }
 
 # usr1_until_idle PID ERRFILE: SIGUSR1 until the counters show no open
 # connection.  A connection's end reaches them when its worker (under fork:
 # the parent reaping the child) has seen it, a moment after the client got
-# its last byte, so one signal right away may still count it; bounded.
+# its last byte, so the answer to one signal may still count it: each
+# signal waits for its own `stats: all` line, then looks at that line.
 usr1_until_idle() {
-	for i in $(seq 1 $((20 * SCALE))); do
-		kill -USR1 "$1"
-		sleep 0.1
-		grep -Eq 'stats: all open=0 ' "$2" && return 0
+	local i n
+	for ((i = 0; i < 40 * SCALE; i++)); do
+		n=$(grep -c 'stats: all ' "$2")
+		kill -USR1 "$1" || return 1
+		wait_count "$2" 'stats: all ' $((n + 1)) 5 || return 1
+		grep 'stats: all ' "$2" | tail -1 | grep -q 'stats: all open=0 ' && return 0
+		sleep 0.05
 	done
 	return 1
 }

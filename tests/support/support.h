@@ -29,8 +29,9 @@ void sipc_test_rmtree(const char *dir);
 /* DIR "/" NAME into BUF. */
 const char *sipc_test_path(char *buf, size_t len, const char *dir, const char *name);
 
-/* Waits for PID for at most MS (scaled by the caller); kills it with
- * SIGKILL when the time is up.  Returns its wait status, or -1 on timeout. */
+/* Waits for PID for at most MS (scaled by the caller); kills it (and the
+ * group it leads) with SIGKILL when the time is up.  Returns its wait
+ * status, or -1 on timeout. */
 int sipc_test_wait_child(pid_t pid, int ms);
 
 /* CLOCK_MONOTONIC in milliseconds, for measuring how long a call took. */
@@ -58,7 +59,10 @@ struct sipc_test_server {
 };
 
 /* Starts `sockipc serve -q ARGS...` (ARGS NULL-terminated) and waits,
- * bounded, for NLINES `listening` lines. */
+ * bounded, for NLINES `listening` lines.  The server runs in a process
+ * group of its own and dies with the test program; one not yet reaped when
+ * the program exits (a failed assertion skipped its stop) is stopped with
+ * its group then. */
 void sipc_test_server_start(struct sipc_test_server *s, int nlines, const char *const *args);
 /* Waits at most MS for the server to end; asserts a drained exit 0. */
 void sipc_test_server_wait(struct sipc_test_server *s, int ms);

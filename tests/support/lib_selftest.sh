@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# lib_selftest.sh - lib.sh's process handling: a script that fails a step,
+# or is stopped by a signal while it waits, leaves no process behind: not
+# a pipeline under a `bash -c` wrapper started with bg, not a plain `&`,
+# not a process that moved to a session of its own.  And stop_bg stops a
+# whole group and returns the leader's status.
+. "$(dirname "$0")/lib.sh"
+
+# inner MARK MODE: a script that starts all of those, marked MARK, then
+# fails a step (MODE=fail) or waits until it is killed (MODE=wait).
+cat >"$T/inner.sh" <<'INNER'
+. "$1/lib.sh"
+bg "$T/a" bash -c "sleep 300 | sleep 301"
+sleep 302 &
+setsid sleep 303 &
+bg "$T/b" bash -c 'sleep 304 & exec sleep 305'
+echo started >"$3"
+if [ "$2" = fail ]; then
+	fail "a step that fails"
+	finish
+fi
+wait "$BG_PID"
+INNER
+
+count() { bash "$_SIPC_SUPPORT/marked.sh" "SIPC_SELFTEST=$1" | wc -l; }
+# gone MARK: waits, bounded, until no process carries MARK.
+gone() {
+	local i
+	for ((i = 0; i < 40 * SCALE; i++)); do
+		[ "$(count "$1")" -eq 0 ] && return 0
+		sleep 0.05
+	done
+	echo "left behind:" >&2
+	ps -o pid=,ppid=,pgid=,args= -p "$(bash "$_SIPC_SUPPORT/marked.sh" "SIPC_SELFTEST=$1" | paste -sd,)" >&2
+	return 1
+}
+
+# A step fails: the script exits 1, its processes with it.
+m="fail-$$-$RANDOM"
+SIPC_SELFTEST=$m bash "$T/inner.sh" "$_SIPC_SUPPORT" fail "$T/started.1" >"$T/fail.out" 2>&1
+expect_eq "a failed step exits 1" 1 $?
+check "the script started its processes" test -s "$T/started.1"
+check "nothing of a failed script survives it" gone "$m"
+
+# Stopped while it waits (ctest's timeout, ^C): the same.
+m="term-$$-$RANDOM"
+SIPC_SELFTEST=$m bash "$T/inner.sh" "$_SIPC_SUPPORT" wait "$T/started.2" >"$T/term.out" 2>&1 &
+pid=$!
+wait_line "$T/started.2" started 10 >/dev/null
+# Beside the script: the wrapper and its two sleeps, the plain &, the
+# one in a session of its own, and the two of the second bg (the wrappers
+# start theirs a moment after the script went on: bounded wait).
+for ((i = 0; i < 100 * SCALE; i++)); do
+	[ "$(count "$m")" -ge 8 ] && break
+	sleep 0.05
+done
+expect_eq "seven processes run while it waits" 7 "$(( $(count "$m") - 1 ))"
+kill -TERM $pid
+wait $pid
+expect_eq "a script stopped by SIGTERM exits 143" 143 $?
+check "nothing of a stopped script survives it" gone "$m"
+
+# stop_bg: the whole group, and the leader's status.
+bg "$T/c" bash -c 'sleep 306 | sleep 307; exit 5'
+g=$BG_PID
+stop_bg $g
+expect_eq "stop_bg returns the status of a killed leader" 143 $?
+check "stop_bg leaves nothing of the group" test -z "$(ps -e -o pgid=,stat= | awk -v g=$g '$1 == g && $2 !~ /^Z/')"
+spawn bash -c 'echo up; exit 5' >"$T/d"
+wait_line "$T/d" up 10 >/dev/null
+stop_bg $BG_PID
+rc=$?
+check "stop_bg returns the status of a leader that exited by itself ($rc)" test $rc -eq 5 -o $rc -eq 143
+finish
