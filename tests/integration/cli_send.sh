@@ -7,16 +7,18 @@
 # and says what is wrong.
 . "$(dirname "$0")/../support/lib.sh"
 
-# serve_one NAME URL SERVICE: a `sockipc serve` of one line; its real URL.
+# serve_one VAR NAME URL SERVICE: a `sockipc serve` of one line; its real
+# URL in VAR.  (Not called as $(...): a server started in that subshell
+# would not be in this script's list to stop.)
 serve_one() {
-	bg "$T/$1" "$SOCKIPC" serve "$2" "$3"
-	listening_url "$T/$1" 10
+	bg "$T/$2" "$SOCKIPC" serve "$3" "$4"
+	printf -v "$1" '%s' "$(listening_url "$T/$2" 10)"
 }
 # elapsed_ms START: milliseconds since START (date +%s%N).
 elapsed_ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
-udp=$(serve_one uecho udp://127.0.0.1:0 echo)
-tcp=$(serve_one techo tcp://127.0.0.1:0 echo)
+serve_one udp uecho udp://127.0.0.1:0 echo
+serve_one tcp techo tcp://127.0.0.1:0 echo
 
 # ---- a binary reply from stdin comes out byte for byte
 python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(256)))' >"$T/bin"
@@ -57,7 +59,7 @@ expect_eq "--hex over udp: 256 bytes are 16 lines each way" "16 16" \
 	"$(grep -c '^sockipc: hex: > ' "$T/hexu.err") $(grep -c '^sockipc: hex: < ' "$T/hexu.err")"
 
 # ---- a stream peer that does not frame: exit 1 within --timeout, says so
-day=$(serve_one day tcp://127.0.0.1:0 daytime)
+serve_one day day tcp://127.0.0.1:0 daytime
 start=$(date +%s%N)
 err=$(timeout "$(secs 30)" "$SOCKIPC" send "$day" hello 2>&1 >/dev/null); rc=$?
 ms=$(elapsed_ms "$start")
@@ -66,7 +68,7 @@ check "daytime: says the reply is no frame and what to use [$err]" grep -Eq \
 	"^sockipc: send $day: reply is not a sockipc frame \(\"....\" read as length 0x[0-9a-f]{8}, .*is the peer speaking framed messages\? use connect for plain bytes$" <<<"$err"
 check "daytime: within the 1000 ms of help send ($ms ms)" [ "$ms" -lt $((1000 + 2000 * SCALE)) ]
 
-disc=$(serve_one disc tcp://127.0.0.1:0 discard)
+serve_one disc disc tcp://127.0.0.1:0 discard
 start=$(date +%s%N)
 err=$(timeout "$(secs 30)" "$SOCKIPC" send "$disc" hello 2>&1 >/dev/null); rc=$?
 ms=$(elapsed_ms "$start")

@@ -150,9 +150,10 @@ port_of() { echo "${1##*:}"; }
 
 # wait_count FILE REGEX N SECONDS: waits until N lines of FILE match.
 wait_count() {
-	local i=0
+	local i=0 n
 	while [ $i -lt $(( $4 * SCALE * 20 )) ]; do
-		[ "$(grep -Ec -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		n=$(grep -Ec -- "$2" "$1" 2>/dev/null)
+		[ "${n:-0}" -ge "$3" ] && return 0
 		sleep 0.05; i=$((i + 1))
 	done
 	echo "timed out waiting for $3 lines /$2/ in $1" >&2
