@@ -146,6 +146,13 @@ int sipc_addr_from_sockaddr(sipc_addr *addr, sipc_scheme scheme, const struct so
 		need = sizeof(struct sockaddr_in6);
 		break;
 	case AF_UNIX:
+		/* Nothing beyond sun_path is part of a name.  Linux reports a
+		 * path that fills sun_path with one byte more, for the NUL it
+		 * keeps past the end (unix(7), BUGS): that byte is no part of
+		 * the address, and a name with it would not survive a round
+		 * trip. */
+		if (len > sizeof(struct sockaddr_un))
+			len = sizeof(struct sockaddr_un);
 		need = sizeof(sa_family_t);
 		break;
 	default:

@@ -64,10 +64,12 @@ static int resolve_unix(const sipc_url *url, sipc_addr *out)
 		memcpy(un.sun_path + 1, url->path + 1, n);
 		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
 	} else {
-		if (n + 1 > sizeof(un.sun_path))
+		/* A path that fills sun_path goes without its NUL (unix(7)). */
+		if (n > sizeof(un.sun_path))
 			return SIPC_EURL_PATHLEN;
 		memcpy(un.sun_path, url->path, n);
-		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n +
+				  (n < sizeof(un.sun_path) ? 1 : 0));
 	}
 	memset(out, 0, sizeof(*out));
 	out->scheme = url->scheme;

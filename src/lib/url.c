@@ -122,7 +122,7 @@ struct parts {
 	bool abstract;
 	char host[DNS_NAME_MAX + 2];        /* a name, with an optional trailing dot */
 	bool has_path;                      /* a unix URL: path[] holds the name */
-	char path[SIPC__UNIX_PATH_MAX + 2]; /* decoded: '@' + 107 bytes + NUL */
+	char path[SIPC__UNIX_PATH_MAX + 2]; /* decoded: "@" + 107 bytes or a 108-byte path, + NUL */
 	size_t path_len;
 };
 
@@ -179,7 +179,7 @@ static int hex_value(unsigned char c)
 
 /*
  * Decodes the %XX escapes of a unix name (N bytes of S) into OUT, which
- * holds SIPC__UNIX_PATH_MAX bytes; bytes that need no escape may also come
+ * holds SIPC__UNIX_FSPATH_MAX bytes; bytes that need no escape may also come
  * raw.  Returns the decoded length, which may exceed what OUT holds (only
  * that much is stored: the caller reports the length), or SIPC_EURL_SYNTAX
  * for a '%' without two hex digits after it.
@@ -205,7 +205,7 @@ static ssize_t unix_name_decode(const char *s, size_t n, char *out, char *why, s
 			c = (char)(hi << 4 | lo);
 			i += 2;
 		}
-		if (len < SIPC__UNIX_PATH_MAX)
+		if (len < SIPC__UNIX_FSPATH_MAX)
 			out[len] = c;
 	}
 	return (ssize_t)len;
@@ -231,25 +231,24 @@ static int parse_unix(const char *rest, struct parts *p, char *why, size_t whyle
 	if (rest[0] == '@') {
 		p->abstract = true;
 		*out++ = '@';
+		/* An empty name is a name too (the NUL byte alone): a peer
+		 * bound to it formats as "@", which must parse back. */
 		name++;
 		name_len--;
-		if (name_len == 0) {
-			why_set(why, whylen, "abstract socket name after '@' is empty");
-			return SIPC_EURL_NOPATH;
-		}
 	}
 	len = unix_name_decode(name, name_len, out, why, whylen);
 	if (len < 0)
 		return (int)len;
-	/* sun_path is 108 bytes on Linux: a filesystem path needs room for
-	 * its NUL, an abstract name for the NUL byte in front of it, so either
-	 * way SIPC__UNIX_PATH_MAX (107) bytes of name fit (unix(7)). */
-	if ((size_t)len > SIPC__UNIX_PATH_MAX) {
+	/* sun_path is 108 bytes on Linux: an abstract name follows a NUL
+	 * byte, so 107 of it fit; a filesystem path may fill all 108 (its
+	 * NUL is then left out, which Linux accepts: unix(7)). */
+	size_t max = p->abstract ? SIPC__UNIX_PATH_MAX : SIPC__UNIX_FSPATH_MAX;
+	if ((size_t)len > max) {
 		char q[QUOTE_MAX + 4];
 		why_set(why, whylen,
 			"%s '%s' is %zu bytes, longer than the %zu that fit in sun_path",
 			p->abstract ? "abstract name" : "path", quote(q, name, name_len),
-			(size_t)len, (size_t)SIPC__UNIX_PATH_MAX);
+			(size_t)len, max);
 		return SIPC_EURL_PATHLEN;
 	}
 	/* The kernel ends a filesystem path at its first NUL (unix(7)), so a

@@ -22,9 +22,12 @@ enum sipc__host_kind {
 	SIPC__HOST_V6,       /* an IPv6 literal (written in brackets), maybe with %zone */
 };
 
-/* Longest filesystem path that fits sun_path with its NUL (107 on Linux),
- * and longest abstract name after the leading NUL byte (also 107). */
-#define SIPC__UNIX_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+/* Longest abstract name after the leading NUL byte (107 on Linux), and
+ * longest filesystem path: the whole of sun_path (108), since Linux takes a
+ * path that fills it without a NUL when the address length says where it
+ * ends (unix(7)), and a peer bound so must print as a URL that parses back. */
+#define SIPC__UNIX_PATH_MAX   (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+#define SIPC__UNIX_FSPATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path))
 
 struct sipc_url {
 	sipc_scheme scheme;

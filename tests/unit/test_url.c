@@ -62,6 +62,9 @@ static const struct row rows[] = {
 	{"unix:///a%20b%3fc%23d", 0, "unix:///a%20b%3Fc%23d"},
 	{"unix:///a%2Fb", 0, "unix:///a/b"},
 	{"unix://@a%00b", 0, "unix://@a%00b"},
+	/* The empty abstract name (the NUL byte alone; fuzz_addr found that
+	 * a peer bound to it printed as a URL that did not parse). */
+	{"unix://@", 0, "unix://@"},
 	{"unix://%40rel", 0, "unix://%40rel"},
 	{"unix://@@x", 0, "unix://@@x"},
 	/* scheme and overall shape */
@@ -82,7 +85,6 @@ static const struct row rows[] = {
 	{"tcp://1.2.3.4", SIPC_EURL_NOPORT, "after host '1.2.3.4'"},
 	{"tcp://[::1]", SIPC_EURL_NOPORT, "missing ':PORT' after '[::1]'"},
 	{"unix://", SIPC_EURL_NOPATH, "missing path"},
-	{"unix://@", SIPC_EURL_NOPATH, "after '@' is empty"},
 	{"unix:///a%", SIPC_EURL_SYNTAX, "bad escape '%'"},
 	{"unix:///a%4", SIPC_EURL_SYNTAX, "bad escape '%4'"},
 	{"unix:///a%zz", SIPC_EURL_SYNTAX, "bad escape '%zz'"},
@@ -210,10 +212,10 @@ static void check_gen(const char *prefix, size_t n, char c, const char *suffix, 
 static void limits(void **state)
 {
 	(void)state;
-	/* sun_path is 108 bytes: 107 of path plus NUL, or NUL plus 107 of
-	 * abstract name. */
-	check_gen("unix:///", 106, 'p', "", 0, NULL);
-	check_gen("unix:///", 107, 'p', "", SIPC_EURL_PATHLEN, "108 bytes, longer than the 107");
+	/* sun_path is 108 bytes: a path may fill it (Linux takes it without
+	 * its NUL), an abstract name has 107 after its NUL byte. */
+	check_gen("unix:///", 107, 'p', "", 0, NULL);
+	check_gen("unix:///", 108, 'p', "", SIPC_EURL_PATHLEN, "109 bytes, longer than the 108");
 	check_gen("unixgram://@", 107, 'a', "", 0, NULL);
 	check_gen("unixgram://@", 108, 'a', "", SIPC_EURL_PATHLEN, "abstract name");
 	/* DNS: labels up to 63, names up to 253. */
