@@ -5,9 +5,13 @@
  * than offered when the send buffer fills, a read returns what has arrived.
  * Every loop keeps one CLOCK_MONOTONIC deadline for the whole call, tries
  * the system call first and polls only on EAGAIN, so the common case costs
- * one system call.  The message layer (msg.c) sends and reads its frames
- * with the same loops.  On datagram and seqpacket endpoints a byte read is
- * one datagram, and one that did not fit is reported, never cut.
+ * one system call.  Every attempt and every wait goes through the
+ * endpoint's transport (ep->tp: send, recv, recvmsg, wait; see
+ * transport.h), never sys/ directly, so a transport with a protocol of its
+ * own under the bytes (TLS) runs under the same loops.  The message layer
+ * (msg.c) sends and reads its frames with the same loops.  On datagram and
+ * seqpacket endpoints a byte read is one datagram, and one that did not
+ * fit is reported, never cut.
  */
 #include "bytes.h"
 
@@ -18,6 +22,7 @@
 #include "endpoint.h"
 #include "sockipc.h"
 #include "sys/sys.h"
+#include "transport/transport.h"
 
 /* MSG_DONTWAIT keeps the loops correct even on a descriptor whose owner
  * cleared O_NONBLOCK (the header allows handing one to another program). */
@@ -57,7 +62,7 @@ static ssize_t iov_copy(struct iovec *local, const struct iovec *iov, int iovcnt
 	return (ssize_t)total;
 }
 
-static int send_local(int fd, struct iovec *iov, int cnt, int64_t deadline, size_t *sent)
+static int send_local(sipc_endpoint *ep, struct iovec *iov, int cnt, int64_t deadline, size_t *sent)
 {
 	int idx = 0;
 	ssize_t r;
@@ -68,7 +73,7 @@ static int send_local(int fd, struct iovec *iov, int cnt, int64_t deadline, size
 	while (idx < cnt) {
 		struct msghdr msg = {.msg_iov = iov + idx, .msg_iovlen = (size_t)(cnt - idx)};
 
-		r = sipc__sys_sendmsg(fd, &msg, NB);
+		r = ep->tp->sendmsg(ep, &msg, NB);
 		if (r >= 0) {
 			*sent += (size_t)r;
 			iov_advance(iov, cnt, &idx, (size_t)r);
@@ -76,14 +81,14 @@ static int send_local(int fd, struct iovec *iov, int cnt, int64_t deadline, size
 		}
 		if (r != -EAGAIN)
 			return (int)r;
-		w = sipc__sys_wait(fd, POLLOUT, deadline);
+		w = ep->tp->wait(ep, POLLOUT, deadline);
 		if (w < 0)
 			return w;
 	}
 	return 0;
 }
 
-static int recv_local(int fd, struct iovec *iov, int cnt, int64_t deadline, size_t *have)
+static int recv_local(sipc_endpoint *ep, struct iovec *iov, int cnt, int64_t deadline, size_t *have)
 {
 	int idx = 0;
 	ssize_t r;
@@ -93,7 +98,7 @@ static int recv_local(int fd, struct iovec *iov, int cnt, int64_t deadline, size
 	while (idx < cnt) {
 		struct msghdr msg = {.msg_iov = iov + idx, .msg_iovlen = (size_t)(cnt - idx)};
 
-		r = sipc__sys_recvmsg(fd, &msg, NB);
+		r = ep->tp->recvmsg(ep, &msg, NB);
 		if (r > 0) {
 			*have += (size_t)r;
 			iov_advance(iov, cnt, &idx, (size_t)r);
@@ -103,34 +108,36 @@ static int recv_local(int fd, struct iovec *iov, int cnt, int64_t deadline, size
 			return SIPC_EPARTIAL;
 		if (r != -EAGAIN)
 			return (int)r;
-		w = sipc__sys_wait(fd, POLLIN, deadline);
+		w = ep->tp->wait(ep, POLLIN, deadline);
 		if (w < 0)
 			return w;
 	}
 	return 0;
 }
 
-int sipc__send_iov(int fd, const struct iovec *iov, int iovcnt, int64_t deadline, size_t *sent)
+int sipc__send_iov(sipc_endpoint *ep, const struct iovec *iov, int iovcnt, int64_t deadline,
+		   size_t *sent)
 {
 	struct iovec local[SIPC__IOV_MAX];
 	ssize_t total = iov_copy(local, iov, iovcnt);
 
 	if (total < 0)
 		return (int)total;
-	return send_local(fd, local, iovcnt, deadline, sent);
+	return send_local(ep, local, iovcnt, deadline, sent);
 }
 
-int sipc__recv_iov(int fd, const struct iovec *iov, int iovcnt, int64_t deadline, size_t *have)
+int sipc__recv_iov(sipc_endpoint *ep, const struct iovec *iov, int iovcnt, int64_t deadline,
+		   size_t *have)
 {
 	struct iovec local[SIPC__IOV_MAX];
 	ssize_t total = iov_copy(local, iov, iovcnt);
 
 	if (total < 0)
 		return (int)total;
-	return recv_local(fd, local, iovcnt, deadline, have);
+	return recv_local(ep, local, iovcnt, deadline, have);
 }
 
-int sipc__recv_fill(int fd, void *buf, size_t len, size_t *have, int64_t deadline)
+int sipc__recv_fill(sipc_endpoint *ep, void *buf, size_t len, size_t *have, int64_t deadline)
 {
 	ssize_t r;
 	int w;
@@ -138,7 +145,7 @@ int sipc__recv_fill(int fd, void *buf, size_t len, size_t *have, int64_t deadlin
 	/* One buffer needs no iovec bookkeeping: plain recv, the hot path of
 	 * every frame header and body. */
 	while (*have < len) {
-		r = sipc__sys_recv(fd, (char *)buf + *have, len - *have, NB);
+		r = ep->tp->recv(ep, (char *)buf + *have, len - *have, NB);
 		if (r > 0) {
 			*have += (size_t)r;
 			continue;
@@ -147,7 +154,7 @@ int sipc__recv_fill(int fd, void *buf, size_t len, size_t *have, int64_t deadlin
 			return SIPC_EPARTIAL;
 		if (r != -EAGAIN)
 			return (int)r;
-		w = sipc__sys_wait(fd, POLLIN, deadline);
+		w = ep->tp->wait(ep, POLLIN, deadline);
 		if (w < 0)
 			return w;
 	}
@@ -183,7 +190,7 @@ static int check_stream(const sipc_endpoint *ep, const void *buf, size_t len, in
  * asked for in the flags out: on a TCP socket the same flag in would
  * discard data.)
  */
-static ssize_t read_datagram(const sipc_endpoint *ep, void *buf, size_t cap, int64_t deadline)
+static ssize_t read_datagram(sipc_endpoint *ep, void *buf, size_t cap, int64_t deadline)
 {
 	struct iovec iov = {.iov_base = buf, .iov_len = cap};
 	struct msghdr msg;
@@ -194,12 +201,12 @@ static ssize_t read_datagram(const sipc_endpoint *ep, void *buf, size_t cap, int
 		memset(&msg, 0, sizeof msg);
 		msg.msg_iov = &iov;
 		msg.msg_iovlen = 1;
-		r = sipc__sys_recvmsg(ep->fd, &msg, NB);
+		r = ep->tp->recvmsg(ep, &msg, NB);
 		if (r >= 0)
 			return (msg.msg_flags & MSG_TRUNC) != 0 ? SIPC_ETRUNC : r;
 		if (r != -EAGAIN)
 			return r;
-		w = sipc__sys_wait(ep->fd, POLLIN, deadline);
+		w = ep->tp->wait(ep, POLLIN, deadline);
 		if (w < 0)
 			return w;
 	}
@@ -218,10 +225,10 @@ ssize_t sipc_read(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms)
 	if (!sipc_scheme_is_stream(ep->scheme))
 		return read_datagram(ep, buf, cap, deadline);
 	for (;;) {
-		r = sipc__sys_recv(ep->fd, buf, cap, NB);
+		r = ep->tp->recv(ep, buf, cap, NB);
 		if (r != -EAGAIN)
 			return r;
-		w = sipc__sys_wait(ep->fd, POLLIN, deadline);
+		w = ep->tp->wait(ep, POLLIN, deadline);
 		if (w < 0)
 			return w;
 	}
@@ -244,7 +251,7 @@ ssize_t sipc_read_exact(sipc_endpoint *ep, void *buf, size_t n, int timeout_ms)
 		return rc;
 	if (n > SSIZE_MAX)
 		return -EINVAL;
-	rc = sipc__recv_fill(ep->fd, buf, n, &have, sipc__deadline(timeout_ms));
+	rc = sipc__recv_fill(ep, buf, n, &have, sipc__deadline(timeout_ms));
 	if (rc == SIPC_EPARTIAL && have == 0)
 		return SIPC_ECLOSED;
 	return rc < 0 ? rc : (ssize_t)n;
@@ -263,7 +270,7 @@ ssize_t sipc_writev_all(sipc_endpoint *ep, const struct iovec *iov, int iovcnt, 
 	total = iov_copy(local, iov, iovcnt);
 	if (total <= 0)
 		return total;
-	rc = send_local(ep->fd, local, iovcnt, sipc__deadline(timeout_ms), &sent);
+	rc = send_local(ep, local, iovcnt, sipc__deadline(timeout_ms), &sent);
 	return rc < 0 ? rc : total;
 }
 
@@ -280,7 +287,7 @@ ssize_t sipc_readv_exact(sipc_endpoint *ep, const struct iovec *iov, int iovcnt,
 	total = iov_copy(local, iov, iovcnt);
 	if (total <= 0)
 		return total;
-	rc = recv_local(ep->fd, local, iovcnt, sipc__deadline(timeout_ms), &have);
+	rc = recv_local(ep, local, iovcnt, sipc__deadline(timeout_ms), &have);
 	if (rc == SIPC_EPARTIAL && have == 0)
 		return SIPC_ECLOSED;
 	return rc < 0 ? rc : total;

@@ -4,8 +4,9 @@
  * the accessors.  It owns the order of the socket calls (socket, options,
  * bind, listen / connect, the association trace line) and trying every
  * resolved address in turn; what differs between socket kinds is in the
- * transport table (transport/).  Moving messages and bytes is msg.c's and
- * bytes.c's.
+ * transport table (transport/), which also closes a connection and shuts
+ * its sending side (ep->tp->close, ->shutdown_write).  Moving messages and
+ * bytes is msg.c's and bytes.c's, on the same table.
  */
 #include "endpoint.h"
 
@@ -65,7 +66,7 @@ void sipc_endpoint_close(sipc_endpoint *ep)
 	 * is already gone. */
 	unlink_if_ours(ep);
 	if (ep->fd >= 0)
-		sipc__tp_close(ep, ep->fd);
+		ep->tp->close(ep);
 	free(ep->rx.body);
 	free(ep->tx.frame);
 	free(ep);
@@ -554,19 +555,13 @@ void sipc_endpoint_set_max_msg(sipc_endpoint *ep, size_t max_msg)
 
 int sipc_shutdown_write(sipc_endpoint *ep)
 {
-	char rb[128];
-	int rc;
-
 	if (ep == NULL)
 		return -EINVAL;
 	/* shutdown(2) on a listening socket succeeds on Linux and does
 	 * nothing useful: say that it makes no sense instead. */
 	if (sipc__ep_accepts(ep))
 		return SIPC_EKIND;
-	rc = sipc__sys_shutdown(ep->fd, SHUT_WR);
-	sipc__tracef(ep->trace, ep->trace_arg, "shutdown(%d, SHUT_WR) = %s", ep->fd,
-		     sipc__result_text(rc, rb, sizeof(rb)));
-	return rc;
+	return ep->tp->shutdown_write(ep);
 }
 
 int sipc_endpoint_connect(sipc_endpoint *ep, const sipc_addr *peer)

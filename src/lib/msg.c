@@ -12,7 +12,10 @@
  * with MSG_TRUNC so that one larger than the buffer is reported and
  * dropped, never silently cut, and one larger than the maximum refused as
  * a frame would be.  Also sipc_sendto/recvfrom for connectionless
- * endpoints.
+ * endpoints.  Every send, receive and wait goes through the endpoint's
+ * transport (ep->tp, transport.h), directly or through bytes.c's loops,
+ * never through sys/ on the connection; only the seqpacket SO_PASSCRED
+ * option is still set here.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +26,7 @@
 #include "endpoint.h"
 #include "sockipc.h"
 #include "sys/sys.h"
+#include "transport/transport.h"
 
 #define NB MSG_DONTWAIT
 
@@ -70,7 +74,7 @@ static int tx_finish(sipc_endpoint *ep, int64_t deadline)
 	size_t sent = 0;
 	int rc;
 
-	rc = sipc__send_iov(ep->fd, &iov, 1, deadline, &sent);
+	rc = sipc__send_iov(ep, &iov, 1, deadline, &sent);
 	tx->sent += sent;
 	if (rc == SIPC_ETIMEDOUT)
 		return rc;
@@ -134,7 +138,7 @@ static ssize_t stream_send(sipc_endpoint *ep, const void *buf, size_t len, int t
 	hdr = htonl((uint32_t)len);
 	iov[0] = (struct iovec){.iov_base = &hdr, .iov_len = sizeof hdr};
 	iov[1] = (struct iovec){.iov_base = (void *)buf, .iov_len = len};
-	rc = sipc__send_iov(ep->fd, iov, 2, deadline, &sent);
+	rc = sipc__send_iov(ep, iov, 2, deadline, &sent);
 	if (rc < 0 && sent > 0) {
 		/* Part of a frame is on the wire: the peer would read the next
 		 * frame's header as this one's body.  After a timeout the rest
@@ -167,7 +171,7 @@ static int rx_header(sipc_endpoint *ep, int64_t deadline)
 		return SIPC_EBROKEN;
 	if (rx->hdr_have == sizeof rx->hdr)
 		return 0;
-	rc = sipc__recv_fill(ep->fd, rx->hdr, sizeof rx->hdr, &rx->hdr_have, deadline);
+	rc = sipc__recv_fill(ep, rx->hdr, sizeof rx->hdr, &rx->hdr_have, deadline);
 	if (rc == SIPC_EPARTIAL && rx->hdr_have == 0)
 		return SIPC_ECLOSED;
 	if (rc < 0)
@@ -231,8 +235,7 @@ static int rx_body_owned(sipc_endpoint *ep, int64_t deadline)
 			ep->rx_broken = true;
 			return rc;
 		}
-		rc = sipc__recv_fill(ep->fd, rx->body, rx->body_have + step, &rx->body_have,
-				     deadline);
+		rc = sipc__recv_fill(ep, rx->body, rx->body_have + step, &rx->body_have, deadline);
 	} while (rc == 0 && rx->body_have < rx->body_len);
 	return rc;
 }
@@ -247,7 +250,7 @@ static int rx_body_into(sipc_endpoint *ep, uint8_t *dst, int64_t deadline)
 	struct sipc__frame_rx *rx = &ep->rx;
 	int rc;
 
-	rc = sipc__recv_fill(ep->fd, dst, rx->body_len, &rx->body_have, deadline);
+	rc = sipc__recv_fill(ep, dst, rx->body_len, &rx->body_have, deadline);
 	if (rc == 0 || rx->body_have == 0)
 		return rc;
 	if (rx_reserve(rx, rx->body_have) < 0) {
@@ -330,10 +333,10 @@ static ssize_t dgram_send(sipc_endpoint *ep, const void *buf, size_t len, const 
 	}
 	/* A datagram goes out whole or not at all: no short writes here. */
 	for (;;) {
-		r = sipc__sys_sendmsg(ep->fd, &msg, NB);
+		r = ep->tp->sendmsg(ep, &msg, NB);
 		if (r != -EAGAIN)
 			return r < 0 ? r : (ssize_t)len;
-		w = sipc__sys_wait(ep->fd, POLLOUT, deadline);
+		w = ep->tp->wait(ep, POLLOUT, deadline);
 		if (w < 0)
 			return w;
 	}
@@ -395,12 +398,12 @@ static ssize_t dgram_recv1(sipc_endpoint *ep, void *buf, size_t cap, int flags, 
 			msg.msg_control = ctl.buf;
 			msg.msg_controllen = sizeof ctl.buf;
 		}
-		r = sipc__sys_recvmsg(ep->fd, &msg, flags | MSG_TRUNC | NB);
+		r = ep->tp->recvmsg(ep, &msg, flags | MSG_TRUNC | NB);
 		if (r >= 0)
 			break;
 		if (r != -EAGAIN)
 			return r;
-		w = sipc__sys_wait(ep->fd, POLLIN, deadline);
+		w = ep->tp->wait(ep, POLLIN, deadline);
 		if (w < 0)
 			return w;
 	}

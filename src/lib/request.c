@@ -7,8 +7,9 @@
  * is as good as any: the server answers the same request the same way.  A
  * late reply to an earlier request is not, and the two cannot be told apart
  * by their bytes, so what an earlier request left behind is cleared before
- * a new one goes out: on datagrams the queue is drained, and a stream whose
- * request timed out is marked out of step (SIPC_EOUTOFSTEP) for good.
+ * a new one goes out: on datagrams the queue is drained (through the
+ * endpoint's transport, ep->tp), and a stream whose request timed out is
+ * marked out of step (SIPC_EOUTOFSTEP) for good.
  */
 #include <errno.h>
 #include <limits.h>
@@ -16,6 +17,7 @@
 #include "endpoint.h"
 #include "sockipc.h"
 #include "sys/sys.h"
+#include "transport/transport.h"
 
 /* No single wait grows beyond this, however many retries were asked for:
  * a client that backs off for minutes looks hung. */
@@ -83,7 +85,7 @@ static void drain(sipc_endpoint *ep)
 	int i;
 
 	for (i = 0; i < DRAIN_MAX; i++) {
-		ssize_t r = sipc__sys_recv(ep->fd, &byte, sizeof byte, MSG_DONTWAIT | MSG_TRUNC);
+		ssize_t r = ep->tp->recv(ep, &byte, sizeof byte, MSG_DONTWAIT | MSG_TRUNC);
 		/* -EAGAIN: empty.  Other errors (a queued ICMP error as
 		 * -ECONNREFUSED) are consumed by the read and belong to the
 		 * earlier request as well, so draining goes on. */

@@ -1,7 +1,9 @@
 /*
- * transport.c - picks the table of operations for a scheme, and makes the
+ * transport.c - picks the table of operations for a scheme, makes the
  * socket calls every transport shares, each traced in the one --trace
- * format: "NAME(ARGS) = RESULT", RESULT in strace's form (see trace.c).
+ * format: "NAME(ARGS) = RESULT", RESULT in strace's form (see trace.c),
+ * and holds the one set of connection I/O operations the plain socket
+ * kinds put in their tables: each a single sys/ call on ep->fd.
  */
 #include "transport/transport.h"
 
@@ -95,4 +97,41 @@ int sipc__tp_close(const sipc_endpoint *ep, int fd)
 	sipc__tracef(ep->trace, ep->trace_arg, "close(%d) = %s", fd,
 		     sipc__result_text(rc, rb, sizeof(rb)));
 	return rc;
+}
+
+/* ------------------------------------------ plain socket connection I/O */
+
+ssize_t sipc__tp_sock_sendmsg(sipc_endpoint *ep, const struct msghdr *msg, int flags)
+{
+	return sipc__sys_sendmsg(ep->fd, msg, flags);
+}
+
+ssize_t sipc__tp_sock_recv(sipc_endpoint *ep, void *buf, size_t len, int flags)
+{
+	return sipc__sys_recv(ep->fd, buf, len, flags);
+}
+
+ssize_t sipc__tp_sock_recvmsg(sipc_endpoint *ep, struct msghdr *msg, int flags)
+{
+	return sipc__sys_recvmsg(ep->fd, msg, flags);
+}
+
+int sipc__tp_sock_wait(sipc_endpoint *ep, short events, int64_t deadline)
+{
+	return sipc__sys_wait(ep->fd, events, deadline);
+}
+
+int sipc__tp_sock_shutdown_write(sipc_endpoint *ep)
+{
+	int rc = sipc__sys_shutdown(ep->fd, SHUT_WR);
+	char rb[128];
+
+	sipc__tracef(ep->trace, ep->trace_arg, "shutdown(%d, SHUT_WR) = %s", ep->fd,
+		     sipc__result_text(rc, rb, sizeof(rb)));
+	return rc;
+}
+
+int sipc__tp_sock_close(sipc_endpoint *ep)
+{
+	return sipc__tp_close(ep, ep->fd);
 }

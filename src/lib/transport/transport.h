@@ -1,16 +1,23 @@
 /*
- * transport.h - the small table of operations behind each socket kind
- * (tcp.c, udp.c, unix.c), used by endpoint.c to open, bind, connect and
- * accept, plus the traced socket calls every transport shares
- * (transport.c).  What differs between kinds lives in the table; the order
- * of the calls (socket, options, bind, listen / connect) lives in
- * endpoint.c.
+ * transport.h - the table of operations behind each socket kind (tcp.c,
+ * udp.c, unix.c), nng's pipe ops: a transport sets its sockets up (used
+ * by endpoint.c to open, bind, connect and accept) and owns its
+ * connection's I/O (send, receive, readiness, shutdown, close), so msg.c,
+ * bytes.c and request.c frame and loop on top of ep->tp and never call
+ * sys/ on a connection themselves.  The plain socket kinds share one set
+ * of I/O operations (transport.c) that call sys/ as it is; a transport
+ * that keeps state of its own (TLS later) brings its own.  Also the traced
+ * socket calls every transport shares.  What differs between kinds lives
+ * in the table; the order of the calls (socket, options, bind, listen /
+ * connect) lives in endpoint.c.
  */
 #ifndef SIPC_TRANSPORT_H
 #define SIPC_TRANSPORT_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 
 #include "endpoint.h"
 #include "sockipc.h"
@@ -33,7 +40,45 @@ struct sipc__transport {
 	/* Once a connection exists, dialed or accepted: TCP_NODELAY.  May be
 	 * NULL. */
 	int (*after_connect)(sipc_endpoint *ep);
+
+	/*
+	 * Connection I/O.  Each is one attempt that does not block when FLAGS
+	 * holds MSG_DONTWAIT, retries EINTR and passes -EAGAIN up, as sys/
+	 * does; the callers own the loops and the deadlines.  Results are a
+	 * count or -errno.
+	 */
+	/* sendmsg(2) of MSG, whose name may give a datagram's destination.
+	 * Never raises SIGPIPE. */
+	ssize_t (*sendmsg)(sipc_endpoint *ep, const struct msghdr *msg, int flags);
+	/* recv(2) into one buffer: the hot path of every frame header and
+	 * body. */
+	ssize_t (*recv)(sipc_endpoint *ep, void *buf, size_t len, int flags);
+	/* recvmsg(2): the vectored read, the sender's address and the
+	 * control data (seqpacket credentials), MSG_TRUNC in msg_flags. */
+	ssize_t (*recvmsg)(sipc_endpoint *ep, struct msghdr *msg, int flags);
+	/* Readiness: waits until the connection can go on with what the
+	 * caller asked for (POLLIN to read, POLLOUT to write) or DEADLINE
+	 * passes.  Returns > 0, SIPC_ETIMEDOUT or -errno.  A transport with
+	 * its own protocol under the bytes (TLS) may wait for the other
+	 * direction here when that is what it needs first. */
+	int (*wait)(sipc_endpoint *ep, short events, int64_t deadline);
+	/* Ends the sending direction (shutdown(2) SHUT_WR), traced; 0 or
+	 * -errno. */
+	int (*shutdown_write)(sipc_endpoint *ep);
+	/* Releases ep->fd (and anything the transport holds for the
+	 * connection), traced; 0 or -errno. */
+	int (*close)(sipc_endpoint *ep);
 };
+
+/* The connection I/O of the plain socket kinds (tcp, udp, unix,
+ * unixgram, unixpacket), written once: sys/ on ep->fd, as msg.c and
+ * bytes.c called it before the table had these operations. */
+ssize_t sipc__tp_sock_sendmsg(sipc_endpoint *ep, const struct msghdr *msg, int flags);
+ssize_t sipc__tp_sock_recv(sipc_endpoint *ep, void *buf, size_t len, int flags);
+ssize_t sipc__tp_sock_recvmsg(sipc_endpoint *ep, struct msghdr *msg, int flags);
+int sipc__tp_sock_wait(sipc_endpoint *ep, short events, int64_t deadline);
+int sipc__tp_sock_shutdown_write(sipc_endpoint *ep);
+int sipc__tp_sock_close(sipc_endpoint *ep);
 
 /* The table for SCHEME; NULL for SIPC_SCHEME_NONE or an unknown value. */
 const struct sipc__transport *sipc__transport_for(sipc_scheme scheme);
