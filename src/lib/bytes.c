@@ -73,7 +73,7 @@ static int send_local(sipc_endpoint *ep, struct iovec *iov, int cnt, int64_t dea
 	while (idx < cnt) {
 		struct msghdr msg = {.msg_iov = iov + idx, .msg_iovlen = (size_t)(cnt - idx)};
 
-		r = ep->tp->sendmsg(ep, &msg, NB);
+		r = ep->tp->io->sendmsg(ep, &msg, NB);
 		if (r >= 0) {
 			*sent += (size_t)r;
 			iov_advance(iov, cnt, &idx, (size_t)r);
@@ -81,7 +81,7 @@ static int send_local(sipc_endpoint *ep, struct iovec *iov, int cnt, int64_t dea
 		}
 		if (r != -EAGAIN)
 			return (int)r;
-		w = ep->tp->wait(ep, POLLOUT, deadline);
+		w = ep->tp->io->wait(ep, POLLOUT, deadline);
 		if (w < 0)
 			return w;
 	}
@@ -98,7 +98,7 @@ static int recv_local(sipc_endpoint *ep, struct iovec *iov, int cnt, int64_t dea
 	while (idx < cnt) {
 		struct msghdr msg = {.msg_iov = iov + idx, .msg_iovlen = (size_t)(cnt - idx)};
 
-		r = ep->tp->recvmsg(ep, &msg, NB);
+		r = ep->tp->io->recvmsg(ep, &msg, NB);
 		if (r > 0) {
 			*have += (size_t)r;
 			iov_advance(iov, cnt, &idx, (size_t)r);
@@ -108,7 +108,7 @@ static int recv_local(sipc_endpoint *ep, struct iovec *iov, int cnt, int64_t dea
 			return SIPC_EPARTIAL;
 		if (r != -EAGAIN)
 			return (int)r;
-		w = ep->tp->wait(ep, POLLIN, deadline);
+		w = ep->tp->io->wait(ep, POLLIN, deadline);
 		if (w < 0)
 			return w;
 	}
@@ -145,7 +145,7 @@ int sipc__recv_fill(sipc_endpoint *ep, void *buf, size_t len, size_t *have, int6
 	/* One buffer needs no iovec bookkeeping: plain recv, the hot path of
 	 * every frame header and body. */
 	while (*have < len) {
-		r = ep->tp->recv(ep, (char *)buf + *have, len - *have, NB);
+		r = ep->tp->io->recv(ep, (char *)buf + *have, len - *have, NB);
 		if (r > 0) {
 			*have += (size_t)r;
 			continue;
@@ -154,7 +154,7 @@ int sipc__recv_fill(sipc_endpoint *ep, void *buf, size_t len, size_t *have, int6
 			return SIPC_EPARTIAL;
 		if (r != -EAGAIN)
 			return (int)r;
-		w = ep->tp->wait(ep, POLLIN, deadline);
+		w = ep->tp->io->wait(ep, POLLIN, deadline);
 		if (w < 0)
 			return w;
 	}
@@ -201,12 +201,12 @@ static ssize_t read_datagram(sipc_endpoint *ep, void *buf, size_t cap, int64_t d
 		memset(&msg, 0, sizeof msg);
 		msg.msg_iov = &iov;
 		msg.msg_iovlen = 1;
-		r = ep->tp->recvmsg(ep, &msg, NB);
+		r = ep->tp->io->recvmsg(ep, &msg, NB);
 		if (r >= 0)
 			return (msg.msg_flags & MSG_TRUNC) != 0 ? SIPC_ETRUNC : r;
 		if (r != -EAGAIN)
 			return r;
-		w = ep->tp->wait(ep, POLLIN, deadline);
+		w = ep->tp->io->wait(ep, POLLIN, deadline);
 		if (w < 0)
 			return w;
 	}
@@ -225,10 +225,10 @@ ssize_t sipc_read(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms)
 	if (!sipc_scheme_is_stream(ep->scheme))
 		return read_datagram(ep, buf, cap, deadline);
 	for (;;) {
-		r = ep->tp->recv(ep, buf, cap, NB);
+		r = ep->tp->io->recv(ep, buf, cap, NB);
 		if (r != -EAGAIN)
 			return r;
-		w = ep->tp->wait(ep, POLLIN, deadline);
+		w = ep->tp->io->wait(ep, POLLIN, deadline);
 		if (w < 0)
 			return w;
 	}

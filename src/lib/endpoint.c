@@ -66,7 +66,7 @@ void sipc_endpoint_close(sipc_endpoint *ep)
 	 * is already gone. */
 	unlink_if_ours(ep);
 	if (ep->fd >= 0)
-		ep->tp->close(ep);
+		ep->tp->io->close(ep);
 	free(ep->rx.body);
 	free(ep->tx.frame);
 	free(ep);
@@ -561,7 +561,7 @@ int sipc_shutdown_write(sipc_endpoint *ep)
 	 * nothing useful: say that it makes no sense instead. */
 	if (sipc__ep_accepts(ep))
 		return SIPC_EKIND;
-	return ep->tp->shutdown_write(ep);
+	return ep->tp->io->shutdown_write(ep);
 }
 
 int sipc_endpoint_connect(sipc_endpoint *ep, const sipc_addr *peer)

@@ -333,10 +333,10 @@ static ssize_t dgram_send(sipc_endpoint *ep, const void *buf, size_t len, const 
 	}
 	/* A datagram goes out whole or not at all: no short writes here. */
 	for (;;) {
-		r = ep->tp->sendmsg(ep, &msg, NB);
+		r = ep->tp->io->sendmsg(ep, &msg, NB);
 		if (r != -EAGAIN)
 			return r < 0 ? r : (ssize_t)len;
-		w = ep->tp->wait(ep, POLLOUT, deadline);
+		w = ep->tp->io->wait(ep, POLLOUT, deadline);
 		if (w < 0)
 			return w;
 	}
@@ -398,12 +398,12 @@ static ssize_t dgram_recv1(sipc_endpoint *ep, void *buf, size_t cap, int flags, 
 			msg.msg_control = ctl.buf;
 			msg.msg_controllen = sizeof ctl.buf;
 		}
-		r = ep->tp->recvmsg(ep, &msg, flags | MSG_TRUNC | NB);
+		r = ep->tp->io->recvmsg(ep, &msg, flags | MSG_TRUNC | NB);
 		if (r >= 0)
 			break;
 		if (r != -EAGAIN)
 			return r;
-		w = ep->tp->wait(ep, POLLIN, deadline);
+		w = ep->tp->io->wait(ep, POLLIN, deadline);
 		if (w < 0)
 			return w;
 	}

@@ -85,7 +85,7 @@ static void drain(sipc_endpoint *ep)
 	int i;
 
 	for (i = 0; i < DRAIN_MAX; i++) {
-		ssize_t r = ep->tp->recv(ep, &byte, sizeof byte, MSG_DONTWAIT | MSG_TRUNC);
+		ssize_t r = ep->tp->io->recv(ep, &byte, sizeof byte, MSG_DONTWAIT | MSG_TRUNC);
 		/* -EAGAIN: empty.  Other errors (a queued ICMP error as
 		 * -ECONNREFUSED) are consumed by the read and belong to the
 		 * earlier request as well, so draining goes on. */

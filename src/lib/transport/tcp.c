@@ -50,10 +50,5 @@ const struct sipc__transport sipc__transport_tcp = {
 	.bind = tcp_bind,
 	.before_connect = NULL,
 	.after_connect = tcp_after_connect,
-	.sendmsg = sipc__tp_sock_sendmsg,
-	.recv = sipc__tp_sock_recv,
-	.recvmsg = sipc__tp_sock_recvmsg,
-	.wait = sipc__tp_sock_wait,
-	.shutdown_write = sipc__tp_sock_shutdown_write,
-	.close = sipc__tp_sock_close,
+	.io = &sipc__conn_ops_sock,
 };

@@ -101,27 +101,27 @@ int sipc__tp_close(const sipc_endpoint *ep, int fd)
 
 /* ------------------------------------------ plain socket connection I/O */
 
-ssize_t sipc__tp_sock_sendmsg(sipc_endpoint *ep, const struct msghdr *msg, int flags)
+static ssize_t sock_sendmsg(sipc_endpoint *ep, const struct msghdr *msg, int flags)
 {
 	return sipc__sys_sendmsg(ep->fd, msg, flags);
 }
 
-ssize_t sipc__tp_sock_recv(sipc_endpoint *ep, void *buf, size_t len, int flags)
+static ssize_t sock_recv(sipc_endpoint *ep, void *buf, size_t len, int flags)
 {
 	return sipc__sys_recv(ep->fd, buf, len, flags);
 }
 
-ssize_t sipc__tp_sock_recvmsg(sipc_endpoint *ep, struct msghdr *msg, int flags)
+static ssize_t sock_recvmsg(sipc_endpoint *ep, struct msghdr *msg, int flags)
 {
 	return sipc__sys_recvmsg(ep->fd, msg, flags);
 }
 
-int sipc__tp_sock_wait(sipc_endpoint *ep, short events, int64_t deadline)
+static int sock_wait(sipc_endpoint *ep, short events, int64_t deadline)
 {
 	return sipc__sys_wait(ep->fd, events, deadline);
 }
 
-int sipc__tp_sock_shutdown_write(sipc_endpoint *ep)
+static int sock_shutdown_write(sipc_endpoint *ep)
 {
 	int rc = sipc__sys_shutdown(ep->fd, SHUT_WR);
 	char rb[128];
@@ -131,7 +131,16 @@ int sipc__tp_sock_shutdown_write(sipc_endpoint *ep)
 	return rc;
 }
 
-int sipc__tp_sock_close(sipc_endpoint *ep)
+static int sock_close(sipc_endpoint *ep)
 {
 	return sipc__tp_close(ep, ep->fd);
 }
+
+const struct sipc__conn_ops sipc__conn_ops_sock = {
+	.sendmsg = sock_sendmsg,
+	.recv = sock_recv,
+	.recvmsg = sock_recvmsg,
+	.wait = sock_wait,
+	.shutdown_write = sock_shutdown_write,
+	.close = sock_close,
+};

@@ -22,31 +22,13 @@
 #include "endpoint.h"
 #include "sockipc.h"
 
-struct sipc__transport {
-	/* The protocol word of the "association (...)" trace line. */
-	const char *proto;
-	int socktype; /* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET */
-	/* listen() and accept() apply: stream and seqpacket kinds. */
-	bool listens;
-	/* Options a listening (or bound datagram) socket needs before bind:
-	 * SO_REUSEADDR, IPV6_V6ONLY.  NULL when there are none. */
-	int (*before_bind)(sipc_endpoint *ep, const sipc_addr *addr);
-	/* Binds ep->fd to ADDR.  The unix kinds replace a stale socket file,
-	 * apply MODE (0: leave it) and remember the file for close. */
-	int (*bind)(sipc_endpoint *ep, const sipc_addr *addr, unsigned mode);
-	/* Before connect() on a dialing socket that no source address bound:
-	 * unixgram autobinds so that replies can reach it.  May be NULL. */
-	int (*before_connect)(sipc_endpoint *ep, const sipc_addr *addr);
-	/* Once a connection exists, dialed or accepted: TCP_NODELAY.  May be
-	 * NULL. */
-	int (*after_connect)(sipc_endpoint *ep);
-
-	/*
-	 * Connection I/O.  Each is one attempt that does not block when FLAGS
-	 * holds MSG_DONTWAIT, retries EINTR and passes -EAGAIN up, as sys/
-	 * does; the callers own the loops and the deadlines.  Results are a
-	 * count or -errno.
-	 */
+/*
+ * Connection I/O, nng's pipe operations.  Each is one attempt that does not
+ * block when FLAGS holds MSG_DONTWAIT, retries EINTR and passes -EAGAIN up,
+ * as sys/ does; the callers own the loops and the deadlines.  Results are a
+ * count or -errno.
+ */
+struct sipc__conn_ops {
 	/* sendmsg(2) of MSG, whose name may give a datagram's destination.
 	 * Never raises SIGPIPE. */
 	ssize_t (*sendmsg)(sipc_endpoint *ep, const struct msghdr *msg, int flags);
@@ -70,15 +52,33 @@ struct sipc__transport {
 	int (*close)(sipc_endpoint *ep);
 };
 
-/* The connection I/O of the plain socket kinds (tcp, udp, unix,
- * unixgram, unixpacket), written once: sys/ on ep->fd, as msg.c and
- * bytes.c called it before the table had these operations. */
-ssize_t sipc__tp_sock_sendmsg(sipc_endpoint *ep, const struct msghdr *msg, int flags);
-ssize_t sipc__tp_sock_recv(sipc_endpoint *ep, void *buf, size_t len, int flags);
-ssize_t sipc__tp_sock_recvmsg(sipc_endpoint *ep, struct msghdr *msg, int flags);
-int sipc__tp_sock_wait(sipc_endpoint *ep, short events, int64_t deadline);
-int sipc__tp_sock_shutdown_write(sipc_endpoint *ep);
-int sipc__tp_sock_close(sipc_endpoint *ep);
+/* The connection I/O of every plain socket kind (tcp, udp, unix, unixgram,
+ * unixpacket): sys/ on ep->fd.  A transport with a protocol of its own
+ * under the bytes (TLS) brings its own set. */
+extern const struct sipc__conn_ops sipc__conn_ops_sock;
+
+struct sipc__transport {
+	/* The protocol word of the "association (...)" trace line. */
+	const char *proto;
+	int socktype; /* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET */
+	/* listen() and accept() apply: stream and seqpacket kinds. */
+	bool listens;
+	/* Options a listening (or bound datagram) socket needs before bind:
+	 * SO_REUSEADDR, IPV6_V6ONLY.  NULL when there are none. */
+	int (*before_bind)(sipc_endpoint *ep, const sipc_addr *addr);
+	/* Binds ep->fd to ADDR.  The unix kinds replace a stale socket file,
+	 * apply MODE (0: leave it) and remember the file for close. */
+	int (*bind)(sipc_endpoint *ep, const sipc_addr *addr, unsigned mode);
+	/* Before connect() on a dialing socket that no source address bound:
+	 * unixgram autobinds so that replies can reach it.  May be NULL. */
+	int (*before_connect)(sipc_endpoint *ep, const sipc_addr *addr);
+	/* Once a connection exists, dialed or accepted: TCP_NODELAY.  May be
+	 * NULL. */
+	int (*after_connect)(sipc_endpoint *ep);
+
+	/* How bytes move once a connection exists. */
+	const struct sipc__conn_ops *io;
+};
 
 /* The table for SCHEME; NULL for SIPC_SCHEME_NONE or an unknown value. */
 const struct sipc__transport *sipc__transport_for(sipc_scheme scheme);

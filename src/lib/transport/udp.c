@@ -32,10 +32,5 @@ const struct sipc__transport sipc__transport_udp = {
 	.bind = udp_bind,
 	.before_connect = NULL,
 	.after_connect = NULL,
-	.sendmsg = sipc__tp_sock_sendmsg,
-	.recv = sipc__tp_sock_recv,
-	.recvmsg = sipc__tp_sock_recvmsg,
-	.wait = sipc__tp_sock_wait,
-	.shutdown_write = sipc__tp_sock_shutdown_write,
-	.close = sipc__tp_sock_close,
+	.io = &sipc__conn_ops_sock,
 };

@@ -136,12 +136,7 @@ const struct sipc__transport sipc__transport_unix = {
 	.bind = unix_bind,
 	.before_connect = NULL,
 	.after_connect = NULL,
-	.sendmsg = sipc__tp_sock_sendmsg,
-	.recv = sipc__tp_sock_recv,
-	.recvmsg = sipc__tp_sock_recvmsg,
-	.wait = sipc__tp_sock_wait,
-	.shutdown_write = sipc__tp_sock_shutdown_write,
-	.close = sipc__tp_sock_close,
+	.io = &sipc__conn_ops_sock,
 };
 
 const struct sipc__transport sipc__transport_unixgram = {
@@ -152,12 +147,7 @@ const struct sipc__transport sipc__transport_unixgram = {
 	.bind = unix_bind,
 	.before_connect = unixgram_before_connect,
 	.after_connect = NULL,
-	.sendmsg = sipc__tp_sock_sendmsg,
-	.recv = sipc__tp_sock_recv,
-	.recvmsg = sipc__tp_sock_recvmsg,
-	.wait = sipc__tp_sock_wait,
-	.shutdown_write = sipc__tp_sock_shutdown_write,
-	.close = sipc__tp_sock_close,
+	.io = &sipc__conn_ops_sock,
 };
 
 const struct sipc__transport sipc__transport_unixpacket = {
@@ -168,10 +158,5 @@ const struct sipc__transport sipc__transport_unixpacket = {
 	.bind = unix_bind,
 	.before_connect = NULL,
 	.after_connect = NULL,
-	.sendmsg = sipc__tp_sock_sendmsg,
-	.recv = sipc__tp_sock_recv,
-	.recvmsg = sipc__tp_sock_recvmsg,
-	.wait = sipc__tp_sock_wait,
-	.shutdown_write = sipc__tp_sock_shutdown_write,
-	.close = sipc__tp_sock_close,
+	.io = &sipc__conn_ops_sock,
 };
