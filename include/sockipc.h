@@ -100,6 +100,39 @@ enum sipc_error {
 				    left it mid-message); close it */
 	SIPC_EOUTOFSTEP = -3048, /* a request timed out on this stream: a late
 				    reply could pass for the next one's; close it */
+
+	/* TLS (tls://).  Each comes with a sentence that names the detail
+	 * (both host names, the expiry date, both fingerprints, OpenSSL's
+	 * own reason): sipc_endpoint_why, or the WHY buffer of
+	 * sipc_options for a dial that fails. */
+	SIPC_ETLS_CONFIG = -3060,        /* certificate, key, CA or option
+					    unusable (file missing, key does
+					    not match, bad PEM, bad pin) */
+	SIPC_ETLS_HANDSHAKE = -3061,     /* the handshake failed for another
+					    reason (no cipher in common...) */
+	SIPC_ETLS_UNKNOWN_CA = -3062,    /* peer certificate not signed by a
+					    trusted CA (or self-signed) */
+	SIPC_ETLS_HOSTNAME = -3063,      /* certificate not for the host
+					    dialed (or server_name) */
+	SIPC_ETLS_EXPIRED = -3064,       /* peer certificate expired */
+	SIPC_ETLS_NOT_YET_VALID = -3065, /* peer certificate not valid yet */
+	SIPC_ETLS_PIN = -3066,           /* peer certificate is not the pinned
+					    one */
+	SIPC_ETLS_NO_PEER_CERT = -3067,  /* the peer sent no certificate where
+					    one is required (mutual TLS) */
+	SIPC_ETLS_VERSION = -3068,       /* no protocol version in common */
+	SIPC_ETLS_NOT_TLS = -3069,       /* the peer does not speak TLS (plain
+					    TCP, garbage) */
+	SIPC_ETLS_TRUNCATED = -3070,     /* the stream ended without TLS
+					    close_notify: a truncation attack
+					    or a crashed peer, never a clean
+					    end */
+	SIPC_ETLS_PEER_ALERT = -3071,    /* the peer refused the handshake
+					    with an alert (it did not accept
+					    our certificate, say) */
+	SIPC_ETLS_CERT = -3072,          /* peer certificate rejected for
+					    another reason (revoked, bad
+					    signature, wrong purpose) */
 };
 
 /*
@@ -121,14 +154,19 @@ typedef enum sipc_scheme {
 	SIPC_UNIX,       /* unix://       SOCK_STREAM,    AF_UNIX */
 	SIPC_UNIXGRAM,   /* unixgram://   SOCK_DGRAM,     AF_UNIX */
 	SIPC_UNIXPACKET, /* unixpacket:// SOCK_SEQPACKET, AF_UNIX */
+	SIPC_TLS,        /* tls://   TLS 1.2/1.3 over TCP, IPv4 or IPv6 */
+	SIPC_TLS4,       /* tls4://  TLS over TCP, IPv4 only */
+	SIPC_TLS6,       /* tls6://  TLS over TCP, IPv6 only */
 } sipc_scheme;
 
 /* "tcp", "udp6", "unixpacket"...; "" for SIPC_SCHEME_NONE or an unknown value. */
 const char *sipc_scheme_name(sipc_scheme s);
 /* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET; 0 for an unknown value. */
 int sipc_scheme_socktype(sipc_scheme s);
-/* True for tcp* and unix: a byte stream, framed in message mode. */
+/* True for tcp*, tls* and unix: a byte stream, framed in message mode. */
 bool sipc_scheme_is_stream(sipc_scheme s);
+/* True for tls, tls4 and tls6. */
+bool sipc_scheme_is_tls(sipc_scheme s);
 /* True for udp*, unixgram and unixpacket: one message is one datagram. */
 bool sipc_scheme_is_datagram(sipc_scheme s);
 /* True for the three AF_UNIX schemes. */
@@ -240,9 +278,15 @@ typedef void sipc_trace_fn(void *arg, const char *line);
 
 #define SIPC_MAX_MSG_DEFAULT ((size_t)16 * 1024 * 1024)
 
+typedef struct sipc_endpoint sipc_endpoint;
+typedef struct sipc_tls_config sipc_tls_config;
+
 /*
  * Options for sipc_listen/sipc_dial/sipc_endpoint_from_fd.  NULL means all
- * defaults; a zeroed struct means the same.
+ * defaults; a zeroed struct means the same, and callers must zero what they
+ * do not set (`sipc_options o = {0};`): the reserved slots are how later
+ * versions add options without changing the struct's size.  Settings that
+ * will keep growing (TLS) live in objects of their own with setters.
  */
 typedef struct sipc_options {
 	int backlog;          /* listen: 0 means SOMAXCONN */
@@ -255,11 +299,138 @@ typedef struct sipc_options {
 				  shutdown, close, and "association (...)"
 				  once connected; accepted endpoints inherit */
 	void *trace_arg;
+	/* tls* URLs: certificates, verification, ALPN...  NULL on a dial
+	 * means the defaults of a client config (system CA store, peer
+	 * verified, host name checked against the URL host, SNI sent); a
+	 * listener without one (or with a client config) is
+	 * SIPC_ETLS_CONFIG.  Endpoints hold a reference: the config may be
+	 * freed once the call returns.  Ignored by the other schemes. */
+	const sipc_tls_config *tls;
+	/* Dial, listen, from_fd: when set, a failure writes a sentence here
+	 * that says what went wrong beyond the code (cut to WHYLEN, NUL
+	 * included), such as "certificate is for 'a.example', not
+	 * 'b.example'".  Accept and later calls keep theirs on the endpoint
+	 * (sipc_endpoint_why).  Not shared between threads. */
+	char *why;
+	size_t whylen;
+	void *reserved[6]; /* zero */
 } sipc_options;
 
-/* --------------------------------------------------------------- endpoints */
+/* ------------------------------------------------------------------- TLS */
 
-typedef struct sipc_endpoint sipc_endpoint;
+/*
+ * A TLS configuration: one side's certificate and key, whom it trusts, and
+ * what it asks of the peer; built with OpenSSL 3.  Create it, set it up
+ * with the setters, and pass it in sipc_options.tls to any number of
+ * listens and dials.  Setters may be called again later (and
+ * sipc_tls_config_reload re-reads the files): new handshakes use the new
+ * settings, connections already open keep what they started with.  A
+ * config is reference counted: endpoints keep their own reference, so
+ * sipc_tls_config_free may come first.  Setters, reload and free are
+ * thread-safe against handshakes running on other threads.
+ *
+ * Every setter returns 0 or a negative code (-EINVAL for a NULL or empty
+ * argument that must be given, -ENOMEM, SIPC_ETLS_CONFIG with a sentence in
+ * WHY, cut to WHYLEN, when WHY is not NULL) and, when it fails, leaves the
+ * config as it was.
+ */
+typedef enum sipc_tls_role {
+	SIPC_TLS_CLIENT = 1, /* dials: verifies the server by default */
+	SIPC_TLS_SERVER = 2, /* listens: needs a certificate and key */
+} sipc_tls_role;
+
+int sipc_tls_config_new(sipc_tls_role role, sipc_tls_config **cfgp);
+void sipc_tls_config_free(sipc_tls_config *cfg); /* drops one reference; NULL does nothing */
+
+/* This side's certificate chain and private key, PEM files; KEY NULL means
+ * the key is in CERT's file.  Checked at once: unreadable file, bad PEM
+ * and a key that does not match the certificate are SIPC_ETLS_CONFIG. */
+int sipc_tls_config_cert(sipc_tls_config *cfg, const char *cert, const char *key, char *why,
+			 size_t whylen);
+/* A fresh self-signed certificate and key made in memory (ECDSA P-256,
+ * valid from an hour ago for 30 days, subject CN=NAME and NAME as its
+ * subjectAltName), for "listen with no files": give its fingerprint to the
+ * other side, which pins it. */
+int sipc_tls_config_self_signed(sipc_tls_config *cfg, const char *name, char *why, size_t whylen);
+/* Whom to trust: a PEM file of CA certificates or a hashed directory
+ * (c_rehash); default the system store.  On a server this is the CA of
+ * client certificates, and setting it turns on SIPC_TLS_VERIFY_REQUIRE. */
+int sipc_tls_config_ca(sipc_tls_config *cfg, const char *path, char *why, size_t whylen);
+
+typedef enum sipc_tls_verify {
+	SIPC_TLS_VERIFY_NONE = 0,     /* accept any peer (client: loud, for
+					 tests; server: the default) */
+	SIPC_TLS_VERIFY_REQUIRE = 1,  /* client: the default; server: mutual
+					 TLS, a client without a valid
+					 certificate is refused */
+	SIPC_TLS_VERIFY_OPTIONAL = 2, /* server: verify a certificate when the
+					 client sends one */
+} sipc_tls_verify;
+int sipc_tls_config_verify(sipc_tls_config *cfg, sipc_tls_verify mode);
+
+/* Client: the name sent as SNI and checked against the certificate, in
+ * place of the URL host (an IP literal URL sends no SNI and is checked as
+ * an IP address). */
+int sipc_tls_config_server_name(sipc_tls_config *cfg, const char *name);
+/* ALPN protocols, comma-separated in order of preference ("h2,http/1.1").
+ * Client: offered; server: the first of the client's list that is also in
+ * this one is chosen, and a client offering none of them is refused. */
+int sipc_tls_config_alpn(sipc_tls_config *cfg, const char *list, char *why, size_t whylen);
+/* Lowest protocol version: "1.2" (the default) or "1.3". */
+int sipc_tls_config_min_version(sipc_tls_config *cfg, const char *version, char *why,
+				size_t whylen);
+/* Accept exactly the peer certificate whose SHA-256 fingerprint is PIN (64
+ * hex digits, colons and a "SHA256:" prefix allowed, any case), in place of
+ * the CA and name checks: ssh's model, for self-signed certificates.  May
+ * be called again to allow more than one. */
+int sipc_tls_config_pin(sipc_tls_config *cfg, const char *pin, char *why, size_t whylen);
+/* Re-reads the certificate, key and CA files given earlier, for new
+ * handshakes (SIGHUP).  On failure the config keeps what it had. */
+int sipc_tls_config_reload(sipc_tls_config *cfg, char *why, size_t whylen);
+/* The SHA-256 fingerprint of this side's certificate, as
+ * "SHA256:AB:CD:...:EF" (the form `openssl x509 -fingerprint -sha256`
+ * prints, with our prefix); SIPC_EBUFSIZE when LEN is short (104 always
+ * fits), -ENOENT without a certificate. */
+#define SIPC_TLS_FINGERPRINT_MAX 104
+int sipc_tls_config_fingerprint(const sipc_tls_config *cfg, char *buf, size_t len);
+
+/*
+ * Drives the handshake of a tls endpoint: a dial completes it before it
+ * returns, an accepted endpoint does it on its first read or write, or
+ * here, to see the client's identity (or refuse it) before any data.  0
+ * once done (at once for other schemes), SIPC_ETIMEDOUT when it is not
+ * done yet (with timeout 0: wait for sipc_endpoint_want(ep, POLLIN) on the
+ * descriptor and call again), or a SIPC_ETLS_* code with a sentence from
+ * sipc_endpoint_why.
+ */
+int sipc_handshake(sipc_endpoint *ep, int timeout_ms);
+
+/* What sipc_tls_info returns about a connection, the peer first. */
+typedef enum sipc_tls_field {
+	SIPC_TLS_PEER_SUBJECT = 1, /* "CN=client,O=Example" (RFC 2253), "" when
+				      the peer sent no certificate */
+	SIPC_TLS_PEER_ISSUER,      /* the issuer, same form */
+	SIPC_TLS_PEER_SAN,         /* subjectAltNames: "DNS:a.example,IP:127.0.0.1" */
+	SIPC_TLS_PEER_FINGERPRINT, /* "SHA256:AB:CD:..." */
+	SIPC_TLS_PEER_NOT_AFTER,   /* "2026-12-31 23:59:59 UTC" */
+	SIPC_TLS_VERIFIED,         /* "yes", "no" (verification off) or "pinned" */
+	SIPC_TLS_VERSION,          /* "TLSv1.3" */
+	SIPC_TLS_CIPHER,           /* "TLS_AES_256_GCM_SHA384" */
+	SIPC_TLS_ALPN,             /* the protocol chosen, "" when none */
+	SIPC_TLS_SNI,              /* the name the client asked for, "" when none */
+	SIPC_TLS_KTLS,             /* "tx+rx", "tx", "rx" or "no" */
+} sipc_tls_field;
+/*
+ * Writes FIELD of EP's finished handshake into BUF as NUL-terminated text,
+ * every byte a peer chose escaped (%XX) so it is safe in a log line or an
+ * environment variable.  Returns the length, SIPC_EKIND for a non-TLS
+ * endpoint or a listener, -EAGAIN before the handshake is done, SIPC_EBUFSIZE
+ * when LEN is short (1024 always fits), -EINVAL for an unknown field.
+ */
+#define SIPC_TLS_INFO_MAX 1024
+int sipc_tls_info(const sipc_endpoint *ep, sipc_tls_field field, char *buf, size_t len);
+
+/* --------------------------------------------------------------- endpoints */
 
 /*
  * Opens a listening endpoint.  Stream and seqpacket URLs bind and listen;
@@ -336,8 +507,24 @@ void sipc_endpoint_set_max_msg(sipc_endpoint *ep, size_t max_msg);
 int sipc_endpoint_connect(sipc_endpoint *ep, const sipc_addr *peer);
 
 /* Shuts down the write side (the peer reads end of stream); reading goes on.
- * SIPC_EKIND on a listener. */
+ * On TLS it sends close_notify first.  SIPC_EKIND on a listener. */
 int sipc_shutdown_write(sipc_endpoint *ep);
+
+/*
+ * For a caller's own poll loop.  A call with timeout 0 that returns
+ * SIPC_ETIMEDOUT wants the descriptor ready for what this returns, given
+ * what the caller is after (POLLIN to receive, POLLOUT to send): on plain
+ * sockets that is EVENTS itself; TLS may need the other direction first (a
+ * read that must send a key update, a write during a handshake).
+ */
+short sipc_endpoint_want(const sipc_endpoint *ep, short events);
+/* Bytes the endpoint holds that the next read returns without the
+ * descriptor becoming readable (decrypted TLS records): poll does not see
+ * them, so read these first. */
+size_t sipc_endpoint_pending(const sipc_endpoint *ep);
+/* The sentence behind the last failed call on EP (the TLS detail), "" when
+ * there is none.  Owned by EP, valid until its next call. */
+const char *sipc_endpoint_why(const sipc_endpoint *ep);
 
 /* ---------------------------------------------------------------- messages */
 

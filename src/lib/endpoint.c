@@ -69,6 +69,7 @@ void sipc_endpoint_close(sipc_endpoint *ep)
 		ep->tp->io->close(ep);
 	free(ep->rx.body);
 	free(ep->tx.frame);
+	free(ep->why);
 	free(ep);
 }
 
@@ -415,12 +416,15 @@ static bool family_fits(sipc_scheme scheme, int family)
 	switch (scheme) {
 	case SIPC_TCP:
 	case SIPC_UDP:
+	case SIPC_TLS:
 		return family == AF_INET || family == AF_INET6;
 	case SIPC_TCP4:
 	case SIPC_UDP4:
+	case SIPC_TLS4:
 		return family == AF_INET;
 	case SIPC_TCP6:
 	case SIPC_UDP6:
+	case SIPC_TLS6:
 		return family == AF_INET6;
 	case SIPC_UNIX:
 	case SIPC_UNIXGRAM:
@@ -562,6 +566,34 @@ int sipc_shutdown_write(sipc_endpoint *ep)
 	if (sipc__ep_accepts(ep))
 		return SIPC_EKIND;
 	return ep->tp->io->shutdown_write(ep);
+}
+
+int sipc_handshake(sipc_endpoint *ep, int timeout_ms)
+{
+	int rc = sipc__ep_check_io(ep, timeout_ms);
+
+	if (rc < 0)
+		return rc;
+	return ep->tp->io->handshake(ep, sipc__deadline(timeout_ms));
+}
+
+short sipc_endpoint_want(const sipc_endpoint *ep, short events)
+{
+	if (ep == NULL || ep->fd < 0)
+		return events;
+	return ep->tp->io->want(ep, events);
+}
+
+size_t sipc_endpoint_pending(const sipc_endpoint *ep)
+{
+	if (ep == NULL || ep->fd < 0)
+		return 0;
+	return ep->tp->io->pending(ep);
+}
+
+const char *sipc_endpoint_why(const sipc_endpoint *ep)
+{
+	return ep != NULL && ep->why != NULL ? ep->why : "";
 }
 
 int sipc_endpoint_connect(sipc_endpoint *ep, const sipc_addr *peer)

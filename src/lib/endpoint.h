@@ -64,6 +64,12 @@ struct sipc_endpoint {
 	ino_t unlink_ino;
 	struct sipc__frame_rx rx;
 	struct sipc__frame_tx tx;
+	/* A transport's own per-connection state (TLS: the SSL object and
+	 * its config reference); NULL for the plain socket kinds. */
+	void *tp_state;
+	/* The sentence behind the last failed call (sipc_endpoint_why), or
+	 * NULL; allocated when first needed. */
+	char *why;
 };
 
 /*

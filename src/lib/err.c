@@ -57,6 +57,32 @@ static const char *own_error(enum sipc_error e)
 		return "Connection closed by peer in the middle of a message";
 	case SIPC_EKIND:
 		return "Operation not supported on this kind of endpoint";
+	case SIPC_ETLS_CONFIG:
+		return "TLS configuration unusable (certificate, key, CA or option)";
+	case SIPC_ETLS_HANDSHAKE:
+		return "TLS handshake failed";
+	case SIPC_ETLS_UNKNOWN_CA:
+		return "TLS peer certificate not signed by a trusted CA";
+	case SIPC_ETLS_HOSTNAME:
+		return "TLS peer certificate is for another host name";
+	case SIPC_ETLS_EXPIRED:
+		return "TLS peer certificate has expired";
+	case SIPC_ETLS_NOT_YET_VALID:
+		return "TLS peer certificate is not valid yet";
+	case SIPC_ETLS_PIN:
+		return "TLS peer certificate does not match the pinned fingerprint";
+	case SIPC_ETLS_NO_PEER_CERT:
+		return "TLS peer sent no certificate, and one is required";
+	case SIPC_ETLS_VERSION:
+		return "No TLS protocol version in common with the peer";
+	case SIPC_ETLS_NOT_TLS:
+		return "The peer does not speak TLS";
+	case SIPC_ETLS_TRUNCATED:
+		return "TLS stream ended without close_notify (truncated)";
+	case SIPC_ETLS_PEER_ALERT:
+		return "TLS peer refused the handshake";
+	case SIPC_ETLS_CERT:
+		return "TLS peer certificate rejected";
 	case SIPC_EBUFSIZE:
 		return "Buffer too small";
 	case SIPC_EBROKEN:

@@ -14,7 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "endpoint.h"
 #include "sys/sys.h"
+#include "transport/transport.h"
 
 void sipc__flow_init(struct sipc__flow *f, int in, int out, unsigned flags, size_t pipe_size,
 		     size_t buf_cap)
@@ -40,6 +42,25 @@ void sipc__flow_init(struct sipc__flow *f, int in, int out, unsigned flags, size
 	sz = fcntl(f->pipe_w, F_GETPIPE_SZ);
 	f->pipe_cap = sz > 0 ? (size_t)sz : 65536;
 	f->use_pipe = true;
+}
+
+static bool plain(const sipc_endpoint *ep)
+{
+	return ep == NULL || ep->tp->io == &sipc__conn_ops_sock;
+}
+
+void sipc__flow_endpoints(struct sipc__flow *f, sipc_endpoint *in_ep, sipc_endpoint *out_ep)
+{
+	f->in_ep = in_ep;
+	f->out_ep = out_ep;
+	if (plain(in_ep) && plain(out_ep))
+		return;
+	if (f->pipe_r >= 0)
+		sipc__sys_close(f->pipe_r);
+	if (f->pipe_w >= 0)
+		sipc__sys_close(f->pipe_w);
+	f->pipe_r = f->pipe_w = -1;
+	f->use_pipe = false;
 }
 
 void sipc__flow_free(struct sipc__flow *f)
@@ -137,6 +158,8 @@ static ssize_t buffer_fill(struct sipc__flow *f)
 	room = f->cap - f->tail;
 	if (room == 0)
 		return -EAGAIN;
+	if (f->in_ep != NULL)
+		return f->in_ep->tp->io->recv(f->in_ep, f->buf + f->tail, room, MSG_DONTWAIT);
 	if (f->flags & SIPC__FLOW_IN_SOCK)
 		return sipc__sys_recv(f->in, f->buf + f->tail, room, 0);
 	return sipc__sys_read(f->in, f->buf + f->tail, room);
@@ -193,7 +216,12 @@ ssize_t sipc__flow_drain(struct sipc__flow *f)
 		if (err < 0)
 			return err;
 	}
-	if (f->flags & SIPC__FLOW_OUT_SOCK)
+	if (f->out_ep != NULL) {
+		struct iovec iov = {f->buf + f->head, f->tail - f->head};
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+
+		n = f->out_ep->tp->io->sendmsg(f->out_ep, &mh, MSG_DONTWAIT);
+	} else if (f->flags & SIPC__FLOW_OUT_SOCK)
 		n = sipc__sys_send(f->out, f->buf + f->head, f->tail - f->head, 0);
 	else
 		n = sipc__sys_write(f->out, f->buf + f->head, f->tail - f->head);

@@ -1,11 +1,13 @@
 /*
  * flow.h - one direction of a relay: bytes go from descriptor IN to
  * descriptor OUT through a pipe moved with splice(2), where both ends take
- * it, or through a bounded buffer.  Shared by the relay of connect/listen
- * (src/cli/relay.c) and the forward service (src/serve/services/forward.c);
- * what only one of them does (--hex, --crlf, frames, messages, counters,
- * poll or event-loop interest) stays with the caller, which may read and
- * write the buffer fields directly.
+ * it, or through a bounded buffer.  A side that is an endpoint whose
+ * transport has a protocol of its own under the bytes (TLS) is read and
+ * written through the endpoint's operations, and through the buffer only:
+ * splice moves the descriptor's raw bytes, which there are records.  Shared by the relay of
+ * connect/listen (src/cli/relay.c) and the forward service (src/serve/services/forward.c); what
+ * only one of them does (--hex, --crlf, frames, messages, counters, poll or event-loop interest)
+ * stays with the caller, which may read and write the buffer fields directly.
  */
 #ifndef SIPC_FLOW_H
 #define SIPC_FLOW_H
@@ -14,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "sockipc.h"
 
 /* Flags of sipc__flow_init. */
 enum {
@@ -25,6 +29,7 @@ enum {
 
 struct sipc__flow {
 	int in, out;
+	sipc_endpoint *in_ep, *out_ep; /* set: I/O through the endpoint */
 	unsigned flags;
 	bool use_pipe;          /* bytes go through the pipe, else the buffer */
 	int pipe_r, pipe_w;     /* -1 without a pipe */
@@ -47,6 +52,15 @@ struct sipc__flow {
  */
 void sipc__flow_init(struct sipc__flow *f, int in, int out, unsigned flags, size_t pipe_size,
 		     size_t buf_cap);
+
+/*
+ * Moves bytes through endpoint IN_EP and/or OUT_EP (either may be NULL: the
+ * descriptor side stays as it is) instead of raw descriptor calls, and
+ * drops the pipe when either endpoint is not a plain socket.  Call right
+ * after sipc__flow_init, before any transfer.  The callers then wait on
+ * sipc_endpoint_want and look at sipc_endpoint_pending before they sleep.
+ */
+void sipc__flow_endpoints(struct sipc__flow *f, sipc_endpoint *in_ep, sipc_endpoint *out_ep);
 
 /* Closes F's pipe and frees its buffer; F may be freed again. */
 void sipc__flow_free(struct sipc__flow *f);

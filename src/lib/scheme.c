@@ -31,6 +31,12 @@ const char *sipc_scheme_name(sipc_scheme s)
 		return "unixgram";
 	case SIPC_UNIXPACKET:
 		return "unixpacket";
+	case SIPC_TLS:
+		return "tls";
+	case SIPC_TLS4:
+		return "tls4";
+	case SIPC_TLS6:
+		return "tls6";
 	}
 	/* A value outside the enum (a caller's cast): say nothing rather than lie. */
 	return "";
@@ -42,6 +48,9 @@ int sipc_scheme_socktype(sipc_scheme s)
 	case SIPC_TCP:
 	case SIPC_TCP4:
 	case SIPC_TCP6:
+	case SIPC_TLS:
+	case SIPC_TLS4:
+	case SIPC_TLS6:
 	case SIPC_UNIX:
 		return SOCK_STREAM;
 	case SIPC_UDP:
@@ -68,6 +77,11 @@ bool sipc_scheme_is_datagram(sipc_scheme s)
 	 * socket even though it is connected. */
 	int t = sipc_scheme_socktype(s);
 	return t == SOCK_DGRAM || t == SOCK_SEQPACKET;
+}
+
+bool sipc_scheme_is_tls(sipc_scheme s)
+{
+	return s == SIPC_TLS || s == SIPC_TLS4 || s == SIPC_TLS6;
 }
 
 bool sipc_scheme_is_unix(sipc_scheme s)

@@ -45,9 +45,11 @@ int sipc__scheme_family(sipc_scheme s)
 	switch (s) {
 	case SIPC_TCP4:
 	case SIPC_UDP4:
+	case SIPC_TLS4:
 		return AF_INET;
 	case SIPC_TCP6:
 	case SIPC_UDP6:
+	case SIPC_TLS6:
 		return AF_INET6;
 	case SIPC_UNIX:
 	case SIPC_UNIXGRAM:
@@ -55,6 +57,7 @@ int sipc__scheme_family(sipc_scheme s)
 		return AF_UNIX;
 	case SIPC_TCP:
 	case SIPC_UDP:
+	case SIPC_TLS:
 	case SIPC_SCHEME_NONE:
 		return AF_UNSPEC;
 	}

@@ -29,6 +29,11 @@ const struct sipc__transport *sipc__transport_for(sipc_scheme scheme)
 		return &sipc__transport_unixgram;
 	case SIPC_UNIXPACKET:
 		return &sipc__transport_unixpacket;
+	case SIPC_TLS:
+	case SIPC_TLS4:
+	case SIPC_TLS6:
+		/* The TLS transport (transport/tls/) is being written. */
+		return NULL;
 	case SIPC_SCHEME_NONE:
 		break;
 	}
@@ -136,6 +141,25 @@ static int sock_close(sipc_endpoint *ep)
 	return sipc__tp_close(ep, ep->fd);
 }
 
+static int sock_handshake(sipc_endpoint *ep, int64_t deadline)
+{
+	(void)ep;
+	(void)deadline;
+	return 0;
+}
+
+static short sock_want(const sipc_endpoint *ep, short events)
+{
+	(void)ep;
+	return events;
+}
+
+static size_t sock_pending(const sipc_endpoint *ep)
+{
+	(void)ep;
+	return 0;
+}
+
 const struct sipc__conn_ops sipc__conn_ops_sock = {
 	.sendmsg = sock_sendmsg,
 	.recv = sock_recv,
@@ -143,4 +167,7 @@ const struct sipc__conn_ops sipc__conn_ops_sock = {
 	.wait = sock_wait,
 	.shutdown_write = sock_shutdown_write,
 	.close = sock_close,
+	.handshake = sock_handshake,
+	.want = sock_want,
+	.pending = sock_pending,
 };

@@ -50,6 +50,19 @@ struct sipc__conn_ops {
 	/* Releases ep->fd (and anything the transport holds for the
 	 * connection), traced; 0 or -errno. */
 	int (*close)(sipc_endpoint *ep);
+	/* Drives the connection's own handshake (TLS) until it is done or
+	 * DEADLINE passes: 0, SIPC_ETIMEDOUT (with a deadline already past:
+	 * would block; want() then says on what) or a negative code with a
+	 * sentence in ep->why.  0 at once where there is none. */
+	int (*handshake)(sipc_endpoint *ep, int64_t deadline);
+	/* After an operation for EVENTS (POLLIN: a read, POLLOUT: a write or
+	 * the handshake) returned -EAGAIN or SIPC_ETIMEDOUT: the descriptor
+	 * events that let it go on.  EVENTS itself for plain sockets. */
+	short (*want)(const sipc_endpoint *ep, short events);
+	/* Bytes a read returns without the descriptor being readable
+	 * (decrypted and buffered); 0 for plain sockets.  Loops must look at
+	 * this before they sleep in poll/epoll. */
+	size_t (*pending)(const sipc_endpoint *ep);
 };
 
 /* The connection I/O of every plain socket kind (tcp, udp, unix, unixgram,
