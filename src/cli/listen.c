@@ -296,9 +296,7 @@ int sipc_cmd_listen(int argc, char **argv)
 		rc = SIPC_EXIT_FAIL;
 		goto out;
 	}
-	if (sipc_endpoint_local(lep, &local) == 0)
-		sipc_cli_format_addr(&local, sc, lb, sizeof(lb));
-	else
+	if (sipc_endpoint_local(lep, &local) < 0 || sipc_addr_format(&local, lb, sizeof(lb)) < 0)
 		snprintf(lb, sizeof(lb), "%s", cfg.url);
 	if (tls != NULL && sipc_cli_tls.cert == NULL)
 		announce_self_signed(tls, url, lb, &local);
@@ -337,7 +335,7 @@ int sipc_cmd_listen(int argc, char **argv)
 				lep = NULL;
 			}
 			if (sipc_endpoint_peer(conn, &pa) == 0)
-				sipc_cli_format_addr(&pa, sc, pb, sizeof(pb));
+				sipc_addr_format(&pa, pb, sizeof(pb));
 			sipc_cli_notice("listen: connection from %s", pb);
 			rc = handshake_or_stop(conn, cfg.idle_ms >= 0 ? cfg.idle_ms : HANDSHAKE_MS);
 			if (rc == 1)

@@ -1,8 +1,8 @@
 /*
  * tlscli.c - the TLS glue of connect, listen, send and bench (tlscli.h):
  * TLS options only with tls:// URLs, the config and the --insecure
- * warning, error lines that keep the library's sentence, the -v line of a
- * handshake, and tls:// in the addresses shown to the user.
+ * warning, error lines that keep the library's sentence, and the -v line
+ * of a handshake.
  */
 #include "cli/tlscli.h"
 
@@ -104,7 +104,8 @@ void sipc_cli_ep_error(const char *cmd, const char *url, const char *what, const
 void sipc_cli_tls_notice(const char *cmd, const sipc_endpoint *ep)
 {
 	char version[64] = "?", cipher[128] = "?", subject[SIPC_TLS_INFO_MAX] = "";
-	char fp[SIPC_TLS_INFO_MAX] = "", verified[16] = "?", alpn[256] = "";
+	char fp[SIPC_TLS_INFO_MAX] = "", verified[16] = "?", alpn[256] = "", sni[256] = "";
+	char extra[600];
 	const char *how;
 
 	if (!sipc_cli_globals.verbose || sipc_cli_globals.quiet ||
@@ -116,29 +117,17 @@ void sipc_cli_tls_notice(const char *cmd, const sipc_endpoint *ep)
 	sipc_tls_info(ep, SIPC_TLS_PEER_FINGERPRINT, fp, sizeof(fp));
 	sipc_tls_info(ep, SIPC_TLS_VERIFIED, verified, sizeof(verified));
 	sipc_tls_info(ep, SIPC_TLS_ALPN, alpn, sizeof(alpn));
+	sipc_tls_info(ep, SIPC_TLS_SNI, sni, sizeof(sni));
+	/* What was negotiated besides the cipher, when anything was. */
+	snprintf(extra, sizeof(extra), "%s%s%s%s", alpn[0] ? " alpn " : "", alpn,
+		 sni[0] ? " sni " : "", sni);
 	how = strcmp(verified, "yes") == 0      ? "verified"
 	      : strcmp(verified, "pinned") == 0 ? "pinned"
 						: "NOT verified";
 	if (subject[0] == '\0')
-		sipc_cli_notice("%s: %s %s peer sent no certificate%s%s", cmd, version, cipher,
-				alpn[0] ? " alpn " : "", alpn);
+		sipc_cli_notice("%s: %s %s peer sent no certificate%s", cmd, version, cipher,
+				extra);
 	else
-		sipc_cli_notice("%s: %s %s peer %s %s %s%s%s", cmd, version, cipher, subject, fp,
-				how, alpn[0] ? " alpn " : "", alpn);
-}
-
-void sipc_cli_format_addr(const sipc_addr *addr, sipc_scheme scheme, char *buf, size_t len)
-{
-	char text[SIPC_URL_MAX];
-	const char *rest;
-
-	if (sipc_addr_format(addr, text, sizeof(text)) < 0) {
-		snprintf(buf, len, "?");
-		return;
-	}
-	rest = strstr(text, "://");
-	if (!sipc_scheme_is_tls(scheme) || rest == NULL)
-		snprintf(buf, len, "%s", text);
-	else
-		snprintf(buf, len, "%s%s", sipc_scheme_name(scheme), rest);
+		sipc_cli_notice("%s: %s %s peer %s %s %s%s", cmd, version, cipher, subject, fp, how,
+				extra);
 }

@@ -3,8 +3,7 @@
  * parsing its options (tlsopt.h): the check that TLS options come with a
  * tls:// URL, the config and its --insecure warning, the error lines that
  * carry the library's sentence (both host names, the expiry date, both
- * fingerprints), the -v line of a finished handshake, and the line a
- * listener with a self-signed certificate prints for the other side.
+ * fingerprints), and the -v line of a finished handshake.
  */
 #ifndef SIPC_CLI_TLSCLI_H
 #define SIPC_CLI_TLSCLI_H
@@ -52,12 +51,5 @@ void sipc_cli_ep_error(const char *cmd, const char *url, const char *what, const
  * TLS_AES_256_GCM_SHA384 peer CN=x SHA256:AB:... verified[ alpn P]".
  * Nothing for other schemes. */
 void sipc_cli_tls_notice(const char *cmd, const sipc_endpoint *ep);
-
-/*
- * Formats ADDR, an address of an endpoint of SCHEME, as a URL of that
- * scheme into BUF: the library names a tls address by its socket kind
- * (tcp://), and the user must see the scheme to dial.
- */
-void sipc_cli_format_addr(const sipc_addr *addr, sipc_scheme scheme, char *buf, size_t len);
 
 #endif /* SIPC_CLI_TLSCLI_H */
