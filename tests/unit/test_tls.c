@@ -18,54 +18,11 @@
 #include <unistd.h>
 
 #include "sockipc.h"
+#include "tlstest.h"
 
-static char certs[512];
-
-static const char *cert(const char *name)
-{
-	static char buf[8][600];
-	static int next;
-	char *b = buf[next++ % 8];
-
-	snprintf(b, sizeof(buf[0]), "%s/%s", certs, name);
-	return b;
-}
-
-static int group_setup(void **state)
-{
-	char cmd[1200];
-	const char *src = getenv("SIPC_SOURCE_DIR");
-
-	if (sipc_test_dir_setup(state) != 0)
-		return -1;
-	snprintf(certs, sizeof(certs), "%s/certs", sipc_test_dir);
-	snprintf(cmd, sizeof(cmd), "bash %s/tests/support/tls-certs.sh %s", src ? src : ".", certs);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-/* A server config from CERT/KEY in the certificate directory. */
-static sipc_tls_config *server_cfg(const char *crt, const char *key)
-{
-	sipc_tls_config *cfg = NULL;
-	char why[SIPC_WHY_MAX] = "";
-
-	assert_int_equal(sipc_tls_config_new(SIPC_TLS_SERVER, &cfg), 0);
-	if (sipc_tls_config_cert(cfg, cert(crt), cert(key), why, sizeof(why)) != 0)
-		fail_msg("server cert %s: %s", crt, why);
-	return cfg;
-}
-
-/* A client config trusting CA (NULL: the system store). */
-static sipc_tls_config *client_cfg(const char *ca)
-{
-	sipc_tls_config *cfg = NULL;
-	char why[SIPC_WHY_MAX] = "";
-
-	assert_int_equal(sipc_tls_config_new(SIPC_TLS_CLIENT, &cfg), 0);
-	if (ca != NULL && sipc_tls_config_ca(cfg, cert(ca), why, sizeof(why)) != 0)
-		fail_msg("ca %s: %s", ca, why);
-	return cfg;
-}
+#define server_cfg      sipc_tls_test_server
+#define client_cfg      sipc_tls_test_client
+#define expect_contains sipc_tls_test_contains
 
 /* ------------------------------------------------------------ the server */
 
@@ -134,40 +91,6 @@ static void server_stop(struct server *s)
 	sipc_endpoint_close(s->l);
 }
 
-/* Accepts one connection on L and completes its handshake in a thread,
- * for tests that then drive both ends from the main thread. */
-struct acceptor {
-	sipc_endpoint *l, *a;
-	int rc;
-	pthread_t th;
-};
-
-static void *acceptor_main(void *arg)
-{
-	struct acceptor *x = arg;
-
-	x->rc = sipc_accept(x->l, sipc_test_ms(10000), &x->a);
-	if (x->rc == 0)
-		x->rc = sipc_handshake(x->a, sipc_test_ms(10000));
-	return NULL;
-}
-
-static void accept_start(struct acceptor *x, sipc_endpoint *l)
-{
-	memset(x, 0, sizeof(*x));
-	x->l = l;
-	assert_int_equal(pthread_create(&x->th, NULL, acceptor_main, x), 0);
-}
-
-/* The accepted endpoint, its handshake done (asserts). */
-static sipc_endpoint *accept_join(struct acceptor *x)
-{
-	pthread_join(x->th, NULL);
-	if (x->rc != 0)
-		fail_msg("accept: %s", sipc_strerror(x->rc));
-	return x->a;
-}
-
 /* Dials tls://HOST:port of S with CFG; returns the code, WHY filled. */
 static int dial(const struct server *s, const char *host, const sipc_tls_config *cfg,
 		sipc_endpoint **ep, char *why, size_t whylen)
@@ -178,12 +101,6 @@ static int dial(const struct server *s, const char *host, const sipc_tls_config 
 	snprintf(url, sizeof(url), "tls://%s:%d", host, s->port);
 	*ep = NULL;
 	return sipc_dial(url, &o, sipc_test_ms(10000), ep);
-}
-
-static void expect_contains(const char *text, const char *part)
-{
-	if (strstr(text, part) == NULL)
-		fail_msg("'%s' does not contain '%s'", text, part);
 }
 
 /* ------------------------------------------------------------------ tests */
@@ -387,9 +304,9 @@ static void tls_verify_none_and_bytes(void **state)
 	struct server s;
 	sipc_endpoint *c, *l, *a;
 	char why[SIPC_WHY_MAX], buf[SIPC_TLS_INFO_MAX], url[64];
-	sipc_options so = {.tls = scfg}, co;
+	sipc_options so = {.tls = scfg};
 	static uint8_t big[200000], back[200000];
-	struct acceptor x;
+	struct sipc_tls_test_dial d;
 
 	(void)state;
 	assert_int_equal(sipc_tls_config_verify(ccfg, SIPC_TLS_VERIFY_NONE), 0);
@@ -410,10 +327,11 @@ static void tls_verify_none_and_bytes(void **state)
 			 1);
 	snprintf(url, sizeof(url), "%s", sipc_test_local_url(l, buf, sizeof(buf)));
 	assert_true(strncmp(url, "tls://", 6) == 0);
-	co = (sipc_options){.tls = ccfg};
-	accept_start(&x, l);
-	assert_int_equal(sipc_dial(url, &co, sipc_test_ms(10000), &c), 0);
-	a = accept_join(&x);
+	sipc_tls_test_dial_start(&d, url, ccfg, sipc_test_ms(10000));
+	assert_int_equal(sipc_accept(l, sipc_test_ms(10000), &a), 0);
+	assert_int_equal(sipc_handshake(a, sipc_test_ms(10000)), 0);
+	assert_int_equal(sipc_tls_test_dial_join(&d), 0);
+	c = d.ep;
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (uint8_t)(i * 31);
 	/* The socket buffers hold less than this; the writer is done only
@@ -454,5 +372,5 @@ int main(void)
 		cmocka_unit_test(tls_verify_none_and_bytes),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, sipc_test_dir_teardown);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }
