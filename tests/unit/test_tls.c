@@ -361,6 +361,300 @@ static void tls_verify_none_and_bytes(void **state)
 	sipc_tls_config_free(ccfg);
 }
 
+/* A pair over loopback with SCFG and CCFG, both handshakes done; the
+ * client dials URL_HOST at the listener's port. */
+static sipc_endpoint *pair(sipc_tls_config *scfg, sipc_tls_config *ccfg, const char *host,
+			   sipc_endpoint **c, int *client_rc, int *server_rc)
+{
+	struct sipc_tls_test_dial d;
+	sipc_options o = {.tls = scfg};
+	sipc_endpoint *l = NULL, *a = NULL;
+	char url[SIPC_URL_MAX];
+
+	assert_int_equal(sipc_listen("tls://127.0.0.1:0", &o, &l), 0);
+	snprintf(url, sizeof(url), "tls://%s:%d", host, sipc_test_local_port(l));
+	sipc_tls_test_dial_start(&d, url, ccfg, sipc_test_ms(10000));
+	assert_int_equal(sipc_accept(l, sipc_test_ms(10000), &a), 0);
+	*server_rc = sipc_handshake(a, sipc_test_ms(10000));
+	*client_rc = sipc_tls_test_dial_join(&d);
+	*c = d.ep;
+	if (*client_rc != 0)
+		print_message("  client: %s\n", d.why);
+	sipc_endpoint_close(l);
+	return a;
+}
+
+static void info_is(const sipc_endpoint *ep, sipc_tls_field f, const char *want)
+{
+	char buf[SIPC_TLS_INFO_MAX];
+
+	assert_true(sipc_tls_info(ep, f, buf, sizeof(buf)) >= 0);
+	assert_string_equal(buf, want);
+}
+
+static void tls_alpn_and_sni(void **state)
+{
+	sipc_tls_config *scfg = server_cfg("server.pem", "server.key");
+	sipc_tls_config *ccfg = client_cfg("ca.pem");
+	char why[SIPC_WHY_MAX];
+	sipc_endpoint *a, *c;
+	int crc, src;
+
+	(void)state;
+	assert_int_equal(sipc_tls_config_alpn(scfg, "h2,http/1.1", why, sizeof(why)), 0);
+	/* Neither side offers ALPN from the client: accepted, none chosen
+	 * (RFC 7301: the server only answers an offer). */
+	a = pair(scfg, ccfg, "localhost", &c, &crc, &src);
+	assert_int_equal(crc, 0);
+	assert_int_equal(src, 0);
+	info_is(c, SIPC_TLS_ALPN, "");
+	info_is(a, SIPC_TLS_SNI, "localhost");
+	sipc_endpoint_close(a);
+	sipc_endpoint_close(c);
+
+	/* The client's order decides among the protocols both know. */
+	assert_int_equal(sipc_tls_config_alpn(ccfg, "http/1.1,h2", why, sizeof(why)), 0);
+	a = pair(scfg, ccfg, "127.0.0.1", &c, &crc, &src);
+	assert_int_equal(crc, 0);
+	info_is(c, SIPC_TLS_ALPN, "http/1.1");
+	info_is(a, SIPC_TLS_ALPN, "http/1.1");
+	/* An address is not sent as SNI (RFC 6066 3). */
+	info_is(a, SIPC_TLS_SNI, "");
+	sipc_endpoint_close(a);
+	sipc_endpoint_close(c);
+
+	/* server_name: sent, and checked in place of the URL host. */
+	assert_int_equal(sipc_tls_config_server_name(ccfg, "localhost"), 0);
+	a = pair(scfg, ccfg, "127.0.0.1", &c, &crc, &src);
+	assert_int_equal(crc, 0);
+	info_is(a, SIPC_TLS_SNI, "localhost");
+	sipc_endpoint_close(a);
+	sipc_endpoint_close(c);
+	assert_int_equal(sipc_tls_config_server_name(ccfg, "other.example"), 0);
+	a = pair(scfg, ccfg, "127.0.0.1", &c, &crc, &src);
+	assert_int_equal(crc, SIPC_ETLS_HOSTNAME);
+	sipc_endpoint_close(a);
+
+	/* Nothing in common: the server refuses. */
+	assert_int_equal(sipc_tls_config_server_name(ccfg, "localhost"), 0);
+	assert_int_equal(sipc_tls_config_alpn(ccfg, "spdy/3", why, sizeof(why)), 0);
+	a = pair(scfg, ccfg, "localhost", &c, &crc, &src);
+	assert_int_equal(src, SIPC_ETLS_HANDSHAKE);
+	sipc_tls_test_contains(sipc_endpoint_why(a), "no ALPN protocol in common");
+	assert_true(crc == SIPC_ETLS_HANDSHAKE || crc == SIPC_ETLS_PEER_ALERT);
+	assert_null(c);
+	sipc_endpoint_close(a);
+	sipc_tls_config_free(scfg);
+	sipc_tls_config_free(ccfg);
+}
+
+static void tls_info_fields(void **state)
+{
+	sipc_tls_config *scfg = server_cfg("server.pem", "server.key");
+	sipc_tls_config *ccfg = client_cfg("ca.pem");
+	char buf[SIPC_TLS_INFO_MAX], fp[SIPC_TLS_FINGERPRINT_MAX];
+	sipc_endpoint *a, *c, *t = NULL, *l = NULL;
+	sipc_options o = {.tls = scfg};
+	int crc, src;
+
+	(void)state;
+	assert_int_equal(sipc_tls_config_fingerprint(ccfg, fp, sizeof(fp)), -ENOENT);
+	assert_int_equal(sipc_tls_config_fingerprint(scfg, fp, sizeof(fp)), 102);
+	a = pair(scfg, ccfg, "localhost", &c, &crc, &src);
+	assert_int_equal(crc, 0);
+	info_is(c, SIPC_TLS_PEER_SUBJECT, "CN=localhost");
+	info_is(c, SIPC_TLS_PEER_ISSUER, "CN=sockipc test CA");
+	info_is(c, SIPC_TLS_PEER_SAN, "DNS:localhost,IP:127.0.0.1,IP:::1");
+	info_is(c, SIPC_TLS_PEER_FINGERPRINT, fp);
+	info_is(c, SIPC_TLS_KTLS, "no");
+	assert_true(sipc_tls_info(c, SIPC_TLS_PEER_NOT_AFTER, buf, sizeof(buf)) ==
+		    (int)strlen("2027-12-02 06:55:00 UTC"));
+	sipc_tls_test_contains(buf, " UTC");
+	assert_true(sipc_tls_info(c, SIPC_TLS_CIPHER, buf, sizeof(buf)) > 0);
+	sipc_tls_test_contains(buf, "TLS_");
+	/* The server side of a client without a certificate. */
+	info_is(a, SIPC_TLS_PEER_SUBJECT, "");
+	info_is(a, SIPC_TLS_PEER_FINGERPRINT, "");
+	info_is(a, SIPC_TLS_VERIFIED, "no");
+	sipc_endpoint_close(a);
+	sipc_endpoint_close(c);
+	/* Not TLS, a listener, a handshake not done yet. */
+	assert_int_equal(sipc_listen("tcp://127.0.0.1:0", NULL, &t), 0);
+	assert_int_equal(sipc_tls_info(t, SIPC_TLS_VERSION, buf, sizeof(buf)), SIPC_EKIND);
+	sipc_endpoint_close(t);
+	assert_int_equal(sipc_listen("tls://127.0.0.1:0", &o, &l), 0);
+	assert_int_equal(sipc_tls_info(l, SIPC_TLS_VERSION, buf, sizeof(buf)), SIPC_EKIND);
+	{
+		char url[SIPC_URL_MAX];
+
+		snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", sipc_test_local_port(l));
+		assert_int_equal(sipc_dial(url, NULL, sipc_test_ms(10000), &t), 0);
+		assert_int_equal(sipc_accept(l, sipc_test_ms(10000), &a), 0);
+		assert_int_equal(sipc_tls_info(a, SIPC_TLS_VERSION, buf, sizeof(buf)), -EAGAIN);
+		assert_int_equal(sipc_endpoint_pending(a), 0);
+		sipc_endpoint_close(a);
+		sipc_endpoint_close(t);
+	}
+	sipc_endpoint_close(l);
+	sipc_tls_config_free(scfg);
+	sipc_tls_config_free(ccfg);
+}
+
+/* The client side of tls_nonblocking: N messages of SIZE, each echoed. */
+struct nb_client {
+	char url[SIPC_URL_MAX];
+	sipc_tls_config *cfg;
+	int n, ok, rc;
+	size_t size;
+	pthread_t th;
+};
+
+static void *nb_client_main(void *arg)
+{
+	struct nb_client *k = arg;
+	sipc_options o = {.tls = k->cfg};
+	uint8_t *out = malloc(k->size), *in = malloc(k->size);
+	sipc_endpoint *c = NULL;
+
+	k->rc = sipc_dial(k->url, &o, sipc_test_ms(10000), &c);
+	for (int i = 0; k->rc == 0 && i < k->n; i++) {
+		memset(out, i, k->size);
+		if (sipc_send(c, out, k->size, sipc_test_ms(10000)) != (ssize_t)k->size ||
+		    sipc_recv(c, in, k->size, sipc_test_ms(10000)) != (ssize_t)k->size ||
+		    memcmp(in, out, k->size) != 0)
+			break;
+		k->ok++;
+	}
+	sipc_endpoint_close(c);
+	free(out);
+	free(in);
+	return NULL;
+}
+
+/* Waits with poll on what EP wants for EVENTS, after pending data. */
+static void nb_wait(sipc_endpoint *ep, short events, int *polls)
+{
+	struct pollfd p = {.fd = sipc_endpoint_fd(ep)};
+
+	if ((events & POLLIN) && sipc_endpoint_pending(ep) > 0)
+		return;
+	p.events = sipc_endpoint_want(ep, events);
+	assert_true(p.events != 0);
+	assert_int_equal(poll(&p, 1, sipc_test_ms(10000)), 1);
+	(*polls)++;
+}
+
+/* A server driven as a caller's own poll loop does it: every call with
+ * timeout 0, a poll on sipc_endpoint_want after SIPC_ETIMEDOUT, and a look
+ * at sipc_endpoint_pending before sleeping. */
+static void tls_nonblocking(void **state)
+{
+	sipc_tls_config *scfg = server_cfg("server.pem", "server.key");
+	struct nb_client k = {.n = 20, .size = 300000};
+	sipc_options o = {.tls = scfg};
+	sipc_endpoint *l = NULL, *a = NULL;
+	void *msg;
+	ssize_t n;
+	int rc, polls = 0, hs_polls;
+
+	(void)state;
+	k.cfg = client_cfg("ca.pem");
+	assert_int_equal(sipc_listen("tls://127.0.0.1:0", &o, &l), 0);
+	snprintf(k.url, sizeof(k.url), "tls://localhost:%d", sipc_test_local_port(l));
+	assert_int_equal(pthread_create(&k.th, NULL, nb_client_main, &k), 0);
+	assert_int_equal(sipc_accept(l, sipc_test_ms(10000), &a), 0);
+	/* Bounded: a handshake takes a few round trips. */
+	for (int i = 0; (rc = sipc_handshake(a, 0)) == SIPC_ETIMEDOUT && i < 100; i++)
+		nb_wait(a, POLLIN, &polls);
+	assert_int_equal(rc, 0);
+	hs_polls = polls;
+	assert_true(hs_polls >= 1);
+	for (int m = 0; m < k.n; m++) {
+		for (int i = 0; (n = sipc_recv_alloc(a, &msg, 0)) == SIPC_ETIMEDOUT && i < 10000;
+		     i++)
+			nb_wait(a, POLLIN, &polls);
+		assert_int_equal(n, (ssize_t)k.size);
+		/* The socket takes less than a message: sends time out part
+		 * way and are repeated with the same message. */
+		for (int i = 0;
+		     (rc = (int)sipc_send(a, msg, (size_t)n, 0)) == SIPC_ETIMEDOUT && i < 10000;
+		     i++)
+			nb_wait(a, POLLOUT, &polls);
+		assert_int_equal(rc, (int)n);
+		free(msg);
+	}
+	pthread_join(k.th, NULL);
+	assert_int_equal(k.rc, 0);
+	assert_int_equal(k.ok, k.n);
+	assert_true(polls > hs_polls);
+	sipc_endpoint_close(a);
+	sipc_endpoint_close(l);
+	sipc_tls_config_free(scfg);
+	sipc_tls_config_free(k.cfg);
+}
+
+/* Copies certificate NAME to DIR/live.pem (or .key for KEY). */
+static void put_live(const char *dir, const char *name, const char *ext)
+{
+	char cmd[1600];
+
+	snprintf(cmd, sizeof(cmd), "cp %s %s/live.%s", sipc_tls_test_cert(name), dir, ext);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Reload switches the certificate for new connections; an open one goes
+ * on with what it started with; a reload that fails keeps the old one. */
+static void tls_reload(void **state)
+{
+	sipc_tls_config *scfg = NULL, *ca1 = client_cfg("ca.pem"), *ca2 = client_cfg("ca2.pem");
+	char *dir = sipc_test_tmpdir(), crt[600], key[600], why[SIPC_WHY_MAX];
+	sipc_endpoint *a, *c, *a2, *c2;
+	char buf[16];
+	int crc, src;
+
+	(void)state;
+	put_live(dir, "server.pem", "pem");
+	put_live(dir, "server.key", "key");
+	assert_int_equal(sipc_tls_config_new(SIPC_TLS_SERVER, &scfg), 0);
+	assert_int_equal(sipc_tls_config_cert(scfg,
+					      sipc_test_path(crt, sizeof(crt), dir, "live.pem"),
+					      sipc_test_path(key, sizeof(key), dir, "live.key"),
+					      why, sizeof(why)),
+			 0);
+	a = pair(scfg, ca1, "localhost", &c, &crc, &src);
+	assert_int_equal(crc, 0);
+
+	put_live(dir, "ca2-server.pem", "pem");
+	put_live(dir, "ca2-server.key", "key");
+	assert_int_equal(sipc_tls_config_reload(scfg, why, sizeof(why)), 0);
+	a2 = pair(scfg, ca2, "localhost", &c2, &crc, &src);
+	assert_int_equal(crc, 0);
+	info_is(c2, SIPC_TLS_PEER_ISSUER, "CN=sockipc other CA");
+	sipc_endpoint_close(a2);
+	sipc_endpoint_close(c2);
+	/* The old connection still works, with the old certificate. */
+	assert_int_equal(sipc_write_all(c, "old", 3, sipc_test_ms(10000)), 3);
+	assert_int_equal(sipc_read_exact(a, buf, 3, sipc_test_ms(10000)), 3);
+	info_is(c, SIPC_TLS_PEER_ISSUER, "CN=sockipc test CA");
+	sipc_endpoint_close(a);
+	sipc_endpoint_close(c);
+
+	/* A broken file: the reload fails, and says which file. */
+	put_live(dir, "ca.key", "key");
+	assert_int_equal(sipc_tls_config_reload(scfg, why, sizeof(why)), SIPC_ETLS_CONFIG);
+	sipc_tls_test_contains(why, "does not belong to the certificate");
+	sipc_tls_test_contains(why, "live.key");
+	a2 = pair(scfg, ca2, "localhost", &c2, &crc, &src);
+	assert_int_equal(crc, 0);
+	sipc_endpoint_close(a2);
+	sipc_endpoint_close(c2);
+	sipc_tls_config_free(scfg);
+	sipc_tls_config_free(ca1);
+	sipc_tls_config_free(ca2);
+	sipc_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +664,10 @@ int main(void)
 		cmocka_unit_test(tls_expired_and_not_yet_valid),
 		cmocka_unit_test(tls_self_signed_and_pin),
 		cmocka_unit_test(tls_verify_none_and_bytes),
+		cmocka_unit_test(tls_alpn_and_sni),
+		cmocka_unit_test(tls_info_fields),
+		cmocka_unit_test(tls_nonblocking),
+		cmocka_unit_test(tls_reload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
