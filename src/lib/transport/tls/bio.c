@@ -28,6 +28,8 @@ static int out_keep(struct sipc__tls_conn *c, const uint8_t *data, size_t n)
 {
 	size_t need = c->out_len + n;
 
+	if (n == 0)
+		return 0;
 	if (c->out_off > 0 && c->out_len > 0)
 		memmove(c->out, c->out + c->out_off, c->out_len);
 	c->out_off = 0;
