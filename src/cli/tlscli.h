@@ -13,10 +13,6 @@
 
 #include "sockipc.h"
 
-/* Room for a TLS failure's sentence: a pin mismatch names two
- * fingerprints of 102 characters each, more than SIPC_WHY_MAX holds. */
-#define SIPC_CLI_WHY_MAX 512
-
 /*
  * The TLS part of getting ready to dial (ROLE SIPC_TLS_CLIENT) or listen
  * (SIPC_TLS_SERVER; without --cert a self-signed certificate for the URL
