@@ -140,6 +140,31 @@ check "-v: listen says the client sent no certificate" \
 check "-v: listen says where the connection came from, as tls://" \
 	grep -q '^sockipc: listen: connection from tls://127\.0\.0\.1:' "$T/l2.err"
 
+# ---- --trace shows the handshake on both sides
+tls_listen t1 --trace
+exec 7>&-
+# shellcheck disable=SC2086
+"$SOCKIPC" $PIN_CMD --trace </dev/null >/dev/null 2>"$T/t1c.err"
+expect_eq "--trace over tls: exit 0" 0 $?
+check "--trace: connect's handshake line (version, peer, fingerprint, pinned)" grep -qE \
+	"^sockipc: trace: tls_handshake\([0-9]+\) = TLSv1\.3 [A-Z0-9_]+ peer=\"CN=127\.0\.0\.1\" $FPRE verify=pinned" \
+	"$T/t1c.err"
+ended "$LPID"
+check "--trace: listen's handshake line, after its accept" \
+	grep -A9 '^sockipc: trace: accept(' "$T/t1.err" | grep -qE '^sockipc: trace: tls_handshake\([0-9]+\) = TLSv1\.3 '
+
+# ---- a wildcard listener: its certificate and the command name localhost
+bg "$T/w" "$SOCKIPC" listen tls://0.0.0.0:0 </dev/null
+lpid=$BG_PID
+wait_line "$T/w.err" '^listening ' 10 >/dev/null
+cmd=$(sed -n 's/.*; on the other side: sockipc //p' "$T/w.err")
+check "wildcard: the command dials localhost" grep -qE "^connect --pin $FPRE tls://localhost:[0-9]+\$" <<<"$cmd"
+# shellcheck disable=SC2086
+"$SOCKIPC" $cmd -v </dev/null >/dev/null 2>"$T/wc.err"
+expect_eq "wildcard: the printed command works: exit 0" 0 $?
+check "wildcard: the certificate is for localhost" grep -q 'peer CN=localhost ' "$T/wc.err"
+ended "$lpid"
+
 # ---- --framed, --crlf and --hex see the bytes inside TLS; -q hides the lines
 tls_listen l3 --framed --hex
 printf 'pong\n' >&7
