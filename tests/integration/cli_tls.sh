@@ -27,13 +27,19 @@ wait_size() {
 	echo "timed out waiting for $2 bytes in $1" >&2
 	return 1
 }
-# ended PID: waits (bounded) until PID has exited; its status in $STATUS.
+# ended PID: waits (bounded) until PID has exited; its status in $STATUS,
+# "hung" when it had to be killed.
 ended() {
 	local i=0
 	while kill -0 "$1" 2>/dev/null && [ $i -lt $((200 * SCALE)) ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
+	if kill -0 "$1" 2>/dev/null; then
+		stop_bg "$1" KILL
+		STATUS=hung
+		return
+	fi
 	wait "$1" 2>/dev/null
 	STATUS=$?
 }
@@ -173,6 +179,19 @@ ended "$LPID"
 expect_eq "slow reader: listen exit 0 (close_notify came, nothing cut)" 0 "$STATUS"
 ended "$rpid" # the last 64 KiB may still be in the fifo
 check "slow reader: every byte arrived" cmp -s "$T/big" "$T/s1.out"
+
+# ---- a peer that ended its side and then went away (its reader took one
+# byte): connect's failed sends end it, with status 0 as over tcp, instead of
+# a wait for nothing
+bg "$T/g1" bash -c '"$0" listen tls://127.0.0.1:0 </dev/null 2>"$1" | head -c 1 >/dev/null' \
+	"$SOCKIPC" "$T/g1.lis"
+wait_line "$T/g1.lis" '^listening ' 10 >/dev/null
+cmd=$(sed -n 's/.*; on the other side: sockipc //p' "$T/g1.lis")
+# shellcheck disable=SC2086
+bg "$T/g1c" "$SOCKIPC" $cmd <"$T/big"
+cpid=$BG_PID
+ended "$cpid"
+expect_eq "peer gone after its end: connect ends, status 0" 0 "$STATUS"
 
 # ---- --trace shows the handshake on both sides
 tls_listen t1 --trace
