@@ -23,6 +23,7 @@
 #define server_cfg      sipc_tls_test_server
 #define client_cfg      sipc_tls_test_client
 #define expect_contains sipc_tls_test_contains
+#define pair            sipc_tls_test_pair
 
 /* ------------------------------------------------------------ the server */
 
@@ -359,29 +360,6 @@ static void tls_verify_none_and_bytes(void **state)
 	sipc_endpoint_close(l);
 	sipc_tls_config_free(scfg);
 	sipc_tls_config_free(ccfg);
-}
-
-/* A pair over loopback with SCFG and CCFG, both handshakes done; the
- * client dials URL_HOST at the listener's port. */
-static sipc_endpoint *pair(sipc_tls_config *scfg, sipc_tls_config *ccfg, const char *host,
-			   sipc_endpoint **c, int *client_rc, int *server_rc)
-{
-	struct sipc_tls_test_dial d;
-	sipc_options o = {.tls = scfg};
-	sipc_endpoint *l = NULL, *a = NULL;
-	char url[SIPC_URL_MAX];
-
-	assert_int_equal(sipc_listen("tls://127.0.0.1:0", &o, &l), 0);
-	snprintf(url, sizeof(url), "tls://%s:%d", host, sipc_test_local_port(l));
-	sipc_tls_test_dial_start(&d, url, ccfg, sipc_test_ms(10000));
-	assert_int_equal(sipc_accept(l, sipc_test_ms(10000), &a), 0);
-	*server_rc = sipc_handshake(a, sipc_test_ms(10000));
-	*client_rc = sipc_tls_test_dial_join(&d);
-	*c = d.ep;
-	if (*client_rc != 0)
-		print_message("  client: %s\n", d.why);
-	sipc_endpoint_close(l);
-	return a;
 }
 
 static void info_is(const sipc_endpoint *ep, sipc_tls_field f, const char *want)

@@ -32,22 +32,15 @@ static sipc_endpoint *tls_listen(sipc_tls_config *cfg, char *url, size_t len)
 	return l;
 }
 
-/* A TLS pair over loopback: *C dialed with CCFG, *A accepted with SCFG,
- * both handshakes done. */
+/* A TLS pair over loopback: *C dialed with CCFG, the accepted side with
+ * SCFG, both handshakes done. */
 static sipc_endpoint *pair(sipc_tls_config *scfg, sipc_tls_config *ccfg, sipc_endpoint **c)
 {
-	struct sipc_tls_test_dial d;
-	sipc_endpoint *l, *a = NULL;
-	char url[SIPC_URL_MAX];
+	int crc, src;
+	sipc_endpoint *a = sipc_tls_test_pair(scfg, ccfg, "localhost", c, &crc, &src);
 
-	l = tls_listen(scfg, url, sizeof(url));
-	sipc_tls_test_dial_start(&d, url, ccfg, sipc_test_ms(10000));
-	assert_int_equal(sipc_accept(l, sipc_test_ms(10000), &a), 0);
-	assert_int_equal(sipc_handshake(a, sipc_test_ms(10000)), 0);
-	if (sipc_tls_test_dial_join(&d) != 0)
-		fail_msg("dial: %s: %s", sipc_strerror(d.rc), d.why);
-	*c = d.ep;
-	sipc_endpoint_close(l);
+	assert_int_equal(crc, 0);
+	assert_int_equal(src, 0);
 	return a;
 }
 
