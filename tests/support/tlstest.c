@@ -91,3 +91,25 @@ int sipc_tls_test_dial_join(struct sipc_tls_test_dial *d)
 	pthread_join(d->th, NULL);
 	return d->rc;
 }
+
+sipc_endpoint *sipc_tls_test_pair(sipc_tls_config *scfg, const sipc_tls_config *ccfg,
+				  const char *host, sipc_endpoint **c, int *client_rc,
+				  int *server_rc)
+{
+	struct sipc_tls_test_dial d;
+	sipc_options o = {.tls = scfg};
+	sipc_endpoint *l = NULL, *a = NULL;
+	char url[SIPC_URL_MAX];
+
+	assert_int_equal(sipc_listen("tls://127.0.0.1:0", &o, &l), 0);
+	snprintf(url, sizeof(url), "tls://%s:%d", host, sipc_test_local_port(l));
+	sipc_tls_test_dial_start(&d, url, ccfg, sipc_test_ms(10000));
+	assert_int_equal(sipc_accept(l, sipc_test_ms(10000), &a), 0);
+	*server_rc = sipc_handshake(a, sipc_test_ms(10000));
+	*client_rc = sipc_tls_test_dial_join(&d);
+	*c = d.ep;
+	if (*client_rc != 0)
+		print_message("  client: %s\n", d.why);
+	sipc_endpoint_close(l);
+	return a;
+}

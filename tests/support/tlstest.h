@@ -40,4 +40,12 @@ void sipc_tls_test_dial_start(struct sipc_tls_test_dial *d, const char *url,
 /* Waits for it; returns its code (d->ep, d->why set). */
 int sipc_tls_test_dial_join(struct sipc_tls_test_dial *d);
 
+/* A connection over loopback: a listener on 127.0.0.1 with SCFG, dialed
+ * as tls://HOST:PORT with CCFG, accepted, and both handshakes run.
+ * Returns the accepted side (its handshake's code in *SERVER_RC), *C the
+ * dialed one (NULL when CLIENT_RC is not 0; the sentence is printed). */
+sipc_endpoint *sipc_tls_test_pair(sipc_tls_config *scfg, const sipc_tls_config *ccfg,
+				  const char *host, sipc_endpoint **c, int *client_rc,
+				  int *server_rc);
+
 #endif

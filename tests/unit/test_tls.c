@@ -12,9 +12,13 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sockipc.h"
@@ -23,6 +27,7 @@
 #define server_cfg      sipc_tls_test_server
 #define client_cfg      sipc_tls_test_client
 #define expect_contains sipc_tls_test_contains
+#define pair            sipc_tls_test_pair
 
 /* ------------------------------------------------------------ the server */
 
@@ -361,29 +366,6 @@ static void tls_verify_none_and_bytes(void **state)
 	sipc_tls_config_free(ccfg);
 }
 
-/* A pair over loopback with SCFG and CCFG, both handshakes done; the
- * client dials URL_HOST at the listener's port. */
-static sipc_endpoint *pair(sipc_tls_config *scfg, sipc_tls_config *ccfg, const char *host,
-			   sipc_endpoint **c, int *client_rc, int *server_rc)
-{
-	struct sipc_tls_test_dial d;
-	sipc_options o = {.tls = scfg};
-	sipc_endpoint *l = NULL, *a = NULL;
-	char url[SIPC_URL_MAX];
-
-	assert_int_equal(sipc_listen("tls://127.0.0.1:0", &o, &l), 0);
-	snprintf(url, sizeof(url), "tls://%s:%d", host, sipc_test_local_port(l));
-	sipc_tls_test_dial_start(&d, url, ccfg, sipc_test_ms(10000));
-	assert_int_equal(sipc_accept(l, sipc_test_ms(10000), &a), 0);
-	*server_rc = sipc_handshake(a, sipc_test_ms(10000));
-	*client_rc = sipc_tls_test_dial_join(&d);
-	*c = d.ep;
-	if (*client_rc != 0)
-		print_message("  client: %s\n", d.why);
-	sipc_endpoint_close(l);
-	return a;
-}
-
 static void info_is(const sipc_endpoint *ep, sipc_tls_field f, const char *want)
 {
 	char buf[SIPC_TLS_INFO_MAX];
@@ -504,6 +486,7 @@ static void tls_info_fields(void **state)
 struct nb_client {
 	char url[SIPC_URL_MAX];
 	sipc_tls_config *cfg;
+	sem_t go; /* posted once the server has found nothing to read */
 	int n, ok, rc;
 	size_t size;
 	pthread_t th;
@@ -516,7 +499,13 @@ static void *nb_client_main(void *arg)
 	uint8_t *out = malloc(k->size), *in = malloc(k->size);
 	sipc_endpoint *c = NULL;
 
+	struct timespec ts;
+
 	k->rc = sipc_dial(k->url, &o, sipc_test_ms(10000), &c);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += sipc_test_ms(10000) / 1000;
+	if (k->rc == 0 && sem_timedwait(&k->go, &ts) != 0)
+		k->rc = -errno;
 	for (int i = 0; k->rc == 0 && i < k->n; i++) {
 		memset(out, i, k->size);
 		if (sipc_send(c, out, k->size, sipc_test_ms(10000)) != (ssize_t)k->size ||
@@ -555,10 +544,11 @@ static void tls_nonblocking(void **state)
 	sipc_endpoint *l = NULL, *a = NULL;
 	void *msg;
 	ssize_t n;
-	int rc, polls = 0, hs_polls;
+	int rc, polls = 0;
 
 	(void)state;
 	k.cfg = client_cfg("ca.pem");
+	assert_int_equal(sem_init(&k.go, 0, 0), 0);
 	assert_int_equal(sipc_listen("tls://127.0.0.1:0", &o, &l), 0);
 	snprintf(k.url, sizeof(k.url), "tls://localhost:%d", sipc_test_local_port(l));
 	assert_int_equal(pthread_create(&k.th, NULL, nb_client_main, &k), 0);
@@ -567,8 +557,12 @@ static void tls_nonblocking(void **state)
 	for (int i = 0; (rc = sipc_handshake(a, 0)) == SIPC_ETIMEDOUT && i < 100; i++)
 		nb_wait(a, POLLIN, &polls);
 	assert_int_equal(rc, 0);
-	hs_polls = polls;
-	assert_true(hs_polls >= 1);
+	/* The client waits for this: nothing to read yet, so the call
+	 * times out at once and says what to wait for. */
+	assert_int_equal(sipc_recv_alloc(a, &msg, 0), SIPC_ETIMEDOUT);
+	assert_int_equal(sipc_endpoint_want(a, POLLIN), POLLIN);
+	assert_int_equal(sipc_endpoint_pending(a), 0);
+	assert_int_equal(sem_post(&k.go), 0);
 	for (int m = 0; m < k.n; m++) {
 		for (int i = 0; (n = sipc_recv_alloc(a, &msg, 0)) == SIPC_ETIMEDOUT && i < 10000;
 		     i++)
@@ -586,7 +580,8 @@ static void tls_nonblocking(void **state)
 	pthread_join(k.th, NULL);
 	assert_int_equal(k.rc, 0);
 	assert_int_equal(k.ok, k.n);
-	assert_true(polls > hs_polls);
+	assert_true(polls > 0);
+	sem_destroy(&k.go);
 	sipc_endpoint_close(a);
 	sipc_endpoint_close(l);
 	sipc_tls_config_free(scfg);
@@ -655,6 +650,175 @@ static void tls_reload(void **state)
 	free(dir);
 }
 
+/* Two records that arrived together: after the first is read, the second
+ * waits inside the endpoint where poll cannot see it, and pending says so
+ * (the contract every poll loop over TLS relies on). */
+static void tls_pending_hides_from_poll(void **state)
+{
+	sipc_tls_config *scfg = server_cfg("server.pem", "server.key");
+	sipc_tls_config *ccfg = client_cfg("ca.pem");
+	sipc_endpoint *a, *c;
+	struct pollfd p;
+	char buf[16];
+	int crc, src;
+
+	(void)state;
+	a = pair(scfg, ccfg, "localhost", &c, &crc, &src);
+	assert_int_equal(crc, 0);
+	assert_int_equal(sipc_send(c, "first", 5, sipc_test_ms(10000)), 5);
+	assert_int_equal(sipc_send(c, "second", 6, sipc_test_ms(10000)), 6);
+	/* Both records are on the server's socket once it reads as much as
+	 * they make (5 + 6 bytes of frames, 22 bytes of TLS each). */
+	for (int i = 0; i < 1000; i++) {
+		int n = 0;
+
+		assert_int_equal(ioctl(sipc_endpoint_fd(a), FIONREAD, &n), 0);
+		if (n >= 2 * (9 + 22) - 4)
+			break;
+		p = (struct pollfd){.fd = sipc_endpoint_fd(a), .events = POLLIN};
+		poll(&p, 1, 10);
+	}
+	assert_int_equal(sipc_recv(a, buf, sizeof(buf), 0), 5);
+	assert_true(sipc_endpoint_pending(a) > 0);
+	p = (struct pollfd){.fd = sipc_endpoint_fd(a), .events = POLLIN};
+	assert_int_equal(poll(&p, 1, 0), 0);
+	assert_int_equal(sipc_recv(a, buf, sizeof(buf), 0), 6);
+	assert_memory_equal(buf, "second", 6);
+	assert_int_equal(sipc_endpoint_pending(a), 0);
+	sipc_endpoint_close(a);
+	sipc_endpoint_close(c);
+	sipc_tls_config_free(scfg);
+	sipc_tls_config_free(ccfg);
+}
+
+/* Dials L (tls, 127.0.0.1) with CCFG, accepts, and moves one message. */
+static void a_dial_accept(sipc_endpoint *l, const sipc_tls_config *ccfg)
+{
+	struct sipc_tls_test_dial d;
+	sipc_endpoint *a = NULL;
+	char url[SIPC_URL_MAX], buf[8];
+
+	snprintf(url, sizeof(url), "tls://127.0.0.1:%d", sipc_test_local_port(l));
+	sipc_tls_test_dial_start(&d, url, ccfg, sipc_test_ms(10000));
+	assert_int_equal(sipc_accept(l, sipc_test_ms(10000), &a), 0);
+	assert_int_equal(sipc_handshake(a, sipc_test_ms(10000)), 0);
+	assert_int_equal(sipc_tls_test_dial_join(&d), 0);
+	assert_int_equal(sipc_send(d.ep, "hi", 2, sipc_test_ms(10000)), 2);
+	assert_int_equal(sipc_recv(a, buf, sizeof(buf), sipc_test_ms(10000)), 2);
+	sipc_endpoint_close(d.ep);
+	sipc_endpoint_close(a);
+}
+
+/* A thread that changes a server config while handshakes use it. */
+struct churn {
+	sipc_tls_config *cfg;
+	atomic_bool stop;
+	int changes;
+	pthread_t th;
+};
+
+static void *churn_main(void *arg)
+{
+	struct churn *k = arg;
+	char why[SIPC_WHY_MAX];
+
+	/* Bounded: stops when told, or after many rounds. */
+	for (int i = 0; i < 100000 && !atomic_load(&k->stop); i++) {
+		if (sipc_tls_config_reload(k->cfg, why, sizeof(why)) != 0 ||
+		    sipc_tls_config_alpn(k->cfg, i % 2 ? "a,b" : "b", why, sizeof(why)) != 0 ||
+		    sipc_tls_config_min_version(k->cfg, "1.2", why, sizeof(why)) != 0)
+			break;
+		k->changes++;
+	}
+	return NULL;
+}
+
+/* Setters and reload on one thread, handshakes on others: every handshake
+ * works with a whole config (ASan/UBSan watch for the rest). */
+static void tls_config_changes_under_handshakes(void **state)
+{
+	struct churn k = {.cfg = server_cfg("server.pem", "server.key")};
+	sipc_tls_config *ccfg = client_cfg("ca.pem");
+	sipc_options o = {.tls = k.cfg};
+	sipc_endpoint *l = NULL;
+
+	(void)state;
+	atomic_init(&k.stop, false);
+	assert_int_equal(sipc_listen("tls://127.0.0.1:0", &o, &l), 0);
+	assert_int_equal(pthread_create(&k.th, NULL, churn_main, &k), 0);
+	for (int i = 0; i < 30; i++)
+		a_dial_accept(l, ccfg);
+	atomic_store(&k.stop, true);
+	pthread_join(k.th, NULL);
+	assert_true(k.changes > 0);
+	/* The listener holds the config: the caller's reference goes first. */
+	sipc_tls_config_free(k.cfg);
+	a_dial_accept(l, ccfg);
+	sipc_endpoint_close(l);
+	sipc_tls_config_free(ccfg);
+}
+
+/* Both sides of a plain TCP connection, each wrapped as tls by
+ * sipc_endpoint_from_fd (role from the config), shake hands in one thread
+ * with timeout 0. */
+static void tls_from_fd(void **state)
+{
+	sipc_tls_config *scfg = server_cfg("server.pem", "server.key");
+	sipc_tls_config *ccfg = client_cfg("ca.pem");
+	sipc_endpoint *l = NULL, *t = NULL, *u = NULL, *cs = NULL, *ss = NULL, *tl = NULL;
+	char url[SIPC_URL_MAX], why[SIPC_WHY_MAX], buf[16];
+	sipc_options so = {.tls = scfg}, co = {.tls = ccfg, .why = why, .whylen = sizeof(why)};
+	int fd, crc = 1, src = 1;
+
+	(void)state;
+	assert_int_equal(sipc_listen("tcp://127.0.0.1:0", NULL, &l), 0);
+	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", sipc_test_local_port(l));
+	assert_int_equal(sipc_dial(url, NULL, sipc_test_ms(10000), &t), 0);
+	assert_int_equal(sipc_accept(l, sipc_test_ms(10000), &u), 0);
+
+	/* A client without a name to check: refused, the descriptor stays
+	 * the caller's. */
+	fd = dup(sipc_endpoint_fd(t));
+	assert_int_equal(sipc_endpoint_from_fd(fd, SIPC_TLS, &co, &cs), SIPC_ETLS_CONFIG);
+	sipc_tls_test_contains(why, "no host name to check");
+	assert_int_equal(sipc_tls_config_server_name(ccfg, "localhost"), 0);
+	assert_int_equal(sipc_endpoint_from_fd(fd, SIPC_TLS, &co, &cs), 0);
+	assert_int_equal(sipc_endpoint_from_fd(dup(sipc_endpoint_fd(u)), SIPC_TLS, &so, &ss), 0);
+	sipc_endpoint_close(t);
+	sipc_endpoint_close(u);
+	/* Bounded: a handshake is a few flights each way. */
+	for (int i = 0; i < 1000 && (crc != 0 || src != 0); i++) {
+		struct pollfd p[2] = {
+			{.fd = sipc_endpoint_fd(cs), .events = sipc_endpoint_want(cs, POLLIN)},
+			{.fd = sipc_endpoint_fd(ss), .events = sipc_endpoint_want(ss, POLLIN)},
+		};
+
+		crc = sipc_handshake(cs, 0);
+		src = sipc_handshake(ss, 0);
+		assert_true(crc == 0 || crc == SIPC_ETIMEDOUT);
+		assert_true(src == 0 || src == SIPC_ETIMEDOUT);
+		if (crc != 0 || src != 0)
+			poll(p, 2, sipc_test_ms(100));
+	}
+	assert_int_equal(crc, 0);
+	assert_int_equal(src, 0);
+	info_is(ss, SIPC_TLS_SNI, "localhost");
+	info_is(cs, SIPC_TLS_VERIFIED, "yes");
+	assert_int_equal(sipc_send(cs, "fd", 2, sipc_test_ms(10000)), 2);
+	assert_int_equal(sipc_recv(ss, buf, sizeof(buf), sipc_test_ms(10000)), 2);
+	sipc_endpoint_close(cs);
+	sipc_endpoint_close(ss);
+
+	/* A listening descriptor with a server config is a tls listener. */
+	assert_int_equal(sipc_endpoint_from_fd(dup(sipc_endpoint_fd(l)), SIPC_TLS, &so, &tl), 0);
+	assert_true(sipc_endpoint_is_listener(tl));
+	sipc_endpoint_close(l);
+	a_dial_accept(tl, ccfg);
+	sipc_endpoint_close(tl);
+	sipc_tls_config_free(scfg);
+	sipc_tls_config_free(ccfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -668,6 +832,9 @@ int main(void)
 		cmocka_unit_test(tls_info_fields),
 		cmocka_unit_test(tls_nonblocking),
 		cmocka_unit_test(tls_reload),
+		cmocka_unit_test(tls_from_fd),
+		cmocka_unit_test(tls_pending_hides_from_poll),
+		cmocka_unit_test(tls_config_changes_under_handshakes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
