@@ -120,3 +120,12 @@ void sipc__serve_tls_reload(struct sipc__server *srv)
 {
 	sipc__serve_log(srv, 0, "SIGHUP: no TLS configuration to reload");
 }
+
+void sipc__serve_tls_identity(const sipc_endpoint *ep,
+			      void (*set)(void *arg, const char *name, const char *value),
+			      void *arg)
+{
+	(void)ep;
+	(void)set;
+	(void)arg;
+}

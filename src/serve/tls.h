@@ -44,6 +44,16 @@ bool sipc__serve_tls_admit(const struct sipc__server *srv, const sipc_endpoint *
  * EP (malloc'd; NULL when EP is not TLS or out of memory). */
 char *sipc__serve_tls_note(const sipc_endpoint *ep);
 
+/* The verified client identity of EP for an exec child's environment,
+ * beside the UCSPI variables, under the names of mod_ssl and stunnel:
+ * SSL_PROTOCOL, SSL_CIPHER, and with a client certificate
+ * SSL_CLIENT_S_DN, SSL_CLIENT_I_DN, SSL_CLIENT_FINGERPRINT (SHA256:...),
+ * SSL_CLIENT_VERIFY; every value escaped (sipc_tls_info).  SET is called
+ * once per variable. */
+void sipc__serve_tls_identity(const sipc_endpoint *ep,
+			      void (*set)(void *arg, const char *name, const char *value),
+			      void *arg);
+
 /* SIGHUP: re-reads the certificate, key and CA files of the server's TLS
  * config and logs the outcome (on failure the old ones stay). */
 void sipc__serve_tls_reload(struct sipc__server *srv);
