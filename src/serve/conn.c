@@ -138,7 +138,7 @@ static const char *reason(struct sipc_conn *c, int err)
 					      : sipc_strerror(err);
 	char esc[SIPC_WHY_MAX];
 
-	if (why[0] == '\0')
+	if (why[0] == '\0' || strcmp(why, sipc_strerror(err)) == 0)
 		return text;
 	sipc__serve_tls_escape(why, esc, sizeof(esc));
 	snprintf(c->whybuf, sizeof(c->whybuf), "%s: %s", text, esc);
@@ -539,13 +539,13 @@ static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 
 	(void)loop;
 	enter(c);
-	if (c->svc->on_io != NULL) {
-		c->svc->on_io(c, revents);
+	if (c->handshaking) {
+		handshake(c);
 		leave(c);
 		return;
 	}
-	if (c->handshaking) {
-		handshake(c);
+	if (c->svc->on_io != NULL) {
+		c->svc->on_io(c, revents);
 		leave(c);
 		return;
 	}
