@@ -42,7 +42,7 @@ static int fingerprint(const char *text, char *out, size_t len)
 	for (const char *p = text; *p != '\0'; p++) {
 		if (*p == ':')
 			continue;
-		if (!isxdigit((unsigned char)*p) || digits == 64 || k + 4 > len)
+		if (!isxdigit((unsigned char)*p) || digits == 64 || k + 3 > len)
 			return -1;
 		if (digits > 0 && digits % 2 == 0)
 			out[k++] = ':';
