@@ -100,6 +100,7 @@ static void backend_handshake(struct fwd_conn *st)
 {
 	sipc_loop *loop = sipc__conn_loop(st->c);
 	int rc = sipc_handshake(st->bep, 0);
+	sipc_endpoint *bep;
 	short w;
 
 	if (rc == SIPC_ETIMEDOUT || rc == -EAGAIN) {
@@ -115,8 +116,10 @@ static void backend_handshake(struct fwd_conn *st)
 	st->connecting = false;
 	sipc__timer_stop(loop, &st->timer);
 	sipc__io_stop(loop, &st->bio);
-	sipc__relay_start(&st->relay, -1, st->bep);
-	st->bep = NULL; /* the relay's */
+	bep = st->bep;
+	st->bep = NULL; /* the relay's from here on */
+	/* Last: the relay may end at once and the connection with it. */
+	sipc__relay_start(&st->relay, -1, bep);
 }
 
 static void start_relay(struct fwd_conn *st)
