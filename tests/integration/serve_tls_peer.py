@@ -18,7 +18,8 @@
 #   many PORT N SIZE SECS [opts] N clients at once, each echoes SIZE bytes
 #   loop PORT SECS STOPFILE OUT [opts]  exchanges on one connection and on
 #                                new ones until STOPFILE exists; writes
-#                                "ok N fps..." or "FAIL why" to OUT
+#                                "ok N fps..." or "FAIL why" to OUT, and
+#                                "ROUNDS FP" to OUT.progress every round
 #
 # opts: --ca FILE, --cert FILE --key FILE, --host NAME (server name,
 # default localhost), --timeout S (default 10).  Exit 0 when the check
@@ -247,7 +248,9 @@ def cmd_refused(port, o):
 def cmd_fp(port, o):
     t = Tls(port, o)
     t.handshake()
-    print(t.fingerprint())
+    fp = t.fingerprint()
+    exchange(t, b"")  # a clean end: the server logs no error
+    print(fp)
 
 
 def cmd_many(port, n, size, secs, o):
@@ -312,6 +315,13 @@ def cmd_loop(port, secs, stopfile, out, o):
             if exchange(n, msg) != msg:
                 raise ValueError("new connection: echo differs in round %d" % rounds)
             rounds += 1
+            with open(out + ".tmp", "w") as f:
+                f.write("%d %s\n" % (rounds, fp))
+            os.replace(out + ".tmp", out + ".progress")
+        # A clean end of the long connection too (close_notify both ways).
+        t.deadline = time.monotonic() + o["timeout"]
+        if exchange(t, b"") != b"":
+            raise ValueError("long connection: bytes after the last round")
         with open(out, "w") as f:
             f.write("ok %d %s\n" % (rounds, " ".join(fps)))
     except Exception as e:
