@@ -5,7 +5,10 @@
  * echo messages of 0, 1, 1000 and 60000 bytes both ways, make a request,
  * format the addresses of both ends, and see the close arrive.  Datagram
  * kinds also hold their maximum and never cut a datagram in a byte read.  A scheme
- * whose family the machine lacks (no ::1) is skipped, loudly.
+ * whose family the machine lacks (no ::1) is skipped, loudly.  The TLS
+ * schemes run with certificates from tests/support/tls-certs.sh (the
+ * server's names cover 127.0.0.1 and ::1, which the client checks), and
+ * their dial, which includes the handshake, runs beside the accept.
  */
 #include "support.h"
 
@@ -17,6 +20,7 @@
 #include <unistd.h>
 
 #include "sockipc.h"
+#include "tlstest.h"
 
 struct scheme_case {
 	const char *name;
@@ -34,6 +38,9 @@ static const struct scheme_case cases[] = {
 	{"unix", SIPC_UNIX, "unix://%s/stream.sock"},
 	{"unixgram", SIPC_UNIXGRAM, "unixgram://@sipc-conformance-%s"},
 	{"unixpacket", SIPC_UNIXPACKET, "unixpacket://%s/packet.sock"},
+	{"tls", SIPC_TLS, "tls://127.0.0.1:0"},
+	{"tls4", SIPC_TLS4, "tls4://127.0.0.1:0"},
+	{"tls6", SIPC_TLS6, "tls6://[::1]:0"},
 };
 
 static const size_t sizes[] = {0, 1, 1000, 60000};
@@ -107,7 +114,20 @@ static const char *base_name(sipc_scheme s)
 {
 	if (sipc_scheme_is_unix(s))
 		return sipc_scheme_name(s);
+	if (sipc_scheme_is_tls(s))
+		return "tls";
 	return sipc_scheme_is_stream(s) ? "tcp" : "udp";
+}
+
+/* The TLS configs of both sides, made once from tls-certs.sh's files. */
+static sipc_tls_config *tls_server, *tls_client;
+
+static void tls_setup(void)
+{
+	if (tls_server != NULL)
+		return;
+	tls_server = sipc_tls_test_server("server.pem", "server.key");
+	tls_client = sipc_tls_test_client("ca.pem");
 }
 
 static void run_case(void **state)
@@ -119,6 +139,9 @@ static void run_case(void **state)
 	sipc_endpoint *l = NULL, *c = NULL, *s = NULL;
 	uint8_t *out = malloc(BIG), *in = malloc(65536);
 	struct echo e;
+	struct sipc_tls_test_dial d;
+	sipc_options lopts = {0};
+	const sipc_tls_config *dtls = NULL;
 	char *dir = sipc_test_tmpdir();
 	size_t i;
 	int rc;
@@ -132,7 +155,12 @@ static void run_case(void **state)
 	snprintf(url, sizeof url, sc->listen, strstr(sc->listen, "@") ? tag : dir);
 	snprintf(prefix, sizeof prefix, "%s://", base_name(sc->scheme));
 
-	rc = sipc_listen(url, NULL, &l);
+	if (sipc_scheme_is_tls(sc->scheme)) {
+		tls_setup();
+		lopts.tls = tls_server;
+		dtls = tls_client;
+	}
+	rc = sipc_listen(url, &lopts, &l);
 	if ((rc == -EADDRNOTAVAIL || rc == -EAFNOSUPPORT) && strstr(url, "[::1]")) {
 		free(out);
 		free(in);
@@ -152,7 +180,16 @@ static void run_case(void **state)
 		assert_true(atoi(colon + 1) > 0);
 	}
 
-	assert_int_equal(sipc_dial(lname, NULL, sipc_test_ms(2000), &c), 0);
+	/* In a thread: a TLS dial completes its handshake, which needs the
+	 * accept on the other side going on at the same time. */
+	sipc_tls_test_dial_start(&d, lname, dtls, sipc_test_ms(5000));
+	if (!connectionless) {
+		assert_int_equal(sipc_accept(l, sipc_test_ms(2000), &s), 0);
+		/* TLS: the accepted side shakes hands here (or on first use). */
+		assert_int_equal(sipc_handshake(s, sipc_test_ms(5000)), 0);
+	}
+	assert_int_equal(sipc_tls_test_dial_join(&d), 0);
+	c = d.ep;
 	addr_text(sipc_endpoint_local, c, cname, sizeof cname);
 	addr_text(sipc_endpoint_peer, c, text, sizeof text);
 	assert_string_equal(text, lname);
@@ -165,7 +202,6 @@ static void run_case(void **state)
 		/* Nothing fixed on the server side. */
 		assert_int_equal(sipc_endpoint_peer(l, &(sipc_addr){0}), -ENOTCONN);
 	} else {
-		assert_int_equal(sipc_accept(l, sipc_test_ms(2000), &s), 0);
 		assert_int_equal(sipc_endpoint_scheme(s), sc->scheme);
 		addr_text(sipc_endpoint_peer, s, text, sizeof text);
 		assert_memory_equal(text, prefix, strlen(prefix));
@@ -252,6 +288,9 @@ int main(void)
 			.initial_state = (void *)&cases[i],
 		};
 	}
-	return _cmocka_run_group_tests("conformance", tests, sizeof cases / sizeof cases[0], NULL,
-				       NULL);
+	i = (size_t)_cmocka_run_group_tests("conformance", tests, sizeof cases / sizeof cases[0],
+					    NULL, NULL);
+	sipc_tls_config_free(tls_server);
+	sipc_tls_config_free(tls_client);
+	return (int)i;
 }
