@@ -57,9 +57,8 @@ static bool looks_tls(const struct sipc__tls_conn *c)
 	return c->first_len < 2 || c->first[1] == 3;
 }
 
-/* OpenSSL reads a record header (5 bytes) before it gives up on a peer
- * that is not TLS; take what else has come, for the sentence (the
- * connection is over anyway). */
+/* The bytes that came first may be fewer than the sentence quotes; take
+ * what else has come (the connection is over anyway). */
 static void more_first(struct sipc__tls_conn *c)
 {
 	ssize_t n;
@@ -211,6 +210,9 @@ int sipc__tls_error(sipc_endpoint *ep, struct sipc__tls_conn *c, int ret, bool h
 		sipc__tls_why(ep, "%s", why);
 	ERR_clear_error();
 	c->fatal = code;
+	/* The alert OpenSSL sent for it goes now, not at close: the peer
+	 * learns why at once. */
+	sipc__tls_out_flush(c);
 	if (handshake && ep->trace)
 		sipc__tracef(ep->trace, ep->trace_arg, "tls_handshake(%d) = -1 (%s): %s", ep->fd,
 			     sipc_strerror(code), ep->why ? ep->why : "");

@@ -101,6 +101,9 @@ struct sipc__tls_conn {
 	size_t out_off, out_len, out_cap;
 	int io_err; /* -errno of the socket's last failed call, 0 */
 	bool eof;   /* the socket's read side has ended */
+	/* Bytes read from the socket that OpenSSL has not asked for yet. */
+	uint8_t *in;
+	size_t in_off, in_len;
 	/* The first bytes the peer sent, to tell a peer that is not TLS. */
 	uint8_t first[16];
 	size_t first_len;
@@ -120,6 +123,10 @@ BIO *sipc__tls_bio_new(struct sipc__tls_conn *c);
 /* Sends what waits in c->out without blocking: 0 when all went, -EAGAIN,
  * or -errno. */
 int sipc__tls_out_flush(struct sipc__tls_conn *c);
+/* Whether c->in holds a whole record, which a read can take without the
+ * socket becoming readable (it starts where OpenSSL stopped: at a record
+ * boundary, since OpenSSL only stops reading between records). */
+bool sipc__tls_in_record(const struct sipc__tls_conn *c);
 
 /* verify.c */
 int sipc__tls_verify_cb(X509_STORE_CTX *x, void *arg);
@@ -145,8 +152,12 @@ void sipc__tls_name_text(const X509_NAME *name, char *buf, size_t len);
 void sipc__tls_san_text(X509 *cert, char *buf, size_t len);
 /* An ASN1_TIME as "2026-12-31 23:59:59 UTC". */
 void sipc__tls_time_text(const ASN1_TIME *t, char *buf, size_t len);
-/* Escapes N bytes of S: bytes outside printable ASCII, '%' and '"'. */
-void sipc__tls_escape(char *out, size_t cap, const void *s, size_t n);
+/* Escapes N bytes of S into OUT (CAP bytes, NUL included): bytes outside
+ * printable ASCII, '%' and '"' become %XX.  Returns how many of the N
+ * bytes fitted. */
+size_t sipc__tls_escape(char *out, size_t cap, const void *s, size_t n);
+/* S escaped for quoting in a sentence, cut with "..." to fit CAP; BUF. */
+const char *sipc__tls_quote(char *buf, size_t cap, const char *s);
 /* The trace line of a finished handshake. */
 void sipc__tls_trace_done(sipc_endpoint *ep, struct sipc__tls_conn *c);
 
