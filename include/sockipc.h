@@ -178,8 +178,10 @@ bool sipc_scheme_is_connectionless(sipc_scheme s);
 
 typedef struct sipc_url sipc_url;
 
-/* Size that holds any detail message of sipc_url_parse. */
-#define SIPC_WHY_MAX 256
+/* Size that holds any detail message: of sipc_url_parse, of the TLS
+ * setters, and the sentence of a failed TLS dial or handshake (two
+ * fingerprints and OpenSSL's reason fit). */
+#define SIPC_WHY_MAX 512
 /*
  * Size that holds any formatted URL or address, with its NUL.  The worst
  * case is a unix name of 107 bytes that all need a %XX escape:
@@ -235,7 +237,9 @@ int sipc_url_format(const sipc_url *url, char *buf, size_t len);
 
 /*
  * A socket address with the scheme it belongs to.  Formatting uses the
- * base scheme of the socket kind: tcp, udp, unix, unixgram or unixpacket.
+ * base scheme of the socket kind: tcp, udp, unix, unixgram or unixpacket,
+ * and tls for tls/tls4/tls6 endpoints (so a tls listener's address is a
+ * URL a client dials as it is).
  */
 typedef struct sipc_addr {
 	sipc_scheme scheme;

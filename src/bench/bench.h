@@ -57,7 +57,8 @@ struct sipc_bench_result {
 	uint64_t connect_errors;
 	uint64_t bytes;        /* payload bytes echoed (one way) */
 	double elapsed_s;      /* from the start to the last completion */
-	char first_error[160]; /* text of the first error seen, "" if none */
+	char first_error[512]; /* text of the first error seen, "" if none (a TLS
+				  one carries its sentence) */
 	struct sipc_hist hist; /* latency of echoed messages, nanoseconds */
 };
 

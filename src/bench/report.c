@@ -99,7 +99,9 @@ void sipc__bench_report(FILE *out, const struct sipc_bench_config *cfg,
 	fprintf(out, "bench %s: %s, %ld thread%s, %ld conn%s, depth %ld, %zu-byte messages",
 		cfg->url_text, mode_name(cfg), cfg->threads, cfg->threads == 1 ? "" : "s",
 		cfg->conns, cfg->conns == 1 ? "" : "s", cfg->depth, cfg->size);
-	if (cfg->new_conn)
+	if (cfg->new_conn && sipc_scheme_is_tls(sipc_url_scheme(cfg->url)))
+		fprintf(out, ", new connection and full TLS handshake per request");
+	else if (cfg->new_conn)
 		fprintf(out, ", new connection per request");
 	if (cfg->rate > 0)
 		fprintf(out, ", open loop at %.0f/s", cfg->rate);

@@ -23,11 +23,21 @@
  * --new-conn opens one connection per request with a non-blocking
  * connect(2) of its own: the library's connect waits for completion, and
  * here hundreds of connects must be in flight on one thread.
+ *
+ * tls:// goes through the endpoint's operations instead of the raw
+ * descriptor (the plain path keeps its direct system calls): epoll waits
+ * for what the endpoint wants (a TLS read may need to write, and the
+ * reverse), a read goes on while decrypted bytes wait in the endpoint
+ * (epoll cannot see them), and a --new-conn connection wraps its socket
+ * once connect(2) is done and drives a full handshake, so connections/s
+ * are handshakes/s; a handshake that fails is a failed connect, with its
+ * reason.
  */
 #include "bench/bench.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -38,8 +48,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "endpoint.h"
 #include "loop/loop.h"
 #include "sys/sys.h"
+#include "transport/transport.h"
 
 /* Iovecs per sendmsg: below IOV_MAX (1024), two per framed message. */
 #define TX_IOV 256
@@ -68,7 +80,8 @@ struct slot {
 struct bconn {
 	struct worker *w;
 	uint32_t id;       /* index within the worker */
-	sipc_endpoint *ep; /* persistent connections (sipc_dial) */
+	sipc_endpoint *ep; /* persistent connections (sipc_dial), and
+			      --new-conn ones over TLS */
 	int fd;            /* -1 when closed */
 	sipc_loop_io io;
 	sipc_loop_timer retry;
@@ -99,9 +112,11 @@ struct shared {
 	const struct sipc_bench_config *cfg;
 	const uint8_t *pattern;
 	uint8_t hdr[4];
-	size_t wire;    /* bytes of one message on the wire */
-	bool dgram;     /* one datagram per message */
-	bool connless;  /* udp, unixgram: recv 0 is not an end */
+	size_t wire;   /* bytes of one message on the wire */
+	bool dgram;    /* one datagram per message */
+	bool connless; /* udp, unixgram: recv 0 is not an end */
+	bool tls;      /* I/O through the endpoint's operations */
+	sipc_scheme scheme;
 	sipc_addr addr; /* --new-conn: where to connect */
 	int socktype;
 	atomic_int ready; /* workers set up (well or not) */
@@ -124,7 +139,7 @@ struct worker {
 	struct iovec iov[TX_IOV];
 	struct sipc_bench_result *res;
 	int setup_err;
-	char setup_why[160];
+	char setup_why[512];
 	/* housekeeping */
 	sipc_loop_timer tick;
 	int tick_ms;
@@ -158,11 +173,21 @@ static void sleep_ms(int ms)
 		;
 }
 
+/* The first error of the run, with the sentence of a TLS code from EP. */
+static void note_error_ep(struct worker *w, const char *what, int code, const sipc_endpoint *ep)
+{
+	/* The SIPC_ETLS_* band: codes that come with a sentence. */
+	bool tls_code = code <= SIPC_ETLS_CONFIG && code > SIPC_ETLS_CONFIG - 40;
+	const char *why = ep != NULL && tls_code ? sipc_endpoint_why(ep) : "";
+
+	if (w->res->first_error[0] == '\0')
+		snprintf(w->res->first_error, sizeof w->res->first_error, "%s: %s%s%s", what,
+			 sipc_strerror(code), why[0] ? ": " : "", why);
+}
+
 static void note_error(struct worker *w, const char *what, int code)
 {
-	if (w->res->first_error[0] == '\0')
-		snprintf(w->res->first_error, sizeof w->res->first_error, "%s: %s", what,
-			 sipc_strerror(code));
+	note_error_ep(w, what, code, NULL);
 }
 
 /* ---------------------------------------------------------------- content */
@@ -225,9 +250,25 @@ static uint64_t start_limit(const struct bconn *c)
 	return lim;
 }
 
+/* The epoll events of the poll(2) events EV. */
+static uint32_t epoll_events(short ev)
+{
+	return (ev & POLLIN ? EPOLLIN : 0) | (ev & POLLOUT ? EPOLLOUT : 0);
+}
+
 static void set_events(struct bconn *c)
 {
 	uint32_t ev = EPOLLIN | (c->want_out || c->connecting ? EPOLLOUT : 0);
+
+	if (c->w->sh->tls && c->ep != NULL) {
+		/* A handshake is an operation for POLLOUT (sockipc.h). */
+		short want = c->connecting ? sipc_endpoint_want(c->ep, POLLOUT)
+					   : sipc_endpoint_want(c->ep, POLLIN);
+
+		if (c->want_out && !c->connecting)
+			want |= sipc_endpoint_want(c->ep, POLLOUT);
+		ev = epoll_events(want);
+	}
 
 	if (c->fd >= 0 && (!c->io.active || c->io.events != ev))
 		sipc__io_start(c->w->loop, &c->io, ev);
@@ -270,7 +311,7 @@ static void fail_conn(struct bconn *c, const char *what, int code)
 	struct worker *w = c->w;
 
 	w->res->errors++;
-	note_error(w, what, code);
+	note_error_ep(w, what, code, c->ep);
 	if (w->sh->dgram) {
 		w->res->lost += inflight(c);
 	} else {
@@ -353,7 +394,10 @@ static void stream_send(struct bconn *c)
 			break;
 		struct msghdr msg = {.msg_iov = w->iov, .msg_iovlen = (size_t)n_iov};
 		now = now_ns();
-		n = sipc__sys_sendmsg(c->fd, &msg, MSG_DONTWAIT);
+		if (sh->tls)
+			n = c->ep->tp->io->sendmsg(c->ep, &msg, MSG_DONTWAIT);
+		else
+			n = sipc__sys_sendmsg(c->fd, &msg, MSG_DONTWAIT);
 		if (n < 0) {
 			if (n == -EAGAIN) {
 				c->want_out = true;
@@ -393,9 +437,18 @@ static void stream_recv(struct bconn *c)
 	struct shared *sh = w->sh;
 	uint64_t depth = (uint64_t)w->cfg->depth;
 
-	for (int round = 0; round < RX_ROUNDS; round++) {
-		ssize_t n = sipc__sys_recv(c->fd, w->scratch, RX_SCRATCH, 0);
+	for (int round = 0;; round++) {
+		ssize_t n;
 		int64_t now;
+
+		/* A TLS read returns one record at most: go on while the
+		 * endpoint holds decrypted bytes, which wake no epoll. */
+		if (round >= RX_ROUNDS && !(sh->tls && sipc_endpoint_pending(c->ep) > 0))
+			break;
+		if (sh->tls)
+			n = c->ep->tp->io->recv(c->ep, w->scratch, RX_SCRATCH, MSG_DONTWAIT);
+		else
+			n = sipc__sys_recv(c->fd, w->scratch, RX_SCRATCH, 0);
 
 		if (n == -EAGAIN)
 			break;
@@ -448,7 +501,7 @@ static void stream_recv(struct bconn *c)
 				c->rx_bad = false;
 			}
 		}
-		if ((size_t)n < RX_SCRATCH)
+		if ((size_t)n < RX_SCRATCH && !sh->tls)
 			break;
 	}
 	try_send(c);
@@ -590,11 +643,68 @@ static void try_send(struct bconn *c)
 		stream_send(c);
 }
 
+/* A --new-conn connection that could not be made (connect or TLS
+ * handshake): counted with its reason, its request is not made, and the
+ * next one gets a fresh connection. */
+static void session_failed(struct bconn *c, const char *what, int code)
+{
+	c->w->res->connect_errors++;
+	note_error_ep(c->w, what, code, c->ep);
+	c->session_first++;
+	if (c->w->sh->dgram)
+		c->dg_sent++;
+	else
+		c->tx_seq = c->rx_seq = c->tx_seq + 1;
+	close_fd(c);
+	check_done(c);
+	if (!c->finished && !c->open)
+		open_session(c);
+}
+
+/* The connection is up: count it and start its request. */
+static void session_ready(struct bconn *c)
+{
+	c->connecting = false;
+	c->w->res->connects++;
+	set_events(c);
+	try_send(c);
+}
+
+/* One step of a --new-conn TLS handshake; the first wraps the connected
+ * socket in an endpoint. */
+static void handshake_step(struct bconn *c)
+{
+	struct shared *sh = c->w->sh;
+	int rc;
+
+	if (c->ep == NULL) {
+		rc = sipc_endpoint_from_fd(c->fd, sh->scheme, sh->cfg->opts, &c->ep);
+		if (rc < 0) {
+			session_failed(c, "handshake", rc);
+			return;
+		}
+	}
+	rc = sipc_handshake(c->ep, 0);
+	if (rc == SIPC_ETIMEDOUT) {
+		set_events(c);
+		return;
+	}
+	if (rc < 0) {
+		session_failed(c, "handshake", rc);
+		return;
+	}
+	session_ready(c);
+}
+
 static void on_conn_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
 	struct bconn *c = io->arg;
 
 	(void)loop;
+	if (c->connecting && c->ep != NULL) {
+		handshake_step(c);
+		return;
+	}
 	if (c->connecting) {
 		int err = 0, rc;
 
@@ -602,26 +712,18 @@ static void on_conn_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			return;
 		rc = sipc__sys_getsockopt_int(c->fd, SOL_SOCKET, SO_ERROR, &err);
 		if (rc < 0 || err != 0) {
-			c->w->res->connect_errors++;
-			note_error(c->w, "connect", rc < 0 ? rc : -err);
-			/* The request this connection was for is not made. */
-			c->session_first++;
-			if (c->w->sh->dgram)
-				c->dg_sent++;
-			else
-				c->tx_seq = c->rx_seq = c->tx_seq + 1;
-			close_fd(c);
-			check_done(c);
-			if (!c->finished && !c->open)
-				open_session(c);
+			session_failed(c, "connect", rc < 0 ? rc : -err);
 			return;
 		}
-		c->connecting = false;
-		c->w->res->connects++;
-		try_send(c);
+		if (c->w->sh->tls)
+			handshake_step(c);
+		else
+			session_ready(c);
 		return;
 	}
-	if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+	/* On TLS any readiness may be what a read waits for (a write it
+	 * must make first); a read with nothing there costs one call. */
+	if ((revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->w->sh->tls) {
 		if (c->w->sh->dgram)
 			dgram_recv(c);
 		else
@@ -678,10 +780,11 @@ static void open_session(struct bconn *c)
 	c->want_out = false;
 	sipc__io_init(&c->io, fd, on_conn_io, c);
 	if (connect(fd, (const struct sockaddr *)&sh->addr.ss, sh->addr.len) == 0) {
-		c->connecting = false;
-		w->res->connects++;
-		set_events(c);
-		try_send(c);
+		c->connecting = true;
+		if (sh->tls)
+			handshake_step(c);
+		else
+			session_ready(c);
 		return;
 	}
 	rc = -errno;
@@ -724,9 +827,11 @@ static void on_tick(sipc_loop *loop, sipc_loop_timer *t)
 		if (c->finished)
 			continue;
 		if (c->connecting && now - c->session_t0 > timeout) {
+			const char *what = c->ep != NULL ? "handshake" : "connect";
+
 			w->res->connect_errors++;
-			note_error(w, "connect", SIPC_ETIMEDOUT);
-			fail_conn(c, "connect", SIPC_ETIMEDOUT);
+			note_error(w, what, SIPC_ETIMEDOUT);
+			fail_conn(c, what, SIPC_ETIMEDOUT);
 			continue;
 		}
 		if (w->sh->dgram) {
@@ -842,11 +947,20 @@ static int conn_init(struct worker *w, struct bconn *c)
 
 static int conn_dial(struct worker *w, struct bconn *c)
 {
-	int rc = sipc_dial_url(w->cfg->url, w->cfg->opts,
-			       w->cfg->timeout_ms > 5000 ? w->cfg->timeout_ms : 5000, &c->ep);
+	sipc_options opts = *w->cfg->opts;
+	char why[sizeof w->setup_why] = "";
+	int rc;
 
-	if (rc < 0)
+	/* The sentence of a failed TLS dial, in this thread's own buffer. */
+	opts.why = why;
+	opts.whylen = sizeof why;
+	rc = sipc_dial_url(w->cfg->url, &opts,
+			   w->cfg->timeout_ms > 5000 ? w->cfg->timeout_ms : 5000, &c->ep);
+	if (rc < 0) {
+		snprintf(w->setup_why, sizeof w->setup_why, "connect %s: %s%s%s", w->cfg->url_text,
+			 sipc_strerror(rc), why[0] ? ": " : "", why);
 		return rc;
+	}
 	c->fd = sipc_endpoint_fd(c->ep);
 	c->open = true;
 	sipc__io_init(&c->io, c->fd, on_conn_io, c);
@@ -909,11 +1023,8 @@ static int worker_setup(struct worker *w)
 		if (w->conns[i].quota == 0)
 			continue;
 		rc = conn_dial(w, &w->conns[i]);
-		if (rc < 0) {
-			snprintf(w->setup_why, sizeof w->setup_why, "connect %s: %s",
-				 w->cfg->url_text, sipc_strerror(rc));
+		if (rc < 0)
 			return rc;
-		}
 	}
 	return 0;
 }
@@ -1013,6 +1124,8 @@ int sipc__bench_run(const struct sipc_bench_config *cfg, struct sipc_bench_resul
 	sh.cfg = cfg;
 	sh.dgram = sipc_scheme_is_datagram(scheme);
 	sh.connless = sipc_scheme_is_connectionless(scheme);
+	sh.tls = sipc_scheme_is_tls(scheme);
+	sh.scheme = scheme;
 	sh.socktype = sipc_scheme_socktype(scheme);
 	sh.wire = cfg->size + (cfg->framed && !sh.dgram ? 4 : 0);
 	sh.hdr[0] = (uint8_t)(cfg->size >> 24);

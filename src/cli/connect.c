@@ -12,6 +12,8 @@
 #include "cli/cli.h"
 #include "cli/connect.h"
 #include "cli/opt.h"
+#include "cli/tlscli.h"
+#include "cli/tlsopt.h"
 
 /* Datagram URLs have no end of stream: once stdin has ended, connect waits
  * this long after the last datagram for more replies (--idle-timeout
@@ -20,7 +22,7 @@
 
 struct sipc_relay_opts sipc_relay_opts = {.idle_ms = -1, .connect_ms = -1};
 
-const struct sipc_opt sipc_relay_opt_table[] = {
+static const struct sipc_opt opts_table[] = {
 	{"framed", 0, SIPC__OPT_FLAG, &sipc_relay_opts.framed, 0, 0, NULL,
 	 "each line of stdin is one message; each message received is one line"},
 	{"crlf", 'C', SIPC__OPT_FLAG, &sipc_relay_opts.crlf, 0, 0, NULL,
@@ -33,6 +35,7 @@ const struct sipc_opt sipc_relay_opt_table[] = {
 	 "give up connecting after S seconds"},
 	{"source", 's', SIPC__OPT_STRING, &sipc_relay_opts.source, 0, 0, "ADDR",
 	 "bind the local side to ADDR (a URL, HOST, HOST:PORT or PATH) first"},
+	SIPC_CLI_TLS_OPTS,
 	{NULL},
 };
 
@@ -108,8 +111,11 @@ static const struct sipc_opt_spec spec = {
 	"On a stream, end of stdin shuts down the write side and the command\n"
 	"keeps reading until the peer closes.  On a datagram URL each line of\n"
 	"stdin (each read with --chunk) is one datagram, and once stdin has ended\n"
-	"the command waits 1 s (or --idle-timeout) after the last reply.",
-	sipc_relay_opt_table,
+	"the command waits 1 s (or --idle-timeout) after the last reply.\n"
+	"tls:// verifies the server against the system's CAs (or --ca) and the\n"
+	"URL host (or --sni), or accepts exactly the certificate of --pin;\n"
+	"--connect-timeout bounds the handshake too.",
+	opts_table,
 	1,
 	1,
 };
@@ -117,6 +123,8 @@ static const struct sipc_opt_spec spec = {
 int sipc_cmd_connect(int argc, char **argv)
 {
 	sipc_options opts = {0};
+	sipc_tls_config *tls = NULL;
+	char why[SIPC_CLI_WHY_MAX] = "";
 	struct sipc_relay_cfg cfg = {.cmd = "connect"};
 	struct sipc_relay_io io = {.in_fd = 0, .out_fd = 1, .stop_fd = -1};
 	char src[SIPC_URL_MAX + 16];
@@ -137,16 +145,20 @@ int sipc_cmd_connect(int argc, char **argv)
 			goto out;
 		opts.source = src;
 	}
+	if ((rc = sipc_cli_tls_setup("connect", url, SIPC_TLS_CLIENT, &opts, &tls)) != 0)
+		goto out;
 	sipc_cli_lib_options(&opts);
+	opts.why = why;
+	opts.whylen = sizeof(why);
 
 	rc = sipc_dial_url(url, &opts, sipc_relay_opts.connect_ms, &ep);
 	if (rc < 0) {
-		sipc_cli_error("connect %s: %s%s", cfg.url, sipc_strerror(rc),
-			       sipc_cli_dial_hint(sipc_url_scheme(url), rc));
+		sipc_cli_open_error("connect", cfg.url, sipc_url_scheme(url), rc, why);
 		rc = SIPC_EXIT_FAIL;
 		goto out;
 	}
 	sipc_cli_notice_association("connect", ep);
+	sipc_cli_tls_notice("connect", ep);
 	sipc_relay_cfg_from_opts(&cfg, sipc_url_scheme(url));
 	cfg.linger_ms = -1;
 	if (sipc_scheme_is_connectionless(sipc_url_scheme(url)))
@@ -154,6 +166,7 @@ int sipc_cmd_connect(int argc, char **argv)
 	rc = sipc_relay_run(&cfg, ep, &io);
 out:
 	sipc_endpoint_close(ep);
+	sipc_tls_config_free(tls);
 	sipc_url_free(url);
 	return rc;
 }

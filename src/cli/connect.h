@@ -1,6 +1,7 @@
 /*
- * connect.h - the relay options connect and listen share (one table, so
- * both take the same --framed, --crlf, --idle-timeout, ... the same way).
+ * connect.h - the relay options connect and listen share (one set of
+ * values, so both take the same --framed, --crlf, --idle-timeout, ... the
+ * same way).
  */
 #ifndef SIPC_CLI_CONNECT_H
 #define SIPC_CLI_CONNECT_H
@@ -20,10 +21,8 @@ struct sipc_relay_opts {
 	size_t chunk;   /* 0: one datagram per line */
 	const char *source;
 };
+/* Set by the option tables of connect and listen. */
 extern struct sipc_relay_opts sipc_relay_opts;
-
-/* The options of connect (listen's table names the same variables). */
-extern const struct sipc_opt sipc_relay_opt_table[];
 
 /* Fills mode, crlf, chunk, idle_ms and send_stdin of CFG for SCHEME. */
 void sipc_relay_cfg_from_opts(struct sipc_relay_cfg *cfg, sipc_scheme scheme);

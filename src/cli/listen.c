@@ -5,8 +5,12 @@
  * which the socket is then connected - and relays it with stdin and stdout
  * as connect does.  --keep-open takes the next peer after one ends.
  * SIGINT and SIGTERM end it through the normal close, so a unix socket
- * file it bound is removed, as serve removes its own.
+ * file it bound is removed, as serve removes its own.  On tls:// each
+ * accepted connection's handshake is driven before the relay (bounded, and
+ * a stop signal still ends it); without --cert a self-signed certificate is
+ * made, and one stderr line says how the other side pins it.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -14,6 +18,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -21,10 +26,17 @@
 #include "cli/cli.h"
 #include "cli/connect.h"
 #include "cli/opt.h"
+#include "cli/tlscli.h"
+#include "cli/tlsopt.h"
 #include "sys/sys.h"
 #include "trace.h"
 
 static bool keep_open;
+
+/* How long an accepted TLS connection may take over its handshake when
+ * --idle-timeout does not say: a peer that stops half-way must not hold
+ * the listener. */
+#define HANDSHAKE_MS 10000
 
 static const struct sipc_opt opts_table[] = {
 	{"framed", 0, SIPC__OPT_FLAG, &sipc_relay_opts.framed, 0, 0, NULL,
@@ -37,6 +49,7 @@ static const struct sipc_opt opts_table[] = {
 	 "datagram URLs: each read of up to N bytes is one datagram (not each line)"},
 	{"keep-open", 'k', SIPC__OPT_FLAG, &keep_open, 0, 0, NULL,
 	 "after a peer ends, wait for the next one"},
+	SIPC_CLI_TLS_SERVER_OPTS,
 	{NULL},
 };
 
@@ -45,7 +58,10 @@ static const struct sipc_opt_spec spec = {
 	"[OPTIONS] URL",
 	"Listens on URL, prints `listening URL` (the real port) on stderr, waits\n"
 	"for one peer (a connection, or the sender of the first datagram) and\n"
-	"relays it with stdin and stdout as connect does.",
+	"relays it with stdin and stdout as connect does.  On tls:// without\n"
+	"--cert it makes a self-signed certificate in memory and prints, unless\n"
+	"-q, its SHA-256 fingerprint and the connect --pin command for the other\n"
+	"side; a failed handshake ends listen (with --keep-open: that peer only).",
 	opts_table,
 	1,
 	1,
@@ -92,14 +108,18 @@ static int catch_stop_signals(void)
 	return stop_pipe[0];
 }
 
-/* Waits until FD is ready for EVENTS (1) or a stop signal came (0). */
-static int wait_or_stop(int fd, short events)
+/* Waits until FD is ready for EVENTS (1), a stop signal came (0) or
+ * DEADLINE passed (SIPC_ETIMEDOUT). */
+static int wait_or_stop(int fd, short events, int64_t deadline)
 {
 	for (;;) {
 		struct pollfd pfd[2] = {{.fd = fd, .events = events},
 					{.fd = stop_pipe[0], .events = POLLIN}};
+		int left = sipc__deadline_left(deadline);
 
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+		if (left == 0)
+			return SIPC_ETIMEDOUT;
+		if (poll(pfd, 2, left) < 0 && errno != EINTR)
 			return -errno;
 		if (stop_signo != 0 || pfd[1].revents != 0)
 			return 0;
@@ -128,7 +148,7 @@ static int take_datagram_peer(const char *url, sipc_endpoint *lep, bool *answera
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	for (;;) {
-		rc = wait_or_stop(fd, POLLIN);
+		rc = wait_or_stop(fd, POLLIN, SIPC__NEVER);
 		if (rc <= 0)
 			goto fail;
 		n = sipc__sys_recvmsg(fd, &mh, MSG_PEEK);
@@ -169,7 +189,7 @@ static int accept_or_stop(sipc_endpoint *lep, sipc_endpoint **connp)
 
 	*connp = NULL;
 	for (;;) {
-		rc = wait_or_stop(sipc_endpoint_fd(lep), POLLIN);
+		rc = wait_or_stop(sipc_endpoint_fd(lep), POLLIN, SIPC__NEVER);
 		if (rc <= 0)
 			return rc;
 		/* Another process sharing the socket may have taken it. */
@@ -177,6 +197,58 @@ static int accept_or_stop(sipc_endpoint *lep, sipc_endpoint **connp)
 		if (rc != SIPC_ETIMEDOUT && rc != -EAGAIN)
 			return rc;
 	}
+}
+
+/* Drives CONN's TLS handshake (at once done for other schemes) until it
+ * is done (0), a stop signal comes (1), or it fails or takes longer than
+ * MS (a negative code). */
+static int handshake_or_stop(sipc_endpoint *conn, int ms)
+{
+	int64_t deadline = sipc__deadline(ms);
+
+	for (;;) {
+		int rc = sipc_handshake(conn, 0);
+
+		if (rc != SIPC_ETIMEDOUT)
+			return rc;
+		rc = wait_or_stop(sipc_endpoint_fd(conn), sipc_endpoint_want(conn, POLLIN),
+				  deadline);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			return 1;
+	}
+}
+
+/*
+ * A listener with a self-signed certificate: the other side can only
+ * check it by its fingerprint, so say it, with the whole command that
+ * pins it (a wildcard listener has no one name: localhost, the name the
+ * certificate was made for).  Unless -q, like the listening line.
+ */
+static void announce_self_signed(const sipc_tls_config *cfg, const sipc_url *url, const char *lb,
+				 const sipc_addr *local)
+{
+	char fp[SIPC_TLS_FINGERPRINT_MAX], dial[SIPC_URL_MAX + 32];
+	const char *host = sipc_url_host(url);
+
+	if (sipc_cli_globals.quiet || sipc_tls_config_fingerprint(cfg, fp, sizeof(fp)) < 0)
+		return;
+	if (host == NULL || host[0] == '\0' || strcmp(host, "0.0.0.0") == 0 ||
+	    strcmp(host, "::") == 0) {
+		const struct sockaddr *sa = (const struct sockaddr *)&local->ss;
+		int port = sa->sa_family == AF_INET6
+				   ? ntohs(((const struct sockaddr_in6 *)sa)->sin6_port)
+				   : ntohs(((const struct sockaddr_in *)sa)->sin_port);
+
+		snprintf(dial, sizeof(dial), "%s://localhost:%d",
+			 sipc_scheme_name(sipc_url_scheme(url)), port);
+	} else {
+		snprintf(dial, sizeof(dial), "%s", lb);
+	}
+	sipc_cli_error("listen %s: self-signed certificate %s; on the other side: sockipc "
+		       "connect --pin %s %s",
+		       lb, fp, fp, dial);
 }
 
 /* Forgets the datagram peer, for --keep-open. */
@@ -188,6 +260,8 @@ static void drop_datagram_peer(sipc_endpoint *lep)
 int sipc_cmd_listen(int argc, char **argv)
 {
 	sipc_options opts = {0};
+	sipc_tls_config *tls = NULL;
+	char why[SIPC_CLI_WHY_MAX] = "";
 	struct sipc_relay_cfg cfg = {.cmd = "listen"};
 	struct sipc_relay_io io = {.in_fd = 0, .out_fd = 1, .stop_fd = -1};
 	sipc_endpoint *lep = NULL, *conn = NULL;
@@ -206,7 +280,11 @@ int sipc_cmd_listen(int argc, char **argv)
 	sc = sipc_url_scheme(url);
 	if ((rc = sipc_relay_check_opts("listen", sc)) != 0)
 		goto out;
+	if ((rc = sipc_cli_tls_setup("listen", url, SIPC_TLS_SERVER, &opts, &tls)) != 0)
+		goto out;
 	sipc_cli_lib_options(&opts);
+	opts.why = why;
+	opts.whylen = sizeof(why);
 	if ((io.stop_fd = catch_stop_signals()) < 0) {
 		sipc_cli_error("listen %s: %s", cfg.url, sipc_strerror(io.stop_fd));
 		rc = SIPC_EXIT_FAIL;
@@ -214,13 +292,17 @@ int sipc_cmd_listen(int argc, char **argv)
 	}
 	rc = sipc_listen_url(url, &opts, &lep);
 	if (rc < 0) {
-		sipc_cli_error("listen %s: %s", cfg.url, sipc_strerror(rc));
+		sipc_cli_open_error("listen", cfg.url, sc, rc, why);
 		rc = SIPC_EXIT_FAIL;
 		goto out;
 	}
 	if (sipc_endpoint_local(lep, &local) < 0 || sipc_addr_format(&local, lb, sizeof(lb)) < 0)
 		snprintf(lb, sizeof(lb), "%s", cfg.url);
-	/* The readiness line scripts wait for; stderr, as stdout is data. */
+	if (tls != NULL && sipc_cli_tls.cert == NULL)
+		announce_self_signed(tls, url, lb, &local);
+	/* The readiness line scripts wait for; stderr, as stdout is data.
+	 * After the fingerprint line, so a script that read this one has
+	 * both. */
 	if (!sipc_cli_globals.quiet)
 		fprintf(stderr, "listening %s\n", lb);
 	sipc_relay_cfg_from_opts(&cfg, sc);
@@ -255,6 +337,20 @@ int sipc_cmd_listen(int argc, char **argv)
 			if (sipc_endpoint_peer(conn, &pa) == 0)
 				sipc_addr_format(&pa, pb, sizeof(pb));
 			sipc_cli_notice("listen: connection from %s", pb);
+			rc = handshake_or_stop(conn, cfg.idle_ms >= 0 ? cfg.idle_ms : HANDSHAKE_MS);
+			if (rc == 1)
+				break; /* a stop signal */
+			if (rc < 0) {
+				char what[SIPC_URL_MAX + 32];
+
+				snprintf(what, sizeof(what), "handshake with %s", pb);
+				sipc_cli_ep_error("listen", lb, what, conn, rc);
+				rc = SIPC_EXIT_FAIL;
+				sipc_endpoint_close(conn);
+				conn = NULL;
+				continue; /* --keep-open: the next peer */
+			}
+			sipc_cli_tls_notice("listen", conn);
 			peer_ep = conn;
 		}
 		rc = sipc_relay_run(&cfg, peer_ep, &io);
@@ -266,6 +362,7 @@ int sipc_cmd_listen(int argc, char **argv)
 out:
 	sipc_endpoint_close(conn);
 	sipc_endpoint_close(lep);
+	sipc_tls_config_free(tls);
 	sipc_url_free(url);
 	if (stop_signo != 0)
 		raise(stop_signo); /* SA_RESETHAND: the default action, now */

@@ -20,6 +20,14 @@
  *  - stdout closed by its reader (`| head`) ends everything, status 0;
  *  - on connectionless datagram endpoints there is no end of stream: the
  *    loop ends linger_ms after the last datagram once stdin has ended.
+ * Every byte to and from the socket goes through the endpoint's own
+ * operations (sipc__flow_endpoints), so TLS is relayed like any stream: the
+ * descriptor is polled for what the endpoint wants (sipc_endpoint_want: TLS
+ * may need to read before it can write), decrypted bytes it already holds
+ * (sipc_endpoint_pending, which poll cannot see) are read before any
+ * sleep, end of stdin sends close_notify, and a stream that ends without
+ * one is an error (truncated), never a clean end.  Splice is kept for plain
+ * sockets only: it would move TLS records, not the bytes in them.
  */
 #include "cli/relay.h"
 
@@ -36,8 +44,11 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/tlscli.h"
+#include "endpoint.h"
 #include "flow.h"
 #include "sys/sys.h"
+#include "transport/transport.h"
 
 struct relay {
 	const struct sipc_relay_cfg *cfg;
@@ -143,6 +154,13 @@ static int flow_open(struct sipc__flow *f, int in, int out, unsigned sock, bool 
 	sipc__flow_init(f, in, out, sock | (splice ? SIPC__FLOW_PIPE : 0), SIPC_RELAY_PIPE,
 			SIPC_RELAY_BUF);
 	return sipc__flow_buffer(f);
+}
+
+/* One send of MH through the endpoint's operations, without waiting:
+ * frames, --crlf lines and datagrams, which the relay builds itself. */
+static ssize_t sock_sendmsg(struct relay *r, const struct msghdr *mh)
+{
+	return r->ep->tp->io->sendmsg(r->ep, mh, MSG_DONTWAIT);
 }
 
 static bool is_peer_gone(long e)
@@ -339,7 +357,7 @@ static int a_drain(struct relay *r)
 							len - (off - 4)};
 				mh.msg_iovlen = 1;
 			}
-			n = sipc__sys_sendmsg(r->fd, &mh, 0);
+			n = sock_sendmsg(r, &mh);
 			if (n < 0)
 				return n == -EAGAIN ? (moved ? MOVED : AGAIN) : (int)n;
 			r->frame_off += (size_t)n;
@@ -347,7 +365,10 @@ static int a_drain(struct relay *r)
 				continue;
 			r->frame_off = 0;
 		} else {
-			n = sipc__sys_send(r->fd, f->buf + f->head, len, 0);
+			struct iovec iov = {f->buf + f->head, len};
+			struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+
+			n = sock_sendmsg(r, &mh);
 			if (n < 0)
 				return n == -EAGAIN ? (moved ? MOVED : AGAIN) : (int)n;
 		}
@@ -443,7 +464,7 @@ static int b_drain(struct relay *r)
 
 static int fail(struct relay *r, int code)
 {
-	sipc_cli_error("%s %s: %s", r->cfg->cmd, r->cfg->url, sipc_strerror(code));
+	sipc_cli_ep_error(r->cfg->cmd, r->cfg->url, NULL, r->ep, code);
 	return SIPC_EXIT_FAIL;
 }
 
@@ -576,6 +597,9 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 		rc = fail(&r, -ENOMEM);
 		goto out;
 	}
+	/* The socket side through the endpoint: no pipe where it is TLS. */
+	sipc__flow_endpoints(&r.a, NULL, ep);
+	sipc__flow_endpoints(&r.b, ep, NULL);
 	/* A regular file never blocks, nor an O_NONBLOCK one, nor a pipe
 	 * spliced from (SPLICE_F_NONBLOCK): those are read before any poll.
 	 * Anything else (a terminal, a blocking pipe or socket) is read only
@@ -592,7 +616,8 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 
 	for (;;) {
 		struct pollfd pfd[4];
-		bool moved = false;
+		short wr_ev = 0, rd_ev = 0;
+		bool moved = false, held = false;
 		int n, timeout = 0;
 
 		a_maybe_done(&r);
@@ -612,10 +637,17 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 		pfd[2] = (struct pollfd){.fd = -1};
 		if (!r.in_rd && can_fill(&r, &r.a, true))
 			pfd[0] = (struct pollfd){.fd = io->in_fd, .events = POLLIN};
+		if (!r.sock_rd && can_fill(&r, &r.b, false)) {
+			/* Bytes the endpoint has decrypted already: poll would
+			 * never wake for them. */
+			if (sipc_endpoint_pending(ep) > 0)
+				r.sock_rd = held = true;
+			else
+				rd_ev = sipc_endpoint_want(ep, POLLIN);
+		}
 		if (!r.sock_wr && a_sendable(&r))
-			pfd[1].events |= POLLOUT;
-		if (!r.sock_rd && can_fill(&r, &r.b, false))
-			pfd[1].events |= POLLIN;
+			wr_ev = sipc_endpoint_want(ep, POLLOUT);
+		pfd[1].events = wr_ev | rd_ev;
 		if (pfd[1].events != 0)
 			pfd[1].fd = r.fd; /* else a reset socket's POLLHUP spins */
 		if (!r.out_wr && sipc__flow_pending(&r.b) > 0)
@@ -644,7 +676,7 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 				deadline = r.linger_until;
 			if (deadline != SIPC__NEVER && now >= deadline)
 				break; /* idle or linger time is up: a normal end */
-			timeout = sipc__deadline_left(deadline);
+			timeout = held ? 0 : sipc__deadline_left(deadline);
 		}
 		spins = 0;
 
@@ -659,9 +691,10 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 			r.a.eof = true;
 		else if (pfd[0].revents)
 			r.in_rd = true;
-		if (pfd[1].revents & (POLLOUT | POLLERR | POLLHUP))
+		/* What each side waited for: on TLS a write may wait to read. */
+		if (pfd[1].revents & (wr_ev | POLLERR | POLLHUP))
 			r.sock_wr = true;
-		if (pfd[1].revents & (POLLIN | POLLERR | POLLHUP))
+		if (pfd[1].revents & (rd_ev | POLLERR | POLLHUP))
 			r.sock_rd = true;
 		if (pfd[2].revents)
 			r.out_wr = true;

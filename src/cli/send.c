@@ -7,7 +7,7 @@
  * datagram URLs a request with no reply is sent again with exponential
  * backoff (sipc_request, the pattern of seed 000); on streams the request
  * is sent once and --timeout bounds it.  No reply in the end is exit
- * status 1.
+ * status 1.  tls:// is a stream like tcp, its handshake within --timeout.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -20,6 +20,8 @@
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "cli/relay.h"
+#include "cli/tlscli.h"
+#include "cli/tlsopt.h"
 #include "sys/sys.h"
 
 /* Largest datagram reply taken (a larger one is an error, never cut). */
@@ -44,6 +46,7 @@ static const struct sipc_opt opts_table[] = {
 	 "each reply byte for byte (the default for stdin)"},
 	{"lines", 0, SIPC__OPT_FLAG, &lines, 0, 0, NULL,
 	 "each reply on its own line (the default for MESSAGE arguments)"},
+	SIPC_CLI_TLS_OPTS,
 	{NULL},
 };
 
@@ -149,6 +152,9 @@ static void peek_header(struct sender *s, int64_t deadline)
 	ssize_t n;
 
 	s->hdr_len = 0;
+	/* A TLS socket holds records: its first bytes are no reply. */
+	if (sipc_scheme_is_tls(sipc_endpoint_scheme(s->ep)))
+		return;
 	if (sipc__sys_wait(fd, POLLIN, deadline) <= 0)
 		return;
 	n = sipc__sys_recv(fd, s->hdr, sizeof(s->hdr), MSG_PEEK);
@@ -236,10 +242,10 @@ static int report(const struct sender *s, int rc)
 			       sipc_strerror(rc));
 	else if (rc == SIPC_EMSGSIZE && !s->dgram)
 		report_not_a_frame(s);
-	else if (rc == SIPC_ECLOSED || rc == SIPC_EPARTIAL)
+	else if (rc == SIPC_ECLOSED || rc == SIPC_EPARTIAL || rc == SIPC_ETLS_TRUNCATED)
 		sipc_cli_error("send %s: no reply: %s", s->url, sipc_strerror(rc));
 	else
-		sipc_cli_error("send %s: %s", s->url, sipc_strerror(rc));
+		sipc_cli_ep_error("send", s->url, NULL, s->ep, rc);
 	return SIPC_EXIT_FAIL;
 }
 
@@ -291,6 +297,8 @@ static int send_all(struct sender *s, int nargs, char **argv)
 int sipc_cmd_send(int argc, char **argv)
 {
 	sipc_options opts = {0};
+	sipc_tls_config *tls = NULL;
+	char why[SIPC_CLI_WHY_MAX] = "";
 	struct sender s = {0};
 	sipc_url *url = NULL;
 	int nargs, rc, dial_ms;
@@ -305,19 +313,23 @@ int sipc_cmd_send(int argc, char **argv)
 	if ((rc = check_opts(s.dgram)) != 0)
 		goto out;
 	s.as_lines = lines || (!raw && nargs > 1);
+	if ((rc = sipc_cli_tls_setup("send", url, SIPC_TLS_CLIENT, &opts, &tls)) != 0)
+		goto out;
 	sipc_cli_lib_options(&opts);
+	opts.why = why;
+	opts.whylen = sizeof(why);
 	/* A datagram "connect" only names the peer; a stream's is the first
 	 * step of the request --timeout bounds. */
 	dial_ms = s.dgram ? timeout_ms * (int)(retries + 1) : timeout_ms;
 	s.first_deadline = s.dgram ? 0 : sipc__deadline(timeout_ms);
 	rc = sipc_dial_url(url, &opts, dial_ms, &s.ep);
 	if (rc < 0) {
-		sipc_cli_error("send %s: %s%s", s.url, sipc_strerror(rc),
-			       sipc_cli_dial_hint(sipc_url_scheme(url), rc));
+		sipc_cli_open_error("send", s.url, sipc_url_scheme(url), rc, why);
 		rc = SIPC_EXIT_FAIL;
 		goto out;
 	}
 	sipc_cli_notice_association("send", s.ep);
+	sipc_cli_tls_notice("send", s.ep);
 	if (s.dgram && !no_reply && (s.dbuf = malloc(DGRAM_REPLY_MAX)) == NULL) {
 		sipc_cli_error("send %s: %s", s.url, sipc_strerror(-ENOMEM));
 		rc = SIPC_EXIT_FAIL;
@@ -327,6 +339,7 @@ int sipc_cmd_send(int argc, char **argv)
 out:
 	free(s.dbuf);
 	sipc_endpoint_close(s.ep);
+	sipc_tls_config_free(tls);
 	sipc_url_free(url);
 	return rc;
 }

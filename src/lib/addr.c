@@ -2,8 +2,9 @@
  * addr.c - socket addresses with their scheme: building one from a raw
  * sockaddr, comparing two, and writing the canonical URL of one
  * ("tcp://[::1]:7007", "unix://@name").  The URL uses the base scheme of the
- * socket kind (tcp, udp, unix, unixgram, unixpacket): a tcp4 listener's peer
- * is simply a tcp address.  Unix addresses follow unix(7): the name's length
+ * socket kind (tcp, udp, unix, unixgram, unixpacket, and tls for the TLS
+ * schemes, so a tls listener's address is one a client can dial): a tcp4
+ * listener's peer is simply a tcp address.  Unix addresses follow unix(7): the name's length
  * comes from the address length, an abstract name starts with a NUL byte,
  * and an address no longer than sun_family is an unnamed socket.
  */
@@ -30,6 +31,8 @@ static const char *base_scheme(int family, sipc_scheme s)
 		return type == SOCK_DGRAM       ? "unixgram"
 		       : type == SOCK_SEQPACKET ? "unixpacket"
 						: "unix";
+	if (sipc_scheme_is_tls(s))
+		return "tls";
 	return type == SOCK_DGRAM ? "udp" : "tcp";
 }
 

@@ -85,6 +85,10 @@ static int send_local(sipc_endpoint *ep, struct iovec *iov, int cnt, int64_t dea
 		if (w < 0)
 			return w;
 	}
+	/* TLS may still hold the last record the socket did not take: the
+	 * write is done when it has gone to the kernel, as for a socket. */
+	if (ep->tp->io->drain != NULL)
+		return ep->tp->io->drain(ep, deadline);
 	return 0;
 }
 

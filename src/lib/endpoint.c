@@ -11,6 +11,7 @@
 #include "endpoint.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,11 +20,27 @@
 #include "sys/sys.h"
 #include "trace.h"
 #include "transport/transport.h"
+#include "url.h"
 
 /* Most addresses a name is tried at: getaddrinfo rarely gives more than a
  * v6 and a v4 address per name, and a dial tries each with what is left of
  * one timeout. */
 #define MAX_ADDRS 16
+
+/* The WHY buffer of OPTS starts empty: a failure without a sentence
+ * leaves it so. */
+static void why_clear(const sipc_options *opts)
+{
+	if (opts != NULL && opts->why != NULL && opts->whylen > 0)
+		opts->why[0] = '\0';
+}
+
+/* A dial that fails takes its endpoint's sentence with it. */
+static void why_copy(const sipc_options *opts, const sipc_endpoint *ep)
+{
+	if (opts != NULL && opts->why != NULL && opts->whylen > 0 && ep->why != NULL)
+		snprintf(opts->why, opts->whylen, "%s", ep->why);
+}
 
 static sipc_endpoint *ep_new(sipc_scheme scheme, const struct sipc__transport *tp,
 			     const sipc_options *opts)
@@ -150,6 +167,12 @@ static int listen_one(sipc_scheme scheme, const struct sipc__transport *tp, cons
 		rc = ep->fd;
 		goto fail;
 	}
+	if (tp->attach) {
+		struct sipc__attach how = {.kind = SIPC__ATTACH_LISTEN, .opts = opts};
+
+		if ((rc = tp->attach(ep, &how)) < 0)
+			goto fail;
+	}
 	if (tp->before_bind && (rc = tp->before_bind(ep, addr)) < 0)
 		goto fail;
 	rc = tp->bind(ep, addr, opts ? opts->unix_mode : 0);
@@ -187,6 +210,9 @@ int sipc_listen_url(const sipc_url *url, const sipc_options *opts, sipc_endpoint
 	tp = sipc__transport_for(scheme);
 	if (tp == NULL)
 		return SIPC_EURL_SCHEME;
+	why_clear(opts);
+	if (tp->check_opts && (rc = tp->check_opts(opts, true)) < 0)
+		return rc;
 	n = sipc_url_resolve(url, true, addrs, MAX_ADDRS);
 	if (n < 0)
 		return n;
@@ -207,7 +233,7 @@ int sipc_listen(const char *url, const sipc_options *opts, sipc_endpoint **epp)
 
 	if (url == NULL || epp == NULL)
 		return -EINVAL;
-	rc = sipc_url_parse(url, &u, NULL, 0);
+	rc = sipc_url_parse(url, &u, opts ? opts->why : NULL, opts ? opts->whylen : 0);
 	if (rc < 0)
 		return rc;
 	rc = sipc_listen_url(u, opts, epp);
@@ -253,8 +279,8 @@ static int bind_source(sipc_endpoint *ep, const sipc_addr *to, const struct sour
 }
 
 static int dial_one(sipc_scheme scheme, const struct sipc__transport *tp, const sipc_addr *addr,
-		    const sipc_options *opts, const struct source *src, int64_t deadline,
-		    sipc_endpoint **epp)
+		    const sipc_options *opts, const struct source *src, const char *host,
+		    int64_t deadline, sipc_endpoint **epp)
 {
 	sipc_endpoint *ep = ep_new(scheme, tp, opts);
 	int rc;
@@ -280,6 +306,18 @@ static int dial_one(sipc_scheme scheme, const struct sipc__transport *tp, const 
 	ep->connected = true;
 	ep->listener = false;
 	trace_association(ep);
+	if (tp->attach) {
+		struct sipc__attach how = {.kind = SIPC__ATTACH_DIAL, .opts = opts, .host = host};
+
+		if ((rc = tp->attach(ep, &how)) < 0)
+			goto fail;
+	}
+	/* TLS: the handshake is part of the dial, within its deadline. */
+	rc = tp->io->handshake(ep, deadline);
+	if (rc < 0) {
+		why_copy(opts, ep);
+		goto fail;
+	}
 	*epp = ep;
 	return 0;
 
@@ -305,6 +343,9 @@ int sipc_dial_url(const sipc_url *url, const sipc_options *opts, int timeout_ms,
 	tp = sipc__transport_for(scheme);
 	if (tp == NULL)
 		return SIPC_EURL_SCHEME;
+	why_clear(opts);
+	if (tp->check_opts && (rc = tp->check_opts(opts, false)) < 0)
+		return rc;
 	rc = resolve_source(opts ? opts->source : NULL, &src);
 	if (rc < 0)
 		return rc;
@@ -316,9 +357,14 @@ int sipc_dial_url(const sipc_url *url, const sipc_options *opts, int timeout_ms,
 		 * has run out, later addresses are not tried. */
 		if (i > 0 && sipc__deadline_left(deadline) == 0)
 			break;
-		rc = dial_one(scheme, tp, &addrs[i], opts, &src, deadline, epp);
+		rc = dial_one(scheme, tp, &addrs[i], opts, &src, url->host ? url->host : "",
+			      deadline, epp);
 		if (rc == 0)
 			return 0;
+		/* A handshake that failed fails the same at every address of
+		 * the name (same server, same certificate). */
+		if (rc <= SIPC_ETLS_CONFIG && rc >= SIPC_ETLS_CERT)
+			break;
 	}
 	return rc;
 }
@@ -330,7 +376,7 @@ int sipc_dial(const char *url, const sipc_options *opts, int timeout_ms, sipc_en
 
 	if (url == NULL || epp == NULL)
 		return -EINVAL;
-	rc = sipc_url_parse(url, &u, NULL, 0);
+	rc = sipc_url_parse(url, &u, opts ? opts->why : NULL, opts ? opts->whylen : 0);
 	if (rc < 0)
 		return rc;
 	rc = sipc_dial_url(u, opts, timeout_ms, epp);
@@ -403,6 +449,17 @@ int sipc_accept(sipc_endpoint *listener, int timeout_ms, sipc_endpoint **connp)
 		return rc;
 	}
 	trace_association(ep);
+	if (ep->tp->attach) {
+		/* TLS: a server SSL from the listener's config as it is now;
+		 * the handshake waits for the first read or write (or
+		 * sipc_handshake), so accepting never waits on a client. */
+		struct sipc__attach how = {.kind = SIPC__ATTACH_ACCEPT, .listener = listener};
+
+		if ((rc = ep->tp->attach(ep, &how)) < 0) {
+			sipc_endpoint_close(ep);
+			return rc;
+		}
+	}
 	*connp = ep;
 	return 0;
 }
@@ -475,6 +532,21 @@ int sipc_endpoint_from_fd(int fd, sipc_scheme scheme, const sipc_options *opts, 
 	ep->connected = sipc__sys_getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
 	/* A datagram socket without a fixed peer plays the listener's part. */
 	ep->listener = tp->listens ? accepting != 0 : !ep->connected;
+	if (tp->attach) {
+		/* TLS: the role comes from opts->tls (a client config
+		 * without one); the handshake from the first read or write.
+		 * On failure the state is gone and the descriptor stays the
+		 * caller's. */
+		struct sipc__attach how = {.kind = SIPC__ATTACH_FROM_FD, .opts = opts};
+
+		why_clear(opts);
+		rc = tp->attach(ep, &how);
+		if (rc < 0) {
+			free(ep->why);
+			free(ep);
+			return rc;
+		}
+	}
 	*epp = ep;
 	return 0;
 }

@@ -1,6 +1,6 @@
 /*
  * url.c - endpoint URLs: parsing and validating the grammar of DESIGN.md
- * (tcp/udp with HOST:PORT, the unix schemes with a PATH), the accessors,
+ * (tcp/udp/tls with HOST:PORT, the unix schemes with a PATH), the accessors,
  * and the canonical text form.  Every check names the part of the URL that
  * is wrong in the caller's WHY buffer, because "bad URL" alone does not tell
  * a user which of scheme, host, port or path to fix.  Host names are kept as
@@ -36,9 +36,11 @@ static const struct {
 	{"tcp", SIPC_TCP},   {"tcp4", SIPC_TCP4},         {"tcp6", SIPC_TCP6},
 	{"udp", SIPC_UDP},   {"udp4", SIPC_UDP4},         {"udp6", SIPC_UDP6},
 	{"unix", SIPC_UNIX}, {"unixgram", SIPC_UNIXGRAM}, {"unixpacket", SIPC_UNIXPACKET},
+	{"tls", SIPC_TLS},   {"tls4", SIPC_TLS4},         {"tls6", SIPC_TLS6},
 };
 
-#define SCHEME_LIST "tcp, tcp4, tcp6, udp, udp4, udp6, unix, unixgram or unixpacket"
+#define SCHEME_LIST                                                                                \
+	"tcp, tcp4, tcp6, udp, udp4, udp6, tls, tls4, tls6, unix, unixgram or unixpacket"
 
 int sipc__scheme_family(sipc_scheme s)
 {
@@ -588,6 +590,14 @@ static bool ipv4_literal(const char *h, size_t n, struct in_addr *a4)
 	return inet_pton(AF_INET, lit, a4) == 1;
 }
 
+/* The scheme word whose 4/6 forms a family error suggests. */
+static const char *family_word(sipc_scheme s)
+{
+	if (sipc_scheme_is_tls(s))
+		return "tls";
+	return sipc_scheme_socktype(s) == SOCK_DGRAM ? "udp" : "tcp";
+}
+
 static int parse_inet(const char *rest, struct parts *p, char *why, size_t whylen)
 {
 	char q[QUOTE_MAX + 4];
@@ -643,17 +653,16 @@ static int parse_inet(const char *rest, struct parts *p, char *why, size_t whyle
 	}
 	if (p->host_kind == SIPC__HOST_V6 && sipc__scheme_family(p->scheme) == AF_INET) {
 		why_set(why, whylen,
-			"IPv6 address '%s' cannot be used with %s:// (use tcp:// or %s6://)",
-			p->host, sipc_scheme_name(p->scheme),
-			sipc_scheme_socktype(p->scheme) == SOCK_DGRAM ? "udp" : "tcp");
+			"IPv6 address '%s' cannot be used with %s:// (use %s:// or %s6://)",
+			p->host, sipc_scheme_name(p->scheme), family_word(p->scheme),
+			family_word(p->scheme));
 		return SIPC_EURL_FAMILY;
 	}
 	if (p->host_kind == SIPC__HOST_V4 && sipc__scheme_family(p->scheme) == AF_INET6) {
 		why_set(why, whylen,
 			"IPv4 address '%s' cannot be used with %s:// (use %s:// or %s4://)",
-			p->host, sipc_scheme_name(p->scheme),
-			sipc_scheme_socktype(p->scheme) == SOCK_DGRAM ? "udp" : "tcp",
-			sipc_scheme_socktype(p->scheme) == SOCK_DGRAM ? "udp" : "tcp");
+			p->host, sipc_scheme_name(p->scheme), family_word(p->scheme),
+			family_word(p->scheme));
 		return SIPC_EURL_FAMILY;
 	}
 	return parse_port(colon + 1, p, why, whylen);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "serve/service.h"
+#include "serve/tls.h"
 
 void sipc__serve_config_init(struct sipc_serve_config *cfg)
 {
@@ -21,6 +22,8 @@ void sipc__serve_config_init(struct sipc_serve_config *cfg)
 	cfg->drain_ms = SIPC_SERVE_DRAIN_MS_DEFAULT;
 	cfg->max_msg = SIPC_SERVE_MAX_MSG_DEFAULT;
 	cfg->verbosity = 1;
+	cfg->handshake_ms = SIPC_SERVE_HANDSHAKE_MS_DEFAULT;
+	cfg->max_handshakes = SIPC_SERVE_MAX_HANDSHAKES_DEFAULT;
 	sipc__guard_default(&cfg->guard);
 }
 
@@ -41,6 +44,7 @@ void sipc__serve_config_free(struct sipc_serve_config *cfg)
 	}
 	free(cfg->lines);
 	sipc__acl_free(&cfg->acl);
+	sipc__serve_tls_free(cfg);
 	cfg->lines = NULL;
 	cfg->nlines = cfg->cap = 0;
 }

@@ -61,6 +61,13 @@ struct sipc_serve_config {
 	sipc_trace_fn *trace; /* --trace: given to every endpoint; NULL: off */
 	void *trace_arg;
 	sipc__serve_hex_fn *hex; /* --hex; NULL: off */
+	/* tls:// endpoints (serve/tls.h). */
+	sipc_tls_config *tls; /* the server's side: certificate, key, client CA; owned */
+	bool tls_mutual;      /* --client-ca: every client shows a certificate */
+	char **allow_certs;   /* --allow-cert: "SHA256:HEX" (upper case) or a subject */
+	size_t nallow_certs;
+	int handshake_ms;    /* --handshake-timeout */
+	long max_handshakes; /* --max-handshakes: per worker */
 };
 
 /* Zeroes CFG and sets every default (no lines yet). */

@@ -4,17 +4,29 @@
  * service's budget (backpressure), the bounded output buffer behind
  * sipc__conn_write, the graceful end (flush, shut down our side, linger
  * for the peer's end), idle timeouts, the counters and the open/close log
- * lines.  Services see it only through service.h.
+ * lines.  Bytes move through the endpoint's transport operations
+ * (ep->tp->io), never raw descriptor calls, so a TLS connection is served
+ * by the same code: what the loop waits for follows sipc_endpoint_want
+ * (TLS may need to write to read, or read to write), and bytes the
+ * transport already holds (decrypted records, which epoll cannot see) are
+ * read on a zero-delay timer instead of waiting for the descriptor.  A TLS
+ * connection first goes through its handshake here (tls.c checks the
+ * client certificate), bounded in time and in number per worker, before
+ * the service sees it.  Services see it only through service.h.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "endpoint.h"
 #include "serve/server.h"
+#include "serve/tls.h"
 #include "sys/sys.h"
+#include "transport/transport.h"
 
 struct sipc_conn {
 	struct sipc_conn *prev, *next;
@@ -25,9 +37,14 @@ struct sipc_conn {
 	int fd;
 	bool seqpacket;
 	sipc_loop_io io;
-	sipc_loop_timer timer; /* idle timeout and linger, whichever is first */
+	sipc_loop_timer timer; /* idle timeout, linger or handshake deadline */
+	sipc_loop_timer kick;  /* the transport holds bytes epoll cannot see */
+	uint32_t rd_ev, wr_ev; /* what a read, a write waits for (sipc_endpoint_want) */
 	sipc_addr local, peer;
 	int64_t start_ms, last_ms, linger_at;
+	int64_t hs_deadline; /* handshaking: when it has taken too long */
+	long *hs_count;      /* handshaking: the counter that bounds them */
+	char *tls_note;      /* " tls=TLSv1.3 ..." for the open and close lines */
 	uint64_t bytes_in, bytes_out;
 	/* Output: bytes [head, tail) of out wait to be sent.  On seqpacket the
 	 * buffer holds records: a 4-byte host-order length, then the message. */
@@ -40,13 +57,16 @@ struct sipc_conn {
 	bool dead;          /* closing: freed when the outermost callback returns */
 	bool opened;        /* on_open was called: on_close is owed */
 	bool bytes_unknown; /* the close line leaves in= and out= out */
+	bool handshaking;   /* TLS: the service has not seen it yet */
 	int in_cb;
 	const char *why;
-	uint64_t id; /* --hex: tells connections apart */
+	char whybuf[SIPC_WHY_MAX + 64]; /* a why made for this connection */
+	uint64_t id;                    /* --hex: tells connections apart */
 	_Alignas(max_align_t) unsigned char state[];
 };
 
 static void settle(struct sipc_conn *c);
+static void handshake(struct sipc_conn *c);
 
 static struct sipc_srv_stats *stats(struct sipc_conn *c)
 {
@@ -117,6 +137,24 @@ static const char *reason(int err)
 	return sipc_strerror(err);
 }
 
+/* One attempt to send LEN bytes (a whole record on seqpacket) through the
+ * transport: a count, -EAGAIN or -errno. */
+static ssize_t ep_send(struct sipc_conn *c, const void *buf, size_t len)
+{
+	struct iovec iov = {(void *)buf, len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+
+	return c->ep->tp->io->sendmsg(c->ep, &mh, MSG_DONTWAIT);
+}
+
+/* The handshake is over, one way or the other: its place is free. */
+static void hs_release(struct sipc_conn *c)
+{
+	if (c->hs_count != NULL)
+		__atomic_fetch_sub(c->hs_count, 1, __ATOMIC_RELAXED);
+	c->hs_count = NULL;
+}
+
 static void destroy(struct sipc_conn *c)
 {
 	struct sipc_worker *w = c->w;
@@ -126,8 +164,10 @@ static void destroy(struct sipc_conn *c)
 		c->in_cb++;
 		c->svc->on_close(c);
 	}
+	hs_release(c);
 	sipc__io_stop(w->loop, &c->io);
 	sipc__timer_stop(w->loop, &c->timer);
+	sipc__timer_stop(w->loop, &c->kick);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -146,10 +186,20 @@ static void destroy(struct sipc_conn *c)
 	if (!c->bytes_unknown)
 		snprintf(bytes, sizeof(bytes), " in=%llu out=%llu", (unsigned long long)c->bytes_in,
 			 (unsigned long long)c->bytes_out);
-	sipc__serve_log(w->srv, 1, "close %s local=%s peer=%s%s time=%lld.%03llds end=%s",
-			c->svc->name, local, peer, bytes, (long long)(ms / 1000),
-			(long long)(ms % 1000), c->why ? c->why : "done");
+	if (c->handshaking) {
+		/* The one line of a connection that never got past its
+		 * handshake: no open line was written for it. */
+		SIPC__STAT_ADD(stats(c)->refused, 1);
+		sipc__serve_log(w->srv, 1, "refused %s local=%s peer=%s: %s", c->svc->name, local,
+				peer, c->why ? c->why : "tls handshake: stopped");
+	} else {
+		sipc__serve_log(w->srv, 1, "close %s local=%s peer=%s%s time=%lld.%03llds end=%s%s",
+				c->svc->name, local, peer, bytes, (long long)(ms / 1000),
+				(long long)(ms % 1000), c->why ? c->why : "done",
+				c->tls_note ? c->tls_note : "");
+	}
 	sipc_endpoint_close(c->ep);
+	free(c->tls_note);
 	free(c->out);
 	free(c);
 	sipc__worker_conn_gone(w);
@@ -173,14 +223,14 @@ static void flush(struct sipc_conn *c)
 		if (c->seqpacket) {
 			uint32_t len;
 			memcpy(&len, c->out + c->head, 4);
-			n = sipc__sys_send(c->fd, c->out + c->head + 4, len, 0);
+			n = ep_send(c, c->out + c->head + 4, len);
 			if (n >= 0) {
 				count_out(c, c->out + c->head + 4, (size_t)n);
 				c->head += 4 + (size_t)len;
 				continue;
 			}
 		} else {
-			n = sipc__sys_send(c->fd, c->out + c->head, pending(c), 0);
+			n = ep_send(c, c->out + c->head, pending(c));
 			if (n >= 0) {
 				count_out(c, c->out + c->head, (size_t)n);
 				c->head += (size_t)n;
@@ -255,7 +305,7 @@ size_t sipc__conn_write(struct sipc_conn *c, const void *buf, size_t len)
 		return len; /* nobody will read it: take it and drop it */
 	if (c->seqpacket) {
 		if (pending(c) == 0) {
-			n = sipc__sys_send(c->fd, buf, len, 0);
+			n = ep_send(c, buf, len);
 			if (n >= 0) {
 				count_out(c, buf, (size_t)n);
 				return len;
@@ -270,7 +320,7 @@ size_t sipc__conn_write(struct sipc_conn *c, const void *buf, size_t len)
 	} else {
 		/* Fast path: nothing queued, so the bytes may go straight out. */
 		while (pending(c) == 0 && sent < len) {
-			n = sipc__sys_send(c->fd, (const uint8_t *)buf + sent, len - sent, 0);
+			n = ep_send(c, (const uint8_t *)buf + sent, len - sent);
 			if (n < 0) {
 				if (n == -EAGAIN)
 					break;
@@ -328,7 +378,9 @@ static void arm_timer(struct sipc_conn *c)
 	int idle = c->sep->srv->cfg->idle_ms;
 	int64_t next = INT64_MAX;
 
-	if (idle > 0)
+	if (c->handshaking)
+		next = c->hs_deadline;
+	else if (idle > 0)
 		next = c->last_ms + idle;
 	if (c->linger_at != 0 && c->linger_at < next)
 		next = c->linger_at;
@@ -342,6 +394,12 @@ static void arm_timer(struct sipc_conn *c)
 		sipc__timer_start_at(c->w->loop, &c->timer, next);
 }
 
+/* The loop's events for the poll(2) events a transport wants. */
+static uint32_t loop_events(short want)
+{
+	return (want & POLLIN ? EPOLLIN : 0) | (want & POLLOUT ? EPOLLOUT : 0);
+}
+
 /* After every callback: close, shut down, or adjust what we wait for. */
 static void settle(struct sipc_conn *c)
 {
@@ -349,6 +407,19 @@ static void settle(struct sipc_conn *c)
 
 	if (c->dead) {
 		destroy(c);
+		return;
+	}
+	if (c->handshaking) {
+		/* sipc_handshake with timeout 0: what it waits for is what
+		 * want(POLLIN) says (sockipc.h). */
+		ev = loop_events(sipc_endpoint_want(c->ep, POLLIN));
+		int err = sipc__io_start(c->w->loop, &c->io, ev ? ev : EPOLLIN);
+		if (err < 0) {
+			sipc__conn_close(c, sipc_strerror(err));
+			destroy(c);
+			return;
+		}
+		arm_timer(c);
 		return;
 	}
 	if (c->svc->on_io == NULL) {
@@ -364,10 +435,15 @@ static void settle(struct sipc_conn *c)
 			destroy(c);
 			return;
 		}
-		if (may_read(c))
-			ev |= EPOLLIN;
-		if (pending(c) > 0 || (c->want_writable && !c->ending))
-			ev |= EPOLLOUT;
+		bool rd = may_read(c);
+		if (rd) {
+			c->rd_ev = loop_events(sipc_endpoint_want(c->ep, POLLIN));
+			ev |= c->rd_ev;
+		}
+		if (pending(c) > 0 || (c->want_writable && !c->ending)) {
+			c->wr_ev = loop_events(sipc_endpoint_want(c->ep, POLLOUT));
+			ev |= c->wr_ev;
+		}
 		int err = sipc__io_start(c->w->loop, &c->io, ev);
 		if (err < 0) {
 			c->dead = true;
@@ -375,6 +451,11 @@ static void settle(struct sipc_conn *c)
 			destroy(c);
 			return;
 		}
+		/* Bytes the transport has already taken off the socket
+		 * (decrypted TLS records) never make the descriptor readable:
+		 * read them on the next turn without waiting for it. */
+		if (rd && !sipc__timer_armed(&c->kick) && sipc_endpoint_pending(c->ep) > 0)
+			sipc__timer_start(c->w->loop, &c->kick, 0);
 	}
 	arm_timer(c);
 }
@@ -414,7 +495,7 @@ static void do_read(struct sipc_conn *c)
 			}
 			eof = n == SIPC_ECLOSED;
 		} else {
-			n = sipc__sys_recv(c->fd, w->scratch, want, 0);
+			n = c->ep->tp->io->recv(c->ep, w->scratch, want, MSG_DONTWAIT);
 			eof = n == 0;
 		}
 		if (n == -EAGAIN)
@@ -452,17 +533,24 @@ static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 		leave(c);
 		return;
 	}
+	if (c->handshaking) {
+		handshake(c);
+		leave(c);
+		return;
+	}
 	if (revents & EPOLLERR) {
 		int soerr = 0;
 		sipc__sys_getsockopt_int(c->fd, SOL_SOCKET, SO_ERROR, &soerr);
 		sipc__conn_close(c, soerr ? reason(-soerr) : "socket error");
 	}
-	if (!c->dead && (revents & EPOLLOUT))
+	/* A transport may need the other direction first (TLS): a write
+	 * goes on when what it waits for has come, a read likewise. */
+	if (!c->dead && (revents & (EPOLLOUT | c->wr_ev)) && pending(c) > 0)
 		flush(c);
 	if (!c->dead && c->want_writable && !c->ending && pending(c) == 0 &&
 	    c->svc->on_writable != NULL)
 		c->svc->on_writable(c);
-	if (!c->dead && (revents & (EPOLLIN | EPOLLHUP)))
+	if (!c->dead && (revents & (EPOLLIN | EPOLLHUP | c->rd_ev)))
 		do_read(c);
 	/* A hang-up we cannot act on (not reading, nothing to send) would
 	 * be reported again at once: the connection is over. */
@@ -478,11 +566,80 @@ static void on_timer(sipc_loop *loop, sipc_loop_timer *t)
 	int64_t t_now = sipc__loop_now(loop);
 
 	enter(c);
-	if (c->linger_at != 0 && t_now >= c->linger_at)
+	if (c->handshaking && t_now >= c->hs_deadline) {
+		int ms = c->sep->srv->cfg->handshake_ms;
+		snprintf(c->whybuf, sizeof(c->whybuf),
+			 "tls handshake: not done within --handshake-timeout %d.%03d s", ms / 1000,
+			 ms % 1000);
+		sipc__conn_close(c, c->whybuf);
+	} else if (c->linger_at != 0 && t_now >= c->linger_at)
 		sipc__conn_close(c, NULL);
 	else if (idle > 0 && t_now - c->last_ms >= idle)
 		sipc__conn_close(c, "idle timeout");
 	leave(c);
+}
+
+/* The connection is the service's from now on: the open line, the events
+ * it starts with, on_open. */
+static void start(struct sipc_conn *c)
+{
+	const struct sipc_service *svc = c->svc;
+	char local[SIPC_URL_MAX], pstr[SIPC_URL_MAX];
+	int err;
+
+	if (c->w->srv->cfg->verbosity >= 1) {
+		if (sipc_addr_format(&c->local, local, sizeof(local)) < 0)
+			snprintf(local, sizeof(local), "%s", c->sep->url);
+		if (sipc_addr_format(&c->peer, pstr, sizeof(pstr)) < 0)
+			snprintf(pstr, sizeof(pstr), "?");
+		sipc__serve_log(c->w->srv, 1, "open %s local=%s peer=%s%s", svc->name, local, pstr,
+				c->tls_note ? c->tls_note : "");
+	}
+	c->last_ms = now(c);
+	err = sipc__io_start(c->w->loop, &c->io, svc->on_io ? EPOLLIN | EPOLLOUT : EPOLLIN);
+	if (err < 0) {
+		sipc__conn_close(c, sipc_strerror(err));
+	} else {
+		c->opened = true;
+		if (svc->on_open != NULL)
+			svc->on_open(c);
+	}
+}
+
+/*
+ * One step of a TLS handshake (sipc_handshake with timeout 0): not done
+ * yet (settle waits for what it wants), failed (the connection closes
+ * with one line that says why, escaped: the detail may quote the peer),
+ * or done: the client certificate is checked against --allow-cert and
+ * the service gets the connection.
+ */
+static void handshake(struct sipc_conn *c)
+{
+	int rc = sipc_handshake(c->ep, 0);
+
+	if (rc == SIPC_ETIMEDOUT || rc == -EAGAIN)
+		return;
+	hs_release(c);
+	if (rc < 0) {
+		sipc__serve_tls_failure(c->ep, rc, c->whybuf, sizeof(c->whybuf));
+		sipc__conn_close(c, c->whybuf);
+		return;
+	}
+	if (!sipc__serve_tls_admit(c->w->srv, c->ep, c->whybuf, sizeof(c->whybuf))) {
+		sipc__conn_close(c, c->whybuf);
+		return;
+	}
+	c->tls_note = sipc__serve_tls_note(c->ep);
+	c->handshaking = false;
+	start(c);
+}
+
+/* Bytes wait in the transport: serve them as if the socket were readable. */
+static void on_kick(sipc_loop *loop, sipc_loop_timer *t)
+{
+	struct sipc_conn *c = t->arg;
+
+	on_io(loop, &c->io, EPOLLIN);
 }
 
 /* The last connection id given (--hex labels). */
@@ -493,8 +650,6 @@ void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_e
 {
 	const struct sipc_service *svc = sep->svc;
 	struct sipc_conn *c;
-	char local[SIPC_URL_MAX], pstr[SIPC_URL_MAX];
-	int err;
 
 	c = calloc(1, sizeof(*c) + svc->conn_size);
 	if (c == NULL) {
@@ -519,6 +674,7 @@ void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_e
 		c->max = 2 * (sep->srv->cfg->max_msg + 4);
 	sipc__io_init(&c->io, c->fd, on_io, c);
 	sipc__timer_init(&c->timer, on_timer, c);
+	sipc__timer_init(&c->kick, on_kick, c);
 	c->next = w->conns;
 	if (w->conns != NULL)
 		w->conns->prev = c;
@@ -526,21 +682,18 @@ void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_e
 	w->nconns++;
 	SIPC__STAT_ADD(stats(c)->open, 1);
 	SIPC__STAT_ADD(stats(c)->total, 1);
-	if (w->srv->cfg->verbosity >= 1) {
-		if (sipc_addr_format(&c->local, local, sizeof(local)) < 0)
-			snprintf(local, sizeof(local), "%s", sep->url);
-		if (sipc_addr_format(peer, pstr, sizeof(pstr)) < 0)
-			snprintf(pstr, sizeof(pstr), "?");
-		sipc__serve_log(w->srv, 1, "open %s local=%s peer=%s", svc->name, local, pstr);
-	}
 	enter(c);
-	err = sipc__io_start(w->loop, &c->io, svc->on_io ? EPOLLIN | EPOLLOUT : EPOLLIN);
-	if (err < 0) {
-		sipc__conn_close(c, sipc_strerror(err));
+	if (sipc_scheme_is_tls(sep->scheme)) {
+		/* The service sees the connection once its handshake is done;
+		 * until then it holds a place among the worker's handshakes
+		 * (worker.c refuses beyond --max-handshakes). */
+		c->handshaking = true;
+		c->hs_count = w->solo ? &w->srv->handshakes : &w->handshakes;
+		__atomic_fetch_add(c->hs_count, 1, __ATOMIC_RELAXED);
+		c->hs_deadline = now(c) + w->srv->cfg->handshake_ms;
+		handshake(c); /* the ClientHello may be here already */
 	} else {
-		c->opened = true;
-		if (svc->on_open != NULL)
-			svc->on_open(c);
+		start(c);
 	}
 	leave(c);
 }
@@ -617,7 +770,10 @@ void sipc__conn_drain_all(struct sipc_worker *w)
 
 	while (c != NULL) {
 		next = c->next;
-		if (c->opened && !c->dead && c->svc->on_drain != NULL) {
+		if (c->handshaking) {
+			/* Not served yet: nothing to finish. */
+			sipc__conn_close(c, "tls handshake: the server is draining");
+		} else if (c->opened && !c->dead && c->svc->on_drain != NULL) {
 			enter(c);
 			c->svc->on_drain(c);
 			leave(c);

@@ -124,6 +124,7 @@ struct sipc_worker {
 	 * (fork child), so per-worker shards must not assume id < nworkers
 	 * under --model thread. */
 	bool solo;
+	long handshakes; /* TLS connections of this worker in their handshake */
 };
 
 struct sipc__server {
@@ -140,6 +141,7 @@ struct sipc__server {
 	int64_t start_ms;
 	struct sipc_guard_self self; /* own udp addresses: their datagrams are dropped */
 	void *model;                 /* model_thread.c / model_fork.c state; NULL for event */
+	long handshakes; /* atomic: --model thread, connection threads in their handshake */
 };
 
 /* Checks every line (URL, service, arguments, kind, model): 0, or -1 with

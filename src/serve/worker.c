@@ -156,6 +156,37 @@ static bool cred_allowed(struct sipc_worker_ep *we, sipc_endpoint *conn, char *w
 	return false;
 }
 
+/*
+ * A bound on TLS connections still in their handshake, so that clients
+ * that connect and stall (slowloris) cannot pile up memory and
+ * descriptors faster than --handshake-timeout clears them: beyond it a new
+ * connection is closed at once, with a log line, rather than left in the
+ * backlog, where it would hold the clients behind it (plain ones of other
+ * endpoints too) until its own timeout.  Event model: per worker.  Thread
+ * model: the connection threads share one count, --max-handshakes per
+ * accepting worker.  Fork model: each handshake runs in its own process,
+ * which --max-conns bounds.
+ */
+static bool handshakes_full(struct sipc_worker *w, char *why, size_t len)
+{
+	const struct sipc_serve_config *cfg = w->srv->cfg;
+	long now, max = cfg->max_handshakes;
+
+	if (cfg->model == SIPC__MODEL_FORK)
+		return false;
+	if (cfg->model == SIPC__MODEL_THREAD) {
+		now = __atomic_load_n(&w->srv->handshakes, __ATOMIC_RELAXED);
+		max *= w->srv->nworkers;
+	} else {
+		now = w->handshakes;
+	}
+	if (now < max)
+		return false;
+	snprintf(why, len, "%ld connections in their TLS handshake (--max-handshakes=%ld)", now,
+		 cfg->max_handshakes);
+	return true;
+}
+
 static void on_listen(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
 	struct sipc_worker_ep *we = io->arg;
@@ -192,6 +223,10 @@ static void on_listen(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			continue;
 		}
 		if (!cred_allowed(we, conn, why, sizeof(why))) {
+			refuse(we, conn, &peer, why);
+			continue;
+		}
+		if (sipc_scheme_is_tls(we->sep->scheme) && handshakes_full(w, why, sizeof(why))) {
 			refuse(we, conn, &peer, why);
 			continue;
 		}

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# deps.sh [fuzz] - makes sure the Debian packages the tests (or, with
-# `fuzz`, the libFuzzer targets) need are here.  As root it installs what
-# is missing; otherwise it names them on one line and fails.
+# deps.sh [build|fuzz] - makes sure the Debian packages the tests (with
+# `build`, the build itself; with `fuzz`, the libFuzzer targets) need are
+# here.  As root it installs what is missing; otherwise it names them on
+# one line and fails.
 set -u
-need=(libcmocka-dev pkg-config netbase python3 man-db socat netcat-openbsd ncat xinetd procps util-linux binutils)
+# The build: OpenSSL 3's headers and libraries (TLS).
+build=(libssl-dev)
+# The tests: the build, cmocka, and the peers of the interop tests
+# (openssl s_client/s_server also make the test certificates).
+need=("${build[@]}" libcmocka-dev pkg-config netbase python3 man-db socat netcat-openbsd ncat xinetd procps util-linux binutils openssl stunnel4)
+[ "${1:-}" = build ] && need=("${build[@]}")
 # clang, and libFuzzer's runtime for -fsanitize=fuzzer (Debian 12: clang 14).
-[ "${1:-}" = fuzz ] && need=(clang libclang-rt-dev)
+[ "${1:-}" = fuzz ] && need=("${build[@]}" clang libclang-rt-dev)
 missing=()
 for p in "${need[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -16,8 +22,10 @@ if [ "$(id -u)" -eq 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
 		|| { echo "sockipc: could not install: ${missing[*]}" >&2; exit 1; }
-	# xinetd's package starts its daemon; the interop tests run their own.
+	# xinetd's and stunnel4's packages may start daemons; the interop
+	# tests run their own.
 	systemctl disable --now xinetd >/dev/null 2>&1 || true
+	systemctl disable --now stunnel4 >/dev/null 2>&1 || true
 	exit 0
 fi
 echo "sockipc: ${1:+make }${1:-the tests} need${1:+s} these Debian packages: ${missing[*]} (as root: apt-get install ${missing[*]})" >&2

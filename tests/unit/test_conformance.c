@@ -5,7 +5,10 @@
  * echo messages of 0, 1, 1000 and 60000 bytes both ways, make a request,
  * format the addresses of both ends, and see the close arrive.  Datagram
  * kinds also hold their maximum and never cut a datagram in a byte read.  A scheme
- * whose family the machine lacks (no ::1) is skipped, loudly.
+ * whose family the machine lacks (no ::1) is skipped, loudly.  The TLS
+ * schemes run with certificates from tests/support/tls-certs.sh (the
+ * server's names cover 127.0.0.1 and ::1, which the client checks), and
+ * their dial, which includes the handshake, runs beside the accept.
  */
 #include "support.h"
 
@@ -34,6 +37,9 @@ static const struct scheme_case cases[] = {
 	{"unix", SIPC_UNIX, "unix://%s/stream.sock"},
 	{"unixgram", SIPC_UNIXGRAM, "unixgram://@sipc-conformance-%s"},
 	{"unixpacket", SIPC_UNIXPACKET, "unixpacket://%s/packet.sock"},
+	{"tls", SIPC_TLS, "tls://127.0.0.1:0"},
+	{"tls4", SIPC_TLS4, "tls4://127.0.0.1:0"},
+	{"tls6", SIPC_TLS6, "tls6://[::1]:0"},
 };
 
 static const size_t sizes[] = {0, 1, 1000, 60000};
@@ -107,7 +113,56 @@ static const char *base_name(sipc_scheme s)
 {
 	if (sipc_scheme_is_unix(s))
 		return sipc_scheme_name(s);
+	if (sipc_scheme_is_tls(s))
+		return "tls";
 	return sipc_scheme_is_stream(s) ? "tcp" : "udp";
+}
+
+/* The TLS configs of both sides, made once from tls-certs.sh's files. */
+static sipc_tls_config *tls_server, *tls_client;
+static char *tls_dir;
+
+static void tls_setup(void)
+{
+	char cmd[1024], a[600], b[600], why[SIPC_WHY_MAX] = "";
+	const char *src = getenv("SIPC_SOURCE_DIR");
+
+	if (tls_server != NULL)
+		return;
+	tls_dir = sipc_test_tmpdir();
+	assert_non_null(tls_dir);
+	snprintf(cmd, sizeof cmd, "bash %s/tests/support/tls-certs.sh %s", src ? src : ".",
+		 tls_dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(sipc_tls_config_new(SIPC_TLS_SERVER, &tls_server), 0);
+	assert_int_equal(sipc_tls_config_cert(tls_server,
+					      sipc_test_path(a, sizeof a, tls_dir, "server.pem"),
+					      sipc_test_path(b, sizeof b, tls_dir, "server.key"),
+					      why, sizeof why),
+			 0);
+	assert_int_equal(sipc_tls_config_new(SIPC_TLS_CLIENT, &tls_client), 0);
+	assert_int_equal(sipc_tls_config_ca(tls_client,
+					    sipc_test_path(a, sizeof a, tls_dir, "ca.pem"), why,
+					    sizeof why),
+			 0);
+}
+
+/* A dial in a thread: a TLS dial completes its handshake, which needs the
+ * accept on the other side going on at the same time. */
+struct dialer {
+	const char *url;
+	const sipc_options *opts;
+	sipc_endpoint *ep;
+	int rc;
+	pthread_t th;
+};
+
+static void *dialer_main(void *arg)
+{
+	struct dialer *d = arg;
+
+	d->rc = sipc_dial(d->url, d->opts, sipc_test_ms(5000), &d->ep);
+	return NULL;
 }
 
 static void run_case(void **state)
@@ -119,6 +174,8 @@ static void run_case(void **state)
 	sipc_endpoint *l = NULL, *c = NULL, *s = NULL;
 	uint8_t *out = malloc(BIG), *in = malloc(65536);
 	struct echo e;
+	struct dialer d = {0};
+	sipc_options lopts = {0}, dopts = {0};
 	char *dir = sipc_test_tmpdir();
 	size_t i;
 	int rc;
@@ -132,7 +189,12 @@ static void run_case(void **state)
 	snprintf(url, sizeof url, sc->listen, strstr(sc->listen, "@") ? tag : dir);
 	snprintf(prefix, sizeof prefix, "%s://", base_name(sc->scheme));
 
-	rc = sipc_listen(url, NULL, &l);
+	if (sipc_scheme_is_tls(sc->scheme)) {
+		tls_setup();
+		lopts.tls = tls_server;
+		dopts.tls = tls_client;
+	}
+	rc = sipc_listen(url, &lopts, &l);
 	if ((rc == -EADDRNOTAVAIL || rc == -EAFNOSUPPORT) && strstr(url, "[::1]")) {
 		free(out);
 		free(in);
@@ -152,7 +214,17 @@ static void run_case(void **state)
 		assert_true(atoi(colon + 1) > 0);
 	}
 
-	assert_int_equal(sipc_dial(lname, NULL, sipc_test_ms(2000), &c), 0);
+	d.url = lname;
+	d.opts = &dopts;
+	assert_int_equal(pthread_create(&d.th, NULL, dialer_main, &d), 0);
+	if (!connectionless) {
+		assert_int_equal(sipc_accept(l, sipc_test_ms(2000), &s), 0);
+		/* TLS: the accepted side shakes hands here (or on first use). */
+		assert_int_equal(sipc_handshake(s, sipc_test_ms(5000)), 0);
+	}
+	pthread_join(d.th, NULL);
+	assert_int_equal(d.rc, 0);
+	c = d.ep;
 	addr_text(sipc_endpoint_local, c, cname, sizeof cname);
 	addr_text(sipc_endpoint_peer, c, text, sizeof text);
 	assert_string_equal(text, lname);
@@ -165,7 +237,6 @@ static void run_case(void **state)
 		/* Nothing fixed on the server side. */
 		assert_int_equal(sipc_endpoint_peer(l, &(sipc_addr){0}), -ENOTCONN);
 	} else {
-		assert_int_equal(sipc_accept(l, sipc_test_ms(2000), &s), 0);
 		assert_int_equal(sipc_endpoint_scheme(s), sc->scheme);
 		addr_text(sipc_endpoint_peer, s, text, sizeof text);
 		assert_memory_equal(text, prefix, strlen(prefix));
@@ -252,6 +323,13 @@ int main(void)
 			.initial_state = (void *)&cases[i],
 		};
 	}
-	return _cmocka_run_group_tests("conformance", tests, sizeof cases / sizeof cases[0], NULL,
-				       NULL);
+	i = (size_t)_cmocka_run_group_tests("conformance", tests, sizeof cases / sizeof cases[0],
+					    NULL, NULL);
+	sipc_tls_config_free(tls_server);
+	sipc_tls_config_free(tls_client);
+	if (tls_dir != NULL) {
+		sipc_test_rmtree(tls_dir);
+		free(tls_dir);
+	}
+	return (int)i;
 }

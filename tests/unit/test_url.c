@@ -74,8 +74,8 @@ static const struct row rows[] = {
 	{"tcp:80", SIPC_EURL_SYNTAX, "missing '//' after 'tcp:'"},
 	{"://h:80", SIPC_EURL_SYNTAX, "missing scheme"},
 	{"htp://h:80", SIPC_EURL_SCHEME,
-	 "unknown scheme 'htp' (expected tcp, tcp4, tcp6, udp, udp4, udp6, unix, unixgram or "
-	 "unixpacket)"},
+	 "unknown scheme 'htp' (expected tcp, tcp4, tcp6, udp, udp4, udp6, tls, tls4, tls6, unix, "
+	 "unixgram or unixpacket)"},
 	{"tcp\001://h:80", SIPC_EURL_SCHEME, "unknown scheme 'tcp?'"},
 	/* missing parts */
 	{"tcp://", SIPC_EURL_NOPORT, "missing HOST:PORT"},

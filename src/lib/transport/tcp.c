@@ -1,14 +1,15 @@
 /*
  * tcp.c - the TCP transport (tcp://, tcp4://, tcp6://): SO_REUSEADDR on
  * listeners, IPV6_V6ONLY chosen by scheme, and TCP_NODELAY on every
- * connection.
+ * connection.  TLS (transport/tls/) sets its sockets up with the same
+ * functions.
  */
 #include "transport/transport.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
-static int tcp_before_bind(sipc_endpoint *ep, const sipc_addr *addr)
+int sipc__tcp_before_bind(sipc_endpoint *ep, const sipc_addr *addr)
 {
 	int rc;
 
@@ -18,21 +19,22 @@ static int tcp_before_bind(sipc_endpoint *ep, const sipc_addr *addr)
 	if (rc < 0)
 		return rc;
 	/* Linux's default for IPV6_V6ONLY is a sysctl
-	 * (net.ipv6.bindv6only), so set it either way: tcp6:// is v6-only,
-	 * tcp:// on "::" takes IPv4 clients too as mapped addresses. */
+	 * (net.ipv6.bindv6only), so set it either way: tcp6:// (and tls6://)
+	 * is v6-only, tcp:// on "::" takes IPv4 clients too as mapped
+	 * addresses. */
 	if (addr->ss.ss_family == AF_INET6)
 		rc = sipc__tp_setsockopt(ep, ep->fd, IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY",
-					 ep->scheme == SIPC_TCP6);
+					 ep->scheme == SIPC_TCP6 || ep->scheme == SIPC_TLS6);
 	return rc;
 }
 
-static int tcp_bind(sipc_endpoint *ep, const sipc_addr *addr, unsigned mode)
+int sipc__tcp_bind(sipc_endpoint *ep, const sipc_addr *addr, unsigned mode)
 {
 	(void)mode;
 	return sipc__tp_bind(ep, ep->fd, addr);
 }
 
-static int tcp_after_connect(sipc_endpoint *ep)
+int sipc__tcp_after_connect(sipc_endpoint *ep)
 {
 	/* Messages are small requests and replies; a frame's header and body
 	 * leave in one sendmsg, so Nagle's algorithm would only hold back
@@ -46,9 +48,9 @@ const struct sipc__transport sipc__transport_tcp = {
 	.proto = "tcp",
 	.socktype = SOCK_STREAM,
 	.listens = true,
-	.before_bind = tcp_before_bind,
-	.bind = tcp_bind,
+	.before_bind = sipc__tcp_before_bind,
+	.bind = sipc__tcp_bind,
 	.before_connect = NULL,
-	.after_connect = tcp_after_connect,
+	.after_connect = sipc__tcp_after_connect,
 	.io = &sipc__conn_ops_sock,
 };

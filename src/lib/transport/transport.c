@@ -32,8 +32,7 @@ const struct sipc__transport *sipc__transport_for(sipc_scheme scheme)
 	case SIPC_TLS:
 	case SIPC_TLS4:
 	case SIPC_TLS6:
-		/* The TLS transport (transport/tls/) is being written. */
-		return NULL;
+		return &sipc__transport_tls;
 	case SIPC_SCHEME_NONE:
 		break;
 	}

@@ -6,7 +6,7 @@
  * bytes.c and request.c frame and loop on top of ep->tp and never call
  * sys/ on a connection themselves.  The plain socket kinds share one set
  * of I/O operations (transport.c) that call sys/ as it is; a transport
- * that keeps state of its own (TLS later) brings its own.  Also the traced
+ * that keeps state of its own (TLS, transport/tls/) brings its own.  Also the traced
  * socket calls every transport shares.  What differs between kinds lives
  * in the table; the order of the calls (socket, options, bind, listen /
  * connect) lives in endpoint.c.
@@ -63,12 +63,32 @@ struct sipc__conn_ops {
 	 * (decrypted and buffered); 0 for plain sockets.  Loops must look at
 	 * this before they sleep in poll/epoll. */
 	size_t (*pending)(const sipc_endpoint *ep);
+	/* Waits until bytes the transport accepted from sendmsg but still
+	 * holds itself (TLS records the socket did not take yet) have gone
+	 * to the kernel, or DEADLINE passes: 0, SIPC_ETIMEDOUT or a code.
+	 * The byte and message loops call it after their last sendmsg so a
+	 * write that returned is on its way, as a plain socket's is.  NULL
+	 * where sendmsg holds nothing back. */
+	int (*drain)(sipc_endpoint *ep, int64_t deadline);
 };
 
 /* The connection I/O of every plain socket kind (tcp, udp, unix, unixgram,
  * unixpacket): sys/ on ep->fd.  A transport with a protocol of its own
  * under the bytes (TLS) brings its own set. */
 extern const struct sipc__conn_ops sipc__conn_ops_sock;
+
+/* How an endpoint came to be, for a transport's attach(). */
+struct sipc__attach {
+	enum {
+		SIPC__ATTACH_LISTEN,  /* sipc_listen: OPTS */
+		SIPC__ATTACH_DIAL,    /* sipc_dial, before the handshake: OPTS, HOST */
+		SIPC__ATTACH_ACCEPT,  /* sipc_accept: LISTENER */
+		SIPC__ATTACH_FROM_FD, /* sipc_endpoint_from_fd: OPTS */
+	} kind;
+	const sipc_options *opts;
+	const char *host; /* the URL's host as dialed ("" for the wildcard) */
+	const sipc_endpoint *listener;
+};
 
 struct sipc__transport {
 	/* The protocol word of the "association (...)" trace line. */
@@ -89,6 +109,15 @@ struct sipc__transport {
 	 * NULL. */
 	int (*after_connect)(sipc_endpoint *ep);
 
+	/* A transport with a protocol of its own over the socket (TLS):
+	 * checks OPTS before any socket is made (a listener without a
+	 * server config...), with a sentence in opts->why.  May be NULL. */
+	int (*check_opts)(const sipc_options *opts, bool listening);
+	/* Gives an endpoint that has its descriptor its transport state
+	 * (ep->tp_state), which io->close releases.  On failure it leaves
+	 * none, and a sentence in ep->why (and opts->why).  May be NULL. */
+	int (*attach)(sipc_endpoint *ep, const struct sipc__attach *how);
+
 	/* How bytes move once a connection exists. */
 	const struct sipc__conn_ops *io;
 };
@@ -101,6 +130,12 @@ extern const struct sipc__transport sipc__transport_udp;
 extern const struct sipc__transport sipc__transport_unix;
 extern const struct sipc__transport sipc__transport_unixgram;
 extern const struct sipc__transport sipc__transport_unixpacket;
+extern const struct sipc__transport sipc__transport_tls;
+
+/* tcp.c's set-up, which TLS uses as it is. */
+int sipc__tcp_before_bind(sipc_endpoint *ep, const sipc_addr *addr);
+int sipc__tcp_bind(sipc_endpoint *ep, const sipc_addr *addr, unsigned mode);
+int sipc__tcp_after_connect(sipc_endpoint *ep);
 
 /*
  * The socket calls, each traced through EP's trace function in the fixed

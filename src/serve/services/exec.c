@@ -40,8 +40,10 @@
 #include <unistd.h>
 
 #include "serve/acl.h"
+#include "serve/relay.h"
 #include "serve/server.h"
 #include "serve/services/services.h"
+#include "serve/tls.h"
 #include "sys/sys.h"
 
 /* pidfd_open(2) came with Linux 5.3 and glibc 2.36; the raw system call
@@ -78,6 +80,12 @@ struct exec_conn {
 	sipc_loop_io io;
 	sipc_loop_timer poll;
 	char end[96]; /* the close line's end=, kept here until the line */
+	/* TLS: the child has one end of a socketpair, the relay moves the
+	 * bytes between the other end and the client (relay.h). */
+	bool relayed;
+	bool relay_over; /* both directions ended, or one failed */
+	bool reaped;     /* the child has exited: END holds its status */
+	struct sipc__relay relay;
 };
 
 static const struct sipc__server *srv_of(struct sipc_conn *c)
@@ -180,8 +188,12 @@ static void try_reap(struct sipc_conn *c)
 	else
 		describe(status, st->end, sizeof(st->end));
 	st->pid = 0;
+	st->reaped = true;
 	release(c, st);
-	sipc__conn_close(c, st->end);
+	/* What the child wrote before it exited may still be on its way to
+	 * a relayed client: the relay's end closes then. */
+	if (!st->relayed || st->relay_over)
+		sipc__conn_close(c, st->end);
 }
 
 static void on_pidfd(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
@@ -198,9 +210,9 @@ static void on_poll(sipc_loop *loop, sipc_loop_timer *t)
 }
 
 /* The variables a connection sets in its child's environment. */
-#define ENV_VARS 8
+#define ENV_VARS 16
 struct env {
-	char var[ENV_VARS][SIPC_URL_MAX + 32];
+	char var[ENV_VARS][SIPC_TLS_INFO_MAX + 32];
 	int n;
 };
 
@@ -219,6 +231,12 @@ static void env_set(struct env *e, const char *name, const char *fmt, ...)
 	vsnprintf(e->var[e->n] + k, sizeof(e->var[0]) - (size_t)k, fmt, ap);
 	va_end(ap);
 	e->n++;
+}
+
+/* The sipc__serve_tls_identity callback: one more variable. */
+static void env_put(void *arg, const char *name, const char *value)
+{
+	env_set(arg, name, "%s", value);
 }
 
 /* IP and port of A as tcpserver writes them: an IPv4-mapped peer of a
@@ -279,6 +297,8 @@ static void fill_env(struct sipc_conn *c, struct env *e)
 			env_set(e, "UNIXREMOTEEGID", "%lu", (unsigned long)gid);
 		}
 	}
+	if (sipc_scheme_is_tls(sipc__svc_ep_scheme(sipc__conn_endpoint(c))))
+		sipc__serve_tls_identity(sipc__conn_ep(c), env_put, e);
 }
 
 /* Whether NAME=... of the server's environment must not reach a child:
@@ -287,7 +307,7 @@ static bool env_ours(const char *var)
 {
 	static const char *const prefixes[] = {
 		"SOCKIPC_PEER=", "SOCKIPC_LOCAL=", "PROTO=",    "TCPREMOTE",
-		"TCPLOCAL",      "UNIXREMOTE",     "UNIXLOCAL",
+		"TCPLOCAL",      "UNIXREMOTE",     "UNIXLOCAL", "SSL_",
 	};
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
@@ -316,11 +336,11 @@ static char **make_env(struct env *e)
 	return envp;
 }
 
-/* Starts the child: its pid, or a negative errno. */
-static int spawn(struct sipc_conn *c, char **argv)
+/* Starts the child with FD on its stdin and stdout: its pid, or a
+ * negative errno. */
+static int spawn(struct sipc_conn *c, char **argv, int fd)
 {
 	struct env e = {.n = 0};
-	int fd = sipc__conn_fd(c);
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t none, all;
@@ -334,7 +354,8 @@ static int spawn(struct sipc_conn *c, char **argv)
 		return -ENOMEM;
 	/* O_NONBLOCK belongs to the open file description, which a dup shares:
 	 * it is cleared for the server's copy too.  That is harmless: from now
-	 * on the server does no I/O on this socket, only closes it. */
+	 * on the server does no I/O on this socket, only closes it (the
+	 * child's end of a socketpair is the child's alone). */
 	(void)sipc__sys_set_nonblock(fd, false);
 	rc = posix_spawn_file_actions_init(&fa);
 	if (rc != 0)
@@ -371,6 +392,57 @@ out_env:
 	return rc != 0 ? -rc : (int)pid;
 }
 
+static void relay_end(struct sipc__relay *r, const char *why)
+{
+	struct sipc_conn *c = r->c;
+	struct exec_conn *st = sipc__conn_state(c);
+
+	st->relay_over = true;
+	/* Nothing more for the client's descriptor to tell: a level-triggered
+	 * readiness would come back on every turn. */
+	(void)sipc__conn_set_events(c, EPOLLONESHOT);
+	if (st->reaped) {
+		sipc__conn_close(c, st->end);
+		return;
+	}
+	/* The child sees the end of its socketpair (our end closes) and
+	 * decides; its exit closes the connection with its status. */
+	if (why != NULL)
+		sipc__serve_log(srv_of(c), 2, "exec child %ld: %s", (long)st->pid, why);
+	sipc__relay_free(r);
+}
+
+/*
+ * Starts the child on the client's socket, or, when the client's bytes
+ * go through a transport of the server's own (TLS: the child could only
+ * read the records), on one end of a socketpair whose other end the
+ * relay joins to the client.  The child's pid, or a negative errno.
+ */
+static int start_child(struct sipc_conn *c, struct exec_conn *st, char **argv)
+{
+	int sv[2], pid;
+
+	if (!sipc_scheme_is_tls(sipc__svc_ep_scheme(sipc__conn_endpoint(c))))
+		return spawn(c, argv, sipc__conn_fd(c));
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	pid = spawn(c, argv, sv[1]);
+	sipc__sys_close(sv[1]);
+	if (pid < 0 || sipc__sys_set_nonblock(sv[0], true) < 0) {
+		sipc__sys_close(sv[0]);
+		if (pid > 0) {
+			kill(-pid, SIGKILL);
+			bury(pid);
+			return -EIO;
+		}
+		return pid;
+	}
+	st->relayed = true;
+	sipc__relay_init(&st->relay, c, "child", relay_end);
+	sipc__relay_start(&st->relay, sv[0], NULL);
+	return pid;
+}
+
 static void exec_open(struct sipc_conn *c)
 {
 	struct exec_conn *st = sipc__conn_state(c);
@@ -398,7 +470,7 @@ static void exec_open(struct sipc_conn *c)
 		return;
 	}
 	st->counted = true;
-	pid = spawn(c, ee->argv);
+	pid = start_child(c, st, ee->argv);
 	if (pid < 0) {
 		snprintf(st->end, sizeof(st->end), "exec %s: %s", ee->argv[0], strerror(-pid));
 		sipc__serve_log(srv_of(c), 0, "exec %s: %s", ee->argv[0], strerror(-pid));
@@ -424,10 +496,13 @@ static void exec_open(struct sipc_conn *c)
 
 static void exec_io(struct sipc_conn *c, uint32_t revents)
 {
+	struct exec_conn *st = sipc__conn_state(c);
+
 	/* A reset or hang-up of the client: the child sees it on its own
-	 * descriptors and decides; we wait for it to exit. */
-	(void)c;
-	(void)revents;
+	 * descriptors (or the relay passes it on) and decides; we wait for
+	 * it to exit. */
+	if (st->relayed && !st->relay_over)
+		sipc__relay_client_io(&st->relay, revents);
 }
 
 /* SIGINT/SIGTERM: the child's process group is asked to stop; it has
@@ -476,7 +551,11 @@ static void exec_close(struct sipc_conn *c)
 		bury(st->pid);
 		st->pid = 0;
 	}
-	count_bytes(c);
+	/* A relay counted the bytes it moved. */
+	if (st->relayed)
+		sipc__relay_free(&st->relay);
+	else
+		count_bytes(c);
 	release(c, st);
 	sweep(false);
 }

@@ -2,17 +2,11 @@
  * forward.c - `forward [--timeout=S] [--idle=S] [--max-assoc=N] URL`: a
  * relay to URL.  Streams (tcp*, unix, any mix): each client gets its own
  * non-blocking connection to URL (resolved once at start-up; --timeout,
- * default 5 s, bounds the connect); bytes flow both ways through a pipe
- * with splice(2) (zero copy), or a bounded 64 KiB buffer where the kernel
- * refuses splice; a direction reads only while its pipe or buffer has
- * room, so a slow side slows the other instead of growing memory.  The
- * end of one side's data is passed on as a shutdown of the other side's
- * write half once everything before it is delivered; the pair closes when
- * both directions have ended (or at once on a reset or write error).  A
- * backend that refuses or does not answer closes that client alone, with
- * the reason on its close line.  Seqpacket (unixpacket to unixpacket):
- * the same, one whole message at a time, an empty one included (records
- * are read through the library, which tells an empty one from the end).
+ * default 5 s, bounds the connect); once it is there, relay.c moves the
+ * bytes both ways (splice between plain sockets, bounded buffers, the
+ * half-close passed on, seqpacket messages whole, an empty one included).
+ * A backend that refuses or does not answer closes that client alone,
+ * with the reason on its close line.
  * Datagrams (udp*, unixgram): one connected backend socket per client
  * address for the whole server (at most --max-assoc, default 1024: one
  * worker owns the endpoint, server.h), whose replies go back to that
@@ -28,8 +22,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "flow.h"
 #include "serve/guard.h"
+#include "serve/relay.h"
 #include "serve/server.h"
 #include "serve/services/services.h"
 #include "sys/sys.h"
@@ -39,10 +33,6 @@
 #define FWD_TIMEOUT_MS_DEFAULT 5000
 #define FWD_IDLE_MS_DEFAULT    60000
 #define FWD_MAX_ASSOC_DEFAULT  1024
-/* Buffer of a direction where splice cannot be used. */
-#define FWD_BUF ((size_t)64 * 1024)
-/* Rounds of moving bytes per wake-up before other descriptors get a turn. */
-#define FWD_ROUNDS 8
 /* A unix listener with a full backlog refuses a non-blocking connect with
  * EAGAIN and sends no event when room comes: retry this often. */
 #define FWD_UNIX_RETRY_MS 10
@@ -71,259 +61,51 @@ struct fwd_ep {
 struct fwd_conn {
 	struct sipc_conn *c;
 	struct fwd_ep *fe;
-	bool seqpacket;
-	int bfd;
-	sipc_endpoint *bep; /* seqpacket: the backend through the library (owns bfd) */
-	sipc_loop_io bio;
-	sipc_loop_timer timer; /* connect timeout */
-	sipc_loop_timer kick;  /* unix connect retry; more to move next turn */
+	struct sipc__relay relay; /* once the backend is there */
+	int bfd;                  /* connecting */
+	sipc_loop_io bio;         /* connecting */
+	sipc_loop_timer timer;    /* connect timeout */
+	sipc_loop_timer retry;    /* unix connect retry */
 	bool connecting;
 	int addr_i;
-	bool client_hup, backend_hup;
-	struct sipc__flow up;   /* client -> backend */
-	struct sipc__flow down; /* backend -> client; a flow is done once ended,
-				   drained, and OUT's write side shut down */
-	/* Seqpacket: an empty record read and not yet passed on (a flow's
-	 * buffer cannot show one). */
-	bool up_empty, down_empty;
-	char end[SIPC_URL_MAX + 96];
+	char other[SIPC_URL_MAX + 16]; /* "backend URL" */
 };
 
-enum { MOVED = 1, AGAIN = 0 };
-
-static const char *errtext(int err)
+static void fail(struct fwd_conn *st, int err)
 {
-	if (err == -ECONNRESET)
-		return "reset by peer";
-	if (err == -EPIPE)
-		return "peer gone";
-	return sipc_strerror(err);
+	snprintf(st->relay.end, sizeof(st->relay.end), "%s: %s", st->other,
+		 err == -ECONNRESET ? "reset by peer" : sipc_strerror(err));
+	sipc__conn_close(st->c, st->relay.end);
 }
 
-static void fail(struct fwd_conn *st, const char *side, int err)
+static void relay_end(struct sipc__relay *r, const char *why)
 {
-	if (strcmp(side, "backend") == 0)
-		snprintf(st->end, sizeof(st->end), "backend %s: %s", st->fe->url, errtext(err));
-	else
-		snprintf(st->end, sizeof(st->end), "%s: %s", side, errtext(err));
-	sipc__conn_close(st->c, st->end);
-}
-
-static bool *empty_of(struct fwd_conn *st, const struct sipc__flow *f)
-{
-	return f == &st->up ? &st->up_empty : &st->down_empty;
-}
-
-/* What waits to be written to F's OUT, an empty record counting one. */
-static size_t pending(struct fwd_conn *st, const struct sipc__flow *f)
-{
-	return sipc__flow_pending(f) + (*empty_of(st, f) ? 1 : 0);
-}
-
-/* Whether a fill of F could take anything now; a seqpacket flow takes a
- * message only when the last one has gone, so none is ever cut. */
-static bool flow_can_fill(struct fwd_conn *st, const struct sipc__flow *f)
-{
-	if (!sipc__flow_can_fill(f))
-		return false;
-	return !st->seqpacket || pending(st, f) == 0;
-}
-
-static void count(struct fwd_conn *st, const struct sipc__flow *f, size_t n, bool fill)
-{
-	/* Bytes from the client count as in when read; bytes to the client
-	 * count as out when written. */
-	if (f == &st->up && fill)
-		sipc__conn_count(st->c, n, 0);
-	else if (f == &st->down && !fill)
-		sipc__conn_count(st->c, 0, n);
-}
-
-/* Reads one message of a seqpacket flow into its empty buffer. */
-static int message_fill(struct fwd_conn *st, struct sipc__flow *f)
-{
-	sipc_endpoint *in = f == &st->up ? sipc__conn_ep(st->c) : st->bep;
-	ssize_t n;
-
-	if (sipc__flow_buffer(f) < 0)
-		return -ENOMEM;
-	/* recv() gives 0 both for an empty record and at the end of the
-	 * stream; the library tells them apart (SIPC_ECLOSED) and drops, never
-	 * cuts, a message larger than the buffer (SIPC_ETRUNC). */
-	n = sipc_recv(in, f->buf, f->cap, 0);
-	if (n == -EAGAIN || n == SIPC_ETIMEDOUT)
-		return AGAIN;
-	if (n == SIPC_ECLOSED) {
-		f->eof = true;
-		return MOVED;
-	}
-	if (n == SIPC_ETRUNC) {
-		sipc__serve_log(st->fe->sep->srv, 2,
-				"forward %s: dropped a message over --max-msg %zu",
-				st->fe->sep->url, f->cap);
-		return MOVED;
-	}
-	if (n < 0)
-		return (int)n;
-	count(st, f, (size_t)n, true);
-	if (n == 0)
-		*empty_of(st, f) = true;
-	f->head = 0;
-	f->tail = (size_t)n;
-	return MOVED;
-}
-
-/* Reads from IN into the pipe or buffer: MOVED, AGAIN or a code. */
-static int flow_fill(struct fwd_conn *st, struct sipc__flow *f)
-{
-	ssize_t n;
-
-	if (!flow_can_fill(st, f))
-		return AGAIN;
-	if (st->seqpacket)
-		return message_fill(st, f);
-	n = sipc__flow_fill(f);
-	if (n == -EAGAIN)
-		return AGAIN;
-	if (n < 0)
-		return (int)n;
-	count(st, f, (size_t)n, true);
-	return MOVED;
-}
-
-/* Writes what waits to OUT: MOVED, AGAIN or a code.  A seqpacket message
- * goes whole or not at all (unix(7)), so the buffer empties in one send. */
-static int flow_drain(struct fwd_conn *st, struct sipc__flow *f)
-{
-	ssize_t n;
-
-	if (*empty_of(st, f)) {
-		n = sipc__sys_send(f->out, "", 0, MSG_DONTWAIT);
-		if (n == -EAGAIN)
-			return AGAIN;
-		if (n < 0)
-			return (int)n;
-		*empty_of(st, f) = false;
-		return MOVED;
-	}
-	n = sipc__flow_drain(f);
-
-	if (n == -EAGAIN)
-		return AGAIN;
-	if (n < 0)
-		return (int)n;
-	count(st, f, (size_t)n, false);
-	return MOVED;
+	sipc__conn_close(r->c, why);
 }
 
 static void on_backend(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
 
-/* What each descriptor waits for now.  A descriptor that has hung up is
- * reported hung up on every turn whatever we ask, so it is watched one
- * shot at a time; it is re-armed when what we ask changes. */
-static void set_events(struct fwd_conn *st)
-{
-	uint32_t cev = 0, bev = 0;
-	int err;
-
-	if (flow_can_fill(st, &st->up))
-		cev |= EPOLLIN;
-	if (pending(st, &st->down) > 0)
-		cev |= EPOLLOUT;
-	if (flow_can_fill(st, &st->down))
-		bev |= EPOLLIN;
-	if (pending(st, &st->up) > 0)
-		bev |= EPOLLOUT;
-	if (st->client_hup)
-		cev |= EPOLLONESHOT;
-	if (st->backend_hup)
-		bev |= EPOLLONESHOT;
-	err = sipc__conn_set_events(st->c, cev);
-	if (err == 0)
-		err = sipc__io_start(sipc__conn_loop(st->c), &st->bio, bev);
-	if (err < 0)
-		fail(st, "client", err);
-}
-
-/* Moves bytes both ways until nothing moves (or FWD_ROUNDS), passes ends
- * on, and closes the pair when both directions are over. */
-static void pump(struct fwd_conn *st)
-{
-	struct sipc__flow *flows[2] = {&st->up, &st->down};
-	bool moved = true;
-	int round;
-
-	for (round = 0; round < FWD_ROUNDS && moved; round++) {
-		moved = false;
-		for (int i = 0; i < 2; i++) {
-			struct sipc__flow *f = flows[i];
-			bool up = f == &st->up;
-			int r;
-
-			if (f->done)
-				continue;
-			r = flow_drain(st, f);
-			if (r == MOVED)
-				moved = true;
-			if (r < 0) {
-				fail(st, up ? "backend" : "client", r);
-				return;
-			}
-			r = flow_fill(st, f);
-			if (r == MOVED)
-				moved = true;
-			if (r < 0) {
-				fail(st, up ? "client" : "backend", r);
-				return;
-			}
-			r = flow_drain(st, f);
-			if (r < 0) {
-				fail(st, up ? "backend" : "client", r);
-				return;
-			}
-			if (f->eof && pending(st, f) == 0) {
-				/* Half-close: the other side learns that this one
-				 * has ended; ENOTCONN (it has gone already) is no
-				 * news. */
-				(void)sipc__sys_shutdown(f->out, SHUT_WR);
-				f->done = true;
-				moved = true;
-			}
-		}
-	}
-	if (st->up.done && st->down.done) {
-		sipc__conn_close(st->c, NULL);
-		return;
-	}
-	/* Still moving after the last round: go on next turn even if no
-	 * event comes (a hung-up descriptor is watched one shot only). */
-	if (moved)
-		sipc__timer_start(sipc__conn_loop(st->c), &st->kick, 0);
-	set_events(st);
-}
-
 static void start_relay(struct fwd_conn *st)
 {
-	int cfd = sipc__conn_fd(st->c);
-	/* Streams splice through a pipe of the kernel's default size; a
-	 * seqpacket flow keeps each message whole in a buffer of --max-msg. */
-	unsigned flags =
-		SIPC__FLOW_IN_SOCK | SIPC__FLOW_OUT_SOCK | (st->seqpacket ? 0 : SIPC__FLOW_PIPE);
-	size_t cap = st->seqpacket ? sipc__svc_ep_max_msg(st->fe->sep) : FWD_BUF;
+	sipc_endpoint *bep = NULL;
+	int bfd = st->bfd;
 
 	st->connecting = false;
 	sipc__timer_stop(sipc__conn_loop(st->c), &st->timer);
-	if (st->seqpacket) {
-		sipc_options o = {.max_msg = cap};
-		int err = sipc_endpoint_from_fd(st->bfd, st->fe->scheme, &o, &st->bep);
+	sipc__io_stop(sipc__conn_loop(st->c), &st->bio);
+	st->bfd = -1;
+	if (sipc__conn_is_seqpacket(st->c)) {
+		/* Records are read through the library, which tells an empty
+		 * one from the end of the stream. */
+		sipc_options o = {.max_msg = sipc__svc_ep_max_msg(st->fe->sep)};
+		int err = sipc_endpoint_from_fd(bfd, st->fe->scheme, &o, &bep);
 		if (err < 0) {
-			fail(st, "backend", err);
+			sipc__sys_close(bfd);
+			fail(st, err);
 			return;
 		}
 	}
-	sipc__flow_init(&st->up, cfd, st->bfd, flags, 0, cap);
-	sipc__flow_init(&st->down, st->bfd, cfd, flags, 0, cap);
-	pump(st);
+	sipc__relay_start(&st->relay, bfd, bep);
 }
 
 /* Starts connecting to address I (or the next ones); false when none is
@@ -352,7 +134,7 @@ static bool dial(struct fwd_conn *st, int err)
 			if (rc == 0) {
 				start_relay(st);
 			} else if (sipc__io_start(sipc__conn_loop(st->c), &st->bio, EPOLLOUT) < 0) {
-				fail(st, "backend", -ENOMEM);
+				fail(st, -ENOMEM);
 			}
 			return true;
 		}
@@ -360,12 +142,12 @@ static bool dial(struct fwd_conn *st, int err)
 		if (rc == -EAGAIN && a->ss.ss_family == AF_UNIX) {
 			/* The backlog is full: retry this address soon, within the
 			 * connect timeout. */
-			sipc__timer_start(sipc__conn_loop(st->c), &st->kick, FWD_UNIX_RETRY_MS);
+			sipc__timer_start(sipc__conn_loop(st->c), &st->retry, FWD_UNIX_RETRY_MS);
 			return true;
 		}
 		err = rc;
 	}
-	fail(st, "backend", err);
+	fail(st, err);
 	return false;
 }
 
@@ -387,35 +169,18 @@ static void connected(struct fwd_conn *st)
 
 static void on_backend(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
-	struct fwd_conn *st = io->arg;
-
 	(void)loop;
-	if (st->connecting) {
-		connected(st);
-		return;
-	}
-	if (revents & EPOLLERR) {
-		int soerr = 0;
-		sipc__sys_getsockopt_int(st->bfd, SOL_SOCKET, SO_ERROR, &soerr);
-		if (soerr != 0) {
-			fail(st, "backend", -soerr);
-			return;
-		}
-	}
-	if (revents & EPOLLHUP)
-		st->backend_hup = true;
-	pump(st);
+	(void)revents;
+	connected(io->arg);
 }
 
-static void on_kick(sipc_loop *loop, sipc_loop_timer *t)
+static void on_retry(sipc_loop *loop, sipc_loop_timer *t)
 {
 	struct fwd_conn *st = t->arg;
 
 	(void)loop;
 	if (st->connecting && st->bfd < 0)
 		dial(st, -EAGAIN);
-	else if (!st->connecting)
-		pump(st);
 }
 
 static void on_connect_timeout(sipc_loop *loop, sipc_loop_timer *t)
@@ -424,7 +189,7 @@ static void on_connect_timeout(sipc_loop *loop, sipc_loop_timer *t)
 
 	(void)loop;
 	if (st->connecting)
-		fail(st, "backend", SIPC_ETIMEDOUT);
+		fail(st, SIPC_ETIMEDOUT);
 }
 
 static void fwd_open(struct sipc_conn *c)
@@ -433,17 +198,13 @@ static void fwd_open(struct sipc_conn *c)
 
 	st->c = c;
 	st->fe = sipc__svc_ep_state(sipc__conn_endpoint(c));
-	st->seqpacket = sipc__conn_is_seqpacket(c);
 	st->bfd = -1;
-	st->bep = NULL;
-	st->up_empty = st->down_empty = false;
-	/* Nothing for fwd_close to free until the relay starts. */
-	sipc__flow_init(&st->up, -1, -1, 0, 0, 0);
-	sipc__flow_init(&st->down, -1, -1, 0, 0, 0);
+	snprintf(st->other, sizeof(st->other), "backend %s", st->fe->url);
+	sipc__relay_init(&st->relay, c, st->other, relay_end);
 	st->connecting = true;
 	sipc__io_init(&st->bio, -1, on_backend, st);
 	sipc__timer_init(&st->timer, on_connect_timeout, st);
-	sipc__timer_init(&st->kick, on_kick, st);
+	sipc__timer_init(&st->retry, on_retry, st);
 	/* Nothing to read from the client until the backend answers; one
 	 * shot, so that a client that resets meanwhile is reported once. */
 	(void)sipc__conn_set_events(c, EPOLLONESHOT);
@@ -455,24 +216,7 @@ static void fwd_io(struct sipc_conn *c, uint32_t revents)
 {
 	struct fwd_conn *st = sipc__conn_state(c);
 
-	if (revents & EPOLLERR) {
-		int soerr = 0;
-		sipc__sys_getsockopt_int(sipc__conn_fd(c), SOL_SOCKET, SO_ERROR, &soerr);
-		if (soerr != 0 || st->connecting) {
-			fail(st, "client", soerr ? -soerr : -ECONNRESET);
-			return;
-		}
-	}
-	if (revents & EPOLLHUP) {
-		st->client_hup = true;
-		if (st->connecting) {
-			/* The client has gone before the backend answered. */
-			fail(st, "client", -EPIPE);
-			return;
-		}
-	}
-	if (!st->connecting)
-		pump(st);
+	sipc__relay_client_io(&st->relay, revents);
 }
 
 static void fwd_close(struct sipc_conn *c)
@@ -482,15 +226,11 @@ static void fwd_close(struct sipc_conn *c)
 
 	sipc__io_stop(loop, &st->bio);
 	sipc__timer_stop(loop, &st->timer);
-	sipc__timer_stop(loop, &st->kick);
-	if (st->bep != NULL)
-		sipc_endpoint_close(st->bep); /* and bfd with it */
-	else if (st->bfd >= 0)
+	sipc__timer_stop(loop, &st->retry);
+	if (st->bfd >= 0)
 		sipc__sys_close(st->bfd);
-	st->bep = NULL;
 	st->bfd = -1;
-	sipc__flow_free(&st->up);
-	sipc__flow_free(&st->down);
+	sipc__relay_free(&st->relay);
 }
 
 /* ----------------------------------------------------------- datagrams */

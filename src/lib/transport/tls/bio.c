@@ -1,0 +1,181 @@
+/*
+ * bio.c - the BIO between OpenSSL and the socket.  Reads are recv(2) on the
+ * non-blocking descriptor (EAGAIN becomes OpenSSL's "retry"), and the first
+ * bytes a peer sends are kept, so that a handshake that fails on a peer
+ * that does not speak TLS can say what it sent instead.  Writes never make
+ * OpenSSL retry: what the socket does not take is kept in the connection's
+ * out buffer and sent by sipc__tls_out_flush before anything else.
+ * OpenSSL's own rule for a blocked SSL_write (call again with the same
+ * bytes, and the record that was already encrypted goes out) could not be
+ * kept by callers that give up on a timeout and send something else; here
+ * a record once made is simply ours to deliver.  The buffer stays small
+ * because conn.c makes OpenSSL write only when it is empty (sendmsg) or for
+ * the few bytes of handshake and alert messages.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sys/sys.h"
+#include "transport/tls/tls.h"
+
+/* Beyond this the peer is not reading while it makes us write (key
+ * updates, say): the connection fails rather than grow without end. */
+#define OUT_MAX ((size_t)4 * 1024 * 1024)
+
+static int out_keep(struct sipc__tls_conn *c, const uint8_t *data, size_t n)
+{
+	size_t need = c->out_len + n;
+
+	if (c->out_off > 0 && c->out_len > 0)
+		memmove(c->out, c->out + c->out_off, c->out_len);
+	c->out_off = 0;
+	if (need > OUT_MAX)
+		return -ENOBUFS;
+	if (need > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 16384 + 512;
+		uint8_t *p;
+
+		while (cap < need)
+			cap *= 2;
+		p = realloc(c->out, cap);
+		if (p == NULL)
+			return -ENOMEM;
+		c->out = p;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, data, n);
+	c->out_len = need;
+	return 0;
+}
+
+int sipc__tls_out_flush(struct sipc__tls_conn *c)
+{
+	while (c->out_len > 0) {
+		ssize_t n = sipc__sys_send(c->fd, c->out + c->out_off, c->out_len, MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (n != -EAGAIN)
+				c->io_err = (int)n;
+			return (int)n;
+		}
+		c->out_off += (size_t)n;
+		c->out_len -= (size_t)n;
+	}
+	c->out_off = 0;
+	return 0;
+}
+
+static int bio_write(BIO *b, const char *data, size_t n, size_t *written)
+{
+	struct sipc__tls_conn *c = BIO_get_data(b);
+	ssize_t sent = 0;
+	int rc;
+
+	BIO_clear_retry_flags(b);
+	if (c->out_len == 0) {
+		sent = sipc__sys_send(c->fd, data, n, MSG_DONTWAIT);
+		if (sent < 0 && sent != -EAGAIN) {
+			c->io_err = (int)sent;
+			return 0;
+		}
+		if (sent < 0)
+			sent = 0;
+	}
+	rc = out_keep(c, (const uint8_t *)data + sent, n - (size_t)sent);
+	if (rc < 0) {
+		c->io_err = rc;
+		return 0;
+	}
+	*written = n;
+	return 1;
+}
+
+static int bio_read(BIO *b, char *buf, size_t n, size_t *got)
+{
+	struct sipc__tls_conn *c = BIO_get_data(b);
+	ssize_t r;
+
+	BIO_clear_retry_flags(b);
+	r = sipc__sys_recv(c->fd, buf, n, MSG_DONTWAIT);
+	if (r == -EAGAIN) {
+		BIO_set_retry_read(b);
+		return 0;
+	}
+	if (r < 0) {
+		c->io_err = (int)r;
+		return 0;
+	}
+	if (r == 0)
+		return 0; /* end of stream: OpenSSL tells it from a retry */
+	if (c->first_len < sizeof(c->first)) {
+		size_t k = sizeof(c->first) - c->first_len;
+
+		if (k > (size_t)r)
+			k = (size_t)r;
+		memcpy(c->first + c->first_len, buf, k);
+		c->first_len += k;
+	}
+	*got = (size_t)r;
+	return 1;
+}
+
+static long bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	struct sipc__tls_conn *c = BIO_get_data(b);
+
+	(void)num;
+	(void)ptr;
+	switch (cmd) {
+	case BIO_CTRL_FLUSH:
+		/* OpenSSL flushes after each flight; what the socket did
+		 * not take waits in out, sent by conn.c. */
+		return 1;
+	case BIO_CTRL_WPENDING:
+		return (long)c->out_len;
+	case BIO_C_GET_FD:
+		if (ptr != NULL)
+			*(int *)ptr = c->fd;
+		return c->fd;
+	default:
+		return 0;
+	}
+}
+
+static int bio_create(BIO *b)
+{
+	BIO_set_init(b, 1);
+	return 1;
+}
+
+static BIO_METHOD *method;
+static pthread_once_t method_once = PTHREAD_ONCE_INIT;
+
+/* One method table for the process, made once and never changed (as
+ * OpenSSL's own BIO_s_socket is a static table). */
+static void method_init(void)
+{
+	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "sockipc");
+
+	if (m == NULL)
+		return;
+	BIO_meth_set_write_ex(m, bio_write);
+	BIO_meth_set_read_ex(m, bio_read);
+	BIO_meth_set_ctrl(m, bio_ctrl);
+	BIO_meth_set_create(m, bio_create);
+	method = m;
+}
+
+BIO *sipc__tls_bio_new(struct sipc__tls_conn *c)
+{
+	BIO *b;
+
+	pthread_once(&method_once, method_init);
+	if (method == NULL)
+		return NULL;
+	b = BIO_new(method);
+	if (b != NULL)
+		BIO_set_data(b, c);
+	return b;
+}

@@ -1,0 +1,380 @@
+/*
+ * relay.c - the two directions between a served connection and a second
+ * stream (relay.h): reading and writing through the flows, passing each
+ * end on, the events each descriptor waits for, and the end of the pair.
+ */
+#include "serve/relay.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "serve/server.h"
+#include "sys/sys.h"
+
+/* A direction's buffer where splice cannot be used. */
+#define RELAY_BUF ((size_t)64 * 1024)
+/* Rounds of moving bytes per wake-up before other descriptors get a turn. */
+#define RELAY_ROUNDS 8
+
+enum { MOVED = 1, AGAIN = 0 };
+
+static const char *errtext(int err)
+{
+	if (err == -ECONNRESET)
+		return "reset by peer";
+	if (err == -EPIPE)
+		return "peer gone";
+	return sipc_strerror(err);
+}
+
+static void end(struct sipc__relay *r, const char *why)
+{
+	if (r->ended)
+		return;
+	r->ended = true;
+	r->on_end(r, why);
+}
+
+/* SIDE failed with ERR; a TLS side says why in its own words. */
+static void fail(struct sipc__relay *r, bool other, int err)
+{
+	sipc_endpoint *ep = other ? r->bep : sipc__conn_ep(r->c);
+	const char *detail = ep != NULL ? sipc_endpoint_why(ep) : "";
+	char esc[SIPC_WHY_MAX];
+	size_t k = 0;
+
+	/* The detail may quote the peer: only printable ASCII goes out. */
+	for (const char *p = detail; *p != '\0' && k + 4 < sizeof(esc); p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch < 0x20 || ch > 0x7e)
+			k += (size_t)snprintf(esc + k, sizeof(esc) - k, "%%%02X", ch);
+		else
+			esc[k++] = (char)ch;
+	}
+	esc[k] = '\0';
+	snprintf(r->end, sizeof(r->end), "%s: %s%s%s", other ? r->other : "client", errtext(err),
+		 k ? ": " : "", esc);
+	end(r, r->end);
+}
+
+static bool *empty_of(struct sipc__relay *r, const struct sipc__flow *f)
+{
+	return f == &r->up ? &r->up_empty : &r->down_empty;
+}
+
+/* What waits to be written to F's OUT, an empty record counting one. */
+static size_t pending(struct sipc__relay *r, const struct sipc__flow *f)
+{
+	return sipc__flow_pending(f) + (*empty_of(r, f) ? 1 : 0);
+}
+
+/* Whether a fill of F could take anything now; a seqpacket flow takes a
+ * message only when the last one has gone, so none is ever cut. */
+static bool can_fill(struct sipc__relay *r, const struct sipc__flow *f)
+{
+	if (!sipc__flow_can_fill(f))
+		return false;
+	return !r->seqpacket || pending(r, f) == 0;
+}
+
+static void count(struct sipc__relay *r, const struct sipc__flow *f, size_t n, bool fill)
+{
+	/* Bytes from the client count as in when read; bytes to the client
+	 * count as out when written. */
+	if (f == &r->up && fill)
+		sipc__conn_count(r->c, n, 0);
+	else if (f == &r->down && !fill)
+		sipc__conn_count(r->c, 0, n);
+}
+
+/* Reads one message of a seqpacket flow into its empty buffer. */
+static int message_fill(struct sipc__relay *r, struct sipc__flow *f)
+{
+	sipc_endpoint *in = f == &r->up ? sipc__conn_ep(r->c) : r->bep;
+	ssize_t n;
+
+	if (sipc__flow_buffer(f) < 0)
+		return -ENOMEM;
+	/* recv() gives 0 both for an empty record and at the end of the
+	 * stream; the library tells them apart (SIPC_ECLOSED) and drops, never
+	 * cuts, a message larger than the buffer (SIPC_ETRUNC). */
+	n = sipc_recv(in, f->buf, f->cap, 0);
+	if (n == -EAGAIN || n == SIPC_ETIMEDOUT)
+		return AGAIN;
+	if (n == SIPC_ECLOSED) {
+		f->eof = true;
+		return MOVED;
+	}
+	if (n == SIPC_ETRUNC) {
+		struct sipc_srv_endpoint *sep = sipc__conn_endpoint(r->c);
+		sipc__serve_log(sep->srv, 2, "%s %s: dropped a message over --max-msg %zu",
+				sep->svc->name, sep->url, f->cap);
+		return MOVED;
+	}
+	if (n < 0)
+		return (int)n;
+	count(r, f, (size_t)n, true);
+	if (n == 0)
+		*empty_of(r, f) = true;
+	f->head = 0;
+	f->tail = (size_t)n;
+	return MOVED;
+}
+
+/* Reads from IN into the pipe or buffer: MOVED, AGAIN or a code. */
+static int flow_fill(struct sipc__relay *r, struct sipc__flow *f)
+{
+	ssize_t n;
+
+	if (!can_fill(r, f))
+		return AGAIN;
+	if (r->seqpacket)
+		return message_fill(r, f);
+	n = sipc__flow_fill(f);
+	if (n == -EAGAIN)
+		return AGAIN;
+	if (n < 0)
+		return (int)n;
+	count(r, f, (size_t)n, true);
+	return MOVED;
+}
+
+/* Writes what waits to OUT: MOVED, AGAIN or a code.  A seqpacket message
+ * goes whole or not at all (unix(7)), so the buffer empties in one send. */
+static int flow_drain(struct sipc__relay *r, struct sipc__flow *f)
+{
+	ssize_t n;
+
+	if (*empty_of(r, f)) {
+		n = sipc__sys_send(f->out, "", 0, MSG_DONTWAIT);
+		if (n == -EAGAIN)
+			return AGAIN;
+		if (n < 0)
+			return (int)n;
+		*empty_of(r, f) = false;
+		return MOVED;
+	}
+	n = sipc__flow_drain(f);
+	if (n == -EAGAIN)
+		return AGAIN;
+	if (n < 0)
+		return (int)n;
+	count(r, f, (size_t)n, false);
+	return MOVED;
+}
+
+/* The loop's events for the poll(2) events EP wants for EVENTS: a plain
+ * socket wants what it is asked, TLS may want the other direction. */
+static uint32_t want(const sipc_endpoint *ep, short events)
+{
+	short w = ep != NULL ? sipc_endpoint_want(ep, events) : events;
+
+	return (w & POLLIN ? EPOLLIN : 0) | (w & POLLOUT ? EPOLLOUT : 0);
+}
+
+/* What each descriptor waits for now.  A descriptor that has hung up is
+ * reported hung up on every turn whatever we ask, so it is watched one
+ * shot at a time; it is re-armed when what we ask changes. */
+static void set_events(struct sipc__relay *r)
+{
+	sipc_endpoint *cep = sipc__conn_ep(r->c);
+	uint32_t cev = 0, bev = 0;
+	int err;
+
+	if (can_fill(r, &r->up))
+		cev |= want(cep, POLLIN);
+	if (pending(r, &r->down) > 0)
+		cev |= want(cep, POLLOUT);
+	if (can_fill(r, &r->down))
+		bev |= want(r->bep, POLLIN);
+	if (pending(r, &r->up) > 0)
+		bev |= want(r->bep, POLLOUT);
+	if (r->client_hup)
+		cev |= EPOLLONESHOT;
+	if (r->other_hup)
+		bev |= EPOLLONESHOT;
+	err = sipc__conn_set_events(r->c, cev);
+	if (err == 0)
+		err = sipc__io_start(sipc__conn_loop(r->c), &r->bio, bev);
+	if (err < 0)
+		fail(r, false, err);
+}
+
+/* Passes the end of F's input on to its output: the peer there reads
+ * the end of the stream (close_notify and FIN on TLS).  ENOTCONN (it has
+ * gone already) is no news. */
+static void pass_end(struct sipc__flow *f)
+{
+	if (f->out_ep != NULL)
+		(void)sipc_shutdown_write(f->out_ep);
+	else
+		(void)sipc__sys_shutdown(f->out, SHUT_WR);
+}
+
+/* Whether a direction can read more without its descriptor becoming
+ * readable: the transport holds bytes (decrypted TLS records). */
+static bool held(struct sipc__relay *r, struct sipc__flow *f)
+{
+	return can_fill(r, f) && f->in_ep != NULL && sipc_endpoint_pending(f->in_ep) > 0;
+}
+
+/* Moves bytes both ways until nothing moves (or RELAY_ROUNDS), passes
+ * ends on, and ends the relay when both directions are over. */
+static void pump(struct sipc__relay *r)
+{
+	struct sipc__flow *flows[2] = {&r->up, &r->down};
+	bool moved = true;
+	int round;
+
+	for (round = 0; round < RELAY_ROUNDS && moved && !r->ended; round++) {
+		moved = false;
+		for (int i = 0; i < 2; i++) {
+			struct sipc__flow *f = flows[i];
+			bool up = f == &r->up;
+			int n;
+
+			if (f->done)
+				continue;
+			n = flow_drain(r, f);
+			if (n == MOVED)
+				moved = true;
+			if (n < 0) {
+				fail(r, up, n);
+				return;
+			}
+			n = flow_fill(r, f);
+			if (n == MOVED)
+				moved = true;
+			if (n < 0) {
+				fail(r, !up, n);
+				return;
+			}
+			n = flow_drain(r, f);
+			if (n < 0) {
+				fail(r, up, n);
+				return;
+			}
+			if (f->eof && pending(r, f) == 0) {
+				pass_end(f);
+				f->done = true;
+				moved = true;
+			}
+		}
+	}
+	if (r->ended)
+		return;
+	if (r->up.done && r->down.done) {
+		end(r, NULL);
+		return;
+	}
+	/* Still moving after the last round, or bytes wait in a transport
+	 * where epoll cannot see them: go on next turn even if no event
+	 * comes (a hung-up descriptor is watched one shot only). */
+	if (moved || held(r, &r->up) || held(r, &r->down))
+		sipc__timer_start(sipc__conn_loop(r->c), &r->kick, 0);
+	set_events(r);
+}
+
+static void on_other(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
+{
+	struct sipc__relay *r = io->arg;
+
+	(void)loop;
+	if (revents & EPOLLERR) {
+		int soerr = 0;
+		sipc__sys_getsockopt_int(r->bfd, SOL_SOCKET, SO_ERROR, &soerr);
+		if (soerr != 0) {
+			fail(r, true, -soerr);
+			return;
+		}
+	}
+	if (revents & EPOLLHUP)
+		r->other_hup = true;
+	pump(r);
+}
+
+static void on_kick(sipc_loop *loop, sipc_loop_timer *t)
+{
+	(void)loop;
+	pump(t->arg);
+}
+
+void sipc__relay_init(struct sipc__relay *r, struct sipc_conn *c, const char *other,
+		      sipc__relay_end_fn *on_end)
+{
+	memset(r, 0, sizeof(*r));
+	r->c = c;
+	r->other = other;
+	r->on_end = on_end;
+	r->seqpacket = sipc__conn_is_seqpacket(c);
+	r->bfd = -1;
+	/* Nothing for sipc__relay_free to free until the relay starts. */
+	sipc__flow_init(&r->up, -1, -1, 0, 0, 0);
+	sipc__flow_init(&r->down, -1, -1, 0, 0, 0);
+	sipc__io_init(&r->bio, -1, on_other, r);
+	sipc__timer_init(&r->kick, on_kick, r);
+}
+
+void sipc__relay_start(struct sipc__relay *r, int bfd, sipc_endpoint *bep)
+{
+	sipc_endpoint *cep = sipc__conn_ep(r->c);
+	int cfd = sipc__conn_fd(r->c);
+	/* Streams splice through a pipe of the kernel's default size; a
+	 * seqpacket flow keeps each message whole in a buffer of --max-msg. */
+	unsigned flags =
+		SIPC__FLOW_IN_SOCK | SIPC__FLOW_OUT_SOCK | (r->seqpacket ? 0 : SIPC__FLOW_PIPE);
+	size_t cap = r->seqpacket ? sipc__svc_ep_max_msg(sipc__conn_endpoint(r->c)) : RELAY_BUF;
+
+	r->bep = bep;
+	r->bfd = bep != NULL ? sipc_endpoint_fd(bep) : bfd;
+	r->started = true;
+	sipc__io_init(&r->bio, r->bfd, on_other, r);
+	sipc__flow_init(&r->up, cfd, r->bfd, flags, 0, cap);
+	sipc__flow_init(&r->down, r->bfd, cfd, flags, 0, cap);
+	/* Endpoint sides go through their transport (no splice for TLS);
+	 * two plain sockets keep the pipe. */
+	sipc__flow_endpoints(&r->up, cep, bep);
+	sipc__flow_endpoints(&r->down, bep, cep);
+	pump(r);
+}
+
+void sipc__relay_client_io(struct sipc__relay *r, uint32_t revents)
+{
+	if (revents & EPOLLERR) {
+		int soerr = 0;
+		sipc__sys_getsockopt_int(sipc__conn_fd(r->c), SOL_SOCKET, SO_ERROR, &soerr);
+		if (soerr != 0 || !r->started) {
+			fail(r, false, soerr ? -soerr : -ECONNRESET);
+			return;
+		}
+	}
+	if (revents & EPOLLHUP) {
+		r->client_hup = true;
+		if (!r->started) {
+			/* The client has gone before the other side was there. */
+			fail(r, false, -EPIPE);
+			return;
+		}
+	}
+	if (r->started && !r->ended)
+		pump(r);
+}
+
+void sipc__relay_free(struct sipc__relay *r)
+{
+	sipc_loop *loop = sipc__conn_loop(r->c);
+
+	sipc__io_stop(loop, &r->bio);
+	sipc__timer_stop(loop, &r->kick);
+	if (r->bep != NULL)
+		sipc_endpoint_close(r->bep); /* and bfd with it */
+	else if (r->bfd >= 0)
+		sipc__sys_close(r->bfd);
+	r->bep = NULL;
+	r->bfd = -1;
+	sipc__flow_free(&r->up);
+	sipc__flow_free(&r->down);
+}

@@ -1,0 +1,61 @@
+/*
+ * tls.h - what `sockipc serve` adds around the library's TLS: the
+ * certificate check of --allow-cert after a handshake, the words that
+ * describe a TLS connection in the open and close lines and a failed
+ * handshake in its one line, the identity an exec child gets in its
+ * environment, and the SIGHUP reload of the certificate and keys.
+ */
+#ifndef SIPC_SERVE_TLS_H
+#define SIPC_SERVE_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sockipc.h"
+
+struct sipc__server;
+struct sipc_serve_config;
+
+/* The default of --handshake-timeout and --max-handshakes. */
+#define SIPC_SERVE_HANDSHAKE_MS_DEFAULT   5000
+#define SIPC_SERVE_MAX_HANDSHAKES_DEFAULT 256
+
+/* Adds one --allow-cert value: a SHA-256 fingerprint (64 hex digits,
+ * colons and a "SHA256:" prefix allowed) or an exact subject
+ * ("CN=alice,O=Example", RFC 2253 as sipc_tls_info gives it).  0, or -1
+ * with WHY. */
+int sipc__serve_tls_allow_add(struct sipc_serve_config *cfg, const char *text, char *why,
+			      size_t whylen);
+
+/* Frees what the TLS fields of CFG hold. */
+void sipc__serve_tls_free(struct sipc_serve_config *cfg);
+
+/* The sentence of a failed handshake of EP (code RC) for its one log
+ * line, "tls handshake: ...", every byte outside printable ASCII escaped
+ * (%XX): the library's detail may quote what the peer sent. */
+void sipc__serve_tls_failure(const sipc_endpoint *ep, int rc, char *buf, size_t len);
+
+/* After the handshake of EP: true when --allow-cert (if given) admits the
+ * client's verified certificate; otherwise BUF says whom and why. */
+bool sipc__serve_tls_admit(const struct sipc__server *srv, const sipc_endpoint *ep, char *buf,
+			   size_t len);
+
+/* " tls=TLSv1.3 cipher=... cert=SUBJECT" for the open and close lines of
+ * EP (malloc'd; NULL when EP is not TLS or out of memory). */
+char *sipc__serve_tls_note(const sipc_endpoint *ep);
+
+/* The verified client identity of EP for an exec child's environment,
+ * beside the UCSPI variables, under the names of mod_ssl and stunnel:
+ * SSL_PROTOCOL, SSL_CIPHER, and with a client certificate
+ * SSL_CLIENT_S_DN, SSL_CLIENT_I_DN, SSL_CLIENT_FINGERPRINT (SHA256:...),
+ * SSL_CLIENT_VERIFY; every value escaped (sipc_tls_info).  SET is called
+ * once per variable. */
+void sipc__serve_tls_identity(const sipc_endpoint *ep,
+			      void (*set)(void *arg, const char *name, const char *value),
+			      void *arg);
+
+/* SIGHUP: re-reads the certificate, key and CA files of the server's TLS
+ * config and logs the outcome (on failure the old ones stay). */
+void sipc__serve_tls_reload(struct sipc__server *srv);
+
+#endif /* SIPC_SERVE_TLS_H */

@@ -1,0 +1,307 @@
+#!/bin/bash
+# cli_tls.sh - connect, listen and send over tls:// with no files: listen
+# makes a self-signed certificate and prints the fingerprint line whose
+# command, run as printed, pins it; bytes go both ways and each side's
+# half-close (TLS close_notify) lets the other go on sending; --framed,
+# --crlf, --hex, -v and send work inside TLS.  Every failure is its own
+# error with exit 1 (unverified self-signed, pin mismatch with both
+# fingerprints, plain TCP to a TLS listener and TLS to a plain one, garbage,
+# a peer that stops mid-handshake, a stream cut without close_notify), and
+# TLS options that contradict each other or come with another scheme are
+# usage errors (exit 2).  The checks that need CA-signed certificates are
+# in cli_tls_certs.sh.
+. "$(dirname "$0")/../support/lib.sh"
+need python3
+PEER="python3 $(dirname "$0")/cli_peer.py"
+TPEER="python3 $(dirname "$0")/cli_tls_peer.py"
+FPRE='SHA256(:[0-9A-F]{2}){32}'
+
+# wait_size FILE BYTES SECONDS: waits until FILE holds BYTES bytes or more.
+wait_size() {
+	local i=0
+	while [ $i -lt $(($3 * SCALE * 20)) ]; do
+		[ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	echo "timed out waiting for $2 bytes in $1" >&2
+	return 1
+}
+# ended PID: waits (bounded) until PID has exited; its status in $STATUS.
+ended() {
+	local i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt $((200 * SCALE)) ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	wait "$1" 2>/dev/null
+	STATUS=$?
+}
+# tls_listen NAME [OPTIONS...]: `listen tls://127.0.0.1:0` in the
+# background, stdin from the fifo $T/NAME.in held open on fd 7 (write to
+# it, then `exec 7>&-` for its end), stdout in $T/NAME, stderr in
+# $T/NAME.err.  Sets LPID, LURL (the real URL) and PIN_CMD, the command the
+# fingerprint line gives for the other side, without its "sockipc".
+tls_listen() {
+	local name=$1
+	shift
+	mkfifo "$T/$name.in"
+	exec 7<>"$T/$name.in"
+	bg "$T/$name" bash -c 'exec 7>&-; exec "$0" listen "${@:2}" <"$1"' "$SOCKIPC" "$T/$name.in" \
+		"$@" tls://127.0.0.1:0
+	LPID=$BG_PID
+	LURL=$(listening_url "$T/$name.err" 10)
+	PIN_CMD=$(sed -n 's/.*; on the other side: sockipc //p' "$T/$name.err")
+}
+
+# ---- usage errors: exit 2 and one line naming the option
+usage() {
+	local what=$1 want=$2
+	shift 2
+	"$SOCKIPC" "$@" >"$T/usage.out" 2>"$T/usage.err"
+	expect_eq "$what: exit 2" 2 $?
+	check "$what: one line that says so" \
+		test "$(wc -l <"$T/usage.err")" -eq 1 -a -n "$(grep -F -- "$want" "$T/usage.err")"
+}
+usage "connect --pin with tcp://" "connect: --pin: only for tls:// URLs" \
+	connect --pin SHA256:00 tcp://127.0.0.1:1
+usage "listen --cert with unix://" "listen: --cert: only for tls:// URLs" \
+	listen --cert x.pem unix://@sipc-tls-usage
+usage "send --alpn with udp://" "send: --alpn: only for tls:// URLs" send --alpn h2 udp://127.0.0.1:1 x
+usage "bench --insecure with tcp://" "bench: --insecure: only for tls:// URLs" \
+	bench --insecure tcp://127.0.0.1:1
+usage "--insecure with --pin" "--insecure and --pin contradict each other" \
+	connect --insecure --pin SHA256:00 tls://127.0.0.1:1
+usage "--insecure with --ca" "--insecure and --ca contradict each other" \
+	connect --insecure --ca /etc/ssl/certs tls://127.0.0.1:1
+usage "--key without --cert" "--key needs --cert" connect --key k.pem tls://127.0.0.1:1
+usage "listen --sni" "--sni is for the side that dials" listen --sni a.example tls://127.0.0.1:0
+usage "listen --client-cert-required without --ca" "--client-cert-required needs --ca" \
+	listen --client-cert-required tls://127.0.0.1:0
+usage "connect --client-cert-required" "unknown option '--client-cert-required'" \
+	connect --client-cert-required tls://127.0.0.1:1
+usage "--tls-min 1.1" "--tls-min 1.1" connect --tls-min 1.1 tls://127.0.0.1:1
+usage "--pin not a fingerprint" "--pin nonsense" connect --pin nonsense tls://127.0.0.1:1
+
+# ---- two commands: the fingerprint line, its command as printed, bytes both
+# ways; connect's stdin ends first, listen still sends after it
+head -c 300000 /dev/urandom >"$T/A"
+head -c 200000 /dev/urandom >"$T/B"
+tls_listen l1
+fpline=$(grep 'self-signed certificate' "$T/l1.err")
+check "listen prints one fingerprint line" test "$(grep -c 'self-signed' "$T/l1.err")" -eq 1
+check "the fingerprint line names the URL, the fingerprint and the command" grep -qE \
+	"^sockipc: listen tls://127\.0\.0\.1:[0-9]+: self-signed certificate $FPRE; on the other side: sockipc connect --pin $FPRE tls://127\.0\.0\.1:[0-9]+\$" \
+	<<<"$fpline"
+fp=$(grep -oE "$FPRE" <<<"$fpline" | head -1)
+expect_eq "the command pins the printed fingerprint, at the real URL" "connect --pin $fp $LURL" "$PIN_CMD"
+check "the fingerprint line comes before the listening line" \
+	test "$(grep -n 'self-signed' "$T/l1.err" | cut -d: -f1)" -lt "$(grep -n '^listening' "$T/l1.err" | cut -d: -f1)"
+# shellcheck disable=SC2086 # the printed command, split as a shell would
+bg "$T/c1" "$SOCKIPC" -v $PIN_CMD <"$T/A"
+cpid=$BG_PID
+wait_size "$T/l1" 300000 20
+check "connect's bytes reach listen's stdout whole" cmp -s "$T/A" "$T/l1"
+cat "$T/B" >&7
+exec 7>&-
+ended "$cpid"
+expect_eq "after its own end of input, connect receives to the end: exit 0" 0 "$STATUS"
+check "listen's bytes, sent after connect's close_notify, reach connect's stdout whole" \
+	cmp -s "$T/B" "$T/c1"
+ended "$LPID"
+expect_eq "listen: exit 0" 0 "$STATUS"
+check "-v: connect names version, cipher, peer and fingerprint, pinned" grep -qE \
+	"^sockipc: connect: TLSv1\.3 TLS_[A-Z0-9_]+ peer CN=127\.0\.0\.1 $fp pinned\$" "$T/c1.err"
+
+# ---- the other way round: listen's stdin ends first, connect still sends
+tls_listen l2 -v
+exec 7>&- # listen's input is empty: it ends at once
+mkfifo "$T/c2.in"
+exec 8<>"$T/c2.in"
+# shellcheck disable=SC2086
+bg "$T/c2" bash -c 'exec 8>&-; exec "$0" "${@:2}" <"$1"' "$SOCKIPC" "$T/c2.in" $PIN_CMD
+cpid=$BG_PID
+wait_line "$T/l2.err" 'connection from' 10 >/dev/null
+printf 'first line\n' >&8
+wait_size "$T/l2" 11 10
+cat "$T/A" >&8
+exec 8>&-
+ended "$cpid"
+expect_eq "connect, its peer ended first: exit 0" 0 "$STATUS"
+ended "$LPID"
+expect_eq "listen, its input ended first: exit 0" 0 "$STATUS"
+check "connect's bytes after listen's close_notify arrive whole" \
+	cmp -s <(printf 'first line\n'; cat "$T/A") "$T/l2"
+check "-v: listen says the client sent no certificate" \
+	grep -qE '^sockipc: listen: TLSv1\.3 TLS_[A-Z0-9_]+ peer sent no certificate' "$T/l2.err"
+check "-v: listen says where the connection came from, as tls://" \
+	grep -q '^sockipc: listen: connection from tls://127\.0\.0\.1:' "$T/l2.err"
+
+# ---- --framed, --crlf and --hex see the bytes inside TLS; -q hides the lines
+tls_listen l3 --framed --hex
+printf 'pong\n' >&7
+exec 7>&-
+# shellcheck disable=SC2086
+printf 'ping\n' | "$SOCKIPC" $PIN_CMD --framed >"$T/c3" 2>"$T/c3.err"
+expect_eq "--framed over tls: connect exit 0" 0 $?
+expect_eq "--framed over tls: the reply as a line" "pong" "$(cat "$T/c3")"
+ended "$LPID"
+expect_eq "--framed over tls: listen gets the message as a line" "ping" "$(cat "$T/l3")"
+check "--hex on listen dumps the frame in clear (length 4, then ping)" \
+	grep -q '< 00000000  00 00 00 04 70 69 6e 67' "$T/l3.err"
+
+tls_listen l4
+exec 7>&-
+# shellcheck disable=SC2086
+printf 'a\nb\n' | "$SOCKIPC" $PIN_CMD --crlf >/dev/null 2>"$T/c4.err"
+expect_eq "--crlf over tls: exit 0" 0 $?
+ended "$LPID"
+expect_eq "--crlf over tls: CR LF on the wire" "a\\r\\nb\\r\\n" "$(od -An -c "$T/l4" | tr -d ' \n')"
+
+# -q: --trace lines still come (the listen call is the barrier), not the others.
+bg "$T/q" "$SOCKIPC" listen -q --trace tls://127.0.0.1:0 </dev/null
+qpid=$BG_PID
+wait_line "$T/q.err" '^sockipc: trace: listen\(' 10 >/dev/null
+kill -TERM "$qpid"
+ended "$qpid"
+expect_eq "listen -q prints neither the fingerprint nor the listening line" "" \
+	"$(grep -v '^sockipc: trace: ' "$T/q.err")"
+
+# ---- send over tls: a message and its reply, from arguments and raw
+tls_listen l5 --framed
+printf 'pong\n' >&7
+exec 7>&-
+out=$("$SOCKIPC" send --pin "$fp" "$LURL" ping 2>"$T/s5.err")
+expect_eq "send with another listener's pin: exit 1" 1 $?
+check "send with another listener's pin: says so" grep -q "^sockipc: send $LURL: TLS peer certificate does not match" "$T/s5.err"
+ended "$LPID"
+tls_listen l5 --framed
+printf 'pong\n' >&7
+exec 7>&-
+pin=${PIN_CMD#connect --pin }
+pin=${pin%% *}
+out=$("$SOCKIPC" send --timeout $((5000 * SCALE)) --pin "$pin" "$LURL" ping 2>"$T/s5.err")
+expect_eq "send over tls: exit 0" 0 $?
+expect_eq "send over tls: the reply" "pong" "$out"
+ended "$LPID"
+expect_eq "send over tls: the message arrived" "ping" "$(cat "$T/l5")"
+
+# ---- failures, each its own message and exit 1
+# Unverified: a self-signed certificate with no --pin is an unknown CA.
+tls_listen f1
+exec 7>&-
+"$SOCKIPC" connect "$LURL" </dev/null >/dev/null 2>"$T/f1c.err"
+expect_eq "no pin, self-signed: exit 1" 1 $?
+check "no pin, self-signed: says the CA is unknown" \
+	grep -q "^sockipc: connect $LURL: TLS peer certificate not signed by a trusted CA" "$T/f1c.err"
+ended "$LPID"
+expect_eq "no pin: listen's handshake fails too: exit 1" 1 "$STATUS"
+check "no pin: listen names the peer and the handshake" \
+	grep -q "^sockipc: listen $LURL: handshake with tls://127\.0\.0\.1:[0-9]*: " "$T/f1.err"
+
+# Pin mismatch: both fingerprints in the message.
+tls_listen f2
+exec 7>&-
+real=$(grep -oE "$FPRE" "$T/f2.err" | head -1)
+wrong=SHA256$(printf ':%s' $(printf '%.0sAB ' {1..32}))
+"$SOCKIPC" connect --pin "$wrong" "$LURL" </dev/null >/dev/null 2>"$T/f2c.err"
+expect_eq "pin mismatch: exit 1" 1 $?
+check "pin mismatch: says so" grep -q "^sockipc: connect $LURL: TLS peer certificate does not match the pinned fingerprint" "$T/f2c.err"
+check "pin mismatch: names the pinned fingerprint" grep -qF "$wrong" "$T/f2c.err"
+check "pin mismatch: names the peer's fingerprint" grep -qF "$real" "$T/f2c.err"
+ended "$LPID"
+
+# --insecure: works, and warns every time, even with -q.
+tls_listen f3
+printf 'hi\n' >&7
+exec 7>&-
+out=$("$SOCKIPC" connect -q --insecure "$LURL" </dev/null 2>"$T/f3c.err")
+expect_eq "--insecure: exit 0" 0 $?
+expect_eq "--insecure: the data" "hi" "$out"
+check "--insecure: a warning even with -q" \
+	grep -q "^sockipc: connect $LURL: WARNING: --insecure: the peer is not verified" "$T/f3c.err"
+ended "$LPID"
+
+# Plain TCP to a TLS listener: the listener says the peer does not speak TLS.
+tls_listen f4
+exec 7>&-
+printf 'GET / HTTP/1.0\r\n\r\n' | "$SOCKIPC" connect "tcp://${LURL#tls://}" >/dev/null 2>&1
+ended "$LPID"
+expect_eq "plain TCP to a TLS listener: listen exit 1" 1 "$STATUS"
+check "plain TCP to a TLS listener: listen says the peer does not speak TLS" \
+	grep -q "handshake with .*: The peer does not speak TLS" "$T/f4.err"
+
+# TLS to a plain TCP listener that talks first.
+printf 'hello, plain\n' >"$T/plain.in"
+bg "$T/f5" "$SOCKIPC" listen tcp://127.0.0.1:0 <"$T/plain.in"
+url=$(listening_url "$T/f5.err" 10)
+"$SOCKIPC" connect -w $((5 * SCALE)) --insecure "tls://${url#tcp://}" </dev/null >/dev/null 2>"$T/f5c.err"
+expect_eq "TLS to a plain listener: exit 1" 1 $?
+check "TLS to a plain listener: the peer does not speak TLS" \
+	grep -q "^sockipc: connect tls://.*: The peer does not speak TLS" "$T/f5c.err"
+
+# Garbage bytes in answer to the ClientHello.
+bg "$T/f6" $TPEER garbage
+url=$(listening_url "$T/f6" 10)
+"$SOCKIPC" connect -w $((5 * SCALE)) --insecure "$url" </dev/null >/dev/null 2>"$T/f6c.err"
+expect_eq "garbage answer: exit 1" 1 $?
+check "garbage answer: the peer does not speak TLS" grep -q "The peer does not speak TLS" "$T/f6c.err"
+
+# Garbage that starts like a TLS record, sent to a TLS listener.
+tls_listen f7
+exec 7>&-
+printf '\x16\x03\x01\x00\x30garbagegarbagegarbage' | "$SOCKIPC" connect "tcp://${LURL#tls://}" >/dev/null 2>&1
+ended "$LPID"
+expect_eq "a broken ClientHello: listen exit 1, no crash" 1 "$STATUS"
+check "a broken ClientHello: listen says the handshake failed" grep -q "handshake with " "$T/f7.err"
+
+# A peer that stops mid-handshake: --connect-timeout ends it.
+bg "$T/f8" $PEER silent
+url=$(listening_url "$T/f8" 10)
+start=$(date +%s)
+"$SOCKIPC" connect -w 1 --insecure "tls://${url#tcp://}" </dev/null >/dev/null 2>"$T/f8c.err"
+expect_eq "silent peer mid-handshake: exit 1" 1 $?
+check "silent peer mid-handshake: timed out" grep -qi "timed out" "$T/f8c.err"
+check "silent peer mid-handshake: within the timeout (and a margin)" \
+	test $(($(date +%s) - start)) -le $((3 * SCALE))
+
+# The same against listen: its handshake is bounded by --idle-timeout.
+tls_listen f9 -i 1
+exec 7>&-
+bg "$T/f9c" bash -c 'sleep 60 | "$0" connect "$1"' "$SOCKIPC" "tcp://${LURL#tls://}"
+ended "$LPID"
+expect_eq "a client that never says hello: listen exit 1" 1 "$STATUS"
+check "a client that never says hello: listen says it timed out" \
+	grep -qi "handshake with .*timed out" "$T/f9.err"
+stop_bg "$BG_PID"
+
+# Truncated: listen killed (no close_notify) after sending something.
+tls_listen f10
+# shellcheck disable=SC2086
+bg "$T/f10c" "$SOCKIPC" $PIN_CMD </dev/null
+cpid=$BG_PID
+printf 'before\n' >&7
+wait_size "$T/f10c" 7 10
+kill -KILL "$LPID"
+ended "$cpid"
+expect_eq "stream cut without close_notify: connect exit 1" 1 "$STATUS"
+check "stream cut without close_notify: the message says truncated" \
+	grep -q "^sockipc: connect $LURL: .*truncated" "$T/f10c.err"
+exec 7>&-
+ended "$LPID"
+
+# And connect killed: listen reports the truncation.
+tls_listen f11
+exec 7>&-
+mkfifo "$T/f11c.in"
+exec 8<>"$T/f11c.in"
+# shellcheck disable=SC2086
+bg "$T/f11c" bash -c 'exec 8>&-; exec "$0" "${@:2}" <"$1"' "$SOCKIPC" "$T/f11c.in" $PIN_CMD
+printf 'before\n' >&8
+wait_size "$T/f11" 7 10
+kill -KILL "$BG_PID"
+ended "$LPID"
+exec 8>&-
+expect_eq "client killed: listen exit 1" 1 "$STATUS"
+check "client killed: listen says truncated" grep -q "^sockipc: listen .*truncated" "$T/f11.err"
+finish
