@@ -19,7 +19,7 @@ tls_certs() {
 	local gen=$_SIPC_SUPPORT/tls-certs.sh
 	[ -f "$gen" ] || skip "tests/support/tls-certs.sh is not there yet"
 	bash "$gen" "$T/certs" >"$T/certs.log" 2>&1 || { cat "$T/certs.log" >&2; fail "tls-certs.sh"; finish; }
-	CA=$T/certs/ca.crt CRT=$T/certs/server.crt KEY=$T/certs/server.key
+	CA=$T/certs/ca.pem CRT=$T/certs/server.pem KEY=$T/certs/server.key
 }
 
 # peer_port PGID SECONDS: the TCP port a process of the group PGID listens
@@ -83,4 +83,15 @@ case_end() {
 	local p
 	for p in "${CASE_PIDS[@]}"; do stop_bg "$p"; done
 	CASE_PIDS=()
+}
+
+# expect_rc DESCRIPTION WANT GOT ERRFILE: an exit status, with ERRFILE
+# shown when it is not the one wanted.
+expect_rc() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1: want status $2 got $3"
+		sed 's/^/  ! /' "$4" >&2
+	fi
 }
