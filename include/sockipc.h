@@ -358,7 +358,10 @@ int sipc_tls_config_cert(sipc_tls_config *cfg, const char *cert, const char *key
 int sipc_tls_config_self_signed(sipc_tls_config *cfg, const char *name, char *why, size_t whylen);
 /* Whom to trust: a PEM file of CA certificates or a hashed directory
  * (c_rehash); default the system store.  On a server this is the CA of
- * client certificates, and setting it turns on SIPC_TLS_VERIFY_REQUIRE. */
+ * client certificates, and setting it turns on SIPC_TLS_VERIFY_REQUIRE.
+ * (In TLS 1.3 a client's handshake ends before the server has judged its
+ * certificate: a refused client learns it on its first read, as
+ * SIPC_ETLS_PEER_ALERT.) */
 int sipc_tls_config_ca(sipc_tls_config *cfg, const char *path, char *why, size_t whylen);
 
 typedef enum sipc_tls_verify {
@@ -378,7 +381,8 @@ int sipc_tls_config_verify(sipc_tls_config *cfg, sipc_tls_verify mode);
 int sipc_tls_config_server_name(sipc_tls_config *cfg, const char *name);
 /* ALPN protocols, comma-separated in order of preference ("h2,http/1.1").
  * Client: offered; server: the first of the client's list that is also in
- * this one is chosen, and a client offering none of them is refused. */
+ * this one is chosen, and a client offering none of them is refused (a
+ * client that sends no ALPN at all is not asked: RFC 7301, none chosen). */
 int sipc_tls_config_alpn(sipc_tls_config *cfg, const char *list, char *why, size_t whylen);
 /* Lowest protocol version: "1.2" (the default) or "1.3". */
 int sipc_tls_config_min_version(sipc_tls_config *cfg, const char *version, char *why,
@@ -400,12 +404,23 @@ int sipc_tls_config_fingerprint(const sipc_tls_config *cfg, char *buf, size_t le
 
 /*
  * Drives the handshake of a tls endpoint: a dial completes it before it
- * returns, an accepted endpoint does it on its first read or write, or
- * here, to see the client's identity (or refuse it) before any data.  0
- * once done (at once for other schemes), SIPC_ETIMEDOUT when it is not
- * done yet (with timeout 0: wait for sipc_endpoint_want(ep, POLLIN) on the
- * descriptor and call again), or a SIPC_ETLS_* code with a sentence from
- * sipc_endpoint_why.
+ * returns (within its timeout; a failed handshake is not retried at the
+ * name's other addresses), an accepted endpoint does it on its first read
+ * or write, or here, to see the client's identity (or refuse it) before any
+ * data; sipc_accept itself never waits on a client.  0 once done and our
+ * last handshake bytes have left (at once for other schemes),
+ * SIPC_ETIMEDOUT when it is not done yet (with timeout 0: poll the
+ * descriptor for sipc_endpoint_want(ep, POLLIN) and call again), or a
+ * SIPC_ETLS_* code (or -errno from the socket) with a sentence from
+ * sipc_endpoint_why; every later call on the endpoint returns that code
+ * again.  A successful handshake is one --trace line:
+ *   tls_handshake(FD) = VERSION CIPHER peer="SUBJECT" FINGERPRINT
+ *   verify=yes|no|pinned alpn=PROTO|- ktls=no|tx|rx|tx+rx
+ * (FINGERPRINT "-" without a peer certificate), a failed one
+ *   tls_handshake(FD) = -1 (sipc_strerror text): SENTENCE
+ * Sessions are not resumed (no tickets); TLS 1.3 key updates and, on a
+ * client, a TLS 1.2 server's renegotiation are followed inside reads and
+ * writes; a server refuses a client's renegotiation (no_renegotiation).
  */
 int sipc_handshake(sipc_endpoint *ep, int timeout_ms);
 
@@ -422,7 +437,10 @@ typedef enum sipc_tls_field {
 	SIPC_TLS_CIPHER,           /* "TLS_AES_256_GCM_SHA384" */
 	SIPC_TLS_ALPN,             /* the protocol chosen, "" when none */
 	SIPC_TLS_SNI,              /* the name the client asked for, "" when none */
-	SIPC_TLS_KTLS,             /* "tx+rx", "tx", "rx" or "no" */
+	SIPC_TLS_KTLS,             /* "tx+rx", "tx", "rx" or "no" (always "no"
+				      today: records go through the library's
+				      own BIO, which keeps written bytes
+				      that the socket did not take) */
 } sipc_tls_field;
 /*
  * Writes FIELD of EP's finished handshake into BUF as NUL-terminated text,
@@ -453,7 +471,10 @@ int sipc_listen_url(const sipc_url *url, const sipc_options *opts, sipc_endpoint
  * Opens a connection: resolves URL and tries each address in turn, each
  * with what is left of TIMEOUT_MS, returning the error of the last one when
  * all fail.  A datagram URL gives a connected datagram socket: sipc_send
- * goes to that peer and only its datagrams arrive.
+ * goes to that peer and only its datagrams arrive.  A tls URL also
+ * completes the handshake within TIMEOUT_MS (sipc_handshake), sending the
+ * URL host as SNI (not an IP address) and checking the certificate against
+ * it (server_name replaces both).
  */
 int sipc_dial(const char *url, const sipc_options *opts, int timeout_ms, sipc_endpoint **epp);
 int sipc_dial_url(const sipc_url *url, const sipc_options *opts, int timeout_ms,
@@ -463,7 +484,10 @@ int sipc_dial_url(const sipc_url *url, const sipc_options *opts, int timeout_ms,
  * Wraps an existing socket descriptor.  On success the endpoint owns FD
  * (made close-on-exec and non-blocking); on failure the caller still does.
  * SCHEME says how to frame messages; it must match the socket type
- * (-EINVAL otherwise).
+ * (-EINVAL otherwise).  For tls schemes opts->tls gives the role: a server
+ * config makes the accepting side (or a listener, for a listening FD), a
+ * client config (or none) the dialing side, whose name to check is
+ * server_name; the handshake happens on first use or in sipc_handshake.
  */
 int sipc_endpoint_from_fd(int fd, sipc_scheme scheme, const sipc_options *opts,
 			  sipc_endpoint **epp);
@@ -477,7 +501,10 @@ int sipc_endpoint_from_fd(int fd, sipc_scheme scheme, const sipc_options *opts,
  */
 int sipc_accept(sipc_endpoint *listener, int timeout_ms, sipc_endpoint **connp);
 
-/* Closes the descriptor and frees the endpoint; NULL does nothing. */
+/* Closes the descriptor and frees the endpoint; NULL does nothing.  A TLS
+ * connection sends close_notify first, without waiting (bytes the socket
+ * cannot take at once are dropped: sipc_shutdown_write and reading to the
+ * end is the graceful close, as lingering is for TCP). */
 void sipc_endpoint_close(sipc_endpoint *ep);
 
 /* The descriptor, for a caller's own poll/epoll/libuv loop.  Still owned by
@@ -511,7 +538,10 @@ void sipc_endpoint_set_max_msg(sipc_endpoint *ep, size_t max_msg);
 int sipc_endpoint_connect(sipc_endpoint *ep, const sipc_addr *peer);
 
 /* Shuts down the write side (the peer reads end of stream); reading goes on.
- * On TLS it sends close_notify first.  SIPC_EKIND on a listener. */
+ * On TLS it queues close_notify behind any bytes still waiting and never
+ * blocks: the TCP shutdown follows once they have all left, in this call or
+ * in a later read, write or wait (sipc_endpoint_want adds POLLOUT until
+ * then).  SIPC_EKIND on a listener. */
 int sipc_shutdown_write(sipc_endpoint *ep);
 
 /*
@@ -519,12 +549,16 @@ int sipc_shutdown_write(sipc_endpoint *ep);
  * SIPC_ETIMEDOUT wants the descriptor ready for what this returns, given
  * what the caller is after (POLLIN to receive, POLLOUT to send): on plain
  * sockets that is EVENTS itself; TLS may need the other direction first (a
- * read that must send a key update, a write during a handshake).
+ * read that must send a key update, a write during a handshake), and adds
+ * POLLOUT while it holds encrypted bytes the socket did not take yet.
+ * When it returns both, either readiness means: make the same call again
+ * (it sends what waits first).  Before the handshake is done it is what
+ * the handshake waits for, whatever EVENTS says.
  */
 short sipc_endpoint_want(const sipc_endpoint *ep, short events);
 /* Bytes the endpoint holds that the next read returns without the
  * descriptor becoming readable (decrypted TLS records): poll does not see
- * them, so read these first. */
+ * them, so read these first.  0 before the handshake is done. */
 size_t sipc_endpoint_pending(const sipc_endpoint *ep);
 /* The sentence behind the last failed call on EP (the TLS detail), "" when
  * there is none.  Owned by EP, valid until its next call. */

@@ -124,7 +124,7 @@ int sipc_cmd_connect(int argc, char **argv)
 {
 	sipc_options opts = {0};
 	sipc_tls_config *tls = NULL;
-	char why[SIPC_CLI_WHY_MAX] = "";
+	char why[SIPC_WHY_MAX] = "";
 	struct sipc_relay_cfg cfg = {.cmd = "connect"};
 	struct sipc_relay_io io = {.in_fd = 0, .out_fd = 1, .stop_fd = -1};
 	char src[SIPC_URL_MAX + 16];

@@ -298,7 +298,7 @@ int sipc_cmd_send(int argc, char **argv)
 {
 	sipc_options opts = {0};
 	sipc_tls_config *tls = NULL;
-	char why[SIPC_CLI_WHY_MAX] = "";
+	char why[SIPC_WHY_MAX] = "";
 	struct sender s = {0};
 	sipc_url *url = NULL;
 	int nargs, rc, dial_ms;

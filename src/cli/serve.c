@@ -11,9 +11,11 @@
 
 #include "cli/cli.h"
 #include "cli/opt.h"
+#include "cli/tlsopt.h"
 #include "serve/config.h"
 #include "serve/server.h"
 #include "serve/service.h"
+#include "serve/tls.h"
 
 /* -e and -f are kept in the order given and read after option parsing, so
  * their errors can name the line rather than the option. */
@@ -35,6 +37,11 @@ struct serve_opts {
 	const char *guard_ports;
 	bool no_guard;
 	struct sipc_acl acl;
+	/* TLS, beside the shared values in sipc_cli_tls (tlsopt.h). */
+	const char **allow_certs;
+	size_t nallow_certs;
+	int handshake_ms;
+	long max_handshakes;
 };
 
 static struct serve_opts so;
@@ -81,6 +88,32 @@ static int opt_allow_gid(void *dest, const char *value, char *why, size_t whylen
 	return sipc__acl_add_gids(dest, value, why, whylen);
 }
 
+/* --client-ca FILE: the CA of client certificates, which every client
+ * must then show (mutual TLS): tlsopt's --ca with --client-cert-required. */
+static int opt_client_ca(void *dest, const char *value, char *why, size_t whylen)
+{
+	(void)dest;
+	(void)why;
+	(void)whylen;
+	sipc_cli_tls.ca = value;
+	sipc_cli_tls.client_cert_required = true;
+	return 0;
+}
+
+static int opt_allow_cert(void *dest, const char *value, char *why, size_t whylen)
+{
+	const char **v = realloc(so.allow_certs, (so.nallow_certs + 1) * sizeof(*v));
+
+	(void)dest;
+	if (v == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	so.allow_certs = v;
+	so.allow_certs[so.nallow_certs++] = value;
+	return 0;
+}
+
 static const struct sipc_opt opts[] = {
 	{"exec-line", 'e', SIPC__OPT_FUNC, NULL, 0, 0, "LINE",
 	 "serve one service line 'URL SERVICE [ARGS...]' (repeatable)", opt_line},
@@ -117,6 +150,28 @@ static const struct sipc_opt opts[] = {
 	 "source ports echo, chargen... drop (default 0-1023,7007,7009,7013,7019,7037)"},
 	{"no-guard", 0, SIPC__OPT_FLAG, &so.no_guard, 0, 0, NULL,
 	 "serve datagrams from any source but the server's own endpoints"},
+	{"cert", 0, SIPC__OPT_STRING, &sipc_cli_tls.cert, 0, 0, "FILE",
+	 "tls:// endpoints: the server's certificate chain (PEM); without it a fresh self-signed "
+	 "one, whose fingerprint is logged at start"},
+	{"key", 0, SIPC__OPT_STRING, &sipc_cli_tls.key, 0, 0, "FILE",
+	 "tls:// endpoints: the private key of --cert (PEM; default: in the --cert file)"},
+	{"client-ca", 0, SIPC__OPT_FUNC, NULL, 0, 0, "FILE",
+	 "tls:// endpoints: mutual TLS, every client must show a certificate signed by a CA in "
+	 "FILE",
+	 opt_client_ca},
+	{"allow-cert", 0, SIPC__OPT_FUNC, NULL, 0, 0, "SUBJECT|SHA256",
+	 "with --client-ca: admit only these client certificates, by exact subject "
+	 "('CN=a,O=b') or SHA-256 fingerprint (repeatable)",
+	 opt_allow_cert},
+	{"alpn", 0, SIPC__OPT_STRING, &sipc_cli_tls.alpn, 0, 0, "LIST",
+	 "tls:// endpoints: ALPN protocols accepted, comma-separated, in order of preference"},
+	{"tls-min", 0, SIPC__OPT_STRING, &sipc_cli_tls.tls_min, 0, 0, "1.2|1.3",
+	 "tls:// endpoints: lowest protocol version (default 1.2)"},
+	{"handshake-timeout", 0, SIPC__OPT_SECONDS, &so.handshake_ms, 1, 3600000, "S",
+	 "tls:// endpoints: a client's handshake must be done within S seconds (default 5)"},
+	{"max-handshakes", 0, SIPC__OPT_INT, &so.max_handshakes, 1, 1000000, "N",
+	 "tls:// endpoints: at most N connections in their handshake per worker; beyond, new "
+	 "ones are closed at once (default 256)"},
 	{NULL},
 };
 
@@ -143,7 +198,14 @@ static const struct sipc_opt_spec spec = {
 	"exec runs PROGRAM for any peer that can reach its endpoint: bind it to loopback or\n"
 	"a unix socket, or use --allow (serve warns at start-up when it is not).  exec on an\n"
 	"abstract unix name, or on a socket file others may connect to, admits only the\n"
-	"server's own uid unless --allow-uid/--allow-gid say otherwise.",
+	"server's own uid unless --allow-uid/--allow-gid say otherwise.  On tls:// endpoints,\n"
+	"--client-ca (and --allow-cert) admit only clients with a certificate; exec children\n"
+	"then get SSL_CLIENT_S_DN, SSL_CLIENT_FINGERPRINT... in their environment.\n"
+	"\n"
+	"tls:// endpoints (every stream service): --cert/--key, or a self-signed certificate\n"
+	"whose fingerprint is logged at start.  SIGHUP re-reads --cert, --key and --client-ca\n"
+	"for new handshakes; open connections go on.  forward to tls://HOST:PORT takes\n"
+	"--ca=, --insecure, --pin=, --sni=, --cert=, --key=, --alpn=, --tls-min= before URL.",
 	opts,
 	0,
 	-1,
@@ -196,6 +258,78 @@ static int check_unix_lines(const struct sipc_serve_config *cfg)
 			"serve: --unix-mode: no unix endpoint with a socket file to apply it to");
 		return SIPC_EXIT_USAGE;
 	}
+	return 0;
+}
+
+/* Whether any service line listens on a tls:// URL. */
+static bool any_tls_line(const struct sipc_serve_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nlines; i++) {
+		char detail[SIPC_WHY_MAX];
+		sipc_url *url;
+		bool tls;
+
+		if (cfg->lines[i].argc < 1 ||
+		    sipc_url_parse(cfg->lines[i].argv[0], &url, detail, sizeof(detail)) < 0)
+			continue;
+		tls = sipc_scheme_is_tls(sipc_url_scheme(url));
+		sipc_url_free(url);
+		if (tls)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The server's TLS side, when a line listens on tls://: the certificate
+ * (or a self-signed one, whose fingerprint is logged so that clients can
+ * pin it), the client CA of mutual TLS, --allow-cert, the handshake
+ * bounds.  TLS options with no tls:// line to apply to are usage errors
+ * rather than silently ignored.
+ */
+static int tls_config(struct sipc_serve_config *cfg)
+{
+	char why[512], fp[SIPC_TLS_FINGERPRINT_MAX] = "?";
+	int rc;
+
+	if (so.handshake_ms > 0)
+		cfg->handshake_ms = so.handshake_ms;
+	if (so.max_handshakes > 0)
+		cfg->max_handshakes = so.max_handshakes;
+	if (!any_tls_line(cfg)) {
+		if (sipc_cli_tls_given() || so.nallow_certs > 0 || so.handshake_ms > 0 ||
+		    so.max_handshakes > 0) {
+			sipc_cli_error("serve: the TLS options apply to tls:// endpoints, and no "
+				       "service line listens on one");
+			return SIPC_EXIT_USAGE;
+		}
+		return 0;
+	}
+	if (so.nallow_certs > 0 && !sipc_cli_tls.client_cert_required) {
+		sipc_cli_error("serve: --allow-cert needs --client-ca: only a certificate verified "
+			       "against it names anyone");
+		return SIPC_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < so.nallow_certs; i++) {
+		if (sipc__serve_tls_allow_add(cfg, so.allow_certs[i], why, sizeof(why)) < 0) {
+			sipc_cli_error("serve: --allow-cert: %s", why);
+			return SIPC_EXIT_USAGE;
+		}
+	}
+	rc = sipc_cli_tls_config("serve", SIPC_TLS_SERVER, "localhost", true, &cfg->tls);
+	if (rc != 0)
+		return rc;
+	cfg->tls_mutual = sipc_cli_tls.client_cert_required;
+	cfg->tls_client_ca = sipc_cli_tls.ca;
+	(void)sipc_tls_config_fingerprint(cfg->tls, fp, sizeof(fp));
+	if (sipc_cli_tls.cert == NULL)
+		sipc__serve_log(
+			NULL, 0,
+			"serve: tls: no --cert: a fresh self-signed certificate, %s; clients "
+			"pin it with --pin %s",
+			fp, fp);
+	else if (cfg->verbosity >= 1)
+		sipc__serve_log(NULL, 0, "serve: tls: certificate %s, %s", sipc_cli_tls.cert, fp);
 	return 0;
 }
 
@@ -282,7 +416,8 @@ static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 		sipc_cli_error("serve: no service lines (the files and -e lines given are empty)");
 		return SIPC_EXIT_USAGE;
 	}
-	return check_unix_lines(cfg);
+	int rc = check_unix_lines(cfg);
+	return rc != 0 ? rc : tls_config(cfg);
 bad:
 	sipc_cli_error("serve: %s", why);
 	return SIPC_EXIT_USAGE;
@@ -296,16 +431,19 @@ int sipc_cmd_serve(int argc, char **argv)
 	int nargs, rc;
 
 	memset(&so, 0, sizeof(so));
+	memset(&sipc_cli_tls, 0, sizeof(sipc_cli_tls));
 	so.drain_ms = -1;
 	rc = sipc_opt_parse(&spec, argc, argv, &nargs);
 	if (rc != SIPC__OPT_OK) {
 		sipc__acl_free(&so.acl);
 		free(so.sources);
+		free(so.allow_certs);
 		return rc == SIPC__OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
 	}
 	sipc__serve_config_init(&cfg);
 	rc = fill_config(&cfg, nargs, argv);
 	free(so.sources);
+	free(so.allow_certs);
 	sipc__acl_free(&so.acl);
 	if (rc != 0)
 		goto out;

@@ -77,12 +77,6 @@ int sipc_cli_tls_setup(const char *cmd, const sipc_url *url, sipc_tls_role role,
 	return 0;
 }
 
-bool sipc_cli_tls_code(int rc)
-{
-	/* The SIPC_ETLS_* band of sockipc.h. */
-	return rc <= SIPC_ETLS_CONFIG && rc > SIPC_ETLS_CONFIG - 40;
-}
-
 void sipc_cli_open_error(const char *cmd, const char *url, sipc_scheme scheme, int rc,
 			 const char *why)
 {
@@ -95,7 +89,9 @@ void sipc_cli_open_error(const char *cmd, const char *url, sipc_scheme scheme, i
 void sipc_cli_ep_error(const char *cmd, const char *url, const char *what, const sipc_endpoint *ep,
 		       int rc)
 {
-	const char *why = sipc_cli_tls_code(rc) ? sipc_endpoint_why(ep) : "";
+	/* EP's sentence is about the call that just failed: a TLS code's
+	 * detail, or OpenSSL's reason behind a plain one (-EPROTO). */
+	const char *why = ep != NULL ? sipc_endpoint_why(ep) : "";
 
 	sipc_cli_error("%s %s: %s%s%s%s%s", cmd, url, what ? what : "", what ? ": " : "",
 		       sipc_strerror(rc), why[0] ? ": " : "", why);

@@ -13,10 +13,6 @@
 
 #include "sockipc.h"
 
-/* Room for a TLS failure's sentence: a pin mismatch names two
- * fingerprints of 102 characters each, more than SIPC_WHY_MAX holds. */
-#define SIPC_CLI_WHY_MAX 512
-
 /*
  * The TLS part of getting ready to dial (ROLE SIPC_TLS_CLIENT) or listen
  * (SIPC_TLS_SERVER; without --cert a self-signed certificate for the URL
@@ -30,9 +26,6 @@
 int sipc_cli_tls_setup(const char *cmd, const sipc_url *url, sipc_tls_role role, sipc_options *opts,
 		       sipc_tls_config **cfgp);
 
-/* Whether RC is one of the SIPC_ETLS_* codes, which come with a sentence. */
-bool sipc_cli_tls_code(int rc);
-
 /*
  * "sockipc: CMD URL: <sipc_strerror(RC)>[: WHY][hint]" for a dial or
  * listen that failed; WHY is the sentence of sipc_options.why ("" or NULL:
@@ -41,8 +34,8 @@ bool sipc_cli_tls_code(int rc);
 void sipc_cli_open_error(const char *cmd, const char *url, sipc_scheme scheme, int rc,
 			 const char *why);
 
-/* The same for a later call on EP that failed with RC: the sentence of a
- * TLS code is EP's (sipc_endpoint_why).  WHAT, when not NULL, goes after
+/* The same for a later call on EP that failed with RC, with EP's sentence
+ * (sipc_endpoint_why) when it has one.  WHAT, when not NULL, goes after
  * the URL ("PEER: handshake"). */
 void sipc_cli_ep_error(const char *cmd, const char *url, const char *what, const sipc_endpoint *ep,
 		       int rc);

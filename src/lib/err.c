@@ -3,10 +3,14 @@
  * its own SIPC_E... codes (one switch with no default, so -Wswitch names a
  * code that has no text) and -errno values through strerrordesc_np(), which
  * unlike strerror() returns static, unlocalised strings and is thread-safe.
+ * Also the one way a detail sentence goes into a caller's WHY buffer.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sockipc.h"
+#include "why.h"
 
 static const char *own_error(enum sipc_error e)
 {
@@ -110,4 +114,15 @@ const char *sipc_strerror(int code)
 			return s;
 	}
 	return "Unknown error";
+}
+
+void sipc__why_set(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL || whylen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
 }

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "url.h"
+#include "why.h"
 
 /* RFC 1035 section 2.3.4 limits: 63 bytes a label, 253 the presentation
  * form of a whole name (255 on the wire). */
@@ -88,20 +89,6 @@ static const char *quote(char out[QUOTE_MAX + 4], const char *s, size_t n)
 	return out;
 }
 
-static void why_set(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void why_set(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
-
 /* ASCII classes by hand: <ctype.h> follows the locale, and a URL's
  * grammar must not change because a program called setlocale(). */
 static bool is_digit(unsigned char c)
@@ -146,21 +133,23 @@ static int parse_scheme(const char *text, struct parts *p, const char **rest, ch
 				size_t len = strlen(schemes[i].name);
 				if ((size_t)(colon - text) == len &&
 				    strncasecmp(text, schemes[i].name, len) == 0) {
-					why_set(why, whylen,
-						"missing '//' after '%s:' (write %s://...)",
-						schemes[i].name, schemes[i].name);
+					sipc__why_set(why, whylen,
+						      "missing '//' after '%s:' (write %s://...)",
+						      schemes[i].name, schemes[i].name);
 					return SIPC_EURL_SYNTAX;
 				}
 			}
 		}
-		why_set(why, whylen,
+		sipc__why_set(
+			why, whylen,
 			"'%s' is not a URL: expected SCHEME://ADDRESS, e.g. tcp://127.0.0.1:7007",
 			quote(q, text, strlen(text)));
 		return SIPC_EURL_SYNTAX;
 	}
 	n = (size_t)(sep - text);
 	if (n == 0) {
-		why_set(why, whylen, "missing scheme before '://' (expected " SCHEME_LIST ")");
+		sipc__why_set(why, whylen,
+			      "missing scheme before '://' (expected " SCHEME_LIST ")");
 		return SIPC_EURL_SYNTAX;
 	}
 	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
@@ -170,7 +159,8 @@ static int parse_scheme(const char *text, struct parts *p, const char **rest, ch
 			return 0;
 		}
 	}
-	why_set(why, whylen, "unknown scheme '%s' (expected " SCHEME_LIST ")", quote(q, text, n));
+	sipc__why_set(why, whylen, "unknown scheme '%s' (expected " SCHEME_LIST ")",
+		      quote(q, text, n));
 	return SIPC_EURL_SCHEME;
 }
 
@@ -201,7 +191,8 @@ static ssize_t unix_name_decode(const char *s, size_t n, char *out, char *why, s
 			hi = i + 1 < n ? hex_value((unsigned char)s[i + 1]) : -1;
 			lo = i + 2 < n ? hex_value((unsigned char)s[i + 2]) : -1;
 			if (hi < 0 || lo < 0) {
-				why_set(why, whylen,
+				sipc__why_set(
+					why, whylen,
 					"bad escape '%s' in unix name (write %%XX with two hex "
 					"digits, %%25 for a '%%' itself)",
 					quote(q, s + i, n - i < 3 ? n - i : 3));
@@ -227,10 +218,10 @@ static int parse_unix(const char *rest, struct parts *p, char *why, size_t whyle
 	p->host_kind = SIPC__HOST_NONE;
 	p->port = -1;
 	if (n == 0) {
-		why_set(why, whylen,
-			"missing path after '%s://' (e.g. %s:///run/app.sock or %s://@name)",
-			sipc_scheme_name(p->scheme), sipc_scheme_name(p->scheme),
-			sipc_scheme_name(p->scheme));
+		sipc__why_set(why, whylen,
+			      "missing path after '%s://' (e.g. %s:///run/app.sock or %s://@name)",
+			      sipc_scheme_name(p->scheme), sipc_scheme_name(p->scheme),
+			      sipc_scheme_name(p->scheme));
 		return SIPC_EURL_NOPATH;
 	}
 	if (rest[0] == '@') {
@@ -250,18 +241,18 @@ static int parse_unix(const char *rest, struct parts *p, char *why, size_t whyle
 	size_t max = p->abstract ? SIPC__UNIX_PATH_MAX : SIPC__UNIX_FSPATH_MAX;
 	if ((size_t)len > max) {
 		char q[QUOTE_MAX + 4];
-		why_set(why, whylen,
-			"%s '%s' is %zu bytes, longer than the %zu that fit in sun_path",
-			p->abstract ? "abstract name" : "path", quote(q, name, name_len),
-			(size_t)len, max);
+		sipc__why_set(why, whylen,
+			      "%s '%s' is %zu bytes, longer than the %zu that fit in sun_path",
+			      p->abstract ? "abstract name" : "path", quote(q, name, name_len),
+			      (size_t)len, max);
 		return SIPC_EURL_PATHLEN;
 	}
 	/* The kernel ends a filesystem path at its first NUL (unix(7)), so a
 	 * %00 there would name another file than the one written. */
 	if (!p->abstract && memchr(out, '\0', (size_t)len) != NULL) {
-		why_set(why, whylen,
-			"a filesystem path cannot hold a NUL byte (%%00); an abstract name "
-			"(@name) can");
+		sipc__why_set(why, whylen,
+			      "a filesystem path cannot hold a NUL byte (%%00); an abstract name "
+			      "(@name) can");
 		return SIPC_EURL_SYNTAX;
 	}
 	p->has_path = true;
@@ -317,20 +308,21 @@ static int parse_name(const char *h, size_t n, struct parts *p, char *why, size_
 	if (n > 0 && h[n - 1] == '.')
 		body = n - 1; /* a fully qualified "example.com." */
 	if (body > DNS_NAME_MAX) {
-		why_set(why, whylen, "host name '%s' is %zu characters, longer than %d",
-			quote(q, h, n), body, DNS_NAME_MAX);
+		sipc__why_set(why, whylen, "host name '%s' is %zu characters, longer than %d",
+			      quote(q, h, n), body, DNS_NAME_MAX);
 		return SIPC_EURL_HOST;
 	}
 	for (i = 0; i <= body; i++) {
 		unsigned char c = i < body ? (unsigned char)h[i] : '.';
 		if (c == '.') {
 			if (label == 0) {
-				why_set(why, whylen, "host name '%s' has an empty label",
-					quote(q, h, n));
+				sipc__why_set(why, whylen, "host name '%s' has an empty label",
+					      quote(q, h, n));
 				return SIPC_EURL_HOST;
 			}
 			if (h[i - 1] == '-' || h[i - label] == '-') {
-				why_set(why, whylen,
+				sipc__why_set(
+					why, whylen,
 					"host name '%s' has a label that starts or ends with '-'",
 					quote(q, h, n));
 				return SIPC_EURL_HOST;
@@ -340,22 +332,23 @@ static int parse_name(const char *h, size_t n, struct parts *p, char *why, size_
 		}
 		if (!is_alnum(c) && c != '-' && c != '_') {
 			char qc[QUOTE_MAX + 4];
-			why_set(why, whylen, "host '%s' has an invalid character '%s'",
-				quote(q, h, n), quote(qc, (const char *)&h[i], 1));
+			sipc__why_set(why, whylen, "host '%s' has an invalid character '%s'",
+				      quote(q, h, n), quote(qc, (const char *)&h[i], 1));
 			return SIPC_EURL_HOST;
 		}
 		if (!is_digit(c))
 			all_numeric = false;
 		if (++label > DNS_LABEL_MAX) {
-			why_set(why, whylen, "host name '%s' has a label longer than %d characters",
-				quote(q, h, n), DNS_LABEL_MAX);
+			sipc__why_set(why, whylen,
+				      "host name '%s' has a label longer than %d characters",
+				      quote(q, h, n), DNS_LABEL_MAX);
 			return SIPC_EURL_HOST;
 		}
 	}
 	/* Digits and dots that inet_pton refused ("1.2.3", "256.1.1.1"): a
 	 * name with an all-numeric top label is not a host name either. */
 	if (all_numeric) {
-		why_set(why, whylen, "host '%s' is not a valid IPv4 address", quote(q, h, n));
+		sipc__why_set(why, whylen, "host '%s' is not a valid IPv4 address", quote(q, h, n));
 		return SIPC_EURL_HOST;
 	}
 	for (i = 0; i < n; i++)
@@ -374,7 +367,8 @@ static int parse_zone(const char *z, size_t n, struct parts *p, char *why, size_
 	bool numeric = n > 0;
 
 	if (n == 0) {
-		why_set(why, whylen, "IPv6 zone after '%%' is empty (write e.g. [fe80::1%%eth0])");
+		sipc__why_set(why, whylen,
+			      "IPv6 zone after '%%' is empty (write e.g. [fe80::1%%eth0])");
 		return SIPC_EURL_ZONE;
 	}
 	for (i = 0; i < n; i++)
@@ -388,23 +382,23 @@ static int parse_zone(const char *z, size_t n, struct parts *p, char *why, size_
 				break;
 		}
 		if (idx == 0 || idx > 0xffffffffUL) {
-			why_set(why, whylen, "IPv6 zone index '%s' is not in 1-4294967295",
-				quote(q, z, n));
+			sipc__why_set(why, whylen, "IPv6 zone index '%s' is not in 1-4294967295",
+				      quote(q, z, n));
 			return SIPC_EURL_ZONE;
 		}
 		snprintf(p->host + used, sizeof(p->host) - used, "%%%lu", idx);
 		return 0;
 	}
 	if (n >= IF_NAMESIZE) {
-		why_set(why, whylen, "IPv6 zone '%s' is longer than an interface name can be",
-			quote(q, z, n));
+		sipc__why_set(why, whylen, "IPv6 zone '%s' is longer than an interface name can be",
+			      quote(q, z, n));
 		return SIPC_EURL_ZONE;
 	}
 	memcpy(name, z, n);
 	name[n] = '\0';
 	if (if_nametoindex(name) == 0) {
-		why_set(why, whylen, "IPv6 zone '%s' is not a known network interface",
-			quote(q, z, n));
+		sipc__why_set(why, whylen, "IPv6 zone '%s' is not a known network interface",
+			      quote(q, z, n));
 		return SIPC_EURL_ZONE;
 	}
 	snprintf(p->host + used, sizeof(p->host) - used, "%%%s", name);
@@ -423,14 +417,14 @@ static int parse_bracketed(const char *h, struct parts *p, const char **end, cha
 	int rc;
 
 	if (close == NULL) {
-		why_set(why, whylen, "IPv6 address '%s' has no closing ']'",
-			quote(q, h, strlen(h)));
+		sipc__why_set(why, whylen, "IPv6 address '%s' has no closing ']'",
+			      quote(q, h, strlen(h)));
 		return SIPC_EURL_IPV6;
 	}
 	pct = memchr(h + 1, '%', (size_t)(close - h - 1));
 	n = (size_t)((pct != NULL ? pct : close) - (h + 1));
 	if (n == 0) {
-		why_set(why, whylen, "empty IPv6 address in '[]'");
+		sipc__why_set(why, whylen, "empty IPv6 address in '[]'");
 		return SIPC_EURL_IPV6;
 	}
 	if (n < sizeof(lit)) {
@@ -440,8 +434,9 @@ static int parse_bracketed(const char *h, struct parts *p, const char **end, cha
 	if (n >= sizeof(lit) || inet_pton(AF_INET6, lit, &a6) != 1) {
 		struct in_addr a4;
 		bool v4 = n < sizeof(lit) && inet_pton(AF_INET, lit, &a4) == 1;
-		why_set(why, whylen, "'%s' in brackets is not a valid IPv6 address%s",
-			quote(q, h + 1, n), v4 ? " (write IPv4 addresses without brackets)" : "");
+		sipc__why_set(why, whylen, "'%s' in brackets is not a valid IPv6 address%s",
+			      quote(q, h + 1, n),
+			      v4 ? " (write IPv4 addresses without brackets)" : "");
 		return SIPC_EURL_IPV6;
 	}
 	/* Canonical text (RFC 5952 as inet_ntop writes it): "[0:0::1]" and
@@ -479,7 +474,8 @@ static int parse_port(const char *s, struct parts *p, char *why, size_t whylen)
 	size_t n = strlen(s), i;
 
 	if (n == 0) {
-		why_set(why, whylen, "missing port after ':' (a number 0-65535 or a service name)");
+		sipc__why_set(why, whylen,
+			      "missing port after ':' (a number 0-65535 or a service name)");
 		return SIPC_EURL_NOPORT;
 	}
 	if (is_digit((unsigned char)s[0])) {
@@ -491,13 +487,15 @@ static int parse_port(const char *s, struct parts *p, char *why, size_t whylen)
 				v = v * 10 + (unsigned long)(s[i] - '0');
 		if (i < n) {
 			char qt[QUOTE_MAX + 4];
-			why_set(why, whylen,
+			sipc__why_set(
+				why, whylen,
 				"unexpected '%s' after port '%s' (nothing may follow the port)",
 				quote(qt, s + i, n - i), quote(q, s, i));
 			return SIPC_EURL_PORT;
 		}
 		if (v > 65535) {
-			why_set(why, whylen, "port '%s' is out of range 0-65535", quote(q, s, n));
+			sipc__why_set(why, whylen, "port '%s' is out of range 0-65535",
+				      quote(q, s, n));
 			return SIPC_EURL_PORT;
 		}
 		p->port = (int)v;
@@ -512,12 +510,13 @@ static int parse_port(const char *s, struct parts *p, char *why, size_t whylen)
 			p->port = ntohs((uint16_t)res->s_port);
 			return 0;
 		}
-		why_set(why, whylen, "unknown service '%s' for %s (not in the services database)",
-			quote(q, s, n), proto);
+		sipc__why_set(why, whylen,
+			      "unknown service '%s' for %s (not in the services database)",
+			      quote(q, s, n), proto);
 		return SIPC_EURL_SERVICE;
 	}
-	why_set(why, whylen, "port '%s' is not a number in 0-65535 or a service name",
-		quote(q, s, n));
+	sipc__why_set(why, whylen, "port '%s' is not a number in 0-65535 or a service name",
+		      quote(q, s, n));
 	return SIPC_EURL_PORT;
 }
 
@@ -539,15 +538,15 @@ static int unbracketed_v6(const char *rest, struct parts *p, char *why, size_t w
 		memcpy(lit, rest, n);
 		lit[n] = '\0';
 		if (inet_pton(AF_INET6, lit, &a6) == 1 && last[1] != '\0') {
-			why_set(why, whylen,
-				"IPv6 address '%s' must be in brackets: write %s://[%s]:%s",
-				quote(q, rest, hn), scheme, q,
-				quote(qp, last + 1, strlen(last + 1)));
+			sipc__why_set(why, whylen,
+				      "IPv6 address '%s' must be in brackets: write %s://[%s]:%s",
+				      quote(q, rest, hn), scheme, q,
+				      quote(qp, last + 1, strlen(last + 1)));
 			return SIPC_EURL_IPV6;
 		}
 	}
-	why_set(why, whylen, "IPv6 address '%s' must be in brackets: write %s://[%s]:PORT",
-		quote(q, rest, strlen(rest)), scheme, q);
+	sipc__why_set(why, whylen, "IPv6 address '%s' must be in brackets: write %s://[%s]:PORT",
+		      quote(q, rest, strlen(rest)), scheme, q);
 	return SIPC_EURL_IPV6;
 }
 
@@ -609,13 +608,13 @@ static int parse_inet(const char *rest, struct parts *p, char *why, size_t whyle
 		if (rc < 0)
 			return rc;
 		if (*after == '\0') {
-			why_set(why, whylen, "missing ':PORT' after '%s'",
-				quote(q, rest, (size_t)(after - rest)));
+			sipc__why_set(why, whylen, "missing ':PORT' after '%s'",
+				      quote(q, rest, (size_t)(after - rest)));
 			return SIPC_EURL_NOPORT;
 		}
 		if (*after != ':') {
-			why_set(why, whylen, "unexpected '%s' after ']' (expected ':PORT')",
-				quote(q, after, strlen(after)));
+			sipc__why_set(why, whylen, "unexpected '%s' after ']' (expected ':PORT')",
+				      quote(q, after, strlen(after)));
 			return SIPC_EURL_SYNTAX;
 		}
 		colon = after;
@@ -641,28 +640,29 @@ static int parse_inet(const char *rest, struct parts *p, char *why, size_t whyle
 		}
 		if (colon == NULL) {
 			if (n == 0)
-				why_set(why, whylen,
-					"missing HOST:PORT after '%s://' (e.g. "
-					"%s://127.0.0.1:7007)",
-					sipc_scheme_name(p->scheme), sipc_scheme_name(p->scheme));
+				sipc__why_set(why, whylen,
+					      "missing HOST:PORT after '%s://' (e.g. "
+					      "%s://127.0.0.1:7007)",
+					      sipc_scheme_name(p->scheme),
+					      sipc_scheme_name(p->scheme));
 			else
-				why_set(why, whylen, "missing ':PORT' after host '%s'",
-					quote(q, rest, n));
+				sipc__why_set(why, whylen, "missing ':PORT' after host '%s'",
+					      quote(q, rest, n));
 			return SIPC_EURL_NOPORT;
 		}
 	}
 	if (p->host_kind == SIPC__HOST_V6 && sipc__scheme_family(p->scheme) == AF_INET) {
-		why_set(why, whylen,
-			"IPv6 address '%s' cannot be used with %s:// (use %s:// or %s6://)",
-			p->host, sipc_scheme_name(p->scheme), family_word(p->scheme),
-			family_word(p->scheme));
+		sipc__why_set(why, whylen,
+			      "IPv6 address '%s' cannot be used with %s:// (use %s:// or %s6://)",
+			      p->host, sipc_scheme_name(p->scheme), family_word(p->scheme),
+			      family_word(p->scheme));
 		return SIPC_EURL_FAMILY;
 	}
 	if (p->host_kind == SIPC__HOST_V4 && sipc__scheme_family(p->scheme) == AF_INET6) {
-		why_set(why, whylen,
-			"IPv4 address '%s' cannot be used with %s:// (use %s:// or %s4://)",
-			p->host, sipc_scheme_name(p->scheme), family_word(p->scheme),
-			family_word(p->scheme));
+		sipc__why_set(why, whylen,
+			      "IPv4 address '%s' cannot be used with %s:// (use %s:// or %s4://)",
+			      p->host, sipc_scheme_name(p->scheme), family_word(p->scheme),
+			      family_word(p->scheme));
 		return SIPC_EURL_FAMILY;
 	}
 	return parse_port(colon + 1, p, why, whylen);
@@ -678,7 +678,7 @@ int sipc_url_parse(const char *text, sipc_url **urlp, char *why, size_t whylen)
 	int rc;
 
 	if (text == NULL || urlp == NULL) {
-		why_set(why, whylen, "no URL given");
+		sipc__why_set(why, whylen, "no URL given");
 		return -EINVAL;
 	}
 	memset(&p, 0, sizeof(p));
@@ -696,7 +696,7 @@ int sipc_url_parse(const char *text, sipc_url **urlp, char *why, size_t whylen)
 	n = p.has_path ? p.path_len : strlen(p.host);
 	u = malloc(sizeof(*u) + n + 1);
 	if (u == NULL) {
-		why_set(why, whylen, "out of memory");
+		sipc__why_set(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
 	u->scheme = p.scheme;

@@ -62,9 +62,10 @@ struct sipc_serve_config {
 	void *trace_arg;
 	sipc__serve_hex_fn *hex; /* --hex; NULL: off */
 	/* tls:// endpoints (serve/tls.h). */
-	sipc_tls_config *tls; /* the server's side: certificate, key, client CA; owned */
-	bool tls_mutual;      /* --client-ca: every client shows a certificate */
-	char **allow_certs;   /* --allow-cert: "SHA256:HEX" (upper case) or a subject */
+	sipc_tls_config *tls;      /* the server's side: certificate, key, client CA; owned */
+	bool tls_mutual;           /* --client-ca: every client shows a certificate */
+	const char *tls_client_ca; /* its file, for the start-up lines */
+	char **allow_certs;        /* --allow-cert: "SHA256:HEX" (upper case) or a subject */
 	size_t nallow_certs;
 	int handshake_ms;    /* --handshake-timeout */
 	long max_handshakes; /* --max-handshakes: per worker */

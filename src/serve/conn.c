@@ -128,13 +128,21 @@ static void count_out(struct sipc_conn *c, const void *p, size_t n)
 	SIPC__STAT_ADD(stats(c)->bytes_out, n);
 }
 
-static const char *reason(int err)
+/* The words for ERR on C's close line; a transport with a sentence of its
+ * own (TLS: "the stream ended without close_notify") adds it, escaped. */
+static const char *reason(struct sipc_conn *c, int err)
 {
-	if (err == -ECONNRESET)
-		return "reset by peer";
-	if (err == -EPIPE)
-		return "peer gone";
-	return sipc_strerror(err);
+	const char *why = sipc_endpoint_why(c->ep);
+	const char *text = err == -ECONNRESET ? "reset by peer"
+			   : err == -EPIPE    ? "peer gone"
+					      : sipc_strerror(err);
+	char esc[SIPC_WHY_MAX];
+
+	if (why[0] == '\0' || strcmp(why, sipc_strerror(err)) == 0)
+		return text;
+	sipc__serve_tls_escape(why, esc, sizeof(esc));
+	snprintf(c->whybuf, sizeof(c->whybuf), "%s: %s", text, esc);
+	return c->whybuf;
 }
 
 /* One attempt to send LEN bytes (a whole record on seqpacket) through the
@@ -238,7 +246,7 @@ static void flush(struct sipc_conn *c)
 			}
 		}
 		if (n != -EAGAIN)
-			sipc__conn_close(c, reason((int)n));
+			sipc__conn_close(c, reason(c, (int)n));
 		break;
 	}
 	if (c->head == c->tail) {
@@ -311,7 +319,7 @@ size_t sipc__conn_write(struct sipc_conn *c, const void *buf, size_t len)
 				return len;
 			}
 			if (n != -EAGAIN) {
-				sipc__conn_close(c, reason((int)n));
+				sipc__conn_close(c, reason(c, (int)n));
 				return len;
 			}
 		}
@@ -324,7 +332,7 @@ size_t sipc__conn_write(struct sipc_conn *c, const void *buf, size_t len)
 			if (n < 0) {
 				if (n == -EAGAIN)
 					break;
-				sipc__conn_close(c, reason((int)n));
+				sipc__conn_close(c, reason(c, (int)n));
 				return len;
 			}
 			count_out(c, (const uint8_t *)buf + sent, (size_t)n);
@@ -431,7 +439,7 @@ static void settle(struct sipc_conn *c)
 			c->wr_shut = true;
 			c->linger_at = now(c) + SIPC_SERVE_LINGER_MS;
 		}
-		if (c->wr_shut && c->rd_eof) {
+		if (c->wr_shut && c->rd_eof && !sipc__serve_ep_holds(c->ep)) {
 			destroy(c);
 			return;
 		}
@@ -444,6 +452,9 @@ static void settle(struct sipc_conn *c)
 			c->wr_ev = loop_events(sipc_endpoint_want(c->ep, POLLOUT));
 			ev |= c->wr_ev;
 		}
+		/* Records the transport still holds go before any end. */
+		if (sipc__serve_ep_holds(c->ep))
+			ev |= EPOLLOUT;
 		int err = sipc__io_start(c->w->loop, &c->io, ev);
 		if (err < 0) {
 			c->dead = true;
@@ -501,7 +512,7 @@ static void do_read(struct sipc_conn *c)
 		if (n == -EAGAIN)
 			break;
 		if (n < 0 && !eof) {
-			sipc__conn_close(c, reason((int)n));
+			sipc__conn_close(c, reason(c, (int)n));
 			break;
 		}
 		if (eof) {
@@ -528,25 +539,30 @@ static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 
 	(void)loop;
 	enter(c);
-	if (c->svc->on_io != NULL) {
-		c->svc->on_io(c, revents);
+	if (c->handshaking) {
+		handshake(c);
 		leave(c);
 		return;
 	}
-	if (c->handshaking) {
-		handshake(c);
+	if (c->svc->on_io != NULL) {
+		c->svc->on_io(c, revents);
 		leave(c);
 		return;
 	}
 	if (revents & EPOLLERR) {
 		int soerr = 0;
 		sipc__sys_getsockopt_int(c->fd, SOL_SOCKET, SO_ERROR, &soerr);
-		sipc__conn_close(c, soerr ? reason(-soerr) : "socket error");
+		sipc__conn_close(c, soerr ? reason(c, -soerr) : "socket error");
 	}
 	/* A transport may need the other direction first (TLS): a write
 	 * goes on when what it waits for has come, a read likewise. */
 	if (!c->dead && (revents & (EPOLLOUT | c->wr_ev)) && pending(c) > 0)
 		flush(c);
+	if (!c->dead && (revents & EPOLLOUT) && pending(c) == 0) {
+		int err = sipc__serve_ep_push(c->ep);
+		if (err < 0 && err != SIPC_ETIMEDOUT)
+			sipc__conn_close(c, reason(c, err));
+	}
 	if (!c->dead && c->want_writable && !c->ending && pending(c) == 0 &&
 	    c->svc->on_writable != NULL)
 		c->svc->on_writable(c);

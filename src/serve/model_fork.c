@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "serve/server.h"
+#include "serve/tls.h"
 
 /* After the drain timeout, how long children get to exit by themselves
  * before the parent kills them. */
@@ -263,6 +264,11 @@ static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 		}
 		if (sig == SIGUSR1) {
 			sipc__server_print_stats(srv);
+			continue;
+		}
+		if (sig == SIGHUP) {
+			/* Children forked from now on copy the new certificate. */
+			sipc__serve_tls_reload(srv);
 			continue;
 		}
 		f->signals_seen++;

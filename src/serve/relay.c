@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "serve/server.h"
+#include "serve/tls.h"
 #include "sys/sys.h"
 
 /* A direction's buffer where splice cannot be used. */
@@ -38,25 +39,16 @@ static void end(struct sipc__relay *r, const char *why)
 	r->on_end(r, why);
 }
 
-/* SIDE failed with ERR; a TLS side says why in its own words. */
+/* A side failed with ERR; a TLS side says why in its own words. */
 static void fail(struct sipc__relay *r, bool other, int err)
 {
 	sipc_endpoint *ep = other ? r->bep : sipc__conn_ep(r->c);
-	const char *detail = ep != NULL ? sipc_endpoint_why(ep) : "";
 	char esc[SIPC_WHY_MAX];
-	size_t k = 0;
 
 	/* The detail may quote the peer: only printable ASCII goes out. */
-	for (const char *p = detail; *p != '\0' && k + 4 < sizeof(esc); p++) {
-		unsigned char ch = (unsigned char)*p;
-		if (ch < 0x20 || ch > 0x7e)
-			k += (size_t)snprintf(esc + k, sizeof(esc) - k, "%%%02X", ch);
-		else
-			esc[k++] = (char)ch;
-	}
-	esc[k] = '\0';
+	sipc__serve_tls_escape(ep != NULL ? sipc_endpoint_why(ep) : "", esc, sizeof(esc));
 	snprintf(r->end, sizeof(r->end), "%s: %s%s%s", other ? r->other : "client", errtext(err),
-		 k ? ": " : "", esc);
+		 esc[0] ? ": " : "", esc);
 	end(r, r->end);
 }
 
@@ -192,6 +184,11 @@ static void set_events(struct sipc__relay *r)
 		bev |= want(r->bep, POLLIN);
 	if (pending(r, &r->up) > 0)
 		bev |= want(r->bep, POLLOUT);
+	/* Records a transport still holds go out before anything ends. */
+	if (sipc__serve_ep_holds(cep))
+		cev |= EPOLLOUT;
+	if (sipc__serve_ep_holds(r->bep))
+		bev |= EPOLLOUT;
 	if (r->client_hup)
 		cev |= EPOLLONESHOT;
 	if (r->other_hup)
@@ -226,8 +223,17 @@ static bool held(struct sipc__relay *r, struct sipc__flow *f)
 static void pump(struct sipc__relay *r)
 {
 	struct sipc__flow *flows[2] = {&r->up, &r->down};
+	sipc_endpoint *eps[2] = {sipc__conn_ep(r->c), r->bep};
 	bool moved = true;
 	int round;
+
+	for (int i = 0; i < 2; i++) {
+		int n = sipc__serve_ep_push(eps[i]);
+		if (n < 0 && n != SIPC_ETIMEDOUT) {
+			fail(r, i == 1, n);
+			return;
+		}
+	}
 
 	for (round = 0; round < RELAY_ROUNDS && moved && !r->ended; round++) {
 		moved = false;
@@ -266,7 +272,8 @@ static void pump(struct sipc__relay *r)
 	}
 	if (r->ended)
 		return;
-	if (r->up.done && r->down.done) {
+	if (r->up.done && r->down.done && !sipc__serve_ep_holds(eps[0]) &&
+	    !sipc__serve_ep_holds(eps[1])) {
 		end(r, NULL);
 		return;
 	}

@@ -51,7 +51,7 @@ struct sipc__relay {
 	/* Seqpacket: an empty record read and not yet passed on (a flow's
 	 * buffer cannot show one). */
 	bool up_empty, down_empty;
-	char end[SIPC_URL_MAX + 160];
+	char end[SIPC_URL_MAX + SIPC_WHY_MAX + 128];
 };
 
 /* Prepares R for connection C (nothing to free yet).  OTHER names the

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "serve/server.h"
+#include "serve/tls.h"
 
 static unsigned kind_of(sipc_scheme s)
 {
@@ -117,6 +118,7 @@ static int bind_endpoint(struct sipc__server *srv, size_t i, char *why, size_t w
 	struct sipc_srv_endpoint *sep = &srv->eps[i];
 	const struct sipc_serve_line *line = &cfg->lines[i];
 	sipc_options o = {0};
+	char detail[SIPC_WHY_MAX] = "";
 	sipc_addr local;
 	int err;
 
@@ -130,9 +132,13 @@ static int bind_endpoint(struct sipc__server *srv, size_t i, char *why, size_t w
 	o.unix_mode = cfg->unix_mode;
 	o.trace = cfg->trace;
 	o.trace_arg = cfg->trace_arg;
+	o.tls = cfg->tls;
+	o.why = detail;
+	o.whylen = sizeof(detail);
 	err = sipc_listen(line->argv[0], &o, &sep->ep);
 	if (err < 0) {
-		snprintf(why, whylen, "listen %s: %s", line->argv[0], sipc_strerror(err));
+		snprintf(why, whylen, "listen %s: %s%s%s", line->argv[0], sipc_strerror(err),
+			 o.why[0] ? ": " : "", o.why);
 		return 1;
 	}
 	sep->fd = sipc_endpoint_fd(sep->ep);
@@ -148,7 +154,7 @@ static int bind_endpoint(struct sipc__server *srv, size_t i, char *why, size_t w
 		return 1;
 	}
 	if (sep->svc->setup != NULL) {
-		char detail[SIPC_WHY_MAX] = "";
+		detail[0] = '\0';
 		if (sep->svc->setup(sep, sep->argc, sep->argv, detail, sizeof(detail)) < 0) {
 			snprintf(why, whylen, "%s: %s", line->origin, detail);
 			sipc_endpoint_close(sep->ep);
@@ -316,6 +322,10 @@ static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			sipc__server_print_stats(srv);
 			continue;
 		}
+		if (si.ssi_signo == SIGHUP) {
+			sipc__serve_tls_reload(srv);
+			continue;
+		}
 		srv->signals_seen++;
 		if (srv->signals_seen == 1) {
 			long open = __atomic_load_n(&srv->open_conns, __ATOMIC_RELAXED);
@@ -360,7 +370,9 @@ void sipc__server_print_listening(const struct sipc__server *srv)
 
 /*
  * Blocks SIGINT, SIGTERM and SIGUSR1 (and SIGCHLD when WITH_CHLD: the fork
- * model reaps its children from the loop) in the calling thread, whose
+ * model reaps its children from the loop; and SIGHUP, which reloads the
+ * TLS certificate, when there is one: without, SIGHUP still ends the
+ * server, as a hang-up of its terminal should) in the calling thread, whose
  * threads inherit the mask, and opens srv->sigfd to read them: no work is
  * ever done in a signal handler.  SIGPIPE is ignored; a closed peer is an
  * EPIPE on the send that met it.  Returns 0, or -1 after logging why.
@@ -375,6 +387,8 @@ int sipc__server_signalfd(struct sipc__server *srv, bool with_chld)
 	sigaddset(&set, SIGUSR1);
 	if (with_chld)
 		sigaddset(&set, SIGCHLD);
+	if (srv->cfg->tls != NULL)
+		sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	srv->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);

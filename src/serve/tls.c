@@ -5,15 +5,18 @@
 #include "serve/tls.h"
 
 #include <ctype.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "endpoint.h"
 #include "serve/config.h"
 #include "serve/server.h"
+#include "sys/sys.h"
+#include "transport/transport.h"
 
-/* SRC into BUF with every byte outside printable ASCII as %XX. */
-static void escape(const char *src, char *buf, size_t len)
+void sipc__serve_tls_escape(const char *src, char *buf, size_t len)
 {
 	size_t k = 0;
 
@@ -39,7 +42,7 @@ static int fingerprint(const char *text, char *out, size_t len)
 	for (const char *p = text; *p != '\0'; p++) {
 		if (*p == ':')
 			continue;
-		if (!isxdigit((unsigned char)*p) || digits == 64 || k + 4 > len)
+		if (!isxdigit((unsigned char)*p) || digits == 64 || k + 3 > len)
 			return -1;
 		if (digits > 0 && digits % 2 == 0)
 			out[k++] = ':';
@@ -89,6 +92,8 @@ void sipc__serve_tls_free(struct sipc_serve_config *cfg)
 	free(cfg->allow_certs);
 	cfg->allow_certs = NULL;
 	cfg->nallow_certs = 0;
+	sipc_tls_config_free(cfg->tls);
+	cfg->tls = NULL;
 }
 
 void sipc__serve_tls_failure(const sipc_endpoint *ep, int rc, char *buf, size_t len)
@@ -96,36 +101,182 @@ void sipc__serve_tls_failure(const sipc_endpoint *ep, int rc, char *buf, size_t 
 	char esc[SIPC_WHY_MAX];
 	const char *why = sipc_endpoint_why(ep);
 
-	escape(why[0] ? why : sipc_strerror(rc), esc, sizeof(esc));
+	sipc__serve_tls_escape(why[0] ? why : sipc_strerror(rc), esc, sizeof(esc));
 	snprintf(buf, len, "tls handshake: %s", esc);
+}
+
+/* FIELD of EP's handshake into BUF; "" when it cannot be had. */
+static const char *info(const sipc_endpoint *ep, sipc_tls_field field, char *buf, size_t len)
+{
+	if (sipc_tls_info(ep, field, buf, len) < 0)
+		buf[0] = '\0';
+	return buf;
 }
 
 bool sipc__serve_tls_admit(const struct sipc__server *srv, const sipc_endpoint *ep, char *buf,
 			   size_t len)
 {
-	(void)ep;
-	if (srv->cfg->nallow_certs == 0)
+	const struct sipc_serve_config *cfg = srv->cfg;
+	char subject[SIPC_TLS_INFO_MAX], raw[SIPC_TLS_INFO_MAX], verified[16];
+	char fp[SIPC_TLS_FINGERPRINT_MAX];
+
+	if (cfg->nallow_certs == 0)
 		return true;
-	snprintf(buf, len, "tls: --allow-cert needs the TLS library");
+	info(ep, SIPC_TLS_PEER_SUBJECT, subject, sizeof(subject));
+	info(ep, SIPC_TLS_PEER_FINGERPRINT, raw, sizeof(raw));
+	info(ep, SIPC_TLS_VERIFIED, verified, sizeof(verified));
+	if (raw[0] == '\0' || fingerprint(raw, fp, sizeof(fp)) < 0)
+		fp[0] = '\0';
+	/* Only a certificate the handshake verified against --client-ca
+	 * names anyone: a subject alone is a string any CA could sign. */
+	if (fp[0] == '\0') {
+		snprintf(buf, len,
+			 "tls: no client certificate (--allow-cert admits only listed ones)");
+		return false;
+	}
+	if (strcmp(verified, "yes") == 0) {
+		for (size_t i = 0; i < cfg->nallow_certs; i++) {
+			const char *a = cfg->allow_certs[i];
+			if (strcmp(a, fp) == 0 || strcmp(a, subject) == 0)
+				return true;
+		}
+	}
+	snprintf(buf, len, "tls: client certificate '%s' %s %s", subject, fp,
+		 strcmp(verified, "yes") == 0 ? "is not in --allow-cert"
+					      : "was not verified against --client-ca");
 	return false;
 }
 
 char *sipc__serve_tls_note(const sipc_endpoint *ep)
 {
-	(void)ep;
-	return NULL;
-}
+	char version[64], cipher[128], subject[SIPC_TLS_INFO_MAX], alpn[256];
+	char note[SIPC_TLS_INFO_MAX + 512];
 
-void sipc__serve_tls_reload(struct sipc__server *srv)
-{
-	sipc__serve_log(srv, 0, "SIGHUP: no TLS configuration to reload");
+	if (!sipc_scheme_is_tls(sipc_endpoint_scheme(ep)))
+		return NULL;
+	info(ep, SIPC_TLS_VERSION, version, sizeof(version));
+	info(ep, SIPC_TLS_CIPHER, cipher, sizeof(cipher));
+	info(ep, SIPC_TLS_PEER_SUBJECT, subject, sizeof(subject));
+	info(ep, SIPC_TLS_ALPN, alpn, sizeof(alpn));
+	/* Values are escaped by the library; quotes keep a subject with
+	 * blanks one field. */
+	snprintf(note, sizeof(note), " tls=%s cipher=%s%s%s%s%s%s", version[0] ? version : "?",
+		 cipher[0] ? cipher : "?", alpn[0] ? " alpn=" : "", alpn,
+		 subject[0] ? " cert='" : "", subject, subject[0] ? "'" : "");
+	return strdup(note);
 }
 
 void sipc__serve_tls_identity(const sipc_endpoint *ep,
 			      void (*set)(void *arg, const char *name, const char *value),
 			      void *arg)
 {
-	(void)ep;
-	(void)set;
-	(void)arg;
+	char v[SIPC_TLS_INFO_MAX];
+
+	set(arg, "SSL_PROTOCOL", info(ep, SIPC_TLS_VERSION, v, sizeof(v)));
+	set(arg, "SSL_CIPHER", info(ep, SIPC_TLS_CIPHER, v, sizeof(v)));
+	if (info(ep, SIPC_TLS_PEER_FINGERPRINT, v, sizeof(v))[0] == '\0') {
+		set(arg, "SSL_CLIENT_VERIFY", "NONE");
+		return;
+	}
+	set(arg, "SSL_CLIENT_FINGERPRINT", v);
+	set(arg, "SSL_CLIENT_S_DN", info(ep, SIPC_TLS_PEER_SUBJECT, v, sizeof(v)));
+	set(arg, "SSL_CLIENT_I_DN", info(ep, SIPC_TLS_PEER_ISSUER, v, sizeof(v)));
+	info(ep, SIPC_TLS_VERIFIED, v, sizeof(v));
+	set(arg, "SSL_CLIENT_VERIFY", strcmp(v, "yes") == 0 ? "SUCCESS" : "GENEROUS");
+}
+
+void sipc__serve_tls_reload(struct sipc__server *srv)
+{
+	const struct sipc_serve_config *cfg = srv->cfg;
+	char why[SIPC_WHY_MAX] = "", fp[SIPC_TLS_FINGERPRINT_MAX] = "?";
+	int rc;
+
+	if (cfg->tls == NULL) {
+		sipc__serve_log(srv, 1, "SIGHUP: no tls:// endpoint, nothing to reload");
+		return;
+	}
+	rc = sipc_tls_config_reload(cfg->tls, why, sizeof(why));
+	if (rc < 0) {
+		sipc__serve_log(srv, 0,
+				"SIGHUP: tls: reload failed, the certificate in use stays: %s",
+				why[0] ? why : sipc_strerror(rc));
+		return;
+	}
+	(void)sipc_tls_config_fingerprint(cfg->tls, fp, sizeof(fp));
+	sipc__serve_log(srv, 0,
+			"SIGHUP: tls: certificate and key reloaded, new handshakes use %s; open "
+			"connections keep theirs",
+			fp);
+}
+
+bool sipc__serve_tls_client_given(const struct sipc__serve_tls_client *o)
+{
+	return o->ca || o->pin || o->sni || o->cert || o->key || o->alpn || o->tls_min ||
+	       o->insecure;
+}
+
+int sipc__serve_tls_client_new(const struct sipc__serve_tls_client *o, const char *host,
+			       sipc_tls_config **cfgp, char *why, size_t whylen)
+{
+	sipc_tls_config *cfg;
+	char detail[SIPC_WHY_MAX] = "";
+	const char *opt = NULL, *val = NULL;
+	int rc;
+
+	if (o->key && !o->cert) {
+		snprintf(why, whylen, "--key needs --cert");
+		return -1;
+	}
+	if (o->insecure && (o->pin || o->ca)) {
+		snprintf(why, whylen, "--insecure contradicts --%s", o->pin ? "pin" : "ca");
+		return -1;
+	}
+	rc = sipc_tls_config_new(SIPC_TLS_CLIENT, &cfg);
+	if (rc < 0) {
+		snprintf(why, whylen, "tls: %s", sipc_strerror(rc));
+		return -1;
+	}
+	/* The name the backend's certificate must carry: a dial checks the
+	 * URL's host, and this connection is made from a descriptor. */
+	rc = sipc_tls_config_server_name(cfg, o->sni ? o->sni : host);
+	if (rc < 0)
+		opt = "--sni", val = o->sni ? o->sni : host;
+	if (rc == 0 && o->cert &&
+	    (rc = sipc_tls_config_cert(cfg, o->cert, o->key, detail, sizeof(detail))) < 0)
+		opt = "--cert", val = o->cert;
+	if (rc == 0 && o->ca && (rc = sipc_tls_config_ca(cfg, o->ca, detail, sizeof(detail))) < 0)
+		opt = "--ca", val = o->ca;
+	if (rc == 0 && o->pin &&
+	    (rc = sipc_tls_config_pin(cfg, o->pin, detail, sizeof(detail))) < 0)
+		opt = "--pin", val = o->pin;
+	if (rc == 0 && o->alpn &&
+	    (rc = sipc_tls_config_alpn(cfg, o->alpn, detail, sizeof(detail))) < 0)
+		opt = "--alpn", val = o->alpn;
+	if (rc == 0 && o->tls_min &&
+	    (rc = sipc_tls_config_min_version(cfg, o->tls_min, detail, sizeof(detail))) < 0)
+		opt = "--tls-min", val = o->tls_min;
+	if (rc == 0 && o->insecure)
+		rc = sipc_tls_config_verify(cfg, SIPC_TLS_VERIFY_NONE);
+	if (rc < 0) {
+		snprintf(why, whylen, "%s %s: %s", opt ? opt : "--insecure", val ? val : "",
+			 detail[0] ? detail : sipc_strerror(rc));
+		sipc_tls_config_free(cfg);
+		return -1;
+	}
+	*cfgp = cfg;
+	return 0;
+}
+
+bool sipc__serve_ep_holds(const sipc_endpoint *ep)
+{
+	/* Asked for nothing, a transport still wants POLLOUT while it holds
+	 * records back (sipc_endpoint_want); plain sockets hold nothing. */
+	return ep != NULL && ep->tp->io->drain != NULL && (sipc_endpoint_want(ep, 0) & POLLOUT);
+}
+
+int sipc__serve_ep_push(sipc_endpoint *ep)
+{
+	if (!sipc__serve_ep_holds(ep))
+		return 0;
+	return ep->tp->io->drain(ep, sipc__deadline(0));
 }

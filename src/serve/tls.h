@@ -54,6 +54,31 @@ void sipc__serve_tls_identity(const sipc_endpoint *ep,
 			      void (*set)(void *arg, const char *name, const char *value),
 			      void *arg);
 
+/* forward's options for a tls:// backend (service line options). */
+struct sipc__serve_tls_client {
+	const char *ca, *pin, *sni, *cert, *key, *alpn, *tls_min;
+	bool insecure;
+};
+/* Whether any of them was given. */
+bool sipc__serve_tls_client_given(const struct sipc__serve_tls_client *o);
+/* The client config that checks a backend at HOST as O says: the system
+ * CAs or --ca, the certificate for HOST (or --sni), --pin in place of
+ * both, nothing with --insecure.  0, or -1 with WHY naming the option. */
+int sipc__serve_tls_client_new(const struct sipc__serve_tls_client *o, const char *host,
+			       sipc_tls_config **cfgp, char *why, size_t whylen);
+
+/* SRC into BUF (cut to LEN) with every byte outside printable ASCII as
+ * %XX, for a log line. */
+void sipc__serve_tls_escape(const char *src, char *buf, size_t len);
+
+/* Whether EP's transport holds output it has accepted but the socket has
+ * not taken yet (TLS records): the connection must wait for POLLOUT until
+ * it has gone, even with nothing of its own to send. */
+bool sipc__serve_ep_holds(const sipc_endpoint *ep);
+/* Tries once, without waiting, to send what EP's transport holds: 0 when
+ * nothing is left, SIPC_ETIMEDOUT when some is, or a code. */
+int sipc__serve_ep_push(sipc_endpoint *ep);
+
 /* SIGHUP: re-reads the certificate, key and CA files of the server's TLS
  * config and logs the outcome (on failure the old ones stay). */
 void sipc__serve_tls_reload(struct sipc__server *srv);

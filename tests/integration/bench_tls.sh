@@ -18,7 +18,8 @@ json_field() { sed -n "s/.*\"$2\": \\([^,}]*\\).*/\\1/p" "$1" | head -1; }
 # ---- sockipc listen as a one-connection echo: what it receives it prints,
 # and what it prints comes back in through the fifo.
 mkfifo "$T/loop"
-bg "$T/lis" bash -c 'exec "$0" listen tls://127.0.0.1:0 <"$1" >"$1"' "$SOCKIPC" "$T/loop"
+# Read-write: opening a fifo to read alone would wait for a writer.
+bg "$T/lis" bash -c 'exec "$0" listen tls://127.0.0.1:0 <>"$1" >"$1"' "$SOCKIPC" "$T/loop"
 url=$(listening_url "$T/lis.err" 10)
 fp=$(grep -oE "$FPRE" "$T/lis.err" | head -1)
 "$SOCKIPC" bench --pin "$fp" "$url" --count 3000 --depth 8 --timeout $slow --json >"$T/j1" 2>"$T/e1"
@@ -31,25 +32,25 @@ stop_bg "$BG_PID"
 bash "$SIPC_SOURCE_DIR/tests/support/tls-certs.sh" "$T/certs" >/dev/null 2>"$T/certs.err" ||
 	{ cat "$T/certs.err" >&2; fail "tls-certs.sh made the test certificates"; finish; }
 C=$T/certs
-bg "$T/echo" $TPEER echo "$C/server.crt" "$C/server.key"
+bg "$T/echo" $TPEER echo "$C/server.pem" "$C/server.key"
 url=$(listening_url "$T/echo" 10)
 check "python3 ssl echo is up" test -n "$url"
 
-"$SOCKIPC" bench --ca "$C/ca.crt" "$url" --conns 4 --threads 2 --depth 4 --count 4000 \
+"$SOCKIPC" bench --ca "$C/ca.pem" "$url" --conns 4 --threads 2 --depth 4 --count 4000 \
 	--timeout $slow --json >"$T/j2" 2>"$T/e2"
 expect_eq "4 conns, 2 threads: exit 0" 0 $?
 expect_eq "4 conns, 2 threads: 4000 echoed" 4000 "$(json_field "$T/j2" echoed)"
-"$SOCKIPC" bench --ca "$C/ca.crt" "$url" --size 200K --depth 2 --count 60 --timeout $slow \
+"$SOCKIPC" bench --ca "$C/ca.pem" "$url" --size 200K --depth 2 --count 60 --timeout $slow \
 	--json >"$T/j3" 2>"$T/e3"
 expect_eq "200 KiB messages (many TLS records each): exit 0" 0 $?
 expect_eq "200 KiB messages: 60 echoed" 60 "$(json_field "$T/j3" echoed)"
-"$SOCKIPC" bench --ca "$C/ca.crt" "$url" --framed --depth 16 --count 2000 --timeout $slow \
+"$SOCKIPC" bench --ca "$C/ca.pem" "$url" --framed --depth 16 --count 2000 --timeout $slow \
 	>"$T/t4" 2>"$T/e4"
 expect_eq "framed over tls: exit 0" 0 $?
 check "framed over tls: 2000 sent, 2000 echoed" grep -q '2000 sent, 2000 echoed, 0 mismatched' "$T/t4"
 
 # --new-conn: a full handshake per request, with the URL host checked.
-"$SOCKIPC" bench --ca "$C/ca.crt" "$url" --new-conn --conns 4 --count 80 --timeout $slow \
+"$SOCKIPC" bench --ca "$C/ca.pem" "$url" --new-conn --conns 4 --count 80 --timeout $slow \
 	>"$T/t5" 2>"$T/e5"
 expect_eq "--new-conn over tls: exit 0" 0 $?
 check "--new-conn over tls: 80 echoed" grep -q '80 sent, 80 echoed, 0 mismatched' "$T/t5"
@@ -65,7 +66,7 @@ expect_eq "--new-conn, wrong pin: exit 1" 1 $?
 check "--new-conn, wrong pin: failed connects counted" test "$(json_field "$T/j6" connect_errors)" -gt 0
 check "--new-conn, wrong pin: the first error is the handshake's, with the pin" \
 	grep -q '"first_error": "handshake: TLS peer certificate does not match the pinned fingerprint: .*SHA256:00:00' "$T/j6"
-"$SOCKIPC" bench --ca "$C/other-ca.crt" "$url" --new-conn --count 3 --timeout $slow >"$T/t7" 2>"$T/e7"
+"$SOCKIPC" bench --ca "$C/ca2.pem" "$url" --new-conn --count 3 --timeout $slow >"$T/t7" 2>"$T/e7"
 expect_eq "--new-conn, unknown CA: exit 1" 1 $?
 check "--new-conn, unknown CA: named" grep -q 'handshake: TLS peer certificate not signed by a trusted CA' "$T/t7"
 

@@ -39,7 +39,8 @@ ended() {
 }
 # tls_listen NAME [OPTIONS...]: `listen tls://127.0.0.1:0` in the
 # background, stdin from the fifo $T/NAME.in held open on fd 7 (write to
-# it, then `exec 7>&-` for its end), stdout in $T/NAME, stderr in
+# it, then `exec 7>&-` for its end; what starts meanwhile gets `7>&-`, or
+# it holds the fifo open too), stdout in $T/NAME, stderr in
 # $T/NAME.err.  Sets LPID, LURL (the real URL) and PIN_CMD, the command the
 # fingerprint line gives for the other side, without its "sockipc".
 tls_listen() {
@@ -78,8 +79,10 @@ usage "--key without --cert" "--key needs --cert" connect --key k.pem tls://127.
 usage "listen --sni" "--sni is for the side that dials" listen --sni a.example tls://127.0.0.1:0
 usage "listen --client-cert-required without --ca" "--client-cert-required needs --ca" \
 	listen --client-cert-required tls://127.0.0.1:0
-usage "connect --client-cert-required" "unknown option '--client-cert-required'" \
-	connect --client-cert-required tls://127.0.0.1:1
+"$SOCKIPC" connect --client-cert-required tls://127.0.0.1:1 2>"$T/usage.err"
+expect_eq "connect --client-cert-required (the listener's option): exit 2" 2 $?
+check "connect --client-cert-required: unknown to connect" \
+	grep -q "unknown option '--client-cert-required'" "$T/usage.err"
 usage "--tls-min 1.1" "--tls-min 1.1" connect --tls-min 1.1 tls://127.0.0.1:1
 usage "--pin not a fingerprint" "--pin nonsense" connect --pin nonsense tls://127.0.0.1:1
 
@@ -98,7 +101,7 @@ expect_eq "the command pins the printed fingerprint, at the real URL" "connect -
 check "the fingerprint line comes before the listening line" \
 	test "$(grep -n 'self-signed' "$T/l1.err" | cut -d: -f1)" -lt "$(grep -n '^listening' "$T/l1.err" | cut -d: -f1)"
 # shellcheck disable=SC2086 # the printed command, split as a shell would
-bg "$T/c1" "$SOCKIPC" -v $PIN_CMD <"$T/A"
+bg "$T/c1" "$SOCKIPC" $PIN_CMD -v <"$T/A" 7>&-
 cpid=$BG_PID
 wait_size "$T/l1" 300000 20
 check "connect's bytes reach listen's stdout whole" cmp -s "$T/A" "$T/l1"
@@ -137,6 +140,31 @@ check "-v: listen says the client sent no certificate" \
 check "-v: listen says where the connection came from, as tls://" \
 	grep -q '^sockipc: listen: connection from tls://127\.0\.0\.1:' "$T/l2.err"
 
+# ---- --trace shows the handshake on both sides
+tls_listen t1 --trace
+exec 7>&-
+# shellcheck disable=SC2086
+"$SOCKIPC" $PIN_CMD --trace </dev/null >/dev/null 2>"$T/t1c.err"
+expect_eq "--trace over tls: exit 0" 0 $?
+check "--trace: connect's handshake line (version, peer, fingerprint, pinned)" grep -qE \
+	"^sockipc: trace: tls_handshake\([0-9]+\) = TLSv1\.3 [A-Z0-9_]+ peer=\"CN=127\.0\.0\.1\" $FPRE verify=pinned" \
+	"$T/t1c.err"
+ended "$LPID"
+check "--trace: listen's handshake line, after its accept" \
+	grep -A9 '^sockipc: trace: accept(' "$T/t1.err" | grep -qE '^sockipc: trace: tls_handshake\([0-9]+\) = TLSv1\.3 '
+
+# ---- a wildcard listener: its certificate and the command name localhost
+bg "$T/w" "$SOCKIPC" listen tls://0.0.0.0:0 </dev/null
+lpid=$BG_PID
+wait_line "$T/w.err" '^listening ' 10 >/dev/null
+cmd=$(sed -n 's/.*; on the other side: sockipc //p' "$T/w.err")
+check "wildcard: the command dials localhost" grep -qE "^connect --pin $FPRE tls://localhost:[0-9]+\$" <<<"$cmd"
+# shellcheck disable=SC2086
+"$SOCKIPC" $cmd -v </dev/null >/dev/null 2>"$T/wc.err"
+expect_eq "wildcard: the printed command works: exit 0" 0 $?
+check "wildcard: the certificate is for localhost" grep -q 'peer CN=localhost ' "$T/wc.err"
+ended "$lpid"
+
 # ---- --framed, --crlf and --hex see the bytes inside TLS; -q hides the lines
 tls_listen l3 --framed --hex
 printf 'pong\n' >&7
@@ -147,8 +175,8 @@ expect_eq "--framed over tls: connect exit 0" 0 $?
 expect_eq "--framed over tls: the reply as a line" "pong" "$(cat "$T/c3")"
 ended "$LPID"
 expect_eq "--framed over tls: listen gets the message as a line" "ping" "$(cat "$T/l3")"
-check "--hex on listen dumps the frame in clear (length 4, then ping)" \
-	grep -q '< 00000000  00 00 00 04 70 69 6e 67' "$T/l3.err"
+check "--hex on listen dumps the message in clear" \
+	grep -q '^sockipc: hex: < 00000000  70 69 6e 67 .*|ping|$' "$T/l3.err"
 
 tls_listen l4
 exec 7>&-
@@ -175,7 +203,7 @@ out=$("$SOCKIPC" send --pin "$fp" "$LURL" ping 2>"$T/s5.err")
 expect_eq "send with another listener's pin: exit 1" 1 $?
 check "send with another listener's pin: says so" grep -q "^sockipc: send $LURL: TLS peer certificate does not match" "$T/s5.err"
 ended "$LPID"
-tls_listen l5 --framed
+tls_listen l6 --framed
 printf 'pong\n' >&7
 exec 7>&-
 pin=${PIN_CMD#connect --pin }
@@ -184,7 +212,7 @@ out=$("$SOCKIPC" send --timeout $((5000 * SCALE)) --pin "$pin" "$LURL" ping 2>"$
 expect_eq "send over tls: exit 0" 0 $?
 expect_eq "send over tls: the reply" "pong" "$out"
 ended "$LPID"
-expect_eq "send over tls: the message arrived" "ping" "$(cat "$T/l5")"
+expect_eq "send over tls: the message arrived" "ping" "$(cat "$T/l6")"
 
 # ---- failures, each its own message and exit 1
 # Unverified: a self-signed certificate with no --pin is an unknown CA.
@@ -278,7 +306,7 @@ stop_bg "$BG_PID"
 # Truncated: listen killed (no close_notify) after sending something.
 tls_listen f10
 # shellcheck disable=SC2086
-bg "$T/f10c" "$SOCKIPC" $PIN_CMD </dev/null
+bg "$T/f10c" "$SOCKIPC" $PIN_CMD </dev/null 7>&-
 cpid=$BG_PID
 printf 'before\n' >&7
 wait_size "$T/f10c" 7 10

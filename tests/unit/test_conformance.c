@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "sockipc.h"
+#include "tlstest.h"
 
 struct scheme_case {
 	const char *name;
@@ -120,49 +121,13 @@ static const char *base_name(sipc_scheme s)
 
 /* The TLS configs of both sides, made once from tls-certs.sh's files. */
 static sipc_tls_config *tls_server, *tls_client;
-static char *tls_dir;
 
 static void tls_setup(void)
 {
-	char cmd[1024], a[600], b[600], why[SIPC_WHY_MAX] = "";
-	const char *src = getenv("SIPC_SOURCE_DIR");
-
 	if (tls_server != NULL)
 		return;
-	tls_dir = sipc_test_tmpdir();
-	assert_non_null(tls_dir);
-	snprintf(cmd, sizeof cmd, "bash %s/tests/support/tls-certs.sh %s", src ? src : ".",
-		 tls_dir);
-	assert_int_equal(system(cmd), 0);
-	assert_int_equal(sipc_tls_config_new(SIPC_TLS_SERVER, &tls_server), 0);
-	assert_int_equal(sipc_tls_config_cert(tls_server,
-					      sipc_test_path(a, sizeof a, tls_dir, "server.pem"),
-					      sipc_test_path(b, sizeof b, tls_dir, "server.key"),
-					      why, sizeof why),
-			 0);
-	assert_int_equal(sipc_tls_config_new(SIPC_TLS_CLIENT, &tls_client), 0);
-	assert_int_equal(sipc_tls_config_ca(tls_client,
-					    sipc_test_path(a, sizeof a, tls_dir, "ca.pem"), why,
-					    sizeof why),
-			 0);
-}
-
-/* A dial in a thread: a TLS dial completes its handshake, which needs the
- * accept on the other side going on at the same time. */
-struct dialer {
-	const char *url;
-	const sipc_options *opts;
-	sipc_endpoint *ep;
-	int rc;
-	pthread_t th;
-};
-
-static void *dialer_main(void *arg)
-{
-	struct dialer *d = arg;
-
-	d->rc = sipc_dial(d->url, d->opts, sipc_test_ms(5000), &d->ep);
-	return NULL;
+	tls_server = sipc_tls_test_server("server.pem", "server.key");
+	tls_client = sipc_tls_test_client("ca.pem");
 }
 
 static void run_case(void **state)
@@ -174,8 +139,9 @@ static void run_case(void **state)
 	sipc_endpoint *l = NULL, *c = NULL, *s = NULL;
 	uint8_t *out = malloc(BIG), *in = malloc(65536);
 	struct echo e;
-	struct dialer d = {0};
-	sipc_options lopts = {0}, dopts = {0};
+	struct sipc_tls_test_dial d;
+	sipc_options lopts = {0};
+	const sipc_tls_config *dtls = NULL;
 	char *dir = sipc_test_tmpdir();
 	size_t i;
 	int rc;
@@ -192,7 +158,7 @@ static void run_case(void **state)
 	if (sipc_scheme_is_tls(sc->scheme)) {
 		tls_setup();
 		lopts.tls = tls_server;
-		dopts.tls = tls_client;
+		dtls = tls_client;
 	}
 	rc = sipc_listen(url, &lopts, &l);
 	if ((rc == -EADDRNOTAVAIL || rc == -EAFNOSUPPORT) && strstr(url, "[::1]")) {
@@ -214,16 +180,15 @@ static void run_case(void **state)
 		assert_true(atoi(colon + 1) > 0);
 	}
 
-	d.url = lname;
-	d.opts = &dopts;
-	assert_int_equal(pthread_create(&d.th, NULL, dialer_main, &d), 0);
+	/* In a thread: a TLS dial completes its handshake, which needs the
+	 * accept on the other side going on at the same time. */
+	sipc_tls_test_dial_start(&d, lname, dtls, sipc_test_ms(5000));
 	if (!connectionless) {
 		assert_int_equal(sipc_accept(l, sipc_test_ms(2000), &s), 0);
 		/* TLS: the accepted side shakes hands here (or on first use). */
 		assert_int_equal(sipc_handshake(s, sipc_test_ms(5000)), 0);
 	}
-	pthread_join(d.th, NULL);
-	assert_int_equal(d.rc, 0);
+	assert_int_equal(sipc_tls_test_dial_join(&d), 0);
 	c = d.ep;
 	addr_text(sipc_endpoint_local, c, cname, sizeof cname);
 	addr_text(sipc_endpoint_peer, c, text, sizeof text);
@@ -327,9 +292,5 @@ int main(void)
 					    NULL, NULL);
 	sipc_tls_config_free(tls_server);
 	sipc_tls_config_free(tls_client);
-	if (tls_dir != NULL) {
-		sipc_test_rmtree(tls_dir);
-		free(tls_dir);
-	}
 	return (int)i;
 }

@@ -12,60 +12,20 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sockipc.h"
+#include "tlstest.h"
 
-static char certs[512];
-
-static const char *cert(const char *name)
-{
-	static char buf[8][600];
-	static int next;
-	char *b = buf[next++ % 8];
-
-	snprintf(b, sizeof(buf[0]), "%s/%s", certs, name);
-	return b;
-}
-
-static int group_setup(void **state)
-{
-	char cmd[1200];
-	const char *src = getenv("SIPC_SOURCE_DIR");
-
-	if (sipc_test_dir_setup(state) != 0)
-		return -1;
-	snprintf(certs, sizeof(certs), "%s/certs", sipc_test_dir);
-	snprintf(cmd, sizeof(cmd), "bash %s/tests/support/tls-certs.sh %s", src ? src : ".", certs);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-/* A server config from CERT/KEY in the certificate directory. */
-static sipc_tls_config *server_cfg(const char *crt, const char *key)
-{
-	sipc_tls_config *cfg = NULL;
-	char why[SIPC_WHY_MAX] = "";
-
-	assert_int_equal(sipc_tls_config_new(SIPC_TLS_SERVER, &cfg), 0);
-	if (sipc_tls_config_cert(cfg, cert(crt), cert(key), why, sizeof(why)) != 0)
-		fail_msg("server cert %s: %s", crt, why);
-	return cfg;
-}
-
-/* A client config trusting CA (NULL: the system store). */
-static sipc_tls_config *client_cfg(const char *ca)
-{
-	sipc_tls_config *cfg = NULL;
-	char why[SIPC_WHY_MAX] = "";
-
-	assert_int_equal(sipc_tls_config_new(SIPC_TLS_CLIENT, &cfg), 0);
-	if (ca != NULL && sipc_tls_config_ca(cfg, cert(ca), why, sizeof(why)) != 0)
-		fail_msg("ca %s: %s", ca, why);
-	return cfg;
-}
+#define server_cfg      sipc_tls_test_server
+#define client_cfg      sipc_tls_test_client
+#define expect_contains sipc_tls_test_contains
+#define pair            sipc_tls_test_pair
 
 /* ------------------------------------------------------------ the server */
 
@@ -134,40 +94,6 @@ static void server_stop(struct server *s)
 	sipc_endpoint_close(s->l);
 }
 
-/* Accepts one connection on L and completes its handshake in a thread,
- * for tests that then drive both ends from the main thread. */
-struct acceptor {
-	sipc_endpoint *l, *a;
-	int rc;
-	pthread_t th;
-};
-
-static void *acceptor_main(void *arg)
-{
-	struct acceptor *x = arg;
-
-	x->rc = sipc_accept(x->l, sipc_test_ms(10000), &x->a);
-	if (x->rc == 0)
-		x->rc = sipc_handshake(x->a, sipc_test_ms(10000));
-	return NULL;
-}
-
-static void accept_start(struct acceptor *x, sipc_endpoint *l)
-{
-	memset(x, 0, sizeof(*x));
-	x->l = l;
-	assert_int_equal(pthread_create(&x->th, NULL, acceptor_main, x), 0);
-}
-
-/* The accepted endpoint, its handshake done (asserts). */
-static sipc_endpoint *accept_join(struct acceptor *x)
-{
-	pthread_join(x->th, NULL);
-	if (x->rc != 0)
-		fail_msg("accept: %s", sipc_strerror(x->rc));
-	return x->a;
-}
-
 /* Dials tls://HOST:port of S with CFG; returns the code, WHY filled. */
 static int dial(const struct server *s, const char *host, const sipc_tls_config *cfg,
 		sipc_endpoint **ep, char *why, size_t whylen)
@@ -178,12 +104,6 @@ static int dial(const struct server *s, const char *host, const sipc_tls_config 
 	snprintf(url, sizeof(url), "tls://%s:%d", host, s->port);
 	*ep = NULL;
 	return sipc_dial(url, &o, sipc_test_ms(10000), ep);
-}
-
-static void expect_contains(const char *text, const char *part)
-{
-	if (strstr(text, part) == NULL)
-		fail_msg("'%s' does not contain '%s'", text, part);
 }
 
 /* ------------------------------------------------------------------ tests */
@@ -387,9 +307,9 @@ static void tls_verify_none_and_bytes(void **state)
 	struct server s;
 	sipc_endpoint *c, *l, *a;
 	char why[SIPC_WHY_MAX], buf[SIPC_TLS_INFO_MAX], url[64];
-	sipc_options so = {.tls = scfg}, co;
+	sipc_options so = {.tls = scfg};
 	static uint8_t big[200000], back[200000];
-	struct acceptor x;
+	struct sipc_tls_test_dial d;
 
 	(void)state;
 	assert_int_equal(sipc_tls_config_verify(ccfg, SIPC_TLS_VERIFY_NONE), 0);
@@ -410,10 +330,11 @@ static void tls_verify_none_and_bytes(void **state)
 			 1);
 	snprintf(url, sizeof(url), "%s", sipc_test_local_url(l, buf, sizeof(buf)));
 	assert_true(strncmp(url, "tls://", 6) == 0);
-	co = (sipc_options){.tls = ccfg};
-	accept_start(&x, l);
-	assert_int_equal(sipc_dial(url, &co, sipc_test_ms(10000), &c), 0);
-	a = accept_join(&x);
+	sipc_tls_test_dial_start(&d, url, ccfg, sipc_test_ms(10000));
+	assert_int_equal(sipc_accept(l, sipc_test_ms(10000), &a), 0);
+	assert_int_equal(sipc_handshake(a, sipc_test_ms(10000)), 0);
+	assert_int_equal(sipc_tls_test_dial_join(&d), 0);
+	c = d.ep;
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (uint8_t)(i * 31);
 	/* The socket buffers hold less than this; the writer is done only
@@ -443,6 +364,369 @@ static void tls_verify_none_and_bytes(void **state)
 	sipc_tls_config_free(ccfg);
 }
 
+static void info_is(const sipc_endpoint *ep, sipc_tls_field f, const char *want)
+{
+	char buf[SIPC_TLS_INFO_MAX];
+
+	assert_true(sipc_tls_info(ep, f, buf, sizeof(buf)) >= 0);
+	assert_string_equal(buf, want);
+}
+
+static void tls_alpn_and_sni(void **state)
+{
+	sipc_tls_config *scfg = server_cfg("server.pem", "server.key");
+	sipc_tls_config *ccfg = client_cfg("ca.pem");
+	char why[SIPC_WHY_MAX];
+	sipc_endpoint *a, *c;
+	int crc, src;
+
+	(void)state;
+	assert_int_equal(sipc_tls_config_alpn(scfg, "h2,http/1.1", why, sizeof(why)), 0);
+	/* Neither side offers ALPN from the client: accepted, none chosen
+	 * (RFC 7301: the server only answers an offer). */
+	a = pair(scfg, ccfg, "localhost", &c, &crc, &src);
+	assert_int_equal(crc, 0);
+	assert_int_equal(src, 0);
+	info_is(c, SIPC_TLS_ALPN, "");
+	info_is(a, SIPC_TLS_SNI, "localhost");
+	sipc_endpoint_close(a);
+	sipc_endpoint_close(c);
+
+	/* The client's order decides among the protocols both know. */
+	assert_int_equal(sipc_tls_config_alpn(ccfg, "http/1.1,h2", why, sizeof(why)), 0);
+	a = pair(scfg, ccfg, "127.0.0.1", &c, &crc, &src);
+	assert_int_equal(crc, 0);
+	info_is(c, SIPC_TLS_ALPN, "http/1.1");
+	info_is(a, SIPC_TLS_ALPN, "http/1.1");
+	/* An address is not sent as SNI (RFC 6066 3). */
+	info_is(a, SIPC_TLS_SNI, "");
+	sipc_endpoint_close(a);
+	sipc_endpoint_close(c);
+
+	/* server_name: sent, and checked in place of the URL host. */
+	assert_int_equal(sipc_tls_config_server_name(ccfg, "localhost"), 0);
+	a = pair(scfg, ccfg, "127.0.0.1", &c, &crc, &src);
+	assert_int_equal(crc, 0);
+	info_is(a, SIPC_TLS_SNI, "localhost");
+	sipc_endpoint_close(a);
+	sipc_endpoint_close(c);
+	assert_int_equal(sipc_tls_config_server_name(ccfg, "other.example"), 0);
+	a = pair(scfg, ccfg, "127.0.0.1", &c, &crc, &src);
+	assert_int_equal(crc, SIPC_ETLS_HOSTNAME);
+	sipc_endpoint_close(a);
+
+	/* Nothing in common: the server refuses. */
+	assert_int_equal(sipc_tls_config_server_name(ccfg, "localhost"), 0);
+	assert_int_equal(sipc_tls_config_alpn(ccfg, "spdy/3", why, sizeof(why)), 0);
+	a = pair(scfg, ccfg, "localhost", &c, &crc, &src);
+	assert_int_equal(src, SIPC_ETLS_HANDSHAKE);
+	sipc_tls_test_contains(sipc_endpoint_why(a), "no ALPN protocol in common");
+	assert_true(crc == SIPC_ETLS_HANDSHAKE || crc == SIPC_ETLS_PEER_ALERT);
+	assert_null(c);
+	sipc_endpoint_close(a);
+	sipc_tls_config_free(scfg);
+	sipc_tls_config_free(ccfg);
+}
+
+static void tls_info_fields(void **state)
+{
+	sipc_tls_config *scfg = server_cfg("server.pem", "server.key");
+	sipc_tls_config *ccfg = client_cfg("ca.pem");
+	char buf[SIPC_TLS_INFO_MAX], fp[SIPC_TLS_FINGERPRINT_MAX];
+	sipc_endpoint *a, *c, *t = NULL, *l = NULL;
+	sipc_options o = {.tls = scfg};
+	int crc, src;
+
+	(void)state;
+	assert_int_equal(sipc_tls_config_fingerprint(ccfg, fp, sizeof(fp)), -ENOENT);
+	assert_int_equal(sipc_tls_config_fingerprint(scfg, fp, sizeof(fp)), 102);
+	a = pair(scfg, ccfg, "localhost", &c, &crc, &src);
+	assert_int_equal(crc, 0);
+	info_is(c, SIPC_TLS_PEER_SUBJECT, "CN=localhost");
+	info_is(c, SIPC_TLS_PEER_ISSUER, "CN=sockipc test CA");
+	info_is(c, SIPC_TLS_PEER_SAN, "DNS:localhost,IP:127.0.0.1,IP:::1");
+	info_is(c, SIPC_TLS_PEER_FINGERPRINT, fp);
+	info_is(c, SIPC_TLS_KTLS, "no");
+	assert_true(sipc_tls_info(c, SIPC_TLS_PEER_NOT_AFTER, buf, sizeof(buf)) ==
+		    (int)strlen("2027-12-02 06:55:00 UTC"));
+	sipc_tls_test_contains(buf, " UTC");
+	assert_true(sipc_tls_info(c, SIPC_TLS_CIPHER, buf, sizeof(buf)) > 0);
+	sipc_tls_test_contains(buf, "TLS_");
+	/* The server side of a client without a certificate. */
+	info_is(a, SIPC_TLS_PEER_SUBJECT, "");
+	info_is(a, SIPC_TLS_PEER_FINGERPRINT, "");
+	info_is(a, SIPC_TLS_VERIFIED, "no");
+	sipc_endpoint_close(a);
+	sipc_endpoint_close(c);
+	/* Not TLS, a listener, a handshake not done yet. */
+	assert_int_equal(sipc_listen("tcp://127.0.0.1:0", NULL, &t), 0);
+	assert_int_equal(sipc_tls_info(t, SIPC_TLS_VERSION, buf, sizeof(buf)), SIPC_EKIND);
+	sipc_endpoint_close(t);
+	assert_int_equal(sipc_listen("tls://127.0.0.1:0", &o, &l), 0);
+	assert_int_equal(sipc_tls_info(l, SIPC_TLS_VERSION, buf, sizeof(buf)), SIPC_EKIND);
+	{
+		char url[SIPC_URL_MAX];
+
+		snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", sipc_test_local_port(l));
+		assert_int_equal(sipc_dial(url, NULL, sipc_test_ms(10000), &t), 0);
+		assert_int_equal(sipc_accept(l, sipc_test_ms(10000), &a), 0);
+		assert_int_equal(sipc_tls_info(a, SIPC_TLS_VERSION, buf, sizeof(buf)), -EAGAIN);
+		assert_int_equal(sipc_endpoint_pending(a), 0);
+		sipc_endpoint_close(a);
+		sipc_endpoint_close(t);
+	}
+	sipc_endpoint_close(l);
+	sipc_tls_config_free(scfg);
+	sipc_tls_config_free(ccfg);
+}
+
+/* The client side of tls_nonblocking: N messages of SIZE, each echoed. */
+struct nb_client {
+	char url[SIPC_URL_MAX];
+	sipc_tls_config *cfg;
+	sem_t go; /* posted once the server has found nothing to read */
+	int n, ok, rc;
+	size_t size;
+	pthread_t th;
+};
+
+static void *nb_client_main(void *arg)
+{
+	struct nb_client *k = arg;
+	sipc_options o = {.tls = k->cfg};
+	uint8_t *out = malloc(k->size), *in = malloc(k->size);
+	sipc_endpoint *c = NULL;
+
+	struct timespec ts;
+
+	k->rc = sipc_dial(k->url, &o, sipc_test_ms(10000), &c);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += sipc_test_ms(10000) / 1000;
+	if (k->rc == 0 && sem_timedwait(&k->go, &ts) != 0)
+		k->rc = -errno;
+	for (int i = 0; k->rc == 0 && i < k->n; i++) {
+		memset(out, i, k->size);
+		if (sipc_send(c, out, k->size, sipc_test_ms(10000)) != (ssize_t)k->size ||
+		    sipc_recv(c, in, k->size, sipc_test_ms(10000)) != (ssize_t)k->size ||
+		    memcmp(in, out, k->size) != 0)
+			break;
+		k->ok++;
+	}
+	sipc_endpoint_close(c);
+	free(out);
+	free(in);
+	return NULL;
+}
+
+/* Waits with poll on what EP wants for EVENTS, after pending data. */
+static void nb_wait(sipc_endpoint *ep, short events, int *polls)
+{
+	struct pollfd p = {.fd = sipc_endpoint_fd(ep)};
+
+	if ((events & POLLIN) && sipc_endpoint_pending(ep) > 0)
+		return;
+	p.events = sipc_endpoint_want(ep, events);
+	assert_true(p.events != 0);
+	assert_int_equal(poll(&p, 1, sipc_test_ms(10000)), 1);
+	(*polls)++;
+}
+
+/* A server driven as a caller's own poll loop does it: every call with
+ * timeout 0, a poll on sipc_endpoint_want after SIPC_ETIMEDOUT, and a look
+ * at sipc_endpoint_pending before sleeping. */
+static void tls_nonblocking(void **state)
+{
+	sipc_tls_config *scfg = server_cfg("server.pem", "server.key");
+	struct nb_client k = {.n = 20, .size = 300000};
+	sipc_options o = {.tls = scfg};
+	sipc_endpoint *l = NULL, *a = NULL;
+	void *msg;
+	ssize_t n;
+	int rc, polls = 0;
+
+	(void)state;
+	k.cfg = client_cfg("ca.pem");
+	assert_int_equal(sem_init(&k.go, 0, 0), 0);
+	assert_int_equal(sipc_listen("tls://127.0.0.1:0", &o, &l), 0);
+	snprintf(k.url, sizeof(k.url), "tls://localhost:%d", sipc_test_local_port(l));
+	assert_int_equal(pthread_create(&k.th, NULL, nb_client_main, &k), 0);
+	assert_int_equal(sipc_accept(l, sipc_test_ms(10000), &a), 0);
+	/* Bounded: a handshake takes a few round trips. */
+	for (int i = 0; (rc = sipc_handshake(a, 0)) == SIPC_ETIMEDOUT && i < 100; i++)
+		nb_wait(a, POLLIN, &polls);
+	assert_int_equal(rc, 0);
+	/* The client waits for this: nothing to read yet, so the call
+	 * times out at once and says what to wait for. */
+	assert_int_equal(sipc_recv_alloc(a, &msg, 0), SIPC_ETIMEDOUT);
+	assert_int_equal(sipc_endpoint_want(a, POLLIN), POLLIN);
+	assert_int_equal(sipc_endpoint_pending(a), 0);
+	assert_int_equal(sem_post(&k.go), 0);
+	for (int m = 0; m < k.n; m++) {
+		for (int i = 0; (n = sipc_recv_alloc(a, &msg, 0)) == SIPC_ETIMEDOUT && i < 10000;
+		     i++)
+			nb_wait(a, POLLIN, &polls);
+		assert_int_equal(n, (ssize_t)k.size);
+		/* The socket takes less than a message: sends time out part
+		 * way and are repeated with the same message. */
+		for (int i = 0;
+		     (rc = (int)sipc_send(a, msg, (size_t)n, 0)) == SIPC_ETIMEDOUT && i < 10000;
+		     i++)
+			nb_wait(a, POLLOUT, &polls);
+		assert_int_equal(rc, (int)n);
+		free(msg);
+	}
+	pthread_join(k.th, NULL);
+	assert_int_equal(k.rc, 0);
+	assert_int_equal(k.ok, k.n);
+	assert_true(polls > 0);
+	sem_destroy(&k.go);
+	sipc_endpoint_close(a);
+	sipc_endpoint_close(l);
+	sipc_tls_config_free(scfg);
+	sipc_tls_config_free(k.cfg);
+}
+
+/* Copies certificate NAME to DIR/live.pem (or .key for KEY). */
+static void put_live(const char *dir, const char *name, const char *ext)
+{
+	char cmd[1600];
+
+	snprintf(cmd, sizeof(cmd), "cp %s %s/live.%s", sipc_tls_test_cert(name), dir, ext);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Reload switches the certificate for new connections; an open one goes
+ * on with what it started with; a reload that fails keeps the old one. */
+static void tls_reload(void **state)
+{
+	sipc_tls_config *scfg = NULL, *ca1 = client_cfg("ca.pem"), *ca2 = client_cfg("ca2.pem");
+	char *dir = sipc_test_tmpdir(), crt[600], key[600], why[SIPC_WHY_MAX];
+	sipc_endpoint *a, *c, *a2, *c2;
+	char buf[16];
+	int crc, src;
+
+	(void)state;
+	put_live(dir, "server.pem", "pem");
+	put_live(dir, "server.key", "key");
+	assert_int_equal(sipc_tls_config_new(SIPC_TLS_SERVER, &scfg), 0);
+	assert_int_equal(sipc_tls_config_cert(scfg,
+					      sipc_test_path(crt, sizeof(crt), dir, "live.pem"),
+					      sipc_test_path(key, sizeof(key), dir, "live.key"),
+					      why, sizeof(why)),
+			 0);
+	a = pair(scfg, ca1, "localhost", &c, &crc, &src);
+	assert_int_equal(crc, 0);
+
+	put_live(dir, "ca2-server.pem", "pem");
+	put_live(dir, "ca2-server.key", "key");
+	assert_int_equal(sipc_tls_config_reload(scfg, why, sizeof(why)), 0);
+	a2 = pair(scfg, ca2, "localhost", &c2, &crc, &src);
+	assert_int_equal(crc, 0);
+	info_is(c2, SIPC_TLS_PEER_ISSUER, "CN=sockipc other CA");
+	sipc_endpoint_close(a2);
+	sipc_endpoint_close(c2);
+	/* The old connection still works, with the old certificate. */
+	assert_int_equal(sipc_write_all(c, "old", 3, sipc_test_ms(10000)), 3);
+	assert_int_equal(sipc_read_exact(a, buf, 3, sipc_test_ms(10000)), 3);
+	info_is(c, SIPC_TLS_PEER_ISSUER, "CN=sockipc test CA");
+	sipc_endpoint_close(a);
+	sipc_endpoint_close(c);
+
+	/* A broken file: the reload fails, and says which file. */
+	put_live(dir, "ca.key", "key");
+	assert_int_equal(sipc_tls_config_reload(scfg, why, sizeof(why)), SIPC_ETLS_CONFIG);
+	sipc_tls_test_contains(why, "does not belong to the certificate");
+	sipc_tls_test_contains(why, "live.key");
+	a2 = pair(scfg, ca2, "localhost", &c2, &crc, &src);
+	assert_int_equal(crc, 0);
+	sipc_endpoint_close(a2);
+	sipc_endpoint_close(c2);
+	sipc_tls_config_free(scfg);
+	sipc_tls_config_free(ca1);
+	sipc_tls_config_free(ca2);
+	sipc_test_rmtree(dir);
+	free(dir);
+}
+
+/* Dials L (tls, 127.0.0.1) with CCFG, accepts, and moves one message. */
+static void a_dial_accept(sipc_endpoint *l, const sipc_tls_config *ccfg)
+{
+	struct sipc_tls_test_dial d;
+	sipc_endpoint *a = NULL;
+	char url[SIPC_URL_MAX], buf[8];
+
+	snprintf(url, sizeof(url), "tls://127.0.0.1:%d", sipc_test_local_port(l));
+	sipc_tls_test_dial_start(&d, url, ccfg, sipc_test_ms(10000));
+	assert_int_equal(sipc_accept(l, sipc_test_ms(10000), &a), 0);
+	assert_int_equal(sipc_handshake(a, sipc_test_ms(10000)), 0);
+	assert_int_equal(sipc_tls_test_dial_join(&d), 0);
+	assert_int_equal(sipc_send(d.ep, "hi", 2, sipc_test_ms(10000)), 2);
+	assert_int_equal(sipc_recv(a, buf, sizeof(buf), sipc_test_ms(10000)), 2);
+	sipc_endpoint_close(d.ep);
+	sipc_endpoint_close(a);
+}
+
+/* Both sides of a plain TCP connection, each wrapped as tls by
+ * sipc_endpoint_from_fd (role from the config), shake hands in one thread
+ * with timeout 0. */
+static void tls_from_fd(void **state)
+{
+	sipc_tls_config *scfg = server_cfg("server.pem", "server.key");
+	sipc_tls_config *ccfg = client_cfg("ca.pem");
+	sipc_endpoint *l = NULL, *t = NULL, *u = NULL, *cs = NULL, *ss = NULL, *tl = NULL;
+	char url[SIPC_URL_MAX], why[SIPC_WHY_MAX], buf[16];
+	sipc_options so = {.tls = scfg}, co = {.tls = ccfg, .why = why, .whylen = sizeof(why)};
+	int fd, crc = 1, src = 1;
+
+	(void)state;
+	assert_int_equal(sipc_listen("tcp://127.0.0.1:0", NULL, &l), 0);
+	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", sipc_test_local_port(l));
+	assert_int_equal(sipc_dial(url, NULL, sipc_test_ms(10000), &t), 0);
+	assert_int_equal(sipc_accept(l, sipc_test_ms(10000), &u), 0);
+
+	/* A client without a name to check: refused, the descriptor stays
+	 * the caller's. */
+	fd = dup(sipc_endpoint_fd(t));
+	assert_int_equal(sipc_endpoint_from_fd(fd, SIPC_TLS, &co, &cs), SIPC_ETLS_CONFIG);
+	sipc_tls_test_contains(why, "no host name to check");
+	assert_int_equal(sipc_tls_config_server_name(ccfg, "localhost"), 0);
+	assert_int_equal(sipc_endpoint_from_fd(fd, SIPC_TLS, &co, &cs), 0);
+	assert_int_equal(sipc_endpoint_from_fd(dup(sipc_endpoint_fd(u)), SIPC_TLS, &so, &ss), 0);
+	sipc_endpoint_close(t);
+	sipc_endpoint_close(u);
+	/* Bounded: a handshake is a few flights each way. */
+	for (int i = 0; i < 1000 && (crc != 0 || src != 0); i++) {
+		struct pollfd p[2] = {
+			{.fd = sipc_endpoint_fd(cs), .events = sipc_endpoint_want(cs, POLLIN)},
+			{.fd = sipc_endpoint_fd(ss), .events = sipc_endpoint_want(ss, POLLIN)},
+		};
+
+		crc = sipc_handshake(cs, 0);
+		src = sipc_handshake(ss, 0);
+		assert_true(crc == 0 || crc == SIPC_ETIMEDOUT);
+		assert_true(src == 0 || src == SIPC_ETIMEDOUT);
+		if (crc != 0 || src != 0)
+			poll(p, 2, sipc_test_ms(100));
+	}
+	assert_int_equal(crc, 0);
+	assert_int_equal(src, 0);
+	info_is(ss, SIPC_TLS_SNI, "localhost");
+	info_is(cs, SIPC_TLS_VERIFIED, "yes");
+	assert_int_equal(sipc_send(cs, "fd", 2, sipc_test_ms(10000)), 2);
+	assert_int_equal(sipc_recv(ss, buf, sizeof(buf), sipc_test_ms(10000)), 2);
+	sipc_endpoint_close(cs);
+	sipc_endpoint_close(ss);
+
+	/* A listening descriptor with a server config is a tls listener. */
+	assert_int_equal(sipc_endpoint_from_fd(dup(sipc_endpoint_fd(l)), SIPC_TLS, &so, &tl), 0);
+	assert_true(sipc_endpoint_is_listener(tl));
+	sipc_endpoint_close(l);
+	a_dial_accept(tl, ccfg);
+	sipc_endpoint_close(tl);
+	sipc_tls_config_free(scfg);
+	sipc_tls_config_free(ccfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,7 +736,12 @@ int main(void)
 		cmocka_unit_test(tls_expired_and_not_yet_valid),
 		cmocka_unit_test(tls_self_signed_and_pin),
 		cmocka_unit_test(tls_verify_none_and_bytes),
+		cmocka_unit_test(tls_alpn_and_sni),
+		cmocka_unit_test(tls_info_fields),
+		cmocka_unit_test(tls_nonblocking),
+		cmocka_unit_test(tls_reload),
+		cmocka_unit_test(tls_from_fd),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, sipc_test_dir_teardown);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -629,6 +629,17 @@ static void say_who(struct sipc_srv_endpoint *sep, const sipc_addr *local, const
 		return;
 	}
 	sipc__acl_describe(acl, set, sizeof(set));
+	if (sipc_scheme_is_tls(sep->scheme) && sep->srv->cfg->tls_mutual) {
+		/* Certificates say who: the address no longer has to. */
+		const struct sipc_serve_config *cfg = sep->srv->cfg;
+		sipc__serve_log(sep->srv, 1,
+				"exec on %s runs '%s' only for TLS clients with a certificate "
+				"signed by --client-ca %s%s%s%s",
+				sep->url, prog, cfg->tls_client_ca,
+				cfg->nallow_certs > 0 ? " and listed in --allow-cert" : "",
+				acl->n > 0 ? ", from --allow " : "", acl->n > 0 ? set : "");
+		return;
+	}
 	if (acl->n > 0 && sipc__acl_is_local(acl))
 		sipc__serve_log(sep->srv, 1,
 				"exec on %s runs '%s' for peers in --allow %s (loopback and this "
@@ -647,8 +658,9 @@ static void say_who(struct sipc_srv_endpoint *sep, const sipc_addr *local, const
 		sipc__serve_log(NULL, 0,
 				"WARNING: exec on %s runs '%s' for ANY peer that can reach it: "
 				"this endpoint is bound beyond loopback; restrict it with "
-				"--allow or bind 127.0.0.1 / a unix socket",
-				sep->url, prog);
+				"--allow%s or bind 127.0.0.1 / a unix socket",
+				sep->url, prog,
+				sipc_scheme_is_tls(sep->scheme) ? ", --client-ca" : "");
 	else
 		sipc__serve_log(sep->srv, 1, "exec on %s runs '%s' for any local user (loopback)",
 				sep->url, prog);

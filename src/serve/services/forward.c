@@ -15,6 +15,7 @@
  * NTP 123 -> 123): --guard-ports does not apply here.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "serve/relay.h"
 #include "serve/server.h"
 #include "serve/services/services.h"
+#include "serve/tls.h"
 #include "sys/sys.h"
 #include "url.h"
 
@@ -52,6 +54,8 @@ struct fwd_ep {
 	int timeout_ms;
 	int idle_ms;
 	long max_assoc;
+	/* A tls:// backend: how this side of it checks it (--ca, --pin...). */
+	sipc_tls_config *tls;
 	/* Datagram endpoints: the associations, made at the first datagram. */
 	struct fwd_shard *shard;
 };
@@ -63,7 +67,8 @@ struct fwd_conn {
 	struct fwd_ep *fe;
 	struct sipc__relay relay; /* once the backend is there */
 	int bfd;                  /* connecting */
-	sipc_loop_io bio;         /* connecting */
+	sipc_endpoint *bep;       /* a tls backend in its handshake */
+	sipc_loop_io bio;         /* connecting, handshake */
 	sipc_loop_timer timer;    /* connect timeout */
 	sipc_loop_timer retry;    /* unix connect retry */
 	bool connecting;
@@ -73,8 +78,12 @@ struct fwd_conn {
 
 static void fail(struct fwd_conn *st, int err)
 {
-	snprintf(st->relay.end, sizeof(st->relay.end), "%s: %s", st->other,
-		 err == -ECONNRESET ? "reset by peer" : sipc_strerror(err));
+	char esc[SIPC_WHY_MAX];
+
+	sipc__serve_tls_escape(st->bep != NULL ? sipc_endpoint_why(st->bep) : "", esc, sizeof(esc));
+	snprintf(st->relay.end, sizeof(st->relay.end), "%s: %s%s%s", st->other,
+		 err == -ECONNRESET ? "reset by peer" : sipc_strerror(err), esc[0] ? ": " : "",
+		 esc);
 	sipc__conn_close(st->c, st->relay.end);
 }
 
@@ -85,15 +94,61 @@ static void relay_end(struct sipc__relay *r, const char *why)
 
 static void on_backend(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
 
+/* One step of a tls backend's handshake (the connect timeout bounds it
+ * too); once done, the relay takes the endpoint. */
+static void backend_handshake(struct fwd_conn *st)
+{
+	sipc_loop *loop = sipc__conn_loop(st->c);
+	int rc = sipc_handshake(st->bep, 0);
+	sipc_endpoint *bep;
+	short w;
+
+	if (rc == SIPC_ETIMEDOUT || rc == -EAGAIN) {
+		w = sipc_endpoint_want(st->bep, POLLIN);
+		if (sipc__io_start(loop, &st->bio, (w & POLLOUT ? EPOLLOUT : 0) | EPOLLIN) < 0)
+			fail(st, -ENOMEM);
+		return;
+	}
+	if (rc < 0) {
+		fail(st, rc);
+		return;
+	}
+	st->connecting = false;
+	sipc__timer_stop(loop, &st->timer);
+	sipc__io_stop(loop, &st->bio);
+	bep = st->bep;
+	st->bep = NULL; /* the relay's from here on */
+	/* Last: the relay may end at once and the connection with it. */
+	sipc__relay_start(&st->relay, -1, bep);
+}
+
 static void start_relay(struct fwd_conn *st)
 {
 	sipc_endpoint *bep = NULL;
 	int bfd = st->bfd;
 
-	st->connecting = false;
-	sipc__timer_stop(sipc__conn_loop(st->c), &st->timer);
 	sipc__io_stop(sipc__conn_loop(st->c), &st->bio);
 	st->bfd = -1;
+	if (st->fe->tls != NULL) {
+		/* The TCP connection is there: TLS goes over it, verified as
+		 * --ca, --pin, --sni... say (the host name of the URL by
+		 * default). */
+		char detail[SIPC_WHY_MAX] = "";
+		sipc_options o = {.tls = st->fe->tls, .why = detail, .whylen = sizeof(detail)};
+		int err = sipc_endpoint_from_fd(bfd, st->fe->scheme, &o, &st->bep);
+		if (err < 0) {
+			sipc__sys_close(bfd);
+			snprintf(st->relay.end, sizeof(st->relay.end), "%s: %s%s%s", st->other,
+				 sipc_strerror(err), detail[0] ? ": " : "", detail);
+			sipc__conn_close(st->c, st->relay.end);
+			return;
+		}
+		sipc__io_init(&st->bio, sipc_endpoint_fd(st->bep), on_backend, st);
+		backend_handshake(st);
+		return;
+	}
+	st->connecting = false;
+	sipc__timer_stop(sipc__conn_loop(st->c), &st->timer);
 	if (sipc__conn_is_seqpacket(st->c)) {
 		/* Records are read through the library, which tells an empty
 		 * one from the end of the stream. */
@@ -169,9 +224,14 @@ static void connected(struct fwd_conn *st)
 
 static void on_backend(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
+	struct fwd_conn *st = io->arg;
+
 	(void)loop;
 	(void)revents;
-	connected(io->arg);
+	if (st->bep != NULL)
+		backend_handshake(st);
+	else
+		connected(st);
 }
 
 static void on_retry(sipc_loop *loop, sipc_loop_timer *t)
@@ -199,6 +259,7 @@ static void fwd_open(struct sipc_conn *c)
 	st->c = c;
 	st->fe = sipc__svc_ep_state(sipc__conn_endpoint(c));
 	st->bfd = -1;
+	st->bep = NULL;
 	snprintf(st->other, sizeof(st->other), "backend %s", st->fe->url);
 	sipc__relay_init(&st->relay, c, st->other, relay_end);
 	st->connecting = true;
@@ -230,6 +291,8 @@ static void fwd_close(struct sipc_conn *c)
 	if (st->bfd >= 0)
 		sipc__sys_close(st->bfd);
 	st->bfd = -1;
+	sipc_endpoint_close(st->bep);
+	st->bep = NULL;
 	sipc__relay_free(&st->relay);
 }
 
@@ -489,10 +552,19 @@ static int fwd_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char 
 {
 	int timeout_ms = FWD_TIMEOUT_MS_DEFAULT, idle_ms = FWD_IDLE_MS_DEFAULT;
 	long max_assoc = FWD_MAX_ASSOC_DEFAULT;
+	struct sipc__serve_tls_client tc = {0};
 	const struct sipc_svc_opt opts[] = {
 		{"timeout", SIPC__SVC_OPT_MS, &timeout_ms, 1, 3600000},
 		{"idle", SIPC__SVC_OPT_MS, &idle_ms, 1, 86400000},
 		{"max-assoc", SIPC__SVC_OPT_INT, &max_assoc, 1, 1000000},
+		{"ca", SIPC__SVC_OPT_STRING, &tc.ca, 0, 0},
+		{"insecure", SIPC__SVC_OPT_FLAG, &tc.insecure, 0, 0},
+		{"pin", SIPC__SVC_OPT_STRING, &tc.pin, 0, 0},
+		{"sni", SIPC__SVC_OPT_STRING, &tc.sni, 0, 0},
+		{"cert", SIPC__SVC_OPT_STRING, &tc.cert, 0, 0},
+		{"key", SIPC__SVC_OPT_STRING, &tc.key, 0, 0},
+		{"alpn", SIPC__SVC_OPT_STRING, &tc.alpn, 0, 0},
+		{"tls-min", SIPC__SVC_OPT_STRING, &tc.tls_min, 0, 0},
 		{NULL, 0, NULL, 0, 0},
 	};
 	char detail[SIPC_WHY_MAX];
@@ -534,6 +606,23 @@ static int fwd_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char 
 		free(fe);
 		return -1;
 	}
+	if (sipc_scheme_is_tls(sipc_url_scheme(url))) {
+		if (sipc__serve_tls_client_new(&tc, sipc_url_host(url), &fe->tls, detail,
+					       sizeof(detail)) < 0) {
+			snprintf(why, whylen, "forward: %s: %s", argv[used], detail);
+			sipc_url_free(url);
+			free(fe);
+			return -1;
+		}
+	} else if (sipc__serve_tls_client_given(&tc)) {
+		snprintf(why, whylen,
+			 "forward: --ca, --insecure, --pin, --sni, --cert, --key, --alpn and "
+			 "--tls-min are for a tls:// backend, not %s",
+			 argv[used]);
+		sipc_url_free(url);
+		free(fe);
+		return -1;
+	}
 	fe->sep = sep;
 	fe->naddrs = n;
 	fe->scheme = sipc_url_scheme(url);
@@ -564,15 +653,18 @@ static void fwd_teardown(struct sipc_srv_endpoint *sep)
 		free(sh->buf);
 		free(sh);
 	}
+	sipc_tls_config_free(fe->tls);
 	free(fe);
 	sipc__svc_ep_set_state(sep, NULL);
 }
 
 const struct sipc_service sipc__svc_forward = {
 	.name = "forward",
-	.usage = "forward [--timeout=S] [--idle=S] [--max-assoc=N] URL",
+	.usage = "forward [--timeout=S] [--idle=S] [--max-assoc=N] [--ca=FILE] [--insecure] "
+		 "[--pin=SHA256] [--sni=NAME] [--cert=FILE] [--key=FILE] [--alpn=LIST] "
+		 "[--tls-min=V] URL",
 	.min_args = 1,
-	.max_args = 4,
+	.max_args = 12,
 	.kinds = SIPC__SVC_STREAM | SIPC__SVC_SEQPACKET | SIPC__SVC_DGRAM,
 	.models = SIPC__MODEL_EVENT | SIPC__MODEL_THREAD | SIPC__MODEL_FORK,
 	.setup = fwd_setup,

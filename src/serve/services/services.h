@@ -24,9 +24,11 @@ extern const struct sipc_service sipc__svc_broadcast;
 /* Options at the head of a service's arguments (svcopt.c):
  * `--name=VALUE` words up to the first other word or a lone "--". */
 enum sipc_svc_opt_type {
-	SIPC__SVC_OPT_INT,  /* long *, in [min, max] */
-	SIPC__SVC_OPT_MS,   /* int *: decimal seconds stored as ms, [min, max] ms */
-	SIPC__SVC_OPT_SIZE, /* size_t *: bytes, K/M/G suffixes, [min, max] */
+	SIPC__SVC_OPT_INT,    /* long *, in [min, max] */
+	SIPC__SVC_OPT_MS,     /* int *: decimal seconds stored as ms, [min, max] ms */
+	SIPC__SVC_OPT_SIZE,   /* size_t *: bytes, K/M/G suffixes, [min, max] */
+	SIPC__SVC_OPT_STRING, /* const char **: the value as written, not empty */
+	SIPC__SVC_OPT_FLAG,   /* bool *: `--name` alone sets it */
 };
 
 struct sipc_svc_opt {

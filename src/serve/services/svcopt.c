@@ -7,6 +7,7 @@
  * program's arguments alone.  Only start-up code calls this.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,16 @@ static int parse_size(const struct sipc_svc_opt *o, const char *v, char *why, si
 	return 0;
 }
 
+static int parse_string(const struct sipc_svc_opt *o, const char *v, char *why, size_t whylen)
+{
+	if (*v == '\0') {
+		snprintf(why, whylen, "--%s: empty value", o->name);
+		return -1;
+	}
+	*(const char **)o->dest = v;
+	return 0;
+}
+
 int sipc__svc_opts_parse(const char *svc, int argc, char **argv, const struct sipc_svc_opt *opts,
 			 int *used, char *why, size_t whylen)
 {
@@ -108,16 +119,35 @@ int sipc__svc_opts_parse(const char *svc, int argc, char **argv, const struct si
 				 (int)(len > 40 ? 40 : len), name, opts->name ? known : "none");
 			return -1;
 		}
+		if (o->type == SIPC__SVC_OPT_FLAG) {
+			if (eq != NULL) {
+				snprintf(why, whylen, "%s: --%s takes no value", svc, o->name);
+				return -1;
+			}
+			*(bool *)o->dest = true;
+			continue;
+		}
 		if (eq == NULL) {
 			snprintf(why, whylen, "%s: --%s needs a value: --%s=VALUE", svc, o->name,
 				 o->name);
 			return -1;
 		}
 		char detail[200];
-		int rc = o->type == SIPC__SVC_OPT_INT ? parse_int(o, eq + 1, detail, sizeof(detail))
-			 : o->type == SIPC__SVC_OPT_MS
-				 ? parse_ms(o, eq + 1, detail, sizeof(detail))
-				 : parse_size(o, eq + 1, detail, sizeof(detail));
+		int rc;
+		switch (o->type) {
+		case SIPC__SVC_OPT_INT:
+			rc = parse_int(o, eq + 1, detail, sizeof(detail));
+			break;
+		case SIPC__SVC_OPT_MS:
+			rc = parse_ms(o, eq + 1, detail, sizeof(detail));
+			break;
+		case SIPC__SVC_OPT_STRING:
+			rc = parse_string(o, eq + 1, detail, sizeof(detail));
+			break;
+		default:
+			rc = parse_size(o, eq + 1, detail, sizeof(detail));
+			break;
+		}
 		if (rc < 0) {
 			snprintf(why, whylen, "%s: %s", svc, detail);
 			return -1;

@@ -28,6 +28,8 @@ static int out_keep(struct sipc__tls_conn *c, const uint8_t *data, size_t n)
 {
 	size_t need = c->out_len + n;
 
+	if (n == 0)
+		return 0;
 	if (c->out_off > 0 && c->out_len > 0)
 		memmove(c->out, c->out + c->out_off, c->out_len);
 	c->out_off = 0;
@@ -107,8 +109,12 @@ static int bio_read(BIO *b, char *buf, size_t n, size_t *got)
 		c->io_err = (int)r;
 		return 0;
 	}
-	if (r == 0)
-		return 0; /* end of stream: OpenSSL tells it from a retry */
+	if (r == 0) {
+		/* End of stream: BIO_CTRL_EOF says so, which is how OpenSSL
+		 * tells a TCP end without close_notify (a truncation). */
+		c->eof = true;
+		return 0;
+	}
 	if (c->first_len < sizeof(c->first)) {
 		size_t k = sizeof(c->first) - c->first_len;
 
@@ -132,6 +138,8 @@ static long bio_ctrl(BIO *b, int cmd, long num, void *ptr)
 		/* OpenSSL flushes after each flight; what the socket did
 		 * not take waits in out, sent by conn.c. */
 		return 1;
+	case BIO_CTRL_EOF:
+		return c->eof;
 	case BIO_CTRL_WPENDING:
 		return (long)c->out_len;
 	case BIO_C_GET_FD:

@@ -16,20 +16,7 @@
 #include <string.h>
 
 #include "transport/tls/tls.h"
-
-static void why_set(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void why_set(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
+#include "why.h"
 
 int sipc_tls_config_new(sipc_tls_role role, sipc_tls_config **cfgp)
 {
@@ -76,6 +63,24 @@ static void drop_cert(sipc_tls_config *cfg)
 	cfg->cert = NULL;
 	cfg->chain = NULL;
 	cfg->key = NULL;
+}
+
+/* Installs a certificate (and the files it came from, taken over) for the
+ * next handshakes. */
+static void set_cert(sipc_tls_config *cfg, char *cert_file, char *key_file, X509 *x,
+		     STACK_OF(X509) * chain, EVP_PKEY *pk)
+{
+	pthread_mutex_lock(&cfg->mu);
+	drop_cert(cfg);
+	free(cfg->cert_file);
+	free(cfg->key_file);
+	cfg->cert_file = cert_file;
+	cfg->key_file = key_file;
+	cfg->cert = x;
+	cfg->chain = chain;
+	cfg->key = pk;
+	drop_snap(cfg);
+	pthread_mutex_unlock(&cfg->mu);
 }
 
 void sipc_tls_config_free(sipc_tls_config *cfg)
@@ -127,17 +132,7 @@ int sipc_tls_config_cert(sipc_tls_config *cfg, const char *cert, const char *key
 		EVP_PKEY_free(pk);
 		return -ENOMEM;
 	}
-	pthread_mutex_lock(&cfg->mu);
-	drop_cert(cfg);
-	free(cfg->cert_file);
-	free(cfg->key_file);
-	cfg->cert_file = cf;
-	cfg->key_file = kf;
-	cfg->cert = x;
-	cfg->chain = chain;
-	cfg->key = pk;
-	drop_snap(cfg);
-	pthread_mutex_unlock(&cfg->mu);
+	set_cert(cfg, cf, kf, x, chain, pk);
 	return 0;
 }
 
@@ -152,16 +147,8 @@ int sipc_tls_config_self_signed(sipc_tls_config *cfg, const char *name, char *wh
 	rc = sipc__tls_make_self_signed(name, &x, &pk, why, whylen);
 	if (rc < 0)
 		return rc;
-	pthread_mutex_lock(&cfg->mu);
-	drop_cert(cfg);
 	/* Made in memory: reload has no file to read it from again. */
-	free(cfg->cert_file);
-	free(cfg->key_file);
-	cfg->cert_file = cfg->key_file = NULL;
-	cfg->cert = x;
-	cfg->key = pk;
-	drop_snap(cfg);
-	pthread_mutex_unlock(&cfg->mu);
+	set_cert(cfg, NULL, NULL, x, NULL, pk);
 	return 0;
 }
 
@@ -242,7 +229,7 @@ int sipc_tls_config_alpn(sipc_tls_config *cfg, const char *list, char *why, size
 	n = strlen(list);
 	/* RFC 7301 3.1: each name 1-255 bytes, the list at most 65535. */
 	if (n > 65534) {
-		why_set(why, whylen, "ALPN list too long (%zu bytes, at most 65534)", n);
+		sipc__why_set(why, whylen, "ALPN list too long (%zu bytes, at most 65534)", n);
 		return SIPC_ETLS_CONFIG;
 	}
 	wire = malloc(n + 1);
@@ -253,7 +240,8 @@ int sipc_tls_config_alpn(sipc_tls_config *cfg, const char *list, char *why, size
 		size_t k = e - i;
 
 		if (k == 0 || k > 255) {
-			why_set(why, whylen,
+			sipc__why_set(
+				why, whylen,
 				"ALPN protocol %zu of '%.64s' is %s (each must be 1-255 bytes)",
 				len == 0 ? (size_t)1 : len, list, k == 0 ? "empty" : "too long");
 			free(wire);
@@ -284,7 +272,8 @@ int sipc_tls_config_min_version(sipc_tls_config *cfg, const char *version, char 
 	else if (strcmp(version, "1.3") == 0 || strcasecmp(version, "TLSv1.3") == 0)
 		v = TLS1_3_VERSION;
 	else {
-		why_set(why, whylen, "unknown TLS version '%.32s' (expected 1.2 or 1.3)", version);
+		sipc__why_set(why, whylen, "unknown TLS version '%.32s' (expected 1.2 or 1.3)",
+			      version);
 		return SIPC_ETLS_CONFIG;
 	}
 	pthread_mutex_lock(&cfg->mu);
@@ -302,10 +291,10 @@ int sipc_tls_config_pin(sipc_tls_config *cfg, const char *pin, char *why, size_t
 	if (cfg == NULL || pin == NULL || pin[0] == '\0')
 		return -EINVAL;
 	if (sipc__tls_parse_pin(pin, fp) < 0) {
-		why_set(why, whylen,
-			"'%.80s' is not a SHA-256 fingerprint (64 hex digits, colons and a "
-			"SHA256: prefix allowed)",
-			pin);
+		sipc__why_set(why, whylen,
+			      "'%.80s' is not a SHA-256 fingerprint (64 hex digits, colons and a "
+			      "SHA256: prefix allowed)",
+			      pin);
 		return SIPC_ETLS_CONFIG;
 	}
 	pthread_mutex_lock(&cfg->mu);
@@ -532,7 +521,7 @@ static struct sipc__tls_snap *snap_build(sipc_tls_config *cfg, char *why, size_t
 	int rc;
 
 	if (snap == NULL) {
-		why_set(why, whylen, "out of memory");
+		sipc__why_set(why, whylen, "out of memory");
 		return NULL;
 	}
 	atomic_init(&snap->refs, 1);
@@ -544,8 +533,9 @@ static struct sipc__tls_snap *snap_build(sipc_tls_config *cfg, char *why, size_t
 	if (rc < 0) {
 		char r[160];
 
-		why_set(why, whylen, "cannot set up the TLS context: %s",
-			rc == SIPC_ETLS_CONFIG ? sipc__tls_reason(r, sizeof(r)) : "out of memory");
+		sipc__why_set(why, whylen, "cannot set up the TLS context: %s",
+			      rc == SIPC_ETLS_CONFIG ? sipc__tls_reason(r, sizeof(r))
+						     : "out of memory");
 		ERR_clear_error();
 		sipc__tls_snap_put(snap);
 		return NULL;

@@ -134,7 +134,9 @@ static int tls_handshake(sipc_endpoint *ep, int64_t deadline)
 		 * our Finished would otherwise wait on a caller that reads. */
 		if (rc == 0 && c->done && c->out_len == 0)
 			return 0;
-		w = sipc__sys_wait(c->fd, want_now(c, POLLIN), deadline);
+		/* Done but for our last bytes: only the socket taking them
+		 * lets this go on (a readable one would spin the loop). */
+		w = sipc__sys_wait(c->fd, c->done ? POLLOUT : want_now(c, POLLIN), deadline);
 		if (w < 0)
 			return w;
 	}

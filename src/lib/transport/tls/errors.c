@@ -57,6 +57,21 @@ static bool looks_tls(const struct sipc__tls_conn *c)
 	return c->first_len < 2 || c->first[1] == 3;
 }
 
+/* OpenSSL reads a record header (5 bytes) before it gives up on a peer
+ * that is not TLS; take what else has come, for the sentence (the
+ * connection is over anyway). */
+static void more_first(struct sipc__tls_conn *c)
+{
+	ssize_t n;
+
+	if (c->first_len >= sizeof(c->first))
+		return;
+	n = sipc__sys_recv(c->fd, c->first + c->first_len, sizeof(c->first) - c->first_len,
+			   MSG_DONTWAIT);
+	if (n > 0)
+		c->first_len += (size_t)n;
+}
+
 /* A client that gets its own ClientHello back talks to an echo server. */
 static bool echoed_hello(const struct sipc__tls_conn *c)
 {
@@ -88,6 +103,7 @@ static int ssl_failure(struct sipc__tls_conn *c, bool handshake, char *why, size
 		return c->vcode;
 	}
 	if (handshake && (echoed_hello(c) || !looks_tls(c))) {
+		more_first(c);
 		if (echoed_hello(c))
 			snprintf(why, len,
 				 "the peer does not speak TLS: it sent our ClientHello back (an "

@@ -15,20 +15,7 @@
 #include <sys/stat.h>
 
 #include "transport/tls/tls.h"
-
-static void why_set(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void why_set(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
+#include "why.h"
 
 /* The passphrase callback: there is none to give (no prompt on a tty). */
 static int no_passphrase(char *buf, int size, int rwflag, void *u)
@@ -48,8 +35,8 @@ static BIO *open_pem(const char *file, const char *what, char *why, size_t whyle
 	if (bio == NULL) {
 		int e = errno;
 
-		why_set(why, whylen, "cannot read %s file '%.200s': %s", what, file,
-			e ? strerror(e) : "open failed");
+		sipc__why_set(why, whylen, "cannot read %s file '%.200s': %s", what, file,
+			      e ? strerror(e) : "open failed");
 		ERR_clear_error();
 	}
 	return bio;
@@ -72,11 +59,11 @@ static int load_key(const char *file, EVP_PKEY **keyp, char *why, size_t whylen)
 	e = ERR_peek_last_error();
 	if (ERR_GET_REASON(e) == PEM_R_BAD_PASSWORD_READ ||
 	    ERR_GET_REASON(e) == PEM_R_PROBLEMS_GETTING_PASSWORD)
-		why_set(why, whylen, "the key in '%.200s' is encrypted (give an unencrypted key)",
-			file);
+		sipc__why_set(why, whylen,
+			      "the key in '%.200s' is encrypted (give an unencrypted key)", file);
 	else
-		why_set(why, whylen, "no PEM private key in '%.200s' (%s)", file,
-			sipc__tls_reason(r, sizeof(r)));
+		sipc__why_set(why, whylen, "no PEM private key in '%.200s' (%s)", file,
+			      sipc__tls_reason(r, sizeof(r)));
 	ERR_clear_error();
 	return SIPC_ETLS_CONFIG;
 }
@@ -96,8 +83,8 @@ int sipc__tls_load_cert(const char *cert, const char *key, X509 **certp, STACK_O
 		return SIPC_ETLS_CONFIG;
 	x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL);
 	if (x == NULL) {
-		why_set(why, whylen, "no PEM certificate in '%.200s' (%s)", cert,
-			sipc__tls_reason(r, sizeof(r)));
+		sipc__why_set(why, whylen, "no PEM certificate in '%.200s' (%s)", cert,
+			      sipc__tls_reason(r, sizeof(r)));
 		BIO_free(bio);
 		ERR_clear_error();
 		return SIPC_ETLS_CONFIG;
@@ -119,9 +106,9 @@ int sipc__tls_load_cert(const char *cert, const char *key, X509 **certp, STACK_O
 	if (load_key(key ? key : cert, &pk, why, whylen) < 0)
 		goto fail;
 	if (X509_check_private_key(x, pk) != 1) {
-		why_set(why, whylen,
-			"the key in '%.160s' does not belong to the certificate in '%.160s'",
-			key ? key : cert, cert);
+		sipc__why_set(why, whylen,
+			      "the key in '%.160s' does not belong to the certificate in '%.160s'",
+			      key ? key : cert, cert);
 		ERR_clear_error();
 		goto fail;
 	}
@@ -165,7 +152,7 @@ int sipc__tls_load_ca(const char *path, X509_STORE **storep, STACK_OF(X509_NAME)
 	char r[160];
 
 	if (stat(path, &st) < 0) {
-		why_set(why, whylen, "cannot read CA '%.200s': %s", path, strerror(errno));
+		sipc__why_set(why, whylen, "cannot read CA '%.200s': %s", path, strerror(errno));
 		return SIPC_ETLS_CONFIG;
 	}
 	store = X509_STORE_new();
@@ -173,14 +160,14 @@ int sipc__tls_load_ca(const char *path, X509_STORE **storep, STACK_OF(X509_NAME)
 		return -ENOMEM;
 	if (S_ISDIR(st.st_mode)) {
 		if (X509_STORE_load_path(store, path) != 1) {
-			why_set(why, whylen, "cannot use CA directory '%.200s' (%s)", path,
-				sipc__tls_reason(r, sizeof(r)));
+			sipc__why_set(why, whylen, "cannot use CA directory '%.200s' (%s)", path,
+				      sipc__tls_reason(r, sizeof(r)));
 			goto fail;
 		}
 	} else {
 		if (X509_STORE_load_file(store, path) != 1) {
-			why_set(why, whylen, "no PEM CA certificate in '%.200s' (%s)", path,
-				sipc__tls_reason(r, sizeof(r)));
+			sipc__why_set(why, whylen, "no PEM CA certificate in '%.200s' (%s)", path,
+				      sipc__tls_reason(r, sizeof(r)));
 			goto fail;
 		}
 		/* The names a server lists in its CertificateRequest, so a

@@ -100,6 +100,7 @@ struct sipc__tls_conn {
 	uint8_t *out;
 	size_t out_off, out_len, out_cap;
 	int io_err; /* -errno of the socket's last failed call, 0 */
+	bool eof;   /* the socket's read side has ended */
 	/* The first bytes the peer sent, to tell a peer that is not TLS. */
 	uint8_t first[16];
 	size_t first_len;
