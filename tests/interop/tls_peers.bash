@@ -67,7 +67,7 @@ stunnel_conf() {
 	{
 		echo "foreground = yes"
 		echo "pid ="
-		echo "debug = 5"
+		echo "debug = 6"
 		echo "output = $f.log"
 		echo "[s]"
 		printf '%s\n' "$@"

@@ -55,7 +55,11 @@ through() {
 	check "$2: 1 MB back byte-exact" cmp -s "$T/S" "$T/out"
 }
 # served_version NAME VERSION: serve's log says the handshake was VERSION.
-served_version() { wait_line "$T/$1.err" "TLSv$2 " 10 >/dev/null; }
+served_version() { wait_line "$T/$1.err" " tls=TLSv$2 " 10 >/dev/null; }
+# stunnel_saw NAME REGEX: a line of stunnel NAME's log (debug 6: the
+# version and suite of each handshake, "TLS closed (SSL_read)" for a
+# close_notify received).
+stunnel_saw() { wait_line "$T/$1.conf.log" "$2" 10 >/dev/null; }
 
 for v in 1.2 1.3; do
 	# stunnel client -> serve tls:// forward tcp:// -> backend
@@ -70,7 +74,8 @@ for v in 1.2 1.3; do
 	stunnel_start s2 server "$BPORT" "$v"
 	serve_start f2 "tcp://127.0.0.1:0 forward --ca=$CA tls://127.0.0.1:$ST_PORT"
 	through "$SV_PORT" "$v serve forward tls -> stunnel server"
-	check "$v serve forward tls -> stunnel server: serve logs TLSv$v" served_version f2 "$v"
+	check "$v serve forward tls -> stunnel server: stunnel negotiated TLSv$v" stunnel_saw s2 "TLSv$v ciphersuite"
+	check "$v serve forward tls -> stunnel server: stunnel got our close_notify" stunnel_saw s2 'TLS closed \(SSL_read\)'
 
 	# sockipc connect -> stunnel server -> serve tcp echo
 	serve_start e3 "tcp://127.0.0.1:0 echo"
@@ -79,7 +84,8 @@ for v in 1.2 1.3; do
 	rc=$?
 	expect_rc "$v connect -> stunnel server -> serve echo: exit 0" 0 $rc "$T/c.err"
 	check "$v connect -> stunnel server -> serve echo: 1 MB echoed byte-exact" cmp -s "$T/C" "$T/out"
-	check "$v connect -> stunnel server -> serve echo: -v names TLSv$v" grep -q "TLSv$v " "$T/c.err"
+	check "$v connect -> stunnel server -> serve echo: -v names TLSv$v" grep -q "connect: TLSv$v " "$T/c.err"
+	check "$v connect -> stunnel server -> serve echo: stunnel got our close_notify" stunnel_saw s3 'TLS closed \(SSL_read\)'
 
 	# nc -> stunnel client -> serve tls echo
 	serve_start e4 "tls://127.0.0.1:0 echo" --cert "$CRT" --key "$KEY"
