@@ -12,7 +12,7 @@
 # with close_notify, which listen must report as an error.
 . "$(dirname "$0")/../support/lib.sh"
 . "$(dirname "$0")/tls_peers.bash"
-need ncat socat ss
+need ncat socat
 tls_certs
 
 N=1000000

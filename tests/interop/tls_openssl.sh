@@ -9,7 +9,7 @@
 # answers its close_notify (see tls_peers.bash).
 . "$(dirname "$0")/../support/lib.sh"
 . "$(dirname "$0")/tls_peers.bash"
-need openssl ss
+need openssl
 tls_certs
 
 N=1000000

@@ -23,15 +23,18 @@ tls_certs() {
 }
 
 # peer_port PGID SECONDS: the TCP port a process of the group PGID listens
-# on (a peer told to take port 0, which most do not print), read from
-# ss(8) as soon as the socket is listening.
+# on (a peer told to take port 0, which most do not print), as soon as the
+# socket is listening: the socket inodes of the group's descriptors, looked
+# up among the listening sockets (state 0A) of /proc/net/tcp and tcp6.
 peer_port() {
-	local i p pids
+	local i inodes hex
 	for ((i = 0; i < $2 * SCALE * 20; i++)); do
-		pids=$(pgrep -g "$1" | sed 's/.*/pid=&,/' | paste -sd'|')
-		if [ -n "$pids" ]; then
-			p=$(ss -Hltnp 2>/dev/null | grep -E "$pids" | awk '{sub(/.*:/, "", $4); print $4; exit}')
-			[ -n "$p" ] && { echo "$p"; return 0; }
+		inodes=$(for p in $(pgrep -g "$1"); do ls -l "/proc/$p/fd" 2>/dev/null; done |
+			sed -n 's/.*socket:\[\([0-9]*\)\].*/\1/p' | paste -sd'|')
+		if [ -n "$inodes" ]; then
+			hex=$(awk -v re="^($inodes)\$" '$4 == "0A" && $10 ~ re { sub(/.*:/, "", $2); print $2; exit }' \
+				/proc/net/tcp /proc/net/tcp6 2>/dev/null)
+			[ -n "$hex" ] && { echo $((16#$hex)); return 0; }
 		fi
 		sleep 0.05
 	done

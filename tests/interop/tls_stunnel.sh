@@ -10,7 +10,7 @@
 # each way.
 . "$(dirname "$0")/../support/lib.sh"
 . "$(dirname "$0")/tls_peers.bash"
-need stunnel4 socat nc ss
+need stunnel4 socat nc
 tls_certs
 
 N=1000000
