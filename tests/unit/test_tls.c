@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -648,6 +649,47 @@ static void tls_reload(void **state)
 	free(dir);
 }
 
+/* Two records that arrived together: after the first is read, the second
+ * waits inside the endpoint where poll cannot see it, and pending says so
+ * (the contract every poll loop over TLS relies on). */
+static void tls_pending_hides_from_poll(void **state)
+{
+	sipc_tls_config *scfg = server_cfg("server.pem", "server.key");
+	sipc_tls_config *ccfg = client_cfg("ca.pem");
+	sipc_endpoint *a, *c;
+	struct pollfd p;
+	char buf[16];
+	int crc, src;
+
+	(void)state;
+	a = pair(scfg, ccfg, "localhost", &c, &crc, &src);
+	assert_int_equal(crc, 0);
+	assert_int_equal(sipc_send(c, "first", 5, sipc_test_ms(10000)), 5);
+	assert_int_equal(sipc_send(c, "second", 6, sipc_test_ms(10000)), 6);
+	/* Both records are on the server's socket once it reads as much as
+	 * they make (5 + 6 bytes of frames, 22 bytes of TLS each). */
+	for (int i = 0; i < 1000; i++) {
+		int n = 0;
+
+		assert_int_equal(ioctl(sipc_endpoint_fd(a), FIONREAD, &n), 0);
+		if (n >= 2 * (9 + 22) - 4)
+			break;
+		p = (struct pollfd){.fd = sipc_endpoint_fd(a), .events = POLLIN};
+		poll(&p, 1, 10);
+	}
+	assert_int_equal(sipc_recv(a, buf, sizeof(buf), 0), 5);
+	assert_true(sipc_endpoint_pending(a) > 0);
+	p = (struct pollfd){.fd = sipc_endpoint_fd(a), .events = POLLIN};
+	assert_int_equal(poll(&p, 1, 0), 0);
+	assert_int_equal(sipc_recv(a, buf, sizeof(buf), 0), 6);
+	assert_memory_equal(buf, "second", 6);
+	assert_int_equal(sipc_endpoint_pending(a), 0);
+	sipc_endpoint_close(a);
+	sipc_endpoint_close(c);
+	sipc_tls_config_free(scfg);
+	sipc_tls_config_free(ccfg);
+}
+
 /* Dials L (tls, 127.0.0.1) with CCFG, accepts, and moves one message. */
 static void a_dial_accept(sipc_endpoint *l, const sipc_tls_config *ccfg)
 {
@@ -741,6 +783,7 @@ int main(void)
 		cmocka_unit_test(tls_nonblocking),
 		cmocka_unit_test(tls_reload),
 		cmocka_unit_test(tls_from_fd),
+		cmocka_unit_test(tls_pending_hides_from_poll),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

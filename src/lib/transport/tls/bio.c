@@ -1,8 +1,11 @@
 /*
  * bio.c - the BIO between OpenSSL and the socket.  Reads are recv(2) on the
- * non-blocking descriptor (EAGAIN becomes OpenSSL's "retry"), and the first
- * bytes a peer sends are kept, so that a handshake that fails on a peer
- * that does not speak TLS can say what it sent instead.  Writes never make
+ * non-blocking descriptor (EAGAIN becomes OpenSSL's "retry") into a buffer
+ * of our own that serves OpenSSL's small reads (a record header, then its
+ * body) from one system call; a whole record left there is invisible to
+ * poll, so conn.c's pending and wait look here too (sipc__tls_in_record).
+ * The first bytes a peer sends are kept, so that a handshake that fails on
+ * a peer that does not speak TLS can say what it sent instead.  Writes never make
  * OpenSSL retry: what the socket does not take is kept in the connection's
  * out buffer and sent by sipc__tls_out_flush before anything else.
  * OpenSSL's own rule for a blocked SSL_write (call again with the same
@@ -19,6 +22,11 @@
 
 #include "sys/sys.h"
 #include "transport/tls/tls.h"
+
+/* OpenSSL asks for a record's 5-byte header and then for its body: two
+ * system calls a record.  One recv(2) of up to this much serves both, and
+ * often the next record too (a record is at most 16 KiB + 256). */
+#define IN_CAP ((size_t)32 * 1024)
 
 /* Beyond this the peer is not reading while it makes us write (key
  * updates, say): the connection fails rather than grow without end. */
@@ -94,36 +102,63 @@ static int bio_write(BIO *b, const char *data, size_t n, size_t *written)
 	return 1;
 }
 
+/* Keeps the first bytes the peer sent, for the sentence about a peer that
+ * does not speak TLS. */
+static void keep_first(struct sipc__tls_conn *c, const uint8_t *data, size_t n)
+{
+	size_t k = sizeof(c->first) - c->first_len;
+
+	if (k > n)
+		k = n;
+	memcpy(c->first + c->first_len, data, k);
+	c->first_len += k;
+}
+
+bool sipc__tls_in_record(const struct sipc__tls_conn *c)
+{
+	const uint8_t *h = c->in + c->in_off;
+
+	/* RFC 8446 5.1: type, version (2 bytes), length (2 bytes). */
+	return c->in_len >= 5 && c->in_len >= 5 + ((size_t)h[3] << 8 | h[4]);
+}
+
 static int bio_read(BIO *b, char *buf, size_t n, size_t *got)
 {
 	struct sipc__tls_conn *c = BIO_get_data(b);
 	ssize_t r;
 
 	BIO_clear_retry_flags(b);
-	r = sipc__sys_recv(c->fd, buf, n, MSG_DONTWAIT);
-	if (r == -EAGAIN) {
-		BIO_set_retry_read(b);
-		return 0;
+	if (c->in_len == 0) {
+		if (c->in == NULL && (c->in = malloc(IN_CAP)) == NULL) {
+			c->io_err = -ENOMEM;
+			return 0;
+		}
+		r = sipc__sys_recv(c->fd, c->in, IN_CAP, MSG_DONTWAIT);
+		if (r == -EAGAIN) {
+			BIO_set_retry_read(b);
+			return 0;
+		}
+		if (r < 0) {
+			c->io_err = (int)r;
+			return 0;
+		}
+		if (r == 0) {
+			/* End of stream: BIO_CTRL_EOF says so, which is how
+			 * OpenSSL tells a TCP end without close_notify (a
+			 * truncation). */
+			c->eof = true;
+			return 0;
+		}
+		keep_first(c, c->in, (size_t)r);
+		c->in_off = 0;
+		c->in_len = (size_t)r;
 	}
-	if (r < 0) {
-		c->io_err = (int)r;
-		return 0;
-	}
-	if (r == 0) {
-		/* End of stream: BIO_CTRL_EOF says so, which is how OpenSSL
-		 * tells a TCP end without close_notify (a truncation). */
-		c->eof = true;
-		return 0;
-	}
-	if (c->first_len < sizeof(c->first)) {
-		size_t k = sizeof(c->first) - c->first_len;
-
-		if (k > (size_t)r)
-			k = (size_t)r;
-		memcpy(c->first + c->first_len, buf, k);
-		c->first_len += k;
-	}
-	*got = (size_t)r;
+	if (n > c->in_len)
+		n = c->in_len;
+	memcpy(buf, c->in + c->in_off, n);
+	c->in_off += n;
+	c->in_len -= n;
+	*got = n;
 	return 1;
 }
 
@@ -139,7 +174,9 @@ static long bio_ctrl(BIO *b, int cmd, long num, void *ptr)
 		 * not take waits in out, sent by conn.c. */
 		return 1;
 	case BIO_CTRL_EOF:
-		return c->eof;
+		return c->eof && c->in_len == 0;
+	case BIO_CTRL_PENDING:
+		return (long)c->in_len;
 	case BIO_CTRL_WPENDING:
 		return (long)c->out_len;
 	case BIO_C_GET_FD:

@@ -262,14 +262,17 @@ static ssize_t tls_recvmsg(sipc_endpoint *ep, struct msghdr *msg, int flags)
 	return total > 0 ? total : r;
 }
 
+static size_t tls_pending(const sipc_endpoint *ep);
+
 static int tls_wait(sipc_endpoint *ep, short events, int64_t deadline)
 {
 	struct sipc__tls_conn *c = conn_of(ep);
 
 	if (c == NULL || c->ssl == NULL)
 		return sipc__sys_wait(ep->fd, events, deadline);
-	/* Decrypted bytes wait inside OpenSSL where poll cannot see them. */
-	if ((events & POLLIN) && c->done && SSL_pending(c->ssl) > 0)
+	/* Decrypted bytes (or a whole record still encrypted) wait where
+	 * poll cannot see them. */
+	if ((events & POLLIN) && tls_pending(ep) > 0)
 		return POLLIN;
 	if (c->fatal)
 		return events;
@@ -293,7 +296,10 @@ static size_t tls_pending(const sipc_endpoint *ep)
 	if (c == NULL || c->ssl == NULL || !c->done)
 		return 0;
 	n = SSL_pending(c->ssl);
-	return n > 0 ? (size_t)n : 0;
+	if (n > 0)
+		return (size_t)n;
+	/* A record read ahead: at most this much once decrypted. */
+	return sipc__tls_in_record(c) ? c->in_len : 0;
 }
 
 static int tls_shutdown_write(sipc_endpoint *ep)
@@ -352,6 +358,7 @@ static void conn_free(struct sipc__tls_conn *c)
 	SSL_free(c->ssl);
 	sipc__tls_snap_put(c->snap);
 	sipc_tls_config_free(c->cfg);
+	free(c->in);
 	free(c->out);
 	free(c);
 }

@@ -57,9 +57,8 @@ static bool looks_tls(const struct sipc__tls_conn *c)
 	return c->first_len < 2 || c->first[1] == 3;
 }
 
-/* OpenSSL reads a record header (5 bytes) before it gives up on a peer
- * that is not TLS; take what else has come, for the sentence (the
- * connection is over anyway). */
+/* The bytes that came first may be fewer than the sentence quotes; take
+ * what else has come (the connection is over anyway). */
 static void more_first(struct sipc__tls_conn *c)
 {
 	ssize_t n;

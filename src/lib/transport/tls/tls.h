@@ -101,6 +101,9 @@ struct sipc__tls_conn {
 	size_t out_off, out_len, out_cap;
 	int io_err; /* -errno of the socket's last failed call, 0 */
 	bool eof;   /* the socket's read side has ended */
+	/* Bytes read from the socket that OpenSSL has not asked for yet. */
+	uint8_t *in;
+	size_t in_off, in_len;
 	/* The first bytes the peer sent, to tell a peer that is not TLS. */
 	uint8_t first[16];
 	size_t first_len;
@@ -120,6 +123,10 @@ BIO *sipc__tls_bio_new(struct sipc__tls_conn *c);
 /* Sends what waits in c->out without blocking: 0 when all went, -EAGAIN,
  * or -errno. */
 int sipc__tls_out_flush(struct sipc__tls_conn *c);
+/* Whether c->in holds a whole record, which a read can take without the
+ * socket becoming readable (it starts where OpenSSL stopped: at a record
+ * boundary, since OpenSSL only stops reading between records). */
+bool sipc__tls_in_record(const struct sipc__tls_conn *c);
 
 /* verify.c */
 int sipc__tls_verify_cb(X509_STORE_CTX *x, void *arg);
