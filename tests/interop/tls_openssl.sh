@@ -124,4 +124,5 @@ for v in 1.2 1.3; do
 		wait_line "$T/srv.err" "^sockipc: close echo .* end=done tls=TLSv$v .*alpn=bar" 10
 done
 stop_bg $BG_PID
+expect_eq "serve exits 0 on SIGTERM" 0 $?
 finish

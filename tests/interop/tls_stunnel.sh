@@ -45,7 +45,20 @@ serve_start() {
 	local name=$1 line=$2
 	shift 2
 	case_bg "$T/$name" "$SOCKIPC" serve -v "$@" -e "$line"
+	SERVES+=("$BG_PID")
 	SV_PORT=$(port_of "$(listening_url "$T/$name" 10)")
+}
+# serves_end: each serve of the case ends with status 0 on SIGTERM (under
+# ASan: with no leak), then the rest of the case is stopped.
+SERVES=()
+serves_end() {
+	local p
+	for p in "${SERVES[@]}"; do
+		stop_bg "$p"
+		expect_eq "$1: serve exits 0 on SIGTERM" 0 $?
+	done
+	SERVES=()
+	case_end
 }
 # through PORT WHAT: nc -N sends C to PORT and must get S back.
 through() {
@@ -95,6 +108,6 @@ for v in 1.2 1.3; do
 	check "$v nc -> stunnel client -> serve tls echo: 1 MB echoed byte-exact" cmp -s "$T/C" "$T/out"
 	check "$v nc -> stunnel client -> serve tls echo: serve logs TLSv$v" served_version e4 "$v"
 
-	case_end
+	serves_end "$v"
 done
 finish
