@@ -312,9 +312,10 @@ typedef struct sipc_options {
 	const sipc_tls_config *tls;
 	/* Dial, listen, from_fd: when set, a failure writes a sentence here
 	 * that says what went wrong beyond the code (cut to WHYLEN, NUL
-	 * included), such as "certificate is for 'a.example', not
-	 * 'b.example'".  Accept and later calls keep theirs on the endpoint
-	 * (sipc_endpoint_why).  Not shared between threads. */
+	 * included), such as "the certificate is for DNS:a.example, not
+	 * 'b.example'", or what is wrong with the URL; it is "" after a
+	 * failure with nothing to add.  Accept and later calls keep theirs
+	 * on the endpoint (sipc_endpoint_why).  Not shared between threads. */
 	char *why;
 	size_t whylen;
 	void *reserved[6]; /* zero */

@@ -163,6 +163,17 @@ static ssize_t sock_sendmsg(struct relay *r, const struct msghdr *mh)
 	return r->ep->tp->io->sendmsg(r->ep, mh, MSG_DONTWAIT);
 }
 
+/* Sends on what the endpoint accepted but still holds itself (TLS records
+ * the socket did not take), without waiting: 0 once nothing is left
+ * (at once for plain sockets, whose kernel has it all), SIPC_ETIMEDOUT
+ * while some is, or a code. */
+static int sock_flush(struct relay *r)
+{
+	if (r->ep->tp->io->drain == NULL)
+		return 0;
+	return r->ep->tp->io->drain(r->ep, sipc__now_ms());
+}
+
 static bool is_peer_gone(long e)
 {
 	return e == -EPIPE || e == -ECONNRESET || e == -ENOTCONN;
@@ -528,6 +539,7 @@ static int round_once(struct relay *r, bool *moved, int *rc)
 			 * was an end or an error. */
 			r->a_err = m;
 			a_stop(r);
+			*moved = true; /* an end: the loop must look again */
 			if (r->connless) {
 				*rc = fail(r, m);
 				return 1;
@@ -626,10 +638,23 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 			if (r.stdin_tty && !r.a.done)
 				a_stop(&r);
 		}
-		if (r.a.done && r.b.done)
+		if (r.a.done && r.b.done) {
+			/* Both ends passed on; what TLS still holds (the last
+			 * records, close_notify) must reach the socket first. */
+			int d = sock_flush(&r);
+
+			if (d == 0)
+				break;
+			if (d != SIPC_ETIMEDOUT) {
+				/* A peer gone is an end, as for the sends before. */
+				if (!is_peer_gone(d) && r.a_err == 0)
+					rc = fail(&r, d);
+				break;
+			}
+			wr_ev = POLLOUT;
+		} else if (round_once(&r, &moved, &rc)) {
 			break;
-		if (round_once(&r, &moved, &rc))
-			break;
+		}
 
 		/* Ask poll about each side that is wanted but would block. */
 		pfd[0] = (struct pollfd){.fd = -1};

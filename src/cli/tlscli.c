@@ -93,6 +93,9 @@ void sipc_cli_ep_error(const char *cmd, const char *url, const char *what, const
 	 * detail, or OpenSSL's reason behind a plain one (-EPROTO). */
 	const char *why = ep != NULL ? sipc_endpoint_why(ep) : "";
 
+	if (strcmp(why, sipc_strerror(rc)) == 0)
+		why = ""; /* a socket error's sentence is its text again */
+
 	sipc_cli_error("%s %s: %s%s%s%s%s", cmd, url, what ? what : "", what ? ": " : "",
 		       sipc_strerror(rc), why[0] ? ": " : "", why);
 }

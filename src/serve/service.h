@@ -11,7 +11,7 @@
  * 1. Start-up (main thread, before any worker runs).  For each service line
  *    `URL SERVICE [ARGS...]` the core checks the URL, that SERVICE exists,
  *    that ARGS count lies in [min_args, max_args], that the endpoint's kind
- *    (SIPC__SVC_STREAM: tcp*, unix; SIPC__SVC_SEQPACKET: unixpacket;
+ *    (SIPC__SVC_STREAM: tcp*, tls*, unix; SIPC__SVC_SEQPACKET: unixpacket;
  *    SIPC__SVC_DGRAM: udp*, unixgram) is in `kinds`, and that the model is in
  *    `models`; any failure is a usage error naming the line (exit 2).  Then
  *    it binds the endpoint and calls `setup(ep, argc, argv, why, len)` with
@@ -24,7 +24,13 @@
  * 2. Connections (stream and seqpacket endpoints).  After accept, allow-list
  *    and --max-conns checks, the core allocates a `struct sipc_conn` with
  *    `conn_size` zeroed bytes of service state (sipc__conn_state()), logs
- *    the open, and calls on_open(c).  Then, level-triggered:
+ *    the open, and calls on_open(c).  A tls:// connection first goes
+ *    through its handshake in the core (bounded by --handshake-timeout and
+ *    --max-handshakes, the client certificate checked against
+ *    --allow-cert; see serve/tls.h): on_open comes only once it is done,
+ *    and the service sees decrypted bytes.  Its descriptor carries TLS
+ *    records, so a raw service (on_io) must not read or write it: relay.h
+ *    moves bytes through the endpoint's operations.  Then, level-triggered:
  *      - Reading: the core reads into the worker's scratch buffer at most
  *        rx_budget(c) bytes (NULL: as much as it has) and calls
  *        on_data(c, buf, n).  A budget of 0 stops reading from that peer
@@ -121,7 +127,7 @@
 
 /* Endpoint kinds a service can run on (struct sipc_service.kinds). */
 enum {
-	SIPC__SVC_STREAM = 1,    /* tcp, tcp4, tcp6, unix */
+	SIPC__SVC_STREAM = 1,    /* tcp, tcp4, tcp6, tls, tls4, tls6, unix */
 	SIPC__SVC_SEQPACKET = 2, /* unixpacket */
 	SIPC__SVC_DGRAM = 4,     /* udp, udp4, udp6, unixgram */
 };

@@ -27,13 +27,19 @@ wait_size() {
 	echo "timed out waiting for $2 bytes in $1" >&2
 	return 1
 }
-# ended PID: waits (bounded) until PID has exited; its status in $STATUS.
+# ended PID: waits (bounded) until PID has exited; its status in $STATUS,
+# "hung" when it had to be killed.
 ended() {
 	local i=0
 	while kill -0 "$1" 2>/dev/null && [ $i -lt $((200 * SCALE)) ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
+	if kill -0 "$1" 2>/dev/null; then
+		stop_bg "$1" KILL
+		STATUS=hung
+		return
+	fi
 	wait "$1" 2>/dev/null
 	STATUS=$?
 }
@@ -139,6 +145,56 @@ check "-v: listen says the client sent no certificate" \
 	grep -qE '^sockipc: listen: TLSv1\.3 TLS_[A-Z0-9_]+ peer sent no certificate' "$T/l2.err"
 check "-v: listen says where the connection came from, as tls://" \
 	grep -q '^sockipc: listen: connection from tls://127\.0\.0\.1:' "$T/l2.err"
+
+# ---- a slow reader: what TLS still holds when both ends are passed on (the
+# last records, close_notify) reaches the peer before connect exits
+head -c 4000000 /dev/urandom >"$T/big"
+mkfifo "$T/slow"
+exec 9<>"$T/slow" # listen can open it to write before the reader comes
+bg "$T/s1" bash -c 'exec "$0" listen tls://127.0.0.1:0 </dev/null >"$1"' "$SOCKIPC" "$T/slow" 9>&-
+LPID=$BG_PID
+listening_url "$T/s1.err" 10 >/dev/null
+cmd=$(sed -n 's/.*; on the other side: sockipc //p' "$T/s1.err")
+# A slow consumer, 4 KiB every ms, so the sockets stay full to the end;
+# it says when it has the fifo open (then ours may go).
+bg "$T/s1.out" python3 -c '
+import sys, time
+with open(sys.argv[1], "rb") as f:
+    print("open", file=sys.stderr, flush=True)
+    while True:
+        d = f.read(4096)
+        if not d:
+            break
+        sys.stdout.buffer.write(d)
+        time.sleep(0.001)' "$T/slow" 9>&-
+rpid=$BG_PID
+wait_line "$T/s1.out.err" '^open$' 10 >/dev/null
+exec 9>&-
+# shellcheck disable=SC2086
+bg "$T/s1c" "$SOCKIPC" $cmd <"$T/big"
+cpid=$BG_PID
+ended "$cpid"
+expect_eq "slow reader: connect exit 0" 0 "$STATUS"
+ended "$LPID"
+expect_eq "slow reader: listen exit 0 (close_notify came, nothing cut)" 0 "$STATUS"
+ended "$rpid" # the last 64 KiB may still be in the fifo
+check "slow reader: every byte arrived" cmp -s "$T/big" "$T/s1.out"
+
+# ---- a peer that ended its side and then went away (its reader took one
+# byte): connect's failed sends end it instead of a wait for nothing; a
+# clean end (0) or, when the reset came before the close_notify was read,
+# the reset (1), as over tcp
+bg "$T/g1" bash -c '"$0" listen tls://127.0.0.1:0 </dev/null 2>"$1" | head -c 1 >/dev/null' \
+	"$SOCKIPC" "$T/g1.lis"
+wait_line "$T/g1.lis" '^listening ' 10 >/dev/null
+cmd=$(sed -n 's/.*; on the other side: sockipc //p' "$T/g1.lis")
+# shellcheck disable=SC2086
+bg "$T/g1c" "$SOCKIPC" $cmd <"$T/big"
+cpid=$BG_PID
+ended "$cpid"
+check "peer gone after its end: connect ends ($STATUS)" test "$STATUS" = 0 -o "$STATUS" = 1
+[ "$STATUS" = 1 ] && check "peer gone after its end: status 1 is the reset" \
+	grep -qE ': (Connection reset by peer|Broken pipe)$' "$T/g1c.err"
 
 # ---- --trace shows the handshake on both sides
 tls_listen t1 --trace

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -708,6 +709,55 @@ static void a_dial_accept(sipc_endpoint *l, const sipc_tls_config *ccfg)
 	sipc_endpoint_close(a);
 }
 
+/* A thread that changes a server config while handshakes use it. */
+struct churn {
+	sipc_tls_config *cfg;
+	atomic_bool stop;
+	int changes;
+	pthread_t th;
+};
+
+static void *churn_main(void *arg)
+{
+	struct churn *k = arg;
+	char why[SIPC_WHY_MAX];
+
+	/* Bounded: stops when told, or after many rounds. */
+	for (int i = 0; i < 100000 && !atomic_load(&k->stop); i++) {
+		if (sipc_tls_config_reload(k->cfg, why, sizeof(why)) != 0 ||
+		    sipc_tls_config_alpn(k->cfg, i % 2 ? "a,b" : "b", why, sizeof(why)) != 0 ||
+		    sipc_tls_config_min_version(k->cfg, "1.2", why, sizeof(why)) != 0)
+			break;
+		k->changes++;
+	}
+	return NULL;
+}
+
+/* Setters and reload on one thread, handshakes on others: every handshake
+ * works with a whole config (ASan/UBSan watch for the rest). */
+static void tls_config_changes_under_handshakes(void **state)
+{
+	struct churn k = {.cfg = server_cfg("server.pem", "server.key")};
+	sipc_tls_config *ccfg = client_cfg("ca.pem");
+	sipc_options o = {.tls = k.cfg};
+	sipc_endpoint *l = NULL;
+
+	(void)state;
+	atomic_init(&k.stop, false);
+	assert_int_equal(sipc_listen("tls://127.0.0.1:0", &o, &l), 0);
+	assert_int_equal(pthread_create(&k.th, NULL, churn_main, &k), 0);
+	for (int i = 0; i < 30; i++)
+		a_dial_accept(l, ccfg);
+	atomic_store(&k.stop, true);
+	pthread_join(k.th, NULL);
+	assert_true(k.changes > 0);
+	/* The listener holds the config: the caller's reference goes first. */
+	sipc_tls_config_free(k.cfg);
+	a_dial_accept(l, ccfg);
+	sipc_endpoint_close(l);
+	sipc_tls_config_free(ccfg);
+}
+
 /* Both sides of a plain TCP connection, each wrapped as tls by
  * sipc_endpoint_from_fd (role from the config), shake hands in one thread
  * with timeout 0. */
@@ -784,6 +834,7 @@ int main(void)
 		cmocka_unit_test(tls_reload),
 		cmocka_unit_test(tls_from_fd),
 		cmocka_unit_test(tls_pending_hides_from_poll),
+		cmocka_unit_test(tls_config_changes_under_handshakes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -345,6 +345,14 @@ static void tls_listener_needs_server_config(void **state)
 	sipc_tls_test_contains(why, "expected 1.2 or 1.3");
 	assert_int_equal(sipc_tls_config_alpn(empty, "h2,,x", why, sizeof(why)), SIPC_ETLS_CONFIG);
 	sipc_tls_test_contains(why, "empty");
+	/* What the caller gave is quoted back escaped: no control byte
+	 * reaches a terminal or a log (found by fuzz_tls_config). */
+	assert_int_equal(sipc_tls_config_pin(empty, "ab\ncd\001%", why, sizeof(why)),
+			 SIPC_ETLS_CONFIG);
+	sipc_tls_test_contains(why, "'ab%0Acd%01%25' is not a SHA-256 fingerprint");
+	assert_int_equal(sipc_tls_config_cert(empty, "/no/such\nfile", NULL, why, sizeof(why)),
+			 SIPC_ETLS_CONFIG);
+	sipc_tls_test_contains(why, "'/no/such%0Afile'");
 	assert_int_equal(sipc_tls_config_verify(client, SIPC_TLS_VERIFY_OPTIONAL), -EINVAL);
 	assert_int_equal(sipc_tls_config_new(7, &l == NULL ? &empty : &empty), -EINVAL);
 	sipc_tls_config_free(empty);

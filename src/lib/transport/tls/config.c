@@ -223,6 +223,7 @@ int sipc_tls_config_alpn(sipc_tls_config *cfg, const char *list, char *why, size
 {
 	size_t n, len = 0, i = 0;
 	unsigned char *wire;
+	char q[80];
 
 	if (cfg == NULL || list == NULL || list[0] == '\0')
 		return -EINVAL;
@@ -235,15 +236,15 @@ int sipc_tls_config_alpn(sipc_tls_config *cfg, const char *list, char *why, size
 	wire = malloc(n + 1);
 	if (wire == NULL)
 		return -ENOMEM;
-	while (i <= n) {
+	for (size_t nth = 1; i <= n; nth++) {
 		size_t e = i + strcspn(list + i, ",");
 		size_t k = e - i;
 
 		if (k == 0 || k > 255) {
-			sipc__why_set(
-				why, whylen,
-				"ALPN protocol %zu of '%.64s' is %s (each must be 1-255 bytes)",
-				len == 0 ? (size_t)1 : len, list, k == 0 ? "empty" : "too long");
+			sipc__why_set(why, whylen,
+				      "ALPN protocol %zu of '%s' is %s (each must be 1-255 bytes)",
+				      nth, sipc__tls_quote(q, sizeof(q), list),
+				      k == 0 ? "empty" : "too long");
 			free(wire);
 			return SIPC_ETLS_CONFIG;
 		}
@@ -263,6 +264,7 @@ int sipc_tls_config_alpn(sipc_tls_config *cfg, const char *list, char *why, size
 
 int sipc_tls_config_min_version(sipc_tls_config *cfg, const char *version, char *why, size_t whylen)
 {
+	char q[40];
 	int v;
 
 	if (cfg == NULL || version == NULL || version[0] == '\0')
@@ -272,8 +274,8 @@ int sipc_tls_config_min_version(sipc_tls_config *cfg, const char *version, char 
 	else if (strcmp(version, "1.3") == 0 || strcasecmp(version, "TLSv1.3") == 0)
 		v = TLS1_3_VERSION;
 	else {
-		sipc__why_set(why, whylen, "unknown TLS version '%.32s' (expected 1.2 or 1.3)",
-			      version);
+		sipc__why_set(why, whylen, "unknown TLS version '%s' (expected 1.2 or 1.3)",
+			      sipc__tls_quote(q, sizeof(q), version));
 		return SIPC_ETLS_CONFIG;
 	}
 	pthread_mutex_lock(&cfg->mu);
@@ -287,14 +289,15 @@ int sipc_tls_config_pin(sipc_tls_config *cfg, const char *pin, char *why, size_t
 {
 	uint8_t fp[SIPC__TLS_FP_LEN];
 	uint8_t(*pins)[SIPC__TLS_FP_LEN];
+	char q[112];
 
 	if (cfg == NULL || pin == NULL || pin[0] == '\0')
 		return -EINVAL;
 	if (sipc__tls_parse_pin(pin, fp) < 0) {
 		sipc__why_set(why, whylen,
-			      "'%.80s' is not a SHA-256 fingerprint (64 hex digits, colons and a "
+			      "'%s' is not a SHA-256 fingerprint (64 hex digits, colons and a "
 			      "SHA256: prefix allowed)",
-			      pin);
+			      sipc__tls_quote(q, sizeof(q), pin));
 		return SIPC_ETLS_CONFIG;
 	}
 	pthread_mutex_lock(&cfg->mu);

@@ -210,6 +210,9 @@ int sipc__tls_error(sipc_endpoint *ep, struct sipc__tls_conn *c, int ret, bool h
 		sipc__tls_why(ep, "%s", why);
 	ERR_clear_error();
 	c->fatal = code;
+	/* The alert OpenSSL sent for it goes now, not at close: the peer
+	 * learns why at once. */
+	sipc__tls_out_flush(c);
 	if (handshake && ep->trace)
 		sipc__tracef(ep->trace, ep->trace_arg, "tls_handshake(%d) = -1 (%s): %s", ep->fd,
 			     sipc_strerror(code), ep->why ? ep->why : "");

@@ -19,15 +19,15 @@
 #include "transport/tls/tls.h"
 #include "transport/transport.h"
 
-void sipc__tls_escape(char *out, size_t cap, const void *s, size_t n)
+size_t sipc__tls_escape(char *out, size_t cap, const void *s, size_t n)
 {
 	static const char digits[] = "0123456789ABCDEF";
 	const unsigned char *p = s;
-	size_t o = 0;
+	size_t o = 0, i;
 
 	if (cap == 0)
-		return;
-	for (size_t i = 0; i < n; i++) {
+		return 0;
+	for (i = 0; i < n; i++) {
 		unsigned char ch = p[i];
 		bool plain = ch >= 0x20 && ch < 0x7f && ch != '%' && ch != '"';
 
@@ -42,6 +42,20 @@ void sipc__tls_escape(char *out, size_t cap, const void *s, size_t n)
 		}
 	}
 	out[o] = '\0';
+	return i;
+}
+
+const char *sipc__tls_quote(char *buf, size_t cap, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (cap < 4) {
+		buf[0] = '\0';
+		return buf;
+	}
+	if (sipc__tls_escape(buf, cap - 3, s, n) < n)
+		strcat(buf, "...");
+	return buf;
 }
 
 int sipc__tls_cert_fp(X509 *cert, uint8_t fp[SIPC__TLS_FP_LEN])

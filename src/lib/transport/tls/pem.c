@@ -17,6 +17,10 @@
 #include "transport/tls/tls.h"
 #include "why.h"
 
+/* Longest file name quoted back (escaped, "..." when cut): two fit a
+ * sentence of SIPC_WHY_MAX with OpenSSL's reason. */
+#define QUOTE_MAX 160
+
 /* The passphrase callback: there is none to give (no prompt on a tty). */
 static int no_passphrase(char *buf, int size, int rwflag, void *u)
 {
@@ -31,12 +35,13 @@ static int no_passphrase(char *buf, int size, int rwflag, void *u)
 static BIO *open_pem(const char *file, const char *what, char *why, size_t whylen)
 {
 	BIO *bio = BIO_new_file(file, "r");
+	char q[QUOTE_MAX];
 
 	if (bio == NULL) {
 		int e = errno;
 
-		sipc__why_set(why, whylen, "cannot read %s file '%.200s': %s", what, file,
-			      e ? strerror(e) : "open failed");
+		sipc__why_set(why, whylen, "cannot read %s file '%s': %s", what,
+			      sipc__tls_quote(q, sizeof(q), file), e ? strerror(e) : "open failed");
 		ERR_clear_error();
 	}
 	return bio;
@@ -46,7 +51,7 @@ static int load_key(const char *file, EVP_PKEY **keyp, char *why, size_t whylen)
 {
 	BIO *bio = open_pem(file, "key", why, whylen);
 	unsigned long e;
-	char r[160];
+	char r[160], q[QUOTE_MAX];
 
 	if (bio == NULL)
 		return SIPC_ETLS_CONFIG;
@@ -59,11 +64,11 @@ static int load_key(const char *file, EVP_PKEY **keyp, char *why, size_t whylen)
 	e = ERR_peek_last_error();
 	if (ERR_GET_REASON(e) == PEM_R_BAD_PASSWORD_READ ||
 	    ERR_GET_REASON(e) == PEM_R_PROBLEMS_GETTING_PASSWORD)
-		sipc__why_set(why, whylen,
-			      "the key in '%.200s' is encrypted (give an unencrypted key)", file);
+		sipc__why_set(why, whylen, "the key in '%s' is encrypted (give an unencrypted key)",
+			      sipc__tls_quote(q, sizeof(q), file));
 	else
-		sipc__why_set(why, whylen, "no PEM private key in '%.200s' (%s)", file,
-			      sipc__tls_reason(r, sizeof(r)));
+		sipc__why_set(why, whylen, "no PEM private key in '%s' (%s)",
+			      sipc__tls_quote(q, sizeof(q), file), sipc__tls_reason(r, sizeof(r)));
 	ERR_clear_error();
 	return SIPC_ETLS_CONFIG;
 }
@@ -75,7 +80,7 @@ int sipc__tls_load_cert(const char *cert, const char *key, X509 **certp, STACK_O
 	EVP_PKEY *pk = NULL;
 	X509 *x, *ca;
 	BIO *bio;
-	char r[160];
+	char r[160], q[QUOTE_MAX], q2[QUOTE_MAX];
 	int rc = SIPC_ETLS_CONFIG;
 
 	bio = open_pem(cert, "certificate", why, whylen);
@@ -83,8 +88,8 @@ int sipc__tls_load_cert(const char *cert, const char *key, X509 **certp, STACK_O
 		return SIPC_ETLS_CONFIG;
 	x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL);
 	if (x == NULL) {
-		sipc__why_set(why, whylen, "no PEM certificate in '%.200s' (%s)", cert,
-			      sipc__tls_reason(r, sizeof(r)));
+		sipc__why_set(why, whylen, "no PEM certificate in '%s' (%s)",
+			      sipc__tls_quote(q, sizeof(q), cert), sipc__tls_reason(r, sizeof(r)));
 		BIO_free(bio);
 		ERR_clear_error();
 		return SIPC_ETLS_CONFIG;
@@ -107,8 +112,9 @@ int sipc__tls_load_cert(const char *cert, const char *key, X509 **certp, STACK_O
 		goto fail;
 	if (X509_check_private_key(x, pk) != 1) {
 		sipc__why_set(why, whylen,
-			      "the key in '%.160s' does not belong to the certificate in '%.160s'",
-			      key ? key : cert, cert);
+			      "the key in '%s' does not belong to the certificate in '%s'",
+			      sipc__tls_quote(q, sizeof(q), key ? key : cert),
+			      sipc__tls_quote(q2, sizeof(q2), cert));
 		ERR_clear_error();
 		goto fail;
 	}
@@ -149,10 +155,11 @@ int sipc__tls_load_ca(const char *path, X509_STORE **storep, STACK_OF(X509_NAME)
 	STACK_OF(X509_NAME) *names = NULL;
 	X509_STORE *store;
 	struct stat st;
-	char r[160];
+	char r[160], q[QUOTE_MAX];
 
 	if (stat(path, &st) < 0) {
-		sipc__why_set(why, whylen, "cannot read CA '%.200s': %s", path, strerror(errno));
+		sipc__why_set(why, whylen, "cannot read CA '%s': %s",
+			      sipc__tls_quote(q, sizeof(q), path), strerror(errno));
 		return SIPC_ETLS_CONFIG;
 	}
 	store = X509_STORE_new();
@@ -160,13 +167,15 @@ int sipc__tls_load_ca(const char *path, X509_STORE **storep, STACK_OF(X509_NAME)
 		return -ENOMEM;
 	if (S_ISDIR(st.st_mode)) {
 		if (X509_STORE_load_path(store, path) != 1) {
-			sipc__why_set(why, whylen, "cannot use CA directory '%.200s' (%s)", path,
+			sipc__why_set(why, whylen, "cannot use CA directory '%s' (%s)",
+				      sipc__tls_quote(q, sizeof(q), path),
 				      sipc__tls_reason(r, sizeof(r)));
 			goto fail;
 		}
 	} else {
 		if (X509_STORE_load_file(store, path) != 1) {
-			sipc__why_set(why, whylen, "no PEM CA certificate in '%.200s' (%s)", path,
+			sipc__why_set(why, whylen, "no PEM CA certificate in '%s' (%s)",
+				      sipc__tls_quote(q, sizeof(q), path),
 				      sipc__tls_reason(r, sizeof(r)));
 			goto fail;
 		}

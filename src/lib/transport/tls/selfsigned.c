@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "transport/tls/tls.h"
+#include "why.h"
 
 static bool is_ip(const char *name)
 {
@@ -63,10 +64,11 @@ int sipc__tls_make_self_signed(const char *name, X509 **certp, EVP_PKEY **keyp, 
 	EVP_PKEY *pk = EVP_EC_gen("P-256");
 	X509 *x = X509_new();
 	X509_NAME *subj;
-	char san[300], r[160];
+	char san[300], r[160], q[80];
 
 	if (strlen(name) > 253) {
-		snprintf(why, why ? whylen : 0, "name '%.64s...' too long for a certificate", name);
+		sipc__why_set(why, whylen, "name '%s' too long for a certificate",
+			      sipc__tls_quote(q, sizeof(q), name));
 		goto fail;
 	}
 	snprintf(san, sizeof(san), "%s:%s", is_ip(name) ? "IP" : "DNS", name);
@@ -90,9 +92,8 @@ int sipc__tls_make_self_signed(const char *name, X509 **certp, EVP_PKEY **keyp, 
 	*keyp = pk;
 	return 0;
 ssl_fail:
-	if (why != NULL && whylen > 0)
-		snprintf(why, whylen, "cannot make a self-signed certificate for '%.64s': %s", name,
-			 sipc__tls_reason(r, sizeof(r)));
+	sipc__why_set(why, whylen, "cannot make a self-signed certificate for '%s': %s",
+		      sipc__tls_quote(q, sizeof(q), name), sipc__tls_reason(r, sizeof(r)));
 fail:
 	ERR_clear_error();
 	X509_free(x);

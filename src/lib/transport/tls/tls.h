@@ -152,8 +152,12 @@ void sipc__tls_name_text(const X509_NAME *name, char *buf, size_t len);
 void sipc__tls_san_text(X509 *cert, char *buf, size_t len);
 /* An ASN1_TIME as "2026-12-31 23:59:59 UTC". */
 void sipc__tls_time_text(const ASN1_TIME *t, char *buf, size_t len);
-/* Escapes N bytes of S: bytes outside printable ASCII, '%' and '"'. */
-void sipc__tls_escape(char *out, size_t cap, const void *s, size_t n);
+/* Escapes N bytes of S into OUT (CAP bytes, NUL included): bytes outside
+ * printable ASCII, '%' and '"' become %XX.  Returns how many of the N
+ * bytes fitted. */
+size_t sipc__tls_escape(char *out, size_t cap, const void *s, size_t n);
+/* S escaped for quoting in a sentence, cut with "..." to fit CAP; BUF. */
+const char *sipc__tls_quote(char *buf, size_t cap, const char *s);
 /* The trace line of a finished handshake. */
 void sipc__tls_trace_done(sipc_endpoint *ep, struct sipc__tls_conn *c);
 

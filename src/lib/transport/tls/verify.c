@@ -79,7 +79,7 @@ static void explain(struct sipc__tls_conn *c, X509_STORE_CTX *x, X509 *leaf)
 {
 	int err = X509_STORE_CTX_get_error(x);
 	X509 *cur = X509_STORE_CTX_get_current_cert(x);
-	char subj[200], iss[200], when[40], san[240];
+	char subj[200], iss[200], when[40], san[240], host[140];
 
 	if (cur == NULL)
 		cur = leaf;
@@ -110,7 +110,7 @@ static void explain(struct sipc__tls_conn *c, X509_STORE_CTX *x, X509 *leaf)
 		if (san[0] == '\0')
 			snprintf(san, sizeof(san), "%.200s (no subjectAltName)", subj);
 		snprintf(c->vwhy, sizeof(c->vwhy), "the certificate is for %.220s, not '%.140s'",
-			 san, c->host);
+			 san, sipc__tls_quote(host, sizeof(host), c->host));
 		break;
 	case X509_V_ERR_CERT_HAS_EXPIRED:
 		c->vcode = SIPC_ETLS_EXPIRED;
