@@ -44,6 +44,10 @@ struct sipc_bench_config {
 	const sipc_options *opts; /* for sipc_dial (trace) */
 };
 
+/* Room for why a run could not start: "connect URL: reason: " and the
+ * library's sentence (a TLS one names two fingerprints). */
+#define SIPC__BENCH_WHY (SIPC_WHY_MAX + 192)
+
 struct sipc_bench_result {
 	uint64_t sent;       /* messages (or requests) sent */
 	uint64_t echoed;     /* echoes that came back whole and equal */

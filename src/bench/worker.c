@@ -141,7 +141,7 @@ struct worker {
 	struct iovec iov[TX_IOV];
 	struct sipc_bench_result *res;
 	int setup_err;
-	char setup_why[512];
+	char setup_why[SIPC__BENCH_WHY];
 	/* housekeeping */
 	sipc_loop_timer tick;
 	int tick_ms;
@@ -954,7 +954,7 @@ static int conn_init(struct worker *w, struct bconn *c)
 static int conn_dial(struct worker *w, struct bconn *c)
 {
 	sipc_options opts = *w->cfg->opts;
-	char why[sizeof w->setup_why] = "";
+	char why[SIPC_WHY_MAX] = "";
 	int rc;
 
 	/* The sentence of a failed TLS dial, in this thread's own buffer. */

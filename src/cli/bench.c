@@ -99,7 +99,7 @@ int sipc_cmd_bench(int argc, char **argv)
 	sipc_tls_config *tls = NULL;
 	sipc_url *url;
 	sipc_scheme scheme;
-	char why[SIPC_WHY_MAX] = "";
+	char why[SIPC__BENCH_WHY] = "";
 	int nargs, rc;
 
 	rc = sipc_opt_parse(&spec, argc, argv, &nargs);

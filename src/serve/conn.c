@@ -423,7 +423,8 @@ static void settle(struct sipc_conn *c)
 		ev = loop_events(sipc_endpoint_want(c->ep, POLLIN));
 		int err = sipc__io_start(c->w->loop, &c->io, ev ? ev : EPOLLIN);
 		if (err < 0) {
-			sipc__conn_close(c, sipc_strerror(err));
+			c->dead = true;
+			c->why = sipc_strerror(err);
 			destroy(c);
 			return;
 		}

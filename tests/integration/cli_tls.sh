@@ -269,6 +269,16 @@ expect_eq "send over tls: exit 0" 0 $?
 expect_eq "send over tls: the reply" "pong" "$out"
 ended "$LPID"
 expect_eq "send over tls: the message arrived" "ping" "$(cat "$T/l6")"
+tls_listen l7 --framed
+printf 'pong\n' >&7
+exec 7>&-
+pin=${PIN_CMD#connect --pin }
+pin=${pin%% *}
+printf 'raw\001bytes' | "$SOCKIPC" send --timeout $((5000 * SCALE)) --pin "$pin" "$LURL" >"$T/s7" 2>"$T/s7.err"
+expect_eq "send over tls, stdin: exit 0" 0 $?
+expect_eq "send over tls, stdin: the reply byte for byte (no newline added)" "pong" "$(od -An -c "$T/s7" | tr -d ' \n')"
+ended "$LPID"
+expect_eq "send over tls, stdin: the message arrived whole" "raw001bytes" "$(tr -d '\n' <"$T/l7" | od -An -c | tr -d ' \n')"
 
 # ---- failures, each its own message and exit 1
 # Unverified: a self-signed certificate with no --pin is an unknown CA.
