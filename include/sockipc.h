@@ -559,7 +559,10 @@ int sipc_shutdown_write(sipc_endpoint *ep);
 short sipc_endpoint_want(const sipc_endpoint *ep, short events);
 /* Bytes the endpoint holds that the next read returns without the
  * descriptor becoming readable (decrypted TLS records): poll does not see
- * them, so read these first.  0 before the handshake is done. */
+ * them, so read these first.  A whole TLS record read ahead but not yet
+ * decrypted counts with its size (an upper bound: it may hold no data, a
+ * key update, say, and the read then times out at once).  0 before the
+ * handshake is done. */
 size_t sipc_endpoint_pending(const sipc_endpoint *ep);
 /* The sentence behind the last failed call on EP (the TLS detail), "" when
  * there is none.  Owned by EP, valid until its next call. */
