@@ -144,7 +144,7 @@ bool sipc__serve_tls_admit(const struct sipc__server *srv, const sipc_endpoint *
 				return true;
 		}
 	}
-	snprintf(buf, len, "tls: client certificate '%s' %s %s", subject, fp,
+	snprintf(buf, len, "tls: client certificate \"%s\" %s %s", subject, fp,
 		 strcmp(verified, "yes") == 0 ? "is not in --allow-cert"
 					      : "was not verified against --client-ca");
 	return false;
@@ -152,8 +152,8 @@ bool sipc__serve_tls_admit(const struct sipc__server *srv, const sipc_endpoint *
 
 char *sipc__serve_tls_note(const sipc_endpoint *ep)
 {
-	char version[64], cipher[128], subject[SIPC_TLS_INFO_MAX], alpn[256];
-	char note[SIPC_TLS_INFO_MAX + 512];
+	char version[64], cipher[128], subject[SIPC_TLS_INFO_MAX], alpn[256], sni[300];
+	char note[SIPC_TLS_INFO_MAX + 1024];
 
 	if (!sipc_scheme_is_tls(sipc_endpoint_scheme(ep)))
 		return NULL;
@@ -161,11 +161,15 @@ char *sipc__serve_tls_note(const sipc_endpoint *ep)
 	info(ep, SIPC_TLS_CIPHER, cipher, sizeof(cipher));
 	info(ep, SIPC_TLS_PEER_SUBJECT, subject, sizeof(subject));
 	info(ep, SIPC_TLS_ALPN, alpn, sizeof(alpn));
-	/* Values are escaped by the library; quotes keep a subject with
-	 * blanks one field. */
-	snprintf(note, sizeof(note), " tls=%s cipher=%s%s%s%s%s%s", version[0] ? version : "?",
-		 cipher[0] ? cipher : "?", alpn[0] ? " alpn=" : "", alpn,
-		 subject[0] ? " cert='" : "", subject, subject[0] ? "'" : "");
+	info(ep, SIPC_TLS_SNI, sni, sizeof(sni));
+	/* The library escapes '"' and every control byte in what the peer
+	 * chose, so double quotes keep a subject or server name with blanks
+	 * one field that the client cannot close early to forge the fields
+	 * after it. */
+	snprintf(note, sizeof(note), " tls=%s cipher=%s%s%s%s%s%s%s%s%s",
+		 version[0] ? version : "?", cipher[0] ? cipher : "?", alpn[0] ? " alpn=" : "",
+		 alpn, sni[0] ? " sni=\"" : "", sni, sni[0] ? "\"" : "",
+		 subject[0] ? " cert=\"" : "", subject, subject[0] ? "\"" : "");
 	return strdup(note);
 }
 

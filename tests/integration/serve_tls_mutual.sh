@@ -50,7 +50,7 @@ expect_eq "exec: SSL_CLIENT_VERIFY" "SSL_CLIENT_VERIFY=SUCCESS" "$(echo "$env" |
 check "exec: SSL_PROTOCOL" bash -c "echo '$env' | grep -Eq '^SSL_PROTOCOL=TLSv1\.[23]$'"
 check "exec: SSL_CIPHER" bash -c "echo '$env' | grep -Eq '^SSL_CIPHER=[A-Z0-9_-]+$'"
 check "exec: the UCSPI variables are there too" bash -c "echo '$env' | grep -q '^PROTO=TCP' && echo '$env' | grep -q '^TCPREMOTEIP=127.0.0.1'"
-check "close lines name the client certificate" grep -q "close echo .* tls=TLSv1.3 .* cert='CN=alice'" "$T/m.err"
+check "close lines name the client certificate" grep -q "close echo .* tls=TLSv1.3 .* cert=\"CN=alice\"" "$T/m.err"
 stop mutual "$SRV" "$T/m.err"
 
 # --allow-cert: by subject (alice) and by fingerprint (bob's, written in
@@ -64,7 +64,7 @@ wait_count "$T/a" '^listening ' 2 "$(secs 10)" || fail "allow: two endpoints"
 P=$(nth "$T/a" 1)
 check "allow: alice by subject is served" $PEER echo "$P" 50000 --ca "$C/ca.pem" $alice $TO
 check "allow: bob is refused" $PEER refused "$P" --ca "$C/ca.pem" $bob $TO
-wait_line "$T/a.err" "refused echo .*: tls: client certificate 'CN=bob' SHA256:[0-9A-F:]+ is not in --allow-cert" 5 >/dev/null &&
+wait_line "$T/a.err" "refused echo .*: tls: client certificate \"CN=bob\" SHA256:[0-9A-F:]+ is not in --allow-cert" 5 >/dev/null &&
 	pass "allow: bob's refusal names him and why"
 check "allow: alice is served after bob" $PEER echo "$P" 50000 --ca "$C/ca.pem" $alice $TO
 check "allow: exec names --allow-cert at start" grep -q "only for TLS clients with a certificate signed by --client-ca .* and listed in --allow-cert" "$T/a.err"
@@ -79,6 +79,30 @@ check "allow by fingerprint: bob is served" $PEER echo "$P" 50000 --ca "$C/ca.pe
 check "allow by fingerprint: alice is refused" $PEER refused "$P" --ca "$C/ca.pem" $alice $TO
 wait_line "$T/f.err" "refused echo .*CN=alice.* is not in --allow-cert" 5 >/dev/null && pass "allow by fingerprint: the line names alice"
 stop fingerprint "$SRV" "$T/f.err"
+
+# A client whose certificate subject is hostile (a double quote, a blank, a
+# newline, then text shaped like a log line and its fields) is served, and
+# everything that shows its subject carries it escaped: no forged line, no
+# forged field, one environment variable on one line.
+evil="--cert $C/evil.pem --key $C/evil.key"
+bg "$T/e" "$SOCKIPC" serve --cert "$C/server.pem" --key "$C/server.key" --client-ca "$C/ca.pem" \
+	-e 'tls://127.0.0.1:0 echo' -e "tls://127.0.0.1:0 exec sh -c 'env | grep ^SSL_CLIENT_S_DN='"
+SRV=$BG_PID
+wait_count "$T/e" '^listening ' 2 "$(secs 10)" || fail "hostile: two endpoints"
+P=$(nth "$T/e" 1)
+X=$(nth "$T/e" 2)
+check "hostile subject: served" $PEER echo "$P" 50000 --ca "$C/ca.pem" $evil $TO
+env=$($PEER line "$X" "" --ca "$C/ca.pem" $evil $TO)
+wait_count "$T/e.err" '^sockipc: close echo ' 1 "$(secs 10)"
+check "hostile subject: no forged log line" bash -c "! grep -q '^sockipc: open echo peer=forged' '$T/e.err'"
+cl=$(grep '^sockipc: close echo ' "$T/e.err" | head -1)
+rest=$(printf '%s' "$cl" | sed 's/ cert="[^"]*"//')
+expect_eq "hostile subject: the close line has one end= field" 1 "$(printf '%s' "$rest" | grep -o ' end=' | wc -l)"
+check "hostile subject: nothing of it outside its quotes" bash -c '! printf "%s" "$1" | grep -q forged' - "$rest"
+check "hostile subject: the quote and newline are escaped (RFC 2253, then %XX)" bash -c 'printf "%s" "$1" | grep -q "cert=\"CN=x.%22 end=forged. .0Asockipc: open echo peer=forged\""' - "$cl"
+expect_eq "hostile subject: exec gets one variable on one line" 1 "$(printf '%s\n' "$env" | grep -c .)"
+check "hostile subject: exec's variable is escaped" bash -c 'printf "%s" "$1" | grep -q "^SSL_CLIENT_S_DN=CN=x.%22 end=forged. .0Asockipc: open echo peer=forged$"' - "$env"
+stop hostile "$SRV" "$T/e.err"
 
 "$SOCKIPC" serve --client-ca "$C/ca.pem" --allow-cert 'not-a-fingerprint' -e 'tls://127.0.0.1:0 echo' >/dev/null 2>"$T/u"
 expect_eq "--allow-cert with a bad value exits 2" 2 "$?"

@@ -14,6 +14,9 @@
 #   alice.pem alice.key         client CN=alice, signed by ca
 #   bob.pem bob.key             client CN=bob, signed by ca
 #   mallory.pem mallory.key     client CN=mallory, signed by ca2
+#   evil.pem evil.key           client signed by ca whose CN holds a double
+#                               quote, a blank, a newline and text shaped
+#                               like log fields (attacker tests)
 #   selfsigned.pem selfsigned.key  localhost, self-signed
 #
 # Keys are ECDSA P-256 (fast).  Dates in the past and the future come from
@@ -92,6 +95,7 @@ SAN=$local_san sign ca2-server localhost ca2 server
 SAN=DNS:alice sign alice alice ca client
 SAN=DNS:bob sign bob bob ca client
 SAN=DNS:mallory sign mallory mallory ca2 client
+SAN=DNS:evil sign evil $'x" end=forged\' \nsockipc: open echo peer=forged' ca client
 key selfsigned
 openssl req -x509 -new -key selfsigned.key -subj "/CN=localhost" -days 30 -sha256 \
 	-addext "subjectAltName=$local_san" -out selfsigned.pem
