@@ -27,77 +27,37 @@ struct sipc_cli_tls {
 extern struct sipc_cli_tls sipc_cli_tls;
 
 /* The entries of the options above, for a subcommand's table: put
- * SIPC_CLI_TLS_OPTS (client side) or SIPC_CLI_TLS_SERVER_OPTS (adds
+ * SIPC_CLI_TLS_OPTS (the side that dials: adds --sni) or
+ * SIPC_CLI_TLS_SERVER_OPTS (the side that listens: adds
  * --client-cert-required) before its {NULL} end. */
-#define SIPC_CLI_TLS_OPTS                                                                          \
-	{"cert",                                                                                   \
-	 0,                                                                                        \
-	 SIPC__OPT_STRING,                                                                         \
-	 &sipc_cli_tls.cert,                                                                       \
-	 0,                                                                                        \
-	 0,                                                                                        \
-	 "FILE",                                                                                   \
-	 "tls: this side's certificate (PEM); listen without one makes a self-signed one"},        \
-		{"key",                                                                            \
-		 0,                                                                                \
-		 SIPC__OPT_STRING,                                                                 \
-		 &sipc_cli_tls.key,                                                                \
-		 0,                                                                                \
-		 0,                                                                                \
-		 "FILE",                                                                           \
-		 "tls: the private key of --cert (PEM; default: in the --cert file)"},             \
-		{"ca",                                                                             \
-		 0,                                                                                \
-		 SIPC__OPT_STRING,                                                                 \
-		 &sipc_cli_tls.ca,                                                                 \
-		 0,                                                                                \
-		 0,                                                                                \
-		 "FILE|DIR",                                                                       \
-		 "tls: trust these CAs (default: the system store; on a listener: the CA of "      \
-		 "client certificates)"},                                                          \
-		{"insecure",                                                                       \
-		 0,                                                                                \
-		 SIPC__OPT_FLAG,                                                                   \
-		 &sipc_cli_tls.insecure,                                                           \
-		 0,                                                                                \
-		 0,                                                                                \
-		 NULL,                                                                             \
-		 "tls: do not verify the peer (anyone in the middle can read and change "          \
-		 "everything)"},                                                                   \
-		{"pin",                                                                            \
-		 0,                                                                                \
-		 SIPC__OPT_STRING,                                                                 \
-		 &sipc_cli_tls.pin,                                                                \
-		 0,                                                                                \
-		 0,                                                                                \
-		 "SHA256",                                                                         \
-		 "tls: accept exactly the peer certificate with this SHA-256 fingerprint"},        \
-		{"sni",                                                                            \
-		 0,                                                                                \
-		 SIPC__OPT_STRING,                                                                 \
-		 &sipc_cli_tls.sni,                                                                \
-		 0,                                                                                \
-		 0,                                                                                \
-		 "NAME",                                                                           \
-		 "tls: server name to send and check instead of the URL host"},                    \
-		{"alpn",                                                                           \
-		 0,                                                                                \
-		 SIPC__OPT_STRING,                                                                 \
-		 &sipc_cli_tls.alpn,                                                               \
-		 0,                                                                                \
-		 0,                                                                                \
-		 "LIST",                                                                           \
-		 "tls: ALPN protocols, comma-separated, in order of preference"},                  \
-	{                                                                                          \
-		"tls-min", 0, SIPC__OPT_STRING, &sipc_cli_tls.tls_min, 0, 0, "1.2|1.3",            \
-			"tls: lowest protocol version (default 1.2)"                               \
-	}
-#define SIPC_CLI_TLS_SERVER_OPTS                                                                   \
-	SIPC_CLI_TLS_OPTS,                                                                         \
-	{                                                                                          \
-		"client-cert-required", 0, SIPC__OPT_FLAG, &sipc_cli_tls.client_cert_required, 0,  \
-			0, NULL, "tls: clients must present a certificate signed by --ca"          \
-	}
+/* clang-format off */
+#define SIPC_CLI_TLS_OPT(name, type, field, arg, help) \
+	{name, 0, type, &sipc_cli_tls.field, 0, 0, arg, "tls: " help}
+#define SIPC_CLI_TLS_COMMON_OPTS \
+	SIPC_CLI_TLS_OPT("cert", SIPC__OPT_STRING, cert, "FILE", \
+		"this side's certificate (PEM); listen without one makes a self-signed one"), \
+	SIPC_CLI_TLS_OPT("key", SIPC__OPT_STRING, key, "FILE", \
+		"the private key of --cert (PEM; default: in the --cert file)"), \
+	SIPC_CLI_TLS_OPT("ca", SIPC__OPT_STRING, ca, "FILE|DIR", \
+		"trust these CAs (default: the system store; on a listener: the CA of client " \
+		"certificates)"), \
+	SIPC_CLI_TLS_OPT("insecure", SIPC__OPT_FLAG, insecure, NULL, \
+		"do not verify the peer (anyone in the middle can read and change everything)"), \
+	SIPC_CLI_TLS_OPT("pin", SIPC__OPT_STRING, pin, "SHA256", \
+		"accept exactly the peer certificate with this SHA-256 fingerprint"), \
+	SIPC_CLI_TLS_OPT("alpn", SIPC__OPT_STRING, alpn, "LIST", \
+		"ALPN protocols, comma-separated, in order of preference"), \
+	SIPC_CLI_TLS_OPT("tls-min", SIPC__OPT_STRING, tls_min, "1.2|1.3", \
+		"lowest protocol version (default 1.2)")
+#define SIPC_CLI_TLS_OPTS \
+	SIPC_CLI_TLS_COMMON_OPTS, \
+	SIPC_CLI_TLS_OPT("sni", SIPC__OPT_STRING, sni, "NAME", \
+		"server name to send and check instead of the URL host")
+#define SIPC_CLI_TLS_SERVER_OPTS \
+	SIPC_CLI_TLS_COMMON_OPTS, \
+	SIPC_CLI_TLS_OPT("client-cert-required", SIPC__OPT_FLAG, client_cert_required, NULL, \
+		"clients must present a certificate signed by --ca")
+/* clang-format on */
 
 /* Whether any TLS option was given (a non-TLS URL with one is a usage
  * error: say so rather than ignore it). */

@@ -82,7 +82,9 @@ usage "--insecure with --pin" "--insecure and --pin contradict each other" \
 usage "--insecure with --ca" "--insecure and --ca contradict each other" \
 	connect --insecure --ca /etc/ssl/certs tls://127.0.0.1:1
 usage "--key without --cert" "--key needs --cert" connect --key k.pem tls://127.0.0.1:1
-usage "listen --sni" "--sni is for the side that dials" listen --sni a.example tls://127.0.0.1:0
+"$SOCKIPC" listen --sni a.example tls://127.0.0.1:0 >"$T/usage.out" 2>"$T/usage.err"
+expect_eq "listen --sni: exit 2 (a name to send is for the side that dials)" 2 $?
+check "listen --sni: says it is not an option of listen" grep -qF "listen: unknown option '--sni'" "$T/usage.err"
 usage "listen --client-cert-required without --ca" "--client-cert-required needs --ca" \
 	listen --client-cert-required tls://127.0.0.1:0
 "$SOCKIPC" connect --client-cert-required tls://127.0.0.1:1 2>"$T/usage.err"
