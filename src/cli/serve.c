@@ -13,6 +13,7 @@
 #include "cli/opt.h"
 #include "cli/tlsopt.h"
 #include "serve/config.h"
+#include "serve/model.h"
 #include "serve/server.h"
 #include "serve/service.h"
 #include "serve/tls.h"
@@ -339,17 +340,15 @@ static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 	char origin[600];
 
 	if (so.model != NULL) {
-		if (strcmp(so.model, "event") == 0) {
-			cfg->model = SIPC__MODEL_EVENT;
-		} else if (strcmp(so.model, "thread") == 0) {
-			cfg->model = SIPC__MODEL_THREAD;
-		} else if (strcmp(so.model, "fork") == 0) {
-			cfg->model = SIPC__MODEL_FORK;
-		} else {
-			sipc_cli_error("serve: --model: '%s' is not event, thread or fork",
-				       so.model);
+		const struct sipc__model_ops *model = sipc__model_find(so.model);
+		char names[64];
+
+		if (model == NULL) {
+			sipc_cli_error("serve: --model: '%s' is not %s", so.model,
+				       sipc__model_names(names, sizeof(names)));
 			return SIPC_EXIT_USAGE;
 		}
+		cfg->model = model->bit;
 	}
 	if (so.unix_mode != NULL) {
 		char *end;

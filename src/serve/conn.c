@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "endpoint.h"
+#include "serve/model.h"
 #include "serve/server.h"
 #include "serve/tls.h"
 #include "sys/sys.h"
@@ -101,14 +102,14 @@ static void hex(struct sipc_conn *c, char dir, uint64_t offset, const void *p, s
 {
 	sipc__serve_hex_fn *fn = c->sep->srv->cfg->hex;
 	char peer[SIPC_URL_MAX], who[SIPC_URL_MAX + 64];
-	bool fork_model = c->sep->srv->cfg->model == SIPC__MODEL_FORK;
+	bool by_pid = c->sep->srv->ops->conn_is_process;
 
 	if (fn == NULL || p == NULL || n == 0)
 		return;
 	if (sipc_addr_format(&c->peer, peer, sizeof(peer)) < 0)
 		snprintf(peer, sizeof(peer), "?");
 	snprintf(who, sizeof(who), "%s conn=%llu peer=%s", c->svc->name,
-		 fork_model ? (unsigned long long)getpid() : (unsigned long long)c->id, peer);
+		 by_pid ? (unsigned long long)getpid() : (unsigned long long)c->id, peer);
 	fn(who, dir, offset, p, n);
 }
 

@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "serve/model.h"
 #include "serve/server.h"
 #include "serve/tls.h"
 
@@ -63,7 +64,7 @@ static void on_grace(sipc_loop *loop, sipc_loop_timer *t)
 		kill(f->kids[i].pid, SIGKILL);
 }
 
-int sipc__mfork_init(struct sipc__server *srv)
+static int mfork_init(struct sipc__server *srv)
 {
 	struct mfork *f = calloc(1, sizeof(*f));
 
@@ -75,7 +76,7 @@ int sipc__mfork_init(struct sipc__server *srv)
 	return 0;
 }
 
-void sipc__mfork_fini(struct sipc__server *srv)
+static void mfork_fini(struct sipc__server *srv)
 {
 	struct mfork *f = state(srv);
 
@@ -172,8 +173,8 @@ static void child(struct sipc__server *srv, struct sipc_srv_endpoint *sep, sipc_
 
 /* ---- the parent ---- */
 
-void sipc__mfork_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep,
-		      sipc_endpoint *ep, const sipc_addr *peer)
+static void mfork_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep,
+		       sipc_endpoint *ep, const sipc_addr *peer)
 {
 	struct sipc__server *srv = acceptor->srv;
 	struct mfork *f = state(srv);
@@ -291,7 +292,7 @@ static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	}
 }
 
-int sipc__mfork_run(struct sipc__server *srv)
+static int mfork_run(struct sipc__server *srv)
 {
 	struct mfork *f = state(srv);
 	struct sipc_worker *w = f->w;
@@ -329,3 +330,29 @@ int sipc__mfork_run(struct sipc__server *srv)
 	/* As in the other models the signals stay blocked. */
 	return err < 0 ? 1 : 0;
 }
+
+static int mfork_check(const struct sipc_serve_config *cfg, char *why, size_t whylen)
+{
+	if (cfg->workers > 1) {
+		snprintf(why, whylen,
+			 "--workers: --model fork accepts in one process (a child serves each "
+			 "connection)");
+		return -1;
+	}
+	return 0;
+}
+
+/* No drain, idle or stats: the parent drains its children from its own
+ * signal handling (on_signal) and counts them in its one worker; no
+ * handshake bound: each handshake is a process, which --max-conns bounds. */
+const struct sipc__model_ops sipc__model_fork = {
+	.name = "fork",
+	.bit = SIPC__MODEL_FORK,
+	.default_workers = 1,
+	.conn_is_process = true,
+	.check = mfork_check,
+	.init = mfork_init,
+	.run = mfork_run,
+	.conn = mfork_conn,
+	.fini = mfork_fini,
+};

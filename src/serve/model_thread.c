@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "serve/model.h"
 #include "serve/server.h"
 
 /* Enough for the service callbacks and the log lines (a few KiB deep even
@@ -48,7 +49,7 @@ static struct mthread *state(struct sipc__server *srv)
 	return srv->model;
 }
 
-int sipc__mthread_init(struct sipc__server *srv)
+static int mthread_init(struct sipc__server *srv)
 {
 	struct mthread *m = calloc(1, sizeof(*m));
 
@@ -69,7 +70,7 @@ int sipc__mthread_init(struct sipc__server *srv)
 	return 0;
 }
 
-void sipc__mthread_fini(struct sipc__server *srv)
+static void mthread_fini(struct sipc__server *srv)
 {
 	struct mthread *m = state(srv);
 
@@ -152,8 +153,8 @@ static void refuse(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep, 
 	__atomic_fetch_sub(&acceptor->srv->open_conns, 1, __ATOMIC_RELAXED);
 }
 
-void sipc__mthread_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep,
-			sipc_endpoint *ep, const sipc_addr *peer)
+static void mthread_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep,
+			 sipc_endpoint *ep, const sipc_addr *peer)
 {
 	struct sipc__server *srv = acceptor->srv;
 	struct mthread *m = state(srv);
@@ -215,7 +216,7 @@ void sipc__mthread_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint *
 	}
 }
 
-void sipc__mthread_drain(struct sipc__server *srv, int level)
+static void mthread_drain(struct sipc__server *srv, int level)
 {
 	struct mthread *m = state(srv);
 
@@ -227,7 +228,7 @@ void sipc__mthread_drain(struct sipc__server *srv, int level)
 	pthread_mutex_unlock(&m->lock);
 }
 
-bool sipc__mthread_idle(struct sipc__server *srv)
+static bool mthread_idle(struct sipc__server *srv)
 {
 	struct mthread *m = state(srv);
 	bool idle;
@@ -238,7 +239,7 @@ bool sipc__mthread_idle(struct sipc__server *srv)
 	return idle;
 }
 
-void sipc__mthread_wait(struct sipc__server *srv)
+static void mthread_wait(struct sipc__server *srv)
 {
 	struct mthread *m = state(srv);
 
@@ -248,7 +249,7 @@ void sipc__mthread_wait(struct sipc__server *srv)
 	pthread_mutex_unlock(&m->lock);
 }
 
-void sipc__mthread_stats(struct sipc__server *srv, size_t i, struct sipc_srv_stats *to)
+static void mthread_stats(struct sipc__server *srv, size_t i, struct sipc_srv_stats *to)
 {
 	struct mthread *m = state(srv);
 
@@ -258,3 +259,35 @@ void sipc__mthread_stats(struct sipc__server *srv, size_t i, struct sipc_srv_sta
 		sipc__srv_stats_sum(to, &s->w.stats[i]);
 	pthread_mutex_unlock(&m->lock);
 }
+
+/* The workers' run, then the connection threads: they end with their
+ * connections, which the drain has asked to finish. */
+static int mthread_run(struct sipc__server *srv)
+{
+	int rc = sipc__server_run_workers(srv);
+
+	mthread_wait(srv);
+	return rc;
+}
+
+/* The connection threads share one count (conn.c), bounded by
+ * --max-handshakes per accepting worker. */
+static long mthread_handshakes(const struct sipc_worker *acceptor, long *max)
+{
+	*max *= acceptor->srv->nworkers;
+	return __atomic_load_n(&acceptor->srv->handshakes, __ATOMIC_RELAXED);
+}
+
+const struct sipc__model_ops sipc__model_thread = {
+	.name = "thread",
+	.bit = SIPC__MODEL_THREAD,
+	.default_workers = 1,
+	.init = mthread_init,
+	.run = mthread_run,
+	.conn = mthread_conn,
+	.drain = mthread_drain,
+	.idle = mthread_idle,
+	.stats = mthread_stats,
+	.handshakes = mthread_handshakes,
+	.fini = mthread_fini,
+};

@@ -5,10 +5,11 @@
  * thread, which alone receives SIGINT, SIGTERM and SIGUSR1 (through a
  * signalfd, so no work happens in a signal handler): the first SIGINT or
  * SIGTERM drains, a second one closes everything at once, SIGUSR1 prints
- * the counters.  Under --model fork, model_fork.c runs the server instead
- * (sipc__mfork_run): a single-threaded parent; --model thread adds the
- * connection threads of model_thread.c to the drain, the end and the
- * counters.
+ * the counters.  The concurrency model is reached only through its table
+ * (model.h, srv->ops): it runs the server (fork: a single-threaded parent
+ * of its own; event and thread: sipc__server_run_workers here), serves
+ * each accepted connection, and adds what it holds outside the workers
+ * (thread: the connection threads) to the drain, the end and the counters.
  */
 #include <errno.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "serve/model.h"
 #include "serve/server.h"
 #include "serve/tls.h"
 
@@ -33,14 +35,7 @@ static unsigned kind_of(sipc_scheme s)
 	}
 }
 
-static const char *model_name(unsigned model)
-{
-	return model == SIPC__MODEL_THREAD ? "thread"
-	       : model == SIPC__MODEL_FORK ? "fork"
-					   : "event";
-}
-
-static int check_line(const struct sipc_serve_config *cfg, const struct sipc_serve_line *line,
+static int check_line(const struct sipc__model_ops *model, const struct sipc_serve_line *line,
 		      char *why, size_t whylen)
 {
 	sipc_url *url;
@@ -86,9 +81,9 @@ static int check_line(const struct sipc_serve_config *cfg, const struct sipc_ser
 			 line->origin, svc->name, sipc_scheme_name(scheme));
 		return -1;
 	}
-	if (!(svc->models & cfg->model)) {
+	if (!(svc->models & model->bit)) {
 		snprintf(why, whylen, "%s: service %s does not work under --model %s", line->origin,
-			 svc->name, model_name(cfg->model));
+			 svc->name, model->name);
 		return -1;
 	}
 	return 0;
@@ -96,18 +91,21 @@ static int check_line(const struct sipc_serve_config *cfg, const struct sipc_ser
 
 int sipc__server_check(const struct sipc_serve_config *cfg, char *why, size_t whylen)
 {
+	const struct sipc__model_ops *model = sipc__model_of(cfg->model);
+	char names[64];
+
+	if (model == NULL) {
+		snprintf(why, whylen, "--model: not %s", sipc__model_names(names, sizeof(names)));
+		return -1;
+	}
 	if (cfg->nlines == 0) {
 		snprintf(why, whylen, "no service lines");
 		return -1;
 	}
-	if (cfg->model == SIPC__MODEL_FORK && cfg->workers > 1) {
-		snprintf(why, whylen,
-			 "--workers: --model fork accepts in one process (a child serves each "
-			 "connection)");
+	if (model->check != NULL && model->check(cfg, why, whylen) < 0)
 		return -1;
-	}
 	for (size_t i = 0; i < cfg->nlines; i++)
-		if (check_line(cfg, &cfg->lines[i], why, whylen) < 0)
+		if (check_line(model, &cfg->lines[i], why, whylen) < 0)
 			return -1;
 	return 0;
 }
@@ -178,6 +176,7 @@ int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc__server **
 	if (srv == NULL)
 		goto nomem;
 	srv->cfg = cfg;
+	srv->ops = sipc__model_of(cfg->model);
 	srv->sigfd = -1;
 	srv->eps = calloc(cfg->nlines, sizeof(*srv->eps));
 	if (srv->eps == NULL)
@@ -199,8 +198,8 @@ int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc__server **
 	srv->nworkers = cfg->workers;
 	/* Under the thread and fork models the workers only accept and serve
 	 * datagrams: one is enough unless asked for more (thread only). */
-	if (srv->nworkers <= 0 && cfg->model != SIPC__MODEL_EVENT)
-		srv->nworkers = 1;
+	if (srv->nworkers <= 0)
+		srv->nworkers = srv->ops->default_workers;
 	if (srv->nworkers <= 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		srv->nworkers = n > 0 ? (int)n : 1;
@@ -220,11 +219,7 @@ int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc__server **
 			return 1;
 		}
 	}
-	rc = 0;
-	if (cfg->model == SIPC__MODEL_THREAD)
-		rc = sipc__mthread_init(srv);
-	else if (cfg->model == SIPC__MODEL_FORK)
-		rc = sipc__mfork_init(srv);
+	rc = srv->ops->init != NULL ? srv->ops->init(srv) : 0;
 	if (rc < 0)
 		goto nomem;
 	*srvp = srv;
@@ -239,10 +234,8 @@ void sipc__server_free(struct sipc__server *srv)
 {
 	if (srv == NULL)
 		return;
-	if (srv->cfg->model == SIPC__MODEL_THREAD)
-		sipc__mthread_fini(srv);
-	else if (srv->cfg->model == SIPC__MODEL_FORK)
-		sipc__mfork_fini(srv);
+	if (srv->ops->fini != NULL)
+		srv->ops->fini(srv);
 	for (int i = 0; srv->workers != NULL && i < srv->nworkers; i++)
 		sipc__worker_fini(&srv->workers[i]);
 	free(srv->workers);
@@ -292,8 +285,8 @@ void sipc__server_print_stats(struct sipc__server *srv)
 		struct sipc_srv_stats one = {0};
 		for (int k = 0; k < srv->nworkers; k++)
 			sipc__srv_stats_sum(&one, &srv->workers[k].stats[i]);
-		if (srv->cfg->model == SIPC__MODEL_THREAD)
-			sipc__mthread_stats(srv, i, &one);
+		if (srv->ops->stats != NULL)
+			srv->ops->stats(srv, i, &one);
 		sipc__srv_stats_sum(&all, &one);
 		snprintf(what, sizeof(what), "%s %s", srv->eps[i].svc->name, srv->eps[i].url);
 		print_one(what, &one);
@@ -306,8 +299,8 @@ static void drain_all(struct sipc__server *srv, int level)
 	for (int i = 0; i < srv->nworkers; i++)
 		if (srv->workers[i].started)
 			sipc__worker_request_drain(&srv->workers[i], level);
-	if (srv->cfg->model == SIPC__MODEL_THREAD)
-		sipc__mthread_drain(srv, level);
+	if (srv->ops->drain != NULL)
+		srv->ops->drain(srv, level);
 }
 
 static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
@@ -351,7 +344,7 @@ static void on_ctl_wake(sipc_loop *loop, void *arg)
 		if (srv->workers[i].started &&
 		    !__atomic_load_n(&srv->workers[i].done, __ATOMIC_ACQUIRE))
 			return;
-	if (srv->cfg->model == SIPC__MODEL_THREAD && !sipc__mthread_idle(srv))
+	if (srv->ops->idle != NULL && !srv->ops->idle(srv))
 		return;
 	sipc__loop_stop(loop);
 }
@@ -401,10 +394,12 @@ int sipc__server_signalfd(struct sipc__server *srv, bool with_chld)
 
 int sipc__server_run(struct sipc__server *srv)
 {
-	int err, rc = 0;
+	return srv->ops->run(srv);
+}
 
-	if (srv->cfg->model == SIPC__MODEL_FORK)
-		return sipc__mfork_run(srv);
+int sipc__server_run_workers(struct sipc__server *srv)
+{
+	int err, rc = 0;
 
 	/* Signals are blocked in every thread (workers inherit the mask) and
 	 * read from the signalfd by the control loop alone. */
@@ -444,8 +439,6 @@ int sipc__server_run(struct sipc__server *srv)
 	for (int i = 0; i < srv->nworkers; i++)
 		if (srv->workers[i].started)
 			pthread_join(srv->workers[i].thread, NULL);
-	if (srv->cfg->model == SIPC__MODEL_THREAD)
-		sipc__mthread_wait(srv);
 	sipc__io_stop(srv->ctl, &srv->sig_io);
 	/* The signals stay blocked: unblocking now would deliver one that came
 	 * during the drain and kill the process instead of exiting 0. */

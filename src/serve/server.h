@@ -1,5 +1,5 @@
 /*
- * server.h - the inside of `sockipc serve` under the event model.
+ * server.h - the inside of `sockipc serve`, whatever the model.
  *
  *   struct sipc__server        one per process: the bound endpoints, the
  *                             workers, the control loop in the main thread
@@ -12,6 +12,9 @@
  *                             scratch read buffer, its connections, a spare
  *                             descriptor for EMFILE, and its own counters
  *                             (one writer each: no lock, no atomic RMW).
+ *
+ * The concurrency model (--model) is reached through srv->ops alone
+ * (model.h); nothing here names a particular model.
  *
  * Sharing listeners: every worker adds every listening descriptor to its
  * own epoll with EPOLLEXCLUSIVE, so a new connection wakes one worker, not
@@ -69,6 +72,7 @@ struct sipc_srv_stats {
 #define SIPC__STAT_GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
 
 struct sipc__server;
+struct sipc__model_ops;
 
 struct sipc_srv_endpoint {
 	size_t index;
@@ -139,8 +143,9 @@ struct sipc__server {
 	int sigfd;
 	int signals_seen;
 	int64_t start_ms;
-	struct sipc_guard_self self; /* own udp addresses: their datagrams are dropped */
-	void *model;                 /* model_thread.c / model_fork.c state; NULL for event */
+	struct sipc_guard_self self;       /* own udp addresses: their datagrams are dropped */
+	const struct sipc__model_ops *ops; /* --model (model.h), set once by sipc__server_new */
+	void *model;                       /* the model's own state, NULL if none */
 	long handshakes; /* atomic: --model thread, connection threads in their handshake */
 };
 
@@ -152,8 +157,11 @@ int sipc__server_check(const struct sipc_serve_config *cfg, char *why, size_t wh
 int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc__server **srvp, char *why,
 		     size_t whylen);
 /* Prints the `listening URL SERVICE` lines, runs until SIGINT/SIGTERM and
- * the drain end.  Returns the exit status. */
+ * the drain end (through the model's run).  Returns the exit status. */
 int sipc__server_run(struct sipc__server *srv);
+/* The common run of the models whose workers are threads (event, thread):
+ * the control loop of the main thread, the workers, the drain. */
+int sipc__server_run_workers(struct sipc__server *srv);
 /* Blocks the server's signals and opens srv->sigfd for them (server.c). */
 int sipc__server_signalfd(struct sipc__server *srv, bool with_chld);
 void sipc__server_free(struct sipc__server *srv);
@@ -187,35 +195,6 @@ void sipc__conn_drain_all(struct sipc_worker *w);
 void sipc__conn_close_all(struct sipc_worker *w, const char *why);
 /* dgram.c: the io callback of a datagram endpoint in a worker. */
 void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
-
-/* model_thread.c: --model thread, a thread per connection.  The
- * acceptor workers hand each accepted connection (slot counted in
- * srv->open_conns) to sipc__mthread_conn, which serves it in a new
- * detached thread running a solo worker. */
-int sipc__mthread_init(struct sipc__server *srv);
-void sipc__mthread_fini(struct sipc__server *srv);
-void sipc__mthread_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep,
-			sipc_endpoint *ep, const sipc_addr *peer);
-/* From the main thread: drains (1) or stops (2) every connection thread,
- * and any started later. */
-void sipc__mthread_drain(struct sipc__server *srv, int level);
-/* True when no connection thread is left. */
-bool sipc__mthread_idle(struct sipc__server *srv);
-/* Waits until no connection thread is left. */
-void sipc__mthread_wait(struct sipc__server *srv);
-/* Adds the counters of endpoint I over every connection thread, live or
- * finished, to TO. */
-void sipc__mthread_stats(struct sipc__server *srv, size_t i, struct sipc_srv_stats *to);
-
-/* model_fork.c: --model fork, a process per connection.  The main thread
- * runs the single acceptor worker's loop itself (no other thread exists
- * when it forks) with the signalfd on it, SIGCHLD included. */
-int sipc__mfork_init(struct sipc__server *srv);
-void sipc__mfork_fini(struct sipc__server *srv);
-/* Replaces sipc__server_run under --model fork. */
-int sipc__mfork_run(struct sipc__server *srv);
-void sipc__mfork_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep,
-		      sipc_endpoint *ep, const sipc_addr *peer);
 
 /* log.c */
 /* Level 0: always (errors); 1: default (open/close); 2: -v. */

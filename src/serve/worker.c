@@ -4,10 +4,10 @@
  * EPOLLEXCLUSIVE) and the datagram descriptors it owns, accepts
  * connections and applies --allow and --max-conns, survives EMFILE/ENFILE
  * with a spare descriptor and a pause, and drains on request from the main
- * thread.  Under --model thread and fork it hands each accepted
- * connection to model_thread.c or model_fork.c instead of serving it, and
- * the same struct, marked solo, serves one connection in a thread or child
- * of its own.
+ * thread.  It hands each accepted connection to the model (model.h:
+ * event serves it in this worker, thread and fork give it a thread or a
+ * process), and the same struct, marked solo, serves one connection in a
+ * thread or child of its own.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "serve/acl.h"
+#include "serve/model.h"
 #include "serve/server.h"
 
 /* Connections taken per wake-up before other descriptors get a turn. */
@@ -162,24 +163,17 @@ static bool cred_allowed(struct sipc_worker_ep *we, sipc_endpoint *conn, char *w
  * descriptors faster than --handshake-timeout clears them: beyond it a new
  * connection is closed at once, with a log line, rather than left in the
  * backlog, where it would hold the clients behind it (plain ones of other
- * endpoints too) until its own timeout.  Event model: per worker.  Thread
- * model: the connection threads share one count, --max-handshakes per
- * accepting worker.  Fork model: each handshake runs in its own process,
- * which --max-conns bounds.
+ * endpoints too) until its own timeout.  What is counted is the model's
+ * (model.h: per worker, over the connection threads, or nothing).
  */
 static bool handshakes_full(struct sipc_worker *w, char *why, size_t len)
 {
 	const struct sipc_serve_config *cfg = w->srv->cfg;
 	long now, max = cfg->max_handshakes;
 
-	if (cfg->model == SIPC__MODEL_FORK)
+	if (w->srv->ops->handshakes == NULL)
 		return false;
-	if (cfg->model == SIPC__MODEL_THREAD) {
-		now = __atomic_load_n(&w->srv->handshakes, __ATOMIC_RELAXED);
-		max *= w->srv->nworkers;
-	} else {
-		now = w->handshakes;
-	}
+	now = w->srv->ops->handshakes(w, &max);
 	if (now < max)
 		return false;
 	snprintf(why, len, "%ld connections in their TLS handshake (--max-handshakes=%ld)", now,
@@ -236,17 +230,7 @@ static void on_listen(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			refuse(we, conn, &peer, "--max-conns reached");
 			continue;
 		}
-		switch (cfg->model) {
-		case SIPC__MODEL_THREAD:
-			sipc__mthread_conn(w, we->sep, conn, &peer);
-			break;
-		case SIPC__MODEL_FORK:
-			sipc__mfork_conn(w, we->sep, conn, &peer);
-			break;
-		default:
-			sipc__conn_new(w, we->sep, conn, &peer);
-			break;
-		}
+		w->srv->ops->conn(w, we->sep, conn, &peer);
 	}
 }
 
