@@ -99,6 +99,9 @@ struct sipc__tls_conn {
 	 * sees a blocked write, so no SSL_write has to be repeated. */
 	uint8_t *out;
 	size_t out_off, out_len, out_cap;
+	/* Set while conn.c's sendmsg runs SSL_write: the records it makes
+	 * gather in out and leave in one send(2) at its end. */
+	bool cork;
 	int io_err; /* -errno of the socket's last failed call, 0 */
 	bool eof;   /* the socket's read side has ended */
 	/* Bytes read from the socket that OpenSSL has not asked for yet. */
