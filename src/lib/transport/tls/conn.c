@@ -222,7 +222,7 @@ static size_t read_more(sipc_endpoint *ep, struct sipc__tls_conn *c, uint8_t *bu
 	while (total < len && (SSL_pending(c->ssl) > 0 || sipc__tls_in_record(c))) {
 		ERR_clear_error();
 		if (SSL_read_ex(c->ssl, buf + total, len - total, &got) != 1) {
-			(void)sipc__tls_error(ep, c, 0, false);
+			c->rd_held = sipc__tls_error(ep, c, 0, false) != -EAGAIN;
 			break;
 		}
 		total += got;
@@ -238,6 +238,7 @@ static ssize_t tls_recv(sipc_endpoint *ep, void *buf, size_t len, int flags)
 
 	if (c == NULL || c->ssl == NULL)
 		return -ENOTCONN;
+	c->rd_held = false; /* this call reports it */
 	rc = ready(ep, c);
 	if (rc == -EAGAIN)
 		c->want_rd = c->want_hs;
@@ -321,6 +322,8 @@ static size_t tls_pending(const sipc_endpoint *ep)
 
 	if (c == NULL || c->ssl == NULL || !c->done)
 		return 0;
+	if (c->rd_held)
+		return 1; /* no bytes, but a read returns at once */
 	n = SSL_pending(c->ssl);
 	if (n > 0)
 		return (size_t)n;

@@ -102,6 +102,10 @@ struct sipc__tls_conn {
 	/* Set while conn.c's sendmsg runs SSL_write: the records it makes
 	 * gather in out and leave in one send(2) at its end. */
 	bool cork;
+	/* A read on through records (conn.c's read_more) met the end or a
+	 * failure after returning bytes: the next read reports it at once,
+	 * which poll cannot see, so pending says so until then. */
+	bool rd_held;
 	int io_err; /* -errno of the socket's last failed call, 0 */
 	bool eof;   /* the socket's read side has ended */
 	/* Bytes read from the socket that OpenSSL has not asked for yet. */
