@@ -13,7 +13,9 @@
  * kept by callers that give up on a timeout and send something else; here
  * a record once made is simply ours to deliver.  The buffer stays small
  * because conn.c makes OpenSSL write only when it is empty (sendmsg) or for
- * the few bytes of handshake and alert messages.
+ * the few bytes of handshake and alert messages.  While sendmsg corks the
+ * connection, records go to the buffer whole and leave together: one
+ * send(2) of many records costs the kernel much less than one a record.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -25,8 +27,9 @@
 
 /* OpenSSL asks for a record's 5-byte header and then for its body: two
  * system calls a record.  One recv(2) of up to this much serves both, and
- * often the next record too (a record is at most 16 KiB + 256). */
-#define IN_CAP ((size_t)32 * 1024)
+ * in bulk a dozen records more (a record is at most 16 KiB + 256), which
+ * conn.c's recv reads on without another system call. */
+#define IN_CAP ((size_t)256 * 1024)
 
 /* Beyond this the peer is not reading while it makes us write (key
  * updates, say): the connection fails rather than grow without end. */
@@ -84,7 +87,7 @@ static int bio_write(BIO *b, const char *data, size_t n, size_t *written)
 	int rc;
 
 	BIO_clear_retry_flags(b);
-	if (c->out_len == 0) {
+	if (c->out_len == 0 && !c->cork) {
 		sent = sipc__sys_send(c->fd, data, n, MSG_DONTWAIT);
 		if (sent < 0 && sent != -EAGAIN) {
 			c->io_err = (int)sent;

@@ -21,9 +21,10 @@
 #include "transport/tls/tls.h"
 #include "transport/transport.h"
 
-/* Most bytes handed to one SSL_write: four full records, so the out
- * buffer never holds more than that when the socket is full. */
-#define WRITE_MAX ((size_t)64 * 1024)
+/* Most bytes handed to one SSL_write: sixteen full records, gathered in
+ * the out buffer (c->cork) and sent in one send(2), so the out buffer never
+ * holds much more than that when the socket is full. */
+#define WRITE_MAX ((size_t)256 * 1024)
 /* Small iovecs (a frame header and its body) are gathered into one record
  * of at most this much rather than sent as a record each. */
 #define GATHER_MAX ((size_t)16 * 1024)
@@ -175,7 +176,7 @@ static ssize_t tls_sendmsg(sipc_endpoint *ep, const struct msghdr *msg, int flag
 	uint8_t tmp[GATHER_MAX];
 	const void *data;
 	size_t n, written = 0;
-	int rc;
+	int rc, r;
 
 	(void)flags; /* the socket is non-blocking: every call is one try */
 	if (c == NULL || c->ssl == NULL)
@@ -193,7 +194,10 @@ static ssize_t tls_sendmsg(sipc_endpoint *ep, const struct msghdr *msg, int flag
 	if (n == 0)
 		return 0;
 	ERR_clear_error();
-	if (SSL_write_ex(c->ssl, data, n, &written) == 1) {
+	c->cork = true;
+	r = SSL_write_ex(c->ssl, data, n, &written);
+	c->cork = false;
+	if (r == 1) {
 		c->want_wr = POLLOUT;
 		rc = flush(ep, c);
 		if (rc < 0 && rc != -EAGAIN)
@@ -206,6 +210,26 @@ static ssize_t tls_sendmsg(sipc_endpoint *ep, const struct msghdr *msg, int flag
 	return rc == 0 ? -EPIPE : rc;
 }
 
+/* SSL_read gives one record at a time: the records already here (whole in
+ * c->in, or decrypted) are read on into BUF's room, so a caller gets up to
+ * LEN bytes from one call rather than 16 KiB.  A failure ends it; what was
+ * read counts, and the next call meets the failure (c->fatal, or for an
+ * end OpenSSL's own state). */
+static size_t read_more(sipc_endpoint *ep, struct sipc__tls_conn *c, uint8_t *buf, size_t len)
+{
+	size_t total = 0, got;
+
+	while (total < len && (SSL_pending(c->ssl) > 0 || sipc__tls_in_record(c))) {
+		ERR_clear_error();
+		if (SSL_read_ex(c->ssl, buf + total, len - total, &got) != 1) {
+			c->rd_held = sipc__tls_error(ep, c, 0, false) != -EAGAIN;
+			break;
+		}
+		total += got;
+	}
+	return total;
+}
+
 static ssize_t tls_recv(sipc_endpoint *ep, void *buf, size_t len, int flags)
 {
 	struct sipc__tls_conn *c = conn_of(ep);
@@ -214,6 +238,7 @@ static ssize_t tls_recv(sipc_endpoint *ep, void *buf, size_t len, int flags)
 
 	if (c == NULL || c->ssl == NULL)
 		return -ENOTCONN;
+	c->rd_held = false; /* this call reports it */
 	rc = ready(ep, c);
 	if (rc == -EAGAIN)
 		c->want_rd = c->want_hs;
@@ -224,6 +249,8 @@ static ssize_t tls_recv(sipc_endpoint *ep, void *buf, size_t len, int flags)
 	ERR_clear_error();
 	r = (flags & MSG_PEEK) ? SSL_peek_ex(c->ssl, buf, len, &got)
 			       : SSL_read_ex(c->ssl, buf, len, &got);
+	if (r == 1 && !(flags & MSG_PEEK))
+		got += read_more(ep, c, (uint8_t *)buf + got, len - got);
 	/* Reading may have made OpenSSL answer (a key update, an alert). */
 	if (c->out_len > 0 && (rc = flush(ep, c)) < 0 && rc != -EAGAIN && r == 1)
 		io_fail(ep, c, rc);
@@ -295,6 +322,8 @@ static size_t tls_pending(const sipc_endpoint *ep)
 
 	if (c == NULL || c->ssl == NULL || !c->done)
 		return 0;
+	if (c->rd_held)
+		return 1; /* no bytes, but a read returns at once */
 	n = SSL_pending(c->ssl);
 	if (n > 0)
 		return (size_t)n;

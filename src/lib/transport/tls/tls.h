@@ -99,6 +99,13 @@ struct sipc__tls_conn {
 	 * sees a blocked write, so no SSL_write has to be repeated. */
 	uint8_t *out;
 	size_t out_off, out_len, out_cap;
+	/* Set while conn.c's sendmsg runs SSL_write: the records it makes
+	 * gather in out and leave in one send(2) at its end. */
+	bool cork;
+	/* A read on through records (conn.c's read_more) met the end or a
+	 * failure after returning bytes: the next read reports it at once,
+	 * which poll cannot see, so pending says so until then. */
+	bool rd_held;
 	int io_err; /* -errno of the socket's last failed call, 0 */
 	bool eof;   /* the socket's read side has ended */
 	/* Bytes read from the socket that OpenSSL has not asked for yet. */
