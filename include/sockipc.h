@@ -561,8 +561,10 @@ short sipc_endpoint_want(const sipc_endpoint *ep, short events);
  * descriptor becoming readable (decrypted TLS records): poll does not see
  * them, so read these first.  A whole TLS record read ahead but not yet
  * decrypted counts with its size (an upper bound: it may hold no data, a
- * key update, say, and the read then times out at once).  0 before the
- * handshake is done. */
+ * key update, say, and the read then times out at once).  When a read
+ * returned data and found the end of the stream (or a failure) behind it,
+ * this is 1 until the next read reports that end: a loop that reads while
+ * this is above 0 never misses it.  0 before the handshake is done. */
 size_t sipc_endpoint_pending(const sipc_endpoint *ep);
 /* The sentence behind the last failed call on EP (the TLS detail), "" when
  * there is none.  Owned by EP, valid until its next call. */

@@ -26,10 +26,15 @@
 #include "transport/tls/tls.h"
 
 /* OpenSSL asks for a record's 5-byte header and then for its body: two
- * system calls a record.  One recv(2) of up to this much serves both, and
- * in bulk a dozen records more (a record is at most 16 KiB + 256), which
- * conn.c's recv reads on without another system call. */
-#define IN_CAP ((size_t)256 * 1024)
+ * system calls a record.  One recv(2) into a buffer of our own serves both,
+ * and in bulk many records more (a record is at most 16 KiB + 256), which
+ * conn.c's recv reads on without another system call.  The buffer starts
+ * at IN_MIN and doubles, up to IN_MAX, each time a recv fills it: a bulk
+ * stream gets 256 KiB reads (20% less receiver CPU than 64 KiB in
+ * bench/run's tls bulk pair), while the thousands of connections a server
+ * holds for small messages keep one record's worth each. */
+#define IN_MIN ((size_t)32 * 1024)
+#define IN_MAX ((size_t)256 * 1024)
 
 /* Beyond this the peer is not reading while it makes us write (key
  * updates, say): the connection fails rather than grow without end. */
@@ -132,11 +137,13 @@ static int bio_read(BIO *b, char *buf, size_t n, size_t *got)
 
 	BIO_clear_retry_flags(b);
 	if (c->in_len == 0) {
-		if (c->in == NULL && (c->in = malloc(IN_CAP)) == NULL) {
+		if (c->in == NULL && (c->in = malloc(IN_MIN)) == NULL) {
 			c->io_err = -ENOMEM;
 			return 0;
 		}
-		r = sipc__sys_recv(c->fd, c->in, IN_CAP, MSG_DONTWAIT);
+		if (c->in_cap == 0)
+			c->in_cap = IN_MIN;
+		r = sipc__sys_recv(c->fd, c->in, c->in_cap, MSG_DONTWAIT);
 		if (r == -EAGAIN) {
 			BIO_set_retry_read(b);
 			return 0;
@@ -155,6 +162,16 @@ static int bio_read(BIO *b, char *buf, size_t n, size_t *got)
 		keep_first(c, c->in, (size_t)r);
 		c->in_off = 0;
 		c->in_len = (size_t)r;
+		if ((size_t)r == c->in_cap && c->in_cap < IN_MAX) {
+			/* Full: more was waiting.  Grow for the next recv (the
+			 * bytes now in it are still to be read, so keep them). */
+			uint8_t *p = realloc(c->in, c->in_cap * 2);
+
+			if (p != NULL) {
+				c->in = p;
+				c->in_cap *= 2;
+			}
+		}
 	}
 	if (n > c->in_len)
 		n = c->in_len;

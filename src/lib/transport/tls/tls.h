@@ -110,6 +110,7 @@ struct sipc__tls_conn {
 	bool eof;   /* the socket's read side has ended */
 	/* Bytes read from the socket that OpenSSL has not asked for yet. */
 	uint8_t *in;
+	size_t in_cap; /* bytes allocated at in: grows while recvs fill it */
 	size_t in_off, in_len;
 	/* The first bytes the peer sent, to tell a peer that is not TLS. */
 	uint8_t first[16];
