@@ -27,22 +27,6 @@ wait_size() {
 	echo "timed out waiting for $2 bytes in $1" >&2
 	return 1
 }
-# ended PID: waits (bounded) until PID has exited; its status in $STATUS,
-# "hung" when it had to be killed.
-ended() {
-	local i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt $((200 * SCALE)) ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		stop_bg "$1" KILL
-		STATUS=hung
-		return
-	fi
-	wait "$1" 2>/dev/null
-	STATUS=$?
-}
 # tls_listen NAME [OPTIONS...]: `listen tls://127.0.0.1:0` in the
 # background, stdin from the fifo $T/NAME.in held open on fd 7 (write to
 # it, then `exec 7>&-` for its end; what starts meanwhile gets `7>&-`, or

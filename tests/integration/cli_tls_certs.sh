@@ -14,22 +14,6 @@ C=$T/certs
 bash "$SIPC_SOURCE_DIR/tests/support/tls-certs.sh" "$C" >/dev/null 2>"$T/certs.err" ||
 	{ cat "$T/certs.err" >&2; fail "tls-certs.sh made the test certificates"; finish; }
 
-# ended PID: waits (bounded) until PID has exited; its status in $STATUS,
-# "hung" when it had to be killed.
-ended() {
-	local i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt $((200 * SCALE)) ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		stop_bg "$1" KILL
-		STATUS=hung
-		return
-	fi
-	wait "$1" 2>/dev/null
-	STATUS=$?
-}
 # cert_listen NAME CERT KEY [OPTIONS...]: listen with that certificate on
 # tls://127.0.0.1:0, stdin $T/NAME.in (a file: "from listen"), stdout $T/NAME,
 # stderr $T/NAME.err.  Sets LPID and LURL.

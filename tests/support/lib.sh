@@ -87,6 +87,23 @@ stop_bg() {
 	wait "$p" 2>/dev/null
 }
 
+# ended PID: waits (bounded) until PID has exited; its status in $STATUS,
+# "hung" when it had to be killed.
+ended() {
+	local i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt $((200 * SCALE)) ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		stop_bg "$1" KILL
+		STATUS=hung
+		return
+	fi
+	wait "$1" 2>/dev/null
+	STATUS=$?
+}
+
 _cleanup() {
 	local rc=$? p i left
 	# A child forked by spawn runs the traps it inherited until it execs:
