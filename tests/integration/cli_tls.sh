@@ -16,17 +16,6 @@ PEER="python3 $(dirname "$0")/cli_peer.py"
 TPEER="python3 $(dirname "$0")/cli_tls_peer.py"
 FPRE='SHA256(:[0-9A-F]{2}){32}'
 
-# wait_size FILE BYTES SECONDS: waits until FILE holds BYTES bytes or more.
-wait_size() {
-	local i=0
-	while [ $i -lt $(($3 * SCALE * 20)) ]; do
-		[ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	echo "timed out waiting for $2 bytes in $1" >&2
-	return 1
-}
 # tls_listen NAME [OPTIONS...]: `listen tls://127.0.0.1:0` in the
 # background, stdin from the fifo $T/NAME.in held open on fd 7 (write to
 # it, then `exec 7>&-` for its end; what starts meanwhile gets `7>&-`, or

@@ -6,13 +6,6 @@
 # service is refused under --model fork.
 . "$(dirname "$0")/../support/lib.sh"
 
-# stop NAME PID ERRFILE: SIGTERM, exit 0, and no sanitizer report.
-stop() {
-	local rc=0
-	kill -TERM "$2"; wait "$2" || rc=$?
-	expect_eq "$1: exits 0 on SIGTERM" 0 "$rc"
-	check "$1: no sanitizer report" bash -c "! grep -q Sanitizer '$3'"
-}
 need python3
 
 bg "$T/srv" "$SOCKIPC" serve --workers 2 -e 'tcp://127.0.0.1:0 broadcast' -e "unix://$T/b.sock broadcast --queue=64K"
@@ -173,6 +166,6 @@ check "and says so" grep -q "broadcast does not work under --model fork" "$T/for
 "$SOCKIPC" serve tcp://127.0.0.1:0 broadcast --queue=1 2>"$T/q"
 expect_eq "a too small --queue exits 2" 2 $?
 
-stop "broadcast server" "$SRV" "$T/srv.err"
+stop_server "broadcast server" "$SRV" "$T/srv.err"
 
 finish

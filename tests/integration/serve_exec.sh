@@ -8,13 +8,6 @@
 # included), SIGKILL at the drain deadline, under every model.
 . "$(dirname "$0")/../support/lib.sh"
 
-# stop NAME PID ERRFILE: SIGTERM, exit 0, and no sanitizer report.
-stop() {
-	local rc=0
-	kill -TERM "$2"; wait "$2" || rc=$?
-	expect_eq "$1: exits 0 on SIGTERM" 0 "$rc"
-	check "$1: no sanitizer report" bash -c "! grep -q Sanitizer '$3'"
-}
 need socat python3
 
 # port URL: the port of tcp://127.0.0.1:P
@@ -233,6 +226,6 @@ check "its close line says drain timeout" grep -q "close exec .*end=drain timeou
 check "the TERM-ignoring grandchild is gone" gone "sleep $MARK"
 pkill -KILL -f "sleep $MARK" 2>/dev/null
 
-stop "exec server" "$SRV" "$T/srv.err"
+stop_server "exec server" "$SRV" "$T/srv.err"
 
 finish

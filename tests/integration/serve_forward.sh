@@ -6,13 +6,6 @@
 # idle associations reaped.
 . "$(dirname "$0")/../support/lib.sh"
 
-# stop NAME PID ERRFILE: SIGTERM, exit 0, and no sanitizer report.
-stop() {
-	local rc=0
-	kill -TERM "$2"; wait "$2" || rc=$?
-	expect_eq "$1: exits 0 on SIGTERM" 0 "$rc"
-	check "$1: no sanitizer report" bash -c "! grep -q Sanitizer '$3'"
-}
 need socat python3 md5sum
 
 port() { echo "${1##*:}"; }
@@ -183,7 +176,7 @@ check "and says why" grep -q "same kind" "$T/u1"
 expect_eq "bad option value exits 2" 2 $?
 check "and names it" grep -q "forward: --idle: 'x'" "$T/u2"
 
-stop "forward server" "$SRV" "$T/srv.err"
-stop "backend server" "$BE" "$T/be.err"
+stop_server "forward server" "$SRV" "$T/srv.err"
+stop_server "backend server" "$BE" "$T/be.err"
 
 finish

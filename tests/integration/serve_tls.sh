@@ -13,14 +13,6 @@ bash "$(dirname "$0")/../support/tls-certs.sh" "$T/c" || { fail "tls-certs.sh"; 
 C=$T/c
 TO="--timeout $(secs 20)"
 
-# stop NAME PID ERRFILE: SIGTERM, exit 0, and no sanitizer report.
-stop() {
-	local rc=0
-	kill -TERM "$2"; wait "$2" || rc=$?
-	expect_eq "$1: exits 0 on SIGTERM" 0 "$rc"
-	check "$1: no sanitizer report" bash -c "! grep -q Sanitizer '$3'"
-}
-nth() { awk -v n="$2" '/^listening /{ if (++i == n) { sub(/.*:/, "", $2); print $2 } }' "$1"; }
 
 for model in event thread fork; do
 	bc='-e tls://127.0.0.1:0 broadcast'
@@ -32,23 +24,23 @@ for model in event thread fork; do
 	SRV=$BG_PID
 	wait_count "$T/s.$model" '^listening ' 7 "$(secs 10)" || fail "$model: seven endpoints"
 	S=$T/s.$model
-	check "$model: echo 1 MB, half-closed, every byte back" $PEER echo "$(nth "$S" 1)" 1000000 --ca "$C/ca.pem" $TO
-	check "$model: discard takes 300 kB and ends cleanly" $PEER send "$(nth "$S" 2)" 300000 --ca "$C/ca.pem" $TO
+	check "$model: echo 1 MB, half-closed, every byte back" $PEER echo "$(nth_port "$S" 1)" 1000000 --ca "$C/ca.pem" $TO
+	check "$model: discard takes 300 kB and ends cleanly" $PEER send "$(nth_port "$S" 2)" 300000 --ca "$C/ca.pem" $TO
 	want=$(python3 -c 'import sys
 r = "".join(chr(33 + (i % 95)) if i < 94 else " " for i in range(95))
 r = r[:94] + " "
 line = lambda k: "".join(chr(32 + ((k + j + 1) % 95)) for j in range(72)) + "\r\n"
 sys.stdout.write((line(0) + line(1)).encode().hex())')
-	expect_eq "$model: chargen's first two lines" "$want" "$($PEER read "$(nth "$S" 3)" 148 --ca "$C/ca.pem" $TO)"
-	got=$($PEER line "$(nth "$S" 4)" "" --ca "$C/ca.pem" $TO)
+	expect_eq "$model: chargen's first two lines" "$want" "$($PEER read "$(nth_port "$S" 3)" 148 --ca "$C/ca.pem" $TO)"
+	got=$($PEER line "$(nth_port "$S" 4)" "" --ca "$C/ca.pem" $TO)
 	check "$model: daytime line, then close_notify ($got)" bash -c "[[ '$got' =~ ^[0-9]{2}\ [A-Z]{3}\ [0-9]{4}\ [0-9:]{8} ]]"
-	t=$($PEER read "$(nth "$S" 5)" --ca "$C/ca.pem" $TO)
+	t=$($PEER read "$(nth_port "$S" 5)" --ca "$C/ca.pem" $TO)
 	check "$model: time is 4 bytes near now ($t)" python3 -c "import sys, time
 v = int('$t', 16); now = (int(time.time()) + 2208988800) % 2**32
 sys.exit(0 if len('$t') == 8 and abs(v - now) < 120 else 1)"
-	check "$model: exec cat relays 1 MB both ways, half-closed" $PEER echo "$(nth "$S" 6)" 1000000 --ca "$C/ca.pem" $TO
+	check "$model: exec cat relays 1 MB both ways, half-closed" $PEER echo "$(nth_port "$S" 6)" 1000000 --ca "$C/ca.pem" $TO
 	if [ $model != fork ]; then
-		P=$(nth "$S" 7)
+		P=$(nth_port "$S" 7)
 		python3 - "$P" "$C/ca.pem" "$(secs 20)" >"$T/bc.$model" 2>&1 <<'EOF'
 import socket, ssl, sys, time
 port, ca, limit = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
@@ -74,7 +66,7 @@ EOF
 	fi
 	check "$model: open lines name the TLS version" grep -q "open echo local=tls://.* tls=TLSv1.3 cipher=" "$S.err"
 	check "$model: close lines too" grep -q "close echo local=tls://.* end=done tls=TLSv1.3" "$S.err"
-	stop "$model" "$SRV" "$S.err"
+	stop_server "$model" "$SRV" "$S.err"
 done
 
 # Hostile clients, the handshake timeout and the in-handshake bound on one
@@ -83,8 +75,8 @@ bg "$T/h" "$SOCKIPC" serve --workers 1 --handshake-timeout 1 --max-handshakes 3 
 	--cert "$C/server.pem" --key "$C/server.key" -e 'tls://127.0.0.1:0 echo' -e 'tcp://127.0.0.1:0 echo'
 SRV=$BG_PID
 wait_count "$T/h" '^listening ' 2 "$(secs 10)" || fail "hostile: two endpoints"
-P=$(nth "$T/h" 1)
-PLAIN=$(nth "$T/h" 2)
+P=$(nth_port "$T/h" 1)
+PLAIN=$(nth_port "$T/h" 2)
 
 # garbage PORT BYTES-AS-PYTHON: sends them, prints the client's local port,
 # then what came back before the end.
@@ -135,7 +127,7 @@ wait_line "$T/h.err" "127.0.0.1:$port: tls handshake: not done within --handshak
 	pass "silent client: one line after the timeout"
 wait_line "$T/silent" '^eof' 10 >/dev/null && pass "silent client: sees its connection end"
 
-stop hostile "$SRV" "$T/h.err"
+stop_server hostile "$SRV" "$T/h.err"
 
 # The bound: three silent connections fill it, the fourth is refused with
 # a line, plain tcp is still served, and once they go TLS works again.
@@ -143,8 +135,8 @@ bg "$T/b" "$SOCKIPC" serve --workers 1 --handshake-timeout 60 --max-handshakes 3
 	--cert "$C/server.pem" --key "$C/server.key" -e 'tls://127.0.0.1:0 echo' -e 'tcp://127.0.0.1:0 echo'
 SRV=$BG_PID
 wait_count "$T/b" '^listening ' 2 "$(secs 10)" || fail "bound: two endpoints"
-P=$(nth "$T/b" 1)
-PLAIN=$(nth "$T/b" 2)
+P=$(nth_port "$T/b" 1)
+PLAIN=$(nth_port "$T/b" 2)
 python3 - "$P" "$(secs 60)" >"$T/hold" 2>&1 <<'EOF' &
 import socket, sys, time
 held = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(3)]
@@ -174,7 +166,7 @@ for i in $(seq 50); do
 	$PEER echo "$P" 20000 --ca "$C/ca.pem" --timeout 2 >/dev/null 2>&1 && { ok=1; break; }
 done
 check "bound: TLS served again once they have gone" test -n "$ok"
-stop bound "$SRV" "$T/b.err"
+stop_server bound "$SRV" "$T/b.err"
 
 # Usage errors.
 "$SOCKIPC" serve --cert "$C/server.pem" -e 'tcp://127.0.0.1:0 echo' >/dev/null 2>"$T/u1"

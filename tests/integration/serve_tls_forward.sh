@@ -13,13 +13,6 @@ bash "$(dirname "$0")/../support/tls-certs.sh" "$T/c" || { fail "tls-certs.sh"; 
 C=$T/c
 TO="--timeout $(secs 20)"
 
-stop() {
-	local rc=0
-	kill -TERM "$2"; wait "$2" || rc=$?
-	expect_eq "$1: exits 0 on SIGTERM" 0 "$rc"
-	check "$1: no sanitizer report" bash -c "! grep -q Sanitizer '$3'"
-}
-nth() { awk -v n="$2" '/^listening /{ if (++i == n) { sub(/.*:/, "", $2); print $2 } }' "$1"; }
 
 # plain PORT NBYTES: a plain TCP client sends NBYTES, shuts down its write
 # side, reads to the end; prints how many of the bytes came back equal.
@@ -55,8 +48,8 @@ bg "$T/bt" "$SOCKIPC" serve --cert "$C/server.pem" --key "$C/server.key" \
 BT=$BG_PID
 wait_count "$T/be" '^listening ' 2 "$(secs 10)" || fail "plain backends"
 wait_count "$T/bt" '^listening ' 2 "$(secs 10)" || fail "tls backends"
-E=$(nth "$T/be" 1); D=$(nth "$T/be" 2)
-TE=$(nth "$T/bt" 1); TD=$(nth "$T/bt" 2)
+E=$(nth_port "$T/be" 1); D=$(nth_port "$T/be" 2)
+TE=$(nth_port "$T/bt" 1); TD=$(nth_port "$T/bt" 2)
 SFP=$(openssl x509 -in "$C/server.pem" -noout -fingerprint -sha256 | sed 's/^.*=/SHA256:/')
 
 bg "$T/f" "$SOCKIPC" serve --cert "$C/server.pem" --key "$C/server.key" \
@@ -73,13 +66,13 @@ SRV=$BG_PID
 wait_count "$T/f" '^listening ' 9 "$(secs 10)" || fail "forward: nine endpoints"
 
 check "termination: 1 MB through TLS -> tcp, half-closed, every byte back" \
-	$PEER echo "$(nth "$T/f" 1)" 1000000 --ca "$C/ca.pem" $TO
-got=$($PEER line "$(nth "$T/f" 2)" "" --ca "$C/ca.pem" $TO)
+	$PEER echo "$(nth_port "$T/f" 1)" 1000000 --ca "$C/ca.pem" $TO
+got=$($PEER line "$(nth_port "$T/f" 2)" "" --ca "$C/ca.pem" $TO)
 check "termination: the backend ends first (daytime): line, then close_notify ($got)" \
 	bash -c "[[ '$got' =~ ^[0-9]{2}\ [A-Z]{3}\ [0-9]{4} ]]"
 expect_eq "origination: 1 MB through tcp -> TLS, half-closed, every byte back" "equal 1000000" \
-	"$(plain "$(nth "$T/f" 3)" 1000000)"
-got=$(python3 - "$(nth "$T/f" 4)" <<'EOF'
+	"$(plain "$(nth_port "$T/f" 3)" 1000000)"
+got=$(python3 - "$(nth_port "$T/f" 4)" <<'EOF'
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
 got = b""
@@ -94,21 +87,21 @@ EOF
 check "origination: the TLS backend ends first: line, then FIN ($got)" \
 	bash -c "[[ '$got' =~ ^[0-9]{2}\ [A-Z]{3}\ [0-9]{4} ]]"
 check "TLS to TLS: 1 MB, half-closed, every byte back" \
-	$PEER echo "$(nth "$T/f" 5)" 1000000 --ca "$C/ca.pem" $TO
-expect_eq "origination with --pin" "equal 100000" "$(plain "$(nth "$T/f" 6)" 100000)"
-expect_eq "origination with --insecure" "equal 100000" "$(plain "$(nth "$T/f" 7)" 100000)"
-P=$(nth "$T/f" 8)
+	$PEER echo "$(nth_port "$T/f" 5)" 1000000 --ca "$C/ca.pem" $TO
+expect_eq "origination with --pin" "equal 100000" "$(plain "$(nth_port "$T/f" 6)" 100000)"
+expect_eq "origination with --insecure" "equal 100000" "$(plain "$(nth_port "$T/f" 7)" 100000)"
+P=$(nth_port "$T/f" 8)
 expect_eq "a backend of another CA: the client is closed, nothing relayed" "equal 0" "$(plain "$P" 0)"
 wait_line "$T/f.err" "close forward local=tcp://127.0.0.1:$P .*end=backend tls://localhost:$TE: " 5 >/dev/null
 check "its close line says why" bash -c "grep 'close forward local=tcp://127.0.0.1:$P ' '$T/f.err' | grep -qi 'certificate\|CA'"
-P=$(nth "$T/f" 9)
+P=$(nth_port "$T/f" 9)
 expect_eq "a backend that is not --sni: the client is closed" "equal 0" "$(plain "$P" 0)"
 wait_line "$T/f.err" "close forward local=tcp://127.0.0.1:$P .*other.example" 5 >/dev/null &&
 	pass "its close line names the name it wanted"
-check "TLS to TLS after the failures" $PEER echo "$(nth "$T/f" 5)" 100000 --ca "$C/ca.pem" $TO
-stop forward "$SRV" "$T/f.err"
-stop tls-backend "$BT" "$T/bt.err"
-stop backend "$BE" "$T/be.err"
+check "TLS to TLS after the failures" $PEER echo "$(nth_port "$T/f" 5)" 100000 --ca "$C/ca.pem" $TO
+stop_server forward "$SRV" "$T/f.err"
+stop_server tls-backend "$BT" "$T/bt.err"
+stop_server backend "$BE" "$T/be.err"
 
 "$SOCKIPC" serve -e "tcp://127.0.0.1:0 forward --ca=$C/ca.pem tcp://127.0.0.1:1" >/dev/null 2>"$T/u"
 expect_eq "--ca for a plain backend exits 2" 2 "$?"

@@ -16,13 +16,6 @@ alice="--cert $C/alice.pem --key $C/alice.key"
 bob="--cert $C/bob.pem --key $C/bob.key"
 mallory="--cert $C/mallory.pem --key $C/mallory.key"
 
-stop() {
-	local rc=0
-	kill -TERM "$2"; wait "$2" || rc=$?
-	expect_eq "$1: exits 0 on SIGTERM" 0 "$rc"
-	check "$1: no sanitizer report" bash -c "! grep -q Sanitizer '$3'"
-}
-nth() { awk -v n="$2" '/^listening /{ if (++i == n) { sub(/.*:/, "", $2); print $2 } }' "$1"; }
 fp() { openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/^.*=/SHA256:/'; }
 
 # --client-ca alone: any certificate of that CA.
@@ -31,8 +24,8 @@ bg "$T/m" "$SOCKIPC" serve --cert "$C/server.pem" --key "$C/server.key" --client
 	-e "tls://127.0.0.1:0 exec sh -c 'env | grep -E \"^(SSL_|PROTO=|TCPREMOTEIP=)\" | sort'"
 SRV=$BG_PID
 wait_count "$T/m" '^listening ' 2 "$(secs 10)" || fail "mutual: two endpoints"
-P=$(nth "$T/m" 1)
-X=$(nth "$T/m" 2)
+P=$(nth_port "$T/m" 1)
+X=$(nth_port "$T/m" 2)
 check "alice (signed by the CA) is served" $PEER echo "$P" 50000 --ca "$C/ca.pem" $alice $TO
 check "bob too" $PEER echo "$P" 50000 --ca "$C/ca.pem" $bob $TO
 check "a client without a certificate is refused" $PEER refused "$P" --ca "$C/ca.pem" $TO
@@ -51,7 +44,7 @@ check "exec: SSL_PROTOCOL" bash -c "echo '$env' | grep -Eq '^SSL_PROTOCOL=TLSv1\
 check "exec: SSL_CIPHER" bash -c "echo '$env' | grep -Eq '^SSL_CIPHER=[A-Z0-9_-]+$'"
 check "exec: the UCSPI variables are there too" bash -c "echo '$env' | grep -q '^PROTO=TCP' && echo '$env' | grep -q '^TCPREMOTEIP=127.0.0.1'"
 check "close lines name the client certificate" grep -q "close echo .* tls=TLSv1.3 .* cert=\"CN=alice\"" "$T/m.err"
-stop mutual "$SRV" "$T/m.err"
+stop_server mutual "$SRV" "$T/m.err"
 
 # --allow-cert: by subject (alice) and by fingerprint (bob's, written in
 # lower case without colons); mallory's own CA would not do either.
@@ -61,14 +54,14 @@ bg "$T/a" "$SOCKIPC" serve --cert "$C/server.pem" --key "$C/server.key" --client
 	-e "tls://127.0.0.1:0 exec cat"
 SRV=$BG_PID
 wait_count "$T/a" '^listening ' 2 "$(secs 10)" || fail "allow: two endpoints"
-P=$(nth "$T/a" 1)
+P=$(nth_port "$T/a" 1)
 check "allow: alice by subject is served" $PEER echo "$P" 50000 --ca "$C/ca.pem" $alice $TO
 check "allow: bob is refused" $PEER refused "$P" --ca "$C/ca.pem" $bob $TO
 wait_line "$T/a.err" "refused echo .*: tls: client certificate \"CN=bob\" SHA256:[0-9A-F:]+ is not in --allow-cert" 5 >/dev/null &&
 	pass "allow: bob's refusal names him and why"
 check "allow: alice is served after bob" $PEER echo "$P" 50000 --ca "$C/ca.pem" $alice $TO
 check "allow: exec names --allow-cert at start" grep -q "only for TLS clients with a certificate signed by --client-ca .* and listed in --allow-cert" "$T/a.err"
-stop allow "$SRV" "$T/a.err"
+stop_server allow "$SRV" "$T/a.err"
 
 bg "$T/f" "$SOCKIPC" serve --cert "$C/server.pem" --key "$C/server.key" --client-ca "$C/ca.pem" \
 	--allow-cert "$bobfp" -e 'tls://127.0.0.1:0 echo'
@@ -78,7 +71,7 @@ P=${P##*:}
 check "allow by fingerprint: bob is served" $PEER echo "$P" 50000 --ca "$C/ca.pem" $bob $TO
 check "allow by fingerprint: alice is refused" $PEER refused "$P" --ca "$C/ca.pem" $alice $TO
 wait_line "$T/f.err" "refused echo .*CN=alice.* is not in --allow-cert" 5 >/dev/null && pass "allow by fingerprint: the line names alice"
-stop fingerprint "$SRV" "$T/f.err"
+stop_server fingerprint "$SRV" "$T/f.err"
 
 # A client whose certificate subject is hostile (a double quote, a blank, a
 # newline, then text shaped like a log line and its fields) is served, and
@@ -89,8 +82,8 @@ bg "$T/e" "$SOCKIPC" serve --cert "$C/server.pem" --key "$C/server.key" --client
 	-e 'tls://127.0.0.1:0 echo' -e "tls://127.0.0.1:0 exec sh -c 'env | grep ^SSL_CLIENT_S_DN='"
 SRV=$BG_PID
 wait_count "$T/e" '^listening ' 2 "$(secs 10)" || fail "hostile: two endpoints"
-P=$(nth "$T/e" 1)
-X=$(nth "$T/e" 2)
+P=$(nth_port "$T/e" 1)
+X=$(nth_port "$T/e" 2)
 check "hostile subject: served" $PEER echo "$P" 50000 --ca "$C/ca.pem" $evil $TO
 env=$($PEER line "$X" "" --ca "$C/ca.pem" $evil $TO)
 wait_count "$T/e.err" '^sockipc: close echo ' 1 "$(secs 10)"
@@ -102,7 +95,7 @@ check "hostile subject: nothing of it outside its quotes" bash -c '! printf "%s"
 check "hostile subject: the quote and newline are escaped (RFC 2253, then %XX)" bash -c 'printf "%s" "$1" | grep -q "cert=\"CN=x.%22 end=forged. .0Asockipc: open echo peer=forged\""' - "$cl"
 expect_eq "hostile subject: exec gets one variable on one line" 1 "$(printf '%s\n' "$env" | grep -c .)"
 check "hostile subject: exec's variable is escaped" bash -c 'printf "%s" "$1" | grep -q "^SSL_CLIENT_S_DN=CN=x.%22 end=forged. .0Asockipc: open echo peer=forged$"' - "$env"
-stop hostile "$SRV" "$T/e.err"
+stop_server hostile "$SRV" "$T/e.err"
 
 "$SOCKIPC" serve --client-ca "$C/ca.pem" --allow-cert 'not-a-fingerprint' -e 'tls://127.0.0.1:0 echo' >/dev/null 2>"$T/u"
 expect_eq "--allow-cert with a bad value exits 2" 2 "$?"

@@ -82,7 +82,7 @@ for v in 1.2 1.3; do
 
 	# socat OPENSSL: ends its input first; sockipc listen reads to that end, then answers.
 	listen_late() {
-		{ size_at_least "$T/l.out" $N 30 && cat "$T/S"; } | timeout "$(secs 20)" "$SOCKIPC" listen -v \
+		{ wait_size "$T/l.out" $N 30 && cat "$T/S"; } | timeout "$(secs 20)" "$SOCKIPC" listen -v \
 			--cert "$CRT" --key "$KEY" tls://127.0.0.1:0 >"$T/l.out" 2>"$T/l.err"
 	}
 	rm -f "$T"/l.*

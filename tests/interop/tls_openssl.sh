@@ -59,7 +59,7 @@ for v in 1.2 1.3; do
 
 	# ---- sockipc send -> s_server: one frame out, one back
 	s_server_frame() {
-		{ size_at_least "$T/so.out" "$(stat -c %s "$T/ping.frame")" 20 && cat "$T/pong.frame"
+		{ wait_size "$T/so.out" "$(stat -c %s "$T/ping.frame")" 20 && cat "$T/pong.frame"
 		  exec sleep $((60 * SCALE)); } |
 			openssl s_server -quiet -naccept 1 "$vflag" -accept 127.0.0.1:0 -cert "$CRT" -key "$KEY" \
 				>"$T/so.out" 2>"$T/so.err"
@@ -96,7 +96,7 @@ for v in 1.2 1.3; do
 	rc=$?
 	expect_rc "$v s_client -> listen: exit 0" 0 $rc "$T/l.err"
 	check "$v s_client -> listen: 1 MB from s_client byte-exact" cmp -s "$T/C" "$T/l.out"
-	size_at_least "$T/sc.out" $N 10
+	wait_size "$T/sc.out" $N 10
 	check "$v s_client -> listen: 1 MB to s_client byte-exact" cmp -s "$T/S" "$T/sc.out"
 	check "$v s_client -> listen: -v names $want_v" grep -q "listen: $want_v " "$T/l.err"
 	check "$v s_client -> listen: -v names alpn bar" grep -q "alpn bar" "$T/l.err"

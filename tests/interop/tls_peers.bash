@@ -43,20 +43,10 @@ peer_port() {
 	return 1
 }
 
-# size_at_least FILE N SECONDS: waits until FILE holds N bytes.
-size_at_least() {
-	local i
-	for ((i = 0; i < $3 * SCALE * 20; i++)); do
-		[ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
-		sleep 0.05
-	done
-	echo "timed out waiting for $2 bytes in $1 (has $(stat -c %s "$1" 2>/dev/null))" >&2
-	return 1
-}
 
 # feed FILE OUT N: a feeder for the side that ends first: writes FILE,
 # then ends once OUT (what that side receives) holds N bytes.
-feed() { cat "$1"; size_at_least "$2" "$3" 30; }
+feed() { cat "$1"; wait_size "$2" "$3" 30; }
 
 # feed_open FILE: a feeder for a peer that ends at the end of its input:
 # writes FILE and keeps the input open until the test stops the peer's

@@ -87,6 +87,30 @@ stop_bg() {
 	wait "$p" 2>/dev/null
 }
 
+# stop_server NAME PID ERRFILE: SIGTERM to a server, which must exit 0
+# (under ASan: no leak) and leave no sanitizer report in ERRFILE.
+stop_server() {
+	local rc=0
+	kill -TERM "$2"; wait "$2" || rc=$?
+	expect_eq "$1: exits 0 on SIGTERM" 0 "$rc"
+	check "$1: no sanitizer report" bash -c "! grep -q Sanitizer '$3'"
+}
+
+# nth_port FILE N: the port of the Nth "listening URL" line in FILE.
+nth_port() { awk -v n="$2" '/^listening /{ if (++i == n) { sub(/.*:/, "", $2); print $2 } }' "$1"; }
+
+# wait_size FILE BYTES SECONDS: waits (bounded) until FILE holds BYTES bytes
+# or more; 1 with a line on stderr when it does not in time.
+wait_size() {
+	local i
+	for ((i = 0; i < $3 * SCALE * 20; i++)); do
+		[ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	echo "timed out waiting for $2 bytes in $1 (has $(stat -c %s "$1" 2>/dev/null || echo 0))" >&2
+	return 1
+}
+
 # ended PID: waits (bounded) until PID has exited; its status in $STATUS,
 # "hung" when it had to be killed.
 ended() {
