@@ -108,7 +108,7 @@ void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	struct sipc_worker *w = we->w;
 	struct sipc_srv_endpoint *sep = we->sep;
 	const struct sipc_serve_config *cfg = w->srv->cfg;
-	size_t cap = cfg->max_msg;
+	size_t cap = sep->line->conf->max_msg;
 	char peer[SIPC_URL_MAX];
 
 	(void)loop;

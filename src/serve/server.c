@@ -98,6 +98,11 @@ int sipc__server_check(const struct sipc_serve_config *cfg, char *why, size_t wh
 		snprintf(why, whylen, "--model: not %s", sipc__model_names(names, sizeof(names)));
 		return -1;
 	}
+	if (!cfg->finished) {
+		/* Every line must point at its service's attributes. */
+		snprintf(why, whylen, "internal: sipc__serve_config_finish was not called");
+		return -1;
+	}
 	if (cfg->nlines == 0) {
 		snprintf(why, whylen, "no service lines");
 		return -1;
@@ -126,7 +131,7 @@ static int bind_endpoint(struct sipc__server *srv, size_t i, char *why, size_t w
 	sep->svc = sipc__service_find(line->argv[1]);
 	sep->argc = line->argc - 2;
 	sep->argv = line->argv + 2;
-	o.max_msg = cfg->max_msg;
+	o.max_msg = line->conf->max_msg;
 	o.unix_mode = cfg->unix_mode;
 	o.trace = cfg->trace;
 	o.trace_arg = cfg->trace_arg;
@@ -469,7 +474,7 @@ sipc_scheme sipc__svc_ep_scheme(const struct sipc_srv_endpoint *ep)
 
 size_t sipc__svc_ep_max_msg(const struct sipc_srv_endpoint *ep)
 {
-	return ep->srv->cfg->max_msg;
+	return ep->line->conf->max_msg;
 }
 
 int sipc__svc_ep_nworkers(const struct sipc_srv_endpoint *ep)
