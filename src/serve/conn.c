@@ -658,8 +658,13 @@ static void start(struct sipc_conn *c)
 			snprintf(local, sizeof(local), "%s", c->sep->url);
 		if (sipc_addr_format(&c->peer, pstr, sizeof(pstr)) < 0)
 			snprintf(pstr, sizeof(pstr), "?");
-		sipc__serve_log(c->w->srv, 1, "open %s local=%s peer=%s%s", svc->name, local, pstr,
-				c->tls_note ? c->tls_note : "");
+		/* Without HOST in log_on_success the peer is named nowhere. */
+		if (c->sep->line->conf->log_on_success & SIPC_LOGF_HOST)
+			sipc__serve_log(c->w->srv, 1, "open %s local=%s peer=%s%s", svc->name,
+					local, pstr, c->tls_note ? c->tls_note : "");
+		else
+			sipc__serve_log(c->w->srv, 1, "open %s local=%s%s", svc->name, local,
+					c->tls_note ? c->tls_note : "");
 	}
 	c->last_ms = now(c);
 	err = sipc__io_start(c->w->loop, &c->io, svc->on_io ? EPOLLIN | EPOLLOUT : EPOLLIN);
