@@ -76,6 +76,14 @@ for model in event thread fork; do
 	stop_bg $H1; stop_bg $H2
 	wait_count "$S.err" "^sockipc: close echo local=tcp://127.0.0.1:$PS " 3 5
 	served_again "$model per_source: released, 127.0.0.1 served again" $PS
+	# Both places came back: two more stay open, and nothing is refused.
+	n=$(count "$S.err" '^sockipc: refused ')
+	spawn hold $PS; H1=$BG_PID
+	spawn hold $PS; H2=$BG_PID
+	wait_count "$S.err" "^sockipc: open echo local=tcp://127.0.0.1:$PS " 6 5
+	check "$model per_source: both places released" test $? -eq 0
+	stop_bg $H1; stop_bg $H2
+	expect_eq "$model per_source: no refusal for them" "$n" "$(count "$S.err" '^sockipc: refused ')"
 
 	# ---- instances ----
 	spawn hold $IN; H1=$BG_PID
