@@ -34,6 +34,15 @@ served_again() {
 	done
 	expect_eq "$1" hi "$ok"
 }
+# refused_count PID ERRFILE PORT: SIGUSR1, then the refused counter of the
+# tcp endpoint on PORT in the answer to that signal.
+refused_count() {
+	local n
+	n=$(grep -c 'stats: all ' "$2")
+	kill -USR1 "$1"
+	wait_count "$2" 'stats: all ' $((n + 1)) 5 || return 1
+	grep "stats: echo tcp://127.0.0.1:$3 " "$2" | tail -1 | sed -n 's/.* refused=\([0-9]*\) .*/\1/p'
+}
 # count FILE REGEX: matching lines.
 count() { grep -Ec -- "$2" "$1"; }
 
@@ -195,13 +204,19 @@ service nohost
     only_from      = 10.0.0.0/8
     log_on_failure = ATTEMPT
 }
+service flood
+{
+    listen    = tcp://127.0.0.1:0
+    run       = echo
+    only_from = 10.0.0.0/8
+}
 EOF
 S="$T/acl"
 bg "$S" "$SOCKIPC" serve -f "$T/acl.conf"
 SRV=$BG_PID
-wait_count "$S" '^listening ' 8 5
+wait_count "$S" '^listening ' 9 5
 ONLY=$(nth_port "$S" 1); NOACC=$(nth_port "$S" 2); TIMES=$(nth_port "$S" 3); UTIMES=$(nth_port "$S" 4)
-EX=$(nth_port "$S" 6); QUIET=$(nth_port "$S" 7); NOHOST=$(nth_port "$S" 8)
+EX=$(nth_port "$S" 6); QUIET=$(nth_port "$S" 7); NOHOST=$(nth_port "$S" 8); FLOOD=$(nth_port "$S" 9)
 
 refused_fast "only_from: 127.0.0.2" $ONLY 127.0.0.2
 check "only_from: refused line" grep -Eq \
@@ -248,13 +263,32 @@ refused_fast "log_on_failure HOST: refused" $QUIET
 refused_fast "log_on_failure ATTEMPT: refused" $NOHOST
 wait_line "$S.err" "^sockipc: refused echo local=tcp://127.0.0.1:$NOHOST: not in only_from$" 5 >/dev/null
 check "log_on_failure ATTEMPT without HOST: a line without the peer" test $? -eq 0
-n=$(count "$S.err" 'stats: all ')
-kill -USR1 $SRV
-wait_count "$S.err" 'stats: all ' $((n + 1)) 5
+expect_eq "log_on_failure without ATTEMPT: the refusal is counted" 1 \
+	"$(refused_count $SRV "$S.err" $QUIET)"
 check "log_on_failure without ATTEMPT: no refused line" bash -c \
 	"! grep -q 'refused echo local=tcp://127.0.0.1:$QUIET' '$S.err'"
-check "log_on_failure without ATTEMPT: the refusal is counted" grep -Eq \
-	"stats: echo tcp://127.0.0.1:$QUIET open=0 total=0 refused=1 " "$S.err"
+
+# A flood of refusals: 50 connections at once get one line (a source's
+# line a second); a refusal after that second says how many were not
+# logged.  Polled with one connection at a time, bounded.
+for i in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$FLOOD) 2>/dev/null; done
+wait_count "$S.err" "^sockipc: refused echo local=tcp://127.0.0.1:$FLOOD " 1 5
+for ((i = 0; i < 100 * SCALE; i++)); do
+	grep -q "local=tcp://127.0.0.1:$FLOOD .*more refused)" "$S.err" && break
+	(exec 3<>/dev/tcp/127.0.0.1/$FLOOD) 2>/dev/null
+	sleep 0.05
+done
+n=$(count "$S.err" "^sockipc: refused echo local=tcp://127.0.0.1:$FLOOD ")
+check "refusal flood: few lines ($n for $((50 + i)) refusals)" test "$n" -le 3
+check "refusal flood: the summary" grep -Eq \
+	"^sockipc: refused echo local=tcp://127.0.0.1:$FLOOD peer=tcp://127.0.0.1:[0-9]+: not in only_from \([0-9]+ more refused\)$" "$S.err"
+want=$((50 + i)); got=""
+for ((k = 0; k < 40 * SCALE; k++)); do
+	got=$(refused_count $SRV "$S.err" $FLOOD)
+	[ "$got" = "$want" ] && break
+	sleep 0.05
+done
+expect_eq "refusal flood: every one counted" "$want" "$got"
 stop_server acl $SRV "$S.err"
 
 finish
