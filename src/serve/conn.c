@@ -179,10 +179,9 @@ static void hs_release(struct sipc_conn *c)
  * log_on_failure.  The peer's address is formatted as every line does
  * (sipc_addr_format escapes a unix name); WHY is the core's or escaped.
  */
-static void log_line(struct sipc_conn *c, const char *what, const char *why)
+static void log_line(struct sipc_conn *c, bool refused, const char *why)
 {
 	const struct sipc_svc_conf *conf = c->sep->line->conf;
-	bool refused = what[0] == 'r';
 	unsigned f = refused ? conf->log_on_failure : conf->log_on_success;
 	char local[SIPC_URL_MAX], peer[SIPC_URL_MAX + 8] = "", pid[32] = "", bytes[64] = "";
 	char dur[48] = "", ex[48] = "";
@@ -251,9 +250,9 @@ static void destroy(struct sipc_conn *c)
 		 * handshake: no open line was written for it. */
 		SIPC__STAT_ADD(stats(c)->refused, 1);
 		if (c->sep->line->conf->log_on_failure & SIPC_LOGF_ATTEMPT)
-			log_line(c, "refused", c->why ? c->why : "tls handshake: stopped");
+			log_line(c, true, c->why ? c->why : "tls handshake: stopped");
 	} else {
-		log_line(c, "close", c->why ? c->why : "done");
+		log_line(c, false, c->why ? c->why : "done");
 	}
 	sipc_endpoint_close(c->ep);
 	free(c->tls_note);

@@ -2,7 +2,8 @@
  * worker.c - one worker thread of the event model: its loop watches every
  * listening descriptor (shared with the other workers through
  * EPOLLEXCLUSIVE) and the datagram descriptors it owns, accepts
- * connections and applies --allow and --max-conns, survives EMFILE/ENFILE
+ * connections and applies --allow, --max-conns and the service's own
+ * limits (limits.h, with the cps pause), survives EMFILE/ENFILE
  * with a spare descriptor and a pause, and drains on request from the main
  * thread.  It hands each accepted connection to the model (model.h:
  * event serves it in this worker, thread and fork give it a thread or a

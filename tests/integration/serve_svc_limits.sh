@@ -204,6 +204,12 @@ service nohost
     only_from      = 10.0.0.0/8
     log_on_failure = ATTEMPT
 }
+service exinst
+{
+    listen    = tcp://127.0.0.1:0
+    run       = exec /bin/cat
+    instances = 1
+}
 service flood
 {
     listen    = tcp://127.0.0.1:0
@@ -214,9 +220,9 @@ EOF
 S="$T/acl"
 bg "$S" "$SOCKIPC" serve -f "$T/acl.conf"
 SRV=$BG_PID
-wait_count "$S" '^listening ' 9 5
+wait_count "$S" '^listening ' 10 5
 ONLY=$(nth_port "$S" 1); NOACC=$(nth_port "$S" 2); TIMES=$(nth_port "$S" 3); UTIMES=$(nth_port "$S" 4)
-EX=$(nth_port "$S" 6); QUIET=$(nth_port "$S" 7); NOHOST=$(nth_port "$S" 8); FLOOD=$(nth_port "$S" 9)
+EX=$(nth_port "$S" 6); QUIET=$(nth_port "$S" 7); NOHOST=$(nth_port "$S" 8); EXI=$(nth_port "$S" 9); FLOOD=$(nth_port "$S" 10)
 
 refused_fast "only_from: 127.0.0.2" $ONLY 127.0.0.2
 check "only_from: refused line" grep -Eq \
@@ -257,6 +263,17 @@ pid=$(echo "$line" | sed -n 's/.* pid=\([0-9]*\) .*/\1/p')
 check "log_on_success: pid=$pid is the child's, not the server's ($SRV)" test "${pid:-0}" -ne "$SRV" -a "${pid:-0}" -gt 0
 check "log_on_success without HOST: the open line names no peer" grep -q \
 	"^sockipc: open exec local=tcp://127.0.0.1:$EX$" "$S.err"
+
+# instances on exec: the connection holds its place while the child
+# runs, and gives it back when the child has exited.
+spawn hold $EXI; H1=$BG_PID
+wait_line "$S.err" "^sockipc: open exec local=tcp://127.0.0.1:$EXI " 5 >/dev/null
+refused_fast "exec instances 1: a second connection" $EXI
+check "exec instances 1: refused line" grep -Eq \
+	"^sockipc: refused exec local=tcp://127.0.0.1:$EXI peer=tcp://127.0.0.1:[0-9]+: 1 connections open \(instances 1\)$" "$S.err"
+stop_bg $H1
+wait_line "$S.err" "^sockipc: close exec local=tcp://127.0.0.1:$EXI " 5 >/dev/null
+served_again "exec instances 1: the child gone, served again" $EXI
 
 # log_on_failure = HOST (no ATTEMPT): refused, counted, not logged.
 refused_fast "log_on_failure HOST: refused" $QUIET
