@@ -393,7 +393,8 @@ static int take_by_name(struct sipc__inherit *pool, const struct sipc_serve_line
 	char what[SIPC_URL_MAX + 64];
 	describe(pool->v[wrong].fd, what, sizeof(what));
 	snprintf(why, whylen,
-		 "%s: the socket named '%s' (descriptor %d) is a %s, and %s on %s:// needs a%s",
+		 "%s: the socket named '%s' (descriptor %d: %s) cannot serve %s on %s://, which "
+		 "needs a%s",
 		 line->origin, pool->v[wrong].name, pool->v[wrong].fd, what,
 		 line->argc > 1 ? line->argv[1] : "the service", sipc_scheme_name(scheme),
 		 sipc_scheme_socktype(scheme) == SOCK_STREAM      ? " stream listener"
