@@ -360,9 +360,34 @@ static void take_at(struct sipc__inherit *pool, size_t i, int *fdp)
 	pool->v[i] = pool->v[--pool->n];
 }
 
-/* The first socket named for LINE that fits it (one bound to one of its
- * addresses first); -ENOENT when none is named for it, -EINVAL (WHY)
- * when some are but none fits. */
+/* WHY: the socket at I of POOL cannot serve LINE (on SCHEME). */
+static void wrong_kind(const struct sipc__inherit *pool, size_t i,
+		       const struct sipc_serve_line *line, sipc_scheme scheme, char *why,
+		       size_t whylen)
+{
+	char what[SIPC_URL_MAX + 64];
+	int type = sipc_scheme_socktype(scheme);
+
+	describe(pool->v[i].fd, what, sizeof(what));
+	snprintf(why, whylen,
+		 "%s: the socket named '%s' (descriptor %d: %s) cannot serve %s on %s://, which "
+		 "needs a%s",
+		 line->origin, pool->v[i].name, pool->v[i].fd, what,
+		 line->argc > 1 ? line->argv[1] : "the service", sipc_scheme_name(scheme),
+		 type == SOCK_STREAM      ? " stream listener"
+		 : type == SOCK_SEQPACKET ? " seqpacket listener"
+					  : " datagram socket");
+}
+
+/*
+ * The first socket named for LINE that fits it (one bound to one of its
+ * addresses first); -ENOENT when none does.  A name may stand for several
+ * lines (systemd gives every socket of a unit its FileDescriptorName=, a
+ * service name has a tcp and a udp line): a named socket of another kind
+ * may be another line's, and only the end tells (sipc__inherit_check_rest).
+ * A socket named with the line's URL as written is that line's alone: of
+ * the wrong kind, it is an error at once (-EINVAL, WHY).
+ */
 static int take_by_name(struct sipc__inherit *pool, const struct sipc_serve_line *line,
 			sipc_scheme scheme, const sipc_addr *addrs, int naddrs, int *fdp, char *why,
 			size_t whylen)
@@ -375,7 +400,7 @@ static int take_by_name(struct sipc__inherit *pool, const struct sipc_serve_line
 			continue;
 		if (kind_of_fd(pool->v[i].fd, scheme, &k) < 0 ||
 		    !fits(&k, scheme, pool->v[i].conn)) {
-			if (wrong == pool->n)
+			if (wrong == pool->n && strcmp(pool->v[i].name, line->argv[0]) == 0)
 				wrong = i;
 			continue;
 		}
@@ -390,17 +415,25 @@ static int take_by_name(struct sipc__inherit *pool, const struct sipc_serve_line
 	}
 	if (wrong == pool->n)
 		return -ENOENT;
-	char what[SIPC_URL_MAX + 64];
-	describe(pool->v[wrong].fd, what, sizeof(what));
-	snprintf(why, whylen,
-		 "%s: the socket named '%s' (descriptor %d: %s) cannot serve %s on %s://, which "
-		 "needs a%s",
-		 line->origin, pool->v[wrong].name, pool->v[wrong].fd, what,
-		 line->argc > 1 ? line->argv[1] : "the service", sipc_scheme_name(scheme),
-		 sipc_scheme_socktype(scheme) == SOCK_STREAM      ? " stream listener"
-		 : sipc_scheme_socktype(scheme) == SOCK_SEQPACKET ? " seqpacket listener"
-								  : " datagram socket");
+	wrong_kind(pool, wrong, line, scheme, why, whylen);
 	return -EINVAL;
+}
+
+int sipc__inherit_check_rest(const struct sipc__inherit *pool, const struct sipc_serve_line *lines,
+			     size_t nlines, char *why, size_t whylen)
+{
+	for (size_t i = 0; pool != NULL && i < pool->n; i++) {
+		for (size_t l = 0; l < nlines; l++) {
+			sipc_url *url;
+			if (!sipc__inherit_names_line(&lines[l], pool->v[i].name) ||
+			    sipc_url_parse(lines[l].argv[0], &url, NULL, 0) < 0)
+				continue;
+			wrong_kind(pool, i, &lines[l], sipc_url_scheme(url), why, whylen);
+			sipc_url_free(url);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int sipc__inherit_take(struct sipc__inherit *pool, const struct sipc_serve_line *line, int *fdp,

@@ -47,11 +47,18 @@ int sipc__inherit_add(struct sipc__inherit *pool, int fd, const char *name);
  * address the line's URL resolves to, of the socket type the URL's scheme
  * makes and, for stream and seqpacket, listening.  0; -ENOENT when none
  * matches (the caller binds); -EINVAL with WHY naming both the socket and
- * the line when the sockets named for it are all of the wrong kind.
- * POOL may be NULL (-ENOENT).
+ * the line when a socket named with the line's URL as written is of the
+ * wrong kind.  POOL may be NULL (-ENOENT).
  */
 int sipc__inherit_take(struct sipc__inherit *pool, const struct sipc_serve_line *line, int *fdp,
 		       char *why, size_t whylen);
+
+/* Once every line has taken its socket: a socket left whose name names
+ * one of the NLINES LINES is of the wrong kind for them all (a udp socket
+ * named "echo" where echo runs on tcp only).  0, or -1 with WHY naming
+ * the socket and the line. */
+int sipc__inherit_check_rest(const struct sipc__inherit *pool, const struct sipc_serve_line *lines,
+			     size_t nlines, char *why, size_t whylen);
 
 /* True when a socket named NAME is meant for LINE.  The one place a name
  * is compared with a line: the URL as written or the service's name

@@ -237,6 +237,10 @@ int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc__server **
 			return rc;
 		}
 	}
+	if (sipc__inherit_check_rest(cfg->inherit, cfg->lines, cfg->nlines, why, whylen) < 0) {
+		sipc__server_free(srv);
+		return 2;
+	}
 	for (size_t i = 0; i < srv->neps && !cfg->inetd; i++)
 		if (srv->eps[i].adopted >= 0)
 			sipc__serve_log(

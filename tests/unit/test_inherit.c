@@ -331,7 +331,10 @@ static void test_wrong_type(void **state)
 	(void)state;
 	assert_int_equal(sipc__inherit_new(&pool), 0);
 	assert_int_equal(sipc__inherit_add(pool, udp, "echo"), 0);
-	assert_int_equal(sipc__inherit_take(pool, &la, &fd, why, sizeof(why)), -EINVAL);
+	/* "echo" may name a udp line too: not this line's socket. */
+	assert_int_equal(sipc__inherit_take(pool, &la, &fd, why, sizeof(why)), -ENOENT);
+	/* No line took it, and its name names one: wrong kind. */
+	assert_int_equal(sipc__inherit_check_rest(pool, &la, 1, why, sizeof(why)), -1);
 	/* Both named: the socket (name, kind) and the line. */
 	assert_non_null(strstr(why, "'echo'"));
 	assert_non_null(strstr(why, "datagram"));
@@ -340,8 +343,9 @@ static void test_wrong_type(void **state)
 	/* The wrong one stays in the pool: it is named for the line, and a
 	 * line it fits (udp) could still take it. */
 	assert_int_equal(sipc__inherit_count(pool), 1);
-	/* A listener named for a unixgram line is the wrong family. */
-	assert_int_equal(sipc__inherit_add(pool, tcp, "dg"), 0);
+	/* A listener named with a unixgram line's URL is that line's, and
+	 * of the wrong family: an error at once. */
+	assert_int_equal(sipc__inherit_add(pool, tcp, "unixgram://@x"), 0);
 	char *b[] = {"unixgram://@x", "dg", NULL};
 	struct sipc_serve_line lb = line_of(b);
 	assert_int_equal(sipc__inherit_take(pool, &lb, &fd, why, sizeof(why)), -EINVAL);
@@ -349,7 +353,7 @@ static void test_wrong_type(void **state)
 	/* What no line took: one warning each, then closed. */
 	sipc__inherit_close_rest(pool, warn, &w);
 	assert_int_equal(w.n, 2);
-	assert_non_null(strstr(w.last, "'dg'"));
+	assert_non_null(strstr(w.last, "'unixgram://@x'"));
 	assert_non_null(strstr(w.last, "listener"));
 	assert_int_equal(sipc__inherit_count(pool), 0);
 	assert_int_equal(fcntl(tcp, F_GETFD), -1);
