@@ -369,7 +369,7 @@ static int inetd_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 		sipc_cli_error("serve: %s", why);
 		return SIPC_EXIT_USAGE;
 	}
-	return tls_config(cfg);
+	return 0;
 }
 
 static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
@@ -425,15 +425,18 @@ static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 	}
 	if (sipc_cli_globals.hex)
 		cfg->hex = sipc_cli_serve_hex;
-	if (so.inetd)
-		return inetd_config(cfg, nargs, argv);
+	if (so.inetd) {
+		int rc = inetd_config(cfg, nargs, argv);
+		if (rc != 0)
+			return rc;
+	}
 
-	if (nargs == 1) {
+	if (nargs == 1 && !so.inetd) {
 		sipc_cli_error("serve: arguments: expected URL SERVICE [ARGS...] after '%s'",
 			       argv[1]);
 		return SIPC_EXIT_USAGE;
 	}
-	if (nargs >= 2 &&
+	if (nargs >= 2 && !so.inetd &&
 	    sipc__serve_config_add_words(cfg, "arguments", argv + 1, nargs, why, sizeof(why)) < 0)
 		goto bad;
 	for (size_t i = 0; i < so.nsources; i++) {
@@ -448,7 +451,7 @@ static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 		if (rc < 0)
 			goto bad;
 	}
-	if (nargs == 0 && so.nsources == 0 &&
+	if (nargs == 0 && so.nsources == 0 && !so.inetd &&
 	    sipc__serve_config_add_defaults(cfg, why, sizeof(why)) < 0)
 		goto bad;
 	if (cfg->nlines == 0) {
