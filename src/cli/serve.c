@@ -47,6 +47,10 @@ struct serve_opts {
 	size_t nallow_certs;
 	int handshake_ms;
 	long max_handshakes;
+	/* Per-service attributes given as flags: the default of every
+	 * service (svcconf.h). */
+	struct sipc_svc_conf *svc;
+	bool check;
 	bool inetd;      /* --inetd SERVICE [ARGS...] */
 	const char *log; /* --log stderr|syslog */
 };
@@ -121,11 +125,65 @@ static int opt_allow_cert(void *dest, const char *value, char *why, size_t whyle
 	return 0;
 }
 
+/* --instances, --per-source, --user...: DEST names the attribute of a
+ * configuration block that the flag sets for every service. */
+static int opt_svc(void *dest, const char *value, char *why, size_t whylen)
+{
+	const char *key = dest;
+	char **words;
+	int n, rc;
+
+	if (so.svc == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	if (sipc__serve_split(value, &words, &n, why, whylen) < 0)
+		return -1;
+	rc = sipc__svc_conf_set(so.svc, key, words, n, false, why, whylen);
+	sipc__serve_words_free(words);
+	return rc;
+}
+
+static int opt_check(void *dest, const char *value, char *why, size_t whylen)
+{
+	(void)dest;
+	so.check = true;
+	return add_source(true, value, why, whylen);
+}
+
 static const struct sipc_opt opts[] = {
 	{"exec-line", 'e', SIPC__OPT_FUNC, NULL, 0, 0, "LINE",
 	 "serve one service line 'URL SERVICE [ARGS...]' (repeatable)", opt_line},
 	{"file", 'f', SIPC__OPT_FUNC, NULL, 0, 0, "FILE",
 	 "serve the service lines of FILE, one per line, # comments", opt_file},
+	{"check", 0, SIPC__OPT_FUNC, NULL, 0, 0, "FILE",
+	 "check FILE (and any other lines given), print the effective configuration with every "
+	 "default filled in, bind nothing; exit 0 when it is valid, 2 when not",
+	 opt_check},
+	{"instances", 0, SIPC__OPT_FUNC, "instances", 0, 0, "N",
+	 "every service: at most N open connections (a file's `instances` per service)", opt_svc},
+	{"per-source", 0, SIPC__OPT_FUNC, "per_source", 0, 0, "N",
+	 "every service: at most N open connections from one address (IPv6: one /64)", opt_svc},
+	{"cps", 0, SIPC__OPT_FUNC, "cps", 0, 0, "'N [S]'",
+	 "every service: at most N new connections a second, then accept none for S seconds "
+	 "(default 10)",
+	 opt_svc},
+	{"access-times", 0, SIPC__OPT_FUNC, "access_times", 0, 0, "'HH:MM-HH:MM ...'",
+	 "every service: accept connections only in these daily windows (local time)", opt_svc},
+	{"user", 0, SIPC__OPT_FUNC, "user", 0, 0, "USER",
+	 "bind as root, then serve as USER (and its group): the whole server, or the exec "
+	 "children of services that name other users",
+	 opt_svc},
+	{"group", 0, SIPC__OPT_FUNC, "group", 0, 0, "GROUP", "with --user: serve as GROUP",
+	 opt_svc},
+	{"log-on-success", 0, SIPC__OPT_FUNC, "log_on_success", 0, 0, "'FIELDS'",
+	 "fields of the close line: PID HOST EXIT DURATION TRAFFIC (default HOST DURATION "
+	 "TRAFFIC)",
+	 opt_svc},
+	{"log-on-failure", 0, SIPC__OPT_FUNC, "log_on_failure", 0, 0, "'FIELDS'",
+	 "fields of the refused line: HOST ATTEMPT (default both; without ATTEMPT refusals are "
+	 "only counted)",
+	 opt_svc},
 	{"model", 'm', SIPC__OPT_STRING, &so.model, 0, 0, "MODEL",
 	 "concurrency model: event (default), thread (a thread per connection) or fork (a "
 	 "process per connection)"},
@@ -193,7 +251,10 @@ static const struct sipc_opt_spec spec = {
 	"serve",
 	"[OPTIONS] [URL SERVICE [ARGS...]]",
 	"Serves service lines 'URL SERVICE [ARGS...]' given as the arguments, with -e LINE\n"
-	"(repeatable) or in -f FILE (one per line, # comments).  With none, the default run:\n"
+	"(repeatable) or in -f FILE (one per line, # comments).  A file may also hold\n"
+	"xinetd-style blocks: `service NAME { listen = URL...; run = SERVICE [ARGS...];\n"
+	"instances = N ... }` one attribute per line, and one `defaults { ... }` block\n"
+	"(see sockipc(1)).  With none, the default run:\n"
 	"echo, discard, daytime, chargen and time on TCP and UDP at 127.0.0.1 ports\n"
 	"7007/7009/7013/7019/7037, and echo on unix://@sockipc/echo.  Once all are bound,\n"
 	"one line per endpoint, `listening URL SERVICE`, goes to stdout; logs go to stderr.\n"
@@ -455,8 +516,14 @@ static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 	    sipc__serve_config_add_defaults(cfg, why, sizeof(why)) < 0)
 		goto bad;
 	if (cfg->nlines == 0) {
-		sipc_cli_error("serve: no service lines (the files and -e lines given are empty)");
+		sipc_cli_error("serve: no service lines (the files and -e lines given are empty%s)",
+			       cfg->nconfs > 1 ? ", or every block is disabled" : "");
 		return SIPC_EXIT_USAGE;
+	}
+	if (cfg->base == NULL || sipc__svc_conf_inherit(cfg->base, so.svc) < 0 ||
+	    sipc__serve_config_finish(cfg, why, sizeof(why)) < 0) {
+		snprintf(why, sizeof(why), "out of memory");
+		goto bad;
 	}
 	int rc = check_unix_lines(cfg);
 	return rc != 0 ? rc : tls_config(cfg);
@@ -522,25 +589,40 @@ int sipc_cmd_serve(int argc, char **argv)
 	memset(&so, 0, sizeof(so));
 	memset(&sipc_cli_tls, 0, sizeof(sipc_cli_tls));
 	so.drain_ms = -1;
+	so.svc = sipc__svc_conf_new(NULL, "flags");
 	early_log(argc, argv);
 	rc = sipc_opt_parse(&spec, argc, argv, &nargs);
 	if (rc != SIPC__OPT_OK) {
 		sipc__acl_free(&so.acl);
 		free(so.sources);
 		free(so.allow_certs);
+		sipc__svc_conf_free(so.svc);
 		return rc == SIPC__OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
 	}
 	sipc__serve_config_init(&cfg);
 	rc = log_config();
 	if (rc == 0)
 		rc = fill_config(&cfg, nargs, argv);
-	if (rc == 0)
+	if (rc == 0 && !so.check)
 		rc = activation(&cfg);
 	free(so.sources);
 	free(so.allow_certs);
 	sipc__acl_free(&so.acl);
+	sipc__svc_conf_free(so.svc);
+	so.svc = NULL;
 	if (rc != 0)
 		goto out;
+	if (so.check) {
+		/* Everything the start checks before binding, and nothing more. */
+		if (sipc__server_check(&cfg, why, sizeof(why)) < 0) {
+			sipc_cli_error("serve: %s", why);
+			rc = SIPC_EXIT_USAGE;
+			goto out;
+		}
+		sipc__serve_config_print(&cfg, stdout);
+		rc = fflush(stdout) == 0 ? SIPC_EXIT_OK : SIPC_EXIT_FAIL;
+		goto out;
+	}
 	rc = sipc__server_new(&cfg, &srv, why, sizeof(why));
 	if (rc != 0) {
 		sipc_cli_error("serve: %s", why);

@@ -373,7 +373,7 @@ static size_t budget(struct sipc_conn *c)
 
 static bool may_read(struct sipc_conn *c)
 {
-	size_t max_msg = c->sep->srv->cfg->max_msg;
+	size_t max_msg = c->sep->line->conf->max_msg;
 
 	if (c->rd_eof)
 		return false;
@@ -384,7 +384,7 @@ static bool may_read(struct sipc_conn *c)
 
 static void arm_timer(struct sipc_conn *c)
 {
-	int idle = c->sep->srv->cfg->idle_ms;
+	int idle = c->sep->line->conf->idle_ms;
 	int64_t next = INT64_MAX;
 
 	if (c->handshaking)
@@ -476,7 +476,7 @@ static void settle(struct sipc_conn *c)
 static void do_read(struct sipc_conn *c)
 {
 	struct sipc_worker *w = c->w;
-	size_t max_msg = c->sep->srv->cfg->max_msg;
+	size_t max_msg = c->sep->line->conf->max_msg;
 
 	/* A bounded number of reads per turn keeps one fast peer from
 	 * starving the others of this worker. */
@@ -580,7 +580,7 @@ static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 static void on_timer(sipc_loop *loop, sipc_loop_timer *t)
 {
 	struct sipc_conn *c = t->arg;
-	int idle = c->sep->srv->cfg->idle_ms;
+	int idle = c->sep->line->conf->idle_ms;
 	int64_t t_now = sipc__loop_now(loop);
 
 	enter(c);
@@ -688,8 +688,8 @@ void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_e
 	c->last_ms = now(c);
 	c->id = __atomic_add_fetch(&conn_ids, 1, __ATOMIC_RELAXED);
 	c->max = SIPC_SERVE_OUT_MAX;
-	if (c->seqpacket && c->max < 2 * (sep->srv->cfg->max_msg + 4))
-		c->max = 2 * (sep->srv->cfg->max_msg + 4);
+	if (c->seqpacket && c->max < 2 * (sep->line->conf->max_msg + 4))
+		c->max = 2 * (sep->line->conf->max_msg + 4);
 	sipc__io_init(&c->io, c->fd, on_io, c);
 	sipc__timer_init(&c->timer, on_timer, c);
 	sipc__timer_init(&c->kick, on_kick, c);

@@ -108,7 +108,7 @@ void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	struct sipc_worker *w = we->w;
 	struct sipc_srv_endpoint *sep = we->sep;
 	const struct sipc_serve_config *cfg = w->srv->cfg;
-	size_t cap = cfg->max_msg;
+	size_t cap = sep->line->conf->max_msg;
 	char peer[SIPC_URL_MAX];
 
 	(void)loop;
@@ -185,6 +185,11 @@ int sipc__dgram_worker_id(const struct sipc_dgram *d)
 sipc_loop *sipc__dgram_loop(const struct sipc_dgram *d)
 {
 	return d->w->loop;
+}
+
+uint32_t sipc__dgram_random(struct sipc_dgram *d, uint32_t n)
+{
+	return sipc__worker_random(d->w, n);
 }
 
 int sipc__dgram_reply(struct sipc_dgram *d, const void *buf, size_t len)

@@ -251,8 +251,11 @@ bool sipc__inherit_names_line(const struct sipc_serve_line *line, const char *na
 {
 	if (name == NULL)
 		return false;
-	/* TODO(svcconf): line->conf->name, the service block's name. */
-	return (line->argc > 0 && strcmp(name, line->argv[0]) == 0) ||
+	/* The block's name (`service NAME { ... }`), the URL as written, or
+	 * the service run there. */
+	return (line->conf != NULL && line->conf->name != NULL &&
+		strcmp(name, line->conf->name) == 0) ||
+	       (line->argc > 0 && strcmp(name, line->argv[0]) == 0) ||
 	       (line->argc > 1 && strcmp(name, line->argv[1]) == 0);
 }
 

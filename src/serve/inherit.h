@@ -61,8 +61,8 @@ int sipc__inherit_check_rest(const struct sipc__inherit *pool, const struct sipc
 			     size_t nlines, char *why, size_t whylen);
 
 /* True when a socket named NAME is meant for LINE.  The one place a name
- * is compared with a line: the URL as written or the service's name
- * (the block name of a configuration file, once lines carry it). */
+ * is compared with a line: the service block's name of a configuration
+ * file, the URL as written, or the name of the service it runs. */
 bool sipc__inherit_names_line(const struct sipc_serve_line *line, const char *name);
 
 /* As sipc__inherit_add for a connected socket that is served as the one

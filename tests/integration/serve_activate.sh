@@ -6,7 +6,8 @@
 # inode, and is left in place at exit: it is not serve's), a passed socket
 # no line takes warned about and closed; a socket of the wrong kind for
 # the line its name points at is refused naming both.  Accept=yes
-# (--inetd): a `serve --inetd echo` per connection.
+# (--inetd): a `serve --inetd echo` per connection.  A configuration
+# block's name names its socket.
 . "$(dirname "$0")/../support/lib.sh"
 need systemd-socket-activate socat python3
 SSA=$(command -v systemd-socket-activate)
@@ -65,6 +66,23 @@ ended $W
 expect_eq "wrong kind: exit 2" 2 "$STATUS"
 check "wrong kind: the error names the socket and the line" grep -q "serve: -e 'tcp://127.0.0.1:0 echo': the socket named 'echo' (descriptor 3: IPv4 datagram socket udp://127.0.0.1:$P3) cannot serve echo on tcp://, which needs a stream listener" "$T/w.err"
 check "wrong kind: nothing bound instead" bash -c "! grep -q '^listening' '$T/w'"
+
+# ---- A configuration block takes the socket named with its block name.
+read -r P5 < <(free_ports 1)
+cat >"$T/blocks.conf" <<CONF
+service web
+{
+	listen = tcp://127.0.0.1:0
+	run    = echo
+}
+CONF
+bg "$T/b" "$SSA" -l 127.0.0.1:$P5 --fdname=web "$SOCKIPC" serve -f "$T/blocks.conf"
+B=$BG_PID
+wait_line "$T/b.err" "Listening on 127.0.0.1:$P5 as 3" 10 >/dev/null
+expect_eq "block name: echo on the passed port" "$msg" \
+	"$(printf '%s' "$msg" | timeout $(secs 10) socat -t5 - TCP:127.0.0.1:$P5)"
+check "block name: the block 'web' adopted descriptor 3" wait_line "$T/b" "^listening tcp://127.0.0.1:$P5 echo" 10
+stop_server "block name" $B "$T/b.err"
 
 # ---- Accept=yes: a serve --inetd per connection, the connection on 0 and 1.
 bg "$T/y" "$SSA" -a --inetd -l 127.0.0.1:$P4 "$SOCKIPC" serve -v --inetd echo
