@@ -51,6 +51,15 @@ check "daytime: one date line ($out)" grep -Eq '^[0-9]{2} [A-Z]{3} [0-9]{4} [0-9
 out=$(timeout $(secs 10) socat -t5 - EXEC:"$SOCKIPC serve --inetd time",stderr </dev/null | wc -c)
 expect_eq "time: 4 bytes" 4 "$out"
 
+# forward: the connection relayed to a backend, both ways (socat's
+# address syntax wants the colons of the URL escaped).
+bg "$T/back" "$SOCKIPC" serve -q -e 'tcp://127.0.0.1:0 echo'
+wait_line "$T/back" '^listening' 10 >/dev/null
+out=$(printf '%s' "$msg" | timeout $(secs 10) socat -t5 - \
+	EXEC:"$SOCKIPC serve -v --inetd forward tcp\\://127.0.0.1\\:$(nth_port "$T/back" 1)",stderr)
+expect_eq "forward: relayed to the backend and back, no log text" "$msg" "$out"
+stop_server backend $BG_PID "$T/back.err"
+
 # socat TCP-LISTEN,fork: a TCP connection per child, as inetd does.
 read -r P _ < <(free_ports 1)
 bg "$T/socat" socat TCP-LISTEN:$P,bind=127.0.0.1,reuseaddr,fork EXEC:"$SOCKIPC serve -v --inetd echo"
