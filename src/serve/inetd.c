@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "serve/acl.h"
+#include "serve/limits.h"
 #include "serve/server.h"
 #include "sys/sys.h"
 
@@ -183,7 +184,10 @@ int sipc__inetd_serve(struct sipc__server *srv)
 	struct sipc_srv_endpoint *sep = &srv->eps[0];
 	struct sipc_worker *w = &srv->workers[0];
 	struct signals s = {srv, w, 0};
+	struct sipc__ticket t = {0};
 	sipc_endpoint *ep = sep->ep;
+	const char *refused = NULL;
+	char why[160];
 	char pstr[SIPC_URL_MAX];
 	sipc_addr peer;
 	int err;
@@ -205,18 +209,32 @@ int sipc__inetd_serve(struct sipc__server *srv)
 	/* The connection is the worker's from here on, not the endpoint's. */
 	sep->ep = NULL;
 	sep->fd = -1;
+	/* Who may connect: --allow, and the service's only_from, no_access
+	 * and access_times (limits.h; the counting limits see this one
+	 * connection: inetd bounds the processes). */
 	if (!sipc__acl_allows(&srv->cfg->acl, &peer)) {
+		refused = "not in --allow";
+	} else if (sep->limits != NULL) {
+		struct sipc__peer who = {&peer, NULL};
+		sipc_cred cr;
+		if (sipc_scheme_is_unix(sep->scheme) && sipc_endpoint_peercred(ep, &cr) == 0)
+			who.cred = &cr;
+		if (sipc__limits_admit(sep->limits, &who, sipc__loop_clock_ms(), -1, &t, why,
+				       sizeof(why)) != SIPC_LIMITS_ADMITTED)
+			refused = why;
+	}
+	if (refused != NULL) {
 		if (sipc_addr_format(&peer, pstr, sizeof(pstr)) < 0)
 			snprintf(pstr, sizeof(pstr), "?");
-		sipc__serve_log(srv, 1, "refused %s local=%s peer=%s: not in --allow",
-				sep->svc->name, sep->url, pstr);
+		sipc__serve_log(srv, 1, "refused %s local=%s peer=%s: %s", sep->svc->name, sep->url,
+				pstr, refused);
 		sipc_endpoint_close(ep);
 		sipc__io_stop(w->loop, &srv->sig_io);
 		return 1;
 	}
 	w->solo = true;
 	__atomic_add_fetch(&srv->open_conns, 1, __ATOMIC_RELAXED);
-	sipc__conn_new(w, sep, ep, &peer);
+	sipc__conn_new(w, sep, ep, &peer, &t);
 	if (w->nconns > 0) {
 		err = sipc__loop_run(w->loop);
 		if (err < 0) {

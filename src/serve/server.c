@@ -22,6 +22,7 @@
 
 #include "serve/inetd.h"
 #include "serve/inherit.h"
+#include "serve/limits.h"
 #include "serve/model.h"
 #include "serve/server.h"
 #include "serve/tls.h"
@@ -218,6 +219,28 @@ static int bind_endpoint(struct sipc__server *srv, size_t i, char *why, size_t w
 	return 0;
 }
 
+/* One runtime limits object per service (each distinct conf with
+ * endpoints), shared by its endpoints: the conf is read-only config. */
+static int make_limits(struct sipc__server *srv)
+{
+	srv->limits = calloc(srv->neps ? srv->neps : 1, sizeof(*srv->limits));
+	if (srv->limits == NULL)
+		return -1;
+	for (size_t i = 0; i < srv->neps; i++) {
+		struct sipc_srv_endpoint *sep = &srv->eps[i];
+		for (size_t k = 0; k < srv->nlimits && sep->limits == NULL; k++)
+			if (sipc__limits_conf(srv->limits[k]) == sep->line->conf)
+				sep->limits = srv->limits[k];
+		if (sep->limits != NULL)
+			continue;
+		sep->limits = sipc__limits_new(sep->line->conf);
+		if (sep->limits == NULL)
+			return -1;
+		srv->limits[srv->nlimits++] = sep->limits;
+	}
+	return 0;
+}
+
 int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc__server **srvp, char *why,
 		     size_t whylen)
 {
@@ -253,6 +276,8 @@ int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc__server **
 				srv, 1, "serve: %s %s: the socket passed in as descriptor %d",
 				srv->eps[i].url, srv->eps[i].svc->name, srv->eps[i].adopted);
 	sipc__inherit_close_rest(cfg->inherit, warn_unclaimed, srv);
+	if (make_limits(srv) < 0)
+		goto nomem;
 	rc = sipc__guard_self_locals(&srv->self);
 	if (rc < 0)
 		sipc__serve_log(srv, 0,
@@ -310,6 +335,9 @@ void sipc__server_free(struct sipc__server *srv)
 		sipc_endpoint_close(sep->ep);
 	}
 	free(srv->eps);
+	for (size_t i = 0; i < srv->nlimits; i++)
+		sipc__limits_free(srv->limits[i]);
+	free(srv->limits);
 	sipc__guard_self_free(&srv->self);
 	if (srv->sigfd >= 0)
 		close(srv->sigfd);

@@ -73,6 +73,8 @@ struct sipc_srv_stats {
 
 struct sipc__server;
 struct sipc__model_ops;
+struct sipc__limits;
+struct sipc__ticket;
 
 struct sipc_srv_endpoint {
 	size_t index;
@@ -87,10 +89,11 @@ struct sipc_srv_endpoint {
 	int argc;               /* the service's arguments (after SERVICE) */
 	char **argv;
 	void *svc_state;
-	bool set_up;   /* setup succeeded: teardown is owed */
-	bool own_only; /* unix: admit only the server's own uid (acl.h) */
-	int owner;     /* datagram endpoints: the id of the one worker reading it */
-	int adopted;   /* the descriptor it was passed in as (inherit.h); -1: bound */
+	bool set_up;                 /* setup succeeded: teardown is owed */
+	bool own_only;               /* unix: admit only the server's own uid (acl.h) */
+	int owner;                   /* datagram endpoints: the id of the one worker reading it */
+	int adopted;                 /* the descriptor it was passed in as (inherit.h); -1: bound */
+	struct sipc__limits *limits; /* the service's (limits.h), shared by its endpoints */
 };
 
 /* What one worker watches of one endpoint. */
@@ -156,6 +159,8 @@ struct sipc__server {
 		int64_t idle_since;
 		bool stopping;
 	} ready;
+	struct sipc__limits **limits; /* one per service (distinct conf), owned */
+	size_t nlimits;
 };
 
 /* Checks every line (URL, service, arguments, kind, model): 0, or -1 with
@@ -202,10 +207,11 @@ void sipc__worker_conn_gone(struct sipc_worker *w);
 /* A random number in [0, n) for services; per worker, not for secrets. */
 uint32_t sipc__worker_random(struct sipc_worker *w, uint32_t n);
 
-/* conn.c: serves an accepted connection (it owns EP from here on, and
- * the slot already counted in srv->open_conns). */
+/* conn.c: serves an accepted connection (it owns EP from here on, the
+ * slot already counted in srv->open_conns, and what T holds of the
+ * service's limits, released when the connection ends; T may be NULL). */
 void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_endpoint *ep,
-		    const sipc_addr *peer);
+		    const sipc_addr *peer, struct sipc__ticket *t);
 /* The drain has begun: tells every connection's service (on_drain). */
 void sipc__conn_drain_all(struct sipc_worker *w);
 /* Closes every connection of W now (drain deadline, forced stop). */
