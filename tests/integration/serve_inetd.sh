@@ -103,6 +103,25 @@ second
 0" "$out"
 check "datagram: the idle end is logged" grep -q 'inetd: no datagram for' "$T/dgram.err"
 
+# A TCP connection on descriptor 0 from a peer --allow does not admit:
+# closed with nothing sent, and a line saying why.
+cat >"$T/allow.py" <<'PY'
+import socket, subprocess, sys
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen()
+c = socket.create_connection(l.getsockname(), timeout=float(sys.argv[2]))
+s, _ = l.accept()
+r = subprocess.run([sys.argv[1], "serve", "--inetd", "--allow", "10.0.0.0/8", "echo"],
+                   stdin=s.fileno(), stderr=subprocess.PIPE, timeout=float(sys.argv[2]))
+s.close()
+c.sendall(b"x")
+print(r.returncode, repr(c.recv(100)), r.stderr.decode().strip())
+PY
+out=$(python3 "$T/allow.py" "$SOCKIPC" $(secs 10))
+check "--allow refuses the inetd connection: nothing sent ($out)" grep -q "^1 b'' " <<<"$out"
+check "--allow refuses the inetd connection: the line says why" grep -q "refused echo local=tcp://127.0.0.1:[0-9]* peer=tcp://127.0.0.1:[0-9]*: not in --allow" <<<"$out"
+
 # Refusals, each with its reason (exit 2).
 rc=0; echo x | "$SOCKIPC" serve --inetd echo 2>"$T/pipe.err" || rc=$?
 expect_eq "a pipe on descriptor 0: exit 2" 2 $rc
