@@ -281,6 +281,7 @@ static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			continue;
 		}
 		f->signals_seen++;
+		sipc__server_stopping(srv);
 		if (f->signals_seen == 1) {
 			sipc__serve_log(srv, 1,
 					"%s: no longer accepting; %zu connection process(es) have "
@@ -317,7 +318,7 @@ static int mfork_run(struct sipc__server *srv)
 		return 1;
 	}
 	srv->start_ms = sipc__loop_clock_ms();
-	sipc__server_print_listening(srv);
+	sipc__server_started(srv, w->loop);
 	/* The worker's loop stops once when the drain begins (it has no
 	 * connection of its own), then once more when the last child is
 	 * reaped. */
@@ -333,6 +334,7 @@ static int mfork_run(struct sipc__server *srv)
 		if (f->draining && f->nkids == 0)
 			break;
 	}
+	sipc__server_stopped(srv);
 	sipc__io_stop(w->loop, &srv->sig_io);
 	sipc__timer_stop(w->loop, &f->grace);
 	/* As in the other models the signals stay blocked. */
