@@ -194,6 +194,10 @@ int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc__server **
 			return rc;
 		}
 	}
+	if (sipc__banner_load_all(srv, why, whylen) < 0) {
+		sipc__server_free(srv);
+		return 2;
+	}
 	rc = sipc__guard_self_locals(&srv->self);
 	if (rc < 0)
 		sipc__serve_log(srv, 0,
@@ -249,6 +253,7 @@ void sipc__server_free(struct sipc__server *srv)
 		if (sep->set_up && sep->svc->teardown != NULL)
 			sep->svc->teardown(sep);
 		sipc_endpoint_close(sep->ep);
+		free(sep->banner);
 	}
 	free(srv->eps);
 	sipc__guard_self_free(&srv->self);

@@ -90,6 +90,8 @@ struct sipc_srv_endpoint {
 	bool set_up;   /* setup succeeded: teardown is owed */
 	bool own_only; /* unix: admit only the server's own uid (acl.h) */
 	int owner;     /* datagram endpoints: the id of the one worker reading it */
+	char *banner;  /* stream: `banner = FILE`'s bytes, read at start (banner.c) */
+	size_t banner_len;
 };
 
 /* What one worker watches of one endpoint. */
@@ -195,6 +197,11 @@ void sipc__conn_drain_all(struct sipc_worker *w);
 void sipc__conn_close_all(struct sipc_worker *w, const char *why);
 /* dgram.c: the io callback of a datagram endpoint in a worker. */
 void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
+
+/* banner.c: reads the `banner` file of every stream endpoint that has one
+ * (at most SIPC_SERVE_BANNER_MAX bytes).  0, or -1 with WHY. */
+#define SIPC_SERVE_BANNER_MAX ((size_t)64 * 1024)
+int sipc__banner_load_all(struct sipc__server *srv, char *why, size_t whylen);
 
 /* log.c */
 /* Level 0: always (errors); 1: default (open/close); 2: -v. */
