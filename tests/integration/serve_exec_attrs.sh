@@ -89,10 +89,17 @@ service missing
     run    = exec /nonexistent/program
     umask  = 022
 }
+
+service banner-cat
+{
+    listen = tcp://127.0.0.1:0
+    run    = exec /bin/cat
+    banner = $T/big
+}
 EOF
 SIPC_PASSED=passed SIPC_NOT_PASSED=secret PROTO=forged bg "$T/srv" "$SOCKIPC" serve -f "$T/attrs.conf"
 SRV=$BG_PID
-wait_count "$T/srv" '^listening ' 9 10
+wait_count "$T/srv" '^listening ' 10 10
 
 # nice, umask, the three limits (ulimit -v in KiB), hard = soft.
 expect_eq "nice, umask, rlimit_as, rlimit_cpu, rlimit_files" \
@@ -139,6 +146,33 @@ talk "$(nth_url "$T/srv" 8)" >"$T/big.got"
 expect_eq "a 60000-byte banner arrives whole" "$(md5sum <"$T/big")" "$(head -c 60000 "$T/big.got" | md5sum)"
 expect_eq "then the child's output" "CHILD" "$(tail -c +60001 "$T/big.got")"
 
+# The client's first bytes, sent before the banner is read, are the
+# child's: the core reads nothing while the banner goes out.
+talk "$(nth_url "$T/srv" 10)" early-bytes >"$T/cat.got"
+expect_eq "banner, then the bytes the client sent at once, echoed by the child" \
+	"$(md5sum <"$T/big")early-bytes" "$(head -c 60000 "$T/cat.got" | md5sum)$(tail -c +60001 "$T/cat.got")"
+
+# The same through a small receive window, so the banner cannot go out at
+# once and the child starts only when the client has read it.
+python3 - "$(port_of "$(nth_url "$T/srv" 10)")" "$(secs 5)" >"$T/cat2.got" <<'PY'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+s.settimeout(float(sys.argv[2]))
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"early-bytes")
+s.shutdown(socket.SHUT_WR)
+out = bytearray()
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    out += b
+sys.stdout.buffer.write(out)
+PY
+expect_eq "a small window: banner whole, then the early bytes" \
+	"$(md5sum <"$T/big")early-bytes" "$(head -c 60000 "$T/cat2.got" | md5sum)$(tail -c +60001 "$T/cat2.got")"
+
 # A step that fails: the client is closed, the log names the step.
 expect_eq "missing program: nothing sent" "" "$(talk "$(nth_url "$T/srv" 9)" x)"
 check "the log names execve and the reason" grep -q "exec /nonexistent/program: execve: No such file or directory" "$T/srv.err"
@@ -146,6 +180,30 @@ wait_line "$T/srv.err" "close exec .*end=exec /nonexistent/program: execve: No s
 check "the close line says it too" grep -q "close exec .*end=exec /nonexistent/program: execve: No such file" "$T/srv.err"
 stop_server "attributes" "$SRV" "$T/srv.err"
 expect_eq "no child left" 0 "$(ps --ppid "$SRV" -o pid= 2>/dev/null | wc -l)"
+
+# The other models, and TLS (the banner through the record layer, then the
+# child through the relay).
+cat >"$T/models.conf" <<EOF
+service attrs
+{
+    listen = tcp://127.0.0.1:0 tls://127.0.0.1:0
+    run    = exec /bin/sh -c "cut -d' ' -f19 /proc/self/stat; umask; id -un"
+    nice   = 3
+    umask  = 077
+    user   = daemon
+    banner = $T/banner
+}
+EOF
+want=$(printf 'WELCOME to sipc\r\n3\n0077\ndaemon\n' | od -c)
+for model in thread fork; do
+	bg "$T/m-$model" "$SOCKIPC" serve --model "$model" -f "$T/models.conf"
+	SRV=$BG_PID
+	wait_count "$T/m-$model" '^listening ' 2 10
+	expect_eq "--model $model: banner, nice, umask, user" "$want" "$(talk "$(nth_url "$T/m-$model" 1)" | od -c)"
+	expect_eq "--model $model, tls: the same" "$want" \
+		"$(timeout $(secs 5) "$SOCKIPC" connect --insecure "$(nth_url "$T/m-$model" 2)" </dev/null 2>/dev/null | od -c)"
+	stop_server "--model $model" "$SRV" "$T/m-$model.err"
+done
 
 # Not root, a limit above the hard one cannot be set: that step fails.
 # (nobody must read the file: the scratch directory is root's, 0700.)
