@@ -565,9 +565,13 @@ static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	if (c->banner_wait) {
 		/* Its banner is out: the raw service takes the descriptor,
 		 * waiting for what it started with. */
-		if (!c->dead && pending(c) == 0 &&
-		    sipc__io_start(c->w->loop, &c->io, EPOLLIN | EPOLLOUT) == 0)
-			open_service(c);
+		if (!c->dead && pending(c) == 0) {
+			int err = sipc__io_start(c->w->loop, &c->io, EPOLLIN | EPOLLOUT);
+			if (err < 0)
+				sipc__conn_close(c, sipc_strerror(err));
+			else
+				open_service(c);
+		}
 		leave(c);
 		return;
 	}
