@@ -521,7 +521,8 @@ int sipc_cmd_serve(int argc, char **argv)
 	if (so.check) {
 		/* Everything the start checks before binding, and nothing more. */
 		if (sipc__server_check(&cfg, why, sizeof(why)) < 0 ||
-		    sipc__privdrop_check(&cfg, why, sizeof(why)) < 0) {
+		    sipc__privdrop_check(&cfg, why, sizeof(why)) < 0 ||
+		    sipc__banner_check(&cfg, why, sizeof(why)) < 0) {
 			sipc_cli_error("serve: %s", why);
 			rc = SIPC_EXIT_USAGE;
 			goto out;

@@ -66,6 +66,12 @@ fail:
 	return -1;
 }
 
+/* Where a line's banner was given, for errors. */
+static const char *origin(const struct sipc_serve_line *line)
+{
+	return line->conf->name ? line->conf->origin : line->origin;
+}
+
 int sipc__banner_load_all(struct sipc__server *srv, char *why, size_t whylen)
 {
 	char detail[256];
@@ -77,12 +83,29 @@ int sipc__banner_load_all(struct sipc__server *srv, char *why, size_t whylen)
 		if (path == NULL || sep->kind != SIPC__SVC_STREAM)
 			continue;
 		if (load(path, &sep->banner, &sep->banner_len, detail, sizeof(detail)) < 0) {
-			snprintf(why, whylen, "%s: banner %s: %s",
-				 sep->line->conf->name ? sep->line->conf->origin
-						       : sep->line->origin,
-				 path, detail);
+			snprintf(why, whylen, "%s: banner %s: %s", origin(sep->line), path, detail);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+int sipc__banner_check(const struct sipc_serve_config *cfg, char *why, size_t whylen)
+{
+	char detail[256], *buf;
+	size_t len;
+
+	for (size_t i = 0; i < cfg->nlines; i++) {
+		const char *path = cfg->lines[i].conf ? cfg->lines[i].conf->banner : NULL;
+
+		if (path == NULL)
+			continue;
+		if (load(path, &buf, &len, detail, sizeof(detail)) < 0) {
+			snprintf(why, whylen, "%s: banner %s: %s", origin(&cfg->lines[i]), path,
+				 detail);
+			return -1;
+		}
+		free(buf);
 	}
 	return 0;
 }

@@ -202,6 +202,8 @@ void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
  * (at most SIPC_SERVE_BANNER_MAX bytes).  0, or -1 with WHY. */
 #define SIPC_SERVE_BANNER_MAX ((size_t)64 * 1024)
 int sipc__banner_load_all(struct sipc__server *srv, char *why, size_t whylen);
+/* The same reading for `serve --check`, keeping nothing. */
+int sipc__banner_check(const struct sipc_serve_config *cfg, char *why, size_t whylen);
 
 /* log.c */
 /* Level 0: always (errors); 1: default (open/close); 2: -v. */

@@ -236,5 +236,12 @@ rc=0
 timeout $(secs 10) "$SOCKIPC" serve -f "$T/nob.conf" >"$T/nb.out" 2>"$T/nb.err" || rc=$?
 expect_eq "missing banner: exit 2" 2 "$rc"
 check "it says so" grep -qF "banner $T/nonexistent: No such file or directory" "$T/nb.err"
+rc=0
+"$SOCKIPC" serve --check "$T/nob.conf" >/dev/null 2>"$T/nbc.err" || rc=$?
+expect_eq "missing banner: serve --check exits 2" 2 "$rc"
+check "serve --check names the block and the file" grep -qF "$T/nob.conf:1: banner $T/nonexistent: No such file or directory" "$T/nbc.err"
+rc=0
+"$SOCKIPC" serve --check "$T/attrs.conf" >"$T/check.out" 2>&1 || rc=$?
+expect_eq "serve --check of the attributes file" 0 "$rc"
 
 finish
