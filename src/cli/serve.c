@@ -18,6 +18,7 @@
 #include "serve/inherit.h"
 #include "serve/model.h"
 #include "serve/notify.h"
+#include "serve/privdrop.h"
 #include "serve/server.h"
 #include "serve/service.h"
 #include "serve/tls.h"
@@ -614,7 +615,9 @@ int sipc_cmd_serve(int argc, char **argv)
 		goto out;
 	if (so.check) {
 		/* Everything the start checks before binding, and nothing more. */
-		if (sipc__server_check(&cfg, why, sizeof(why)) < 0) {
+		if (sipc__server_check(&cfg, why, sizeof(why)) < 0 ||
+		    sipc__privdrop_check(&cfg, why, sizeof(why)) < 0 ||
+		    sipc__banner_check(&cfg, why, sizeof(why)) < 0) {
 			sipc_cli_error("serve: %s", why);
 			rc = SIPC_EXIT_USAGE;
 			goto out;
@@ -623,9 +626,22 @@ int sipc_cmd_serve(int argc, char **argv)
 		rc = fflush(stdout) == 0 ? SIPC_EXIT_OK : SIPC_EXIT_FAIL;
 		goto out;
 	}
+	/* Who may run as whom is a usage error before anything is bound. */
+	if (sipc__privdrop_check(&cfg, why, sizeof(why)) < 0) {
+		sipc_cli_error("serve: %s", why);
+		rc = SIPC_EXIT_USAGE;
+		goto out;
+	}
 	rc = sipc__server_new(&cfg, &srv, why, sizeof(why));
 	if (rc != 0) {
 		sipc_cli_error("serve: %s", why);
+		goto out;
+	}
+	/* Every endpoint is bound; nothing is served yet. */
+	rc = sipc__privdrop_apply(&cfg, why, sizeof(why));
+	if (rc != 0) {
+		sipc_cli_error("serve: %s", why);
+		sipc__server_free(srv);
 		goto out;
 	}
 	rc = sipc__server_run(srv);

@@ -61,6 +61,7 @@ struct sipc_conn {
 	bool opened;        /* on_open was called: on_close is owed */
 	bool bytes_unknown; /* the close line leaves in= and out= out */
 	bool handshaking;   /* TLS: the service has not seen it yet */
+	bool banner_wait;   /* a raw service starts once its banner is out */
 	int in_cb;
 	const char *why;
 	char whybuf[SIPC_WHY_MAX + 64]; /* a why made for this connection */
@@ -74,6 +75,7 @@ struct sipc_conn {
 
 static void settle(struct sipc_conn *c);
 static void handshake(struct sipc_conn *c);
+static void open_service(struct sipc_conn *c);
 
 static struct sipc_srv_stats *stats(struct sipc_conn *c)
 {
@@ -422,7 +424,7 @@ static bool may_read(struct sipc_conn *c)
 {
 	size_t max_msg = c->sep->line->conf->max_msg;
 
-	if (c->rd_eof)
+	if (c->rd_eof || c->banner_wait)
 		return false;
 	if (c->ending)
 		return true; /* read and drop until the peer's end */
@@ -479,7 +481,7 @@ static void settle(struct sipc_conn *c)
 		arm_timer(c);
 		return;
 	}
-	if (c->svc->on_io == NULL) {
+	if (c->svc->on_io == NULL || c->banner_wait) {
 		if (c->ending && pending(c) == 0 && !c->wr_shut) {
 			/* Our last byte is out: tell the peer, then wait for its
 			 * end, so a close with unread data does not reset what we
@@ -593,7 +595,7 @@ static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 		leave(c);
 		return;
 	}
-	if (c->svc->on_io != NULL) {
+	if (c->svc->on_io != NULL && !c->banner_wait) {
 		c->svc->on_io(c, revents);
 		leave(c);
 		return;
@@ -607,6 +609,19 @@ static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	 * goes on when what it waits for has come, a read likewise. */
 	if (!c->dead && (revents & (EPOLLOUT | c->wr_ev)) && pending(c) > 0)
 		flush(c);
+	if (c->banner_wait) {
+		/* Its banner is out: the raw service takes the descriptor,
+		 * waiting for what it started with. */
+		if (!c->dead && pending(c) == 0) {
+			int err = sipc__io_start(c->w->loop, &c->io, EPOLLIN | EPOLLOUT);
+			if (err < 0)
+				sipc__conn_close(c, sipc_strerror(err));
+			else
+				open_service(c);
+		}
+		leave(c);
+		return;
+	}
 	if (!c->dead && (revents & EPOLLOUT) && pending(c) == 0) {
 		int err = sipc__serve_ep_push(c->ep);
 		if (err < 0 && err != SIPC_ETIMEDOUT)
@@ -644,8 +659,35 @@ static void on_timer(sipc_loop *loop, sipc_loop_timer *t)
 	leave(c);
 }
 
+static void open_service(struct sipc_conn *c)
+{
+	c->banner_wait = false;
+	c->opened = true;
+	if (c->svc->on_open != NULL)
+		c->svc->on_open(c);
+}
+
+/*
+ * `banner = FILE` (svcconf.h, read at start: sep->banner): its bytes go to
+ * a stream client before the service starts, queued like any output.  A
+ * raw service (exec, forward) owns the descriptor once it starts, so it
+ * starts only when they are all out: until then the core writes, reads
+ * nothing (the client's first bytes are the service's), and on_io opens
+ * the service.  True when the service must not start now.
+ */
+static bool banner(struct sipc_conn *c)
+{
+	if (c->sep->banner_len == 0 || c->seqpacket)
+		return false;
+	sipc__conn_write(c, c->sep->banner, c->sep->banner_len);
+	if (c->dead)
+		return true;
+	c->banner_wait = c->svc->on_io != NULL && pending(c) > 0;
+	return c->banner_wait;
+}
+
 /* The connection is the service's from now on: the open line, the events
- * it starts with, on_open. */
+ * it starts with, the banner, on_open. */
 static void start(struct sipc_conn *c)
 {
 	const struct sipc_service *svc = c->svc;
@@ -667,13 +709,10 @@ static void start(struct sipc_conn *c)
 	}
 	c->last_ms = now(c);
 	err = sipc__io_start(c->w->loop, &c->io, svc->on_io ? EPOLLIN | EPOLLOUT : EPOLLIN);
-	if (err < 0) {
+	if (err < 0)
 		sipc__conn_close(c, sipc_strerror(err));
-	} else {
-		c->opened = true;
-		if (svc->on_open != NULL)
-			svc->on_open(c);
-	}
+	else if (!banner(c))
+		open_service(c);
 }
 
 /*

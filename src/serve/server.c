@@ -278,6 +278,10 @@ int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc__server **
 	sipc__inherit_close_rest(cfg->inherit, warn_unclaimed, srv);
 	if (make_limits(srv) < 0)
 		goto nomem;
+	if (sipc__banner_load_all(srv, why, whylen) < 0) {
+		sipc__server_free(srv);
+		return 2;
+	}
 	rc = sipc__guard_self_locals(&srv->self);
 	if (rc < 0)
 		sipc__serve_log(srv, 0,
@@ -333,6 +337,7 @@ void sipc__server_free(struct sipc__server *srv)
 		if (sep->set_up && sep->svc->teardown != NULL)
 			sep->svc->teardown(sep);
 		sipc_endpoint_close(sep->ep);
+		free(sep->banner);
 	}
 	free(srv->eps);
 	for (size_t i = 0; i < srv->nlimits; i++)

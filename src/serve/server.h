@@ -94,6 +94,8 @@ struct sipc_srv_endpoint {
 	int owner;                   /* datagram endpoints: the id of the one worker reading it */
 	int adopted;                 /* the descriptor it was passed in as (inherit.h); -1: bound */
 	struct sipc__limits *limits; /* the service's (limits.h), shared by its endpoints */
+	char *banner;                /* stream: `banner = FILE`'s bytes, read at start (banner.c) */
+	size_t banner_len;
 };
 
 /* What one worker watches of one endpoint. */
@@ -218,6 +220,13 @@ void sipc__conn_drain_all(struct sipc_worker *w);
 void sipc__conn_close_all(struct sipc_worker *w, const char *why);
 /* dgram.c: the io callback of a datagram endpoint in a worker. */
 void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
+
+/* banner.c: reads the `banner` file of every stream endpoint that has one
+ * (at most SIPC_SERVE_BANNER_MAX bytes).  0, or -1 with WHY. */
+#define SIPC_SERVE_BANNER_MAX ((size_t)64 * 1024)
+int sipc__banner_load_all(struct sipc__server *srv, char *why, size_t whylen);
+/* The same reading for `serve --check`, keeping nothing. */
+int sipc__banner_check(const struct sipc_serve_config *cfg, char *why, size_t whylen);
 
 /* log.c */
 /* Level 0: always (errors); 1: default (open/close); 2: -v. */

@@ -27,6 +27,7 @@ service upper
 {
     listen = tcp://127.0.0.1:0
     run    = exec /bin/sh -c "tr a-z A-Z"
+    user   = $(id -un)   # as root, an exec block says whom it runs as
 }
 
 service off

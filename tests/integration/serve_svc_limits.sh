@@ -188,6 +188,7 @@ service ex
 {
     listen         = tcp://127.0.0.1:0
     run            = exec /bin/sh -c 'echo out; exit 3'
+    user           = $(id -un)
     log_on_success = PID EXIT
 }
 service quiet
@@ -208,6 +209,7 @@ service exinst
 {
     listen    = tcp://127.0.0.1:0
     run       = exec /bin/cat
+    user      = $(id -un)
     instances = 1
 }
 service flood
