@@ -101,9 +101,7 @@ static const struct attr_info {
 	[A_ONLY_FROM] = {"only_from", F_SVC | F_DEF | F_LIST | F_CUMUL, NULL},
 	[A_NO_ACCESS] = {"no_access", F_SVC | F_DEF | F_LIST | F_CUMUL, NULL},
 	[A_ACCESS_TIMES] = {"access_times", F_SVC, NULL},
-	[A_LOG_TYPE] = {"log_type", F_SVC | F_DEF | F_CUMUL,
-			"serve logs every service to stderr, or to syslog with 'sockipc serve "
-			"--log syslog'; there is no per-service log destination"},
+	[A_LOG_TYPE] = {"log_type", F_SVC | F_DEF | F_CUMUL, NULL},
 	[A_LOG_ON_SUCCESS] = {"log_on_success", F_SVC | F_DEF | F_LIST | F_CUMUL, NULL},
 	[A_LOG_ON_FAILURE] = {"log_on_failure", F_SVC | F_DEF | F_LIST | F_CUMUL, NULL},
 	[A_ENV] = {"env", F_SVC | F_LIST, NULL},
@@ -179,7 +177,10 @@ struct svc {
 	const struct sipc_xblock *b;
 	char label[132];
 	struct eff e[A_COUNT];
-	FILE *body;      /* the block's lines */
+	FILE *body;  /* the block's lines */
+	FILE *notes; /* its comments on what was not carried over, after them */
+	char *nbuf;
+	size_t nlen;
 	int family;      /* flags: 4 (IPv4), 6 (IPv6), 0 (neither) */
 	bool nameinargs; /* flags: NAMEINARGS */
 	char *buf;
@@ -279,8 +280,8 @@ static void not_supported(struct ctx *c, struct svc *s, const struct sipc_xattr 
 	     reason);
 	c->m->warnings++;
 	if (s != NULL)
-		fprintf(s->body, "\t# not carried over: %s (%s:%u): %s\n", what, at->file, at->line,
-			reason);
+		fprintf(s->notes, "\t# not carried over: %s (%s:%u): %s\n", what, at->file,
+			at->line, reason);
 }
 
 static void value_error(struct ctx *c, struct svc *s, const struct sipc_xattr *at, const char *fmt,
@@ -372,6 +373,16 @@ static void collect(struct ctx *c, struct svc *s, const struct sipc_xblock *b, s
 			diag(c, at->file, at->line, who_of(s, who, sizeof(who)),
 			     "attribute '%s' ignored: xinetd takes it in defaults only", at->name);
 			c->m->warnings++;
+		} else if (id == A_LOG_TYPE) {
+			not_supported(c, s, at, what,
+				      at->nvalues > 0 && strcasecmp(at->values[0], "FILE") == 0
+					      ? "serve writes no log file: it logs to stderr (to a "
+						"file by redirection, or to the journal under "
+						"systemd), or to syslog with 'sockipc serve --log "
+						"syslog'"
+					      : "serve logs to stderr, or to syslog with 'sockipc "
+						"serve --log syslog' for every service at once (no "
+						"facility or level per service)");
 		} else if (attrs[id].unsupported != NULL) {
 			not_supported(c, s, at, what, attrs[id].unsupported);
 		} else {
@@ -536,22 +547,28 @@ static void read_flags(struct svc *s, int *family, bool *nameinargs)
 	}
 }
 
+/* type: what is not a service sockipc can run is refused here. */
+static void check_type(struct svc *s)
+{
+	const struct eff *t = &s->e[A_TYPE];
+
+	for (int i = 0; i < t->n; i++)
+		if (strcasecmp(t->v[i], "INTERNAL") != 0 && strcasecmp(t->v[i], "UNLISTED") != 0 &&
+		    strcasecmp(t->v[i], "RPC") != 0 && strcasecmp(t->v[i], "TCPMUX") != 0 &&
+		    strcasecmp(t->v[i], "TCPMUXPLUS") != 0)
+			value_error(s->c, s, t->at, "unknown type '%.40s'", t->v[i]);
+	if (eff_has(t, "RPC"))
+		refuse(s, "RPC services (type = RPC) are not supported: sockipc registers "
+			  "nothing with the portmapper");
+	else if (eff_has(t, "TCPMUX") || eff_has(t, "TCPMUXPLUS"))
+		refuse(s, "TCPMUX services (type = TCPMUX, RFC 1078) are not supported");
+}
+
 /* `run = ...`: the internal service, the redirect, or the server. */
 static void put_run(struct svc *s, bool stream, bool wait)
 {
 	const struct eff *t = &s->e[A_TYPE];
 
-	if (eff_has(t, "RPC")) {
-		refuse(s, "RPC services (type = RPC) are not supported");
-		return;
-	}
-	if (eff_has(t, "TCPMUX") || eff_has(t, "TCPMUXPLUS")) {
-		refuse(s, "TCPMUX services (RFC 1078) are not supported");
-		return;
-	}
-	for (int i = 0; i < t->n; i++)
-		if (strcasecmp(t->v[i], "INTERNAL") != 0 && strcasecmp(t->v[i], "UNLISTED") != 0)
-			value_error(s->c, s, t->at, "unknown type '%.40s'", t->v[i]);
 	if (eff_has(t, "INTERNAL")) {
 		const char *name = s->b->name;
 		size_t k;
@@ -855,6 +872,13 @@ static void put_service(struct ctx *c, const struct sipc_xblock *b)
 		c->oom = true;
 		return;
 	}
+	s.notes = open_memstream(&s.nbuf, &s.nlen);
+	if (s.notes == NULL) {
+		fclose(s.body);
+		free(s.buf);
+		c->oom = true;
+		return;
+	}
 	snprintf(s.label, sizeof(s.label), "%s", b->name);
 	collect(c, &s, b, s.e, c->def);
 	for (int i = 0; i < A_COUNT; i++)
@@ -863,9 +887,11 @@ static void put_service(struct ctx *c, const struct sipc_xblock *b)
 			c->oom = true;
 	make_label(&s);
 
+	check_type(&s);
 	socket_type = one(&s, A_SOCKET_TYPE);
 	protocol = one(&s, A_PROTOCOL);
-	if (socket_type == NULL) {
+	if (s.skip != NULL) {
+	} else if (socket_type == NULL) {
 		refuse(&s, "no socket_type (xinetd refuses it too)");
 	} else if (strcmp(socket_type, "raw") == 0) {
 		refuse(&s, "socket_type 'raw' (direct IP access) is not supported: sockipc "
@@ -919,6 +945,7 @@ static void put_service(struct ctx *c, const struct sipc_xblock *b)
 		fprintf(s.body, "\t%-14s = %s\n", "disable", s.disabled ? "yes" : "no");
 	}
 	fclose(s.body);
+	fclose(s.notes);
 	if (s.skip != NULL) {
 		diag(c, b->file, b->line, who_of(&s, who, sizeof(who)), "not converted: %s",
 		     s.skip);
@@ -935,11 +962,12 @@ static void put_service(struct ctx *c, const struct sipc_xblock *b)
 			c->labels = v ? v : c->labels;
 			c->oom = true;
 		}
-		fprintf(c->m->conf, "# %s:%u: xinetd service %s\nservice %s\n{\n%s}\n\n", b->file,
-			b->line, b->name, s.label, s.buf ? s.buf : "");
+		fprintf(c->m->conf, "# %s:%u: xinetd service %s\nservice %s\n{\n%s%s}\n\n", b->file,
+			b->line, b->name, s.label, s.buf ? s.buf : "", s.nbuf ? s.nbuf : "");
 		c->m->services++;
 	}
 	free(s.buf);
+	free(s.nbuf);
 	for (int i = 0; i < A_COUNT; i++)
 		eff_clear(&s.e[i]);
 }
