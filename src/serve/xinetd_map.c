@@ -168,6 +168,8 @@ struct ctx {
 	struct eff def[A_COUNT];
 	char **labels; /* block names written, each once */
 	size_t nlabels;
+	char **said; /* diagnostics about defaults lines, said once */
+	size_t nsaid;
 	bool oom;
 };
 
@@ -270,15 +272,61 @@ static const char *who_of(const struct svc *s, char *buf, size_t len)
 	return buf;
 }
 
+/* True when AT is a line of a defaults block. */
+static bool from_defaults(const struct ctx *c, const struct sipc_xattr *at)
+{
+	for (size_t i = 0; i < c->x->nblocks; i++) {
+		const struct sipc_xblock *b = &c->x->blocks[i];
+
+		if (b->name == NULL && b->nattrs > 0 && at >= b->attrs && at < b->attrs + b->nattrs)
+			return true;
+	}
+	return false;
+}
+
+/* One diagnostic line about AT.  A line of the defaults applies to every
+ * service: what it says is said once, about "defaults". */
+static void report(struct ctx *c, struct svc *s, const struct sipc_xattr *at, bool error,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void report(struct ctx *c, struct svc *s, const struct sipc_xattr *at, bool error,
+		   const char *fmt, ...)
+{
+	char who[160], text[700], *keep;
+	bool shared = s == NULL || from_defaults(c, at);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (shared) {
+		char key[900];
+
+		snprintf(key, sizeof(key), "%p %s", (const void *)at, text);
+		for (size_t i = 0; i < c->nsaid; i++)
+			if (strcmp(c->said[i], key) == 0)
+				return;
+		char **v = realloc(c->said, (c->nsaid + 1) * sizeof(*v));
+		if (v == NULL || (keep = strdup(key)) == NULL) {
+			c->said = v ? v : c->said;
+			c->oom = true;
+			return;
+		}
+		c->said = v;
+		c->said[c->nsaid++] = keep;
+	}
+	diag(c, at->file, at->line, shared ? "defaults" : who_of(s, who, sizeof(who)), "%s", text);
+	if (error)
+		c->m->errors++;
+	else
+		c->m->warnings++;
+}
+
 /* An attribute not carried over: a line, and a comment in the block. */
 static void not_supported(struct ctx *c, struct svc *s, const struct sipc_xattr *at,
 			  const char *what, const char *reason)
 {
-	char who[160];
-
-	diag(c, at->file, at->line, who_of(s, who, sizeof(who)), "%s not supported: %s", what,
-	     reason);
-	c->m->warnings++;
+	report(c, s, at, false, "%s not supported: %s", what, reason);
 	if (s != NULL)
 		fprintf(s->notes, "\t# not carried over: %s (%s:%u): %s\n", what, at->file,
 			at->line, reason);
@@ -290,15 +338,13 @@ static void value_error(struct ctx *c, struct svc *s, const struct sipc_xattr *a
 static void value_error(struct ctx *c, struct svc *s, const struct sipc_xattr *at, const char *fmt,
 			...)
 {
-	char who[160], text[512];
+	char text[512];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	diag(c, at->file, at->line, who_of(s, who, sizeof(who)), "attribute '%s': %s", at->name,
-	     text);
-	c->m->errors++;
+	report(c, s, at, true, "attribute '%s': %s", at->name, text);
 }
 
 /* log_on_success / log_on_failure words sockipc has no field for. */
@@ -393,11 +439,26 @@ static void collect(struct ctx *c, struct svc *s, const struct sipc_xblock *b, s
 
 /* ---- writing a block ---- */
 
+/* " WORD", quoted only when the splitter of -e lines would change it
+ * (svcconf.c's printer quotes the brackets of IPv6 URLs too). */
+static void print_word(FILE *f, const char *w)
+{
+	bool plain = *w != '\0';
+
+	for (const char *p = w; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("/._-:=+,@%[]", *p) == NULL)
+			plain = false;
+	if (plain)
+		fprintf(f, " %s", w);
+	else
+		sipc__svc_conf_print_word(f, w);
+}
+
 static void put_line(struct svc *s, const char *key, const char *const *words, int n)
 {
 	fprintf(s->body, "\t%-14s =", key);
 	for (int i = 0; i < n; i++)
-		sipc__svc_conf_print_word(s->body, words[i]);
+		print_word(s->body, words[i]);
 	fputc('\n', s->body);
 }
 
@@ -756,6 +817,20 @@ static void put_access(struct svc *s, int id)
 		char detail[128];
 
 		if (sipc__serve_split(words, &argv, &argc, detail, sizeof(detail)) == 0) {
+			/* A name may resolve to an address listed already. */
+			int kept = 0;
+
+			for (int i = 0; i < argc; i++) {
+				int j = 0;
+
+				while (j < kept && strcmp(argv[j], argv[i]) != 0)
+					j++;
+				if (j < kept)
+					free(argv[i]);
+				else
+					argv[kept++] = argv[i];
+			}
+			argv[argc = kept] = NULL;
 			put_checked(s, attrs[id].name, at, (const char *const *)argv, argc);
 			sipc__serve_words_free(argv);
 		} else {
@@ -782,13 +857,9 @@ static void put_banners(struct svc *s)
 		const char *w[] = {banner};
 
 		put_line(s, "banner", w, 1);
-		char who[160];
-
-		diag(s->c, s->e[A_BANNER].at->file, s->e[A_BANNER].at->line,
-		     who_of(s, who, sizeof(who)),
-		     "attribute 'banner' carried over in part: sockipc sends it to admitted "
-		     "clients only (xinetd sent it to refused ones too)");
-		s->c->m->warnings++;
+		report(s->c, s, s->e[A_BANNER].at, false,
+		       "attribute 'banner' carried over in part: sockipc sends it to admitted "
+		       "clients only (xinetd sent it to refused ones too)");
 	}
 	if (success != NULL && banner == NULL) {
 		/* banner_success is exactly what sockipc's banner is. */
@@ -998,6 +1069,9 @@ int sipc__xinetd_map(const struct sipc_xinetd *x, const char *sources, struct si
 	for (size_t i = 0; i < c.nlabels; i++)
 		free(c.labels[i]);
 	free(c.labels);
+	for (size_t i = 0; i < c.nsaid; i++)
+		free(c.said[i]);
+	free(c.said);
 	if (c.oom) {
 		if (m->diag != NULL)
 			fprintf(m->diag, "%sout of memory\n", m->diag_prefix ? m->diag_prefix : "");
