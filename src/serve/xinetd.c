@@ -148,7 +148,7 @@ static int add_attr(struct cursor *c, char *text)
 {
 	struct sipc_xblock *b = &c->x->blocks[c->block_ix];
 	struct sipc_xattr a = {0};
-	char *p = text, *name, **words = NULL;
+	char *p = text, *name, *end, **words = NULL;
 	int n = -1;
 
 	while (*p == ' ' || *p == '\t')
@@ -162,6 +162,7 @@ static int add_attr(struct cursor *c, char *text)
 			    "%s:%u: expected 'attribute = value' or '}', got '%.40s'", c->file,
 			    c->line, name);
 	a.name = strndup(name, (size_t)(p - name));
+	end = p;
 	while (*p == ' ' || *p == '\t')
 		p++;
 	if (*p == '=') {
@@ -175,7 +176,7 @@ static int add_attr(struct cursor *c, char *text)
 		return fail(
 			c->why, c->whylen, SIPC_XINETD_ESYNTAX,
 			"%s:%u: expected '=', '+=' or '-=' after '%.*s' (a block ends with '}')",
-			c->file, c->line, (int)(p - name) > 40 ? 40 : (int)(p - name), name);
+			c->file, c->line, (int)(end - name) > 40 ? 40 : (int)(end - name), name);
 	}
 	/* A word takes two bytes at least (itself and a blank). */
 	words = malloc((strlen(p) / 2 + 1) * sizeof(*words));

@@ -327,9 +327,8 @@ static void not_supported(struct ctx *c, struct svc *s, const struct sipc_xattr 
 			  const char *what, const char *reason)
 {
 	report(c, s, at, false, "%s not supported: %s", what, reason);
-	if (s != NULL)
-		fprintf(s->notes, "\t# not carried over: %s (%s:%u): %s\n", what, at->file,
-			at->line, reason);
+	fprintf(s != NULL ? s->notes : c->m->conf, "%s# not carried over: %s (%s:%u): %s\n",
+		s != NULL ? "\t" : "", what, at->file, at->line, reason);
 }
 
 static void value_error(struct ctx *c, struct svc *s, const struct sipc_xattr *at, const char *fmt,
@@ -899,7 +898,13 @@ static void put_owner(struct svc *s, int id, const char *key)
  * name may hold, and not one already written. */
 static void make_label(struct svc *s)
 {
-	const char *id = s->e[A_ID].set && s->e[A_ID].n == 1 ? s->e[A_ID].v[0] : s->b->name;
+	const char *id = s->b->name;
+
+	/* The id is read before the attributes are, so every line about them
+	 * names the service as it is written. */
+	for (size_t i = 0; i < s->b->nattrs; i++)
+		if (strcmp(s->b->attrs[i].name, "id") == 0 && s->b->attrs[i].nvalues == 1)
+			id = s->b->attrs[i].values[0];
 	char base[120];
 	size_t n = 0;
 
@@ -950,13 +955,12 @@ static void put_service(struct ctx *c, const struct sipc_xblock *b)
 		c->oom = true;
 		return;
 	}
-	snprintf(s.label, sizeof(s.label), "%s", b->name);
+	make_label(&s);
 	collect(c, &s, b, s.e, c->def);
 	for (int i = 0; i < A_COUNT; i++)
 		if (!s.e[i].set && c->def[i].set && (attrs[i].flags & F_SVC) &&
 		    eff_copy(&s.e[i], &c->def[i]) < 0)
 			c->oom = true;
-	make_label(&s);
 
 	check_type(&s);
 	socket_type = one(&s, A_SOCKET_TYPE);
@@ -1059,8 +1063,10 @@ int sipc__xinetd_map(const struct sipc_xinetd *x, const char *sources, struct si
 		"# keep a service local.  xinetd's defaults are folded into each service.\n\n",
 		sources);
 	for (size_t i = 0; i < x->nblocks; i++)
-		if (x->blocks[i].name == NULL)
+		if (x->blocks[i].name == NULL) {
 			collect(&c, NULL, &x->blocks[i], c.def, NULL);
+			fputc('\n', m->conf);
+		}
 	for (size_t i = 0; i < x->nblocks && !c.oom; i++)
 		if (x->blocks[i].name != NULL)
 			put_service(&c, &x->blocks[i]);
