@@ -749,9 +749,12 @@ static void put_listen(struct svc *s, bool stream)
 		}
 		port = ntohs((uint16_t)se->s_port);
 	}
-	if (bind != NULL) {
+	/* A wildcard bind is what xinetd does without one: the family is
+	 * the flags'. */
+	if (bind != NULL && strcmp(bind, "0.0.0.0") != 0 && strcmp(bind, "::") != 0) {
 		if (url_host(s, s->e[A_BIND].at, bind, host, sizeof(host)) == NULL)
 			return;
+		v6only = v6only && strchr(bind, ':') != NULL;
 	} else {
 		snprintf(host, sizeof(host), "%s", s->family == 6 || v6only ? "[::]" : "0.0.0.0");
 	}
