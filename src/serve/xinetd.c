@@ -222,6 +222,9 @@ static int read_include(struct cursor *c, const char *path, bool dir)
 	int rc;
 	char inner[512];
 
+	if (c->x->no_include)
+		return fail(c->why, c->whylen, SIPC_XINETD_ESYNTAX, "%s:%u: includes are off",
+			    c->file, c->line);
 	if (stat(path, &st) < 0)
 		return fail(c->why, c->whylen, SIPC_XINETD_EREAD, "%s:%u: %s %s: %s", c->file,
 			    c->line, dir ? "includedir" : "include", path, strerror(errno));

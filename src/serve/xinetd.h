@@ -59,8 +59,9 @@ struct sipc_xinetd {
 	size_t nblocks, cap;
 	char **files; /* the names of the files read, for origins */
 	size_t nfiles, filescap;
-	size_t total; /* bytes read so far, against SIPC_XINETD_TOTAL_MAX */
-	int depth;    /* include nesting */
+	size_t total;    /* bytes read so far, against SIPC_XINETD_TOTAL_MAX */
+	bool no_include; /* include / includedir are errors (the fuzz target) */
+	int depth;       /* include nesting */
 	/* The files being read, outermost first: an include of one of them
 	 * is a loop. */
 	unsigned long long open_ids[SIPC_XINETD_DEPTH_MAX + 1][2];
