@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "serve/acl.h"
 #include "serve/config.h"
 #include "serve/svcconf.h"
 #include "serve/xinetd.h"
@@ -187,6 +188,7 @@ struct svc {
 	bool nameinargs; /* flags: NAMEINARGS */
 	char *buf;
 	size_t len;
+	char **access[2]; /* the blocks of only_from, no_access written */
 	const char *skip; /* why it is not converted; NULL: it is */
 	char skipbuf[300];
 	bool disabled;
@@ -834,7 +836,7 @@ static void put_access(struct svc *s, int id)
 			}
 			argv[argc = kept] = NULL;
 			put_checked(s, attrs[id].name, at, (const char *const *)argv, argc);
-			sipc__serve_words_free(argv);
+			s->access[id == A_NO_ACCESS] = argv;
 		} else {
 			s->c->oom = true;
 		}
@@ -849,6 +851,50 @@ static void put_access(struct svc *s, int id)
 		s->disabled = true;
 	}
 	free(words);
+}
+
+/* True when block IN lies inside block OUT and is narrower. */
+static bool narrower_inside(const struct sipc_cidr *in, const struct sipc_cidr *out)
+{
+	if (in->family != out->family || in->prefix <= out->prefix)
+		return false;
+	for (int bit = 0; bit < out->prefix; bit++) {
+		int mask = 0x80 >> (bit % 8);
+		if ((in->addr[bit / 8] & mask) != (out->addr[bit / 8] & mask))
+			return false;
+	}
+	return true;
+}
+
+/* xinetd lets the more specific of an only_from and a no_access entry
+ * decide (xinetd.conf(5)); sockipc refuses whatever no_access matches.
+ * An only_from block inside a no_access block was admitted by xinetd and
+ * is refused now: say so. */
+static void check_overlap(struct svc *s)
+{
+	struct sipc_acl acl[2] = {{0}, {0}};
+	char why[200];
+
+	for (int k = 0; k < 2; k++)
+		for (char **w = s->access[k]; w != NULL && *w != NULL; w++)
+			if (sipc__acl_add(&acl[k], *w, why, sizeof(why)) < 0)
+				goto out;
+	for (size_t i = 0; i < acl[0].n; i++)
+		for (size_t j = 0; j < acl[1].n; j++)
+			if (narrower_inside(&acl[0].v[i], &acl[1].v[j])) {
+				char what[200];
+
+				snprintf(what, sizeof(what),
+					 "the precedence of only_from '%s' over no_access '%s'",
+					 s->access[0][i], s->access[1][j]);
+				not_supported(
+					s->c, s, s->e[A_NO_ACCESS].at, what,
+					"xinetd let the more specific entry decide; sockipc "
+					"refuses whatever no_access matches: narrow no_access");
+			}
+out:
+	sipc__acl_free(&acl[0]);
+	sipc__acl_free(&acl[1]);
 }
 
 static void put_banners(struct svc *s)
@@ -1004,6 +1050,7 @@ static void put_service(struct ctx *c, const struct sipc_xblock *b)
 		put_eff(&s, A_CPS, "cps");
 		put_access(&s, A_ONLY_FROM);
 		put_access(&s, A_NO_ACCESS);
+		check_overlap(&s);
 		put_eff(&s, A_ACCESS_TIMES, "access_times");
 		put_eff(&s, A_NICE, "nice");
 		put_eff(&s, A_UMASK, "umask");
@@ -1046,6 +1093,8 @@ static void put_service(struct ctx *c, const struct sipc_xblock *b)
 	}
 	free(s.buf);
 	free(s.nbuf);
+	sipc__serve_words_free(s.access[0]);
+	sipc__serve_words_free(s.access[1]);
 	for (int i = 0; i < A_COUNT; i++)
 		eff_clear(&s.e[i]);
 }
