@@ -217,6 +217,19 @@ static void test_addresses(void **state)
 	assert_has(r.conf, "disable        = yes\n");
 	done(&r);
 
+	/* xinetd let the more specific entry decide; sockipc refuses what
+	 * no_access matches: an only_from block inside a no_access block
+	 * changes meaning, and says so. */
+	convert("service echo\n{\n type = INTERNAL\n socket_type = stream\n"
+		" only_from = 10.1.2.3 127.0.0.1\n no_access = 10.0.0.0 192.168.0.0/16\n}\n",
+		&r);
+	assert_int_equal(r.map_rc, 0);
+	assert_has(r.diag, "t.conf:6: service echo: the precedence of only_from '10.1.2.3' over "
+			   "no_access '10.0.0.0/8' not supported");
+	assert_lacks(r.diag, "127.0.0.1' over");
+	assert_lacks(r.diag, "192.168");
+	done(&r);
+
 	convert("service echo\n{\n type = INTERNAL\n socket_type = stream\n only_from = "
 		"300.1.1.1\n}\n",
 		&r);
