@@ -182,6 +182,13 @@ static int add_attr(struct cursor *c, char *text)
 	words = malloc((strlen(p) / 2 + 1) * sizeof(*words));
 	if (words != NULL)
 		n = split(p, words, (int)(strlen(p) / 2 + 1));
+	if (n > SIPC_XINETD_VALUES_MAX) {
+		free(words);
+		free(a.name);
+		return fail(c->why, c->whylen, SIPC_XINETD_ESYNTAX,
+			    "%s:%u: more than %d values on one line", c->file, c->line,
+			    SIPC_XINETD_VALUES_MAX);
+	}
 	if (a.name == NULL || n < 0 || (a.values = calloc((size_t)n + 1, sizeof(char *))) == NULL)
 		goto nomem;
 	for (a.nvalues = 0; a.nvalues < n; a.nvalues++)

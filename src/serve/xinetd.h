@@ -23,11 +23,17 @@
  * kilobytes). */
 #define SIPC_XINETD_LINE_MAX   16384
 #define SIPC_XINETD_FILE_MAX   (4 * 1024 * 1024)
-#define SIPC_XINETD_TOTAL_MAX  (16 * 1024 * 1024)
+#define SIPC_XINETD_TOTAL_MAX  (4 * 1024 * 1024)
 #define SIPC_XINETD_FILES_MAX  4096
 #define SIPC_XINETD_DEPTH_MAX  16
 #define SIPC_XINETD_BLOCKS_MAX 10000
 #define SIPC_XINETD_ATTRS_MAX  1000
+/* Values of one attribute line, and of one attribute once the defaults
+ * and the += lines are applied. */
+#define SIPC_XINETD_VALUES_MAX 512
+/* The configuration written: the defaults repeat in every service, so it
+ * can outgrow the input. */
+#define SIPC_XINETD_OUT_MAX (64 * 1024 * 1024)
 
 /* Results: 0, or one of these (the exit statuses of xinetd-import). */
 enum {

@@ -171,6 +171,12 @@ struct ctx {
 	size_t nlabels;
 	char **said; /* diagnostics about defaults lines, said once */
 	size_t nsaid;
+	/* Names resolved so far: the defaults' names recur in every service. */
+	struct resolved {
+		char *name, *out, *why;
+		int rc;
+	} * cache;
+	size_t ncache;
 	bool oom;
 };
 
@@ -387,10 +393,14 @@ static void apply(struct ctx *c, struct svc *s, struct eff *e, const struct eff 
 
 		if ((id == A_LOG_ON_SUCCESS || id == A_LOG_ON_FAILURE) && !log_word_ok(c, s, at, w))
 			continue;
-		if (at->op == '-')
+		if (at->op == '-') {
 			eff_remove(e, w);
-		else if (eff_add(e, w, attrs[id].flags & F_LIST) < 0)
+		} else if (e->n >= SIPC_XINETD_VALUES_MAX) {
+			value_error(c, s, at, "more than %d values", SIPC_XINETD_VALUES_MAX);
+			break;
+		} else if (eff_add(e, w, attrs[id].flags & F_LIST) < 0) {
 			c->oom = true;
+		}
 	}
 	e->at = at;
 	e->set = true;
@@ -767,6 +777,41 @@ static void put_listen(struct svc *s, bool stream)
 	put_line(s, "listen", w, 1);
 }
 
+/* The resolver of M, asked once per name. */
+static int cached_resolve(void *arg, const char *name, char *out, size_t outlen, char *why,
+			  size_t whylen)
+{
+	struct ctx *c = arg;
+	sipc_xinetd_resolve_fn *fn = c->m->resolve ? c->m->resolve : sipc__xinetd_resolve;
+	struct resolved *v, *r;
+
+	for (size_t i = 0; i < c->ncache; i++)
+		if (strcmp(c->cache[i].name, name) == 0) {
+			snprintf(out, outlen, "%s", c->cache[i].out);
+			snprintf(why, whylen, "%s", c->cache[i].why);
+			return c->cache[i].rc;
+		}
+	out[0] = why[0] = '\0';
+	int rc = fn(c->m->resolve_arg, name, out, outlen, why, whylen);
+	v = realloc(c->cache, (c->ncache + 1) * sizeof(*v));
+	if (v == NULL)
+		return rc;
+	c->cache = v;
+	r = &v[c->ncache];
+	r->name = strdup(name);
+	r->out = strdup(out);
+	r->why = strdup(why);
+	r->rc = rc;
+	if (r->name == NULL || r->out == NULL || r->why == NULL) {
+		free(r->name);
+		free(r->out);
+		free(r->why);
+	} else {
+		c->ncache++;
+	}
+	return rc;
+}
+
 /* only_from / no_access, each xinetd form as CIDR blocks. */
 static void put_access(struct svc *s, int id)
 {
@@ -794,8 +839,8 @@ static void put_access(struct svc *s, int id)
 		return;
 	}
 	for (int i = 0; i < e->n; i++) {
-		int rc = sipc__xinetd_addr(e->v[i], s->c->m->resolve, s->c->m->resolve_arg, out,
-					   sizeof(out), why, sizeof(why));
+		int rc = sipc__xinetd_addr(e->v[i], cached_resolve, s->c, out, sizeof(out), why,
+					   sizeof(why));
 
 		if (rc == SIPC_XADDR_INVALID) {
 			value_error(s->c, s, at, "%s", why);
@@ -1119,9 +1164,17 @@ int sipc__xinetd_map(const struct sipc_xinetd *x, const char *sources, struct si
 			collect(&c, NULL, &x->blocks[i], c.def, NULL);
 			fputc('\n', m->conf);
 		}
-	for (size_t i = 0; i < x->nblocks && !c.oom; i++)
+	for (size_t i = 0; i < x->nblocks && !c.oom; i++) {
 		if (x->blocks[i].name != NULL)
 			put_service(&c, &x->blocks[i]);
+		if (ftell(m->conf) > SIPC_XINETD_OUT_MAX) {
+			diag(&c, x->blocks[i].file, x->blocks[i].line, "service",
+			     "the configuration written passes %d bytes: stopped",
+			     SIPC_XINETD_OUT_MAX);
+			m->errors++;
+			break;
+		}
+	}
 	for (int i = 0; i < A_COUNT; i++)
 		eff_clear(&c.def[i]);
 	for (size_t i = 0; i < c.nlabels; i++)
@@ -1130,6 +1183,12 @@ int sipc__xinetd_map(const struct sipc_xinetd *x, const char *sources, struct si
 	for (size_t i = 0; i < c.nsaid; i++)
 		free(c.said[i]);
 	free(c.said);
+	for (size_t i = 0; i < c.ncache; i++) {
+		free(c.cache[i].name);
+		free(c.cache[i].out);
+		free(c.cache[i].why);
+	}
+	free(c.cache);
 	if (c.oom) {
 		if (m->diag != NULL)
 			fprintf(m->diag, "%sout of memory\n", m->diag_prefix ? m->diag_prefix : "");

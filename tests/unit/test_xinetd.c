@@ -475,6 +475,20 @@ static void test_hostile_bytes(void **state)
 	sipc__xinetd_free(&x);
 	free(text);
 
+	/* More values than one attribute may hold: bounded, named. */
+	text = malloc(4096);
+	assert_non_null(text);
+	strcpy(text, "service echo\n{\n only_from =");
+	for (int i = 0; i <= SIPC_XINETD_VALUES_MAX; i++)
+		strcat(text, " 1");
+	strcat(text, "\n}\n");
+	sipc__xinetd_init(&x);
+	assert_int_equal(sipc__xinetd_read_text(&x, "v.conf", text, strlen(text), why, sizeof(why)),
+			 SIPC_XINETD_ESYNTAX);
+	assert_string_equal(why, "v.conf:3: more than 512 values on one line");
+	sipc__xinetd_free(&x);
+	free(text);
+
 	/* Windows line ends and a '}' with blanks after it, as Debian's
 	 * files have, are fine. */
 	const char *crlf =
