@@ -18,7 +18,7 @@ static const struct sipc_opt_spec spec = {
 	"xinetd-import",
 	"[OPTIONS] [FILE|DIR]...",
 	"Reads xinetd.conf(5) files (default /etc/xinetd.conf; a DIR is read as\n"
-	"`includedir` reads one) and writes the equivalent sockipc serve\n"
+	"`includedir` reads one; - is standard input) and writes the equivalent sockipc serve\n"
 	"configuration on stdout.  Each attribute or service that cannot be\n"
 	"carried over gets one line on stderr, FILE:LINE: service NAME: why.\n"
 	"Exit status: 0 converted (maybe with such lines), 1 a file could not be\n"
@@ -54,7 +54,8 @@ int sipc_cmd_xinetd_import(int argc, char **argv)
 		return SIPC_EXIT_FAIL;
 	}
 	for (int i = 0; paths[i] != NULL; i++) {
-		int r = sipc__xinetd_read_path(&x, paths[i], why, sizeof(why));
+		const char *path = strcmp(paths[i], "-") == 0 ? "/dev/stdin" : paths[i];
+		int r = sipc__xinetd_read_path(&x, path, why, sizeof(why));
 
 		fprintf(srcf, "%s%s", i > 0 ? ", " : "", paths[i]);
 		if (r < 0) {

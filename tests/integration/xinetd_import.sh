@@ -482,6 +482,11 @@ errs "huge line" 2 "$T/e7" "$SOCKIPC" xinetd-import "$T/long.conf"
 check "huge line: FILE:LINE" grep -q "$T/long.conf:3: line longer than" "$T/e7"
 errs "a usage error" 2 "$T/e8" "$SOCKIPC" xinetd-import --trace "$T/xinetd.conf"
 
+# - is standard input.
+"$SOCKIPC" xinetd-import - <"$T/example.conf" >"$T/stdin.out" 2>/dev/null
+expect_eq "standard input: exit 0" 0 $?
+check "standard input: converted" grep -q "^service telnet$" "$T/stdin.out"
+
 # The default input is /etc/xinetd.conf (with its includedir).
 "$SOCKIPC" xinetd-import >"$T/etc.out" 2>/dev/null
 expect_eq "default input: exit 0" 0 $?
