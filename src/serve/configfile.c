@@ -24,6 +24,7 @@
 
 #include "serve/config.h"
 #include "serve/svcconf.h"
+#include "serve/tls.h"
 
 /*
  * Reads one line of F into BUF (without its newline), at most
@@ -401,11 +402,21 @@ int sipc__serve_config_add_file(struct sipc_serve_config *cfg, const char *path,
 		rc = file_line(cfg, &b, buf, origin, why, whylen);
 	}
 	if (rc == 0 && b.state != NONE) {
-		snprintf(why, whylen, "%s: the block of %s is not closed with '}'", origin, b.head);
+		snprintf(why, whylen,
+			 "%s: the block is not closed with '}' before the end of the file", b.head);
 		rc = -1;
 	}
 	block_reset(&b);
 	free(buf);
 	fclose(f);
+	if (rc < 0) {
+		/* The message quotes the file's words: no control byte of them
+		 * reaches a terminal or a log raw. */
+		char *raw = strdup(why);
+		if (raw != NULL) {
+			sipc__serve_tls_escape(raw, why, whylen);
+			free(raw);
+		}
+	}
 	return rc < 0 ? -1 : 0;
 }

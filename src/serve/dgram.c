@@ -187,6 +187,11 @@ sipc_loop *sipc__dgram_loop(const struct sipc_dgram *d)
 	return d->w->loop;
 }
 
+uint32_t sipc__dgram_random(struct sipc_dgram *d, uint32_t n)
+{
+	return sipc__worker_random(d->w, n);
+}
+
 int sipc__dgram_reply(struct sipc_dgram *d, const void *buf, size_t len)
 {
 	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};

@@ -12,6 +12,7 @@
  * (thread: the connection threads) to the drain, the end and the counters.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -480,4 +481,46 @@ size_t sipc__svc_ep_max_msg(const struct sipc_srv_endpoint *ep)
 int sipc__svc_ep_nworkers(const struct sipc_srv_endpoint *ep)
 {
 	return ep->srv->nworkers;
+}
+
+int sipc__svc_ep_fd(const struct sipc_srv_endpoint *ep)
+{
+	return ep->fd;
+}
+
+void sipc__svc_log(const struct sipc_srv_endpoint *ep, int level, const char *fmt, ...)
+{
+	char line[900];
+	va_list ap;
+
+	if (level > 0 && ep->srv->cfg->verbosity < level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	sipc__serve_log(ep->srv, level, "%s", line);
+}
+
+void sipc__svc_ep_count(struct sipc_srv_endpoint *ep, int worker, sipc_loop *loop,
+			enum sipc__svc_counter what, uint64_t n)
+{
+	struct sipc__server *srv = ep->srv;
+	struct sipc_srv_stats *st;
+
+	/* Counters have one writer each: the worker that owns them, and only
+	 * from its own loop (a service's timer in another loop counts nowhere). */
+	if (worker < 0 || worker >= srv->nworkers || srv->workers[worker].loop != loop)
+		return;
+	st = &srv->workers[worker].stats[ep->index];
+	switch (what) {
+	case SIPC__COUNT_DROPPED:
+		SIPC__STAT_ADD(st->dropped, n);
+		break;
+	case SIPC__COUNT_DGRAMS_OUT:
+		SIPC__STAT_ADD(st->dgrams_out, n);
+		break;
+	case SIPC__COUNT_BYTES_OUT:
+		SIPC__STAT_ADD(st->bytes_out, n);
+		break;
+	}
 }
