@@ -729,6 +729,16 @@ static void put_run(struct svc *s, bool stream, bool wait)
 		w[n++] = a->v[i];
 	put_line(s, "run", w, n);
 	free(w);
+	if (!s->e[A_USER].set) {
+		char who[160];
+
+		/* xinetd.conf(5) requires it of a server, and serve run as root
+		 * refuses an exec service without it too. */
+		diag(s->c, s->b->file, s->b->line, who_of(s, who, sizeof(who)),
+		     "no user: xinetd refuses a server without one, and so does sockipc serve "
+		     "run as root (write 'user = root' to mean it)");
+		s->c->m->warnings++;
+	}
 }
 
 /* `listen = URL`: xinetd listens on every address unless bind says. */

@@ -139,6 +139,14 @@ static void test_exec_and_process_attributes(void **state)
 		r.conf,
 		"\trlimit_as      = 64M\n\trlimit_cpu     = UNLIMITED\n\trlimit_files   = 128\n");
 	assert_has(r.conf, "\tdisable        = no\n}");
+	assert_string_equal(r.diag, "");
+	done(&r);
+
+	convert("service x\n{\n type = UNLISTED\n socket_type = stream\n port = 5\n"
+		" server = /bin/x\n}\n",
+		&r);
+	assert_int_equal(r.map_rc, 0);
+	assert_has(r.diag, "t.conf:1: service x: no user: xinetd refuses a server without one");
 	done(&r);
 }
 
