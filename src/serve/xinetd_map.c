@@ -1117,10 +1117,11 @@ static void put_service(struct ctx *c, const struct sipc_xblock *b)
 		put_eff(&s, A_RLIMIT_FILES, "rlimit_files");
 		put_eff(&s, A_LOG_ON_SUCCESS, "log_on_success");
 		put_eff(&s, A_LOG_ON_FAILURE, "log_on_failure");
-		if (yes_no(&s, A_DISABLE, false) ||
-		    eff_has(&c->def[A_DISABLED], s.e[A_ID].set ? s.e[A_ID].v[0] : b->name) ||
-		    (c->def[A_ENABLED].n > 0 &&
-		     !eff_has(&c->def[A_ENABLED], s.e[A_ID].set ? s.e[A_ID].v[0] : b->name)))
+		/* The defaults' lists name services by id (xinetd.conf(5)). */
+		const char *id = s.e[A_ID].n == 1 ? s.e[A_ID].v[0] : b->name;
+
+		if (yes_no(&s, A_DISABLE, false) || eff_has(&c->def[A_DISABLED], id) ||
+		    (c->def[A_ENABLED].n > 0 && !eff_has(&c->def[A_ENABLED], id)))
 			s.disabled = true;
 		fprintf(s.body, "\t%-14s = %s\n", "disable", s.disabled ? "yes" : "no");
 	}

@@ -142,6 +142,16 @@ static void test_exec_and_process_attributes(void **state)
 	assert_string_equal(r.diag, "");
 	done(&r);
 
+	/* An id with no value is no id (found by fuzz_xinetd: it was read
+	 * as one). */
+	convert("defaults\n{\n disabled = x\n}\nservice x\n{\n id =\n type = UNLISTED\n"
+		" socket_type = stream\n port = 5\n server = /bin/x\n}\n",
+		&r);
+	assert_int_equal(r.map_rc, 0);
+	assert_has(r.conf, "service x\n");
+	assert_has(r.conf, "disable        = yes\n");
+	done(&r);
+
 	convert("service x\n{\n type = UNLISTED\n socket_type = stream\n port = 5\n"
 		" server = /bin/x\n}\n",
 		&r);
