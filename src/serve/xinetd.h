@@ -1,7 +1,9 @@
 /*
  * xinetd.h - `sockipc xinetd-import`: reading xinetd.conf(5) files (the
  * parser, xinetd.c) and writing the equivalent `sockipc serve -f`
- * configuration in block syntax (the translation, xinetd_map.c).
+ * configuration in block syntax (the translation: xinetd_fold.c folds the
+ * attributes, xinetd_map.c writes the blocks, xinetd_addr.c converts the
+ * address forms of only_from and no_access).
  *
  * The parser keeps what it read as written: blocks (`defaults`, `service
  * NAME`) of attribute lines (`attr = v...`, `+=`, `-=`), each with the file
