@@ -8,12 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "cli/tlsopt.h"
 #include "serve/config.h"
+#include "serve/inetd.h"
+#include "serve/inherit.h"
 #include "serve/model.h"
+#include "serve/notify.h"
 #include "serve/server.h"
 #include "serve/service.h"
 #include "serve/tls.h"
@@ -47,6 +51,8 @@ struct serve_opts {
 	 * service (svcconf.h). */
 	struct sipc_svc_conf *svc;
 	bool check;
+	bool inetd;      /* --inetd SERVICE [ARGS...] */
+	const char *log; /* --log stderr|syslog */
 };
 
 static struct serve_opts so;
@@ -205,6 +211,13 @@ static const struct sipc_opt opts[] = {
 	 "octal permissions of unix socket files (e.g. 660)"},
 	{"max-msg", 0, SIPC__OPT_SIZE, &so.max_msg, 1, 16 * 1024 * 1024, "SIZE",
 	 "largest datagram or seqpacket message served (default 64K)"},
+	{"inetd", 0, SIPC__OPT_FLAG, &so.inetd, 0, 0, NULL,
+	 "the arguments are SERVICE [ARGS...], served on the one connection (or datagram "
+	 "socket) on descriptor 0, as inetd, xinetd (wait = no), systemd (Accept=yes), "
+	 "tcpserver and socat EXEC pass it"},
+	{"log", 0, SIPC__OPT_STRING, &so.log, 0, 0, "stderr|syslog",
+	 "where log lines go (default stderr; syslog under --inetd when descriptor 2 is a "
+	 "socket, since it is then the client's)"},
 	{"guard-ports", 0, SIPC__OPT_STRING, &so.guard_ports, 0, 0, "LIST",
 	 "source ports echo, chargen... drop (default 0-1023,7007,7009,7013,7019,7037)"},
 	{"no-guard", 0, SIPC__OPT_FLAG, &so.no_guard, 0, 0, NULL,
@@ -267,7 +280,12 @@ static const struct sipc_opt_spec spec = {
 	"tls:// endpoints (every stream service): --cert/--key, or a self-signed certificate\n"
 	"whose fingerprint is logged at start.  SIGHUP re-reads --cert, --key and --client-ca\n"
 	"for new handshakes; open connections go on.  forward to tls://HOST:PORT takes\n"
-	"--ca=, --insecure, --pin=, --sni=, --cert=, --key=, --alpn=, --tls-min= before URL.",
+	"--ca=, --insecure, --pin=, --sni=, --cert=, --key=, --alpn=, --tls-min= before URL.\n"
+	"\n"
+	"Socket activation: sockets passed with LISTEN_PID/LISTEN_FDS/LISTEN_FDNAMES (systemd,\n"
+	"systemd-socket-activate) are adopted, never bound again: a socket serves the line\n"
+	"whose URL as written or service name is its name, else the line of its address.\n"
+	"With NOTIFY_SOCKET set: READY=1 once listening, STATUS=, STOPPING=1, WATCHDOG=1.",
 	opts,
 	0,
 	-1,
@@ -395,6 +413,26 @@ static int tls_config(struct sipc_serve_config *cfg)
 	return 0;
 }
 
+/* --inetd: the positional arguments are SERVICE [ARGS...] for the socket
+ * on descriptor 0 (inetd.h); service lines and models do not apply. */
+static int inetd_config(struct sipc_serve_config *cfg, int nargs, char **argv)
+{
+	struct sipc__inherit *pool = NULL;
+	char why[512];
+
+	if (so.nsources > 0 || so.model != NULL) {
+		sipc_cli_error("serve: --inetd serves the one connection on descriptor 0: no -e, "
+			       "-f or --model");
+		return SIPC_EXIT_USAGE;
+	}
+	if (sipc__inetd_config(cfg, &pool, argv + 1, nargs, why, sizeof(why)) < 0) {
+		sipc__inherit_free(pool);
+		sipc_cli_error("serve: %s", why);
+		return SIPC_EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 {
 	char why[512];
@@ -448,13 +486,18 @@ static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 	}
 	if (sipc_cli_globals.hex)
 		cfg->hex = sipc_cli_serve_hex;
+	if (so.inetd) {
+		int rc = inetd_config(cfg, nargs, argv);
+		if (rc != 0)
+			return rc;
+	}
 
-	if (nargs == 1) {
+	if (nargs == 1 && !so.inetd) {
 		sipc_cli_error("serve: arguments: expected URL SERVICE [ARGS...] after '%s'",
 			       argv[1]);
 		return SIPC_EXIT_USAGE;
 	}
-	if (nargs >= 2 &&
+	if (nargs >= 2 && !so.inetd &&
 	    sipc__serve_config_add_words(cfg, "arguments", argv + 1, nargs, why, sizeof(why)) < 0)
 		goto bad;
 	for (size_t i = 0; i < so.nsources; i++) {
@@ -469,7 +512,7 @@ static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 		if (rc < 0)
 			goto bad;
 	}
-	if (nargs == 0 && so.nsources == 0 &&
+	if (nargs == 0 && so.nsources == 0 && !so.inetd &&
 	    sipc__serve_config_add_defaults(cfg, why, sizeof(why)) < 0)
 		goto bad;
 	if (cfg->nlines == 0) {
@@ -489,6 +532,53 @@ bad:
 	return SIPC_EXIT_USAGE;
 }
 
+/*
+ * inetd and xinetd pass the client's connection as descriptor 2 too: with
+ * --inetd among the arguments and a socket there, every line, a usage
+ * error included, goes to syslog from the start.  --log syslog otherwise.
+ */
+static void early_log(int argc, char **argv)
+{
+	if (!sipc__serve_fd_is_socket(STDERR_FILENO))
+		return;
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--inetd") == 0)
+			(void)sipc__serve_log_to(SIPC_SERVE_LOG_SYSLOG);
+}
+
+static int log_config(void)
+{
+	if (so.log != NULL && strcmp(so.log, "stderr") != 0 && strcmp(so.log, "syslog") != 0) {
+		sipc_cli_error("serve: --log: '%s' is not stderr or syslog", so.log);
+		return SIPC_EXIT_USAGE;
+	}
+	if (so.log != NULL && strcmp(so.log, "syslog") == 0 &&
+	    sipc__serve_log_to(SIPC_SERVE_LOG_SYSLOG) < 0) {
+		sipc_cli_error("serve: --log syslog: cannot redirect stderr");
+		return 1;
+	}
+	return 0;
+}
+
+/* The sockets passed in (LISTEN_FDS) and the manager to notify, read from
+ * the environment once and unset (no exec child inherits them). */
+static int activation(struct sipc_serve_config *cfg)
+{
+	struct sipc__inherit *pool = NULL;
+	char why[512];
+
+	if (sipc__notify_init(why, sizeof(why)) < 0)
+		sipc__serve_log(NULL, 0, "serve: %s: not notifying", why);
+	if (cfg->inetd)
+		return 0;
+	if (sipc__inherit_from_env(&pool, why, sizeof(why)) < 0) {
+		sipc__serve_log(NULL, 0, "serve: socket activation: %s", why);
+		return 1;
+	}
+	cfg->inherit = pool;
+	return 0;
+}
+
 int sipc_cmd_serve(int argc, char **argv)
 {
 	struct sipc_serve_config cfg;
@@ -500,6 +590,7 @@ int sipc_cmd_serve(int argc, char **argv)
 	memset(&sipc_cli_tls, 0, sizeof(sipc_cli_tls));
 	so.drain_ms = -1;
 	so.svc = sipc__svc_conf_new(NULL, "flags");
+	early_log(argc, argv);
 	rc = sipc_opt_parse(&spec, argc, argv, &nargs);
 	if (rc != SIPC__OPT_OK) {
 		sipc__acl_free(&so.acl);
@@ -509,7 +600,11 @@ int sipc_cmd_serve(int argc, char **argv)
 		return rc == SIPC__OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
 	}
 	sipc__serve_config_init(&cfg);
-	rc = fill_config(&cfg, nargs, argv);
+	rc = log_config();
+	if (rc == 0)
+		rc = fill_config(&cfg, nargs, argv);
+	if (rc == 0 && !so.check)
+		rc = activation(&cfg);
 	free(so.sources);
 	free(so.allow_certs);
 	sipc__acl_free(&so.acl);
@@ -536,6 +631,7 @@ int sipc_cmd_serve(int argc, char **argv)
 	rc = sipc__server_run(srv);
 	sipc__server_free(srv);
 out:
+	sipc__inherit_free(cfg.inherit);
 	sipc__serve_config_free(&cfg);
 	return rc;
 }

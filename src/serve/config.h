@@ -84,6 +84,12 @@ struct sipc_serve_config {
 	struct sipc_svc_conf **confs;
 	size_t nconfs;
 	bool finished;
+	/* Sockets passed in (inherit.h: LISTEN_FDS, a hand-over, a reload),
+	 * taken before anything is bound; NULL: none.  Not owned. */
+	struct sipc__inherit *inherit;
+	/* --inetd: the one endpoint is descriptor 0, given by inetd (inetd.h);
+	 * no `listening` line (descriptor 1 is the client's). */
+	bool inetd;
 };
 
 /* Zeroes CFG and sets every default (no lines yet).  Out of memory leaves

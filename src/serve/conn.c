@@ -20,9 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "endpoint.h"
+#include "serve/limits.h"
 #include "serve/model.h"
 #include "serve/server.h"
 #include "serve/tls.h"
@@ -63,6 +65,10 @@ struct sipc_conn {
 	const char *why;
 	char whybuf[SIPC_WHY_MAX + 64]; /* a why made for this connection */
 	uint64_t id;                    /* --hex: tells connections apart */
+	struct sipc__ticket ticket;     /* the service's limits it holds (limits.h) */
+	pid_t child;                    /* exec: the child serving it (0: none) */
+	int status;                     /* exec: the child's wait status, when ... */
+	bool status_known;              /* ... it was reaped */
 	_Alignas(max_align_t) unsigned char state[];
 };
 
@@ -164,10 +170,62 @@ static void hs_release(struct sipc_conn *c)
 	c->hs_count = NULL;
 }
 
+/*
+ * The last line of a connection: `close SVC local=L [peer=P] [pid=N]
+ * [in=I out=O] [time=Ts] [exit=X] end=WHY[ tls=...]` with the fields of
+ * the service's log_on_success (HOST, PID, TRAFFIC, DURATION, EXIT), in
+ * that fixed order; end= comes last as its words may hold blanks.  A
+ * handshake that failed gives `refused SVC local=L [peer=P]: WHY` under
+ * log_on_failure.  The peer's address is formatted as every line does
+ * (sipc_addr_format escapes a unix name); WHY is the core's or escaped.
+ */
+static void log_line(struct sipc_conn *c, bool refused, const char *why)
+{
+	const struct sipc_svc_conf *conf = c->sep->line->conf;
+	unsigned f = refused ? conf->log_on_failure : conf->log_on_success;
+	char local[SIPC_URL_MAX], peer[SIPC_URL_MAX + 8] = "", pid[32] = "", bytes[64] = "";
+	char dur[48] = "", ex[48] = "";
+
+	if (c->w->srv->cfg->verbosity < 1)
+		return;
+	if (sipc_addr_format(&c->local, local, sizeof(local)) < 0)
+		snprintf(local, sizeof(local), "%s", c->sep->url);
+	if (f & SIPC_LOGF_HOST) {
+		char a[SIPC_URL_MAX];
+		if (sipc_addr_format(&c->peer, a, sizeof(a)) < 0)
+			snprintf(a, sizeof(a), "?");
+		snprintf(peer, sizeof(peer), " peer=%s", a);
+	}
+	if (refused) {
+		sipc__serve_log(c->w->srv, 1, "refused %s local=%s%s: %s", c->svc->name, local,
+				peer, why);
+		return;
+	}
+	/* The process serving it: exec's child, else this process (the
+	 * server, or the connection's own under --model fork). */
+	if (f & SIPC_LOGF_PID)
+		snprintf(pid, sizeof(pid), " pid=%ld", (long)(c->child > 0 ? c->child : getpid()));
+	if ((f & SIPC_LOGF_TRAFFIC) && !c->bytes_unknown)
+		snprintf(bytes, sizeof(bytes), " in=%llu out=%llu", (unsigned long long)c->bytes_in,
+			 (unsigned long long)c->bytes_out);
+	if (f & SIPC_LOGF_DURATION) {
+		int64_t ms = sipc__loop_clock_ms() - c->start_ms;
+		snprintf(dur, sizeof(dur), " time=%lld.%03llds", (long long)(ms / 1000),
+			 (long long)(ms % 1000));
+	}
+	if ((f & SIPC_LOGF_EXIT) && c->status_known) {
+		if (WIFEXITED(c->status))
+			snprintf(ex, sizeof(ex), " exit=%d", WEXITSTATUS(c->status));
+		else if (WIFSIGNALED(c->status))
+			snprintf(ex, sizeof(ex), " exit=sig%d", WTERMSIG(c->status));
+	}
+	sipc__serve_log(c->w->srv, 1, "close %s local=%s%s%s%s%s%s end=%s%s", c->svc->name, local,
+			peer, pid, bytes, dur, ex, why, c->tls_note ? c->tls_note : "");
+}
+
 static void destroy(struct sipc_conn *c)
 {
 	struct sipc_worker *w = c->w;
-	char local[SIPC_URL_MAX], peer[SIPC_URL_MAX];
 
 	if (c->opened && c->svc->on_close != NULL) {
 		c->in_cb++;
@@ -186,26 +244,15 @@ static void destroy(struct sipc_conn *c)
 	w->nconns--;
 	SIPC__STAT_ADD(stats(c)->open, -1);
 	__atomic_fetch_sub(&w->srv->open_conns, 1, __ATOMIC_RELAXED);
-	if (sipc_addr_format(&c->local, local, sizeof(local)) < 0)
-		snprintf(local, sizeof(local), "%s", c->sep->url);
-	if (sipc_addr_format(&c->peer, peer, sizeof(peer)) < 0)
-		snprintf(peer, sizeof(peer), "?");
-	int64_t ms = sipc__loop_clock_ms() - c->start_ms;
-	char bytes[64] = "";
-	if (!c->bytes_unknown)
-		snprintf(bytes, sizeof(bytes), " in=%llu out=%llu", (unsigned long long)c->bytes_in,
-			 (unsigned long long)c->bytes_out);
+	sipc__limits_release(&c->ticket);
 	if (c->handshaking) {
 		/* The one line of a connection that never got past its
 		 * handshake: no open line was written for it. */
 		SIPC__STAT_ADD(stats(c)->refused, 1);
-		sipc__serve_log(w->srv, 1, "refused %s local=%s peer=%s: %s", c->svc->name, local,
-				peer, c->why ? c->why : "tls handshake: stopped");
+		if (c->sep->line->conf->log_on_failure & SIPC_LOGF_ATTEMPT)
+			log_line(c, true, c->why ? c->why : "tls handshake: stopped");
 	} else {
-		sipc__serve_log(w->srv, 1, "close %s local=%s peer=%s%s time=%lld.%03llds end=%s%s",
-				c->svc->name, local, peer, bytes, (long long)(ms / 1000),
-				(long long)(ms % 1000), c->why ? c->why : "done",
-				c->tls_note ? c->tls_note : "");
+		log_line(c, false, c->why ? c->why : "done");
 	}
 	sipc_endpoint_close(c->ep);
 	free(c->tls_note);
@@ -610,8 +657,13 @@ static void start(struct sipc_conn *c)
 			snprintf(local, sizeof(local), "%s", c->sep->url);
 		if (sipc_addr_format(&c->peer, pstr, sizeof(pstr)) < 0)
 			snprintf(pstr, sizeof(pstr), "?");
-		sipc__serve_log(c->w->srv, 1, "open %s local=%s peer=%s%s", svc->name, local, pstr,
-				c->tls_note ? c->tls_note : "");
+		/* Without HOST in log_on_success the peer is named nowhere. */
+		if (c->sep->line->conf->log_on_success & SIPC_LOGF_HOST)
+			sipc__serve_log(c->w->srv, 1, "open %s local=%s peer=%s%s", svc->name,
+					local, pstr, c->tls_note ? c->tls_note : "");
+		else
+			sipc__serve_log(c->w->srv, 1, "open %s local=%s%s", svc->name, local,
+					c->tls_note ? c->tls_note : "");
 	}
 	c->last_ms = now(c);
 	err = sipc__io_start(c->w->loop, &c->io, svc->on_io ? EPOLLIN | EPOLLOUT : EPOLLIN);
@@ -664,7 +716,7 @@ static void on_kick(sipc_loop *loop, sipc_loop_timer *t)
 static uint64_t conn_ids;
 
 void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_endpoint *ep,
-		    const sipc_addr *peer)
+		    const sipc_addr *peer, struct sipc__ticket *t)
 {
 	const struct sipc_service *svc = sep->svc;
 	struct sipc_conn *c;
@@ -673,7 +725,14 @@ void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_e
 	if (c == NULL) {
 		sipc_endpoint_close(ep);
 		__atomic_fetch_sub(&w->srv->open_conns, 1, __ATOMIC_RELAXED);
+		if (t != NULL)
+			sipc__limits_release(t);
 		return;
+	}
+	/* The connection holds the ticket now: released in destroy. */
+	if (t != NULL) {
+		c->ticket = *t;
+		memset(t, 0, sizeof(*t));
 	}
 	c->w = w;
 	c->sep = sep;
@@ -780,6 +839,17 @@ void sipc__conn_count(struct sipc_conn *c, uint64_t in, uint64_t out)
 void sipc__conn_bytes_unknown(struct sipc_conn *c)
 {
 	c->bytes_unknown = true;
+}
+
+void sipc__conn_child(struct sipc_conn *c, pid_t pid)
+{
+	c->child = pid;
+}
+
+void sipc__conn_child_status(struct sipc_conn *c, int status)
+{
+	c->status = status;
+	c->status_known = true;
 }
 
 void sipc__conn_drain_all(struct sipc_worker *w)

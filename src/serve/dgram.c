@@ -16,6 +16,7 @@
 
 #include "serve/acl.h"
 #include "serve/guard.h"
+#include "serve/limits.h"
 #include "serve/server.h"
 #include "sys/sys.h"
 
@@ -62,6 +63,14 @@ static const char *check(struct sipc_worker *w, const struct sipc_srv_endpoint *
 	drop = sipc__guard_check(&cfg->guard, from, sep->svc->guard_any_port);
 	if (drop == NULL && !sipc__acl_allows(&cfg->acl, from))
 		drop = "not in --allow";
+	/* The service's only_from, no_access and access_times hold per
+	 * datagram; instances, per_source and cps count connections, which a
+	 * datagram endpoint has not (limits.h).  A unixgram sender shows no
+	 * credentials: only the CIDR rules and the times apply. */
+	if (drop == NULL) {
+		struct sipc__peer who = {from, NULL};
+		drop = sipc__limits_access(sep->line->conf, &who, -1);
+	}
 	return drop;
 }
 

@@ -20,6 +20,9 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "serve/inetd.h"
+#include "serve/inherit.h"
+#include "serve/limits.h"
 #include "serve/model.h"
 #include "serve/server.h"
 #include "serve/tls.h"
@@ -116,6 +119,47 @@ int sipc__server_check(const struct sipc_serve_config *cfg, char *why, size_t wh
 	return 0;
 }
 
+/*
+ * The socket passed in for SEP's line (inherit.h), made its endpoint: 0;
+ * -1 when none was passed for it (the caller binds); or the exit status
+ * with WHY: a socket named for the line that cannot serve it (2), or one
+ * the library refuses to wrap (1).  What was given is never bound.
+ */
+static int adopt(struct sipc__server *srv, struct sipc_srv_endpoint *sep, const sipc_options *o,
+		 char *why, size_t whylen)
+{
+	const struct sipc_serve_line *line = sep->line;
+	char detail[SIPC_WHY_MAX] = "";
+	sipc_url *url;
+	int fd, err;
+
+	err = sipc__inherit_take(srv->cfg->inherit, line, &fd, detail, sizeof(detail));
+	if (err == -ENOENT)
+		return -1;
+	if (err < 0) {
+		snprintf(why, whylen, "%s", detail);
+		return 2;
+	}
+	err = sipc_url_parse(line->argv[0], &url, NULL, 0);
+	if (err == 0) {
+		err = sipc_endpoint_from_fd(fd, sipc_url_scheme(url), o, &sep->ep);
+		sipc_url_free(url);
+	}
+	if (err < 0) {
+		snprintf(why, whylen, "%s: the socket passed in as descriptor %d: %s", line->origin,
+			 fd, sipc_strerror(err));
+		close(fd);
+		return 1;
+	}
+	sep->adopted = fd;
+	return 0;
+}
+
+static void warn_unclaimed(void *arg, const char *what)
+{
+	sipc__serve_log(arg, 0, "serve: %s: passed in, but no service line takes it: closed", what);
+}
+
 static int bind_endpoint(struct sipc__server *srv, size_t i, char *why, size_t whylen)
 {
 	const struct sipc_serve_config *cfg = srv->cfg;
@@ -128,6 +172,7 @@ static int bind_endpoint(struct sipc__server *srv, size_t i, char *why, size_t w
 
 	sep->index = i;
 	sep->srv = srv;
+	sep->adopted = -1;
 	sep->line = line;
 	sep->svc = sipc__service_find(line->argv[1]);
 	sep->argc = line->argc - 2;
@@ -139,7 +184,11 @@ static int bind_endpoint(struct sipc__server *srv, size_t i, char *why, size_t w
 	o.tls = cfg->tls;
 	o.why = detail;
 	o.whylen = sizeof(detail);
-	err = sipc_listen(line->argv[0], &o, &sep->ep);
+	err = adopt(srv, sep, &o, why, whylen);
+	if (err > 0)
+		return err;
+	if (err < 0)
+		err = sipc_listen(line->argv[0], &o, &sep->ep);
 	if (err < 0) {
 		snprintf(why, whylen, "listen %s: %s%s%s", line->argv[0], sipc_strerror(err),
 			 o.why[0] ? ": " : "", o.why);
@@ -170,6 +219,28 @@ static int bind_endpoint(struct sipc__server *srv, size_t i, char *why, size_t w
 	return 0;
 }
 
+/* One runtime limits object per service (each distinct conf with
+ * endpoints), shared by its endpoints: the conf is read-only config. */
+static int make_limits(struct sipc__server *srv)
+{
+	srv->limits = calloc(srv->neps ? srv->neps : 1, sizeof(*srv->limits));
+	if (srv->limits == NULL)
+		return -1;
+	for (size_t i = 0; i < srv->neps; i++) {
+		struct sipc_srv_endpoint *sep = &srv->eps[i];
+		for (size_t k = 0; k < srv->nlimits && sep->limits == NULL; k++)
+			if (sipc__limits_conf(srv->limits[k]) == sep->line->conf)
+				sep->limits = srv->limits[k];
+		if (sep->limits != NULL)
+			continue;
+		sep->limits = sipc__limits_new(sep->line->conf);
+		if (sep->limits == NULL)
+			return -1;
+		srv->limits[srv->nlimits++] = sep->limits;
+	}
+	return 0;
+}
+
 int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc__server **srvp, char *why,
 		     size_t whylen)
 {
@@ -195,6 +266,18 @@ int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc__server **
 			return rc;
 		}
 	}
+	if (sipc__inherit_check_rest(cfg->inherit, cfg->lines, cfg->nlines, why, whylen) < 0) {
+		sipc__server_free(srv);
+		return 2;
+	}
+	for (size_t i = 0; i < srv->neps && !cfg->inetd; i++)
+		if (srv->eps[i].adopted >= 0)
+			sipc__serve_log(
+				srv, 1, "serve: %s %s: the socket passed in as descriptor %d",
+				srv->eps[i].url, srv->eps[i].svc->name, srv->eps[i].adopted);
+	sipc__inherit_close_rest(cfg->inherit, warn_unclaimed, srv);
+	if (make_limits(srv) < 0)
+		goto nomem;
 	rc = sipc__guard_self_locals(&srv->self);
 	if (rc < 0)
 		sipc__serve_log(srv, 0,
@@ -252,6 +335,9 @@ void sipc__server_free(struct sipc__server *srv)
 		sipc_endpoint_close(sep->ep);
 	}
 	free(srv->eps);
+	for (size_t i = 0; i < srv->nlimits; i++)
+		sipc__limits_free(srv->limits[i]);
+	free(srv->limits);
 	sipc__guard_self_free(&srv->self);
 	if (srv->sigfd >= 0)
 		close(srv->sigfd);
@@ -326,6 +412,7 @@ static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			continue;
 		}
 		srv->signals_seen++;
+		sipc__server_stopping(srv);
 		if (srv->signals_seen == 1) {
 			long open = __atomic_load_n(&srv->open_conns, __ATOMIC_RELAXED);
 			sipc__serve_log(srv, 1,
@@ -400,6 +487,10 @@ int sipc__server_signalfd(struct sipc__server *srv, bool with_chld)
 
 int sipc__server_run(struct sipc__server *srv)
 {
+	/* --inetd on a connection: one solo worker serves it (inetd.c); on a
+	 * datagram socket the model runs as for any datagram endpoint. */
+	if (srv->cfg->inetd && srv->neps == 1 && srv->eps[0].kind != SIPC__SVC_DGRAM)
+		return sipc__inetd_serve(srv);
 	return srv->ops->run(srv);
 }
 
@@ -433,7 +524,7 @@ int sipc__server_run_workers(struct sipc__server *srv)
 		}
 	}
 	if (rc == 0)
-		sipc__server_print_listening(srv);
+		sipc__server_started(srv, srv->ctl);
 	/* The control loop ends when every started worker has finished. */
 	on_ctl_wake(srv->ctl, srv);
 	err = sipc__loop_run(srv->ctl);
@@ -445,6 +536,7 @@ int sipc__server_run_workers(struct sipc__server *srv)
 	for (int i = 0; i < srv->nworkers; i++)
 		if (srv->workers[i].started)
 			pthread_join(srv->workers[i].thread, NULL);
+	sipc__server_stopped(srv);
 	sipc__io_stop(srv->ctl, &srv->sig_io);
 	/* The signals stay blocked: unblocking now would deliver one that came
 	 * during the drain and kill the process instead of exiting 0. */

@@ -73,6 +73,8 @@ struct sipc_srv_stats {
 
 struct sipc__server;
 struct sipc__model_ops;
+struct sipc__limits;
+struct sipc__ticket;
 
 struct sipc_srv_endpoint {
 	size_t index;
@@ -87,9 +89,11 @@ struct sipc_srv_endpoint {
 	int argc;               /* the service's arguments (after SERVICE) */
 	char **argv;
 	void *svc_state;
-	bool set_up;   /* setup succeeded: teardown is owed */
-	bool own_only; /* unix: admit only the server's own uid (acl.h) */
-	int owner;     /* datagram endpoints: the id of the one worker reading it */
+	bool set_up;                 /* setup succeeded: teardown is owed */
+	bool own_only;               /* unix: admit only the server's own uid (acl.h) */
+	int owner;                   /* datagram endpoints: the id of the one worker reading it */
+	int adopted;                 /* the descriptor it was passed in as (inherit.h); -1: bound */
+	struct sipc__limits *limits; /* the service's (limits.h), shared by its endpoints */
 };
 
 /* What one worker watches of one endpoint. */
@@ -147,6 +151,16 @@ struct sipc__server {
 	const struct sipc__model_ops *ops; /* --model (model.h), set once by sipc__server_new */
 	void *model;                       /* the model's own state, NULL if none */
 	long handshakes; /* atomic: --model thread, connection threads in their handshake */
+	struct {         /* ready.c: readiness, status, watchdog on the control loop */
+		sipc_loop *loop;
+		sipc_loop_timer tick;
+		uint64_t last_open, last_total;
+		uint64_t idle_dgrams; /* --inetd datagram: the count last seen */
+		int64_t idle_since;
+		bool stopping;
+	} ready;
+	struct sipc__limits **limits; /* one per service (distinct conf), owned */
+	size_t nlimits;
 };
 
 /* Checks every line (URL, service, arguments, kind, model): 0, or -1 with
@@ -169,6 +183,14 @@ void sipc__server_free(struct sipc__server *srv);
 void sipc__server_print_stats(struct sipc__server *srv);
 /* The `listening URL SERVICE` lines on stdout, flushed. */
 void sipc__server_print_listening(const struct sipc__server *srv);
+/* ready.c: every endpoint is bound and LOOP, the control loop, runs: the
+ * `listening` lines, READY=1, and the periodic STATUS=, WATCHDOG=1 and
+ * --inetd datagram idle end on LOOP. */
+void sipc__server_started(struct sipc__server *srv, sipc_loop *loop);
+/* The drain begins: STOPPING=1 (once). */
+void sipc__server_stopping(struct sipc__server *srv);
+/* Before LOOP goes: stops the periodic timer. */
+void sipc__server_stopped(struct sipc__server *srv);
 /* Adds the counters of S to TO (S read with relaxed atomic loads). */
 void sipc__srv_stats_sum(struct sipc_srv_stats *to, const struct sipc_srv_stats *s);
 
@@ -185,10 +207,11 @@ void sipc__worker_conn_gone(struct sipc_worker *w);
 /* A random number in [0, n) for services; per worker, not for secrets. */
 uint32_t sipc__worker_random(struct sipc_worker *w, uint32_t n);
 
-/* conn.c: serves an accepted connection (it owns EP from here on, and
- * the slot already counted in srv->open_conns). */
+/* conn.c: serves an accepted connection (it owns EP from here on, the
+ * slot already counted in srv->open_conns, and what T holds of the
+ * service's limits, released when the connection ends; T may be NULL). */
 void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_endpoint *ep,
-		    const sipc_addr *peer);
+		    const sipc_addr *peer, struct sipc__ticket *t);
 /* The drain has begun: tells every connection's service (on_drain). */
 void sipc__conn_drain_all(struct sipc_worker *w);
 /* Closes every connection of W now (drain deadline, forced stop). */
@@ -200,5 +223,14 @@ void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
 /* Level 0: always (errors); 1: default (open/close); 2: -v. */
 void sipc__serve_log(const struct sipc__server *srv, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* --log: where every log line goes, process-wide (the default: stderr). */
+enum { SIPC_SERVE_LOG_STDERR = 0, SIPC_SERVE_LOG_SYSLOG = 1 };
+/* Sends the log lines, and what is written to the stdio stream stderr,
+ * to WHERE from now on (syslog: descriptor 2 is never written again).
+ * 0, or -1 when the stream cannot be made. */
+int sipc__serve_log_to(int where);
+int sipc__serve_log_sink(void);
+/* Whether FD is a socket (inetd's connection on descriptor 2). */
+bool sipc__serve_fd_is_socket(int fd);
 
 #endif /* SIPC_SERVE_SERVER_H */

@@ -129,6 +129,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/types.h>
+
 #include "loop/loop.h"
 #include "sockipc.h"
 
@@ -237,6 +239,10 @@ void sipc__conn_count(struct sipc_conn *c, uint64_t in, uint64_t out);
 /* The bytes that flowed are not known (a child moved them on a unix
  * socket): the close line leaves in= and out= out rather than print 0. */
 void sipc__conn_bytes_unknown(struct sipc_conn *c);
+/* A child process serves the connection (exec): its pid, and once reaped
+ * its wait(2) status, for the close line's pid= and exit= fields. */
+void sipc__conn_child(struct sipc_conn *c, pid_t pid);
+void sipc__conn_child_status(struct sipc_conn *c, int status);
 
 /* ---- per datagram ---- */
 

@@ -185,8 +185,10 @@ static void try_reap(struct sipc_conn *c)
 	}
 	if (r < 0)
 		snprintf(st->end, sizeof(st->end), "child %ld: %s", (long)st->pid, strerror(errno));
-	else
+	else {
 		describe(status, st->end, sizeof(st->end));
+		sipc__conn_child_status(c, status);
+	}
 	st->pid = 0;
 	st->reaped = true;
 	release(c, st);
@@ -479,6 +481,7 @@ static void exec_open(struct sipc_conn *c)
 		return;
 	}
 	st->pid = pid;
+	sipc__conn_child(c, pid);
 	sipc__serve_log(srv_of(c), 2, "exec %s: child %d", ee->argv[0], pid);
 #if HAVE_PIDFD
 	st->pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
