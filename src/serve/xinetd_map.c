@@ -348,10 +348,8 @@ static void put_listen(struct sipc__xsvc *s, bool stream)
 		if ((port = port_of(s, s->e[A_PORT].at, port_text)) < 0)
 			return;
 	} else if (sipc__xinetd_eff_has(&s->e[A_TYPE], "UNLISTED")) {
-		{
-			refuse(s, "an UNLISTED service needs a port (xinetd refuses it too)");
-			return;
-		}
+		refuse(s, "an UNLISTED service needs a port (xinetd refuses it too)");
+		return;
 	} else {
 		struct servent *se = getservbyname(s->b->name, proto);
 
