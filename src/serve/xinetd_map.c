@@ -163,12 +163,12 @@ static void read_flags(struct sipc__xsvc *s, int *family, bool *nameinargs)
 		{"DISABLE", NULL},
 		{"NAMEINARGS", NULL},
 		{"NOLIBWRAP", NULL}, /* sockipc never consults tcp_wrappers */
-		{"REUSE", NULL},     /* sockipc sets SO_REUSEADDR always, as xinetd now does */
-		{"INTERCEPT", "sockipc checks only_from / no_access itself on every connection "
-			      "and datagram; there is no intercepting process"},
+		{"REUSE", NULL},     /* sockipc's TCP listeners set SO_REUSEADDR always */
+		{"NODELAY", NULL},   /* and every TCP connection TCP_NODELAY (tcp.c) */
+		{"INTERCEPT", "sockipc checks only_from / no_access itself; there is no "
+			      "intercepting process"},
 		{"NORETRY", "sockipc has no setting for retrying a failed fork"},
 		{"IDONLY", "sockipc makes no RFC 1413 ident lookups"},
-		{"NODELAY", "sockipc has no per-service TCP_NODELAY setting"},
 		{"KEEPALIVE", "sockipc has no per-service SO_KEEPALIVE setting"},
 		{"SENSOR", "sockipc has no sensor services (a connection that bans its source)"},
 		{"LABELED", "sockipc does not change SELinux contexts"},

@@ -418,10 +418,10 @@ said "$T/every.err" "$V:9: defaults: attribute 'banner' carried over in part: so
 for a in rlimit_data:40 rlimit_rss:41 rlimit_stack:42 banner_success:47 deny_time:48 libwrap:49 mdns:50; do
 	said "$T/every.err" "$V:${a#*:}: service $F: attribute '${a%:*}' not supported:"
 done
-for f in NODELAY KEEPALIVE INTERCEPT NORETRY IDONLY; do
+for f in KEEPALIVE INTERCEPT NORETRY IDONLY; do
 	said "$T/every.err" "$V:46: service $F: flag '$f' not supported:"
 done
-check "NOLIBWRAP and REUSE need no line (what sockipc does anyway)" bash -c "! grep -qE \"flag '(NOLIBWRAP|REUSE)'\" '$T/every.err'"
+check "NOLIBWRAP, REUSE and NODELAY need no line (what sockipc does anyway)" bash -c "! grep -qE \"flag '(NOLIBWRAP|REUSE|NODELAY)'\" '$T/every.err'"
 has fwd "$T/every.out" "listen = tcp://[::]:8080"
 has fwd "$T/every.out" "run = forward tcp://192.0.2.5:80"
 has time-wait "$T/every.out" "listen = tcp://0.0.0.0:37"
