@@ -307,6 +307,21 @@ int sipc__serve_config_finish(struct sipc_serve_config *cfg, char *why, size_t w
 			goto nomem;
 		sipc__svc_conf_complete(cfg->confs[i]);
 	}
+	for (size_t i = 0; i < cfg->nconfs; i++) {
+		const struct sipc_svc_conf *c = cfg->confs[i];
+		/* A group alone would change nothing: the ids change only
+		 * when there is a user to change to. */
+		if (c->group != NULL && c->user == NULL && c == cfg->base) {
+			snprintf(why, whylen, "--group %s needs --user", c->group);
+			return -1;
+		}
+		if (c->group != NULL && c->user == NULL) {
+			snprintf(why, whylen, "%s: %s%s%s'group = %s' needs a 'user'", c->origin,
+				 c->name ? "service " : "", c->name ? c->name : "",
+				 c->name ? ": " : "", c->group);
+			return -1;
+		}
+	}
 	plain = cfg->defaults != NULL ? cfg->defaults : cfg->base;
 	for (size_t i = 0; i < cfg->nlines; i++)
 		if (cfg->lines[i].conf == NULL)
