@@ -346,8 +346,8 @@ static void plain_name(const struct sipc_serve_config *cfg, size_t k, char *buf,
 	bool dup = cfg->lines[k].argc < 2;
 
 	for (size_t j = 0; j < cfg->nlines && !dup; j++)
-		dup = j != k && cfg->lines[j].argc >= 2 && strcmp(cfg->lines[j].argv[1], svc) == 0 &&
-		      cfg->lines[j].conf->name == NULL;
+		dup = j != k && cfg->lines[j].argc >= 2 &&
+		      strcmp(cfg->lines[j].argv[1], svc) == 0 && cfg->lines[j].conf->name == NULL;
 	for (size_t j = 0; j < cfg->nconfs && !dup; j++)
 		dup = cfg->confs[j]->name != NULL && strcmp(cfg->confs[j]->name, svc) == 0;
 	if (dup)

@@ -680,7 +680,19 @@ static void put_attributes(struct sipc__xsvc *s)
 	const char *id = s->e[A_ID].n == 1 ? s->e[A_ID].v[0] : s->b->name;
 
 	put_owner(s, A_USER, "user");
-	put_owner(s, A_GROUP, "group");
+	if (one(s, A_USER) != NULL) {
+		put_owner(s, A_GROUP, "group");
+	} else if (one(s, A_GROUP) != NULL) {
+		char who[160];
+
+		/* serve changes ids only to a user's; a group alone changes
+		 * nothing, and serve refuses it rather than ignore it. */
+		sipc__xinetd_diag(c, s->e[A_GROUP].at->file, s->e[A_GROUP].at->line,
+				  sipc__xinetd_who(s, who, sizeof(who)),
+				  "attribute 'group' without 'user' not carried over: serve "
+				  "changes the ids of a service only to a user's");
+		c->m->warnings++;
+	}
 	put_eff(s, A_GROUPS, "groups");
 	put_eff(s, A_INSTANCES, "instances");
 	put_eff(s, A_PER_SOURCE, "per_source");

@@ -494,4 +494,12 @@ check "standard input: converted" grep -q "^service telnet$" "$T/stdin.out"
 expect_eq "default input: exit 0" 0 $?
 check "default input: /etc/xinetd.conf and /etc/xinetd.d" grep -q "^# /etc/xinetd.d/echo:[0-9]*: xinetd service echo" "$T/etc.out"
 
+# A group without a user changes nothing in serve, which refuses it: the
+# import says so and leaves it out, and the result checks.
+printf 'service echo\n{\n\ttype = INTERNAL\n\tid = echo-stream\n\tsocket_type = stream\n\tprotocol = tcp\n\twait = no\n\tgroup = root\n}\n' >"$T/grouponly.conf"
+"$SOCKIPC" xinetd-import "$T/grouponly.conf" >"$T/grouponly.out" 2>"$T/grouponly.err"
+said "$T/grouponly.err" "grouponly.conf:8: service echo-stream: attribute 'group' without 'user' not carried over"
+check "group without user: no group line" bash -c "! grep -Eq '^\s*group\s*=' '$T/grouponly.out'"
+check "group without user: serve --check accepts the output" "$SOCKIPC" serve --check "$T/grouponly.out"
+
 finish
