@@ -16,6 +16,7 @@
 #include "serve/model.h"
 #include "serve/server.h"
 #include "serve/service.h"
+#include "serve/supervisor.h"
 #include "serve/tls.h"
 
 /* -e and -f are kept in the order given and read after option parsing, so
@@ -43,6 +44,7 @@ struct serve_opts {
 	size_t nallow_certs;
 	int handshake_ms;
 	long max_handshakes;
+	const char *handover;
 };
 
 static struct serve_opts so;
@@ -173,6 +175,9 @@ static const struct sipc_opt opts[] = {
 	{"max-handshakes", 0, SIPC__OPT_INT, &so.max_handshakes, 1, 1000000, "N",
 	 "tls:// endpoints: at most N connections in their handshake per worker; beyond, new "
 	 "ones are closed at once (default 256)"},
+	{"handover", 0, SIPC__OPT_STRING, &so.handover, 0, 0, "PATH",
+	 "zero-downtime upgrade: take the listening sockets of the serve at unix socket PATH "
+	 "(started with the same option), which then drains; serve hands its own over there"},
 	{NULL},
 };
 
@@ -185,6 +190,8 @@ static const struct sipc_opt_spec spec = {
 	"7007/7009/7013/7019/7037, and echo on unix://@sockipc/echo.  Once all are bound,\n"
 	"one line per endpoint, `listening URL SERVICE`, goes to stdout; logs go to stderr.\n"
 	"SIGINT/SIGTERM stop accepting, drain and exit 0; SIGUSR1 prints counters to stderr.\n"
+	"SIGHUP re-reads the options and files: unchanged endpoints keep their sockets, new\n"
+	"ones are bound, removed ones closed; open connections go on under the old settings.\n"
 	"\n"
 	"services (their own --name=VALUE options go before their other arguments):\n"
 	"  echo       every byte, or each datagram, sent back (RFC 862)\n"
@@ -205,7 +212,7 @@ static const struct sipc_opt_spec spec = {
 	"\n"
 	"tls:// endpoints (every stream service): --cert/--key, or a self-signed certificate\n"
 	"whose fingerprint is logged at start.  SIGHUP re-reads --cert, --key and --client-ca\n"
-	"for new handshakes; open connections go on.  forward to tls://HOST:PORT takes\n"
+	"too, for new handshakes; open connections go on.  forward to tls://HOST:PORT takes\n"
 	"--ca=, --insecure, --pin=, --sni=, --cert=, --key=, --alpn=, --tls-min= before URL.",
 	opts,
 	0,
@@ -422,38 +429,67 @@ bad:
 	return SIPC_EXIT_USAGE;
 }
 
-int sipc_cmd_serve(int argc, char **argv)
+/* The command line, kept for SIGHUP: sipc_opt_parse reorders the array
+ * it is given, so each parse gets a copy. */
+struct cmdline {
+	int argc;
+	char **argv;
+};
+
+/*
+ * Builds CFG from the command line and the files it names (the
+ * supervisor's sipc__serve_load_fn): 0, SIPC_EXIT_USAGE with CFG freed,
+ * or -1 for --help.  With WHY the first error goes there, not to stderr.
+ */
+static int load_config(struct sipc_serve_config *cfg, void *arg, char *why, size_t whylen)
 {
-	struct sipc_serve_config cfg;
-	struct sipc__server *srv = NULL;
-	char why[1024];
+	const struct cmdline *cl = arg;
+	char **argv = malloc(((size_t)cl->argc + 1) * sizeof(*argv));
 	int nargs, rc;
 
+	sipc__serve_config_init(cfg);
+	if (argv == NULL) {
+		sipc_cli_error("serve: out of memory");
+		return SIPC_EXIT_USAGE;
+	}
+	memcpy(argv, cl->argv, ((size_t)cl->argc + 1) * sizeof(*argv));
+	if (why != NULL)
+		sipc_cli_error_capture(why, whylen);
 	memset(&so, 0, sizeof(so));
 	memset(&sipc_cli_tls, 0, sizeof(sipc_cli_tls));
 	so.drain_ms = -1;
-	rc = sipc_opt_parse(&spec, argc, argv, &nargs);
-	if (rc != SIPC__OPT_OK) {
-		sipc__acl_free(&so.acl);
-		free(so.sources);
-		free(so.allow_certs);
-		return rc == SIPC__OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
-	}
-	sipc__serve_config_init(&cfg);
-	rc = fill_config(&cfg, nargs, argv);
+	rc = sipc_opt_parse(&spec, cl->argc, argv, &nargs);
+	if (rc == SIPC__OPT_OK)
+		rc = fill_config(cfg, nargs, argv);
+	else
+		rc = rc == SIPC__OPT_HELP ? -1 : SIPC_EXIT_USAGE;
 	free(so.sources);
 	free(so.allow_certs);
 	sipc__acl_free(&so.acl);
+	free(argv);
+	if (why != NULL)
+		sipc_cli_error_capture(NULL, 0);
 	if (rc != 0)
-		goto out;
-	rc = sipc__server_new(&cfg, &srv, why, sizeof(why));
-	if (rc != 0) {
-		sipc_cli_error("serve: %s", why);
-		goto out;
-	}
-	rc = sipc__server_run(srv);
-	sipc__server_free(srv);
-out:
-	sipc__serve_config_free(&cfg);
+		sipc__serve_config_free(cfg);
 	return rc;
+}
+
+int sipc_cmd_serve(int argc, char **argv)
+{
+	struct cmdline cl = {argc, argv};
+	struct sipc__supervisor_opts sup = {load_config, &cl, NULL};
+	struct sipc_serve_config *cfg = malloc(sizeof(*cfg));
+	int rc;
+
+	if (cfg == NULL) {
+		sipc_cli_error("serve: out of memory");
+		return 1;
+	}
+	rc = load_config(cfg, &cl, NULL, 0);
+	if (rc != 0) {
+		free(cfg);
+		return rc < 0 ? SIPC_EXIT_OK : rc;
+	}
+	sup.handover = so.handover;
+	return sipc__supervise(cfg, &sup);
 }

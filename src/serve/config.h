@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "serve/acl.h"
 #include "serve/guard.h"
@@ -44,6 +45,20 @@ typedef void sipc__serve_hex_fn(const char *who, char dir, uint64_t offset, cons
 #define SIPC_SERVE_FILE_LINES_MAX 100000
 #define SIPC_SERVE_FILE_MAX       (4 * 1024 * 1024)
 
+/*
+ * Under the supervisor (supervisor.h) the server runs as a generation, a
+ * process forked to serve on sockets the supervisor bound: it binds
+ * nothing, reports that it accepts instead of printing the listening
+ * lines (the supervisor prints them, once), and takes its orders (SIGHUP
+ * retire, SIGTERM drain, SIGUSR1 counters) from the supervisor alone.
+ * This is the one place a generation differs from a server of its own.
+ */
+struct sipc__serve_gen {
+	const int *fds;   /* [nlines]: each line's bound socket, taken over */
+	int ready_fd;     /* one byte written here once the workers run */
+	pid_t supervisor; /* the one sender whose signals count */
+};
+
 struct sipc_serve_config {
 	struct sipc_serve_line *lines;
 	size_t nlines;
@@ -67,8 +82,9 @@ struct sipc_serve_config {
 	const char *tls_client_ca; /* its file, for the start-up lines */
 	char **allow_certs;        /* --allow-cert: "SHA256:HEX" (upper case) or a subject */
 	size_t nallow_certs;
-	int handshake_ms;    /* --handshake-timeout */
-	long max_handshakes; /* --max-handshakes: per worker */
+	int handshake_ms;                  /* --handshake-timeout */
+	long max_handshakes;               /* --max-handshakes: per worker */
+	const struct sipc__serve_gen *gen; /* NULL: the server binds its own */
 };
 
 /* Zeroes CFG and sets every default (no lines yet). */

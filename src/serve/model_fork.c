@@ -44,6 +44,7 @@ struct mfork {
 	size_t nkids, cap;
 	int signals_seen;
 	bool draining;
+	bool retiring;
 	sipc_loop_timer grace;
 };
 
@@ -246,7 +247,7 @@ static void reap(struct sipc__server *srv, struct mfork *f)
 			sipc__serve_log(srv, 0, "connection process %ld: exit status %d", (long)pid,
 					WEXITSTATUS(status));
 	}
-	if (f->draining && f->nkids == 0)
+	if ((f->draining || f->retiring) && f->nkids == 0)
 		sipc__loop_stop(f->w->loop);
 }
 
@@ -263,13 +264,18 @@ static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			reap(srv, f);
 			continue;
 		}
+		if (!sipc__server_signal_counts(srv, &si))
+			continue;
 		if (sig == SIGUSR1) {
 			sipc__server_print_stats(srv);
 			continue;
 		}
 		if (sig == SIGHUP) {
-			/* Children forked from now on copy the new certificate. */
-			sipc__serve_tls_reload(srv);
+			/* Retired: no new child; the open ones run to their end. */
+			if (!f->draining && !srv->retiring) {
+				sipc__server_retire(srv);
+				f->retiring = true;
+			}
 			continue;
 		}
 		f->signals_seen++;
@@ -309,7 +315,7 @@ static int mfork_run(struct sipc__server *srv)
 		return 1;
 	}
 	srv->start_ms = sipc__loop_clock_ms();
-	sipc__server_print_listening(srv);
+	sipc__server_ready(srv);
 	/* The worker's loop stops once when the drain begins (it has no
 	 * connection of its own), then once more when the last child is
 	 * reaped. */
@@ -322,7 +328,7 @@ static int mfork_run(struct sipc__server *srv)
 				f->nkids--;
 			break;
 		}
-		if (f->draining && f->nkids == 0)
+		if ((f->draining || f->retiring) && f->nkids == 0)
 			break;
 	}
 	sipc__io_stop(w->loop, &srv->sig_io);

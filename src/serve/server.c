@@ -110,6 +110,49 @@ int sipc__server_check(const struct sipc_serve_config *cfg, char *why, size_t wh
 	return 0;
 }
 
+static void listen_options(const struct sipc_serve_config *cfg, sipc_options *o, char *why,
+			   size_t whylen)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_msg = cfg->max_msg;
+	o->unix_mode = cfg->unix_mode;
+	o->trace = cfg->trace;
+	o->trace_arg = cfg->trace_arg;
+	o->tls = cfg->tls;
+	o->why = why;
+	o->whylen = whylen;
+	why[0] = '\0';
+}
+
+int sipc__server_listen(const struct sipc_serve_config *cfg, const char *url, sipc_endpoint **epp,
+			char *why, size_t whylen)
+{
+	char detail[SIPC_WHY_MAX];
+	sipc_options o;
+	int err;
+
+	listen_options(cfg, &o, detail, sizeof(detail));
+	err = sipc_listen(url, &o, epp);
+	if (err < 0)
+		snprintf(why, whylen, "listen %s: %s%s%s", url, sipc_strerror(err),
+			 detail[0] ? ": " : "", detail);
+	return err;
+}
+
+/* A generation's endpoint: the socket the supervisor bound for URL, with
+ * this configuration's options (--max-msg, the TLS config of a reload). */
+static int adopt(const char *text, int fd, const sipc_options *o, sipc_endpoint **epp)
+{
+	sipc_url *url;
+	int err = sipc_url_parse(text, &url, o->why, o->whylen);
+
+	if (err < 0)
+		return err;
+	err = sipc_endpoint_from_fd(fd, sipc_url_scheme(url), o, epp);
+	sipc_url_free(url);
+	return err;
+}
+
 static int bind_endpoint(struct sipc__server *srv, size_t i, char *why, size_t whylen)
 {
 	const struct sipc_serve_config *cfg = srv->cfg;
@@ -126,17 +169,15 @@ static int bind_endpoint(struct sipc__server *srv, size_t i, char *why, size_t w
 	sep->svc = sipc__service_find(line->argv[1]);
 	sep->argc = line->argc - 2;
 	sep->argv = line->argv + 2;
-	o.max_msg = cfg->max_msg;
-	o.unix_mode = cfg->unix_mode;
-	o.trace = cfg->trace;
-	o.trace_arg = cfg->trace_arg;
-	o.tls = cfg->tls;
-	o.why = detail;
-	o.whylen = sizeof(detail);
-	err = sipc_listen(line->argv[0], &o, &sep->ep);
-	if (err < 0) {
-		snprintf(why, whylen, "listen %s: %s%s%s", line->argv[0], sipc_strerror(err),
-			 o.why[0] ? ": " : "", o.why);
+	listen_options(cfg, &o, detail, sizeof(detail));
+	if (cfg->gen != NULL) {
+		err = adopt(line->argv[0], cfg->gen->fds[i], &o, &sep->ep);
+		if (err < 0) {
+			snprintf(why, whylen, "%s: the socket of %s: %s%s%s", line->origin,
+				 line->argv[0], sipc_strerror(err), o.why[0] ? ": " : "", o.why);
+			return 1;
+		}
+	} else if (sipc__server_listen(cfg, line->argv[0], &sep->ep, why, whylen) < 0) {
 		return 1;
 	}
 	sep->fd = sipc_endpoint_fd(sep->ep);
@@ -311,12 +352,14 @@ static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	(void)loop;
 	(void)revents;
 	while (read(srv->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (!sipc__server_signal_counts(srv, &si))
+			continue;
 		if (si.ssi_signo == SIGUSR1) {
 			sipc__server_print_stats(srv);
 			continue;
 		}
 		if (si.ssi_signo == SIGHUP) {
-			sipc__serve_tls_reload(srv);
+			sipc__server_retire(srv);
 			continue;
 		}
 		srv->signals_seen++;
@@ -361,10 +404,60 @@ void sipc__server_print_listening(const struct sipc__server *srv)
 	fflush(stdout);
 }
 
+void sipc__server_ready(const struct sipc__server *srv)
+{
+	const struct sipc__serve_gen *gen = srv->cfg->gen;
+
+	if (gen == NULL) {
+		sipc__server_print_listening(srv);
+		return;
+	}
+	/* The supervisor waits for this byte (or the end of the pipe). */
+	ssize_t n = write(gen->ready_fd, "A", 1);
+	(void)n;
+}
+
+bool sipc__server_signal_counts(const struct sipc__server *srv, const void *siginfo)
+{
+	const struct signalfd_siginfo *si = siginfo;
+
+	return srv->cfg->gen == NULL || (pid_t)si->ssi_pid == srv->cfg->gen->supervisor;
+}
+
+void sipc__server_retire(struct sipc__server *srv)
+{
+	if (srv->retiring || srv->signals_seen > 0)
+		return;
+	srv->retiring = true;
+	sipc__serve_log(srv, 1,
+			"reload: the new configuration accepts; this process stops accepting and "
+			"lets its %ld connection(s) end",
+			__atomic_load_n(&srv->open_conns, __ATOMIC_RELAXED));
+	for (int i = 0; i < srv->nworkers; i++)
+		sipc__worker_request_retire(&srv->workers[i]);
+}
+
+void sipc__server_worker_retired(struct sipc__server *srv)
+{
+	if (__atomic_add_fetch(&srv->retired, 1, __ATOMIC_ACQ_REL) != srv->nworkers)
+		return;
+	/* No worker watches a listener any more: closing ours cannot leave a
+	 * descriptor in an epoll set.  Datagram sockets stay: connections
+	 * still reply through them (forward). */
+	for (size_t i = 0; i < srv->neps; i++) {
+		struct sipc_srv_endpoint *sep = &srv->eps[i];
+		if (sep->kind == SIPC__SVC_DGRAM)
+			continue;
+		sipc_endpoint_close(sep->ep);
+		sep->ep = NULL;
+		sep->fd = -1;
+	}
+}
+
 /*
  * Blocks SIGINT, SIGTERM and SIGUSR1 (and SIGCHLD when WITH_CHLD: the fork
- * model reaps its children from the loop; and SIGHUP, which reloads the
- * TLS certificate, when there is one: without, SIGHUP still ends the
+ * model reaps its children from the loop; and SIGHUP under a supervisor,
+ * which retires this generation: without one, SIGHUP still ends the
  * server, as a hang-up of its terminal should) in the calling thread, whose
  * threads inherit the mask, and opens srv->sigfd to read them: no work is
  * ever done in a signal handler.  SIGPIPE is ignored; a closed peer is an
@@ -380,7 +473,7 @@ int sipc__server_signalfd(struct sipc__server *srv, bool with_chld)
 	sigaddset(&set, SIGUSR1);
 	if (with_chld)
 		sigaddset(&set, SIGCHLD);
-	if (srv->cfg->tls != NULL)
+	if (srv->cfg->gen != NULL)
 		sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -427,7 +520,7 @@ int sipc__server_run_workers(struct sipc__server *srv)
 		}
 	}
 	if (rc == 0)
-		sipc__server_print_listening(srv);
+		sipc__server_ready(srv);
 	/* The control loop ends when every started worker has finished. */
 	on_ctl_wake(srv->ctl, srv);
 	err = sipc__loop_run(srv->ctl);

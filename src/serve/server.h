@@ -118,6 +118,8 @@ struct sipc_worker {
 	bool emfile_noted; /* logged once per burst */
 	int drain_req;     /* atomic: 1 drain, 2 close everything now */
 	bool draining;
+	int retire_req; /* atomic: 1 stop accepting, let connections end */
+	bool retiring;
 	sipc_loop_timer drain_timer;
 	int done;                     /* atomic: the thread has finished */
 	uint64_t rng;                 /* xorshift state for services (chargen over UDP) */
@@ -147,11 +149,17 @@ struct sipc__server {
 	const struct sipc__model_ops *ops; /* --model (model.h), set once by sipc__server_new */
 	void *model;                       /* the model's own state, NULL if none */
 	long handshakes; /* atomic: --model thread, connection threads in their handshake */
+	bool retiring;   /* a newer generation accepts (sipc__server_retire) */
+	int retired;     /* atomic: workers that have stopped watching the listeners */
 };
 
 /* Checks every line (URL, service, arguments, kind, model): 0, or -1 with
  * WHY naming the line (a usage error, exit 2).  Binds nothing. */
 int sipc__server_check(const struct sipc_serve_config *cfg, char *why, size_t whylen);
+/* Binds URL for CFG (its --unix-mode, --trace, TLS config...): 0, or a
+ * negative code with WHY "listen URL: reason". */
+int sipc__server_listen(const struct sipc_serve_config *cfg, const char *url, sipc_endpoint **epp,
+			char *why, size_t whylen);
 /* Checks, binds every endpoint and prepares the workers.  Returns 0, or
  * the exit status (2 usage, 1 runtime) with WHY set. */
 int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc__server **srvp, char *why,
@@ -169,6 +177,21 @@ void sipc__server_free(struct sipc__server *srv);
 void sipc__server_print_stats(struct sipc__server *srv);
 /* The `listening URL SERVICE` lines on stdout, flushed. */
 void sipc__server_print_listening(const struct sipc__server *srv);
+/* Every worker watches the endpoints: the listening lines, or under a
+ * supervisor the byte that says this generation accepts. */
+void sipc__server_ready(const struct sipc__server *srv);
+/* Whether a signal read from srv->sigfd is an order to follow: under a
+ * supervisor only its own are (a signal to the whole process group, a
+ * terminal's ^C, reaches both, and the supervisor forwards it). */
+bool sipc__server_signal_counts(const struct sipc__server *srv, const void *siginfo);
+/* SIGHUP from the supervisor: a newer generation accepts on the same
+ * sockets; this one stops accepting and lets every open connection end,
+ * with no deadline (a later SIGTERM still drains with one). */
+void sipc__server_retire(struct sipc__server *srv);
+/* Called by each worker once it stopped watching the endpoints on a
+ * retire: the last one closes this process's copies of the listeners, so
+ * a listener the supervisor closes (a removed service) refuses at once. */
+void sipc__server_worker_retired(struct sipc__server *srv);
 /* Adds the counters of S to TO (S read with relaxed atomic loads). */
 void sipc__srv_stats_sum(struct sipc_srv_stats *to, const struct sipc_srv_stats *s);
 
@@ -180,6 +203,8 @@ int sipc__worker_start(struct sipc_worker *w);
 int sipc__worker_listen(struct sipc_worker *w);
 /* From any thread: 1 drain, 2 close every connection now. */
 void sipc__worker_request_drain(struct sipc_worker *w, int level);
+/* From any thread: stop accepting, keep serving (sipc__server_retire). */
+void sipc__worker_request_retire(struct sipc_worker *w);
 /* Called by conn.c when a connection of W has gone. */
 void sipc__worker_conn_gone(struct sipc_worker *w);
 /* A random number in [0, n) for services; per worker, not for secrets. */
