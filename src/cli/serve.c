@@ -467,8 +467,12 @@ static int load_config(struct sipc_serve_config *cfg, void *arg, char *why, size
 	free(so.allow_certs);
 	sipc__acl_free(&so.acl);
 	free(argv);
-	if (why != NULL)
+	if (why != NULL) {
 		sipc_cli_error_capture(NULL, 0);
+		/* The reload's own line names the command already. */
+		if (strncmp(why, "serve: ", 7) == 0)
+			memmove(why, why + 7, strlen(why + 7) + 1);
+	}
 	if (rc != 0)
 		sipc__serve_config_free(cfg);
 	return rc;

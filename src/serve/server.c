@@ -429,10 +429,6 @@ void sipc__server_retire(struct sipc__server *srv)
 	if (srv->retiring || srv->signals_seen > 0)
 		return;
 	srv->retiring = true;
-	sipc__serve_log(srv, 1,
-			"reload: the new configuration accepts; this process stops accepting and "
-			"lets its %ld connection(s) end",
-			__atomic_load_n(&srv->open_conns, __ATOMIC_RELAXED));
 	for (int i = 0; i < srv->nworkers; i++)
 		sipc__worker_request_retire(&srv->workers[i]);
 }
@@ -452,6 +448,10 @@ void sipc__server_worker_retired(struct sipc__server *srv)
 		sep->ep = NULL;
 		sep->fd = -1;
 	}
+	sipc__serve_log(srv, 1,
+			"reload: the new configuration accepts; this process has stopped accepting "
+			"and lets its %ld connection(s) end",
+			__atomic_load_n(&srv->open_conns, __ATOMIC_RELAXED));
 }
 
 /*

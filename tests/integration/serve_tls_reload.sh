@@ -70,7 +70,7 @@ for model in event thread fork; do
 	# certificate in use stays.
 	cp "$C/alice.key" "$T/live.key"
 	kill -HUP "$SRV"
-	wait_line "$T/s.err" "reload: serve: --(cert|key) .*: kept the running configuration" 10 >/dev/null &&
+	wait_line "$T/s.err" "reload: --(cert|key) .*: kept the running configuration" 10 >/dev/null &&
 		pass "$model: a failed reload is logged"
 	rounds_past
 	touch "$T/stop"
