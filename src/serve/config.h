@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -53,6 +54,10 @@ typedef void sipc__serve_hex_fn(const char *who, char dir, uint64_t offset, cons
  * retire, SIGTERM drain, SIGUSR1 counters) from the supervisor alone.
  * This is the one place a generation differs from a server of its own.
  */
+/* The real-time signal a supervisor's orders come by (sigqueue, the order
+ * in sival_int): queued one by one, never merged. */
+#define SIPC__SERVE_ORDER_SIG (SIGRTMIN + 1)
+
 struct sipc__serve_gen {
 	const int *fds;   /* [nlines]: each line's bound socket, taken over */
 	int ready_fd;     /* one byte written here once the workers run */

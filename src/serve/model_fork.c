@@ -259,12 +259,12 @@ static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 
 	(void)revents;
 	while (read(srv->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		int sig = (int)si.ssi_signo;
-		if (sig == SIGCHLD) {
+		if (si.ssi_signo == SIGCHLD) {
 			reap(srv, f);
 			continue;
 		}
-		if (!sipc__server_signal_counts(srv, &si))
+		int sig = sipc__server_signal_order(srv, &si);
+		if (sig == 0)
 			continue;
 		if (sig == SIGUSR1) {
 			sipc__server_print_stats(srv);

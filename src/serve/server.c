@@ -352,13 +352,14 @@ static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	(void)loop;
 	(void)revents;
 	while (read(srv->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (!sipc__server_signal_counts(srv, &si))
+		int sig = sipc__server_signal_order(srv, &si);
+		if (sig == 0)
 			continue;
-		if (si.ssi_signo == SIGUSR1) {
+		if (sig == SIGUSR1) {
 			sipc__server_print_stats(srv);
 			continue;
 		}
-		if (si.ssi_signo == SIGHUP) {
+		if (sig == SIGHUP) {
 			sipc__server_retire(srv);
 			continue;
 		}
@@ -368,12 +369,12 @@ static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			sipc__serve_log(srv, 1,
 					"%s: no longer accepting; %ld connection(s) have %d.%03d s "
 					"to finish",
-					strsignal((int)si.ssi_signo), open,
-					srv->cfg->drain_ms / 1000, srv->cfg->drain_ms % 1000);
+					strsignal(sig), open, srv->cfg->drain_ms / 1000,
+					srv->cfg->drain_ms % 1000);
 			drain_all(srv, 1);
 		} else {
 			sipc__serve_log(srv, 1, "%s again: closing every connection now",
-					strsignal((int)si.ssi_signo));
+					strsignal(sig));
 			drain_all(srv, 2);
 		}
 	}
@@ -417,11 +418,16 @@ void sipc__server_ready(const struct sipc__server *srv)
 	(void)n;
 }
 
-bool sipc__server_signal_counts(const struct sipc__server *srv, const void *siginfo)
+int sipc__server_signal_order(const struct sipc__server *srv, const void *siginfo)
 {
 	const struct signalfd_siginfo *si = siginfo;
+	const struct sipc__serve_gen *gen = srv->cfg->gen;
 
-	return srv->cfg->gen == NULL || (pid_t)si->ssi_pid == srv->cfg->gen->supervisor;
+	if (gen == NULL)
+		return (int)si->ssi_signo;
+	if ((int)si->ssi_signo == SIPC__SERVE_ORDER_SIG && (pid_t)si->ssi_pid == gen->supervisor)
+		return si->ssi_int;
+	return 0;
 }
 
 void sipc__server_retire(struct sipc__server *srv)
@@ -473,8 +479,10 @@ int sipc__server_signalfd(struct sipc__server *srv, bool with_chld)
 	sigaddset(&set, SIGUSR1);
 	if (with_chld)
 		sigaddset(&set, SIGCHLD);
-	if (srv->cfg->gen != NULL)
+	if (srv->cfg->gen != NULL) {
 		sigaddset(&set, SIGHUP);
+		sigaddset(&set, SIPC__SERVE_ORDER_SIG);
+	}
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	srv->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);

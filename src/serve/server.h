@@ -180,10 +180,13 @@ void sipc__server_print_listening(const struct sipc__server *srv);
 /* Every worker watches the endpoints: the listening lines, or under a
  * supervisor the byte that says this generation accepts. */
 void sipc__server_ready(const struct sipc__server *srv);
-/* Whether a signal read from srv->sigfd is an order to follow: under a
- * supervisor only its own are (a signal to the whole process group, a
- * terminal's ^C, reaches both, and the supervisor forwards it). */
-bool sipc__server_signal_counts(const struct sipc__server *srv, const void *siginfo);
+/* The signal a signalfd_siginfo read from srv->sigfd asks to act on, or 0
+ * to ignore it.  Under a supervisor only its orders count: the signal it
+ * forwards comes as SIPC__SERVE_ORDER_SIG with the signal in its value,
+ * and the plain ones are dropped (a signal to the whole process group, a
+ * terminal's ^C, reaches both processes, and two pending SIGTERMs would
+ * merge into one, the forwarded one lost in the direct one). */
+int sipc__server_signal_order(const struct sipc__server *srv, const void *siginfo);
 /* SIGHUP from the supervisor: a newer generation accepts on the same
  * sockets; this one stops accepting and lets every open connection end,
  * with no deadline (a later SIGTERM still drains with one). */

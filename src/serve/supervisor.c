@@ -239,11 +239,22 @@ static pid_t spawn(struct sup *s, struct set *st)
 	return pid;
 }
 
+/* An order to a generation (config.h: SIPC__SERVE_ORDER_SIG). */
+static void order(pid_t pid, int sig)
+{
+	union sigval v = {.sival_int = sig};
+
+	if (sig == SIGKILL)
+		kill(pid, sig);
+	else
+		sigqueue(pid, SIPC__SERVE_ORDER_SIG, v);
+}
+
 static void forward(struct sup *s, int sig)
 {
 	for (size_t i = 0; i < s->ngens; i++)
 		if (!s->gens[i].ended)
-			kill(s->gens[i].pid, sig);
+			order(s->gens[i].pid, sig);
 }
 
 static size_t count_fresh(const struct set *st, bool want_fresh)
@@ -285,7 +296,7 @@ static void commit(struct sup *s)
 	}
 	for (size_t i = 0; i < s->ngens; i++)
 		if (s->gens[i].pid != s->next_pid && !s->gens[i].ended)
-			kill(s->gens[i].pid, SIGHUP);
+			order(s->gens[i].pid, SIGHUP);
 	sipc__serve_log(NULL, 0,
 			"reload: %zu service line(s) now; kept %zu endpoint(s); added %s; removed "
 			"%s",
@@ -383,6 +394,13 @@ static void reap(struct sup *s)
 			sipc__serve_log(NULL, 0, "serve: serving process %ld: %s", (long)pid, how);
 		}
 	}
+	/* Only the current generation's status is wanted once it ended. */
+	for (size_t i = 0; i < s->ngens;) {
+		if (s->gens[i].ended && s->gens[i].ready < 0 && s->gens[i].pid != s->cur_pid)
+			s->gens[i] = s->gens[--s->ngens];
+		else
+			i++;
+	}
 }
 
 /* The byte of a generation that accepts, or the end of its pipe. */
@@ -447,24 +465,25 @@ static bool all_ended(const struct sup *s)
 static int run(struct sup *s)
 {
 	for (;;) {
+		/* Generations by index: a reload in on_ready may move the array. */
 		struct pollfd pfd[66];
-		struct gen *who[66];
+		pid_t who[66];
 		nfds_t n = 0;
 
 		reap(s);
 		if (all_ended(s) && (s->stops > 0 || sipc__handover_given(s->ho)))
 			break;
 		pfd[n++] = (struct pollfd){s->sigfd, POLLIN, 0};
-		who[0] = NULL;
+		who[0] = 0;
 		for (size_t i = 0; i < s->ngens && n < 64; i++) {
 			if (s->gens[i].ready < 0)
 				continue;
-			who[n] = &s->gens[i];
+			who[n] = s->gens[i].pid;
 			pfd[n++] = (struct pollfd){s->gens[i].ready, POLLIN, 0};
 		}
 		int hfd = sipc__handover_fd(s->ho);
 		if (hfd >= 0) {
-			who[n] = NULL;
+			who[n] = 0;
 			pfd[n++] = (struct pollfd){hfd, POLLIN, 0};
 		}
 		if (poll(pfd, n, -1) < 0) {
@@ -478,8 +497,8 @@ static int run(struct sup *s)
 		for (nfds_t i = 1; i < n; i++) {
 			if (pfd[i].revents == 0)
 				continue;
-			if (who[i] != NULL)
-				on_ready(s, who[i]);
+			if (who[i] != 0)
+				on_ready(s, gen_of(s, who[i]));
 			else if (sipc__handover_serve(s->ho, s->cur.cfg, s->cur.eps,
 						      s->cur.cfg->nlines))
 				forward(s, SIGHUP); /* retire: the new serve accepts */
@@ -513,7 +532,11 @@ int sipc__supervise(struct sipc_serve_config *cfg, const struct sipc__supervisor
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGCHLD);
+	/* The orders are blocked here too, so that one sent to a generation
+	 * before it opens its signalfd waits there instead of killing it. */
+	sigaddset(&set, SIPC__SERVE_ORDER_SIG);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	sigdelset(&set, SIPC__SERVE_ORDER_SIG);
 	signal(SIGPIPE, SIG_IGN);
 	s.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (s.sigfd < 0) {

@@ -111,6 +111,38 @@ expect_eq "no listening line for a refused reload" 4 "$(grep -c '^listening ' "$
 stop_server "reload" "$SRV" "$T/s.err"
 check "the removed unix socket file of a stopped server is gone" test ! -e "$T/new.sock"
 
+# ---- a signal to the whole process group counts once ----
+# A terminal's ^C (or kill -- -PGID) reaches the supervisor and the serving
+# process both; the supervisor passes it on, and that is one drain, not
+# two: an open connection still gets its echo.  Another closes at once.
+bg "$T/g" "$SOCKIPC" serve --drain-timeout 30 -e 'tcp://127.0.0.1:0 echo'
+SRV=$BG_PID
+P=$(port_of "$(listening_url "$T/g" "$(secs 10)")")
+held() {
+	exec python3 - "$P" "$T/g.err" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+s.sendall(b"one\n")
+print(s.recv(100).decode().strip(), flush=True)
+end = time.monotonic() + 30
+while b"no longer accepting" not in open(sys.argv[2], "rb").read() and time.monotonic() < end:
+    time.sleep(0.02)
+s.sendall(b"two\n")
+print(s.recv(100).decode().strip(), flush=True)
+s.recv(100)
+PY
+}
+spawn held >"$T/held" 2>&1
+wait_line "$T/held" '^one$' "$(secs 10)" >/dev/null
+kill -TERM -- -"$SRV"
+wait_line "$T/held" '^two$' "$(secs 10)" >/dev/null && pass "one TERM to the group: one drain, the open connection goes on"
+check "one TERM to the group is not taken for two" bash -c "! grep -q 'again' '$T/g.err'"
+kill -TERM -- -"$SRV"
+wait_line "$T/g.err" 'Terminated again: closing every connection now' "$(secs 10)" >/dev/null &&
+	pass "a second TERM to the group closes at once"
+ended "$SRV"
+expect_eq "the group-signalled server exits 0 well before its 30 s drain" 0 "$STATUS"
+
 # ---- clients connecting throughout while SIGHUP comes again and again ----
 RELOADS=6
 for model in event thread fork; do
