@@ -22,6 +22,7 @@ int sipc_cmd_listen(int argc, char **argv);
 int sipc_cmd_send(int argc, char **argv);
 int sipc_cmd_resolve(int argc, char **argv);
 int sipc_cmd_bench(int argc, char **argv);
+int sipc_cmd_xinetd_import(int argc, char **argv);
 
 /* The global options, set by sipc_opt_parse (opt.h) for every subcommand. */
 struct sipc_cli_globals {

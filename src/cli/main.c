@@ -21,13 +21,15 @@ static const struct subcommand subcommands[] = {
 	{"send", sipc_cmd_send, "send messages to URL and print the replies"},
 	{"resolve", sipc_cmd_resolve, "print the addresses a host and service resolve to"},
 	{"bench", sipc_cmd_bench, "measure throughput and latency of an echo endpoint"},
+	{"xinetd-import", sipc_cmd_xinetd_import,
+	 "convert xinetd.conf files to a serve configuration"},
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: sockipc SUBCOMMAND [OPTIONS] ARGS\n\n");
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-		fprintf(out, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
+		fprintf(out, "  %-14s %s\n", subcommands[i].name, subcommands[i].summary);
 	fprintf(out, "\n`sockipc help SUBCOMMAND` for its options; --version for the version.\n");
 }
 

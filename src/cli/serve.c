@@ -8,12 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "cli/tlsopt.h"
 #include "serve/config.h"
+#include "serve/inetd.h"
+#include "serve/inherit.h"
 #include "serve/model.h"
+#include "serve/notify.h"
+#include "serve/privdrop.h"
 #include "serve/server.h"
 #include "serve/service.h"
 #include "serve/supervisor.h"
@@ -45,6 +50,12 @@ struct serve_opts {
 	int handshake_ms;
 	long max_handshakes;
 	const char *handover;
+	/* Per-service attributes given as flags: the default of every
+	 * service (svcconf.h). */
+	struct sipc_svc_conf *svc;
+	bool check;
+	bool inetd;      /* --inetd SERVICE [ARGS...] */
+	const char *log; /* --log stderr|syslog */
 };
 
 static struct serve_opts so;
@@ -117,11 +128,65 @@ static int opt_allow_cert(void *dest, const char *value, char *why, size_t whyle
 	return 0;
 }
 
+/* --instances, --per-source, --user...: DEST names the attribute of a
+ * configuration block that the flag sets for every service. */
+static int opt_svc(void *dest, const char *value, char *why, size_t whylen)
+{
+	const char *key = dest;
+	char **words;
+	int n, rc;
+
+	if (so.svc == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	if (sipc__serve_split(value, &words, &n, why, whylen) < 0)
+		return -1;
+	rc = sipc__svc_conf_set(so.svc, key, words, n, false, why, whylen);
+	sipc__serve_words_free(words);
+	return rc;
+}
+
+static int opt_check(void *dest, const char *value, char *why, size_t whylen)
+{
+	(void)dest;
+	so.check = true;
+	return add_source(true, value, why, whylen);
+}
+
 static const struct sipc_opt opts[] = {
 	{"exec-line", 'e', SIPC__OPT_FUNC, NULL, 0, 0, "LINE",
 	 "serve one service line 'URL SERVICE [ARGS...]' (repeatable)", opt_line},
 	{"file", 'f', SIPC__OPT_FUNC, NULL, 0, 0, "FILE",
 	 "serve the service lines of FILE, one per line, # comments", opt_file},
+	{"check", 0, SIPC__OPT_FUNC, NULL, 0, 0, "FILE",
+	 "check FILE (and any other lines given), print the effective configuration with every "
+	 "default filled in, bind nothing; exit 0 when it is valid, 2 when not",
+	 opt_check},
+	{"instances", 0, SIPC__OPT_FUNC, "instances", 0, 0, "N",
+	 "every service: at most N open connections (a file's `instances` per service)", opt_svc},
+	{"per-source", 0, SIPC__OPT_FUNC, "per_source", 0, 0, "N",
+	 "every service: at most N open connections from one address (IPv6: one /64)", opt_svc},
+	{"cps", 0, SIPC__OPT_FUNC, "cps", 0, 0, "'N [S]'",
+	 "every service: at most N new connections a second, then accept none for S seconds "
+	 "(default 10)",
+	 opt_svc},
+	{"access-times", 0, SIPC__OPT_FUNC, "access_times", 0, 0, "'HH:MM-HH:MM ...'",
+	 "every service: accept connections only in these daily windows (local time)", opt_svc},
+	{"user", 0, SIPC__OPT_FUNC, "user", 0, 0, "USER",
+	 "bind as root, then serve as USER (and its group): the whole server, or the exec "
+	 "children of services that name other users",
+	 opt_svc},
+	{"group", 0, SIPC__OPT_FUNC, "group", 0, 0, "GROUP", "with --user: serve as GROUP",
+	 opt_svc},
+	{"log-on-success", 0, SIPC__OPT_FUNC, "log_on_success", 0, 0, "'FIELDS'",
+	 "fields of the close line: PID HOST EXIT DURATION TRAFFIC (default HOST DURATION "
+	 "TRAFFIC)",
+	 opt_svc},
+	{"log-on-failure", 0, SIPC__OPT_FUNC, "log_on_failure", 0, 0, "'FIELDS'",
+	 "fields of the refused line: HOST ATTEMPT (default both; without ATTEMPT refusals are "
+	 "only counted)",
+	 opt_svc},
 	{"model", 'm', SIPC__OPT_STRING, &so.model, 0, 0, "MODEL",
 	 "concurrency model: event (default), thread (a thread per connection) or fork (a "
 	 "process per connection)"},
@@ -149,6 +214,13 @@ static const struct sipc_opt opts[] = {
 	 "octal permissions of unix socket files (e.g. 660)"},
 	{"max-msg", 0, SIPC__OPT_SIZE, &so.max_msg, 1, 16 * 1024 * 1024, "SIZE",
 	 "largest datagram or seqpacket message served (default 64K)"},
+	{"inetd", 0, SIPC__OPT_FLAG, &so.inetd, 0, 0, NULL,
+	 "the arguments are SERVICE [ARGS...], served on the one connection (or datagram "
+	 "socket) on descriptor 0, as inetd, xinetd (wait = no), systemd (Accept=yes), "
+	 "tcpserver and socat EXEC pass it"},
+	{"log", 0, SIPC__OPT_STRING, &so.log, 0, 0, "stderr|syslog",
+	 "where log lines go (default stderr; syslog under --inetd when descriptor 2 is a "
+	 "socket, since it is then the client's)"},
 	{"guard-ports", 0, SIPC__OPT_STRING, &so.guard_ports, 0, 0, "LIST",
 	 "source ports echo, chargen... drop (default 0-1023,7007,7009,7013,7019,7037)"},
 	{"no-guard", 0, SIPC__OPT_FLAG, &so.no_guard, 0, 0, NULL,
@@ -185,7 +257,10 @@ static const struct sipc_opt_spec spec = {
 	"serve",
 	"[OPTIONS] [URL SERVICE [ARGS...]]",
 	"Serves service lines 'URL SERVICE [ARGS...]' given as the arguments, with -e LINE\n"
-	"(repeatable) or in -f FILE (one per line, # comments).  With none, the default run:\n"
+	"(repeatable) or in -f FILE (one per line, # comments).  A file may also hold\n"
+	"xinetd-style blocks: `service NAME { listen = URL...; run = SERVICE [ARGS...];\n"
+	"instances = N ... }` one attribute per line, and one `defaults { ... }` block\n"
+	"(see sockipc(1)).  With none, the default run:\n"
 	"echo, discard, daytime, chargen and time on TCP and UDP at 127.0.0.1 ports\n"
 	"7007/7009/7013/7019/7037, and echo on unix://@sockipc/echo.  Once all are bound,\n"
 	"one line per endpoint, `listening URL SERVICE`, goes to stdout; logs go to stderr.\n"
@@ -213,7 +288,13 @@ static const struct sipc_opt_spec spec = {
 	"tls:// endpoints (every stream service): --cert/--key, or a self-signed certificate\n"
 	"whose fingerprint is logged at start.  SIGHUP re-reads --cert, --key and --client-ca\n"
 	"too, for new handshakes; open connections go on.  forward to tls://HOST:PORT takes\n"
-	"--ca=, --insecure, --pin=, --sni=, --cert=, --key=, --alpn=, --tls-min= before URL.",
+	"--ca=, --insecure, --pin=, --sni=, --cert=, --key=, --alpn=, --tls-min= before URL.\n"
+	"\n"
+	"Socket activation: sockets passed with LISTEN_PID/LISTEN_FDS/LISTEN_FDNAMES (systemd,\n"
+	"systemd-socket-activate) are adopted, never bound again: a socket serves the line\n"
+	"whose URL as written or service name is its name, else the line of its address.\n"
+	"With NOTIFY_SOCKET set: READY=1 once listening (again after a reload, which sends\n"
+	"RELOADING=1), STATUS=, STOPPING=1, WATCHDOG=1.",
 	opts,
 	0,
 	-1,
@@ -341,6 +422,26 @@ static int tls_config(struct sipc_serve_config *cfg)
 	return 0;
 }
 
+/* --inetd: the positional arguments are SERVICE [ARGS...] for the socket
+ * on descriptor 0 (inetd.h); service lines and models do not apply. */
+static int inetd_config(struct sipc_serve_config *cfg, int nargs, char **argv)
+{
+	struct sipc__inherit *pool = NULL;
+	char why[512];
+
+	if (so.nsources > 0 || so.model != NULL) {
+		sipc_cli_error("serve: --inetd serves the one connection on descriptor 0: no -e, "
+			       "-f or --model");
+		return SIPC_EXIT_USAGE;
+	}
+	if (sipc__inetd_config(cfg, &pool, argv + 1, nargs, why, sizeof(why)) < 0) {
+		sipc__inherit_free(pool);
+		sipc_cli_error("serve: %s", why);
+		return SIPC_EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 {
 	char why[512];
@@ -394,13 +495,18 @@ static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 	}
 	if (sipc_cli_globals.hex)
 		cfg->hex = sipc_cli_serve_hex;
+	if (so.inetd) {
+		int rc = inetd_config(cfg, nargs, argv);
+		if (rc != 0)
+			return rc;
+	}
 
-	if (nargs == 1) {
+	if (nargs == 1 && !so.inetd) {
 		sipc_cli_error("serve: arguments: expected URL SERVICE [ARGS...] after '%s'",
 			       argv[1]);
 		return SIPC_EXIT_USAGE;
 	}
-	if (nargs >= 2 &&
+	if (nargs >= 2 && !so.inetd &&
 	    sipc__serve_config_add_words(cfg, "arguments", argv + 1, nargs, why, sizeof(why)) < 0)
 		goto bad;
 	for (size_t i = 0; i < so.nsources; i++) {
@@ -415,18 +521,71 @@ static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 		if (rc < 0)
 			goto bad;
 	}
-	if (nargs == 0 && so.nsources == 0 &&
+	if (nargs == 0 && so.nsources == 0 && !so.inetd &&
 	    sipc__serve_config_add_defaults(cfg, why, sizeof(why)) < 0)
 		goto bad;
 	if (cfg->nlines == 0) {
-		sipc_cli_error("serve: no service lines (the files and -e lines given are empty)");
+		sipc_cli_error("serve: no service lines (the files and -e lines given are empty%s)",
+			       cfg->nconfs > 1 ? ", or every block is disabled" : "");
 		return SIPC_EXIT_USAGE;
+	}
+	if (cfg->base == NULL || sipc__svc_conf_inherit(cfg->base, so.svc) < 0 ||
+	    sipc__serve_config_finish(cfg, why, sizeof(why)) < 0) {
+		snprintf(why, sizeof(why), "out of memory");
+		goto bad;
 	}
 	int rc = check_unix_lines(cfg);
 	return rc != 0 ? rc : tls_config(cfg);
 bad:
 	sipc_cli_error("serve: %s", why);
 	return SIPC_EXIT_USAGE;
+}
+
+/*
+ * inetd and xinetd pass the client's connection as descriptor 2 too: with
+ * --inetd among the arguments and a socket there, every line, a usage
+ * error included, goes to syslog from the start.  --log syslog otherwise.
+ */
+static void early_log(int argc, char **argv)
+{
+	if (!sipc__serve_fd_is_socket(STDERR_FILENO))
+		return;
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--inetd") == 0)
+			(void)sipc__serve_log_to(SIPC_SERVE_LOG_SYSLOG);
+}
+
+static int log_config(void)
+{
+	if (so.log != NULL && strcmp(so.log, "stderr") != 0 && strcmp(so.log, "syslog") != 0) {
+		sipc_cli_error("serve: --log: '%s' is not stderr or syslog", so.log);
+		return SIPC_EXIT_USAGE;
+	}
+	if (so.log != NULL && strcmp(so.log, "syslog") == 0 &&
+	    sipc__serve_log_to(SIPC_SERVE_LOG_SYSLOG) < 0) {
+		sipc_cli_error("serve: --log syslog: cannot redirect stderr");
+		return 1;
+	}
+	return 0;
+}
+
+/* The sockets passed in (LISTEN_FDS) and the manager to notify, read from
+ * the environment once and unset (no exec child inherits them). */
+static int activation(struct sipc_serve_config *cfg)
+{
+	struct sipc__inherit *pool = NULL;
+	char why[512];
+
+	if (sipc__notify_init(why, sizeof(why)) < 0)
+		sipc__serve_log(NULL, 0, "serve: %s: not notifying", why);
+	if (cfg->inetd)
+		return 0;
+	if (sipc__inherit_from_env(&pool, why, sizeof(why)) < 0) {
+		sipc__serve_log(NULL, 0, "serve: socket activation: %s", why);
+		return 1;
+	}
+	cfg->inherit = pool;
+	return 0;
 }
 
 /* The command line, kept for SIGHUP: sipc_opt_parse reorders the array
@@ -458,14 +617,23 @@ static int load_config(struct sipc_serve_config *cfg, void *arg, char *why, size
 	memset(&so, 0, sizeof(so));
 	memset(&sipc_cli_tls, 0, sizeof(sipc_cli_tls));
 	so.drain_ms = -1;
+	so.svc = sipc__svc_conf_new(NULL, "flags");
 	rc = sipc_opt_parse(&spec, cl->argc, argv, &nargs);
-	if (rc == SIPC__OPT_OK)
-		rc = fill_config(cfg, nargs, argv);
-	else
-		rc = rc == SIPC__OPT_HELP ? -1 : SIPC_EXIT_USAGE;
+	if (rc == SIPC__OPT_HELP) {
+		rc = -1;
+	} else if (rc != SIPC__OPT_OK) {
+		rc = SIPC_EXIT_USAGE;
+	} else {
+		/* Where the log goes is chosen once, at start. */
+		rc = why == NULL ? log_config() : 0;
+		if (rc == 0)
+			rc = fill_config(cfg, nargs, argv);
+	}
 	free(so.sources);
 	free(so.allow_certs);
 	sipc__acl_free(&so.acl);
+	sipc__svc_conf_free(so.svc);
+	so.svc = NULL;
 	free(argv);
 	if (why != NULL) {
 		sipc_cli_error_capture(NULL, 0);
@@ -473,15 +641,61 @@ static int load_config(struct sipc_serve_config *cfg, void *arg, char *why, size
 		if (strncmp(why, "serve: ", 7) == 0)
 			memmove(why, why + 7, strlen(why + 7) + 1);
 	}
-	if (rc != 0)
+	if (rc != 0) {
+		sipc__inherit_free(cfg->inherit);
+		cfg->inherit = NULL;
 		sipc__serve_config_free(cfg);
+	}
+	return rc;
+}
+
+/* serve --check: everything the start checks before binding, and the
+ * effective configuration. */
+static int check_only(struct sipc_serve_config *cfg)
+{
+	char why[1024];
+
+	if (sipc__server_check(cfg, why, sizeof(why)) < 0 ||
+	    sipc__privdrop_check(cfg, why, sizeof(why)) < 0 ||
+	    sipc__banner_check(cfg, why, sizeof(why)) < 0) {
+		sipc_cli_error("serve: %s", why);
+		return SIPC_EXIT_USAGE;
+	}
+	sipc__serve_config_print(cfg, stdout);
+	return fflush(stdout) == 0 ? SIPC_EXIT_OK : SIPC_EXIT_FAIL;
+}
+
+/* --inetd: one connection, no supervisor (nothing to reload or hand
+ * over): the server binds nothing and serves descriptor 0 itself. */
+static int serve_inetd(struct sipc_serve_config *cfg)
+{
+	struct sipc__server *srv = NULL;
+	char why[1024];
+	int rc;
+
+	/* Who may run as whom is a usage error before anything is served. */
+	if (sipc__privdrop_check(cfg, why, sizeof(why)) < 0) {
+		sipc_cli_error("serve: %s", why);
+		return SIPC_EXIT_USAGE;
+	}
+	rc = sipc__server_new(cfg, &srv, why, sizeof(why));
+	if (rc != 0) {
+		sipc_cli_error("serve: %s", why);
+		return rc;
+	}
+	rc = sipc__privdrop_apply(cfg, why, sizeof(why));
+	if (rc != 0)
+		sipc_cli_error("serve: %s", why);
+	else
+		rc = sipc__server_run(srv);
+	sipc__server_free(srv);
 	return rc;
 }
 
 int sipc_cmd_serve(int argc, char **argv)
 {
 	struct cmdline cl = {argc, argv};
-	struct sipc__supervisor_opts sup = {load_config, &cl, NULL};
+	struct sipc__supervisor_opts sup = {load_config, &cl, NULL, NULL};
 	struct sipc_serve_config *cfg = malloc(sizeof(*cfg));
 	int rc;
 
@@ -489,11 +703,29 @@ int sipc_cmd_serve(int argc, char **argv)
 		sipc_cli_error("serve: out of memory");
 		return 1;
 	}
+	early_log(argc, argv);
 	rc = load_config(cfg, &cl, NULL, 0);
 	if (rc != 0) {
 		free(cfg);
 		return rc < 0 ? SIPC_EXIT_OK : rc;
 	}
-	sup.handover = so.handover;
-	return sipc__supervise(cfg, &sup);
+	if (so.check) {
+		rc = check_only(cfg);
+	} else {
+		rc = activation(cfg);
+		if (rc == 0 && so.inetd) {
+			rc = serve_inetd(cfg);
+		} else if (rc == 0) {
+			/* The supervisor owns the sockets passed in: LISTEN_PID
+			 * names it, and every generation is handed them again. */
+			sup.handover = so.handover;
+			sup.inherit = cfg->inherit;
+			cfg->inherit = NULL;
+			return sipc__supervise(cfg, &sup);
+		}
+	}
+	sipc__inherit_free(cfg->inherit);
+	sipc__serve_config_free(cfg);
+	free(cfg);
+	return rc;
 }

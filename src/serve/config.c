@@ -25,6 +25,22 @@ void sipc__serve_config_init(struct sipc_serve_config *cfg)
 	cfg->handshake_ms = SIPC_SERVE_HANDSHAKE_MS_DEFAULT;
 	cfg->max_handshakes = SIPC_SERVE_MAX_HANDSHAKES_DEFAULT;
 	sipc__guard_default(&cfg->guard);
+	cfg->base = sipc__svc_conf_new(NULL, "flags");
+	if (cfg->base != NULL && sipc__serve_config_own(cfg, cfg->base) < 0) {
+		sipc__svc_conf_free(cfg->base);
+		cfg->base = NULL;
+	}
+}
+
+int sipc__serve_config_own(struct sipc_serve_config *cfg, struct sipc_svc_conf *conf)
+{
+	struct sipc_svc_conf **v = realloc(cfg->confs, (cfg->nconfs + 1) * sizeof(*v));
+
+	if (v == NULL)
+		return -1;
+	cfg->confs = v;
+	cfg->confs[cfg->nconfs++] = conf;
+	return 0;
 }
 
 void sipc__serve_words_free(char **argv)
@@ -38,11 +54,23 @@ void sipc__serve_words_free(char **argv)
 
 void sipc__serve_config_free(struct sipc_serve_config *cfg)
 {
+	for (size_t i = 0; cfg->banners != NULL && i < cfg->nlines; i++)
+		free(cfg->banners[i]);
+	free(cfg->banners);
+	free(cfg->banner_lens);
+	cfg->banners = NULL;
+	cfg->banner_lens = NULL;
 	for (size_t i = 0; i < cfg->nlines; i++) {
 		free(cfg->lines[i].origin);
 		sipc__serve_words_free(cfg->lines[i].argv);
 	}
 	free(cfg->lines);
+	for (size_t i = 0; i < cfg->nconfs; i++)
+		sipc__svc_conf_free(cfg->confs[i]);
+	free(cfg->confs);
+	cfg->confs = NULL;
+	cfg->nconfs = 0;
+	cfg->base = cfg->defaults = NULL;
 	sipc__acl_free(&cfg->acl);
 	sipc__serve_tls_free(cfg);
 	cfg->lines = NULL;
@@ -221,86 +249,6 @@ int sipc__serve_config_add_text(struct sipc_serve_config *cfg, const char *origi
 	return rc;
 }
 
-/*
- * Reads one line of F into BUF (without its newline), at most
- * SIPC_SERVE_LINE_MAX bytes.  Returns 1 for a line, 0 at the end of the
- * file, -1 with WHY for a line too long, a NUL byte (which would cut the
- * line silently once it is a C string) or a read error.  It stops at the
- * first byte past the bound, so `-f /dev/zero` fails at once instead of
- * growing a buffer without limit as getline(3) would.
- */
-static int read_line(FILE *f, char *buf, size_t *total, const char *origin, char *why,
-		     size_t whylen)
-{
-	size_t len = 0;
-	int ch;
-
-	while ((ch = getc(f)) != EOF && ch != '\n') {
-		if (ch == '\0') {
-			snprintf(why, whylen, "%s: NUL byte", origin);
-			return -1;
-		}
-		if (len == SIPC_SERVE_LINE_MAX) {
-			snprintf(why, whylen, "%s: line longer than %d bytes", origin,
-				 SIPC_SERVE_LINE_MAX);
-			return -1;
-		}
-		buf[len++] = (char)ch;
-	}
-	if (ferror(f)) {
-		snprintf(why, whylen, "%s: %s", origin, strerror(errno));
-		return -1;
-	}
-	*total += len + (ch == '\n');
-	if (*total > SIPC_SERVE_FILE_MAX) {
-		snprintf(why, whylen, "%s: the file is larger than %d bytes", origin,
-			 SIPC_SERVE_FILE_MAX);
-		return -1;
-	}
-	buf[len] = '\0';
-	return ch == EOF && len == 0 ? 0 : 1;
-}
-
-int sipc__serve_config_add_file(struct sipc_serve_config *cfg, const char *path, char *why,
-				size_t whylen)
-{
-	FILE *f;
-	char *buf;
-	size_t total = 0;
-	unsigned lineno = 0;
-	int rc = 0;
-	char origin[512];
-
-	buf = malloc(SIPC_SERVE_LINE_MAX + 1);
-	if (buf == NULL) {
-		snprintf(why, whylen, "%s: out of memory", path);
-		return -1;
-	}
-	f = fopen(path, "re");
-	if (f == NULL) {
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
-		free(buf);
-		return -1;
-	}
-	while (rc == 0) {
-		lineno++;
-		snprintf(origin, sizeof(origin), "%s:%u", path, lineno);
-		rc = read_line(f, buf, &total, origin, why, whylen);
-		if (rc <= 0)
-			break;
-		if (lineno > SIPC_SERVE_FILE_LINES_MAX) {
-			snprintf(why, whylen, "%s: more than %d lines", origin,
-				 SIPC_SERVE_FILE_LINES_MAX);
-			rc = -1;
-			break;
-		}
-		rc = sipc__serve_config_add_text(cfg, origin, buf, why, whylen);
-	}
-	free(buf);
-	fclose(f);
-	return rc < 0 ? -1 : 0;
-}
-
 bool sipc__serve_line_looks_double(const struct sipc_serve_line *line)
 {
 	for (int i = 2; i + 1 < line->argc; i++) {
@@ -341,4 +289,111 @@ int sipc__serve_config_add_defaults(struct sipc_serve_config *cfg, char *why, si
 	}
 	char *unix_argv[] = {"unix://@sockipc/echo", "echo"};
 	return sipc__serve_config_add_words(cfg, "default", unix_argv, 2, why, whylen);
+}
+
+int sipc__serve_config_finish(struct sipc_serve_config *cfg, char *why, size_t whylen)
+{
+	struct sipc_svc_conf *plain;
+
+	if (cfg->finished)
+		return 0;
+	if (cfg->base == NULL)
+		goto nomem;
+	/* The flags that became per-service values keep meaning what they
+	 * meant: the default of every service. */
+	if (cfg->base->idle_ms < 0)
+		cfg->base->idle_ms = cfg->idle_ms;
+	if (cfg->base->max_msg == 0)
+		cfg->base->max_msg = cfg->max_msg;
+	sipc__svc_conf_complete(cfg->base);
+	for (size_t i = 0; i < cfg->nconfs; i++) {
+		if (cfg->confs[i] == cfg->base)
+			continue;
+		if (sipc__svc_conf_inherit(cfg->confs[i], cfg->base) < 0)
+			goto nomem;
+		sipc__svc_conf_complete(cfg->confs[i]);
+	}
+	plain = cfg->defaults != NULL ? cfg->defaults : cfg->base;
+	for (size_t i = 0; i < cfg->nlines; i++)
+		if (cfg->lines[i].conf == NULL)
+			cfg->lines[i].conf = plain;
+	/* The largest message of any service sizes the workers' buffers. */
+	for (size_t i = 0; i < cfg->nconfs; i++)
+		if (cfg->confs[i]->max_msg > cfg->max_msg)
+			cfg->max_msg = cfg->confs[i]->max_msg;
+	cfg->finished = true;
+	return 0;
+nomem:
+	snprintf(why, whylen, "out of memory");
+	return -1;
+}
+
+/* A plain line's block name: its service, made unique with the line's
+ * number when another line or block already has that name. */
+static void plain_name(const struct sipc_serve_config *cfg, size_t k, char *buf, size_t len)
+{
+	const char *svc = cfg->lines[k].argv[1];
+	bool dup = false;
+
+	for (size_t j = 0; j < cfg->nlines && !dup; j++)
+		dup = j != k && strcmp(cfg->lines[j].argv[1], svc) == 0 &&
+		      cfg->lines[j].conf->name == NULL;
+	for (size_t j = 0; j < cfg->nconfs && !dup; j++)
+		dup = cfg->confs[j]->name != NULL && strcmp(cfg->confs[j]->name, svc) == 0;
+	if (dup)
+		snprintf(buf, len, "%s-%zu", svc, k + 1);
+	else
+		snprintf(buf, len, "%s", svc);
+}
+
+static void print_block(const struct sipc_serve_config *cfg, const struct sipc_svc_conf *c,
+			const char *name, size_t first, bool all_of_conf, FILE *f)
+{
+	const struct sipc_serve_line *l = &cfg->lines[first];
+
+	fprintf(f, "\n# %s\nservice %s\n{\n    %-18s =", l->origin, name, "listen");
+	for (size_t j = first; j < cfg->nlines; j++) {
+		if (cfg->lines[j].conf != c)
+			continue;
+		fprintf(f, " %s", cfg->lines[j].argv[0]);
+		if (!all_of_conf)
+			break;
+	}
+	fprintf(f, "\n    %-18s =", "run");
+	for (int a = 1; a < l->argc; a++)
+		sipc__svc_conf_print_word(f, l->argv[a]);
+	fprintf(f, "\n");
+	sipc__svc_conf_print(c, f);
+	fprintf(f, "}\n");
+}
+
+void sipc__serve_config_print(const struct sipc_serve_config *cfg, FILE *f)
+{
+	char name[256];
+
+	fprintf(f, "# the effective configuration: every default filled in\n");
+	for (size_t i = 0; i < cfg->nconfs; i++) {
+		const struct sipc_svc_conf *c = cfg->confs[i];
+
+		if (c->name == NULL) {
+			for (size_t k = 0; k < cfg->nlines; k++) {
+				if (cfg->lines[k].conf != c)
+					continue;
+				plain_name(cfg, k, name, sizeof(name));
+				print_block(cfg, c, name, k, false, f);
+			}
+			continue;
+		}
+		if (c->disabled) {
+			fprintf(f, "\n# %s\nservice %s\n{\n    %-18s = yes\n}\n", c->origin,
+				c->name, "disable");
+			continue;
+		}
+		for (size_t k = 0; k < cfg->nlines; k++) {
+			if (cfg->lines[k].conf == c) {
+				print_block(cfg, c, c->name, k, true, f);
+				break;
+			}
+		}
+	}
 }

@@ -11,19 +11,25 @@
 #include <stddef.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "serve/acl.h"
 #include "serve/guard.h"
+#include "serve/svcconf.h"
 #include "sockipc.h"
 
 /* One service line, split into words: argv[0] URL, argv[1] SERVICE, then
  * the service's arguments.  ORIGIN names where it came from for errors:
- * "FILE:LINE", "-e 'TEXT'", "arguments" or "default". */
+ * "FILE:LINE", "-e 'TEXT'", "arguments" or "default".  A block of a file
+ * with several `listen` URLs gives one line per URL, sharing its conf. */
 struct sipc_serve_line {
 	char *origin;
 	char **argv; /* NULL-terminated; owned */
 	int argc;
+	/* The service's attributes (svcconf.h), complete once
+	 * sipc__serve_config_finish has run; owned by the config. */
+	struct sipc_svc_conf *conf;
 };
 
 /* Defaults of the options. */
@@ -59,7 +65,6 @@ typedef void sipc__serve_hex_fn(const char *who, char dir, uint64_t offset, cons
 #define SIPC__SERVE_ORDER_SIG (SIGRTMIN + 1)
 
 struct sipc__serve_gen {
-	const int *fds;   /* [nlines]: each line's bound socket, taken over */
 	int ready_fd;     /* one byte written here once the workers run */
 	pid_t supervisor; /* the one sender whose signals count */
 };
@@ -89,11 +94,40 @@ struct sipc_serve_config {
 	size_t nallow_certs;
 	int handshake_ms;                  /* --handshake-timeout */
 	long max_handshakes;               /* --max-handshakes: per worker */
-	const struct sipc__serve_gen *gen; /* NULL: the server binds its own */
+	const struct sipc__serve_gen *gen; /* NULL: not under a supervisor */
+	/* Per-service attributes (svcconf.h).  BASE holds the global flags'
+	 * values (the caller sets its fields before finishing); DEFAULTS is
+	 * a file's `defaults` block, NULL if none; plain lines use DEFAULTS or
+	 * else BASE.  CONFS owns them all, BASE first. */
+	struct sipc_svc_conf *base;
+	struct sipc_svc_conf *defaults;
+	struct sipc_svc_conf **confs;
+	size_t nconfs;
+	bool finished;
+	/* Sockets passed in (inherit.h: LISTEN_FDS, a hand-over, a reload),
+	 * taken before anything is bound; NULL: none.  Not owned. */
+	struct sipc__inherit *inherit;
+	/* --inetd: the one endpoint is descriptor 0, given by inetd (inetd.h);
+	 * no `listening` line (descriptor 1 is the client's). */
+	bool inetd;
+	/* Each line's banner file's bytes, read by the supervisor before
+	 * the privilege drop (banner.c); NULL: read at sipc__server_new. */
+	char **banners;
+	size_t *banner_lens;
 };
 
-/* Zeroes CFG and sets every default (no lines yet). */
+/* Zeroes CFG and sets every default (no lines yet).  Out of memory leaves
+ * cfg->base NULL, which sipc__serve_config_finish reports. */
 void sipc__serve_config_init(struct sipc_serve_config *cfg);
+/* Adds CONF to the ones CFG owns and frees.  0, or -1 (out of memory). */
+int sipc__serve_config_own(struct sipc_serve_config *cfg, struct sipc_svc_conf *conf);
+/* After every flag, line and file was read: fills each service's conf
+ * from the `defaults` block and the flags (cfg->idle_ms and cfg->max_msg
+ * too), and points the plain lines at theirs.  0, or -1 with WHY. */
+int sipc__serve_config_finish(struct sipc_serve_config *cfg, char *why, size_t whylen);
+/* `serve --check`: the effective configuration, one block per service
+ * (defaults filled in), in the syntax a file is read in. */
+void sipc__serve_config_print(const struct sipc_serve_config *cfg, FILE *f);
 void sipc__serve_config_free(struct sipc_serve_config *cfg);
 
 /*
@@ -115,7 +149,9 @@ int sipc__serve_config_add_words(struct sipc_serve_config *cfg, const char *orig
  * Errors name ORIGIN: "-e 'tcp://x': unclosed quote". */
 int sipc__serve_config_add_text(struct sipc_serve_config *cfg, const char *origin, const char *text,
 				char *why, size_t whylen);
-/* Reads PATH, one line per service line; errors say "PATH:LINE: ...":
+/* Reads PATH: service lines, one per line, and blocks (`defaults { }`,
+ * `service NAME { key = value ... }`, see svcconf.h); errors say
+ * "PATH:LINE: ..." (and name the attribute);
  * a line longer than SIPC_SERVE_LINE_MAX, a NUL byte, a file beyond
  * SIPC_SERVE_FILE_LINES_MAX lines or SIPC_SERVE_FILE_MAX bytes. */
 int sipc__serve_config_add_file(struct sipc_serve_config *cfg, const char *path, char *why,

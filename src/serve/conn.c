@@ -20,9 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "endpoint.h"
+#include "serve/limits.h"
 #include "serve/model.h"
 #include "serve/server.h"
 #include "serve/tls.h"
@@ -59,15 +61,21 @@ struct sipc_conn {
 	bool opened;        /* on_open was called: on_close is owed */
 	bool bytes_unknown; /* the close line leaves in= and out= out */
 	bool handshaking;   /* TLS: the service has not seen it yet */
+	bool banner_wait;   /* a raw service starts once its banner is out */
 	int in_cb;
 	const char *why;
 	char whybuf[SIPC_WHY_MAX + 64]; /* a why made for this connection */
 	uint64_t id;                    /* --hex: tells connections apart */
+	struct sipc__ticket ticket;     /* the service's limits it holds (limits.h) */
+	pid_t child;                    /* exec: the child serving it (0: none) */
+	int status;                     /* exec: the child's wait status, when ... */
+	bool status_known;              /* ... it was reaped */
 	_Alignas(max_align_t) unsigned char state[];
 };
 
 static void settle(struct sipc_conn *c);
 static void handshake(struct sipc_conn *c);
+static void open_service(struct sipc_conn *c);
 
 static struct sipc_srv_stats *stats(struct sipc_conn *c)
 {
@@ -164,10 +172,62 @@ static void hs_release(struct sipc_conn *c)
 	c->hs_count = NULL;
 }
 
+/*
+ * The last line of a connection: `close SVC local=L [peer=P] [pid=N]
+ * [in=I out=O] [time=Ts] [exit=X] end=WHY[ tls=...]` with the fields of
+ * the service's log_on_success (HOST, PID, TRAFFIC, DURATION, EXIT), in
+ * that fixed order; end= comes last as its words may hold blanks.  A
+ * handshake that failed gives `refused SVC local=L [peer=P]: WHY` under
+ * log_on_failure.  The peer's address is formatted as every line does
+ * (sipc_addr_format escapes a unix name); WHY is the core's or escaped.
+ */
+static void log_line(struct sipc_conn *c, bool refused, const char *why)
+{
+	const struct sipc_svc_conf *conf = c->sep->line->conf;
+	unsigned f = refused ? conf->log_on_failure : conf->log_on_success;
+	char local[SIPC_URL_MAX], peer[SIPC_URL_MAX + 8] = "", pid[32] = "", bytes[64] = "";
+	char dur[48] = "", ex[48] = "";
+
+	if (c->w->srv->cfg->verbosity < 1)
+		return;
+	if (sipc_addr_format(&c->local, local, sizeof(local)) < 0)
+		snprintf(local, sizeof(local), "%s", c->sep->url);
+	if (f & SIPC_LOGF_HOST) {
+		char a[SIPC_URL_MAX];
+		if (sipc_addr_format(&c->peer, a, sizeof(a)) < 0)
+			snprintf(a, sizeof(a), "?");
+		snprintf(peer, sizeof(peer), " peer=%s", a);
+	}
+	if (refused) {
+		sipc__serve_log(c->w->srv, 1, "refused %s local=%s%s: %s", c->svc->name, local,
+				peer, why);
+		return;
+	}
+	/* The process serving it: exec's child, else this process (the
+	 * server, or the connection's own under --model fork). */
+	if (f & SIPC_LOGF_PID)
+		snprintf(pid, sizeof(pid), " pid=%ld", (long)(c->child > 0 ? c->child : getpid()));
+	if ((f & SIPC_LOGF_TRAFFIC) && !c->bytes_unknown)
+		snprintf(bytes, sizeof(bytes), " in=%llu out=%llu", (unsigned long long)c->bytes_in,
+			 (unsigned long long)c->bytes_out);
+	if (f & SIPC_LOGF_DURATION) {
+		int64_t ms = sipc__loop_clock_ms() - c->start_ms;
+		snprintf(dur, sizeof(dur), " time=%lld.%03llds", (long long)(ms / 1000),
+			 (long long)(ms % 1000));
+	}
+	if ((f & SIPC_LOGF_EXIT) && c->status_known) {
+		if (WIFEXITED(c->status))
+			snprintf(ex, sizeof(ex), " exit=%d", WEXITSTATUS(c->status));
+		else if (WIFSIGNALED(c->status))
+			snprintf(ex, sizeof(ex), " exit=sig%d", WTERMSIG(c->status));
+	}
+	sipc__serve_log(c->w->srv, 1, "close %s local=%s%s%s%s%s%s end=%s%s", c->svc->name, local,
+			peer, pid, bytes, dur, ex, why, c->tls_note ? c->tls_note : "");
+}
+
 static void destroy(struct sipc_conn *c)
 {
 	struct sipc_worker *w = c->w;
-	char local[SIPC_URL_MAX], peer[SIPC_URL_MAX];
 
 	if (c->opened && c->svc->on_close != NULL) {
 		c->in_cb++;
@@ -186,26 +246,15 @@ static void destroy(struct sipc_conn *c)
 	w->nconns--;
 	SIPC__STAT_ADD(stats(c)->open, -1);
 	__atomic_fetch_sub(&w->srv->open_conns, 1, __ATOMIC_RELAXED);
-	if (sipc_addr_format(&c->local, local, sizeof(local)) < 0)
-		snprintf(local, sizeof(local), "%s", c->sep->url);
-	if (sipc_addr_format(&c->peer, peer, sizeof(peer)) < 0)
-		snprintf(peer, sizeof(peer), "?");
-	int64_t ms = sipc__loop_clock_ms() - c->start_ms;
-	char bytes[64] = "";
-	if (!c->bytes_unknown)
-		snprintf(bytes, sizeof(bytes), " in=%llu out=%llu", (unsigned long long)c->bytes_in,
-			 (unsigned long long)c->bytes_out);
+	sipc__limits_release(&c->ticket);
 	if (c->handshaking) {
 		/* The one line of a connection that never got past its
 		 * handshake: no open line was written for it. */
 		SIPC__STAT_ADD(stats(c)->refused, 1);
-		sipc__serve_log(w->srv, 1, "refused %s local=%s peer=%s: %s", c->svc->name, local,
-				peer, c->why ? c->why : "tls handshake: stopped");
+		if (c->sep->line->conf->log_on_failure & SIPC_LOGF_ATTEMPT)
+			log_line(c, true, c->why ? c->why : "tls handshake: stopped");
 	} else {
-		sipc__serve_log(w->srv, 1, "close %s local=%s peer=%s%s time=%lld.%03llds end=%s%s",
-				c->svc->name, local, peer, bytes, (long long)(ms / 1000),
-				(long long)(ms % 1000), c->why ? c->why : "done",
-				c->tls_note ? c->tls_note : "");
+		log_line(c, false, c->why ? c->why : "done");
 	}
 	sipc_endpoint_close(c->ep);
 	free(c->tls_note);
@@ -373,9 +422,9 @@ static size_t budget(struct sipc_conn *c)
 
 static bool may_read(struct sipc_conn *c)
 {
-	size_t max_msg = c->sep->srv->cfg->max_msg;
+	size_t max_msg = c->sep->line->conf->max_msg;
 
-	if (c->rd_eof)
+	if (c->rd_eof || c->banner_wait)
 		return false;
 	if (c->ending)
 		return true; /* read and drop until the peer's end */
@@ -384,7 +433,7 @@ static bool may_read(struct sipc_conn *c)
 
 static void arm_timer(struct sipc_conn *c)
 {
-	int idle = c->sep->srv->cfg->idle_ms;
+	int idle = c->sep->line->conf->idle_ms;
 	int64_t next = INT64_MAX;
 
 	if (c->handshaking)
@@ -432,7 +481,7 @@ static void settle(struct sipc_conn *c)
 		arm_timer(c);
 		return;
 	}
-	if (c->svc->on_io == NULL) {
+	if (c->svc->on_io == NULL || c->banner_wait) {
 		if (c->ending && pending(c) == 0 && !c->wr_shut) {
 			/* Our last byte is out: tell the peer, then wait for its
 			 * end, so a close with unread data does not reset what we
@@ -476,7 +525,7 @@ static void settle(struct sipc_conn *c)
 static void do_read(struct sipc_conn *c)
 {
 	struct sipc_worker *w = c->w;
-	size_t max_msg = c->sep->srv->cfg->max_msg;
+	size_t max_msg = c->sep->line->conf->max_msg;
 
 	/* A bounded number of reads per turn keeps one fast peer from
 	 * starving the others of this worker. */
@@ -546,7 +595,7 @@ static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 		leave(c);
 		return;
 	}
-	if (c->svc->on_io != NULL) {
+	if (c->svc->on_io != NULL && !c->banner_wait) {
 		c->svc->on_io(c, revents);
 		leave(c);
 		return;
@@ -560,6 +609,19 @@ static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	 * goes on when what it waits for has come, a read likewise. */
 	if (!c->dead && (revents & (EPOLLOUT | c->wr_ev)) && pending(c) > 0)
 		flush(c);
+	if (c->banner_wait) {
+		/* Its banner is out: the raw service takes the descriptor,
+		 * waiting for what it started with. */
+		if (!c->dead && pending(c) == 0) {
+			int err = sipc__io_start(c->w->loop, &c->io, EPOLLIN | EPOLLOUT);
+			if (err < 0)
+				sipc__conn_close(c, sipc_strerror(err));
+			else
+				open_service(c);
+		}
+		leave(c);
+		return;
+	}
 	if (!c->dead && (revents & EPOLLOUT) && pending(c) == 0) {
 		int err = sipc__serve_ep_push(c->ep);
 		if (err < 0 && err != SIPC_ETIMEDOUT)
@@ -580,7 +642,7 @@ static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 static void on_timer(sipc_loop *loop, sipc_loop_timer *t)
 {
 	struct sipc_conn *c = t->arg;
-	int idle = c->sep->srv->cfg->idle_ms;
+	int idle = c->sep->line->conf->idle_ms;
 	int64_t t_now = sipc__loop_now(loop);
 
 	enter(c);
@@ -597,8 +659,35 @@ static void on_timer(sipc_loop *loop, sipc_loop_timer *t)
 	leave(c);
 }
 
+static void open_service(struct sipc_conn *c)
+{
+	c->banner_wait = false;
+	c->opened = true;
+	if (c->svc->on_open != NULL)
+		c->svc->on_open(c);
+}
+
+/*
+ * `banner = FILE` (svcconf.h, read at start: sep->banner): its bytes go to
+ * a stream client before the service starts, queued like any output.  A
+ * raw service (exec, forward) owns the descriptor once it starts, so it
+ * starts only when they are all out: until then the core writes, reads
+ * nothing (the client's first bytes are the service's), and on_io opens
+ * the service.  True when the service must not start now.
+ */
+static bool banner(struct sipc_conn *c)
+{
+	if (c->sep->banner_len == 0 || c->seqpacket)
+		return false;
+	sipc__conn_write(c, c->sep->banner, c->sep->banner_len);
+	if (c->dead)
+		return true;
+	c->banner_wait = c->svc->on_io != NULL && pending(c) > 0;
+	return c->banner_wait;
+}
+
 /* The connection is the service's from now on: the open line, the events
- * it starts with, on_open. */
+ * it starts with, the banner, on_open. */
 static void start(struct sipc_conn *c)
 {
 	const struct sipc_service *svc = c->svc;
@@ -610,18 +699,20 @@ static void start(struct sipc_conn *c)
 			snprintf(local, sizeof(local), "%s", c->sep->url);
 		if (sipc_addr_format(&c->peer, pstr, sizeof(pstr)) < 0)
 			snprintf(pstr, sizeof(pstr), "?");
-		sipc__serve_log(c->w->srv, 1, "open %s local=%s peer=%s%s", svc->name, local, pstr,
-				c->tls_note ? c->tls_note : "");
+		/* Without HOST in log_on_success the peer is named nowhere. */
+		if (c->sep->line->conf->log_on_success & SIPC_LOGF_HOST)
+			sipc__serve_log(c->w->srv, 1, "open %s local=%s peer=%s%s", svc->name,
+					local, pstr, c->tls_note ? c->tls_note : "");
+		else
+			sipc__serve_log(c->w->srv, 1, "open %s local=%s%s", svc->name, local,
+					c->tls_note ? c->tls_note : "");
 	}
 	c->last_ms = now(c);
 	err = sipc__io_start(c->w->loop, &c->io, svc->on_io ? EPOLLIN | EPOLLOUT : EPOLLIN);
-	if (err < 0) {
+	if (err < 0)
 		sipc__conn_close(c, sipc_strerror(err));
-	} else {
-		c->opened = true;
-		if (svc->on_open != NULL)
-			svc->on_open(c);
-	}
+	else if (!banner(c))
+		open_service(c);
 }
 
 /*
@@ -664,7 +755,7 @@ static void on_kick(sipc_loop *loop, sipc_loop_timer *t)
 static uint64_t conn_ids;
 
 void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_endpoint *ep,
-		    const sipc_addr *peer)
+		    const sipc_addr *peer, struct sipc__ticket *t)
 {
 	const struct sipc_service *svc = sep->svc;
 	struct sipc_conn *c;
@@ -673,7 +764,14 @@ void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_e
 	if (c == NULL) {
 		sipc_endpoint_close(ep);
 		__atomic_fetch_sub(&w->srv->open_conns, 1, __ATOMIC_RELAXED);
+		if (t != NULL)
+			sipc__limits_release(t);
 		return;
+	}
+	/* The connection holds the ticket now: released in destroy. */
+	if (t != NULL) {
+		c->ticket = *t;
+		memset(t, 0, sizeof(*t));
 	}
 	c->w = w;
 	c->sep = sep;
@@ -688,8 +786,8 @@ void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_e
 	c->last_ms = now(c);
 	c->id = __atomic_add_fetch(&conn_ids, 1, __ATOMIC_RELAXED);
 	c->max = SIPC_SERVE_OUT_MAX;
-	if (c->seqpacket && c->max < 2 * (sep->srv->cfg->max_msg + 4))
-		c->max = 2 * (sep->srv->cfg->max_msg + 4);
+	if (c->seqpacket && c->max < 2 * (sep->line->conf->max_msg + 4))
+		c->max = 2 * (sep->line->conf->max_msg + 4);
 	sipc__io_init(&c->io, c->fd, on_io, c);
 	sipc__timer_init(&c->timer, on_timer, c);
 	sipc__timer_init(&c->kick, on_kick, c);
@@ -780,6 +878,17 @@ void sipc__conn_count(struct sipc_conn *c, uint64_t in, uint64_t out)
 void sipc__conn_bytes_unknown(struct sipc_conn *c)
 {
 	c->bytes_unknown = true;
+}
+
+void sipc__conn_child(struct sipc_conn *c, pid_t pid)
+{
+	c->child = pid;
+}
+
+void sipc__conn_child_status(struct sipc_conn *c, int status)
+{
+	c->status = status;
+	c->status_known = true;
 }
 
 void sipc__conn_drain_all(struct sipc_worker *w)

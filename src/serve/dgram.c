@@ -16,6 +16,7 @@
 
 #include "serve/acl.h"
 #include "serve/guard.h"
+#include "serve/limits.h"
 #include "serve/server.h"
 #include "sys/sys.h"
 
@@ -62,6 +63,14 @@ static const char *check(struct sipc_worker *w, const struct sipc_srv_endpoint *
 	drop = sipc__guard_check(&cfg->guard, from, sep->svc->guard_any_port);
 	if (drop == NULL && !sipc__acl_allows(&cfg->acl, from))
 		drop = "not in --allow";
+	/* The service's only_from, no_access and access_times hold per
+	 * datagram; instances, per_source and cps count connections, which a
+	 * datagram endpoint has not (limits.h).  A unixgram sender shows no
+	 * credentials: only the CIDR rules and the times apply. */
+	if (drop == NULL) {
+		struct sipc__peer who = {from, NULL};
+		drop = sipc__limits_access(sep->line->conf, &who, -1);
+	}
 	return drop;
 }
 
@@ -108,7 +117,7 @@ void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	struct sipc_worker *w = we->w;
 	struct sipc_srv_endpoint *sep = we->sep;
 	const struct sipc_serve_config *cfg = w->srv->cfg;
-	size_t cap = cfg->max_msg;
+	size_t cap = sep->line->conf->max_msg;
 	char peer[SIPC_URL_MAX];
 
 	(void)loop;
@@ -185,6 +194,11 @@ int sipc__dgram_worker_id(const struct sipc_dgram *d)
 sipc_loop *sipc__dgram_loop(const struct sipc_dgram *d)
 {
 	return d->w->loop;
+}
+
+uint32_t sipc__dgram_random(struct sipc_dgram *d, uint32_t n)
+{
+	return sipc__worker_random(d->w, n);
 }
 
 int sipc__dgram_reply(struct sipc_dgram *d, const void *buf, size_t len)

@@ -32,6 +32,7 @@ struct sipc_serve_config;
 struct sipc_srv_endpoint;
 struct sipc_srv_stats;
 struct sipc_worker;
+struct sipc__ticket;
 
 struct sipc__model_ops {
 	const char *name;     /* --model NAME */
@@ -46,10 +47,12 @@ struct sipc__model_ops {
 	int (*init)(struct sipc__server *srv);
 	/* Runs the server until the drain has ended; returns the exit status. */
 	int (*run)(struct sipc__server *srv);
-	/* A worker accepted EP (it passed --allow, the credentials and
-	 * --max-conns, whose slot is counted in srv->open_conns): serve it. */
+	/* A worker accepted EP (it passed --allow, the credentials,
+	 * --max-conns, whose slot is counted in srv->open_conns, and the
+	 * service's limits, whose ticket T holds): serve it, and release T
+	 * exactly once when the connection ends (limits.h). */
 	void (*conn)(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep, sipc_endpoint *ep,
-		     const sipc_addr *peer);
+		     const sipc_addr *peer, struct sipc__ticket *t);
 	/* From the main thread, after the workers were asked: drain (1) or
 	 * close (2) the connections the model holds outside the workers. */
 	void (*drain)(struct sipc__server *srv, int level);

@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "serve/limits.h"
 #include "serve/model.h"
 #include "serve/server.h"
 #include "serve/tls.h"
@@ -35,7 +36,8 @@
 
 struct kid {
 	pid_t pid;
-	size_t ep; /* endpoint index, for the open counter */
+	size_t ep;                  /* endpoint index, for the open counter */
+	struct sipc__ticket ticket; /* the service's limits it holds, released at reaping */
 };
 
 struct mfork {
@@ -157,7 +159,9 @@ static void child(struct sipc__server *srv, struct sipc_srv_endpoint *sep, sipc_
 		sipc__io_init(&sig_io, sigfd, on_child_signal, &cs);
 		(void)sipc__io_start(w.loop, &sig_io, EPOLLIN);
 	}
-	sipc__conn_new(&w, sep, ep, peer);
+	/* The parent holds the ticket and releases it when it reaps this
+	 * process: the limits are the parent's (this copy is not shared). */
+	sipc__conn_new(&w, sep, ep, peer, NULL);
 	if (w.nconns > 0) {
 		int err = sipc__loop_run(w.loop);
 		if (err < 0) {
@@ -175,7 +179,7 @@ static void child(struct sipc__server *srv, struct sipc_srv_endpoint *sep, sipc_
 /* ---- the parent ---- */
 
 static void mfork_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep,
-		       sipc_endpoint *ep, const sipc_addr *peer)
+		       sipc_endpoint *ep, const sipc_addr *peer, struct sipc__ticket *t)
 {
 	struct sipc__server *srv = acceptor->srv;
 	struct mfork *f = state(srv);
@@ -206,6 +210,8 @@ static void mfork_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint *s
 	sipc_endpoint_close(ep);
 	f->kids[f->nkids].pid = pid;
 	f->kids[f->nkids].ep = sep->index;
+	f->kids[f->nkids].ticket = *t;
+	memset(t, 0, sizeof(*t));
 	f->nkids++;
 	SIPC__STAT_ADD(acceptor->stats[sep->index].open, 1);
 	SIPC__STAT_ADD(acceptor->stats[sep->index].total, 1);
@@ -213,6 +219,7 @@ static void mfork_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint *s
 			(long)pid);
 	return;
 refuse:
+	sipc__limits_release(t);
 	SIPC__STAT_ADD(acceptor->stats[sep->index].refused, 1);
 	sipc__serve_log(srv, 0, "refused %s local=%s: %s: %s", sep->svc->name, sep->url, what,
 			sipc_strerror(err));
@@ -239,6 +246,7 @@ static void reap(struct sipc__server *srv, struct mfork *f)
 			continue; /* not a connection process (a service's own) */
 		SIPC__STAT_ADD(f->w->stats[f->kids[i].ep].open, -1);
 		__atomic_fetch_sub(&srv->open_conns, 1, __ATOMIC_RELAXED);
+		sipc__limits_release(&f->kids[i].ticket);
 		f->kids[i] = f->kids[--f->nkids];
 		if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
 			sipc__serve_log(srv, 0, "connection process %ld: killed by signal %d (%s)",
@@ -279,6 +287,7 @@ static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			continue;
 		}
 		f->signals_seen++;
+		sipc__server_stopping(srv);
 		if (f->signals_seen == 1) {
 			sipc__serve_log(srv, 1,
 					"%s: no longer accepting; %zu connection process(es) have "
@@ -315,7 +324,7 @@ static int mfork_run(struct sipc__server *srv)
 		return 1;
 	}
 	srv->start_ms = sipc__loop_clock_ms();
-	sipc__server_ready(srv);
+	sipc__server_started(srv, w->loop);
 	/* The worker's loop stops once when the drain begins (it has no
 	 * connection of its own), then once more when the last child is
 	 * reaped. */
@@ -331,6 +340,7 @@ static int mfork_run(struct sipc__server *srv)
 		if ((f->draining || f->retiring) && f->nkids == 0)
 			break;
 	}
+	sipc__server_stopped(srv);
 	sipc__io_stop(w->loop, &srv->sig_io);
 	sipc__timer_stop(w->loop, &f->grace);
 	/* As in the other models the signals stay blocked. */

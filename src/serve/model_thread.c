@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "serve/limits.h"
 #include "serve/model.h"
 #include "serve/server.h"
 
@@ -154,16 +155,17 @@ static void refuse(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep, 
 }
 
 static void mthread_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep,
-			 sipc_endpoint *ep, const sipc_addr *peer)
+			 sipc_endpoint *ep, const sipc_addr *peer, struct sipc__ticket *t)
 {
 	struct sipc__server *srv = acceptor->srv;
 	struct mthread *m = state(srv);
 	struct solo *s;
-	pthread_t t;
+	pthread_t th;
 	int err, id;
 
 	s = calloc(1, sizeof(*s));
 	if (s == NULL) {
+		sipc__limits_release(t);
 		refuse(acceptor, sep, ep, "connection thread", -ENOMEM);
 		return;
 	}
@@ -173,6 +175,7 @@ static void mthread_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint 
 	err = sipc__worker_init(&s->w, srv, id);
 	if (err < 0) {
 		free(s);
+		sipc__limits_release(t);
 		refuse(acceptor, sep, ep, "connection thread", err);
 		return;
 	}
@@ -184,7 +187,7 @@ static void mthread_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint 
 	/* Opened here, in the acceptor's thread, before the connection's
 	 * thread exists: the loop may be used by any thread until it runs,
 	 * and pthread_create orders all of it before the new thread. */
-	sipc__conn_new(&s->w, sep, ep, peer);
+	sipc__conn_new(&s->w, sep, ep, peer, t);
 	if (s->w.nconns == 0) { /* it failed or ended at once */
 		discard(m, s);
 		return;
@@ -198,7 +201,7 @@ static void mthread_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint 
 	/* Accepted just as the drain began: drained like the others. */
 	if (m->drain_level > 0)
 		sipc__worker_request_drain(&s->w, m->drain_level);
-	err = pthread_create(&t, &m->attr, solo_main, s);
+	err = pthread_create(&th, &m->attr, solo_main, s);
 	if (err != 0) {
 		unlink_solo(m, s);
 		if (m->nlive == 0)

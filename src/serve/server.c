@@ -12,6 +12,7 @@
  * (thread: the connection threads) to the drain, the end and the counters.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,9 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "serve/inetd.h"
+#include "serve/inherit.h"
+#include "serve/limits.h"
 #include "serve/model.h"
 #include "serve/server.h"
 #include "serve/tls.h"
@@ -98,6 +102,11 @@ int sipc__server_check(const struct sipc_serve_config *cfg, char *why, size_t wh
 		snprintf(why, whylen, "--model: not %s", sipc__model_names(names, sizeof(names)));
 		return -1;
 	}
+	if (!cfg->finished) {
+		/* Every line must point at its service's attributes. */
+		snprintf(why, whylen, "internal: sipc__serve_config_finish was not called");
+		return -1;
+	}
 	if (cfg->nlines == 0) {
 		snprintf(why, whylen, "no service lines");
 		return -1;
@@ -110,11 +119,11 @@ int sipc__server_check(const struct sipc_serve_config *cfg, char *why, size_t wh
 	return 0;
 }
 
-static void listen_options(const struct sipc_serve_config *cfg, sipc_options *o, char *why,
-			   size_t whylen)
+static void listen_options(const struct sipc_serve_config *cfg, const struct sipc_serve_line *line,
+			   sipc_options *o, char *why, size_t whylen)
 {
 	memset(o, 0, sizeof(*o));
-	o->max_msg = cfg->max_msg;
+	o->max_msg = line->conf != NULL ? line->conf->max_msg : cfg->max_msg;
 	o->unix_mode = cfg->unix_mode;
 	o->trace = cfg->trace;
 	o->trace_arg = cfg->trace_arg;
@@ -124,33 +133,72 @@ static void listen_options(const struct sipc_serve_config *cfg, sipc_options *o,
 	why[0] = '\0';
 }
 
-int sipc__server_listen(const struct sipc_serve_config *cfg, const char *url, sipc_endpoint **epp,
-			char *why, size_t whylen)
+int sipc__server_listen(const struct sipc_serve_config *cfg, const struct sipc_serve_line *line,
+			sipc_endpoint **epp, char *why, size_t whylen)
 {
 	char detail[SIPC_WHY_MAX];
 	sipc_options o;
 	int err;
 
-	listen_options(cfg, &o, detail, sizeof(detail));
-	err = sipc_listen(url, &o, epp);
+	listen_options(cfg, line, &o, detail, sizeof(detail));
+	err = sipc_listen(line->argv[0], &o, epp);
 	if (err < 0)
-		snprintf(why, whylen, "listen %s: %s%s%s", url, sipc_strerror(err),
+		snprintf(why, whylen, "listen %s: %s%s%s", line->argv[0], sipc_strerror(err),
 			 detail[0] ? ": " : "", detail);
 	return err;
 }
 
-/* A generation's endpoint: the socket the supervisor bound for URL, with
- * this configuration's options (--max-msg, the TLS config of a reload). */
-static int adopt(const char *text, int fd, const sipc_options *o, sipc_endpoint **epp)
+int sipc__server_wrap_fd(const struct sipc_serve_config *cfg, const struct sipc_serve_line *line,
+			 int fd, sipc_endpoint **epp, char *why, size_t whylen)
 {
+	char detail[SIPC_WHY_MAX];
+	sipc_options o;
 	sipc_url *url;
-	int err = sipc_url_parse(text, &url, o->why, o->whylen);
+	int err;
 
+	listen_options(cfg, line, &o, detail, sizeof(detail));
+	err = sipc_url_parse(line->argv[0], &url, NULL, 0);
+	if (err == 0) {
+		err = sipc_endpoint_from_fd(fd, sipc_url_scheme(url), &o, epp);
+		sipc_url_free(url);
+	}
 	if (err < 0)
-		return err;
-	err = sipc_endpoint_from_fd(fd, sipc_url_scheme(url), o, epp);
-	sipc_url_free(url);
+		snprintf(why, whylen, "%s: the socket passed in as descriptor %d: %s%s%s",
+			 line->origin, fd, sipc_strerror(err), detail[0] ? ": " : "", detail);
 	return err;
+}
+
+/*
+ * The socket passed in for SEP's line (inherit.h: socket activation, or
+ * under a supervisor every socket), made its endpoint: 0; -1 when none
+ * was passed for it (the caller binds); or the exit status with WHY: a
+ * socket named for the line that cannot serve it (2), or one the library
+ * refuses to wrap (1).  What was given is never bound.
+ */
+static int adopt(struct sipc__server *srv, struct sipc_srv_endpoint *sep, char *why, size_t whylen)
+{
+	const struct sipc_serve_line *line = sep->line;
+	char detail[SIPC_WHY_MAX] = "";
+	int fd, err;
+
+	err = sipc__inherit_take(srv->cfg->inherit, line, &fd, detail, sizeof(detail));
+	if (err == -ENOENT)
+		return -1;
+	if (err < 0) {
+		snprintf(why, whylen, "%s", detail);
+		return 2;
+	}
+	if (sipc__server_wrap_fd(srv->cfg, line, fd, &sep->ep, why, whylen) < 0) {
+		close(fd);
+		return 1;
+	}
+	sep->adopted = fd;
+	return 0;
+}
+
+static void warn_unclaimed(void *arg, const char *what)
+{
+	sipc__serve_log(arg, 0, "serve: %s: passed in, but no service line takes it: closed", what);
 }
 
 static int bind_endpoint(struct sipc__server *srv, size_t i, char *why, size_t whylen)
@@ -158,28 +206,22 @@ static int bind_endpoint(struct sipc__server *srv, size_t i, char *why, size_t w
 	const struct sipc_serve_config *cfg = srv->cfg;
 	struct sipc_srv_endpoint *sep = &srv->eps[i];
 	const struct sipc_serve_line *line = &cfg->lines[i];
-	sipc_options o = {0};
 	char detail[SIPC_WHY_MAX] = "";
 	sipc_addr local;
 	int err;
 
 	sep->index = i;
 	sep->srv = srv;
+	sep->adopted = -1;
 	sep->line = line;
 	sep->svc = sipc__service_find(line->argv[1]);
 	sep->argc = line->argc - 2;
 	sep->argv = line->argv + 2;
-	listen_options(cfg, &o, detail, sizeof(detail));
-	if (cfg->gen != NULL) {
-		err = adopt(line->argv[0], cfg->gen->fds[i], &o, &sep->ep);
-		if (err < 0) {
-			snprintf(why, whylen, "%s: the socket of %s: %s%s%s", line->origin,
-				 line->argv[0], sipc_strerror(err), o.why[0] ? ": " : "", o.why);
-			return 1;
-		}
-	} else if (sipc__server_listen(cfg, line->argv[0], &sep->ep, why, whylen) < 0) {
+	err = adopt(srv, sep, why, whylen);
+	if (err > 0)
+		return err;
+	if (err < 0 && sipc__server_listen(cfg, line, &sep->ep, why, whylen) < 0)
 		return 1;
-	}
 	sep->fd = sipc_endpoint_fd(sep->ep);
 	sep->scheme = sipc_endpoint_scheme(sep->ep);
 	sep->kind = kind_of(sep->scheme);
@@ -201,6 +243,28 @@ static int bind_endpoint(struct sipc__server *srv, size_t i, char *why, size_t w
 			return 2;
 		}
 		sep->set_up = true;
+	}
+	return 0;
+}
+
+/* One runtime limits object per service (each distinct conf with
+ * endpoints), shared by its endpoints: the conf is read-only config. */
+static int make_limits(struct sipc__server *srv)
+{
+	srv->limits = calloc(srv->neps ? srv->neps : 1, sizeof(*srv->limits));
+	if (srv->limits == NULL)
+		return -1;
+	for (size_t i = 0; i < srv->neps; i++) {
+		struct sipc_srv_endpoint *sep = &srv->eps[i];
+		for (size_t k = 0; k < srv->nlimits && sep->limits == NULL; k++)
+			if (sipc__limits_conf(srv->limits[k]) == sep->line->conf)
+				sep->limits = srv->limits[k];
+		if (sep->limits != NULL)
+			continue;
+		sep->limits = sipc__limits_new(sep->line->conf);
+		if (sep->limits == NULL)
+			return -1;
+		srv->limits[srv->nlimits++] = sep->limits;
 	}
 	return 0;
 }
@@ -229,6 +293,24 @@ int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc__server **
 			sipc__server_free(srv);
 			return rc;
 		}
+	}
+	if (sipc__inherit_check_rest(cfg->inherit, cfg->lines, cfg->nlines, why, whylen) < 0) {
+		sipc__server_free(srv);
+		return 2;
+	}
+	/* A generation adopts every socket the supervisor bound: saying so on
+	 * each start would say nothing. */
+	for (size_t i = 0; i < srv->neps && !cfg->inetd && cfg->gen == NULL; i++)
+		if (srv->eps[i].adopted >= 0)
+			sipc__serve_log(
+				srv, 1, "serve: %s %s: the socket passed in as descriptor %d",
+				srv->eps[i].url, srv->eps[i].svc->name, srv->eps[i].adopted);
+	sipc__inherit_close_rest(cfg->inherit, warn_unclaimed, srv);
+	if (make_limits(srv) < 0)
+		goto nomem;
+	if (sipc__banner_load_all(srv, why, whylen) < 0) {
+		sipc__server_free(srv);
+		return 2;
 	}
 	rc = sipc__guard_self_locals(&srv->self);
 	if (rc < 0)
@@ -285,8 +367,12 @@ void sipc__server_free(struct sipc__server *srv)
 		if (sep->set_up && sep->svc->teardown != NULL)
 			sep->svc->teardown(sep);
 		sipc_endpoint_close(sep->ep);
+		free(sep->banner);
 	}
 	free(srv->eps);
+	for (size_t i = 0; i < srv->nlimits; i++)
+		sipc__limits_free(srv->limits[i]);
+	free(srv->limits);
 	sipc__guard_self_free(&srv->self);
 	if (srv->sigfd >= 0)
 		close(srv->sigfd);
@@ -364,6 +450,7 @@ static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			continue;
 		}
 		srv->signals_seen++;
+		sipc__server_stopping(srv);
 		if (srv->signals_seen == 1) {
 			long open = __atomic_load_n(&srv->open_conns, __ATOMIC_RELAXED);
 			sipc__serve_log(srv, 1,
@@ -407,14 +494,8 @@ void sipc__server_print_listening(const struct sipc__server *srv)
 
 void sipc__server_ready(const struct sipc__server *srv)
 {
-	const struct sipc__serve_gen *gen = srv->cfg->gen;
-
-	if (gen == NULL) {
-		sipc__server_print_listening(srv);
-		return;
-	}
-	/* The supervisor waits for this byte (or the end of the pipe). */
-	ssize_t n = write(gen->ready_fd, "A", 1);
+	/* The supervisor waits for this message (or the end of the socket). */
+	ssize_t n = write(srv->cfg->gen->ready_fd, "A", 1);
 	(void)n;
 }
 
@@ -495,6 +576,10 @@ int sipc__server_signalfd(struct sipc__server *srv, bool with_chld)
 
 int sipc__server_run(struct sipc__server *srv)
 {
+	/* --inetd on a connection: one solo worker serves it (inetd.c); on a
+	 * datagram socket the model runs as for any datagram endpoint. */
+	if (srv->cfg->inetd && srv->neps == 1 && srv->eps[0].kind != SIPC__SVC_DGRAM)
+		return sipc__inetd_serve(srv);
 	return srv->ops->run(srv);
 }
 
@@ -528,7 +613,7 @@ int sipc__server_run_workers(struct sipc__server *srv)
 		}
 	}
 	if (rc == 0)
-		sipc__server_ready(srv);
+		sipc__server_started(srv, srv->ctl);
 	/* The control loop ends when every started worker has finished. */
 	on_ctl_wake(srv->ctl, srv);
 	err = sipc__loop_run(srv->ctl);
@@ -540,6 +625,7 @@ int sipc__server_run_workers(struct sipc__server *srv)
 	for (int i = 0; i < srv->nworkers; i++)
 		if (srv->workers[i].started)
 			pthread_join(srv->workers[i].thread, NULL);
+	sipc__server_stopped(srv);
 	sipc__io_stop(srv->ctl, &srv->sig_io);
 	/* The signals stay blocked: unblocking now would deliver one that came
 	 * during the drain and kill the process instead of exiting 0. */
@@ -570,10 +656,52 @@ sipc_scheme sipc__svc_ep_scheme(const struct sipc_srv_endpoint *ep)
 
 size_t sipc__svc_ep_max_msg(const struct sipc_srv_endpoint *ep)
 {
-	return ep->srv->cfg->max_msg;
+	return ep->line->conf->max_msg;
 }
 
 int sipc__svc_ep_nworkers(const struct sipc_srv_endpoint *ep)
 {
 	return ep->srv->nworkers;
+}
+
+int sipc__svc_ep_fd(const struct sipc_srv_endpoint *ep)
+{
+	return ep->fd;
+}
+
+void sipc__svc_log(const struct sipc_srv_endpoint *ep, int level, const char *fmt, ...)
+{
+	char line[900];
+	va_list ap;
+
+	if (level > 0 && ep->srv->cfg->verbosity < level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	sipc__serve_log(ep->srv, level, "%s", line);
+}
+
+void sipc__svc_ep_count(struct sipc_srv_endpoint *ep, int worker, sipc_loop *loop,
+			enum sipc__svc_counter what, uint64_t n)
+{
+	struct sipc__server *srv = ep->srv;
+	struct sipc_srv_stats *st;
+
+	/* Counters have one writer each: the worker that owns them, and only
+	 * from its own loop (a service's timer in another loop counts nowhere). */
+	if (worker < 0 || worker >= srv->nworkers || srv->workers[worker].loop != loop)
+		return;
+	st = &srv->workers[worker].stats[ep->index];
+	switch (what) {
+	case SIPC__COUNT_DROPPED:
+		SIPC__STAT_ADD(st->dropped, n);
+		break;
+	case SIPC__COUNT_DGRAMS_OUT:
+		SIPC__STAT_ADD(st->dgrams_out, n);
+		break;
+	case SIPC__COUNT_BYTES_OUT:
+		SIPC__STAT_ADD(st->bytes_out, n);
+		break;
+	}
 }

@@ -73,6 +73,8 @@ struct sipc_srv_stats {
 
 struct sipc__server;
 struct sipc__model_ops;
+struct sipc__limits;
+struct sipc__ticket;
 
 struct sipc_srv_endpoint {
 	size_t index;
@@ -87,9 +89,13 @@ struct sipc_srv_endpoint {
 	int argc;               /* the service's arguments (after SERVICE) */
 	char **argv;
 	void *svc_state;
-	bool set_up;   /* setup succeeded: teardown is owed */
-	bool own_only; /* unix: admit only the server's own uid (acl.h) */
-	int owner;     /* datagram endpoints: the id of the one worker reading it */
+	bool set_up;                 /* setup succeeded: teardown is owed */
+	bool own_only;               /* unix: admit only the server's own uid (acl.h) */
+	int owner;                   /* datagram endpoints: the id of the one worker reading it */
+	int adopted;                 /* the descriptor it was passed in as (inherit.h); -1: bound */
+	struct sipc__limits *limits; /* the service's (limits.h), shared by its endpoints */
+	char *banner;                /* stream: `banner = FILE`'s bytes, read at start (banner.c) */
+	size_t banner_len;
 };
 
 /* What one worker watches of one endpoint. */
@@ -151,15 +157,30 @@ struct sipc__server {
 	long handshakes; /* atomic: --model thread, connection threads in their handshake */
 	bool retiring;   /* a newer generation accepts (sipc__server_retire) */
 	int retired;     /* atomic: workers that have stopped watching the listeners */
+	struct {         /* ready.c: readiness, status, watchdog on the control loop */
+		sipc_loop *loop;
+		sipc_loop_timer tick;
+		uint64_t last_open, last_total;
+		uint64_t idle_dgrams; /* --inetd datagram: the count last seen */
+		int64_t idle_since;
+		bool stopping;
+	} ready;
+	struct sipc__limits **limits; /* one per service (distinct conf), owned */
+	size_t nlimits;
 };
 
 /* Checks every line (URL, service, arguments, kind, model): 0, or -1 with
  * WHY naming the line (a usage error, exit 2).  Binds nothing. */
 int sipc__server_check(const struct sipc_serve_config *cfg, char *why, size_t whylen);
-/* Binds URL for CFG (its --unix-mode, --trace, TLS config...): 0, or a
- * negative code with WHY "listen URL: reason". */
-int sipc__server_listen(const struct sipc_serve_config *cfg, const char *url, sipc_endpoint **epp,
-			char *why, size_t whylen);
+/* Binds LINE's URL for CFG (its --unix-mode, --trace, TLS config, the
+ * service's max_msg): 0, or a negative code with WHY "listen URL: reason". */
+int sipc__server_listen(const struct sipc_serve_config *cfg, const struct sipc_serve_line *line,
+			sipc_endpoint **epp, char *why, size_t whylen);
+/* The socket FD passed in for LINE, as its endpoint with the options
+ * sipc__server_listen would give it: 0, or a negative code with WHY (FD
+ * is left open then). */
+int sipc__server_wrap_fd(const struct sipc_serve_config *cfg, const struct sipc_serve_line *line,
+			 int fd, sipc_endpoint **epp, char *why, size_t whylen);
 /* Checks, binds every endpoint and prepares the workers.  Returns 0, or
  * the exit status (2 usage, 1 runtime) with WHY set. */
 int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc__server **srvp, char *why,
@@ -177,8 +198,9 @@ void sipc__server_free(struct sipc__server *srv);
 void sipc__server_print_stats(struct sipc__server *srv);
 /* The `listening URL SERVICE` lines on stdout, flushed. */
 void sipc__server_print_listening(const struct sipc__server *srv);
-/* Every worker watches the endpoints: the listening lines, or under a
- * supervisor the byte that says this generation accepts. */
+/* Under a supervisor, every worker watches the endpoints: the message
+ * that says this generation accepts (ready.c sends it in place of the
+ * listening lines and READY=1). */
 void sipc__server_ready(const struct sipc__server *srv);
 /* The signal a signalfd_siginfo read from srv->sigfd asks to act on, or 0
  * to ignore it.  Under a supervisor only its orders count: the signal it
@@ -195,6 +217,14 @@ void sipc__server_retire(struct sipc__server *srv);
  * retire: the last one closes this process's copies of the listeners, so
  * a listener the supervisor closes (a removed service) refuses at once. */
 void sipc__server_worker_retired(struct sipc__server *srv);
+/* ready.c: every endpoint is bound and LOOP, the control loop, runs: the
+ * `listening` lines, READY=1, and the periodic STATUS=, WATCHDOG=1 and
+ * --inetd datagram idle end on LOOP. */
+void sipc__server_started(struct sipc__server *srv, sipc_loop *loop);
+/* The drain begins: STOPPING=1 (once). */
+void sipc__server_stopping(struct sipc__server *srv);
+/* Before LOOP goes: stops the periodic timer. */
+void sipc__server_stopped(struct sipc__server *srv);
 /* Adds the counters of S to TO (S read with relaxed atomic loads). */
 void sipc__srv_stats_sum(struct sipc_srv_stats *to, const struct sipc_srv_stats *s);
 
@@ -213,10 +243,11 @@ void sipc__worker_conn_gone(struct sipc_worker *w);
 /* A random number in [0, n) for services; per worker, not for secrets. */
 uint32_t sipc__worker_random(struct sipc_worker *w, uint32_t n);
 
-/* conn.c: serves an accepted connection (it owns EP from here on, and
- * the slot already counted in srv->open_conns). */
+/* conn.c: serves an accepted connection (it owns EP from here on, the
+ * slot already counted in srv->open_conns, and what T holds of the
+ * service's limits, released when the connection ends; T may be NULL). */
 void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_endpoint *ep,
-		    const sipc_addr *peer);
+		    const sipc_addr *peer, struct sipc__ticket *t);
 /* The drain has begun: tells every connection's service (on_drain). */
 void sipc__conn_drain_all(struct sipc_worker *w);
 /* Closes every connection of W now (drain deadline, forced stop). */
@@ -224,9 +255,29 @@ void sipc__conn_close_all(struct sipc_worker *w, const char *why);
 /* dgram.c: the io callback of a datagram endpoint in a worker. */
 void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
 
+/* banner.c: reads the `banner` file of every stream endpoint that has one
+ * (at most SIPC_SERVE_BANNER_MAX bytes).  0, or -1 with WHY. */
+#define SIPC_SERVE_BANNER_MAX ((size_t)64 * 1024)
+int sipc__banner_load_all(struct sipc__server *srv, char *why, size_t whylen);
+/* The same reading for `serve --check`, keeping nothing. */
+int sipc__banner_check(const struct sipc_serve_config *cfg, char *why, size_t whylen);
+/* The same reading into CFG (cfg->banners), for the supervisor to read
+ * before it drops its privileges; sipc__banner_load_all then copies from
+ * memory.  0, or -1 with WHY. */
+int sipc__banner_preload(struct sipc_serve_config *cfg, char *why, size_t whylen);
+
 /* log.c */
 /* Level 0: always (errors); 1: default (open/close); 2: -v. */
 void sipc__serve_log(const struct sipc__server *srv, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* --log: where every log line goes, process-wide (the default: stderr). */
+enum { SIPC_SERVE_LOG_STDERR = 0, SIPC_SERVE_LOG_SYSLOG = 1 };
+/* Sends the log lines, and what is written to the stdio stream stderr,
+ * to WHERE from now on (syslog: descriptor 2 is never written again).
+ * 0, or -1 when the stream cannot be made. */
+int sipc__serve_log_to(int where);
+int sipc__serve_log_sink(void);
+/* Whether FD is a socket (inetd's connection on descriptor 2). */
+bool sipc__serve_fd_is_socket(int fd);
 
 #endif /* SIPC_SERVE_SERVER_H */

@@ -105,6 +105,13 @@
  *      client's queue is its output buffer: when sipc__conn_write accepts
  *      less than a whole line, the reader is stuck: close it with a log.
  *
+ * What a service may include: this header, services.h, and the toolkits
+ * built on it (relay.h: the byte mover; tls.h: a tls:// backend's
+ * client side; guard.h: the datagram loop guard).  Never server.h: the
+ * workers, the server and their counters are reached through the
+ * functions below (sipc__svc_log, sipc__svc_ep_count...), so the core can
+ * change its shape without touching a service.
+ *
  * 5. Other models.  Nothing here assumes one loop serves many connections:
  *    a `struct sipc_worker` (server.h) is just a loop plus scratch buffer
  *    and counters.  `--model thread` can run one worker per connection
@@ -121,6 +128,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <sys/types.h>
 
 #include "loop/loop.h"
 #include "sockipc.h"
@@ -192,6 +201,17 @@ const char *sipc__svc_ep_url(const struct sipc_srv_endpoint *ep);
 sipc_scheme sipc__svc_ep_scheme(const struct sipc_srv_endpoint *ep);
 size_t sipc__svc_ep_max_msg(const struct sipc_srv_endpoint *ep);
 int sipc__svc_ep_nworkers(const struct sipc_srv_endpoint *ep);
+/* The endpoint's own socket (forward replies to its udp clients from it). */
+int sipc__svc_ep_fd(const struct sipc_srv_endpoint *ep);
+/* A log line about EP at LEVEL (0 always, 1 default, 2 -v), through the
+ * server's log. */
+void sipc__svc_log(const struct sipc_srv_endpoint *ep, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Counts N into EP's counters of worker WORKER, when LOOP is that
+ * worker's loop (counters have one writer each); otherwise nowhere. */
+enum sipc__svc_counter { SIPC__COUNT_DROPPED, SIPC__COUNT_DGRAMS_OUT, SIPC__COUNT_BYTES_OUT };
+void sipc__svc_ep_count(struct sipc_srv_endpoint *ep, int worker, sipc_loop *loop,
+			enum sipc__svc_counter what, uint64_t n);
 
 /* ---- per connection ---- */
 
@@ -219,12 +239,18 @@ void sipc__conn_count(struct sipc_conn *c, uint64_t in, uint64_t out);
 /* The bytes that flowed are not known (a child moved them on a unix
  * socket): the close line leaves in= and out= out rather than print 0. */
 void sipc__conn_bytes_unknown(struct sipc_conn *c);
+/* A child process serves the connection (exec): its pid, and once reaped
+ * its wait(2) status, for the close line's pid= and exit= fields. */
+void sipc__conn_child(struct sipc_conn *c, pid_t pid);
+void sipc__conn_child_status(struct sipc_conn *c, int status);
 
 /* ---- per datagram ---- */
 
 const sipc_addr *sipc__dgram_from(const struct sipc_dgram *d);
 struct sipc_srv_endpoint *sipc__dgram_endpoint(struct sipc_dgram *d);
 int sipc__dgram_worker_id(const struct sipc_dgram *d);
+/* A random number in [0, n) from the worker's generator (not for secrets). */
+uint32_t sipc__dgram_random(struct sipc_dgram *d, uint32_t n);
 /* The loop of the worker handling the datagram (forward's associations). */
 sipc_loop *sipc__dgram_loop(const struct sipc_dgram *d);
 /* Sends one datagram to the sender: 0, or a negative code (and counted as

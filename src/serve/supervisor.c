@@ -6,7 +6,10 @@
  * sockets per configuration (a reload's next set shares the unchanged
  * ones), forks a generation per set, prints the `listening` lines once a
  * generation accepts, and retires the older generations then.  A
- * generation never outlives it (PR_SET_PDEATHSIG).
+ * generation never outlives it (PR_SET_PDEATHSIG).  A generation is
+ * given its set's sockets as the pool of sockets passed in (inherit.h),
+ * named by each line's URL as written, and reports over a seqpacket
+ * socket: "A" once it accepts, then its STATUS= lines (ready.c).
  */
 #include "serve/supervisor.h"
 
@@ -19,10 +22,14 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "serve/handover.h"
+#include "serve/notify.h"
+#include "serve/privdrop.h"
 #include "serve/server.h"
 #include "serve/service.h"
 
@@ -54,7 +61,18 @@ struct sup {
 	int stops;          /* SIGINT/SIGTERM seen */
 	bool reload_wanted; /* a SIGHUP during a reload: another after it */
 	struct sipc__handover *ho;
+	struct sipc__inherit *act; /* socket activation's, until the first set took them */
+	bool dropped;              /* privileges were dropped (privdrop.h) */
+	int64_t watchdog_due;      /* CLOCK_MONOTONIC ms of the next WATCHDOG=1, 0: none */
 };
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void set_free(struct set *st, bool close_all)
 {
@@ -67,6 +85,13 @@ static void set_free(struct set *st, bool close_all)
 		sipc__serve_config_free(st->cfg);
 	free(st->cfg);
 	memset(st, 0, sizeof(*st));
+}
+
+static void warn_unclaimed(void *arg, const char *what)
+{
+	(void)arg;
+	sipc__serve_log(NULL, 0, "serve: %s: passed in, but no service line takes it: closed",
+			what);
 }
 
 static struct gen *gen_of(struct sup *s, pid_t pid)
@@ -95,10 +120,48 @@ static void print_listening(const struct set *st, size_t i)
 }
 
 /*
+ * Line I's socket passed in by socket activation, as its endpoint: 0;
+ * -ENOENT when none was (the caller binds); or the exit status with WHY:
+ * 2, a socket named for the line that cannot serve it; 1, one the library
+ * refuses to wrap.  What was given is never bound.
+ */
+static int take_passed(struct sup *s, struct set *st, size_t i, char *why, size_t whylen)
+{
+	const struct sipc_serve_line *line = &st->cfg->lines[i];
+	char detail[SIPC_WHY_MAX] = "";
+	int fd, err;
+
+	err = sipc__inherit_take(s->act, line, &fd, detail, sizeof(detail));
+	if (err == -ENOENT)
+		return err;
+	if (err < 0) {
+		snprintf(why, whylen, "%s", detail);
+		return 2;
+	}
+	if (sipc__server_wrap_fd(st->cfg, line, fd, &st->eps[i], why, whylen) < 0) {
+		close(fd);
+		return 1;
+	}
+	if (st->cfg->verbosity >= 1) {
+		const struct sipc_service *svc = sipc__service_find(line->argv[1]);
+		char url[SIPC_URL_MAX];
+		sipc_addr local;
+		if (sipc_endpoint_local(st->eps[i], &local) < 0 ||
+		    sipc_addr_format(&local, url, sizeof(url)) < 0)
+			snprintf(url, sizeof(url), "%s", line->argv[0]);
+		sipc__serve_log(NULL, 0, "serve: %s %s: the socket passed in as descriptor %d", url,
+				svc != NULL ? svc->name : line->argv[1], fd);
+	}
+	return 0;
+}
+
+/*
  * Fills ST's sockets for its configuration: the socket of an unchanged
  * endpoint of OLD (same URL as written, so the same kind; each old socket
- * serves one new line), else a new bind, or one handed over (--handover).
- * 0, or -1 with WHY and nothing new left open.
+ * serves one new line), else one passed in (socket activation), one
+ * handed over (--handover), or a new bind.  0, or the exit status (1, or
+ * 2 for a passed socket of the wrong kind) with WHY and nothing new left
+ * open.
  */
 static int set_bind(struct sup *s, struct set *st, const struct set *old, char *why, size_t whylen)
 {
@@ -132,13 +195,21 @@ static int set_bind(struct sup *s, struct set *st, const struct set *old, char *
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		const char *url = st->cfg->lines[i].argv[0];
+		const struct sipc_serve_line *line = &st->cfg->lines[i];
+		int rc = 0;
 		if (st->eps[i] != NULL)
 			continue;
 		st->fresh[i] = true;
-		if (s->ho != NULL && sipc__handover_take(s->ho, url, st->cfg, &st->eps[i]) == 0)
+		rc = take_passed(s, st, i, why, whylen);
+		if (rc == 0)
 			continue;
-		if (sipc__server_listen(st->cfg, url, &st->eps[i], why, whylen) < 0) {
+		if (rc == -ENOENT && s->ho != NULL &&
+		    sipc__handover_take(s->ho, line->argv[0], st->cfg, &st->eps[i]) == 0)
+			continue;
+		if (rc == -ENOENT &&
+		    sipc__server_listen(st->cfg, line, &st->eps[i], why, whylen) < 0)
+			rc = 1;
+		if (rc > 0) {
 			st->fresh[i] = false;
 			st->eps[i] = NULL;
 			for (size_t k = 0; k < n; k++)
@@ -146,7 +217,7 @@ static int set_bind(struct sup *s, struct set *st, const struct set *old, char *
 					sipc_endpoint_close(st->eps[k]);
 			memset(st->fresh, 0, n * sizeof(*st->fresh));
 			free(taken);
-			return -1;
+			return rc;
 		}
 	}
 	free(taken);
@@ -156,15 +227,16 @@ static int set_bind(struct sup *s, struct set *st, const struct set *old, char *
 /* In the new generation: never returns. */
 static void generation(struct sup *s, struct set *st, int ready)
 {
-	struct sipc__serve_gen g = {NULL, ready, s->self};
+	struct sipc__serve_gen g = {ready, s->self};
 	struct sipc__server *srv = NULL;
+	struct sipc__inherit *pool = NULL;
 	size_t n = st->cfg->nlines;
-	int *fds = calloc(n, sizeof(*fds));
 	char why[1024];
 	int rc;
 
 	/* SIGKILL when the supervisor dies; it may have died already. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != s->self || fds == NULL)
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != s->self ||
+	    sipc__inherit_new(&pool) < 0)
 		_exit(1);
 	/* Nothing of the supervisor stays open here but this set's sockets:
 	 * a removed listener kept open by a generation would queue
@@ -174,8 +246,6 @@ static void generation(struct sup *s, struct set *st, int ready)
 		if (s->gens[i].ready >= 0)
 			close(s->gens[i].ready);
 	sipc__handover_close_fds(s->ho);
-	for (size_t i = 0; i < n; i++)
-		fds[i] = sipc_endpoint_fd(st->eps[i]);
 	const struct set *sets[2] = {&s->cur, &s->next};
 	for (int k = 0; k < 2; k++) {
 		for (size_t i = 0;
@@ -183,12 +253,18 @@ static void generation(struct sup *s, struct set *st, int ready)
 			int fd = sipc_endpoint_fd(sets[k]->eps[i]);
 			bool mine = false;
 			for (size_t m = 0; m < n && !mine; m++)
-				mine = fds[m] == fd;
+				mine = sipc_endpoint_fd(st->eps[m]) == fd;
 			if (!mine)
 				close(fd);
 		}
 	}
-	g.fds = fds;
+	/* The server adopts them as it adopts sockets passed in, one way for
+	 * both; each line's is named by its URL as written, in line order. */
+	for (size_t i = 0; i < n; i++)
+		if (sipc__inherit_add(pool, sipc_endpoint_fd(st->eps[i]),
+				      st->cfg->lines[i].argv[0]) < 0)
+			_exit(1);
+	st->cfg->inherit = pool;
 	st->cfg->gen = &g;
 	rc = sipc__server_new(st->cfg, &srv, why, sizeof(why));
 	if (rc != 0)
@@ -196,7 +272,7 @@ static void generation(struct sup *s, struct set *st, int ready)
 	else
 		rc = sipc__server_run(srv);
 	sipc__server_free(srv);
-	free(fds);
+	sipc__inherit_free(pool);
 	exit(rc);
 }
 
@@ -216,8 +292,8 @@ static pid_t spawn(struct sup *s, struct set *st)
 		s->gens = v;
 		s->gcap = cap;
 	}
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		sipc__serve_log(NULL, 0, "serve: pipe: %s", strerror(errno));
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0) {
+		sipc__serve_log(NULL, 0, "serve: socketpair: %s", strerror(errno));
 		return -1;
 	}
 	/* What stdio holds would be written twice, by both processes. */
@@ -308,13 +384,41 @@ static void commit(struct sup *s)
 	s->cur_pid = s->next_pid;
 	memset(&s->next, 0, sizeof(s->next));
 	s->have_next = false;
+	sipc__notify("READY=1");
 }
 
+/* The manager heard RELOADING=1: READY=1 tells it the reload is over,
+ * whichever configuration runs now (sd_notify(3)). */
 static void rollback(struct sup *s, const char *why)
 {
 	sipc__serve_log(NULL, 0, "reload: %s: kept the running configuration", why);
 	set_free(&s->next, false);
 	s->have_next = false;
+	sipc__notify("READY=1");
+}
+
+static void notify_reloading(void)
+{
+	char text[64];
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(text, sizeof(text), "RELOADING=1\nMONOTONIC_USEC=%llu",
+		 (unsigned long long)ts.tv_sec * 1000000ULL +
+			 (unsigned long long)ts.tv_nsec / 1000);
+	sipc__notify(text);
+}
+
+/* What a reload could not do after the privilege drop, said plainly. */
+static void after_drop(const struct sup *s, char *why, size_t whylen)
+{
+	size_t len = strlen(why);
+
+	if (s->dropped && len < whylen)
+		snprintf(why + len, whylen - len,
+			 " (serve runs as uid %ld since it dropped its privileges: a privileged "
+			 "port or a file only root may read needs a restart)",
+			 (long)geteuid());
 }
 
 static void reload(struct sup *s)
@@ -328,21 +432,30 @@ static void reload(struct sup *s)
 		s->reload_wanted = true;
 		return;
 	}
+	notify_reloading();
 	cfg = malloc(sizeof(*cfg));
 	if (cfg == NULL) {
 		sipc__serve_log(NULL, 0, "reload: out of memory: kept the running configuration");
+		sipc__notify("READY=1");
 		return;
 	}
 	if (s->o->load(cfg, s->o->load_arg, why, sizeof(why)) != 0) {
 		free(cfg);
 		sipc__serve_log(NULL, 0, "reload: %s: kept the running configuration",
 				why[0] ? why : "the configuration has errors");
+		sipc__notify("READY=1");
 		return;
 	}
 	s->next.cfg = cfg;
 	s->have_next = true;
 	if (sipc__server_check(cfg, why, sizeof(why)) < 0 ||
-	    set_bind(s, &s->next, &s->cur, why, sizeof(why)) < 0) {
+	    sipc__privdrop_check(cfg, why, sizeof(why)) < 0) {
+		rollback(s, why);
+		return;
+	}
+	if (set_bind(s, &s->next, &s->cur, why, sizeof(why)) != 0 ||
+	    sipc__banner_preload(cfg, why, sizeof(why)) < 0) {
+		after_drop(s, why, sizeof(why));
 		rollback(s, why);
 		return;
 	}
@@ -384,11 +497,12 @@ static void reap(struct sup *s)
 			/* The serving process is gone: nothing serves the
 			 * endpoints any more, so the supervisor ends too.  One
 			 * that never accepted said why itself. */
-			if (g->ready < 0)
+			if (g->accepting)
 				sipc__serve_log(NULL, 0,
 						"serve: the serving process ended (%s); stopping",
 						how);
 			s->stops = 1;
+			sipc__notify("STOPPING=1");
 			forward(s, SIGTERM);
 		} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			sipc__serve_log(NULL, 0, "serve: serving process %ld: %s", (long)pid, how);
@@ -403,23 +517,38 @@ static void reap(struct sup *s)
 	}
 }
 
-/* The byte of a generation that accepts, or the end of its pipe. */
+/* A message of a generation: "A" once it accepts, then STATUS= lines
+ * passed on while it is the current one; or the end of its socket. */
 static void on_ready(struct sup *s, struct gen *g)
 {
-	char b;
-	ssize_t n = read(g->ready, &b, 1);
+	char b[256];
+	ssize_t n = recv(g->ready, b, sizeof(b) - 1, MSG_DONTWAIT);
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
-	close(g->ready);
-	g->ready = -1;
-	if (n != 1)
-		return; /* ended before it accepted: reap() says so */
+	if (n <= 0) {
+		close(g->ready);
+		g->ready = -1;
+		return; /* ended (before it accepted: reap() says so) */
+	}
+	b[n] = '\0';
+	if (g->accepting) {
+		if (g->pid == s->cur_pid && !s->have_next && s->stops == 0 &&
+		    strncmp(b, "STATUS=", 7) == 0 && strlen(b) == (size_t)n)
+			sipc__notify(b);
+		return;
+	}
+	if (n != 1 || b[0] != 'A')
+		return;
 	g->accepting = true;
 	if (g->pid == s->cur_pid) {
 		for (size_t i = 0; i < s->cur.cfg->nlines; i++)
 			print_listening(&s->cur, i);
 		fflush(stdout);
+		sipc__notify("READY=1");
+		/* Fed from READY=1 on, as the manager counts. */
+		if (sipc__notify_watchdog_ms() > 0)
+			s->watchdog_due = now_ms();
 		sipc__handover_accepting(s->ho);
 	} else if (s->have_next && g->pid == s->next_pid) {
 		commit(s);
@@ -447,7 +576,8 @@ static void on_signal(struct sup *s)
 			forward(s, sig);
 			break;
 		default:
-			s->stops++;
+			if (s->stops++ == 0)
+				sipc__notify("STOPPING=1");
 			forward(s, sig);
 			break;
 		}
@@ -486,7 +616,16 @@ static int run(struct sup *s)
 			who[n] = 0;
 			pfd[n++] = (struct pollfd){hfd, POLLIN, 0};
 		}
-		if (poll(pfd, n, -1) < 0) {
+		int timeout = -1;
+		if (s->watchdog_due > 0) {
+			int64_t now = now_ms();
+			if (now >= s->watchdog_due) {
+				sipc__notify("WATCHDOG=1");
+				s->watchdog_due = now + sipc__notify_watchdog_ms();
+			}
+			timeout = (int)(s->watchdog_due - now);
+		}
+		if (poll(pfd, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			sipc__serve_log(NULL, 0, "serve: poll: %s", strerror(errno));
@@ -521,8 +660,11 @@ int sipc__supervise(struct sipc_serve_config *cfg, const struct sipc__supervisor
 	s.self = getpid();
 	s.sigfd = -1;
 	s.cur.cfg = cfg;
-	if (sipc__server_check(cfg, why, sizeof(why)) < 0) {
+	s.act = o->inherit;
+	if (sipc__server_check(cfg, why, sizeof(why)) < 0 ||
+	    sipc__privdrop_check(cfg, why, sizeof(why)) < 0) {
 		sipc__serve_log(NULL, 0, "serve: %s", why);
+		sipc__inherit_free(s.act);
 		set_free(&s.cur, false);
 		return 2;
 	}
@@ -541,6 +683,7 @@ int sipc__supervise(struct sipc_serve_config *cfg, const struct sipc__supervisor
 	s.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (s.sigfd < 0) {
 		sipc__serve_log(NULL, 0, "serve: signalfd: %s", strerror(errno));
+		sipc__inherit_free(s.act);
 		set_free(&s.cur, false);
 		return 1;
 	}
@@ -548,12 +691,32 @@ int sipc__supervise(struct sipc_serve_config *cfg, const struct sipc__supervisor
 		sipc__serve_log(NULL, 0, "serve: --handover %s: %s", o->handover, why);
 		goto out;
 	}
-	if (set_bind(&s, &s.cur, NULL, why, sizeof(why)) < 0) {
+	rc = set_bind(&s, &s.cur, NULL, why, sizeof(why));
+	if (rc == 0 &&
+	    sipc__inherit_check_rest(s.act, cfg->lines, cfg->nlines, why, sizeof(why)) < 0)
+		rc = 2;
+	if (rc != 0) {
 		sipc__serve_log(NULL, 0, "serve: %s", why);
 		goto out;
 	}
-	/* What was handed over and not taken is not ours to keep open. */
+	/* What was passed in or handed over and not taken is not ours to
+	 * keep open; a reload binds anew. */
+	sipc__inherit_close_rest(s.act, warn_unclaimed, NULL);
+	sipc__inherit_free(s.act);
+	s.act = NULL;
 	sipc__handover_drop_rest(s.ho);
+	/* Banner files are read now, before the drop (a file root alone may
+	 * read); then nothing here or in a generation is root any more. */
+	bool root = geteuid() == 0;
+	rc = sipc__banner_preload(cfg, why, sizeof(why)) < 0 ? 2 : 0;
+	if (rc == 0)
+		rc = sipc__privdrop_apply(cfg, why, sizeof(why));
+	if (rc != 0) {
+		sipc__serve_log(NULL, 0, "serve: %s", why);
+		goto out;
+	}
+	s.dropped = root && geteuid() != 0;
+	rc = 1;
 	s.cur_pid = spawn(&s, &s.cur);
 	if (s.cur_pid < 0)
 		goto out;
@@ -562,6 +725,7 @@ out:
 	/* The next set shares the sockets it kept with the current one. */
 	set_free(&s.next, false);
 	set_free(&s.cur, true);
+	sipc__inherit_free(s.act);
 	sipc__handover_free(s.ho);
 	free(s.gens);
 	close(s.sigfd);

@@ -12,12 +12,22 @@
  *                   it accepts the old one stops accepting and lets its
  *                   connections end, with no deadline; removed endpoints
  *                   are closed then.
+ *                   The service manager hears RELOADING=1 at the SIGHUP
+ *                   and READY=1 once the new generation accepts (or the
+ *                   old configuration stays).
  *   SIGINT/SIGTERM  forwarded to every generation (a second one too); the
  *                   supervisor exits with the current generation's status
  *                   once all have ended.
  *   SIGUSR1         forwarded (counters).
  *   --handover PATH a new serve started with the same PATH takes over the
  *                   listening sockets (handover.h) while this one drains.
+ *
+ * The supervisor is the process a service manager knows (notify.h): it
+ * sends READY=1, RELOADING=1, STOPPING=1 and WATCHDOG=1, and passes on
+ * the current generation's STATUS=.  It adopts the sockets of socket
+ * activation, and drops privileges (privdrop.h) once every endpoint of
+ * the first configuration is bound, before the first generation starts:
+ * a reload then binds as the dropped user.
  */
 #ifndef SIPC_SERVE_SUPERVISOR_H
 #define SIPC_SERVE_SUPERVISOR_H
@@ -25,6 +35,7 @@
 #include <stddef.h>
 
 #include "serve/config.h"
+#include "serve/inherit.h"
 
 /* Builds CFG (initialised here) from the command line again: 0, or an
  * exit status with CFG freed.  When WHY is not NULL the error goes there
@@ -35,6 +46,10 @@ struct sipc__supervisor_opts {
 	sipc__serve_load_fn *load;
 	void *load_arg;
 	const char *handover; /* --handover PATH, or NULL */
+	/* The sockets passed in by socket activation (LISTEN_FDS: LISTEN_PID
+	 * names the supervisor), taken before anything is bound; taken over
+	 * and freed.  NULL: none. */
+	struct sipc__inherit *inherit;
 };
 
 /* Serves CFG (taken over, freed here) until SIGINT/SIGTERM and the end of

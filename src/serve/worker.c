@@ -2,7 +2,8 @@
  * worker.c - one worker thread of the event model: its loop watches every
  * listening descriptor (shared with the other workers through
  * EPOLLEXCLUSIVE) and the datagram descriptors it owns, accepts
- * connections and applies --allow and --max-conns, survives EMFILE/ENFILE
+ * connections and applies --allow, --max-conns and the service's own
+ * limits (limits.h, with the cps pause), survives EMFILE/ENFILE
  * with a spare descriptor and a pause, and drains on request from the main
  * thread.  It hands each accepted connection to the model (model.h:
  * event serves it in this worker, thread and fork give it a thread or a
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "serve/acl.h"
+#include "serve/limits.h"
 #include "serve/model.h"
 #include "serve/server.h"
 
@@ -89,25 +91,54 @@ void sipc__worker_request_retire(struct sipc_worker *w)
 	sipc__loop_wake(w->loop);
 }
 
+/* Closes a connection at once, counted; the `refused` line carries the
+ * service's log_on_failure fields (none without ATTEMPT: only counted)
+ * and is rate-limited per service under a flood (limits.h). */
 static void refuse(struct sipc_worker_ep *we, sipc_endpoint *conn, const sipc_addr *peer,
 		   const char *why)
 {
-	char pstr[SIPC_URL_MAX];
+	const struct sipc_srv_endpoint *sep = we->sep;
+	unsigned fields = sep->line->conf->log_on_failure;
+	char pstr[SIPC_URL_MAX + 8] = "", more[64] = "";
+	uint64_t n = 0;
 
-	SIPC__STAT_ADD(we->w->stats[we->sep->index].refused, 1);
-	if (we->w->srv->cfg->verbosity >= 1) {
-		if (sipc_addr_format(peer, pstr, sizeof(pstr)) < 0)
-			snprintf(pstr, sizeof(pstr), "?");
-		sipc__serve_log(we->w->srv, 1, "refused %s local=%s peer=%s: %s",
-				we->sep->svc->name, we->sep->url, pstr, why);
-	}
+	SIPC__STAT_ADD(we->w->stats[sep->index].refused, 1);
 	sipc_endpoint_close(conn);
+	if (we->w->srv->cfg->verbosity < 1 || !(fields & SIPC_LOGF_ATTEMPT) ||
+	    !sipc__limits_log_take(sep->limits, peer, sipc__loop_clock_ms(), &n))
+		return;
+	if (fields & SIPC_LOGF_HOST) {
+		char a[SIPC_URL_MAX];
+		if (sipc_addr_format(peer, a, sizeof(a)) < 0)
+			snprintf(a, sizeof(a), "?");
+		snprintf(pstr, sizeof(pstr), " peer=%s", a);
+	}
+	if (n > 0)
+		snprintf(more, sizeof(more), " (%llu more refused)", (unsigned long long)n);
+	sipc__serve_log(we->w->srv, 1, "refused %s local=%s%s: %s%s", sep->svc->name, sep->url,
+			pstr, why, more);
+}
+
+/* Rests from accepting on WE for MS (EMFILE, a cps pause). */
+static void rest(struct sipc_worker_ep *we, int64_t ms)
+{
+	sipc__io_stop(we->w->loop, &we->io);
+	sipc__timer_start(we->w->loop, &we->backoff, ms);
 }
 
 static void on_backoff(sipc_loop *loop, sipc_loop_timer *t)
 {
 	struct sipc_worker_ep *we = t->arg;
+	struct sipc__limits *l = we->sep->limits;
+	int64_t now = sipc__loop_clock_ms(), left = sipc__limits_paused(l, now);
 
+	if (left > 0) {
+		rest(we, left);
+		return;
+	}
+	if (sipc__limits_pause_over(l, now))
+		sipc__serve_log(we->w->srv, 1, "cps %s: the pause is over, accepting again",
+				we->sep->svc->name);
 	if (!we->w->draining && !we->w->retiring)
 		(void)sipc__io_start(loop, &we->io, (uint32_t)listen_events());
 }
@@ -139,8 +170,7 @@ static void shed(struct sipc_worker_ep *we, int err)
 				"accept %s: %s; closing new connections until resources come back",
 				we->sep->url, sipc_strerror(err));
 	}
-	sipc__io_stop(w->loop, &we->io);
-	sipc__timer_start(w->loop, &we->backoff, SIPC_SERVE_ACCEPT_BACKOFF_MS);
+	rest(we, SIPC_SERVE_ACCEPT_BACKOFF_MS);
 }
 
 /* A unix peer's credentials, taken by the kernel at connect(2), against
@@ -192,6 +222,42 @@ static bool handshakes_full(struct sipc_worker *w, char *why, size_t len)
 	return true;
 }
 
+/*
+ * The service's own limits (limits.h), on top of the global ones: true
+ * with *T holding the connection's place, or refused (closed, counted,
+ * logged).  A refusal that begins a cps pause stops this listener at
+ * once; the other workers stop theirs when the listener next wakes them
+ * (on_listen looks before each accept).  So while paused, nobody accepts
+ * on the service and new connections wait in the backlog, as under
+ * xinetd, rather than being refused; the one that crossed the limit was
+ * accepted already and is refused with the reason.
+ */
+static bool admit(struct sipc_worker_ep *we, sipc_endpoint *conn, const sipc_addr *peer,
+		  struct sipc__ticket *t)
+{
+	struct sipc__peer who = {peer, NULL};
+	struct sipc__limits *l = we->sep->limits;
+	const struct sipc_svc_conf *conf = sipc__limits_conf(l);
+	int64_t now = sipc__loop_clock_ms();
+	char why[160];
+	sipc_cred cr;
+	int rc;
+
+	if (sipc_scheme_is_unix(we->sep->scheme) && sipc_endpoint_peercred(conn, &cr) == 0)
+		who.cred = &cr;
+	rc = sipc__limits_admit(l, &who, now, -1, t, why, sizeof(why));
+	if (rc == SIPC_LIMITS_ADMITTED)
+		return true;
+	if (rc == SIPC_LIMITS_PAUSED) {
+		sipc__serve_log(we->w->srv, 1, "cps %s: %s: not accepting for %d.%03d s",
+				we->sep->svc->name, why, conf->cps_pause_ms / 1000,
+				conf->cps_pause_ms % 1000);
+		rest(we, conf->cps_pause_ms);
+	}
+	refuse(we, conn, peer, why);
+	return false;
+}
+
 static void on_listen(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
 	struct sipc_worker_ep *we = io->arg;
@@ -202,8 +268,15 @@ static void on_listen(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	(void)loop;
 	(void)revents;
 	for (int i = 0; i < ACCEPT_BATCH && io->active; i++) {
+		struct sipc__ticket t;
 		sipc_endpoint *conn;
 		sipc_addr peer;
+		int64_t paused = sipc__limits_paused(we->sep->limits, sipc__loop_clock_ms());
+		if (paused > 0) {
+			/* cps: new connections wait in the backlog (limits.h). */
+			rest(we, paused);
+			break;
+		}
 		int r = sipc_accept(we->sep->ep, 0, &conn);
 
 		/* Another worker may have taken it: nothing is pending. */
@@ -235,13 +308,16 @@ static void on_listen(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			refuse(we, conn, &peer, why);
 			continue;
 		}
+		if (!admit(we, conn, &peer, &t))
+			continue;
 		long open = __atomic_add_fetch(&w->srv->open_conns, 1, __ATOMIC_RELAXED);
 		if (cfg->max_conns > 0 && open > cfg->max_conns) {
 			__atomic_fetch_sub(&w->srv->open_conns, 1, __ATOMIC_RELAXED);
+			sipc__limits_release(&t);
 			refuse(we, conn, &peer, "--max-conns reached");
 			continue;
 		}
-		w->srv->ops->conn(w, we->sep, conn, &peer);
+		w->srv->ops->conn(w, we->sep, conn, &peer, &t);
 	}
 }
 

@@ -69,9 +69,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		as_file(&cfg, (const char *)data + 1, size - 1);
 	else
 		as_lines(&cfg, (const char *)data + 1, size - 1);
+	if (sipc__serve_config_finish(&cfg, why, sizeof(why)) < 0) {
+		fprintf(stderr, "finish failed: %s\n", why);
+		abort();
+	}
 	if (sipc__server_check(&cfg, why, sizeof(why)) < 0 && why[0] == '\0') {
 		fprintf(stderr, "a refused configuration without a reason\n");
 		abort();
+	}
+	/* --check's printing of whatever was read, blocks included. */
+	FILE *null = fopen("/dev/null", "w");
+	if (null != NULL) {
+		sipc__serve_config_print(&cfg, null);
+		fclose(null);
 	}
 	sipc__serve_config_free(&cfg);
 	return 0;

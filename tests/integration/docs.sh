@@ -26,9 +26,9 @@ table_opts() { grep -oE -- '^ +(-[a-zA-Z], )?--[a-z][a-z-]*' "$1" | grep -oE -- 
 # The subcommands, as `sockipc help` lists them.
 "$SOCKIPC" help >"$T/help.txt" 2>&1
 check "sockipc help exits 0" test $? -eq 0
-subs=$(awk '/^  [a-z]+  /{print $1}' "$T/help.txt")
-expect_eq "sockipc help lists the six subcommands" \
-	"bench connect listen resolve send serve" "$(echo $subs | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+subs=$(awk '/^  [a-z][a-z-]*  /{print $1}' "$T/help.txt")
+expect_eq "sockipc help lists the seven subcommands" \
+	"bench connect listen resolve send serve xinetd-import" "$(echo $subs | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
 
 for sub in $subs; do
 	"$SOCKIPC" "$sub" --help >"$T/$sub.help" 2>"$T/$sub.err"
@@ -74,6 +74,40 @@ done
 for w in SIGINT SIGTERM SIGUSR1 "EXIT STATUS" listening SOCKIPC_PEER WARNING unix://@sockipc/echo; do
 	check "man page mentions $w" grep -q -- "$w" "$T/man.txt"
 done
+
+# The xinetd migration table: every attribute and flag xinetd.conf(5)
+# describes (read from xinetd's own man page where it is installed, else
+# the list it had when this was written) has its entry in the man page's
+# MIGRATING FROM XINETD section and a row in docs/xinetd-migration.md.
+MIG=$SIPC_SOURCE_DIR/docs/xinetd-migration.md
+check "docs/xinetd-migration.md exists" test -f "$MIG"
+check "man page has MIGRATING FROM XINETD" grep -q '^\.SH MIGRATING FROM XINETD' "$MAN"
+check "man page documents xinetd-import" grep -q '^\.SS xinetd-import ' "$MAN"
+xattrs="id type flags disable socket_type protocol wait user group instances nice server
+server_args libwrap only_from no_access access_times log_type log_on_success log_on_failure
+rpc_version rpc_number env passenv port redirect bind interface banner banner_success
+banner_fail per_source cps max_load groups mdns umask enabled include includedir rlimit_as
+rlimit_files rlimit_cpu rlimit_data rlimit_rss rlimit_stack deny_time disabled"
+xflags="INTERCEPT NORETRY IDONLY NAMEINARGS NODELAY KEEPALIVE NOLIBWRAP SENSOR IPv4 IPv6 LABELED REUSE DISABLE"
+XMAN=/usr/share/man/man5/xinetd.conf.5.gz
+if [ -f "$XMAN" ]; then
+	# Its attributes are the `.B name` lines after `.TP`, lower case.
+	xattrs="$xattrs $(zcat "$XMAN" | awk 'tp && $1 == ".B" && $2 ~ /^[a-z][a-z_]*$/ {print $2} {tp = ($1 ~ /^\.TP/)}')"
+fi
+xattrs=$(echo $xattrs | tr ' ' '\n' | sort -u)
+awk '/^\.SH /{on = ($0 == ".SH MIGRATING FROM XINETD")} on' "$T/man.txt" >"$T/mig.man"
+missing= nomd=
+for a in $xattrs $xflags; do
+	grep -qw -- "$a" "$T/mig.man" || missing="$missing $a"
+	grep -qF -- "\`$a\`" "$MIG" || nomd="$nomd $a"
+done
+expect_eq "every xinetd attribute and flag is in MIGRATING FROM XINETD" "" "$missing"
+expect_eq "every xinetd attribute and flag is in docs/xinetd-migration.md" "" "$nomd"
+nomd=
+for a in $xattrs; do
+	grep -qE -- "^\| \`$a\` \|" "$MIG" || nomd="$nomd $a"
+done
+expect_eq "every xinetd attribute has its own row in the table" "" "$nomd"
 
 # Rendering: no warning from man (groff's), nothing cut off.
 if command -v man >/dev/null 2>&1; then

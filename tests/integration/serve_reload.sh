@@ -109,6 +109,9 @@ expect_eq "after the refusals the old exec argument stays" "v2" "$(say "tcp://12
 expect_eq "after the refusals one process serves" 1 "$(generations "$SRV")"
 expect_eq "no listening line for a refused reload" 4 "$(grep -c '^listening ' "$T/s")"
 stop_server "reload" "$SRV" "$T/s.err"
+# Each generation adopts the supervisor's sockets as sockets passed in:
+# it says nothing about it (that line is for socket activation).
+check "no generation logs an adopted socket" bash -c "! grep -q 'passed in' '$T/s.err'"
 check "the removed unix socket file of a stopped server is gone" test ! -e "$T/new.sock"
 
 # ---- a signal to the whole process group counts once ----

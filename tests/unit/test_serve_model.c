@@ -71,6 +71,7 @@ static void check_fails(unsigned model, int workers, const char *line, const cha
 	cfg.model = model;
 	cfg.workers = workers;
 	assert_int_equal(sipc__serve_config_add_text(&cfg, "-e", line, why, sizeof(why)), 0);
+	assert_int_equal(sipc__serve_config_finish(&cfg, why, sizeof(why)), 0);
 	assert_int_equal(sipc__server_check(&cfg, why, sizeof(why)), -1);
 	if (strstr(why, want) == NULL)
 		fail_msg("'%s' does not say '%s'", why, want);
@@ -86,6 +87,7 @@ static void check_passes(unsigned model, int workers, const char *line)
 	cfg.model = model;
 	cfg.workers = workers;
 	assert_int_equal(sipc__serve_config_add_text(&cfg, "-e", line, why, sizeof(why)), 0);
+	assert_int_equal(sipc__serve_config_finish(&cfg, why, sizeof(why)), 0);
 	if (sipc__server_check(&cfg, why, sizeof(why)) != 0)
 		fail_msg("refused: %s", why);
 	sipc__serve_config_free(&cfg);

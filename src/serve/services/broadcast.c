@@ -25,7 +25,6 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "serve/server.h"
 #include "serve/services/services.h"
 #include "sys/sys.h"
 
@@ -165,11 +164,11 @@ static void deliver(struct bc_client *cl, struct bc_msg *m)
 		struct sipc_srv_endpoint *sep = cl->sh->be->sep;
 		if (sipc_addr_format(sipc__conn_peer(cl->c), peer, sizeof(peer)) < 0)
 			snprintf(peer, sizeof(peer), "?");
-		sipc__serve_log(sep->srv, 1,
-				"broadcast %s: dropping peer=%s: it does not read "
-				"(%zu bytes queued, --queue=%zu)",
-				sep->url, peer, cl->q_bytes + sipc__conn_out_pending(cl->c),
-				cl->sh->be->queue_max);
+		sipc__svc_log(sep, 1,
+			      "broadcast %s: dropping peer=%s: it does not read "
+			      "(%zu bytes queued, --queue=%zu)",
+			      sipc__svc_ep_url(sep), peer,
+			      cl->q_bytes + sipc__conn_out_pending(cl->c), cl->sh->be->queue_max);
 		sipc__conn_close(cl->c, too_slow);
 		return;
 	}
@@ -252,10 +251,10 @@ static void post(struct bc_client *cl, const uint8_t *buf, size_t len)
 			continue;
 		if (sh->in_bytes + len > BC_INBOX_MAX || (it = malloc(sizeof(*it))) == NULL) {
 			if (!sh->drop_noted)
-				sipc__serve_log(be->sep->srv, 1,
-						"broadcast %s: a worker is behind by %zu bytes: "
-						"dropping lines for its clients",
-						be->sep->url, sh->in_bytes);
+				sipc__svc_log(be->sep, 1,
+					      "broadcast %s: a worker is behind by %zu bytes: "
+					      "dropping lines for its clients",
+					      sipc__svc_ep_url(be->sep), sh->in_bytes);
 			sh->drop_noted = true;
 			continue;
 		}

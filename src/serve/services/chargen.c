@@ -11,7 +11,6 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "serve/server.h"
 #include "serve/services/services.h"
 
 /* The pattern repeats after 95 lines; one period is precomputed. */
@@ -102,9 +101,7 @@ static void chargen_eof(struct sipc_conn *c)
 static void chargen_datagram(struct sipc_dgram *d, const uint8_t *buf, size_t len)
 {
 	uint8_t out[512];
-	struct sipc_srv_endpoint *sep = sipc__dgram_endpoint(d);
-	struct sipc_worker *w = &sep->srv->workers[sipc__dgram_worker_id(d)];
-	size_t n = sipc__worker_random(w, 513);
+	size_t n = sipc__dgram_random(d, 513);
 
 	(void)buf;
 	(void)len;

@@ -25,7 +25,6 @@
 
 #include "serve/guard.h"
 #include "serve/relay.h"
-#include "serve/server.h"
 #include "serve/services/services.h"
 #include "serve/tls.h"
 #include "sys/sys.h"
@@ -323,18 +322,11 @@ static unsigned addr_hash(const sipc_addr *a)
 	return sipc__addr_hash(a) % FWD_BUCKETS;
 }
 
-/* The counters of the shard's worker, where replies and drops are
- * counted (written by that worker's thread only). */
-static struct sipc_srv_stats *shard_stats(struct fwd_shard *sh)
+/* Counts into the shard's worker's counters (service.h: only from that
+ * worker's own loop). */
+static void shard_count(struct fwd_shard *sh, enum sipc__svc_counter what, uint64_t n)
 {
-	static struct sipc_srv_stats nowhere;
-	struct sipc_srv_endpoint *sep = sh->fe->sep;
-	struct sipc__server *srv = sep->srv;
-
-	if (sh->worker < 0 || sh->worker >= srv->nworkers ||
-	    srv->workers[sh->worker].loop != sh->loop)
-		return &nowhere;
-	return &srv->workers[sh->worker].stats[sep->index];
+	sipc__svc_ep_count(sh->fe->sep, sh->worker, sh->loop, what, n);
 }
 
 static void assoc_free(struct fwd_assoc *a, bool loop_alive)
@@ -361,8 +353,8 @@ static void assoc_log(struct fwd_assoc *a, const char *what)
 
 	if (sipc_addr_format(&a->client, peer, sizeof(peer)) < 0)
 		snprintf(peer, sizeof(peer), "?");
-	sipc__serve_log(a->sh->fe->sep->srv, 1, "forward %s peer=%s -> %s: %s", a->sh->fe->sep->url,
-			peer, a->sh->fe->url, what);
+	sipc__svc_log(a->sh->fe->sep, 1, "forward %s peer=%s -> %s: %s",
+		      sipc__svc_ep_url(a->sh->fe->sep), peer, a->sh->fe->url, what);
 }
 
 static void on_assoc_idle(sipc_loop *loop, sipc_loop_timer *t)
@@ -397,13 +389,13 @@ static void on_assoc_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 		if (n < 0) {
 			/* ICMP port unreachable from an earlier datagram, and the
 			 * like: the backend may come back; note it and go on. */
-			sipc__serve_log(sep->srv, 2, "forward %s: backend %s: %s", sep->url,
-					sh->fe->url, sipc_strerror((int)n));
+			sipc__svc_log(sep, 2, "forward %s: backend %s: %s", sipc__svc_ep_url(sep),
+				      sh->fe->url, sipc_strerror((int)n));
 			continue;
 		}
 		a->last_ms = sipc__loop_now(loop);
 		if ((size_t)n > cap) {
-			SIPC__STAT_ADD(shard_stats(sh)->dropped, 1);
+			shard_count(sh, SIPC__COUNT_DROPPED, 1);
 			continue;
 		}
 		iov.iov_base = sh->buf;
@@ -412,13 +404,13 @@ static void on_assoc_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 		msg.msg_namelen = a->client.len;
 		msg.msg_iov = &iov;
 		msg.msg_iovlen = 1;
-		n = sipc__sys_sendmsg(sep->fd, &msg, MSG_DONTWAIT);
+		n = sipc__sys_sendmsg(sipc__svc_ep_fd(sep), &msg, MSG_DONTWAIT);
 		if (n < 0) {
-			SIPC__STAT_ADD(shard_stats(sh)->dropped, 1);
+			shard_count(sh, SIPC__COUNT_DROPPED, 1);
 			continue;
 		}
-		SIPC__STAT_ADD(shard_stats(sh)->dgrams_out, 1);
-		SIPC__STAT_ADD(shard_stats(sh)->bytes_out, n);
+		shard_count(sh, SIPC__COUNT_DGRAMS_OUT, 1);
+		shard_count(sh, SIPC__COUNT_BYTES_OUT, (uint64_t)n);
 	}
 }
 
@@ -540,9 +532,9 @@ static void fwd_datagram(struct sipc_dgram *d, const uint8_t *buf, size_t len)
 	a->last_ms = sipc__loop_now(loop);
 	n = sipc__sys_send(a->fd, buf, len, MSG_DONTWAIT);
 	if (n < 0) {
-		SIPC__STAT_ADD(shard_stats(sh)->dropped, 1);
-		sipc__serve_log(sep->srv, 2, "forward %s: to %s: %s", sep->url, fe->url,
-				sipc_strerror((int)n));
+		shard_count(sh, SIPC__COUNT_DROPPED, 1);
+		sipc__svc_log(sep, 2, "forward %s: to %s: %s", sipc__svc_ep_url(sep), fe->url,
+			      sipc_strerror((int)n));
 	}
 }
 
