@@ -529,11 +529,12 @@ static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 			       cfg->nconfs > 1 ? ", or every block is disabled" : "");
 		return SIPC_EXIT_USAGE;
 	}
-	if (cfg->base == NULL || sipc__svc_conf_inherit(cfg->base, so.svc) < 0 ||
-	    sipc__serve_config_finish(cfg, why, sizeof(why)) < 0) {
+	if (cfg->base == NULL || sipc__svc_conf_inherit(cfg->base, so.svc) < 0) {
 		snprintf(why, sizeof(why), "out of memory");
 		goto bad;
 	}
+	if (sipc__serve_config_finish(cfg, why, sizeof(why)) < 0)
+		goto bad;
 	int rc = check_unix_lines(cfg);
 	return rc != 0 ? rc : tls_config(cfg);
 bad:

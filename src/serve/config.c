@@ -313,6 +313,21 @@ int sipc__serve_config_finish(struct sipc_serve_config *cfg, char *why, size_t w
 			goto nomem;
 		sipc__svc_conf_complete(cfg->confs[i]);
 	}
+	for (size_t i = 0; i < cfg->nconfs; i++) {
+		const struct sipc_svc_conf *c = cfg->confs[i];
+		/* A group alone would change nothing: the ids change only
+		 * when there is a user to change to. */
+		if (c->group != NULL && c->user == NULL && c == cfg->base) {
+			snprintf(why, whylen, "--group %s needs --user", c->group);
+			return -1;
+		}
+		if (c->group != NULL && c->user == NULL) {
+			snprintf(why, whylen, "%s: %s%s%s'group = %s' needs a 'user'", c->origin,
+				 c->name ? "service " : "", c->name ? c->name : "",
+				 c->name ? ": " : "", c->group);
+			return -1;
+		}
+	}
 	plain = cfg->defaults != NULL ? cfg->defaults : cfg->base;
 	for (size_t i = 0; i < cfg->nlines; i++)
 		if (cfg->lines[i].conf == NULL)
@@ -332,11 +347,12 @@ nomem:
  * number when another line or block already has that name. */
 static void plain_name(const struct sipc_serve_config *cfg, size_t k, char *buf, size_t len)
 {
-	const char *svc = cfg->lines[k].argv[1];
-	bool dup = false;
+	/* A line the check would refuse (no SERVICE) still prints. */
+	const char *svc = cfg->lines[k].argc >= 2 ? cfg->lines[k].argv[1] : "line";
+	bool dup = cfg->lines[k].argc < 2;
 
 	for (size_t j = 0; j < cfg->nlines && !dup; j++)
-		dup = j != k && strcmp(cfg->lines[j].argv[1], svc) == 0 &&
+		dup = j != k && cfg->lines[j].argc >= 2 && strcmp(cfg->lines[j].argv[1], svc) == 0 &&
 		      cfg->lines[j].conf->name == NULL;
 	for (size_t j = 0; j < cfg->nconfs && !dup; j++)
 		dup = cfg->confs[j]->name != NULL && strcmp(cfg->confs[j]->name, svc) == 0;
@@ -355,7 +371,7 @@ static void print_block(const struct sipc_serve_config *cfg, const struct sipc_s
 	for (size_t j = first; j < cfg->nlines; j++) {
 		if (cfg->lines[j].conf != c)
 			continue;
-		fprintf(f, " %s", cfg->lines[j].argv[0]);
+		sipc__svc_conf_print_word(f, cfg->lines[j].argv[0]);
 		if (!all_of_conf)
 			break;
 	}

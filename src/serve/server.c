@@ -664,6 +664,26 @@ int sipc__svc_ep_nworkers(const struct sipc_srv_endpoint *ep)
 	return ep->srv->nworkers;
 }
 
+const struct sipc_serve_config *sipc__svc_ep_config(const struct sipc_srv_endpoint *ep)
+{
+	return ep->srv->cfg;
+}
+
+const struct sipc_svc_conf *sipc__svc_ep_conf(const struct sipc_srv_endpoint *ep)
+{
+	return ep->line->conf;
+}
+
+int sipc__svc_ep_local(const struct sipc_srv_endpoint *ep, sipc_addr *local)
+{
+	return sipc_endpoint_local(ep->ep, local);
+}
+
+void sipc__svc_ep_set_own_only(struct sipc_srv_endpoint *ep, bool own_only)
+{
+	ep->own_only = own_only;
+}
+
 int sipc__svc_ep_fd(const struct sipc_srv_endpoint *ep)
 {
 	return ep->fd;

@@ -151,6 +151,8 @@ enum {
 struct sipc_conn;
 struct sipc_dgram;
 struct sipc_srv_endpoint;
+struct sipc_serve_config;
+struct sipc_svc_conf;
 
 struct sipc_service {
 	const char *name;  /* as written in a service line */
@@ -201,6 +203,16 @@ const char *sipc__svc_ep_url(const struct sipc_srv_endpoint *ep);
 sipc_scheme sipc__svc_ep_scheme(const struct sipc_srv_endpoint *ep);
 size_t sipc__svc_ep_max_msg(const struct sipc_srv_endpoint *ep);
 int sipc__svc_ep_nworkers(const struct sipc_srv_endpoint *ep);
+/* The configuration read at start (read-only), and the endpoint's
+ * service's attributes (svcconf.h: user, limits, environment...). */
+const struct sipc_serve_config *sipc__svc_ep_config(const struct sipc_srv_endpoint *ep);
+const struct sipc_svc_conf *sipc__svc_ep_conf(const struct sipc_srv_endpoint *ep);
+/* The endpoint's bound address: 0, or a negative code. */
+int sipc__svc_ep_local(const struct sipc_srv_endpoint *ep, sipc_addr *local);
+/* A unix endpoint that admits only the server's own uid unless
+ * --allow-uid/--allow-gid say otherwise (acl.h; exec on a socket others
+ * may reach): the core checks it at accept.  From setup only. */
+void sipc__svc_ep_set_own_only(struct sipc_srv_endpoint *ep, bool own_only);
 /* The endpoint's own socket (forward replies to its udp clients from it). */
 int sipc__svc_ep_fd(const struct sipc_srv_endpoint *ep);
 /* A log line about EP at LEVEL (0 always, 1 default, 2 -v), through the

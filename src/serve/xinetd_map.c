@@ -316,8 +316,13 @@ static void put_exec(struct sipc__xsvc *s, bool stream, bool wait)
 		sipc__xinetd_diag(s->c, s->b->file, s->b->line,
 				  sipc__xinetd_who(s, who, sizeof(who)),
 				  "no user: xinetd refuses a server without one, and so does "
-				  "sockipc serve run as root (write 'user = root' to mean it)");
+				  "sockipc serve run as root (write 'user = root' to mean it); "
+				  "disabled");
 		s->c->m->warnings++;
+		/* xinetd would not run it: neither does the converted file
+		 * until someone says whom it runs as. */
+		fprintf(s->body, "\t# no user: disabled until one is named\n");
+		s->disabled = true;
 	}
 }
 

@@ -222,6 +222,7 @@ has unlisted "$T/ex.out" "listen = tcp://0.0.0.0:20020"
 said "$T/ex.err" "service rstatd: not converted: RPC services (type = RPC) are not supported"
 said "$T/ex.err" "service rstatd: attribute 'rpc_version' not supported"
 said "$T/ex.err" "$E:111: service unlisted: no user: xinetd refuses a server without one"
+has unlisted "$T/ex.out" "disable = yes"
 "$SOCKIPC" serve --check "$T/ex.out" >"$T/ex.check" 2>&1
 expect_eq "example: serve --check accepts the output" 0 $?
 check "example: --check reads the folded defaults back" grep -q "only_from *= 128.138.193.0/24 128.138.204.0/24 128.138.252.1/32" "$T/ex.check"

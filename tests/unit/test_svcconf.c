@@ -248,6 +248,8 @@ static void test_errors(void **state)
 	fails("defaults\n{\n listen = tcp://127.0.0.1:0\n}\n", 3,
 	      "belongs in a service block, not defaults");
 	fails("}\n", 1, "'}' without a block");
+	fails("service a\n{\n listen = tcp://127.0.0.1:0\n group = root\n}\n", 1,
+	      "service a: 'group = root' needs a 'user'");
 	fails("service a\n{\n listen = tcp://127.0.0.1:0\n} x\n", 4, "nothing may follow '}'");
 	fails("service a\n{\n 'quoted' = 1\n}\n", 3, "expected 'attribute = value'");
 	fails("service a\n{\n listen = 'open\n}\n", 3, "quote is not closed");

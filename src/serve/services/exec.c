@@ -48,7 +48,7 @@
 #include "serve/acl.h"
 #include "serve/privdrop.h"
 #include "serve/relay.h"
-#include "serve/server.h"
+#include "serve/config.h"
 #include "serve/services/forkexec.h"
 #include "serve/services/services.h"
 #include "serve/tls.h"
@@ -103,9 +103,9 @@ struct exec_conn {
 	struct sipc__relay relay;
 };
 
-static const struct sipc__server *srv_of(struct sipc_conn *c)
+static struct sipc_srv_endpoint *ep_of(struct sipc_conn *c)
 {
-	return sipc__conn_endpoint(c)->srv;
+	return sipc__conn_endpoint(c);
 }
 
 static void release(struct sipc_conn *c, struct exec_conn *st)
@@ -496,7 +496,7 @@ static void relay_end(struct sipc__relay *r, const char *why)
 	/* The child sees the end of its socketpair (our end closes) and
 	 * decides; its exit closes the connection with its status. */
 	if (why != NULL)
-		sipc__serve_log(srv_of(c), 2, "exec child %ld: %s", (long)st->pid, why);
+		sipc__svc_log(ep_of(c), 2, "exec child %ld: %s", (long)st->pid, why);
 	sipc__relay_free(r);
 }
 
@@ -552,10 +552,10 @@ static void exec_open(struct sipc_conn *c)
 		__atomic_sub_fetch(&ee->running, 1, __ATOMIC_RELAXED);
 		if (sipc_addr_format(sipc__conn_peer(c), peer, sizeof(peer)) < 0)
 			snprintf(peer, sizeof(peer), "?");
-		sipc__serve_log(srv_of(c), 1,
-				"refused exec local=%s peer=%s: %ld children running "
-				"(--max-children=%ld); %lu refused so far",
-				sep->url, peer, ee->max_children, ee->max_children, n);
+		sipc__svc_log(ep_of(c), 1,
+			      "refused exec local=%s peer=%s: %ld children running "
+			      "(--max-children=%ld); %lu refused so far",
+			      sipc__svc_ep_url(sep), peer, ee->max_children, ee->max_children, n);
 		sipc__conn_close(c, "refused: --max-children reached");
 		return;
 	}
@@ -565,14 +565,14 @@ static void exec_open(struct sipc_conn *c)
 		/* The program is the configuration's, not a peer's: as written. */
 		snprintf(st->end, sizeof(st->end), "exec %s: %s%s%s", ee->argv[0], step ? step : "",
 			 step ? ": " : "", strerror(-pid));
-		sipc__serve_log(srv_of(c), 0, "%s", st->end);
+		sipc__svc_log(ep_of(c), 0, "%s", st->end);
 		release(c, st);
 		sipc__conn_close(c, st->end);
 		return;
 	}
 	st->pid = pid;
 	sipc__conn_child(c, pid);
-	sipc__serve_log(srv_of(c), 2, "exec %s: child %d", ee->argv[0], pid);
+	sipc__svc_log(ep_of(c), 2, "exec %s: child %d", ee->argv[0], pid);
 #if HAVE_PIDFD
 	st->pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
 #endif
@@ -605,8 +605,8 @@ static void exec_drain(struct sipc_conn *c)
 	struct exec_conn *st = sipc__conn_state(c);
 
 	if (st->pid > 0) {
-		sipc__serve_log(srv_of(c), 2, "exec child %ld: SIGTERM to its process group",
-				(long)st->pid);
+		sipc__svc_log(ep_of(c), 2, "exec child %ld: SIGTERM to its process group",
+			      (long)st->pid);
 		kill(-st->pid, SIGTERM);
 	}
 }
@@ -639,8 +639,8 @@ static void exec_close(struct sipc_conn *c)
 		 * idle timeout, stop): the child and its process group go with
 		 * it, reaped later without blocking this loop. */
 		kill(-st->pid, SIGKILL);
-		sipc__serve_log(srv_of(c), 1, "exec child %ld: SIGKILL to its process group",
-				(long)st->pid);
+		sipc__svc_log(ep_of(c), 1, "exec child %ld: SIGKILL to its process group",
+			      (long)st->pid);
 		bury(st->pid);
 		st->pid = 0;
 	}
@@ -701,62 +701,63 @@ static bool unix_open_to_others(const sipc_addr *local, char *what, size_t len)
 /* The start-up line of an exec endpoint: who may run PROG through it. */
 static void say_who(struct sipc_srv_endpoint *sep, const sipc_addr *local, const char *prog)
 {
-	const struct sipc_acl *acl = &sep->srv->cfg->acl;
+	const struct sipc_serve_config *cfg = sipc__svc_ep_config(sep);
+	const struct sipc_acl *acl = &cfg->acl;
 	char what[64], set[512];
 
 	if (local->ss.ss_family == AF_UNIX) {
-		sep->own_only = unix_open_to_others(local, what, sizeof(what));
-		if (sipc__acl_has_creds(acl) || sep->own_only) {
+		bool own_only = unix_open_to_others(local, what, sizeof(what));
+		sipc__svc_ep_set_own_only(sep, own_only);
+		if (sipc__acl_has_creds(acl) || own_only) {
 			sipc__acl_cred_describe(acl, geteuid(), set, sizeof(set));
-			sipc__serve_log(sep->srv, 1, "exec on %s runs '%s' for %s only (%s%s)",
-					sep->url, prog, set, what,
-					sipc__acl_has_creds(acl)
-						? "; --allow-uid/--allow-gid"
-						: "; widen with --allow-uid/--allow-gid");
+			sipc__svc_log(sep, 1, "exec on %s runs '%s' for %s only (%s%s)",
+				      sipc__svc_ep_url(sep), prog, set, what,
+				      sipc__acl_has_creds(acl)
+					      ? "; --allow-uid/--allow-gid"
+					      : "; widen with --allow-uid/--allow-gid");
 		} else {
-			sipc__serve_log(sep->srv, 1,
-					"exec on %s runs '%s' for the users the socket file lets "
-					"connect (%s)",
-					sep->url, prog, what);
+			sipc__svc_log(sep, 1,
+				      "exec on %s runs '%s' for the users the socket file lets "
+				      "connect (%s)",
+				      sipc__svc_ep_url(sep), prog, what);
 		}
 		return;
 	}
 	sipc__acl_describe(acl, set, sizeof(set));
-	if (sipc_scheme_is_tls(sep->scheme) && sep->srv->cfg->tls_mutual) {
+	if (sipc_scheme_is_tls(sipc__svc_ep_scheme(sep)) && cfg->tls_mutual) {
 		/* Certificates say who: the address no longer has to. */
-		const struct sipc_serve_config *cfg = sep->srv->cfg;
-		sipc__serve_log(sep->srv, 1,
-				"exec on %s runs '%s' only for TLS clients with a certificate "
-				"signed by --client-ca %s%s%s%s",
-				sep->url, prog, cfg->tls_client_ca,
-				cfg->nallow_certs > 0 ? " and listed in --allow-cert" : "",
-				acl->n > 0 ? ", from --allow " : "", acl->n > 0 ? set : "");
+		sipc__svc_log(sep, 1,
+			      "exec on %s runs '%s' only for TLS clients with a certificate "
+			      "signed by --client-ca %s%s%s%s",
+			      sipc__svc_ep_url(sep), prog, cfg->tls_client_ca,
+			      cfg->nallow_certs > 0 ? " and listed in --allow-cert" : "",
+			      acl->n > 0 ? ", from --allow " : "", acl->n > 0 ? set : "");
 		return;
 	}
 	if (acl->n > 0 && sipc__acl_is_local(acl))
-		sipc__serve_log(sep->srv, 1,
-				"exec on %s runs '%s' for peers in --allow %s (loopback and this "
-				"host's own networks)",
-				sep->url, prog, set);
+		sipc__svc_log(sep, 1,
+			      "exec on %s runs '%s' for peers in --allow %s (loopback and this "
+			      "host's own networks)",
+			      sipc__svc_ep_url(sep), prog, set);
 	else if (acl->n > 0 && !is_local(local))
-		sipc__serve_log(
-			NULL, 0,
+		sipc__svc_log(
+			sep, 0,
 			"WARNING: exec on %s runs '%s' for any peer in --allow %s: this reaches "
 			"beyond loopback and this host's own networks",
-			sep->url, prog, set);
+			sipc__svc_ep_url(sep), prog, set);
 	else if (acl->n > 0)
-		sipc__serve_log(sep->srv, 1, "exec on %s runs '%s' for local peers in --allow %s",
-				sep->url, prog, set);
+		sipc__svc_log(sep, 1, "exec on %s runs '%s' for local peers in --allow %s",
+			      sipc__svc_ep_url(sep), prog, set);
 	else if (!is_local(local))
-		sipc__serve_log(NULL, 0,
-				"WARNING: exec on %s runs '%s' for ANY peer that can reach it: "
-				"this endpoint is bound beyond loopback; restrict it with "
-				"--allow%s or bind 127.0.0.1 / a unix socket",
-				sep->url, prog,
-				sipc_scheme_is_tls(sep->scheme) ? ", --client-ca" : "");
+		sipc__svc_log(sep, 0,
+			      "WARNING: exec on %s runs '%s' for ANY peer that can reach it: "
+			      "this endpoint is bound beyond loopback; restrict it with "
+			      "--allow%s or bind 127.0.0.1 / a unix socket",
+			      sipc__svc_ep_url(sep), prog,
+			      sipc_scheme_is_tls(sipc__svc_ep_scheme(sep)) ? ", --client-ca" : "");
 	else
-		sipc__serve_log(sep->srv, 1, "exec on %s runs '%s' for any local user (loopback)",
-				sep->url, prog);
+		sipc__svc_log(sep, 1, "exec on %s runs '%s' for any local user (loopback)",
+			      sipc__svc_ep_url(sep), prog);
 }
 
 /*
@@ -767,7 +768,7 @@ static void say_who(struct sipc_srv_endpoint *sep, const sipc_addr *local, const
  */
 static int set_attrs(struct sipc_srv_endpoint *sep, struct exec_ep *ee, char *why, size_t whylen)
 {
-	const struct sipc_svc_conf *conf = sep->line->conf;
+	const struct sipc_svc_conf *conf = sipc__svc_ep_conf(sep);
 	char var[256];
 
 	ee->conf = conf;
@@ -784,9 +785,9 @@ static int set_attrs(struct sipc_srv_endpoint *sep, struct exec_ep *ee, char *wh
 		snprintf(var, sizeof(var), "%s%s", v, i < conf->nenv ? "" : "=");
 		if (env_ours(var)) {
 			var[strcspn(var, "=")] = '\0';
-			sipc__serve_log(sep->srv, 0,
-					"exec on %s: %s %s: the connection's own variable wins",
-					sep->url, i < conf->nenv ? "env" : "passenv", var);
+			sipc__svc_log(
+				sep, 0, "exec on %s: %s %s: the connection's own variable wins",
+				sipc__svc_ep_url(sep), i < conf->nenv ? "env" : "passenv", var);
 		}
 	}
 	return 0;
@@ -822,7 +823,7 @@ static int exec_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char
 		return -1;
 	}
 	sipc__svc_ep_set_state(sep, ee);
-	if (sipc_endpoint_local(sep->ep, &local) == 0)
+	if (sipc__svc_ep_local(sep, &local) == 0)
 		say_who(sep, &local, ee->argv[0]);
 	return 0;
 }
