@@ -370,9 +370,18 @@ static void commit(struct sup *s)
 			 s->cur.cfg->lines[j].argv[1]);
 		sipc_endpoint_close(s->cur.eps[j]);
 	}
-	for (size_t i = 0; i < s->ngens; i++)
-		if (s->gens[i].pid != s->next_pid && !s->gens[i].ended)
-			order(s->gens[i].pid, SIGHUP);
+	for (size_t i = 0; i < s->ngens; i++) {
+		struct gen *g = &s->gens[i];
+		if (g->pid == s->next_pid || g->ended)
+			continue;
+		order(g->pid, SIGHUP);
+		/* Its STATUS= is no longer wanted, and a retired generation
+		 * may run on for long: its socket leaves the poll set. */
+		if (g->ready >= 0 && g->accepting) {
+			close(g->ready);
+			g->ready = -1;
+		}
+	}
 	sipc__serve_log(NULL, 0,
 			"reload: %zu service line(s) now; kept %zu endpoint(s); added %s; removed "
 			"%s",
