@@ -11,6 +11,17 @@
 
 struct sipc_cli_globals sipc_cli_globals;
 
+static char *capture;
+static size_t capture_len;
+
+void sipc_cli_error_capture(char *buf, size_t len)
+{
+	capture = len > 0 ? buf : NULL;
+	capture_len = len;
+	if (capture != NULL)
+		capture[0] = '\0';
+}
+
 static void vline(const char *fmt, va_list ap)
 {
 	char buf[1024];
@@ -26,7 +37,12 @@ void sipc_cli_error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vline(fmt, ap);
+	if (capture != NULL) {
+		if (capture[0] == '\0')
+			vsnprintf(capture, capture_len, fmt, ap);
+	} else {
+		vline(fmt, ap);
+	}
 	va_end(ap);
 }
 
@@ -37,7 +53,12 @@ void sipc_cli_notice(const char *fmt, ...)
 	if (!sipc_cli_globals.verbose || sipc_cli_globals.quiet)
 		return;
 	va_start(ap, fmt);
-	vline(fmt, ap);
+	if (capture != NULL) {
+		if (capture[0] == '\0')
+			vsnprintf(capture, capture_len, fmt, ap);
+	} else {
+		vline(fmt, ap);
+	}
 	va_end(ap);
 }
 

@@ -35,6 +35,11 @@ extern struct sipc_cli_globals sipc_cli_globals;
 
 /* "sockipc: " + the formatted text + newline on stderr. */
 void sipc_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* From now on sipc_cli_error keeps its first line in BUF (without the
+ * "sockipc: ") instead of writing it; NULL writes again.  For a program
+ * that re-reads its options while it runs (serve's SIGHUP), whose error
+ * belongs in one line of its own. */
+void sipc_cli_error_capture(char *buf, size_t len);
 /* The same, only with -v (and never with -q). */
 void sipc_cli_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -21,6 +21,7 @@
 #include "serve/privdrop.h"
 #include "serve/server.h"
 #include "serve/service.h"
+#include "serve/supervisor.h"
 #include "serve/tls.h"
 
 /* -e and -f are kept in the order given and read after option parsing, so
@@ -48,6 +49,7 @@ struct serve_opts {
 	size_t nallow_certs;
 	int handshake_ms;
 	long max_handshakes;
+	const char *handover;
 	/* Per-service attributes given as flags: the default of every
 	 * service (svcconf.h). */
 	struct sipc_svc_conf *svc;
@@ -245,6 +247,9 @@ static const struct sipc_opt opts[] = {
 	{"max-handshakes", 0, SIPC__OPT_INT, &so.max_handshakes, 1, 1000000, "N",
 	 "tls:// endpoints: at most N connections in their handshake per worker; beyond, new "
 	 "ones are closed at once (default 256)"},
+	{"handover", 0, SIPC__OPT_STRING, &so.handover, 0, 0, "PATH",
+	 "zero-downtime upgrade: take the listening sockets of the serve at unix socket PATH "
+	 "(started with the same option), which then drains; serve hands its own over there"},
 	{NULL},
 };
 
@@ -260,6 +265,8 @@ static const struct sipc_opt_spec spec = {
 	"7007/7009/7013/7019/7037, and echo on unix://@sockipc/echo.  Once all are bound,\n"
 	"one line per endpoint, `listening URL SERVICE`, goes to stdout; logs go to stderr.\n"
 	"SIGINT/SIGTERM stop accepting, drain and exit 0; SIGUSR1 prints counters to stderr.\n"
+	"SIGHUP re-reads the options and files: unchanged endpoints keep their sockets, new\n"
+	"ones are bound, removed ones closed; open connections go on under the old settings.\n"
 	"\n"
 	"services (their own --name=VALUE options go before their other arguments):\n"
 	"  echo       every byte, or each datagram, sent back (RFC 862)\n"
@@ -280,13 +287,14 @@ static const struct sipc_opt_spec spec = {
 	"\n"
 	"tls:// endpoints (every stream service): --cert/--key, or a self-signed certificate\n"
 	"whose fingerprint is logged at start.  SIGHUP re-reads --cert, --key and --client-ca\n"
-	"for new handshakes; open connections go on.  forward to tls://HOST:PORT takes\n"
+	"too, for new handshakes; open connections go on.  forward to tls://HOST:PORT takes\n"
 	"--ca=, --insecure, --pin=, --sni=, --cert=, --key=, --alpn=, --tls-min= before URL.\n"
 	"\n"
 	"Socket activation: sockets passed with LISTEN_PID/LISTEN_FDS/LISTEN_FDNAMES (systemd,\n"
 	"systemd-socket-activate) are adopted, never bound again: a socket serves the line\n"
 	"whose URL as written or service name is its name, else the line of its address.\n"
-	"With NOTIFY_SOCKET set: READY=1 once listening, STATUS=, STOPPING=1, WATCHDOG=1.",
+	"With NOTIFY_SOCKET set: READY=1 once listening (again after a reload, which sends\n"
+	"RELOADING=1), STATUS=, STOPPING=1, WATCHDOG=1.",
 	opts,
 	0,
 	-1,
@@ -581,74 +589,144 @@ static int activation(struct sipc_serve_config *cfg)
 	return 0;
 }
 
-int sipc_cmd_serve(int argc, char **argv)
+/* The command line, kept for SIGHUP: sipc_opt_parse reorders the array
+ * it is given, so each parse gets a copy. */
+struct cmdline {
+	int argc;
+	char **argv;
+};
+
+/*
+ * Builds CFG from the command line and the files it names (the
+ * supervisor's sipc__serve_load_fn): 0, SIPC_EXIT_USAGE with CFG freed,
+ * or -1 for --help.  With WHY the first error goes there, not to stderr.
+ */
+static int load_config(struct sipc_serve_config *cfg, void *arg, char *why, size_t whylen)
 {
-	struct sipc_serve_config cfg;
-	struct sipc__server *srv = NULL;
-	char why[1024];
+	const struct cmdline *cl = arg;
+	char **argv = malloc(((size_t)cl->argc + 1) * sizeof(*argv));
 	int nargs, rc;
 
+	sipc__serve_config_init(cfg);
+	if (argv == NULL) {
+		sipc_cli_error("serve: out of memory");
+		return SIPC_EXIT_USAGE;
+	}
+	memcpy(argv, cl->argv, ((size_t)cl->argc + 1) * sizeof(*argv));
+	if (why != NULL)
+		sipc_cli_error_capture(why, whylen);
 	memset(&so, 0, sizeof(so));
 	memset(&sipc_cli_tls, 0, sizeof(sipc_cli_tls));
 	so.drain_ms = -1;
 	so.svc = sipc__svc_conf_new(NULL, "flags");
-	early_log(argc, argv);
-	rc = sipc_opt_parse(&spec, argc, argv, &nargs);
-	if (rc != SIPC__OPT_OK) {
-		sipc__acl_free(&so.acl);
-		free(so.sources);
-		free(so.allow_certs);
-		sipc__svc_conf_free(so.svc);
-		return rc == SIPC__OPT_HELP ? SIPC_EXIT_OK : SIPC_EXIT_USAGE;
+	rc = sipc_opt_parse(&spec, cl->argc, argv, &nargs);
+	if (rc == SIPC__OPT_HELP) {
+		rc = -1;
+	} else if (rc != SIPC__OPT_OK) {
+		rc = SIPC_EXIT_USAGE;
+	} else {
+		/* Where the log goes is chosen once, at start. */
+		rc = why == NULL ? log_config() : 0;
+		if (rc == 0)
+			rc = fill_config(cfg, nargs, argv);
 	}
-	sipc__serve_config_init(&cfg);
-	rc = log_config();
-	if (rc == 0)
-		rc = fill_config(&cfg, nargs, argv);
-	if (rc == 0 && !so.check)
-		rc = activation(&cfg);
 	free(so.sources);
 	free(so.allow_certs);
 	sipc__acl_free(&so.acl);
 	sipc__svc_conf_free(so.svc);
 	so.svc = NULL;
+	free(argv);
+	if (why != NULL) {
+		sipc_cli_error_capture(NULL, 0);
+		/* The reload's own line names the command already. */
+		if (strncmp(why, "serve: ", 7) == 0)
+			memmove(why, why + 7, strlen(why + 7) + 1);
+	}
+	if (rc != 0) {
+		sipc__inherit_free(cfg->inherit);
+		cfg->inherit = NULL;
+		sipc__serve_config_free(cfg);
+	}
+	return rc;
+}
+
+/* serve --check: everything the start checks before binding, and the
+ * effective configuration. */
+static int check_only(struct sipc_serve_config *cfg)
+{
+	char why[1024];
+
+	if (sipc__server_check(cfg, why, sizeof(why)) < 0 ||
+	    sipc__privdrop_check(cfg, why, sizeof(why)) < 0 ||
+	    sipc__banner_check(cfg, why, sizeof(why)) < 0) {
+		sipc_cli_error("serve: %s", why);
+		return SIPC_EXIT_USAGE;
+	}
+	sipc__serve_config_print(cfg, stdout);
+	return fflush(stdout) == 0 ? SIPC_EXIT_OK : SIPC_EXIT_FAIL;
+}
+
+/* --inetd: one connection, no supervisor (nothing to reload or hand
+ * over): the server binds nothing and serves descriptor 0 itself. */
+static int serve_inetd(struct sipc_serve_config *cfg)
+{
+	struct sipc__server *srv = NULL;
+	char why[1024];
+	int rc;
+
+	/* Who may run as whom is a usage error before anything is served. */
+	if (sipc__privdrop_check(cfg, why, sizeof(why)) < 0) {
+		sipc_cli_error("serve: %s", why);
+		return SIPC_EXIT_USAGE;
+	}
+	rc = sipc__server_new(cfg, &srv, why, sizeof(why));
+	if (rc != 0) {
+		sipc_cli_error("serve: %s", why);
+		return rc;
+	}
+	rc = sipc__privdrop_apply(cfg, why, sizeof(why));
 	if (rc != 0)
-		goto out;
-	if (so.check) {
-		/* Everything the start checks before binding, and nothing more. */
-		if (sipc__server_check(&cfg, why, sizeof(why)) < 0 ||
-		    sipc__privdrop_check(&cfg, why, sizeof(why)) < 0 ||
-		    sipc__banner_check(&cfg, why, sizeof(why)) < 0) {
-			sipc_cli_error("serve: %s", why);
-			rc = SIPC_EXIT_USAGE;
-			goto out;
-		}
-		sipc__serve_config_print(&cfg, stdout);
-		rc = fflush(stdout) == 0 ? SIPC_EXIT_OK : SIPC_EXIT_FAIL;
-		goto out;
-	}
-	/* Who may run as whom is a usage error before anything is bound. */
-	if (sipc__privdrop_check(&cfg, why, sizeof(why)) < 0) {
 		sipc_cli_error("serve: %s", why);
-		rc = SIPC_EXIT_USAGE;
-		goto out;
-	}
-	rc = sipc__server_new(&cfg, &srv, why, sizeof(why));
-	if (rc != 0) {
-		sipc_cli_error("serve: %s", why);
-		goto out;
-	}
-	/* Every endpoint is bound; nothing is served yet. */
-	rc = sipc__privdrop_apply(&cfg, why, sizeof(why));
-	if (rc != 0) {
-		sipc_cli_error("serve: %s", why);
-		sipc__server_free(srv);
-		goto out;
-	}
-	rc = sipc__server_run(srv);
+	else
+		rc = sipc__server_run(srv);
 	sipc__server_free(srv);
-out:
-	sipc__inherit_free(cfg.inherit);
-	sipc__serve_config_free(&cfg);
+	return rc;
+}
+
+int sipc_cmd_serve(int argc, char **argv)
+{
+	struct cmdline cl = {argc, argv};
+	struct sipc__supervisor_opts sup = {load_config, &cl, NULL, NULL};
+	struct sipc_serve_config *cfg = malloc(sizeof(*cfg));
+	int rc;
+
+	if (cfg == NULL) {
+		sipc_cli_error("serve: out of memory");
+		return 1;
+	}
+	early_log(argc, argv);
+	rc = load_config(cfg, &cl, NULL, 0);
+	if (rc != 0) {
+		free(cfg);
+		return rc < 0 ? SIPC_EXIT_OK : rc;
+	}
+	if (so.check) {
+		rc = check_only(cfg);
+	} else {
+		rc = activation(cfg);
+		if (rc == 0 && so.inetd) {
+			rc = serve_inetd(cfg);
+		} else if (rc == 0) {
+			/* The supervisor owns the sockets passed in: LISTEN_PID
+			 * names it, and every generation is handed them again. */
+			sup.handover = so.handover;
+			sup.inherit = cfg->inherit;
+			cfg->inherit = NULL;
+			return sipc__supervise(cfg, &sup);
+		}
+	}
+	sipc__inherit_free(cfg->inherit);
+	sipc__serve_config_free(cfg);
+	free(cfg);
 	return rc;
 }

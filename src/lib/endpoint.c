@@ -14,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "sys/sys.h"
@@ -73,6 +76,41 @@ static void unlink_if_ours(sipc_endpoint *ep)
 		unlink(ep->unlink_path);
 	free(ep->unlink_path);
 	ep->unlink_path = NULL;
+}
+
+void sipc__ep_release_path(sipc_endpoint *ep)
+{
+	free(ep->unlink_path);
+	ep->unlink_path = NULL;
+}
+
+int sipc__ep_claim_path(sipc_endpoint *ep)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+	struct stat st;
+	char *path;
+
+	memset(&sun, 0, sizeof(sun));
+	int rc = sipc__sys_getsockname(ep->fd, (struct sockaddr *)&sun, &len);
+
+	if (rc < 0)
+		return rc;
+	if (sun.sun_family != AF_UNIX || len <= offsetof(struct sockaddr_un, sun_path) ||
+	    sun.sun_path[0] == '\0')
+		return 0;
+	path = strndup(sun.sun_path, len - offsetof(struct sockaddr_un, sun_path));
+	if (path == NULL)
+		return -ENOMEM;
+	if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		free(path);
+		return 0;
+	}
+	free(ep->unlink_path);
+	ep->unlink_path = path;
+	ep->unlink_dev = st.st_dev;
+	ep->unlink_ino = st.st_ino;
+	return 0;
 }
 
 void sipc_endpoint_close(sipc_endpoint *ep)

@@ -84,4 +84,13 @@ int sipc__ep_check_io(const sipc_endpoint *ep, int timeout_ms);
 /* Whether EP is a listener that accepts (stream or seqpacket). */
 bool sipc__ep_accepts(const sipc_endpoint *ep);
 
+/* For a listener passed between processes (serve --handover): RELEASE
+ * makes EP's close leave its socket file alone (the file is the other
+ * process's now); CLAIM makes EP, wrapped from a descriptor, unlink the
+ * file at its bound path on close while it is still that file (as a
+ * listener bound here does).  CLAIM: 0, or -errno; nothing for a socket
+ * without a file (abstract, IP). */
+void sipc__ep_release_path(sipc_endpoint *ep);
+int sipc__ep_claim_path(sipc_endpoint *ep);
+
 #endif /* SIPC_ENDPOINT_H */

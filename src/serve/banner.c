@@ -4,7 +4,10 @@
  * readable by root alone and a missing or oversized one fails the start
  * rather than each connection; the workers then send it from memory
  * (conn.c) without touching the disk in their loops.  A change of the
- * file takes effect at the next start (or reload).
+ * file takes effect at the next start (or reload).  Under the supervisor
+ * (supervisor.h) the supervisor reads them (sipc__banner_preload) and a
+ * generation copies them: a reload after the drop reads them as the user
+ * serve dropped to.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -82,6 +85,17 @@ int sipc__banner_load_all(struct sipc__server *srv, char *why, size_t whylen)
 
 		if (path == NULL || sep->kind != SIPC__SVC_STREAM)
 			continue;
+		if (srv->cfg->banners != NULL && srv->cfg->banners[i] != NULL) {
+			size_t len = srv->cfg->banner_lens[i];
+			sep->banner = malloc(len + 1);
+			if (sep->banner == NULL) {
+				snprintf(why, whylen, "out of memory");
+				return -1;
+			}
+			memcpy(sep->banner, srv->cfg->banners[i], len);
+			sep->banner_len = len;
+			continue;
+		}
 		if (load(path, &sep->banner, &sep->banner_len, detail, sizeof(detail)) < 0) {
 			snprintf(why, whylen, "%s: banner %s: %s", origin(sep->line), path, detail);
 			return -1;
@@ -106,6 +120,33 @@ int sipc__banner_check(const struct sipc_serve_config *cfg, char *why, size_t wh
 			return -1;
 		}
 		free(buf);
+	}
+	return 0;
+}
+
+int sipc__banner_preload(struct sipc_serve_config *cfg, char *why, size_t whylen)
+{
+	char detail[256];
+
+	if (cfg->nlines == 0 || cfg->banners != NULL)
+		return 0;
+	cfg->banners = calloc(cfg->nlines, sizeof(*cfg->banners));
+	cfg->banner_lens = calloc(cfg->nlines, sizeof(*cfg->banner_lens));
+	if (cfg->banners == NULL || cfg->banner_lens == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < cfg->nlines; i++) {
+		const char *path = cfg->lines[i].conf ? cfg->lines[i].conf->banner : NULL;
+
+		if (path == NULL)
+			continue;
+		if (load(path, &cfg->banners[i], &cfg->banner_lens[i], detail, sizeof(detail)) <
+		    0) {
+			snprintf(why, whylen, "%s: banner %s: %s", origin(&cfg->lines[i]), path,
+				 detail);
+			return -1;
+		}
 	}
 	return 0;
 }

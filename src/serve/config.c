@@ -54,6 +54,12 @@ void sipc__serve_words_free(char **argv)
 
 void sipc__serve_config_free(struct sipc_serve_config *cfg)
 {
+	for (size_t i = 0; cfg->banners != NULL && i < cfg->nlines; i++)
+		free(cfg->banners[i]);
+	free(cfg->banners);
+	free(cfg->banner_lens);
+	cfg->banners = NULL;
+	cfg->banner_lens = NULL;
 	for (size_t i = 0; i < cfg->nlines; i++) {
 		free(cfg->lines[i].origin);
 		sipc__serve_words_free(cfg->lines[i].argv);

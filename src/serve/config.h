@@ -9,8 +9,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "serve/acl.h"
 #include "serve/guard.h"
@@ -50,6 +52,23 @@ typedef void sipc__serve_hex_fn(const char *who, char dir, uint64_t offset, cons
 #define SIPC_SERVE_FILE_LINES_MAX 100000
 #define SIPC_SERVE_FILE_MAX       (4 * 1024 * 1024)
 
+/*
+ * Under the supervisor (supervisor.h) the server runs as a generation, a
+ * process forked to serve on sockets the supervisor bound: it binds
+ * nothing, reports that it accepts instead of printing the listening
+ * lines (the supervisor prints them, once), and takes its orders (SIGHUP
+ * retire, SIGTERM drain, SIGUSR1 counters) from the supervisor alone.
+ * This is the one place a generation differs from a server of its own.
+ */
+/* The real-time signal a supervisor's orders come by (sigqueue, the order
+ * in sival_int): queued one by one, never merged. */
+#define SIPC__SERVE_ORDER_SIG (SIGRTMIN + 1)
+
+struct sipc__serve_gen {
+	int ready_fd;     /* one byte written here once the workers run */
+	pid_t supervisor; /* the one sender whose signals count */
+};
+
 struct sipc_serve_config {
 	struct sipc_serve_line *lines;
 	size_t nlines;
@@ -73,8 +92,9 @@ struct sipc_serve_config {
 	const char *tls_client_ca; /* its file, for the start-up lines */
 	char **allow_certs;        /* --allow-cert: "SHA256:HEX" (upper case) or a subject */
 	size_t nallow_certs;
-	int handshake_ms;    /* --handshake-timeout */
-	long max_handshakes; /* --max-handshakes: per worker */
+	int handshake_ms;                  /* --handshake-timeout */
+	long max_handshakes;               /* --max-handshakes: per worker */
+	const struct sipc__serve_gen *gen; /* NULL: not under a supervisor */
 	/* Per-service attributes (svcconf.h).  BASE holds the global flags'
 	 * values (the caller sets its fields before finishing); DEFAULTS is
 	 * a file's `defaults` block, NULL if none; plain lines use DEFAULTS or
@@ -90,6 +110,10 @@ struct sipc_serve_config {
 	/* --inetd: the one endpoint is descriptor 0, given by inetd (inetd.h);
 	 * no `listening` line (descriptor 1 is the client's). */
 	bool inetd;
+	/* Each line's banner file's bytes, read by the supervisor before
+	 * the privilege drop (banner.c); NULL: read at sipc__server_new. */
+	char **banners;
+	size_t *banner_lens;
 };
 
 /* Zeroes CFG and sets every default (no lines yet).  Out of memory leaves

@@ -360,7 +360,10 @@ static void take_at(struct sipc__inherit *pool, size_t i, int *fdp)
 {
 	*fdp = pool->v[i].fd;
 	free(pool->v[i].name);
-	pool->v[i] = pool->v[--pool->n];
+	/* The order stays: of two sockets with one name (two lines with the
+	 * same URL as written), the first line takes the first. */
+	memmove(&pool->v[i], &pool->v[i + 1], (pool->n - i - 1) * sizeof(pool->v[0]));
+	pool->n--;
 }
 
 /* WHY: the socket at I of POOL cannot serve LINE (on SCHEME). */

@@ -46,6 +46,7 @@ struct mfork {
 	size_t nkids, cap;
 	int signals_seen;
 	bool draining;
+	bool retiring;
 	sipc_loop_timer grace;
 };
 
@@ -254,7 +255,7 @@ static void reap(struct sipc__server *srv, struct mfork *f)
 			sipc__serve_log(srv, 0, "connection process %ld: exit status %d", (long)pid,
 					WEXITSTATUS(status));
 	}
-	if (f->draining && f->nkids == 0)
+	if ((f->draining || f->retiring) && f->nkids == 0)
 		sipc__loop_stop(f->w->loop);
 }
 
@@ -266,18 +267,23 @@ static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 
 	(void)revents;
 	while (read(srv->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		int sig = (int)si.ssi_signo;
-		if (sig == SIGCHLD) {
+		if (si.ssi_signo == SIGCHLD) {
 			reap(srv, f);
 			continue;
 		}
+		int sig = sipc__server_signal_order(srv, &si);
+		if (sig == 0)
+			continue;
 		if (sig == SIGUSR1) {
 			sipc__server_print_stats(srv);
 			continue;
 		}
 		if (sig == SIGHUP) {
-			/* Children forked from now on copy the new certificate. */
-			sipc__serve_tls_reload(srv);
+			/* Retired: no new child; the open ones run to their end. */
+			if (!f->draining && !srv->retiring) {
+				sipc__server_retire(srv);
+				f->retiring = true;
+			}
 			continue;
 		}
 		f->signals_seen++;
@@ -331,7 +337,7 @@ static int mfork_run(struct sipc__server *srv)
 				f->nkids--;
 			break;
 		}
-		if (f->draining && f->nkids == 0)
+		if ((f->draining || f->retiring) && f->nkids == 0)
 			break;
 	}
 	sipc__server_stopped(srv);

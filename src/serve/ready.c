@@ -10,9 +10,18 @@
  * (event and thread: the main thread's loop; fork: the parent's worker
  * loop) does the periodic part, so a hung control loop stops the
  * watchdog, which is what the watchdog is for.
+ *
+ * Under a supervisor (config.h: a generation) the supervisor is the
+ * process the manager knows (its main pid): it prints the listening lines
+ * and sends READY=1, RELOADING=1, STOPPING=1 and WATCHDOG=1 itself.  A
+ * generation tells it that it accepts and sends its STATUS= text to it,
+ * over the same socket, for the supervisor to pass on while the
+ * generation is the current one.
  */
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "serve/model.h"
@@ -46,6 +55,14 @@ static void status(struct sipc__server *srv, const struct sipc_srv_stats *all, b
 	snprintf(text, sizeof(text), "STATUS=%llu connection(s) open, %llu served, %llu refused",
 		 (unsigned long long)all->open, (unsigned long long)all->total,
 		 (unsigned long long)all->refused);
+	if (srv->cfg->gen != NULL) {
+		/* One message each (a seqpacket socket); a full buffer loses
+		 * one STATUS, which the next change replaces. */
+		ssize_t n = send(srv->cfg->gen->ready_fd, text, strlen(text),
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		(void)n;
+		return;
+	}
 	sipc__notify(text);
 }
 
@@ -63,7 +80,8 @@ static void on_tick(sipc_loop *loop, sipc_loop_timer *t)
 {
 	struct sipc__server *srv = t->arg;
 	struct sipc_srv_stats all = {0};
-	int64_t now = sipc__loop_now(loop), wd = sipc__notify_watchdog_ms();
+	int64_t now = sipc__loop_now(loop);
+	int64_t wd = srv->cfg->gen != NULL ? 0 : sipc__notify_watchdog_ms();
 	int64_t next = TICK_MS;
 
 	totals(srv, &all);
@@ -94,18 +112,23 @@ void sipc__server_started(struct sipc__server *srv, sipc_loop *loop)
 {
 	struct sipc_srv_stats all = {0};
 
+	bool gen = srv->cfg->gen != NULL;
+
 	/* Under --inetd descriptor 1 is the client's. */
-	if (!srv->cfg->inetd)
+	if (gen)
+		sipc__server_ready(srv);
+	else if (!srv->cfg->inetd)
 		sipc__server_print_listening(srv);
 	srv->ready.loop = loop;
 	srv->ready.idle_since = sipc__loop_now(loop);
 	sipc__timer_init(&srv->ready.tick, on_tick, srv);
 	if (sipc__notify_enabled()) {
 		totals(srv, &all);
-		sipc__notify("READY=1");
+		if (!gen)
+			sipc__notify("READY=1");
 		status(srv, &all, true);
 	}
-	if (sipc__notify_watchdog_ms() > 0 || sipc__notify_enabled() || inetd_dgram(srv))
+	if ((!gen && sipc__notify_watchdog_ms() > 0) || sipc__notify_enabled() || inetd_dgram(srv))
 		on_tick(loop, &srv->ready.tick);
 }
 
@@ -114,7 +137,8 @@ void sipc__server_stopping(struct sipc__server *srv)
 	if (srv->ready.stopping)
 		return;
 	srv->ready.stopping = true;
-	sipc__notify("STOPPING=1");
+	if (srv->cfg->gen == NULL)
+		sipc__notify("STOPPING=1");
 }
 
 void sipc__server_stopped(struct sipc__server *srv)

@@ -119,18 +119,66 @@ int sipc__server_check(const struct sipc_serve_config *cfg, char *why, size_t wh
 	return 0;
 }
 
+static void listen_options(const struct sipc_serve_config *cfg, const struct sipc_serve_line *line,
+			   sipc_options *o, char *why, size_t whylen)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_msg = line->conf != NULL ? line->conf->max_msg : cfg->max_msg;
+	o->unix_mode = cfg->unix_mode;
+	o->trace = cfg->trace;
+	o->trace_arg = cfg->trace_arg;
+	o->tls = cfg->tls;
+	o->why = why;
+	o->whylen = whylen;
+	why[0] = '\0';
+}
+
+int sipc__server_listen(const struct sipc_serve_config *cfg, const struct sipc_serve_line *line,
+			sipc_endpoint **epp, char *why, size_t whylen)
+{
+	char detail[SIPC_WHY_MAX];
+	sipc_options o;
+	int err;
+
+	listen_options(cfg, line, &o, detail, sizeof(detail));
+	err = sipc_listen(line->argv[0], &o, epp);
+	if (err < 0)
+		snprintf(why, whylen, "listen %s: %s%s%s", line->argv[0], sipc_strerror(err),
+			 detail[0] ? ": " : "", detail);
+	return err;
+}
+
+int sipc__server_wrap_fd(const struct sipc_serve_config *cfg, const struct sipc_serve_line *line,
+			 int fd, sipc_endpoint **epp, char *why, size_t whylen)
+{
+	char detail[SIPC_WHY_MAX];
+	sipc_options o;
+	sipc_url *url;
+	int err;
+
+	listen_options(cfg, line, &o, detail, sizeof(detail));
+	err = sipc_url_parse(line->argv[0], &url, NULL, 0);
+	if (err == 0) {
+		err = sipc_endpoint_from_fd(fd, sipc_url_scheme(url), &o, epp);
+		sipc_url_free(url);
+	}
+	if (err < 0)
+		snprintf(why, whylen, "%s: the socket passed in as descriptor %d: %s%s%s",
+			 line->origin, fd, sipc_strerror(err), detail[0] ? ": " : "", detail);
+	return err;
+}
+
 /*
- * The socket passed in for SEP's line (inherit.h), made its endpoint: 0;
- * -1 when none was passed for it (the caller binds); or the exit status
- * with WHY: a socket named for the line that cannot serve it (2), or one
- * the library refuses to wrap (1).  What was given is never bound.
+ * The socket passed in for SEP's line (inherit.h: socket activation, or
+ * under a supervisor every socket), made its endpoint: 0; -1 when none
+ * was passed for it (the caller binds); or the exit status with WHY: a
+ * socket named for the line that cannot serve it (2), or one the library
+ * refuses to wrap (1).  What was given is never bound.
  */
-static int adopt(struct sipc__server *srv, struct sipc_srv_endpoint *sep, const sipc_options *o,
-		 char *why, size_t whylen)
+static int adopt(struct sipc__server *srv, struct sipc_srv_endpoint *sep, char *why, size_t whylen)
 {
 	const struct sipc_serve_line *line = sep->line;
 	char detail[SIPC_WHY_MAX] = "";
-	sipc_url *url;
 	int fd, err;
 
 	err = sipc__inherit_take(srv->cfg->inherit, line, &fd, detail, sizeof(detail));
@@ -140,14 +188,7 @@ static int adopt(struct sipc__server *srv, struct sipc_srv_endpoint *sep, const 
 		snprintf(why, whylen, "%s", detail);
 		return 2;
 	}
-	err = sipc_url_parse(line->argv[0], &url, NULL, 0);
-	if (err == 0) {
-		err = sipc_endpoint_from_fd(fd, sipc_url_scheme(url), o, &sep->ep);
-		sipc_url_free(url);
-	}
-	if (err < 0) {
-		snprintf(why, whylen, "%s: the socket passed in as descriptor %d: %s", line->origin,
-			 fd, sipc_strerror(err));
+	if (sipc__server_wrap_fd(srv->cfg, line, fd, &sep->ep, why, whylen) < 0) {
 		close(fd);
 		return 1;
 	}
@@ -165,7 +206,6 @@ static int bind_endpoint(struct sipc__server *srv, size_t i, char *why, size_t w
 	const struct sipc_serve_config *cfg = srv->cfg;
 	struct sipc_srv_endpoint *sep = &srv->eps[i];
 	const struct sipc_serve_line *line = &cfg->lines[i];
-	sipc_options o = {0};
 	char detail[SIPC_WHY_MAX] = "";
 	sipc_addr local;
 	int err;
@@ -177,23 +217,11 @@ static int bind_endpoint(struct sipc__server *srv, size_t i, char *why, size_t w
 	sep->svc = sipc__service_find(line->argv[1]);
 	sep->argc = line->argc - 2;
 	sep->argv = line->argv + 2;
-	o.max_msg = line->conf->max_msg;
-	o.unix_mode = cfg->unix_mode;
-	o.trace = cfg->trace;
-	o.trace_arg = cfg->trace_arg;
-	o.tls = cfg->tls;
-	o.why = detail;
-	o.whylen = sizeof(detail);
-	err = adopt(srv, sep, &o, why, whylen);
+	err = adopt(srv, sep, why, whylen);
 	if (err > 0)
 		return err;
-	if (err < 0)
-		err = sipc_listen(line->argv[0], &o, &sep->ep);
-	if (err < 0) {
-		snprintf(why, whylen, "listen %s: %s%s%s", line->argv[0], sipc_strerror(err),
-			 o.why[0] ? ": " : "", o.why);
+	if (err < 0 && sipc__server_listen(cfg, line, &sep->ep, why, whylen) < 0)
 		return 1;
-	}
 	sep->fd = sipc_endpoint_fd(sep->ep);
 	sep->scheme = sipc_endpoint_scheme(sep->ep);
 	sep->kind = kind_of(sep->scheme);
@@ -270,7 +298,9 @@ int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc__server **
 		sipc__server_free(srv);
 		return 2;
 	}
-	for (size_t i = 0; i < srv->neps && !cfg->inetd; i++)
+	/* A generation adopts every socket the supervisor bound: saying so on
+	 * each start would say nothing. */
+	for (size_t i = 0; i < srv->neps && !cfg->inetd && cfg->gen == NULL; i++)
 		if (srv->eps[i].adopted >= 0)
 			sipc__serve_log(
 				srv, 1, "serve: %s %s: the socket passed in as descriptor %d",
@@ -408,12 +438,15 @@ static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	(void)loop;
 	(void)revents;
 	while (read(srv->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGUSR1) {
+		int sig = sipc__server_signal_order(srv, &si);
+		if (sig == 0)
+			continue;
+		if (sig == SIGUSR1) {
 			sipc__server_print_stats(srv);
 			continue;
 		}
-		if (si.ssi_signo == SIGHUP) {
-			sipc__serve_tls_reload(srv);
+		if (sig == SIGHUP) {
+			sipc__server_retire(srv);
 			continue;
 		}
 		srv->signals_seen++;
@@ -423,12 +456,12 @@ static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			sipc__serve_log(srv, 1,
 					"%s: no longer accepting; %ld connection(s) have %d.%03d s "
 					"to finish",
-					strsignal((int)si.ssi_signo), open,
-					srv->cfg->drain_ms / 1000, srv->cfg->drain_ms % 1000);
+					strsignal(sig), open, srv->cfg->drain_ms / 1000,
+					srv->cfg->drain_ms % 1000);
 			drain_all(srv, 1);
 		} else {
 			sipc__serve_log(srv, 1, "%s again: closing every connection now",
-					strsignal((int)si.ssi_signo));
+					strsignal(sig));
 			drain_all(srv, 2);
 		}
 	}
@@ -459,10 +492,59 @@ void sipc__server_print_listening(const struct sipc__server *srv)
 	fflush(stdout);
 }
 
+void sipc__server_ready(const struct sipc__server *srv)
+{
+	/* The supervisor waits for this message (or the end of the socket). */
+	ssize_t n = write(srv->cfg->gen->ready_fd, "A", 1);
+	(void)n;
+}
+
+int sipc__server_signal_order(const struct sipc__server *srv, const void *siginfo)
+{
+	const struct signalfd_siginfo *si = siginfo;
+	const struct sipc__serve_gen *gen = srv->cfg->gen;
+
+	if (gen == NULL)
+		return (int)si->ssi_signo;
+	if ((int)si->ssi_signo == SIPC__SERVE_ORDER_SIG && (pid_t)si->ssi_pid == gen->supervisor)
+		return si->ssi_int;
+	return 0;
+}
+
+void sipc__server_retire(struct sipc__server *srv)
+{
+	if (srv->retiring || srv->signals_seen > 0)
+		return;
+	srv->retiring = true;
+	for (int i = 0; i < srv->nworkers; i++)
+		sipc__worker_request_retire(&srv->workers[i]);
+}
+
+void sipc__server_worker_retired(struct sipc__server *srv)
+{
+	if (__atomic_add_fetch(&srv->retired, 1, __ATOMIC_ACQ_REL) != srv->nworkers)
+		return;
+	/* No worker watches a listener any more: closing ours cannot leave a
+	 * descriptor in an epoll set.  Datagram sockets stay: connections
+	 * still reply through them (forward). */
+	for (size_t i = 0; i < srv->neps; i++) {
+		struct sipc_srv_endpoint *sep = &srv->eps[i];
+		if (sep->kind == SIPC__SVC_DGRAM)
+			continue;
+		sipc_endpoint_close(sep->ep);
+		sep->ep = NULL;
+		sep->fd = -1;
+	}
+	sipc__serve_log(srv, 1,
+			"reload: the new configuration accepts; this process has stopped accepting "
+			"and lets its %ld connection(s) end",
+			__atomic_load_n(&srv->open_conns, __ATOMIC_RELAXED));
+}
+
 /*
  * Blocks SIGINT, SIGTERM and SIGUSR1 (and SIGCHLD when WITH_CHLD: the fork
- * model reaps its children from the loop; and SIGHUP, which reloads the
- * TLS certificate, when there is one: without, SIGHUP still ends the
+ * model reaps its children from the loop; and SIGHUP under a supervisor,
+ * which retires this generation: without one, SIGHUP still ends the
  * server, as a hang-up of its terminal should) in the calling thread, whose
  * threads inherit the mask, and opens srv->sigfd to read them: no work is
  * ever done in a signal handler.  SIGPIPE is ignored; a closed peer is an
@@ -478,8 +560,10 @@ int sipc__server_signalfd(struct sipc__server *srv, bool with_chld)
 	sigaddset(&set, SIGUSR1);
 	if (with_chld)
 		sigaddset(&set, SIGCHLD);
-	if (srv->cfg->tls != NULL)
+	if (srv->cfg->gen != NULL) {
 		sigaddset(&set, SIGHUP);
+		sigaddset(&set, SIPC__SERVE_ORDER_SIG);
+	}
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	srv->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);

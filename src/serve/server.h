@@ -124,6 +124,8 @@ struct sipc_worker {
 	bool emfile_noted; /* logged once per burst */
 	int drain_req;     /* atomic: 1 drain, 2 close everything now */
 	bool draining;
+	int retire_req; /* atomic: 1 stop accepting, let connections end */
+	bool retiring;
 	sipc_loop_timer drain_timer;
 	int done;                     /* atomic: the thread has finished */
 	uint64_t rng;                 /* xorshift state for services (chargen over UDP) */
@@ -153,6 +155,8 @@ struct sipc__server {
 	const struct sipc__model_ops *ops; /* --model (model.h), set once by sipc__server_new */
 	void *model;                       /* the model's own state, NULL if none */
 	long handshakes; /* atomic: --model thread, connection threads in their handshake */
+	bool retiring;   /* a newer generation accepts (sipc__server_retire) */
+	int retired;     /* atomic: workers that have stopped watching the listeners */
 	struct {         /* ready.c: readiness, status, watchdog on the control loop */
 		sipc_loop *loop;
 		sipc_loop_timer tick;
@@ -168,6 +172,15 @@ struct sipc__server {
 /* Checks every line (URL, service, arguments, kind, model): 0, or -1 with
  * WHY naming the line (a usage error, exit 2).  Binds nothing. */
 int sipc__server_check(const struct sipc_serve_config *cfg, char *why, size_t whylen);
+/* Binds LINE's URL for CFG (its --unix-mode, --trace, TLS config, the
+ * service's max_msg): 0, or a negative code with WHY "listen URL: reason". */
+int sipc__server_listen(const struct sipc_serve_config *cfg, const struct sipc_serve_line *line,
+			sipc_endpoint **epp, char *why, size_t whylen);
+/* The socket FD passed in for LINE, as its endpoint with the options
+ * sipc__server_listen would give it: 0, or a negative code with WHY (FD
+ * is left open then). */
+int sipc__server_wrap_fd(const struct sipc_serve_config *cfg, const struct sipc_serve_line *line,
+			 int fd, sipc_endpoint **epp, char *why, size_t whylen);
 /* Checks, binds every endpoint and prepares the workers.  Returns 0, or
  * the exit status (2 usage, 1 runtime) with WHY set. */
 int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc__server **srvp, char *why,
@@ -185,6 +198,25 @@ void sipc__server_free(struct sipc__server *srv);
 void sipc__server_print_stats(struct sipc__server *srv);
 /* The `listening URL SERVICE` lines on stdout, flushed. */
 void sipc__server_print_listening(const struct sipc__server *srv);
+/* Under a supervisor, every worker watches the endpoints: the message
+ * that says this generation accepts (ready.c sends it in place of the
+ * listening lines and READY=1). */
+void sipc__server_ready(const struct sipc__server *srv);
+/* The signal a signalfd_siginfo read from srv->sigfd asks to act on, or 0
+ * to ignore it.  Under a supervisor only its orders count: the signal it
+ * forwards comes as SIPC__SERVE_ORDER_SIG with the signal in its value,
+ * and the plain ones are dropped (a signal to the whole process group, a
+ * terminal's ^C, reaches both processes, and two pending SIGTERMs would
+ * merge into one, the forwarded one lost in the direct one). */
+int sipc__server_signal_order(const struct sipc__server *srv, const void *siginfo);
+/* SIGHUP from the supervisor: a newer generation accepts on the same
+ * sockets; this one stops accepting and lets every open connection end,
+ * with no deadline (a later SIGTERM still drains with one). */
+void sipc__server_retire(struct sipc__server *srv);
+/* Called by each worker once it stopped watching the endpoints on a
+ * retire: the last one closes this process's copies of the listeners, so
+ * a listener the supervisor closes (a removed service) refuses at once. */
+void sipc__server_worker_retired(struct sipc__server *srv);
 /* ready.c: every endpoint is bound and LOOP, the control loop, runs: the
  * `listening` lines, READY=1, and the periodic STATUS=, WATCHDOG=1 and
  * --inetd datagram idle end on LOOP. */
@@ -204,6 +236,8 @@ int sipc__worker_start(struct sipc_worker *w);
 int sipc__worker_listen(struct sipc_worker *w);
 /* From any thread: 1 drain, 2 close every connection now. */
 void sipc__worker_request_drain(struct sipc_worker *w, int level);
+/* From any thread: stop accepting, keep serving (sipc__server_retire). */
+void sipc__worker_request_retire(struct sipc_worker *w);
 /* Called by conn.c when a connection of W has gone. */
 void sipc__worker_conn_gone(struct sipc_worker *w);
 /* A random number in [0, n) for services; per worker, not for secrets. */
@@ -227,6 +261,10 @@ void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
 int sipc__banner_load_all(struct sipc__server *srv, char *why, size_t whylen);
 /* The same reading for `serve --check`, keeping nothing. */
 int sipc__banner_check(const struct sipc_serve_config *cfg, char *why, size_t whylen);
+/* The same reading into CFG (cfg->banners), for the supervisor to read
+ * before it drops its privileges; sipc__banner_load_all then copies from
+ * memory.  0, or -1 with WHY. */
+int sipc__banner_preload(struct sipc_serve_config *cfg, char *why, size_t whylen);
 
 /* log.c */
 /* Level 0: always (errors); 1: default (open/close); 2: -v. */

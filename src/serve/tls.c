@@ -1,7 +1,7 @@
 /*
  * tls.c - serve's side of TLS (tls.h): --allow-cert, the words of the log
  * lines about a TLS connection, an exec child's SSL_* variables, the
- * SIGHUP reload, and the records a transport holds back (which a
+ * records a transport holds back (which a
  * connection sends before it ends).  forward's client side is in
  * tlsclient.c.
  */
@@ -190,30 +190,6 @@ void sipc__serve_tls_identity(const sipc_endpoint *ep,
 	set(arg, "SSL_CLIENT_I_DN", info(ep, SIPC_TLS_PEER_ISSUER, v, sizeof(v)));
 	info(ep, SIPC_TLS_VERIFIED, v, sizeof(v));
 	set(arg, "SSL_CLIENT_VERIFY", strcmp(v, "yes") == 0 ? "SUCCESS" : "GENEROUS");
-}
-
-void sipc__serve_tls_reload(struct sipc__server *srv)
-{
-	const struct sipc_serve_config *cfg = srv->cfg;
-	char why[SIPC_WHY_MAX] = "", fp[SIPC_TLS_FINGERPRINT_MAX] = "?";
-	int rc;
-
-	if (cfg->tls == NULL) {
-		sipc__serve_log(srv, 1, "SIGHUP: no tls:// endpoint, nothing to reload");
-		return;
-	}
-	rc = sipc_tls_config_reload(cfg->tls, why, sizeof(why));
-	if (rc < 0) {
-		sipc__serve_log(srv, 0,
-				"SIGHUP: tls: reload failed, the certificate in use stays: %s",
-				why[0] ? why : sipc_strerror(rc));
-		return;
-	}
-	(void)sipc_tls_config_fingerprint(cfg->tls, fp, sizeof(fp));
-	sipc__serve_log(srv, 0,
-			"SIGHUP: tls: certificate and key reloaded, new handshakes use %s; open "
-			"connections keep theirs",
-			fp);
 }
 
 bool sipc__serve_ep_holds(const sipc_endpoint *ep)

@@ -79,8 +79,4 @@ bool sipc__serve_ep_holds(const sipc_endpoint *ep);
  * nothing is left, SIPC_ETIMEDOUT when some is, or a code. */
 int sipc__serve_ep_push(sipc_endpoint *ep);
 
-/* SIGHUP: re-reads the certificate, key and CA files of the server's TLS
- * config and logs the outcome (on failure the old ones stay). */
-void sipc__serve_tls_reload(struct sipc__server *srv);
-
 #endif /* SIPC_SERVE_TLS_H */

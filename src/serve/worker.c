@@ -44,7 +44,7 @@ static int listen_events(void)
 void sipc__worker_conn_gone(struct sipc_worker *w)
 {
 	/* A solo worker (thread and fork models) exists for one connection. */
-	if ((w->draining || w->solo) && w->nconns == 0)
+	if ((w->draining || w->retiring || w->solo) && w->nconns == 0)
 		sipc__loop_stop(w->loop);
 }
 
@@ -62,6 +62,11 @@ static void on_wake(sipc_loop *loop, void *arg)
 	struct sipc_worker *w = arg;
 	int req = __atomic_load_n(&w->drain_req, __ATOMIC_ACQUIRE);
 
+	if (__atomic_load_n(&w->retire_req, __ATOMIC_ACQUIRE) && !w->retiring && !w->draining) {
+		w->retiring = true;
+		stop_listening(w);
+		sipc__server_worker_retired(w->srv);
+	}
 	if (req >= 1 && !w->draining) {
 		w->draining = true;
 		stop_listening(w);
@@ -77,6 +82,12 @@ static void on_wake(sipc_loop *loop, void *arg)
 void sipc__worker_request_drain(struct sipc_worker *w, int level)
 {
 	__atomic_store_n(&w->drain_req, level, __ATOMIC_RELEASE);
+	sipc__loop_wake(w->loop);
+}
+
+void sipc__worker_request_retire(struct sipc_worker *w)
+{
+	__atomic_store_n(&w->retire_req, 1, __ATOMIC_RELEASE);
 	sipc__loop_wake(w->loop);
 }
 
@@ -128,7 +139,7 @@ static void on_backoff(sipc_loop *loop, sipc_loop_timer *t)
 	if (sipc__limits_pause_over(l, now))
 		sipc__serve_log(we->w->srv, 1, "cps %s: the pause is over, accepting again",
 				we->sep->svc->name);
-	if (!we->w->draining)
+	if (!we->w->draining && !we->w->retiring)
 		(void)sipc__io_start(loop, &we->io, (uint32_t)listen_events());
 }
 

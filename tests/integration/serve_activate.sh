@@ -4,7 +4,8 @@
 # serves the passed port), a unix path and an abstract name matched by
 # address, all adopted and never bound again (the socket file keeps its
 # inode, and is left in place at exit: it is not serve's), a passed socket
-# no line takes warned about and closed; a socket of the wrong kind for
+# no line takes warned about and closed, every passed socket kept across
+# a SIGHUP (the supervisor holds them); a socket of the wrong kind for
 # the line its name points at is refused naming both.  Accept=yes
 # (--inetd): a `serve --inetd echo` per connection.  A configuration
 # block's name names its socket.
@@ -54,6 +55,16 @@ expect_eq "Accept=no: abstract echo" "$msg" "$(printf '%s' "$msg" | timeout $(se
 env_out=$(timeout $(secs 10) socat -t5 - TCP:127.0.0.1:$(nth_port "$T/a" 4) </dev/null)
 check "Accept=no: an exec child's environment is readable" grep -q '^PATH=' <<<"$env_out"
 check "Accept=no: no LISTEN_ variable reaches an exec child" bash -c "! grep -q '^LISTEN_' <<<'$env_out'"
+# SIGHUP: the supervisor (LISTEN_PID's process) keeps every passed socket
+# for the new generation: nothing is bound again, the file is the same.
+kill -HUP $A
+check "Accept=no: a reload keeps the four endpoints" wait_line "$T/a.err" \
+	'reload: 4 service line\(s\) now; kept 4 endpoint\(s\); added none; removed none' 10
+expect_eq "Accept=no: after the reload, tcp echo on the passed port" "$msg" \
+	"$(printf '%s' "$msg" | timeout $(secs 10) socat -t5 - TCP:127.0.0.1:$P1)"
+expect_eq "Accept=no: after the reload, the same socket file" "$inode" "$(stat -c %i "$T/u.sock")"
+expect_eq "Accept=no: the passed sockets are said once, not per generation" 3 \
+	"$(grep -c 'the socket passed in as descriptor' "$T/a.err")"
 stop_server "Accept=no" $A "$T/a.err"
 check "Accept=no: the socket file is left to its owner" test -S "$T/u.sock"
 

@@ -57,9 +57,11 @@ for i in $(seq $((40 * SCALE))); do
 	[ "$(grep -c "close exec local=$U_CAT .*end=exit 0" "$T/srv.err")" -ge 14 ] && break; sleep 0.05
 done
 expect_eq "each child's exit status on its close line" 14 "$(grep -c "close exec local=$U_CAT .*end=exit 0" "$T/srv.err")"
-zombies=$(ps --ppid "$SRV" -o stat= | grep -c '^Z')
+GEN=$(serving_pid "$SRV")
+check "the server's serving process is found" test -n "$GEN"
+zombies=$(ps --ppid "$GEN" -o stat= | grep -c '^Z')
 expect_eq "no zombie children" 0 "$zombies"
-expect_eq "no child left at all" 0 "$(ps --ppid "$SRV" -o pid= | wc -l)"
+expect_eq "no child left at all" 0 "$(ps --ppid "$GEN" -o pid= | wc -l)"
 
 # A program that cannot run: the client is closed, the log says why.
 expect_eq "missing program: connection closed, nothing sent" "" "$(talk "$U_MISS" 'x')"

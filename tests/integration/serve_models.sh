@@ -155,7 +155,7 @@ spawn hold $P; H=$BG_PID
 wait_line "$T/f.err" 'connection process [0-9]+' 5 >/dev/null
 KID=$(grep -Eo 'connection process [0-9]+' "$T/f.err" | head -1 | awk '{print $3}')
 check "fork: the connection runs in a child process" test -n "$KID" -a "$KID" != "$S"
-check "fork: the child's parent is the server" test "$(awk '{print $4}' /proc/$KID/stat 2>/dev/null)" = "$S"
+check "fork: the child's parent is the server" test "$(awk '{print $4}' /proc/$KID/stat 2>/dev/null)" = "$(serving_pid "$S")"
 kill -TERM $S; wait $S; expect_eq "fork: exit 0 after the drain" 0 $?
 check "fork: the connection process is gone" test ! -e /proc/$KID
 stop_bg $H

@@ -4,7 +4,9 @@
 # `listening` line (never before), STATUS= says what is open, WATCHDOG=1
 # comes again and again at half of a small WATCHDOG_USEC (and not at all
 # when WATCHDOG_PID names another process), STOPPING=1 on SIGTERM, and
-# none of the variables reaches an exec child.
+# none of the variables reaches an exec child.  SIGHUP: RELOADING=1, then
+# READY=1.  Every notification comes from serve's own pid (the supervisor:
+# systemd's NotifyAccess=main drops the others), the generations' too.
 . "$(dirname "$0")/../support/lib.sh"
 need python3 socat
 PEER=$(dirname "$0")/notify_peer.py
@@ -47,9 +49,23 @@ for kind in path abstract fork; do
 	check "$kind: no NOTIFY_SOCKET or WATCHDOG_ in an exec child" \
 		bash -c "! printf '%s' '$env_out' | grep -Eq '^(NOTIFY_SOCKET|WATCHDOG_USEC|LISTEN_)'"
 	check "$kind: no STOPPING=1 before the drain" bash -c "! grep -q STOPPING '$T/$kind.n'"
+	# SIGHUP: RELOADING=1 (with MONOTONIC_USEC), then READY=1 once the new
+	# generation accepts; the supervisor, the manager's main pid, sends both.
+	kill -HUP $SRV
+	check "$kind: reload: RELOADING=1" wait_line "$T/$kind.n" '^RELOADING=1$' 10
+	check "$kind: reload: MONOTONIC_USEC with it" grep -Eq '^MONOTONIC_USEC=[0-9]+$' "$T/$kind.n"
+	check "$kind: reload: READY=1 again" wait_count "$T/$kind.n" '^READY=1$' 2 10
+	expect_eq "$kind: reload: READY=1 came after RELOADING=1" "READY=1" \
+		"$(grep -E '^(READY|RELOADING)=1$' "$T/$kind.n" | tail -1)"
+	check "$kind: reload: the new generation's STATUS= (its counters start anew)" \
+		wait_line "$T/$kind.n" '^STATUS=0 connection\(s\) open, 0 served' 10
+	# NotifyAccess=main: systemd drops what another process sends.
+	expect_eq "$kind: every notification came from serve's own pid" "$SRV" \
+		"$(sort -u "$T/$kind.n.pids")"
 	stop_server "$kind" $SRV "$T/$kind.err"
 	check "$kind: STOPPING=1 on SIGTERM" wait_line "$T/$kind.n" '^STOPPING=1$' 10
 	expect_eq "$kind: READY=1 is the first notification" "READY=1" "$(head -1 "$T/$kind.n")"
+	expect_eq "$kind: STOPPING=1 too came from serve's own pid" "$SRV" "$(sort -u "$T/$kind.n.pids")"
 done
 
 # WATCHDOG_PID of another process: the watchdog is not ours to feed.

@@ -6,6 +6,8 @@
 # its own; an exec block without `user` is refused as root unless it says
 # `user = root`; an exec line on the command line warns; not root, another
 # user is a usage error with nothing bound; an unknown user names FILE:LINE.
+# The supervisor itself drops (a reload binds and reads banners as that
+# user: a privileged port or a root-only banner is refused, and says why).
 . "$(dirname "$0")/../support/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "the privilege drop needs root"
@@ -167,5 +169,53 @@ rc=0
 timeout $(secs 10) "$SOCKIPC" serve --user no-such-user-sipc -e 'tcp://127.0.0.1:0 echo' >"$T/nu2.out" 2>"$T/nu2.err" || rc=$?
 expect_eq "--user unknown: exit 2" 2 "$rc"
 check "nothing was bound" bash -c "! grep -q '^listening' '$T/nu2.out'"
+
+# ---- 7. the supervisor drops too; a reload after the drop ----
+# The banner file only root may read: read at start, before the drop, and
+# served from memory by every serving process.
+printf 'ROOT-ONLY BANNER\r\n' >"$T/rootbanner"
+chmod 600 "$T/rootbanner"
+cat >"$T/rl.conf" <<EOF
+service greet
+{
+    listen = tcp://127.0.0.1:0
+    run    = echo
+    user   = nobody
+    banner = $T/rootbanner
+}
+EOF
+cp "$T/rl.conf" "$T/rl.orig"
+bg "$T/rl" "$SOCKIPC" serve -f "$T/rl.conf"
+SRV=$BG_PID
+U=$(listening_url "$T/rl" 10)
+expect_eq "the supervisor (serve's pid) runs as nobody" \
+	"Uid: $n $n $n $n;Gid: $g $g $g $g;Groups: $g;" "$(status_ids "$SRV")"
+GEN=$(pgrep -P "$SRV" | head -1)
+check "the serving process is a child of it" test -n "$GEN"
+expect_eq "and runs as nobody too" \
+	"Uid: $n $n $n $n;Gid: $g $g $g $g;Groups: $g;" "$(status_ids "$GEN")"
+expect_eq "a banner only root may read, read at start" "ROOT-ONLY BANNER" \
+	"$(talk "$U" hi | head -1 | tr -d '\r')"
+# A privileged port: nobody cannot bind it; the old configuration stays.
+cat >>"$T/rl.conf" <<'EOF'
+service low
+{
+    listen = tcp://127.0.0.1:1
+    run    = echo
+    user   = nobody
+}
+EOF
+kill -HUP "$SRV"
+check "reload of a privileged port after the drop: refused, and why" wait_line "$T/rl.err" \
+	'reload: listen tcp://127.0.0.1:1: .*dropped its privileges: a privileged port .*needs a restart.*: kept the running configuration' 10
+expect_eq "the old configuration serves on" "ROOT-ONLY BANNER" "$(talk "$U" hi | head -1 | tr -d '\r')"
+# A reload re-reads the banner as nobody: refused, and why.
+sed 's/^    run    = echo$/    run    = discard/' "$T/rl.orig" >"$T/rl.conf"
+kill -HUP "$SRV"
+check "a banner root alone may read, on a reload after the drop: refused, and why" \
+	wait_line "$T/rl.err" "reload: $T/rl.conf:1: banner $T/rootbanner: Permission denied \(serve runs as uid $n since it dropped its privileges" 10
+expect_eq "two refused reloads, no other" 2 "$(grep -c 'kept the running configuration' "$T/rl.err")"
+expect_eq "still the one serving process" "$GEN" "$(pgrep -P "$SRV" | tr '\n' ' ' | sed 's/ $//')"
+stop_server "reload after the drop" "$SRV" "$T/rl.err"
 
 finish

@@ -96,6 +96,12 @@ stop_server() {
 	check "$1: no sanitizer report" bash -c "! grep -q Sanitizer '$3'"
 }
 
+# serving_pid PID: the process that serves for the `sockipc serve` PID, its
+# current generation (the supervisor forks it; during a reload, the newest
+# of them).  Exec children and fork-model connection processes are its
+# children, not the supervisor's.
+serving_pid() { ps --ppid "$1" -o pid= --sort=start_time | tail -1 | tr -d ' '; }
+
 # nth_port FILE N: the port of the Nth "listening URL" line in FILE.
 nth_port() { awk -v n="$2" '/^listening /{ if (++i == n) { sub(/.*:/, "", $2); print $2 } }' "$1"; }
 
