@@ -434,7 +434,11 @@ static int inetd_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 			       "-f or --model");
 		return SIPC_EXIT_USAGE;
 	}
-	if (sipc__inetd_config(cfg, &pool, argv + 1, nargs, why, sizeof(why)) < 0) {
+	/* The server's TLS options make the connection a TLS one. */
+	if (sipc__inetd_config(cfg, &pool, argv + 1, nargs,
+			       sipc_cli_tls.cert != NULL || sipc_cli_tls.key != NULL ||
+				       sipc_cli_tls.client_cert_required,
+			       why, sizeof(why)) < 0) {
 		sipc__inherit_free(pool);
 		sipc_cli_error("serve: %s", why);
 		return SIPC_EXIT_USAGE;

@@ -78,7 +78,7 @@ static int quiet_stdio(void)
 }
 
 int sipc__inetd_config(struct sipc_serve_config *cfg, struct sipc__inherit **poolp,
-		       char *const *words, int nwords, char *why, size_t whylen)
+		       char *const *words, int nwords, bool tls, char *why, size_t whylen)
 {
 	int type, family, listening = 0, fd, err;
 	char url[SIPC_URL_MAX];
@@ -120,6 +120,17 @@ int sipc__inetd_config(struct sipc_serve_config *cfg, struct sipc__inherit **poo
 			 "seqpacket)");
 		return -1;
 	}
+	if (tls && scheme != SIPC_TCP) {
+		snprintf(why, whylen,
+			 "--inetd: the TLS options need a TCP connection on descriptor 0, and it "
+			 "is a %s socket",
+			 sipc_scheme_name(scheme));
+		return -1;
+	}
+	/* The client speaks TLS on the connection inetd accepted: the core
+	 * does the handshake, as for a connection accepted on tls://. */
+	if (tls)
+		scheme = SIPC_TLS;
 	local_url(STDIN_FILENO, scheme, url, sizeof(url));
 	argv = calloc((size_t)nwords + 2, sizeof(*argv));
 	if (argv == NULL)

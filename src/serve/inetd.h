@@ -7,6 +7,7 @@
 #ifndef SIPC_SERVE_INETD_H
 #define SIPC_SERVE_INETD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "serve/config.h"
@@ -22,9 +23,11 @@ struct sipc__server;
  * and 1, so nothing written to stdout can reach the client.  0, or -1
  * with WHY: descriptor 0 is not a socket (a pipe, a terminal) or is a
  * listening one, or the service cannot serve one connection (broadcast).
+ * TLS: the client speaks TLS on the TCP connection (--cert, --key...):
+ * its line is tls://, so the core does the handshake.
  */
 int sipc__inetd_config(struct sipc_serve_config *cfg, struct sipc__inherit **poolp,
-		       char *const *words, int nwords, char *why, size_t whylen);
+		       char *const *words, int nwords, bool tls, char *why, size_t whylen);
 
 /* Serves the connection of a stream or seqpacket --inetd server until it
  * ends (or the drain after SIGTERM does).  Returns the exit status. */

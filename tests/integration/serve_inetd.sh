@@ -153,4 +153,41 @@ port=$(nth_port "$T/sys" 1)
 expect_eq "--log syslog: serves" "x" "$(printf x | timeout $(secs 5) socat -t2 - TCP:127.0.0.1:$port)"
 stop_server "--log syslog" $BG_PID "$T/sys.err"
 check "--log syslog: not a line on stderr" test ! -s "$T/sys.err"
+
+# TLS on the connection inetd accepted (systemd's Accept=yes, here
+# systemd-socket-activate --accept): --cert/--key make it a tls:// line,
+# the core does the handshake.  With --client-ca, a client certificate
+# from another CA (mallory, signed by ca2) is refused; alice's is served.
+# On a connection that is not TCP (socat's socketpair) the options are a
+# usage error.
+if command -v systemd-socket-activate >/dev/null; then
+	bash "$SIPC_SOURCE_DIR/tests/support/tls-certs.sh" "$T/certs" >/dev/null 2>"$T/certs.err" ||
+		fail "tls-certs.sh made the test certificates"
+	C=$T/certs
+	read -r TP < <(free_ports 1)
+	bg "$T/ssatls" systemd-socket-activate -l 127.0.0.1:$TP -a --inetd \
+		"$SOCKIPC" serve -v --inetd --cert "$C/server.pem" --key "$C/server.key" \
+		--client-ca "$C/ca.pem" echo
+	SSA_TLS=$BG_PID
+	wait_line "$T/ssatls.err" "Listening on 127.0.0.1:$TP" 10 >/dev/null
+	got=$(printf 'over tls' | timeout $(secs 10) "$SOCKIPC" connect --ca "$C/ca.pem" \
+		--cert "$C/alice.pem" --key "$C/alice.key" tls://127.0.0.1:$TP 2>"$T/alice.err")
+	expect_eq "--inetd TLS: echo over a verified handshake" "over tls" "$got"
+	rc=0
+	got=$(printf 'let me in' | timeout $(secs 10) "$SOCKIPC" connect --ca "$C/ca.pem" \
+		--cert "$C/mallory.pem" --key "$C/mallory.key" tls://127.0.0.1:$TP 2>"$T/mallory.err") || rc=$?
+	check "--inetd TLS: a certificate of another CA gets nothing" test -z "$got"
+	check "--inetd TLS: the wrong CA's client fails" test "$rc" -ne 0
+	check "--inetd TLS: the refusal is logged on the server" \
+		wait_line "$T/ssatls.err" 'refused echo .*tls handshake' 10
+	check "--inetd TLS: no log text reached a client" \
+		bash -c "! grep -q 'sockipc: open' '$T/alice.err' '$T/mallory.err'"
+	stop_bg $SSA_TLS
+	rc=0
+	timeout $(secs 10) socat -t5 - EXEC:"$SOCKIPC serve --inetd --cert $C/server.pem --key $C/server.key echo" \
+		</dev/null >"$T/tlsunix.out" 2>"$T/tlsunix.err" || rc=$?
+	check "--inetd TLS on a unix socketpair: refused naming the kind" \
+		grep -q 'the TLS options need a TCP connection on descriptor 0' "$T/tlsunix.err"
+fi
+
 finish
