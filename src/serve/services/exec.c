@@ -6,7 +6,9 @@
  * tcpserver and unixserver (PROTO, TCPREMOTEIP...) in its environment,
  * its own process group (so a drain reaches its children too), default signal
  * dispositions and an empty signal mask (the server ignores SIGPIPE and
- * blocks the signals its signalfd reads; a child must inherit neither),
+ * blocks the signals its signalfd reads; a child must inherit neither;
+ * glibc's posix_spawn alone leaves its two internal signals, 32 and 33,
+ * ignored, which glibc programs take back; the fork path resets them too),
  * and no other descriptor (every one is close-on-exec, and closefrom(3)
  * in the spawn makes sure).  posix_spawnp(3) looks PROGRAM up in PATH as
  * execvp does and reports a program that cannot run to the parent, so the
