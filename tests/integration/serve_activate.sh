@@ -13,17 +13,6 @@
 need systemd-socket-activate socat python3
 SSA=$(command -v systemd-socket-activate)
 
-# free_ports N: N free TCP ports on 127.0.0.1, asked of the kernel
-# through a throwaway server (should another program take one a moment
-# later, the case fails loudly rather than pass by luck).
-free_ports() {
-	local args=() i
-	for ((i = 0; i < $1; i++)); do args+=(-e 'tcp://127.0.0.1:0 discard'); done
-	bg "$T/fp" "$SOCKIPC" serve -q "${args[@]}"
-	wait_count "$T/fp" '^listening' "$1" 5
-	awk '/^listening/ {sub(/.*:/, "", $2); printf "%s ", $2}' "$T/fp"
-	stop_bg $BG_PID
-}
 read -r P1 P2 P3 P4 < <(free_ports 4)
 ABS=sipc-activate-$$-$RANDOM
 msg="activated $RANDOM"

@@ -10,18 +10,6 @@
 . "$(dirname "$0")/../support/lib.sh"
 need socat python3
 
-# free_ports N: N free TCP ports on 127.0.0.1, asked of the kernel
-# through a throwaway server (a moment later another program could take
-# one: then the case fails loudly, it does not pass by luck).
-free_ports() {
-	local args=() i
-	for ((i = 0; i < $1; i++)); do args+=(-e 'tcp://127.0.0.1:0 discard'); done
-	bg "$T/fp" "$SOCKIPC" serve -q "${args[@]}"
-	wait_count "$T/fp" '^listening' "$1" 5
-	awk '/^listening/ {sub(/.*:/, "", $2); printf "%s ", $2}' "$T/fp"
-	stop_bg $BG_PID
-}
-
 msg="inetd says hello $RANDOM"
 
 # socat EXEC: a socketpair on 0 and 1; stderr is socat's (a file here).

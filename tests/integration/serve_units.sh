@@ -11,14 +11,6 @@ need systemd-analyze systemd-socket-activate socat python3 uptime
 UNITS=$SIPC_SOURCE_DIR/docs/systemd
 SSA=$(command -v systemd-socket-activate)
 
-free_ports() {
-	local args=() i
-	for ((i = 0; i < $1; i++)); do args+=(-e 'tcp://127.0.0.1:0 discard'); done
-	bg "$T/fp" "$SOCKIPC" serve -q "${args[@]}"
-	wait_count "$T/fp" '^listening' "$1" 5
-	awk '/^listening/ {sub(/.*:/, "", $2); printf "%s ", $2}' "$T/fp"
-	stop_bg $BG_PID
-}
 read -r PE PX < <(free_ports 2)
 
 # The units with the binary, ports and paths of this run.

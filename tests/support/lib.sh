@@ -192,6 +192,19 @@ wait_line() {
 # listening_url FILE SECONDS: the URL of the first `listening URL ...` line.
 listening_url() { wait_line "$1" '^listening ' "$2" | awk '{print $2}'; }
 
+# free_ports N: N free TCP ports on 127.0.0.1, asked of the kernel
+# through a throwaway server, for peers that need a fixed port
+# (systemd-socket-activate -l, xinetd): should another program take one a
+# moment later, the case fails loudly rather than pass by luck.
+free_ports() {
+	local args=() i
+	for ((i = 0; i < $1; i++)); do args+=(-e 'tcp://127.0.0.1:0 discard'); done
+	bg "$T/fp" "$SOCKIPC" serve -q "${args[@]}"
+	wait_count "$T/fp" '^listening' "$1" 5
+	awk '/^listening/ {sub(/.*:/, "", $2); printf "%s ", $2}' "$T/fp"
+	stop_bg $BG_PID
+}
+
 # port_of URL: the port at the end of an IP URL.
 port_of() { echo "${1##*:}"; }
 
