@@ -102,17 +102,24 @@ static struct gen *gen_of(struct sup *s, pid_t pid)
 	return NULL;
 }
 
+/* Line I's real local address (the real port where 0 was asked), or
+ * its URL as written when the socket cannot say. */
+static void real_url(const struct set *st, size_t i, char *url, size_t len)
+{
+	sipc_addr local;
+
+	if (sipc_endpoint_local(st->eps[i], &local) < 0 || sipc_addr_format(&local, url, len) < 0)
+		snprintf(url, len, "%s", st->cfg->lines[i].argv[0]);
+}
+
 /* The `listening URL SERVICE [ARGS]` line of line I of ST. */
 static void print_listening(const struct set *st, size_t i)
 {
 	const struct sipc_serve_line *line = &st->cfg->lines[i];
 	const struct sipc_service *svc = sipc__service_find(line->argv[1]);
 	char url[SIPC_URL_MAX];
-	sipc_addr local;
 
-	if (sipc_endpoint_local(st->eps[i], &local) < 0 ||
-	    sipc_addr_format(&local, url, sizeof(url)) < 0)
-		snprintf(url, sizeof(url), "%s", line->argv[0]);
+	real_url(st, i, url, sizeof(url));
 	printf("listening %s %s", url, svc != NULL ? svc->name : line->argv[1]);
 	for (int k = 2; k < line->argc; k++)
 		printf(" %s", line->argv[k]);
@@ -145,10 +152,7 @@ static int take_passed(struct sup *s, struct set *st, size_t i, char *why, size_
 	if (st->cfg->verbosity >= 1) {
 		const struct sipc_service *svc = sipc__service_find(line->argv[1]);
 		char url[SIPC_URL_MAX];
-		sipc_addr local;
-		if (sipc_endpoint_local(st->eps[i], &local) < 0 ||
-		    sipc_addr_format(&local, url, sizeof(url)) < 0)
-			snprintf(url, sizeof(url), "%s", line->argv[0]);
+		real_url(st, i, url, sizeof(url));
 		sipc__serve_log(NULL, 0, "serve: %s %s: the socket passed in as descriptor %d", url,
 				svc != NULL ? svc->name : line->argv[1], fd);
 	}
