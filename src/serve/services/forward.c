@@ -1,8 +1,9 @@
 /*
  * forward.c - `forward [--timeout=S] [--idle=S] [--max-assoc=N] URL`: a
  * relay to URL.  Streams (tcp*, unix, any mix): each client gets its own
- * non-blocking connection to URL (resolved once at start-up; --timeout,
- * default 5 s, bounds the connect); once it is there, relay.c moves the
+ * non-blocking connection to URL (resolved once at start-up; dialer.h
+ * connects, and --timeout, default 5 s, bounds the connect and a tls
+ * backend's handshake); once it is there, relay.c moves the
  * bytes both ways (splice between plain sockets, bounded buffers, the
  * half-close passed on, seqpacket messages whole, an empty one included).
  * A backend that refuses or does not answer closes that client alone,
@@ -15,7 +16,6 @@
  * NTP 123 -> 123): --guard-ports does not apply here.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +23,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "serve/dialer.h"
 #include "serve/guard.h"
 #include "serve/relay.h"
 #include "serve/services/services.h"
@@ -30,13 +31,9 @@
 #include "sys/sys.h"
 #include "url.h"
 
-#define FWD_MAX_ADDRS          8
 #define FWD_TIMEOUT_MS_DEFAULT 5000
 #define FWD_IDLE_MS_DEFAULT    60000
 #define FWD_MAX_ASSOC_DEFAULT  1024
-/* A unix listener with a full backlog refuses a non-blocking connect with
- * EAGAIN and sends no event when room comes: retry this often. */
-#define FWD_UNIX_RETRY_MS 10
 /* Datagram associations: hash buckets, replies per wake-up. */
 #define FWD_BUCKETS     256
 #define FWD_DGRAM_BATCH 64
@@ -46,15 +43,13 @@ struct fwd_shard;
 struct fwd_ep {
 	struct sipc_srv_endpoint *sep;
 	char url[SIPC_URL_MAX]; /* the backend, as written */
-	sipc_scheme scheme;
 	int socktype;
-	sipc_addr addrs[FWD_MAX_ADDRS];
-	int naddrs;
-	int timeout_ms;
+	/* Its addresses, the connect timeout, and for a tls:// backend how
+	 * this side of it checks it (--ca, --pin...: tls owns it). */
+	struct sipc__dial_target target;
+	sipc_tls_config *tls;
 	int idle_ms;
 	long max_assoc;
-	/* A tls:// backend: how this side of it checks it (--ca, --pin...). */
-	sipc_tls_config *tls;
 	/* Datagram endpoints: the associations, made at the first datagram. */
 	struct fwd_shard *shard;
 };
@@ -64,191 +59,32 @@ struct fwd_ep {
 struct fwd_conn {
 	struct sipc_conn *c;
 	struct fwd_ep *fe;
-	struct sipc__relay relay; /* once the backend is there */
-	int bfd;                  /* connecting */
-	sipc_endpoint *bep;       /* a tls backend in its handshake */
-	sipc_loop_io bio;         /* connecting, handshake */
-	sipc_loop_timer timer;    /* connect timeout */
-	sipc_loop_timer retry;    /* unix connect retry */
-	bool connecting;
-	int addr_i;
+	struct sipc__relay relay;      /* once the backend is there */
+	struct sipc__dialer dialer;    /* until then */
 	char other[SIPC_URL_MAX + 16]; /* "backend URL" */
 };
-
-static void fail(struct fwd_conn *st, int err)
-{
-	char esc[SIPC_WHY_MAX];
-
-	sipc__serve_tls_escape(st->bep != NULL ? sipc_endpoint_why(st->bep) : "", esc, sizeof(esc));
-	snprintf(st->relay.end, sizeof(st->relay.end), "%s: %s%s%s", st->other,
-		 err == -ECONNRESET ? "reset by peer" : sipc_strerror(err), esc[0] ? ": " : "",
-		 esc);
-	sipc__conn_close(st->c, st->relay.end);
-}
 
 static void relay_end(struct sipc__relay *r, const char *why)
 {
 	sipc__conn_close(r->c, why);
 }
 
-static void on_backend(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
-
-/* One step of a tls backend's handshake (the connect timeout bounds it
- * too); once done, the relay takes the endpoint. */
-static void backend_handshake(struct fwd_conn *st)
+static void backend_ready(struct sipc__dialer *d, int err, int bfd, sipc_endpoint *bep,
+			  const char *why)
 {
-	sipc_loop *loop = sipc__conn_loop(st->c);
-	int rc = sipc_handshake(st->bep, 0);
-	sipc_endpoint *bep;
-	short w;
+	struct fwd_conn *st = d->arg;
+	char esc[SIPC_WHY_MAX];
 
-	if (rc == SIPC_ETIMEDOUT || rc == -EAGAIN) {
-		w = sipc_endpoint_want(st->bep, POLLIN);
-		if (sipc__io_start(loop, &st->bio, (w & POLLOUT ? EPOLLOUT : 0) | EPOLLIN) < 0)
-			fail(st, -ENOMEM);
+	if (err < 0) {
+		sipc__serve_tls_escape(why, esc, sizeof(esc));
+		snprintf(st->relay.end, sizeof(st->relay.end), "%s: %s%s%s", st->other,
+			 err == -ECONNRESET ? "reset by peer" : sipc_strerror(err),
+			 esc[0] ? ": " : "", esc);
+		sipc__conn_close(st->c, st->relay.end);
 		return;
 	}
-	if (rc < 0) {
-		fail(st, rc);
-		return;
-	}
-	st->connecting = false;
-	sipc__timer_stop(loop, &st->timer);
-	sipc__io_stop(loop, &st->bio);
-	bep = st->bep;
-	st->bep = NULL; /* the relay's from here on */
 	/* Last: the relay may end at once and the connection with it. */
-	sipc__relay_start(&st->relay, -1, bep);
-}
-
-static void start_relay(struct fwd_conn *st)
-{
-	sipc_endpoint *bep = NULL;
-	int bfd = st->bfd;
-
-	sipc__io_stop(sipc__conn_loop(st->c), &st->bio);
-	st->bfd = -1;
-	if (st->fe->tls != NULL) {
-		/* The TCP connection is there: TLS goes over it, verified as
-		 * --ca, --pin, --sni... say (the host name of the URL by
-		 * default). */
-		char detail[SIPC_WHY_MAX] = "";
-		sipc_options o = {.tls = st->fe->tls, .why = detail, .whylen = sizeof(detail)};
-		int err = sipc_endpoint_from_fd(bfd, st->fe->scheme, &o, &st->bep);
-		if (err < 0) {
-			sipc__sys_close(bfd);
-			snprintf(st->relay.end, sizeof(st->relay.end), "%s: %s%s%s", st->other,
-				 sipc_strerror(err), detail[0] ? ": " : "", detail);
-			sipc__conn_close(st->c, st->relay.end);
-			return;
-		}
-		sipc__io_init(&st->bio, sipc_endpoint_fd(st->bep), on_backend, st);
-		backend_handshake(st);
-		return;
-	}
-	st->connecting = false;
-	sipc__timer_stop(sipc__conn_loop(st->c), &st->timer);
-	if (sipc__conn_is_seqpacket(st->c)) {
-		/* Records are read through the library, which tells an empty
-		 * one from the end of the stream. */
-		sipc_options o = {.max_msg = sipc__svc_ep_max_msg(st->fe->sep)};
-		int err = sipc_endpoint_from_fd(bfd, st->fe->scheme, &o, &bep);
-		if (err < 0) {
-			sipc__sys_close(bfd);
-			fail(st, err);
-			return;
-		}
-	}
 	sipc__relay_start(&st->relay, bfd, bep);
-}
-
-/* Starts connecting to address I (or the next ones); false when none is
- * left (the pair is closed). */
-static bool dial(struct fwd_conn *st, int err)
-{
-	const sipc_addr *a;
-	int fd, rc;
-
-	for (; st->addr_i < st->fe->naddrs; st->addr_i++) {
-		a = &st->fe->addrs[st->addr_i];
-		fd = sipc__sys_socket(a->ss.ss_family, st->fe->socktype);
-		if (fd < 0) {
-			err = fd;
-			continue;
-		}
-		rc = sipc__sys_connect(fd, (const struct sockaddr *)&a->ss, a->len,
-				       sipc__deadline(0));
-		/* A unix connect completes or fails at once; "not yet" from it
-		 * means EAGAIN, the listener's backlog is full. */
-		if (rc == SIPC_ETIMEDOUT && a->ss.ss_family == AF_UNIX)
-			rc = -EAGAIN;
-		if (rc == 0 || rc == SIPC_ETIMEDOUT) {
-			st->bfd = fd;
-			sipc__io_init(&st->bio, fd, on_backend, st);
-			if (rc == 0) {
-				start_relay(st);
-			} else if (sipc__io_start(sipc__conn_loop(st->c), &st->bio, EPOLLOUT) < 0) {
-				fail(st, -ENOMEM);
-			}
-			return true;
-		}
-		sipc__sys_close(fd);
-		if (rc == -EAGAIN && a->ss.ss_family == AF_UNIX) {
-			/* The backlog is full: retry this address soon, within the
-			 * connect timeout. */
-			sipc__timer_start(sipc__conn_loop(st->c), &st->retry, FWD_UNIX_RETRY_MS);
-			return true;
-		}
-		err = rc;
-	}
-	fail(st, err);
-	return false;
-}
-
-static void connected(struct fwd_conn *st)
-{
-	int soerr = 0;
-	int rc = sipc__sys_getsockopt_int(st->bfd, SOL_SOCKET, SO_ERROR, &soerr);
-
-	if (rc == 0 && soerr == 0) {
-		start_relay(st);
-		return;
-	}
-	sipc__io_stop(sipc__conn_loop(st->c), &st->bio);
-	sipc__sys_close(st->bfd);
-	st->bfd = -1;
-	st->addr_i++;
-	dial(st, rc < 0 ? rc : -soerr);
-}
-
-static void on_backend(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
-{
-	struct fwd_conn *st = io->arg;
-
-	(void)loop;
-	(void)revents;
-	if (st->bep != NULL)
-		backend_handshake(st);
-	else
-		connected(st);
-}
-
-static void on_retry(sipc_loop *loop, sipc_loop_timer *t)
-{
-	struct fwd_conn *st = t->arg;
-
-	(void)loop;
-	if (st->connecting && st->bfd < 0)
-		dial(st, -EAGAIN);
-}
-
-static void on_connect_timeout(sipc_loop *loop, sipc_loop_timer *t)
-{
-	struct fwd_conn *st = t->arg;
-
-	(void)loop;
-	if (st->connecting)
-		fail(st, SIPC_ETIMEDOUT);
 }
 
 static void fwd_open(struct sipc_conn *c)
@@ -257,19 +93,12 @@ static void fwd_open(struct sipc_conn *c)
 
 	st->c = c;
 	st->fe = sipc__svc_ep_state(sipc__conn_endpoint(c));
-	st->bfd = -1;
-	st->bep = NULL;
 	snprintf(st->other, sizeof(st->other), "backend %s", st->fe->url);
 	sipc__relay_init(&st->relay, c, st->other, relay_end);
-	st->connecting = true;
-	sipc__io_init(&st->bio, -1, on_backend, st);
-	sipc__timer_init(&st->timer, on_connect_timeout, st);
-	sipc__timer_init(&st->retry, on_retry, st);
 	/* Nothing to read from the client until the backend answers; one
 	 * shot, so that a client that resets meanwhile is reported once. */
 	(void)sipc__conn_set_events(c, EPOLLONESHOT);
-	sipc__timer_start(sipc__conn_loop(c), &st->timer, st->fe->timeout_ms);
-	dial(st, -ECONNREFUSED);
+	sipc__dialer_start(&st->dialer, sipc__conn_loop(c), &st->fe->target, backend_ready, st);
 }
 
 static void fwd_io(struct sipc_conn *c, uint32_t revents)
@@ -282,16 +111,8 @@ static void fwd_io(struct sipc_conn *c, uint32_t revents)
 static void fwd_close(struct sipc_conn *c)
 {
 	struct fwd_conn *st = sipc__conn_state(c);
-	sipc_loop *loop = sipc__conn_loop(c);
 
-	sipc__io_stop(loop, &st->bio);
-	sipc__timer_stop(loop, &st->timer);
-	sipc__timer_stop(loop, &st->retry);
-	if (st->bfd >= 0)
-		sipc__sys_close(st->bfd);
-	st->bfd = -1;
-	sipc_endpoint_close(st->bep);
-	st->bep = NULL;
+	sipc__dialer_stop(&st->dialer);
 	sipc__relay_free(&st->relay);
 }
 
@@ -442,7 +263,7 @@ static struct fwd_shard *shard_of(struct fwd_ep *fe, sipc_loop *loop, int worker
 static struct fwd_assoc *assoc_new(struct fwd_shard *sh, const sipc_addr *from)
 {
 	struct fwd_ep *fe = sh->fe;
-	const sipc_addr *to = &fe->addrs[0];
+	const sipc_addr *to = &fe->target.addrs[0];
 	struct fwd_assoc *a;
 	int fd, rc;
 
@@ -502,8 +323,8 @@ static void fwd_datagram(struct sipc_dgram *d, const uint8_t *buf, size_t len)
 	/* A datagram forged "from" the backend would have its replies sent
 	 * back to the backend from the endpoint, whose answers come in again:
 	 * a loop through an echo backend. */
-	for (int i = 0; i < fe->naddrs; i++) {
-		if (sipc__guard_same(&fe->addrs[i], from)) {
+	for (int i = 0; i < fe->target.naddrs; i++) {
+		if (sipc__guard_same(&fe->target.addrs[i], from)) {
 			sipc__dgram_drop(d, "source is the backend");
 			return;
 		}
@@ -591,7 +412,7 @@ static int fwd_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char 
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	n = sipc_url_resolve(url, false, fe->addrs, FWD_MAX_ADDRS);
+	n = sipc_url_resolve(url, false, fe->target.addrs, SIPC__DIAL_MAX_ADDRS);
 	if (n < 0) {
 		snprintf(why, whylen, "forward: %s: %s", argv[used], sipc_strerror(n));
 		sipc_url_free(url);
@@ -616,10 +437,12 @@ static int fwd_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char 
 		return -1;
 	}
 	fe->sep = sep;
-	fe->naddrs = n;
-	fe->scheme = sipc_url_scheme(url);
+	fe->target.naddrs = n;
+	fe->target.scheme = sipc_url_scheme(url);
+	fe->target.timeout_ms = timeout_ms;
+	fe->target.tls = fe->tls;
+	fe->target.max_msg = sipc__svc_ep_max_msg(sep);
 	fe->socktype = st;
-	fe->timeout_ms = timeout_ms;
 	fe->idle_ms = idle_ms;
 	fe->max_assoc = max_assoc;
 	snprintf(fe->url, sizeof(fe->url), "%s", argv[used]);

@@ -1,0 +1,217 @@
+/*
+ * dialer.c - a non-blocking dial from a serve worker's loop (dialer.h):
+ * connect to each address in turn, then the TLS handshake or the
+ * seqpacket endpoint, all under one timeout.
+ */
+#include "serve/dialer.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sys/sys.h"
+
+/* A unix listener with a full backlog refuses a non-blocking connect with
+ * EAGAIN and sends no event when room comes: retry this often. */
+#define UNIX_RETRY_MS 10
+
+static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
+
+/* Ends the dial: everything the loop watches for it stops first, since
+ * DONE may free D. */
+static void finish(struct sipc__dialer *d, int err, int bfd, sipc_endpoint *bep, const char *why)
+{
+	sipc__io_stop(d->loop, &d->io);
+	sipc__timer_stop(d->loop, &d->timer);
+	sipc__timer_stop(d->loop, &d->retry);
+	d->active = false;
+	d->fd = -1;
+	d->ep = NULL;
+	d->done(d, err, bfd, bep, why != NULL ? why : "");
+}
+
+static void fail(struct sipc__dialer *d, int err)
+{
+	char why[SIPC_WHY_MAX] = "";
+
+	if (d->ep != NULL) {
+		snprintf(why, sizeof(why), "%s", sipc_endpoint_why(d->ep));
+		sipc_endpoint_close(d->ep);
+	} else if (d->fd >= 0) {
+		sipc__sys_close(d->fd);
+	}
+	d->ep = NULL;
+	d->fd = -1;
+	finish(d, err, -1, NULL, why);
+}
+
+/* One step of a tls target's handshake; once done the caller gets the
+ * endpoint. */
+static void handshake(struct sipc__dialer *d)
+{
+	int rc = sipc_handshake(d->ep, 0);
+	short w;
+
+	if (rc == SIPC_ETIMEDOUT || rc == -EAGAIN) {
+		w = sipc_endpoint_want(d->ep, POLLIN);
+		if (sipc__io_start(d->loop, &d->io, (w & POLLOUT ? EPOLLOUT : 0) | EPOLLIN) < 0)
+			fail(d, -ENOMEM);
+		return;
+	}
+	if (rc < 0) {
+		fail(d, rc);
+		return;
+	}
+	finish(d, 0, -1, d->ep, NULL);
+}
+
+/* The connection is there: hand it over as the target's kind needs. */
+static void connected(struct sipc__dialer *d)
+{
+	const struct sipc__dial_target *t = d->t;
+	char detail[SIPC_WHY_MAX] = "";
+	sipc_options o = {.why = detail, .whylen = sizeof(detail)};
+	int fd = d->fd, rc;
+
+	sipc__io_stop(d->loop, &d->io);
+	if (t->tls == NULL && sipc_scheme_socktype(t->scheme) != SOCK_SEQPACKET) {
+		finish(d, 0, fd, NULL, NULL);
+		return;
+	}
+	/* TLS goes over the TCP connection, verified as the target's config
+	 * says; seqpacket records are read through the library, which tells
+	 * an empty one from the end of the stream. */
+	o.tls = t->tls;
+	o.max_msg = t->max_msg;
+	rc = sipc_endpoint_from_fd(fd, t->scheme, &o, &d->ep);
+	if (rc < 0) {
+		sipc__sys_close(fd);
+		d->fd = -1;
+		finish(d, rc, -1, NULL, detail);
+		return;
+	}
+	d->fd = -1; /* the endpoint's now */
+	if (t->tls == NULL) {
+		finish(d, 0, -1, d->ep, NULL);
+		return;
+	}
+	sipc__io_init(&d->io, sipc_endpoint_fd(d->ep), on_io, d);
+	handshake(d);
+}
+
+/* Starts connecting to the current address (or the next ones); when none
+ * is left the dial fails with ERR, the last address's error. */
+static void next_addr(struct sipc__dialer *d, int err)
+{
+	const sipc_addr *a;
+	int fd, rc;
+
+	for (; d->addr_i < d->t->naddrs; d->addr_i++) {
+		a = &d->t->addrs[d->addr_i];
+		fd = sipc__sys_socket(a->ss.ss_family, sipc_scheme_socktype(d->t->scheme));
+		if (fd < 0) {
+			err = fd;
+			continue;
+		}
+		rc = sipc__sys_connect(fd, (const struct sockaddr *)&a->ss, a->len,
+				       sipc__deadline(0));
+		/* A unix connect completes or fails at once; "not yet" from it
+		 * means EAGAIN, the listener's backlog is full. */
+		if (rc == SIPC_ETIMEDOUT && a->ss.ss_family == AF_UNIX)
+			rc = -EAGAIN;
+		if (rc == 0 || rc == SIPC_ETIMEDOUT) {
+			d->fd = fd;
+			sipc__io_init(&d->io, fd, on_io, d);
+			if (rc == 0)
+				connected(d);
+			else if (sipc__io_start(d->loop, &d->io, EPOLLOUT) < 0)
+				fail(d, -ENOMEM);
+			return;
+		}
+		sipc__sys_close(fd);
+		if (rc == -EAGAIN && a->ss.ss_family == AF_UNIX) {
+			/* Retry this address soon, within the timeout. */
+			sipc__timer_start(d->loop, &d->retry, UNIX_RETRY_MS);
+			return;
+		}
+		err = rc;
+	}
+	finish(d, err, -1, NULL, NULL);
+}
+
+static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
+{
+	struct sipc__dialer *d = io->arg;
+	int soerr = 0, rc;
+
+	(void)loop;
+	(void)revents;
+	if (d->ep != NULL) {
+		handshake(d);
+		return;
+	}
+	rc = sipc__sys_getsockopt_int(d->fd, SOL_SOCKET, SO_ERROR, &soerr);
+	if (rc == 0 && soerr == 0) {
+		connected(d);
+		return;
+	}
+	sipc__io_stop(d->loop, &d->io);
+	sipc__sys_close(d->fd);
+	d->fd = -1;
+	d->addr_i++;
+	next_addr(d, rc < 0 ? rc : -soerr);
+}
+
+static void on_retry(sipc_loop *loop, sipc_loop_timer *t)
+{
+	struct sipc__dialer *d = t->arg;
+
+	(void)loop;
+	if (d->active && d->fd < 0 && d->ep == NULL)
+		next_addr(d, -EAGAIN);
+}
+
+static void on_timeout(sipc_loop *loop, sipc_loop_timer *t)
+{
+	struct sipc__dialer *d = t->arg;
+
+	(void)loop;
+	if (d->active)
+		fail(d, SIPC_ETIMEDOUT);
+}
+
+void sipc__dialer_start(struct sipc__dialer *d, sipc_loop *loop, const struct sipc__dial_target *t,
+			sipc__dialer_done_fn *done, void *arg)
+{
+	d->loop = loop;
+	d->t = t;
+	d->done = done;
+	d->arg = arg;
+	d->active = true;
+	d->fd = -1;
+	d->ep = NULL;
+	d->addr_i = 0;
+	sipc__io_init(&d->io, -1, on_io, d);
+	sipc__timer_init(&d->timer, on_timeout, d);
+	sipc__timer_init(&d->retry, on_retry, d);
+	sipc__timer_start(loop, &d->timer, t->timeout_ms);
+	next_addr(d, -ECONNREFUSED);
+}
+
+void sipc__dialer_stop(struct sipc__dialer *d)
+{
+	if (!d->active)
+		return;
+	sipc__io_stop(d->loop, &d->io);
+	sipc__timer_stop(d->loop, &d->timer);
+	sipc__timer_stop(d->loop, &d->retry);
+	if (d->ep != NULL)
+		sipc_endpoint_close(d->ep);
+	else if (d->fd >= 0)
+		sipc__sys_close(d->fd);
+	d->ep = NULL;
+	d->fd = -1;
+	d->active = false;
+}

@@ -1,0 +1,71 @@
+/*
+ * dialer.h - the one way serve connects out from a worker's loop without
+ * blocking it: forward's backend, and the destination of the proxy
+ * services.  A dial tries the target's addresses in order (each with what
+ * is left of one timeout), retries a unix listener whose backlog is full
+ * (it refuses with EAGAIN and sends no event when room comes), then takes
+ * the connection through the steps a target asks for before the caller
+ * gets it: a TLS handshake for a tls:// target, and a library endpoint
+ * for a seqpacket one (whose records the library reads whole).  Every
+ * step runs on the loop's events and the one timeout bounds them all, so
+ * a destination that stops answering half-way costs its client, never
+ * the worker.
+ */
+#ifndef SIPC_SERVE_DIALER_H
+#define SIPC_SERVE_DIALER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "loop/loop.h"
+#include "sockipc.h"
+
+#define SIPC__DIAL_MAX_ADDRS 8
+
+/* Where to dial and how: read-only while dials use it (a service keeps
+ * one per endpoint for a fixed backend, or one per request). */
+struct sipc__dial_target {
+	sipc_scheme scheme;
+	sipc_addr addrs[SIPC__DIAL_MAX_ADDRS];
+	int naddrs;
+	int timeout_ms;
+	const sipc_tls_config *tls; /* tls:// targets: how the peer is checked */
+	size_t max_msg;             /* seqpacket targets: the endpoint's limit */
+};
+
+struct sipc__dialer;
+
+/*
+ * The dial is over.  ERR 0: the connection is the caller's, as BEP when it
+ * goes through the library (tls, seqpacket), else as the descriptor BFD
+ * (BEP NULL).  ERR < 0: nothing is left open, and WHY holds what the
+ * error code does not say ("" when nothing): the TLS detail.  Called from
+ * the loop, or from sipc__dialer_start itself when the first address
+ * answers at once; the dialer may be freed inside.
+ */
+typedef void sipc__dialer_done_fn(struct sipc__dialer *d, int err, int bfd, sipc_endpoint *bep,
+				  const char *why);
+
+struct sipc__dialer {
+	sipc_loop *loop;
+	const struct sipc__dial_target *t;
+	sipc__dialer_done_fn *done;
+	void *arg; /* the caller's */
+	bool active;
+	int fd;            /* connecting */
+	sipc_endpoint *ep; /* in its TLS handshake */
+	int addr_i;
+	sipc_loop_io io;
+	sipc_loop_timer timer; /* the one timeout */
+	sipc_loop_timer retry; /* unix backlog full */
+};
+
+/* Starts dialing T from LOOP; DONE gets the result (with D, whose arg is
+ * ARG).  T must outlive the dial. */
+void sipc__dialer_start(struct sipc__dialer *d, sipc_loop *loop, const struct sipc__dial_target *t,
+			sipc__dialer_done_fn *done, void *arg);
+/* Cancels a dial under way and closes what it holds; nothing when none
+ * is (safe to repeat, and after DONE). */
+void sipc__dialer_stop(struct sipc__dialer *d);
+
+#endif /* SIPC_SERVE_DIALER_H */
