@@ -76,6 +76,9 @@ enum sipc_error {
 	SIPC_EURL_NOPATH = -3008,  /* unix URL without a path */
 	SIPC_EURL_PATHLEN = -3009, /* path does not fit in sun_path */
 	SIPC_EURL_FAMILY = -3010,  /* address family contradicts the scheme */
+	SIPC_EURL_OPTION = -3011,  /* bad socket option in the query: unknown,
+				      repeated, bad value, or not for this
+				      scheme (or role: see "Socket options") */
 
 	/* Name resolution (getaddrinfo) errors, translated: raw EAI_ values
 	 * collide with -errno values in glibc. */
@@ -185,9 +188,11 @@ typedef struct sipc_url sipc_url;
 /*
  * Size that holds any formatted URL or address, with its NUL.  The worst
  * case is a unix name of 107 bytes that all need a %XX escape:
- * "unixpacket://@" and 3 x 107 bytes (0.1.0 had 320, which that did not fit).
+ * "unixpacket://@" and 3 x 107 bytes (0.1.0 had 320, which that did not fit),
+ * or an IP URL with a 253-byte host name and every socket option its
+ * scheme takes (about 490 bytes; 352 before options).
  */
-#define SIPC_URL_MAX 352
+#define SIPC_URL_MAX 512
 
 /*
  * Parses and validates TEXT per the grammar of DESIGN.md.  Port names are

@@ -9,6 +9,8 @@
  * Unix names are percent-escaped both ways (sipc__unix_name_escape, also
  * used by addr.c): a peer chooses its name's bytes, NUL and newline
  * included, and the text must be safe to log and parse back to them.
+ * A query after '?' holds socket options (urlopt.c); a '?' in a unix name
+ * is therefore written %3F, as the escaping already does.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -671,7 +673,9 @@ static int parse_inet(const char *rest, struct parts *p, char *why, size_t whyle
 int sipc_url_parse(const char *text, sipc_url **urlp, char *why, size_t whylen)
 {
 	struct parts p;
-	const char *rest = NULL;
+	struct sipc__sockopts opts;
+	const char *rest = NULL, *query;
+	char *addr = NULL;
 	const char *src;
 	size_t n;
 	sipc_url *u;
@@ -682,13 +686,29 @@ int sipc_url_parse(const char *text, sipc_url **urlp, char *why, size_t whylen)
 		return -EINVAL;
 	}
 	memset(&p, 0, sizeof(p));
+	memset(&opts, 0, sizeof(opts));
 	rc = parse_scheme(text, &p, &rest, why, whylen);
 	if (rc < 0)
 		return rc;
+	/* The address ends at the first '?': neither a host nor a port holds
+	 * one, and a unix name writes it %3F. */
+	query = strchr(rest, '?');
+	if (query != NULL) {
+		rc = sipc__urlopt_parse(p.scheme, query + 1, strlen(query + 1), &opts, why, whylen);
+		if (rc < 0)
+			return rc;
+		addr = strndup(rest, (size_t)(query - rest));
+		if (addr == NULL) {
+			sipc__why_set(why, whylen, "out of memory");
+			return -ENOMEM;
+		}
+		rest = addr;
+	}
 	if (sipc_scheme_is_unix(p.scheme))
 		rc = parse_unix(rest, &p, why, whylen);
 	else
 		rc = parse_inet(rest, &p, why, whylen);
+	free(addr);
 	if (rc < 0)
 		return rc;
 
@@ -708,6 +728,7 @@ int sipc_url_parse(const char *text, sipc_url **urlp, char *why, size_t whylen)
 	u->host = p.has_path ? NULL : u->text;
 	u->path = p.has_path ? u->text : NULL;
 	u->path_len = p.has_path ? n : 0;
+	u->opts = opts;
 	*urlp = u;
 	return 0;
 }
@@ -765,10 +786,16 @@ int sipc_url_format(const sipc_url *url, char *buf, size_t len)
 	else
 		n = snprintf(tmp, sizeof(tmp), "%s://%s:%d", sipc_scheme_name(url->scheme),
 			     url->host, url->port);
-	/* The parser's limits keep every URL under SIPC_URL_MAX, escapes
-	 * included; the check is for the caller's LEN.  Nothing is written on
-	 * failure. */
-	if (n < 0 || (size_t)n >= sizeof(tmp) || (size_t)n >= len)
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return SIPC_EBUFSIZE;
+	int q = sipc__urlopt_format(&url->opts, tmp + n, sizeof(tmp) - (size_t)n);
+	if (q < 0)
+		return SIPC_EBUFSIZE;
+	n += q;
+	/* The parser's limits keep every URL under SIPC_URL_MAX, escapes and
+	 * options included; the check is for the caller's LEN.  Nothing is
+	 * written on failure. */
+	if ((size_t)n >= len)
 		return SIPC_EBUFSIZE;
 	memcpy(buf, tmp, (size_t)n + 1);
 	return n;

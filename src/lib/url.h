@@ -12,6 +12,7 @@
 #include <sys/un.h>
 
 #include "sockipc.h"
+#include "sockopt.h"
 
 /* What the host of an IP URL is; decides how resolve.c asks getaddrinfo. */
 enum sipc__host_kind {
@@ -32,15 +33,16 @@ enum sipc__host_kind {
 struct sipc_url {
 	sipc_scheme scheme;
 	enum sipc__host_kind host_kind;
-	int port;        /* 0..65535; -1 for unix schemes */
-	bool abstract;   /* unix: path is "@name" (Linux abstract namespace) */
-	char *host;      /* canonical host without brackets, zone kept; "" for the
-			    wildcard; NULL for unix.  Points into text[]. */
-	char *path;      /* unix path, %XX escapes decoded ("@name" when abstract);
-			    NULL for IP.  Points into text[]; an abstract name may
-			    hold NUL bytes, so its length is path_len. */
-	size_t path_len; /* bytes at path, the '@' of an abstract name included */
-	char text[];     /* storage for host or path: one allocation per URL */
+	int port;                   /* 0..65535; -1 for unix schemes */
+	bool abstract;              /* unix: path is "@name" (Linux abstract namespace) */
+	char *host;                 /* canonical host without brackets, zone kept; "" for the
+				       wildcard; NULL for unix.  Points into text[]. */
+	char *path;                 /* unix path, %XX escapes decoded ("@name" when abstract);
+				       NULL for IP.  Points into text[]; an abstract name may
+				       hold NUL bytes, so its length is path_len. */
+	size_t path_len;            /* bytes at path, the '@' of an abstract name included */
+	struct sipc__sockopts opts; /* the query's socket options (sockopt.h) */
+	char text[];                /* storage for host or path: one allocation per URL */
 };
 
 /* AF_INET for tcp4/udp4, AF_INET6 for tcp6/udp6, AF_UNIX for the unix
