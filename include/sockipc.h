@@ -513,6 +513,20 @@ int sipc_accept(sipc_endpoint *listener, int timeout_ms, sipc_endpoint **connp);
  * end is the graceful close, as lingering is for TCP). */
 void sipc_endpoint_close(sipc_endpoint *ep);
 
+/*
+ * Abortive close (the seeds' "abort communication"): on a TCP or TLS
+ * connection sets SO_LINGER {on, 0 seconds} and closes, so the kernel
+ * drops what is still queued and the peer gets a reset (its next read or
+ * write fails with ECONNRESET) instead of an orderly end of stream (on
+ * TLS, the close_notify the close sends may reach the peer first).  EP is
+ * closed and freed in every case, as by sipc_endpoint_close.  Returns 0;
+ * SIPC_EKIND for a listener or a kind without resets (udp, unix: closed
+ * as usual); the setsockopt's -errno when it failed (closed as usual);
+ * -EINVAL for NULL.  The URL option linger=0 makes every close of a
+ * connection abortive.
+ */
+int sipc_endpoint_abort(sipc_endpoint *ep);
+
 /* The descriptor, for a caller's own poll/epoll/libuv loop.  Still owned by
  * the endpoint. */
 int sipc_endpoint_fd(const sipc_endpoint *ep);

@@ -230,3 +230,21 @@ int sipc__sockopt_apply(sipc_endpoint *ep, const sipc_addr *addr, enum sipc__soc
 	}
 	return -EINVAL;
 }
+
+int sipc_endpoint_abort(sipc_endpoint *ep)
+{
+	struct linger l = {.l_onoff = 1, .l_linger = 0};
+	int rc;
+
+	if (ep == NULL)
+		return -EINVAL;
+	if (ep->fd < 0 || ep->listener || ep->tp->socktype != SOCK_STREAM ||
+	    sipc_scheme_is_unix(ep->scheme)) {
+		sipc_endpoint_close(ep);
+		return SIPC_EKIND;
+	}
+	rc = sipc__tp_setsockopt_raw(ep, ep->fd, SOL_SOCKET, SO_LINGER, "SO_LINGER", &l, sizeof(l),
+				     "{l_onoff=1, l_linger=0}");
+	sipc_endpoint_close(ep);
+	return rc;
+}
