@@ -670,6 +670,28 @@ static int parse_inet(const char *rest, struct parts *p, char *why, size_t whyle
 	return parse_port(colon + 1, p, why, whylen);
 }
 
+/* Whether the host is a multicast group, or a name that may resolve to
+ * one (checked again once it has: sockopt.c). */
+static bool group_literal(const struct parts *p)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (p->host_kind == SIPC__HOST_V4)
+		return inet_pton(AF_INET, p->host, &a4) == 1 && IN_MULTICAST(ntohl(a4.s_addr));
+	if (p->host_kind == SIPC__HOST_V6) {
+		char lit[INET6_ADDRSTRLEN];
+		size_t n = strcspn(p->host, "%"); /* without the zone */
+
+		if (n >= sizeof(lit))
+			return false;
+		memcpy(lit, p->host, n);
+		lit[n] = '\0';
+		return inet_pton(AF_INET6, lit, &a6) == 1 && IN6_IS_ADDR_MULTICAST(&a6);
+	}
+	return p->host_kind == SIPC__HOST_NAME;
+}
+
 int sipc_url_parse(const char *text, sipc_url **urlp, char *why, size_t whylen)
 {
 	struct parts p;
@@ -711,6 +733,13 @@ int sipc_url_parse(const char *text, sipc_url **urlp, char *why, size_t whylen)
 	free(addr);
 	if (rc < 0)
 		return rc;
+	if (sipc__opt_has(&opts, SIPC__OPT_SOURCE) && !group_literal(&p)) {
+		sipc__why_set(why, whylen,
+			      "option source: a source-specific join needs a multicast group "
+			      "address, not '%s'",
+			      p.host);
+		return SIPC_EURL_OPTION;
+	}
 
 	src = p.has_path ? p.path : p.host;
 	n = p.has_path ? p.path_len : strlen(p.host);

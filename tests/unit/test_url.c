@@ -194,6 +194,12 @@ static const struct row rows[] = {
 	{"udp://h:80?source=1.2.3", SIPC_EURL_OPTION, "'1.2.3' is not an IPv4 or IPv6 address"},
 	{"udp4://239.1.1.1:80?source=::1", SIPC_EURL_OPTION, "'::1' is not an IPv4 address"},
 	{"udp6://[ff15::1]:80?source=1.2.3.4", SIPC_EURL_OPTION, "not an IPv6 address, as udp6"},
+	{"udp://127.0.0.1:5?source=127.0.0.2", SIPC_EURL_OPTION,
+	 "source-specific join needs a multicast group address, not '127.0.0.1'"},
+	{"udp://:5?source=127.0.0.2", SIPC_EURL_OPTION, "needs a multicast group address"},
+	{"udp://[::1]:5?source=::2", SIPC_EURL_OPTION, "not '::1'"},
+	{"udp://[ff02::1%lo]:5?source=::2", 0, "udp://[ff02::1%lo]:5?source=::2"},
+	{"udp://group.example:5?source=10.0.0.1", 0, "udp://group.example:5?source=10.0.0.1"},
 	/* an option the scheme has no use for */
 	{"udp://h:80?nodelay=1", SIPC_EURL_OPTION,
 	 "option nodelay does not apply to udp:// (only to tcp and tls)"},
