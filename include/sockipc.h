@@ -210,6 +210,42 @@ typedef struct sipc_url sipc_url;
  * and why (e.g. "port '70000' is out of range 0-65535"), cut to WHYLEN.
  */
 int sipc_url_parse(const char *text, sipc_url **urlp, char *why, size_t whylen);
+/*
+ * Socket options are the URL's query: NAME=VALUE pairs after '?', joined
+ * by '&' ("tcp://h:80?keepalive=30&rcvbuf=1M&nodelay=1").  sipc_listen_url
+ * and sipc_dial_url put them on the socket (a listener's pass to the
+ * connections it accepts), each with one setsockopt that --trace shows; a
+ * refused one fails the open with its -errno and, in sipc_options.why,
+ * "option NAME=VALUE (setsockopt OPTION)".  The names (man sockipc,
+ * "Socket options"):
+ *   keepalive=S     SO_KEEPALIVE on, TCP_KEEPIDLE S seconds     tcp, tls
+ *   keepintvl=S     TCP_KEEPINTVL (turns SO_KEEPALIVE on)        tcp, tls
+ *   keepcnt=N       TCP_KEEPCNT (turns SO_KEEPALIVE on)          tcp, tls
+ *   rcvbuf=SIZE     SO_RCVBUF; bytes, or with K or M (1024-based) any
+ *   sndbuf=SIZE     SO_SNDBUF (Linux doubles both; read back 2x) any
+ *   nodelay=0|1     TCP_NODELAY (default 1)                      tcp, tls
+ *   reuseport=0|1   SO_REUSEPORT                                 tcp, tls, udp
+ *   v6only=0|1      IPV6_V6ONLY on IPv6 sockets                  tcp, tls, udp
+ *   ttl=N           IP_TTL / IPV6_UNICAST_HOPS                   tcp, tls, udp
+ *   tos=N           IP_TOS / IPV6_TCLASS (decimal or 0x..)       tcp, tls, udp
+ *   device=IF       SO_BINDTODEVICE                              tcp, tls, udp
+ *   mark=N          SO_MARK (CAP_NET_ADMIN)                      tcp, tls, udp
+ *   user_timeout=MS TCP_USER_TIMEOUT, milliseconds               tcp, tls
+ *   fastopen=N      listener: TCP_FASTOPEN queue of N; dial:
+ *                   TCP_FASTOPEN_CONNECT when N != 0             tcp, tls
+ *   linger=S        SO_LINGER {on, S}; 0: every close a reset    tcp, tls
+ *   iface=IF        multicast: join on / send through IF         udp
+ *   mcast_ttl=N     IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS       udp
+ *   mcast_loop=0|1  IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP      udp
+ *   source=ADDR     listener on a group: source-specific join    udp
+ * Listening on a group address (224.0.0.0/4, ff00::/8) binds the group
+ * with SO_REUSEADDR and joins it (MCAST_JOIN_GROUP, or
+ * MCAST_JOIN_SOURCE_GROUP with source=).  An unknown name, one given
+ * twice, a bad value, an option the scheme has no use for, or source= on a
+ * host that is not a group is SIPC_EURL_OPTION from the parse; source= on
+ * a dial is SIPC_EURL_OPTION from the dial.  A '?' in a unix path is
+ * written %3F.  sipc_endpoint_from_fd takes no URL, so no options.
+ */
 void sipc_url_free(sipc_url *url); /* NULL does nothing */
 
 sipc_scheme sipc_url_scheme(const sipc_url *url);
@@ -231,7 +267,8 @@ bool sipc_url_is_abstract(const sipc_url *url);
  * brackets and in inet_ntop form, "*" wildcard written as empty, port as a
  * number, and in unix names every byte other than a letter, a digit or one
  * of "-._~/:+,=@" as %XX (uppercase hex; '%' too, and a filesystem path's
- * leading '@').  parse(format(u)) gives the same URL and formats to the same
+ * leading '@'); then the socket options in the order of the list above,
+ * sizes with K or M where they divide evenly, tos and mark in hex.  parse(format(u)) gives the same URL and formats to the same
  * text.  Returns the length (without NUL) or SIPC_EBUFSIZE, when LEN does
  * not hold it and its NUL (SIPC_URL_MAX always does); BUF is untouched on
  * failure.
