@@ -231,6 +231,30 @@ int sipc__sockopt_apply(sipc_endpoint *ep, const sipc_addr *addr, enum sipc__soc
 	return -EINVAL;
 }
 
+int sipc__sockopt_dial_fd(int fd, const struct sipc__sockopts *o, const sipc_addr *addr, char *why,
+			  size_t whylen)
+{
+	sipc_endpoint ep;
+	int rc;
+
+	/* An endpoint of the stack, for the one function that applies
+	 * options: it owns nothing but the sentence of a failure. */
+	memset(&ep, 0, sizeof(ep));
+	ep.fd = fd;
+	ep.scheme = addr->scheme;
+	ep.tp = sipc__transport_for(addr->scheme);
+	ep.sockopts = *o;
+	if (ep.tp == NULL)
+		return -EINVAL;
+	rc = sipc__sockopt_apply(&ep, addr, SIPC__SO_DIAL);
+	if (rc == 0 && ep.tp->socktype == SOCK_STREAM && addr->ss.ss_family != AF_UNIX)
+		rc = set_given(&ep, SIPC__OPT_NODELAY, IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY");
+	if (rc < 0 && why != NULL && whylen > 0)
+		snprintf(why, whylen, "%s", ep.why != NULL ? ep.why : "");
+	free(ep.why);
+	return rc;
+}
+
 int sipc_endpoint_abort(sipc_endpoint *ep)
 {
 	struct linger l = {.l_onoff = 1, .l_linger = 0};

@@ -96,6 +96,15 @@ enum sipc__sockopt_stage {
  */
 int sipc__sockopt_apply(sipc_endpoint *ep, const sipc_addr *addr, enum sipc__sockopt_stage stage);
 
+/*
+ * For a program that makes its own non-blocking socket FD for ADDR and
+ * connects it from its event loop (serve's forward): puts the dial options
+ * O on it as sipc_dial would (TCP_NODELAY too, when O gives it), untraced.
+ * 0, or the code of the first that failed with its sentence in WHY.
+ */
+int sipc__sockopt_dial_fd(int fd, const struct sipc__sockopts *o, const sipc_addr *addr, char *why,
+			  size_t whylen);
+
 /* The value of a 0/1 option the transport sets anyway (nodelay, v6only),
  * or DFLT when the URL did not give it. */
 int sipc__sockopt_flag(const sipc_endpoint *ep, enum sipc__opt id, int dflt);

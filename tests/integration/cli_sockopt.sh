@@ -118,6 +118,36 @@ expect_eq "serve --check: its output reads back to the same" "$(grep -v '^#' "$T
 printf 'tcp://127.0.0.1:0?rcvbuf=0 echo\n' >"$T/bad.conf"
 bad "serve --check: a bad option in a file" "option rcvbuf: '0' is out of range" serve --check "$T/bad.conf"
 
+# ---- forward puts its backend URL's options on the sockets it makes
+bg "$T/be" "$SOCKIPC" serve -q 'tcp://127.0.0.1:0' echo
+be=$(listening_url "$T/be" 10)
+bg "$T/fw" "$SOCKIPC" serve -v 'tcp://127.0.0.1:0' forward "$be?device=nosuchdev0"
+fw=$(listening_url "$T/fw" 10)
+printf 'x' | timeout "$(secs 20)" "$SOCKIPC" connect "$fw" >/dev/null 2>&1
+check "forward: a backend option the kernel refuses ends that connection, said" 	wait_line "$T/fw.err" 'end=backend .*device=nosuchdev0: No such device' 10
+stop_server "forward with a refused option" "$BG_PID" "$T/fw.err"
+bg "$T/fw2" "$SOCKIPC" serve -q 'tcp://127.0.0.1:0' forward "$be?keepalive=600"
+fw=$(listening_url "$T/fw2" 10)
+fw2_pid=$BG_PID
+# A client whose stdin never ends (a FIFO held open) keeps the pair open.
+mkfifo "$T/hold"
+exec 9<>"$T/hold"
+bg "$T/cl" "$SOCKIPC" connect "$fw" <&9
+# The backend connection probes: ss shows its keepalive timer.
+keepalive_timer() {
+	local i
+	for ((i = 0; i < 100 * SCALE; i++)); do
+		ss -tno state established "( dport = :${be##*:} )" | grep -q 'timer:(keepalive' && return 0
+		sleep 0.05
+	done
+	return 1
+}
+if command -v ss >/dev/null; then
+	check "forward: keepalive=600 on the backend socket (ss shows its timer)" keepalive_timer
+fi
+stop_bg "$BG_PID"
+stop_bg "$fw2_pid"
+
 # ---- a '?' in a unix path is %3F, and the listening line writes it so
 bg "$T/q" "$SOCKIPC" serve -q "unix://$T/a%3Fb?rcvbuf=64K" echo
 line=$(wait_line "$T/q" '^listening ' 10)

@@ -53,6 +53,9 @@ struct fwd_ep {
 	int timeout_ms;
 	int idle_ms;
 	long max_assoc;
+	/* The socket options of the backend's URL, put on each socket made
+	 * for it (sipc__sockopt_dial_fd). */
+	struct sipc__sockopts opts;
 	/* A tls:// backend: how this side of it checks it (--ca, --pin...). */
 	sipc_tls_config *tls;
 	/* Datagram endpoints: the associations, made at the first datagram. */
@@ -174,6 +177,11 @@ static bool dial(struct fwd_conn *st, int err)
 		fd = sipc__sys_socket(a->ss.ss_family, st->fe->socktype);
 		if (fd < 0) {
 			err = fd;
+			continue;
+		}
+		if ((rc = sipc__sockopt_dial_fd(fd, &st->fe->opts, a, NULL, 0)) < 0) {
+			sipc__sys_close(fd);
+			err = rc;
 			continue;
 		}
 		rc = sipc__sys_connect(fd, (const struct sockaddr *)&a->ss, a->len,
@@ -449,6 +457,8 @@ static struct fwd_assoc *assoc_new(struct fwd_shard *sh, const sipc_addr *from)
 	fd = sipc__sys_socket(to->ss.ss_family, SOCK_DGRAM);
 	if (fd < 0)
 		return NULL;
+	if (sipc__sockopt_dial_fd(fd, &fe->opts, to, NULL, 0) < 0)
+		goto fail;
 	if (to->ss.ss_family == AF_UNIX) {
 		/* A unixgram backend can only answer a bound socket: a length of
 		 * just the family asks the kernel for an abstract autobind
@@ -622,6 +632,7 @@ static int fwd_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char 
 	fe->timeout_ms = timeout_ms;
 	fe->idle_ms = idle_ms;
 	fe->max_assoc = max_assoc;
+	fe->opts = url->opts;
 	snprintf(fe->url, sizeof(fe->url), "%s", argv[used]);
 	sipc_url_free(url);
 	sipc__svc_ep_set_state(sep, fe);
