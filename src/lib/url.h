@@ -62,6 +62,15 @@ int sipc__scheme_family(sipc_scheme s);
  */
 int sipc__unix_name_escape(char *out, size_t cap, const char *name, size_t n, bool abstract);
 
+/*
+ * Copies N bytes of user text into OUT for quoting in a WHY sentence: at
+ * most SIPC__QUOTE_MAX of them, "..." when cut, and '?' for bytes that are
+ * not printable ASCII, so a hostile URL cannot put control characters into
+ * a message that ends up on a terminal.  Returns OUT.
+ */
+#define SIPC__QUOTE_MAX 48
+const char *sipc__url_quote(char out[SIPC__QUOTE_MAX + 4], const char *s, size_t n);
+
 /* A hash of an address's bytes (FNV-1a), for tables keyed by peer: the
  * server's forward associations and its drop log. */
 unsigned sipc__addr_hash(const sipc_addr *a);

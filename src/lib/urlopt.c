@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "sockopt.h"
+#include "url.h"
 #include "why.h"
 
 /* Which socket kinds an option means anything on. */
@@ -63,9 +64,6 @@ static const struct optdef {
 	[SIPC__OPT_SOURCE] = {"source", V_ADDR, 0, 0, ON_UDP, "udp"},
 };
 
-/* Longest option text quoted back in a WHY sentence. */
-#define QUOTE_MAX 40
-
 const char *sipc__urlopt_name(enum sipc__opt id)
 {
 	return id < SIPC__OPT_COUNT ? defs[id].name : "?";
@@ -76,22 +74,6 @@ static unsigned kind_of(sipc_scheme s)
 	if (sipc_scheme_is_unix(s))
 		return ON_UNIX;
 	return sipc_scheme_socktype(s) == SOCK_DGRAM ? ON_UDP : ON_TCP;
-}
-
-/* N bytes of S for a WHY sentence: cut, and '?' for what is not printable
- * ASCII, so a hostile URL puts no control byte on a terminal. */
-static const char *quote(char out[QUOTE_MAX + 4], const char *s, size_t n)
-{
-	size_t i, m = n > QUOTE_MAX ? QUOTE_MAX : n;
-
-	for (i = 0; i < m; i++)
-		out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	if (m < n) {
-		memcpy(out + m, "...", 3);
-		m += 3;
-	}
-	out[m] = '\0';
-	return out;
 }
 
 /* Digits only (no sign, no space), saturating above LLONG_MAX / 16 so a
@@ -121,16 +103,17 @@ static bool digits(const char *s, size_t n, int base, long long *v)
 static int bad_value(const struct optdef *d, const char *v, size_t n, const char *what, char *why,
 		     size_t whylen)
 {
-	char q[QUOTE_MAX + 4];
+	char q[SIPC__QUOTE_MAX + 4];
 
-	sipc__why_set(why, whylen, "option %s: '%s' is not %s", d->name, quote(q, v, n), what);
+	sipc__why_set(why, whylen, "option %s: '%s' is not %s", d->name, sipc__url_quote(q, v, n),
+		      what);
 	return SIPC_EURL_OPTION;
 }
 
 static int parse_number(const struct optdef *d, const char *v, size_t n, long long *out, char *why,
 			size_t whylen)
 {
-	char q[QUOTE_MAX + 4];
+	char q[SIPC__QUOTE_MAX + 4];
 	long long x, mult = 1;
 	bool ok;
 
@@ -167,10 +150,10 @@ static int parse_number(const struct optdef *d, const char *v, size_t n, long lo
 	if (x < d->min || x > d->max) {
 		if (d->kind == V_SIZE)
 			sipc__why_set(why, whylen, "option %s: '%s' is out of range %lld-%lldM",
-				      d->name, quote(q, v, n), d->min, d->max >> 20);
+				      d->name, sipc__url_quote(q, v, n), d->min, d->max >> 20);
 		else
 			sipc__why_set(why, whylen, "option %s: '%s' is out of range %lld-%lld",
-				      d->name, quote(q, v, n), d->min, d->max);
+				      d->name, sipc__url_quote(q, v, n), d->min, d->max);
 		return SIPC_EURL_OPTION;
 	}
 	*out = x;
@@ -200,7 +183,7 @@ static int parse_ifname(const struct optdef *d, const char *v, size_t n, char *o
 static int parse_addr(sipc_scheme scheme, const struct optdef *d, const char *v, size_t n,
 		      char *out, char *why, size_t whylen)
 {
-	char lit[INET6_ADDRSTRLEN + 2], q[QUOTE_MAX + 4];
+	char lit[INET6_ADDRSTRLEN + 2], q[SIPC__QUOTE_MAX + 4];
 	unsigned char a[sizeof(struct in6_addr)];
 	int fam = AF_INET;
 
@@ -219,7 +202,7 @@ static int parse_addr(sipc_scheme scheme, const struct optdef *d, const char *v,
 	}
 	if ((scheme == SIPC_UDP4 && fam != AF_INET) || (scheme == SIPC_UDP6 && fam != AF_INET6)) {
 		sipc__why_set(why, whylen, "option %s: '%s' is not an %s address, as %s:// needs",
-			      d->name, quote(q, v, n), fam == AF_INET ? "IPv6" : "IPv4",
+			      d->name, sipc__url_quote(q, v, n), fam == AF_INET ? "IPv6" : "IPv4",
 			      sipc_scheme_name(scheme));
 		return SIPC_EURL_OPTION;
 	}
@@ -253,14 +236,14 @@ static int find_opt(const char *name, size_t n)
 
 static int unknown(const char *name, size_t n, bool unix_path, char *why, size_t whylen)
 {
-	char q[QUOTE_MAX + 4], known[256] = "";
+	char q[SIPC__QUOTE_MAX + 4], known[256] = "";
 
 	for (int i = 0; i < SIPC__OPT_COUNT; i++) {
 		strncat(known, i ? ", " : "", sizeof(known) - strlen(known) - 1);
 		strncat(known, defs[i].name, sizeof(known) - strlen(known) - 1);
 	}
-	sipc__why_set(why, whylen, "unknown option '%s' (known: %s)%s", quote(q, name, n), known,
-		      unix_path ? "; a '?' in a unix path is written %3F" : "");
+	sipc__why_set(why, whylen, "unknown option '%s' (known: %s)%s", sipc__url_quote(q, name, n),
+		      known, unix_path ? "; a '?' in a unix path is written %3F" : "");
 	return SIPC_EURL_OPTION;
 }
 
@@ -271,7 +254,7 @@ static int parse_pair(sipc_scheme scheme, const char *p, size_t n, struct sipc__
 	bool unix_path = sipc_scheme_is_unix(scheme);
 	const char *eq = memchr(p, '=', n);
 	size_t nl = eq != NULL ? (size_t)(eq - p) : n;
-	char q[QUOTE_MAX + 4];
+	char q[SIPC__QUOTE_MAX + 4];
 	int id = find_opt(p, nl);
 
 	if (n == 0) {
@@ -296,7 +279,7 @@ static int parse_pair(sipc_scheme scheme, const char *p, size_t n, struct sipc__
 	}
 	if (eq + 1 == p + n) {
 		sipc__why_set(why, whylen, "option %s has an empty value (in '%s')", defs[id].name,
-			      quote(q, p, n));
+			      sipc__url_quote(q, p, n));
 		return SIPC_EURL_OPTION;
 	}
 	int rc = parse_value(scheme, (enum sipc__opt)id, eq + 1, n - nl - 1, o, why, whylen);
