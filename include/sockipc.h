@@ -268,9 +268,10 @@ bool sipc_url_is_abstract(const sipc_url *url);
  * number, and in unix names every byte other than a letter, a digit or one
  * of "-._~/:+,=@" as %XX (uppercase hex; '%' too, and a filesystem path's
  * leading '@'); then the socket options in the order of the list above,
- * sizes with K or M where they divide evenly, tos and mark in hex.  parse(format(u)) gives the same URL and formats to the same
- * text.  Returns the length (without NUL) or SIPC_EBUFSIZE, when LEN does
- * not hold it and its NUL (SIPC_URL_MAX always does); BUF is untouched on
+ * sizes with K or M where they divide evenly, tos and mark in hex.
+ * parse(format(u)) gives the same URL and formats to the same text.
+ * Returns the length (without NUL) or SIPC_EBUFSIZE, when LEN does not
+ * hold it and its NUL (SIPC_URL_MAX always does); BUF is untouched on
  * failure.
  */
 int sipc_url_format(const sipc_url *url, char *buf, size_t len);
