@@ -76,6 +76,9 @@ enum sipc_error {
 	SIPC_EURL_NOPATH = -3008,  /* unix URL without a path */
 	SIPC_EURL_PATHLEN = -3009, /* path does not fit in sun_path */
 	SIPC_EURL_FAMILY = -3010,  /* address family contradicts the scheme */
+	SIPC_EURL_OPTION = -3011,  /* bad socket option in the query: unknown,
+				      repeated, bad value, or not for this
+				      scheme (or role: see "Socket options") */
 
 	/* Name resolution (getaddrinfo) errors, translated: raw EAI_ values
 	 * collide with -errno values in glibc. */
@@ -185,9 +188,11 @@ typedef struct sipc_url sipc_url;
 /*
  * Size that holds any formatted URL or address, with its NUL.  The worst
  * case is a unix name of 107 bytes that all need a %XX escape:
- * "unixpacket://@" and 3 x 107 bytes (0.1.0 had 320, which that did not fit).
+ * "unixpacket://@" and 3 x 107 bytes (0.1.0 had 320, which that did not fit),
+ * or an IP URL with a 253-byte host name and every socket option its
+ * scheme takes (about 490 bytes; 352 before options).
  */
-#define SIPC_URL_MAX 352
+#define SIPC_URL_MAX 512
 
 /*
  * Parses and validates TEXT per the grammar of DESIGN.md.  Port names are
@@ -205,6 +210,42 @@ typedef struct sipc_url sipc_url;
  * and why (e.g. "port '70000' is out of range 0-65535"), cut to WHYLEN.
  */
 int sipc_url_parse(const char *text, sipc_url **urlp, char *why, size_t whylen);
+/*
+ * Socket options are the URL's query: NAME=VALUE pairs after '?', joined
+ * by '&' ("tcp://h:80?keepalive=30&rcvbuf=1M&nodelay=1").  sipc_listen_url
+ * and sipc_dial_url put them on the socket (a listener's pass to the
+ * connections it accepts), each with one setsockopt that --trace shows; a
+ * refused one fails the open with its -errno and, in sipc_options.why,
+ * "option NAME=VALUE (setsockopt OPTION)".  The names (man sockipc,
+ * "Socket options"):
+ *   keepalive=S     SO_KEEPALIVE on, TCP_KEEPIDLE S seconds     tcp, tls
+ *   keepintvl=S     TCP_KEEPINTVL (turns SO_KEEPALIVE on)        tcp, tls
+ *   keepcnt=N       TCP_KEEPCNT (turns SO_KEEPALIVE on)          tcp, tls
+ *   rcvbuf=SIZE     SO_RCVBUF; bytes, or with K or M (1024-based) any
+ *   sndbuf=SIZE     SO_SNDBUF (Linux doubles both; read back 2x) any
+ *   nodelay=0|1     TCP_NODELAY (default 1)                      tcp, tls
+ *   reuseport=0|1   SO_REUSEPORT                                 tcp, tls, udp
+ *   v6only=0|1      IPV6_V6ONLY on IPv6 sockets                  tcp, tls, udp
+ *   ttl=N           IP_TTL / IPV6_UNICAST_HOPS                   tcp, tls, udp
+ *   tos=N           IP_TOS / IPV6_TCLASS (decimal or 0x..)       tcp, tls, udp
+ *   device=IF       SO_BINDTODEVICE                              tcp, tls, udp
+ *   mark=N          SO_MARK (CAP_NET_ADMIN)                      tcp, tls, udp
+ *   user_timeout=MS TCP_USER_TIMEOUT, milliseconds               tcp, tls
+ *   fastopen=N      listener: TCP_FASTOPEN queue of N; dial:
+ *                   TCP_FASTOPEN_CONNECT when N != 0             tcp, tls
+ *   linger=S        SO_LINGER {on, S}; 0: every close a reset    tcp, tls
+ *   iface=IF        multicast: join on / send through IF         udp
+ *   mcast_ttl=N     IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS       udp
+ *   mcast_loop=0|1  IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP      udp
+ *   source=ADDR     listener on a group: source-specific join    udp
+ * Listening on a group address (224.0.0.0/4, ff00::/8) binds the group
+ * with SO_REUSEADDR and joins it (MCAST_JOIN_GROUP, or
+ * MCAST_JOIN_SOURCE_GROUP with source=).  An unknown name, one given
+ * twice, a bad value, an option the scheme has no use for, or source= on a
+ * host that is not a group is SIPC_EURL_OPTION from the parse; source= on
+ * a dial is SIPC_EURL_OPTION from the dial.  A '?' in a unix path is
+ * written %3F.  sipc_endpoint_from_fd takes no URL, so no options.
+ */
 void sipc_url_free(sipc_url *url); /* NULL does nothing */
 
 sipc_scheme sipc_url_scheme(const sipc_url *url);
@@ -226,9 +267,11 @@ bool sipc_url_is_abstract(const sipc_url *url);
  * brackets and in inet_ntop form, "*" wildcard written as empty, port as a
  * number, and in unix names every byte other than a letter, a digit or one
  * of "-._~/:+,=@" as %XX (uppercase hex; '%' too, and a filesystem path's
- * leading '@').  parse(format(u)) gives the same URL and formats to the same
- * text.  Returns the length (without NUL) or SIPC_EBUFSIZE, when LEN does
- * not hold it and its NUL (SIPC_URL_MAX always does); BUF is untouched on
+ * leading '@'); then the socket options in the order of the list above,
+ * sizes with K or M where they divide evenly, tos and mark in hex.
+ * parse(format(u)) gives the same URL and formats to the same text.
+ * Returns the length (without NUL) or SIPC_EBUFSIZE, when LEN does not
+ * hold it and its NUL (SIPC_URL_MAX always does); BUF is untouched on
  * failure.
  */
 int sipc_url_format(const sipc_url *url, char *buf, size_t len);
@@ -507,6 +550,20 @@ int sipc_accept(sipc_endpoint *listener, int timeout_ms, sipc_endpoint **connp);
  * cannot take at once are dropped: sipc_shutdown_write and reading to the
  * end is the graceful close, as lingering is for TCP). */
 void sipc_endpoint_close(sipc_endpoint *ep);
+
+/*
+ * Abortive close (the seeds' "abort communication"): on a TCP or TLS
+ * connection sets SO_LINGER {on, 0 seconds} and closes, so the kernel
+ * drops what is still queued and the peer gets a reset (its next read or
+ * write fails with ECONNRESET) instead of an orderly end of stream (on
+ * TLS, the close_notify the close sends may reach the peer first).  EP is
+ * closed and freed in every case, as by sipc_endpoint_close.  Returns 0;
+ * SIPC_EKIND for a listener or a kind without resets (udp, unix: closed
+ * as usual); the setsockopt's -errno when it failed (closed as usual);
+ * -EINVAL for NULL.  The URL option linger=0 makes every close of a
+ * connection abortive.
+ */
+int sipc_endpoint_abort(sipc_endpoint *ep);
 
 /* The descriptor, for a caller's own poll/epoll/libuv loop.  Still owned by
  * the endpoint. */

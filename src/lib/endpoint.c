@@ -23,6 +23,7 @@
 #include "sys/sys.h"
 #include "trace.h"
 #include "transport/transport.h"
+#include "sockopt.h"
 #include "url.h"
 
 /* Most addresses a name is tried at: getaddrinfo rarely gives more than a
@@ -192,7 +193,8 @@ static void trace_association(const sipc_endpoint *ep)
 /* ------------------------------------------------------------------ listen */
 
 static int listen_one(sipc_scheme scheme, const struct sipc__transport *tp, const sipc_addr *addr,
-		      const sipc_options *opts, sipc_endpoint **epp)
+		      const sipc_options *opts, const struct sipc__sockopts *so,
+		      sipc_endpoint **epp)
 {
 	sipc_endpoint *ep = ep_new(scheme, tp, opts);
 	char rb[128];
@@ -200,6 +202,7 @@ static int listen_one(sipc_scheme scheme, const struct sipc__transport *tp, cons
 
 	if (ep == NULL)
 		return -ENOMEM;
+	ep->sockopts = *so;
 	ep->fd = sipc__tp_socket(ep, addr->ss.ss_family, tp->socktype);
 	if (ep->fd < 0) {
 		rc = ep->fd;
@@ -211,6 +214,8 @@ static int listen_one(sipc_scheme scheme, const struct sipc__transport *tp, cons
 		if ((rc = tp->attach(ep, &how)) < 0)
 			goto fail;
 	}
+	if ((rc = sipc__sockopt_apply(ep, addr, SIPC__SO_LISTEN)) < 0)
+		goto fail;
 	if (tp->before_bind && (rc = tp->before_bind(ep, addr)) < 0)
 		goto fail;
 	rc = tp->bind(ep, addr, opts ? opts->unix_mode : 0);
@@ -223,6 +228,8 @@ static int listen_one(sipc_scheme scheme, const struct sipc__transport *tp, cons
 		if (rc < 0)
 			goto fail;
 	}
+	if ((rc = sipc__sockopt_apply(ep, addr, SIPC__SO_LISTENING)) < 0)
+		goto fail;
 	/* A bound datagram socket is the datagram kind's listener: it
 	 * receives from anyone and has no fixed peer. */
 	ep->listener = true;
@@ -231,6 +238,7 @@ static int listen_one(sipc_scheme scheme, const struct sipc__transport *tp, cons
 	return 0;
 
 fail:
+	why_copy(opts, ep);
 	sipc_endpoint_close(ep);
 	return rc;
 }
@@ -257,7 +265,7 @@ int sipc_listen_url(const sipc_url *url, const sipc_options *opts, sipc_endpoint
 	/* The first address that binds wins; when none does, the error of
 	 * the last one is the one to report. */
 	for (int i = 0; i < n; i++) {
-		rc = listen_one(scheme, tp, &addrs[i], opts, epp);
+		rc = listen_one(scheme, tp, &addrs[i], opts, &url->opts, epp);
 		if (rc == 0)
 			return 0;
 	}
@@ -298,6 +306,11 @@ static int resolve_source(const char *text, struct source *src)
 	rc = sipc_url_parse(text, &u, NULL, 0);
 	if (rc < 0)
 		return rc;
+	/* Options belong to the endpoint's URL, which makes the socket. */
+	if (u->opts.set != 0) {
+		sipc_url_free(u);
+		return SIPC_EURL_OPTION;
+	}
 	rc = sipc_url_resolve(u, true, src->addrs, MAX_ADDRS);
 	sipc_url_free(u);
 	if (rc < 0)
@@ -317,19 +330,23 @@ static int bind_source(sipc_endpoint *ep, const sipc_addr *to, const struct sour
 }
 
 static int dial_one(sipc_scheme scheme, const struct sipc__transport *tp, const sipc_addr *addr,
-		    const sipc_options *opts, const struct source *src, const char *host,
+		    const sipc_options *opts, const struct source *src, const sipc_url *url,
 		    int64_t deadline, sipc_endpoint **epp)
 {
 	sipc_endpoint *ep = ep_new(scheme, tp, opts);
+	const char *host = url->host ? url->host : "";
 	int rc;
 
 	if (ep == NULL)
 		return -ENOMEM;
+	ep->sockopts = url->opts;
 	ep->fd = sipc__tp_socket(ep, addr->ss.ss_family, tp->socktype);
 	if (ep->fd < 0) {
 		rc = ep->fd;
 		goto fail;
 	}
+	if ((rc = sipc__sockopt_apply(ep, addr, SIPC__SO_DIAL)) < 0)
+		goto fail;
 	if (src->n > 0)
 		rc = bind_source(ep, addr, src);
 	else
@@ -352,14 +369,13 @@ static int dial_one(sipc_scheme scheme, const struct sipc__transport *tp, const 
 	}
 	/* TLS: the handshake is part of the dial, within its deadline. */
 	rc = tp->io->handshake(ep, deadline);
-	if (rc < 0) {
-		why_copy(opts, ep);
+	if (rc < 0)
 		goto fail;
-	}
 	*epp = ep;
 	return 0;
 
 fail:
+	why_copy(opts, ep);
 	sipc_endpoint_close(ep);
 	return rc;
 }
@@ -395,8 +411,7 @@ int sipc_dial_url(const sipc_url *url, const sipc_options *opts, int timeout_ms,
 		 * has run out, later addresses are not tried. */
 		if (i > 0 && sipc__deadline_left(deadline) == 0)
 			break;
-		rc = dial_one(scheme, tp, &addrs[i], opts, &src, url->host ? url->host : "",
-			      deadline, epp);
+		rc = dial_one(scheme, tp, &addrs[i], opts, &src, url, deadline, epp);
 		if (rc == 0)
 			return 0;
 		/* A handshake that failed fails the same at every address of
@@ -481,6 +496,7 @@ int sipc_accept(sipc_endpoint *listener, int timeout_ms, sipc_endpoint **connp)
 	ep->backlog = listener->backlog;
 	ep->trace = listener->trace;
 	ep->trace_arg = listener->trace_arg;
+	ep->sockopts = listener->sockopts;
 	ep->connected = true;
 	if (ep->tp->after_connect && (rc = ep->tp->after_connect(ep)) < 0) {
 		sipc_endpoint_close(ep);

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "sockipc.h"
+#include "sockopt.h"
 
 struct sipc__transport;
 
@@ -67,6 +68,9 @@ struct sipc_endpoint {
 	/* A transport's own per-connection state (TLS: the SSL object and
 	 * its config reference); NULL for the plain socket kinds. */
 	void *tp_state;
+	/* The socket options of the URL it was opened with (an accepted
+	 * connection: its listener's), which sockopt.c applies. */
+	struct sipc__sockopts sockopts;
 	/* The sentence behind the last failed call (sipc_endpoint_why), or
 	 * NULL; allocated when first needed. */
 	char *why;

@@ -37,6 +37,8 @@ static const char *own_error(enum sipc_error e)
 		return "Unix socket path too long";
 	case SIPC_EURL_FAMILY:
 		return "Address family does not match the URL scheme";
+	case SIPC_EURL_OPTION:
+		return "Invalid socket option in URL";
 	case SIPC_ERESOLVE_NOHOST:
 		return "Name or service not known";
 	case SIPC_ERESOLVE_AGAIN:

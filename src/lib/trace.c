@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 void sipc__tracef(sipc_trace_fn *fn, void *arg, const char *fmt, ...)
@@ -49,6 +50,23 @@ const char *sipc__socktype_name(int type, char *buf, size_t len)
 		return "SOCK_SEQPACKET";
 	default:
 		snprintf(buf, len, "%d", type);
+		return buf;
+	}
+}
+
+const char *sipc__level_name(int level, char *buf, size_t len)
+{
+	switch (level) {
+	case SOL_SOCKET:
+		return "SOL_SOCKET";
+	case IPPROTO_IP:
+		return "IPPROTO_IP";
+	case IPPROTO_IPV6:
+		return "IPPROTO_IPV6";
+	case IPPROTO_TCP:
+		return "IPPROTO_TCP";
+	default:
+		snprintf(buf, len, "%d", level);
 		return buf;
 	}
 }

@@ -20,6 +20,9 @@ void sipc__tracef(sipc_trace_fn *fn, void *arg, const char *fmt, ...) SIPC__PRIN
 const char *sipc__family_name(int family, char *buf, size_t len);
 /* "SOCK_STREAM", "SOCK_DGRAM", "SOCK_SEQPACKET" (or the number). */
 const char *sipc__socktype_name(int type, char *buf, size_t len);
+/* "SOL_SOCKET", "IPPROTO_IP", "IPPROTO_IPV6", "IPPROTO_TCP" (or the
+ * number), the level of a setsockopt line. */
+const char *sipc__level_name(int level, char *buf, size_t len);
 /* "0" or "-1 ECONNREFUSED (Connection refused)" for a call's result. */
 const char *sipc__result_text(long result, char *buf, size_t len);
 

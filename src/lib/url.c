@@ -9,6 +9,8 @@
  * Unix names are percent-escaped both ways (sipc__unix_name_escape, also
  * used by addr.c): a peer chooses its name's bytes, NUL and newline
  * included, and the text must be safe to log and parse back to them.
+ * A query after '?' holds socket options (urlopt.c); a '?' in a unix name
+ * is therefore written %3F, as the escaping already does.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,8 +29,6 @@
  * form of a whole name (255 on the wire). */
 #define DNS_LABEL_MAX 63
 #define DNS_NAME_MAX  253
-/* Longest user text quoted back in a WHY sentence. */
-#define QUOTE_MAX 48
 
 static const struct {
 	const char *name;
@@ -67,15 +67,9 @@ int sipc__scheme_family(sipc_scheme s)
 	return AF_UNSPEC;
 }
 
-/*
- * Copies N bytes of user text into OUT for quoting in a WHY sentence:
- * at most QUOTE_MAX of them, "..." when cut, and '?' for bytes that are not
- * printable ASCII, so a hostile URL cannot put control characters into a
- * message that ends up on a terminal.
- */
-static const char *quote(char out[QUOTE_MAX + 4], const char *s, size_t n)
+const char *sipc__url_quote(char out[SIPC__QUOTE_MAX + 4], const char *s, size_t n)
 {
-	size_t i, m = n > QUOTE_MAX ? QUOTE_MAX : n;
+	size_t i, m = n > SIPC__QUOTE_MAX ? SIPC__QUOTE_MAX : n;
 
 	for (i = 0; i < m; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -121,7 +115,7 @@ struct parts {
 static int parse_scheme(const char *text, struct parts *p, const char **rest, char *why,
 			size_t whylen)
 {
-	char q[QUOTE_MAX + 4];
+	char q[SIPC__QUOTE_MAX + 4];
 	const char *sep = strstr(text, "://");
 	size_t n, i;
 
@@ -143,7 +137,7 @@ static int parse_scheme(const char *text, struct parts *p, const char **rest, ch
 		sipc__why_set(
 			why, whylen,
 			"'%s' is not a URL: expected SCHEME://ADDRESS, e.g. tcp://127.0.0.1:7007",
-			quote(q, text, strlen(text)));
+			sipc__url_quote(q, text, strlen(text)));
 		return SIPC_EURL_SYNTAX;
 	}
 	n = (size_t)(sep - text);
@@ -160,7 +154,7 @@ static int parse_scheme(const char *text, struct parts *p, const char **rest, ch
 		}
 	}
 	sipc__why_set(why, whylen, "unknown scheme '%s' (expected " SCHEME_LIST ")",
-		      quote(q, text, n));
+		      sipc__url_quote(q, text, n));
 	return SIPC_EURL_SCHEME;
 }
 
@@ -181,7 +175,7 @@ static int hex_value(unsigned char c)
  */
 static ssize_t unix_name_decode(const char *s, size_t n, char *out, char *why, size_t whylen)
 {
-	char q[QUOTE_MAX + 4];
+	char q[SIPC__QUOTE_MAX + 4];
 	size_t i, len = 0;
 	int hi, lo;
 
@@ -195,7 +189,7 @@ static ssize_t unix_name_decode(const char *s, size_t n, char *out, char *why, s
 					why, whylen,
 					"bad escape '%s' in unix name (write %%XX with two hex "
 					"digits, %%25 for a '%%' itself)",
-					quote(q, s + i, n - i < 3 ? n - i : 3));
+					sipc__url_quote(q, s + i, n - i < 3 ? n - i : 3));
 				return SIPC_EURL_SYNTAX;
 			}
 			c = (char)(hi << 4 | lo);
@@ -240,11 +234,11 @@ static int parse_unix(const char *rest, struct parts *p, char *why, size_t whyle
 	 * NUL is then left out, which Linux accepts: unix(7)). */
 	size_t max = p->abstract ? SIPC__UNIX_PATH_MAX : SIPC__UNIX_FSPATH_MAX;
 	if ((size_t)len > max) {
-		char q[QUOTE_MAX + 4];
+		char q[SIPC__QUOTE_MAX + 4];
 		sipc__why_set(why, whylen,
 			      "%s '%s' is %zu bytes, longer than the %zu that fit in sun_path",
-			      p->abstract ? "abstract name" : "path", quote(q, name, name_len),
-			      (size_t)len, max);
+			      p->abstract ? "abstract name" : "path",
+			      sipc__url_quote(q, name, name_len), (size_t)len, max);
 		return SIPC_EURL_PATHLEN;
 	}
 	/* The kernel ends a filesystem path at its first NUL (unix(7)), so a
@@ -301,7 +295,7 @@ int sipc__unix_name_escape(char *out, size_t cap, const char *name, size_t n, bo
  * /etc/hosts and container names use) and copies it lower-cased. */
 static int parse_name(const char *h, size_t n, struct parts *p, char *why, size_t whylen)
 {
-	char q[QUOTE_MAX + 4];
+	char q[SIPC__QUOTE_MAX + 4];
 	size_t i, label = 0, body = n;
 	bool all_numeric = true;
 
@@ -309,7 +303,7 @@ static int parse_name(const char *h, size_t n, struct parts *p, char *why, size_
 		body = n - 1; /* a fully qualified "example.com." */
 	if (body > DNS_NAME_MAX) {
 		sipc__why_set(why, whylen, "host name '%s' is %zu characters, longer than %d",
-			      quote(q, h, n), body, DNS_NAME_MAX);
+			      sipc__url_quote(q, h, n), body, DNS_NAME_MAX);
 		return SIPC_EURL_HOST;
 	}
 	for (i = 0; i <= body; i++) {
@@ -317,23 +311,24 @@ static int parse_name(const char *h, size_t n, struct parts *p, char *why, size_
 		if (c == '.') {
 			if (label == 0) {
 				sipc__why_set(why, whylen, "host name '%s' has an empty label",
-					      quote(q, h, n));
+					      sipc__url_quote(q, h, n));
 				return SIPC_EURL_HOST;
 			}
 			if (h[i - 1] == '-' || h[i - label] == '-') {
 				sipc__why_set(
 					why, whylen,
 					"host name '%s' has a label that starts or ends with '-'",
-					quote(q, h, n));
+					sipc__url_quote(q, h, n));
 				return SIPC_EURL_HOST;
 			}
 			label = 0;
 			continue;
 		}
 		if (!is_alnum(c) && c != '-' && c != '_') {
-			char qc[QUOTE_MAX + 4];
+			char qc[SIPC__QUOTE_MAX + 4];
 			sipc__why_set(why, whylen, "host '%s' has an invalid character '%s'",
-				      quote(q, h, n), quote(qc, (const char *)&h[i], 1));
+				      sipc__url_quote(q, h, n),
+				      sipc__url_quote(qc, (const char *)&h[i], 1));
 			return SIPC_EURL_HOST;
 		}
 		if (!is_digit(c))
@@ -341,14 +336,15 @@ static int parse_name(const char *h, size_t n, struct parts *p, char *why, size_
 		if (++label > DNS_LABEL_MAX) {
 			sipc__why_set(why, whylen,
 				      "host name '%s' has a label longer than %d characters",
-				      quote(q, h, n), DNS_LABEL_MAX);
+				      sipc__url_quote(q, h, n), DNS_LABEL_MAX);
 			return SIPC_EURL_HOST;
 		}
 	}
 	/* Digits and dots that inet_pton refused ("1.2.3", "256.1.1.1"): a
 	 * name with an all-numeric top label is not a host name either. */
 	if (all_numeric) {
-		sipc__why_set(why, whylen, "host '%s' is not a valid IPv4 address", quote(q, h, n));
+		sipc__why_set(why, whylen, "host '%s' is not a valid IPv4 address",
+			      sipc__url_quote(q, h, n));
 		return SIPC_EURL_HOST;
 	}
 	for (i = 0; i < n; i++)
@@ -362,7 +358,7 @@ static int parse_name(const char *h, size_t n, struct parts *p, char *why, size_
  * p->host as "%zone". */
 static int parse_zone(const char *z, size_t n, struct parts *p, char *why, size_t whylen)
 {
-	char q[QUOTE_MAX + 4], name[IF_NAMESIZE];
+	char q[SIPC__QUOTE_MAX + 4], name[IF_NAMESIZE];
 	size_t i, used = strlen(p->host);
 	bool numeric = n > 0;
 
@@ -383,7 +379,7 @@ static int parse_zone(const char *z, size_t n, struct parts *p, char *why, size_
 		}
 		if (idx == 0 || idx > 0xffffffffUL) {
 			sipc__why_set(why, whylen, "IPv6 zone index '%s' is not in 1-4294967295",
-				      quote(q, z, n));
+				      sipc__url_quote(q, z, n));
 			return SIPC_EURL_ZONE;
 		}
 		snprintf(p->host + used, sizeof(p->host) - used, "%%%lu", idx);
@@ -391,14 +387,14 @@ static int parse_zone(const char *z, size_t n, struct parts *p, char *why, size_
 	}
 	if (n >= IF_NAMESIZE) {
 		sipc__why_set(why, whylen, "IPv6 zone '%s' is longer than an interface name can be",
-			      quote(q, z, n));
+			      sipc__url_quote(q, z, n));
 		return SIPC_EURL_ZONE;
 	}
 	memcpy(name, z, n);
 	name[n] = '\0';
 	if (if_nametoindex(name) == 0) {
 		sipc__why_set(why, whylen, "IPv6 zone '%s' is not a known network interface",
-			      quote(q, z, n));
+			      sipc__url_quote(q, z, n));
 		return SIPC_EURL_ZONE;
 	}
 	snprintf(p->host + used, sizeof(p->host) - used, "%%%s", name);
@@ -409,7 +405,7 @@ static int parse_zone(const char *z, size_t n, struct parts *p, char *why, size_
 static int parse_bracketed(const char *h, struct parts *p, const char **end, char *why,
 			   size_t whylen)
 {
-	char q[QUOTE_MAX + 4], lit[INET6_ADDRSTRLEN];
+	char q[SIPC__QUOTE_MAX + 4], lit[INET6_ADDRSTRLEN];
 	struct in6_addr a6;
 	const char *close = strchr(h, ']');
 	const char *pct;
@@ -418,7 +414,7 @@ static int parse_bracketed(const char *h, struct parts *p, const char **end, cha
 
 	if (close == NULL) {
 		sipc__why_set(why, whylen, "IPv6 address '%s' has no closing ']'",
-			      quote(q, h, strlen(h)));
+			      sipc__url_quote(q, h, strlen(h)));
 		return SIPC_EURL_IPV6;
 	}
 	pct = memchr(h + 1, '%', (size_t)(close - h - 1));
@@ -435,7 +431,7 @@ static int parse_bracketed(const char *h, struct parts *p, const char **end, cha
 		struct in_addr a4;
 		bool v4 = n < sizeof(lit) && inet_pton(AF_INET, lit, &a4) == 1;
 		sipc__why_set(why, whylen, "'%s' in brackets is not a valid IPv6 address%s",
-			      quote(q, h + 1, n),
+			      sipc__url_quote(q, h + 1, n),
 			      v4 ? " (write IPv4 addresses without brackets)" : "");
 		return SIPC_EURL_IPV6;
 	}
@@ -470,7 +466,7 @@ static bool looks_like_service(const char *s, size_t n)
 
 static int parse_port(const char *s, struct parts *p, char *why, size_t whylen)
 {
-	char q[QUOTE_MAX + 4];
+	char q[SIPC__QUOTE_MAX + 4];
 	size_t n = strlen(s), i;
 
 	if (n == 0) {
@@ -486,16 +482,16 @@ static int parse_port(const char *s, struct parts *p, char *why, size_t whylen)
 			if (v <= 65535)
 				v = v * 10 + (unsigned long)(s[i] - '0');
 		if (i < n) {
-			char qt[QUOTE_MAX + 4];
+			char qt[SIPC__QUOTE_MAX + 4];
 			sipc__why_set(
 				why, whylen,
 				"unexpected '%s' after port '%s' (nothing may follow the port)",
-				quote(qt, s + i, n - i), quote(q, s, i));
+				sipc__url_quote(qt, s + i, n - i), sipc__url_quote(q, s, i));
 			return SIPC_EURL_PORT;
 		}
 		if (v > 65535) {
 			sipc__why_set(why, whylen, "port '%s' is out of range 0-65535",
-				      quote(q, s, n));
+				      sipc__url_quote(q, s, n));
 			return SIPC_EURL_PORT;
 		}
 		p->port = (int)v;
@@ -512,18 +508,18 @@ static int parse_port(const char *s, struct parts *p, char *why, size_t whylen)
 		}
 		sipc__why_set(why, whylen,
 			      "unknown service '%s' for %s (not in the services database)",
-			      quote(q, s, n), proto);
+			      sipc__url_quote(q, s, n), proto);
 		return SIPC_EURL_SERVICE;
 	}
 	sipc__why_set(why, whylen, "port '%s' is not a number in 0-65535 or a service name",
-		      quote(q, s, n));
+		      sipc__url_quote(q, s, n));
 	return SIPC_EURL_PORT;
 }
 
 /* An unbracketed IPv6 address: say so and show the bracketed form. */
 static int unbracketed_v6(const char *rest, struct parts *p, char *why, size_t whylen)
 {
-	char lit[INET6_ADDRSTRLEN], q[QUOTE_MAX + 4], qp[QUOTE_MAX + 4];
+	char lit[INET6_ADDRSTRLEN], q[SIPC__QUOTE_MAX + 4], qp[SIPC__QUOTE_MAX + 4];
 	struct in6_addr a6;
 	const char *last = strrchr(rest, ':');
 	const char *scheme = sipc_scheme_name(p->scheme);
@@ -540,13 +536,13 @@ static int unbracketed_v6(const char *rest, struct parts *p, char *why, size_t w
 		if (inet_pton(AF_INET6, lit, &a6) == 1 && last[1] != '\0') {
 			sipc__why_set(why, whylen,
 				      "IPv6 address '%s' must be in brackets: write %s://[%s]:%s",
-				      quote(q, rest, hn), scheme, q,
-				      quote(qp, last + 1, strlen(last + 1)));
+				      sipc__url_quote(q, rest, hn), scheme, q,
+				      sipc__url_quote(qp, last + 1, strlen(last + 1)));
 			return SIPC_EURL_IPV6;
 		}
 	}
 	sipc__why_set(why, whylen, "IPv6 address '%s' must be in brackets: write %s://[%s]:PORT",
-		      quote(q, rest, strlen(rest)), scheme, q);
+		      sipc__url_quote(q, rest, strlen(rest)), scheme, q);
 	return SIPC_EURL_IPV6;
 }
 
@@ -599,7 +595,7 @@ static const char *family_word(sipc_scheme s)
 
 static int parse_inet(const char *rest, struct parts *p, char *why, size_t whylen)
 {
-	char q[QUOTE_MAX + 4];
+	char q[SIPC__QUOTE_MAX + 4];
 	const char *after, *colon;
 	int rc;
 
@@ -609,12 +605,12 @@ static int parse_inet(const char *rest, struct parts *p, char *why, size_t whyle
 			return rc;
 		if (*after == '\0') {
 			sipc__why_set(why, whylen, "missing ':PORT' after '%s'",
-				      quote(q, rest, (size_t)(after - rest)));
+				      sipc__url_quote(q, rest, (size_t)(after - rest)));
 			return SIPC_EURL_NOPORT;
 		}
 		if (*after != ':') {
 			sipc__why_set(why, whylen, "unexpected '%s' after ']' (expected ':PORT')",
-				      quote(q, after, strlen(after)));
+				      sipc__url_quote(q, after, strlen(after)));
 			return SIPC_EURL_SYNTAX;
 		}
 		colon = after;
@@ -647,7 +643,7 @@ static int parse_inet(const char *rest, struct parts *p, char *why, size_t whyle
 					      sipc_scheme_name(p->scheme));
 			else
 				sipc__why_set(why, whylen, "missing ':PORT' after host '%s'",
-					      quote(q, rest, n));
+					      sipc__url_quote(q, rest, n));
 			return SIPC_EURL_NOPORT;
 		}
 	}
@@ -668,10 +664,34 @@ static int parse_inet(const char *rest, struct parts *p, char *why, size_t whyle
 	return parse_port(colon + 1, p, why, whylen);
 }
 
+/* Whether the host is a multicast group, or a name that may resolve to
+ * one (checked again once it has: sockopt.c). */
+static bool group_literal(const struct parts *p)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (p->host_kind == SIPC__HOST_V4)
+		return inet_pton(AF_INET, p->host, &a4) == 1 && IN_MULTICAST(ntohl(a4.s_addr));
+	if (p->host_kind == SIPC__HOST_V6) {
+		char lit[INET6_ADDRSTRLEN];
+		size_t n = strcspn(p->host, "%"); /* without the zone */
+
+		if (n >= sizeof(lit))
+			return false;
+		memcpy(lit, p->host, n);
+		lit[n] = '\0';
+		return inet_pton(AF_INET6, lit, &a6) == 1 && IN6_IS_ADDR_MULTICAST(&a6);
+	}
+	return p->host_kind == SIPC__HOST_NAME;
+}
+
 int sipc_url_parse(const char *text, sipc_url **urlp, char *why, size_t whylen)
 {
 	struct parts p;
-	const char *rest = NULL;
+	struct sipc__sockopts opts;
+	const char *rest = NULL, *query;
+	char *addr = NULL;
 	const char *src;
 	size_t n;
 	sipc_url *u;
@@ -682,15 +702,38 @@ int sipc_url_parse(const char *text, sipc_url **urlp, char *why, size_t whylen)
 		return -EINVAL;
 	}
 	memset(&p, 0, sizeof(p));
+	memset(&opts, 0, sizeof(opts));
 	rc = parse_scheme(text, &p, &rest, why, whylen);
 	if (rc < 0)
 		return rc;
+	/* The address ends at the first '?': neither a host nor a port holds
+	 * one, and a unix name writes it %3F. */
+	query = strchr(rest, '?');
+	if (query != NULL) {
+		rc = sipc__urlopt_parse(p.scheme, query + 1, strlen(query + 1), &opts, why, whylen);
+		if (rc < 0)
+			return rc;
+		addr = strndup(rest, (size_t)(query - rest));
+		if (addr == NULL) {
+			sipc__why_set(why, whylen, "out of memory");
+			return -ENOMEM;
+		}
+		rest = addr;
+	}
 	if (sipc_scheme_is_unix(p.scheme))
 		rc = parse_unix(rest, &p, why, whylen);
 	else
 		rc = parse_inet(rest, &p, why, whylen);
+	free(addr);
 	if (rc < 0)
 		return rc;
+	if (sipc__opt_has(&opts, SIPC__OPT_SOURCE) && !group_literal(&p)) {
+		sipc__why_set(why, whylen,
+			      "option source: a source-specific join needs a multicast group "
+			      "address, not '%s'",
+			      p.host);
+		return SIPC_EURL_OPTION;
+	}
 
 	src = p.has_path ? p.path : p.host;
 	n = p.has_path ? p.path_len : strlen(p.host);
@@ -708,6 +751,7 @@ int sipc_url_parse(const char *text, sipc_url **urlp, char *why, size_t whylen)
 	u->host = p.has_path ? NULL : u->text;
 	u->path = p.has_path ? u->text : NULL;
 	u->path_len = p.has_path ? n : 0;
+	u->opts = opts;
 	*urlp = u;
 	return 0;
 }
@@ -765,10 +809,16 @@ int sipc_url_format(const sipc_url *url, char *buf, size_t len)
 	else
 		n = snprintf(tmp, sizeof(tmp), "%s://%s:%d", sipc_scheme_name(url->scheme),
 			     url->host, url->port);
-	/* The parser's limits keep every URL under SIPC_URL_MAX, escapes
-	 * included; the check is for the caller's LEN.  Nothing is written on
-	 * failure. */
-	if (n < 0 || (size_t)n >= sizeof(tmp) || (size_t)n >= len)
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return SIPC_EBUFSIZE;
+	int q = sipc__urlopt_format(&url->opts, tmp + n, sizeof(tmp) - (size_t)n);
+	if (q < 0)
+		return SIPC_EBUFSIZE;
+	n += q;
+	/* The parser's limits keep every URL under SIPC_URL_MAX, escapes and
+	 * options included; the check is for the caller's LEN.  Nothing is
+	 * written on failure. */
+	if ((size_t)n >= len)
 		return SIPC_EBUFSIZE;
 	memcpy(buf, tmp, (size_t)n + 1);
 	return n;

@@ -12,6 +12,7 @@
 #include <sys/un.h>
 
 #include "sockipc.h"
+#include "sockopt.h"
 
 /* What the host of an IP URL is; decides how resolve.c asks getaddrinfo. */
 enum sipc__host_kind {
@@ -32,15 +33,16 @@ enum sipc__host_kind {
 struct sipc_url {
 	sipc_scheme scheme;
 	enum sipc__host_kind host_kind;
-	int port;        /* 0..65535; -1 for unix schemes */
-	bool abstract;   /* unix: path is "@name" (Linux abstract namespace) */
-	char *host;      /* canonical host without brackets, zone kept; "" for the
-			    wildcard; NULL for unix.  Points into text[]. */
-	char *path;      /* unix path, %XX escapes decoded ("@name" when abstract);
-			    NULL for IP.  Points into text[]; an abstract name may
-			    hold NUL bytes, so its length is path_len. */
-	size_t path_len; /* bytes at path, the '@' of an abstract name included */
-	char text[];     /* storage for host or path: one allocation per URL */
+	int port;                   /* 0..65535; -1 for unix schemes */
+	bool abstract;              /* unix: path is "@name" (Linux abstract namespace) */
+	char *host;                 /* canonical host without brackets, zone kept; "" for the
+				       wildcard; NULL for unix.  Points into text[]. */
+	char *path;                 /* unix path, %XX escapes decoded ("@name" when abstract);
+				       NULL for IP.  Points into text[]; an abstract name may
+				       hold NUL bytes, so its length is path_len. */
+	size_t path_len;            /* bytes at path, the '@' of an abstract name included */
+	struct sipc__sockopts opts; /* the query's socket options (sockopt.h) */
+	char text[];                /* storage for host or path: one allocation per URL */
 };
 
 /* AF_INET for tcp4/udp4, AF_INET6 for tcp6/udp6, AF_UNIX for the unix
@@ -59,6 +61,15 @@ int sipc__scheme_family(sipc_scheme s);
  * written (OUT is NUL-terminated) or SIPC_EBUFSIZE.
  */
 int sipc__unix_name_escape(char *out, size_t cap, const char *name, size_t n, bool abstract);
+
+/*
+ * Copies N bytes of user text into OUT for quoting in a WHY sentence: at
+ * most SIPC__QUOTE_MAX of them, "..." when cut, and '?' for bytes that are
+ * not printable ASCII, so a hostile URL cannot put control characters into
+ * a message that ends up on a terminal.  Returns OUT.
+ */
+#define SIPC__QUOTE_MAX 48
+const char *sipc__url_quote(char out[SIPC__QUOTE_MAX + 4], const char *s, size_t n);
 
 /* A hash of an address's bytes (FNV-1a), for tables keyed by peer: the
  * server's forward associations and its drop log. */

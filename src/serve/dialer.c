@@ -115,6 +115,11 @@ static void next_addr(struct sipc__dialer *d, int err)
 			err = fd;
 			continue;
 		}
+		if ((rc = sipc__sockopt_dial_fd(fd, &d->t->opts, a, NULL, 0)) < 0) {
+			sipc__sys_close(fd);
+			err = rc;
+			continue;
+		}
 		rc = sipc__sys_connect(fd, (const struct sockaddr *)&a->ss, a->len,
 				       sipc__deadline(0));
 		/* A unix connect completes or fails at once; "not yet" from it

@@ -19,6 +19,7 @@
 
 #include "loop/loop.h"
 #include "sockipc.h"
+#include "sockopt.h"
 
 #define SIPC__DIAL_MAX_ADDRS 8
 
@@ -31,6 +32,9 @@ struct sipc__dial_target {
 	int timeout_ms;
 	const sipc_tls_config *tls; /* tls:// targets: how the peer is checked */
 	size_t max_msg;             /* seqpacket targets: the endpoint's limit */
+	/* The socket options of the target's URL, on every socket made for
+	 * it (and forward's datagram sockets). */
+	struct sipc__sockopts opts;
 };
 
 struct sipc__dialer;

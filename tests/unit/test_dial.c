@@ -267,7 +267,7 @@ static void trace_shows_the_session(void **state)
 	struct lines got = {0};
 	sipc_options o = {.backlog = 5, .trace = collect, .trace_arg = &got};
 	sipc_endpoint *l = NULL, *d = NULL, *s = NULL;
-	char want[MAX_LINES][800], lurl[SIPC_URL_MAX], curl[SIPC_URL_MAX];
+	char want[MAX_LINES][2 * SIPC_URL_MAX + 64], lurl[SIPC_URL_MAX], curl[SIPC_URL_MAX];
 	int lfd, dfd, sfd, w = 0;
 
 	(void)state;
@@ -286,15 +286,18 @@ static void trace_shows_the_session(void **state)
 	sipc_endpoint_close(l);
 
 	snprintf(want[w++], sizeof(want[0]), "socket(AF_INET, SOCK_STREAM) = %d", lfd);
-	snprintf(want[w++], sizeof(want[0]), "setsockopt(%d, SO_REUSEADDR, 1) = 0", lfd);
+	snprintf(want[w++], sizeof(want[0]), "setsockopt(%d, SOL_SOCKET, SO_REUSEADDR, 1) = 0",
+		 lfd);
 	snprintf(want[w++], sizeof(want[0]), "bind(%d, tcp://127.0.0.1:0) = 0", lfd);
 	snprintf(want[w++], sizeof(want[0]), "listen(%d, 5) = 0", lfd);
 	snprintf(want[w++], sizeof(want[0]), "socket(AF_INET, SOCK_STREAM) = %d", dfd);
 	snprintf(want[w++], sizeof(want[0]), "connect(%d, %s) = 0", dfd, lurl);
-	snprintf(want[w++], sizeof(want[0]), "setsockopt(%d, TCP_NODELAY, 1) = 0", dfd);
+	snprintf(want[w++], sizeof(want[0]), "setsockopt(%d, IPPROTO_TCP, TCP_NODELAY, 1) = 0",
+		 dfd);
 	snprintf(want[w++], sizeof(want[0]), "association (tcp, %s, %s)", curl, lurl);
 	snprintf(want[w++], sizeof(want[0]), "accept(%d) = %d %s", lfd, sfd, curl);
-	snprintf(want[w++], sizeof(want[0]), "setsockopt(%d, TCP_NODELAY, 1) = 0", sfd);
+	snprintf(want[w++], sizeof(want[0]), "setsockopt(%d, IPPROTO_TCP, TCP_NODELAY, 1) = 0",
+		 sfd);
 	snprintf(want[w++], sizeof(want[0]), "association (tcp, %s, %s)", lurl, curl);
 	snprintf(want[w++], sizeof(want[0]), "shutdown(%d, SHUT_WR) = 0", dfd);
 	snprintf(want[w++], sizeof(want[0]), "close(%d) = 0", dfd);

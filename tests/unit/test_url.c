@@ -58,7 +58,7 @@ static const struct row rows[] = {
 	{"unixpacket://@p", 0, "unixpacket://@p"},
 	{"UNIX:///x", 0, "unix:///x"},
 	/* Bytes outside "-._~/:+,=@" and the alphanumerics are escaped. */
-	{"unix:///a b?c#d", 0, "unix:///a%20b%3Fc%23d"},
+	{"unix:///a b%3Fc#d", 0, "unix:///a%20b%3Fc%23d"},
 	{"unix:///a%20b%3fc%23d", 0, "unix:///a%20b%3Fc%23d"},
 	{"unix:///a%2Fb", 0, "unix:///a/b"},
 	{"unix://@a%00b", 0, "unix://@a%00b"},
@@ -132,6 +132,91 @@ static const struct row rows[] = {
 	{"tcp://1.2.3:80", SIPC_EURL_HOST, "'1.2.3' is not a valid IPv4 address"},
 	{"tcp://256.1.1.1:80", SIPC_EURL_HOST, "not a valid IPv4"},
 	{"tcp://h\tx:80", SIPC_EURL_HOST, "invalid character '?'"},
+	/* socket options in the query: parsed, printed in the table's order
+	 * and the way they parse back */
+	{"tcp://h:80?keepalive=30", 0, "tcp://h:80?keepalive=30"},
+	{"tcp://h:80?rcvbuf=1048576&nodelay=0&keepalive=30", 0,
+	 "tcp://h:80?keepalive=30&rcvbuf=1M&nodelay=0"},
+	{"tcp://h:80?sndbuf=256k&rcvbuf=1000", 0, "tcp://h:80?rcvbuf=1000&sndbuf=256K"},
+	{"tcp://h:80?rcvbuf=2048K", 0, "tcp://h:80?rcvbuf=2M"},
+	{"tcp://h:80?rcvbuf=1024M", 0, "tcp://h:80?rcvbuf=1024M"},
+	{"tcp://h:80?keepintvl=5&keepcnt=3", 0, "tcp://h:80?keepintvl=5&keepcnt=3"},
+	{"tcp://[::1]:80?v6only=1&reuseport=1", 0, "tcp://[::1]:80?reuseport=1&v6only=1"},
+	{"tcp://h:80?ttl=64&tos=16", 0, "tcp://h:80?ttl=64&tos=0x10"},
+	{"tcp://h:80?tos=0xB8", 0, "tcp://h:80?tos=0xb8"},
+	{"tcp://h:80?mark=0xffffffff", 0, "tcp://h:80?mark=0xffffffff"},
+	{"tcp://h:80?mark=7&device=lo", 0, "tcp://h:80?device=lo&mark=0x7"},
+	{"tcp://h:80?user_timeout=30000&fastopen=16&linger=0", 0,
+	 "tcp://h:80?user_timeout=30000&fastopen=16&linger=0"},
+	{"tls://h:443?keepalive=10&nodelay=1", 0, "tls://h:443?keepalive=10&nodelay=1"},
+	{"udp://239.1.2.3:5000?iface=lo&mcast_ttl=4&mcast_loop=0", 0,
+	 "udp://239.1.2.3:5000?iface=lo&mcast_ttl=4&mcast_loop=0"},
+	{"udp://232.1.1.1:5000?source=127.0.0.1", 0, "udp://232.1.1.1:5000?source=127.0.0.1"},
+	{"udp://[ff35::1]:5000?source=[2001:DB8::1]", 0, "udp://[ff35::1]:5000?source=2001:db8::1"},
+	{"udp://h:53?rcvbuf=64K&ttl=1&tos=0", 0, "udp://h:53?rcvbuf=64K&ttl=1&tos=0x0"},
+	{"unix:///tmp/s?rcvbuf=64K", 0, "unix:///tmp/s?rcvbuf=64K"},
+	{"unixgram://@g?sndbuf=8K", 0, "unixgram://@g?sndbuf=8K"},
+	{"unixpacket:///p?rcvbuf=1&sndbuf=1", 0, "unixpacket:///p?rcvbuf=1&sndbuf=1"},
+	/* option errors name the option (and the scheme, the value) */
+	{"tcp://h:80?", SIPC_EURL_OPTION, "empty option"},
+	{"tcp://h:80?keepalive=3&", SIPC_EURL_OPTION, "empty option"},
+	{"tcp://h:80?keepalive=3&&ttl=4", SIPC_EURL_OPTION, "empty option"},
+	{"tcp://h:80?nosuch=1", SIPC_EURL_OPTION, "unknown option 'nosuch' (known: keepalive,"},
+	{"tcp://h:80?KEEPALIVE=1", SIPC_EURL_OPTION, "unknown option 'KEEPALIVE'"},
+	{"tcp://h:80?nodelay", SIPC_EURL_OPTION,
+	 "option nodelay has no value (write nodelay=VALUE)"},
+	{"tcp://h:80?nodelay=", SIPC_EURL_OPTION, "option nodelay has an empty value"},
+	{"tcp://h:80?nodelay=yes", SIPC_EURL_OPTION, "option nodelay: 'yes' is not 0 or 1"},
+	{"tcp://h:80?rcvbuf=1&rcvbuf=2", SIPC_EURL_OPTION, "option rcvbuf is given twice"},
+	{"tcp://h:80?rcvbuf=1G", SIPC_EURL_OPTION, "option rcvbuf: '1G' is not a size"},
+	{"tcp://h:80?rcvbuf=0", SIPC_EURL_OPTION, "option rcvbuf: '0' is out of range 1-1024M"},
+	{"tcp://h:80?rcvbuf=1025M", SIPC_EURL_OPTION, "'1025M' is out of range"},
+	{"tcp://h:80?rcvbuf=99999999999999999999999K", SIPC_EURL_OPTION, "out of range"},
+	{"tcp://h:80?rcvbuf=-1", SIPC_EURL_OPTION, "'-1' is not a size"},
+	{"tcp://h:80?rcvbuf=K", SIPC_EURL_OPTION, "'K' is not a size"},
+	{"tcp://h:80?keepalive=0", SIPC_EURL_OPTION,
+	 "option keepalive: '0' is out of range 1-32767"},
+	{"tcp://h:80?keepcnt=128", SIPC_EURL_OPTION, "out of range 1-127"},
+	{"tcp://h:80?keepalive=+5", SIPC_EURL_OPTION, "'+5' is not a number"},
+	{"tcp://h:80?keepalive= 5", SIPC_EURL_OPTION, "' 5' is not a number"},
+	{"tcp://h:80?ttl=256", SIPC_EURL_OPTION, "option ttl: '256' is out of range 1-255"},
+	{"tcp://h:80?tos=0x100", SIPC_EURL_OPTION, "option tos: '0x100' is out of range 0-255"},
+	{"tcp://h:80?tos=0xzz", SIPC_EURL_OPTION, "not a number (decimal, or hexadecimal"},
+	{"tcp://h:80?mark=0x100000000", SIPC_EURL_OPTION, "out of range 0-4294967295"},
+	{"tcp://h:80?device=", SIPC_EURL_OPTION, "option device has an empty value"},
+	{"tcp://h:80?device=abcdefghijklmnop", SIPC_EURL_OPTION, "1 to 15 characters"},
+	{"tcp://h:80?device=a/b", SIPC_EURL_OPTION, "'a/b' is not an interface name"},
+	{"tcp://h:80?device=a\001b", SIPC_EURL_OPTION, "'a?b' is not an interface name"},
+	{"tcp://h:80?user_timeout=2147483648", SIPC_EURL_OPTION, "out of range 0-2147483647"},
+	{"tcp://h:80?fastopen=65536", SIPC_EURL_OPTION, "out of range 0-65535"},
+	{"tcp://h:80?linger=-1", SIPC_EURL_OPTION, "option linger: '-1' is not a number"},
+	{"udp://h:80?mcast_ttl=256", SIPC_EURL_OPTION, "out of range 0-255"},
+	{"udp://h:80?source=1.2.3", SIPC_EURL_OPTION, "'1.2.3' is not an IPv4 or IPv6 address"},
+	{"udp4://239.1.1.1:80?source=::1", SIPC_EURL_OPTION, "'::1' is not an IPv4 address"},
+	{"udp6://[ff15::1]:80?source=1.2.3.4", SIPC_EURL_OPTION, "not an IPv6 address, as udp6"},
+	{"udp://127.0.0.1:5?source=127.0.0.2", SIPC_EURL_OPTION,
+	 "source-specific join needs a multicast group address, not '127.0.0.1'"},
+	{"udp://:5?source=127.0.0.2", SIPC_EURL_OPTION, "needs a multicast group address"},
+	{"udp://[::1]:5?source=::2", SIPC_EURL_OPTION, "not '::1'"},
+	{"udp://[ff02::1%lo]:5?source=::2", 0, "udp://[ff02::1%lo]:5?source=::2"},
+	{"udp://group.example:5?source=10.0.0.1", 0, "udp://group.example:5?source=10.0.0.1"},
+	/* an option the scheme has no use for */
+	{"udp://h:80?nodelay=1", SIPC_EURL_OPTION,
+	 "option nodelay does not apply to udp:// (only to tcp and tls)"},
+	{"udp://h:80?keepalive=1", SIPC_EURL_OPTION, "option keepalive does not apply to udp://"},
+	{"unix:///s?keepalive=1", SIPC_EURL_OPTION, "option keepalive does not apply to unix://"},
+	{"unix:///s?fastopen=1", SIPC_EURL_OPTION, "option fastopen does not apply to unix://"},
+	{"unixgram:///s?ttl=1", SIPC_EURL_OPTION,
+	 "option ttl does not apply to unixgram:// (only to tcp, tls and udp)"},
+	{"tcp://h:80?iface=lo", SIPC_EURL_OPTION,
+	 "option iface does not apply to tcp:// (only to udp)"},
+	{"tls://h:80?source=1.2.3.4", SIPC_EURL_OPTION, "option source does not apply to tls://"},
+	{"udp://h:80?linger=0", SIPC_EURL_OPTION, "option linger does not apply to udp://"},
+	/* a raw '?' in a unix path starts the query: the error says %3F */
+	{"unix:///a b?c#d", SIPC_EURL_OPTION, "a '?' in a unix path is written %3F"},
+	/* the query is checked before the address, and hostile bytes are
+	 * quoted as '?' */
+	{"tcp://h:80?\033[2J=1", SIPC_EURL_OPTION, "unknown option '?[2J'"},
 };
 
 static void check(const char *label, const char *in, int code, const char *want)
@@ -374,6 +459,45 @@ static void format_buffer(void **state)
 	sipc_url_free(u);
 }
 
+/* The longest URLs with options still fit SIPC_URL_MAX and parse back:
+ * a 253-byte host name with every TCP option at its longest value, and
+ * every UDP one, and a unix name that is all escapes with both buffers. */
+static void options_longest(void **state)
+{
+	static const char tcp_opts[] =
+		"?keepalive=32767&keepintvl=32767&keepcnt=127&rcvbuf=1073741823"
+		"&sndbuf=1073741823&nodelay=1&reuseport=1&v6only=1&ttl=255&tos=0xff"
+		"&device=abcdefghijklmno&mark=0xffffffff&user_timeout=2147483647"
+		"&fastopen=65535&linger=65535";
+	static const char udp_opts[] =
+		"?rcvbuf=1073741823&sndbuf=1073741823&reuseport=1&v6only=1&ttl=255&tos=0xff"
+		"&device=abcdefghijklmno&mark=0xffffffff&iface=abcdefghijklmno&mcast_ttl=255"
+		"&mcast_loop=1&source=ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff";
+	char host[260], text[1200];
+	const char *variants[][2] = {{"tcp4", tcp_opts}, {"udp", udp_opts}};
+
+	(void)state;
+	/* 63-byte labels: a.b.c.d of 63+1+63+1+63+1+61 = 253. */
+	memset(host, 'a', 253);
+	host[63] = host[127] = host[191] = '.';
+	host[253] = '\0';
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(text, sizeof(text), "%s://%s:65535%s", variants[i][0], host,
+			 variants[i][1]);
+		check(variants[i][0], text, 0, text);
+		assert_true(strlen(text) < SIPC_URL_MAX);
+	}
+	char *u = gen("unixpacket://@", 107, '\n', "?rcvbuf=1073741823&sndbuf=1073741823");
+	sipc_url *url;
+	char buf[SIPC_URL_MAX];
+
+	assert_int_equal(sipc_url_parse(u, &url, NULL, 0), 0);
+	assert_true(sipc_url_format(url, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "%0A?rcvbuf=1073741823&sndbuf=1073741823"));
+	sipc_url_free(url);
+	free(u);
+}
+
 static void schemes(void **state)
 {
 	(void)state;
@@ -411,6 +535,7 @@ int main(void)
 		cmocka_unit_test(format_buffer),
 		cmocka_unit_test(schemes),
 		cmocka_unit_test(unix_names_round_trip),
+		cmocka_unit_test(options_longest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

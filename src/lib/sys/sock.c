@@ -135,6 +135,16 @@ int sipc__sys_setsockopt_int(int fd, int level, int name, int value)
 	return 0;
 }
 
+int sipc__sys_setsockopt(int fd, int level, int name, const void *value, socklen_t len)
+{
+	return setsockopt(fd, level, name, value, len) < 0 ? -errno : 0;
+}
+
+int sipc__sys_getsockopt(int fd, int level, int name, void *value, socklen_t *len)
+{
+	return getsockopt(fd, level, name, value, len) < 0 ? -errno : 0;
+}
+
 int sipc__sys_getsockopt_int(int fd, int level, int name, int *value)
 {
 	int v = 0;

@@ -61,6 +61,10 @@ int sipc__sys_set_nonblock(int fd, bool on);
 int sipc__sys_set_cloexec(int fd);
 int sipc__sys_setsockopt_int(int fd, int level, int name, int value);
 int sipc__sys_getsockopt_int(int fd, int level, int name, int *value);
+/* setsockopt/getsockopt of any value (a struct linger, an interface
+ * name, a group_req): 0 or -errno; LEN is in/out for the get. */
+int sipc__sys_setsockopt(int fd, int level, int name, const void *value, socklen_t len);
+int sipc__sys_getsockopt(int fd, int level, int name, void *value, socklen_t *len);
 int sipc__sys_peercred(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
 /* bind, listen, shutdown, getsockname, getpeername: 0 or -errno. */
 int sipc__sys_bind(int fd, const struct sockaddr *sa, socklen_t len);

@@ -1,13 +1,16 @@
 /*
  * tcp.c - the TCP transport (tcp://, tcp4://, tcp6://): SO_REUSEADDR on
- * listeners, IPV6_V6ONLY chosen by scheme, and TCP_NODELAY on every
- * connection.  TLS (transport/tls/) sets its sockets up with the same
+ * listeners, IPV6_V6ONLY chosen by scheme (or the URL's v6only), and
+ * TCP_NODELAY on every connection (unless the URL says nodelay=0); the
+ * other options of the URL are sockopt.c's.  TLS (transport/tls/) sets its sockets up with the same
  * functions.
  */
 #include "transport/transport.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+
+#include "sockopt.h"
 
 int sipc__tcp_before_bind(sipc_endpoint *ep, const sipc_addr *addr)
 {
@@ -23,8 +26,10 @@ int sipc__tcp_before_bind(sipc_endpoint *ep, const sipc_addr *addr)
 	 * is v6-only, tcp:// on "::" takes IPv4 clients too as mapped
 	 * addresses. */
 	if (addr->ss.ss_family == AF_INET6)
-		rc = sipc__tp_setsockopt(ep, ep->fd, IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY",
-					 ep->scheme == SIPC_TCP6 || ep->scheme == SIPC_TLS6);
+		rc = sipc__tp_setsockopt(
+			ep, ep->fd, IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY",
+			sipc__sockopt_flag(ep, SIPC__OPT_V6ONLY,
+					   ep->scheme == SIPC_TCP6 || ep->scheme == SIPC_TLS6));
 	return rc;
 }
 
@@ -40,8 +45,10 @@ int sipc__tcp_after_connect(sipc_endpoint *ep)
 	 * leave in one sendmsg, so Nagle's algorithm would only hold back
 	 * the last segment of a message waiting for an ACK that the peer
 	 * delays (RFC 1122 4.2.3.2).  Bulk byte-mode writes come in large
-	 * chunks and lose nothing by it. */
-	return sipc__tp_setsockopt(ep, ep->fd, IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY", 1);
+	 * chunks and lose nothing by it.  nodelay=0 in the URL turns Nagle
+	 * back on. */
+	return sipc__tp_setsockopt(ep, ep->fd, IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY",
+				   sipc__sockopt_flag(ep, SIPC__OPT_NODELAY, 1));
 }
 
 const struct sipc__transport sipc__transport_tcp = {

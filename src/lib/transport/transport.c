@@ -61,10 +61,22 @@ int sipc__tp_socket(const sipc_endpoint *ep, int family, int type)
 int sipc__tp_setsockopt(const sipc_endpoint *ep, int fd, int level, int name, const char *optname,
 			int value)
 {
-	int rc = sipc__sys_setsockopt_int(fd, level, name, value);
-	char rb[128];
+	char vb[16];
 
-	sipc__tracef(ep->trace, ep->trace_arg, "setsockopt(%d, %s, %d) = %s", fd, optname, value,
+	snprintf(vb, sizeof(vb), "%d", value);
+	return sipc__tp_setsockopt_raw(ep, fd, level, name, optname, &value, sizeof(value), vb);
+}
+
+int sipc__tp_setsockopt_raw(const sipc_endpoint *ep, int fd, int level, int name,
+			    const char *optname, const void *value, socklen_t len,
+			    const char *value_text)
+{
+	int rc = sipc__sys_setsockopt(fd, level, name, value, len);
+	char lb[16], rb[128];
+
+	/* strace's form: descriptor, level, option, value. */
+	sipc__tracef(ep->trace, ep->trace_arg, "setsockopt(%d, %s, %s, %s) = %s", fd,
+		     sipc__level_name(level, lb, sizeof(lb)), optname, value_text,
 		     sipc__result_text(rc, rb, sizeof(rb)));
 	return rc;
 }

@@ -146,6 +146,11 @@ int sipc__tcp_after_connect(sipc_endpoint *ep);
 int sipc__tp_socket(const sipc_endpoint *ep, int family, int type);
 int sipc__tp_setsockopt(const sipc_endpoint *ep, int fd, int level, int name, const char *optname,
 			int value);
+/* Any other value (struct linger, an interface name, a group_req), shown
+ * in the trace line as VALUE_TEXT ("{l_onoff=1, l_linger=0}", "\"lo\""). */
+int sipc__tp_setsockopt_raw(const sipc_endpoint *ep, int fd, int level, int name,
+			    const char *optname, const void *value, socklen_t len,
+			    const char *value_text);
 int sipc__tp_bind(const sipc_endpoint *ep, int fd, const sipc_addr *addr);
 int sipc__tp_connect(const sipc_endpoint *ep, int fd, const sipc_addr *addr, int64_t deadline);
 int sipc__tp_close(const sipc_endpoint *ep, int fd);

@@ -2,11 +2,14 @@
  * udp.c - the UDP transport (udp://, udp4://, udp6://): bound sockets
  * that receive from anyone, or connected ones that talk to one peer.  No
  * SO_REUSEADDR: on UDP it would let a second socket bind the same port and
- * steal datagrams.
+ * steal datagrams (except on a multicast group, where every receiver gets
+ * each datagram: mcast.c).
  */
 #include "transport/transport.h"
 
 #include <netinet/in.h>
+
+#include "sockopt.h"
 
 static int udp_before_bind(sipc_endpoint *ep, const sipc_addr *addr)
 {
@@ -14,8 +17,9 @@ static int udp_before_bind(sipc_endpoint *ep, const sipc_addr *addr)
 	 * is v6-only, udp:// on "::" also receives IPv4 datagrams. */
 	if (addr->ss.ss_family != AF_INET6)
 		return 0;
-	return sipc__tp_setsockopt(ep, ep->fd, IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY",
-				   ep->scheme == SIPC_UDP6);
+	return sipc__tp_setsockopt(
+		ep, ep->fd, IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY",
+		sipc__sockopt_flag(ep, SIPC__OPT_V6ONLY, ep->scheme == SIPC_UDP6));
 }
 
 static int udp_bind(sipc_endpoint *ep, const sipc_addr *addr, unsigned mode)

@@ -270,6 +270,8 @@ static struct fwd_assoc *assoc_new(struct fwd_shard *sh, const sipc_addr *from)
 	fd = sipc__sys_socket(to->ss.ss_family, SOCK_DGRAM);
 	if (fd < 0)
 		return NULL;
+	if (sipc__sockopt_dial_fd(fd, &fe->target.opts, to, NULL, 0) < 0)
+		goto fail;
 	if (to->ss.ss_family == AF_UNIX) {
 		/* A unixgram backend can only answer a bound socket: a length of
 		 * just the family asks the kernel for an abstract autobind
@@ -445,6 +447,7 @@ static int fwd_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char 
 	fe->socktype = st;
 	fe->idle_ms = idle_ms;
 	fe->max_assoc = max_assoc;
+	fe->target.opts = url->opts;
 	snprintf(fe->url, sizeof(fe->url), "%s", argv[used]);
 	sipc_url_free(url);
 	sipc__svc_ep_set_state(sep, fe);
