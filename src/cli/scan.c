@@ -222,16 +222,16 @@ static int resolve_target(struct parsed *p, bool *loopback)
 {
 	sipc_addr addrs[MAX_ADDRS];
 	char buf[SIPC_URL_MAX], *h, *end;
-	int n = sipc_url_resolve(p->url, false, addrs, MAX_ADDRS);
+	int rc, n = sipc_url_resolve(p->url, false, addrs, MAX_ADDRS);
 
 	if (n < 0) {
 		sipc_cli_error("scan %s: %s", p->t.text, sipc_strerror(n));
 		return n;
 	}
-	n = sipc_addr_format(&addrs[0], buf, sizeof(buf));
-	if (n < 0) {
-		sipc_cli_error("scan %s: %s", p->t.text, sipc_strerror(n));
-		return n;
+	rc = sipc_addr_format(&addrs[0], buf, sizeof(buf));
+	if (rc < 0) {
+		sipc_cli_error("scan %s: %s", p->t.text, sipc_strerror(rc));
+		return rc;
 	}
 	/* "tcp://[::1]:0" -> "[::1]" */
 	h = strstr(buf, "://") + 3;
@@ -239,6 +239,9 @@ static int resolve_target(struct parsed *p, bool *loopback)
 	*end = '\0';
 	snprintf(p->t.host, sizeof(p->t.host), "%s", h);
 	*loopback = is_loopback(&addrs[0]);
+	if (n > 1)
+		sipc_cli_notice("scan %s: the host has %d addresses; probing the first, %s",
+				p->t.text, n, p->t.host);
 	return 0;
 }
 
