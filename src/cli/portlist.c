@@ -126,23 +126,35 @@ static int parse_item(const char *s, size_t n, const char *proto, uint8_t *map, 
 	return 0;
 }
 
+/* Writes "bad port list 'TEXT': " and WHAT into WHY, TEXT quoted. */
+static void say(const char *text, const char *what, char *why, size_t whylen)
+{
+	char q[ITEM_QUOTE_MAX + 4];
+
+	quote_item(q, text, strlen(text));
+	snprintf(why, whylen, "bad port list '%s': %s", q, what);
+}
+
 int sipc_cli_portlist_parse(const char *text, const char *proto, struct sipc_cli_portlist *pl,
 			    char *why, size_t whylen)
 {
+	char what[SIPC_CLI_PORTLIST_WHY];
+
 	uint8_t *map = calloc(SIPC_CLI_PORTS_MAX / 8, 1);
 	uint16_t *ports;
 	const char *s = text;
 	size_t n = 0;
 
 	if (map == NULL) {
-		snprintf(why, whylen, "out of memory");
+		say(text, "out of memory", why, whylen);
 		return -1;
 	}
 	for (;;) {
 		const char *comma = strchr(s, ',');
 		size_t len = comma ? (size_t)(comma - s) : strlen(s);
 
-		if (parse_item(s, len, proto, map, why, whylen) < 0) {
+		if (parse_item(s, len, proto, map, what, sizeof(what)) < 0) {
+			say(text, what, why, whylen);
 			free(map);
 			return -1;
 		}
@@ -155,7 +167,7 @@ int sipc_cli_portlist_parse(const char *text, const char *proto, struct sipc_cli
 	ports = malloc(n * sizeof(*ports));
 	if (ports == NULL) {
 		free(map);
-		snprintf(why, whylen, "out of memory");
+		say(text, "out of memory", why, whylen);
 		return -1;
 	}
 	n = 0;

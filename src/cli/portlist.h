@@ -24,9 +24,12 @@ struct sipc_cli_portlist {
  * names are looked up in the services database for PROTO ("tcp" or
  * "udp"); a name that is itself the whole item wins over a range, so
  * "netbios-ns" is a name.  Range ends are numbers.  Returns 0, or -1 with a
- * sentence in WHY that names the bad item and what is wrong with it
- * ("range '20-' has no end"); *PL is untouched then.  Thread-safe.
+ * sentence in WHY that quotes TEXT and names the bad item and what is wrong
+ * with it ("bad port list '20-': range '20-' without an end"; bytes that
+ * are not printable ASCII quoted as '?'); *PL is untouched then.
+ * SIPC_CLI_PORTLIST_WHY holds any such sentence.  Thread-safe.
  */
+#define SIPC_CLI_PORTLIST_WHY 256
 int sipc_cli_portlist_parse(const char *text, const char *proto, struct sipc_cli_portlist *pl,
 			    char *why, size_t whylen);
 void sipc_cli_portlist_free(struct sipc_cli_portlist *pl);

@@ -172,7 +172,7 @@ static int parse_target(const char *text, struct parsed *p)
 	p->t.proto = strncmp(s, "udp", 3) == 0 ? "udp" : "tcp";
 	if (sipc_cli_portlist_parse(list, p->t.proto, &p->t.ports, why, sizeof(why)) < 0) {
 		free(base);
-		sipc_cli_error("scan: bad port list '%s': %s", list, why);
+		sipc_cli_error("scan: %s", why);
 		return SIPC_EXIT_USAGE;
 	}
 	snprintf(base, blen, "%s://%s:%u%s", s, p->t.host_text, (unsigned)p->t.ports.ports[0],
