@@ -4,7 +4,8 @@
 # root), where only its own listeners exist and traffic stays inside:
 # a filtered address (10.9.9.0/24 routed to lo, so its packets come back
 # to a host that does not forward them and are dropped without a word),
-# TCP filtered and UDP open|filtered there, the --concurrency bound shown
+# TCP filtered and UDP open|filtered there, an unreachable network
+# (filtered) and a blackhole route (a failed probe), the bound shown
 # by --trace, one UDP probe at a time to a host other than this one; a
 # 1000-port TCP range that reports exactly the open ports; and 1000 UDP
 # ports of 127.0.0.1 and of ::1 each found closed, which shows that the
@@ -43,6 +44,25 @@ import json, sys
 d = json.loads(sys.argv[1])
 p = d["ports"][0]
 assert (p["url"], p["state"], p["service"], p["datagrams"]) == ("udp://10.9.9.9:53", "open|filtered", "domain", 2), p' "$out"
+
+# ---- an unreachable network is filtered too (nmap's word for any ICMP
+# unreachable but "port"); a blackhole route refuses the connect itself
+# (EINVAL), which scan reports as the failure it is, not as a state.
+ip route add unreachable 10.7.7.0/24
+ip route add blackhole 10.8.8.0/24
+out=$("$SOCKIPC" scan --json -w $W tcp://10.7.7.7:80 udp://10.7.7.7:53 2>/dev/null)
+check "unreachable: filtered, No route to host" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+got = [(p["url"], p["state"], p["reason"]) for p in d["ports"]]
+assert got == [("tcp://10.7.7.7:80", "filtered", "No route to host"),
+               ("udp://10.7.7.7:53", "filtered", "No route to host")], got' "$out"
+out=$("$SOCKIPC" scan -v -w $W tcp://10.8.8.8:80 2>"$T/bh.err"); rc=$?
+expect_eq "blackhole: exit 1" 1 $rc
+expect_eq "blackhole: the failure said, and counted" \
+	"sockipc: scan tcp://10.8.8.8:80: Invalid argument"$'\n'"sockipc: scan: 1 port: 0 open, 0 closed, 0 filtered, 0 open|filtered, 1 failed" \
+	"$(cat "$T/bh.err")"
+expect_eq "blackhole: -v line" "tcp://10.8.8.8:80 error http" "$out"
 
 # ---- the bound: 12 silent ports, 3 at a time, seen in the --trace lines
 "$SOCKIPC" scan --trace --concurrency 3 -w $W tcp://10.9.9.9:1-12 >"$T/c.out" 2>"$T/c.trace"
