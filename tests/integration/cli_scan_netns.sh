@@ -6,7 +6,9 @@
 # to a host that does not forward them and are dropped without a word),
 # TCP filtered and UDP open|filtered there, an unreachable network
 # (filtered) and a blackhole route (a failed probe), the bound shown
-# by --trace, one UDP probe at a time to a host other than this one; a
+# by --trace, one UDP probe at a time to a host other than this one, and
+# every closed port of such a host (a second namespace behind a veth pair,
+# whose ICMP errors are rate-limited) found closed all the same; a
 # 1000-port TCP range that reports exactly the open ports; and 1000 UDP
 # ports of 127.0.0.1 and of ::1 each found closed, which shows that the
 # kernel's ICMP rate limit does not hold back errors on loopback.  Fixed
@@ -19,7 +21,7 @@ if [ "${1:-}" != inside ]; then
 	skip "network namespaces are not allowed here (unshare -n and unshare -rn both fail)"
 fi
 . "$(dirname "$0")/../support/lib.sh"
-need ip python3
+need ip python3 nsenter
 W=0.3
 
 ip link set lo up || skip "cannot bring lo up in the new namespace"
@@ -75,6 +77,35 @@ check "--concurrency 3: the summary" grep -qx 'sockipc: scan: 12 ports: 0 open, 
 expect_eq "udp elsewhere: four probes" 4 "$(grep -c 'trace: socket(AF_INET, SOCK_DGRAM) = [0-9]' "$T/u.trace")"
 expect_eq "udp elsewhere: one socket at a time" 1 "$(max_open "$T/u.trace")"
 check "udp elsewhere: -v says why" grep -q 'one probe at a time, as its ICMP errors are rate-limited' "$T/u.trace"
+
+# ---- UDP to another host: its ICMP errors are rate-limited, and scan's
+# default of one probe at a time with a retry after a whole second still
+# finds every closed port.  The other host is a second namespace B behind
+# a veth pair; B's kernel sends at most 6 errors at once and then one a
+# second (net.ipv4.icmp_ratelimit = 1000), as any Linux host does.
+net_of() { readlink "/proc/$1/ns/net"; }
+bg "$T/b" unshare -n sleep 600
+b=$BG_PID
+for ((i = 0; i < 100 * SCALE; i++)); do
+	[ "$(net_of $b)" != "$(net_of $$)" ] && break
+	sleep 0.05
+done
+if [ "$(net_of $b)" != "$(net_of $$)" ] &&
+	ip link add sv0 type veth peer name sv1 netns $b 2>"$T/veth.err" &&
+	ip addr add 10.5.5.1/24 dev sv0 && ip link set sv0 up &&
+	nsenter -t $b -n sh -c 'ip link set lo up && ip addr add 10.5.5.2/24 dev sv1 &&
+		ip link set sv1 up' &&
+	[ "$(nsenter -t $b -n sysctl -n net.ipv4.icmp_ratelimit)" = 1000 ]; then
+	out=$(timeout "$(secs 120)" "$SOCKIPC" scan -v udp://10.5.5.2:40000-40011 2>"$T/rl.err"); rc=$?
+	expect_eq "rate-limited host: each of 12 closed ports found closed" \
+		"$(seq -f 'udp://10.5.5.2:%g closed' 40000 40011)" "$out"
+	check "rate-limited host: one probe at a time, said with -v" \
+		grep -q 'one probe at a time, as its ICMP errors are rate-limited' "$T/rl.err"
+else
+	echo "note: no veth pair to a second namespace here: the rate-limited case is not run" >&2
+	cat "$T/veth.err" >&2
+fi
+stop_bg $b
 
 # ---- 1000 TCP ports, three of them open
 bg "$T/srv" "$SOCKIPC" serve -e 'tcp://127.0.0.1:20100 echo' -e 'tcp://127.0.0.1:20517 discard' \
