@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/cli.h"
 #include "cli/opt.h"
@@ -121,7 +122,10 @@ static int parse_target(const char *text, struct parsed *p)
 		return SIPC_EXIT_USAGE;
 	}
 	*sep = '\0';
-	if (strcmp(s, "unix") == 0 || strcmp(s, "unixgram") == 0 || strcmp(s, "unixpacket") == 0) {
+	/* Schemes are case-insensitive (RFC 3986 3.1), as the library reads
+	 * them. */
+	if (strcasecmp(s, "unix") == 0 || strcasecmp(s, "unixgram") == 0 ||
+	    strcasecmp(s, "unixpacket") == 0) {
 		sipc_cli_error("scan: bad URL '%s': %s:// sockets have paths, not ports to scan "
 			       "(sockipc connect tests one)",
 			       text, s);
@@ -167,9 +171,12 @@ static int parse_target(const char *text, struct parsed *p)
 		sipc_cli_error("scan: bad URL '%s': %s", text, why[0] ? why : sipc_strerror(rc));
 		return SIPC_EXIT_USAGE;
 	}
+	if (rc == 0)
+		p->t.proto = sipc_scheme_is_datagram(sipc_url_scheme(p->url)) ? "udp" : "tcp";
+	else
+		p->t.proto = strncasecmp(s, "udp", 3) == 0 ? "udp" : "tcp";
 	sipc_url_free(p->url);
 	p->url = NULL;
-	p->t.proto = strncmp(s, "udp", 3) == 0 ? "udp" : "tcp";
 	if (sipc_cli_portlist_parse(list, p->t.proto, &p->t.ports, why, sizeof(why)) < 0) {
 		free(base);
 		sipc_cli_error("scan: %s", why);

@@ -119,6 +119,13 @@ assert doc["summary"] == {"ports": 3, "open": 1, "closed": 1, "filtered": 0,
                           "open|filtered": 1, "error": 0}, doc["summary"]
 PY
 
+# A scheme in capitals is the same scheme: its service names are udp's.
+"$SOCKIPC" scan --json -w $W 'UDP://127.0.0.1:ntp' >"$T/uc.json" 2>/dev/null
+check "UDP:// reads ntp as udp's port 123" python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))["ports"][0]
+assert (p["port"], p["scheme"], p["service"]) == (123, "udp", "ntp"), p' "$T/uc.json"
+
 # ---- filtered: a port whose SYNs are dropped (full accept queue)
 bg "$T/full" $PEER full
 fp=$(port_of "$(listening_url "$T/full" 10)")
@@ -170,6 +177,7 @@ tcp://127.0.0.1:1-ssh|bad port list '1-ssh': '1-ssh' is neither a tcp service na
 tcp://127.0.0.1:|bad URL 'tcp://127.0.0.1:': missing ports after ':' (a port, a range or a list: tcp://HOST:20-25,80,ssh)
 tcp://127.0.0.1|bad URL 'tcp://127.0.0.1': missing ports after ':' (a port, a range or a list: tcp://HOST:20-25,80,ssh)
 unix:///tmp/x.sock|bad URL 'unix:///tmp/x.sock': unix:// sockets have paths, not ports to scan (sockipc connect tests one)
+UNIX:///x|bad URL 'UNIX:///x': UNIX:// sockets have paths, not ports to scan (sockipc connect tests one)
 unixgram://@x|bad URL 'unixgram://@x': unixgram:// sockets have paths, not ports to scan (sockipc connect tests one)
 nope://h:1|bad URL 'nope://h:1': unknown scheme 'nope' (expected tcp, tcp4, tcp6, udp, udp4, udp6, tls, tls4, tls6, unix, unixgram or unixpacket)
 tcp://::1:22|bad URL 'tcp://::1:22': IPv6 address '::1' must be in brackets: write tcp://[::1]:22
