@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "cli/cli.h"
+
 static const char *mode_name(const struct sipc_bench_config *cfg)
 {
 	sipc_scheme s = sipc_url_scheme(cfg->url);
@@ -29,23 +31,6 @@ static void fmt_ns(char *buf, size_t len, uint64_t ns)
 		snprintf(buf, len, "%.1f ms", (double)ns / 1e6);
 }
 
-/* A JSON string: the URL and error text are ours, but quote what needs it. */
-static void json_str(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(out, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(out, "\\u%04x", ch);
-		else
-			fputc(ch, out);
-	}
-	fputc('"', out);
-}
-
 void sipc__bench_report(FILE *out, const struct sipc_bench_config *cfg,
 			const struct sipc_bench_result *res, bool json)
 {
@@ -60,7 +45,7 @@ void sipc__bench_report(FILE *out, const struct sipc_bench_config *cfg,
 
 	if (json) {
 		fprintf(out, "{\"url\": ");
-		json_str(out, cfg->url_text);
+		sipc_cli_json_str(out, cfg->url_text);
 		fprintf(out,
 			", \"mode\": \"%s\", \"threads\": %ld, \"conns\": %ld, \"depth\": %ld, "
 			"\"size\": %zu, \"new_conn\": %s, \"rate\": %.0f, \"count\": %ld, "
@@ -90,7 +75,7 @@ void sipc__bench_report(FILE *out, const struct sipc_bench_config *cfg,
 		fprintf(out, ", \"max\": %.3f, \"relative_error\": %.5f},\n", (double)h->max / 1e3,
 			SIPC_HIST_REL_ERROR);
 		fprintf(out, " \"first_error\": ");
-		json_str(out, res->first_error);
+		sipc_cli_json_str(out, res->first_error);
 		fprintf(out, ", \"ok\": %s}\n", clean ? "true" : "false");
 		return;
 	}

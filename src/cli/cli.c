@@ -1,7 +1,8 @@
 /*
  * cli.c - what every subcommand shares besides option parsing: the global
  * settings, the "sockipc: " error and notice lines on stderr, the --trace
- * printer handed to the library, and the bad-URL message of exit status 2.
+ * printer handed to the library, the bad-URL message of exit status 2, and
+ * the one JSON string escaper.
  */
 #include "cli/cli.h"
 
@@ -119,4 +120,20 @@ int sipc_cli_parse_url(const char *cmd, const char *text, sipc_url **urlp)
 		return SIPC_EXIT_USAGE;
 	}
 	return 0;
+}
+
+void sipc_cli_json_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sockipc.h"
 
@@ -23,6 +24,7 @@ int sipc_cmd_send(int argc, char **argv);
 int sipc_cmd_resolve(int argc, char **argv);
 int sipc_cmd_bench(int argc, char **argv);
 int sipc_cmd_xinetd_import(int argc, char **argv);
+int sipc_cmd_scan(int argc, char **argv);
 
 /* The global options, set by sipc_opt_parse (opt.h) for every subcommand. */
 struct sipc_cli_globals {
@@ -68,5 +70,14 @@ const char *sipc_cli_dial_hint(sipc_scheme scheme, int rc);
  * success *URLP owns the URL and 0 returns.
  */
 int sipc_cli_parse_url(const char *cmd, const char *text, sipc_url **urlp);
+
+/*
+ * S as a JSON string on OUT, quotes included: '"' and '\\' escaped, and
+ * every byte below 0x20, 0x7f and every byte above it as \u00XX, so text
+ * that came from outside (a service name, a host, an error) can neither
+ * end the string nor make the document invalid UTF-8.  The one JSON
+ * escaper of the program (bench --json, scan --json).
+ */
+void sipc_cli_json_str(FILE *out, const char *s);
 
 #endif /* SIPC_CLI_H */

@@ -23,6 +23,7 @@ static const struct subcommand subcommands[] = {
 	{"bench", sipc_cmd_bench, "measure throughput and latency of an echo endpoint"},
 	{"xinetd-import", sipc_cmd_xinetd_import,
 	 "convert xinetd.conf files to a serve configuration"},
+	{"scan", sipc_cmd_scan, "report which ports of a host are open (nc -z, nmap -sT/-sU)"},
 };
 
 static void usage(FILE *out)

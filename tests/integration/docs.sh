@@ -27,8 +27,8 @@ table_opts() { grep -oE -- '^ +(-[a-zA-Z], )?--[a-z][a-z-]*' "$1" | grep -oE -- 
 "$SOCKIPC" help >"$T/help.txt" 2>&1
 check "sockipc help exits 0" test $? -eq 0
 subs=$(awk '/^  [a-z][a-z-]*  /{print $1}' "$T/help.txt")
-expect_eq "sockipc help lists the seven subcommands" \
-	"bench connect listen resolve send serve xinetd-import" "$(echo $subs | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "sockipc help lists the eight subcommands" \
+	"bench connect listen resolve scan send serve xinetd-import" "$(echo $subs | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
 
 for sub in $subs; do
 	"$SOCKIPC" "$sub" --help >"$T/$sub.help" 2>"$T/$sub.err"
@@ -166,6 +166,8 @@ offers "the URL schemes" "sockipc connect " tcp:// tcp4:// tcp6:// udp:// udp4:/
 offers "the schemes of a forward target" "sockipc serve tcp://:0 forward " tcp:// unix://
 offers "forward's own options" "sockipc serve tcp://:0 forward --" --timeout= --idle= --max-assoc=
 offers "exec's own option" "sockipc serve unix:///tmp/x exec --" --max-children=
+offers "the schemes scan probes, for every URL" "sockipc scan -v tcp://127.0.0.1:22 " tcp:// udp:// tls://
+expect_eq "scan offers no unix scheme" "" "$(comp "sockipc scan un" | tr -d ' ')"
 # Readline replaces the text after the last ':' (or '='): the reply is
 # what goes there.
 expect_eq "a scheme is completed after its colon" "//" "$(comp "sockipc listen tcp:" | tr -d ' ')"
