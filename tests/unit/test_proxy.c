@@ -502,7 +502,7 @@ static void proxy_urls(void **state)
 		{"socks5://a b@p", SIPC_EURL_SYNTAX, "space or control byte"},
 		{"socks4://bob:pw@p", SIPC_EURL_SYNTAX, "no password"},
 		{"socks4a://b%00b@p", SIPC_EURL_SYNTAX, "NUL byte"},
-		{"socks5://p:1080:1", SIPC_EURL_HOST, "invalid character':'"},
+		{"socks5://p:1080:1", SIPC_EURL_HOST, "invalid character ':'"},
 	};
 	struct sipc__proxy_url px;
 	char why[SIPC_WHY_MAX], both[2 * SIPC_URL_MAX + 2];
