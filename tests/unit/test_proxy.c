@@ -426,6 +426,8 @@ static void http_refusals(void **state)
 		 "HTTP/1.1 407 Proxy Authentication Required (give a user and password"},
 		{"http://u:x@p", "HTTP/1.1 407 Proxy Authentication Required\r\n\r\n",
 		 "(user 'u' and its password refused)"},
+		{"http://u:x@p", "HTTP/1.0 401 Unauthorized\r\n\r\n",
+		 "HTTP/1.0 401 Unauthorized (user 'u' and its password refused)"},
 		{"http://p", "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
 		 "HTTP/1.1 403 Forbidden"},
 		{"http://p", "HTTP/1.1 502 Bad Gateway\r\n\r\n", "HTTP/1.1 502 Bad Gateway"},

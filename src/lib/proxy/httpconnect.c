@@ -78,12 +78,14 @@ int sipc__http_reply(struct sipc__proxy_hs *hs, char *why, size_t whylen)
 	sipc__tracef(hs->trace, hs->trace_arg, "proxy http CONNECT %s = %s", dest, line);
 	if (status >= 200 && status <= 299)
 		return SIPC__PROXY_DONE;
-	if (status == 407 && !hs->px->has_user)
+	/* 407 is the proxy's "who are you" (RFC 9110 15.5.8); tinyproxy
+	 * answers a wrong password with 401. */
+	if ((status == 407 || status == 401) && !hs->px->has_user)
 		sipc__why_set(why, whylen,
 			      "%s (give a user and password in the proxy URL: "
 			      "http://USER:PASS@HOST:PORT)",
 			      line);
-	else if (status == 407) {
+	else if (status == 407 || status == 401) {
 		char user[64];
 
 		sipc__why_set(why, whylen, "%s (user '%s' and its password refused)", line,
