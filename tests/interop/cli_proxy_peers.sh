@@ -200,6 +200,23 @@ check "forward --proxy: the proxy's refusal on the close line" test $? -eq 0
 check "forward --proxy: no password in the log" bash -c "! grep -q s3cret '$T/f.err'"
 stop_bg "$BG_PID"
 
+# Proxies that are not: sockipc listen plays one that says nothing, one
+# that ends at once, and one that speaks another protocol.
+bg "$T/ls" bash -c "sleep 600 | exec '$SOCKIPC' listen tcp://127.0.0.1:0"
+LS=$(port_of "$(wait_line "$T/ls.err" '^listening ' 10 | awk '{print $2}')")
+rc=0; timeout "$(secs 20)" "$SOCKIPC" connect -w 1 --proxy "socks5://127.0.0.1:$LS" "tcp://127.0.0.1:$E" </dev/null 2>"$T/err" || rc=$?
+expect_eq "a silent proxy: exit 1" 1 "$rc"
+check "a silent proxy: timed out within --connect-timeout, waiting for its reply" \
+	grep -q "via socks5://127.0.0.1:$LS: Timed out: waiting for the socks5 proxy's reply" "$T/err"
+bg "$T/le" "$SOCKIPC" listen tcp://127.0.0.1:0 </dev/null
+LE=$(port_of "$(wait_line "$T/le.err" '^listening ' 10 | awk '{print $2}')")
+refused "a proxy that closes at once" "the http proxy closed the connection without a reply" \
+	"http://127.0.0.1:$LE" "tcp://127.0.0.1:$E"
+bg "$T/lg" bash -c "printf 'SSH-2.0-OpenSSH\\r\\n' | exec '$SOCKIPC' listen tcp://127.0.0.1:0"
+LG=$(port_of "$(wait_line "$T/lg.err" '^listening ' 10 | awk '{print $2}')")
+refused "a proxy speaking SSH" 'the socks5 proxy'"'"'s greeting reply is not SOCKS5: "SS"' \
+	"socks5://127.0.0.1:$LG" "tcp://127.0.0.1:$E"
+
 # Usage errors name the option.
 "$SOCKIPC" connect --proxy "gopher://127.0.0.1:$M" "tcp://127.0.0.1:$E" </dev/null 2>"$T/u"
 expect_eq "a bad proxy URL is a usage error" 2 $?
