@@ -9,6 +9,7 @@
  * the destination's was taken), and every sentence is printable ASCII
  * (the proxy's bytes are escaped before they reach a message).
  */
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
