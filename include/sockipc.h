@@ -136,6 +136,13 @@ enum sipc_error {
 	SIPC_ETLS_CERT = -3072,          /* peer certificate rejected for
 					    another reason (revoked, bad
 					    signature, wrong purpose) */
+
+	/* Proxies (sipc_options.proxy). */
+	SIPC_EPROXY = -3080, /* the proxy refused or failed (credentials,
+				ruleset, its own failure) or broke its
+				protocol; its reply in words in WHY.  A
+				reply that means refused / unreachable /
+				timed out comes back as that code. */
 };
 
 /*
@@ -361,7 +368,21 @@ typedef struct sipc_options {
 	 * on the endpoint (sipc_endpoint_why).  Not shared between threads. */
 	char *why;
 	size_t whylen;
-	void *reserved[6]; /* zero */
+	/* Dial: reach the URL through this proxy (NULL: directly).
+	 * socks5://[USER:PASS@]HOST[:PORT] (the destination's name resolved
+	 * here, its address sent), socks5h:// (the name sent, the proxy
+	 * resolves it), socks4:// (IPv4, resolved here), socks4a://[USER@]
+	 * (the name sent), http://[USER:PASS@]HOST[:PORT] (HTTP CONNECT,
+	 * Basic authentication).  USER and PASS take %XX escapes; the port
+	 * defaults to 1080 (SOCKS) or 3128 (HTTP).  Only tcp* and tls* URLs
+	 * go through a proxy (others: SIPC_EKIND); a tls:// handshake runs
+	 * over the tunnel, verified against the URL's host.  The proxy's
+	 * refusal is SIPC_EPROXY, or -ECONNREFUSED, -EHOSTUNREACH,
+	 * -ENETUNREACH, SIPC_ETIMEDOUT where its reply says that of the
+	 * destination, with the reply in words in WHY.  The endpoint's peer
+	 * address (sipc_endpoint_peer) is the proxy's.  Ignored by listen. */
+	const char *proxy;
+	void *reserved[5]; /* zero */
 } sipc_options;
 
 /* ------------------------------------------------------------------- TLS */

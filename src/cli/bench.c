@@ -14,6 +14,7 @@
 #include "bench/bench.h"
 #include "cli/cli.h"
 #include "cli/opt.h"
+#include "cli/proxyopt.h"
 #include "cli/tlscli.h"
 #include "cli/tlsopt.h"
 
@@ -56,6 +57,7 @@ static const struct sipc_opt opts_table[] = {
 	{"timeout", 't', SIPC__OPT_MS, &timeout_ms, 1, 3600000, "MS",
 	 "a datagram echo later than MS is lost; a stream silent for MS has failed (default 1000)"},
 	SIPC_CLI_TLS_OPTS,
+	SIPC_CLI_PROXY_OPT,
 	{NULL},
 };
 
@@ -135,8 +137,16 @@ int sipc_cmd_bench(int argc, char **argv)
 	if (framed && !sipc_scheme_is_stream(scheme))
 		framed = false; /* a datagram is a message already */
 
-	if ((rc = sipc_cli_tls_setup("bench", url, SIPC_TLS_CLIENT, &opts, &tls)) != 0)
+	if ((rc = sipc_cli_tls_setup("bench", url, SIPC_TLS_CLIENT, &opts, &tls)) != 0 ||
+	    (rc = sipc_cli_proxy_setup("bench", url, &opts)) != 0)
 		goto out;
+	if (opts.proxy != NULL && new_conn) {
+		/* --new-conn makes its own non-blocking connects, without a
+		 * proxy handshake. */
+		sipc_cli_error("bench: --new-conn and --proxy: not together (yet)");
+		rc = SIPC_EXIT_USAGE;
+		goto out;
+	}
 	if (tls != NULL && new_conn && sipc_cli_tls.sni == NULL && sipc_url_host(url)[0] != '\0' &&
 	    (rc = sipc_tls_config_server_name(tls, sipc_url_host(url))) < 0) {
 		/* --new-conn wraps sockets it connects itself: the endpoint

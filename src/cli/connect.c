@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "cli/connect.h"
 #include "cli/opt.h"
+#include "cli/proxyopt.h"
 #include "cli/tlscli.h"
 #include "cli/tlsopt.h"
 
@@ -36,6 +37,7 @@ static const struct sipc_opt opts_table[] = {
 	{"source", 's', SIPC__OPT_STRING, &sipc_relay_opts.source, 0, 0, "ADDR",
 	 "bind the local side to ADDR (a URL, HOST, HOST:PORT or PATH) first"},
 	SIPC_CLI_TLS_OPTS,
+	SIPC_CLI_PROXY_OPT,
 	{NULL},
 };
 
@@ -127,7 +129,7 @@ int sipc_cmd_connect(int argc, char **argv)
 	char why[SIPC_WHY_MAX] = "";
 	struct sipc_relay_cfg cfg = {.cmd = "connect"};
 	struct sipc_relay_io io = {.in_fd = 0, .out_fd = 1, .stop_fd = -1};
-	char src[SIPC_URL_MAX + 16];
+	char src[SIPC_URL_MAX + 16], label[2 * SIPC_URL_MAX + 16];
 	sipc_endpoint *ep = NULL;
 	sipc_url *url = NULL;
 	int nargs, rc;
@@ -145,7 +147,8 @@ int sipc_cmd_connect(int argc, char **argv)
 			goto out;
 		opts.source = src;
 	}
-	if ((rc = sipc_cli_tls_setup("connect", url, SIPC_TLS_CLIENT, &opts, &tls)) != 0)
+	if ((rc = sipc_cli_tls_setup("connect", url, SIPC_TLS_CLIENT, &opts, &tls)) != 0 ||
+	    (rc = sipc_cli_proxy_setup("connect", url, &opts)) != 0)
 		goto out;
 	sipc_cli_lib_options(&opts);
 	opts.why = why;
@@ -153,7 +156,8 @@ int sipc_cmd_connect(int argc, char **argv)
 
 	rc = sipc_dial_url(url, &opts, sipc_relay_opts.connect_ms, &ep);
 	if (rc < 0) {
-		sipc_cli_open_error("connect", cfg.url, sipc_url_scheme(url), rc, why);
+		sipc_cli_open_error("connect", sipc_cli_proxy_label(cfg.url, label, sizeof(label)),
+				    sipc_url_scheme(url), rc, why);
 		rc = SIPC_EXIT_FAIL;
 		goto out;
 	}

@@ -19,6 +19,7 @@
 
 #include "cli/cli.h"
 #include "cli/opt.h"
+#include "cli/proxyopt.h"
 #include "cli/relay.h"
 #include "cli/tlscli.h"
 #include "cli/tlsopt.h"
@@ -47,6 +48,7 @@ static const struct sipc_opt opts_table[] = {
 	{"lines", 0, SIPC__OPT_FLAG, &lines, 0, 0, NULL,
 	 "each reply on its own line (the default for MESSAGE arguments)"},
 	SIPC_CLI_TLS_OPTS,
+	SIPC_CLI_PROXY_OPT,
 	{NULL},
 };
 
@@ -298,7 +300,7 @@ int sipc_cmd_send(int argc, char **argv)
 {
 	sipc_options opts = {0};
 	sipc_tls_config *tls = NULL;
-	char why[SIPC_WHY_MAX] = "";
+	char why[SIPC_WHY_MAX] = "", label[2 * SIPC_URL_MAX + 16];
 	struct sender s = {0};
 	sipc_url *url = NULL;
 	int nargs, rc, dial_ms;
@@ -313,7 +315,8 @@ int sipc_cmd_send(int argc, char **argv)
 	if ((rc = check_opts(s.dgram)) != 0)
 		goto out;
 	s.as_lines = lines || (!raw && nargs > 1);
-	if ((rc = sipc_cli_tls_setup("send", url, SIPC_TLS_CLIENT, &opts, &tls)) != 0)
+	if ((rc = sipc_cli_tls_setup("send", url, SIPC_TLS_CLIENT, &opts, &tls)) != 0 ||
+	    (rc = sipc_cli_proxy_setup("send", url, &opts)) != 0)
 		goto out;
 	sipc_cli_lib_options(&opts);
 	opts.why = why;
@@ -324,7 +327,8 @@ int sipc_cmd_send(int argc, char **argv)
 	s.first_deadline = s.dgram ? 0 : sipc__deadline(timeout_ms);
 	rc = sipc_dial_url(url, &opts, dial_ms, &s.ep);
 	if (rc < 0) {
-		sipc_cli_open_error("send", s.url, sipc_url_scheme(url), rc, why);
+		sipc_cli_open_error("send", sipc_cli_proxy_label(s.url, label, sizeof(label)),
+				    sipc_url_scheme(url), rc, why);
 		rc = SIPC_EXIT_FAIL;
 		goto out;
 	}

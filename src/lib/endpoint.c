@@ -20,6 +20,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "proxy/proxy.h"
 #include "sys/sys.h"
 #include "trace.h"
 #include "transport/transport.h"
@@ -331,7 +332,7 @@ static int bind_source(sipc_endpoint *ep, const sipc_addr *to, const struct sour
 
 static int dial_one(sipc_scheme scheme, const struct sipc__transport *tp, const sipc_addr *addr,
 		    const sipc_options *opts, const struct source *src, const sipc_url *url,
-		    int64_t deadline, sipc_endpoint **epp)
+		    struct sipc__proxy_dial *pd, int64_t deadline, sipc_endpoint **epp)
 {
 	sipc_endpoint *ep = ep_new(scheme, tp, opts);
 	const char *host = url->host ? url->host : "";
@@ -361,6 +362,11 @@ static int dial_one(sipc_scheme scheme, const struct sipc__transport *tp, const 
 	ep->connected = true;
 	ep->listener = false;
 	trace_association(ep);
+	/* Through a proxy: its handshake first, then TLS over the tunnel. */
+	if (pd != NULL && (rc = sipc__proxy_dial_run(ep, pd, deadline)) < 0) {
+		why_copy(opts, ep);
+		goto fail;
+	}
 	if (tp->attach) {
 		struct sipc__attach how = {.kind = SIPC__ATTACH_DIAL, .opts = opts, .host = host};
 
@@ -385,6 +391,7 @@ int sipc_dial_url(const sipc_url *url, const sipc_options *opts, int timeout_ms,
 {
 	sipc_addr addrs[MAX_ADDRS];
 	struct source src;
+	struct sipc__proxy_dial proxy, *pd = NULL;
 	const struct sipc__transport *tp;
 	sipc_scheme scheme;
 	int64_t deadline;
@@ -403,7 +410,13 @@ int sipc_dial_url(const sipc_url *url, const sipc_options *opts, int timeout_ms,
 	rc = resolve_source(opts ? opts->source : NULL, &src);
 	if (rc < 0)
 		return rc;
-	n = sipc_url_resolve(url, false, addrs, MAX_ADDRS);
+	if (opts != NULL && opts->proxy != NULL) {
+		/* The addresses to connect to are the proxy's. */
+		pd = &proxy;
+		n = sipc__proxy_dial_prepare(url, opts, pd, addrs, MAX_ADDRS);
+	} else {
+		n = sipc_url_resolve(url, false, addrs, MAX_ADDRS);
+	}
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n; i++) {
@@ -411,14 +424,17 @@ int sipc_dial_url(const sipc_url *url, const sipc_options *opts, int timeout_ms,
 		 * has run out, later addresses are not tried. */
 		if (i > 0 && sipc__deadline_left(deadline) == 0)
 			break;
-		rc = dial_one(scheme, tp, &addrs[i], opts, &src, url, deadline, epp);
+		rc = dial_one(scheme, tp, &addrs[i], opts, &src, url, pd, deadline, epp);
 		if (rc == 0)
 			return 0;
 		/* A handshake that failed fails the same at every address of
-		 * the name (same server, same certificate). */
-		if (rc <= SIPC_ETLS_CONFIG && rc >= SIPC_ETLS_CERT)
+		 * the name (same server, same certificate), and a proxy that
+		 * answered answers the same at its other addresses. */
+		if ((rc <= SIPC_ETLS_CONFIG && rc >= SIPC_ETLS_CERT) || (pd && pd->answered))
 			break;
 	}
+	if (pd != NULL)
+		sipc__proxy_dial_unreached(pd, opts, rc);
 	return rc;
 }
 

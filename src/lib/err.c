@@ -89,6 +89,8 @@ static const char *own_error(enum sipc_error e)
 		return "TLS peer refused the handshake";
 	case SIPC_ETLS_CERT:
 		return "TLS peer certificate rejected";
+	case SIPC_EPROXY:
+		return "The proxy refused or failed";
 	case SIPC_EBUFSIZE:
 		return "Buffer too small";
 	case SIPC_EBROKEN:

@@ -1,13 +1,14 @@
 /*
  * dialer.c - a non-blocking dial from a serve worker's loop (dialer.h):
- * connect to each address in turn, then the TLS handshake or the
- * seqpacket endpoint, all under one timeout.
+ * connect to each address in turn, then a proxy's handshake, then the
+ * TLS handshake or the seqpacket endpoint, all under one timeout.
  */
 #include "serve/dialer.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -18,6 +19,17 @@
 #define UNIX_RETRY_MS 10
 
 static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
+static void connected(struct sipc__dialer *d);
+
+/* The proxy handshake's state goes once it is over, either way. */
+static void proxy_free(struct sipc__dialer *d)
+{
+	if (d->proxy_hs != NULL) {
+		memset(d->proxy_hs->out, 0, sizeof(d->proxy_hs->out)); /* the password */
+		free(d->proxy_hs);
+		d->proxy_hs = NULL;
+	}
+}
 
 /* Ends the dial: everything the loop watches for it stops first, since
  * DONE may free D. */
@@ -26,6 +38,7 @@ static void finish(struct sipc__dialer *d, int err, int bfd, sipc_endpoint *bep,
 	sipc__io_stop(d->loop, &d->io);
 	sipc__timer_stop(d->loop, &d->timer);
 	sipc__timer_stop(d->loop, &d->retry);
+	proxy_free(d);
 	d->active = false;
 	d->fd = -1;
 	d->ep = NULL;
@@ -67,6 +80,46 @@ static void handshake(struct sipc__dialer *d)
 	finish(d, 0, -1, d->ep, NULL);
 }
 
+/* One step of the proxy handshake on the loop's events; once the tunnel
+ * is up the dial goes on as if connected to the destination. */
+static void proxy_step(struct sipc__dialer *d)
+{
+	char why[SIPC_WHY_MAX] = "";
+	int rc = sipc__proxy_step(d->proxy_hs, d->fd, why, sizeof(why));
+
+	if (rc == SIPC__PROXY_WANT_READ || rc == SIPC__PROXY_WANT_WRITE) {
+		if (sipc__io_start(d->loop, &d->io,
+				   rc == SIPC__PROXY_WANT_READ ? EPOLLIN : EPOLLOUT) < 0)
+			fail(d, -ENOMEM);
+		return;
+	}
+	proxy_free(d);
+	if (rc < 0) {
+		sipc__sys_close(d->fd);
+		d->fd = -1;
+		finish(d, rc, -1, NULL, why);
+		return;
+	}
+	d->tunneled = true;
+	connected(d);
+}
+
+/* Connected to a proxy: its handshake comes first.  True when it has
+ * begun (and connected() is called again once it is done). */
+static bool proxy_begin(struct sipc__dialer *d)
+{
+	if (d->t->proxy == NULL || d->tunneled)
+		return false;
+	d->proxy_hs = malloc(sizeof(*d->proxy_hs));
+	if (d->proxy_hs == NULL) {
+		fail(d, -ENOMEM);
+		return true;
+	}
+	sipc__proxy_start(d->proxy_hs, d->t->proxy, &d->t->proxy_dest, NULL, NULL);
+	proxy_step(d);
+	return true;
+}
+
 /* The connection is there: hand it over as the target's kind needs. */
 static void connected(struct sipc__dialer *d)
 {
@@ -75,6 +128,8 @@ static void connected(struct sipc__dialer *d)
 	sipc_options o = {.why = detail, .whylen = sizeof(detail)};
 	int fd = d->fd, rc;
 
+	if (proxy_begin(d))
+		return;
 	sipc__io_stop(d->loop, &d->io);
 	if (t->tls == NULL && sipc_scheme_socktype(t->scheme) != SOCK_SEQPACKET) {
 		finish(d, 0, fd, NULL, NULL);
@@ -157,6 +212,10 @@ static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 		handshake(d);
 		return;
 	}
+	if (d->proxy_hs != NULL) {
+		proxy_step(d);
+		return;
+	}
 	rc = sipc__sys_getsockopt_int(d->fd, SOL_SOCKET, SO_ERROR, &soerr);
 	if (rc == 0 && soerr == 0) {
 		connected(d);
@@ -198,6 +257,8 @@ void sipc__dialer_start(struct sipc__dialer *d, sipc_loop *loop, const struct si
 	d->fd = -1;
 	d->ep = NULL;
 	d->addr_i = 0;
+	d->proxy_hs = NULL;
+	d->tunneled = false;
 	sipc__io_init(&d->io, -1, on_io, d);
 	sipc__timer_init(&d->timer, on_timeout, d);
 	sipc__timer_init(&d->retry, on_retry, d);
@@ -212,6 +273,7 @@ void sipc__dialer_stop(struct sipc__dialer *d)
 	sipc__io_stop(d->loop, &d->io);
 	sipc__timer_stop(d->loop, &d->timer);
 	sipc__timer_stop(d->loop, &d->retry);
+	proxy_free(d);
 	if (d->ep != NULL)
 		sipc_endpoint_close(d->ep);
 	else if (d->fd >= 0)

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "loop/loop.h"
+#include "proxy/proxy.h"
 #include "sockipc.h"
 #include "sockopt.h"
 
@@ -35,6 +36,12 @@ struct sipc__dial_target {
 	/* The socket options of the target's URL, on every socket made for
 	 * it (and forward's datagram sockets). */
 	struct sipc__sockopts opts;
+	/* Through a proxy (forward --proxy): ADDRS are the proxy's, and once
+	 * connected its handshake (proxy.h) asks it for PROXY_DEST, before
+	 * the TLS handshake (which checks the destination's name) and before
+	 * the hand-over.  NULL: direct. */
+	const struct sipc__proxy_url *proxy;
+	struct sipc__proxy_dest proxy_dest;
 };
 
 struct sipc__dialer;
@@ -43,7 +50,7 @@ struct sipc__dialer;
  * The dial is over.  ERR 0: the connection is the caller's, as BEP when it
  * goes through the library (tls, seqpacket), else as the descriptor BFD
  * (BEP NULL).  ERR < 0: nothing is left open, and WHY holds what the
- * error code does not say ("" when nothing): the TLS detail.  Called from
+ * error code does not say ("" when nothing): the TLS detail, the proxy's reply.  Called from
  * the loop, or from sipc__dialer_start itself when the first address
  * answers at once; the dialer may be freed inside.
  */
@@ -60,8 +67,10 @@ struct sipc__dialer {
 	sipc_endpoint *ep; /* in its TLS handshake */
 	int addr_i;
 	sipc_loop_io io;
-	sipc_loop_timer timer; /* the one timeout */
-	sipc_loop_timer retry; /* unix backlog full */
+	sipc_loop_timer timer;           /* the one timeout */
+	sipc_loop_timer retry;           /* unix backlog full */
+	struct sipc__proxy_hs *proxy_hs; /* in the proxy handshake */
+	bool tunneled;                   /* the proxy handshake is done */
 };
 
 /* Starts dialing T from LOOP; DONE gets the result (with D, whose arg is

@@ -9,6 +9,8 @@ build=(libssl-dev)
 # The tests: the build, cmocka, and the peers of the interop tests
 # (openssl s_client/s_server also make the test certificates).
 need=("${build[@]}" libcmocka-dev pkg-config netbase python3 man-db socat netcat-openbsd ncat xinetd procps util-linux binutils openssl stunnel4 iproute2)
+# The proxies of tests/interop/cli_proxy_peers.sh.
+need+=(microsocks tinyproxy dante-server)
 [ "${1:-}" = build ] && need=("${build[@]}")
 # clang, and libFuzzer's runtime for -fsanitize=fuzzer (Debian 12: clang 14).
 [ "${1:-}" = fuzz ] && need=("${build[@]}" clang libclang-rt-dev)
@@ -27,10 +29,11 @@ if [ "$(id -u)" -eq 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
 		|| { echo "sockipc: could not install: ${missing[*]}" >&2; exit 1; }
-	# xinetd's and stunnel4's packages may start daemons; the interop
+	# xinetd's, stunnel4's, tinyproxy's and dante's packages may start daemons; the interop
 	# tests run their own.
 	systemctl disable --now xinetd >/dev/null 2>&1 || true
 	systemctl disable --now stunnel4 >/dev/null 2>&1 || true
+	systemctl disable --now tinyproxy danted >/dev/null 2>&1 || true
 	exit 0
 fi
 echo "sockipc: ${1:+make }${1:-the tests} need${1:+s} these Debian packages: ${missing[*]} (as root: apt-get install ${missing[*]})" >&2

@@ -8,6 +8,10 @@
  * half-close passed on, seqpacket messages whole, an empty one included).
  * A backend that refuses or does not answer closes that client alone,
  * with the reason on its close line.
+ * --proxy=URL (tcp* and tls* backends): each connection goes through
+ * that SOCKS or HTTP CONNECT proxy (src/lib/proxy), its handshake a step
+ * of the dial under the same --timeout; a tls:// backend's handshake then
+ * runs over the tunnel, checked against the backend's name.
  * Datagrams (udp*, unixgram): one connected backend socket per client
  * address for the whole server (at most --max-assoc, default 1024: one
  * worker owns the endpoint, server.h), whose replies go back to that
@@ -42,12 +46,13 @@ struct fwd_shard;
 
 struct fwd_ep {
 	struct sipc_srv_endpoint *sep;
-	char url[SIPC_URL_MAX]; /* the backend, as written */
+	char url[SIPC_URL_MAX]; /* the backend, as written (" via PROXY") */
 	int socktype;
 	/* Its addresses, the connect timeout, and for a tls:// backend how
 	 * this side of it checks it (--ca, --pin...: tls owns it). */
 	struct sipc__dial_target target;
 	sipc_tls_config *tls;
+	struct sipc__proxy_url proxy; /* --proxy: target.proxy points here */
 	int idle_ms;
 	long max_assoc;
 	/* Datagram endpoints: the associations, made at the first datagram. */
@@ -363,11 +368,42 @@ static void fwd_datagram(struct sipc_dgram *d, const uint8_t *buf, size_t len)
 
 /* --------------------------------------------------------------- setup */
 
+/* --proxy=URL: the proxy's addresses become the target's, and the
+ * backend what the proxy is asked for (its name, or its address resolved
+ * here for socks5:// and socks4://, once at start as forward resolves).
+ * Returns 0, or -1 after writing WHY. */
+static int proxy_setup(struct fwd_ep *fe, const char *proxy, const sipc_url *url, char *why,
+		       size_t whylen)
+{
+	char detail[SIPC_WHY_MAX] = "";
+	sipc_url *pu = NULL;
+	int n;
+
+	if (sipc__proxy_url_parse(proxy, &fe->proxy, detail, sizeof(detail)) < 0 ||
+	    sipc__proxy_dest_make(&fe->proxy, url, &fe->target.proxy_dest, detail, sizeof(detail)) <
+		    0 ||
+	    sipc_url_parse(fe->proxy.endpoint, &pu, detail, sizeof(detail)) < 0) {
+		snprintf(why, whylen, "forward: --proxy: %s", detail);
+		return -1;
+	}
+	n = sipc_url_resolve(pu, false, fe->target.addrs, SIPC__DIAL_MAX_ADDRS);
+	sipc_url_free(pu);
+	if (n < 0) {
+		snprintf(why, whylen, "forward: --proxy: %s: %s", fe->proxy.shown,
+			 sipc_strerror(n));
+		return -1;
+	}
+	fe->target.naddrs = n;
+	fe->target.proxy = &fe->proxy;
+	return 0;
+}
+
 static int fwd_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char *why, size_t whylen)
 {
 	int timeout_ms = FWD_TIMEOUT_MS_DEFAULT, idle_ms = FWD_IDLE_MS_DEFAULT;
 	long max_assoc = FWD_MAX_ASSOC_DEFAULT;
 	struct sipc__serve_tls_client tc = {0};
+	const char *proxy = NULL;
 	const struct sipc_svc_opt opts[] = {
 		{"timeout", SIPC__SVC_OPT_MS, &timeout_ms, 1, 3600000},
 		{"idle", SIPC__SVC_OPT_MS, &idle_ms, 1, 86400000},
@@ -380,6 +416,7 @@ static int fwd_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char 
 		{"key", SIPC__SVC_OPT_STRING, &tc.key, 0, 0},
 		{"alpn", SIPC__SVC_OPT_STRING, &tc.alpn, 0, 0},
 		{"tls-min", SIPC__SVC_OPT_STRING, &tc.tls_min, 0, 0},
+		{"proxy", SIPC__SVC_OPT_STRING, &proxy, 0, 0},
 		{NULL, 0, NULL, 0, 0},
 	};
 	char detail[SIPC_WHY_MAX];
@@ -438,8 +475,15 @@ static int fwd_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char 
 		free(fe);
 		return -1;
 	}
+	if (proxy != NULL && proxy_setup(fe, proxy, url, why, whylen) < 0) {
+		sipc_tls_config_free(fe->tls);
+		sipc_url_free(url);
+		free(fe);
+		return -1;
+	}
 	fe->sep = sep;
-	fe->target.naddrs = n;
+	if (proxy == NULL)
+		fe->target.naddrs = n;
 	fe->target.scheme = sipc_url_scheme(url);
 	fe->target.timeout_ms = timeout_ms;
 	fe->target.tls = fe->tls;
@@ -448,7 +492,11 @@ static int fwd_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char 
 	fe->idle_ms = idle_ms;
 	fe->max_assoc = max_assoc;
 	fe->target.opts = url->opts;
-	snprintf(fe->url, sizeof(fe->url), "%s", argv[used]);
+	if (proxy != NULL)
+		snprintf(fe->url, sizeof(fe->url), "%.170s via %.170s", argv[used],
+			 fe->proxy.shown);
+	else
+		snprintf(fe->url, sizeof(fe->url), "%s", argv[used]);
 	sipc_url_free(url);
 	sipc__svc_ep_set_state(sep, fe);
 	return 0;
@@ -480,9 +528,9 @@ const struct sipc_service sipc__svc_forward = {
 	.name = "forward",
 	.usage = "forward [--timeout=S] [--idle=S] [--max-assoc=N] [--ca=FILE] [--insecure] "
 		 "[--pin=SHA256] [--sni=NAME] [--cert=FILE] [--key=FILE] [--alpn=LIST] "
-		 "[--tls-min=V] URL",
+		 "[--tls-min=V] [--proxy=URL] URL",
 	.min_args = 1,
-	.max_args = 12,
+	.max_args = 13,
 	.kinds = SIPC__SVC_STREAM | SIPC__SVC_SEQPACKET | SIPC__SVC_DGRAM,
 	.models = SIPC__MODEL_EVENT | SIPC__MODEL_THREAD | SIPC__MODEL_FORK,
 	.setup = fwd_setup,
