@@ -9,6 +9,8 @@ no stock tool does on port 0.  Each binds loopback port 0 and prints
   hold TEXT    tcp: sends TEXT, then waits up to 1 s for the client's end of
                stream: prints `eof` or `open`
   udprecord    udp: prints `dgram LEN HEX` for every datagram, answers `ack`
+  udpclient URL TEXT  sends TEXT to udp://HOST:PORT, prints the datagram
+               that comes back as `dgram LEN HEX`
 """
 import socket
 import sys
@@ -64,6 +66,14 @@ def main():
             d, a = s.recvfrom(65536)
             say("dgram %d %s" % (len(d), d.hex()))
             s.sendto(b"ack", a)
+    elif mode == "udpclient":
+        host, port = sys.argv[2][len("udp://"):].rsplit(":", 1)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(LIMIT)
+        s.connect((host, int(port)))
+        s.send(sys.argv[3].encode())
+        d = s.recv(65536)
+        say("dgram %d %s" % (len(d), d.hex()))
     else:
         sys.exit("unknown mode " + mode)
 
