@@ -16,39 +16,22 @@
 
 /* The options of connect and listen for a program and the one-way modes
  * (they set sipc_relay_opts, connect.h). */
-#define SIPC_CLI_PROGRAM_OPTS                                                                      \
-	{"exec",                                                                                   \
-	 'e',                                                                                      \
-	 SIPC__OPT_STRING,                                                                         \
-	 &sipc_relay_opts.exec,                                                                    \
-	 0,                                                                                        \
-	 0,                                                                                        \
-	 "'PROG ARGS'",                                                                            \
-	 "run PROG with the connection as its stdin and stdout (words split on blanks, no "        \
-	 "shell)"},                                                                                \
-		{"sh-exec", 'c', SIPC__OPT_STRING, &sipc_relay_opts.sh_exec,                       \
-		 0,         0,   "'CMD'",          "the same with /bin/sh -c CMD"},                \
-		{"recv-only",                                                                      \
-		 'd',                                                                              \
-		 SIPC__OPT_FLAG,                                                                   \
-		 &sipc_relay_opts.recv_only,                                                       \
-		 0,                                                                                \
-		 0,                                                                                \
-		 NULL,                                                                             \
-		 "only receive: never read stdin, never shut the socket down for it"},             \
-		{"send-only",                                                                      \
-		 0,                                                                                \
-		 SIPC__OPT_FLAG,                                                                   \
-		 &sipc_relay_opts.send_only,                                                       \
-		 0,                                                                                \
-		 0,                                                                                \
-		 NULL,                                                                             \
-		 "only send: never read the socket; end when stdin ends"},                         \
-	{                                                                                          \
-		"lines", 0, SIPC__OPT_FLAG, &sipc_relay_opts.lines, 0, 0, NULL,                    \
-			"datagram URLs: each line of stdin is one datagram (the default from a "   \
-			"terminal; otherwise each read is one)"                                    \
-	}
+/* clang-format off */
+#define SIPC_CLI_PROGRAM_OPT(name, sn, type, field, arg, help) \
+	{name, sn, type, &sipc_relay_opts.field, 0, 0, arg, help}
+#define SIPC_CLI_PROGRAM_OPTS \
+	SIPC_CLI_PROGRAM_OPT("exec", 'e', SIPC__OPT_STRING, exec, "'PROG ARGS'", \
+		"run PROG with the connection as its stdin and stdout (split on blanks, no shell)"), \
+	SIPC_CLI_PROGRAM_OPT("sh-exec", 'c', SIPC__OPT_STRING, sh_exec, "'CMD'", \
+		"the same with /bin/sh -c CMD"), \
+	SIPC_CLI_PROGRAM_OPT("recv-only", 'd', SIPC__OPT_FLAG, recv_only, NULL, \
+		"only receive: never read stdin, never shut the socket down for it"), \
+	SIPC_CLI_PROGRAM_OPT("send-only", 0, SIPC__OPT_FLAG, send_only, NULL, \
+		"only send: never read the socket; end when stdin ends"), \
+	SIPC_CLI_PROGRAM_OPT("lines", 0, SIPC__OPT_FLAG, lines, NULL, \
+		"datagram URLs: one datagram per line of stdin, not per read (so already " \
+		"from a terminal)")
+/* clang-format on */
 
 /* The checks of those options for SCHEME: SIPC_EXIT_USAGE after saying
  * why, or 0. */

@@ -592,7 +592,9 @@ static int round_once(struct relay *r, bool *moved, int *rc)
 		if (m == -EPIPE && r->io->program) {
 			b_unread(r);
 			*moved = true;
-		} else if (m == -EPIPE) {
+			return 0;
+		}
+		if (m == -EPIPE) {
 			r->io->out_gone = true;
 			*rc = SIPC_EXIT_OK;
 			return 1;

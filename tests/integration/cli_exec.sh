@@ -56,6 +56,12 @@ expect_eq "peer's end passed on: exit 0" 0 $rc
 expect_eq "peer's end passed on: the program answered after its end of file" \
 	"got $(printf 'after-eof:ping' | od -An -tx1 | tr -d ' \n')" "$(grep '^got ' "$T/first")"
 
+# ---- a program that stops reading ends that direction only: chargen
+# never stops sending, and connect still ends with the program.
+timeout "$to" "$SOCKIPC" connect --sh-exec "head -c 100 >'$T/cg'" "$chargen_url"
+expect_eq "program stops reading: exit 0" 0 $?
+expect_eq "program stops reading: it read what it wanted" 100 "$(stat -c %s "$T/cg")"
+
 # ---- environment: the real addresses, the UCSPI variables; forged values
 # in our own environment never reach the program.
 bg "$T/envpeer" $PEER first ''

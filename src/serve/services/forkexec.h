@@ -15,10 +15,11 @@
 struct sipc__forkexec {
 	char **argv; /* PROGRAM ARGS..., looked up in PATH as execvp does */
 	char **envp;
-	int in_fd, out_fd; /* the child's stdin and stdout (the same socket for
-			      serve's exec; two pipes for connect -e) */
-	bool same_pgrp;    /* stay in our process group (a foreground
-			      connect -e: the terminal's ^C reaches both) */
+	/* The child's stdin and stdout: the same socket for serve's exec,
+	 * two pipes for connect -e.  SAME_PGRP: stay in our process group (a
+	 * foreground connect -e, whose terminal's ^C reaches both). */
+	int in_fd, out_fd;
+	bool same_pgrp;
 	int nice;                                      /* SIPC_SVC_NICE_UNSET: leave it */
 	long umask;                                    /* SIPC_SVC_UNSET: leave it */
 	long long rlimit_as, rlimit_cpu, rlimit_files; /* SIPC_SVC_UNSET: leave */
