@@ -6,7 +6,9 @@
 # blocks until its client speaks: a barrier, not timing) while a fourth
 # waits unaccepted in the backlog and is served when a slot frees, never
 # more than three at once; SIGTERM ends listen and every program; on unix
-# the program learns its client's pid, on TLS its client's certificate;
+# the program learns its client's pid (and a hostile unix name of the
+# client's arrives escaped, forging no variable), on TLS its client's
+# certificate;
 # --max-conns without a program or without --keep-open is a usage error.
 . "$(dirname "$0")/../support/lib.sh"
 need python3 openssl ss
@@ -133,6 +135,26 @@ expect_eq "unix: listen exit 0" 0 "$STATUS"
 ended "$UCPID"
 expect_eq "unix: PROTO" UNIX "$(sed -n 's/^PROTO=//p' "$T/uenv")"
 expect_eq "unix: UNIXREMOTEPID is the client's" "$UCPID" "$(sed -n 's/^UNIXREMOTEPID=//p' "$T/uenv")"
+
+# ---- a client's hostile unix name (a newline, "NAME=", an escape) reaches
+# the program's environment escaped, as one variable.
+bg "$T/hl" "$SOCKIPC" listen --sh-exec "env >'$T/henv'" "unix://$T/h.sock"
+LPID=$BG_PID
+listening_url "$T/hl.err" 10 >/dev/null
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(b"\0x\nTCPREMOTEIP=6.6.6.6 \x1b[2J")
+s.settimeout(20)
+s.connect(sys.argv[1])
+s.shutdown(socket.SHUT_WR)
+s.recv(1)
+' "$T/h.sock"
+ended "$LPID"
+expect_eq "hostile name: listen exit 0" 0 "$STATUS"
+expect_eq "hostile name: escaped in SOCKIPC_PEER" 'unix://@x%0ATCPREMOTEIP=6.6.6.6%20%1B%5B2J' \
+	"$(sed -n 's/^SOCKIPC_PEER=//p' "$T/henv")"
+expect_eq "hostile name: no variable forged" "" "$(grep '^TCPREMOTEIP' "$T/henv")"
 
 # ---- TLS with a client certificate: the program sees who it is, as a
 # serve exec child does.
