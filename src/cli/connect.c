@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/connect.h"
 #include "cli/opt.h"
 #include "cli/proxyopt.h"
+#include "cli/program.h"
 #include "cli/tlscli.h"
 #include "cli/tlsopt.h"
 
@@ -36,6 +38,7 @@ static const struct sipc_opt opts_table[] = {
 	 "give up connecting after S seconds"},
 	{"source", 's', SIPC__OPT_STRING, &sipc_relay_opts.source, 0, 0, "ADDR",
 	 "bind the local side to ADDR (a URL, HOST, HOST:PORT or PATH) first"},
+	SIPC_CLI_PROGRAM_OPTS,
 	SIPC_CLI_TLS_OPTS,
 	SIPC_CLI_PROXY_OPT,
 	{NULL},
@@ -46,7 +49,11 @@ void sipc_relay_cfg_from_opts(struct sipc_relay_cfg *cfg, sipc_scheme scheme)
 	cfg->crlf = sipc_relay_opts.crlf;
 	cfg->chunk = sipc_relay_opts.chunk;
 	cfg->idle_ms = sipc_relay_opts.idle_ms;
-	cfg->send_stdin = true;
+	cfg->send_stdin = !sipc_relay_opts.recv_only;
+	cfg->no_recv = sipc_relay_opts.send_only;
+	if (cfg->chunk == 0 && !sipc_relay_opts.lines && !sipc_relay_opts.framed &&
+	    sipc_scheme_is_datagram(scheme) && isatty(STDIN_FILENO) != 1)
+		cfg->chunk = SIPC_RELAY_DGRAM_READ;
 	if (sipc_relay_opts.framed)
 		cfg->mode = SIPC_RELAY_FRAMED;
 	else if (sipc_scheme_is_datagram(scheme))
@@ -57,6 +64,10 @@ void sipc_relay_cfg_from_opts(struct sipc_relay_cfg *cfg, sipc_scheme scheme)
 
 int sipc_relay_check_opts(const char *cmd, sipc_scheme scheme)
 {
+	int rc = sipc_program_check_opts(cmd, scheme);
+
+	if (rc != 0)
+		return rc;
 	if (sipc_relay_opts.chunk > 0 && !sipc_scheme_is_datagram(scheme)) {
 		sipc_cli_error("%s: --chunk: only for datagram URLs (udp, unixgram, unixpacket)",
 			       cmd);
@@ -111,9 +122,13 @@ static const struct sipc_opt_spec spec = {
 	"[OPTIONS] URL",
 	"Connects to URL and relays stdin to it and it to stdout, both at once.\n"
 	"On a stream, end of stdin shuts down the write side and the command\n"
-	"keeps reading until the peer closes.  On a datagram URL each line of\n"
-	"stdin (each read with --chunk) is one datagram, and once stdin has ended\n"
-	"the command waits 1 s (or --idle-timeout) after the last reply.\n"
+	"keeps reading until the peer closes.  On a datagram URL each read of\n"
+	"stdin is one datagram (each line from a terminal or with --lines; each\n"
+	"read of up to N bytes with --chunk N), and once stdin has ended the\n"
+	"command waits 1 s (or --idle-timeout) after the last reply.\n"
+	"-e or --sh-exec runs a program on the connection instead (ncat -e, -c):\n"
+	"its stdin and stdout are the connection, half-closes passed on both\n"
+	"ways; connect's exit status is the program's (127: not found).\n"
 	"tls:// verifies the server against the system's CAs (or --ca) and the\n"
 	"URL host (or --sni), or accepts exactly the certificate of --pin;\n"
 	"--connect-timeout bounds the handshake too.",
@@ -132,6 +147,7 @@ int sipc_cmd_connect(int argc, char **argv)
 	char src[SIPC_URL_MAX + 16], label[2 * SIPC_URL_MAX + 16];
 	sipc_endpoint *ep = NULL;
 	sipc_url *url = NULL;
+	char **prog = NULL;
 	int nargs, rc;
 
 	rc = sipc_opt_parse(&spec, argc, argv, &nargs);
@@ -141,6 +157,9 @@ int sipc_cmd_connect(int argc, char **argv)
 	if ((rc = sipc_cli_parse_url("connect", cfg.url, &url)) != 0)
 		return rc;
 	if ((rc = sipc_relay_check_opts("connect", sipc_url_scheme(url))) != 0)
+		goto out;
+	rc = sipc_program_argv("connect", sipc_relay_opts.exec, sipc_relay_opts.sh_exec, &prog);
+	if (rc != 0)
 		goto out;
 	if (sipc_relay_opts.source != NULL) {
 		if ((rc = source_url(url, sipc_relay_opts.source, src, sizeof(src))) != 0)
@@ -167,8 +186,12 @@ int sipc_cmd_connect(int argc, char **argv)
 	cfg.linger_ms = -1;
 	if (sipc_scheme_is_connectionless(sipc_url_scheme(url)))
 		cfg.linger_ms = cfg.idle_ms >= 0 ? cfg.idle_ms : DGRAM_LINGER_MS;
-	rc = sipc_relay_run(&cfg, ep, &io);
+	if (prog != NULL) /* in our process group: a ^C reaches it too, as ncat -e's */
+		rc = sipc_program_run(prog, &cfg, ep, -1, true, NULL);
+	else
+		rc = sipc_relay_run(&cfg, ep, &io);
 out:
+	sipc_program_argv_free(prog);
 	sipc_endpoint_close(ep);
 	sipc_tls_config_free(tls);
 	sipc_url_free(url);

@@ -20,11 +20,20 @@ struct sipc_relay_opts {
 	int connect_ms; /* -1: wait as long as the system does */
 	size_t chunk;   /* 0: one datagram per line */
 	const char *source;
+	/* Section 2 and 7 of issue 11 (program.c): */
+	const char *exec;    /* -e 'PROGRAM ARGS' */
+	const char *sh_exec; /* --sh-exec 'CMD' */
+	bool recv_only;      /* -d: stdin is never read */
+	bool send_only;      /* the socket is never read */
+	bool lines;          /* datagram URLs: one datagram per line */
 };
 /* Set by the option tables of connect and listen. */
 extern struct sipc_relay_opts sipc_relay_opts;
 
-/* Fills mode, crlf, chunk, idle_ms and send_stdin of CFG for SCHEME. */
+/* Fills mode, crlf, chunk, idle_ms, send_stdin and no_recv of CFG for
+ * SCHEME.  On a datagram URL without --chunk or --lines, each read of a
+ * stdin that is not a terminal is one datagram (as nc): a binary request
+ * stays whole; from a terminal each line is one. */
 void sipc_relay_cfg_from_opts(struct sipc_relay_cfg *cfg, sipc_scheme scheme);
 /* Checks the option combination for SCHEME; SIPC_EXIT_USAGE after saying
  * why, or 0. */

@@ -26,12 +26,15 @@
 #include "cli/cli.h"
 #include "cli/connect.h"
 #include "cli/opt.h"
+#include "cli/program.h"
+#include "cli/progpool.h"
 #include "cli/tlscli.h"
 #include "cli/tlsopt.h"
 #include "sys/sys.h"
 #include "trace.h"
 
 static bool keep_open;
+static long max_conns; /* 0: not given (1) */
 
 /* How long an accepted TLS connection may take over its handshake when
  * --idle-timeout does not say: a peer that stops half-way must not hold
@@ -49,6 +52,9 @@ static const struct sipc_opt opts_table[] = {
 	 "datagram URLs: each read of up to N bytes is one datagram (not each line)"},
 	{"keep-open", 'k', SIPC__OPT_FLAG, &keep_open, 0, 0, NULL,
 	 "after a peer ends, wait for the next one"},
+	SIPC_CLI_PROGRAM_OPTS,
+	{"max-conns", 'm', SIPC__OPT_INT, &max_conns, 1, 10000, "N",
+	 "with --keep-open and -e: up to N peers at once, each with its own program"},
 	SIPC_CLI_TLS_SERVER_OPTS,
 	{NULL},
 };
@@ -61,7 +67,10 @@ static const struct sipc_opt_spec spec = {
 	"relays it with stdin and stdout as connect does.  On tls:// without\n"
 	"--cert it makes a self-signed certificate in memory and prints, unless\n"
 	"-q, its SHA-256 fingerprint and the connect --pin command for the other\n"
-	"side; a failed handshake ends listen (with --keep-open: that peer only).",
+	"side; a failed handshake ends listen (with --keep-open: that peer only).\n"
+	"-e or --sh-exec runs a program for the peer instead (ncat -e, -c); with\n"
+	"--keep-open one peer after another, each with its own program, and with\n"
+	"--max-conns N up to N at once (more wait in the backlog).",
 	opts_table,
 	1,
 	1,
@@ -251,6 +260,29 @@ static void announce_self_signed(const sipc_tls_config *cfg, const sipc_url *url
 		       lb, fp, fp, dial);
 }
 
+/* -e / --sh-exec and --max-conns for a listener on SCHEME: *PROG the
+ * program's argv or NULL; 0 or SIPC_EXIT_USAGE after saying why. */
+static int program_opts(sipc_scheme scheme, char ***prog)
+{
+	int rc = sipc_program_argv("listen", sipc_relay_opts.exec, sipc_relay_opts.sh_exec, prog);
+
+	if (rc != 0 || max_conns == 0)
+		return rc;
+	if (*prog == NULL)
+		sipc_cli_error("listen: --max-conns: only with -e or --sh-exec (without a program "
+			       "every peer would share one stdin and stdout)");
+	else if (!keep_open)
+		sipc_cli_error("listen: --max-conns: only with --keep-open (without it listen "
+			       "serves one peer)");
+	else if (sipc_scheme_is_connectionless(scheme) && max_conns > 1)
+		sipc_cli_error("listen: --max-conns: a datagram listener has one peer at a time");
+	else
+		return 0;
+	sipc_program_argv_free(*prog);
+	*prog = NULL;
+	return SIPC_EXIT_USAGE;
+}
+
 /* Forgets the datagram peer, for --keep-open. */
 static void drop_datagram_peer(sipc_endpoint *lep)
 {
@@ -270,6 +302,8 @@ int sipc_cmd_listen(int argc, char **argv)
 	char lb[SIPC_URL_MAX];
 	int nargs, rc;
 	sipc_scheme sc;
+	char **prog = NULL;
+	struct sipc_progpool pool = {.slots = NULL};
 
 	rc = sipc_opt_parse(&spec, argc, argv, &nargs);
 	if (rc != SIPC__OPT_OK)
@@ -279,6 +313,8 @@ int sipc_cmd_listen(int argc, char **argv)
 		return rc;
 	sc = sipc_url_scheme(url);
 	if ((rc = sipc_relay_check_opts("listen", sc)) != 0)
+		goto out;
+	if ((rc = program_opts(sc, &prog)) != 0)
 		goto out;
 	if ((rc = sipc_cli_tls_setup("listen", url, SIPC_TLS_SERVER, &opts, &tls)) != 0)
 		goto out;
@@ -307,6 +343,13 @@ int sipc_cmd_listen(int argc, char **argv)
 		fprintf(stderr, "listening %s\n", lb);
 	sipc_relay_cfg_from_opts(&cfg, sc);
 	cfg.linger_ms = -1; /* a listener stays for its peer's datagrams */
+	if (prog != NULL && keep_open && !sipc_scheme_is_connectionless(sc) &&
+	    (rc = sipc_progpool_init(&pool, max_conns > 0 ? max_conns : 1, prog, &cfg,
+				     io.stop_fd)) < 0) {
+		sipc_cli_error("listen %s: %s", cfg.url, sipc_strerror(rc));
+		rc = SIPC_EXIT_FAIL;
+		goto out;
+	}
 
 	do {
 		sipc_endpoint *peer_ep = lep;
@@ -320,6 +363,9 @@ int sipc_cmd_listen(int argc, char **argv)
 			sipc_addr pa;
 			char pb[SIPC_URL_MAX] = "?";
 
+			/* -k -e: accept only with a slot free (progpool.c). */
+			if (pool.slots != NULL && sipc_progpool_wait(&pool) != 0)
+				break; /* a stop signal */
 			rc = accept_or_stop(lep, &conn);
 			if (conn == NULL && rc == 0)
 				break; /* a stop signal */
@@ -352,14 +398,29 @@ int sipc_cmd_listen(int argc, char **argv)
 			}
 			sipc_cli_tls_notice("listen", conn);
 			peer_ep = conn;
+			if (pool.slots != NULL) {
+				if ((rc = sipc_progpool_start(&pool, conn)) < 0) {
+					sipc_cli_error("listen %s: %s", cfg.url, sipc_strerror(rc));
+					rc = SIPC_EXIT_FAIL;
+					break;
+				}
+				conn = NULL;
+				rc = SIPC_EXIT_OK;
+				continue;
+			}
 		}
-		rc = sipc_relay_run(&cfg, peer_ep, &io);
+		if (prog != NULL)
+			rc = sipc_program_run(prog, &cfg, peer_ep, io.stop_fd, false, &io.stopped);
+		else
+			rc = sipc_relay_run(&cfg, peer_ep, &io);
 		sipc_endpoint_close(conn);
 		conn = NULL;
 		if (sipc_scheme_is_connectionless(sc) && keep_open)
 			drop_datagram_peer(lep);
 	} while (keep_open && !io.out_gone && stop_signo == 0);
 out:
+	sipc_progpool_finish(&pool);
+	sipc_program_argv_free(prog);
 	sipc_endpoint_close(conn);
 	sipc_endpoint_close(lep);
 	sipc_tls_config_free(tls);

@@ -19,7 +19,10 @@
  *    quietly; the socket side then tells a reset (exit 1) from an end;
  *  - stdout closed by its reader (`| head`) ends everything, status 0;
  *  - on connectionless datagram endpoints there is no end of stream: the
- *    loop ends linger_ms after the last datagram once stdin has ended.
+ *    loop ends linger_ms after the last datagram once stdin has ended;
+ *  - a program's pipes (io->program, connect -e): the socket's end of
+ *    stream closes the program's stdin, and a program that no longer
+ *    reads it (POLLERR on the pipe, EPIPE) ends that direction only.
  * Every byte to and from the socket goes through the endpoint's own
  * operations (sipc__flow_endpoints), so TLS is relayed like any stream: the
  * descriptor is polled for what the endpoint wants (sipc_endpoint_want: TLS
@@ -509,6 +512,27 @@ static void a_stop(struct relay *r)
 	r->a.head = r->a.tail = 0;
 }
 
+/* A program (io->program) stopped reading its stdin: what the peer sends
+ * has nowhere to go, and the socket is read no more; the program's output
+ * is still sent until it ends. */
+static void b_unread(struct relay *r)
+{
+	r->b.eof = true;
+	r->b.done = true;
+	r->b.pending = 0;
+	r->b.head = r->b.tail = 0;
+}
+
+/* The peer's end of stream reached a program: closing its stdin pipe is
+ * how it reads end of file. */
+static void close_out(struct relay *r)
+{
+	if (r->io->program && r->io->out_fd >= 0) {
+		sipc__sys_close(r->io->out_fd);
+		r->io->out_fd = -1;
+	}
+}
+
 /* The transfers of one round, each tried only while its side is believed
  * ready.  Sets *MOVED when any byte (or an end) went through.  Returns 0
  * to go on, or 1 with *RC set when the relay must end now. */
@@ -565,6 +589,11 @@ static int round_once(struct relay *r, bool *moved, int *rc)
 	 * ready, and a blocking stdout is simply back-pressure. */
 	if (r->out_wr && sipc__flow_pending(&r->b) > 0) {
 		m = b_drain(r);
+		if (m == -EPIPE && r->io->program) {
+			b_unread(r);
+			*moved = true;
+			return 0;
+		}
 		if (m == -EPIPE) {
 			r->io->out_gone = true;
 			*rc = SIPC_EXIT_OK;
@@ -619,6 +648,8 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 	r.in_try = (kin.reg || kin.nonblock || (r.a.use_pipe && kin.fifo));
 	r.in_rd = r.in_try;
 	r.sock_wr = r.sock_rd = r.out_wr = true; /* the socket is non-blocking */
+	if (cfg->no_recv)
+		b_unread(&r); /* --send-only */
 	if (io->in_eof || !cfg->send_stdin) {
 		r.a.eof = true;
 		if (!cfg->send_stdin)
@@ -637,6 +668,7 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 			r.b.done = true;
 			if (r.stdin_tty && !r.a.done)
 				a_stop(&r);
+			close_out(&r);
 		}
 		if (r.a.done && r.b.done) {
 			/* Both ends passed on; what TLS still holds (the last
@@ -677,6 +709,8 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 			pfd[1].fd = r.fd; /* else a reset socket's POLLHUP spins */
 		if (!r.out_wr && sipc__flow_pending(&r.b) > 0)
 			pfd[2] = (struct pollfd){.fd = io->out_fd, .events = POLLOUT};
+		else if (io->program && !r.b.done)
+			pfd[2].fd = io->out_fd; /* POLLERR: the program closed stdin */
 		pfd[3] = (struct pollfd){.fd = io->stop_fd, .events = POLLIN};
 
 		if (moved) {
@@ -721,7 +755,9 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 			r.sock_wr = true;
 		if (pfd[1].revents & (rd_ev | POLLERR | POLLHUP))
 			r.sock_rd = true;
-		if (pfd[2].revents)
+		if (io->program && (pfd[2].revents & POLLERR) && sipc__flow_pending(&r.b) == 0)
+			b_unread(&r);
+		else if (pfd[2].revents)
 			r.out_wr = true;
 		if (pfd[3].revents) {
 			io->stopped = true;

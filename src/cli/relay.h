@@ -40,7 +40,9 @@ struct sipc_relay_cfg {
 	int linger_ms;   /* connectionless endpoints, once stdin has ended:
 			    end after this long without a datagram; -1 never */
 	bool send_stdin; /* false: stdin is not read (an unnamed unixgram
-			    peer cannot be answered) */
+			    peer cannot be answered, --recv-only) */
+	bool no_recv;    /* --send-only: the socket is never read; the relay
+			    ends once the end of stdin is passed on */
 };
 
 /* What outlives one peer (listen --keep-open relays several in turn). */
@@ -51,6 +53,11 @@ struct sipc_relay_io {
 	bool stopped;  /* the relay ended because stop_fd became readable */
 	bool in_eof;   /* stdin has ended: later peers get end of stream at once */
 	bool out_gone; /* stdout's reader went away: stop, quietly, status 0 */
+	bool program;  /* in_fd and out_fd are a program's stdout and stdin
+			  pipes (connect -e): the socket's end of stream
+			  closes out_fd, so the program reads end of file,
+			  and a program that stops reading ends only the
+			  socket -> program direction */
 };
 
 /*

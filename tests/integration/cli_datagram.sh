@@ -9,10 +9,10 @@ need python3
 PEER="python3 $(dirname "$0")/cli_peer.py"
 EX=${SIPC_BUILD_DIR:?run through ctest}/examples
 
-# ---- connect udp: each line one datagram, each datagram back to stdout
+# ---- connect udp --lines: each line one datagram, each datagram back to stdout
 bg "$T/echo" $PEER udpecho 0
 url=$(listening_url "$T/echo" 10)
-got=$(printf 'l1\nl2\nl3\n' | timeout "$(secs 20)" "$SOCKIPC" connect --hex --idle-timeout 0.5 "$url" 2>"$T/udp.err"); rc=$?
+got=$(printf 'l1\nl2\nl3\n' | timeout "$(secs 20)" "$SOCKIPC" connect --lines --hex --idle-timeout 0.5 "$url" 2>"$T/udp.err"); rc=$?
 expect_eq "udp lines: exit 0" 0 $rc
 expect_eq "udp lines: echoed" $'l1\nl2\nl3' "$got"
 expect_eq "udp lines: three datagrams out" 3 "$(grep -c '^sockipc: hex: > ' "$T/udp.err")"

@@ -3,7 +3,8 @@
  * seqpacket endpoints, inetd's `nowait`: a child process per connection
  * with the socket as its stdin and stdout, stderr shared with the server's
  * log, SOCKIPC_PEER and SOCKIPC_LOCAL and the UCSPI variables of
- * tcpserver and unixserver (PROTO, TCPREMOTEIP...) in its environment,
+ * tcpserver and unixserver (PROTO, TCPREMOTEIP...) in its environment
+ * (execenv.c builds it, for connect -e and listen -e too),
  * its own process group (so a drain reaches its children too), default signal
  * dispositions and an empty signal mask (the server ignores SIGPIPE and
  * blocks the signals its signalfd reads; a child must inherit neither;
@@ -37,7 +38,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +51,7 @@
 #include "serve/privdrop.h"
 #include "serve/relay.h"
 #include "serve/config.h"
+#include "serve/execenv.h"
 #include "serve/services/forkexec.h"
 #include "serve/services/services.h"
 #include "serve/tls.h"
@@ -69,8 +70,6 @@
 #else
 #define HAVE_SPAWN_CLOSEFROM 0
 #endif
-
-extern char **environ;
 
 #define EXEC_MAX_CHILDREN_DEFAULT 64
 /* Reaping without a pidfd: how often to ask waitpid. */
@@ -228,169 +227,14 @@ static void on_poll(sipc_loop *loop, sipc_loop_timer *t)
 	try_reap(t->arg);
 }
 
-/* The variables a connection sets in its child's environment. */
-#define ENV_VARS 16
-struct env {
-	char var[ENV_VARS][SIPC_TLS_INFO_MAX + 32];
-	int n;
-};
-
-static void env_set(struct env *e, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void env_set(struct env *e, const char *name, const char *fmt, ...)
+/* The connection's variables (execenv.h, shared with connect -e), and
+ * on TLS the client's identity (tls.h). */
+static void fill_env(struct sipc_conn *c, struct sipc__execenv *e)
 {
-	va_list ap;
-	int k;
-
-	if (e->n == ENV_VARS)
-		return;
-	k = snprintf(e->var[e->n], sizeof(e->var[0]), "%s=", name);
-	va_start(ap, fmt);
-	vsnprintf(e->var[e->n] + k, sizeof(e->var[0]) - (size_t)k, fmt, ap);
-	va_end(ap);
-	e->n++;
-}
-
-/* The sipc__serve_tls_identity callback: one more variable. */
-static void env_put(void *arg, const char *name, const char *value)
-{
-	env_set(arg, name, "%s", value);
-}
-
-/* IP and port of A as tcpserver writes them: an IPv4-mapped peer of a
- * dual-stack listener as plain IPv4.  False for a non-IP address. */
-static bool ip_port(const sipc_addr *a, char *ip, size_t len, unsigned *port)
-{
-	if (a->ss.ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)&a->ss;
-		*port = ntohs(in->sin_port);
-		return inet_ntop(AF_INET, &in->sin_addr, ip, (socklen_t)len) != NULL;
-	}
-	if (a->ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&a->ss;
-		*port = ntohs(in6->sin6_port);
-		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
-			return inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], ip,
-					 (socklen_t)len) != NULL;
-		return inet_ntop(AF_INET6, &in6->sin6_addr, ip, (socklen_t)len) != NULL;
-	}
-	return false;
-}
-
-/*
- * SOCKIPC_PEER and SOCKIPC_LOCAL (URLs), and what UCSPI servers set, so
- * scripts written for tcpserver, s6-tcpserver or unixserver run
- * unchanged: PROTO=TCP with TCPREMOTEIP, TCPREMOTEPORT, TCPLOCALIP and
- * TCPLOCALPORT; PROTO=UNIX with UNIXREMOTEPID, UNIXREMOTEEUID and
- * UNIXREMOTEEGID from the peer's credentials (SO_PEERCRED).
- */
-static void fill_env(struct sipc_conn *c, struct env *e)
-{
-	const sipc_addr *peer = sipc__conn_peer(c), *local = sipc__conn_local(c);
-	char url[SIPC_URL_MAX], ip[INET6_ADDRSTRLEN];
-	unsigned port;
-	pid_t pid;
-	uid_t uid;
-	gid_t gid;
-
-	if (sipc_addr_format(peer, url, sizeof(url)) < 0)
-		snprintf(url, sizeof(url), "?");
-	env_set(e, "SOCKIPC_PEER", "%s", url);
-	if (sipc_addr_format(local, url, sizeof(url)) < 0)
-		snprintf(url, sizeof(url), "%s", sipc__svc_ep_url(sipc__conn_endpoint(c)));
-	env_set(e, "SOCKIPC_LOCAL", "%s", url);
-	if (ip_port(peer, ip, sizeof(ip), &port)) {
-		env_set(e, "PROTO", "TCP");
-		env_set(e, "TCPREMOTEIP", "%s", ip);
-		env_set(e, "TCPREMOTEPORT", "%u", port);
-		if (ip_port(local, ip, sizeof(ip), &port)) {
-			env_set(e, "TCPLOCALIP", "%s", ip);
-			env_set(e, "TCPLOCALPORT", "%u", port);
-		}
-	} else if (peer->ss.ss_family == AF_UNIX || local->ss.ss_family == AF_UNIX) {
-		env_set(e, "PROTO", "UNIX");
-		if (sipc__sys_peercred(sipc__conn_fd(c), &pid, &uid, &gid) == 0) {
-			env_set(e, "UNIXREMOTEPID", "%ld", (long)pid);
-			env_set(e, "UNIXREMOTEEUID", "%lu", (unsigned long)uid);
-			env_set(e, "UNIXREMOTEEGID", "%lu", (unsigned long)gid);
-		}
-	}
+	sipc__execenv_fill(e, sipc__conn_peer(c), sipc__conn_local(c),
+			   sipc__svc_ep_url(sipc__conn_endpoint(c)), sipc__conn_fd(c));
 	if (sipc_scheme_is_tls(sipc__svc_ep_scheme(sipc__conn_endpoint(c))))
-		sipc__serve_tls_identity(sipc__conn_ep(c), env_put, e);
-}
-
-/* Whether NAME=... of the server's environment must not reach a child:
- * ours, or a UCSPI variable that would describe another connection. */
-static bool env_ours(const char *var)
-{
-	static const char *const prefixes[] = {
-		"SOCKIPC_PEER=", "SOCKIPC_LOCAL=", "PROTO=",    "TCPREMOTE",
-		"TCPLOCAL",      "UNIXREMOTE",     "UNIXLOCAL", "SSL_",
-	};
-
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (strncmp(var, prefixes[i], strlen(prefixes[i])) == 0)
-			return true;
-	return false;
-}
-
-/* The value of NAME in the server's environment, as "NAME=VALUE", or NULL. */
-static char *env_find(const char *name)
-{
-	size_t len = strlen(name);
-
-	for (char **p = environ; p != NULL && *p != NULL; p++)
-		if (strncmp(*p, name, len) == 0 && (*p)[len] == '=')
-			return *p;
-	return NULL;
-}
-
-/* Whether the service's `env` list sets NAME. */
-static bool env_sets(const struct sipc_svc_conf *conf, const char *name)
-{
-	size_t len = strlen(name);
-
-	for (size_t i = 0; i < conf->nenv; i++)
-		if (strncmp(conf->env[i], name, len) == 0 && conf->env[i][len] == '=')
-			return true;
-	return false;
-}
-
-/*
- * The child's environment.  Without `env` or `passenv`: the server's
- * without the variables of env_ours, then E's.  With either (xinetd's
- * clean environment): E's, then the `passenv` variables the server has,
- * then `env`.  Ours win: a name of env_ours in `env` or `passenv` is left
- * out (setup says so once), so a configuration cannot make a child
- * believe in another peer.
- */
-static char **make_env(struct env *e, const struct sipc_svc_conf *conf)
-{
-	bool clean = conf->nenv > 0 || conf->npassenv > 0;
-	size_t n = 0, k = 0;
-	char **envp;
-
-	while (!clean && environ != NULL && environ[n] != NULL)
-		n++;
-	envp = malloc((n + ENV_VARS + conf->nenv + conf->npassenv + 1) * sizeof(*envp));
-	if (envp == NULL)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if (!env_ours(environ[i]))
-			envp[k++] = environ[i];
-	for (int i = 0; i < e->n; i++)
-		envp[k++] = e->var[i];
-	for (size_t i = 0; i < conf->npassenv; i++) {
-		char *v = env_find(conf->passenv[i]);
-		if (v != NULL && !env_ours(v) && !env_sets(conf, conf->passenv[i]))
-			envp[k++] = v;
-	}
-	for (size_t i = 0; i < conf->nenv; i++)
-		if (!env_ours(conf->env[i]))
-			envp[k++] = conf->env[i];
-	envp[k] = NULL;
-	return envp;
+		sipc__serve_tls_identity(sipc__conn_ep(c), sipc__execenv_put, e);
 }
 
 /* posix_spawnp with FD on the child's stdin and stdout: its pid, or a
@@ -448,13 +292,13 @@ static int spawn(struct sipc_conn *c, char **argv, int fd, const char **step)
 	struct exec_ep *ee = sipc__svc_ep_state(sipc__conn_endpoint(c));
 	const struct sipc_svc_conf *conf = ee->conf;
 	bool ids = ee->has_ids && sipc__privdrop_child_needs(conf);
-	struct env e = {.n = 0};
+	struct sipc__execenv e = {.n = 0};
 	char **envp;
 	int rc;
 
 	*step = NULL;
 	fill_env(c, &e);
-	envp = make_env(&e, conf);
+	envp = sipc__execenv_make(&e, conf);
 	if (envp == NULL)
 		return -ENOMEM;
 	/* O_NONBLOCK belongs to the open file description, which a dup shares:
@@ -466,7 +310,8 @@ static int spawn(struct sipc_conn *c, char **argv, int fd, const char **step)
 		struct sipc__forkexec fx = {
 			.argv = argv,
 			.envp = envp,
-			.fd = fd,
+			.in_fd = fd,
+			.out_fd = fd,
 			.nice = conf->nice,
 			.umask = conf->umask,
 			.rlimit_as = conf->rlimit_as,
@@ -785,7 +630,7 @@ static int set_attrs(struct sipc_srv_endpoint *sep, struct exec_ep *ee, char *wh
 	for (size_t i = 0; i < conf->nenv + conf->npassenv; i++) {
 		const char *v = i < conf->nenv ? conf->env[i] : conf->passenv[i - conf->nenv];
 		snprintf(var, sizeof(var), "%s%s", v, i < conf->nenv ? "" : "=");
-		if (env_ours(var)) {
+		if (sipc__execenv_ours(var)) {
 			var[strcspn(var, "=")] = '\0';
 			sipc__svc_log(
 				sep, 0, "exec on %s: %s %s: the connection's own variable wins",

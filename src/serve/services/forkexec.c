@@ -103,19 +103,23 @@ static void child(const struct sipc__forkexec *fx, const char *path, int report)
 	struct failure f = {0, NULL};
 	struct sigaction dfl;
 	sigset_t none;
-	int fd = fx->fd;
+	int in = fx->in_fd, out = fx->out_fd;
 
-	if (setpgid(0, 0) < 0) {
+	if (!fx->same_pgrp && setpgid(0, 0) < 0) {
 		f.step = "setpgid";
 		goto fail;
 	}
 	/* A descriptor already at 0 or 1 would lose its copy to the first
 	 * dup2, or keep its close-on-exec flag: move it up first. */
-	if (fd <= STDOUT_FILENO && (fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+	if (in <= STDOUT_FILENO && (in = fcntl(in, F_DUPFD_CLOEXEC, 3)) < 0) {
 		f.step = "dup2";
 		goto fail;
 	}
-	if (dup2(fd, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0) {
+	if (out <= STDOUT_FILENO && (out = fcntl(out, F_DUPFD_CLOEXEC, 3)) < 0) {
+		f.step = "dup2";
+		goto fail;
+	}
+	if (dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0) {
 		f.step = "dup2";
 		goto fail;
 	}
