@@ -175,9 +175,9 @@ int sipc_cmd_connect(int argc, char **argv)
 
 	rc = sipc_dial_url(url, &opts, sipc_relay_opts.connect_ms, &ep);
 	if (rc < 0) {
-		sipc_cli_open_error("connect", sipc_cli_proxy_label(cfg.url, label, sizeof(label)),
-				    sipc_url_scheme(url), rc, why);
-		rc = SIPC_EXIT_FAIL;
+		rc = sipc_cli_open_error("connect",
+					 sipc_cli_proxy_label(cfg.url, label, sizeof(label)),
+					 sipc_url_scheme(url), rc, why);
 		goto out;
 	}
 	sipc_cli_notice_association("connect", ep);

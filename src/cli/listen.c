@@ -328,8 +328,7 @@ int sipc_cmd_listen(int argc, char **argv)
 	}
 	rc = sipc_listen_url(url, &opts, &lep);
 	if (rc < 0) {
-		sipc_cli_open_error("listen", cfg.url, sc, rc, why);
-		rc = SIPC_EXIT_FAIL;
+		rc = sipc_cli_open_error("listen", cfg.url, sc, rc, why);
 		goto out;
 	}
 	if (sipc_endpoint_local(lep, &local) < 0 || sipc_addr_format(&local, lb, sizeof(lb)) < 0)

@@ -327,9 +327,8 @@ int sipc_cmd_send(int argc, char **argv)
 	s.first_deadline = s.dgram ? 0 : sipc__deadline(timeout_ms);
 	rc = sipc_dial_url(url, &opts, dial_ms, &s.ep);
 	if (rc < 0) {
-		sipc_cli_open_error("send", sipc_cli_proxy_label(s.url, label, sizeof(label)),
-				    sipc_url_scheme(url), rc, why);
-		rc = SIPC_EXIT_FAIL;
+		rc = sipc_cli_open_error("send", sipc_cli_proxy_label(s.url, label, sizeof(label)),
+					 sipc_url_scheme(url), rc, why);
 		goto out;
 	}
 	sipc_cli_notice_association("send", s.ep);

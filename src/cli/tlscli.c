@@ -77,13 +77,16 @@ int sipc_cli_tls_setup(const char *cmd, const sipc_url *url, sipc_tls_role role,
 	return 0;
 }
 
-void sipc_cli_open_error(const char *cmd, const char *url, sipc_scheme scheme, int rc,
-			 const char *why)
+int sipc_cli_open_error(const char *cmd, const char *url, sipc_scheme scheme, int rc,
+			const char *why)
 {
 	bool has_why = why != NULL && why[0] != '\0';
 
 	sipc_cli_error("%s %s: %s%s%s%s", cmd, url, sipc_strerror(rc), has_why ? ": " : "",
 		       has_why ? why : "", sipc_cli_dial_hint(scheme, rc));
+	/* A URL the library refuses only when it opens it (an option that
+	 * needs a group, a source with options) is still a usage error. */
+	return rc <= SIPC_EURL_SYNTAX && rc >= SIPC_EURL_OPTION ? SIPC_EXIT_USAGE : SIPC_EXIT_FAIL;
 }
 
 void sipc_cli_ep_error(const char *cmd, const char *url, const char *what, const sipc_endpoint *ep,

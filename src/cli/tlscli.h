@@ -29,10 +29,11 @@ int sipc_cli_tls_setup(const char *cmd, const sipc_url *url, sipc_tls_role role,
 /*
  * "sockipc: CMD URL: <sipc_strerror(RC)>[: WHY][hint]" for a dial or
  * listen that failed; WHY is the sentence of sipc_options.why ("" or NULL:
- * none).
+ * none).  Returns the exit status: SIPC_EXIT_USAGE for a URL error
+ * found at open, SIPC_EXIT_FAIL otherwise.
  */
-void sipc_cli_open_error(const char *cmd, const char *url, sipc_scheme scheme, int rc,
-			 const char *why);
+int sipc_cli_open_error(const char *cmd, const char *url, sipc_scheme scheme, int rc,
+			const char *why);
 
 /* The same for a later call on EP that failed with RC, with EP's sentence
  * (sipc_endpoint_why) when it has one.  WHAT, when not NULL, goes after

@@ -96,6 +96,13 @@ bad "source off a group" "needs a multicast group address, not '127.0.0.1'" \
 bad "serve line" "option keepalive: '0' is out of range 1-32767" serve 'tcp://127.0.0.1:0?keepalive=0' echo
 bad "hostile bytes are quoted" "unknown option '?[31m'" connect $'tcp://127.0.0.1:9?\e[31m=1'
 
+# ---- an option only the open can judge (a join on a dial): still exit 2
+timeout "$(secs 20)" "$SOCKIPC" connect 'udp://239.1.1.1:9?source=127.0.0.1' </dev/null 2>"$T/open.err"
+rc=$?
+expect_eq "option refused at open: exit 2" 2 $rc
+check "option refused at open: named" grep -qF \
+	"option source=127.0.0.1: a source-specific join is for listening on a group" "$T/open.err"
+
 # ---- an option the kernel refuses: exit 1, named
 timeout "$(secs 20)" "$SOCKIPC" connect 'tcp://127.0.0.1:9?device=nosuchdev0' </dev/null 2>"$T/ref.err"
 rc=$?
