@@ -31,6 +31,7 @@
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "cli/portlist.h"
+#include "cli/proxyopt.h"
 #include "cli/scan.h"
 
 /* Probes at once when --concurrency is not given... */
@@ -56,6 +57,7 @@ static const struct sipc_opt opts_table[] = {
 	 "UDP: send the probe again up to N times when nothing comes back (default 1)"},
 	{"json", 0, SIPC__OPT_FLAG, &json, 0, 0, NULL,
 	 "print one JSON document with every port on stdout"},
+	SIPC_CLI_PROXY_OPT,
 	{NULL},
 };
 
@@ -221,16 +223,22 @@ static bool is_loopback(const sipc_addr *a)
  * per port, as round-robin DNS hands them out).  0, or the library's code
  * after a message.  *LOOPBACK says whether the address is one of ours.
  *
- * With a proxy (the lead's --proxy, socks5h:// especially) the name must
- * go to the proxy unresolved: copy p->t.host_text into p->t.host here
- * instead, and take *LOOPBACK as false.
+ * With --proxy the name goes to the library as written: it resolves it
+ * for socks5:// and socks4://, and sends it to the proxy for the others
+ * (socks5h://: a name only the proxy's side knows).
  */
 static int resolve_target(struct parsed *p, bool *loopback)
 {
 	sipc_addr addrs[MAX_ADDRS];
 	char buf[SIPC_URL_MAX], *h, *end;
-	int rc, n = sipc_url_resolve(p->url, false, addrs, MAX_ADDRS);
+	int rc, n;
 
+	*loopback = false;
+	if (sipc_cli_proxy != NULL) {
+		snprintf(p->t.host, sizeof(p->t.host), "%s", p->t.host_text);
+		return 0;
+	}
+	n = sipc_url_resolve(p->url, false, addrs, MAX_ADDRS);
 	if (n < 0) {
 		sipc_cli_error("scan %s: %s", p->t.text, sipc_strerror(n));
 		return n;
@@ -409,9 +417,13 @@ int sipc_cmd_scan(int argc, char **argv)
 		return SIPC_EXIT_FAIL;
 	}
 	/* Every URL is checked before anything is resolved or probed. */
-	for (int i = 0; i < nt; i++)
-		if ((rc = parse_target(argv[i + 1], &ps[i])) != 0)
+	for (int i = 0; i < nt; i++) {
+		sipc_options checked = {0};
+
+		if ((rc = parse_target(argv[i + 1], &ps[i])) != 0 ||
+		    (rc = sipc_cli_proxy_setup("scan", ps[i].url, &checked)) != 0)
 			goto out;
+	}
 	probes = plan(ps, nt, &n, &udp_remote);
 	if (probes == NULL) {
 		sipc_cli_error("scan: out of memory");

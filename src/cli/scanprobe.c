@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/proxyopt.h"
 
 /* A probe needs little stack: the dial's address array is the most. */
 #define PROBE_STACK (1024 * 1024)
@@ -70,6 +71,9 @@ static enum sipc_scan_state state_of(int code)
 	case -ENONET:
 	case -EACCES:
 	case -EPERM:
+	/* Through a SOCKS4 or HTTP proxy, whose replies do not say why it
+	 * could not connect (SOCKS5's do, as the codes above). */
+	case SIPC_EPROXY:
 		return SIPC_SCAN_FILTERED;
 	default:
 		return SIPC_SCAN_ERROR;
@@ -78,14 +82,14 @@ static enum sipc_scan_state state_of(int code)
 
 /*
  * The options of every probe's dial.  Each thread has its own copy: the
- * WHY buffer of sipc_options is not shared between threads.  A proxy
- * (scan --proxy, the proxies part of issue 11) is one more field set here,
- * and every probe then goes through it.
+ * WHY buffer of sipc_options is not shared between threads.  With --proxy
+ * every probe goes through the proxy.
  */
 static void probe_options(sipc_options *o)
 {
 	memset(o, 0, sizeof(*o));
 	sipc_cli_lib_options(o);
+	o->proxy = sipc_cli_proxy;
 }
 
 /* UDP: sends an empty datagram on the connected socket and waits for

@@ -145,7 +145,25 @@ timeout "$(secs 30)" "$SOCKIPC" bench --proxy "socks5://127.0.0.1:$M" -c 2 -n 20
 expect_eq "bench --proxy through microsocks: every echo back" 0 $?
 check "bench reports its messages" grep -q "200" "$T/bench"
 
+# scan --proxy: SOCKS5 says why a connect failed, so open and closed are
+# told apart through it; the name goes to the proxy with socks5h.
+timeout "$(secs 30)" "$SOCKIPC" scan -v --proxy "socks5h://127.0.0.1:$M" \
+	"tcp://localhost:$E,$CLOSED" >"$T/scan" 2>"$T/scan.err"
+expect_eq "scan --proxy through microsocks: exit 0 (a port is open)" 0 $?
+check "scan --proxy: the echo port is open" grep -qx "tcp://localhost:$E open.*" "$T/scan"
+check "scan --proxy: the closed port is closed" grep -qx "tcp://localhost:$CLOSED closed.*" "$T/scan"
+timeout "$(secs 30)" "$SOCKIPC" scan --proxy "socks5://127.0.0.1:$M" "udp://127.0.0.1:$E" 2>"$T/scanu.err"
+expect_eq "scan --proxy with a udp URL: usage error" 2 $?
+check "scan --proxy with a udp URL: says why" grep -q "a proxy carries TCP streams" "$T/scanu.err"
+
 # ------------------------------------------------------------- tinyproxy
+# An HTTP proxy does not say why it could not connect: through it a port
+# that is not open is filtered, not closed.
+timeout "$(secs 30)" "$SOCKIPC" scan -v --proxy "http://127.0.0.1:$H" \
+	"tcp://127.0.0.1:$E,$CLOSED" >"$T/scanh" 2>"$T/scanh.err"
+check "scan --proxy through tinyproxy: the echo port is open" grep -qx "tcp://127.0.0.1:$E open.*" "$T/scanh"
+check "scan --proxy through tinyproxy: the closed port is filtered" \
+	grep -qx "tcp://127.0.0.1:$CLOSED filtered.*" "$T/scanh"
 expect_eq "tinyproxy: send round-trips" "hello" "$(via "http://127.0.0.1:$H" "tcp://localhost:$E" hello --trace)"
 check "tinyproxy: the trace shows the status line" \
 	grep -Eq "trace: proxy http CONNECT localhost:$E = HTTP/1.[01] 200" "$T/err"
