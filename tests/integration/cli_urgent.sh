@@ -134,4 +134,22 @@ expect_eq "serve echo (120000 bytes): urgent 0x00 back at byte 70000, the rest b
 	"end len=120000 mark=70000 oob=00 sha=$sent" "$(grep '^end ' "$T/e")"
 stop_server "serve echo" "$BG_PID" "$T/srv.err"
 
+# ---- tls:// has no urgent data: a client's urgent byte on the TCP
+# connection below passes beside the records, never reaches echo, and the
+# records around it are intact
+if bash "$(dirname "$0")/../support/tls-certs.sh" "$T/c"; then
+	bg "$T/tsrv" "$SOCKIPC" serve -v --cert "$T/c/server.pem" --key "$T/c/server.key" \
+		tls://127.0.0.1:0 echo
+	url=$(listening_url "$T/tsrv" 10)
+	timeout "$(secs 20)" $PEER dial-tls "$url" "$T/c/ca.pem" >"$T/t"
+	expect_eq "tls echo: the records around the byte come back, nothing urgent" \
+		"tls got=61626364 urgent=no" "$(cat "$T/t")"
+	wait_line "$T/tsrv.err" '^sockipc: close echo ' 10 >/dev/null
+	check "tls echo: the connection ended cleanly (no TLS error)" \
+		grep -qE '^sockipc: close echo .* in=4 out=4 .*end=done' "$T/tsrv.err"
+	stop_server "serve tls echo" "$BG_PID" "$T/tsrv.err"
+else
+	fail "tls-certs.sh"
+fi
+
 finish

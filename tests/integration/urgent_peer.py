@@ -17,12 +17,18 @@ destroy an urgent byte not taken yet).
   dial-send URL B A HEX   the same as a client of URL.
   dial-recv URL B A HEX   send as dial-send, then take what comes back as
                   recv does (serve's echo).
+  dial-tls URL CA send "ab" in TLS, the urgent byte "U" on the TCP
+                  connection below (between two records), "cd" in TLS, and
+                  read 4 bytes back; prints `tls got=HEX urgent=yes|no`
+                  (whether an urgent byte came back).
 """
 import array
 import fcntl
 import hashlib
+import os
 import select
 import socket
+import ssl
 import sys
 
 LIMIT = 30  # seconds: no peer outlives a stuck test by much
@@ -112,6 +118,26 @@ def dial(url):
     return socket.create_connection((host, int(port)), timeout=LIMIT)
 
 
+def dial_tls(url, ca):
+    ctx = ssl.create_default_context(cafile=ca)
+    c = ctx.wrap_socket(dial(url), server_hostname="localhost")
+    raw = socket.socket(fileno=os.dup(c.fileno()))
+    c.sendall(b"ab")
+    raw.send(b"U", socket.MSG_OOB)
+    c.sendall(b"cd")
+    got = b""
+    while len(got) < 4:
+        d = c.recv(4 - len(got))
+        if not d:
+            break
+        got += d
+    say("tls got=%s urgent=%s" % (got.hex() or "-", "yes" if urgent_waits(raw) else "no"))
+    raw.close()
+    # close_notify both ways: a clean end, so the server's close line says
+    # whether anything else went wrong.
+    return c.unwrap()
+
+
 def main():
     mode, args = sys.argv[1], sys.argv[2:]
     if mode == "recv":
@@ -125,6 +151,8 @@ def main():
         c = dial(args[0])
         say("sent", send_with_urgent(c, int(args[1]), int(args[2]), int(args[3], 16)))
         drain(c)
+    elif mode == "dial-tls":
+        c = dial_tls(args[0], args[1])
     elif mode == "dial-recv":
         c = dial(args[0])
         say("sent", send_with_urgent(c, int(args[1]), int(args[2]), int(args[3], 16)))
