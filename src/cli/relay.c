@@ -400,17 +400,22 @@ static int a_drain(struct relay *r)
 /*
  * Takes the urgent byte that waits (POLLED: poll said so already), if one
  * does, and reports it on stderr (the library's recv line says it in
- * --trace too).  A splice stops at the
- * mark for good (tcp_read_sock() will not move past it, and says EAGAIN
- * while the socket polls readable), so from the first mark on this
- * direction is read with recv, which goes past it.
+ * --trace too).  A splice stops at the mark for good (tcp_read_sock()
+ * will not move past it, and says EAGAIN while the socket polls
+ * readable), so from the first urgent byte on this direction is read with
+ * recv, which goes past the mark.
  */
 static void urgent_take(struct relay *r, bool polled)
 {
 	uint8_t b;
 
-	if ((polled || sipc_urgent_pending(r->ep) == 1) && sipc_urgent_recv(r->ep, &b) == 1)
-		sipc_cli_urgent_report(b);
+	if (polled || sipc_urgent_pending(r->ep) == 1) {
+		if (sipc_urgent_recv(r->ep, &b) == 1)
+			sipc_cli_urgent_report(b);
+		else if (polled)
+			r->urgent_quiet = true; /* POLLPRI that cannot be read
+						   would wake poll for ever */
+	}
 	if (r->b.use_pipe && sipc__flow_unpipe(&r->b) < 0)
 		r->urgent_ok = false; /* no memory: the relay fails on its own */
 }
@@ -457,8 +462,12 @@ static void urgent_after_poll(struct relay *r, short sock, short quit)
 	for (ssize_t i = 0; i < n; i++) {
 		int rc = sipc_urgent_send(r->ep, r->cfg->urgent->byte, 0);
 
-		if (rc < 0)
-			sipc_cli_error("%s %s: urgent: %s", r->cfg->cmd, r->cfg->url,
+		if (rc == SIPC_ETIMEDOUT)
+			sipc_cli_error("%s %s: urgent byte not sent: the socket's send buffer is "
+				       "full",
+				       r->cfg->cmd, r->cfg->url);
+		else if (rc < 0)
+			sipc_cli_error("%s %s: urgent byte not sent: %s", r->cfg->cmd, r->cfg->url,
 				       sipc_strerror(rc));
 	}
 }

@@ -601,6 +601,7 @@ static void settle(struct sipc_conn *c)
 static void urgent_take(struct sipc_conn *c, bool check)
 {
 	uint8_t b;
+	int rc;
 
 	if (!c->urg_on || c->dead || !(c->urg_seen || check))
 		return;
@@ -609,7 +610,10 @@ static void urgent_take(struct sipc_conn *c, bool check)
 	if (sipc__sys_atmark(c->fd) != 1)
 		return; /* bytes before the mark first: the reads stop there */
 	c->urg_seen = false;
-	if (sipc_urgent_recv(c->ep, &b) != 1)
+	rc = sipc_urgent_recv(c->ep, &b);
+	if (rc < 0) /* the connection is broken: its EPOLLPRI would not end */
+		sipc__conn_close(c, reason(c, rc));
+	if (rc != 1)
 		return;
 	count_in(c, NULL, 1);
 	if (!c->ending)

@@ -7,7 +7,8 @@
 # stdout, which stays byte-exact with the mark anywhere in a long stream
 # (spliced, copied, --hex); connect --urgent-on-quit sends one on SIGQUIT,
 # after the bytes sent before it; serve's echo returns urgent data as
-# urgent data, the mark between the same bytes.
+# urgent data, the mark between the same bytes, under every model, and a
+# tls client's urgent byte never reaches echo nor breaks its records.
 . "$(dirname "$0")/../support/lib.sh"
 need python3
 PEER="python3 $(dirname "$0")/urgent_peer.py"
@@ -133,6 +134,16 @@ sent=$(awk '/^sent /{print $2}' "$T/e")
 expect_eq "serve echo (120000 bytes): urgent 0x00 back at byte 70000, the rest byte-exact" \
 	"end len=120000 mark=70000 oob=00 sha=$sent" "$(grep '^end ' "$T/e")"
 stop_server "serve echo" "$BG_PID" "$T/srv.err"
+
+# ---- the same under the other concurrency models
+for model in thread fork; do
+	bg "$T/srv.$model" "$SOCKIPC" serve --model $model tcp://127.0.0.1:0 echo
+	url=$(listening_url "$T/srv.$model" 10)
+	timeout "$(secs 20)" $PEER dial-recv "$url" 2 2 55 >"$T/e"
+	expect_eq "serve --model $model echo: urgent back out of band, mark between b and c" \
+		"got=61626364 before=6162 oob=55" "$(grep '^got=' "$T/e")"
+	stop_server "serve --model $model echo" "$BG_PID" "$T/srv.$model.err"
+done
 
 # ---- tls:// has no urgent data: a client's urgent byte on the TCP
 # connection below passes beside the records, never reaches echo, and the
