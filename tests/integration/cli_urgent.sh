@@ -135,6 +135,24 @@ expect_eq "serve echo (120000 bytes): urgent 0x00 back at byte 70000, the rest b
 	"end len=120000 mark=70000 oob=00 sha=$sent" "$(grep '^end ' "$T/e")"
 stop_server "serve echo" "$BG_PID" "$T/srv.err"
 
+# ---- forward has no urgent data to pass on, but a client's urgent byte
+# must not cut its stream: splice stops at the mark for good, so the
+# relay copies from there (the byte itself is dropped)
+bg "$T/be" "$SOCKIPC" serve tcp://127.0.0.1:0 echo
+bepid=$BG_PID
+url=$(listening_url "$T/be" 10)
+bg "$T/fw" "$SOCKIPC" serve tcp://127.0.0.1:0 forward "$url"
+url=$(listening_url "$T/fw" 10)
+timeout "$(secs 20)" $PEER dial-recv "$url" 2 2 55 >"$T/e"
+expect_eq "forward: the stream passes whole past the mark, the urgent byte dropped" \
+	"got=61626364 before=- oob=-" "$(grep '^got=' "$T/e")"
+timeout "$(secs 30)" $PEER dial-recv "$url" 70000 50000 55 >"$T/e"
+sent=$(awk '/^sent /{print $2}' "$T/e")
+expect_eq "forward (120000 bytes): the stream passes whole past the mark" \
+	"end len=120000 mark=- oob=- sha=$sent" "$(grep '^end ' "$T/e")"
+stop_server "serve forward" "$BG_PID" "$T/fw.err"
+stop_server "serve echo behind forward" "$bepid" "$T/be.err"
+
 # ---- the same under the other concurrency models
 for model in thread fork; do
 	bg "$T/srv.$model" "$SOCKIPC" serve --model $model tcp://127.0.0.1:0 echo
