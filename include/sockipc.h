@@ -746,6 +746,67 @@ ssize_t sipc_readv_exact(sipc_endpoint *ep, const struct iovec *iov, int iovcnt,
 ssize_t sipc_request(sipc_endpoint *ep, const void *req, size_t len, void *reply, size_t cap,
 		     int timeout_ms, int retries);
 
+/* ------------------------------------------------------------ urgent data */
+
+/*
+ * Urgent (out-of-band) data on TCP, the seeds' "generate urgent data;
+ * handle incoming urgent data": send(2)/recv(2) with MSG_OOB, and
+ * sockatmark(3).  tcp, tcp4 and tcp6 connections only: every other kind,
+ * and listeners, give SIPC_EKIND.  Datagram and unix sockets have no urgent
+ * data at all; tls* has none on purpose: the byte would travel beside the
+ * TLS record layer, unencrypted and unauthenticated, so a man in the middle
+ * could forge or drop it (and the library never sends one on a TLS socket).
+ *
+ * What TCP gives, and these calls do not hide:
+ *  - One urgent byte at a time.  The connection keeps one urgent pointer:
+ *    a second urgent byte sent before the peer read the first replaces it,
+ *    and the earlier one becomes a normal byte of the stream, where it was
+ *    sent (RFC 6093 advises new protocols not to use urgent data for this
+ *    reason).  Send one, and let the peer answer before the next.
+ *  - Out of band, not inline.  The library reads the byte out of band (the
+ *    default): the kernel takes it out of the normal stream, so sipc_read
+ *    never returns it.  A caller that sets SO_OOBINLINE on the descriptor
+ *    gets it in the stream instead, and sipc_urgent_recv then says none
+ *    is pending.
+ *  - The mark.  The place of the urgent byte in the stream is the mark.  A
+ *    read of the normal stream stops at it (it returns fewer bytes, the
+ *    ones before the mark) and the next read goes on after it, so a
+ *    program can tell the data sent before the urgent byte from the data
+ *    sent after.  A normal read at the mark before the urgent byte was
+ *    taken loses it (Linux moves past it): take it first.
+ *  - Waiting.  The descriptor polls POLLPRI (EPOLLPRI) while an urgent byte
+ *    waits to be read, so a caller's own loop waits for one there, beside
+ *    POLLIN.  It stays ready until the byte is read: a level-triggered loop
+ *    that asks for POLLPRI must read it.  SIGURG goes to the descriptor's
+ *    owner (F_SETOWN), which the library never sets.
+ *
+ * Each call is one --trace line ("send(5, 0x41 'A', MSG_OOB) = 1",
+ * "recv(5, MSG_OOB) = 1 0x41 'A'", "sockatmark(5) = 1", "poll(5, POLLPRI)
+ * = 1").  Not thread-safe on one endpoint, as the other calls.
+ */
+
+/* Sends BYTE as urgent data: it follows every byte written before it, and
+ * the peer's mark is there.  Waits at most TIMEOUT_MS while the send
+ * buffer is full.  0, SIPC_ETIMEDOUT (nothing sent), SIPC_EKIND, or -errno
+ * (-EPIPE when the peer is gone; never SIGPIPE). */
+int sipc_urgent_send(sipc_endpoint *ep, uint8_t byte, int timeout_ms);
+
+/* Whether an urgent byte waits to be read: 1 yes, 0 no, or SIPC_EKIND /
+ * -errno.  Never blocks (a poll of POLLPRI with no wait). */
+int sipc_urgent_pending(const sipc_endpoint *ep);
+
+/* Reads the waiting urgent byte into *BYTE: 1, or 0 when none is pending
+ * (none came, it was read already, a read of the stream went past its
+ * mark, or its byte has not arrived yet; *BYTE untouched), SIPC_EKIND or
+ * -errno.  Never blocks: wait for POLLPRI first. */
+int sipc_urgent_recv(sipc_endpoint *ep, uint8_t *byte);
+
+/* Whether the next byte of the normal stream is the one just after the
+ * mark (every byte sent before the urgent byte has been read): 1 yes, 0
+ * no, or SIPC_EKIND / -errno.  It stays 1 after the urgent byte is read
+ * until a read moves past the mark.  Never blocks. */
+int sipc_urgent_at_mark(const sipc_endpoint *ep);
+
 #if defined(__GNUC__) && __GNUC__ >= 4
 #pragma GCC visibility pop
 #endif

@@ -5,6 +5,7 @@
  * command keeps reading until the peer closes.  Also holds what listen
  * shares with it: the relay options and the choice of relay mode.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "cli/program.h"
 #include "cli/tlscli.h"
 #include "cli/tlsopt.h"
+#include "cli/urgentcli.h"
 
 /* Datagram URLs have no end of stream: once stdin has ended, connect waits
  * this long after the last datagram for more replies (--idle-timeout
@@ -24,6 +26,9 @@
 #define DGRAM_LINGER_MS 1000
 
 struct sipc_relay_opts sipc_relay_opts = {.idle_ms = -1, .connect_ms = -1};
+
+/* --urgent-on-quit BYTE: -1 (not given), or the byte SIGQUIT sends. */
+static int urgent_on_quit = -1;
 
 static const struct sipc_opt opts_table[] = {
 	{"framed", 0, SIPC__OPT_FLAG, &sipc_relay_opts.framed, 0, 0, NULL,
@@ -39,10 +44,29 @@ static const struct sipc_opt opts_table[] = {
 	{"source", 's', SIPC__OPT_STRING, &sipc_relay_opts.source, 0, 0, "ADDR",
 	 "bind the local side to ADDR (a URL, HOST, HOST:PORT or PATH) first"},
 	SIPC_CLI_PROGRAM_OPTS,
+	{"urgent-on-quit", 0, SIPC__OPT_FUNC, &urgent_on_quit, 0, 0, "BYTE",
+	 "tcp: SIGQUIT (^\\) sends BYTE as urgent data instead of quitting", sipc_cli_urgent_opt},
 	SIPC_CLI_TLS_OPTS,
 	SIPC_CLI_PROXY_OPT,
 	{NULL},
 };
+
+/* --urgent-on-quit: SIGQUIT (^\ on a terminal) asks the relay for an
+ * urgent byte.  0, or an exit status after saying why. */
+static int urgent_setup(sipc_scheme sc, struct sipc_relay_urgent *urg)
+{
+	if (urgent_on_quit < 0)
+		return 0;
+	if (sipc_cli_urgent_check("connect", "--urgent-on-quit", sc) != 0)
+		return SIPC_EXIT_USAGE;
+	urg->byte = (uint8_t)urgent_on_quit;
+	urg->fd = sipc_cli_urgent_catch(SIGQUIT);
+	if (urg->fd < 0) {
+		sipc_cli_error("connect: --urgent-on-quit: %s", sipc_strerror(urg->fd));
+		return SIPC_EXIT_FAIL;
+	}
+	return 0;
+}
 
 void sipc_relay_cfg_from_opts(struct sipc_relay_cfg *cfg, sipc_scheme scheme)
 {
@@ -145,6 +169,7 @@ int sipc_cmd_connect(int argc, char **argv)
 	struct sipc_relay_cfg cfg = {.cmd = "connect"};
 	struct sipc_relay_io io = {.in_fd = 0, .out_fd = 1, .stop_fd = -1};
 	char src[SIPC_URL_MAX + 16], label[2 * SIPC_URL_MAX + 16];
+	struct sipc_relay_urgent urg = {.fd = -1};
 	sipc_endpoint *ep = NULL;
 	sipc_url *url = NULL;
 	char **prog = NULL;
@@ -160,6 +185,8 @@ int sipc_cmd_connect(int argc, char **argv)
 		goto out;
 	rc = sipc_program_argv("connect", sipc_relay_opts.exec, sipc_relay_opts.sh_exec, &prog);
 	if (rc != 0)
+		goto out;
+	if ((rc = urgent_setup(sipc_url_scheme(url), &urg)) != 0)
 		goto out;
 	if (sipc_relay_opts.source != NULL) {
 		if ((rc = source_url(url, sipc_relay_opts.source, src, sizeof(src))) != 0)
@@ -183,6 +210,7 @@ int sipc_cmd_connect(int argc, char **argv)
 	sipc_cli_notice_association("connect", ep);
 	sipc_cli_tls_notice("connect", ep);
 	sipc_relay_cfg_from_opts(&cfg, sipc_url_scheme(url));
+	cfg.urgent = urg.fd >= 0 ? &urg : NULL;
 	cfg.linger_ms = -1;
 	if (sipc_scheme_is_connectionless(sipc_url_scheme(url)))
 		cfg.linger_ms = cfg.idle_ms >= 0 ? cfg.idle_ms : DGRAM_LINGER_MS;

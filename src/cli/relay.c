@@ -48,10 +48,12 @@
 
 #include "cli/cli.h"
 #include "cli/tlscli.h"
+#include "cli/urgentcli.h"
 #include "endpoint.h"
 #include "flow.h"
 #include "sys/sys.h"
 #include "transport/transport.h"
+#include "urgent.h"
 
 struct relay {
 	const struct sipc_relay_cfg *cfg;
@@ -76,6 +78,10 @@ struct relay {
 	int64_t linger_until;
 	int a_err; /* why sending ended early, reported only if the
 		      socket side did not end cleanly */
+	/* Urgent data (urgent_*): looked for on tcp, until the socket hangs
+	 * up (urgent_quiet: POLLPRI is asked no more). */
+	bool urgent_ok;
+	bool urgent_quiet;
 };
 
 enum { MOVED = 1, AGAIN = 0 };
@@ -392,12 +398,91 @@ static int a_drain(struct relay *r)
 	}
 }
 
+/* ---- urgent data (tcp) ---- */
+
+/*
+ * Takes the urgent byte that waits (POLLED: poll said so already), if one
+ * does, and reports it on stderr (the library's recv line says it in
+ * --trace too).  A splice stops at the mark for good (tcp_read_sock()
+ * will not move past it, and says EAGAIN while the socket polls
+ * readable), so from the first urgent byte on this direction is read with
+ * recv, which goes past the mark.
+ */
+static void urgent_take(struct relay *r, bool polled)
+{
+	uint8_t b;
+
+	if (polled || sipc_urgent_pending(r->ep) == 1) {
+		if (sipc_urgent_recv(r->ep, &b) == 1)
+			sipc_cli_urgent_report(b);
+		else if (polled)
+			r->urgent_quiet = true; /* POLLPRI that cannot be read
+						   would wake poll for ever */
+	}
+	if (r->b.use_pipe && sipc__flow_unpipe(&r->b) < 0)
+		r->urgent_ok = false; /* no memory: the relay fails on its own */
+}
+
+/* Before each read of the socket: a read at the mark would move past an
+ * urgent byte not yet taken, and it would be lost.  One untraced ioctl. */
+static void urgent_before_read(struct relay *r)
+{
+	if (r->urgent_ok && sipc__sys_atmark(r->fd) == 1)
+		urgent_take(r, false);
+}
+
+/* Adds POLLPRI to the socket's poll entry SOCK while urgent data can come,
+ * and QUIT's descriptor (--urgent-on-quit) while the socket can send. */
+static void urgent_poll(struct relay *r, struct pollfd *sock, struct pollfd *quit)
+{
+	*quit = (struct pollfd){.fd = -1};
+	if (!r->urgent_ok)
+		return;
+	if (!r->b.eof && !r->urgent_quiet) {
+		sock->fd = r->fd;
+		sock->events |= POLLPRI;
+	}
+	if (r->cfg->urgent != NULL && !r->urgent_quiet)
+		*quit = (struct pollfd){.fd = r->cfg->urgent->fd, .events = POLLIN};
+}
+
+/* After poll: an urgent byte came (POLLPRI), or a signal asked for one to
+ * go (QUIT readable: one byte for each signal). */
+static void urgent_after_poll(struct relay *r, short sock, short quit)
+{
+	char sigs[16];
+	ssize_t n;
+
+	if (sock & POLLPRI)
+		urgent_take(r, true);
+	/* A hung-up socket polls POLLHUP at once for ever: with nothing else
+	 * asked of it, it would spin; no urgent byte can come any more. */
+	if (sock & (POLLHUP | POLLERR))
+		r->urgent_quiet = true;
+	if (!(quit & POLLIN))
+		return;
+	n = sipc__sys_read(r->cfg->urgent->fd, sigs, sizeof(sigs));
+	for (ssize_t i = 0; i < n; i++) {
+		int rc = sipc_urgent_send(r->ep, r->cfg->urgent->byte, 0);
+
+		if (rc == SIPC_ETIMEDOUT)
+			sipc_cli_error("%s %s: urgent byte not sent: the socket's send buffer is "
+				       "full",
+				       r->cfg->cmd, r->cfg->url);
+		else if (rc < 0)
+			sipc_cli_error("%s %s: urgent byte not sent: %s", r->cfg->cmd, r->cfg->url,
+				       sipc_strerror(rc));
+	}
+}
+
 /* ---- socket -> stdout ---- */
 
 static int b_fill(struct relay *r)
 {
 	struct sipc__flow *f = &r->b;
 	ssize_t n;
+
+	urgent_before_read(r);
 
 	if (r->cfg->mode == SIPC_RELAY_BYTES) {
 		n = sipc__flow_fill(f);
@@ -628,6 +713,7 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 	r.fd = sipc_endpoint_fd(ep);
 	r.stream = sipc_scheme_is_stream(sc);
 	r.connless = sipc_scheme_is_connectionless(sc);
+	r.urgent_ok = sipc__urgent_scheme(sc);
 	r.stdin_tty = isatty(io->in_fd) == 1;
 	kin = probe(io->in_fd);
 	kout = probe(io->out_fd);
@@ -658,7 +744,7 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 	r.last_traffic = sipc__now_ms();
 
 	for (;;) {
-		struct pollfd pfd[4];
+		struct pollfd pfd[5];
 		short wr_ev = 0, rd_ev = 0;
 		bool moved = false, held = false;
 		int n, timeout = 0;
@@ -712,6 +798,7 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 		else if (io->program && !r.b.done)
 			pfd[2].fd = io->out_fd; /* POLLERR: the program closed stdin */
 		pfd[3] = (struct pollfd){.fd = io->stop_fd, .events = POLLIN};
+		urgent_poll(&r, &pfd[1], &pfd[4]);
 
 		if (moved) {
 			/* Something went through: go round again at once,
@@ -739,7 +826,7 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 		}
 		spins = 0;
 
-		n = poll(pfd, 4, timeout);
+		n = poll(pfd, 5, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -759,6 +846,7 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 			b_unread(&r);
 		else if (pfd[2].revents)
 			r.out_wr = true;
+		urgent_after_poll(&r, pfd[1].revents, pfd[4].revents);
 		if (pfd[3].revents) {
 			io->stopped = true;
 			break;

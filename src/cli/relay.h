@@ -43,6 +43,16 @@ struct sipc_relay_cfg {
 			    peer cannot be answered, --recv-only) */
 	bool no_recv;    /* --send-only: the socket is never read; the relay
 			    ends once the end of stdin is passed on */
+	/* connect --urgent-on-quit: NULL, or what to send as urgent data
+	 * when a descriptor becomes readable. */
+	const struct sipc_relay_urgent *urgent;
+};
+
+/* Each byte that can be read from FD (a signal's self-pipe) sends BYTE as
+ * urgent data on a tcp endpoint. */
+struct sipc_relay_urgent {
+	int fd;
+	uint8_t byte;
 };
 
 /* What outlives one peer (listen --keep-open relays several in turn). */
@@ -61,6 +71,11 @@ struct sipc_relay_io {
 };
 
 /*
+ * On tcp endpoints urgent data is taken out of band as it comes (POLLPRI,
+ * and before any read at the mark, where a read would lose it) and each
+ * byte reported on stderr by sipc_cli_urgent_report; the normal bytes keep
+ * their order around the mark.
+ *
  * Relays between IO and EP until both directions have ended (end of stdin
  * passed on as a shutdown of EP's write side; end of stream from EP), the
  * idle or linger time runs out, or stdout goes away.  Returns

@@ -23,6 +23,7 @@
 #include "cli/relay.h"
 #include "cli/tlscli.h"
 #include "cli/tlsopt.h"
+#include "cli/urgentcli.h"
 #include "sys/sys.h"
 
 /* Largest datagram reply taken (a larger one is an error, never cut). */
@@ -36,6 +37,8 @@ static bool no_reply;
 static bool raw, lines;
 
 #define DEFAULT_RETRIES 3
+/* --urgent BYTE: -1 (not given), or the byte sent as urgent data. */
+static int urgent = -1;
 
 static const struct sipc_opt opts_table[] = {
 	{"timeout", 't', SIPC__OPT_MS, &timeout_ms, 1, 3600000, "MS",
@@ -47,6 +50,8 @@ static const struct sipc_opt opts_table[] = {
 	 "each reply byte for byte (the default for stdin)"},
 	{"lines", 0, SIPC__OPT_FLAG, &lines, 0, 0, NULL,
 	 "each reply on its own line (the default for MESSAGE arguments)"},
+	{"urgent", 0, SIPC__OPT_FUNC, &urgent, 0, 0, "BYTE",
+	 "tcp: send BYTE as urgent (out-of-band) data instead of a message", sipc_cli_urgent_opt},
 	SIPC_CLI_TLS_OPTS,
 	SIPC_CLI_PROXY_OPT,
 	{NULL},
@@ -271,7 +276,43 @@ static int check_opts(bool dgram)
 	}
 	if (retries < 0)
 		retries = DEFAULT_RETRIES;
+	if (urgent >= 0 && (no_reply || raw || lines)) {
+		sipc_cli_error("send: --urgent: sends one byte and takes no reply: not with %s",
+			       no_reply ? "--no-reply"
+			       : raw    ? "--raw"
+					: "--lines");
+		return SIPC_EXIT_USAGE;
+	}
 	return 0;
+}
+
+/*
+ * --urgent: one urgent byte and nothing else; then our end, and what the
+ * peer sends until its own end (within --timeout) goes to stdout as it
+ * comes.  Waiting for that end matters: closing with its bytes unread
+ * would send a reset, and a reset can reach the peer before it has taken
+ * the urgent byte, which is then lost.
+ */
+static int send_urgent(struct sender *s)
+{
+	int64_t deadline = s->first_deadline;
+	char buf[4096];
+	ssize_t n;
+	int rc;
+
+	rc = sipc_urgent_send(s->ep, (uint8_t)urgent, sipc__deadline_left(deadline));
+	if (rc == 0)
+		rc = sipc_shutdown_write(s->ep);
+	if (rc < 0) {
+		sipc_cli_ep_error("send", s->url, "urgent", s->ep, rc);
+		return SIPC_EXIT_FAIL;
+	}
+	/* Bounded by the deadline: each read takes bytes, ends, or waits for
+	 * what is left of it. */
+	while ((n = sipc_read(s->ep, buf, sizeof(buf), sipc__deadline_left(deadline))) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	fflush(stdout);
+	return SIPC_EXIT_OK;
 }
 
 /* Sends stdin as one message, or each argument. */
@@ -314,6 +355,14 @@ int sipc_cmd_send(int argc, char **argv)
 	s.dgram = sipc_scheme_is_datagram(sipc_url_scheme(url));
 	if ((rc = check_opts(s.dgram)) != 0)
 		goto out;
+	if (urgent >= 0 &&
+	    (rc = sipc_cli_urgent_check("send", "--urgent", sipc_url_scheme(url))) != 0)
+		goto out;
+	if (urgent >= 0 && nargs > 1) {
+		sipc_cli_error("send: --urgent: sends one byte and no MESSAGE");
+		rc = SIPC_EXIT_USAGE;
+		goto out;
+	}
 	s.as_lines = lines || (!raw && nargs > 1);
 	if ((rc = sipc_cli_tls_setup("send", url, SIPC_TLS_CLIENT, &opts, &tls)) != 0 ||
 	    (rc = sipc_cli_proxy_setup("send", url, &opts)) != 0)
@@ -338,7 +387,7 @@ int sipc_cmd_send(int argc, char **argv)
 		rc = SIPC_EXIT_FAIL;
 		goto out;
 	}
-	rc = send_all(&s, nargs, argv);
+	rc = urgent >= 0 ? send_urgent(&s) : send_all(&s, nargs, argv);
 out:
 	free(s.dbuf);
 	sipc_endpoint_close(s.ep);

@@ -180,6 +180,19 @@ ssize_t sipc__flow_fill(struct sipc__flow *f)
 			if (err < 0)
 				return err;
 		}
+		/* A TCP peer's urgent byte leaves a mark in the stream that
+		 * splice never moves past (tcp_read_sock() stops there, and
+		 * splice says EAGAIN while the socket polls readable, or 0,
+		 * an end, once the peer has shut down its side): the rest of
+		 * the stream would never come.  recv() moves past it, so copy
+		 * from here on.  A caller that wants the urgent byte takes it
+		 * before (cli/relay.c); here it is left behind. */
+		if ((n == -EAGAIN || n == 0) && (f->flags & SIPC__FLOW_IN_SOCK) &&
+		    sipc__sys_atmark(f->in) == 1) {
+			err = sipc__flow_unpipe(f);
+			if (err < 0)
+				return err;
+		}
 	}
 	if (!f->use_pipe)
 		n = buffer_fill(f);

@@ -30,6 +30,7 @@
 #include "serve/tls.h"
 #include "sys/sys.h"
 #include "transport/transport.h"
+#include "urgent.h"
 
 struct sipc_conn {
 	struct sipc_conn *prev, *next;
@@ -70,6 +71,11 @@ struct sipc_conn {
 	pid_t child;                    /* exec: the child serving it (0: none) */
 	int status;                     /* exec: the child's wait status, when ... */
 	bool status_known;              /* ... it was reaped */
+	/* Urgent data (on_urgent services on tcp; see urgent_take). */
+	bool urg_on;       /* EPOLLPRI is asked for */
+	bool urg_seen;     /* EPOLLPRI came: the byte is taken at its mark */
+	bool urg_queued;   /* an urgent byte waits in out ... */
+	size_t urg_before; /* ... after this many bytes of it */
 	_Alignas(max_align_t) unsigned char state[];
 };
 
@@ -273,6 +279,20 @@ void sipc__conn_close(struct sipc_conn *c, const char *why)
 		destroy(c);
 }
 
+/* The urgent byte at the head of the output, once all before it is out:
+ * 0 when sent, -EAGAIN or -errno. */
+static ssize_t urgent_flush(struct sipc_conn *c)
+{
+	int rc = sipc_urgent_send(c->ep, c->out[c->head], 0);
+
+	if (rc < 0)
+		return rc == SIPC_ETIMEDOUT ? -EAGAIN : rc;
+	count_out(c, NULL, 1);
+	c->head++;
+	c->urg_queued = false;
+	return 0;
+}
+
 /* Sends what the output buffer holds; closes the connection on error. */
 static void flush(struct sipc_conn *c)
 {
@@ -287,11 +307,18 @@ static void flush(struct sipc_conn *c)
 				c->head += 4 + (size_t)len;
 				continue;
 			}
+		} else if (c->urg_queued && c->urg_before == 0) {
+			n = urgent_flush(c);
+			if (n >= 0)
+				continue;
 		} else {
-			n = ep_send(c, c->out + c->head, pending(c));
+			n = ep_send(c, c->out + c->head,
+				    c->urg_queued ? c->urg_before : pending(c));
 			if (n >= 0) {
 				count_out(c, c->out + c->head, (size_t)n);
 				c->head += (size_t)n;
+				if (c->urg_queued)
+					c->urg_before -= (size_t)n;
 				continue;
 			}
 		}
@@ -402,6 +429,40 @@ size_t sipc__conn_write(struct sipc_conn *c, const void *buf, size_t len)
 	return len;
 }
 
+int sipc__conn_write_urgent(struct sipc_conn *c, uint8_t byte)
+{
+	int rc;
+
+	if (c->seqpacket || !sipc__urgent_scheme(c->sep->scheme))
+		return SIPC_EKIND;
+	if (c->dead || c->wr_shut)
+		return 0; /* nobody will read it, as sipc__conn_write */
+	if (pending(c) == 0) {
+		rc = sipc_urgent_send(c->ep, byte, 0);
+		if (rc == 0) {
+			count_out(c, NULL, 1);
+			return 0;
+		}
+		if (rc != SIPC_ETIMEDOUT) {
+			sipc__conn_close(c, reason(c, rc));
+			return 0;
+		}
+	}
+	if (sipc__conn_out_room(c) == 0)
+		return -ENOBUFS;
+	if (!append(c, &byte, 1)) {
+		sipc__conn_close(c, "out of memory");
+		return 0;
+	}
+	/* An urgent byte queued before is a normal byte now: TCP keeps one
+	 * urgent pointer, and so does this buffer. */
+	c->urg_queued = true;
+	c->urg_before = pending(c) - 1;
+	if (c->in_cb == 0)
+		settle(c);
+	return 0;
+}
+
 void sipc__conn_want_writable(struct sipc_conn *c, bool on)
 {
 	c->want_writable = on;
@@ -506,6 +567,10 @@ static void settle(struct sipc_conn *c)
 		/* Records the transport still holds go before any end. */
 		if (sipc__serve_ep_holds(c->ep))
 			ev |= EPOLLOUT;
+		/* Level-triggered: while a byte seen waits for its mark, asking
+		 * again would wake the loop for nothing. */
+		if (c->urg_on && !c->urg_seen && !c->rd_eof)
+			ev |= EPOLLPRI;
 		int err = sipc__io_start(c->w->loop, &c->io, ev);
 		if (err < 0) {
 			c->dead = true;
@@ -522,6 +587,39 @@ static void settle(struct sipc_conn *c)
 	arm_timer(c);
 }
 
+/*
+ * Urgent data, in its place in the stream: a read stops at the mark, and a
+ * read AT the mark would move past an urgent byte not taken yet and lose
+ * it (Linux), so the byte is taken right there, before the next read, and
+ * given to on_urgent between the data sent before it and the data sent
+ * after.  Looked at when EPOLLPRI said one waits (urg_seen), or when CHECK
+ * (a read just filled all it asked: it may have ended at a mark that
+ * EPOLLPRI has not told of yet; a shorter read ends this turn's reading,
+ * and the next turn's EPOLLPRI tells).  Under backpressure it waits, as
+ * the data does; while ending it is read and dropped.
+ */
+static void urgent_take(struct sipc_conn *c, bool check)
+{
+	uint8_t b;
+	int rc;
+
+	if (!c->urg_on || c->dead || !(c->urg_seen || check))
+		return;
+	if (!c->ending && !may_read(c))
+		return;
+	if (sipc__sys_atmark(c->fd) != 1)
+		return; /* bytes before the mark first: the reads stop there */
+	c->urg_seen = false;
+	rc = sipc_urgent_recv(c->ep, &b);
+	if (rc < 0) /* the connection is broken: its EPOLLPRI would not end */
+		sipc__conn_close(c, reason(c, rc));
+	if (rc != 1)
+		return;
+	count_in(c, NULL, 1);
+	if (!c->ending)
+		c->svc->on_urgent(c, b);
+}
+
 static void do_read(struct sipc_conn *c)
 {
 	struct sipc_worker *w = c->w;
@@ -534,6 +632,9 @@ static void do_read(struct sipc_conn *c)
 		ssize_t n;
 		bool eof;
 
+		urgent_take(c, i > 0);
+		if (c->dead || !may_read(c))
+			break;
 		if (c->seqpacket) {
 			want = max_msg;
 		} else {
@@ -600,6 +701,8 @@ static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 		leave(c);
 		return;
 	}
+	if (revents & EPOLLPRI)
+		c->urg_seen = true;
 	if (revents & EPOLLERR) {
 		int soerr = 0;
 		sipc__sys_getsockopt_int(c->fd, SOL_SOCKET, SO_ERROR, &soerr);
@@ -632,6 +735,8 @@ static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 		c->svc->on_writable(c);
 	if (!c->dead && (revents & (EPOLLIN | EPOLLHUP | c->rd_ev)))
 		do_read(c);
+	/* At the mark with nothing after it: no EPOLLIN, only EPOLLPRI. */
+	urgent_take(c, false);
 	/* A hang-up we cannot act on (not reading, nothing to send) would
 	 * be reported again at once: the connection is over. */
 	if (!c->dead && (revents & EPOLLHUP) && !may_read(c) && pending(c) == 0)
@@ -779,6 +884,7 @@ void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_e
 	c->ep = ep;
 	c->fd = sipc_endpoint_fd(ep);
 	c->seqpacket = sep->kind == SIPC__SVC_SEQPACKET;
+	c->urg_on = svc->on_urgent != NULL && !c->seqpacket && sipc__urgent_scheme(sep->scheme);
 	c->peer = *peer;
 	if (sipc_endpoint_local(ep, &c->local) < 0)
 		c->local.ss.ss_family = AF_UNSPEC;

@@ -179,6 +179,15 @@ struct sipc_service {
 	/* SIGINT/SIGTERM: the drain has begun; the connection has until the
 	 * drain timeout to end (exec asks its child to stop). */
 	void (*on_drain)(struct sipc_conn *c);
+	/* Urgent (out-of-band) data on tcp connections, optional: each
+	 * urgent byte the client sends, at its place in the stream (after
+	 * on_data of every byte sent before it, before any sent after).  Only
+	 * a service that sets it has the core ask for EPOLLPRI, so no other
+	 * connection wakes on a pending urgent byte; without it the byte is
+	 * never read.  Under backpressure (rx_budget 0) it waits with the
+	 * data.  Never on tls (the byte would pass beside the records: it is
+	 * left unread and dropped), unix or seqpacket. */
+	void (*on_urgent)(struct sipc_conn *c, uint8_t byte);
 
 	/* Per datagram (udp, unixgram). */
 	void (*on_datagram)(struct sipc_dgram *d, const uint8_t *buf, size_t len);
@@ -239,6 +248,12 @@ const sipc_addr *sipc__conn_peer(const struct sipc_conn *c);
 const sipc_addr *sipc__conn_local(const struct sipc_conn *c);
 
 size_t sipc__conn_write(struct sipc_conn *c, const void *buf, size_t len);
+/* Sends BYTE as urgent data once every byte written before it has gone
+ * out, so the client's mark falls there.  One urgent byte waits at most:
+ * a second written before the first went out turns the first into a
+ * normal byte, as TCP itself does.  0; SIPC_EKIND on anything but a tcp
+ * connection; -ENOBUFS when the output buffer is full. */
+int sipc__conn_write_urgent(struct sipc_conn *c, uint8_t byte);
 size_t sipc__conn_out_room(const struct sipc_conn *c);
 size_t sipc__conn_out_pending(const struct sipc_conn *c);
 void sipc__conn_want_writable(struct sipc_conn *c, bool on);

@@ -9,6 +9,7 @@
 #include "sys/sys.h"
 
 #include <errno.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "sockipc.h"
@@ -105,4 +106,11 @@ ssize_t sipc__sys_write(int fd, const void *buf, size_t len)
 		r = write(fd, buf, len);
 	while (r < 0 && errno == EINTR);
 	return result(r);
+}
+
+int sipc__sys_atmark(int fd)
+{
+	int r = sockatmark(fd);
+
+	return r < 0 ? -errno : r;
 }

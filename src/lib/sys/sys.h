@@ -46,6 +46,10 @@ ssize_t sipc__sys_recvmsg(int fd, struct msghdr *msg, int flags);
 ssize_t sipc__sys_read(int fd, void *buf, size_t len);
 ssize_t sipc__sys_write(int fd, const void *buf, size_t len);
 
+/* sockatmark(3): 1 when the next byte to read is the one after TCP's
+ * urgent mark, 0 when not, or -errno. */
+int sipc__sys_atmark(int fd);
+
 /* ---- sock.c: socket lifecycle ---- */
 
 /* socket() with SOCK_CLOEXEC | SOCK_NONBLOCK. */
