@@ -143,6 +143,31 @@ for model in event fork; do
 	stop_bg "$S"
 done
 
+# ---- the attribute of a configuration block ----
+# One block trusts 127.0.0.1, a plain line trusts nobody: the same header
+# is the client on the one, data to echo on the other (whose first bytes
+# are a header from an untrusted peer: closed).
+cat >"$T/pp.conf" <<'CONF'
+service front
+{
+    listen = tcp://127.0.0.1:0
+    run = echo
+    accept_proxy = 127.0.0.1 10.0.0.0/8
+}
+tcp://127.0.0.1:0 echo
+CONF
+"$SOCKIPC" serve --check "$T/pp.conf" >"$T/check" 2>&1
+check "--check prints the attribute" grep -qE '^ +accept_proxy += 127.0.0.1/32 10.0.0.0/8$' "$T/check"
+check "--check: only the block has it" test "$(grep -c accept_proxy "$T/check")" -eq 1
+bg "$T/c" "$SOCKIPC" serve -f "$T/pp.conf"
+wait_count "$T/c" '^listening ' 2 10 || fail "serve -f came up"
+out=$(peer "$(nth_port "$T/c" 1)" 'PROXY TCP4 203.0.113.9 192.0.2.1 4444 80\r\n' 'blk')
+expect_eq "the block reads the header" "got b'blk'" "$(grep '^got' <<<"$out")"
+check "... and names the client" wait_line "$T/c.err" "open echo local=tcp://192.0.2.1:80 peer=tcp://203.0.113.9:4444 via=" 5
+out=$(peer "$(nth_port "$T/c" 2)" 'hello')
+expect_eq "the plain line reads no header" "got b'hello'" "$(grep '^got' <<<"$out")"
+stop_bg "$BG_PID"
+
 # ---- usage errors ----
 "$SOCKIPC" serve --accept-proxy=127.0.0.1 -e 'udp://127.0.0.1:0 echo' >/dev/null 2>"$T/u1"
 expect_eq "a datagram line: usage error" 2 $?

@@ -3,7 +3,10 @@
 # `serve --accept-proxy=127.0.0.1/32` whose exec child prints SOCKIPC_PEER
 # and TCPREMOTEIP/PORT: the client's own address (it connects from
 # 127.0.0.2, haproxy from 127.0.0.1) and port reach the child and the open
-# line, with via= naming haproxy.  sockipc in front of haproxy:
+# line, with via= naming haproxy; the same on a tls:// endpoint, haproxy
+# (`send-proxy-v2 ssl`) sending the header before its TLS handshake.  A
+# trusted address that sends no header is refused with the reason.
+# sockipc in front of haproxy:
 # `forward --send-proxy=v2|v1` to a haproxy frontend with `accept-proxy`,
 # whose log line (log-format "%ci:%cp") names the client sockipc saw, and
 # whose backend, a sockipc echo, returns the client's bytes and nothing of
@@ -16,14 +19,16 @@ PEER="$(dirname "$0")/../integration/proxy_peer.py"
 # sockipc behind haproxy: exec prints who it serves.
 bg "$T/s" "$SOCKIPC" serve --accept-proxy=127.0.0.1/32 \
 	-e 'tcp://127.0.0.1:0 exec /bin/sh -c "echo peer=$SOCKIPC_PEER ip=$TCPREMOTEIP port=$TCPREMOTEPORT"' \
-	-e 'tcp://127.0.0.1:0 exec /bin/sh -c "echo peer=$SOCKIPC_PEER ip=$TCPREMOTEIP port=$TCPREMOTEPORT"'
-wait_count "$T/s" '^listening ' 2 10 || fail "serve came up"
+	-e 'tcp://127.0.0.1:0 exec /bin/sh -c "echo peer=$SOCKIPC_PEER ip=$TCPREMOTEIP port=$TCPREMOTEPORT"' \
+	-e 'tls://127.0.0.1:0 exec /bin/sh -c "echo peer=$SOCKIPC_PEER ip=$TCPREMOTEIP port=$TCPREMOTEPORT"'
+wait_count "$T/s" '^listening ' 3 10 || fail "serve came up"
 Q2=$(nth_port "$T/s" 1)
 Q1=$(nth_port "$T/s" 2)
+QT=$(nth_port "$T/s" 3)
 
 # sockipc in front of haproxy, which has an echo of another serve (one
 # without --accept-proxy: haproxy sends it no header) behind it.
-read -r F2 F1 A2 A1 < <(free_ports 4)
+read -r F2 F1 A2 A1 FT < <(free_ports 5)
 bg "$T/f" "$SOCKIPC" serve -e "tcp://127.0.0.1:0 forward --send-proxy=v2 tcp://127.0.0.1:$A2" \
 	-e "tcp://127.0.0.1:0 forward --send-proxy=v1 tcp://127.0.0.1:$A1" -e 'tcp://127.0.0.1:0 echo'
 wait_count "$T/f" '^listening ' 3 10 || fail "forward came up"
@@ -47,6 +52,11 @@ frontend to_sockipc_v1
 	default_backend sockipc_v1
 backend sockipc_v1
 	server s1 127.0.0.1:$Q1 send-proxy
+frontend to_sockipc_tls
+	bind 127.0.0.1:$FT
+	default_backend sockipc_tls
+backend sockipc_tls
+	server s1 127.0.0.1:$QT send-proxy-v2 ssl verify none
 frontend from_sockipc_v2
 	bind 127.0.0.1:$A2 accept-proxy
 	log-format "accepted-v2 %ci:%cp"
@@ -86,6 +96,13 @@ for v in 2 1; do
 	check "v$v: the close line too" wait_line "$T/s.err" \
 		"close exec local=tcp://127.0.0.1:$F peer=tcp://127.0.0.2:$cport via=tcp://127.0.0.1:[0-9]+ " 5
 done
+# A tls:// endpoint: haproxy sends the header first, then its handshake.
+timeout $(secs 20) python3 "$PEER" 127.0.0.1 "$FT" --src 127.0.0.2 --no-shut '' >"$T/ct"
+cport=$(awk '/^src /{print $2}' "$T/ct")
+check "tls: exec sees the client's address and port" \
+	grep -q "got b'peer=tls://127.0.0.2:$cport ip=127.0.0.2 port=$cport\\\\n'" "$T/ct"
+check "tls: the open line names the client, haproxy and the TLS session" wait_line "$T/s.err" \
+	"open exec local=tls://127.0.0.1:$FT peer=tls://127.0.0.2:$cport via=tls://127.0.0.1:[0-9]+ tls=" 5
 # A client straight to the exec line (not through haproxy) sends no
 # header: from 127.0.0.1, a trusted address, that is a bad header.
 timeout $(secs 20) python3 "$PEER" 127.0.0.1 "$Q2" 'GET / HTTP/1.0\r\n\r\n' >"$T/direct"
