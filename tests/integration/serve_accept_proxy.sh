@@ -9,7 +9,7 @@
 # another client on the same (single) worker.  A header from an untrusted
 # address is never believed: echo closes on it, exec sees the real peer.
 # --allow and per_source apply to the client the header names, under the
-# event and fork models.  Usage errors: datagram and unix lines.
+# event, thread and fork models; a block's accept_proxy.  Usage errors: datagram and unix lines.
 . "$(dirname "$0")/../support/lib.sh"
 need python3
 PEER="$(dirname "$0")/proxy_peer.py"
@@ -22,6 +22,7 @@ bg "$T/s" "$SOCKIPC" serve --workers 1 --handshake-timeout $(secs 2) --accept-pr
 	-e 'tcp://127.0.0.1:0 echo' \
 	-e 'tcp://127.0.0.1:0 exec /bin/sh -c "echo peer=$SOCKIPC_PEER local=$SOCKIPC_LOCAL"'
 wait_count "$T/s" '^listening ' 2 10 || fail "serve came up"
+MAIN=$BG_PID
 E=$(nth_port "$T/s" 1)
 X=$(nth_port "$T/s" 2)
 LOG=$T/s.err
@@ -118,7 +119,7 @@ expect_eq "untrusted header to exec: the child sees the real peer" \
 check "203.0.113.66 is named nowhere" test -z "$(grep 203.0.113.66 "$LOG")"
 
 # ---- --allow and per_source see the real client ----
-for model in event fork; do
+for model in event thread fork; do
 	bg "$T/a$model" "$SOCKIPC" serve --model $model --accept-proxy=127.0.0.1/32 \
 		--allow=203.0.113.0/24 --per-source 1 -e 'tcp://127.0.0.1:0 echo'
 	S=$BG_PID
@@ -141,6 +142,7 @@ for model in event fork; do
 		"$(grep '^got' <<<"$out")"
 	stop_bg "$H"
 	stop_bg "$S"
+	expect_eq "$model: serve exits 0 on SIGTERM (nothing leaked under ASan)" 0 $?
 done
 
 # ---- the attribute of a configuration block ----
@@ -167,6 +169,9 @@ check "... and names the client" wait_line "$T/c.err" "open echo local=tcp://192
 out=$(peer "$(nth_port "$T/c" 2)" 'hello')
 expect_eq "the plain line reads no header" "got b'hello'" "$(grep '^got' <<<"$out")"
 stop_bg "$BG_PID"
+expect_eq "serve -f exits 0 on SIGTERM" 0 $?
+stop_bg "$MAIN"
+expect_eq "the first serve exits 0 on SIGTERM (nothing leaked under ASan)" 0 $?
 
 # ---- usage errors ----
 "$SOCKIPC" serve --accept-proxy=127.0.0.1 -e 'udp://127.0.0.1:0 echo' >/dev/null 2>"$T/u1"

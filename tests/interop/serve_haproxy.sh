@@ -22,6 +22,7 @@ bg "$T/s" "$SOCKIPC" serve --accept-proxy=127.0.0.1/32 \
 	-e 'tcp://127.0.0.1:0 exec /bin/sh -c "echo peer=$SOCKIPC_PEER ip=$TCPREMOTEIP port=$TCPREMOTEPORT"' \
 	-e 'tls://127.0.0.1:0 exec /bin/sh -c "echo peer=$SOCKIPC_PEER ip=$TCPREMOTEIP port=$TCPREMOTEPORT"'
 wait_count "$T/s" '^listening ' 3 10 || fail "serve came up"
+SRV=$BG_PID
 Q2=$(nth_port "$T/s" 1)
 Q1=$(nth_port "$T/s" 2)
 QT=$(nth_port "$T/s" 3)
@@ -32,6 +33,7 @@ read -r F2 F1 A2 A1 FT < <(free_ports 5)
 bg "$T/f" "$SOCKIPC" serve -e "tcp://127.0.0.1:0 forward --send-proxy=v2 tcp://127.0.0.1:$A2" \
 	-e "tcp://127.0.0.1:0 forward --send-proxy=v1 tcp://127.0.0.1:$A1" -e 'tcp://127.0.0.1:0 echo'
 wait_count "$T/f" '^listening ' 3 10 || fail "forward came up"
+FWD=$BG_PID
 E=$(nth_port "$T/f" 3)
 cat >"$T/haproxy.cfg" <<CFG
 global
@@ -122,4 +124,8 @@ for v in 2 1; do
 done
 
 stop_bg "$H"
+stop_bg "$SRV"
+expect_eq "serve --accept-proxy exits 0 on SIGTERM" 0 $?
+stop_bg "$FWD"
+expect_eq "serve forward --send-proxy exits 0 on SIGTERM" 0 $?
 finish
