@@ -20,12 +20,14 @@ peer() { local p=$1; shift; timeout $(secs 20) python3 "$PEER" 127.0.0.1 "$p" "$
 
 bg "$T/s" "$SOCKIPC" serve --workers 1 --handshake-timeout $(secs 2) --accept-proxy=127.0.0.0/24 \
 	-e 'tcp://127.0.0.1:0 echo' \
-	-e 'tcp://127.0.0.1:0 exec /bin/sh -c "echo peer=$SOCKIPC_PEER local=$SOCKIPC_LOCAL"'
+	-e 'tcp://127.0.0.1:0 exec /bin/sh -c "cat >/dev/null; echo peer=$SOCKIPC_PEER local=$SOCKIPC_LOCAL"'
 wait_count "$T/s" '^listening ' 2 10 || fail "serve came up"
 MAIN=$BG_PID
 E=$(nth_port "$T/s" 1)
 X=$(nth_port "$T/s" 2)
 LOG=$T/s.err
+# (exec's child reads to the end first: a child that exits with the
+# client's bytes unread would have its output overtaken by a reset.)
 
 # A stalled upstream (5 bytes of a header, then nothing) waits out
 # --handshake-timeout on the one worker while the others are served.
