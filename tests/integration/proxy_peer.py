@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """proxy_peer.py - a TCP client for the PROXY protocol tests.
 
-    proxy_peer.py HOST PORT [--src IP] [--split] [--no-shut] HEAD [DATA]
+    proxy_peer.py HOST PORT [--src IP] [--split] [--no-shut] [--wait S] HEAD [DATA]
 
 Connects to HOST:PORT (from IP when --src is given), prints `src PORT` (its
 own port) on stdout, sends HEAD (a Python bytes literal without the b, such
@@ -9,7 +9,8 @@ as 'PROXY TCP4 1.2.3.4 5.6.7.8 1 2\\r\\n' or '\\x0d\\x0a...') -- one byte per
 send() with --split, so a header crosses many reads of the server -- then
 DATA (a plain string), shuts down its write side (unless --no-shut), and
 prints what came back until the server closed: `got <repr>` and, when the
-connection ended in a reset (or a send failed after one), `reset`.  Every wait is bounded (10 s).
+connection ended in a reset (or a send failed after one), `reset`.  Every wait is bounded
+(--wait, 10 s by default; `timeout` when it runs out).
 """
 import ast
 import socket
@@ -21,6 +22,7 @@ def main():
     src = None
     split = False
     shut = True
+    wait = 10.0
     host, port = args[0], int(args[1])
     rest = []
     i = 2
@@ -31,6 +33,9 @@ def main():
         elif args[i] == "--split":
             split = True
             i += 1
+        elif args[i] == "--wait":
+            wait = float(args[i + 1])
+            i += 2
         elif args[i] == "--no-shut":
             shut = False
             i += 1
@@ -42,7 +47,7 @@ def main():
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     s = socket.socket(family, socket.SOCK_STREAM)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    s.settimeout(10)
+    s.settimeout(wait)
     if src is not None:
         s.bind((src, 0))
     s.connect((host, port))
