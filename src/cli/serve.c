@@ -147,6 +147,28 @@ static int opt_svc(void *dest, const char *value, char *why, size_t whylen)
 	return rc;
 }
 
+/* --accept-proxy=CIDR[,CIDR...], repeatable: adds to every service's
+ * accept_proxy (a block's own list replaces it, as its only_from does). */
+static int opt_accept_proxy(void *dest, const char *value, char *why, size_t whylen)
+{
+	char *list = strdup(value), *save = NULL;
+	int rc = 0;
+
+	(void)dest;
+	if (list == NULL || so.svc == NULL) {
+		free(list);
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	for (char *w = strtok_r(list, ",", &save); w != NULL && rc == 0;
+	     w = strtok_r(NULL, ",", &save)) {
+		char *one[] = {w, NULL};
+		rc = sipc__svc_conf_set(so.svc, "accept_proxy", one, 1, true, why, whylen);
+	}
+	free(list);
+	return rc;
+}
+
 static int opt_check(void *dest, const char *value, char *why, size_t whylen)
 {
 	(void)dest;
@@ -187,6 +209,11 @@ static const struct sipc_opt opts[] = {
 	 "fields of the refused line: HOST ATTEMPT (default both; without ATTEMPT refusals are "
 	 "only counted)",
 	 opt_svc},
+	{"accept-proxy", 0, SIPC__OPT_FUNC, NULL, 0, 0, "CIDR[,CIDR...]",
+	 "tcp:// and tls:// endpoints: connections from these upstreams (haproxy...) must begin "
+	 "with a PROXY header (v1 or v2), whose client address the logs, --allow, per_source "
+	 "and exec see (repeatable; a header from anyone else closes the connection)",
+	 opt_accept_proxy},
 	{"model", 'm', SIPC__OPT_STRING, &so.model, 0, 0, "MODEL",
 	 "concurrency model: event (default), thread (a thread per connection) or fork (a "
 	 "process per connection)"},
@@ -290,6 +317,11 @@ static const struct sipc_opt_spec spec = {
 	"too, for new handshakes; open connections go on.  forward to tls://HOST:PORT takes\n"
 	"--ca=, --insecure, --pin=, --sni=, --cert=, --key=, --alpn=, --tls-min= before URL.\n"
 	"\n"
+	"PROXY protocol (haproxy): with --accept-proxy CIDR, connections from those upstreams\n"
+	"begin with a v1 or v2 header naming the real client, which the logs (peer=, via=),\n"
+	"--allow, per_source and exec's environment then see; the header must come within\n"
+	"--handshake-timeout.  forward --send-proxy=v1|v2 URL sends one to its backend.\n"
+	"\n"
 	"Socket activation: sockets passed with LISTEN_PID/LISTEN_FDS/LISTEN_FDNAMES (systemd,\n"
 	"systemd-socket-activate) are adopted, never bound again: a socket serves the line\n"
 	"whose URL as written or service name is its name, else the line of its address.\n"
@@ -369,6 +401,15 @@ static bool any_tls_line(const struct sipc_serve_config *cfg)
 	return false;
 }
 
+/* True when a line reads PROXY headers (accept_proxy, --accept-proxy). */
+static bool any_proxy_line(const struct sipc_serve_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nlines; i++)
+		if (cfg->lines[i].conf->accept_proxy.n > 0)
+			return true;
+	return false;
+}
+
 /*
  * The server's TLS side, when a line listens on tls://: the certificate
  * (or a self-signed one, whose fingerprint is logged so that clients can
@@ -386,8 +427,11 @@ static int tls_config(struct sipc_serve_config *cfg)
 	if (so.max_handshakes > 0)
 		cfg->max_handshakes = so.max_handshakes;
 	if (!any_tls_line(cfg)) {
-		if (sipc_cli_tls_given() || so.nallow_certs > 0 || so.handshake_ms > 0 ||
-		    so.max_handshakes > 0) {
+		/* --handshake-timeout and --max-handshakes bound the wait for
+		 * a PROXY header too (proxyin.c). */
+		bool bounds =
+			(so.handshake_ms > 0 || so.max_handshakes > 0) && !any_proxy_line(cfg);
+		if (sipc_cli_tls_given() || so.nallow_certs > 0 || bounds) {
 			sipc_cli_error("serve: the TLS options apply to tls:// endpoints, and no "
 				       "service line listens on one");
 			return SIPC_EXIT_USAGE;

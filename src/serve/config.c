@@ -291,6 +291,40 @@ int sipc__serve_config_add_defaults(struct sipc_serve_config *cfg, char *why, si
 	return sipc__serve_config_add_words(cfg, "default", unix_argv, 2, why, whylen);
 }
 
+/*
+ * accept_proxy (--accept-proxy) names IP upstreams whose TCP connections
+ * begin with a PROXY header; a datagram or unix endpoint has no such
+ * header to read (haproxy sends none there), and under --inetd the
+ * connection arrives accepted, with nothing of ours to read it in.
+ */
+static int accept_proxy_check(const struct sipc_serve_config *cfg,
+			      const struct sipc_serve_line *line, char *why, size_t whylen)
+{
+	char detail[SIPC_WHY_MAX];
+	sipc_url *u;
+	sipc_scheme sc;
+
+	if (line->conf->accept_proxy.n == 0 || line->argc < 1)
+		return 0;
+	if (cfg->inetd) {
+		snprintf(why, whylen,
+			 "--accept-proxy: not under --inetd (inetd accepts the "
+			 "connection; nothing reads its header)");
+		return -1;
+	}
+	if (sipc_url_parse(line->argv[0], &u, detail, sizeof(detail)) < 0)
+		return 0; /* the line's check says what is wrong with it */
+	sc = sipc_url_scheme(u);
+	sipc_url_free(u);
+	if (sipc_scheme_socktype(sc) == SOCK_STREAM && !sipc_scheme_is_unix(sc))
+		return 0;
+	snprintf(why, whylen,
+		 "%s: accept_proxy (--accept-proxy): %s is not a tcp:// or tls:// endpoint; a "
+		 "PROXY header heads a TCP connection (give it in the blocks of those only)",
+		 line->origin, line->argv[0]);
+	return -1;
+}
+
 int sipc__serve_config_finish(struct sipc_serve_config *cfg, char *why, size_t whylen)
 {
 	struct sipc_svc_conf *plain;
@@ -332,6 +366,9 @@ int sipc__serve_config_finish(struct sipc_serve_config *cfg, char *why, size_t w
 	for (size_t i = 0; i < cfg->nlines; i++)
 		if (cfg->lines[i].conf == NULL)
 			cfg->lines[i].conf = plain;
+	for (size_t i = 0; i < cfg->nlines; i++)
+		if (accept_proxy_check(cfg, &cfg->lines[i], why, whylen) < 0)
+			return -1;
 	/* The largest message of any service sizes the workers' buffers. */
 	for (size_t i = 0; i < cfg->nconfs; i++)
 		if (cfg->confs[i]->max_msg > cfg->max_msg)

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "endpoint.h"
+#include "proxyhdr.h"
 #include "serve/limits.h"
 #include "serve/model.h"
 #include "serve/server.h"
@@ -45,6 +46,7 @@ struct sipc_conn {
 	sipc_loop_timer kick;  /* the transport holds bytes epoll cannot see */
 	uint32_t rd_ev, wr_ev; /* what a read, a write waits for (sipc_endpoint_want) */
 	sipc_addr local, peer;
+	sipc_addr via; /* the upstream a PROXY header came from (len 0: none) */
 	int64_t start_ms, last_ms, linger_at;
 	int64_t hs_deadline; /* handshaking: when it has taken too long */
 	long *hs_count;      /* handshaking: the counter that bounds them */
@@ -63,6 +65,7 @@ struct sipc_conn {
 	bool bytes_unknown; /* the close line leaves in= and out= out */
 	bool handshaking;   /* TLS: the service has not seen it yet */
 	bool banner_wait;   /* a raw service starts once its banner is out */
+	bool sniff;         /* --accept-proxy: an untrusted peer's first bytes are looked at */
 	int in_cb;
 	const char *why;
 	char whybuf[SIPC_WHY_MAX + 64]; /* a why made for this connection */
@@ -125,6 +128,18 @@ static void hex(struct sipc_conn *c, char dir, uint64_t offset, const void *p, s
 	snprintf(who, sizeof(who), "%s conn=%llu peer=%s", c->svc->name,
 		 by_pid ? (unsigned long long)getpid() : (unsigned long long)c->id, peer);
 	fn(who, dir, offset, p, n);
+}
+
+/* " via=URL" after a PROXY header (the upstream it came through), "" else:
+ * the open and close lines name both the real client and the proxy. */
+static const char *via(const struct sipc_conn *c, char *buf, size_t len)
+{
+	char a[SIPC_URL_MAX];
+
+	buf[0] = '\0';
+	if (c->via.len > 0 && sipc_addr_format(&c->via, a, sizeof(a)) >= 0)
+		snprintf(buf, len, " via=%s", a);
+	return buf;
 }
 
 static void count_in(struct sipc_conn *c, const void *p, size_t n)
@@ -191,7 +206,7 @@ static void log_line(struct sipc_conn *c, bool refused, const char *why)
 {
 	const struct sipc_svc_conf *conf = c->sep->line->conf;
 	unsigned f = refused ? conf->log_on_failure : conf->log_on_success;
-	char local[SIPC_URL_MAX], peer[SIPC_URL_MAX + 8] = "", pid[32] = "", bytes[64] = "";
+	char local[SIPC_URL_MAX], peer[2 * SIPC_URL_MAX + 16] = "", pid[32] = "", bytes[64] = "";
 	char dur[48] = "", ex[48] = "";
 
 	if (c->w->srv->cfg->verbosity < 1)
@@ -200,9 +215,10 @@ static void log_line(struct sipc_conn *c, bool refused, const char *why)
 		snprintf(local, sizeof(local), "%s", c->sep->url);
 	if (f & SIPC_LOGF_HOST) {
 		char a[SIPC_URL_MAX];
+		char v[SIPC_URL_MAX + 8];
 		if (sipc_addr_format(&c->peer, a, sizeof(a)) < 0)
 			snprintf(a, sizeof(a), "?");
-		snprintf(peer, sizeof(peer), " peer=%s", a);
+		snprintf(peer, sizeof(peer), " peer=%s%s", a, via(c, v, sizeof(v)));
 	}
 	if (refused) {
 		sipc__serve_log(c->w->srv, 1, "refused %s local=%s%s: %s", c->svc->name, local,
@@ -620,6 +636,23 @@ static void urgent_take(struct sipc_conn *c, bool check)
 		c->svc->on_urgent(c, b);
 }
 
+/*
+ * --accept-proxy names who may send a PROXY header; a peer not named there
+ * that sends one anyway (a client that forges its address, a proxy set up
+ * wrong) is never believed, and rather than have the service take the
+ * header for data its connection is closed, with the reason on the close
+ * line.  What is looked at is the first read: a header comes whole in it
+ * (one send of at most a few hundred bytes).  True when it closed C.
+ */
+static bool untrusted_header(struct sipc_conn *c, const void *p, size_t n)
+{
+	c->sniff = false;
+	if (!sipc__proxyhdr_looks(p, n))
+		return false;
+	sipc__conn_close(c, "a PROXY header from a peer not in --accept-proxy: not believed");
+	return true;
+}
+
 static void do_read(struct sipc_conn *c)
 {
 	struct sipc_worker *w = c->w;
@@ -678,6 +711,8 @@ static void do_read(struct sipc_conn *c)
 			break;
 		}
 		count_in(c, w->scratch, (size_t)n);
+		if (c->sniff && untrusted_header(c, w->scratch, (size_t)n))
+			break;
 		if (!c->ending && c->svc->on_data != NULL)
 			c->svc->on_data(c, w->scratch, (size_t)n);
 		if (!c->seqpacket && (size_t)n < want)
@@ -796,7 +831,7 @@ static bool banner(struct sipc_conn *c)
 static void start(struct sipc_conn *c)
 {
 	const struct sipc_service *svc = c->svc;
-	char local[SIPC_URL_MAX], pstr[SIPC_URL_MAX];
+	char local[SIPC_URL_MAX], pstr[SIPC_URL_MAX], v[SIPC_URL_MAX + 8];
 	int err;
 
 	if (c->w->srv->cfg->verbosity >= 1) {
@@ -806,8 +841,9 @@ static void start(struct sipc_conn *c)
 			snprintf(pstr, sizeof(pstr), "?");
 		/* Without HOST in log_on_success the peer is named nowhere. */
 		if (c->sep->line->conf->log_on_success & SIPC_LOGF_HOST)
-			sipc__serve_log(c->w->srv, 1, "open %s local=%s peer=%s%s", svc->name,
-					local, pstr, c->tls_note ? c->tls_note : "");
+			sipc__serve_log(c->w->srv, 1, "open %s local=%s peer=%s%s%s", svc->name,
+					local, pstr, via(c, v, sizeof(v)),
+					c->tls_note ? c->tls_note : "");
 		else
 			sipc__serve_log(c->w->srv, 1, "open %s local=%s%s", svc->name, local,
 					c->tls_note ? c->tls_note : "");
@@ -860,7 +896,7 @@ static void on_kick(sipc_loop *loop, sipc_loop_timer *t)
 static uint64_t conn_ids;
 
 void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_endpoint *ep,
-		    const sipc_addr *peer, struct sipc__ticket *t)
+		    const struct sipc__conn_who *who, struct sipc__ticket *t)
 {
 	const struct sipc_service *svc = sep->svc;
 	struct sipc_conn *c;
@@ -885,9 +921,15 @@ void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_e
 	c->fd = sipc_endpoint_fd(ep);
 	c->seqpacket = sep->kind == SIPC__SVC_SEQPACKET;
 	c->urg_on = svc->on_urgent != NULL && !c->seqpacket && sipc__urgent_scheme(sep->scheme);
-	c->peer = *peer;
-	if (sipc_endpoint_local(ep, &c->local) < 0)
+	c->peer = who->peer;
+	c->via = who->via;
+	c->local = who->local;
+	if (c->local.ss.ss_family == AF_UNSPEC && sipc_endpoint_local(ep, &c->local) < 0)
 		c->local.ss.ss_family = AF_UNSPEC;
+	/* Services the core reads for; a raw one (exec, forward) reads its
+	 * descriptor itself and gets the bytes as they are. */
+	c->sniff = sep->line->conf->accept_proxy.n > 0 && c->via.len == 0 && !c->seqpacket &&
+		   svc->on_io == NULL;
 	c->start_ms = sipc__loop_clock_ms();
 	c->last_ms = now(c);
 	c->id = __atomic_add_fetch(&conn_ids, 1, __ATOMIC_RELAXED);

@@ -42,6 +42,7 @@ static void finish(struct sipc__dialer *d, int err, int bfd, sipc_endpoint *bep,
 	d->active = false;
 	d->fd = -1;
 	d->ep = NULL;
+	d->pre_len = d->pre_off = 0;
 	d->done(d, err, bfd, bep, why != NULL ? why : "");
 }
 
@@ -120,6 +121,42 @@ static bool proxy_begin(struct sipc__dialer *d)
 	return true;
 }
 
+/*
+ * The caller's preamble goes first, before any byte of TLS or of the
+ * client, as a PROXY header must (haproxy reads it before its
+ * handshake).  Non-blocking: a short write waits for room (on_io comes
+ * back through connected()), within the dial's timeout.  True once it
+ * is all out; false while waiting, or when the dial failed.
+ */
+static bool preamble(struct sipc__dialer *d)
+{
+	while (d->pre_off < d->pre_len) {
+		ssize_t n = sipc__sys_send(d->fd, d->pre + d->pre_off, d->pre_len - d->pre_off,
+					   MSG_DONTWAIT);
+		if (n == -EAGAIN) {
+			if (sipc__io_start(d->loop, &d->io, EPOLLOUT) < 0)
+				fail(d, -ENOMEM);
+			return false;
+		}
+		if (n < 0) {
+			fail(d, (int)n);
+			return false;
+		}
+		d->pre_off += (size_t)n;
+	}
+	return true;
+}
+
+int sipc__dialer_preamble(struct sipc__dialer *d, const void *p, size_t n)
+{
+	if (n > sizeof(d->pre))
+		return SIPC_EMSGSIZE;
+	memcpy(d->pre, p, n);
+	d->pre_len = n;
+	d->pre_off = 0;
+	return 0;
+}
+
 /* The connection is there: hand it over as the target's kind needs. */
 static void connected(struct sipc__dialer *d)
 {
@@ -131,6 +168,8 @@ static void connected(struct sipc__dialer *d)
 	if (proxy_begin(d))
 		return;
 	sipc__io_stop(d->loop, &d->io);
+	if (!preamble(d))
+		return;
 	if (t->tls == NULL && sipc_scheme_socktype(t->scheme) != SOCK_SEQPACKET) {
 		finish(d, 0, fd, NULL, NULL);
 		return;

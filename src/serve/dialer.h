@@ -23,6 +23,9 @@
 #include "sockopt.h"
 
 #define SIPC__DIAL_MAX_ADDRS 8
+/* The longest preamble a dial writes (a v2 PROXY header of two unix
+ * addresses is 232 bytes). */
+#define SIPC__DIAL_PREAMBLE_MAX 256
 
 /* Where to dial and how: read-only while dials use it (a service keeps
  * one per endpoint for a fixed backend, or one per request). */
@@ -71,12 +74,22 @@ struct sipc__dialer {
 	sipc_loop_timer retry;           /* unix backlog full */
 	struct sipc__proxy_hs *proxy_hs; /* in the proxy handshake */
 	bool tunneled;                   /* the proxy handshake is done */
+	/* sipc__dialer_preamble: bytes written once connected, before the
+	 * TLS handshake (a PROXY header); [pre_off, pre_len) still to go. */
+	unsigned char pre[SIPC__DIAL_PREAMBLE_MAX];
+	size_t pre_len, pre_off;
 };
 
 /* Starts dialing T from LOOP; DONE gets the result (with D, whose arg is
  * ARG).  T must outlive the dial. */
 void sipc__dialer_start(struct sipc__dialer *d, sipc_loop *loop, const struct sipc__dial_target *t,
 			sipc__dialer_done_fn *done, void *arg);
+/* Makes the next sipc__dialer_start of D write the N bytes at P (copied;
+ * N <= SIPC__DIAL_PREAMBLE_MAX) first, once connected and before a TLS
+ * handshake, under the dial's one timeout: `forward --send-proxy`'s
+ * header.  A dial that ends forgets them: set them before each start.
+ * 0, or SIPC_EMSGSIZE when N is too long. */
+int sipc__dialer_preamble(struct sipc__dialer *d, const void *p, size_t n);
 /* Cancels a dial under way and closes what it holds; nothing when none
  * is (safe to repeat, and after DONE). */
 void sipc__dialer_stop(struct sipc__dialer *d);

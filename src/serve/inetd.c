@@ -245,7 +245,8 @@ int sipc__inetd_serve(struct sipc__server *srv)
 	}
 	w->solo = true;
 	__atomic_add_fetch(&srv->open_conns, 1, __ATOMIC_RELAXED);
-	sipc__conn_new(w, sep, ep, &peer, &t);
+	struct sipc__conn_who cw = {.peer = peer}; /* local: the socket's own */
+	sipc__conn_new(w, sep, ep, &cw, &t);
 	if (w->nconns > 0) {
 		err = sipc__loop_run(w->loop);
 		if (err < 0) {

@@ -33,6 +33,7 @@ struct sipc_srv_endpoint;
 struct sipc_srv_stats;
 struct sipc_worker;
 struct sipc__ticket;
+struct sipc__conn_who;
 
 struct sipc__model_ops {
 	const char *name;     /* --model NAME */
@@ -52,7 +53,7 @@ struct sipc__model_ops {
 	 * service's limits, whose ticket T holds): serve it, and release T
 	 * exactly once when the connection ends (limits.h). */
 	void (*conn)(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep, sipc_endpoint *ep,
-		     const sipc_addr *peer, struct sipc__ticket *t);
+		     const struct sipc__conn_who *who, struct sipc__ticket *t);
 	/* From the main thread, after the workers were asked: drain (1) or
 	 * close (2) the connections the model holds outside the workers. */
 	void (*drain)(struct sipc__server *srv, int level);

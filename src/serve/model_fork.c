@@ -118,7 +118,7 @@ static void on_child_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 
 /* Runs in the new child process; never returns. */
 static void child(struct sipc__server *srv, struct sipc_srv_endpoint *sep, sipc_endpoint *ep,
-		  const sipc_addr *peer)
+		  const struct sipc__conn_who *who)
 {
 	struct sipc_worker *parent = state(srv)->w;
 	struct sipc_worker w;
@@ -132,6 +132,7 @@ static void child(struct sipc__server *srv, struct sipc_srv_endpoint *sep, sipc_
 	 * shared with the parent and must not be touched, only closed. */
 	for (size_t i = 0; i < srv->neps; i++)
 		close(srv->eps[i].fd);
+	sipc__proxyin_forget(parent);
 	sipc__loop_free(parent->loop);
 	parent->loop = NULL;
 	if (parent->spare_fd >= 0)
@@ -161,7 +162,7 @@ static void child(struct sipc__server *srv, struct sipc_srv_endpoint *sep, sipc_
 	}
 	/* The parent holds the ticket and releases it when it reaps this
 	 * process: the limits are the parent's (this copy is not shared). */
-	sipc__conn_new(&w, sep, ep, peer, NULL);
+	sipc__conn_new(&w, sep, ep, who, NULL);
 	if (w.nconns > 0) {
 		int err = sipc__loop_run(w.loop);
 		if (err < 0) {
@@ -179,7 +180,7 @@ static void child(struct sipc__server *srv, struct sipc_srv_endpoint *sep, sipc_
 /* ---- the parent ---- */
 
 static void mfork_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep,
-		       sipc_endpoint *ep, const sipc_addr *peer, struct sipc__ticket *t)
+		       sipc_endpoint *ep, const struct sipc__conn_who *who, struct sipc__ticket *t)
 {
 	struct sipc__server *srv = acceptor->srv;
 	struct mfork *f = state(srv);
@@ -204,7 +205,7 @@ static void mfork_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint *s
 		goto refuse;
 	}
 	if (pid == 0)
-		child(srv, sep, ep, peer);
+		child(srv, sep, ep, who);
 	/* The child has its copy; ours would keep the connection open after
 	 * the child closes it. */
 	sipc_endpoint_close(ep);

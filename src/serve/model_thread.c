@@ -155,7 +155,8 @@ static void refuse(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep, 
 }
 
 static void mthread_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint *sep,
-			 sipc_endpoint *ep, const sipc_addr *peer, struct sipc__ticket *t)
+			 sipc_endpoint *ep, const struct sipc__conn_who *who,
+			 struct sipc__ticket *t)
 {
 	struct sipc__server *srv = acceptor->srv;
 	struct mthread *m = state(srv);
@@ -187,7 +188,7 @@ static void mthread_conn(struct sipc_worker *acceptor, struct sipc_srv_endpoint 
 	/* Opened here, in the acceptor's thread, before the connection's
 	 * thread exists: the loop may be used by any thread until it runs,
 	 * and pthread_create orders all of it before the new thread. */
-	sipc__conn_new(&s->w, sep, ep, peer, t);
+	sipc__conn_new(&s->w, sep, ep, who, t);
 	if (s->w.nconns == 0) { /* it failed or ended at once */
 		discard(m, s);
 		return;

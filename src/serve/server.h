@@ -107,6 +107,20 @@ struct sipc_worker_ep {
 };
 
 struct sipc_conn;
+struct sipc__proxyin;
+
+/*
+ * Who a connection is with, as the service, the logs and the limits see
+ * it: PEER and LOCAL, the connection's own addresses, or, after a PROXY
+ * header from a trusted upstream (--accept-proxy, proxyin.c), the ones the
+ * header names; then VIA is the upstream's address (via.len 0: none).
+ * LOCAL with ss_family AF_UNSPEC: the connection's own, asked of it.
+ */
+struct sipc__conn_who {
+	sipc_addr peer;
+	sipc_addr local;
+	sipc_addr via;
+};
 
 struct sipc_worker {
 	struct sipc__server *srv;
@@ -136,7 +150,9 @@ struct sipc_worker {
 	 * (fork child), so per-worker shards must not assume id < nworkers
 	 * under --model thread. */
 	bool solo;
-	long handshakes; /* TLS connections of this worker in their handshake */
+	long handshakes;               /* TLS connections of this worker in their handshake */
+	struct sipc__proxyin *proxyin; /* connections waiting for their PROXY header */
+	size_t nproxyin;
 };
 
 struct sipc__server {
@@ -240,18 +256,42 @@ void sipc__worker_request_drain(struct sipc_worker *w, int level);
 void sipc__worker_request_retire(struct sipc_worker *w);
 /* Called by conn.c when a connection of W has gone. */
 void sipc__worker_conn_gone(struct sipc_worker *w);
+/* The admission of a connection's peer (--allow, the credentials, the TLS
+ * handshake bound, the service's limits, --max-conns), then the model
+ * serves it: called at accept, or once a PROXY header named the real peer
+ * (proxyin.c).  It owns CONN from here on, served or closed. */
+void sipc__worker_admit(struct sipc_worker_ep *we, sipc_endpoint *conn,
+			const struct sipc__conn_who *who);
+/* Closes CONN at once, counted, with the `refused` line naming PEER and
+ * WHY (WHY must hold no raw peer bytes). */
+void sipc__worker_refuse(struct sipc_worker_ep *we, sipc_endpoint *conn, const sipc_addr *peer,
+			 const char *why);
 /* A random number in [0, n) for services; per worker, not for secrets. */
 uint32_t sipc__worker_random(struct sipc_worker *w, uint32_t n);
 
 /* conn.c: serves an accepted connection (it owns EP from here on, the
  * slot already counted in srv->open_conns, and what T holds of the
- * service's limits, released when the connection ends; T may be NULL). */
+ * service's limits, released when the connection ends; T may be NULL),
+ * with the addresses of WHO (copied). */
 void sipc__conn_new(struct sipc_worker *w, struct sipc_srv_endpoint *sep, sipc_endpoint *ep,
-		    const sipc_addr *peer, struct sipc__ticket *t);
+		    const struct sipc__conn_who *who, struct sipc__ticket *t);
 /* The drain has begun: tells every connection's service (on_drain). */
 void sipc__conn_drain_all(struct sipc_worker *w);
 /* Closes every connection of W now (drain deadline, forced stop). */
 void sipc__conn_close_all(struct sipc_worker *w, const char *why);
+/* proxyin.c: --accept-proxy.  True when PEER of SEP is a trusted
+ * upstream whose connections start with a PROXY header. */
+bool sipc__proxyin_trusted(const struct sipc_srv_endpoint *sep, const sipc_addr *peer);
+/* Reads CONN's PROXY header in WE's worker loop (bounded by
+ * --handshake-timeout and SIPC__PROXYHDR_MAX bytes), then hands the
+ * connection to sipc__worker_admit with the addresses it names; a bad,
+ * truncated or missing header closes it with one `refused` line. */
+void sipc__proxyin_start(struct sipc_worker_ep *we, sipc_endpoint *conn, const sipc_addr *via);
+/* Closes every connection of W still waiting for its header. */
+void sipc__proxyin_close_all(struct sipc_worker *w, const char *why);
+/* In a forked connection process: closes its copies of the descriptors
+ * of W's waiting connections (W is the parent's worker), nothing else. */
+void sipc__proxyin_forget(struct sipc_worker *w);
 /* dgram.c: the io callback of a datagram endpoint in a worker. */
 void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
 

@@ -59,6 +59,7 @@ void sipc__svc_conf_free(struct sipc_svc_conf *sc)
 	free(sc->origin);
 	sipc__acl_free(&sc->only_from);
 	sipc__acl_free(&sc->no_access);
+	sipc__acl_free(&sc->accept_proxy);
 	free(sc->times);
 	free(sc->user);
 	free(sc->group);
@@ -146,6 +147,8 @@ int sipc__svc_conf_inherit(struct sipc_svc_conf *c, const struct sipc_svc_conf *
 	if (acl_empty(&c->only_from) && acl_copy(&c->only_from, &d->only_from) < 0)
 		return -1;
 	if (acl_empty(&c->no_access) && acl_copy(&c->no_access, &d->no_access) < 0)
+		return -1;
+	if (acl_empty(&c->accept_proxy) && acl_copy(&c->accept_proxy, &d->accept_proxy) < 0)
 		return -1;
 	if (c->ntimes == 0 && d->ntimes > 0) {
 		c->times = malloc(d->ntimes * sizeof(*c->times));
@@ -430,9 +433,9 @@ int sipc__svc_conf_set(struct sipc_svc_conf *c, const char *key, char *const *ar
 {
 	long long v;
 	bool list = strcmp(key, "only_from") == 0 || strcmp(key, "no_access") == 0 ||
-		    strcmp(key, "access_times") == 0 || strcmp(key, "env") == 0 ||
-		    strcmp(key, "passenv") == 0 || strcmp(key, "log_on_success") == 0 ||
-		    strcmp(key, "log_on_failure") == 0;
+		    strcmp(key, "accept_proxy") == 0 || strcmp(key, "access_times") == 0 ||
+		    strcmp(key, "env") == 0 || strcmp(key, "passenv") == 0 ||
+		    strcmp(key, "log_on_success") == 0 || strcmp(key, "log_on_failure") == 0;
 
 	if (append && !list) {
 		snprintf(why, whylen, "+= applies to lists only; use =");
@@ -466,6 +469,16 @@ int sipc__svc_conf_set(struct sipc_svc_conf *c, const char *key, char *const *ar
 		}
 		for (int i = 0; i < argc; i++)
 			if (add_access(acl, argv[i], why, whylen) < 0)
+				return -1;
+	} else if (strcmp(key, "accept_proxy") == 0) {
+		/* Trusted upstreams are IP proxies (haproxy, a load balancer):
+		 * CIDR blocks, no uid:/gid:. */
+		if (!append) {
+			sipc__acl_free(&c->accept_proxy);
+			memset(&c->accept_proxy, 0, sizeof(c->accept_proxy));
+		}
+		for (int i = 0; i < argc; i++)
+			if (sipc__acl_add(&c->accept_proxy, argv[i], why, whylen) < 0)
 				return -1;
 	} else if (strcmp(key, "access_times") == 0) {
 		if (!append) {
@@ -650,6 +663,7 @@ void sipc__svc_conf_print(const struct sipc_svc_conf *c, FILE *f)
 		fprintf(f, "    %-18s = %ld %d\n", "cps", c->cps, c->cps_pause_ms / 1000);
 	print_acl(f, "only_from", &c->only_from);
 	print_acl(f, "no_access", &c->no_access);
+	print_acl(f, "accept_proxy", &c->accept_proxy);
 	if (c->ntimes > 0) {
 		fprintf(f, "    %-18s =", "access_times");
 		for (size_t i = 0; i < c->ntimes; i++)

@@ -60,6 +60,8 @@ struct sipc_svc_conf {
 	int cps_pause_ms;              /* then no accepting for this long */
 	struct sipc_acl only_from;     /* empty: who the global --allow admits */
 	struct sipc_acl no_access;     /* refused even when only_from admits */
+	struct sipc_acl accept_proxy;  /* upstreams whose PROXY header is read (IP
+					  CIDR only; empty: nobody's, the default) */
 	struct sipc_time_range *times; /* access_times; none: always */
 	size_t ntimes;
 

@@ -3,7 +3,9 @@
  * listening descriptor (shared with the other workers through
  * EPOLLEXCLUSIVE) and the datagram descriptors it owns, accepts
  * connections and applies --allow, --max-conns and the service's own
- * limits (limits.h, with the cps pause), survives EMFILE/ENFILE
+ * limits (limits.h, with the cps pause) in one admission
+ * (sipc__worker_admit: at accept, or after the PROXY header of a trusted
+ * upstream's connection, proxyin.c), survives EMFILE/ENFILE
  * with a spare descriptor and a pause, and drains on request from the main
  * thread.  It hands each accepted connection to the model (model.h:
  * event serves it in this worker, thread and fork give it a thread or a
@@ -44,7 +46,7 @@ static int listen_events(void)
 void sipc__worker_conn_gone(struct sipc_worker *w)
 {
 	/* A solo worker (thread and fork models) exists for one connection. */
-	if ((w->draining || w->retiring || w->solo) && w->nconns == 0)
+	if ((w->draining || w->retiring || w->solo) && w->nconns == 0 && w->nproxyin == 0)
 		sipc__loop_stop(w->loop);
 }
 
@@ -70,6 +72,7 @@ static void on_wake(sipc_loop *loop, void *arg)
 	if (req >= 1 && !w->draining) {
 		w->draining = true;
 		stop_listening(w);
+		sipc__proxyin_close_all(w, "PROXY header: the server is draining");
 		sipc__conn_drain_all(w);
 		if (w->nconns > 0)
 			sipc__timer_start(loop, &w->drain_timer, w->srv->cfg->drain_ms);
@@ -93,13 +96,14 @@ void sipc__worker_request_retire(struct sipc_worker *w)
 
 /* Closes a connection at once, counted; the `refused` line carries the
  * service's log_on_failure fields (none without ATTEMPT: only counted)
- * and is rate-limited per service under a flood (limits.h). */
-static void refuse(struct sipc_worker_ep *we, sipc_endpoint *conn, const sipc_addr *peer,
-		   const char *why)
+ * and is rate-limited per service under a flood (limits.h).  VIA: the
+ * upstream whose PROXY header named PEER, or NULL. */
+static void refuse_via(struct sipc_worker_ep *we, sipc_endpoint *conn, const sipc_addr *peer,
+		       const sipc_addr *via, const char *why)
 {
 	const struct sipc_srv_endpoint *sep = we->sep;
 	unsigned fields = sep->line->conf->log_on_failure;
-	char pstr[SIPC_URL_MAX + 8] = "", more[64] = "";
+	char pstr[2 * SIPC_URL_MAX + 16] = "", more[64] = "";
 	uint64_t n = 0;
 
 	SIPC__STAT_ADD(we->w->stats[sep->index].refused, 1);
@@ -109,14 +113,23 @@ static void refuse(struct sipc_worker_ep *we, sipc_endpoint *conn, const sipc_ad
 		return;
 	if (fields & SIPC_LOGF_HOST) {
 		char a[SIPC_URL_MAX];
+		char v[SIPC_URL_MAX] = "";
 		if (sipc_addr_format(peer, a, sizeof(a)) < 0)
 			snprintf(a, sizeof(a), "?");
-		snprintf(pstr, sizeof(pstr), " peer=%s", a);
+		if (via != NULL && sipc_addr_format(via, v, sizeof(v)) < 0)
+			snprintf(v, sizeof(v), "?");
+		snprintf(pstr, sizeof(pstr), " peer=%s%s%s", a, v[0] ? " via=" : "", v);
 	}
 	if (n > 0)
 		snprintf(more, sizeof(more), " (%llu more refused)", (unsigned long long)n);
 	sipc__serve_log(we->w->srv, 1, "refused %s local=%s%s: %s%s", sep->svc->name, sep->url,
 			pstr, why, more);
+}
+
+void sipc__worker_refuse(struct sipc_worker_ep *we, sipc_endpoint *conn, const sipc_addr *peer,
+			 const char *why)
+{
+	refuse_via(we, conn, peer, NULL, why);
 }
 
 /* Rests from accepting on WE for MS (EMFILE, a cps pause). */
@@ -233,7 +246,7 @@ static bool handshakes_full(struct sipc_worker *w, char *why, size_t len)
  * accepted already and is refused with the reason.
  */
 static bool admit(struct sipc_worker_ep *we, sipc_endpoint *conn, const sipc_addr *peer,
-		  struct sipc__ticket *t)
+		  const sipc_addr *via, struct sipc__ticket *t)
 {
 	struct sipc__peer who = {peer, NULL};
 	struct sipc__limits *l = we->sep->limits;
@@ -254,21 +267,58 @@ static bool admit(struct sipc_worker_ep *we, sipc_endpoint *conn, const sipc_add
 				conf->cps_pause_ms % 1000);
 		rest(we, conf->cps_pause_ms);
 	}
-	refuse(we, conn, peer, why);
+	refuse_via(we, conn, peer, via, why);
 	return false;
+}
+
+/*
+ * The admission of a peer: the one place --allow, the unix credentials,
+ * the TLS handshake bound, the service's limits and --max-conns are
+ * applied, in that order, to WHO's peer: at accept for most connections,
+ * after the PROXY header for a trusted upstream's (then the peer is the
+ * client the header names, and the refused line says via= the upstream).
+ */
+void sipc__worker_admit(struct sipc_worker_ep *we, sipc_endpoint *conn,
+			const struct sipc__conn_who *who)
+{
+	struct sipc_worker *w = we->w;
+	const struct sipc_serve_config *cfg = w->srv->cfg;
+	const sipc_addr *peer = &who->peer, *via = who->via.len > 0 ? &who->via : NULL;
+	struct sipc__ticket t;
+	char why[128];
+
+	if (!sipc__acl_allows(&cfg->acl, peer)) {
+		refuse_via(we, conn, peer, via, "not in --allow");
+		return;
+	}
+	if (!cred_allowed(we, conn, why, sizeof(why))) {
+		refuse_via(we, conn, peer, via, why);
+		return;
+	}
+	if (sipc_scheme_is_tls(we->sep->scheme) && handshakes_full(w, why, sizeof(why))) {
+		refuse_via(we, conn, peer, via, why);
+		return;
+	}
+	if (!admit(we, conn, peer, via, &t))
+		return;
+	long open = __atomic_add_fetch(&w->srv->open_conns, 1, __ATOMIC_RELAXED);
+	if (cfg->max_conns > 0 && open > cfg->max_conns) {
+		__atomic_fetch_sub(&w->srv->open_conns, 1, __ATOMIC_RELAXED);
+		sipc__limits_release(&t);
+		refuse_via(we, conn, peer, via, "--max-conns reached");
+		return;
+	}
+	w->srv->ops->conn(w, we->sep, conn, who, &t);
 }
 
 static void on_listen(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
 	struct sipc_worker_ep *we = io->arg;
 	struct sipc_worker *w = we->w;
-	const struct sipc_serve_config *cfg = w->srv->cfg;
-	char why[128];
 
 	(void)loop;
 	(void)revents;
 	for (int i = 0; i < ACCEPT_BATCH && io->active; i++) {
-		struct sipc__ticket t;
 		sipc_endpoint *conn;
 		sipc_addr peer;
 		int64_t paused = sipc__limits_paused(we->sep->limits, sipc__loop_clock_ms());
@@ -296,28 +346,14 @@ static void on_listen(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			peer.len = 0;
 			peer.ss.ss_family = AF_UNSPEC;
 		}
-		if (!sipc__acl_allows(&cfg->acl, &peer)) {
-			refuse(we, conn, &peer, "not in --allow");
+		/* A trusted upstream's connection is admitted once its PROXY
+		 * header has named the real client (proxyin.c). */
+		if (sipc__proxyin_trusted(we->sep, &peer)) {
+			sipc__proxyin_start(we, conn, &peer);
 			continue;
 		}
-		if (!cred_allowed(we, conn, why, sizeof(why))) {
-			refuse(we, conn, &peer, why);
-			continue;
-		}
-		if (sipc_scheme_is_tls(we->sep->scheme) && handshakes_full(w, why, sizeof(why))) {
-			refuse(we, conn, &peer, why);
-			continue;
-		}
-		if (!admit(we, conn, &peer, &t))
-			continue;
-		long open = __atomic_add_fetch(&w->srv->open_conns, 1, __ATOMIC_RELAXED);
-		if (cfg->max_conns > 0 && open > cfg->max_conns) {
-			__atomic_fetch_sub(&w->srv->open_conns, 1, __ATOMIC_RELAXED);
-			sipc__limits_release(&t);
-			refuse(we, conn, &peer, "--max-conns reached");
-			continue;
-		}
-		w->srv->ops->conn(w, we->sep, conn, &peer, &t);
+		struct sipc__conn_who who = {.peer = peer};
+		sipc__worker_admit(we, conn, &who);
 	}
 }
 
@@ -390,6 +426,7 @@ static void *worker_main(void *arg)
 	stop_listening(w);
 	sipc__timer_stop(w->loop, &w->drain_timer);
 	w->draining = true;
+	sipc__proxyin_close_all(w, "PROXY header: stopped");
 	sipc__conn_close_all(w, "stopped");
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	sipc__loop_wake(w->srv->ctl);
@@ -427,6 +464,7 @@ void sipc__worker_fini(struct sipc_worker *w)
 {
 	if (w->loop != NULL) {
 		stop_listening(w);
+		sipc__proxyin_close_all(w, "PROXY header: stopped");
 		sipc__timer_stop(w->loop, &w->drain_timer);
 		sipc__loop_free(w->loop);
 		w->loop = NULL;

@@ -11,6 +11,8 @@ build=(libssl-dev)
 need=("${build[@]}" libcmocka-dev pkg-config netbase python3 man-db socat netcat-openbsd ncat xinetd procps util-linux binutils openssl stunnel4 iproute2)
 # The proxies of tests/interop/cli_proxy_peers.sh.
 need+=(microsocks tinyproxy dante-server)
+# The PROXY protocol interop test (serve_haproxy.sh).
+need+=(haproxy)
 [ "${1:-}" = build ] && need=("${build[@]}")
 # clang, and libFuzzer's runtime for -fsanitize=fuzzer (Debian 12: clang 14).
 [ "${1:-}" = fuzz ] && need=("${build[@]}" clang libclang-rt-dev)

@@ -12,6 +12,9 @@
  * that SOCKS or HTTP CONNECT proxy (src/lib/proxy), its handshake a step
  * of the dial under the same --timeout; a tls:// backend's handshake then
  * runs over the tunnel, checked against the backend's name.
+ * --send-proxy=v1|v2 makes the first bytes each stream backend gets a
+ * PROXY header (proxyhdr.h) naming the client, written by the dialer
+ * before a tls backend's handshake, as haproxy's send-proxy does.
  * Datagrams (udp*, unixgram): one connected backend socket per client
  * address for the whole server (at most --max-assoc, default 1024: one
  * worker owns the endpoint, server.h), whose replies go back to that
@@ -27,6 +30,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "proxyhdr.h"
 #include "serve/dialer.h"
 #include "serve/guard.h"
 #include "serve/relay.h"
@@ -55,6 +59,7 @@ struct fwd_ep {
 	struct sipc__proxy_url proxy; /* --proxy: target.proxy points here */
 	int idle_ms;
 	long max_assoc;
+	int send_proxy; /* --send-proxy: the PROXY header version sent first; 0: none */
 	/* Datagram endpoints: the associations, made at the first datagram. */
 	struct fwd_shard *shard;
 };
@@ -92,6 +97,19 @@ static void backend_ready(struct sipc__dialer *d, int err, int bfd, sipc_endpoin
 	sipc__relay_start(&st->relay, bfd, bep);
 }
 
+/* --send-proxy: the backend's first bytes name the client and the
+ * address it reached (after a header accepted by --accept-proxy, those the
+ * header named: conn.c's peer and local are the real ones). */
+static void send_proxy(struct fwd_conn *st)
+{
+	uint8_t h[SIPC__PROXYHDR_MAX];
+	ssize_t n = sipc__proxyhdr_format(st->fe->send_proxy, sipc__conn_peer(st->c),
+					  sipc__conn_local(st->c), h, sizeof(h));
+
+	if (n > 0)
+		(void)sipc__dialer_preamble(&st->dialer, h, (size_t)n);
+}
+
 static void fwd_open(struct sipc_conn *c)
 {
 	struct fwd_conn *st = sipc__conn_state(c);
@@ -103,6 +121,8 @@ static void fwd_open(struct sipc_conn *c)
 	/* Nothing to read from the client until the backend answers; one
 	 * shot, so that a client that resets meanwhile is reported once. */
 	(void)sipc__conn_set_events(c, EPOLLONESHOT);
+	if (st->fe->send_proxy > 0)
+		send_proxy(st);
 	sipc__dialer_start(&st->dialer, sipc__conn_loop(c), &st->fe->target, backend_ready, st);
 }
 
@@ -398,12 +418,33 @@ static int proxy_setup(struct fwd_ep *fe, const char *proxy, const sipc_url *url
 	return 0;
 }
 
+/* --send-proxy=v1|v2: a header is the head of a byte stream; a
+ * seqpacket or datagram backend has no place for one. */
+static int send_proxy_check(const char *v, int socktype, char *why, size_t whylen)
+{
+	if (v == NULL)
+		return 0;
+	if (strcmp(v, "v1") != 0 && strcmp(v, "v2") != 0) {
+		snprintf(why, whylen, "forward: --send-proxy: '%s' is not v1 or v2", v);
+		return -1;
+	}
+	if (socktype != SOCK_STREAM) {
+		snprintf(why, whylen,
+			 "forward: --send-proxy: a PROXY header heads a byte stream; the backend "
+			 "must be tcp://, tls:// or unix://, not a %s one",
+			 socktype == SOCK_DGRAM ? "datagram" : "seqpacket");
+		return -1;
+	}
+	return 0;
+}
+
 static int fwd_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char *why, size_t whylen)
 {
 	int timeout_ms = FWD_TIMEOUT_MS_DEFAULT, idle_ms = FWD_IDLE_MS_DEFAULT;
 	long max_assoc = FWD_MAX_ASSOC_DEFAULT;
 	struct sipc__serve_tls_client tc = {0};
 	const char *proxy = NULL;
+	const char *send_proxy = NULL;
 	const struct sipc_svc_opt opts[] = {
 		{"timeout", SIPC__SVC_OPT_MS, &timeout_ms, 1, 3600000},
 		{"idle", SIPC__SVC_OPT_MS, &idle_ms, 1, 86400000},
@@ -417,6 +458,7 @@ static int fwd_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char 
 		{"alpn", SIPC__SVC_OPT_STRING, &tc.alpn, 0, 0},
 		{"tls-min", SIPC__SVC_OPT_STRING, &tc.tls_min, 0, 0},
 		{"proxy", SIPC__SVC_OPT_STRING, &proxy, 0, 0},
+		{"send-proxy", SIPC__SVC_OPT_STRING, &send_proxy, 0, 0},
 		{NULL, 0, NULL, 0, 0},
 	};
 	char detail[SIPC_WHY_MAX];
@@ -436,6 +478,10 @@ static int fwd_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char 
 		return -1;
 	}
 	st = sipc_scheme_socktype(sipc_url_scheme(url));
+	if (send_proxy_check(send_proxy, st, why, whylen) < 0) {
+		sipc_url_free(url);
+		return -1;
+	}
 	if (st != sipc_scheme_socktype(sipc__svc_ep_scheme(sep))) {
 		snprintf(why, whylen,
 			 "forward: %s:// endpoints forward to URLs of the same kind "
@@ -497,6 +543,7 @@ static int fwd_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char 
 			 fe->proxy.shown);
 	else
 		snprintf(fe->url, sizeof(fe->url), "%s", argv[used]);
+	fe->send_proxy = send_proxy == NULL ? 0 : send_proxy[1] - '0';
 	sipc_url_free(url);
 	sipc__svc_ep_set_state(sep, fe);
 	return 0;
@@ -528,9 +575,9 @@ const struct sipc_service sipc__svc_forward = {
 	.name = "forward",
 	.usage = "forward [--timeout=S] [--idle=S] [--max-assoc=N] [--ca=FILE] [--insecure] "
 		 "[--pin=SHA256] [--sni=NAME] [--cert=FILE] [--key=FILE] [--alpn=LIST] "
-		 "[--tls-min=V] [--proxy=URL] URL",
+		 "[--tls-min=V] [--proxy=URL] [--send-proxy=v1|v2] URL",
 	.min_args = 1,
-	.max_args = 13,
+	.max_args = 14,
 	.kinds = SIPC__SVC_STREAM | SIPC__SVC_SEQPACKET | SIPC__SVC_DGRAM,
 	.models = SIPC__MODEL_EVENT | SIPC__MODEL_THREAD | SIPC__MODEL_FORK,
 	.setup = fwd_setup,
