@@ -9,6 +9,8 @@ build=(libssl-dev)
 # The tests: the build, cmocka, and the peers of the interop tests
 # (openssl s_client/s_server also make the test certificates).
 need=("${build[@]}" libcmocka-dev pkg-config netbase python3 man-db socat netcat-openbsd ncat xinetd procps util-linux binutils openssl stunnel4)
+# serve's proxy services: curl as their client (serve_proxy_curl).
+need+=(curl)
 [ "${1:-}" = build ] && need=("${build[@]}")
 # clang, and libFuzzer's runtime for -fsanitize=fuzzer (Debian 12: clang 14).
 [ "${1:-}" = fuzz ] && need=("${build[@]}" clang libclang-rt-dev)
