@@ -40,6 +40,24 @@ bg "$T/echo" "$SOCKIPC" serve -e 'tcp://127.0.0.1:0 echo' ${V6:+-e 'tcp://[::1]:
 wait_count "$T/echo" '^listening ' $((V6 ? 2 : 1)) 10 || fail "echo server came up"
 EP=$(nth_port "$T/echo" 1)
 EP6=$(nth_port "$T/echo" 2)
+# A TCP listener that never accepts, its queue full: the kernel drops
+# further SYNs, so a connect to it neither succeeds nor fails in time.
+python3 - >"$T/full" 2>&1 <<'EOF2' &
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+held = []
+for i in range(4):
+    c = socket.socket(); c.setblocking(False)
+    try:
+        c.connect(s.getsockname())
+    except BlockingIOError:
+        pass
+    held.append(c)
+print("full", s.getsockname()[1], flush=True)
+time.sleep(120)
+EOF2
+_pids+=("$!")
+FULL=$(wait_line "$T/full" '^full' 10 | awk '{print $2}')
 # A port nothing listens on.
 DEAD=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
@@ -137,6 +155,9 @@ hostile() { # PORT CASE WANT LOGTEXT
 	expect_eq "hostile $2: answer and end" "$3" "$($PEER hostile "$1" "$2")"
 	check "hostile $2: logged" grep -qF -- "$4" "$T/srv.err"
 }
+hostile $S5 empty "none eof" "close socks5 local=tcp://127.0.0.1:$S5 "
+check "a connection without a request: no request line, its close line says so" \
+	grep -q "close socks5 local=tcp://127.0.0.1:$S5 .* end=closed without a request" "$T/srv.err"
 hostile $S5 s5-version4 "none eof" "result=bad-request: version 4, not 5"
 hostile $S5 s5-version0 "none eof" "result=bad-request: version 0, not 5"
 hostile $S5 s5-zero-methods "05ff eof" "result=auth-failed: no methods offered"
@@ -176,6 +197,10 @@ check "no line of the log was made by a peer" bash -c "! grep -q '^sockipc: FAKE
 expect_eq "socks5: half a greeting, then nothing" "none eof" "$($PEER slow $S5T '\x05\x02')"
 check "logged as request-timeout" grep -q "socks5 tcp://127.0.0.1:$S5T .* result=request-timeout: no whole request within --timeout 0.500 s" "$T/srv.err"
 expect_eq "http-connect: half a request line, then nothing" "408 eof" "$($PEER slow $HCT 'CONNECT 127.0')"
+# A destination that does not answer: X'06' (TTL expired), 504.
+expect_eq "socks5 to a destination that does not answer: X'06'" "method=0500 rep=06 eof" "$($PEER socks $S5T v4 127.0.0.1 "$FULL")"
+check "logged as timeout" grep -q "socks5 tcp://127.0.0.1:$S5T .* asked=127.0.0.1:$FULL dialed=tcp://127.0.0.1:$FULL result=timeout: no answer within --timeout" "$T/srv.err"
+expect_eq "CONNECT to a destination that does not answer: 504" "504 eof" "$($PEER http $HCT 127.0.0.1:"$FULL")"
 
 # The client opened before all of that still relays, and new ones work.
 echo go >&7

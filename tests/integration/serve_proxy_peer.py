@@ -209,6 +209,7 @@ def case_http():
 # ------------------------------------------------------------ hostile
 
 HOSTILE = {
+    "empty": b"",
     # SOCKS5
     "s5-version4": b"\x04\x01\x00\x50\x7f\x00\x00\x01\x00",
     "s5-version0": b"\x00",

@@ -103,7 +103,8 @@ struct sipc__px_conn {
 	 * left at SIPC__PX_GO is pipelined data for the destination. */
 	uint8_t *in;
 	size_t in_len;
-	int stage; /* the protocol's own */
+	bool got_any; /* a byte of the request has come */
+	int stage;    /* the protocol's own */
 	bool authed;
 	/* The destination: an address, or a name to look up, and a port. */
 	bool have_addr;
