@@ -54,7 +54,7 @@ for i in range(4):
         pass
     held.append(c)
 print("full", s.getsockname()[1], flush=True)
-time.sleep(120)
+time.sleep(3600)  # until the script ends it
 EOF2
 _pids+=("$!")
 FULL=$(wait_line "$T/full" '^full' 10 | awk '{print $2}')
