@@ -63,7 +63,7 @@ check "man page documents --version" has_opt "$T/man.txt" --version
 "$SOCKIPC" serve -e 'tcp://127.0.0.1:0 nosuch' >/dev/null 2>"$T/svc.err"
 check "an unknown service is a usage error" test $? -eq 2
 services=$(sed -n 's/.*(known: \(.*\)).*/\1/p' "$T/svc.err" | tr -d ',')
-expect_eq "the server knows eight services" 8 "$(echo $services | wc -w)"
+expect_eq "the server knows ten services" 10 "$(echo $services | wc -w)"
 for svc in $services; do
 	expect_eq "help serve gives $svc one line" 1 "$(grep -cE "^  $svc( |\$)" "$T/serve.help")"
 	check "man page documents the $svc service" grep -qE "^\.BR? $svc( |\$)" "$MAN"

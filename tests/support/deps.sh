@@ -13,6 +13,8 @@ need=("${build[@]}" libcmocka-dev pkg-config netbase python3 man-db socat netcat
 need+=(microsocks tinyproxy dante-server)
 # The PROXY protocol interop test (serve_haproxy.sh).
 need+=(haproxy)
+# serve's proxy services: curl as their client (serve_proxy_curl).
+need+=(curl)
 [ "${1:-}" = build ] && need=("${build[@]}")
 # clang, and libFuzzer's runtime for -fsanitize=fuzzer (Debian 12: clang 14).
 [ "${1:-}" = fuzz ] && need=("${build[@]}" clang libclang-rt-dev)

@@ -20,6 +20,8 @@ extern const struct sipc_service sipc__svc_time;
 extern const struct sipc_service sipc__svc_exec;
 extern const struct sipc_service sipc__svc_forward;
 extern const struct sipc_service sipc__svc_broadcast;
+extern const struct sipc_service sipc__svc_socks5;
+extern const struct sipc_service sipc__svc_http_connect;
 
 /* Options at the head of a service's arguments (svcopt.c):
  * `--name=VALUE` words up to the first other word or a lone "--". */
@@ -29,6 +31,15 @@ enum sipc_svc_opt_type {
 	SIPC__SVC_OPT_SIZE,   /* size_t *: bytes, K/M/G suffixes, [min, max] */
 	SIPC__SVC_OPT_STRING, /* const char **: the value as written, not empty */
 	SIPC__SVC_OPT_FLAG,   /* bool *: `--name` alone sets it */
+	SIPC__SVC_OPT_LIST,   /* struct sipc_svc_list *: repeatable, each value as
+				 written (not empty) appended, at most max */
+};
+
+/* The values of a repeatable option, in the order given; V is the
+ * caller's array of the option's max entries. */
+struct sipc_svc_list {
+	const char **v;
+	int n;
 };
 
 struct sipc_svc_opt {

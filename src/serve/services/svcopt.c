@@ -85,6 +85,22 @@ static int parse_string(const struct sipc_svc_opt *o, const char *v, char *why, 
 	return 0;
 }
 
+static int parse_list(const struct sipc_svc_opt *o, const char *v, char *why, size_t whylen)
+{
+	struct sipc_svc_list *l = o->dest;
+
+	if (*v == '\0') {
+		snprintf(why, whylen, "--%s: empty value", o->name);
+		return -1;
+	}
+	if (l->n >= o->max) {
+		snprintf(why, whylen, "--%s: more than %ld given", o->name, o->max);
+		return -1;
+	}
+	l->v[l->n++] = v;
+	return 0;
+}
+
 int sipc__svc_opts_parse(const char *svc, int argc, char **argv, const struct sipc_svc_opt *opts,
 			 int *used, char *why, size_t whylen)
 {
@@ -143,6 +159,9 @@ int sipc__svc_opts_parse(const char *svc, int argc, char **argv, const struct si
 			break;
 		case SIPC__SVC_OPT_STRING:
 			rc = parse_string(o, eq + 1, detail, sizeof(detail));
+			break;
+		case SIPC__SVC_OPT_LIST:
+			rc = parse_list(o, eq + 1, detail, sizeof(detail));
 			break;
 		default:
 			rc = parse_size(o, eq + 1, detail, sizeof(detail));

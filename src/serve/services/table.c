@@ -8,9 +8,17 @@
 #include "serve/services/services.h"
 
 const struct sipc_service *const sipc__services[] = {
-	&sipc__svc_echo,    &sipc__svc_discard,   &sipc__svc_chargen,
-	&sipc__svc_daytime, &sipc__svc_time,      &sipc__svc_exec,
-	&sipc__svc_forward, &sipc__svc_broadcast, NULL,
+	&sipc__svc_echo,
+	&sipc__svc_discard,
+	&sipc__svc_chargen,
+	&sipc__svc_daytime,
+	&sipc__svc_time,
+	&sipc__svc_exec,
+	&sipc__svc_forward,
+	&sipc__svc_broadcast,
+	&sipc__svc_socks5,
+	&sipc__svc_http_connect,
+	NULL,
 };
 
 const struct sipc_service *sipc__service_find(const char *name)
