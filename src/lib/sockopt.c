@@ -175,6 +175,8 @@ static int common(sipc_endpoint *ep, const sipc_addr *addr)
 			       "TCP_USER_TIMEOUT");
 	if (rc == 0)
 		rc = linger(ep);
+	if (rc == 0)
+		rc = set_given(ep, SIPC__OPT_BROADCAST, SOL_SOCKET, SO_BROADCAST, "SO_BROADCAST");
 	if (rc == 0 && ep->tp->socktype == SOCK_DGRAM && addr->ss.ss_family != AF_UNIX)
 		rc = sipc__mcast_sender(ep, addr);
 	return rc;

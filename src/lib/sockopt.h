@@ -39,6 +39,7 @@ enum sipc__opt {
 	SIPC__OPT_MCAST_TTL,    /* IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS */
 	SIPC__OPT_MCAST_LOOP,   /* IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP */
 	SIPC__OPT_SOURCE,       /* source-specific join: the one source */
+	SIPC__OPT_BROADCAST,    /* SO_BROADCAST 0/1: udp to a broadcast address */
 	SIPC__OPT_COUNT
 };
 

@@ -62,6 +62,7 @@ static const struct optdef {
 	[SIPC__OPT_MCAST_TTL] = {"mcast_ttl", V_NUM, 0, 255, ON_UDP, "udp"},
 	[SIPC__OPT_MCAST_LOOP] = {"mcast_loop", V_BOOL, 0, 1, ON_UDP, "udp"},
 	[SIPC__OPT_SOURCE] = {"source", V_ADDR, 0, 0, ON_UDP, "udp"},
+	[SIPC__OPT_BROADCAST] = {"broadcast", V_BOOL, 0, 1, ON_UDP, "udp"},
 };
 
 const char *sipc__urlopt_name(enum sipc__opt id)

@@ -484,9 +484,11 @@ void sipc__server_print_listening(const struct sipc__server *srv)
 {
 	for (size_t i = 0; i < srv->neps; i++) {
 		const struct sipc_srv_endpoint *sep = &srv->eps[i];
+		char shown[256];
+
 		printf("listening %s %s", sep->url, sep->svc->name);
 		for (int k = 0; k < sep->argc; k++)
-			printf(" %s", sep->argv[k]);
+			printf(" %s", sipc__svc_arg_shown(sep->argv[k], shown, sizeof(shown)));
 		printf("\n");
 	}
 	fflush(stdout);

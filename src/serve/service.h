@@ -200,6 +200,10 @@ struct sipc_service {
 
 /* The service called NAME, or NULL. */
 const struct sipc_service *sipc__service_find(const char *name);
+/* ARG as the `listening` line shows it (stdout, logs): the word itself,
+ * except a password: --user=NAME:PASS (the proxy services) shows as
+ * --user=NAME:***.  Returns ARG or BUF. */
+const char *sipc__svc_arg_shown(const char *arg, char *buf, size_t len);
 /* The services in table order, NULL-terminated (for --help). */
 extern const struct sipc_service *const sipc__services[];
 

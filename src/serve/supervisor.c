@@ -117,12 +117,12 @@ static void print_listening(const struct set *st, size_t i)
 {
 	const struct sipc_serve_line *line = &st->cfg->lines[i];
 	const struct sipc_service *svc = sipc__service_find(line->argv[1]);
-	char url[SIPC_URL_MAX];
+	char url[SIPC_URL_MAX], shown[256];
 
 	real_url(st, i, url, sizeof(url));
 	printf("listening %s %s", url, svc != NULL ? svc->name : line->argv[1]);
 	for (int k = 2; k < line->argc; k++)
-		printf(" %s", line->argv[k]);
+		printf(" %s", sipc__svc_arg_shown(line->argv[k], shown, sizeof(shown)));
 	printf("\n");
 }
 

@@ -77,6 +77,10 @@ S5=$(nth_port "$T/srv" 1)
 S5A=$(nth_port "$T/srv" 2)
 HC=$(nth_port "$T/srv" 3)
 HCA=$(nth_port "$T/srv" 4)
+check "the listening line hides --user's password" \
+	grep -q "^listening tcp://127.0.0.1:$HCA http-connect --user=alice:\*\*\*\$" "$T/srv"
+check "no password on stdout or in the log" \
+	bash -c "! grep -q secret '$T/srv' && ! grep -q 'alice:secret' '$T/srv.err'"
 S5P=$(nth_port "$T/srv" 5)
 S5T=$(nth_port "$T/srv" 6)
 HCT=$(nth_port "$T/srv" 7)

@@ -33,11 +33,11 @@ if [ "$(id -u)" -eq 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
 		|| { echo "sockipc: could not install: ${missing[*]}" >&2; exit 1; }
-	# xinetd's, stunnel4's, tinyproxy's and dante's packages may start daemons; the interop
+	# xinetd's, stunnel4's, tinyproxy's, dante's and haproxy's packages may start daemons; the interop
 	# tests run their own.
 	systemctl disable --now xinetd >/dev/null 2>&1 || true
 	systemctl disable --now stunnel4 >/dev/null 2>&1 || true
-	systemctl disable --now tinyproxy danted >/dev/null 2>&1 || true
+	systemctl disable --now tinyproxy danted haproxy >/dev/null 2>&1 || true
 	exit 0
 fi
 echo "sockipc: ${1:+make }${1:-the tests} need${1:+s} these Debian packages: ${missing[*]} (as root: apt-get install ${missing[*]})" >&2

@@ -179,7 +179,16 @@ static void udp_and_unix_options(void **state)
 	assert_int_equal(get_int(fd, IPPROTO_IP, IP_TOS), 8);
 	assert_int_equal(get_int(fd, IPPROTO_IP, IP_MULTICAST_TTL), 4);
 	assert_int_equal(get_int(fd, IPPROTO_IP, IP_MULTICAST_LOOP), 0);
+	assert_int_equal(get_int(fd, SOL_SOCKET, SO_BROADCAST), 0);
 	sipc_endpoint_close(u);
+
+	/* broadcast=1 (nc -b): a dial to the limited broadcast address is
+	 * refused without it (EACCES) and allowed with it; nothing is sent. */
+	assert_int_equal(sipc_dial("udp://255.255.255.255:9", NULL, 0, &d), -EACCES);
+	assert_int_equal(sipc_dial("udp://255.255.255.255:9?broadcast=1", NULL, 0, &d), 0);
+	assert_int_equal(get_int(sipc_endpoint_fd(d), SOL_SOCKET, SO_BROADCAST), 1);
+	sipc_endpoint_close(d);
+	d = NULL;
 
 	snprintf(url, sizeof(url), "unix://@sockopt-test-%d?rcvbuf=40K&sndbuf=24K", (int)getpid());
 	assert_int_equal(sipc_listen(url, NULL, &l), 0);

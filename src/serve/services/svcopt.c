@@ -175,3 +175,13 @@ int sipc__svc_opts_parse(const char *svc, int argc, char **argv, const struct si
 	*used = i;
 	return 0;
 }
+
+const char *sipc__svc_arg_shown(const char *arg, char *buf, size_t len)
+{
+	const char *colon;
+
+	if (strncmp(arg, "--user=", 7) != 0 || (colon = strchr(arg + 7, ':')) == NULL)
+		return arg;
+	snprintf(buf, len, "%.*s:***", (int)(colon - arg), arg);
+	return buf;
+}
