@@ -23,11 +23,16 @@ expect_eq "the request holds newlines" 5 "$nl"
 
 # recorder NAME: a udprecord peer; its URL in $url.
 recorder() { bg "$T/$1" $PEER udprecord; url=$(listening_url "$T/$1" 10); }
-# dgrams NAME: "LEN HEX" of each datagram the recorder NAME got.
-dgrams() { sed -n 's/^dgram //p' "$T/$1"; }
+# dgrams NAME [N]: "LEN HEX" of each datagram the recorder NAME got, once
+# it has written N (default 1) of them: connect may end (its --idle-timeout)
+# before a slow recorder has even read what was sent.
+dgrams() {
+	wait_count "$T/$1" '^dgram ' "${2:-1}" 10 || true
+	sed -n 's/^dgram //p' "$T/$1"
+}
 
 recorder file
-got=$(timeout "$to" "$SOCKIPC" connect --idle-timeout 1 "$url" <"$T/query"); rc=$?
+got=$(timeout "$to" "$SOCKIPC" connect --idle-timeout "$(secs 3)" "$url" <"$T/query"); rc=$?
 expect_eq "file: exit 0" 0 $rc
 expect_eq "file: one datagram, byte for byte" "$len $hexq" "$(dgrams file)"
 expect_eq "file: its one answer" ack "$got"
@@ -45,7 +50,7 @@ expect_eq "-e program: its write is one datagram" "$len $hexq" "$(dgrams prog)"
 recorder lines
 timeout "$to" "$SOCKIPC" connect --lines --idle-timeout 1 "$url" <"$T/query" >/dev/null
 expect_eq "--lines: exit 0" 0 $?
-expect_eq "--lines: one datagram per newline, and the rest" $((nl + 1)) "$(dgrams lines | wc -l)"
+expect_eq "--lines: one datagram per newline, and the rest" $((nl + 1)) "$(dgrams lines $((nl + 1)) | wc -l)"
 expect_eq "--lines: each ends at a newline but the last" "$nl" \
 	"$(dgrams lines | awk '{print $2}' | grep -c '0a$')"
 expect_eq "--lines: together the whole request" "$hexq" "$(dgrams lines | awk '{printf "%s", $2}')"
@@ -54,7 +59,7 @@ recorder chunk
 timeout "$to" "$SOCKIPC" connect --chunk 7 --idle-timeout 1 "$url" <"$T/query" >/dev/null
 expect_eq "--chunk 7: exit 0" 0 $?
 want=$(for ((i = len; i > 0; i -= 7)); do echo $((i < 7 ? i : 7)); done | tr '\n' ' ' | sed 's/ $//')
-expect_eq "--chunk 7: pieces of 7 bytes" "$want" "$(dgrams chunk | awk '{print $1}' | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "--chunk 7: pieces of 7 bytes" "$want" "$(dgrams chunk $(((len + 6) / 7)) | awk '{print $1}' | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "--chunk 7: together the whole request" "$hexq" "$(dgrams chunk | awk '{printf "%s", $2}')"
 
 # ---- listen on udp: its stdin goes to the first sender as one datagram.
