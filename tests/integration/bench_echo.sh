@@ -43,7 +43,7 @@ expect_eq "udp: datagram mode" '"datagram"' "$(json_field "$T/j2" mode)"
 # Raw bytes over a unix stream, many connections and threads.
 if command -v socat >/dev/null 2>&1; then
 	bg "$T/socat.out" socat UNIX-LISTEN:"$T/echo.sock",fork PIPE
-	for _ in $(seq 1 $((100 * SCALE))); do [ -S "$T/echo.sock" ] && break; sleep 0.05; done
+	unix_listening "$T/echo.sock" 5
 	"$SOCKIPC" bench "unix://$T/echo.sock" --conns 8 --threads 2 --depth 4 --count 1001 --timeout $slow \
 		>"$T/t3" 2>"$T/e3"
 	expect_eq "raw unix: exit status" 0 $?

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../support/lib.sh"
 need socat
 
-sock_wait() { for _ in $(seq 1 $((100 * SCALE))); do [ -S "$1" ] && return 0; sleep 0.05; done; return 1; }
+sock_wait() { unix_listening "$1" 5; }
 
 # A corrupting echo: every 'a' (0x61) comes back as 'b'.
 bg "$T/tr.out" socat UNIX-LISTEN:"$T/tr.sock",fork SYSTEM:'stdbuf -o0 tr a b'

@@ -6,7 +6,7 @@
 # answer back); nc -d's
 # equal, --recv-only, against an nc server.
 . "$(dirname "$0")/../support/lib.sh"
-need nc ncat
+need nc ncat ss
 to=$(secs 20)
 
 # ---- our listen -e, nc as the client
@@ -26,7 +26,7 @@ expect_eq "nc client: the program got nc's bytes to their end" "data from nc" "$
 # end of stream, so the answer is read before ours ends.)
 sock=$T/ncat.sock
 bg "$T/ncatsrv" ncat -lU "$sock" -c 'head -n1 | tr a-z A-Z'
-for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+unix_listening "$sock" 5 || fail "the peer listens at $sock"
 timeout "$to" "$SOCKIPC" connect --sh-exec "printf 'shout this\\n'; head -n1 >'$T/up'" \
 	"unix://$sock"
 expect_eq "ncat -c server: exit 0" 0 $?
@@ -35,7 +35,7 @@ expect_eq "ncat -c server: its program's answer reached ours" "SHOUT THIS" "$(ca
 # ---- --recv-only (nc -d) against an nc server that sends and ends.
 sock=$T/nc.sock
 bg "$T/ncsrv" bash -c "printf 'from nc' | nc -N -lU '$sock'"
-for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+unix_listening "$sock" 5 || fail "the peer listens at $sock"
 got=$(printf 'not for nc' | timeout "$to" "$SOCKIPC" connect --recv-only "unix://$sock"); rc=$?
 ended "$BG_PID"
 expect_eq "nc server, --recv-only: exit 0" 0 $rc

@@ -16,7 +16,7 @@ want=$(cksum <"$T/big")
 # stream, then answer, then close; we must get the answer and exit 0.
 sock=$T/nc.sock
 bg "$T/ncsrv" bash -c "printf 'answer from nc' | nc -N -lU '$sock'"
-for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+unix_listening "$sock" 5 || fail "the peer listens at $sock"
 got=$(printf 'request' | timeout "$(secs 20)" "$SOCKIPC" connect "unix://$sock"); rc=$?
 wait "$BG_PID"
 expect_eq "nc server: connect exit 0" 0 $rc
@@ -25,7 +25,7 @@ expect_eq "nc server: got our request" "request" "$(cat "$T/ncsrv")"
 
 sock=$T/socat.sock
 bg "$T/socatsrv" socat -t 5 "UNIX-LISTEN:$sock" SYSTEM:'cat >&2; sleep 1; printf late-answer'
-for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+unix_listening "$sock" 5 || fail "the peer listens at $sock"
 got=$(printf 'request' | timeout "$(secs 20)" "$SOCKIPC" connect "unix://$sock"); rc=$?
 wait "$BG_PID"
 expect_eq "socat server: connect exit 0" 0 $rc
@@ -34,7 +34,7 @@ expect_eq "socat server: got our request" "request" "$(cat "$T/socatsrv.err")"
 
 sock=$T/ncat.sock
 bg "$T/ncatsrv" bash -c "printf 'answer from ncat' | ncat -lU '$sock'"
-for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+unix_listening "$sock" 5 || fail "the peer listens at $sock"
 got=$(printf 'request' | timeout "$(secs 20)" "$SOCKIPC" connect "unix://$sock"); rc=$?
 expect_eq "ncat server: connect exit 0" 0 $rc
 expect_eq "ncat server: answer received" "answer from ncat" "$got"
@@ -91,7 +91,7 @@ expect_eq "send to socat unixgram cat: exit 0" 0 $rc
 check "send to socat unixgram cat: 256 bytes byte-exact (cmp)" cmp -s "$T/bin" "$T/bin.out"
 sock=$T/socat-banner.sock
 bg "$T/sbanner" socat -t 5 "UNIX-LISTEN:$sock" SYSTEM:'printf "SSH-2.0-banner\\r\\n"; sleep 5'
-for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+unix_listening "$sock" 5 || fail "the peer listens at $sock"
 err=$(timeout "$(secs 20)" "$SOCKIPC" send "unix://$sock" hello 2>&1 >/dev/null); rc=$?
 expect_eq "send to a socat banner: exit 1" 1 $rc
 check "send to a socat banner: not a sockipc frame [$err]" grep -q \

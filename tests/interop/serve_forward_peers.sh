@@ -8,8 +8,7 @@ need nc ncat socat
 
 # Backend 1: socat echo on a unix path.
 bg "$T/b1" socat -t 5 UNIX-LISTEN:"$T/back.sock",fork PIPE
-for i in $(seq $((50 * SCALE))); do [ -S "$T/back.sock" ] && break; sleep 0.1; done
-check "unix backend is listening" test -S "$T/back.sock"
+check "unix backend is listening" unix_listening "$T/back.sock" 5
 
 # Backend 2: socat echo on TCP; socat cannot report port 0, so sockipc
 # finds a free port first and socat takes it.

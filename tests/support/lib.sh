@@ -189,6 +189,19 @@ wait_line() {
 	return 1
 }
 
+# unix_listening PATH SECONDS: waits (bounded) until a stream socket listens
+# at PATH.  nc, ncat and socat bind the file before they listen, so the file
+# alone lets a connect made in between be refused.
+unix_listening() {
+	local i
+	for ((i = 0; i < $2 * SCALE * 20; i++)); do
+		ss -xlnH 2>/dev/null | awk '{print $5}' | grep -qxF -- "$1" && return 0
+		sleep 0.05
+	done
+	echo "nothing listens at $1" >&2
+	return 1
+}
+
 # listening_url FILE SECONDS: the URL of the first `listening URL ...` line.
 listening_url() { wait_line "$1" '^listening ' "$2" | awk '{print $2}'; }
 
