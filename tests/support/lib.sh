@@ -71,6 +71,18 @@ _alive() {
 # to PID alone when it leads none (a pid a script added to _pids itself).
 _signal() { kill -"$2" -- -"$1" 2>/dev/null || kill -"$2" "$1" 2>/dev/null; }
 
+# _ours PID: PID is still this script's, not a number the kernel gave to
+# another test's process once ours was reaped (pid_max is 32768 here, and a
+# suite at -j8 wraps it in minutes): a live PID must carry this script's
+# marker; a gone one leaves its number to the group it led, which keeps it
+# while any member lives.
+_ours() {
+	[ -e "/proc/$1" ] || return 0
+	# A zombie (its environment reads empty) is our unreaped child.
+	[ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" = Z ] && return 0
+	grep -qzxF -- "SIPC_TEST_SCRIPT=$T" "/proc/$1/environ" 2>/dev/null
+}
+
 # stop_bg PID [SIGNAL]: SIGNAL (TERM) to the group PID leads, KILL to what is
 # left of it after a bounded wait; reaps PID and returns its exit status.
 # The signal is sent again every half second: one that reaches a child
@@ -145,14 +157,14 @@ _cleanup() {
 	for ((i = 0; i < 100 * SCALE; i++)); do
 		left=""
 		for p in "${_pids[@]}"; do
-			_alive "$p" || continue
+			_alive "$p" && _ours "$p" || continue
 			left=1
 			[ $((i % 10)) -eq 0 ] && _signal "$p" TERM
 		done
 		[ -z "$left" ] && break
 		sleep 0.05
 	done
-	for p in "${_pids[@]}"; do _signal "$p" KILL; done
+	for p in "${_pids[@]}"; do _alive "$p" && _ours "$p" && _signal "$p" KILL; done
 	for p in "${_pids[@]}"; do wait "$p" 2>/dev/null; done
 	# The processes carrying this script's marker, but for this shell
 	# (marked.sh runs as a program, not in a subshell: see why there).
