@@ -424,11 +424,18 @@ static void urgent_take(struct relay *r, bool polled)
 }
 
 /* Before each read of the socket: a read at the mark would move past an
- * urgent byte not yet taken, and it would be lost.  One untraced ioctl. */
-static void urgent_before_read(struct relay *r)
+ * urgent byte not yet taken, and it would be lost.  One untraced ioctl.
+ * False while the urgent pointer has come but not its byte (MSG_PEEK says
+ * EAGAIN only then): a read now would skip the byte as it lands, so the
+ * relay waits for POLLPRI, which comes with it. */
+static bool urgent_before_read(struct relay *r)
 {
-	if (r->urgent_ok && sipc__sys_atmark(r->fd) == 1)
-		urgent_take(r, false);
+	uint8_t b;
+
+	if (!r->urgent_ok || sipc__sys_atmark(r->fd) != 1)
+		return true;
+	urgent_take(r, false);
+	return sipc__sys_recv(r->fd, &b, 1, MSG_OOB | MSG_PEEK) != -EAGAIN;
 }
 
 /* Adds POLLPRI to the socket's poll entry SOCK while urgent data can come,
@@ -482,7 +489,8 @@ static int b_fill(struct relay *r)
 	struct sipc__flow *f = &r->b;
 	ssize_t n;
 
-	urgent_before_read(r);
+	if (!urgent_before_read(r))
+		return AGAIN;
 
 	if (r->cfg->mode == SIPC_RELAY_BYTES) {
 		n = sipc__flow_fill(f);
