@@ -272,8 +272,10 @@ static void stop_work(struct sipc__px_conn *pc)
 
 static void linger_step(struct sipc__px_conn *pc);
 
-/* The request failed (pc->result): log it, queue the protocol's reply,
- * and end: at once when there is none, else after the linger.  The
+/* The request failed (pc->result): log it, queue the protocol's reply
+ * (some failures have none), and end after the linger.  Even without a
+ * reply the linger is needed: a close with the client's next bytes
+ * unread is a reset, not the end of the stream it should see.  The
  * connection may be gone on return. */
 static void end_request(struct sipc__px_conn *pc)
 {
@@ -281,10 +283,6 @@ static void end_request(struct sipc__px_conn *pc)
 	log_request(pc);
 	pc->phase = SIPC__PX_LINGER;
 	pc->pe->proto->reply(pc, pc->result);
-	if (sipc__flow_pending(&pc->out) == 0) {
-		sipc__conn_close(pc->c, end_reason(pc));
-		return;
-	}
 	sipc__timer_start(loop_of(pc), &pc->timer, PX_LINGER_MS);
 	linger_step(pc);
 }
