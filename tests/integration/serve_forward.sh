@@ -21,7 +21,7 @@ B_TCP=$(awk 'NR==2{print $2}' "$T/be")
 B_UDP=$(awk 'NR==4{print $2}' "$T/be")
 B_DAY=$(awk 'NR==6{print $2}' "$T/be")
 # A port nothing listens on.
-DEAD=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+read -r DEAD <<<"$(free_ports 1)"
 # A unix listener that never accepts, its backlog full: connects to it
 # neither succeed nor fail until the timeout.
 python3 - "$T/full.sock" >"$T/full" 2>&1 <<'EOF' &

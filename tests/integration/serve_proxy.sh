@@ -59,7 +59,7 @@ EOF2
 _pids+=("$!")
 FULL=$(wait_line "$T/full" '^full' 10 | awk '{print $2}')
 # A port nothing listens on.
-DEAD=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+read -r DEAD <<<"$(free_ports 1)"
 
 printf 'alice:secret\nbob:pa:ss:word\n' >"$T/users"
 bg "$T/srv" "$SOCKIPC" serve --workers 2 \

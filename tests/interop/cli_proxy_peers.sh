@@ -16,17 +16,6 @@ bash "$SIPC_SOURCE_DIR/tests/support/tls-certs.sh" "$T/certs" >/dev/null 2>"$T/c
 	{ cat "$T/certs.err" >&2; fail "tls-certs.sh made the test certificates"; finish; }
 C=$T/certs
 
-# up PORT: waits (bounded) until something accepts on 127.0.0.1:PORT.
-up() {
-	local i
-	for ((i = 0; i < 100 * SCALE; i++)); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "nothing accepts on 127.0.0.1:$1" >&2
-	return 1
-}
-
 # The destinations: an echo, a TLS echo (CN localhost) and one whose
 # certificate is for other.example.
 bg "$T/e" "$SOCKIPC" serve -e 'tcp://127.0.0.1:0 echo'
@@ -73,7 +62,7 @@ DANTED=$(PATH=$PATH:/usr/sbin:/usr/local/sbin command -v danted)
 bg "$T/d" "$DANTED" -f "$T/d.conf" -p "$T/d.pid" -N 1
 bg "$T/da" "$DANTED" -f "$T/da.conf" -p "$T/da.pid" -N 1
 
-for p in "$M" "$MA" "$H" "$HA" "$D" "$DA"; do up "$p" || fail "proxy on port $p came up"; done
+for p in "$M" "$MA" "$H" "$HA" "$D" "$DA"; do tcp_listening "$p" 10 || fail "proxy on port $p came up"; done
 
 # via PROXY URL MESSAGE [OPTIONS...]: one framed message through PROXY,
 # its reply on stdout, errors in $T/err.

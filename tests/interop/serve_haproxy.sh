@@ -72,16 +72,8 @@ backend echo
 CFG
 bg "$T/h" "$HAPROXY" -f "$T/haproxy.cfg" -db
 H=$BG_PID
-# haproxy says nothing when it is up: wait for its frontends to answer.
-up=0
-for ((i = 0; i < 100 * SCALE; i++)); do
-	if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1).close()" "$A1" 2>/dev/null; then
-		up=1
-		break
-	fi
-	sleep 0.05
-done
-expect_eq "haproxy is up" 1 "$up"
+# haproxy says nothing when it is up: wait for its frontends to listen.
+for p in "$F2" "$F1" "$FT" "$A2" "$A1"; do check "haproxy listens on $p" tcp_listening "$p" 10; done
 
 # ---- haproxy send-proxy-v2 / send-proxy -> sockipc --accept-proxy ----
 # The client keeps its side open until the child's line has come and the

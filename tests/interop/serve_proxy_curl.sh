@@ -20,7 +20,7 @@ printf 'HTTP/1.0 200 OK\r\nContent-Length: 12\r\n\r\nhello https\n'
 EOF
 bg "$T/tls" "$SOCKIPC" serve -e "tls://127.0.0.1:0 exec bash $T/page.sh"
 TLS=$(port_of "$(listening_url "$T/tls" 10)")
-DEAD=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+read -r DEAD <<<"$(free_ports 1)"
 
 bg "$T/srv" "$SOCKIPC" serve -e 'tcp://127.0.0.1:0 socks5' -e 'tcp://127.0.0.1:0 http-connect' \
 	-e 'tcp://127.0.0.1:0 socks5 --user=alice:s3cret' -e 'tcp://127.0.0.1:0 http-connect --user=alice:s3cret'

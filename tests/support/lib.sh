@@ -180,6 +180,7 @@ _cleanup() {
 		left=$(bash "$_SIPC_SUPPORT/marked.sh" "SIPC_TEST_SCRIPT=$T" $$)
 		[ -n "$left" ] && kill -KILL $left 2>/dev/null
 	fi
+	_free_ports_release
 	rm -rf "$T"
 	exit $rc
 }
@@ -217,17 +218,62 @@ unix_listening() {
 # listening_url FILE SECONDS: the URL of the first `listening URL ...` line.
 listening_url() { wait_line "$1" '^listening ' "$2" | awk '{print $2}'; }
 
-# free_ports N: N free TCP ports on 127.0.0.1, asked of the kernel
-# through a throwaway server, for peers that need a fixed port
-# (systemd-socket-activate -l, xinetd): should another program take one a
-# moment later, the case fails loudly rather than pass by luck.
+# free_ports N: N ports free on TCP and UDP, for peers that need a fixed
+# port (systemd-socket-activate -l, xinetd, haproxy) and for ports that
+# must stay closed (a refused dial, a scan's `closed`).  They come from
+# below the kernel's ephemeral range, so no connect or port-0 bind of any
+# test takes one a moment later (a closed port that was reused by a
+# connect under ctest -j8 once made a refused dial succeed); nothing on
+# the machine uses them now (ss), and each is reserved for this script
+# (_PORT_DIR) so two scripts running at once never pick the same one.
+_PORT_DIR="${TMPDIR:-/tmp}/sipc-test-ports"
 free_ports() {
-	local args=() i
-	for ((i = 0; i < $1; i++)); do args+=(-e 'tcp://127.0.0.1:0 discard'); done
-	bg "$T/fp" "$SOCKIPC" serve -q "${args[@]}"
-	wait_count "$T/fp" '^listening' "$1" 5
-	awk '/^listening/ {sub(/.*:/, "", $2); printf "%s ", $2}' "$T/fp"
-	stop_bg $BG_PID
+	local lo hi used p n=0 tries=0 owner
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+	# Below the range when there is room, else above it.
+	if [ "$lo" -gt 11024 ]; then hi=$((lo - 1)); lo=$((lo - 10000)); else lo=$((hi + 1)); hi=65535; fi
+	mkdir -p "$_PORT_DIR"
+	used=" $(ss -Htuan 2>/dev/null | awk '{ sub(/.*:/, "", $5); printf "%s ", $5 }') "
+	while [ $n -lt "$1" ]; do
+		if [ $((tries += 1)) -gt 1000 ]; then
+			echo "free_ports: no free port in $lo-$hi" >&2
+			return 1
+		fi
+		p=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo + 1)))
+		[[ $used == *" $p "* ]] && continue
+		if ! mkdir "$_PORT_DIR/$p" 2>/dev/null; then
+			# Reserved: by a script still running, or left by one killed.
+			owner=$(cat "$_PORT_DIR/$p/owner" 2>/dev/null)
+			[ -n "$owner" ] && kill -0 "$owner" 2>/dev/null && continue
+			rm -rf "$_PORT_DIR/$p"
+			mkdir "$_PORT_DIR/$p" 2>/dev/null || continue
+		fi
+		echo $$ >"$_PORT_DIR/$p/owner"
+		printf '%s ' "$p"
+		n=$((n + 1))
+	done
+}
+
+# _free_ports_release: gives back this script's reservations (at exit).
+_free_ports_release() {
+	local d
+	for d in "$_PORT_DIR"/*/; do
+		[ "$(cat "$d/owner" 2>/dev/null)" = $$ ] && rm -rf "$d"
+	done
+	return 0
+}
+
+# tcp_listening PORT SECONDS: waits (bounded) until a TCP socket listens
+# on PORT of 127.0.0.1 (or of every address), for peers that say nothing
+# when they are up (haproxy, microsocks, danted, tinyproxy).
+tcp_listening() {
+	local i
+	for ((i = 0; i < $2 * SCALE * 20; i++)); do
+		[ -n "$(ss -tlnH "( sport = :$1 )" 2>/dev/null)" ] && return 0
+		sleep 0.05
+	done
+	echo "nothing listens on port $1" >&2
+	return 1
 }
 
 # port_of URL: the port at the end of an IP URL.

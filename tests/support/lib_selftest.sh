@@ -71,4 +71,24 @@ wait_line "$T/d" up 10 >/dev/null
 stop_bg $BG_PID
 rc=$?
 check "stop_bg returns the status of a leader that exited by itself ($rc)" test $rc -eq 5 -o $rc -eq 143
+# free_ports: below the ephemeral range, distinct, reserved while the
+# script runs (another script never gets one), given back at its exit.
+read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+read -r -a mine <<<"$(free_ports 20)"
+expect_eq "free_ports gives 20 ports" 20 "${#mine[@]}"
+check "they are all below the ephemeral range ($lo-$hi)" \
+	bash -c 'for p; do [ "$p" -lt '"$lo"' ] || exit 1; done' _ "${mine[@]}"
+expect_eq "they are distinct" 20 "$(printf '%s\n' "${mine[@]}" | sort -u | wc -l)"
+cat >"$T/ports.sh" <<'INNER'
+. "$1/lib.sh"
+free_ports 200 >"$2"
+INNER
+bash "$T/ports.sh" "$_SIPC_SUPPORT" "$T/theirs"
+read -r -a theirs <"$T/theirs"
+expect_eq "another script gets 200 others" 0 \
+	"$(printf '%s\n' "${mine[@]}" "${theirs[@]}" | sort | uniq -d | wc -l)"
+check "its reservations are gone with it" \
+	bash -c 'for p; do [ ! -e "$0/$p" ] || exit 1; done' "$_PORT_DIR" "${theirs[@]}"
+check "ours are held while we run" \
+	bash -c 'for p; do [ "$(cat "$0/$p/owner")" = '$$' ] || exit 1; done' "$_PORT_DIR" "${mine[@]}"
 finish
