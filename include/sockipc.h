@@ -143,6 +143,24 @@ enum sipc_error {
 				protocol; its reply in words in WHY.  A
 				reply that means refused / unreachable /
 				timed out comes back as that code. */
+
+	/* Descriptors and credentials with a message (unix kinds). */
+	SIPC_EFDTRUNC = -3090, /* the descriptors that came did not fit:
+				  the control data was cut (MSG_CTRUNC) or
+				  more came than the caller had room for;
+				  every one that came is closed */
+	SIPC_ENOFDS = -3091,   /* a message came without the descriptors
+				  the caller asked for */
+
+	/* Shared memory (shm://). */
+	SIPC_ESHM_CORRUPT = -3100,   /* the peer wrote an impossible value into
+					the shared ring (a position out of
+					bounds, a bad header): the connection
+					is over, never trusted again */
+	SIPC_ESHM_HANDSHAKE = -3101, /* the peer's shm:// set-up was not one
+					(not sockipc, wrong version, rings
+					missing or unsealed); the reason in
+					sipc_endpoint_why */
 };
 
 /*

@@ -91,6 +91,14 @@ static const char *own_error(enum sipc_error e)
 		return "TLS peer certificate rejected";
 	case SIPC_EPROXY:
 		return "The proxy refused or failed";
+	case SIPC_EFDTRUNC:
+		return "More descriptors came than there was room for";
+	case SIPC_ENOFDS:
+		return "The message came without the expected descriptors";
+	case SIPC_ESHM_CORRUPT:
+		return "The peer corrupted the shared-memory ring";
+	case SIPC_ESHM_HANDSHAKE:
+		return "The peer's shared-memory set-up failed";
 	case SIPC_EBUFSIZE:
 		return "Buffer too small";
 	case SIPC_EBROKEN:
