@@ -185,19 +185,23 @@ typedef enum sipc_scheme {
 	SIPC_TLS,        /* tls://   TLS 1.2/1.3 over TCP, IPv4 or IPv6 */
 	SIPC_TLS4,       /* tls4://  TLS over TCP, IPv4 only */
 	SIPC_TLS6,       /* tls6://  TLS over TCP, IPv6 only */
+	SIPC_SHM,        /* shm://   shared-memory rings, set up over a unix
+			    stream socket at the URL's path or @name */
 } sipc_scheme;
 
 /* "tcp", "udp6", "unixpacket"...; "" for SIPC_SCHEME_NONE or an unknown value. */
 const char *sipc_scheme_name(sipc_scheme s);
 /* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET; 0 for an unknown value. */
 int sipc_scheme_socktype(sipc_scheme s);
-/* True for tcp*, tls* and unix: a byte stream, framed in message mode. */
+/* True for tcp*, tls*, unix and shm: a byte stream, framed in message
+ * mode. */
 bool sipc_scheme_is_stream(sipc_scheme s);
 /* True for tls, tls4 and tls6. */
 bool sipc_scheme_is_tls(sipc_scheme s);
 /* True for udp*, unixgram and unixpacket: one message is one datagram. */
 bool sipc_scheme_is_datagram(sipc_scheme s);
-/* True for the three AF_UNIX schemes. */
+/* True for the AF_UNIX schemes: unix, unixgram, unixpacket and shm (whose
+ * rendezvous is a unix stream socket: peer credentials, socket files). */
 bool sipc_scheme_is_unix(sipc_scheme s);
 /* Connectionless: udp* and unixgram (unixpacket is connected). */
 bool sipc_scheme_is_connectionless(sipc_scheme s);

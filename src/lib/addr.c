@@ -27,6 +27,8 @@ static const char *base_scheme(int family, sipc_scheme s)
 {
 	int type = sipc_scheme_socktype(s);
 
+	if (s == SIPC_SHM)
+		return "shm";
 	if (family == AF_UNIX)
 		return type == SOCK_DGRAM       ? "unixgram"
 		       : type == SOCK_SEQPACKET ? "unixpacket"

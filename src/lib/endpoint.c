@@ -556,6 +556,7 @@ static bool family_fits(sipc_scheme scheme, int family)
 	case SIPC_UNIX:
 	case SIPC_UNIXGRAM:
 	case SIPC_UNIXPACKET:
+	case SIPC_SHM:
 		return family == AF_UNIX;
 	case SIPC_SCHEME_NONE:
 		break;

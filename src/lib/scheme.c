@@ -37,6 +37,8 @@ const char *sipc_scheme_name(sipc_scheme s)
 		return "tls4";
 	case SIPC_TLS6:
 		return "tls6";
+	case SIPC_SHM:
+		return "shm";
 	}
 	/* A value outside the enum (a caller's cast): say nothing rather than lie. */
 	return "";
@@ -52,6 +54,7 @@ int sipc_scheme_socktype(sipc_scheme s)
 	case SIPC_TLS4:
 	case SIPC_TLS6:
 	case SIPC_UNIX:
+	case SIPC_SHM:
 		return SOCK_STREAM;
 	case SIPC_UDP:
 	case SIPC_UDP4:
@@ -86,7 +89,7 @@ bool sipc_scheme_is_tls(sipc_scheme s)
 
 bool sipc_scheme_is_unix(sipc_scheme s)
 {
-	return s == SIPC_UNIX || s == SIPC_UNIXGRAM || s == SIPC_UNIXPACKET;
+	return s == SIPC_UNIX || s == SIPC_UNIXGRAM || s == SIPC_UNIXPACKET || s == SIPC_SHM;
 }
 
 bool sipc_scheme_is_connectionless(sipc_scheme s)

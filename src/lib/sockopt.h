@@ -40,6 +40,9 @@ enum sipc__opt {
 	SIPC__OPT_MCAST_LOOP,   /* IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP */
 	SIPC__OPT_SOURCE,       /* source-specific join: the one source */
 	SIPC__OPT_BROADCAST,    /* SO_BROADCAST 0/1: udp to a broadcast address */
+	SIPC__OPT_RING,         /* shm: bytes of each ring (a power of two) */
+	SIPC__OPT_SPIN,         /* shm: microseconds to spin before sleeping;
+				   -1 (written "always"): busy-poll */
 	SIPC__OPT_COUNT
 };
 

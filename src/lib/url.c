@@ -38,10 +38,11 @@ static const struct {
 	{"udp", SIPC_UDP},   {"udp4", SIPC_UDP4},         {"udp6", SIPC_UDP6},
 	{"unix", SIPC_UNIX}, {"unixgram", SIPC_UNIXGRAM}, {"unixpacket", SIPC_UNIXPACKET},
 	{"tls", SIPC_TLS},   {"tls4", SIPC_TLS4},         {"tls6", SIPC_TLS6},
+	{"shm", SIPC_SHM},
 };
 
 #define SCHEME_LIST                                                                                \
-	"tcp, tcp4, tcp6, udp, udp4, udp6, tls, tls4, tls6, unix, unixgram or unixpacket"
+	"tcp, tcp4, tcp6, udp, udp4, udp6, tls, tls4, tls6, unix, unixgram, unixpacket or shm"
 
 int sipc__scheme_family(sipc_scheme s)
 {
@@ -57,6 +58,7 @@ int sipc__scheme_family(sipc_scheme s)
 	case SIPC_UNIX:
 	case SIPC_UNIXGRAM:
 	case SIPC_UNIXPACKET:
+	case SIPC_SHM:
 		return AF_UNIX;
 	case SIPC_TCP:
 	case SIPC_UDP:

@@ -22,6 +22,7 @@
 #define ON_TCP  1u /* tcp*, tls* */
 #define ON_UDP  2u /* udp* */
 #define ON_UNIX 4u /* unix, unixgram, unixpacket */
+#define ON_SHM  8u /* shm: its own options only (the socket is a rendezvous) */
 #define ON_IP   (ON_TCP | ON_UDP)
 #define ON_ALL  (ON_IP | ON_UNIX)
 
@@ -32,6 +33,8 @@ enum vkind {
 	V_SIZE,   /* a number of bytes, K or M (1024, 1048576) after it */
 	V_IFNAME, /* an interface name */
 	V_ADDR,   /* an IPv4 or IPv6 literal */
+	V_POW2,   /* a V_SIZE that is a power of two */
+	V_SPIN,   /* a number, or "always" (-1) */
 };
 
 static const struct optdef {
@@ -46,8 +49,8 @@ static const struct optdef {
 	[SIPC__OPT_KEEPALIVE] = {"keepalive", V_NUM, 1, 32767, ON_TCP, "tcp and tls"},
 	[SIPC__OPT_KEEPINTVL] = {"keepintvl", V_NUM, 1, 32767, ON_TCP, "tcp and tls"},
 	[SIPC__OPT_KEEPCNT] = {"keepcnt", V_NUM, 1, 127, ON_TCP, "tcp and tls"},
-	[SIPC__OPT_RCVBUF] = {"rcvbuf", V_SIZE, 1, 1LL << 30, ON_ALL, "every scheme"},
-	[SIPC__OPT_SNDBUF] = {"sndbuf", V_SIZE, 1, 1LL << 30, ON_ALL, "every scheme"},
+	[SIPC__OPT_RCVBUF] = {"rcvbuf", V_SIZE, 1, 1LL << 30, ON_ALL, "every scheme but shm"},
+	[SIPC__OPT_SNDBUF] = {"sndbuf", V_SIZE, 1, 1LL << 30, ON_ALL, "every scheme but shm"},
 	[SIPC__OPT_NODELAY] = {"nodelay", V_BOOL, 0, 1, ON_TCP, "tcp and tls"},
 	[SIPC__OPT_REUSEPORT] = {"reuseport", V_BOOL, 0, 1, ON_IP, "tcp, tls and udp"},
 	[SIPC__OPT_V6ONLY] = {"v6only", V_BOOL, 0, 1, ON_IP, "tcp, tls and udp"},
@@ -63,6 +66,10 @@ static const struct optdef {
 	[SIPC__OPT_MCAST_LOOP] = {"mcast_loop", V_BOOL, 0, 1, ON_UDP, "udp"},
 	[SIPC__OPT_SOURCE] = {"source", V_ADDR, 0, 0, ON_UDP, "udp"},
 	[SIPC__OPT_BROADCAST] = {"broadcast", V_BOOL, 0, 1, ON_UDP, "udp"},
+	/* ring.h's SIPC__RING_MIN..SIPC__RING_MAX; a second of spinning is
+	 * already far past any use. */
+	[SIPC__OPT_RING] = {"ring", V_POW2, 4096, 1LL << 30, ON_SHM, "shm"},
+	[SIPC__OPT_SPIN] = {"spin", V_SPIN, 0, 1000000, ON_SHM, "shm"},
 };
 
 const char *sipc__urlopt_name(enum sipc__opt id)
@@ -72,6 +79,8 @@ const char *sipc__urlopt_name(enum sipc__opt id)
 
 static unsigned kind_of(sipc_scheme s)
 {
+	if (s == SIPC_SHM)
+		return ON_SHM;
 	if (sipc_scheme_is_unix(s))
 		return ON_UNIX;
 	return sipc_scheme_socktype(s) == SOCK_DGRAM ? ON_UDP : ON_TCP;
@@ -133,7 +142,17 @@ static int parse_number(const struct optdef *d, const char *v, size_t n, long lo
 			return bad_value(d, v, n, "a number (decimal, or hexadecimal after 0x)",
 					 why, whylen);
 		break;
+	case V_SPIN:
+		if (n == 6 && memcmp(v, "always", 6) == 0) {
+			*out = -1;
+			return 0;
+		}
+		if (!digits(v, n, 10, &x))
+			return bad_value(d, v, n, "a number of microseconds or 'always'", why,
+					 whylen);
+		break;
 	case V_SIZE:
+	case V_POW2:
 		if (n > 1 && (v[n - 1] | 0x20) == 'k')
 			mult = 1024;
 		else if (n > 1 && (v[n - 1] | 0x20) == 'm')
@@ -149,7 +168,7 @@ static int parse_number(const struct optdef *d, const char *v, size_t n, long lo
 		break;
 	}
 	if (x < d->min || x > d->max) {
-		if (d->kind == V_SIZE)
+		if (d->kind == V_SIZE || d->kind == V_POW2)
 			sipc__why_set(why, whylen, "option %s: '%s' is out of range %lld-%lldM",
 				      d->name, sipc__url_quote(q, v, n), d->min, d->max >> 20);
 		else
@@ -157,6 +176,8 @@ static int parse_number(const struct optdef *d, const char *v, size_t n, long lo
 				      d->name, sipc__url_quote(q, v, n), d->min, d->max);
 		return SIPC_EURL_OPTION;
 	}
+	if (d->kind == V_POW2 && (x & (x - 1)) != 0)
+		return bad_value(d, v, n, "a power of two (4K, 64K, 1M...)", why, whylen);
 	*out = x;
 	return 0;
 }
@@ -329,7 +350,14 @@ static void put_value(const struct sipc__sockopts *o, int id, char *val, size_t 
 {
 	switch (defs[id].kind) {
 	case V_SIZE:
+	case V_POW2:
 		put_size(val, cap, o->num[id]);
+		break;
+	case V_SPIN:
+		if (o->num[id] < 0)
+			snprintf(val, cap, "always");
+		else
+			snprintf(val, cap, "%lld", o->num[id]);
 		break;
 	case V_HEX:
 		snprintf(val, cap, "0x%llx", o->num[id]);

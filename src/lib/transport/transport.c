@@ -33,6 +33,8 @@ const struct sipc__transport *sipc__transport_for(sipc_scheme scheme)
 	case SIPC_TLS4:
 	case SIPC_TLS6:
 		return &sipc__transport_tls;
+	case SIPC_SHM:
+		return &sipc__transport_shm;
 	case SIPC_SCHEME_NONE:
 		break;
 	}

@@ -131,6 +131,11 @@ extern const struct sipc__transport sipc__transport_unix;
 extern const struct sipc__transport sipc__transport_unixgram;
 extern const struct sipc__transport sipc__transport_unixpacket;
 extern const struct sipc__transport sipc__transport_tls;
+extern const struct sipc__transport sipc__transport_shm;
+
+/* unix.c's bind (stale socket files, mode, unlink on close), which shm://
+ * uses for its rendezvous socket as it is. */
+int sipc__unix_bind(sipc_endpoint *ep, const sipc_addr *addr, unsigned mode);
 
 /* tcp.c's set-up, which TLS uses as it is. */
 int sipc__tcp_before_bind(sipc_endpoint *ep, const sipc_addr *addr);

@@ -94,7 +94,7 @@ fail:
 	return rc;
 }
 
-static int unix_bind(sipc_endpoint *ep, const sipc_addr *addr, unsigned mode)
+int sipc__unix_bind(sipc_endpoint *ep, const sipc_addr *addr, unsigned mode)
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
 	bool named = fs_path(addr, path, sizeof(path));
@@ -133,7 +133,7 @@ const struct sipc__transport sipc__transport_unix = {
 	.socktype = SOCK_STREAM,
 	.listens = true,
 	.before_bind = NULL,
-	.bind = unix_bind,
+	.bind = sipc__unix_bind,
 	.before_connect = NULL,
 	.after_connect = NULL,
 	.io = &sipc__conn_ops_sock,
@@ -144,7 +144,7 @@ const struct sipc__transport sipc__transport_unixgram = {
 	.socktype = SOCK_DGRAM,
 	.listens = false,
 	.before_bind = NULL,
-	.bind = unix_bind,
+	.bind = sipc__unix_bind,
 	.before_connect = unixgram_before_connect,
 	.after_connect = NULL,
 	.io = &sipc__conn_ops_sock,
@@ -155,7 +155,7 @@ const struct sipc__transport sipc__transport_unixpacket = {
 	.socktype = SOCK_SEQPACKET,
 	.listens = true,
 	.before_bind = NULL,
-	.bind = unix_bind,
+	.bind = sipc__unix_bind,
 	.before_connect = NULL,
 	.after_connect = NULL,
 	.io = &sipc__conn_ops_sock,

@@ -1,0 +1,432 @@
+/*
+ * conn.c - the connection I/O of shm:// (struct sipc__conn_ops): bytes go
+ * through the two rings (ring.c), and the rendezvous socket carries only
+ * wake-ups and the end.  A side that finds its ring empty (or full) arms
+ * it and sleeps in poll on the socket; the peer, after it published bytes
+ * (or released room), sends one byte when the ring says a sleeper armed.
+ * So ep->fd is readable exactly when a call may go on: a caller's own
+ * poll/epoll loop waits on it as on any socket (read until the call would
+ * block, look at sipc_endpoint_pending, then poll for what
+ * sipc_endpoint_want says: POLLIN for both directions).
+ *
+ * Before sleeping, wait() spins a while on the ring (spin= microseconds;
+ * by default adaptively, up to SIPC__SHM_SPIN_DEFAULT: a budget that
+ * doubles when a spin caught the peer and halves when it did not), or
+ * busy-polls until its deadline (spin=always).
+ *
+ * The end: shutdown_write closes our ring's producer side (the peer reads
+ * what was published, then 0); a peer that dies closes its socket (the
+ * kernel does that for a killed process), so an empty ring with the socket
+ * at EOF is the end of the stream, clean or not, and msg.c tells
+ * SIPC_ECLOSED from SIPC_EPARTIAL as on a socket.  A ring whose positions
+ * are impossible is SIPC_ESHM_CORRUPT for good; the socket is shut both
+ * ways so the peer learns at once.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sys/sys.h"
+#include "trace.h"
+#include "transport/shm/shm.h"
+#include "transport/transport.h"
+
+/* Wake-up bytes read per call at most: a flood from a hostile peer costs
+ * it more than it costs us, and the next call takes the rest. */
+#define DRAIN_BUF   256
+#define DRAIN_TIMES 4
+/* The smallest budget adaptive spinning shrinks to (microseconds): it
+ * must stay above 0 to ever find out that spinning pays again. */
+#define SPIN_FLOOR 2
+/* Busy-polling (spin=always) looks at the socket (a dead peer) after this
+ * many empty passes. */
+#define BUSY_CHECK 4096
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The ring said the peer wrote an impossible position: the connection is
+ * over, and the peer hears so on the socket. */
+static int corrupt(sipc_endpoint *ep, struct sipc__shm_conn *c, int rc)
+{
+	char rb[128];
+	int r;
+
+	if (c->fatal)
+		return c->fatal;
+	c->fatal = rc;
+	sipc__shm_why(ep,
+		      "the peer wrote an impossible position into the shared ring (%s): "
+		      "connection closed",
+		      sipc_strerror(rc));
+	r = sipc__sys_shutdown(ep->fd, SHUT_RDWR);
+	sipc__tracef(ep->trace, ep->trace_arg, "shutdown(%d, SHUT_RDWR) = %s (shm: %s)", ep->fd,
+		     sipc__result_text(r, rb, sizeof(rb)), ep->why ? ep->why : "");
+	return rc;
+}
+
+/* Reads the wake-up bytes waiting on the socket, and notes its end. */
+static void drain(sipc_endpoint *ep, struct sipc__shm_conn *c)
+{
+	char buf[DRAIN_BUF];
+
+	for (int i = 0; i < DRAIN_TIMES && !c->peer_end; i++) {
+		/* recv without a control buffer: a descriptor a hostile peer
+		 * attached is closed by the kernel, never installed here. */
+		ssize_t r = sipc__sys_recv(ep->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (r == -EAGAIN || (r > 0 && (size_t)r < sizeof(buf)))
+			return;
+		if (r <= 0)
+			c->peer_end = true; /* EOF, or ECONNRESET: gone either way */
+	}
+}
+
+/* One wake-up byte for the peer; a full socket already holds some. */
+static void ring_peer(sipc_endpoint *ep, struct sipc__shm_conn *c)
+{
+	ssize_t r = sipc__sys_send(ep->fd, "w", 1, MSG_DONTWAIT);
+
+	if (r < 0 && r != -EAGAIN)
+		c->peer_end = true;
+}
+
+/* Our shutdown_write, once the ring exists to carry it. */
+static void close_tx(sipc_endpoint *ep, struct sipc__shm_conn *c)
+{
+	if (!c->wr_closed || c->tx_closed || c->hs != SIPC__SHM_HS_DONE)
+		return;
+	c->tx_closed = true;
+	sipc__ring_close_write(&c->tx);
+	ring_peer(ep, c);
+}
+
+/* 0 when bytes can move, -EAGAIN while the handshake waits, or a code. */
+static int ready(sipc_endpoint *ep, struct sipc__shm_conn *c)
+{
+	int rc;
+
+	if (c == NULL)
+		return -ENOTCONN; /* a listener wrapped from a descriptor */
+	if (c->fatal)
+		return c->fatal;
+	if (c->hs == SIPC__SHM_HS_DONE)
+		return 0;
+	rc = sipc__shm_hs_step(ep, c);
+	if (rc == 0)
+		close_tx(ep, c);
+	return rc;
+}
+
+static size_t iov_total(const struct iovec *iov, size_t cnt)
+{
+	size_t t = 0;
+
+	for (size_t i = 0; i < cnt; i++)
+		t += iov[i].iov_len;
+	return t;
+}
+
+static ssize_t put(sipc_endpoint *ep, struct sipc__shm_conn *c, const struct iovec *iov, int cnt)
+{
+	ssize_t n = sipc__ring_write(&c->tx, iov, cnt);
+
+	if (n < 0)
+		return corrupt(ep, c, (int)n);
+	if (n > 0 && sipc__ring_wake_reader(&c->tx))
+		ring_peer(ep, c);
+	return n;
+}
+
+static ssize_t shm_sendmsg(sipc_endpoint *ep, const struct msghdr *msg, int flags)
+{
+	struct sipc__shm_conn *c = sipc__shm_of(ep);
+	size_t total;
+	ssize_t n;
+	int rc;
+
+	(void)flags; /* never blocks: the callers' loops wait (wait()) */
+	if ((rc = ready(ep, c)) < 0)
+		return rc;
+	if (c->wr_closed || c->peer_end)
+		return -EPIPE;
+	if (msg->msg_iovlen > INT32_MAX)
+		return -EINVAL;
+	total = iov_total(msg->msg_iov, msg->msg_iovlen);
+	if (total == 0)
+		return 0;
+	n = put(ep, c, msg->msg_iov, (int)msg->msg_iovlen);
+	if (n != 0)
+		return n;
+	/* Full: is the peer still there to empty it? */
+	drain(ep, c);
+	if (c->peer_end)
+		return -EPIPE;
+	c->need = total < c->tx.size / 2 ? total : c->tx.size / 2;
+	if (sipc__ring_arm_writer(&c->tx, c->need))
+		return -EAGAIN;
+	/* Room came while arming. */
+	n = put(ep, c, msg->msg_iov, (int)msg->msg_iovlen);
+	return n != 0 ? n : -EAGAIN;
+}
+
+static ssize_t take(sipc_endpoint *ep, struct sipc__shm_conn *c, const struct iovec *iov, int cnt,
+		    bool peek)
+{
+	ssize_t n = sipc__ring_read(&c->rx, iov, cnt, peek);
+
+	if (n < 0)
+		return corrupt(ep, c, (int)n);
+	if (n > 0 && !peek && sipc__ring_wake_writer(&c->rx))
+		ring_peer(ep, c);
+	return n;
+}
+
+static ssize_t read_iov(sipc_endpoint *ep, const struct iovec *iov, size_t cnt, int flags)
+{
+	struct sipc__shm_conn *c = sipc__shm_of(ep);
+	bool peek = (flags & MSG_PEEK) != 0;
+	ssize_t n;
+	int rc;
+
+	if ((rc = ready(ep, c)) < 0)
+		return rc;
+	if (cnt > INT32_MAX)
+		return -EINVAL;
+	if (iov_total(iov, cnt) == 0)
+		return 0;
+	n = take(ep, c, iov, (int)cnt, peek);
+	if (n != 0)
+		return n;
+	drain(ep, c);
+	/* Bytes published before the peer closed its side (or died) are
+	 * visible once its end is: look again before calling it the end. */
+	if (sipc__ring_write_closed(&c->rx) || c->peer_end)
+		return take(ep, c, iov, (int)cnt, peek);
+	if (sipc__ring_arm_reader(&c->rx))
+		return -EAGAIN;
+	n = take(ep, c, iov, (int)cnt, peek);
+	return n != 0 ? n : -EAGAIN;
+}
+
+static ssize_t shm_recv(sipc_endpoint *ep, void *buf, size_t len, int flags)
+{
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+
+	return read_iov(ep, &iov, 1, flags);
+}
+
+static ssize_t shm_recvmsg(sipc_endpoint *ep, struct msghdr *msg, int flags)
+{
+	ssize_t n = read_iov(ep, msg->msg_iov, msg->msg_iovlen, flags);
+
+	if (n >= 0) {
+		msg->msg_flags = 0;
+		msg->msg_namelen = 0;
+		msg->msg_controllen = 0;
+	}
+	return n;
+}
+
+/* Whether a call for EVENTS can go on now without the socket. */
+static bool can_go(sipc_endpoint *ep, struct sipc__shm_conn *c, short events)
+{
+	ssize_t n;
+
+	if (c->fatal || c->peer_end)
+		return true;
+	if (events & POLLIN) {
+		n = sipc__ring_readable(&c->rx);
+		if (n != 0 || sipc__ring_write_closed(&c->rx))
+			return true;
+	}
+	if (events & POLLOUT) {
+		n = sipc__ring_writable(&c->tx);
+		if (n < 0 || (size_t)n >= (c->need ? c->need : 1) || c->wr_closed)
+			return true;
+	}
+	(void)ep;
+	return false;
+}
+
+/* spin=always: polls the ring until it can go on or DEADLINE passes,
+ * looking at the socket now and then for a wake-up or the peer's end. */
+static int busy_poll(sipc_endpoint *ep, struct sipc__shm_conn *c, short events, int64_t deadline)
+{
+	for (unsigned i = 1;; i++) {
+		if (can_go(ep, c, events))
+			return events;
+		if (i % BUSY_CHECK == 0) {
+			struct pollfd pfd = {.fd = ep->fd, .events = POLLIN};
+
+			if (poll(&pfd, 1, 0) > 0)
+				return events;
+			if (sipc__deadline_left(deadline) == 0)
+				return SIPC_ETIMEDOUT;
+		}
+	}
+}
+
+/* Spins up to the budget; true when the ring let the call go on. */
+static bool spin(sipc_endpoint *ep, struct sipc__shm_conn *c, short events)
+{
+	long budget = c->adaptive ? c->spin_cur : c->spin_max;
+	int64_t end;
+	bool ok = false;
+
+	if (budget <= 0)
+		return false;
+	end = now_us() + budget;
+	for (unsigned i = 0;; i++) {
+		if (can_go(ep, c, events)) {
+			ok = true;
+			break;
+		}
+		if ((i & 63) == 63 && now_us() >= end)
+			break;
+	}
+	if (c->adaptive) {
+		if (ok)
+			c->spin_cur = c->spin_cur * 2 > c->spin_max ? c->spin_max : c->spin_cur * 2;
+		else
+			c->spin_cur = c->spin_cur / 2 < SPIN_FLOOR ? SPIN_FLOOR : c->spin_cur / 2;
+	}
+	return ok;
+}
+
+static int shm_wait(sipc_endpoint *ep, short events, int64_t deadline)
+{
+	struct sipc__shm_conn *c = sipc__shm_of(ep);
+	int rc;
+
+	if (c == NULL)
+		return sipc__sys_wait(ep->fd, events, deadline);
+	if (c->fatal)
+		return events;
+	if (c->hs != SIPC__SHM_HS_DONE)
+		return sipc__sys_wait(ep->fd, sipc__shm_hs_want(c), deadline);
+	if (can_go(ep, c, events))
+		return events;
+	if (sipc__deadline_left(deadline) > 0) {
+		if (c->spin_max < 0)
+			return busy_poll(ep, c, events, deadline);
+		if (spin(ep, c, events))
+			return events;
+	}
+	/* Arm, then look once more (ring.h: either this look sees the
+	 * peer's move or the peer sees the flag and sends a byte). */
+	if ((events & POLLIN) && !sipc__ring_arm_reader(&c->rx))
+		return events;
+	if ((events & POLLOUT) && !sipc__ring_arm_writer(&c->tx, c->need ? c->need : 1))
+		return events;
+	rc = sipc__sys_wait(ep->fd, POLLIN, deadline);
+	return rc < 0 ? rc : events;
+}
+
+static short shm_want(const sipc_endpoint *ep, short events)
+{
+	const struct sipc__shm_conn *c = sipc__shm_of(ep);
+
+	if (c == NULL || c->fatal)
+		return events;
+	if (c->hs != SIPC__SHM_HS_DONE)
+		return sipc__shm_hs_want(c);
+	/* Bytes and room both come as a byte on the socket. */
+	return POLLIN;
+}
+
+static size_t shm_pending(const sipc_endpoint *ep)
+{
+	struct sipc__shm_conn *c = sipc__shm_of(ep);
+	ssize_t n;
+
+	if (c == NULL || c->hs != SIPC__SHM_HS_DONE)
+		return 0;
+	if (c->fatal)
+		return 1; /* no bytes, but a read returns at once */
+	n = sipc__ring_readable(&c->rx);
+	if (n < 0)
+		return 1; /* the read says what is wrong */
+	if (n == 0 && sipc__ring_write_closed(&c->rx))
+		return 1; /* the end, which a read returns at once */
+	return (size_t)n;
+}
+
+static int shm_shutdown_write(sipc_endpoint *ep)
+{
+	struct sipc__shm_conn *c = sipc__shm_of(ep);
+	char rb[128];
+	int rc;
+
+	if (c == NULL) {
+		rc = sipc__sys_shutdown(ep->fd, SHUT_WR);
+		sipc__tracef(ep->trace, ep->trace_arg, "shutdown(%d, SHUT_WR) = %s", ep->fd,
+			     sipc__result_text(rc, rb, sizeof(rb)));
+		return rc;
+	}
+	/* The socket stays open both ways: it carries the wake-ups of the
+	 * direction still open, and its end means the peer is gone. */
+	c->wr_closed = true;
+	close_tx(ep, c);
+	sipc__tracef(ep->trace, ep->trace_arg, "shutdown(%d, SHUT_WR) = 0 (shm: tx ring %s)",
+		     ep->fd, c->tx_closed ? "closed" : "closes when the handshake is done");
+	return 0;
+}
+
+static int shm_close(sipc_endpoint *ep)
+{
+	struct sipc__shm_conn *c = sipc__shm_of(ep);
+
+	if (c != NULL) {
+		/* A clean end for a peer still reading: what we sent, then 0. */
+		if (c->hs == SIPC__SHM_HS_DONE && !c->tx_closed && !c->fatal)
+			sipc__ring_close_write(&c->tx);
+		sipc__ring_unmap(&c->tx);
+		sipc__ring_unmap(&c->rx);
+		if (c->tx_fd >= 0)
+			sipc__sys_close(c->tx_fd);
+		if (c->rx_fd >= 0)
+			sipc__sys_close(c->rx_fd);
+		free(c);
+		ep->tp_state = NULL;
+	}
+	return sipc__tp_close(ep, ep->fd);
+}
+
+static int shm_handshake(sipc_endpoint *ep, int64_t deadline)
+{
+	struct sipc__shm_conn *c = sipc__shm_of(ep);
+	int rc, w;
+
+	if (c == NULL)
+		return 0;
+	/* Bounded by the deadline: each pass makes progress or waits. */
+	for (;;) {
+		rc = ready(ep, c);
+		if (rc != -EAGAIN)
+			return rc;
+		w = sipc__sys_wait(ep->fd, sipc__shm_hs_want(c), deadline);
+		if (w < 0)
+			return w;
+	}
+}
+
+const struct sipc__conn_ops sipc__conn_ops_shm = {
+	.sendmsg = shm_sendmsg,
+	.recv = shm_recv,
+	.recvmsg = shm_recvmsg,
+	.wait = shm_wait,
+	.shutdown_write = shm_shutdown_write,
+	.close = shm_close,
+	.handshake = shm_handshake,
+	.want = shm_want,
+	.pending = shm_pending,
+};

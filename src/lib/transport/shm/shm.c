@@ -1,0 +1,66 @@
+/*
+ * shm.c - the shm:// transport table: the rendezvous is a unix stream
+ * socket (unix.c's bind: stale socket files, mode, unlink on close, and
+ * the abstract namespace), and each connection gets, in attach, the state
+ * of its two rings, which the handshake (handshake.c) fills and the
+ * connection I/O (conn.c) moves bytes through.  A listener holds no state:
+ * an accepted connection takes its ring size and spin mode from the
+ * listener's URL options (ep->sockopts), a dialed one from its own.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "sockopt.h"
+#include "transport/shm/shm.h"
+#include "transport/transport.h"
+
+/* Room for the longest sentence (SIPC_WHY_MAX). */
+#define WHY_CAP SIPC_WHY_MAX
+
+void sipc__shm_why(sipc_endpoint *ep, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ep->why == NULL && (ep->why = malloc(WHY_CAP)) == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(ep->why, WHY_CAP, fmt, ap);
+	va_end(ap);
+}
+
+static int shm_attach(sipc_endpoint *ep, const struct sipc__attach *how)
+{
+	const struct sipc__sockopts *o = &ep->sockopts;
+	struct sipc__shm_conn *c;
+
+	/* A listener only accepts: its connections get the state. */
+	if (how->kind == SIPC__ATTACH_LISTEN || (how->kind == SIPC__ATTACH_FROM_FD && ep->listener))
+		return 0;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	c->hs = SIPC__SHM_HS_SEND;
+	c->tx_fd = -1;
+	c->rx_fd = -1;
+	c->ring_size = sipc__opt_has(o, SIPC__OPT_RING) ? (size_t)o->num[SIPC__OPT_RING]
+							: SIPC__RING_DEFAULT;
+	c->adaptive = !sipc__opt_has(o, SIPC__OPT_SPIN);
+	c->spin_max = c->adaptive ? SIPC__SHM_SPIN_DEFAULT : (long)o->num[SIPC__OPT_SPIN];
+	c->spin_cur = c->spin_max;
+	ep->tp_state = c;
+	return 0;
+}
+
+const struct sipc__transport sipc__transport_shm = {
+	.proto = "shm",
+	.socktype = SOCK_STREAM,
+	.listens = true,
+	.before_bind = NULL,
+	.bind = sipc__unix_bind,
+	.before_connect = NULL,
+	.after_connect = NULL,
+	.attach = shm_attach,
+	.io = &sipc__conn_ops_shm,
+};

@@ -1,0 +1,76 @@
+/*
+ * shm.h - the inside of an shm:// connection, shared by the files of
+ * transport/shm/: shm.c (the table, attach), handshake.c (the exchange of
+ * the rings over the rendezvous socket) and conn.c (the connection I/O on
+ * the rings).
+ *
+ * The rendezvous unix stream socket stays ep->fd for the connection's
+ * whole life: peer credentials, addresses, --allow-uid and every poll loop
+ * work on it as on unix://.  After the handshake every byte on it is a
+ * wake-up: one byte that the peer sends when it published bytes this side
+ * armed for, or released room this side armed for.  Its end (EOF, HUP) is
+ * the peer's end, clean or killed: the kernel closes a dead process's
+ * socket, so a survivor never hangs on a ring nobody writes.
+ */
+#ifndef SIPC_SHM_H
+#define SIPC_SHM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "endpoint.h"
+#include "transport/shm/ring.h"
+
+/* The hello each side sends, with its TX ring's memfd (SCM_RIGHTS). */
+#define SIPC__SHM_MAGIC   "SIPCSHM1"
+#define SIPC__SHM_VERSION 1u
+#define SIPC__SHM_HELLO   32 /* bytes on the wire */
+
+/* The default spin budget (adaptive up to this, microseconds). */
+#define SIPC__SHM_SPIN_DEFAULT 50
+
+enum sipc__shm_hs {
+	SIPC__SHM_HS_SEND, /* our hello (and ring) still to make or send */
+	SIPC__SHM_HS_RECV, /* waiting for the peer's hello */
+	SIPC__SHM_HS_DONE, /* both rings mapped */
+};
+
+struct sipc__shm_conn {
+	enum sipc__shm_hs hs;
+	struct sipc__ring tx, rx;
+	int tx_fd;                          /* our memfd until sent, else -1 */
+	size_t ring_size;                   /* of our TX ring */
+	uint8_t hello_out[SIPC__SHM_HELLO]; /* ours */
+	size_t out_sent;                    /* of hello_out */
+	uint8_t hello_in[SIPC__SHM_HELLO];  /* the peer's, as it comes */
+	size_t in_have;                     /* of hello_in */
+	int rx_fd;                          /* the peer's memfd until mapped */
+	long spin_max;                      /* us; 0 never, -1 always */
+	bool adaptive;                      /* spin_max not from the URL */
+	long spin_cur;                      /* adaptive: this wait's budget */
+	size_t need;                        /* room the last blocked send wanted */
+	bool peer_end;                      /* the socket said EOF or HUP */
+	bool wr_closed;                     /* our shutdown_write */
+	bool tx_closed;                     /* ...passed on to the ring */
+	int fatal;                          /* sticky: corrupt ring, bad hello */
+};
+
+static inline struct sipc__shm_conn *sipc__shm_of(const sipc_endpoint *ep)
+{
+	return ep->tp_state;
+}
+
+/* handshake.c: one step that does not block: 0 once done, -EAGAIN
+ * (sipc__shm_hs_want says on what), or a code with a sentence in
+ * ep->why. */
+int sipc__shm_hs_step(sipc_endpoint *ep, struct sipc__shm_conn *c);
+short sipc__shm_hs_want(const struct sipc__shm_conn *c);
+
+/* Writes the sentence of a failure into ep->why (allocated once). */
+void sipc__shm_why(sipc_endpoint *ep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* conn.c: the connection I/O. */
+extern const struct sipc__conn_ops sipc__conn_ops_shm;
+
+#endif /* SIPC_SHM_H */
