@@ -8,7 +8,8 @@
  * whose family the machine lacks (no ::1) is skipped, loudly.  The TLS
  * schemes run with certificates from tests/support/tls-certs.sh (the
  * server's names cover 127.0.0.1 and ::1, which the client checks), and
- * their dial, which includes the handshake, runs beside the accept.
+ * their dial, which includes the handshake, runs beside the accept, as
+ * does shm://'s (its rings are handed over in a handshake of its own).
  */
 #include "support.h"
 
@@ -41,6 +42,9 @@ static const struct scheme_case cases[] = {
 	{"tls", SIPC_TLS, "tls://127.0.0.1:0"},
 	{"tls4", SIPC_TLS4, "tls4://127.0.0.1:0"},
 	{"tls6", SIPC_TLS6, "tls6://[::1]:0"},
+	{"shm", SIPC_SHM, "shm://%s/shm.sock"},
+	/* The 60000-byte messages stream through rings of 4 KiB. */
+	{"shm-small-ring", SIPC_SHM, "shm://@sipc-conformance-%s?ring=4K"},
 };
 
 static const size_t sizes[] = {0, 1, 1000, 60000};
