@@ -186,6 +186,13 @@ static int send_hello(sipc_endpoint *ep, struct sipc__shm_conn *c)
 		r = sipc__sys_send(ep->fd, iov.iov_base, iov.iov_len, MSG_DONTWAIT);
 	if (r == -EAGAIN)
 		return -EAGAIN;
+	if (r == -EPIPE || r == -ECONNRESET) {
+		/* The peer is gone, but what it sent before says more (a
+		 * client that closed at once, garbage): read that first. */
+		c->send_err = (int)r;
+		c->hs = SIPC__SHM_HS_RECV;
+		return 0;
+	}
 	if (c->out_sent == 0)
 		sipc__tracef(ep->trace, ep->trace_arg,
 			     "sendmsg(%d, shm hello v%u ring=%zu, SCM_RIGHTS [%d]) = %s", ep->fd,
@@ -256,11 +263,16 @@ static int take_hello(sipc_endpoint *ep, struct sipc__shm_conn *c)
 		return fail(ep, c, SIPC_ESHM_HANDSHAKE, "the peer's ring: %s",
 			    why[0] ? why : sipc_strerror(rc));
 	if (c->rx.size != size) {
+		size_t real = c->rx.size;
+
 		sipc__ring_unmap(&c->rx);
 		return fail(ep, c, SIPC_ESHM_HANDSHAKE,
 			    "the peer's hello says a ring of %llu bytes, its memfd holds %zu",
-			    (unsigned long long)size, c->rx.size);
+			    (unsigned long long)size, real);
 	}
+	if (c->send_err < 0)
+		return fail(ep, c, c->send_err, "sending the shm hello: %s",
+			    sipc_strerror(c->send_err));
 	sipc__sys_close(c->rx_fd);
 	c->rx_fd = -1;
 	c->hs = SIPC__SHM_HS_DONE;

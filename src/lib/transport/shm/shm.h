@@ -54,6 +54,7 @@ struct sipc__shm_conn {
 	bool wr_closed;                     /* our shutdown_write */
 	bool tx_closed;                     /* ...passed on to the ring */
 	int fatal;                          /* sticky: corrupt ring, bad hello */
+	int send_err; /* our hello could not go (EPIPE): said after the peer's */
 };
 
 static inline struct sipc__shm_conn *sipc__shm_of(const sipc_endpoint *ep)

@@ -1,0 +1,897 @@
+/*
+ * test_shm.c - the shm:// transport beyond the conformance suite: framing
+ * at ring boundaries (4 KiB rings: frames that wrap, that fill the ring
+ * exactly, a 1 MiB message, zero length), timeouts, sipc_request, the
+ * descriptor's pollability, a half-close, a peer killed with SIGKILL mid-
+ * message and between messages, handshakes from hostile clients (garbage,
+ * no descriptor, an unsealed memfd, one too small, two descriptors, a
+ * pipe), a peer that scribbles on the rings, and 1,000 connections at
+ * once.  The URL options ring= and spin= are checked here too.
+ */
+#include "support.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fdpass.h"
+#include "sockipc.h"
+#include "transport/shm/ring.h"
+
+/* ------------------------------------------------------------ helpers */
+
+static int seq;
+
+/* A fresh abstract name with QUERY ("?ring=4K" or ""). */
+static void shm_url(char *buf, size_t len, const char *query)
+{
+	snprintf(buf, len, "shm://@sipc-test-shm-%d-%d%s", (int)getpid(), seq++, query);
+}
+
+struct dialer {
+	char url[700];
+	int timeout_ms;
+	sipc_endpoint *ep;
+	int rc;
+	pthread_t th;
+};
+
+static void *dial_main(void *arg)
+{
+	struct dialer *d = arg;
+
+	d->rc = sipc_dial(d->url, NULL, d->timeout_ms, &d->ep);
+	return NULL;
+}
+
+/* A connected pair: C dialed URL (with DIAL_QUERY), S accepted from the
+ * listener on URL (with LISTEN_QUERY), both handshakes done. */
+static void pair_q(const char *listen_query, const char *dial_query, sipc_endpoint **c,
+		   sipc_endpoint **s, sipc_endpoint **lp)
+{
+	char lurl[256];
+	struct dialer d;
+	sipc_endpoint *l;
+
+	shm_url(lurl, sizeof lurl, listen_query);
+	assert_int_equal(sipc_listen(lurl, NULL, &l), 0);
+	memset(&d, 0, sizeof d);
+	snprintf(d.url, sizeof d.url, "%.*s%s", (int)strcspn(lurl, "?"), lurl, dial_query);
+	d.timeout_ms = sipc_test_ms(5000);
+	assert_int_equal(pthread_create(&d.th, NULL, dial_main, &d), 0);
+	assert_int_equal(sipc_accept(l, sipc_test_ms(5000), s), 0);
+	assert_int_equal(sipc_handshake(*s, sipc_test_ms(5000)), 0);
+	pthread_join(d.th, NULL);
+	assert_int_equal(d.rc, 0);
+	*c = d.ep;
+	if (lp != NULL)
+		*lp = l;
+	else
+		sipc_endpoint_close(l);
+}
+
+static void pair(const char *query, sipc_endpoint **c, sipc_endpoint **s)
+{
+	pair_q(query, query, c, s, NULL);
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void fill(uint8_t *p, size_t n, unsigned salt)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(i * 31 + i / 257 + salt);
+}
+
+/* Echoes messages on EP until the end (in a thread). */
+struct echo {
+	sipc_endpoint *ep;
+	int echoed;
+	ssize_t last;
+	pthread_t th;
+};
+
+static void *echo_main(void *arg)
+{
+	struct echo *e = arg;
+
+	for (int i = 0; i < 1000; i++) {
+		void *m = NULL;
+		ssize_t n = sipc_recv_alloc(e->ep, &m, sipc_test_ms(10000));
+
+		if (n < 0) {
+			e->last = n;
+			break;
+		}
+		if (sipc_send(e->ep, m, (size_t)n, sipc_test_ms(10000)) != n) {
+			free(m);
+			e->last = -1;
+			break;
+		}
+		free(m);
+		e->echoed++;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------ framing, sizes */
+
+/* Messages whose frames wrap around a 4 KiB ring at every offset the
+ * sizes lead to, fill it exactly (4092 + 4 header bytes), exceed it, are
+ * empty, and one of 1 MiB: each comes back whole. */
+static void test_ring_boundaries(void **state)
+{
+	static const size_t sizes[] = {0,    1,    3,    4092, 4093, 4091, 4096,  5000,
+				       8188, 8192, 1000, 0,    2047, 2049, 12345, 4092};
+	size_t big = 1 << 20;
+	uint8_t *out = malloc(big), *in = malloc(big);
+	sipc_endpoint *c, *s;
+	struct echo e = {0};
+
+	(void)state;
+	assert_non_null(out);
+	assert_non_null(in);
+	pair("?ring=4K", &c, &s);
+	e.ep = s;
+	assert_int_equal(pthread_create(&e.th, NULL, echo_main, &e), 0);
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+			fill(out, sizes[i], (unsigned)(i + round));
+			assert_int_equal(sipc_send(c, out, sizes[i], sipc_test_ms(5000)), sizes[i]);
+			assert_int_equal(sipc_recv(c, in, big, sipc_test_ms(5000)), sizes[i]);
+			assert_memory_equal(in, out, sizes[i]);
+		}
+	}
+	/* 1 MiB through 4 KiB rings, both ways, with the alloc call. */
+	fill(out, big, 7);
+	assert_int_equal(sipc_send(c, out, big, sipc_test_ms(10000)), big);
+	{
+		void *m = NULL;
+
+		assert_int_equal(sipc_recv_alloc(c, &m, sipc_test_ms(10000)), big);
+		assert_memory_equal(m, out, big);
+		free(m);
+	}
+	/* A request is answered by the echo. */
+	assert_int_equal(sipc_request(c, "ping", 4, in, big, sipc_test_ms(2000), 2), 4);
+	assert_memory_equal(in, "ping", 4);
+	sipc_endpoint_close(c);
+	pthread_join(e.th, NULL);
+	assert_int_equal(e.last, SIPC_ECLOSED);
+	assert_int_equal(e.echoed, 3 * 16 + 2);
+	sipc_endpoint_close(s);
+	free(out);
+	free(in);
+}
+
+/* The maximum message size holds as on unix://: a larger frame ends the
+ * connection with SIPC_EMSGSIZE and nothing is allocated for it. */
+static void test_max_msg(void **state)
+{
+	sipc_endpoint *c, *s;
+	uint8_t buf[2000];
+
+	(void)state;
+	pair("?ring=4K", &c, &s);
+	memset(buf, 'x', sizeof buf);
+	sipc_endpoint_set_max_msg(s, 1000);
+	assert_int_equal(sipc_send(c, buf, 1000, sipc_test_ms(2000)), 1000);
+	assert_int_equal(sipc_recv(s, buf, sizeof buf, sipc_test_ms(2000)), 1000);
+	assert_int_equal(sipc_send(c, buf, 1001, sipc_test_ms(2000)), 1001);
+	assert_int_equal(sipc_recv(s, buf, sizeof buf, sipc_test_ms(2000)), SIPC_EMSGSIZE);
+	/* The sender's own maximum too. */
+	sipc_endpoint_set_max_msg(c, 10);
+	assert_int_equal(sipc_send(c, buf, 11, sipc_test_ms(2000)), SIPC_EMSGSIZE);
+	sipc_endpoint_close(c);
+	sipc_endpoint_close(s);
+}
+
+/* ------------------------------------------------- timeouts, readiness */
+
+static void timeouts_and_poll(const char *query)
+{
+	sipc_endpoint *c, *s;
+	struct pollfd pfd;
+	uint8_t big[20000];
+	char buf[64];
+	int64_t t0;
+	ssize_t n;
+
+	pair(query, &c, &s);
+	/* Nothing there: timeout 0 returns at once, a timeout waits it out. */
+	assert_int_equal(sipc_recv(s, buf, sizeof buf, 0), SIPC_ETIMEDOUT);
+	t0 = sipc_test_now_ms();
+	assert_int_equal(sipc_recv(s, buf, sizeof buf, 100), SIPC_ETIMEDOUT);
+	assert_true(sipc_test_now_ms() - t0 >= 95);
+
+	/* The descriptor: not readable while nothing came, readable once
+	 * the peer sends (the caller's own poll loop). */
+	assert_int_equal(sipc_recv(s, buf, sizeof buf, 0), SIPC_ETIMEDOUT);
+	assert_int_equal(sipc_endpoint_pending(s), 0);
+	pfd = (struct pollfd){.fd = sipc_endpoint_fd(s), .events = sipc_endpoint_want(s, POLLIN)};
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+	assert_int_equal(sipc_send(c, "hello", 5, sipc_test_ms(2000)), 5);
+	assert_int_equal(poll(&pfd, 1, sipc_test_ms(5000)), 1);
+	assert_true(pfd.revents & POLLIN);
+	assert_true(sipc_endpoint_pending(s) > 0);
+	n = sipc_recv(s, buf, sizeof buf, 0);
+	assert_int_equal(n, 5);
+	assert_memory_equal(buf, "hello", 5);
+
+	/* A full ring: the send times out (part of the frame out, the rest
+	 * kept), and the descriptor wakes the writer once the reader took
+	 * some. */
+	memset(big, 'b', sizeof big);
+	t0 = sipc_test_now_ms();
+	assert_int_equal(sipc_send(c, big, sizeof big, 100), SIPC_ETIMEDOUT);
+	assert_true(sipc_test_now_ms() - t0 >= 95);
+	pfd = (struct pollfd){.fd = sipc_endpoint_fd(c), .events = sipc_endpoint_want(c, POLLOUT)};
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+	assert_int_equal(sipc_read(s, buf, sizeof buf, sipc_test_ms(2000)), sizeof buf);
+	/* 64 bytes may be below what the writer waits for: read more until
+	 * it is told, bounded by the ring's size. */
+	for (int i = 0; i < 200 && poll(&pfd, 1, 0) == 0; i++)
+		assert_int_equal(sipc_read(s, buf, sizeof buf, sipc_test_ms(2000)), sizeof buf);
+	assert_int_equal(poll(&pfd, 1, sipc_test_ms(2000)), 1);
+	sipc_endpoint_close(c);
+	sipc_endpoint_close(s);
+}
+
+static void test_timeouts_poll(void **state)
+{
+	(void)state;
+	timeouts_and_poll("?ring=4K");
+}
+
+static void test_timeouts_poll_nospin(void **state)
+{
+	(void)state;
+	timeouts_and_poll("?ring=4K&spin=0");
+}
+
+static void test_busy_poll(void **state)
+{
+	sipc_endpoint *c, *s;
+	struct echo e = {0};
+	char buf[16];
+	int64_t t0;
+
+	(void)state;
+	pair("?ring=4K&spin=always", &c, &s);
+	/* Busy-polling still keeps its deadline. */
+	t0 = sipc_test_now_ms();
+	assert_int_equal(sipc_recv(c, buf, sizeof buf, 50), SIPC_ETIMEDOUT);
+	assert_true(sipc_test_now_ms() - t0 >= 45);
+	e.ep = s;
+	assert_int_equal(pthread_create(&e.th, NULL, echo_main, &e), 0);
+	for (int i = 0; i < 100; i++) {
+		assert_int_equal(sipc_send(c, "0123456789", 10, sipc_test_ms(2000)), 10);
+		assert_int_equal(sipc_recv(c, buf, sizeof buf, sipc_test_ms(2000)), 10);
+	}
+	sipc_endpoint_close(c);
+	pthread_join(e.th, NULL);
+	assert_int_equal(e.echoed, 100);
+	assert_int_equal(e.last, SIPC_ECLOSED);
+	sipc_endpoint_close(s);
+}
+
+/* shutdown_write: the peer reads what came, then the end; the other
+ * direction goes on. */
+static void test_half_close(void **state)
+{
+	sipc_endpoint *c, *s;
+	char buf[16];
+
+	(void)state;
+	pair("?ring=4K", &c, &s);
+	assert_int_equal(sipc_send(c, "last", 4, sipc_test_ms(2000)), 4);
+	assert_int_equal(sipc_shutdown_write(c), 0);
+	assert_int_equal(sipc_send(c, "more", 4, sipc_test_ms(2000)), -EPIPE);
+	assert_int_equal(sipc_recv(s, buf, sizeof buf, sipc_test_ms(2000)), 4);
+	assert_int_equal(sipc_recv(s, buf, sizeof buf, sipc_test_ms(2000)), SIPC_ECLOSED);
+	assert_int_equal(sipc_send(s, "reply", 5, sipc_test_ms(2000)), 5);
+	assert_int_equal(sipc_recv(c, buf, sizeof buf, sipc_test_ms(2000)), 5);
+	assert_memory_equal(buf, "reply", 5);
+	sipc_endpoint_close(s);
+	assert_int_equal(sipc_recv(c, buf, sizeof buf, sipc_test_ms(2000)), SIPC_ECLOSED);
+	sipc_endpoint_close(c);
+}
+
+/* ---------------------------------------------------- a peer that dies */
+
+/* A child dials URL and writes BYTES raw bytes (a frame header and part
+ * of a body, or whole frames), says so on the pipe, and waits to be
+ * killed. */
+static pid_t child_writes(const char *url, const void *bytes, size_t n, int *ready_fd)
+{
+	int p[2];
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		sipc_endpoint *ep;
+
+		close(p[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlives a failed test */
+		if (sipc_dial(url, NULL, 5000, &ep) != 0)
+			_exit(2);
+		if (sipc_write_all(ep, bytes, n, 5000) != (ssize_t)n)
+			_exit(3);
+		if (write(p[1], "r", 1) != 1)
+			_exit(4);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	*ready_fd = p[0];
+	return pid;
+}
+
+static void killed(bool mid_message)
+{
+	uint8_t bytes[4 + 2000];
+	char url[256], buf[4096];
+	sipc_endpoint *l, *s;
+	int ready, st, rc;
+	pid_t pid;
+
+	/* A whole 1000-byte frame; mid-message, also the header of a
+	 * 100000-byte one and 996 of its bytes. */
+	memset(bytes, 'k', sizeof bytes);
+	bytes[0] = 0, bytes[1] = 0, bytes[2] = 1000 >> 8, bytes[3] = 1000 & 0xff;
+	bytes[1004] = 0, bytes[1005] = 1, bytes[1006] = 0x86, bytes[1007] = 0xa0;
+	shm_url(url, sizeof url, "?ring=4K");
+	assert_int_equal(sipc_listen(url, NULL, &l), 0);
+	pid = child_writes(url, bytes, mid_message ? sizeof bytes : 1004, &ready);
+	assert_int_equal(sipc_accept(l, sipc_test_ms(5000), &s), 0);
+	rc = sipc_handshake(s, sipc_test_ms(5000));
+	if (rc != 0)
+		print_message("handshake: %s: %s\n", sipc_strerror(rc), sipc_endpoint_why(s));
+	assert_int_equal(rc, 0);
+	/* The bytes are in the ring before the child dies. */
+	assert_int_equal(read(ready, buf, 1), 1);
+	close(ready);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	st = sipc_test_wait_child(pid, sipc_test_ms(5000));
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(sipc_recv(s, buf, sizeof buf, sipc_test_ms(5000)), 1000);
+	{
+		void *m = NULL;
+
+		rc = (int)sipc_recv_alloc(s, &m, sipc_test_ms(5000));
+		free(m);
+	}
+	if (rc != (mid_message ? SIPC_EPARTIAL : SIPC_ECLOSED))
+		print_message("recv: %s: %s\n", sipc_strerror(rc), sipc_endpoint_why(s));
+	assert_int_equal(rc, mid_message ? SIPC_EPARTIAL : SIPC_ECLOSED);
+	/* Writing to the dead peer fails, never hangs or raises SIGPIPE. */
+	assert_true(sipc_send(s, "x", 1, sipc_test_ms(1000)) < 0);
+	sipc_endpoint_close(s);
+	sipc_endpoint_close(l);
+}
+
+static void test_killed_mid_message(void **state)
+{
+	(void)state;
+	killed(true);
+}
+
+static void test_killed_between_messages(void **state)
+{
+	(void)state;
+	killed(false);
+}
+
+/* A reader blocked with no timeout wakes when the peer is killed. */
+static void test_killed_while_waiting(void **state)
+{
+	char url[256], buf[16];
+	sipc_endpoint *l, *s;
+	int ready;
+	pid_t pid;
+
+	(void)state;
+	shm_url(url, sizeof url, "");
+	assert_int_equal(sipc_listen(url, NULL, &l), 0);
+	pid = child_writes(url, "", 0, &ready);
+	assert_int_equal(sipc_accept(l, sipc_test_ms(5000), &s), 0);
+	assert_int_equal(sipc_handshake(s, sipc_test_ms(5000)), 0);
+	assert_int_equal(read(ready, buf, 1), 1);
+	close(ready);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	/* -1: forever, were the end not seen. */
+	assert_int_equal(sipc_recv(s, buf, sizeof buf, -1), SIPC_ECLOSED);
+	assert_true(WIFSIGNALED(sipc_test_wait_child(pid, sipc_test_ms(5000))));
+	sipc_endpoint_close(s);
+	sipc_endpoint_close(l);
+}
+
+/* -------------------------------------------------- hostile handshakes */
+
+/* The hello as handshake.c sends it. */
+static void hello(uint8_t h[32], uint64_t ring)
+{
+	memset(h, 0, 32);
+	memcpy(h, "SIPCSHM1", 8);
+	h[8] = 1;
+	for (int i = 0; i < 8; i++)
+		h[16 + i] = (uint8_t)(ring >> (8 * i));
+}
+
+static int raw_connect(const sipc_endpoint *l)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	socklen_t len = sizeof sun;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(getsockname(sipc_endpoint_fd(l), (struct sockaddr *)&sun, &len), 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sun, len), 0);
+	return fd;
+}
+
+static void send_with_fds(int sock, const void *buf, size_t n, const int *fds, size_t nfds)
+{
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = n};
+
+	assert_int_equal(sipc__fdpass_send(sock, &iov, 1, fds, nfds, NULL, 0), (ssize_t)n);
+}
+
+enum attack { GARBAGE, NO_FD, UNSEALED, TOO_SMALL, TWO_FDS, A_PIPE, WRONG_SIZE, CLOSE_EARLY };
+
+static int attack(enum attack a, const sipc_endpoint *l)
+{
+	uint8_t h[32];
+	int sock = raw_connect(l), fds[2] = {-1, -1}, p[2];
+	size_t nfds = 0;
+
+	hello(h, 4096);
+	switch (a) {
+	case GARBAGE:
+		assert_int_equal(write(sock, "GET / HTTP/1.0\r\n\r\n", 18), 18);
+		break;
+	case NO_FD:
+		assert_int_equal(write(sock, h, sizeof h), (ssize_t)sizeof h);
+		break;
+	case UNSEALED:
+		fds[0] = memfd_create("unsealed", MFD_CLOEXEC);
+		assert_true(fds[0] >= 0);
+		assert_int_equal(ftruncate(fds[0], 8192), 0);
+		nfds = 1;
+		break;
+	case TOO_SMALL:
+		fds[0] = memfd_create("small", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		assert_true(fds[0] >= 0);
+		assert_int_equal(ftruncate(fds[0], 100), 0);
+		assert_int_equal(fcntl(fds[0], F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
+		nfds = 1;
+		break;
+	case TWO_FDS:
+		fds[0] = sipc__ring_create(4096, "one");
+		fds[1] = sipc__ring_create(4096, "two");
+		assert_true(fds[0] >= 0 && fds[1] >= 0);
+		nfds = 2;
+		break;
+	case A_PIPE:
+		assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+		fds[0] = p[0];
+		close(p[1]);
+		nfds = 1;
+		break;
+	case WRONG_SIZE:
+		/* A good ring, but the hello says another size. */
+		fds[0] = sipc__ring_create(8192, "wrong");
+		assert_true(fds[0] >= 0);
+		nfds = 1;
+		break;
+	case CLOSE_EARLY:
+		assert_int_equal(write(sock, h, 10), 10);
+		break;
+	}
+	if (nfds > 0)
+		send_with_fds(sock, h, sizeof h, fds, nfds);
+	for (size_t i = 0; i < nfds; i++)
+		close(fds[i]);
+	if (a == CLOSE_EARLY) {
+		close(sock);
+		sock = -1;
+	}
+	return sock;
+}
+
+static void test_hostile_handshakes(void **state)
+{
+	static const enum attack attacks[] = {GARBAGE, NO_FD,  UNSEALED,   TOO_SMALL,
+					      TWO_FDS, A_PIPE, WRONG_SIZE, CLOSE_EARLY};
+	char url[256], buf[16];
+	sipc_endpoint *l, *s, *c;
+	struct dialer d;
+	int before;
+
+	(void)state;
+	shm_url(url, sizeof url, "");
+	assert_int_equal(sipc_listen(url, NULL, &l), 0);
+	before = count_fds();
+	for (size_t i = 0; i < sizeof attacks / sizeof attacks[0]; i++) {
+		int sock = attack(attacks[i], l);
+		int rc;
+
+		assert_int_equal(sipc_accept(l, sipc_test_ms(5000), &s), 0);
+		rc = sipc_handshake(s, sipc_test_ms(5000));
+		print_message("attack %zu: %s: %s\n", i, sipc_strerror(rc), sipc_endpoint_why(s));
+		assert_int_equal(rc, SIPC_ESHM_HANDSHAKE);
+		assert_true(strlen(sipc_endpoint_why(s)) > 0);
+		/* The connection stays failed; reads say so at once. */
+		assert_int_equal(sipc_recv(s, buf, sizeof buf, -1), SIPC_ESHM_HANDSHAKE);
+		sipc_endpoint_close(s);
+		if (sock >= 0)
+			close(sock);
+		/* Every descriptor that came with the attack is closed. */
+		assert_int_equal(count_fds(), before);
+	}
+	/* The listener goes on serving a real client. */
+	memset(&d, 0, sizeof d);
+	snprintf(d.url, sizeof d.url, "%s", url);
+	d.timeout_ms = sipc_test_ms(5000);
+	assert_int_equal(pthread_create(&d.th, NULL, dial_main, &d), 0);
+	assert_int_equal(sipc_accept(l, sipc_test_ms(5000), &s), 0);
+	assert_int_equal(sipc_handshake(s, sipc_test_ms(5000)), 0);
+	pthread_join(d.th, NULL);
+	assert_int_equal(d.rc, 0);
+	c = d.ep;
+	assert_int_equal(sipc_send(c, "ok", 2, sipc_test_ms(2000)), 2);
+	assert_int_equal(sipc_recv(s, buf, sizeof buf, sipc_test_ms(2000)), 2);
+	sipc_endpoint_close(c);
+	sipc_endpoint_close(s);
+	sipc_endpoint_close(l);
+}
+
+/* A client that closes without a word is the plain end, not an attack;
+ * a dial to a plain unix:// listener that answers nothing times out. */
+static void test_not_shm_peers(void **state)
+{
+	char url[256], uurl[300];
+	sipc_endpoint *l, *s, *c;
+	int sock;
+
+	(void)state;
+	shm_url(url, sizeof url, "");
+	assert_int_equal(sipc_listen(url, NULL, &l), 0);
+	sock = raw_connect(l);
+	close(sock);
+	assert_int_equal(sipc_accept(l, sipc_test_ms(5000), &s), 0);
+	assert_int_equal(sipc_handshake(s, sipc_test_ms(5000)), SIPC_ECLOSED);
+	sipc_endpoint_close(s);
+	sipc_endpoint_close(l);
+
+	snprintf(uurl, sizeof uurl, "unix://@sipc-test-shm-plain-%d", (int)getpid());
+	assert_int_equal(sipc_listen(uurl, NULL, &l), 0);
+	snprintf(url, sizeof url, "shm://@sipc-test-shm-plain-%d", (int)getpid());
+	assert_int_equal(sipc_dial(url, NULL, 200, &c), SIPC_ETIMEDOUT);
+	sipc_endpoint_close(l);
+}
+
+/* ---------------------------------------------------- a scribbling peer */
+
+/* A child that does the handshake by hand, maps both rings and writes
+ * 0xff over their headers (every position impossible), then rings. */
+static pid_t scribbler(const char *url_path, int *ready_fd, int *go_fd)
+{
+	int p[2], g[2];
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(pipe(g), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_un sun = {.sun_family = AF_UNIX};
+		uint8_t h[32], in[32];
+		struct iovec iov = {.iov_base = in, .iov_len = sizeof in};
+		int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), mine, theirs = -1;
+		size_t nfds = 0, have = 0;
+		struct stat st;
+		uint8_t *a, *b;
+
+		char go;
+
+		close(p[0]);
+		close(g[1]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* An abstract name: a NUL, then the name. */
+		memcpy(sun.sun_path + 1, url_path, strlen(url_path));
+		if (connect(sock, (struct sockaddr *)&sun,
+			    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+					strlen(url_path))) < 0)
+			_exit(2);
+		mine = sipc__ring_create(4096, "scribble");
+		hello(h, 4096);
+		if (sipc__fdpass_send(sock, &(struct iovec){h, sizeof h}, 1, &mine, 1, NULL, 0) !=
+		    32)
+			_exit(3);
+		while (have < 32) {
+			int fds[2];
+			ssize_t r;
+
+			iov.iov_base = in + have;
+			iov.iov_len = sizeof in - have;
+			r = sipc__fdpass_recv(sock, &iov, 1, fds, 2, &nfds, NULL, NULL, 0);
+			if (r <= 0)
+				_exit(4);
+			if (nfds == 1)
+				theirs = fds[0];
+			have += (size_t)r;
+		}
+		if (theirs < 0 || fstat(mine, &st) < 0)
+			_exit(5);
+		a = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, mine, 0);
+		if (fstat(theirs, &st) < 0)
+			_exit(6);
+		b = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, theirs, 0);
+		if (a == MAP_FAILED || b == MAP_FAILED)
+			_exit(7);
+		/* Only once the other side has mapped both rings. */
+		if (read(g[0], &go, 1) != 1)
+			_exit(9);
+		/* The headers: everything before the data, at most a page. */
+		memset(a, 0xff,
+		       (size_t)st.st_size - 4096 < 4096 ? (size_t)st.st_size - 4096 : 4096);
+		memset(b, 0xff,
+		       (size_t)st.st_size - 4096 < 4096 ? (size_t)st.st_size - 4096 : 4096);
+		if (write(sock, "w", 1) != 1 || write(p[1], "r", 1) != 1)
+			_exit(8);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	close(g[0]);
+	*ready_fd = p[0];
+	*go_fd = g[1];
+	return pid;
+}
+
+static void test_scribbling_peer(void **state)
+{
+	char url[256], buf[64], name[256];
+	sipc_endpoint *l, *s;
+	int ready, go;
+	pid_t pid;
+
+	(void)state;
+	shm_url(url, sizeof url, "?ring=4K");
+	assert_int_equal(sipc_listen(url, NULL, &l), 0);
+	/* The abstract name is after the '@', without the query. */
+	snprintf(name, sizeof name, "%.*s", (int)strcspn(strchr(url, '@') + 1, "?"),
+		 strchr(url, '@') + 1);
+	pid = scribbler(name, &ready, &go);
+	assert_int_equal(sipc_accept(l, sipc_test_ms(5000), &s), 0);
+	assert_int_equal(sipc_handshake(s, sipc_test_ms(5000)), 0);
+	assert_int_equal(write(go, "g", 1), 1);
+	close(go);
+	assert_int_equal(read(ready, buf, 1), 1);
+	close(ready);
+	assert_int_equal(sipc_recv(s, buf, sizeof buf, sipc_test_ms(5000)), SIPC_ESHM_CORRUPT);
+	print_message("scribbled: %s\n", sipc_endpoint_why(s));
+	/* Over for good, both ways. */
+	assert_int_equal(sipc_send(s, "x", 1, sipc_test_ms(1000)), SIPC_ESHM_CORRUPT);
+	assert_int_equal(sipc_recv(s, buf, sizeof buf, sipc_test_ms(1000)), SIPC_ESHM_CORRUPT);
+	sipc_endpoint_close(s);
+	sipc_endpoint_close(l);
+	kill(pid, SIGKILL);
+	sipc_test_wait_child(pid, sipc_test_ms(5000));
+}
+
+/* --------------------------------------------------- many connections */
+
+struct many {
+	char url[256];
+	int n, done;
+	sipc_endpoint **eps;
+};
+
+static void *many_dial(void *arg)
+{
+	struct many *m = arg;
+
+	for (int i = 0; i < m->n; i++) {
+		if (sipc_dial(m->url, NULL, sipc_test_ms(10000), &m->eps[i]) != 0)
+			break;
+		m->done++;
+	}
+	return NULL;
+}
+
+static void test_thousand_connections(void **state)
+{
+	struct rlimit rl;
+	char lurl[256];
+	struct many m = {.n = 1000};
+	sipc_endpoint *l, **srv;
+	pthread_t th;
+	int base = count_fds();
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur < 2 * (rlim_t)m.n + 64) {
+		rl.rlim_cur = rl.rlim_max < 4096 ? rl.rlim_max : 4096;
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	}
+	if (rl.rlim_cur < 2 * (rlim_t)m.n + 64) {
+		print_message("RLIMIT_NOFILE hard limit %llu: too low for 1000 connections\n",
+			      (unsigned long long)rl.rlim_max);
+		skip();
+	}
+	shm_url(lurl, sizeof lurl, "?ring=4K");
+	snprintf(m.url, sizeof m.url, "%s", lurl);
+	m.eps = calloc((size_t)m.n, sizeof *m.eps);
+	srv = calloc((size_t)m.n, sizeof *srv);
+	assert_non_null(m.eps);
+	assert_non_null(srv);
+	assert_int_equal(sipc_listen(lurl, &(sipc_options){.backlog = 2048}, &l), 0);
+	assert_int_equal(pthread_create(&th, NULL, many_dial, &m), 0);
+	for (int i = 0; i < m.n; i++) {
+		assert_int_equal(sipc_accept(l, sipc_test_ms(10000), &srv[i]), 0);
+		assert_int_equal(sipc_handshake(srv[i], sipc_test_ms(10000)), 0);
+	}
+	pthread_join(th, NULL);
+	assert_int_equal(m.done, m.n);
+	/* Once mapped, a connection holds only its socket. */
+	assert_int_equal(count_fds(), base + 1 + 2 * m.n);
+	for (int i = 0; i < m.n; i++) {
+		char b[16];
+		int k = snprintf(b, sizeof b, "%d", i);
+
+		assert_int_equal(sipc_send(m.eps[i], b, (size_t)k, sipc_test_ms(2000)), k);
+	}
+	for (int i = m.n - 1; i >= 0; i--) {
+		char b[16], want[16];
+		int k = snprintf(want, sizeof want, "%d", i);
+
+		assert_int_equal(sipc_recv(srv[i], b, sizeof b, sipc_test_ms(2000)), k);
+		assert_memory_equal(b, want, (size_t)k);
+		assert_int_equal(sipc_send(srv[i], b, (size_t)k, sipc_test_ms(2000)), k);
+		assert_int_equal(sipc_recv(m.eps[i], b, sizeof b, sipc_test_ms(2000)), k);
+	}
+	for (int i = 0; i < m.n; i++) {
+		sipc_endpoint_close(m.eps[i]);
+		sipc_endpoint_close(srv[i]);
+	}
+	sipc_endpoint_close(l);
+	assert_int_equal(count_fds(), base);
+	free(m.eps);
+	free(srv);
+}
+
+/* ------------------------------------------------------------ URLs */
+
+static void test_urls(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} good[] = {
+		{"shm:///tmp/a.sock", "shm:///tmp/a.sock"},
+		{"shm://@name", "shm://@name"},
+		{"shm://@name?ring=4K", "shm://@name?ring=4K"},
+		{"shm://@name?ring=1048576&spin=0", "shm://@name?ring=1M&spin=0"},
+		{"shm://@name?spin=always", "shm://@name?spin=always"},
+		{"shm://@name?spin=20", "shm://@name?spin=20"},
+	};
+	static const char *const bad[] = {
+		"shm://@name?ring=5000", "shm://@name?ring=2K",      "shm://@name?ring=2048M",
+		"shm://@name?spin=x",    "shm://@name?spin=-1",      "shm://@name?rcvbuf=1M",
+		"unix://@name?ring=4K",  "tcp://127.0.0.1:1?spin=0",
+	};
+	char buf[SIPC_URL_MAX], why[SIPC_WHY_MAX];
+	sipc_url *u;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		assert_int_equal(sipc_url_parse(good[i].in, &u, why, sizeof why), 0);
+		assert_int_equal(sipc_url_scheme(u), SIPC_SHM);
+		assert_true(sipc_url_format(u, buf, sizeof buf) > 0);
+		assert_string_equal(buf, good[i].out);
+		sipc_url_free(u);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		why[0] = '\0';
+		assert_int_equal(sipc_url_parse(bad[i], &u, why, sizeof why), SIPC_EURL_OPTION);
+		print_message("%s: %s\n", bad[i], why);
+		assert_true(strstr(why, "ring") != NULL || strstr(why, "spin") != NULL ||
+			    strstr(why, "rcvbuf") != NULL);
+	}
+	assert_string_equal(sipc_scheme_name(SIPC_SHM), "shm");
+	assert_true(sipc_scheme_is_stream(SIPC_SHM));
+	assert_true(sipc_scheme_is_unix(SIPC_SHM));
+	assert_false(sipc_scheme_is_datagram(SIPC_SHM));
+}
+
+/* A socket file on a path: the listener makes it, peer credentials work
+ * as on unix://, and it is gone after close. */
+static void test_path_and_peercred(void **state)
+{
+	char *dir = sipc_test_tmpdir(), path[512], url[600], text[SIPC_URL_MAX];
+	struct dialer d;
+	sipc_endpoint *l, *s;
+	sipc_cred cr;
+	struct stat st;
+
+	(void)state;
+	assert_non_null(dir);
+	sipc_test_path(path, sizeof path, dir, "shm.sock");
+	snprintf(url, sizeof url, "shm://%s", path);
+	assert_int_equal(sipc_listen(url, &(sipc_options){.unix_mode = 0600}, &l), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+	sipc_test_local_url(l, text, sizeof text);
+	assert_string_equal(text, url);
+	memset(&d, 0, sizeof d);
+	snprintf(d.url, sizeof d.url, "%s", url);
+	d.timeout_ms = sipc_test_ms(5000);
+	assert_int_equal(pthread_create(&d.th, NULL, dial_main, &d), 0);
+	assert_int_equal(sipc_accept(l, sipc_test_ms(5000), &s), 0);
+	assert_int_equal(sipc_handshake(s, sipc_test_ms(5000)), 0);
+	pthread_join(d.th, NULL);
+	assert_int_equal(d.rc, 0);
+	assert_int_equal(sipc_endpoint_peercred(s, &cr), 0);
+	assert_int_equal(cr.pid, getpid());
+	assert_int_equal(cr.uid, getuid());
+	sipc_endpoint_close(d.ep);
+	sipc_endpoint_close(s);
+	sipc_endpoint_close(l);
+	assert_int_equal(stat(path, &st), -1);
+	sipc_test_rmtree(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_urls),
+		cmocka_unit_test(test_ring_boundaries),
+		cmocka_unit_test(test_max_msg),
+		cmocka_unit_test(test_timeouts_poll),
+		cmocka_unit_test(test_timeouts_poll_nospin),
+		cmocka_unit_test(test_busy_poll),
+		cmocka_unit_test(test_half_close),
+		cmocka_unit_test(test_killed_mid_message),
+		cmocka_unit_test(test_killed_between_messages),
+		cmocka_unit_test(test_killed_while_waiting),
+		cmocka_unit_test(test_hostile_handshakes),
+		cmocka_unit_test(test_not_shm_peers),
+		cmocka_unit_test(test_scribbling_peer),
+		cmocka_unit_test(test_path_and_peercred),
+		cmocka_unit_test(test_thousand_connections),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
