@@ -166,7 +166,7 @@ static void test_create_sizes(void **state)
 static void test_raw_layout(void **state)
 {
 	struct pair x;
-	uint8_t buf[300];
+	uint8_t buf[SMALL];
 
 	(void)state;
 	pair_open(&x, SMALL);
