@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -144,11 +146,12 @@ static void *producer(void *arg)
 	}
 out:
 	free(buf);
-	if (sent == s->total)
-		sipc__ring_close_write(&c->prod);
-	else
+	/* Either way the consumer must look again: the end, or a failure
+	 * (which it sees as stop, or as an end too early when the producer
+	 * is another process). */
+	if (sent != s->total)
 		atomic_store(&c->stop, true);
-	/* Either way the consumer must look again: the end, or a failure. */
+	sipc__ring_close_write(&c->prod);
 	sipc__ring_wake_reader(&c->prod);
 	bell_ring(c->data_bell);
 	return NULL;
@@ -245,6 +248,7 @@ int ring_stress_run(struct ring_stress *s)
 {
 	struct ctx c;
 	pthread_t t;
+	pid_t pid = -1;
 	int64_t start;
 	int fd, rc = -1;
 
@@ -260,7 +264,7 @@ int ring_stress_run(struct ring_stress *s)
 	}
 	if (sipc__ring_map(&c.prod, fd, true, s->why, sizeof(s->why)) < 0)
 		goto out_fd;
-	if (s->one_mapping) {
+	if (s->one_mapping && !s->fork_producer) {
 		/* What map would give the consumer, on the same addresses:
 		 * ThreadSanitizer follows memory by address, so only then does
 		 * it see the two sides' accesses as the same bytes. */
@@ -277,12 +281,37 @@ int ring_stress_run(struct ring_stress *s)
 	}
 	start = now_ns();
 	c.deadline_ns = start + (int64_t)s->deadline_ms * 1000000;
-	if (pthread_create(&t, NULL, producer, &c) != 0) {
+	if (s->fork_producer) {
+		pid = fork();
+		if (pid == 0) {
+			producer(&c);
+			if (c.pwhy[0])
+				fprintf(stderr, "%s\n", c.pwhy);
+			_exit(c.pwhy[0] ? 1 : 0);
+		}
+		if (pid < 0) {
+			say(s->why, sizeof(s->why), "fork: %s", strerror(errno));
+			goto out_bells;
+		}
+	} else if (pthread_create(&t, NULL, producer, &c) != 0) {
 		say(s->why, sizeof(s->why), "pthread_create failed");
 		goto out_bells;
 	}
 	rc = consume(&c);
-	pthread_join(t, NULL);
+	if (pid > 0) {
+		int st = 0;
+
+		/* A producer that waits for room that will not come. */
+		if (rc < 0)
+			kill(pid, SIGKILL);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		if (rc == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+			say(c.pwhy, sizeof(c.pwhy), "the producer process ended with status %#x",
+			    (unsigned)st);
+	} else {
+		pthread_join(t, NULL);
+	}
 	s->seconds = (double)(now_ns() - start) / 1e9;
 	s->writer_sleeps = c.psleeps;
 	if (c.pwhy[0]) {
@@ -295,7 +324,7 @@ out_bells:
 		close(c.data_bell);
 	if (c.room_bell >= 0)
 		close(c.room_bell);
-	if (!s->one_mapping)
+	if (!s->one_mapping || s->fork_producer)
 		sipc__ring_unmap(&c.cons);
 out_prod:
 	sipc__ring_unmap(&c.prod);

@@ -13,13 +13,15 @@
 #include <stdint.h>
 
 struct ring_stress {
-	size_t ring_size; /* data area of the ring */
-	size_t chunk;     /* bytes per write (the consumer reads other sizes) */
-	uint64_t total;   /* bytes to send */
-	bool one_mapping; /* both sides share one mapping (what TSan can follow)
-			     instead of each mapping the memfd itself */
-	int wait_ms;      /* longest a side may wait for one wake-up */
-	int deadline_ms;  /* for the whole run */
+	size_t ring_size;   /* data area of the ring */
+	size_t chunk;       /* bytes per write (the consumer reads other sizes) */
+	uint64_t total;     /* bytes to send */
+	bool one_mapping;   /* both sides share one mapping (what TSan can follow)
+			       instead of each mapping the memfd itself */
+	bool fork_producer; /* the producer is a child process with its own
+			      mapping (inherited), as shm:// peers are */
+	int wait_ms;        /* longest a side may wait for one wake-up */
+	int deadline_ms;    /* for the whole run */
 	/* Results. */
 	double seconds;
 	uint64_t reader_sleeps, writer_sleeps;

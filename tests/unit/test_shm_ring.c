@@ -796,7 +796,7 @@ static void test_close_write(void **state)
 	pair_close(&x);
 }
 
-static void stress(size_t chunk, uint64_t total, bool one_mapping)
+static void stress(size_t chunk, uint64_t total, bool one_mapping, bool fork_producer)
 {
 	struct ring_stress s;
 
@@ -805,6 +805,7 @@ static void stress(size_t chunk, uint64_t total, bool one_mapping)
 	s.chunk = chunk;
 	s.total = total;
 	s.one_mapping = one_mapping;
+	s.fork_producer = fork_producer;
 	s.wait_ms = sipc_test_ms(20000);
 	s.deadline_ms = sipc_test_ms(120000);
 	if (ring_stress_run(&s) != 0)
@@ -812,27 +813,36 @@ static void stress(size_t chunk, uint64_t total, bool one_mapping)
 	print_message("stress: %llu bytes in %zu-byte writes through a %zu-byte ring%s: "
 		      "%.3f s, %.1f MB/s, %llu reader and %llu writer sleeps\n",
 		      (unsigned long long)total, chunk, s.ring_size,
-		      one_mapping ? " (one mapping)" : "", s.seconds,
-		      (double)total / s.seconds / 1e6, (unsigned long long)s.reader_sleeps,
-		      (unsigned long long)s.writer_sleeps);
+		      one_mapping     ? " (one mapping)"
+		      : fork_producer ? " (from a child process)"
+				      : "",
+		      s.seconds, (double)total / s.seconds / 1e6,
+		      (unsigned long long)s.reader_sleeps, (unsigned long long)s.writer_sleeps);
 }
 
 static void test_stress_4k(void **state)
 {
 	(void)state;
-	stress(4096, (uint64_t)64 << 20, false);
+	stress(4096, (uint64_t)64 << 20, false, false);
 }
 
 static void test_stress_64(void **state)
 {
 	(void)state;
-	stress(64, (uint64_t)64 << 20, false);
+	stress(64, (uint64_t)64 << 20, false, false);
 }
 
 static void test_stress_odd_one_mapping(void **state)
 {
 	(void)state;
-	stress(1000, (uint64_t)16 << 20, true);
+	stress(1000, (uint64_t)16 << 20, true, false);
+}
+
+/* The real shape of shm://: the producer is another process. */
+static void test_stress_process(void **state)
+{
+	(void)state;
+	stress(1500, (uint64_t)32 << 20, false, true);
 }
 
 int main(void)
@@ -854,6 +864,7 @@ int main(void)
 		cmocka_unit_test(test_stress_4k),
 		cmocka_unit_test(test_stress_64),
 		cmocka_unit_test(test_stress_odd_one_mapping),
+		cmocka_unit_test(test_stress_process),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
