@@ -394,7 +394,11 @@ bool sipc__ring_arm_reader(struct sipc__ring *r)
 		return false;
 	atomic_store_explicit(&r->sh->reader_waiting, 1, memory_order_seq_cst);
 	atomic_thread_fence(memory_order_seq_cst);
-	if (load_head(r) && r->peer == r->pos)
+	/* The end is news too: close_write is followed by wake_reader, so
+	 * the second look must cover it, or a close that lands between the
+	 * caller's write_closed and this arm would never wake us. */
+	if (load_head(r) && r->peer == r->pos &&
+	    atomic_load_explicit(&r->sh->closed, memory_order_acquire) == 0)
 		return true;
 	atomic_store_explicit(&r->sh->reader_waiting, 0, memory_order_relaxed);
 	return false;

@@ -105,17 +105,20 @@ ssize_t sipc__ring_readable(struct sipc__ring *r);
 ssize_t sipc__ring_writable(struct sipc__ring *r);
 
 /*
- * Arming before a sleep.  Consumer: true when the ring is still empty
- * after its waiting flag was set (sleep; the producer will wake it),
- * false when bytes came (read them).  Producer: the same for room: true
+ * Arming before a sleep.  Consumer: true when the ring is still empty and
+ * not closed after its waiting flag was set (sleep; the producer will wake
+ * it), false when bytes or the end came (read them).  Producer: the same for room: true
  * when fewer than NEED bytes are free (NEED is capped at the size).
  */
 bool sipc__ring_arm_reader(struct sipc__ring *r);
 bool sipc__ring_arm_writer(struct sipc__ring *r, size_t need);
 
-/* After the producer published (wake_reader) or the consumer released
- * room (wake_writer): whether the other side had armed and must be woken
- * now; clears its flag. */
+/* After the producer published or closed (wake_reader) or the consumer
+ * released room (wake_writer): whether the other side had armed and must
+ * be woken now; clears its flag.  Arm and wake each put a sequentially
+ * consistent fence between their store and their look (ring.c says why);
+ * a wake-up may still come when there is nothing new (the sleeper took its
+ * flag back): the woken side looks again and may arm again. */
 bool sipc__ring_wake_reader(struct sipc__ring *r);
 bool sipc__ring_wake_writer(struct sipc__ring *r);
 
