@@ -465,7 +465,18 @@ static void send_with_fds(int sock, const void *buf, size_t n, const int *fds, s
 	assert_int_equal(sipc__fdpass_send(sock, &iov, 1, fds, nfds, NULL, 0), (ssize_t)n);
 }
 
-enum attack { GARBAGE, NO_FD, UNSEALED, TOO_SMALL, TWO_FDS, A_PIPE, WRONG_SIZE, CLOSE_EARLY };
+enum attack {
+	GARBAGE,
+	NO_FD,
+	UNSEALED,
+	TOO_SMALL,
+	TWO_FDS,
+	A_PIPE,
+	WRONG_SIZE,
+	CLOSE_EARLY,
+	BAD_ACK,
+	NOT_FRESH
+};
 
 static int attack(enum attack a, const sipc_endpoint *l)
 {
@@ -515,9 +526,30 @@ static int attack(enum attack a, const sipc_endpoint *l)
 	case CLOSE_EARLY:
 		assert_int_equal(write(sock, h, 10), 10);
 		break;
+	case BAD_ACK:
+		/* A good ring and hello, then the wrong last byte. */
+		fds[0] = sipc__ring_create(4096, "good");
+		assert_true(fds[0] >= 0);
+		nfds = 1;
+		break;
+	case NOT_FRESH: {
+		/* A ring that already claims bytes before we mapped it. */
+		struct sipc__ring r;
+		char why[128];
+
+		fds[0] = sipc__ring_create(4096, "written");
+		assert_true(fds[0] >= 0);
+		assert_int_equal(sipc__ring_map(&r, fds[0], true, why, sizeof why), 0);
+		assert_int_equal(sipc__ring_write(&r, &(struct iovec){"early", 5}, 1), 5);
+		sipc__ring_unmap(&r);
+		nfds = 1;
+		break;
+	}
 	}
 	if (nfds > 0)
 		send_with_fds(sock, h, sizeof h, fds, nfds);
+	if (a == BAD_ACK)
+		assert_int_equal(write(sock, "X", 1), 1);
 	for (size_t i = 0; i < nfds; i++)
 		close(fds[i]);
 	if (a == CLOSE_EARLY) {
@@ -529,8 +561,9 @@ static int attack(enum attack a, const sipc_endpoint *l)
 
 static void test_hostile_handshakes(void **state)
 {
-	static const enum attack attacks[] = {GARBAGE, NO_FD,  UNSEALED,   TOO_SMALL,
-					      TWO_FDS, A_PIPE, WRONG_SIZE, CLOSE_EARLY};
+	static const enum attack attacks[] = {GARBAGE, NO_FD,    UNSEALED,   TOO_SMALL,
+					      TWO_FDS, A_PIPE,   WRONG_SIZE, CLOSE_EARLY,
+					      BAD_ACK, NOT_FRESH};
 	char url[256], buf[16];
 	sipc_endpoint *l, *s, *c;
 	struct dialer d;
@@ -650,6 +683,9 @@ static pid_t scribbler(const char *url_path, int *ready_fd, int *go_fd)
 				theirs = fds[0];
 			have += (size_t)r;
 		}
+		/* The handshake's last bytes: "mapped" both ways. */
+		if (write(sock, "M", 1) != 1 || read(sock, &go, 1) != 1 || go != 'M')
+			_exit(10);
 		if (theirs < 0 || fstat(mine, &st) < 0)
 			_exit(5);
 		a = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, mine, 0);

@@ -10,6 +10,11 @@
  * wrapped with sipc_endpoint_from_fd.  Both memfds are closed once mapped:
  * a connection then holds only its socket.
  *
+ * Once a side has mapped the peer's ring it sends one byte, and it writes
+ * into its own ring only after the peer's byte came: a ring is always
+ * mapped fresh (ring.c checks), and a dial returns only once the other
+ * side holds both rings.
+ *
  * The hello (32 bytes, little-endian): "SIPCSHM1", version (u32), spin
  * mode (u32, for the peer's --trace only), ring size (u64), spin
  * microseconds (u32), zero (u32).  Everything in the peer's hello and its
@@ -240,7 +245,7 @@ static int check_memfd(sipc_endpoint *ep, struct sipc__shm_conn *c, int *sealsp)
 static int take_hello(sipc_endpoint *ep, struct sipc__shm_conn *c)
 {
 	const uint8_t *h = c->hello_in;
-	char why[SIPC_WHY_MAX] = "", sb[64], wb[96];
+	char why[SIPC_WHY_MAX] = "";
 	uint32_t version = get32(h + 8);
 	uint64_t size = get64(h + 16);
 	int rc, seals = 0;
@@ -275,11 +280,51 @@ static int take_hello(sipc_endpoint *ep, struct sipc__shm_conn *c)
 			    sipc_strerror(c->send_err));
 	sipc__sys_close(c->rx_fd);
 	c->rx_fd = -1;
+	c->rx_seals = seals;
+	c->hs = SIPC__SHM_HS_ACK;
+	return 0;
+}
+
+/* Our "mapped" byte: the peer may write into its ring from now on. */
+static int send_ack(sipc_endpoint *ep, struct sipc__shm_conn *c)
+{
+	char ack = SIPC__SHM_ACK;
+	ssize_t r = sipc__sys_send(ep->fd, &ack, 1, MSG_DONTWAIT);
+
+	if (r == -EAGAIN)
+		return -EAGAIN;
+	if (r < 0)
+		return fail(ep, c, (int)r, "sending the shm handshake's last byte: %s",
+			    sipc_strerror((int)r));
+	c->hs = SIPC__SHM_HS_WAIT;
+	return 0;
+}
+
+/* The peer's "mapped" byte; then the connection is up. */
+static int recv_ack(sipc_endpoint *ep, struct sipc__shm_conn *c)
+{
+	char ack, sb[64], wb[96];
+	/* Plain recv: a descriptor attached to it is dropped by the kernel. */
+	ssize_t r = sipc__sys_recv(ep->fd, &ack, 1, MSG_DONTWAIT);
+
+	if (r == -EAGAIN)
+		return -EAGAIN;
+	if (r < 0)
+		return fail(ep, c, (int)r, "receiving the shm handshake's last byte: %s",
+			    sipc_strerror((int)r));
+	if (r == 0)
+		return fail(ep, c, SIPC_ESHM_HANDSHAKE,
+			    "the peer closed the connection instead of taking our ring (it "
+			    "refused our hello: its log says why)");
+	if (ack != SIPC__SHM_ACK)
+		return fail(ep, c, SIPC_ESHM_HANDSHAKE,
+			    "the peer's handshake ended with byte 0x%02x, not 0x%02x",
+			    (unsigned char)ack, SIPC__SHM_ACK);
 	c->hs = SIPC__SHM_HS_DONE;
 	sipc__tracef(ep->trace, ep->trace_arg,
 		     "shm: rx ring %zu data bytes from the peer, %zu mapped, sealed %s; this "
 		     "connection maps %zu bytes (tx %zu + rx %zu); wake-up: %s",
-		     c->rx.size, c->rx.map_len, seals_text(seals, sb, sizeof(sb)),
+		     c->rx.size, c->rx.map_len, seals_text(c->rx_seals, sb, sizeof(sb)),
 		     c->tx.map_len + c->rx.map_len, c->tx.map_len, c->rx.map_len,
 		     wake_text(c, wb, sizeof(wb)));
 	return 0;
@@ -353,6 +398,12 @@ int sipc__shm_hs_step(sipc_endpoint *ep, struct sipc__shm_conn *c)
 		case SIPC__SHM_HS_RECV:
 			rc = recv_hello(ep, c);
 			break;
+		case SIPC__SHM_HS_ACK:
+			rc = send_ack(ep, c);
+			break;
+		case SIPC__SHM_HS_WAIT:
+			rc = recv_ack(ep, c);
+			break;
 		default:
 			rc = -EINVAL;
 			break;
@@ -364,5 +415,5 @@ int sipc__shm_hs_step(sipc_endpoint *ep, struct sipc__shm_conn *c)
 
 short sipc__shm_hs_want(const struct sipc__shm_conn *c)
 {
-	return c->hs == SIPC__SHM_HS_SEND ? POLLOUT : POLLIN;
+	return c->hs == SIPC__SHM_HS_SEND || c->hs == SIPC__SHM_HS_ACK ? POLLOUT : POLLIN;
 }

@@ -22,7 +22,11 @@
 #include "endpoint.h"
 #include "transport/shm/ring.h"
 
-/* The hello each side sends, with its TX ring's memfd (SCM_RIGHTS). */
+/* The hello each side sends, with its TX ring's memfd (SCM_RIGHTS); then
+ * each sends one byte, SIPC__SHM_ACK, once it has mapped the peer's ring,
+ * and writes nothing into its own before the peer's byte came (ring.c maps
+ * only a fresh ring). */
+#define SIPC__SHM_ACK     'M'
 #define SIPC__SHM_MAGIC   "SIPCSHM1"
 #define SIPC__SHM_VERSION 1u
 #define SIPC__SHM_HELLO   32 /* bytes on the wire */
@@ -33,7 +37,9 @@
 enum sipc__shm_hs {
 	SIPC__SHM_HS_SEND, /* our hello (and ring) still to make or send */
 	SIPC__SHM_HS_RECV, /* waiting for the peer's hello */
-	SIPC__SHM_HS_DONE, /* both rings mapped */
+	SIPC__SHM_HS_ACK,  /* the peer's ring mapped: our "mapped" byte to send */
+	SIPC__SHM_HS_WAIT, /* waiting for the peer's "mapped" byte */
+	SIPC__SHM_HS_DONE, /* both rings mapped on both sides */
 };
 
 struct sipc__shm_conn {
@@ -54,6 +60,7 @@ struct sipc__shm_conn {
 	bool wr_closed;                     /* our shutdown_write */
 	bool tx_closed;                     /* ...passed on to the ring */
 	int fatal;                          /* sticky: corrupt ring, bad hello */
+	int rx_seals;                       /* of the peer's memfd, for --trace */
 	int send_err; /* our hello could not go (EPIPE): said after the peer's */
 };
 
