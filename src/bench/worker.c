@@ -1130,7 +1130,8 @@ int sipc__bench_run(const struct sipc_bench_config *cfg, struct sipc_bench_resul
 	sh.cfg = cfg;
 	sh.dgram = sipc_scheme_is_datagram(scheme);
 	sh.connless = sipc_scheme_is_connectionless(scheme);
-	sh.tls = sipc_scheme_is_tls(scheme);
+	/* shm:// too: its bytes are in rings, the socket carries wake-ups. */
+	sh.tls = sipc_scheme_is_tls(scheme) || scheme == SIPC_SHM;
 	sh.scheme = scheme;
 	sh.socktype = sipc_scheme_socktype(scheme);
 	sh.wire = cfg->size + (cfg->framed && !sh.dgram ? 4 : 0);

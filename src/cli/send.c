@@ -159,8 +159,10 @@ static void peek_header(struct sender *s, int64_t deadline)
 	ssize_t n;
 
 	s->hdr_len = 0;
-	/* A TLS socket holds records: its first bytes are no reply. */
-	if (sipc_scheme_is_tls(sipc_endpoint_scheme(s->ep)))
+	/* A TLS socket holds records, an shm:// socket wake-ups: their
+	 * first bytes are no reply. */
+	if (sipc_scheme_is_tls(sipc_endpoint_scheme(s->ep)) ||
+	    sipc_endpoint_scheme(s->ep) == SIPC_SHM)
 		return;
 	if (sipc__sys_wait(fd, POLLIN, deadline) <= 0)
 		return;

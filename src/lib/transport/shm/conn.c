@@ -121,8 +121,12 @@ static int ready(sipc_endpoint *ep, struct sipc__shm_conn *c)
 	if (c->hs == SIPC__SHM_HS_DONE)
 		return 0;
 	rc = sipc__shm_hs_step(ep, c);
-	if (rc == 0)
+	if (rc == 0) {
 		close_tx(ep, c);
+		/* The descriptor says "readable" when bytes come even to a
+		 * loop that polls before its first read. */
+		(void)sipc__ring_arm_reader(&c->rx);
+	}
 	return rc;
 }
 
@@ -185,8 +189,15 @@ static ssize_t take(sipc_endpoint *ep, struct sipc__shm_conn *c, const struct io
 
 	if (n < 0)
 		return corrupt(ep, c, (int)n);
-	if (n > 0 && !peek && sipc__ring_wake_writer(&c->rx))
-		ring_peer(ep, c);
+	if (n > 0 && !peek) {
+		if (sipc__ring_wake_writer(&c->rx))
+			ring_peer(ep, c);
+		/* Emptied: armed at once, so a loop that polls now (without
+		 * reading until EAGAIN first) still hears of the next bytes,
+		 * as on a socket. */
+		if (sipc__ring_readable(&c->rx) == 0)
+			(void)sipc__ring_arm_reader(&c->rx);
+	}
 	return n;
 }
 
@@ -331,16 +342,34 @@ static int shm_wait(sipc_endpoint *ep, short events, int64_t deadline)
 	return rc < 0 ? rc : events;
 }
 
+/*
+ * Bytes and room both come as a byte on the socket: POLLIN, with the ring
+ * armed here so that the byte is sent whatever the caller did before it
+ * polls.  When the call can go on now (bytes or room are there, or the
+ * end), POLLOUT instead: the socket is writable at once, so the caller's
+ * poll returns and its call finds them.
+ */
 static short shm_want(const sipc_endpoint *ep, short events)
 {
-	const struct sipc__shm_conn *c = sipc__shm_of(ep);
+	struct sipc__shm_conn *c = sipc__shm_of(ep);
+	short w = 0;
 
 	if (c == NULL || c->fatal)
 		return events;
 	if (c->hs != SIPC__SHM_HS_DONE)
 		return sipc__shm_hs_want(c);
-	/* Bytes and room both come as a byte on the socket. */
-	return POLLIN;
+	if (c->peer_end)
+		return events;
+	if (events & POLLIN)
+		w |= can_go((sipc_endpoint *)ep, c, POLLIN) || !sipc__ring_arm_reader(&c->rx)
+			     ? POLLOUT
+			     : POLLIN;
+	if (events & POLLOUT)
+		w |= can_go((sipc_endpoint *)ep, c, POLLOUT) ||
+				     !sipc__ring_arm_writer(&c->tx, c->need ? c->need : 1)
+			     ? POLLOUT
+			     : POLLIN;
+	return w ? w : events;
 }
 
 static size_t shm_pending(const sipc_endpoint *ep)
@@ -389,6 +418,10 @@ static int shm_close(sipc_endpoint *ep)
 		/* A clean end for a peer still reading: what we sent, then 0. */
 		if (c->hs == SIPC__SHM_HS_DONE && !c->tx_closed && !c->fatal)
 			sipc__ring_close_write(&c->tx);
+		/* Unread wake-ups would make the kernel report the close to
+		 * the peer as a reset (ECONNRESET, unix(7)): take them. */
+		if (c->hs == SIPC__SHM_HS_DONE)
+			drain(ep, c);
 		sipc__ring_unmap(&c->tx);
 		sipc__ring_unmap(&c->rx);
 		if (c->tx_fd >= 0)
