@@ -45,7 +45,8 @@
 
 struct sipc__ring_shared; /* the layout in the memfd: ring.c */
 
-/* One side's private view of one ring; nothing in here is shared. */
+/* One side's private view of one ring; nothing in here is shared.  Zero
+ * it before sipc__ring_map (a zeroed ring is "never mapped"). */
 struct sipc__ring {
 	struct sipc__ring_shared *sh; /* the mapping: header, then data */
 	uint8_t *data;                /* sh's data area */
@@ -54,6 +55,8 @@ struct sipc__ring {
 	bool producer;
 	uint64_t pos;  /* own position: head (producer) or tail (consumer) */
 	uint64_t peer; /* the peer's position as last accepted */
+	bool corrupt;  /* the peer wrote an impossible position: for good */
+	bool closed;   /* producer: close_write was called */
 };
 
 /*
@@ -69,9 +72,11 @@ int sipc__ring_create(size_t size, const char *name);
  * Maps the ring in FD (made by sipc__ring_create here or in the peer) as
  * its PRODUCER or its consumer.  Checks, before trusting anything: the
  * seals, the file's size against the header's, the magic and version,
- * the size a power of two in range.  0, or a negative code
- * (SIPC_ESHM_CORRUPT, -errno) with a sentence in WHY.  FD stays open
- * (the caller may close it once mapped).
+ * the size a power of two in range, and a fresh ring (head == tail; both
+ * ends start there, so both map it before the first byte is written).
+ * 0, or a negative code (SIPC_ESHM_CORRUPT, -errno) with a sentence in
+ * WHY; R is untouched on failure.  FD stays open (the caller may close it
+ * once mapped).
  */
 int sipc__ring_map(struct sipc__ring *r, int fd, bool producer, char *why, size_t whylen);
 
@@ -81,7 +86,9 @@ void sipc__ring_unmap(struct sipc__ring *r);
 /*
  * Producer: copies up to the room there is of the bytes in IOV/IOVCNT
  * into the ring and publishes them.  Returns the bytes copied (0 when the
- * ring is full) or SIPC_ESHM_CORRUPT.
+ * ring is full) or SIPC_ESHM_CORRUPT; -EPIPE after close_write, -EINVAL
+ * on the consumer's side.  Once a ring has reported SIPC_ESHM_CORRUPT,
+ * every later call on it does (reads and writes, readable, writable).
  */
 ssize_t sipc__ring_write(struct sipc__ring *r, const struct iovec *iov, int iovcnt);
 
@@ -98,25 +105,31 @@ ssize_t sipc__ring_readable(struct sipc__ring *r);
 ssize_t sipc__ring_writable(struct sipc__ring *r);
 
 /*
- * Arming before a sleep.  Consumer: true when the ring is still empty
- * after its waiting flag was set (sleep; the producer will wake it),
- * false when bytes came (read them).  Producer: the same for room: true
+ * Arming before a sleep.  Consumer: true when the ring is still empty and
+ * not closed after its waiting flag was set (sleep; the producer will wake
+ * it), false when bytes or the end came (read them).  Producer: the same for room: true
  * when fewer than NEED bytes are free (NEED is capped at the size).
  */
 bool sipc__ring_arm_reader(struct sipc__ring *r);
 bool sipc__ring_arm_writer(struct sipc__ring *r, size_t need);
 
-/* After the producer published (wake_reader) or the consumer released
- * room (wake_writer): whether the other side had armed and must be woken
- * now; clears its flag. */
+/* After the producer published or closed (wake_reader) or the consumer
+ * released room (wake_writer): whether the other side had armed and must
+ * be woken now; clears its flag.  Arm and wake each put a sequentially
+ * consistent fence between their store and their look (ring.c says why);
+ * a wake-up may still come when there is nothing new (the sleeper took its
+ * flag back): the woken side looks again and may arm again. */
 bool sipc__ring_wake_reader(struct sipc__ring *r);
 bool sipc__ring_wake_writer(struct sipc__ring *r);
 
 /* Producer: no more bytes will come (shutdown_write, close); visible to
- * the consumer after every byte published before it. */
+ * the consumer after every byte published before it.  Call wake_reader
+ * after it, as after a write. */
 void sipc__ring_close_write(struct sipc__ring *r);
 /* Consumer: the producer has ended its bytes.  Once the ring is also
- * empty, that is the end of the stream. */
+ * empty, that is the end of the stream: ask this first, then read, and
+ * only a read that finds the ring empty after a true answer is the end
+ * (the other order can miss bytes published just before the close). */
 bool sipc__ring_write_closed(const struct sipc__ring *r);
 
 #endif /* SIPC_SHM_RING_H */
