@@ -240,7 +240,8 @@ static int fill(sipc_endpoint *ep, void *buf, size_t len, size_t *have, int64_t 
 		size_t room = anc->max > rx->nfds ? anc->max - rx->nfds : 0, k = 0;
 		bool hc = false;
 
-		r = sipc__fdpass_recv_ep(ep, &iov, 1, got, room, &k, &uc, &hc, NB);
+		r = sipc__fdpass_recv_ep(ep, &iov, 1, got, room, &k, anc->want_cred ? &uc : NULL,
+					 &hc, NB);
 		if (r == SIPC_EFDTRUNC) {
 			rx_close_fds(rx);
 			ep->rx_broken = true;
@@ -258,7 +259,7 @@ static int fill(sipc_endpoint *ep, void *buf, size_t len, size_t *have, int64_t 
 		rx->nfds += k;
 		/* With SO_PASSCRED every read brings some; the frame's are
 		 * those of its first bytes (Linux never glues writers). */
-		if (hc && !rx->has_cred) {
+		if (hc && anc->want_cred && !rx->has_cred) {
 			rx->cred = (sipc_cred){.pid = uc.pid, .uid = uc.uid, .gid = uc.gid};
 			rx->has_cred = true;
 		}
@@ -640,8 +641,8 @@ static ssize_t dgram_recv_anc(sipc_endpoint *ep, void *buf, size_t cap, struct s
 		return r;
 	for (;;) {
 		hc = false;
-		r = sipc__fdpass_recv_ep(ep, &iov, 1, anc->rfds, anc->max, &k, &uc, &hc,
-					 MSG_TRUNC | NB);
+		r = sipc__fdpass_recv_ep(ep, &iov, 1, anc->rfds, anc->max, &k,
+					 anc->want_cred ? &uc : NULL, &hc, MSG_TRUNC | NB);
 		if (r != -EAGAIN)
 			break;
 		w = ep->tp->io->wait(ep, POLLIN, deadline);
@@ -658,8 +659,8 @@ static ssize_t dgram_recv_anc(sipc_endpoint *ep, void *buf, size_t cap, struct s
 		return (size_t)r > cap ? SIPC_ETRUNC : SIPC_EMSGSIZE;
 	}
 	anc->got = k;
-	anc->has_cred = hc;
-	if (hc)
+	anc->has_cred = hc && anc->want_cred;
+	if (anc->has_cred)
 		anc->rcred = (sipc_cred){.pid = uc.pid, .uid = uc.uid, .gid = uc.gid};
 	return r;
 }
