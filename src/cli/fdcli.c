@@ -155,19 +155,22 @@ static int copy_fd(int fd, int out, int stop_fd, int idle_ms, unsigned long long
 
 	*from_out = false;
 	for (;;) {
-		ssize_t n = sipc__sys_read(fd, buf, sizeof(buf));
-		int rc;
+		ssize_t n;
+		/* The descriptor blocks or not as its sender left it (the
+		 * mode is the open file's, shared: not ours to change), so
+		 * wait first: a read after POLLIN does not block (a regular
+		 * file is always ready). */
+		int rc = wait_in(fd, stop_fd, sipc__deadline(idle_ms));
 
+		if (rc == 0)
+			return 1;
+		if (rc < 0)
+			return rc;
+		n = sipc__sys_read(fd, buf, sizeof(buf));
 		if (n == 0)
 			return 0;
-		if (n == -EAGAIN) {
-			rc = wait_in(fd, stop_fd, sipc__deadline(idle_ms));
-			if (rc == 0)
-				return 1;
-			if (rc < 0)
-				return rc;
-			continue;
-		}
+		if (n == -EAGAIN)
+			continue; /* another reader took it */
 		if (n < 0)
 			return (int)n;
 		rc = write_all(out, buf, (size_t)n);
