@@ -121,7 +121,7 @@ int sipc_endpoint_peerpidfd(const sipc_endpoint *ep)
 
 	if (ep == NULL)
 		return -EINVAL;
-	if (!sipc_scheme_is_unix(ep->scheme) || !passes_fds(ep->scheme))
+	if (!passes_fds(ep->scheme))
 		return SIPC_EKIND;
 	if (!ep->connected)
 		return -ENOTCONN;

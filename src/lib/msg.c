@@ -255,8 +255,10 @@ static int fill(sipc_endpoint *ep, void *buf, size_t len, size_t *have, int64_t 
 			ep->rx_broken = true;
 			return -ENOMEM;
 		}
-		memcpy(rx->fds + rx->nfds, got, sizeof(int) * k);
-		rx->nfds += k;
+		if (k > 0) {
+			memcpy(rx->fds + rx->nfds, got, sizeof(int) * k);
+			rx->nfds += k;
+		}
 		/* With SO_PASSCRED every read brings some; the frame's are
 		 * those of its first bytes (Linux never glues writers). */
 		if (hc && anc->want_cred && !rx->has_cred) {

@@ -751,6 +751,11 @@ static void api_wrong_kind_and_args(void **state)
 	for (int i = 0; i <= SIPC_FDS_MAX; i++)
 		many[i] = 0;
 	assert_int_equal(sipc_send_fds(NULL, "x", 1, &fd, 1, 0), -EINVAL);
+	assert_int_equal(sipc_recv_fds(NULL, buf, sizeof(buf), &got, 1, &n, 0), -EINVAL);
+	assert_int_equal(sipc_send_cred(NULL, "x", 1, 0), -EINVAL);
+	assert_int_equal(sipc_recv_cred(NULL, buf, sizeof(buf), &cr, 0), -EINVAL);
+	assert_int_equal(sipc_endpoint_peerpidfd(NULL), -EINVAL);
+	assert_int_equal(sipc_send_fds(a, NULL, 1, &fd, 1, 0), -EINVAL);
 	assert_int_equal(sipc_send_fds(a, "x", 1, NULL, 1, 0), -EINVAL);
 	assert_int_equal(sipc_send_fds(a, "x", 1, &fd, 0, 0), -EINVAL);
 	assert_int_equal(sipc_send_fds(a, "x", 1, many, SIPC_FDS_MAX + 1, 0), -EINVAL);
