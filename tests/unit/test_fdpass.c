@@ -579,6 +579,20 @@ static void timeout_mid_frame_keeps_fds(void **state)
 	pipe_carries(p[1], got[0], "kept");
 	close(got[0]);
 
+	/* the same, the frame finished by a plain sipc_recv: it gets the
+	 * bytes, and the descriptor held for it is closed */
+	assert_int_equal(pipe(p + 0), 0);
+	assert_int_equal(sipc__fdpass_send(sv[0], &half, 1, &p[0], 1, NULL, 0), 2);
+	close(p[0]);
+	before = open_fds();
+	assert_int_equal(sipc_recv_fds(b, buf, sizeof(buf), got, 2, &n, 50), SIPC_ETIMEDOUT);
+	assert_int_equal(open_fds(), before + 1);
+	assert_int_equal(write(sv[0], "\0\2hi", 4), 4);
+	assert_int_equal(sipc_recv(b, buf, sizeof(buf), sipc_test_ms(2000)), 2);
+	assert_memory_equal(buf, "hi", 2);
+	assert_int_equal(open_fds(), before);
+	close(p[1]);
+
 	/* the same, then the endpoint closes mid-frame */
 	assert_int_equal(pipe(p + 0), 0);
 	assert_int_equal(sipc__fdpass_send(sv[0], &half, 1, &p[0], 1, NULL, 0), 2);
