@@ -105,4 +105,13 @@ bool sipc__ep_accepts(const sipc_endpoint *ep);
 void sipc__ep_release_path(sipc_endpoint *ep);
 int sipc__ep_claim_path(sipc_endpoint *ep);
 
+/* For an endpoint wrapped from a descriptor whose URL is known (serve's
+ * listeners passed in by its supervisor, forward's dialed backends): the
+ * URL's options, kept as sipc_listen and sipc_dial keep them.  shm://
+ * reads ring= and spin= from them when its handshake starts. */
+static inline void sipc__ep_set_sockopts(sipc_endpoint *ep, const struct sipc__sockopts *o)
+{
+	ep->sockopts = *o;
+}
+
 #endif /* SIPC_ENDPOINT_H */

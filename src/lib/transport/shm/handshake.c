@@ -154,6 +154,7 @@ static int make_tx(sipc_endpoint *ep, struct sipc__shm_conn *c)
 	int fd, rc, seals;
 	uint8_t *h = c->hello_out;
 
+	sipc__shm_options(ep, c);
 	fd = sipc__ring_create(c->ring_size, "sipc-shm-tx");
 	sipc__tracef(ep->trace, ep->trace_arg, "shm_ring_create(%zu) = %s", c->ring_size,
 		     sipc__result_text(fd, rb, sizeof(rb)));
