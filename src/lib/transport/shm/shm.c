@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "sockopt.h"
 #include "transport/shm/shm.h"
@@ -57,6 +58,10 @@ void sipc__shm_options(const sipc_endpoint *ep, struct sipc__shm_conn *c)
 							: SIPC__RING_DEFAULT;
 	c->adaptive = !sipc__opt_has(o, SIPC__OPT_SPIN);
 	c->spin_max = c->adaptive ? SIPC__SHM_SPIN_DEFAULT : (long)o->num[SIPC__OPT_SPIN];
+	/* On one processor the peer cannot run while we spin: by default,
+	 * never (spin= still does what it says). */
+	if (c->adaptive && sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		c->spin_max = 0;
 	c->spin_cur = c->spin_max;
 }
 
