@@ -20,6 +20,7 @@
 #include "fdpass.h"
 #include "serve/server.h"
 #include "sys/sys.h"
+#include "url.h"
 
 #define MAGIC       "SIPCHO1"
 #define MAGIC_LEN   8 /* with its NUL */
@@ -259,6 +260,9 @@ int sipc__handover_take(struct sipc__handover *ho, const char *url,
 		o.trace_arg = cfg->trace_arg;
 		o.tls = cfg->tls;
 		int err = sipc_endpoint_from_fd(it->fd, sipc_url_scheme(u), &o, epp);
+		/* shm://: its connections' ring= and spin= come from here. */
+		if (err == 0 && sipc_url_scheme(u) == SIPC_SHM)
+			sipc__ep_set_sockopts(*epp, &u->opts);
 		sipc_url_free(u);
 		if (err < 0)
 			return -ENOENT; /* another kind for this URL: bind anew */
