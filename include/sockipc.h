@@ -693,7 +693,7 @@ ssize_t sipc_send_cred(sipc_endpoint *ep, const void *buf, size_t len, int timeo
 ssize_t sipc_recv_cred(sipc_endpoint *ep, void *buf, size_t cap, sipc_cred *cred, int timeout_ms);
 
 /*
- * A pidfd of the peer process of a connected unix endpoint (SO_PEERPIDFD,
+ * A pidfd of the peer process of a connected unix (or shm) endpoint (SO_PEERPIDFD,
  * Linux 6.5 and later): unlike the pid of sipc_endpoint_peercred it cannot
  * come to name another process once the peer has exited (poll it for
  * POLLIN to learn that it has).  Returns the descriptor, close-on-exec,

@@ -121,7 +121,9 @@ int sipc_endpoint_peerpidfd(const sipc_endpoint *ep)
 
 	if (ep == NULL)
 		return -EINVAL;
-	if (!passes_fds(ep->scheme))
+	/* shm:// keeps its unix socket under the rings: its peer is that
+	 * socket's, as for sipc_endpoint_peercred. */
+	if (!sipc_scheme_is_unix(ep->scheme))
 		return SIPC_EKIND;
 	if (!ep->connected)
 		return -ENOTCONN;

@@ -965,6 +965,15 @@ static void test_path_and_peercred(void **state)
 	assert_int_equal(sipc_endpoint_peercred(s, &cr), 0);
 	assert_int_equal(cr.pid, getpid());
 	assert_int_equal(cr.uid, getuid());
+	/* The peer's pidfd, as on unix://, where the kernel has SO_PEERPIDFD. */
+	{
+		int pfd = sipc_endpoint_peerpidfd(s);
+
+		if (pfd != -ENOPROTOOPT && pfd != -EOPNOTSUPP) {
+			assert_true(pfd >= 0);
+			close(pfd);
+		}
+	}
 	/* Descriptors do not ride on shm:// messages: the bytes are in the
 	 * rings, the socket carries wake-ups. */
 	{
