@@ -566,6 +566,12 @@ static bool family_fits(sipc_scheme scheme, int family)
 
 int sipc_endpoint_from_fd(int fd, sipc_scheme scheme, const sipc_options *opts, sipc_endpoint **epp)
 {
+	return sipc__endpoint_from_fd_opts(fd, scheme, opts, NULL, epp);
+}
+
+int sipc__endpoint_from_fd_opts(int fd, sipc_scheme scheme, const sipc_options *opts,
+				const struct sipc__sockopts *so, sipc_endpoint **epp)
+{
 	const struct sipc__transport *tp = sipc__transport_for(scheme);
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -600,6 +606,8 @@ int sipc_endpoint_from_fd(int fd, sipc_scheme scheme, const sipc_options *opts, 
 		return rc;
 	}
 	ep->fd = fd;
+	if (so != NULL)
+		ep->sockopts = *so;
 	ep->connected = sipc__sys_getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
 	/* A datagram socket without a fixed peer plays the listener's part. */
 	ep->listener = tp->listens ? accepting != 0 : !ep->connected;

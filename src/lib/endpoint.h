@@ -94,6 +94,12 @@ bool sipc__ep_accepts(const sipc_endpoint *ep);
  * file at its bound path on close while it is still that file (as a
  * listener bound here does).  CLAIM: 0, or -errno; nothing for a socket
  * without a file (abstract, IP). */
+/* sipc_endpoint_from_fd, with the URL options SO (NULL: none) the
+ * endpoint keeps as a dialed one would (shm://'s ring= and spin=, which
+ * its transport reads when it attaches): serve's dialer wraps the socket
+ * it connected for a target URL so. */
+int sipc__endpoint_from_fd_opts(int fd, sipc_scheme scheme, const sipc_options *opts,
+				const struct sipc__sockopts *so, sipc_endpoint **epp);
 void sipc__ep_release_path(sipc_endpoint *ep);
 int sipc__ep_claim_path(sipc_endpoint *ep);
 

@@ -87,6 +87,11 @@ bool sipc_scheme_is_tls(sipc_scheme s)
 	return s == SIPC_TLS || s == SIPC_TLS4 || s == SIPC_TLS6;
 }
 
+bool sipc_scheme_is_raw(sipc_scheme s)
+{
+	return sipc_scheme_socktype(s) != 0 && !sipc_scheme_is_tls(s) && s != SIPC_SHM;
+}
+
 bool sipc_scheme_is_unix(sipc_scheme s)
 {
 	return s == SIPC_UNIX || s == SIPC_UNIXGRAM || s == SIPC_UNIXPACKET || s == SIPC_SHM;
