@@ -6,7 +6,8 @@
 # the SOCKIPC_*/UCSPI environment as on unix://, the client's half-close
 # reaching the child's stdin and the child's output coming back after it),
 # broadcast to several shm clients (refused under fork, as for every
-# scheme), forward shm->tcp, tcp->shm, shm->unix, unix->shm and shm->shm
+# scheme), forward shm->tcp, tcp->shm, shm->unix, unix->shm, shm->shm,
+# shm->tls and tls->shm
 # (a 1 MiB stream each, and the backend's ring= taken from its URL); a
 # client SIGKILLed in the middle of its stream (serve logs its close and
 # serves the next), and a hand-written client (serve_shm_peer.py) that
@@ -154,6 +155,24 @@ for M in event thread fork; do
 	stop_server "$M" "$S" "$T/$M.s.err"
 	stop_server "$M backends" "$B" "$T/$M.b.err"
 done
+
+# ---- forward between shm:// and tls://, both ways (two records layers and
+# two rings: neither side's socket carries the bytes as they are)
+bg "$T/tls" "$SOCKIPC" serve -e 'tls://127.0.0.1:0 echo' -e "shm://@$N-tse echo" \
+	-e "tls://127.0.0.1:0 forward shm://@$N-tse"
+TS=$BG_PID
+wait_count "$T/tls" '^listening ' 3 10
+TLSE=$(awk '/ tls:.* echo$/{print $2}' "$T/tls")
+TLSF=$(awk '/ tls:.* forward /{print $2}' "$T/tls")
+bg "$T/tls2" "$SOCKIPC" serve -e "shm://@$N-ftls forward --insecure $TLSE"
+TS2=$BG_PID
+wait_line "$T/tls2" '^listening ' 10 >/dev/null
+through "shm://@$N-ftls" "$T/ftls"
+check "forward shm->tls: 1 MiB back whole" cmp -s "$T/blob" "$T/ftls"
+timeout "$(secs 20)" "$SOCKIPC" connect --insecure "$TLSF" <"$T/blob" >"$T/tlsf" 2>/dev/null
+check "forward tls->shm: 1 MiB back whole" cmp -s "$T/blob" "$T/tlsf"
+stop_server "tls forwards" "$TS2" "$T/tls2.err"
+stop_server "tls backends" "$TS" "$T/tls.err"
 
 # ---- start-up refusals
 rc=0
