@@ -183,6 +183,16 @@ rc=0
 "$SOCKIPC" serve --accept-proxy 127.0.0.1 -e "shm://@$N-x echo" >/dev/null 2>"$T/ap.err" || rc=$?
 check "--accept-proxy on shm://: refused at start-up" [ "$rc" -ne 0 ]
 check "--accept-proxy on shm://: says why" grep -q "is not a tcp:// or tls:// endpoint" "$T/ap.err"
+# A name already taken, behind a line that did listen: a clear error and
+# status 1 (the endpoints already open were once closed twice: a crash).
+bg "$T/dup" "$SOCKIPC" serve -e "shm://@$N-dup echo"
+DUP=$BG_PID
+wait_line "$T/dup" '^listening ' 10 >/dev/null
+rc=0
+"$SOCKIPC" serve -e "unix://@$N-first echo" -e "shm://@$N-dup echo" >/dev/null 2>"$T/dup2.err" || rc=$?
+expect_eq "an shm name in use: exit 1, no crash" 1 "$rc"
+check "an shm name in use: says so" grep -q "listen shm://@$N-dup: Address already in use" "$T/dup2.err"
+stop_server "the name's first holder" "$DUP" "$T/dup.err"
 rc=0
 "$SOCKIPC" serve --model fork -e "shm://@$N-x broadcast" >/dev/null 2>"$T/bf.err" || rc=$?
 check "broadcast on shm:// under --model fork: refused as on every scheme" grep -q "service broadcast does not work under --model fork" "$T/bf.err"
