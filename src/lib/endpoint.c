@@ -125,6 +125,10 @@ void sipc_endpoint_close(sipc_endpoint *ep)
 	if (ep->fd >= 0)
 		ep->tp->io->close(ep);
 	free(ep->rx.body);
+	/* Descriptors that came with a frame never finished (fdmsg.c). */
+	for (size_t i = 0; i < ep->rx.nfds; i++)
+		sipc__sys_close(ep->rx.fds[i]);
+	free(ep->rx.fds);
 	free(ep->tx.frame);
 	free(ep->why);
 	free(ep);
@@ -566,12 +570,6 @@ static bool family_fits(sipc_scheme scheme, int family)
 
 int sipc_endpoint_from_fd(int fd, sipc_scheme scheme, const sipc_options *opts, sipc_endpoint **epp)
 {
-	return sipc__endpoint_from_fd_opts(fd, scheme, opts, NULL, epp);
-}
-
-int sipc__endpoint_from_fd_opts(int fd, sipc_scheme scheme, const sipc_options *opts,
-				const struct sipc__sockopts *so, sipc_endpoint **epp)
-{
 	const struct sipc__transport *tp = sipc__transport_for(scheme);
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -606,8 +604,6 @@ int sipc__endpoint_from_fd_opts(int fd, sipc_scheme scheme, const sipc_options *
 		return rc;
 	}
 	ep->fd = fd;
-	if (so != NULL)
-		ep->sockopts = *so;
 	ep->connected = sipc__sys_getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
 	/* A datagram socket without a fixed peer plays the listener's part. */
 	ep->listener = tp->listens ? accepting != 0 : !ep->connected;

@@ -181,7 +181,7 @@ static void connected(struct sipc__dialer *d)
 	 * library, which tells an empty one from the end of the stream. */
 	o.tls = t->tls;
 	o.max_msg = t->max_msg;
-	rc = sipc__endpoint_from_fd_opts(fd, t->scheme, &o, &t->opts, &d->ep);
+	rc = sipc_endpoint_from_fd(fd, t->scheme, &o, &d->ep);
 	if (rc < 0) {
 		sipc__sys_close(fd);
 		d->fd = -1;
@@ -189,6 +189,10 @@ static void connected(struct sipc__dialer *d)
 		return;
 	}
 	d->fd = -1; /* the endpoint's now */
+	if (t->scheme == SIPC_SHM)
+		sipc__ep_set_sockopts(d->ep, &t->opts); /* ring=, spin= */
+	/* TLS and shm:// have a handshake of their own (shm hands its rings
+	 * over in it). */
 	if (sipc_scheme_is_raw(t->scheme)) {
 		finish(d, 0, -1, d->ep, NULL);
 		return;
