@@ -16,6 +16,8 @@
 # refusals: --send-proxy to an shm backend, --accept-proxy on shm.
 . "$(dirname "$0")/../support/lib.sh"
 need python3
+python3 -c 'import os, socket; socket.send_fds; os.memfd_create' 2>/dev/null ||
+	skip "python3 without socket.send_fds / os.memfd_create (3.9+): no hand-written shm peer"
 
 PEER="$(dirname "$0")/serve_shm_peer.py"
 N=sipc-sshm-$$
