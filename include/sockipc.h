@@ -198,6 +198,12 @@ int sipc_scheme_socktype(sipc_scheme s);
 bool sipc_scheme_is_stream(sipc_scheme s);
 /* True for tls, tls4 and tls6. */
 bool sipc_scheme_is_tls(sipc_scheme s);
+/* True where the socket's descriptor carries the application's bytes as
+ * they are (tcp*, udp*, unix*): a caller may splice it, hand it to a child
+ * process, peek or send urgent data on it.  False for tls* (records) and
+ * shm (the bytes go through shared rings; the socket carries wake-ups):
+ * their bytes move only through sipc_read/sipc_write and the like. */
+bool sipc_scheme_is_raw(sipc_scheme s);
 /* True for udp*, unixgram and unixpacket: one message is one datagram. */
 bool sipc_scheme_is_datagram(sipc_scheme s);
 /* True for the AF_UNIX schemes: unix, unixgram, unixpacket and shm (whose

@@ -171,8 +171,7 @@ static void peek_header(struct sender *s, int64_t deadline)
 	s->hdr_len = 0;
 	/* A TLS socket holds records, an shm:// socket wake-ups: their
 	 * first bytes are no reply. */
-	if (sipc_scheme_is_tls(sipc_endpoint_scheme(s->ep)) ||
-	    sipc_endpoint_scheme(s->ep) == SIPC_SHM)
+	if (!sipc_scheme_is_raw(sipc_endpoint_scheme(s->ep)))
 		return;
 	if (sipc__sys_wait(fd, POLLIN, deadline) <= 0)
 		return;

@@ -46,7 +46,7 @@ void sipc__flow_init(struct sipc__flow *f, int in, int out, unsigned flags, size
 
 static bool plain(const sipc_endpoint *ep)
 {
-	return ep == NULL || ep->tp->io == &sipc__conn_ops_sock;
+	return ep == NULL || sipc_scheme_is_raw(ep->scheme);
 }
 
 void sipc__flow_endpoints(struct sipc__flow *f, sipc_endpoint *in_ep, sipc_endpoint *out_ep)

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "sockipc.h"
+#include "transport/transport.h"
 
 const char *sipc_scheme_name(sipc_scheme s)
 {
@@ -85,6 +86,16 @@ bool sipc_scheme_is_datagram(sipc_scheme s)
 bool sipc_scheme_is_tls(sipc_scheme s)
 {
 	return s == SIPC_TLS || s == SIPC_TLS4 || s == SIPC_TLS6;
+}
+
+/* The transport's own word: its connections' I/O is the plain socket's
+ * (transport.c), so a scheme added with I/O of its own is not raw without
+ * a line here. */
+bool sipc_scheme_is_raw(sipc_scheme s)
+{
+	const struct sipc__transport *tp = sipc__transport_for(s);
+
+	return tp != NULL && tp->io == &sipc__conn_ops_sock;
 }
 
 bool sipc_scheme_is_unix(sipc_scheme s)

@@ -62,7 +62,7 @@ static void fail(struct sipc__dialer *d, int err)
 	finish(d, err, -1, NULL, why);
 }
 
-/* One step of a tls target's handshake; once done the caller gets the
+/* One step of a tls or shm target's handshake; once done the caller gets the
  * endpoint. */
 static void handshake(struct sipc__dialer *d)
 {
@@ -171,14 +171,14 @@ static void connected(struct sipc__dialer *d)
 	sipc__io_stop(d->loop, &d->io);
 	if (!preamble(d))
 		return;
-	if (t->tls == NULL && sipc_scheme_socktype(t->scheme) != SOCK_SEQPACKET &&
-	    t->scheme != SIPC_SHM) {
+	if (sipc_scheme_is_raw(t->scheme) && sipc_scheme_socktype(t->scheme) != SOCK_SEQPACKET) {
 		finish(d, 0, fd, NULL, NULL);
 		return;
 	}
 	/* TLS goes over the TCP connection, verified as the target's config
-	 * says; seqpacket records are read through the library, which tells
-	 * an empty one from the end of the stream. */
+	 * says; shm's bytes go through the rings its handshake sets up (with
+	 * the URL's ring= and spin=); seqpacket records are read through the
+	 * library, which tells an empty one from the end of the stream. */
 	o.tls = t->tls;
 	o.max_msg = t->max_msg;
 	rc = sipc_endpoint_from_fd(fd, t->scheme, &o, &d->ep);
@@ -191,8 +191,9 @@ static void connected(struct sipc__dialer *d)
 	d->fd = -1; /* the endpoint's now */
 	if (t->scheme == SIPC_SHM)
 		sipc__ep_set_sockopts(d->ep, &t->opts); /* ring=, spin= */
-	/* shm:// hands its rings over in a handshake of its own. */
-	if (t->tls == NULL && t->scheme != SIPC_SHM) {
+	/* TLS and shm:// have a handshake of their own (shm hands its rings
+	 * over in it). */
+	if (sipc_scheme_is_raw(t->scheme)) {
 		finish(d, 0, -1, d->ep, NULL);
 		return;
 	}

@@ -5,7 +5,8 @@
  * is left of one timeout), retries a unix listener whose backlog is full
  * (it refuses with EAGAIN and sends no event when room comes), then takes
  * the connection through the steps a target asks for before the caller
- * gets it: a TLS handshake for a tls:// target, and a library endpoint
+ * gets it: a TLS handshake for a tls:// target, the rings of an shm://
+ * one (its handshake, on the loop too), and a library endpoint
  * for a seqpacket one (whose records the library reads whole).  Every
  * step runs on the loop's events and the one timeout bounds them all, so
  * a destination that stops answering half-way costs its client, never
@@ -51,7 +52,7 @@ struct sipc__dialer;
 
 /*
  * The dial is over.  ERR 0: the connection is the caller's, as BEP when it
- * goes through the library (tls, seqpacket), else as the descriptor BFD
+ * goes through the library (tls, shm, seqpacket), else as the descriptor BFD
  * (BEP NULL).  ERR < 0: nothing is left open, and WHY holds what the
  * error code does not say ("" when nothing): the TLS detail, the proxy's reply.  Called from
  * the loop, or from sipc__dialer_start itself when the first address

@@ -1,10 +1,11 @@
 /*
  * relay.h - a connection of `sockipc serve` relayed, both ways, to a
  * second stream: forward's backend, or exec's child on a socketpair when
- * the client's bytes need a transport of their own (TLS) and the child
- * cannot be given the socket.  Each direction is a sipc__flow (flow.h):
- * splice(2) through a pipe between plain sockets, a bounded buffer
- * otherwise, and the endpoints' own operations for a side that is TLS.  A
+ * the client's bytes need a transport of their own (TLS, shm) and the
+ * child cannot be given the socket.  Each direction is a sipc__flow
+ * (flow.h): splice(2) through a pipe between plain sockets, a bounded
+ * buffer otherwise, and the endpoints' own operations for a side that is
+ * TLS or shm (sipc_scheme_is_raw false).  A
  * direction reads only while its pipe or buffer has room, so a slow side
  * slows the other instead of growing memory; the end of one side's data
  * is passed on as a shutdown of the other side's write half (close_notify

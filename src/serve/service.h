@@ -29,8 +29,11 @@
  *    --max-handshakes, the client certificate checked against
  *    --allow-cert; see serve/tls.h): on_open comes only once it is done,
  *    and the service sees decrypted bytes.  Its descriptor carries TLS
- *    records, so a raw service (on_io) must not read or write it: relay.h
- *    moves bytes through the endpoint's operations.  Then, level-triggered:
+ *    records (an shm:// one the ring set-up and wake-ups: the bytes are in
+ *    the shared rings), so a raw service (on_io) must not read or write,
+ *    splice, peek or hand over the descriptor where
+ *    sipc_scheme_is_raw(scheme) is false: relay.h moves bytes through the
+ *    endpoint's operations.  Then, level-triggered:
  *      - Reading: the core reads into the worker's scratch buffer at most
  *        rx_budget(c) bytes (NULL: as much as it has) and calls
  *        on_data(c, buf, n).  A budget of 0 stops reading from that peer

@@ -216,9 +216,12 @@ static int set_bind(struct sup *s, struct set *st, const struct set *old, char *
 		if (rc > 0) {
 			st->fresh[i] = false;
 			st->eps[i] = NULL;
+			/* Closed here: set_free must not close them again. */
 			for (size_t k = 0; k < n; k++)
-				if (st->fresh[k])
+				if (st->fresh[k]) {
 					sipc_endpoint_close(st->eps[k]);
+					st->eps[k] = NULL;
+				}
 			memset(st->fresh, 0, n * sizeof(*st->fresh));
 			free(taken);
 			return rc;

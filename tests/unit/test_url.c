@@ -523,6 +523,18 @@ static void schemes(void **state)
 	assert_true(sipc_scheme_is_connectionless(SIPC_UDP));
 	assert_false(sipc_scheme_is_connectionless(SIPC_UNIXPACKET));
 	assert_false(sipc_scheme_is_connectionless(SIPC_SCHEME_NONE));
+	/* The socket carries the bytes as they are: not for TLS records nor
+	 * for shm's rings. */
+	assert_true(sipc_scheme_is_raw(SIPC_TCP6));
+	assert_true(sipc_scheme_is_raw(SIPC_UDP));
+	assert_true(sipc_scheme_is_raw(SIPC_UNIX));
+	assert_true(sipc_scheme_is_raw(SIPC_UNIXGRAM));
+	assert_true(sipc_scheme_is_raw(SIPC_UNIXPACKET));
+	assert_false(sipc_scheme_is_raw(SIPC_TLS));
+	assert_false(sipc_scheme_is_raw(SIPC_TLS4));
+	assert_false(sipc_scheme_is_raw(SIPC_SHM));
+	assert_false(sipc_scheme_is_raw(SIPC_SCHEME_NONE));
+	assert_false(sipc_scheme_is_raw((sipc_scheme)99));
 }
 
 int main(void)

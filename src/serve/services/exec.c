@@ -350,7 +350,8 @@ static void relay_end(struct sipc__relay *r, const char *why)
 /*
  * Starts the child on the client's socket, or, when the client's bytes
  * go through a transport of the server's own (TLS: the child could only
- * read the records), on one end of a socketpair whose other end the
+ * read the records; shm: the socket carries wake-ups, the bytes are in
+ * the rings), on one end of a socketpair whose other end the
  * relay joins to the client.  The child's pid, or a negative errno.
  */
 static int start_child(struct sipc_conn *c, struct exec_conn *st, char **argv, const char **step)
@@ -358,11 +359,7 @@ static int start_child(struct sipc_conn *c, struct exec_conn *st, char **argv, c
 	int sv[2], pid;
 
 	*step = NULL;
-	sipc_scheme sc = sipc__svc_ep_scheme(sipc__conn_endpoint(c));
-
-	/* shm:// too: its bytes are in shared rings, the socket carries only
-	 * wake-ups. */
-	if (!sipc_scheme_is_tls(sc) && sc != SIPC_SHM)
+	if (sipc_scheme_is_raw(sipc__svc_ep_scheme(sipc__conn_endpoint(c))))
 		return spawn(c, argv, sipc__conn_fd(c), step);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;

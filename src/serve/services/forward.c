@@ -420,8 +420,10 @@ static int proxy_setup(struct fwd_ep *fe, const char *proxy, const sipc_url *url
 
 /* --send-proxy=v1|v2: a header is the head of a byte stream; a
  * seqpacket or datagram backend has no place for one. */
-static int send_proxy_check(const char *v, int socktype, char *why, size_t whylen)
+static int send_proxy_check(const char *v, sipc_scheme scheme, char *why, size_t whylen)
 {
+	int socktype = sipc_scheme_socktype(scheme);
+
 	if (v == NULL)
 		return 0;
 	if (strcmp(v, "v1") != 0 && strcmp(v, "v2") != 0) {
@@ -433,6 +435,17 @@ static int send_proxy_check(const char *v, int socktype, char *why, size_t whyle
 			 "forward: --send-proxy: a PROXY header heads a byte stream; the backend "
 			 "must be tcp://, tls:// or unix://, not a %s one",
 			 socktype == SOCK_DGRAM ? "datagram" : "seqpacket");
+		return -1;
+	}
+	if (!sipc_scheme_is_raw(scheme) && !sipc_scheme_is_tls(scheme)) {
+		/* TLS sends it before its handshake, in the clear, as haproxy
+		 * reads it; an shm:// socket carries the ring set-up and
+		 * wake-ups, never the stream's bytes. */
+		snprintf(why, whylen,
+			 "forward: --send-proxy: a PROXY header heads the socket's byte stream; "
+			 "an %s:// backend's socket carries no stream bytes (they go through its "
+			 "shared-memory rings): give it for tcp://, tls:// or unix:// backends",
+			 sipc_scheme_name(scheme));
 		return -1;
 	}
 	return 0;
@@ -478,7 +491,7 @@ static int fwd_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char 
 		return -1;
 	}
 	st = sipc_scheme_socktype(sipc_url_scheme(url));
-	if (send_proxy_check(send_proxy, st, why, whylen) < 0) {
+	if (send_proxy_check(send_proxy, sipc_url_scheme(url), why, whylen) < 0) {
 		sipc_url_free(url);
 		return -1;
 	}
