@@ -149,7 +149,7 @@ for M in event thread fork; do
 		expect_eq "$M: $mode: serve closed the connection" "handshake done closed" "$(echo $out)"
 	done
 	check "$M: the corruption is logged, twice" wait_count "$T/$M.s.err" \
-		"close echo local=shm://@$N-$M-echo.* end=The peer corrupted the shared-memory ring" 2 10
+		"close echo local=shm://@$N-$M-echo.* end=The peer corrupted the shared-memory ring: the peer wrote an impossible head into the ring we read$" 2 10
 	expect_eq "$M: after the hostile clients, the next is served" "still here" \
 		"$(printf 'still here\n' | timeout "$(secs 10)" "$SOCKIPC" connect "shm://@$N-$M-echo" 2>&1)"
 	check "$M: serve is alive" kill -0 "$S"

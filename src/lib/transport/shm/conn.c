@@ -57,9 +57,10 @@ static int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* The ring said the peer wrote an impossible position: the connection is
- * over, and the peer hears so on the socket. */
-static int corrupt(sipc_endpoint *ep, struct sipc__shm_conn *c, int rc)
+/* The ring said the peer wrote an impossible position (WHICH: the head
+ * of the ring we read, or the tail of the ring we write): the connection
+ * is over, and the peer hears so on the socket. */
+static int corrupt(sipc_endpoint *ep, struct sipc__shm_conn *c, int rc, const char *which)
 {
 	char rb[128];
 	int r;
@@ -67,10 +68,7 @@ static int corrupt(sipc_endpoint *ep, struct sipc__shm_conn *c, int rc)
 	if (c->fatal)
 		return c->fatal;
 	c->fatal = rc;
-	sipc__shm_why(ep,
-		      "the peer wrote an impossible position into the shared ring (%s): "
-		      "connection closed",
-		      sipc_strerror(rc));
+	sipc__shm_why(ep, "the peer wrote an impossible %s", which);
 	r = sipc__sys_shutdown(ep->fd, SHUT_RDWR);
 	sipc__tracef(ep->trace, ep->trace_arg, "shutdown(%d, SHUT_RDWR) = %s (shm: %s)", ep->fd,
 		     sipc__result_text(r, rb, sizeof(rb)), ep->why ? ep->why : "");
@@ -148,7 +146,7 @@ static ssize_t put(sipc_endpoint *ep, struct sipc__shm_conn *c, const struct iov
 	ssize_t n = sipc__ring_write(&c->tx, iov, cnt);
 
 	if (n < 0)
-		return corrupt(ep, c, (int)n);
+		return corrupt(ep, c, (int)n, "tail into the ring we write");
 	if (n > 0 && sipc__ring_wake_reader(&c->tx))
 		ring_peer(ep, c);
 	return n;
@@ -192,7 +190,7 @@ static ssize_t take(sipc_endpoint *ep, struct sipc__shm_conn *c, const struct io
 	ssize_t n = sipc__ring_read(&c->rx, iov, cnt, peek);
 
 	if (n < 0)
-		return corrupt(ep, c, (int)n);
+		return corrupt(ep, c, (int)n, "head into the ring we read");
 	if (n > 0 && !peek) {
 		if (sipc__ring_wake_writer(&c->rx))
 			ring_peer(ep, c);
