@@ -654,7 +654,10 @@ int sipc_shutdown_write(sipc_endpoint *ep);
  * POLLOUT while it holds encrypted bytes the socket did not take yet.
  * When it returns both, either readiness means: make the same call again
  * (it sends what waits first).  Before the handshake is done it is what
- * the handshake waits for, whatever EVENTS says.
+ * the handshake waits for, whatever EVENTS says.  shm:// moves bytes
+ * through shared memory and wakes a sleeping peer with a byte on the
+ * socket, so bytes and room both come as POLLIN (this arms the ring, so
+ * the wake-up is sent); POLLOUT when the call can go on at once.
  */
 short sipc_endpoint_want(const sipc_endpoint *ep, short events);
 /* Bytes the endpoint holds that the next read returns without the
@@ -664,7 +667,10 @@ short sipc_endpoint_want(const sipc_endpoint *ep, short events);
  * key update, say, and the read then times out at once).  When a read
  * returned data and found the end of the stream (or a failure) behind it,
  * this is 1 until the next read reports that end: a loop that reads while
- * this is above 0 never misses it.  0 before the handshake is done. */
+ * this is above 0 never misses it.  0 before the handshake is done.
+ * shm://: the bytes in the ring (1 for its end).  A descriptor may also
+ * wake without bytes (a wake-up left over): the read then times out at
+ * once, and the loop polls again. */
 size_t sipc_endpoint_pending(const sipc_endpoint *ep);
 /* The sentence behind the last failed call on EP (the TLS detail), "" when
  * there is none.  Owned by EP, valid until its next call. */

@@ -170,7 +170,8 @@ static void connected(struct sipc__dialer *d)
 	sipc__io_stop(d->loop, &d->io);
 	if (!preamble(d))
 		return;
-	if (t->tls == NULL && sipc_scheme_socktype(t->scheme) != SOCK_SEQPACKET) {
+	if (t->tls == NULL && sipc_scheme_socktype(t->scheme) != SOCK_SEQPACKET &&
+	    t->scheme != SIPC_SHM) {
 		finish(d, 0, fd, NULL, NULL);
 		return;
 	}
@@ -187,7 +188,8 @@ static void connected(struct sipc__dialer *d)
 		return;
 	}
 	d->fd = -1; /* the endpoint's now */
-	if (t->tls == NULL) {
+	/* shm:// hands its rings over in a handshake of its own. */
+	if (t->tls == NULL && t->scheme != SIPC_SHM) {
 		finish(d, 0, -1, d->ep, NULL);
 		return;
 	}

@@ -179,7 +179,7 @@ tcp://127.0.0.1|bad URL 'tcp://127.0.0.1': missing ports after ':' (a port, a ra
 unix:///tmp/x.sock|bad URL 'unix:///tmp/x.sock': unix:// sockets have paths, not ports to scan (sockipc connect tests one)
 UNIX:///x|bad URL 'UNIX:///x': UNIX:// sockets have paths, not ports to scan (sockipc connect tests one)
 unixgram://@x|bad URL 'unixgram://@x': unixgram:// sockets have paths, not ports to scan (sockipc connect tests one)
-nope://h:1|bad URL 'nope://h:1': unknown scheme 'nope' (expected tcp, tcp4, tcp6, udp, udp4, udp6, tls, tls4, tls6, unix, unixgram or unixpacket)
+nope://h:1|bad URL 'nope://h:1': unknown scheme 'nope' (expected tcp, tcp4, tcp6, udp, udp4, udp6, tls, tls4, tls6, unix, unixgram, unixpacket or shm)
 tcp://::1:22|bad URL 'tcp://::1:22': IPv6 address '::1' must be in brackets: write tcp://[::1]:22
 127.0.0.1:22|bad URL '127.0.0.1:22': not SCHEME://HOST:PORTS (tcp://HOST:20-25,80)
 EOF_CASES

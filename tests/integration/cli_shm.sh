@@ -63,6 +63,28 @@ expect_eq "connect through serve's echo" "round trip" \
 	"$(printf 'round trip\n' | timeout "$(secs 10)" "$SOCKIPC" connect "shm://@$NAME-e" 2>&1)"
 check "serve logs the connection as done" wait_line "$T/s.err" "close echo local=shm://@$NAME-e .*end=done" 10
 
+# ---- serve exec and forward: the program and the backend get the bytes,
+# not the rings' wake-ups (exec is bridged as on tls://, forward dials an
+# shm backend through the library)
+bg "$T/sx" "$SOCKIPC" serve -e "shm://@$NAME-x exec /bin/cat" -e "shm://@$NAME-f forward shm://@$NAME-e" \
+	-e "unix://@$NAME-u forward shm://@$NAME-e"
+SX=$BG_PID
+wait_count "$T/sx" '^listening ' 3 10 >/dev/null
+head -c 300000 /dev/urandom >"$T/mid"
+timeout "$(secs 10)" "$SOCKIPC" connect "shm://@$NAME-x" <"$T/mid" >"$T/x.out" 2>"$T/x.err"
+check "serve exec on shm:// echoes 300000 bytes through cat" cmp -s "$T/mid" "$T/x.out"
+timeout "$(secs 10)" "$SOCKIPC" connect "shm://@$NAME-f" <"$T/mid" >"$T/f.out" 2>"$T/f.err"
+check "serve forward shm:// to shm:// echo: whole" cmp -s "$T/mid" "$T/f.out"
+timeout "$(secs 10)" "$SOCKIPC" connect "unix://@$NAME-u" <"$T/mid" >"$T/u.out" 2>"$T/u.err"
+check "serve forward unix:// to an shm:// backend: whole" cmp -s "$T/mid" "$T/u.out"
+check "the exec connection ends cleanly" wait_line "$T/sx.err" "close exec local=shm://@$NAME-x .*end=exit 0" 10
+
+# ---- bench drives an shm echo through the endpoint's operations
+rc=0
+timeout "$(secs 20)" "$SOCKIPC" bench -n 2000 -d 4 -s 8K "shm://@$NAME-e" >"$T/bench.out" 2>&1 || rc=$?
+expect_eq "bench over shm://: every echo whole (exit 0)" 0 "$rc"
+check "bench over shm://: its verdict" grep -q "verdict .*ok" "$T/bench.out"
+
 # ---- options where they do not belong, and a peer that is no shm endpoint
 rc=0
 "$SOCKIPC" connect "unix://@$NAME-x?ring=4K" </dev/null 2>"$T/opt1.err" || rc=$?

@@ -858,6 +858,39 @@ static void test_thousand_connections(void **state)
 	free(srv);
 }
 
+/* Two ends of a socketpair wrapped with sipc_endpoint_from_fd: the
+ * handshake goes step by step without blocking (timeout 0), in one
+ * thread, as in a caller's own event loop. */
+static void test_from_fd_stepwise(void **state)
+{
+	sipc_endpoint *a, *b;
+	char buf[8];
+	int sv[2], ra = SIPC_ETIMEDOUT, rb = SIPC_ETIMEDOUT;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(sipc_endpoint_from_fd(sv[0], SIPC_SHM, NULL, &a), 0);
+	assert_int_equal(sipc_endpoint_from_fd(sv[1], SIPC_SHM, NULL, &b), 0);
+	/* Bounded: each round moves the handshake on by a step. */
+	for (int i = 0; i < 10 && (ra != 0 || rb != 0); i++) {
+		if (ra != 0)
+			ra = sipc_handshake(a, 0);
+		if (rb != 0)
+			rb = sipc_handshake(b, 0);
+		assert_true(ra == 0 || ra == SIPC_ETIMEDOUT);
+		assert_true(rb == 0 || rb == SIPC_ETIMEDOUT);
+	}
+	assert_int_equal(ra, 0);
+	assert_int_equal(rb, 0);
+	assert_int_equal(sipc_send(a, "abc", 3, sipc_test_ms(2000)), 3);
+	assert_int_equal(sipc_recv(b, buf, sizeof buf, sipc_test_ms(2000)), 3);
+	assert_int_equal(sipc_send(b, "de", 2, sipc_test_ms(2000)), 2);
+	assert_int_equal(sipc_recv(a, buf, sizeof buf, sipc_test_ms(2000)), 2);
+	sipc_endpoint_close(a);
+	assert_int_equal(sipc_recv(b, buf, sizeof buf, sipc_test_ms(2000)), SIPC_ECLOSED);
+	sipc_endpoint_close(b);
+}
+
 /* ------------------------------------------------------------ URLs */
 
 static void test_urls(void **state)
@@ -958,6 +991,7 @@ int main(void)
 		cmocka_unit_test(test_not_shm_peers),
 		cmocka_unit_test(test_scribbling_peer),
 		cmocka_unit_test(test_path_and_peercred),
+		cmocka_unit_test(test_from_fd_stepwise),
 		cmocka_unit_test(test_thousand_connections),
 	};
 

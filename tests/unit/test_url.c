@@ -75,7 +75,7 @@ static const struct row rows[] = {
 	{"://h:80", SIPC_EURL_SYNTAX, "missing scheme"},
 	{"htp://h:80", SIPC_EURL_SCHEME,
 	 "unknown scheme 'htp' (expected tcp, tcp4, tcp6, udp, udp4, udp6, tls, tls4, tls6, unix, "
-	 "unixgram or unixpacket)"},
+	 "unixgram, unixpacket or shm)"},
 	{"tcp\001://h:80", SIPC_EURL_SCHEME, "unknown scheme 'tcp?'"},
 	/* missing parts */
 	{"tcp://", SIPC_EURL_NOPORT, "missing HOST:PORT"},

@@ -358,7 +358,11 @@ static int start_child(struct sipc_conn *c, struct exec_conn *st, char **argv, c
 	int sv[2], pid;
 
 	*step = NULL;
-	if (!sipc_scheme_is_tls(sipc__svc_ep_scheme(sipc__conn_endpoint(c))))
+	sipc_scheme sc = sipc__svc_ep_scheme(sipc__conn_endpoint(c));
+
+	/* shm:// too: its bytes are in shared rings, the socket carries only
+	 * wake-ups. */
+	if (!sipc_scheme_is_tls(sc) && sc != SIPC_SHM)
 		return spawn(c, argv, sipc__conn_fd(c), step);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
