@@ -627,6 +627,81 @@ typedef struct sipc_cred {
  * SIPC_EKIND on other kinds. */
 int sipc_endpoint_peercred(const sipc_endpoint *ep, sipc_cred *out);
 
+/* ---------------------------------------------- descriptors and credentials */
+
+/*
+ * Open descriptors and credentials handed over with a message on the unix
+ * kinds (unix, unixgram, unixpacket connections and unixgram endpoints;
+ * SIPC_EKIND on every other kind, tls included, and on listeners that
+ * accept):
+ * SCM_RIGHTS and SCM_CREDENTIALS.  The message is framed exactly as
+ * sipc_send frames it, so a peer that reads it with plain sipc_recv still
+ * gets its bytes (the descriptors are then closed by the kernel, never
+ * left open in the peer).  On a unix:// stream the descriptors ride with
+ * the first byte of the frame, its length header, so a message may be
+ * empty; a send that times out part way keeps the rest of the frame as
+ * sipc_send does, and the descriptors have gone already.
+ *
+ * The sender keeps its own descriptors: the peer gets new ones, to the same
+ * open files (pipes, sockets, memfds, files opened read-only...), and each
+ * side closes its own.  A receiver gets them close-on-exec
+ * (MSG_CMSG_CLOEXEC), in blocking or non-blocking mode as the sender had
+ * them (the mode belongs to the open file, which both share).
+ *
+ * No received descriptor is ever left open by a call that fails: more than
+ * the caller has room for, or more than SIPC_FDS_MAX, is SIPC_EFDTRUNC with
+ * all of them closed and the message dropped (on a unix:// stream, whose
+ * framing is then lost, the endpoint is broken: SIPC_EBROKEN afterwards);
+ * the same for a message too large (SIPC_ETRUNC, SIPC_EMSGSIZE) or cut
+ * short.  With --trace each sendmsg and recvmsg with control data is one
+ * line: "sendmsg(5, 12 bytes, SCM_RIGHTS [7]) = 12", "recvmsg(5, 4 bytes) =
+ * 4 SCM_RIGHTS [9]".
+ */
+#define SIPC_FDS_MAX 64
+
+/* Sends BUF/LEN as one message with the NFDS (1..SIPC_FDS_MAX; -EINVAL
+ * otherwise, -EBADF for a negative one) descriptors FDS.  Returns LEN or a
+ * code as sipc_send. */
+ssize_t sipc_send_fds(sipc_endpoint *ep, const void *buf, size_t len, const int *fds, size_t nfds,
+		      int timeout_ms);
+
+/*
+ * Receives one message into BUF/CAP, as sipc_recv, and the descriptors that
+ * came with it into FDS (room for MAX, 1..SIPC_FDS_MAX), their count in
+ * *NFDS: the caller owns them and closes them.  Returns the message length,
+ * or SIPC_ENOFDS for a message that came with none (it is taken: the next
+ * call reads the next message), SIPC_EFDTRUNC (see above), or a code as
+ * sipc_recv.  *NFDS is 0 on failure.
+ */
+ssize_t sipc_recv_fds(sipc_endpoint *ep, void *buf, size_t cap, int *fds, size_t max, size_t *nfds,
+		      int timeout_ms);
+
+/* Sends BUF/LEN as one message with this process's credentials (pid,
+ * effective uid and gid) as SCM_CREDENTIALS: the kernel checks them, so the
+ * peer can trust them.  Returns LEN or a code as sipc_send. */
+ssize_t sipc_send_cred(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms);
+
+/*
+ * Receives one message as sipc_recv, with the credentials of the process
+ * that sent it in *CRED.  The first call turns SO_PASSCRED on for the
+ * endpoint; from then on the kernel attaches the sender's credentials to
+ * every message.  A message sent before that without sipc_send_cred came
+ * with none: *CRED then has pid 0 and the overflow uid and gid (65534), as
+ * the kernel says it.  A message that carries descriptors is SIPC_EFDTRUNC
+ * (they are closed).
+ */
+ssize_t sipc_recv_cred(sipc_endpoint *ep, void *buf, size_t cap, sipc_cred *cred, int timeout_ms);
+
+/*
+ * A pidfd of the peer process of a connected unix endpoint (SO_PEERPIDFD,
+ * Linux 6.5 and later): unlike the pid of sipc_endpoint_peercred it cannot
+ * come to name another process once the peer has exited (poll it for
+ * POLLIN to learn that it has).  Returns the descriptor, close-on-exec,
+ * which the caller closes; -ENOPROTOOPT on a kernel without it, -ENOTCONN,
+ * SIPC_EKIND on other kinds, or -errno.
+ */
+int sipc_endpoint_peerpidfd(const sipc_endpoint *ep);
+
 size_t sipc_endpoint_max_msg(const sipc_endpoint *ep);
 void sipc_endpoint_set_max_msg(sipc_endpoint *ep, size_t max_msg);
 

@@ -25,6 +25,7 @@
 
 #include "cli/cli.h"
 #include "cli/connect.h"
+#include "cli/fdcli.h"
 #include "cli/opt.h"
 #include "cli/program.h"
 #include "cli/progpool.h"
@@ -35,6 +36,8 @@
 
 static bool keep_open;
 static long max_conns; /* 0: not given (1) */
+/* --recv-fd[=DIR]: NULL not given, "" to stdout, else the directory. */
+static const char *recv_fd;
 
 /* How long an accepted TLS connection may take over its handshake when
  * --idle-timeout does not say: a peer that stops half-way must not hold
@@ -56,6 +59,9 @@ static const struct sipc_opt opts_table[] = {
 	{"max-conns", 'm', SIPC__OPT_INT, &max_conns, 1, 10000, "N",
 	 "with --keep-open and -e: up to N peers at once, each with its own program"},
 	SIPC_CLI_TLS_SERVER_OPTS,
+	{"recv-fd", 0, SIPC__OPT_OPTSTRING, &recv_fd, 0, 0, "DIR",
+	 "unix URLs: take descriptors sent with messages (send --fd); write what each reads "
+	 "to stdout, or save it in a new file in DIR and print its path"},
 	{NULL},
 };
 
@@ -70,7 +76,8 @@ static const struct sipc_opt_spec spec = {
 	"side; a failed handshake ends listen (with --keep-open: that peer only).\n"
 	"-e or --sh-exec runs a program for the peer instead (ncat -e, -c); with\n"
 	"--keep-open one peer after another, each with its own program, and with\n"
-	"--max-conns N up to N at once (more wait in the backlog).",
+	"--max-conns N up to N at once (more wait in the backlog).  --recv-fd\n"
+	"takes descriptors instead of relaying (unix URLs, from send --fd).",
 	opts_table,
 	1,
 	1,
@@ -283,6 +290,26 @@ static int program_opts(sipc_scheme scheme, char ***prog)
 	return SIPC_EXIT_USAGE;
 }
 
+/* --recv-fd on SCHEME, with a program or not: 0 or SIPC_EXIT_USAGE after
+ * saying why. */
+static int recv_fd_opts(sipc_scheme scheme, bool program)
+{
+	int rc = sipc_cli_fd_check("listen", "--recv-fd", scheme);
+
+	if (rc != 0)
+		return rc;
+	if (program || sipc_relay_opts.framed || sipc_relay_opts.chunk > 0 ||
+	    sipc_relay_opts.crlf) {
+		sipc_cli_error("listen: --recv-fd: writes what the descriptors read; not with %s",
+			       program                  ? "-e or --sh-exec"
+			       : sipc_relay_opts.framed ? "--framed"
+			       : sipc_relay_opts.crlf   ? "--crlf"
+							: "--chunk");
+		return SIPC_EXIT_USAGE;
+	}
+	return 0;
+}
+
 /* Forgets the datagram peer, for --keep-open. */
 static void drop_datagram_peer(sipc_endpoint *lep)
 {
@@ -315,6 +342,8 @@ int sipc_cmd_listen(int argc, char **argv)
 	if ((rc = sipc_relay_check_opts("listen", sc)) != 0)
 		goto out;
 	if ((rc = program_opts(sc, &prog)) != 0)
+		goto out;
+	if (recv_fd != NULL && (rc = recv_fd_opts(sc, prog != NULL)) != 0)
 		goto out;
 	if ((rc = sipc_cli_tls_setup("listen", url, SIPC_TLS_SERVER, &opts, &tls)) != 0)
 		goto out;
@@ -354,6 +383,11 @@ int sipc_cmd_listen(int argc, char **argv)
 		sipc_endpoint *peer_ep = lep;
 
 		cfg.send_stdin = true;
+		if (sipc_scheme_is_connectionless(sc) && recv_fd != NULL) {
+			/* Every sender's messages, on the bound socket. */
+			rc = sipc_cli_recv_fds(cfg.url, lep, recv_fd, io.stop_fd, cfg.idle_ms);
+			continue;
+		}
 		if (sipc_scheme_is_connectionless(sc)) {
 			rc = take_datagram_peer(cfg.url, lep, &cfg.send_stdin);
 			if (rc != 0 || stop_signo != 0)
@@ -408,7 +442,9 @@ int sipc_cmd_listen(int argc, char **argv)
 				continue;
 			}
 		}
-		if (prog != NULL)
+		if (recv_fd != NULL)
+			rc = sipc_cli_recv_fds(cfg.url, peer_ep, recv_fd, io.stop_fd, cfg.idle_ms);
+		else if (prog != NULL)
 			rc = sipc_program_run(prog, &cfg, peer_ep, io.stop_fd, false, &io.stopped);
 		else
 			rc = sipc_relay_run(&cfg, peer_ep, &io);

@@ -185,6 +185,14 @@ static int apply(const struct sipc_opt *o, const char *value, char *why, size_t 
 	case SIPC__OPT_STRING:
 		*(const char **)o->dest = value;
 		return 0;
+	case SIPC__OPT_OPTSTRING:
+		if (value[0] == '\0' && o->arg != NULL) {
+			snprintf(why, whylen, "'=' without a value: give --%s=%s, or --%s alone",
+				 o->name, o->arg, o->name);
+			return -1;
+		}
+		*(const char **)o->dest = value;
+		return 0;
 	case SIPC__OPT_FUNC:
 		return o->fn(o->dest, value, why, whylen);
 	}
@@ -199,7 +207,10 @@ static void print_opts(FILE *out, const struct sipc_opt_spec *spec, const struct
 	for (; t->name != NULL; t++) {
 		if (refused(spec, t))
 			continue;
-		if (t->short_name)
+		if (t->type == SIPC__OPT_OPTSTRING)
+			snprintf(left, sizeof(left), "    --%s[=%s]", t->name,
+				 t->arg ? t->arg : "");
+		else if (t->short_name)
 			snprintf(left, sizeof(left), "-%c, --%s%s%s", t->short_name, t->name,
 				 t->arg ? " " : "", t->arg ? t->arg : "");
 		else
@@ -278,6 +289,8 @@ int sipc_opt_parse(const struct sipc_opt_spec *spec, int argc, char **argv, int 
 					return usage_error(spec, what, "takes no value");
 			} else if (eq != NULL) {
 				value = eq + 1;
+			} else if (o->type == SIPC__OPT_OPTSTRING) {
+				value = NULL; /* alone: "" below */
 			} else if (i + 1 < argc) {
 				value = argv[++i];
 			} else {
@@ -285,6 +298,8 @@ int sipc_opt_parse(const struct sipc_opt_spec *spec, int argc, char **argv, int 
 			}
 			if (o == HELP_OPT)
 				help = true;
+			else if (o->type == SIPC__OPT_OPTSTRING && value == NULL)
+				*(const char **)o->dest = "";
 			else if (apply(o, value, why, sizeof(why)) < 0)
 				return usage_error(spec, what, why);
 			continue;

@@ -45,18 +45,21 @@
 #include <stdio.h>
 
 enum sipc_opt_type {
-	SIPC__OPT_FLAG,    /* bool *: set to true; takes no value */
-	SIPC__OPT_INT,     /* long *: a whole number in [min, max] */
-	SIPC__OPT_MS,      /* int *: whole milliseconds in [min, max] */
-	SIPC__OPT_SECONDS, /* int *: decimal seconds ("0.5"), stored as
-			     milliseconds, checked against [min, max] in ms */
-	SIPC__OPT_SIZE,    /* size_t *: bytes with optional K/M/G suffix
-			     (powers of 1024), in [min, max] */
-	SIPC__OPT_STRING,  /* const char **: the value as given (argv owns it);
-			     a repeated option keeps the last one */
-	SIPC__OPT_FUNC,    /* calls fn(dest, value, why, whylen) for each use
-			     (repeatable options such as serve's -e LINE); fn
-			     returns 0, or -1 after writing WHY */
+	SIPC__OPT_FLAG,      /* bool *: set to true; takes no value */
+	SIPC__OPT_INT,       /* long *: a whole number in [min, max] */
+	SIPC__OPT_MS,        /* int *: whole milliseconds in [min, max] */
+	SIPC__OPT_SECONDS,   /* int *: decimal seconds ("0.5"), stored as
+			       milliseconds, checked against [min, max] in ms */
+	SIPC__OPT_SIZE,      /* size_t *: bytes with optional K/M/G suffix
+			       (powers of 1024), in [min, max] */
+	SIPC__OPT_STRING,    /* const char **: the value as given (argv owns it);
+			       a repeated option keeps the last one */
+	SIPC__OPT_FUNC,      /* calls fn(dest, value, why, whylen) for each use
+			       (repeatable options such as serve's -e LINE); fn
+			       returns 0, or -1 after writing WHY */
+	SIPC__OPT_OPTSTRING, /* const char **: "" when given alone, the value
+				only as --name=VALUE (listen's --recv-fd[=DIR]);
+				long names only */
 };
 
 /* Callback of SIPC__OPT_FUNC. */

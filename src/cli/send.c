@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/fdcli.h"
 #include "cli/opt.h"
 #include "cli/proxyopt.h"
 #include "cli/relay.h"
@@ -39,6 +40,8 @@ static bool raw, lines;
 #define DEFAULT_RETRIES 3
 /* --urgent BYTE: -1 (not given), or the byte sent as urgent data. */
 static int urgent = -1;
+/* --fd FILE...: descriptors passed with the message (unix URLs). */
+static struct sipc_cli_fds fdopt;
 
 static const struct sipc_opt opts_table[] = {
 	{"timeout", 't', SIPC__OPT_MS, &timeout_ms, 1, 3600000, "MS",
@@ -52,6 +55,10 @@ static const struct sipc_opt opts_table[] = {
 	 "each reply on its own line (the default for MESSAGE arguments)"},
 	{"urgent", 0, SIPC__OPT_FUNC, &urgent, 0, 0, "BYTE",
 	 "tcp: send BYTE as urgent (out-of-band) data instead of a message", sipc_cli_urgent_opt},
+	{"fd", 0, SIPC__OPT_FUNC, &fdopt, 0, 0, "FILE",
+	 "unix URLs: pass FILE, opened read-only (- for stdin), with the message; "
+	 "repeatable; waits for no reply",
+	 sipc_cli_fd_opt},
 	SIPC_CLI_TLS_OPTS,
 	SIPC_CLI_PROXY_OPT,
 	{NULL},
@@ -68,7 +75,10 @@ static const struct sipc_opt_spec spec = {
 	"with one (--lines).  Streams send once: connecting, sending and the reply\n"
 	"take at most --timeout for each message.  Datagram URLs send again with\n"
 	"backoff, each wait twice the one before (--timeout, --retries).  No reply:\n"
-	"exit status 1.  --hex dumps each message (>) and reply (<) on stderr.",
+	"exit status 1.  --hex dumps each message (>) and reply (<) on stderr.\n"
+	"--fd FILE hands FILE's open descriptor to the peer with the message (unix\n"
+	"URLs; listen --recv-fd takes it): one MESSAGE at most, empty when none is\n"
+	"given (stdin is not read), and no reply is awaited.",
 	opts_table,
 	1,
 	-1,
@@ -171,6 +181,17 @@ static void peek_header(struct sender *s, int64_t deadline)
 		s->hdr_len = (size_t)n;
 }
 
+/* Sends one message; the first carries the --fd descriptors. */
+static ssize_t send_msg(sipc_endpoint *ep, const void *msg, size_t len, int ms)
+{
+	static bool fds_sent;
+
+	if (fdopt.n == 0 || fds_sent)
+		return sipc_send(ep, msg, len, ms);
+	fds_sent = true;
+	return sipc_send_fds(ep, msg, len, fdopt.fds, fdopt.n, ms);
+}
+
 /* One stream request: frame out, frame back, both before one deadline. */
 static int stream_one(struct sender *s, const void *msg, size_t len)
 {
@@ -180,7 +201,7 @@ static int stream_one(struct sender *s, const void *msg, size_t len)
 	ssize_t n;
 
 	s->first_deadline = 0;
-	n = sipc_send(s->ep, msg, len, sipc__deadline_left(deadline));
+	n = send_msg(s->ep, msg, len, sipc__deadline_left(deadline));
 	if (n < 0 || no_reply)
 		return n < 0 ? (int)n : 0;
 	peek_header(s, deadline);
@@ -203,7 +224,7 @@ static int one(struct sender *s, const void *msg, size_t len)
 	if (!s->dgram)
 		return stream_one(s, msg, len);
 	if (no_reply) {
-		n = sipc_send(s->ep, msg, len, timeout_ms);
+		n = send_msg(s->ep, msg, len, timeout_ms);
 		return n < 0 ? (int)n : 0;
 	}
 	n = sipc_request(s->ep, msg, len, s->dbuf, DGRAM_REPLY_MAX, timeout_ms, (int)retries);
@@ -288,6 +309,27 @@ static int check_opts(bool dgram)
 	return 0;
 }
 
+/* --fd: unix URLs only, no reply; then the files are opened (before the
+ * dial, so a missing one fails first).  0, or the exit status. */
+static int fd_opts(sipc_scheme sc)
+{
+	int rc = sipc_cli_fd_check("send", "--fd", sc);
+
+	if (rc != 0)
+		return rc;
+	if (urgent >= 0 || raw || lines || retries >= 0) {
+		sipc_cli_error("send: --fd: sends the descriptors and waits for no reply: not with "
+			       "%s",
+			       urgent >= 0 ? "--urgent"
+			       : raw       ? "--raw"
+			       : lines     ? "--lines"
+					   : "--retries");
+		return SIPC_EXIT_USAGE;
+	}
+	no_reply = true;
+	return sipc_cli_fds_open("send", &fdopt);
+}
+
 /*
  * --urgent: one urgent byte and nothing else; then our end, and what the
  * peer sends until its own end (within --timeout) goes to stdout as it
@@ -329,6 +371,8 @@ static int send_all(struct sender *s, int nargs, char **argv)
 			rc = one(s, argv[i], strlen(argv[i]));
 		return report(s, rc);
 	}
+	if (fdopt.n > 0) /* the descriptors are the payload: stdin stays */
+		return report(s, one(s, "", 0));
 	n = slurp_stdin(sipc_endpoint_max_msg(s->ep), &input);
 	if (n < 0) {
 		sipc_cli_error("send %s: stdin: %s", s->url, sipc_strerror((int)n));
@@ -355,11 +399,19 @@ int sipc_cmd_send(int argc, char **argv)
 	if ((rc = sipc_cli_parse_url("send", s.url, &url)) != 0)
 		return rc;
 	s.dgram = sipc_scheme_is_datagram(sipc_url_scheme(url));
+	if (fdopt.n > 0 && (rc = fd_opts(sipc_url_scheme(url))) != 0)
+		goto out;
 	if ((rc = check_opts(s.dgram)) != 0)
 		goto out;
 	if (urgent >= 0 &&
 	    (rc = sipc_cli_urgent_check("send", "--urgent", sipc_url_scheme(url))) != 0)
 		goto out;
+	if (fdopt.n > 0 && nargs > 2) {
+		sipc_cli_error("send: --fd: the descriptors go with one message: give at most one "
+			       "MESSAGE");
+		rc = SIPC_EXIT_USAGE;
+		goto out;
+	}
 	if (urgent >= 0 && nargs > 1) {
 		sipc_cli_error("send: --urgent: sends one byte and no MESSAGE");
 		rc = SIPC_EXIT_USAGE;
@@ -391,6 +443,7 @@ int sipc_cmd_send(int argc, char **argv)
 	}
 	rc = urgent >= 0 ? send_urgent(&s) : send_all(&s, nargs, argv);
 out:
+	sipc_cli_fds_close(&fdopt);
 	free(s.dbuf);
 	sipc_endpoint_close(s.ep);
 	sipc_tls_config_free(tls);

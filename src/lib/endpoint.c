@@ -125,6 +125,10 @@ void sipc_endpoint_close(sipc_endpoint *ep)
 	if (ep->fd >= 0)
 		ep->tp->io->close(ep);
 	free(ep->rx.body);
+	/* Descriptors that came with a frame never finished (fdmsg.c). */
+	for (size_t i = 0; i < ep->rx.nfds; i++)
+		sipc__sys_close(ep->rx.fds[i]);
+	free(ep->rx.fds);
 	free(ep->tx.frame);
 	free(ep->why);
 	free(ep);

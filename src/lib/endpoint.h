@@ -28,6 +28,13 @@ struct sipc__frame_rx {
 	size_t body_have; /* body bytes received into body */
 	size_t body_cap;  /* bytes allocated at body */
 	uint8_t *body;    /* endpoint-owned partial body, or NULL */
+	/* What came with the frame so far on a receive that takes descriptors
+	 * or credentials (sipc_recv_fds, sipc_recv_cred; fdmsg.c): owned here
+	 * until the frame is whole, closed if it is never handed over. */
+	int *fds;      /* SIPC__FDPASS_MAX slots once needed, or NULL */
+	size_t nfds;   /* of them, open */
+	bool has_cred; /* cred holds the frame's credentials */
+	sipc_cred cred;
 };
 
 /*
@@ -52,8 +59,9 @@ struct sipc_endpoint {
 	bool rx_broken;   /* a framed receive cannot go on (oversize, mid-frame) */
 	bool out_of_step; /* stream: a sipc_request timed out with its request
 			     out, so a late reply would pass for the next one */
-	bool rx_passcred; /* seqpacket: msg.c turned SO_PASSCRED on, so an empty
-			    record (it carries credentials) is told from EOF */
+	bool rx_passcred; /* msg.c turned SO_PASSCRED on: on seqpacket so an
+			    empty record (it carries credentials) is told from
+			    EOF, on any unix kind for sipc_recv_cred */
 	size_t max_msg;
 	int backlog;
 	sipc_trace_fn *trace;
@@ -96,5 +104,14 @@ bool sipc__ep_accepts(const sipc_endpoint *ep);
  * without a file (abstract, IP). */
 void sipc__ep_release_path(sipc_endpoint *ep);
 int sipc__ep_claim_path(sipc_endpoint *ep);
+
+/* For an endpoint wrapped from a descriptor whose URL is known (serve's
+ * listeners passed in by its supervisor, forward's dialed backends): the
+ * URL's options, kept as sipc_listen and sipc_dial keep them.  shm://
+ * reads ring= and spin= from them when its handshake starts. */
+static inline void sipc__ep_set_sockopts(sipc_endpoint *ep, const struct sipc__sockopts *o)
+{
+	ep->sockopts = *o;
+}
 
 #endif /* SIPC_ENDPOINT_H */

@@ -19,8 +19,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <stdio.h>
+
+#include "endpoint.h"
 #include "sockipc.h"
 #include "sys/sys.h"
+#include "trace.h"
+#include "transport/transport.h"
 
 #ifndef SCM_PIDFD
 #define SCM_PIDFD 0x04
@@ -44,9 +49,32 @@ static size_t iov_total(const struct iovec *iov, int iovcnt)
 	return n;
 }
 
-ssize_t sipc__fdpass_send(int fd, const struct iovec *iov, int iovcnt, const int *fds, size_t nfds,
-			  const struct ucred *cred, int flags)
+/* Where a message goes: a bare descriptor (sys/) or an endpoint's
+ * transport. */
+struct via {
+	int fd;
+	sipc_endpoint *ep;
+};
+
+static ssize_t via_sendmsg(const struct via *v, const struct msghdr *msg, int flags)
 {
+	if (v->ep)
+		return v->ep->tp->io->sendmsg(v->ep, msg, flags);
+	return sipc__sys_sendmsg(v->fd, msg, flags);
+}
+
+static ssize_t via_recvmsg(const struct via *v, struct msghdr *msg, int flags)
+{
+	if (v->ep)
+		return v->ep->tp->io->recvmsg(v->ep, msg, flags);
+	return sipc__sys_recvmsg(v->fd, msg, flags);
+}
+
+static ssize_t send_core(const struct via *v, const struct iovec *iov, int iovcnt, const int *fds,
+			 size_t nfds, const struct ucred *cred, int flags)
+{
+	int fd = v->fd;
+
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * SIPC__FDPASS_MAX) +
 			 CMSG_SPACE(sizeof(struct ucred))];
@@ -97,7 +125,7 @@ ssize_t sipc__fdpass_send(int fd, const struct iovec *iov, int iovcnt, const int
 		}
 		msg.msg_controllen = ctllen;
 	}
-	return sipc__sys_sendmsg(fd, &msg, flags);
+	return via_sendmsg(v, &msg, flags);
 }
 
 /* Closes the N descriptors in FDS. */
@@ -107,8 +135,13 @@ static void close_all(const int *fds, size_t n)
 		sipc__sys_close(fds[i]);
 }
 
-ssize_t sipc__fdpass_recv(int fd, const struct iovec *iov, int iovcnt, int *fds, size_t max,
-			  size_t *nfds, struct ucred *cred, bool *has_cred, int flags)
+/*
+ * The receive; *DROPPED counts the descriptors it closed because the call
+ * failed, *CTRUNC whether the kernel cut the control data, for the trace.
+ */
+static ssize_t recv_core(const struct via *v, const struct iovec *iov, int iovcnt, int *fds,
+			 size_t max, size_t *nfds, struct ucred *cred, bool *has_cred, int flags,
+			 size_t *dropped, bool *ctrunc)
 {
 	union {
 		char buf[CTL_SPACE];
@@ -134,7 +167,7 @@ ssize_t sipc__fdpass_recv(int fd, const struct iovec *iov, int iovcnt, int *fds,
 	msg.msg_iovlen = (size_t)iovcnt;
 	msg.msg_control = ctl.buf;
 	msg.msg_controllen = sizeof(ctl.buf);
-	n = sipc__sys_recvmsg(fd, &msg, flags | MSG_CMSG_CLOEXEC);
+	n = via_recvmsg(v, &msg, flags | MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return n;
 
@@ -171,6 +204,8 @@ ssize_t sipc__fdpass_recv(int fd, const struct iovec *iov, int iovcnt, int *fds,
 		max = 0; /* nowhere to count them: the caller takes none */
 	if ((msg.msg_flags & MSG_CTRUNC) || ngot > max) {
 		close_all(got, ngot);
+		*dropped = ngot;
+		*ctrunc = (msg.msg_flags & MSG_CTRUNC) != 0;
 		return SIPC_EFDTRUNC;
 	}
 	if (ngot > 0) {
@@ -183,5 +218,103 @@ ssize_t sipc__fdpass_recv(int fd, const struct iovec *iov, int iovcnt, int *fds,
 		if (has_cred)
 			*has_cred = true;
 	}
+	return n;
+}
+
+ssize_t sipc__fdpass_send(int fd, const struct iovec *iov, int iovcnt, const int *fds, size_t nfds,
+			  const struct ucred *cred, int flags)
+{
+	struct via v = {.fd = fd, .ep = NULL};
+
+	return send_core(&v, iov, iovcnt, fds, nfds, cred, flags);
+}
+
+ssize_t sipc__fdpass_recv(int fd, const struct iovec *iov, int iovcnt, int *fds, size_t max,
+			  size_t *nfds, struct ucred *cred, bool *has_cred, int flags)
+{
+	struct via v = {.fd = fd, .ep = NULL};
+	size_t dropped = 0;
+	bool ctrunc = false;
+
+	return recv_core(&v, iov, iovcnt, fds, max, nfds, cred, has_cred, flags, &dropped, &ctrunc);
+}
+
+/* " SCM_RIGHTS [7, 8]" into BUF (at most 16 shown, then "..."). */
+static void fds_text(char *buf, size_t len, const int *fds, size_t n)
+{
+	size_t k = (size_t)snprintf(buf, len, " SCM_RIGHTS [");
+
+	for (size_t i = 0; i < n && k < len; i++) {
+		if (i == 16) {
+			k += (size_t)snprintf(buf + k, len - k, ", ...%zu", n);
+			break;
+		}
+		k += (size_t)snprintf(buf + k, len - k, "%s%d", i ? ", " : "", fds[i]);
+	}
+	if (k < len)
+		snprintf(buf + k, len - k, "]");
+}
+
+/* " SCM_CREDENTIALS {pid=1, uid=0, gid=0}" into BUF. */
+static void cred_text(char *buf, size_t len, const struct ucred *c)
+{
+	snprintf(buf, len, " SCM_CREDENTIALS {pid=%ld, uid=%lu, gid=%lu}", (long)c->pid,
+		 (unsigned long)c->uid, (unsigned long)c->gid);
+}
+
+ssize_t sipc__fdpass_send_ep(sipc_endpoint *ep, const struct iovec *iov, int iovcnt, const int *fds,
+			     size_t nfds, const struct ucred *cred, int flags)
+{
+	struct via v = {.fd = ep->fd, .ep = ep};
+	char fb[256] = "", cb[96] = "", rb[128];
+	ssize_t n = send_core(&v, iov, iovcnt, fds, nfds, cred, flags);
+
+	if (ep->trace == NULL || n == -EAGAIN || (nfds == 0 && cred == NULL))
+		return n;
+	if (nfds > 0 && fds)
+		fds_text(fb, sizeof(fb), fds, nfds);
+	if (cred)
+		cred_text(cb, sizeof(cb), cred);
+	/* The bytes asked; the control data in strace's order, comma-led. */
+	sipc__tracef(ep->trace, ep->trace_arg, "sendmsg(%d, %zu bytes,%s%s%s) = %s", ep->fd,
+		     iov_total(iov, iovcnt), fb, fb[0] && cb[0] ? "," : "", cb,
+		     sipc__result_text(n, rb, sizeof(rb)));
+	return n;
+}
+
+ssize_t sipc__fdpass_recv_ep(sipc_endpoint *ep, const struct iovec *iov, int iovcnt, int *fds,
+			     size_t max, size_t *nfds, struct ucred *cred, bool *has_cred,
+			     int flags)
+{
+	struct via v = {.fd = ep->fd, .ep = ep};
+	char fb[256] = "", cb[96] = "", rb[128];
+	size_t dropped = 0, k = 0;
+	bool ctrunc = false, hc = false;
+	struct ucred uc;
+	ssize_t n;
+
+	n = recv_core(&v, iov, iovcnt, fds, max, nfds, &uc, &hc, flags, &dropped, &ctrunc);
+	if (nfds)
+		k = *nfds;
+	if (n >= 0 && hc) {
+		if (cred)
+			*cred = uc;
+		if (has_cred)
+			*has_cred = true;
+	} else if (has_cred) {
+		*has_cred = false;
+	}
+	if (ep->trace == NULL || n == -EAGAIN)
+		return n;
+	if (n == SIPC_EFDTRUNC)
+		snprintf(fb, sizeof(fb), " SCM_RIGHTS%s: %zu closed", ctrunc ? " MSG_CTRUNC" : "",
+			 dropped);
+	else if (n >= 0 && k > 0)
+		fds_text(fb, sizeof(fb), fds, k);
+	if (n >= 0 && hc && cred)
+		cred_text(cb, sizeof(cb), &uc);
+	if (fb[0] || cb[0])
+		sipc__tracef(ep->trace, ep->trace_arg, "recvmsg(%d, %zu bytes) = %s%s%s", ep->fd,
+			     iov_total(iov, iovcnt), sipc__result_text(n, rb, sizeof(rb)), fb, cb);
 	return n;
 }

@@ -14,6 +14,8 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "sockipc.h"
+
 /* The most descriptors one message carries (the kernel's SCM_MAX_FD is
  * 253; a caller asking for more gets -EINVAL before anything is sent). */
 #define SIPC__FDPASS_MAX 64
@@ -43,5 +45,20 @@ ssize_t sipc__fdpass_send(int fd, const struct iovec *iov, int iovcnt, const int
  */
 ssize_t sipc__fdpass_recv(int fd, const struct iovec *iov, int iovcnt, int *fds, size_t max,
 			  size_t *nfds, struct ucred *cred, bool *has_cred, int flags);
+
+/*
+ * The same two calls on a connected unix endpoint, through its transport
+ * (ep->tp->io->sendmsg/recvmsg) instead of sys/ on a bare descriptor, and
+ * traced in the --trace form: a send that carries control data as
+ * "sendmsg(5, 12 bytes, SCM_RIGHTS [7]) = 12", a receive that brought
+ * descriptors or credentials, or failed for them, as
+ * "recvmsg(5, 4 bytes) = 4 SCM_RIGHTS [9]".  -EAGAIN is not traced (the
+ * callers' loops wait and call again).
+ */
+ssize_t sipc__fdpass_send_ep(sipc_endpoint *ep, const struct iovec *iov, int iovcnt, const int *fds,
+			     size_t nfds, const struct ucred *cred, int flags);
+ssize_t sipc__fdpass_recv_ep(sipc_endpoint *ep, const struct iovec *iov, int iovcnt, int *fds,
+			     size_t max, size_t *nfds, struct ucred *cred, bool *has_cred,
+			     int flags);
 
 #endif /* SIPC_FDPASS_H */

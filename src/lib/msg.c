@@ -14,8 +14,11 @@
  * a frame would be.  Also sipc_sendto/recvfrom for connectionless
  * endpoints.  Every send, receive and wait goes through the endpoint's
  * transport (ep->tp, transport.h), directly or through bytes.c's loops,
- * never through sys/ on the connection; only the seqpacket SO_PASSCRED
- * option is still set here.
+ * never through sys/ on the connection; only the SO_PASSCRED option is
+ * still set here.  Descriptors and credentials (msg.h, for fdmsg.c) ride
+ * with the same frames: on a stream with the sendmsg that carries the
+ * frame's header, and every recvmsg of a frame collects what comes into
+ * ep->rx until the frame is whole.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +27,8 @@
 
 #include "bytes.h"
 #include "endpoint.h"
+#include "fdpass.h"
+#include "msg.h"
 #include "sockipc.h"
 #include "sys/sys.h"
 #include "transport/transport.h"
@@ -112,7 +117,49 @@ static bool tx_is(const sipc_endpoint *ep, const void *buf, size_t len)
 	       (len == 0 || memcmp(ep->tx.frame + sizeof(uint32_t), buf, len) == 0);
 }
 
-static ssize_t stream_send(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms)
+/*
+ * Sends IOV (the frame) with ANC's descriptors and credentials on the
+ * first sendmsg, which waits for room until DEADLINE, then the rest as a
+ * plain frame does.  *SENT as sipc__send_iov counts it.
+ */
+static int send_iov_anc(sipc_endpoint *ep, const struct iovec *iov, int64_t deadline,
+			const struct sipc__anc *anc, size_t *sent)
+{
+	struct iovec rest[2];
+	size_t more = 0, skip;
+	int cnt = 0, rc;
+	ssize_t n;
+
+	for (;;) {
+		n = sipc__fdpass_send_ep(ep, iov, 2, anc->fds, anc->nfds, anc->cred, NB);
+		if (n != -EAGAIN)
+			break;
+		rc = ep->tp->io->wait(ep, POLLOUT, deadline);
+		if (rc < 0)
+			return rc;
+	}
+	if (n < 0)
+		return (int)n;
+	*sent = (size_t)n;
+	skip = (size_t)n;
+	for (int i = 0; i < 2; i++) {
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		rest[cnt++] = (struct iovec){.iov_base = (char *)iov[i].iov_base + skip,
+					     .iov_len = iov[i].iov_len - skip};
+		skip = 0;
+	}
+	if (cnt == 0)
+		return 0;
+	rc = sipc__send_iov(ep, rest, cnt, deadline, &more);
+	*sent += more;
+	return rc;
+}
+
+static ssize_t stream_send(sipc_endpoint *ep, const void *buf, size_t len,
+			   const struct sipc__anc *anc, int timeout_ms)
 {
 	int64_t deadline = sipc__deadline(timeout_ms);
 	uint32_t hdr;
@@ -138,7 +185,10 @@ static ssize_t stream_send(sipc_endpoint *ep, const void *buf, size_t len, int t
 	hdr = htonl((uint32_t)len);
 	iov[0] = (struct iovec){.iov_base = &hdr, .iov_len = sizeof hdr};
 	iov[1] = (struct iovec){.iov_base = (void *)buf, .iov_len = len};
-	rc = sipc__send_iov(ep, iov, 2, deadline, &sent);
+	if (anc != NULL)
+		rc = send_iov_anc(ep, iov, deadline, anc, &sent);
+	else
+		rc = sipc__send_iov(ep, iov, 2, deadline, &sent);
 	if (rc < 0 && sent > 0) {
 		/* Part of a frame is on the wire: the peer would read the next
 		 * frame's header as this one's body.  After a timeout the rest
@@ -151,17 +201,90 @@ static ssize_t stream_send(sipc_endpoint *ep, const void *buf, size_t len, int t
 	return rc < 0 ? rc : (ssize_t)len;
 }
 
+/* Closes the descriptors that came with the frame so far. */
+static void rx_close_fds(struct sipc__frame_rx *rx)
+{
+	for (size_t i = 0; i < rx->nfds; i++)
+		sipc__sys_close(rx->fds[i]);
+	rx->nfds = 0;
+}
+
 static void rx_reset(struct sipc__frame_rx *rx)
 {
+	rx_close_fds(rx);
+	free(rx->fds);
 	free(rx->body);
 	memset(rx, 0, sizeof *rx);
+}
+
+/*
+ * sipc__recv_fill, or with ANC the same loop of recvmsg that keeps what
+ * comes beside the bytes in ep->rx: descriptors (at most ANC->max for the
+ * whole frame) and the first credentials.  More descriptors than that is
+ * SIPC_EFDTRUNC: every one is closed, and as the bytes of that recvmsg
+ * are gone with them, the stream is broken.
+ */
+static int fill(sipc_endpoint *ep, void *buf, size_t len, size_t *have, int64_t deadline,
+		struct sipc__anc *anc)
+{
+	struct sipc__frame_rx *rx = &ep->rx;
+	int got[SIPC__FDPASS_MAX];
+	struct ucred uc;
+	ssize_t r;
+	int w;
+
+	if (anc == NULL)
+		return sipc__recv_fill(ep, buf, len, have, deadline);
+	while (*have < len) {
+		struct iovec iov = {.iov_base = (char *)buf + *have, .iov_len = len - *have};
+		size_t room = anc->max > rx->nfds ? anc->max - rx->nfds : 0, k = 0;
+		bool hc = false;
+
+		r = sipc__fdpass_recv_ep(ep, &iov, 1, got, room, &k, anc->want_cred ? &uc : NULL,
+					 &hc, NB);
+		if (r == SIPC_EFDTRUNC) {
+			rx_close_fds(rx);
+			ep->rx_broken = true;
+			return (int)r;
+		}
+		if (k > 0 && rx->fds == NULL &&
+		    (rx->fds = malloc(sizeof(int) * SIPC__FDPASS_MAX)) == NULL) {
+			for (size_t i = 0; i < k; i++)
+				sipc__sys_close(got[i]);
+			rx_close_fds(rx);
+			ep->rx_broken = true;
+			return -ENOMEM;
+		}
+		if (k > 0) {
+			memcpy(rx->fds + rx->nfds, got, sizeof(int) * k);
+			rx->nfds += k;
+		}
+		/* With SO_PASSCRED every read brings some; the frame's are
+		 * those of its first bytes (Linux never glues writers). */
+		if (hc && anc->want_cred && !rx->has_cred) {
+			rx->cred = (sipc_cred){.pid = uc.pid, .uid = uc.uid, .gid = uc.gid};
+			rx->has_cred = true;
+		}
+		if (r > 0) {
+			*have += (size_t)r;
+			continue;
+		}
+		if (r == 0)
+			return SIPC_EPARTIAL;
+		if (r != -EAGAIN)
+			return (int)r;
+		w = ep->tp->io->wait(ep, POLLIN, deadline);
+		if (w < 0)
+			return w;
+	}
+	return 0;
 }
 
 /*
  * Completes the frame header in ep->rx (it may come one byte at a time) and
  * checks its length.  Returns 0 with rx->body_len set, or a code.
  */
-static int rx_header(sipc_endpoint *ep, int64_t deadline)
+static int rx_header(sipc_endpoint *ep, int64_t deadline, struct sipc__anc *anc)
 {
 	struct sipc__frame_rx *rx = &ep->rx;
 	uint32_t be;
@@ -171,7 +294,7 @@ static int rx_header(sipc_endpoint *ep, int64_t deadline)
 		return SIPC_EBROKEN;
 	if (rx->hdr_have == sizeof rx->hdr)
 		return 0;
-	rc = sipc__recv_fill(ep, rx->hdr, sizeof rx->hdr, &rx->hdr_have, deadline);
+	rc = fill(ep, rx->hdr, sizeof rx->hdr, &rx->hdr_have, deadline, anc);
 	if (rc == SIPC_EPARTIAL && rx->hdr_have == 0)
 		return SIPC_ECLOSED;
 	if (rc < 0)
@@ -183,6 +306,7 @@ static int rx_header(sipc_endpoint *ep, int64_t deadline)
 		/* The body is still on its way and could be gigabytes: the
 		 * stream cannot be re-synchronised, so it is over. */
 		ep->rx_broken = true;
+		rx_close_fds(rx);
 		return SIPC_EMSGSIZE;
 	}
 	return 0;
@@ -220,7 +344,7 @@ static int rx_reserve(struct sipc__frame_rx *rx, size_t want)
  * Returns 0 when the frame is complete; what arrived stays in rx->body
  * when the call ends part way (timeout), for the next call.
  */
-static int rx_body_owned(sipc_endpoint *ep, int64_t deadline)
+static int rx_body_owned(sipc_endpoint *ep, int64_t deadline, struct sipc__anc *anc)
 {
 	struct sipc__frame_rx *rx = &ep->rx;
 	size_t step;
@@ -235,7 +359,7 @@ static int rx_body_owned(sipc_endpoint *ep, int64_t deadline)
 			ep->rx_broken = true;
 			return rc;
 		}
-		rc = sipc__recv_fill(ep, rx->body, rx->body_have + step, &rx->body_have, deadline);
+		rc = fill(ep, rx->body, rx->body_have + step, &rx->body_have, deadline, anc);
 	} while (rc == 0 && rx->body_have < rx->body_len);
 	return rc;
 }
@@ -245,12 +369,12 @@ static int rx_body_owned(sipc_endpoint *ep, int64_t deadline)
  * the common case with no copy.  When the call ends part way, what arrived
  * is copied to rx->body, since DST is the caller's again once we return.
  */
-static int rx_body_into(sipc_endpoint *ep, uint8_t *dst, int64_t deadline)
+static int rx_body_into(sipc_endpoint *ep, uint8_t *dst, int64_t deadline, struct sipc__anc *anc)
 {
 	struct sipc__frame_rx *rx = &ep->rx;
 	int rc;
 
-	rc = sipc__recv_fill(ep, dst, rx->body_len, &rx->body_have, deadline);
+	rc = fill(ep, dst, rx->body_len, &rx->body_have, deadline, anc);
 	if (rc == 0 || rx->body_have == 0)
 		return rc;
 	if (rx_reserve(rx, rx->body_have) < 0) {
@@ -261,28 +385,38 @@ static int rx_body_into(sipc_endpoint *ep, uint8_t *dst, int64_t deadline)
 	return rc;
 }
 
-static ssize_t stream_recv(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms)
+static ssize_t stream_recv(sipc_endpoint *ep, void *buf, size_t cap, struct sipc__anc *anc,
+			   int timeout_ms)
 {
 	int64_t deadline = sipc__deadline(timeout_ms);
 	struct sipc__frame_rx *rx = &ep->rx;
 	size_t len;
 	int rc;
 
-	rc = rx_header(ep, deadline);
+	rc = rx_header(ep, deadline, anc);
 	if (rc < 0)
 		return rc;
 	len = rx->body_len;
 	if (len > cap)
 		return SIPC_EBUFSIZE; /* the frame stays queued, header and all */
 	if (rx->body != NULL) {
-		rc = rx_body_owned(ep, deadline);
+		rc = rx_body_owned(ep, deadline, anc);
 		if (rc < 0)
 			return rc;
 		memcpy(buf, rx->body, len);
 	} else {
-		rc = rx_body_into(ep, buf, deadline);
+		rc = rx_body_into(ep, buf, deadline, anc);
 		if (rc < 0)
 			return rc;
+	}
+	if (anc != NULL) {
+		/* The frame is whole: what came with it is the caller's. */
+		if (rx->nfds > 0)
+			memcpy(anc->rfds, rx->fds, sizeof(int) * rx->nfds);
+		anc->got = rx->nfds;
+		rx->nfds = 0;
+		anc->has_cred = rx->has_cred;
+		anc->rcred = rx->cred;
 	}
 	rx_reset(rx);
 	return (ssize_t)len;
@@ -296,11 +430,11 @@ static ssize_t stream_recv_alloc(sipc_endpoint *ep, void **msgp, int timeout_ms)
 	uint8_t *msg;
 	int rc;
 
-	rc = rx_header(ep, deadline);
+	rc = rx_header(ep, deadline, NULL);
 	if (rc < 0)
 		return rc;
 	len = rx->body_len;
-	rc = rx_body_owned(ep, deadline);
+	rc = rx_body_owned(ep, deadline, NULL);
 	if (rc < 0)
 		return rc;
 	/* Grown to exactly the frame's size: hand it over as it is. */
@@ -317,7 +451,7 @@ static ssize_t stream_recv_alloc(sipc_endpoint *ep, void **msgp, int timeout_ms)
 /* ---------------------------------------------------------- datagrams */
 
 static ssize_t dgram_send(sipc_endpoint *ep, const void *buf, size_t len, const sipc_addr *to,
-			  int timeout_ms)
+			  const struct sipc__anc *anc, int timeout_ms)
 {
 	int64_t deadline = sipc__deadline(timeout_ms);
 	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
@@ -333,13 +467,31 @@ static ssize_t dgram_send(sipc_endpoint *ep, const void *buf, size_t len, const 
 	}
 	/* A datagram goes out whole or not at all: no short writes here. */
 	for (;;) {
-		r = ep->tp->io->sendmsg(ep, &msg, NB);
+		if (anc != NULL)
+			r = sipc__fdpass_send_ep(ep, &iov, 1, anc->fds, anc->nfds, anc->cred, NB);
+		else
+			r = ep->tp->io->sendmsg(ep, &msg, NB);
 		if (r != -EAGAIN)
 			return r < 0 ? r : (ssize_t)len;
 		w = ep->tp->io->wait(ep, POLLOUT, deadline);
 		if (w < 0)
 			return w;
 	}
+}
+
+/* Turns SO_PASSCRED on (once): every message read from now on brings the
+ * sender's credentials. */
+static int passcred_on(sipc_endpoint *ep)
+{
+	int rc;
+
+	if (ep->rx_passcred)
+		return 0;
+	rc = sipc__sys_setsockopt_int(ep->fd, SOL_SOCKET, SO_PASSCRED, 1);
+	if (rc < 0)
+		return rc;
+	ep->rx_passcred = true;
+	return 0;
 }
 
 /*
@@ -353,15 +505,7 @@ static ssize_t dgram_send(sipc_endpoint *ep, const void *buf, size_t len, const 
  */
 static int seqpacket_prepare(sipc_endpoint *ep)
 {
-	int rc;
-
-	if (!is_seqpacket(ep) || ep->rx_passcred)
-		return 0;
-	rc = sipc__sys_setsockopt_int(ep->fd, SOL_SOCKET, SO_PASSCRED, 1);
-	if (rc < 0)
-		return rc;
-	ep->rx_passcred = true;
-	return 0;
+	return is_seqpacket(ep) ? passcred_on(ep) : 0;
 }
 
 /*
@@ -477,6 +621,52 @@ static ssize_t dgram_recv_alloc(sipc_endpoint *ep, void **msgp, int timeout_ms)
 	return r;
 }
 
+/*
+ * One datagram or record with what came beside it: the descriptors into
+ * ANC (at most ANC->max; more is SIPC_EFDTRUNC with the message dropped)
+ * and its credentials.  A message too large for CAP or the maximum is
+ * dropped as dgram_recv drops it, and its descriptors closed.
+ */
+static ssize_t dgram_recv_anc(sipc_endpoint *ep, void *buf, size_t cap, struct sipc__anc *anc,
+			      int timeout_ms)
+{
+	int64_t deadline = sipc__deadline(timeout_ms);
+	struct iovec iov = {.iov_base = buf, .iov_len = cap};
+	struct ucred uc;
+	bool hc = false;
+	size_t k = 0;
+	ssize_t r;
+	int w;
+
+	r = seqpacket_prepare(ep);
+	if (r < 0)
+		return r;
+	for (;;) {
+		hc = false;
+		r = sipc__fdpass_recv_ep(ep, &iov, 1, anc->rfds, anc->max, &k,
+					 anc->want_cred ? &uc : NULL, &hc, MSG_TRUNC | NB);
+		if (r != -EAGAIN)
+			break;
+		w = ep->tp->io->wait(ep, POLLIN, deadline);
+		if (w < 0)
+			return w;
+	}
+	if (r < 0)
+		return r;
+	if (r == 0 && is_seqpacket(ep) && !hc)
+		return SIPC_ECLOSED; /* see seqpacket_prepare */
+	if ((size_t)r > cap || (size_t)r > max_msg(ep)) {
+		for (size_t i = 0; i < k; i++)
+			sipc__sys_close(anc->rfds[i]);
+		return (size_t)r > cap ? SIPC_ETRUNC : SIPC_EMSGSIZE;
+	}
+	anc->got = k;
+	anc->has_cred = hc && anc->want_cred;
+	if (anc->has_cred)
+		anc->rcred = (sipc_cred){.pid = uc.pid, .uid = uc.uid, .gid = uc.gid};
+	return r;
+}
+
 /* ------------------------------------------------------------- public */
 
 /* The checks of every message call: arguments, kind, and a stream that a
@@ -501,8 +691,8 @@ ssize_t sipc_send(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms
 	if (rc < 0)
 		return rc;
 	if (is_stream(ep))
-		return stream_send(ep, buf, len, timeout_ms);
-	return dgram_send(ep, buf, len, NULL, timeout_ms);
+		return stream_send(ep, buf, len, NULL, timeout_ms);
+	return dgram_send(ep, buf, len, NULL, NULL, timeout_ms);
 }
 
 ssize_t sipc_recv(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms)
@@ -512,7 +702,7 @@ ssize_t sipc_recv(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms)
 	if (rc < 0)
 		return rc;
 	if (is_stream(ep))
-		return stream_recv(ep, buf, cap, timeout_ms);
+		return stream_recv(ep, buf, cap, NULL, timeout_ms);
 	return dgram_recv(ep, buf, cap, NULL, timeout_ms);
 }
 
@@ -540,7 +730,7 @@ ssize_t sipc_sendto(sipc_endpoint *ep, const void *buf, size_t len, const sipc_a
 		return SIPC_EKIND;
 	if (to == NULL || to->len == 0 || to->len > sizeof to->ss || (buf == NULL && len > 0))
 		return -EINVAL;
-	return dgram_send(ep, buf, len, to, timeout_ms);
+	return dgram_send(ep, buf, len, to, NULL, timeout_ms);
 }
 
 ssize_t sipc_recvfrom(sipc_endpoint *ep, void *buf, size_t cap, sipc_addr *from, int timeout_ms)
@@ -554,4 +744,26 @@ ssize_t sipc_recvfrom(sipc_endpoint *ep, void *buf, size_t cap, sipc_addr *from,
 	if (buf == NULL && cap > 0)
 		return -EINVAL;
 	return dgram_recv(ep, buf, cap, from, timeout_ms);
+}
+
+ssize_t sipc__msg_send_anc(sipc_endpoint *ep, const void *buf, size_t len,
+			   const struct sipc__anc *anc, int timeout_ms)
+{
+	if (is_stream(ep))
+		return stream_send(ep, buf, len, anc, timeout_ms);
+	return dgram_send(ep, buf, len, NULL, anc, timeout_ms);
+}
+
+ssize_t sipc__msg_recv_anc(sipc_endpoint *ep, void *buf, size_t cap, struct sipc__anc *anc,
+			   int timeout_ms)
+{
+	int rc;
+
+	anc->got = 0;
+	anc->has_cred = false;
+	if (anc->want_cred && (rc = passcred_on(ep)) < 0)
+		return rc;
+	if (is_stream(ep))
+		return stream_recv(ep, buf, cap, anc, timeout_ms);
+	return dgram_recv_anc(ep, buf, cap, anc, timeout_ms);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "endpoint.h"
 #include "sys/sys.h"
 
 /* A unix listener with a full backlog refuses a non-blocking connect with
@@ -188,6 +189,8 @@ static void connected(struct sipc__dialer *d)
 		return;
 	}
 	d->fd = -1; /* the endpoint's now */
+	if (t->scheme == SIPC_SHM)
+		sipc__ep_set_sockopts(d->ep, &t->opts); /* ring=, spin= */
 	/* shm:// hands its rings over in a handshake of its own. */
 	if (t->tls == NULL && t->scheme != SIPC_SHM) {
 		finish(d, 0, -1, d->ep, NULL);

@@ -17,8 +17,10 @@
 #include <unistd.h>
 
 #include "endpoint.h"
+#include "fdpass.h"
 #include "serve/server.h"
 #include "sys/sys.h"
+#include "url.h"
 
 #define MAGIC       "SIPCHO1"
 #define MAGIC_LEN   8 /* with its NUL */
@@ -71,12 +73,6 @@ static int send_msg(int fd, int kind, const char *url, int passfd)
 {
 	uint8_t buf[HEAD_LEN + URL_MAX];
 	size_t len = url != NULL ? strlen(url) : 0;
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	struct iovec iov;
-	struct msghdr m = {0};
 
 	if (len > URL_MAX)
 		return -EMSGSIZE;
@@ -85,24 +81,11 @@ static int send_msg(int fd, int kind, const char *url, int passfd)
 	buf[MAGIC_LEN + 1] = (uint8_t)(len >> 8);
 	buf[MAGIC_LEN + 2] = (uint8_t)len;
 	memcpy(buf + HEAD_LEN, url != NULL ? url : "", len);
-	iov.iov_base = buf;
-	iov.iov_len = HEAD_LEN + len;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	if (passfd >= 0) {
-		memset(&ctl, 0, sizeof(ctl));
-		m.msg_control = ctl.b;
-		m.msg_controllen = sizeof(ctl.b);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &passfd, sizeof(int));
-	}
+	struct iovec iov = {buf, HEAD_LEN + len};
 	int rc = sipc__sys_wait(fd, POLLOUT, sipc__deadline(WAIT_MS));
 	if (rc < 0)
 		return rc;
-	ssize_t n = sipc__sys_sendmsg(fd, &m, 0);
+	ssize_t n = sipc__fdpass_send(fd, &iov, 1, &passfd, passfd >= 0 ? 1 : 0, NULL, 0);
 	return n < 0 ? (int)n : 0;
 }
 
@@ -116,45 +99,28 @@ static int send_msg(int fd, int kind, const char *url, int passfd)
  */
 static int recv_msg(int fd, int *kind, char *url, int *passfd, char *why, size_t whylen)
 {
+	/* One byte more than the longest message: a longer one is seen. */
 	uint8_t buf[HEAD_LEN + URL_MAX + 1];
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int) * 4)];
-	} ctl;
 	struct iovec iov = {buf, sizeof(buf)};
-	struct msghdr m = {0};
-	int fds[4], nfds = 0, rc;
+	int fds[4], rc;
+	size_t nfds = 0;
 	const char *bad = NULL;
 	ssize_t n;
 	size_t len = 0;
 
 	*passfd = -1;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = ctl.b;
-	m.msg_controllen = sizeof(ctl.b);
 	rc = sipc__sys_wait(fd, POLLIN, sipc__deadline(WAIT_MS));
 	if (rc < 0)
 		return fail(why, whylen, "no message from the other serve: %s", sipc_strerror(rc));
-	n = sipc__sys_recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
+	n = sipc__fdpass_recv(fd, &iov, 1, fds, 4, &nfds, NULL, NULL, 0);
+	if (n == SIPC_EFDTRUNC)
+		return fail(why, whylen, "%s",
+			    "a message with more descriptors than the format allows");
 	if (n < 0)
 		return fail(why, whylen, "receive: %s", sipc_strerror((int)n));
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k; i++) {
-			int d;
-			memcpy(&d, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (nfds < 4)
-				fds[nfds++] = d;
-			else
-				close(d);
-		}
-	}
 	if (n == 0)
 		bad = "the other serve closed the connection";
-	else if (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+	else if ((size_t)n == sizeof(buf))
 		bad = "a message longer than the format allows";
 	else if ((size_t)n < HEAD_LEN || memcmp(buf, MAGIC, MAGIC_LEN) != 0)
 		bad = "a message that is not a hand-over message";
@@ -173,11 +139,11 @@ static int recv_msg(int fd, int *kind, char *url, int *passfd, char *why, size_t
 	    *kind != KIND_END && *kind != KIND_READY)
 		bad = "a message of an unknown kind";
 	bool wants_fd = bad == NULL && *kind != KIND_END && *kind != KIND_READY;
-	if (bad == NULL && nfds != (wants_fd ? 1 : 0))
+	if (bad == NULL && nfds != (wants_fd ? 1u : 0u))
 		bad = wants_fd ? "a socket message without exactly one descriptor"
 			       : "a descriptor where none belongs";
 	if (bad != NULL) {
-		for (int i = 0; i < nfds; i++)
+		for (size_t i = 0; i < nfds; i++)
 			close(fds[i]);
 		return fail(why, whylen, "%s", bad);
 	}
@@ -294,6 +260,9 @@ int sipc__handover_take(struct sipc__handover *ho, const char *url,
 		o.trace_arg = cfg->trace_arg;
 		o.tls = cfg->tls;
 		int err = sipc_endpoint_from_fd(it->fd, sipc_url_scheme(u), &o, epp);
+		/* shm://: its connections' ring= and spin= come from here. */
+		if (err == 0 && sipc_url_scheme(u) == SIPC_SHM)
+			sipc__ep_set_sockopts(*epp, &u->opts);
 		sipc_url_free(u);
 		if (err < 0)
 			return -ENOENT; /* another kind for this URL: bind anew */

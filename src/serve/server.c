@@ -26,6 +26,8 @@
 #include "serve/model.h"
 #include "serve/server.h"
 #include "serve/tls.h"
+#include "endpoint.h"
+#include "url.h"
 
 static unsigned kind_of(sipc_scheme s)
 {
@@ -160,6 +162,9 @@ int sipc__server_wrap_fd(const struct sipc_serve_config *cfg, const struct sipc_
 	err = sipc_url_parse(line->argv[0], &url, NULL, 0);
 	if (err == 0) {
 		err = sipc_endpoint_from_fd(fd, sipc_url_scheme(url), &o, epp);
+		/* shm://: its connections' ring= and spin= come from here. */
+		if (err == 0 && sipc_url_scheme(url) == SIPC_SHM)
+			sipc__ep_set_sockopts(*epp, &url->opts);
 		sipc_url_free(url);
 	}
 	if (err < 0)

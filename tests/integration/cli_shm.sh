@@ -79,6 +79,19 @@ timeout "$(secs 10)" "$SOCKIPC" connect "unix://@$NAME-u" <"$T/mid" >"$T/u.out" 
 check "serve forward unix:// to an shm:// backend: whole" cmp -s "$T/mid" "$T/u.out"
 check "the exec connection ends cleanly" wait_line "$T/sx.err" "close exec local=shm://@$NAME-x .*end=exit 0" 10
 
+# ---- ring= on serve's lines: its accepted connections send through 1 MiB
+# rings, and forward dials its shm backend with the backend URL's ring=
+bg "$T/sr" "$SOCKIPC" serve --trace -e "shm://@$NAME-r?ring=1M echo" \
+	-e "unix://@$NAME-rf forward shm://@$NAME-r?ring=16K"
+SR=$BG_PID
+wait_count "$T/sr" '^listening ' 2 10 >/dev/null
+printf 'x\n' | timeout "$(secs 10)" "$SOCKIPC" connect --trace "shm://@$NAME-r" >/dev/null 2>"$T/r.err"
+check "serve's ring=1M reaches its connections" grep -q 'shm: rx ring 1048576 data bytes from the peer' "$T/r.err"
+expect_eq "forward to shm://...?ring=16K: echoed" "fw" \
+	"$(printf 'fw\n' | timeout "$(secs 10)" "$SOCKIPC" connect "unix://@$NAME-rf" 2>/dev/null)"
+check "forward dials its backend with the backend URL's ring=16K" \
+	wait_line "$T/sr.err" 'shm: rx ring 16384 data bytes from the peer' 10
+
 # ---- bench drives an shm echo through the endpoint's operations
 rc=0
 timeout "$(secs 20)" "$SOCKIPC" bench -n 2000 -d 4 -s 8K "shm://@$NAME-e" >"$T/bench.out" 2>&1 || rc=$?

@@ -228,30 +228,36 @@ listening_url() { wait_line "$1" '^listening ' "$2" | awk '{print $2}'; }
 # (_PORT_DIR) so two scripts running at once never pick the same one.
 _PORT_DIR="${TMPDIR:-/tmp}/sipc-test-ports"
 free_ports() {
-	local lo hi used p n=0 tries=0 owner
+	local lo hi used p n=0 tries=0 owner lock
 	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
 	# Below the range when there is room, else above it.
 	if [ "$lo" -gt 11024 ]; then hi=$((lo - 1)); lo=$((lo - 10000)); else lo=$((hi + 1)); hi=65535; fi
 	mkdir -p "$_PORT_DIR"
 	used=" $(ss -Htuan 2>/dev/null | awk '{ sub(/.*:/, "", $5); printf "%s ", $5 }') "
+	# One picker at a time: a reservation is a directory and its owner
+	# file, made in two steps, which another picker must not take for
+	# one left by a dead script in between.
+	exec {lock}>"$_PORT_DIR/.lock"
+	flock -w 30 "$lock" || { echo "free_ports: $_PORT_DIR/.lock held for 30 s" >&2; return 1; }
 	while [ $n -lt "$1" ]; do
 		if [ $((tries += 1)) -gt 1000 ]; then
 			echo "free_ports: no free port in $lo-$hi" >&2
+			exec {lock}>&-
 			return 1
 		fi
 		p=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo + 1)))
 		[[ $used == *" $p "* ]] && continue
-		if ! mkdir "$_PORT_DIR/$p" 2>/dev/null; then
+		if [ -e "$_PORT_DIR/$p" ]; then
 			# Reserved: by a script still running, or left by one killed.
 			owner=$(cat "$_PORT_DIR/$p/owner" 2>/dev/null)
 			[ -n "$owner" ] && kill -0 "$owner" 2>/dev/null && continue
 			rm -rf "$_PORT_DIR/$p"
-			mkdir "$_PORT_DIR/$p" 2>/dev/null || continue
 		fi
-		echo $$ >"$_PORT_DIR/$p/owner"
+		mkdir "$_PORT_DIR/$p" && echo $$ >"$_PORT_DIR/$p/owner" || continue
 		printf '%s ' "$p"
 		n=$((n + 1))
 	done
+	exec {lock}>&-
 }
 
 # _free_ports_release: gives back this script's reservations (at exit).

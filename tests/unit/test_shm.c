@@ -1021,6 +1021,13 @@ static void test_path_and_peercred(void **state)
 	assert_int_equal(sipc_endpoint_peercred(s, &cr), 0);
 	assert_int_equal(cr.pid, getpid());
 	assert_int_equal(cr.uid, getuid());
+	/* Descriptors do not ride on shm:// messages: the bytes are in the
+	 * rings, the socket carries wake-ups. */
+	{
+		int one = 0;
+
+		assert_int_equal(sipc_send_fds(d.ep, "x", 1, &one, 1, 1000), SIPC_EKIND);
+	}
 	sipc_endpoint_close(d.ep);
 	sipc_endpoint_close(s);
 	sipc_endpoint_close(l);

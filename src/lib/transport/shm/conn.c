@@ -4,10 +4,14 @@
  * wake-ups and the end.  A side that finds its ring empty (or full) arms
  * it and sleeps in poll on the socket; the peer, after it published bytes
  * (or released room), sends one byte when the ring says a sleeper armed.
- * So ep->fd is readable exactly when a call may go on: a caller's own
- * poll/epoll loop waits on it as on any socket (read until the call would
- * block, look at sipc_endpoint_pending, then poll for what
- * sipc_endpoint_want says: POLLIN for both directions).
+ * The reader is armed from the handshake on and again whenever a read
+ * empties its ring, and want() arms what it is asked about, so ep->fd
+ * becomes readable whenever a call may go on: a caller's own poll/epoll
+ * loop waits on it as on any socket (read until the call would block, look
+ * at sipc_endpoint_pending, then poll for what sipc_endpoint_want says:
+ * POLLIN for both directions, POLLOUT when the call can go on at once).
+ * It may also wake once for nothing (a wake-up left over): the call then
+ * says EAGAIN, as after a spurious wake-up on a socket.
  *
  * Before sleeping, wait() spins a while on the ring (spin= microseconds;
  * by default adaptively, up to SIPC__SHM_SPIN_DEFAULT: a budget that
@@ -270,7 +274,7 @@ static ssize_t shm_recvmsg(sipc_endpoint *ep, struct msghdr *msg, int flags)
 }
 
 /* Whether a call for EVENTS can go on now without the socket. */
-static bool can_go(sipc_endpoint *ep, struct sipc__shm_conn *c, short events)
+static bool can_go(struct sipc__shm_conn *c, short events)
 {
 	ssize_t n;
 
@@ -286,7 +290,6 @@ static bool can_go(sipc_endpoint *ep, struct sipc__shm_conn *c, short events)
 		if (n < 0 || (size_t)n >= (c->need ? c->need : 1) || c->wr_closed)
 			return true;
 	}
-	(void)ep;
 	return false;
 }
 
@@ -295,7 +298,7 @@ static bool can_go(sipc_endpoint *ep, struct sipc__shm_conn *c, short events)
 static int busy_poll(sipc_endpoint *ep, struct sipc__shm_conn *c, short events, int64_t deadline)
 {
 	for (unsigned i = 1;; i++) {
-		if (can_go(ep, c, events))
+		if (can_go(c, events))
 			return events;
 		/* The peer may be waiting for this CPU: two sides
 		 * busy-polling on one CPU would otherwise pass the turn
@@ -320,7 +323,7 @@ static int busy_poll(sipc_endpoint *ep, struct sipc__shm_conn *c, short events, 
 }
 
 /* Spins up to the budget; true when the ring let the call go on. */
-static bool spin(sipc_endpoint *ep, struct sipc__shm_conn *c, short events)
+static bool spin(struct sipc__shm_conn *c, short events)
 {
 	long budget = c->adaptive ? c->spin_cur : c->spin_max;
 	int64_t end;
@@ -334,7 +337,7 @@ static bool spin(sipc_endpoint *ep, struct sipc__shm_conn *c, short events)
 		return false;
 	end = now_us() + budget;
 	for (unsigned i = 0;; i++) {
-		if (can_go(ep, c, events)) {
+		if (can_go(c, events)) {
 			ok = true;
 			break;
 		}
@@ -364,14 +367,14 @@ static int shm_wait(sipc_endpoint *ep, short events, int64_t deadline)
 	if (c->hs != SIPC__SHM_HS_DONE)
 		return sipc__sys_wait(ep->fd, sipc__shm_hs_want(c), deadline);
 	c->blocking = true;
-	if (can_go(ep, c, events))
+	if (can_go(c, events))
 		return events;
 	/* Spin unless the time is up: a wait without a deadline spins too
 	 * (sipc__deadline_left says -1 for it). */
 	if (sipc__deadline_left(deadline) != 0) {
 		if (c->spin_max < 0)
 			return busy_poll(ep, c, events, deadline);
-		if (spin(ep, c, events))
+		if (spin(c, events))
 			return events;
 	}
 	/* About to sleep: the wake-ups of earlier sleeps are taken first
@@ -410,12 +413,9 @@ static short shm_want(const sipc_endpoint *ep, short events)
 	if (c->peer_end)
 		return events;
 	if (events & POLLIN)
-		w |= can_go((sipc_endpoint *)ep, c, POLLIN) || !sipc__ring_arm_reader(&c->rx)
-			     ? POLLOUT
-			     : POLLIN;
+		w |= can_go(c, POLLIN) || !sipc__ring_arm_reader(&c->rx) ? POLLOUT : POLLIN;
 	if (events & POLLOUT)
-		w |= can_go((sipc_endpoint *)ep, c, POLLOUT) ||
-				     !sipc__ring_arm_writer(&c->tx, c->need ? c->need : 1)
+		w |= can_go(c, POLLOUT) || !sipc__ring_arm_writer(&c->tx, c->need ? c->need : 1)
 			     ? POLLOUT
 			     : POLLIN;
 	return w ? w : events;

@@ -120,7 +120,7 @@ static const char *wake_text(const struct sipc__shm_conn *c, char *buf, size_t l
 }
 
 /* Ends the handshake with CODE and the sentence of FMT; both memfds that
- * are still open are closed. */
+ * are still open are closed, and the socket is shut both ways. */
 static int fail(sipc_endpoint *ep, struct sipc__shm_conn *c, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
@@ -141,6 +141,9 @@ static int fail(sipc_endpoint *ep, struct sipc__shm_conn *c, int code, const cha
 	c->fatal = code;
 	sipc__tracef(ep->trace, ep->trace_arg, "shm_handshake(%d) = -1 (%s): %s", ep->fd,
 		     sipc_strerror(code), why);
+	/* The peer waits for our hello or our last byte: it hears now that
+	 * none will come, not when our caller gets round to closing. */
+	(void)sipc__sys_shutdown(ep->fd, SHUT_RDWR);
 	return code;
 }
 
@@ -151,6 +154,7 @@ static int make_tx(sipc_endpoint *ep, struct sipc__shm_conn *c)
 	int fd, rc, seals;
 	uint8_t *h = c->hello_out;
 
+	sipc__shm_options(ep, c);
 	fd = sipc__ring_create(c->ring_size, "sipc-shm-tx");
 	sipc__tracef(ep->trace, ep->trace_arg, "shm_ring_create(%zu) = %s", c->ring_size,
 		     sipc__result_text(fd, rb, sizeof(rb)));

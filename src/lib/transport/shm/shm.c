@@ -5,12 +5,15 @@
  * of its two rings, which the handshake (handshake.c) fills and the
  * connection I/O (conn.c) moves bytes through.  A listener holds no state:
  * an accepted connection takes its ring size and spin mode from the
- * listener's URL options (ep->sockopts), a dialed one from its own.
+ * listener's URL options (ep->sockopts), a dialed one from its own, read
+ * when the handshake starts (so that serve can give a listener or backend
+ * it wrapped from a descriptor the options of its URL first).
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "sockopt.h"
 #include "transport/shm/shm.h"
@@ -32,7 +35,6 @@ void sipc__shm_why(sipc_endpoint *ep, const char *fmt, ...)
 
 static int shm_attach(sipc_endpoint *ep, const struct sipc__attach *how)
 {
-	const struct sipc__sockopts *o = &ep->sockopts;
 	struct sipc__shm_conn *c;
 
 	/* A listener only accepts: its connections get the state. */
@@ -44,13 +46,23 @@ static int shm_attach(sipc_endpoint *ep, const struct sipc__attach *how)
 	c->hs = SIPC__SHM_HS_SEND;
 	c->tx_fd = -1;
 	c->rx_fd = -1;
+	ep->tp_state = c;
+	return 0;
+}
+
+void sipc__shm_options(const sipc_endpoint *ep, struct sipc__shm_conn *c)
+{
+	const struct sipc__sockopts *o = &ep->sockopts;
+
 	c->ring_size = sipc__opt_has(o, SIPC__OPT_RING) ? (size_t)o->num[SIPC__OPT_RING]
 							: SIPC__RING_DEFAULT;
 	c->adaptive = !sipc__opt_has(o, SIPC__OPT_SPIN);
 	c->spin_max = c->adaptive ? SIPC__SHM_SPIN_DEFAULT : (long)o->num[SIPC__OPT_SPIN];
+	/* On one processor the peer cannot run while we spin: by default,
+	 * never (spin= still does what it says). */
+	if (c->adaptive && sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		c->spin_max = 0;
 	c->spin_cur = c->spin_max;
-	ep->tp_state = c;
-	return 0;
 }
 
 const struct sipc__transport sipc__transport_shm = {

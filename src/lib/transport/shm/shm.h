@@ -77,6 +77,10 @@ static inline struct sipc__shm_conn *sipc__shm_of(const sipc_endpoint *ep)
 int sipc__shm_hs_step(sipc_endpoint *ep, struct sipc__shm_conn *c);
 short sipc__shm_hs_want(const struct sipc__shm_conn *c);
 
+/* shm.c: ring= and spin= of ep->sockopts into C, when the handshake
+ * starts. */
+void sipc__shm_options(const sipc_endpoint *ep, struct sipc__shm_conn *c);
+
 /* Writes the sentence of a failure into ep->why (allocated once). */
 void sipc__shm_why(sipc_endpoint *ep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
