@@ -42,6 +42,8 @@ struct sipc_bench_config {
 	int timeout_ms;           /* datagram reply timeout; stream stall timeout */
 	int progress_ms;          /* progress line period on stderr (0: none) */
 	const sipc_options *opts; /* for sipc_dial (trace) */
+	bool blocking;            /* one connection through the blocking calls */
+	bool one_way;             /* blocking, send only, to a discard service */
 };
 
 /* Room for why a run could not start: "connect URL: reason: " and the
@@ -75,6 +77,14 @@ struct sipc_bench_result {
  */
 int sipc__bench_run(const struct sipc_bench_config *cfg, struct sipc_bench_result *res, char *why,
 		    size_t whylen);
+
+/*
+ * --blocking and --one-way (blocking.c): one connection driven by the
+ * library's blocking calls, which wait through the transport (shm://
+ * spins there); same result and return as sipc__bench_run.
+ */
+int sipc__bench_run_blocking(const struct sipc_bench_config *cfg, struct sipc_bench_result *res,
+			     char *why, size_t whylen);
 
 /* True when RES shows no mismatch, loss, unanswered message or error. */
 bool sipc__bench_clean(const struct sipc_bench_result *res);

@@ -15,6 +15,10 @@ static const char *mode_name(const struct sipc_bench_config *cfg)
 {
 	sipc_scheme s = sipc_url_scheme(cfg->url);
 
+	if (cfg->one_way)
+		return "one-way";
+	if (cfg->blocking)
+		return "blocking";
 	if (sipc_scheme_is_datagram(s))
 		return "datagram";
 	return cfg->framed ? "framed" : "raw";

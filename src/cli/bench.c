@@ -33,6 +33,8 @@ static bool new_conn;
 static long rate;
 static bool framed;
 static bool json;
+static bool blocking;
+static bool one_way;
 static int timeout_ms = 1000;
 
 static const struct sipc_opt opts_table[] = {
@@ -54,6 +56,10 @@ static const struct sipc_opt opts_table[] = {
 	{"framed", 0, SIPC__OPT_FLAG, &framed, 0, 0, NULL,
 	 "streams: 4-byte length prefix per message (message mode)"},
 	{"json", 0, SIPC__OPT_FLAG, &json, 0, 0, NULL, "print the result as one JSON object"},
+	{"blocking", 0, SIPC__OPT_FLAG, &blocking, 0, 0, NULL,
+	 "one connection through the library's blocking calls (shm:// spins there)"},
+	{"one-way", 0, SIPC__OPT_FLAG, &one_way, 0, 0, NULL,
+	 "blocking, send only, to a discard service: MB/s the consumer read"},
 	{"timeout", 't', SIPC__OPT_MS, &timeout_ms, 1, 3600000, "MS",
 	 "a datagram echo later than MS is lost; a stream silent for MS has failed (default 1000)"},
 	SIPC_CLI_TLS_OPTS,
@@ -74,7 +80,12 @@ static const struct sipc_opt_spec spec = {
 	"stall is counted, reported, and makes the exit status 1; 0 means every\n"
 	"echo came back whole and equal.  Over tls:// --new-conn makes a full\n"
 	"handshake per request (conn/s are handshakes/s), and a handshake that\n"
-	"fails is a failed connect with its reason.",
+	"fails is a failed connect with its reason.  --blocking drives one\n"
+	"connection at depth 1 with the library's blocking calls instead of the\n"
+	"event loop (a transport's own wait: shm:// spins only there); --one-way\n"
+	"does too, sending only, to a service that reads every byte and closes at\n"
+	"the end (discard): the time runs until that close, and \"echoed\" counts\n"
+	"the messages it read.",
 	opts_table,
 	1,
 	1,
@@ -134,6 +145,21 @@ int sipc_cmd_bench(int argc, char **argv)
 		rc = SIPC_EXIT_USAGE;
 		goto out;
 	}
+	if (one_way)
+		blocking = true;
+	if (blocking && sipc_scheme_is_connectionless(scheme)) {
+		sipc_cli_error("bench: --%s: needs a connected URL, not %s://",
+			       one_way ? "one-way" : "blocking", sipc_scheme_name(scheme));
+		rc = SIPC_EXIT_USAGE;
+		goto out;
+	}
+	if (blocking && (conns != 1 || depth != 1 || threads != 1 || new_conn || rate || framed)) {
+		sipc_cli_error("bench: --%s: one connection at depth 1 (not with --conns, --depth, "
+			       "--threads, --new-conn, --rate or --framed)",
+			       one_way ? "one-way" : "blocking");
+		rc = SIPC_EXIT_USAGE;
+		goto out;
+	}
 	if (framed && !sipc_scheme_is_stream(scheme))
 		framed = false; /* a datagram is a message already */
 
@@ -174,6 +200,8 @@ int sipc_cmd_bench(int argc, char **argv)
 	cfg.progress_ms =
 		!sipc_cli_globals.quiet && (count > 0 || cfg.duration_ms >= 5000) ? 1000 : 0;
 	cfg.opts = &opts;
+	cfg.blocking = blocking;
+	cfg.one_way = one_way;
 	if (count > 0 && cfg.progress_ms)
 		cfg.progress_ms = 5000;
 
@@ -183,7 +211,8 @@ int sipc_cmd_bench(int argc, char **argv)
 		rc = SIPC_EXIT_FAIL;
 		goto out;
 	}
-	rc = sipc__bench_run(&cfg, res, why, sizeof why);
+	rc = blocking ? sipc__bench_run_blocking(&cfg, res, why, sizeof why)
+		      : sipc__bench_run(&cfg, res, why, sizeof why);
 	if (rc < 0) {
 		sipc_cli_error("bench: %s", why[0] ? why : sipc_strerror(rc));
 		rc = SIPC_EXIT_FAIL;

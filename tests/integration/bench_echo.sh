@@ -74,10 +74,48 @@ else
 	echo "SKIP (part): sockipc serve did not start"
 fi
 
+# --blocking and --one-way: one connection through the library's blocking
+# calls (where shm:// spins), against serve's echo and discard.
+bg "$T/serve2.out" "$SOCKIPC" serve -e "shm://$T/se.sock echo" -e "shm://$T/sd.sock?spin=0 discard" \
+	-e "unix://$T/ud.sock discard" -e "unixpacket://$T/pe.sock echo"
+if listening_url "$T/serve2.out" 5 >/dev/null 2>&1 && unix_listening "$T/pe.sock" 5; then
+	"$SOCKIPC" bench "shm://$T/se.sock" --blocking --count 500 --size 1000 --timeout $slow \
+		--json >"$T/j9" 2>"$T/e9"
+	expect_eq "blocking shm: exit status" 0 $?
+	expect_eq "blocking shm: mode" '"blocking"' "$(json_field "$T/j9" mode)"
+	expect_eq "blocking shm: 500 echoed" 500 "$(json_field "$T/j9" echoed)"
+	check "blocking shm: 500 round trips timed" grep -q '"latency_us": {"count": 500,' "$T/j9"
+	"$SOCKIPC" bench "unixpacket://$T/pe.sock" --blocking --count 300 --timeout $slow \
+		--json >"$T/j10" 2>"$T/e10"
+	expect_eq "blocking unixpacket: exit status" 0 $?
+	expect_eq "blocking unixpacket: 300 echoed" 300 "$(json_field "$T/j10" echoed)"
+	for u in "shm://$T/sd.sock?spin=0" "unix://$T/ud.sock"; do
+		"$SOCKIPC" bench "$u" --one-way --count 1000 --size 4096 --timeout $slow \
+			--json >"$T/j11" 2>"$T/e11"
+		expect_eq "one-way $u: exit status" 0 $?
+		expect_eq "one-way $u: mode" '"one-way"' "$(json_field "$T/j11" mode)"
+		expect_eq "one-way $u: 1000 read by the consumer" 1000 "$(json_field "$T/j11" echoed)"
+		expect_eq "one-way $u: every byte" 4096000 "$(json_field "$T/j11" bytes)"
+	done
+	# An echo is not a discard service: its bytes are an error, not a pass.
+	"$SOCKIPC" bench "shm://$T/se.sock" --one-way --count 10 --timeout $slow --json \
+		>"$T/j12" 2>"$T/e12"
+	expect_eq "one-way to an echo: exit status 1" 1 $?
+	check "one-way to an echo: says so" grep -q 'not a discard service' "$T/j12"
+else
+	echo "SKIP (part): sockipc serve over shm:// did not start"
+fi
+
 # Usage errors exit 2 and say why.
 "$SOCKIPC" bench "$uurl" --size 4 >/dev/null 2>"$T/e8"
 expect_eq "datagram size below the tag: usage error" 2 $?
 check "the error names --size" grep -q -- '--size' "$T/e8"
 "$SOCKIPC" bench "$url" --count 5 --duration 1 >/dev/null 2>&1
 expect_eq "--count with --duration: usage error" 2 $?
+"$SOCKIPC" bench "$url" --blocking --conns 2 >/dev/null 2>"$T/e13"
+expect_eq "--blocking with --conns 2: usage error" 2 $?
+check "the error says one connection" grep -q 'one connection at depth 1' "$T/e13"
+"$SOCKIPC" bench "$uurl" --one-way >/dev/null 2>"$T/e14"
+expect_eq "--one-way over udp: usage error" 2 $?
+check "the error says a connected URL" grep -q 'needs a connected URL' "$T/e14"
 finish

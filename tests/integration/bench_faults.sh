@@ -21,6 +21,11 @@ expect_eq "corrupting peer: exit status 1" 1 $?
 mm=$(sed -n 's/.*"mismatched": \([0-9]*\).*/\1/p' "$T/j1")
 check "corrupting peer: mismatches counted ($mm)" test "${mm:-0}" -gt 0
 check "corrupting peer: ok is false" grep -q '"ok": false' "$T/j1"
+timeout "$(secs 20)" "$SOCKIPC" bench "unix://$T/tr.sock" --blocking --count 50 --timeout $slow \
+	--json >"$T/j1b" 2>"$T/e1b"
+expect_eq "corrupting peer, --blocking: exit status 1" 1 $?
+mm=$(sed -n 's/.*"mismatched": \([0-9]*\).*/\1/p' "$T/j1b")
+check "corrupting peer, --blocking: mismatches counted ($mm)" test "${mm:-0}" -gt 0
 
 # A datagram sink: receives, never answers.
 bg "$T/sink.out" socat -u UNIX-RECV:"$T/sink.sock" /dev/null

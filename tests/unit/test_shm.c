@@ -333,6 +333,62 @@ static void test_busy_poll(void **state)
 	sipc_endpoint_close(s);
 }
 
+/* Echoes 200 messages with no deadline (-1) and counts the thread's
+ * voluntary context switches (sleeps) meanwhile. */
+struct nodl {
+	sipc_endpoint *ep;
+	int echoed;
+	long sleeps;
+	pthread_t th;
+};
+
+static void *nodl_main(void *arg)
+{
+	struct nodl *e = arg;
+	struct rusage r0, r1;
+	char buf[64];
+
+	getrusage(RUSAGE_THREAD, &r0);
+	for (int i = 0; i < 200; i++) {
+		ssize_t n = sipc_recv(e->ep, buf, sizeof buf, -1);
+
+		if (n < 0 || sipc_send(e->ep, buf, (size_t)n, -1) != n)
+			break;
+		e->echoed++;
+	}
+	getrusage(RUSAGE_THREAD, &r1);
+	e->sleeps = r1.ru_nvcsw - r0.ru_nvcsw;
+	return NULL;
+}
+
+/* A wait without a deadline busy-polls too (it once slept in poll at
+ * every message: -1, "no deadline", was taken for "no time left"), and
+ * the end still comes through it (the peer's close). */
+static void test_busy_poll_no_deadline(void **state)
+{
+	sipc_endpoint *c, *s;
+	struct nodl e = {0};
+	char buf[64];
+
+	(void)state;
+	pair("?ring=4K&spin=always", &c, &s);
+	e.ep = s;
+	assert_int_equal(pthread_create(&e.th, NULL, nodl_main, &e), 0);
+	for (int i = 0; i < 200; i++) {
+		assert_int_equal(sipc_send(c, "0123456789", 10, sipc_test_ms(5000)), 10);
+		assert_int_equal(sipc_recv(c, buf, sizeof buf, sipc_test_ms(5000)), 10);
+	}
+	pthread_join(e.th, NULL);
+	assert_int_equal(e.echoed, 200);
+	/* Each of the 200 waits slept before; busy-polling never does (a
+	 * few for page faults or the first message at most). */
+	assert_true(e.sleeps < 20);
+	/* The peer's end ends a wait without a deadline. */
+	sipc_endpoint_close(c);
+	assert_int_equal(sipc_recv(s, buf, sizeof buf, -1), SIPC_ECLOSED);
+	sipc_endpoint_close(s);
+}
+
 /* shutdown_write: the peer reads what came, then the end; the other
  * direction goes on. */
 static void test_half_close(void **state)
@@ -999,6 +1055,7 @@ int main(void)
 		cmocka_unit_test(test_timeouts_poll_nospin),
 		cmocka_unit_test(test_poll_naive),
 		cmocka_unit_test(test_busy_poll),
+		cmocka_unit_test(test_busy_poll_no_deadline),
 		cmocka_unit_test(test_half_close),
 		cmocka_unit_test(test_killed_mid_message),
 		cmocka_unit_test(test_killed_between_messages),

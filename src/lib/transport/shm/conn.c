@@ -15,8 +15,20 @@
  *
  * Before sleeping, wait() spins a while on the ring (spin= microseconds;
  * by default adaptively, up to SIPC__SHM_SPIN_DEFAULT: a budget that
- * doubles when a spin caught the peer and halves when it did not), or
- * busy-polls until its deadline (spin=always).
+ * doubles when a spin caught the peer and halves when it did not, and at
+ * its floor spins only one wait in SPIN_PROBE, so that two sides on one
+ * CPU, where a spin can never catch the peer, do not burn the floor on
+ * every wait), or busy-polls until its deadline (spin=always).
+ *
+ * Arming costs the peer a send (and this side a recv for the byte) on
+ * every message it arms for.  A caller that waits in its own poll loop
+ * needs the ring armed whenever a read returns EAGAIN; one that waits
+ * through wait() (the library's blocking calls) does not: wait() arms
+ * itself, after its spin, just before it sleeps.  So once a caller waits
+ * in wait(), reads stop arming (and draining) until it calls want() again:
+ * a message caught by spinning then costs no system call at all.  Such a
+ * caller that goes on to poll the descriptor itself asks want() first, as
+ * sockipc.h says every loop does.
  *
  * The end: shutdown_write closes our ring's producer side (the peer reads
  * what was published, then 0); a peer that dies closes its socket (the
@@ -28,6 +40,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -48,6 +61,10 @@
 /* Busy-polling (spin=always) looks at the socket (a dead peer) after this
  * many empty passes. */
 #define BUSY_CHECK 4096
+/* Spinning and busy-polling yield the CPU after this many empty passes. */
+#define YIELD_EVERY 32
+/* Adaptive spinning at its floor spins one wait in this many. */
+#define SPIN_PROBE 16
 
 static int64_t now_us(void)
 {
@@ -196,8 +213,9 @@ static ssize_t take(sipc_endpoint *ep, struct sipc__shm_conn *c, const struct io
 			ring_peer(ep, c);
 		/* Emptied: armed at once, so a loop that polls now (without
 		 * reading until EAGAIN first) still hears of the next bytes,
-		 * as on a socket. */
-		if (sipc__ring_readable(&c->rx) == 0)
+		 * as on a socket.  Not for a caller that waits in wait(),
+		 * which arms when it is about to sleep. */
+		if (!c->blocking && sipc__ring_readable(&c->rx) == 0)
 			(void)sipc__ring_arm_reader(&c->rx);
 	}
 	return n;
@@ -219,6 +237,10 @@ static ssize_t read_iov(sipc_endpoint *ep, const struct iovec *iov, size_t cnt, 
 	n = take(ep, c, iov, (int)cnt, peek);
 	if (n != 0)
 		return n;
+	/* A caller that waits in wait(): it drains and arms there, after
+	 * its spin, only when it is about to sleep. */
+	if (c->blocking && !c->peer_end && !sipc__ring_write_closed(&c->rx))
+		return -EAGAIN;
 	drain(ep, c);
 	/* Bytes published before the peer closed its side (or died) are
 	 * visible once its end is: look again before calling it the end. */
@@ -276,11 +298,22 @@ static int busy_poll(sipc_endpoint *ep, struct sipc__shm_conn *c, short events, 
 	for (unsigned i = 1;; i++) {
 		if (can_go(c, events))
 			return events;
+		/* The peer may be waiting for this CPU: two sides
+		 * busy-polling on one CPU would otherwise pass the turn
+		 * only when the scheduler's slice ends (milliseconds).
+		 * Alone on its CPU, a yield returns at once. */
+		if (i % YIELD_EVERY == 0)
+			sched_yield();
 		if (i % BUSY_CHECK == 0) {
 			struct pollfd pfd = {.fd = ep->fd, .events = POLLIN};
 
-			if (poll(&pfd, 1, 0) > 0)
+			/* Wake-ups (from an arm before the caller came
+			 * here) or the peer's end: taken now, so that a
+			 * read that no longer drains sees the end. */
+			if (poll(&pfd, 1, 0) > 0) {
+				drain(ep, c);
 				return events;
+			}
 			if (sipc__deadline_left(deadline) == 0)
 				return SIPC_ETIMEDOUT;
 		}
@@ -296,6 +329,10 @@ static bool spin(struct sipc__shm_conn *c, short events)
 
 	if (budget <= 0)
 		return false;
+	/* At the floor spinning has not paid for a while (the peer is on
+	 * this CPU, or slow): look only now and then whether it pays again. */
+	if (c->adaptive && budget <= SPIN_FLOOR && ++c->spin_skips % SPIN_PROBE != 0)
+		return false;
 	end = now_us() + budget;
 	for (unsigned i = 0;; i++) {
 		if (can_go(c, events)) {
@@ -304,6 +341,8 @@ static bool spin(struct sipc__shm_conn *c, short events)
 		}
 		if ((i & 63) == 63 && now_us() >= end)
 			break;
+		if (i % YIELD_EVERY == YIELD_EVERY - 1)
+			sched_yield(); /* as in busy_poll */
 	}
 	if (c->adaptive) {
 		if (ok)
@@ -325,14 +364,22 @@ static int shm_wait(sipc_endpoint *ep, short events, int64_t deadline)
 		return events;
 	if (c->hs != SIPC__SHM_HS_DONE)
 		return sipc__sys_wait(ep->fd, sipc__shm_hs_want(c), deadline);
+	c->blocking = true;
 	if (can_go(c, events))
 		return events;
-	if (sipc__deadline_left(deadline) > 0) {
+	/* Spin unless the time is up: a wait without a deadline spins too
+	 * (sipc__deadline_left says -1 for it). */
+	if (sipc__deadline_left(deadline) != 0) {
 		if (c->spin_max < 0)
 			return busy_poll(ep, c, events, deadline);
 		if (spin(c, events))
 			return events;
 	}
+	/* About to sleep: the wake-ups of earlier sleeps are taken first
+	 * (or poll would return at once), and the peer's end is seen. */
+	drain(ep, c);
+	if (c->peer_end)
+		return events;
 	/* Arm, then look once more (ring.h: either this look sees the
 	 * peer's move or the peer sees the flag and sends a byte). */
 	if ((events & POLLIN) && !sipc__ring_arm_reader(&c->rx))
@@ -359,6 +406,8 @@ static short shm_want(const sipc_endpoint *ep, short events)
 		return events;
 	if (c->hs != SIPC__SHM_HS_DONE)
 		return sipc__shm_hs_want(c);
+	/* The caller polls for itself now: reads arm again. */
+	c->blocking = false;
 	if (c->peer_end)
 		return events;
 	if (events & POLLIN)

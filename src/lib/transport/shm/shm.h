@@ -55,13 +55,15 @@ struct sipc__shm_conn {
 	long spin_max;                      /* us; 0 never, -1 always */
 	bool adaptive;                      /* spin_max not from the URL */
 	long spin_cur;                      /* adaptive: this wait's budget */
-	size_t need;                        /* room the last blocked send wanted */
-	bool peer_end;                      /* the socket said EOF or HUP */
-	bool wr_closed;                     /* our shutdown_write */
-	bool tx_closed;                     /* ...passed on to the ring */
-	int fatal;                          /* sticky: corrupt ring, bad hello */
-	int rx_seals;                       /* of the peer's memfd, for --trace */
-	int send_err; /* our hello could not go (EPIPE): said after the peer's */
+	unsigned spin_skips;                /* adaptive at its floor: waits since a spin */
+	bool blocking;  /* the caller waits in wait(), not in its own poll: wait() arms */
+	size_t need;    /* room the last blocked send wanted */
+	bool peer_end;  /* the socket said EOF or HUP */
+	bool wr_closed; /* our shutdown_write */
+	bool tx_closed; /* ...passed on to the ring */
+	int fatal;      /* sticky: corrupt ring, bad hello */
+	int rx_seals;   /* of the peer's memfd, for --trace */
+	int send_err;   /* our hello could not go (EPIPE): said after the peer's */
 };
 
 static inline struct sipc__shm_conn *sipc__shm_of(const sipc_endpoint *ep)
