@@ -11,6 +11,7 @@
 #include "endpoint.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -777,4 +778,15 @@ int sipc_endpoint_connect(sipc_endpoint *ep, const sipc_addr *peer)
 	ep->connected = true;
 	trace_association(ep);
 	return 0;
+}
+
+void sipc__ep_why(sipc_endpoint *ep, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ep->why == NULL && (ep->why = malloc(SIPC_WHY_MAX)) == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(ep->why, SIPC_WHY_MAX, fmt, ap);
+	va_end(ap);
 }

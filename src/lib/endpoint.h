@@ -114,4 +114,8 @@ static inline void sipc__ep_set_sockopts(sipc_endpoint *ep, const struct sipc__s
 	ep->sockopts = *o;
 }
 
+/* Sets ep->why, the sentence behind the last failed call, to a formatted
+ * one (allocated on first use; left as it was when that fails). */
+void sipc__ep_why(sipc_endpoint *ep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif /* SIPC_ENDPOINT_H */

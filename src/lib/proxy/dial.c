@@ -48,10 +48,7 @@ int sipc__proxy_dial_prepare(const sipc_url *url, const sipc_options *opts,
  * it: the endpoint, which the dial copies to opts->why. */
 static int fail(sipc_endpoint *ep, int rc, const char *why)
 {
-	if (ep->why == NULL)
-		ep->why = malloc(SIPC_WHY_MAX);
-	if (ep->why != NULL)
-		snprintf(ep->why, SIPC_WHY_MAX, "%s", why);
+	sipc__ep_why(ep, "%s", why);
 	return rc;
 }
 

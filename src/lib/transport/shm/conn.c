@@ -85,7 +85,7 @@ static int corrupt(sipc_endpoint *ep, struct sipc__shm_conn *c, int rc, const ch
 	if (c->fatal)
 		return c->fatal;
 	c->fatal = rc;
-	sipc__shm_why(ep, "the peer wrote an impossible %s", which);
+	sipc__ep_why(ep, "the peer wrote an impossible %s", which);
 	r = sipc__sys_shutdown(ep->fd, SHUT_RDWR);
 	sipc__tracef(ep->trace, ep->trace_arg, "shutdown(%d, SHUT_RDWR) = %s (shm: %s)", ep->fd,
 		     sipc__result_text(r, rb, sizeof(rb)), ep->why ? ep->why : "");

@@ -132,7 +132,7 @@ static int fail(sipc_endpoint *ep, struct sipc__shm_conn *c, int code, const cha
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	sipc__shm_why(ep, "%s", why);
+	sipc__ep_why(ep, "%s", why);
 	if (c->tx_fd >= 0)
 		sipc__sys_close(c->tx_fd);
 	if (c->rx_fd >= 0)

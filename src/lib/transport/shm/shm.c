@@ -10,7 +10,6 @@
  * it wrapped from a descriptor the options of its URL first).
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -18,20 +17,6 @@
 #include "sockopt.h"
 #include "transport/shm/shm.h"
 #include "transport/transport.h"
-
-/* Room for the longest sentence (SIPC_WHY_MAX). */
-#define WHY_CAP SIPC_WHY_MAX
-
-void sipc__shm_why(sipc_endpoint *ep, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ep->why == NULL && (ep->why = malloc(WHY_CAP)) == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(ep->why, WHY_CAP, fmt, ap);
-	va_end(ap);
-}
 
 static int shm_attach(sipc_endpoint *ep, const struct sipc__attach *how)
 {

@@ -81,9 +81,6 @@ short sipc__shm_hs_want(const struct sipc__shm_conn *c);
  * starts. */
 void sipc__shm_options(const sipc_endpoint *ep, struct sipc__shm_conn *c);
 
-/* Writes the sentence of a failure into ep->why (allocated once). */
-void sipc__shm_why(sipc_endpoint *ep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 /* conn.c: the connection I/O. */
 extern const struct sipc__conn_ops sipc__conn_ops_shm;
 

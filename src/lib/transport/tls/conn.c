@@ -54,7 +54,7 @@ static int flush(sipc_endpoint *ep, struct sipc__tls_conn *c)
 static int io_fail(sipc_endpoint *ep, struct sipc__tls_conn *c, int rc)
 {
 	c->fatal = rc;
-	sipc__tls_why(ep, "%s", sipc_strerror(rc));
+	sipc__ep_why(ep, "%s", sipc_strerror(rc));
 	return rc;
 }
 

@@ -18,19 +18,8 @@
 #include "trace.h"
 #include "transport/tls/tls.h"
 
-/* Room for the longest sentence plus OpenSSL's reason (SIPC_WHY_MAX). */
-#define WHY_CAP 512
-
-void sipc__tls_why(sipc_endpoint *ep, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ep->why == NULL && (ep->why = malloc(WHY_CAP)) == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(ep->why, WHY_CAP, fmt, ap);
-	va_end(ap);
-}
+/* Room for the longest sentence plus OpenSSL's reason. */
+#define WHY_CAP SIPC_WHY_MAX
 
 const char *sipc__tls_reason(char *buf, size_t len)
 {
@@ -204,10 +193,9 @@ int sipc__tls_error(sipc_endpoint *ep, struct sipc__tls_conn *c, int ret, bool h
 		break;
 	}
 	if (code != c->io_err) /* a TLS failure, not the socket's: OpenSSL's word too */
-		sipc__tls_why(ep, "%s (OpenSSL: %s)", why,
-			      sipc__tls_reason(reason, sizeof(reason)));
+		sipc__ep_why(ep, "%s (OpenSSL: %s)", why, sipc__tls_reason(reason, sizeof(reason)));
 	else
-		sipc__tls_why(ep, "%s", why);
+		sipc__ep_why(ep, "%s", why);
 	ERR_clear_error();
 	c->fatal = code;
 	/* The alert OpenSSL sent for it goes now, not at close: the peer

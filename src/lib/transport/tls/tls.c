@@ -200,7 +200,7 @@ static int tls_attach(sipc_endpoint *ep, const struct sipc__attach *how)
 		rc = conn_new(ep, snap, how->host, why, sizeof(why));
 	}
 	if (rc < 0 && why[0] != '\0') {
-		sipc__tls_why(ep, "%s", why);
+		sipc__ep_why(ep, "%s", why);
 		why_out(how->opts, why);
 	}
 	return rc;

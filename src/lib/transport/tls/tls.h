@@ -145,8 +145,6 @@ int sipc__tls_parse_pin(const char *text, uint8_t fp[SIPC__TLS_FP_LEN]);
  * OpenSSL's reason when nothing more is known.  HANDSHAKE: it happened
  * before the handshake was done. */
 int sipc__tls_error(sipc_endpoint *ep, struct sipc__tls_conn *c, int ret, bool handshake);
-/* Sets ep->why to a formatted sentence (allocating on first use). */
-void sipc__tls_why(sipc_endpoint *ep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* OpenSSL's reason for the last error on this thread's queue, "" if none. */
 const char *sipc__tls_reason(char *buf, size_t len);
 
