@@ -126,10 +126,8 @@ expect_eq "after them all: the files' and the socket's bytes on stdout, nothing 
 	"$(sum "$T/k.want")" "$(sum "$T/k")"
 # The last peer's connection may still be open for a moment: wait for
 # the count to come back, bounded.
-for ((i = 0; i < 100 * SCALE; i++)); do
-	[ "$(fds_of "$lpid")" -le "$base" ] && break
-	sleep 0.05
-done
+back_to_base() { [ "$(fds_of "$lpid")" -le "$base" ]; }
+wait_until 5 back_to_base
 expect_eq "the listener holds no descriptor of any peer" "$base" "$(fds_of "$lpid")"
 check "the listener still runs" kill -0 "$lpid"
 stop_bg "$lpid"

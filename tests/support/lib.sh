@@ -206,12 +206,20 @@ wait_line() {
 # at PATH.  nc, ncat and socat bind the file before they listen, so the file
 # alone lets a connect made in between be refused.
 unix_listening() {
-	local i
-	for ((i = 0; i < $2 * SCALE * 20; i++)); do
-		ss -xlnH 2>/dev/null | awk '{print $5}' | grep -qxF -- "$1" && return 0
+	_unix_listens() { ss -xlnH 2>/dev/null | awk '{print $5}' | grep -qxF -- "$1"; }
+	wait_until "$2" _unix_listens "$1" || { echo "nothing listens at $1" >&2; return 1; }
+}
+
+# wait_until SECONDS COMMAND...: runs COMMAND every 50 ms until it
+# succeeds (0) or SECONDS (stretched by the sanitizer scale) have passed
+# (1): the one bounded poll behind the waits that have no line to read.
+wait_until() {
+	local i limit=$(($1 * SCALE * 20))
+	shift
+	for ((i = 0; i < limit; i++)); do
+		"$@" && return 0
 		sleep 0.05
 	done
-	echo "nothing listens at $1" >&2
 	return 1
 }
 
@@ -273,13 +281,8 @@ _free_ports_release() {
 # on PORT of 127.0.0.1 (or of every address), for peers that say nothing
 # when they are up (haproxy, microsocks, danted, tinyproxy).
 tcp_listening() {
-	local i
-	for ((i = 0; i < $2 * SCALE * 20; i++)); do
-		[ -n "$(ss -tlnH "( sport = :$1 )" 2>/dev/null)" ] && return 0
-		sleep 0.05
-	done
-	echo "nothing listens on port $1" >&2
-	return 1
+	_tcp_listens() { [ -n "$(ss -tlnH "( sport = :$1 )" 2>/dev/null)" ]; }
+	wait_until "$2" _tcp_listens "$1" || { echo "nothing listens on port $1" >&2; return 1; }
 }
 
 # port_of URL: the port at the end of an IP URL.
