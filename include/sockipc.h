@@ -753,6 +753,24 @@ short sipc_endpoint_want(const sipc_endpoint *ep, short events);
  * wake without bytes (a wake-up left over): the read then times out at
  * once, and the loop polls again. */
 size_t sipc_endpoint_pending(const sipc_endpoint *ep);
+/*
+ * Busy-polling from a caller's own loop.  shm:// bytes arrive in memory
+ * that the descriptor tells of only when the endpoint armed it, which costs
+ * the peer a system call per wake-up; a loop that spins reads the memory
+ * instead.  sipc_endpoint_spin says how long the endpoint's URL asks a loop
+ * to spin before it sleeps: microseconds (the most, for an adaptive
+ * budget), SIPC_SPIN_ALWAYS to busy-poll, 0 never (every socket, TLS, and
+ * shm:// before its handshake is done or with spin=0).
+ * sipc_endpoint_ready says which of EVENTS (POLLIN, POLLOUT) a read or a
+ * write can go on with now, from memory alone: no system call (0 where
+ * sipc_endpoint_spin is 0).  Once it has been called on an endpoint, reads
+ * and writes no longer arm the descriptor on their own: the loop must ask
+ * sipc_endpoint_want before every sleep (and sleep only when
+ * sipc_endpoint_ready, asked after it, still says 0).
+ */
+#define SIPC_SPIN_ALWAYS (-1L)
+long sipc_endpoint_spin(const sipc_endpoint *ep);
+short sipc_endpoint_ready(sipc_endpoint *ep, short events);
 /* The sentence behind the last failed call on EP (the TLS detail), "" when
  * there is none.  Owned by EP, valid until its next call. */
 const char *sipc_endpoint_why(const sipc_endpoint *ep);

@@ -91,6 +91,8 @@ struct bconn {
 	bool connecting;
 	bool finished;
 	bool want_out;
+	long spin_us;           /* shm://: the loop spins on it (sipc_endpoint_spin) */
+	short spin_ev;          /* ... for these poll(2) events */
 	uint64_t quota;         /* messages this connection sends in all */
 	uint64_t due;           /* open loop: requests released so far */
 	uint64_t session_first; /* --new-conn: first message of this connection */
@@ -258,11 +260,33 @@ static uint32_t epoll_events(short ev)
 	return (ev & POLLIN ? EPOLLIN : 0) | (ev & POLLOUT ? EPOLLOUT : 0);
 }
 
+/* Busy-polling (loop.h): what the rings let go on now, from memory. */
+static uint32_t spin_ready(sipc_loop_io *io)
+{
+	struct bconn *c = io->arg;
+
+	return epoll_events(sipc_endpoint_ready(c->ep, c->spin_ev));
+}
+
+/* The loop is about to sleep: arm the rings (want), then look again. */
+static uint32_t spin_sleep(sipc_loop_io *io)
+{
+	struct bconn *c = io->arg;
+
+	(void)sipc_endpoint_want(c->ep, c->spin_ev);
+	return spin_ready(io);
+}
+
 static void set_events(struct bconn *c)
 {
 	uint32_t ev = EPOLLIN | (c->want_out || c->connecting ? EPOLLOUT : 0);
 
-	if (c->w->sh->tls && c->ep != NULL) {
+	if (c->spin_us != 0) {
+		/* shm:// spinning with the loop, which asks want() only
+		 * before it sleeps: wake-ups and the end come as POLLIN. */
+		c->spin_ev = (short)(POLLIN | (c->want_out ? POLLOUT : 0));
+		ev = EPOLLIN;
+	} else if (c->w->sh->tls && c->ep != NULL) {
 		/* A handshake is an operation for POLLOUT (sockipc.h). */
 		short want = c->connecting ? sipc_endpoint_want(c->ep, POLLOUT)
 					   : sipc_endpoint_want(c->ep, POLLIN);
@@ -274,6 +298,8 @@ static void set_events(struct bconn *c)
 
 	if (c->fd >= 0 && (!c->io.active || c->io.events != ev))
 		sipc__io_start(c->w->loop, &c->io, ev);
+	if (c->spin_us != 0)
+		sipc__io_spin(c->w->loop, &c->io, spin_ready, spin_sleep, c->spin_us);
 }
 
 static void close_fd(struct bconn *c)
@@ -291,6 +317,7 @@ static void close_fd(struct bconn *c)
 	c->open = false;
 	c->connecting = false;
 	c->want_out = false;
+	c->spin_us = 0;
 }
 
 static void finish(struct bconn *c)
@@ -503,7 +530,9 @@ static void stream_recv(struct bconn *c)
 				c->rx_bad = false;
 			}
 		}
-		if ((size_t)n < RX_SCRATCH && !sh->tls)
+		/* A short read emptied the socket, or an shm:// ring (whose
+		 * reads take all there is); TLS may hold more. */
+		if ((size_t)n < RX_SCRATCH && (!sh->tls || sh->scheme == SIPC_SHM))
 			break;
 	}
 	try_send(c);
@@ -668,6 +697,7 @@ static void session_ready(struct bconn *c)
 {
 	c->connecting = false;
 	c->w->res->connects++;
+	c->spin_us = sipc_endpoint_spin(c->ep);
 	set_events(c);
 	try_send(c);
 }
@@ -969,6 +999,7 @@ static int conn_dial(struct worker *w, struct bconn *c)
 	}
 	c->fd = sipc_endpoint_fd(c->ep);
 	c->open = true;
+	c->spin_us = sipc_endpoint_spin(c->ep);
 	sipc__io_init(&c->io, c->fd, on_conn_io, c);
 	return 0;
 }

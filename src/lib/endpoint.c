@@ -739,6 +739,20 @@ size_t sipc_endpoint_pending(const sipc_endpoint *ep)
 	return ep->tp->io->pending(ep);
 }
 
+long sipc_endpoint_spin(const sipc_endpoint *ep)
+{
+	if (ep == NULL || ep->fd < 0 || ep->tp->io->spin == NULL)
+		return 0;
+	return ep->tp->io->spin(ep);
+}
+
+short sipc_endpoint_ready(sipc_endpoint *ep, short events)
+{
+	if (ep == NULL || ep->fd < 0 || ep->tp->io->ready == NULL)
+		return 0;
+	return ep->tp->io->ready(ep, events);
+}
+
 const char *sipc_endpoint_why(const sipc_endpoint *ep)
 {
 	return ep != NULL && ep->why != NULL ? ep->why : "";

@@ -2,7 +2,9 @@
  * loop.c - the event loop itself: one epoll instance per loop, the turn
  * that waits for descriptors until the next timer is due and dispatches
  * both, and the eventfd that lets another thread (or a signal handler)
- * wake a loop.  The API and its rules are described in loop.h.
+ * wake a loop; and the busy-poll that spins on memory-backed connections
+ * (shm://) before the turn sleeps.  The API and its rules are described in
+ * loop.h.
  */
 #include "loop/loop_impl.h"
 
@@ -11,6 +13,8 @@
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+
+#include "sockipc.h"
 
 static void on_wakefd(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
@@ -78,6 +82,52 @@ void sipc__io_init(sipc_loop_io *io, int fd, sipc_loop_io_fn *cb, void *arg)
 	io->active = false;
 	io->cb = cb;
 	io->arg = arg;
+	io->spin_us = 0;
+	io->spin_ready = NULL;
+	io->spin_sleep = NULL;
+	io->spin_prev = NULL;
+	io->spin_next = NULL;
+}
+
+static void spin_unlink(sipc_loop *loop, sipc_loop_io *io)
+{
+	if (io->spin_us == 0)
+		return;
+	if (io->spin_prev != NULL)
+		io->spin_prev->spin_next = io->spin_next;
+	else
+		loop->spin_head = io->spin_next;
+	if (io->spin_next != NULL)
+		io->spin_next->spin_prev = io->spin_prev;
+	io->spin_prev = NULL;
+	io->spin_next = NULL;
+	io->spin_us = 0;
+	loop->nspin--;
+}
+
+void sipc__io_spin(sipc_loop *loop, sipc_loop_io *io, sipc_loop_spin_fn *ready,
+		   sipc_loop_spin_fn *sleep, long us)
+{
+	if (!io->active || us == 0 || ready == NULL || sleep == NULL) {
+		spin_unlink(loop, io);
+		return;
+	}
+	if (io->spin_us == 0) {
+		io->spin_prev = NULL;
+		io->spin_next = loop->spin_head;
+		if (loop->spin_head != NULL)
+			loop->spin_head->spin_prev = io;
+		loop->spin_head = io;
+		loop->nspin++;
+	}
+	io->spin_us = us;
+	io->spin_ready = ready;
+	io->spin_sleep = sleep;
+}
+
+size_t sipc__loop_spin_count(const sipc_loop *loop)
+{
+	return loop->nspin;
 }
 
 int sipc__io_start(sipc_loop *loop, sipc_loop_io *io, uint32_t events)
@@ -115,6 +165,7 @@ void sipc__io_stop(sipc_loop *loop, sipc_loop_io *io)
 	io->active = false;
 	io->events = 0;
 	loop->nios--;
+	spin_unlink(loop, io);
 	/* Events of this io already taken from the kernel must not be
 	 * dispatched: its owner may free it as soon as we return. */
 	for (int i = loop->batch_i + 1; i < loop->batch_n; i++)
@@ -193,11 +244,107 @@ static void run_timers(sipc_loop *loop)
 	}
 }
 
-int sipc__loop_run_once(sipc_loop *loop, int timeout_ms)
+/* Fills the batch with the spinning ios that can go on, their events as
+ * ready() (or, about to sleep, sleep()) says; their number.  Neither
+ * callback may start, stop or free an io. */
+static int spin_collect(sipc_loop *loop, bool sleep)
+{
+	int n = 0;
+
+	for (sipc_loop_io *io = loop->spin_head; io != NULL && n < SIPC__LOOP_BATCH;
+	     io = io->spin_next) {
+		uint32_t ev = sleep ? io->spin_sleep(io) : io->spin_ready(io);
+
+		if (ev != 0) {
+			loop->batch[n].events = ev;
+			loop->batch[n].data.ptr = io;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Spins on the spinning ios for the budget, never past TIMEOUT_MS (-1:
+ * no timer): how many it caught (in the batch), 0 when the budget ran
+ * out, -1 when a busy-poll slice ended (look at the kernel, then again). */
+static int spin(sipc_loop *loop, int timeout_ms)
+{
+	long most = 0, budget;
+	int64_t end;
+	int n = 0;
+
+	for (sipc_loop_io *io = loop->spin_head; io != NULL; io = io->spin_next) {
+		if (io->spin_us == SIPC_SPIN_ALWAYS) {
+			most = SIPC_SPIN_ALWAYS;
+			break;
+		}
+		if (io->spin_us > most)
+			most = io->spin_us;
+	}
+	if (most == SIPC_SPIN_ALWAYS) {
+		budget = SIPC__LOOP_SPIN_SLICE;
+	} else {
+		if (loop->spin.max != most)
+			sipc__spin_init(&loop->spin, most, true);
+		budget = sipc__spin_budget(&loop->spin);
+		if (budget == 0)
+			return 0;
+	}
+	if (timeout_ms >= 0 && budget > (long)timeout_ms * 1000)
+		budget = (long)timeout_ms * 1000;
+	end = sipc__spin_now_us() + budget;
+	for (unsigned i = 0;; i++) {
+		n = spin_collect(loop, false);
+		if (n > 0)
+			break;
+		if ((i & 15) == 15 && sipc__spin_now_us() >= end)
+			break;
+		sipc__spin_pass(i);
+	}
+	if (most == SIPC_SPIN_ALWAYS)
+		return n > 0 ? n : -1;
+	sipc__spin_result(&loop->spin, n > 0);
+	return n;
+}
+
+/* A turn's wait when ios spin: the kernel's events first, without
+ * waiting (but not on every turn of a streak of catches: one in
+ * SIPC__LOOP_SPIN_FAIR); then the spin; then, armed, the sleep. */
+static int spin_then_wait(sipc_loop *loop, int timeout_ms)
 {
 	int n;
 
-	n = epoll_wait(loop->epfd, loop->batch, SIPC__LOOP_BATCH, wait_ms(loop, timeout_ms));
+	if (loop->spin_streak % SIPC__LOOP_SPIN_FAIR == 0) {
+		n = epoll_wait(loop->epfd, loop->batch, SIPC__LOOP_BATCH, 0);
+		if (n != 0) {
+			loop->spin_streak = 0;
+			return n;
+		}
+	}
+	n = spin(loop, wait_ms(loop, timeout_ms));
+	if (n > 0) {
+		loop->spin_streak++;
+		return n;
+	}
+	loop->spin_streak = 0;
+	if (n < 0)
+		return 0;
+	n = spin_collect(loop, true);
+	if (n > 0)
+		return n;
+	/* The spin took time: a timer may be due sooner now. */
+	loop->now = sipc__loop_clock_ms();
+	return epoll_wait(loop->epfd, loop->batch, SIPC__LOOP_BATCH, wait_ms(loop, timeout_ms));
+}
+
+int sipc__loop_run_once(sipc_loop *loop, int timeout_ms)
+{
+	int n, t = wait_ms(loop, timeout_ms);
+
+	if (loop->spin_head != NULL && t != 0)
+		n = spin_then_wait(loop, timeout_ms);
+	else
+		n = epoll_wait(loop->epfd, loop->batch, SIPC__LOOP_BATCH, t);
 	if (n < 0) {
 		if (errno != EINTR)
 			return -errno;

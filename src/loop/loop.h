@@ -37,6 +37,25 @@
  *   per connection (idle timeouts) is fine at many thousands.  Timers that
  *   fire in the same turn run in deadline order.
  *
+ * Busy-polling (for shm://, whose bytes arrive in memory that the
+ * descriptor tells of only when it was armed, at a system call per
+ * wake-up for the peer):
+ *
+ *     sipc__io_spin(loop, &io, ready, sleep, us);   // io started
+ *
+ *   Before it sleeps in epoll_wait the loop spins up to US microseconds
+ *   (adaptive, spin.h; SIPC_SPIN_ALWAYS busy-polls, with a look at the
+ *   kernel's events every SIPC__LOOP_SPIN_SLICE us) calling ready(io) of
+ *   every spinning io, and dispatches the callbacks of those that return
+ *   events, with those events.  ready() must look at memory only.  When
+ *   the budget runs out it calls sleep(io) of every spinning io, which must
+ *   make the descriptor report what ready() looks for (arm it) and returns
+ *   what is ready now: those are dispatched instead of sleeping.  Every
+ *   turn still takes the kernel's events first (without waiting) so that
+ *   spinning connections never starve the others, and the spin never
+ *   outlasts the next timer.  sipc__io_spin with US 0, and sipc__io_stop,
+ *   end it.
+ *
  * Running:
  *
  *     sipc_loop *loop;
@@ -64,6 +83,7 @@ typedef struct sipc_loop_timer sipc_loop_timer;
 typedef void sipc_loop_io_fn(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
 typedef void sipc_loop_timer_fn(sipc_loop *loop, sipc_loop_timer *timer);
 typedef void sipc_loop_wake_fn(sipc_loop *loop, void *arg);
+typedef uint32_t sipc_loop_spin_fn(sipc_loop_io *io);
 
 /* A watched descriptor.  Fields are read-only for users, except arg. */
 struct sipc_loop_io {
@@ -72,6 +92,10 @@ struct sipc_loop_io {
 	bool active;
 	sipc_loop_io_fn *cb;
 	void *arg;
+	/* Busy-polling (sipc__io_spin); spin_us 0 when it does not spin. */
+	long spin_us;
+	sipc_loop_spin_fn *spin_ready, *spin_sleep;
+	sipc_loop_io *spin_prev, *spin_next;
 };
 
 /* A one-shot timer.  Fields are read-only for users, except arg. */
@@ -110,6 +134,12 @@ void sipc__io_init(sipc_loop_io *io, int fd, sipc_loop_io_fn *cb, void *arg);
 int sipc__io_start(sipc_loop *loop, sipc_loop_io *io, uint32_t events);
 /* Deregisters IO; nothing happens when it is not started. */
 void sipc__io_stop(sipc_loop *loop, sipc_loop_io *io);
+/* Makes the started IO spin (above) for up to US microseconds before the
+ * loop sleeps; US 0 ends it.  Nothing happens when IO is not started. */
+void sipc__io_spin(sipc_loop *loop, sipc_loop_io *io, sipc_loop_spin_fn *ready,
+		   sipc_loop_spin_fn *sleep, long us);
+/* Number of spinning ios (for tests). */
+size_t sipc__loop_spin_count(const sipc_loop *loop);
 
 void sipc__timer_init(sipc_loop_timer *t, sipc_loop_timer_fn *cb, void *arg);
 /* Arms T to fire MS milliseconds from the loop's now (re-arms if armed).

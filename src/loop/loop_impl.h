@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 
 #include "loop/loop.h"
+#include "spin.h"
 #include "loop/timer.h"
 
 /* Events taken from the kernel per turn; more wait for the next turn.
@@ -17,6 +18,14 @@
  * four epoll_wait calls instead of sixteen; sipc__io_stop's scan of the
  * rest of the batch stays short next to the epoll_ctl it follows. */
 #define SIPC__LOOP_BATCH 256
+
+/* Busy-polling for good (SIPC_SPIN_ALWAYS) still takes the kernel's events
+ * every this many microseconds. */
+#define SIPC__LOOP_SPIN_SLICE 50
+/* Turns that dispatch what spinning caught may skip the look at the
+ * kernel's events; one in this many takes it anyway, so a connection that
+ * always has bytes cannot starve the others. */
+#define SIPC__LOOP_SPIN_FAIR 8
 
 struct sipc_loop {
 	int epfd;
@@ -33,6 +42,11 @@ struct sipc_loop {
 	struct epoll_event batch[SIPC__LOOP_BATCH];
 	int batch_n;
 	int batch_i;
+	/* The spinning ios, and the budget they share (spin.h). */
+	sipc_loop_io *spin_head;
+	size_t nspin;
+	struct sipc__spin spin;
+	unsigned spin_streak; /* turns in a row dispatched from a spin */
 };
 
 #endif /* SIPC_LOOP_IMPL_H */

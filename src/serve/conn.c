@@ -9,7 +9,11 @@
  * by the same code: what the loop waits for follows sipc_endpoint_want
  * (TLS may need to write to read, or read to write), and bytes the
  * transport already holds (decrypted records, which epoll cannot see) are
- * read on a zero-delay timer instead of waiting for the descriptor.  A TLS
+ * read on a zero-delay timer instead of waiting for the descriptor.  An
+ * shm:// connection whose URL spins (the default) spins with the worker's
+ * loop instead (loop.h, busy-polling): the loop looks at its rings before
+ * it sleeps, and only then is it asked what it wants, so a message that
+ * comes while the loop spins costs neither side a system call.  A TLS
  * connection first goes through its handshake here (tls.c checks the
  * client certificate), bounded in time and in number per worker, before
  * the service sees it.  Services see it only through service.h.
@@ -45,6 +49,8 @@ struct sipc_conn {
 	sipc_loop_timer timer; /* idle timeout, linger or handshake deadline */
 	sipc_loop_timer kick;  /* the transport holds bytes epoll cannot see */
 	uint32_t rd_ev, wr_ev; /* what a read, a write waits for (sipc_endpoint_want) */
+	long spin_us;          /* shm://: the loop spins on it (sipc_endpoint_spin) */
+	short spin_ev;         /* ... for these poll(2) events */
 	sipc_addr local, peer;
 	sipc_addr via; /* the upstream a PROXY header came from (len 0: none) */
 	int64_t start_ms, last_ms, linger_at;
@@ -535,6 +541,33 @@ static uint32_t loop_events(short want)
 	return (want & POLLIN ? EPOLLIN : 0) | (want & POLLOUT ? EPOLLOUT : 0);
 }
 
+/* Busy-polling (loop.h): what the rings let go on now, from memory. */
+static uint32_t spin_ready(sipc_loop_io *io)
+{
+	struct sipc_conn *c = io->arg;
+
+	return loop_events(sipc_endpoint_ready(c->ep, c->spin_ev));
+}
+
+/* The loop is about to sleep: arm the rings (want), then look again. */
+static uint32_t spin_sleep(sipc_loop_io *io)
+{
+	struct sipc_conn *c = io->arg;
+
+	(void)sipc_endpoint_want(c->ep, c->spin_ev);
+	return spin_ready(io);
+}
+
+/* What settle waits for on a connection that spins: the socket carries
+ * wake-ups for both directions and the peer's end, as POLLIN. */
+static uint32_t spin_events(struct sipc_conn *c, bool rd, bool wr)
+{
+	c->spin_ev = (short)((rd ? POLLIN : 0) | (wr ? POLLOUT : 0));
+	c->rd_ev = rd ? EPOLLIN : 0;
+	c->wr_ev = wr ? EPOLLIN : 0;
+	return c->spin_ev ? EPOLLIN : 0;
+}
+
 /* After every callback: close, shut down, or adjust what we wait for. */
 static void settle(struct sipc_conn *c)
 {
@@ -572,13 +605,18 @@ static void settle(struct sipc_conn *c)
 			return;
 		}
 		bool rd = may_read(c);
-		if (rd) {
-			c->rd_ev = loop_events(sipc_endpoint_want(c->ep, POLLIN));
-			ev |= c->rd_ev;
-		}
-		if (pending(c) > 0 || (c->want_writable && !c->ending)) {
-			c->wr_ev = loop_events(sipc_endpoint_want(c->ep, POLLOUT));
-			ev |= c->wr_ev;
+		bool wr = pending(c) > 0 || (c->want_writable && !c->ending);
+		if (c->spin_us != 0) {
+			ev = spin_events(c, rd, wr);
+		} else {
+			if (rd) {
+				c->rd_ev = loop_events(sipc_endpoint_want(c->ep, POLLIN));
+				ev |= c->rd_ev;
+			}
+			if (wr) {
+				c->wr_ev = loop_events(sipc_endpoint_want(c->ep, POLLOUT));
+				ev |= c->wr_ev;
+			}
 		}
 		/* Records the transport still holds go before any end. */
 		if (sipc__serve_ep_holds(c->ep))
@@ -594,6 +632,9 @@ static void settle(struct sipc_conn *c)
 			destroy(c);
 			return;
 		}
+		if (c->spin_us != 0)
+			sipc__io_spin(c->w->loop, &c->io, spin_ready, spin_sleep,
+				      ev != 0 ? c->spin_us : 0);
 		/* Bytes the transport has already taken off the socket
 		 * (decrypted TLS records) never make the descriptor readable:
 		 * read them on the next turn without waiting for it. */
@@ -849,6 +890,9 @@ static void start(struct sipc_conn *c)
 					c->tls_note ? c->tls_note : "");
 	}
 	c->last_ms = now(c);
+	/* Raw services (on_io) wait on the descriptor themselves. */
+	if (svc->on_io == NULL)
+		c->spin_us = sipc_endpoint_spin(c->ep);
 	err = sipc__io_start(c->w->loop, &c->io, svc->on_io ? EPOLLIN | EPOLLOUT : EPOLLIN);
 	if (err < 0)
 		sipc__conn_close(c, sipc_strerror(err));

@@ -1,16 +1,22 @@
 /*
  * test_loop.c - the event loop of src/loop: timers fire in deadline order
  * and not early, re-arming and stopping work, an io stopped by another
- * callback of the same batch is not dispatched, and a wake from another
- * thread reaches the loop's callback.
+ * callback of the same batch is not dispatched, a wake from another
+ * thread reaches the loop's callback, and the busy-poll: an io that
+ * spins is dispatched from memory without its descriptor, armed before the
+ * loop sleeps, never starves the kernel's events or the timers, and leaves
+ * the loop when it is stopped; and spin.h's adaptive budget.
  */
 #include "support.h"
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "loop/loop.h"
+#include "sockipc.h"
+#include "spin.h"
 
 struct rec {
 	int order[16];
@@ -239,12 +245,252 @@ static void test_timer_no_spin(void **state)
 	sipc__loop_free(loop);
 }
 
+/* ---- busy-polling ---- */
+
+/* A spinning io whose "ring" is a flag in memory, and a pipe whose read
+ * end the loop watches (the "wake-up socket"). */
+struct spinner {
+	sipc_loop_io io;
+	int pfd[2];
+	uint32_t ready_ev; /* what ready() says */
+	uint32_t sleep_ev; /* what sleep() says (after arming) */
+	bool arm_writes;   /* sleep() writes a byte: the peer's wake-up */
+	int readies, sleeps, calls;
+	uint32_t last;
+	struct spinner *victim; /* its callback stops this one */
+	sipc_loop *loop;
+};
+
+static uint32_t sp_ready(sipc_loop_io *io)
+{
+	struct spinner *s = io->arg;
+
+	s->readies++;
+	return s->ready_ev;
+}
+
+static uint32_t sp_sleep(sipc_loop_io *io)
+{
+	struct spinner *s = io->arg;
+
+	s->sleeps++;
+	if (s->arm_writes)
+		assert_int_equal(write(s->pfd[1], "w", 1), 1);
+	return s->sleep_ev;
+}
+
+static void sp_cb(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
+{
+	struct spinner *s = io->arg;
+
+	s->calls++;
+	s->last = revents;
+	if (s->victim != NULL)
+		sipc__io_stop(loop, &s->victim->io);
+}
+
+static void sp_open(sipc_loop *loop, struct spinner *s, long us)
+{
+	memset(s, 0, sizeof(*s));
+	assert_int_equal(pipe(s->pfd), 0);
+	s->loop = loop;
+	sipc__io_init(&s->io, s->pfd[0], sp_cb, s);
+	assert_int_equal(sipc__io_start(loop, &s->io, EPOLLIN), 0);
+	sipc__io_spin(loop, &s->io, sp_ready, sp_sleep, us);
+}
+
+static void sp_close(sipc_loop *loop, struct spinner *s)
+{
+	sipc__io_stop(loop, &s->io);
+	close(s->pfd[0]);
+	close(s->pfd[1]);
+}
+
+/* Caught in memory: dispatched with ready()'s events, the descriptor never
+ * readable, and never armed (no sleep). */
+static void test_spin_catches(void **state)
+{
+	sipc_loop *loop;
+	struct spinner s;
+
+	(void)state;
+	assert_int_equal(sipc__loop_new(&loop, NULL, NULL), 0);
+	sp_open(loop, &s, 50);
+	assert_int_equal(sipc__loop_spin_count(loop), 1);
+	s.ready_ev = EPOLLIN | EPOLLOUT;
+	assert_int_equal(sipc__loop_run_once(loop, sipc_test_ms(5000)), 0);
+	assert_int_equal(s.calls, 1);
+	assert_int_equal(s.last, EPOLLIN | EPOLLOUT);
+	assert_int_equal(s.sleeps, 0);
+	sp_close(loop, &s);
+	assert_int_equal(sipc__loop_spin_count(loop), 0);
+	sipc__loop_free(loop);
+}
+
+/* Nothing in memory: the loop arms (sleep()) before it waits, and the
+ * wake-up that arming brings is what dispatches the io, from the kernel;
+ * or sleep() finds the io ready after arming, and the loop does not wait. */
+static void test_spin_arms_before_sleep(void **state)
+{
+	sipc_loop *loop;
+	struct spinner s;
+
+	(void)state;
+	assert_int_equal(sipc__loop_new(&loop, NULL, NULL), 0);
+	sp_open(loop, &s, 20);
+	s.arm_writes = true;
+	assert_int_equal(sipc__loop_run_once(loop, sipc_test_ms(5000)), 0);
+	assert_int_equal(s.sleeps, 1);
+	assert_true(s.readies >= 1);
+	assert_int_equal(s.calls, 1);
+	assert_true(s.last & EPOLLIN);
+	/* Ready once armed: dispatched with sleep()'s events, not epoll's. */
+	char b;
+	assert_int_equal(read(s.pfd[0], &b, 1), 1);
+	s.arm_writes = false;
+	s.sleep_ev = EPOLLOUT;
+	assert_int_equal(sipc__loop_run_once(loop, sipc_test_ms(5000)), 0);
+	assert_int_equal(s.calls, 2);
+	assert_int_equal(s.last, EPOLLOUT);
+	/* Not spinning any more (us 0): no hook is called, the loop only
+	 * waits on the descriptor. */
+	sipc__io_spin(loop, &s.io, sp_ready, sp_sleep, 0);
+	assert_int_equal(sipc__loop_spin_count(loop), 0);
+	int r = s.readies, z = s.sleeps;
+	assert_int_equal(sipc__loop_run_once(loop, 0), 0);
+	assert_int_equal(s.readies, r);
+	assert_int_equal(s.sleeps, z);
+	sp_close(loop, &s);
+	sipc__loop_free(loop);
+}
+
+/* An io that is always ready does not starve the kernel's events: another
+ * descriptor that is readable is served within SIPC__LOOP_SPIN_FAIR turns. */
+static void test_spin_fair(void **state)
+{
+	sipc_loop *loop;
+	struct spinner hot, other;
+	int turns;
+
+	(void)state;
+	assert_int_equal(sipc__loop_new(&loop, NULL, NULL), 0);
+	sp_open(loop, &hot, SIPC_SPIN_ALWAYS);
+	hot.ready_ev = EPOLLIN;
+	sp_open(loop, &other, 0); /* not spinning: the kernel tells */
+	assert_int_equal(sipc__loop_spin_count(loop), 1);
+	/* A streak of catches first, then the other descriptor's byte. */
+	for (turns = 0; turns < 3; turns++)
+		assert_int_equal(sipc__loop_run_once(loop, sipc_test_ms(5000)), 0);
+	assert_int_equal(write(other.pfd[1], "x", 1), 1);
+	for (turns = 0; other.calls == 0 && turns < 2 * 8 + 2; turns++)
+		assert_int_equal(sipc__loop_run_once(loop, sipc_test_ms(5000)), 0);
+	assert_int_equal(other.calls, 1);
+	assert_true(hot.calls >= 3);
+	sp_close(loop, &hot);
+	sp_close(loop, &other);
+	sipc__loop_free(loop);
+}
+
+static void on_stop(sipc_loop *loop, sipc_loop_timer *t)
+{
+	(void)t;
+	fired++;
+	sipc__loop_stop(loop);
+}
+
+/* Busy-polling for good (SIPC_SPIN_ALWAYS) with nothing ever ready still
+ * runs the timers: the loop stops from one, not from a test timeout. */
+static void test_spin_always_timers(void **state)
+{
+	sipc_loop *loop;
+	sipc_loop_timer t;
+	struct spinner s;
+
+	(void)state;
+	fired = 0;
+	assert_int_equal(sipc__loop_new(&loop, NULL, NULL), 0);
+	sp_open(loop, &s, SIPC_SPIN_ALWAYS);
+	sipc__timer_init(&t, on_stop, NULL);
+	assert_int_equal(sipc__timer_start(loop, &t, 20), 0);
+	assert_int_equal(sipc__loop_run(loop), 0);
+	assert_int_equal(fired, 1);
+	assert_int_equal(s.calls, 0);
+	/* It spun (many looks at memory) and never slept (never armed). */
+	assert_true(s.readies > 100);
+	assert_int_equal(s.sleeps, 0);
+	sp_close(loop, &s);
+	sipc__loop_free(loop);
+}
+
+/* A callback that stops another spinning io caught in the same pass: that
+ * io is neither dispatched nor looked at again. */
+static void test_spin_stop_in_batch(void **state)
+{
+	sipc_loop *loop;
+	struct spinner a, b;
+
+	(void)state;
+	assert_int_equal(sipc__loop_new(&loop, NULL, NULL), 0);
+	sp_open(loop, &a, 50);
+	sp_open(loop, &b, 50);
+	a.ready_ev = EPOLLIN;
+	b.ready_ev = EPOLLIN;
+	/* Both are caught in one pass; whichever runs first stops the other. */
+	a.victim = &b;
+	b.victim = &a;
+	assert_int_equal(sipc__loop_run_once(loop, sipc_test_ms(5000)), 0);
+	assert_int_equal(a.calls + b.calls, 1);
+	assert_int_equal(sipc__loop_spin_count(loop), 1); /* the one that ran */
+	assert_false((a.calls ? &b : &a)->io.active);
+	sp_close(loop, &a);
+	sp_close(loop, &b);
+	sipc__loop_free(loop);
+}
+
+/* spin.h: a miss halves the budget down to the floor, where only one wait
+ * in SIPC__SPIN_PROBE spins, for the whole budget; a catch restores it.  A
+ * fixed budget never moves. */
+static void test_spin_budget(void **state)
+{
+	struct sipc__spin s;
+	int spun = 0;
+
+	(void)state;
+	sipc__spin_init(&s, 50, true);
+	assert_int_equal(sipc__spin_budget(&s), 50);
+	sipc__spin_result(&s, false);
+	assert_int_equal(sipc__spin_budget(&s), 25);
+	for (int i = 0; i < 10; i++)
+		sipc__spin_result(&s, false);
+	for (int i = 0; i < SIPC__SPIN_PROBE; i++) {
+		long b = sipc__spin_budget(&s);
+		assert_true(b == 0 || b == 50);
+		spun += b == 50;
+	}
+	assert_int_equal(spun, 1);
+	sipc__spin_result(&s, true);
+	assert_int_equal(sipc__spin_budget(&s), 50);
+	sipc__spin_init(&s, 30, false);
+	sipc__spin_result(&s, false);
+	assert_int_equal(sipc__spin_budget(&s), 30);
+	sipc__spin_init(&s, 0, true);
+	assert_int_equal(sipc__spin_budget(&s), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_timer_order),      cmocka_unit_test(test_timer_stop_rearm),
-		cmocka_unit_test(test_io_stop_in_batch), cmocka_unit_test(test_wake_from_thread),
+		cmocka_unit_test(test_timer_order),
+		cmocka_unit_test(test_timer_stop_rearm),
+		cmocka_unit_test(test_io_stop_in_batch),
+		cmocka_unit_test(test_wake_from_thread),
 		cmocka_unit_test(test_timer_no_spin),
+		cmocka_unit_test(test_spin_catches),
+		cmocka_unit_test(test_spin_arms_before_sleep),
+		cmocka_unit_test(test_spin_fair),
+		cmocka_unit_test(test_spin_always_timers),
+		cmocka_unit_test(test_spin_stop_in_batch),
+		cmocka_unit_test(test_spin_budget),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -307,6 +307,73 @@ static void test_poll_naive(void **state)
 	sipc_endpoint_close(s);
 }
 
+
+/* A loop that spins (sipc_endpoint_ready, sipc_endpoint_spin): messages are
+ * found in memory and cost the peer no wake-up, so the descriptor stays
+ * quiet; sipc_endpoint_want before a sleep arms it, and the next message
+ * wakes it; the peer's end shows in memory too. */
+static void test_ready_spinning_loop(void **state)
+{
+	struct pollfd pfd;
+	sipc_endpoint *c, *s, *u, *l;
+	char buf[16], url[256];
+
+	(void)state;
+	pair("?ring=4K", &c, &s);
+	pfd = (struct pollfd){.fd = sipc_endpoint_fd(s), .events = POLLIN};
+	/* Room to write, nothing to read; from now on nothing arms but want. */
+	assert_int_equal(sipc_endpoint_ready(s, POLLIN | POLLOUT), POLLOUT);
+	assert_int_equal(sipc_endpoint_want(s, POLLIN), POLLIN);
+	assert_int_equal(sipc_send(c, "first", 5, sipc_test_ms(2000)), 5);
+	assert_int_equal(poll(&pfd, 1, sipc_test_ms(5000)), 1); /* armed: woken */
+	assert_int_equal(sipc_endpoint_ready(s, POLLIN), POLLIN);
+	assert_int_equal(sipc_recv(s, buf, sizeof buf, 0), 5);
+	/* Empty: the read takes the wake-up, and arms nothing. */
+	assert_int_equal(sipc_recv(s, buf, sizeof buf, 0), SIPC_ETIMEDOUT);
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(sipc_send(c, "msg", 3, sipc_test_ms(2000)), 3);
+		assert_int_equal(sipc_endpoint_ready(s, POLLIN), POLLIN);
+		assert_int_equal(poll(&pfd, 1, 0), 0); /* no wake-up was sent */
+		assert_int_equal(sipc_recv(s, buf, sizeof buf, 0), 3);
+		assert_int_equal(sipc_recv(s, buf, sizeof buf, 0), SIPC_ETIMEDOUT);
+		assert_int_equal(sipc_endpoint_ready(s, POLLIN), 0);
+		assert_int_equal(poll(&pfd, 1, 0), 0);
+	}
+	/* About to sleep: want arms, and the next message wakes. */
+	assert_int_equal(sipc_endpoint_want(s, POLLIN), POLLIN);
+	assert_int_equal(sipc_send(c, "abc", 3, sipc_test_ms(2000)), 3);
+	assert_int_equal(poll(&pfd, 1, sipc_test_ms(5000)), 1);
+	assert_int_equal(sipc_recv(s, buf, sizeof buf, 0), 3);
+	/* The peer's end, seen by a loop that spins: ready says go on. */
+	sipc_endpoint_close(c);
+	assert_int_equal(sipc_endpoint_ready(s, POLLIN), POLLIN);
+	assert_int_equal(sipc_recv(s, buf, sizeof buf, 0), SIPC_ECLOSED);
+	sipc_endpoint_close(s);
+
+	/* What a loop is told to spin: the URL's spin=, 0 for sockets. */
+	pair("?spin=always", &c, &s);
+	assert_int_equal(sipc_endpoint_spin(s), SIPC_SPIN_ALWAYS);
+	assert_int_equal(sipc_endpoint_spin(c), SIPC_SPIN_ALWAYS);
+	sipc_endpoint_close(c);
+	sipc_endpoint_close(s);
+	pair("?spin=0", &c, &s);
+	assert_int_equal(sipc_endpoint_spin(s), 0);
+	sipc_endpoint_close(c);
+	sipc_endpoint_close(s);
+	pair("?spin=30", &c, &s);
+	assert_int_equal(sipc_endpoint_spin(s), 30);
+	sipc_endpoint_close(c);
+	sipc_endpoint_close(s);
+	snprintf(url, sizeof url, "unix://@sipc-test-ready-%d", (int)getpid());
+	assert_int_equal(sipc_listen(url, NULL, &l), 0);
+	assert_int_equal(sipc_dial(url, NULL, sipc_test_ms(5000), &u), 0);
+	assert_int_equal(sipc_endpoint_spin(u), 0);
+	assert_int_equal(sipc_endpoint_ready(u, POLLIN | POLLOUT), 0);
+	sipc_endpoint_close(u);
+	sipc_endpoint_close(l);
+}
+
 static void test_busy_poll(void **state)
 {
 	sipc_endpoint *c, *s;
@@ -1055,6 +1122,7 @@ int main(void)
 		cmocka_unit_test(test_timeouts_poll_nospin),
 		cmocka_unit_test(test_poll_naive),
 		cmocka_unit_test(test_busy_poll),
+		cmocka_unit_test(test_ready_spinning_loop),
 		cmocka_unit_test(test_busy_poll_no_deadline),
 		cmocka_unit_test(test_half_close),
 		cmocka_unit_test(test_killed_mid_message),

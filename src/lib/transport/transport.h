@@ -63,6 +63,13 @@ struct sipc__conn_ops {
 	 * (decrypted and buffered); 0 for plain sockets.  Loops must look at
 	 * this before they sleep in poll/epoll. */
 	size_t (*pending)(const sipc_endpoint *ep);
+	/* Busy-polling (sipc_endpoint_ready): which of EVENTS a call can go
+	 * on with now, from memory alone, no system call; and how long a
+	 * loop should spin on the connection before it sleeps (microseconds,
+	 * SIPC_SPIN_ALWAYS).  NULL where the descriptor tells everything
+	 * (sockets, TLS). */
+	short (*ready)(sipc_endpoint *ep, short events);
+	long (*spin)(const sipc_endpoint *ep);
 	/* Waits until bytes the transport accepted from sendmsg but still
 	 * holds itself (TLS records the socket did not take yet) have gone
 	 * to the kernel, or DEADLINE passes: 0, SIPC_ETIMEDOUT or a code.

@@ -30,6 +30,14 @@
  * caller that goes on to poll the descriptor itself asks want() first, as
  * sockipc.h says every loop does.
  *
+ * An event loop can spin too (sipc_endpoint_ready, src/loop's busy-poll):
+ * it looks at the rings through ready(), which reads memory only, and asks
+ * want() before every sleep.  From its first ready() on, reads and writes
+ * stop arming (want() arms, after it took the wake-ups of the last sleep),
+ * so that a message caught while the loop spins costs the peer no wake-up;
+ * a read that finds the ring empty still takes the wake-ups and notes the
+ * peer's end, so a loop kept busy by other connections sees a dead peer.
+ *
  * The end: shutdown_write closes our ring's producer side (the peer reads
  * what was published, then 0); a peer that dies closes its socket (the
  * kernel does that for a killed process), so an empty ring with the socket
@@ -40,10 +48,8 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sys/sys.h"
@@ -55,24 +61,9 @@
  * it more than it costs us, and the next call takes the rest. */
 #define DRAIN_BUF   256
 #define DRAIN_TIMES 4
-/* The smallest budget adaptive spinning shrinks to (microseconds): it
- * must stay above 0 to ever find out that spinning pays again. */
-#define SPIN_FLOOR 2
 /* Busy-polling (spin=always) looks at the socket (a dead peer) after this
  * many empty passes. */
 #define BUSY_CHECK 4096
-/* Spinning and busy-polling yield the CPU after this many empty passes. */
-#define YIELD_EVERY 32
-/* Adaptive spinning at its floor spins one wait in this many. */
-#define SPIN_PROBE 16
-
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* The ring said the peer wrote an impossible position (WHICH: the head
  * of the ring we read, or the tail of the ring we write): the connection
@@ -92,15 +83,15 @@ static int corrupt(sipc_endpoint *ep, struct sipc__shm_conn *c, int rc, const ch
 	return rc;
 }
 
-/* Reads the wake-up bytes waiting on the socket, and notes its end. */
-static void drain(sipc_endpoint *ep, struct sipc__shm_conn *c)
+/* Reads the wake-up bytes waiting on socket FD, and notes its end. */
+static void drain(int fd, struct sipc__shm_conn *c)
 {
 	char buf[DRAIN_BUF];
 
 	for (int i = 0; i < DRAIN_TIMES && !c->peer_end; i++) {
 		/* recv without a control buffer: a descriptor a hostile peer
 		 * attached is closed by the kernel, never installed here. */
-		ssize_t r = sipc__sys_recv(ep->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		ssize_t r = sipc__sys_recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 
 		if (r == -EAGAIN || (r > 0 && (size_t)r < sizeof(buf)))
 			return;
@@ -190,10 +181,12 @@ static ssize_t shm_sendmsg(sipc_endpoint *ep, const struct msghdr *msg, int flag
 	if (n != 0)
 		return n;
 	/* Full: is the peer still there to empty it? */
-	drain(ep, c);
+	drain(ep->fd, c);
 	if (c->peer_end)
 		return -EPIPE;
 	c->need = total < c->tx.size / 2 ? total : c->tx.size / 2;
+	if (c->polled)
+		return -EAGAIN; /* the loop spins on ready(); want() arms */
 	if (sipc__ring_arm_writer(&c->tx, c->need))
 		return -EAGAIN;
 	/* Room came while arming. */
@@ -215,7 +208,7 @@ static ssize_t take(sipc_endpoint *ep, struct sipc__shm_conn *c, const struct io
 		 * reading until EAGAIN first) still hears of the next bytes,
 		 * as on a socket.  Not for a caller that waits in wait(),
 		 * which arms when it is about to sleep. */
-		if (!c->blocking && sipc__ring_readable(&c->rx) == 0)
+		if (!c->blocking && !c->polled && sipc__ring_readable(&c->rx) == 0)
 			(void)sipc__ring_arm_reader(&c->rx);
 	}
 	return n;
@@ -241,11 +234,13 @@ static ssize_t read_iov(sipc_endpoint *ep, const struct iovec *iov, size_t cnt, 
 	 * its spin, only when it is about to sleep. */
 	if (c->blocking && !c->peer_end && !sipc__ring_write_closed(&c->rx))
 		return -EAGAIN;
-	drain(ep, c);
+	drain(ep->fd, c);
 	/* Bytes published before the peer closed its side (or died) are
 	 * visible once its end is: look again before calling it the end. */
 	if (sipc__ring_write_closed(&c->rx) || c->peer_end)
 		return take(ep, c, iov, (int)cnt, peek);
+	if (c->polled)
+		return -EAGAIN; /* the loop spins on ready(); want() arms */
 	if (sipc__ring_arm_reader(&c->rx))
 		return -EAGAIN;
 	n = take(ep, c, iov, (int)cnt, peek);
@@ -298,12 +293,7 @@ static int busy_poll(sipc_endpoint *ep, struct sipc__shm_conn *c, short events, 
 	for (unsigned i = 1;; i++) {
 		if (can_go(c, events))
 			return events;
-		/* The peer may be waiting for this CPU: two sides
-		 * busy-polling on one CPU would otherwise pass the turn
-		 * only when the scheduler's slice ends (milliseconds).
-		 * Alone on its CPU, a yield returns at once. */
-		if (i % YIELD_EVERY == 0)
-			sched_yield();
+		sipc__spin_pass(i);
 		if (i % BUSY_CHECK == 0) {
 			struct pollfd pfd = {.fd = ep->fd, .events = POLLIN};
 
@@ -311,7 +301,7 @@ static int busy_poll(sipc_endpoint *ep, struct sipc__shm_conn *c, short events, 
 			 * here) or the peer's end: taken now, so that a
 			 * read that no longer drains sees the end. */
 			if (poll(&pfd, 1, 0) > 0) {
-				drain(ep, c);
+				drain(ep->fd, c);
 				return events;
 			}
 			if (sipc__deadline_left(deadline) == 0)
@@ -320,36 +310,27 @@ static int busy_poll(sipc_endpoint *ep, struct sipc__shm_conn *c, short events, 
 	}
 }
 
-/* Spins up to the budget; true when the ring let the call go on. */
+/* Spins up to the budget (spin.h); true when the ring let the call go
+ * on. */
 static bool spin(struct sipc__shm_conn *c, short events)
 {
-	long budget = c->adaptive ? c->spin_cur : c->spin_max;
+	long budget = sipc__spin_budget(&c->spin);
 	int64_t end;
 	bool ok = false;
 
-	if (budget <= 0)
+	if (budget == 0)
 		return false;
-	/* At the floor spinning has not paid for a while (the peer is on
-	 * this CPU, or slow): look only now and then whether it pays again. */
-	if (c->adaptive && budget <= SPIN_FLOOR && ++c->spin_skips % SPIN_PROBE != 0)
-		return false;
-	end = now_us() + budget;
+	end = sipc__spin_now_us() + budget;
 	for (unsigned i = 0;; i++) {
 		if (can_go(c, events)) {
 			ok = true;
 			break;
 		}
-		if ((i & 63) == 63 && now_us() >= end)
+		if ((i & 63) == 63 && sipc__spin_now_us() >= end)
 			break;
-		if (i % YIELD_EVERY == YIELD_EVERY - 1)
-			sched_yield(); /* as in busy_poll */
+		sipc__spin_pass(i);
 	}
-	if (c->adaptive) {
-		if (ok)
-			c->spin_cur = c->spin_cur * 2 > c->spin_max ? c->spin_max : c->spin_cur * 2;
-		else
-			c->spin_cur = c->spin_cur / 2 < SPIN_FLOOR ? SPIN_FLOOR : c->spin_cur / 2;
-	}
+	sipc__spin_result(&c->spin, ok);
 	return ok;
 }
 
@@ -364,6 +345,12 @@ static int shm_wait(sipc_endpoint *ep, short events, int64_t deadline)
 		return events;
 	if (c->hs != SIPC__SHM_HS_DONE)
 		return sipc__sys_wait(ep->fd, sipc__shm_hs_want(c), deadline);
+	/* A spinning loop's call with timeout 0 (sipc_recv(ep, .., 0)): no
+	 * arming, which its want() does before it sleeps. */
+	if (c->polled && sipc__deadline_left(deadline) == 0) {
+		drain(ep->fd, c);
+		return can_go(c, events) ? events : SIPC_ETIMEDOUT;
+	}
 	c->blocking = true;
 	if (can_go(c, events))
 		return events;
@@ -377,7 +364,7 @@ static int shm_wait(sipc_endpoint *ep, short events, int64_t deadline)
 	}
 	/* About to sleep: the wake-ups of earlier sleeps are taken first
 	 * (or poll would return at once), and the peer's end is seen. */
-	drain(ep, c);
+	drain(ep->fd, c);
 	if (c->peer_end)
 		return events;
 	/* Arm, then look once more (ring.h: either this look sees the
@@ -408,6 +395,11 @@ static short shm_want(const sipc_endpoint *ep, short events)
 		return sipc__shm_hs_want(c);
 	/* The caller polls for itself now: reads arm again. */
 	c->blocking = false;
+	/* A loop that spins asks before every sleep: the wake-ups of its
+	 * last sleep go first (or its poll would return at once), and the
+	 * peer's end is seen. */
+	if (c->polled)
+		drain(ep->fd, c);
 	if (c->peer_end)
 		return events;
 	if (events & POLLIN)
@@ -417,6 +409,35 @@ static short shm_want(const sipc_endpoint *ep, short events)
 			     ? POLLOUT
 			     : POLLIN;
 	return w ? w : events;
+}
+
+/* What a spinning loop may call for now, from memory alone; from the
+ * first call on, arming waits for want() (the comment at the top). */
+static short shm_ready(sipc_endpoint *ep, short events)
+{
+	struct sipc__shm_conn *c = sipc__shm_of(ep);
+	short r = 0;
+
+	if (c == NULL || c->hs != SIPC__SHM_HS_DONE)
+		return 0; /* a listener, or the handshake: the socket says */
+	c->polled = true;
+	if (c->fatal || c->peer_end)
+		return events;
+	if ((events & POLLIN) && can_go(c, POLLIN))
+		r |= POLLIN;
+	if ((events & POLLOUT) && can_go(c, POLLOUT))
+		r |= POLLOUT;
+	return r;
+}
+
+/* How long a loop should spin on this connection before it sleeps. */
+static long shm_spin(const sipc_endpoint *ep)
+{
+	struct sipc__shm_conn *c = sipc__shm_of(ep);
+
+	if (c == NULL || c->hs != SIPC__SHM_HS_DONE)
+		return 0;
+	return c->spin_max;
 }
 
 static size_t shm_pending(const sipc_endpoint *ep)
@@ -468,7 +489,7 @@ static int shm_close(sipc_endpoint *ep)
 		/* Unread wake-ups would make the kernel report the close to
 		 * the peer as a reset (ECONNRESET, unix(7)): take them. */
 		if (c->hs == SIPC__SHM_HS_DONE)
-			drain(ep, c);
+			drain(ep->fd, c);
 		sipc__ring_unmap(&c->tx);
 		sipc__ring_unmap(&c->rx);
 		if (c->tx_fd >= 0)
@@ -509,4 +530,6 @@ const struct sipc__conn_ops sipc__conn_ops_shm = {
 	.handshake = shm_handshake,
 	.want = shm_want,
 	.pending = shm_pending,
+	.ready = shm_ready,
+	.spin = shm_spin,
 };

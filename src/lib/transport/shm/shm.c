@@ -47,7 +47,7 @@ void sipc__shm_options(const sipc_endpoint *ep, struct sipc__shm_conn *c)
 	 * never (spin= still does what it says). */
 	if (c->adaptive && sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		c->spin_max = 0;
-	c->spin_cur = c->spin_max;
+	sipc__spin_init(&c->spin, c->spin_max, c->adaptive);
 }
 
 const struct sipc__transport sipc__transport_shm = {

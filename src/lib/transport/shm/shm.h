@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "endpoint.h"
+#include "spin.h"
 #include "transport/shm/ring.h"
 
 /* The hello each side sends, with its TX ring's memfd (SCM_RIGHTS); then
@@ -54,9 +55,9 @@ struct sipc__shm_conn {
 	int rx_fd;                          /* the peer's memfd until mapped */
 	long spin_max;                      /* us; 0 never, -1 always */
 	bool adaptive;                      /* spin_max not from the URL */
-	long spin_cur;                      /* adaptive: this wait's budget */
-	unsigned spin_skips;                /* adaptive at its floor: waits since a spin */
+	struct sipc__spin spin;             /* wait()'s budget (spin.h) */
 	bool blocking;  /* the caller waits in wait(), not in its own poll: wait() arms */
+	bool polled;    /* the caller's loop spins (ready()) and asks want() before it sleeps */
 	size_t need;    /* room the last blocked send wanted */
 	bool peer_end;  /* the socket said EOF or HUP */
 	bool wr_closed; /* our shutdown_write */
