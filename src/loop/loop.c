@@ -265,8 +265,13 @@ static int spin_collect(sipc_loop *loop, bool sleep)
 }
 
 /* Spins on the spinning ios for the budget, never past TIMEOUT_MS (-1:
- * no timer): how many it caught (in the batch), 0 when the budget ran
- * out, -1 when a busy-poll slice ended (look at the kernel, then again). */
+ * no timer), looking at the kernel's events now and then
+ * (SIPC__LOOP_SPIN_KERNEL) so other descriptors wait microseconds, not
+ * the whole budget: how many events it found (in the batch), 0 when the
+ * budget ran out, SLICE_OVER when a busy-poll slice ended (look again),
+ * or -errno from epoll_wait. */
+#define SLICE_OVER (-EAGAIN) /* never an error of epoll_wait */
+
 static int spin(sipc_loop *loop, int timeout_ms)
 {
 	long most = 0, budget;
@@ -297,12 +302,19 @@ static int spin(sipc_loop *loop, int timeout_ms)
 		n = spin_collect(loop, false);
 		if (n > 0)
 			break;
+		if (i % SIPC__LOOP_SPIN_KERNEL == SIPC__LOOP_SPIN_KERNEL - 1) {
+			/* The kernel's events are not the spin's catch: the
+			 * budget stays as it is. */
+			n = epoll_wait(loop->epfd, loop->batch, SIPC__LOOP_BATCH, 0);
+			if (n != 0)
+				return n < 0 ? -errno : n;
+		}
 		if ((i & 15) == 15 && sipc__spin_now_us() >= end)
 			break;
 		sipc__spin_pass(i);
 	}
 	if (most == SIPC_SPIN_ALWAYS)
-		return n > 0 ? n : -1;
+		return n > 0 ? n : SLICE_OVER;
 	sipc__spin_result(&loop->spin, n > 0);
 	return n;
 }
@@ -327,8 +339,12 @@ static int spin_then_wait(sipc_loop *loop, int timeout_ms)
 		return n;
 	}
 	loop->spin_streak = 0;
-	if (n < 0)
+	if (n == SLICE_OVER)
 		return 0;
+	if (n < 0) {
+		errno = -n;
+		return -1;
+	}
 	n = spin_collect(loop, true);
 	if (n > 0)
 		return n;

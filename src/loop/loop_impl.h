@@ -22,6 +22,9 @@
 /* Busy-polling for good (SIPC_SPIN_ALWAYS) still takes the kernel's events
  * every this many microseconds. */
 #define SIPC__LOOP_SPIN_SLICE 50
+/* A spin asks the kernel for its events (epoll_wait without waiting) once
+ * in this many passes: a few microseconds apart with a few connections. */
+#define SIPC__LOOP_SPIN_KERNEL 256
 /* Turns that dispatch what spinning caught may skip the look at the
  * kernel's events; one in this many takes it anyway, so a connection that
  * always has bytes cannot starve the others. */

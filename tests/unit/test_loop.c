@@ -391,6 +391,41 @@ static void test_spin_fair(void **state)
 	sipc__loop_free(loop);
 }
 
+/* A descriptor that becomes readable while the loop spins is served
+ * during the spin, not after the budget: here the budget is 10 s and the
+ * byte comes at the spin's first look at memory; a loop that waited for
+ * the budget to run out would arm (sleep()) first. */
+static struct spinner *poke;
+static uint32_t sp_ready_poke(sipc_loop_io *io)
+{
+	struct spinner *s = io->arg;
+
+	if (s->readies++ == 0)
+		assert_int_equal(write(poke->pfd[1], "x", 1), 1);
+	return 0;
+}
+
+static void test_spin_sees_kernel(void **state)
+{
+	sipc_loop *loop;
+	struct spinner idle, other;
+
+	(void)state;
+	assert_int_equal(sipc__loop_new(&loop, NULL, NULL), 0);
+	sp_open(loop, &idle, 10 * 1000 * 1000);
+	sp_open(loop, &other, 0);
+	poke = &other;
+	sipc__io_spin(loop, &idle.io, sp_ready_poke, sp_sleep, 10 * 1000 * 1000);
+	assert_int_equal(sipc__loop_run_once(loop, sipc_test_ms(20000)), 0);
+	assert_int_equal(other.calls, 1);
+	assert_true(other.last & EPOLLIN);
+	assert_int_equal(idle.sleeps, 0);
+	assert_int_equal(idle.calls, 0);
+	sp_close(loop, &idle);
+	sp_close(loop, &other);
+	sipc__loop_free(loop);
+}
+
 static void on_stop(sipc_loop *loop, sipc_loop_timer *t)
 {
 	(void)t;
@@ -491,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_spin_always_timers),
 		cmocka_unit_test(test_spin_stop_in_batch),
 		cmocka_unit_test(test_spin_budget),
+		cmocka_unit_test(test_spin_sees_kernel),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
