@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include "endpoint.h"
+#include "loop/epspin.h"
 #include "loop/loop.h"
 #include "sys/sys.h"
 #include "transport/transport.h"
@@ -254,27 +255,17 @@ static uint64_t start_limit(const struct bconn *c)
 	return lim;
 }
 
-/* The epoll events of the poll(2) events EV. */
-static uint32_t epoll_events(short ev)
-{
-	return (ev & POLLIN ? EPOLLIN : 0) | (ev & POLLOUT ? EPOLLOUT : 0);
-}
-
-/* Busy-polling (loop.h): what the rings let go on now, from memory. */
+/* Busy-polling (loop.h, epspin.h). */
 static uint32_t spin_ready(sipc_loop_io *io)
 {
 	struct bconn *c = io->arg;
-
-	return epoll_events(sipc_endpoint_ready(c->ep, c->spin_ev));
+	return sipc__ep_spin_ready(c->ep, c->spin_ev);
 }
 
-/* The loop is about to sleep: arm the rings (want), then look again. */
 static uint32_t spin_sleep(sipc_loop_io *io)
 {
 	struct bconn *c = io->arg;
-
-	(void)sipc_endpoint_want(c->ep, c->spin_ev);
-	return spin_ready(io);
+	return sipc__ep_spin_sleep(c->ep, c->spin_ev);
 }
 
 static void set_events(struct bconn *c)
@@ -293,7 +284,7 @@ static void set_events(struct bconn *c)
 
 		if (c->want_out && !c->connecting)
 			want |= sipc_endpoint_want(c->ep, POLLOUT);
-		ev = epoll_events(want);
+		ev = sipc__loop_events(want);
 	}
 
 	if (c->fd >= 0 && (!c->io.active || c->io.events != ev))

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "endpoint.h"
+#include "loop/epspin.h"
 #include "proxyhdr.h"
 #include "serve/limits.h"
 #include "serve/model.h"
@@ -535,27 +536,17 @@ static void arm_timer(struct sipc_conn *c)
 		sipc__timer_start_at(c->w->loop, &c->timer, next);
 }
 
-/* The loop's events for the poll(2) events a transport wants. */
-static uint32_t loop_events(short want)
-{
-	return (want & POLLIN ? EPOLLIN : 0) | (want & POLLOUT ? EPOLLOUT : 0);
-}
-
-/* Busy-polling (loop.h): what the rings let go on now, from memory. */
+/* Busy-polling (loop.h, epspin.h). */
 static uint32_t spin_ready(sipc_loop_io *io)
 {
 	struct sipc_conn *c = io->arg;
-
-	return loop_events(sipc_endpoint_ready(c->ep, c->spin_ev));
+	return sipc__ep_spin_ready(c->ep, c->spin_ev);
 }
 
-/* The loop is about to sleep: arm the rings (want), then look again. */
 static uint32_t spin_sleep(sipc_loop_io *io)
 {
 	struct sipc_conn *c = io->arg;
-
-	(void)sipc_endpoint_want(c->ep, c->spin_ev);
-	return spin_ready(io);
+	return sipc__ep_spin_sleep(c->ep, c->spin_ev);
 }
 
 /* What settle waits for on a connection that spins: the socket carries
@@ -580,7 +571,7 @@ static void settle(struct sipc_conn *c)
 	if (c->handshaking) {
 		/* sipc_handshake with timeout 0: what it waits for is what
 		 * want(POLLIN) says (sockipc.h). */
-		ev = loop_events(sipc_endpoint_want(c->ep, POLLIN));
+		ev = sipc__loop_events(sipc_endpoint_want(c->ep, POLLIN));
 		int err = sipc__io_start(c->w->loop, &c->io, ev ? ev : EPOLLIN);
 		if (err < 0) {
 			c->dead = true;
@@ -610,11 +601,11 @@ static void settle(struct sipc_conn *c)
 			ev = spin_events(c, rd, wr);
 		} else {
 			if (rd) {
-				c->rd_ev = loop_events(sipc_endpoint_want(c->ep, POLLIN));
+				c->rd_ev = sipc__loop_events(sipc_endpoint_want(c->ep, POLLIN));
 				ev |= c->rd_ev;
 			}
 			if (wr) {
-				c->wr_ev = loop_events(sipc_endpoint_want(c->ep, POLLOUT));
+				c->wr_ev = sipc__loop_events(sipc_endpoint_want(c->ep, POLLOUT));
 				ev |= c->wr_ev;
 			}
 		}

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "loop/epspin.h"
 #include "serve/server.h"
 #include "serve/tls.h"
 #include "sys/sys.h"
@@ -162,9 +163,7 @@ static int flow_drain(struct sipc__relay *r, struct sipc__flow *f)
  * socket wants what it is asked, TLS may want the other direction. */
 static uint32_t want(const sipc_endpoint *ep, short events)
 {
-	short w = ep != NULL ? sipc_endpoint_want(ep, events) : events;
-
-	return (w & POLLIN ? EPOLLIN : 0) | (w & POLLOUT ? EPOLLOUT : 0);
+	return sipc__loop_events(ep != NULL ? sipc_endpoint_want(ep, events) : events);
 }
 
 /* What each descriptor waits for now.  A descriptor that has hung up is
