@@ -695,6 +695,133 @@ static void test_hostile_handshakes(void **state)
 	sipc_endpoint_close(l);
 }
 
+/* A sealed memfd of LEN bytes, sparse (ftruncate allocates nothing), the
+ * way a peer that wants us to map a huge ring would make it. */
+static int sparse_memfd(off_t len)
+{
+	int fd = memfd_create("huge", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, len), 0);
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
+	return fd;
+}
+
+/* The client's hello of RING bytes with memfd FD (closed here) to the
+ * listener L; the accepted side's handshake fails with a sentence holding
+ * WANT, and every descriptor that came is closed. */
+static void refused_ring(sipc_endpoint *l, uint64_t ring, int fd, const char *want)
+{
+	sipc_endpoint *s;
+	uint8_t h[32];
+	char buf[8];
+	int sock = raw_connect(l), before, rc;
+
+	hello(h, ring);
+	send_with_fds(sock, h, sizeof h, &fd, 1);
+	close(fd);
+	assert_int_equal(sipc_accept(l, sipc_test_ms(5000), &s), 0);
+	before = count_fds();
+	rc = sipc_handshake(s, sipc_test_ms(5000));
+	print_message("ring %llu: %s: %s\n", (unsigned long long)ring, sipc_strerror(rc),
+		      sipc_endpoint_why(s));
+	assert_int_equal(rc, SIPC_ESHM_HANDSHAKE);
+	assert_non_null(strstr(sipc_endpoint_why(s), want));
+	/* The peer's memfd was not kept (ours went with the hello). */
+	assert_true(count_fds() <= before);
+	/* The client hears the refusal: the socket is shut. */
+	assert_true(read(sock, buf, sizeof buf) >= 0);
+	sipc_endpoint_close(s);
+	close(sock);
+}
+
+/* ring_max=: a peer's ring over the cap is refused before it is mapped,
+ * on the listener's side (default 64 MiB, or the URL's) and the dialer's;
+ * a memfd whose size is not the hello's is refused too. */
+static void test_ring_max(void **state)
+{
+	char url[256], why[SIPC_WHY_MAX];
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	sipc_options o = {0};
+	sipc_endpoint *l, *c;
+	uint8_t h[32];
+	int lfd, fd;
+
+	(void)state;
+	/* The default cap: 64 MiB.  A 1 GiB ring costs nothing here (a
+	 * sparse memfd), and would cost the listener 1 GiB mapped. */
+	shm_url(url, sizeof url, "");
+	assert_int_equal(sipc_listen(url, NULL, &l), 0);
+	refused_ring(l, (uint64_t)1 << 30, sparse_memfd(((off_t)1 << 30) + 4096),
+		     "the peer's ring of 1073741824 bytes is over ring_max=67108864");
+	/* Over 1 GiB is over the cap first, whatever else is wrong. */
+	refused_ring(l, (uint64_t)1 << 31, sparse_memfd(8192),
+		     "the peer's ring of 2147483648 bytes is over ring_max=67108864");
+	/* A small hello with a huge memfd: its real size decides. */
+	refused_ring(l, 4096, sparse_memfd((off_t)1 << 30), "its memfd holds 1073741824");
+	sipc_endpoint_close(l);
+
+	/* The URL's cap; a peer at the cap gets through (below). */
+	shm_url(url, sizeof url, "?ring_max=64K");
+	assert_int_equal(sipc_listen(url, NULL, &l), 0);
+	refused_ring(l, 128 * 1024, sipc__ring_create(128 * 1024, "big"),
+		     "the peer's ring of 131072 bytes is over ring_max=65536");
+	{
+		struct dialer d = {.timeout_ms = sipc_test_ms(5000)};
+		sipc_endpoint *s;
+
+		snprintf(d.url, sizeof d.url, "%.*s?ring=64K", (int)(strchr(url, '?') - url), url);
+		assert_int_equal(pthread_create(&d.th, NULL, dial_main, &d), 0);
+		assert_int_equal(sipc_accept(l, sipc_test_ms(5000), &s), 0);
+		assert_int_equal(sipc_handshake(s, sipc_test_ms(5000)), 0);
+		pthread_join(d.th, NULL);
+		assert_int_equal(d.rc, 0);
+		sipc_endpoint_close(d.ep);
+		sipc_endpoint_close(s);
+	}
+	sipc_endpoint_close(l);
+
+	/* The dialer's cap, against a server that hands over 128 KiB. */
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(lfd >= 0);
+	snprintf(sun.sun_path + 1, sizeof sun.sun_path - 1, "sipc-test-shm-%d-%d", (int)getpid(),
+		 seq++);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sun,
+			      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+					  strlen(sun.sun_path + 1))),
+			 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	/* The server speaks first: its hello waits in the dialer's socket. */
+	snprintf(url, sizeof url, "shm://@%s?ring=4K&ring_max=64K", sun.sun_path + 1);
+	{
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			int a = accept(lfd, NULL, NULL);
+
+			fd = sipc__ring_create(128 * 1024, "server");
+			hello(h, 128 * 1024);
+			if (a < 0 || fd < 0)
+				_exit(1);
+			send_with_fds(a, h, sizeof h, &fd, 1);
+			/* Until the dialer hangs up. */
+			while (read(a, why, sizeof why) > 0)
+				;
+			_exit(0);
+		}
+		o.why = why;
+		o.whylen = sizeof why;
+		why[0] = '\0';
+		assert_int_equal(sipc_dial(url, &o, sipc_test_ms(5000), &c), SIPC_ESHM_HANDSHAKE);
+		print_message("dial: %s\n", why);
+		assert_non_null(
+			strstr(why, "the peer's ring of 131072 bytes is over ring_max=65536"));
+		assert_int_equal(sipc_test_wait_child(pid, sipc_test_ms(5000)), 0);
+	}
+	close(lfd);
+}
+
 /* A client that closes without a word is the plain end, not an attack;
  * a dial to a plain unix:// listener that answers nothing times out. */
 static void test_not_shm_peers(void **state)
@@ -960,11 +1087,23 @@ static void test_urls(void **state)
 		{"shm://@name?ring=1048576&spin=0", "shm://@name?ring=1M&spin=0"},
 		{"shm://@name?spin=always", "shm://@name?spin=always"},
 		{"shm://@name?spin=20", "shm://@name?spin=20"},
+		{"shm://@name?ring_max=4M&ring=1M", "shm://@name?ring=1M&ring_max=4M"},
+		{"shm://@name?ring=1M&ring_max=1M", "shm://@name?ring=1M&ring_max=1M"},
+		{"shm://@name?ring_max=5000", "shm://@name?ring_max=5000"},
 	};
 	static const char *const bad[] = {
-		"shm://@name?ring=5000", "shm://@name?ring=2K",      "shm://@name?ring=2048M",
-		"shm://@name?spin=x",    "shm://@name?spin=-1",      "shm://@name?rcvbuf=1M",
-		"unix://@name?ring=4K",  "tcp://127.0.0.1:1?spin=0",
+		"shm://@name?ring=5000",
+		"shm://@name?ring=2K",
+		"shm://@name?ring=2048M",
+		"shm://@name?spin=x",
+		"shm://@name?spin=-1",
+		"shm://@name?rcvbuf=1M",
+		"unix://@name?ring=4K",
+		"tcp://127.0.0.1:1?spin=0",
+		"shm://@name?ring_max=2K",
+		"shm://@name?ring_max=2048M",
+		"shm://@name?ring=1M&ring_max=512K",
+		"unix://@name?ring_max=4M",
 	};
 	char buf[SIPC_URL_MAX], why[SIPC_WHY_MAX];
 	sipc_url *u;
@@ -1061,6 +1200,7 @@ int main(void)
 		cmocka_unit_test(test_killed_between_messages),
 		cmocka_unit_test(test_killed_while_waiting),
 		cmocka_unit_test(test_hostile_handshakes),
+		cmocka_unit_test(test_ring_max),
 		cmocka_unit_test(test_not_shm_peers),
 		cmocka_unit_test(test_scribbling_peer),
 		cmocka_unit_test(test_path_and_peercred),
