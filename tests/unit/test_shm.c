@@ -1074,6 +1074,110 @@ static void test_from_fd_stepwise(void **state)
 	sipc_endpoint_close(b);
 }
 
+/* The hello EP sends first, read raw from the other end SOCK of its
+ * socketpair: the ring size and spin fields its URL options made. */
+static void first_hello(sipc_endpoint *ep, int sock, uint64_t *ring, uint32_t *mode, uint32_t *us)
+{
+	struct iovec iov;
+	uint8_t h[32];
+	size_t nfds = 0, have = 0;
+	int fds[2];
+
+	assert_int_equal(sipc_handshake(ep, 0), SIPC_ETIMEDOUT);
+	while (have < sizeof h) {
+		iov.iov_base = h + have;
+		iov.iov_len = sizeof h - have;
+		ssize_t r = sipc__fdpass_recv(sock, &iov, 1, fds, 2, &nfds, NULL, NULL, 0);
+		assert_true(r > 0);
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		have += (size_t)r;
+	}
+	*ring = 0;
+	for (int i = 7; i >= 0; i--)
+		*ring = *ring << 8 | h[16 + i];
+	*mode = (uint32_t)h[12] | (uint32_t)h[13] << 8;
+	*us = (uint32_t)h[24] | (uint32_t)h[25] << 8 | (uint32_t)h[26] << 16;
+}
+
+static void close_pair(sipc_endpoint *ep, int sock)
+{
+	sipc_endpoint_close(ep);
+	close(sock);
+}
+
+/* sipc_endpoint_from_fd with opts.url: the URL's ring= and spin= reach the
+ * handshake of a wrapped descriptor (bench --new-conn's, serve's); without
+ * one, the defaults.  A URL of another scheme is -EINVAL, and dial options
+ * of tcp:// cannot be set on a descriptor made elsewhere. */
+static void test_from_fd_url(void **state)
+{
+	static const struct {
+		const char *url;
+		uint64_t ring;
+		uint32_t mode, us; /* handshake.c's SPIN_ADAPTIVE 0, FIXED 1, NEVER 2 */
+	} cases[] = {
+		{NULL, 256 * 1024, 0, 50},
+		{"shm://@x?ring=8K&spin=0", 8192, 2, 0},
+		{"shm://@x?ring=16K&spin=20", 16384, 1, 20},
+	};
+	char why[SIPC_WHY_MAX];
+	sipc_options o = {0};
+	sipc_endpoint *ep;
+	sipc_url *u;
+	int sv[2];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		uint64_t ring;
+		uint32_t mode, us;
+
+		u = NULL;
+		if (cases[i].url)
+			assert_int_equal(sipc_url_parse(cases[i].url, &u, NULL, 0), 0);
+		o.url = u;
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+		assert_int_equal(sipc_endpoint_from_fd(sv[0], SIPC_SHM, &o, &ep), 0);
+		sipc_url_free(u); /* the endpoint keeps a copy */
+		first_hello(ep, sv[1], &ring, &mode, &us);
+		print_message("%s: ring %llu, spin mode %u, %u us\n",
+			      cases[i].url ? cases[i].url : "(none)", (unsigned long long)ring,
+			      mode, us);
+		assert_int_equal(ring, cases[i].ring);
+		/* Adaptive: up to 50 us, but never on one processor. */
+		if (cases[i].mode == 0 && sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+			assert_int_equal(mode, 2);
+			close_pair(ep, sv[1]);
+			continue;
+		}
+		assert_int_equal(mode, cases[i].mode);
+		assert_int_equal(us, cases[i].us);
+		close_pair(ep, sv[1]);
+	}
+	/* The wrong scheme: the descriptor stays the caller's. */
+	assert_int_equal(sipc_url_parse("unix://@x", &u, NULL, 0), 0);
+	o.url = u;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(sipc_endpoint_from_fd(sv[0], SIPC_SHM, &o, &ep), -EINVAL);
+	/* unix:// without options is fine. */
+	assert_int_equal(sipc_endpoint_from_fd(sv[0], SIPC_UNIX, &o, &ep), 0);
+	sipc_endpoint_close(ep);
+	close(sv[1]);
+	sipc_url_free(u);
+	/* Dial options on a descriptor made elsewhere: refused, with why. */
+	assert_int_equal(sipc_url_parse("tcp://127.0.0.1:1?keepalive=30", &u, NULL, 0), 0);
+	o.url = u;
+	o.why = why;
+	o.whylen = sizeof why;
+	sv[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(sv[0] >= 0);
+	assert_int_equal(sipc_endpoint_from_fd(sv[0], SIPC_TCP, &o, &ep), SIPC_EURL_OPTION);
+	print_message("tcp: %s\n", why);
+	assert_non_null(strstr(why, "set them on the descriptor"));
+	close(sv[0]);
+	sipc_url_free(u);
+}
+
 /* ------------------------------------------------------------ URLs */
 
 static void test_urls(void **state)
@@ -1205,6 +1309,7 @@ int main(void)
 		cmocka_unit_test(test_scribbling_peer),
 		cmocka_unit_test(test_path_and_peercred),
 		cmocka_unit_test(test_from_fd_stepwise),
+		cmocka_unit_test(test_from_fd_url),
 		cmocka_unit_test(test_thousand_connections),
 	};
 
