@@ -279,7 +279,7 @@ int sipc_url_parse(const char *text, sipc_url **urlp, char *why, size_t whylen);
  * twice, a bad value, an option the scheme has no use for, or source= on a
  * host that is not a group is SIPC_EURL_OPTION from the parse; source= on
  * a dial is SIPC_EURL_OPTION from the dial.  A '?' in a unix path is
- * written %3F.  sipc_endpoint_from_fd takes no URL, so no options.
+ * written %3F.  sipc_endpoint_from_fd takes them from opts->url (shm only).
  */
 void sipc_url_free(sipc_url *url); /* NULL does nothing */
 
@@ -410,7 +410,16 @@ typedef struct sipc_options {
 	 * destination, with the reply in words in WHY.  The endpoint's peer
 	 * address (sipc_endpoint_peer) is the proxy's.  Ignored by listen. */
 	const char *proxy;
-	void *reserved[5]; /* zero */
+	/* from_fd: the URL the descriptor was made for (dialed, bound), of
+	 * the same scheme (-EINVAL otherwise); the endpoint keeps its
+	 * options as a dial or listen of it would, so shm:// takes ring=,
+	 * spin= and ring_max= into its handshake.  Options that a dial sets
+	 * on its own socket (keepalive=, rcvbuf=...) cannot be set on one
+	 * made elsewhere: a URL of another scheme that names any is
+	 * SIPC_EURL_OPTION.  Ignored by dial and listen (they take a URL of
+	 * their own).  The URL may be freed once the call returns. */
+	const sipc_url *url;
+	void *reserved[4]; /* zero */
 } sipc_options;
 
 /* ------------------------------------------------------------------- TLS */

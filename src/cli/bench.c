@@ -183,6 +183,11 @@ int sipc_cmd_bench(int argc, char **argv)
 	}
 	raise_nofile();
 	sipc_cli_lib_options(&opts);
+	/* --new-conn wraps sockets it connects itself: shm's ring=, spin=
+	 * and ring_max= reach their handshake through the URL (dials ignore
+	 * it: they have it already). */
+	if (new_conn && sipc_url_scheme(url) == SIPC_SHM)
+		opts.url = url;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.url_text = argv[1];
 	cfg.url = url;

@@ -594,6 +594,21 @@ int sipc_endpoint_from_fd(int fd, sipc_scheme scheme, const sipc_options *opts, 
 		if (rc < 0)
 			return rc;
 	}
+	why_clear(opts);
+	if (opts != NULL && opts->url != NULL) {
+		if (opts->url->scheme != scheme)
+			return -EINVAL;
+		/* shm's options are read at its handshake; the others are
+		 * setsockopt calls a dial makes on its own socket. */
+		if (scheme != SIPC_SHM && opts->url->opts.set != 0) {
+			if (opts->why != NULL && opts->whylen > 0)
+				snprintf(opts->why, opts->whylen,
+					 "the options of a %s:// URL are set on the socket a dial "
+					 "makes: set them on the descriptor before wrapping it",
+					 sipc_scheme_name(scheme));
+			return SIPC_EURL_OPTION;
+		}
+	}
 	ep = ep_new(scheme, tp, opts);
 	if (ep == NULL)
 		return -ENOMEM;
@@ -605,6 +620,8 @@ int sipc_endpoint_from_fd(int fd, sipc_scheme scheme, const sipc_options *opts, 
 		return rc;
 	}
 	ep->fd = fd;
+	if (opts != NULL && opts->url != NULL)
+		ep->sockopts = opts->url->opts;
 	ep->connected = sipc__sys_getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
 	/* A datagram socket without a fixed peer plays the listener's part. */
 	ep->listener = tp->listens ? accepting != 0 : !ep->connected;
@@ -615,7 +632,6 @@ int sipc_endpoint_from_fd(int fd, sipc_scheme scheme, const sipc_options *opts, 
 		 * caller's. */
 		struct sipc__attach how = {.kind = SIPC__ATTACH_FROM_FD, .opts = opts};
 
-		why_clear(opts);
 		rc = tp->attach(ep, &how);
 		if (rc < 0) {
 			free(ep->why);

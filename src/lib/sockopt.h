@@ -43,6 +43,7 @@ enum sipc__opt {
 	SIPC__OPT_RING,         /* shm: bytes of each ring (a power of two) */
 	SIPC__OPT_SPIN,         /* shm: microseconds to spin before sleeping;
 				   -1 (written "always"): busy-poll */
+	SIPC__OPT_RING_MAX,     /* shm: the largest ring a peer may hand us */
 	SIPC__OPT_COUNT
 };
 

@@ -70,6 +70,8 @@ static const struct optdef {
 	 * already far past any use. */
 	[SIPC__OPT_RING] = {"ring", V_POW2, 4096, 1LL << 30, ON_SHM, "shm"},
 	[SIPC__OPT_SPIN] = {"spin", V_SPIN, 0, 1000000, ON_SHM, "shm"},
+	/* Any size (the peer's is a power of two, the cap need not be). */
+	[SIPC__OPT_RING_MAX] = {"ring_max", V_SIZE, 4096, 1LL << 30, ON_SHM, "shm"},
 };
 
 const char *sipc__urlopt_name(enum sipc__opt id)
@@ -330,6 +332,20 @@ int sipc__urlopt_parse(sipc_scheme scheme, const char *query, size_t n, struct s
 		if (amp == NULL)
 			break;
 		at += len + 1;
+	}
+	/* The cap on the peer's ring is at least our own: a peer with the
+	 * same URL must get through. */
+	if (sipc__opt_has(&o, SIPC__OPT_RING) && sipc__opt_has(&o, SIPC__OPT_RING_MAX) &&
+	    o.num[SIPC__OPT_RING_MAX] < o.num[SIPC__OPT_RING]) {
+		char a[32], b[32];
+
+		sipc__urlopt_pair(&o, SIPC__OPT_RING_MAX, a, sizeof(a));
+		sipc__urlopt_pair(&o, SIPC__OPT_RING, b, sizeof(b));
+		sipc__why_set(why, whylen,
+			      "option %s is below %s: the cap on the peer's ring cannot be "
+			      "under this side's own ring",
+			      a, b);
+		return SIPC_EURL_OPTION;
 	}
 	*out = o;
 	return 0;

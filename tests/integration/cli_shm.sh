@@ -1,7 +1,8 @@
 #!/bin/bash
 # cli_shm.sh - shm:// from the command line: connect / listen / send over
 # shm://@NAME and shm://PATH, --trace showing the handshake (memfd sizes,
-# seals, wake-up mode), ring= streaming a file larger than the ring, the
+# seals, wake-up mode), ring= streaming a file larger than the ring (and
+# reaching bench --new-conn's own sockets), ring_max= refusing a ring, the
 # URL options refused where they do not belong, a dial to a peer that is
 # no shm:// endpoint, serve's echo on shm://; as root, two uids: the socket
 # file's mode and serve's --allow-uid admit or refuse another user.
@@ -91,6 +92,23 @@ expect_eq "forward to shm://...?ring=16K: echoed" "fw" \
 	"$(printf 'fw\n' | timeout "$(secs 10)" "$SOCKIPC" connect "unix://@$NAME-rf" 2>/dev/null)"
 check "forward dials its backend with the backend URL's ring=16K" \
 	wait_line "$T/sr.err" 'shm: rx ring 16384 data bytes from the peer' 10
+
+# ---- bench --new-conn wraps the sockets it connects itself: the URL's
+# ring= and spin= still reach their handshake (the hello serve --trace
+# reads asks for 8 KiB, not the default 256 KiB)
+rc=0
+timeout "$(secs 20)" "$SOCKIPC" bench --new-conn -c 1 -n 3 "shm://@$NAME-r?ring=8K&spin=0" \
+	>"$T/bnc.out" 2>&1 || rc=$?
+expect_eq "bench --new-conn over shm://: exit 0" 0 "$rc"
+check "bench --new-conn: the URL's ring=8K reaches its connections" \
+	wait_line "$T/sr.err" 'shm: rx ring 8192 data bytes from the peer' 10
+# ---- ring_max= on a dial: serve's 1 MiB ring is over it, refused with both sizes
+rc=0
+printf 'x\n' | timeout "$(secs 10)" "$SOCKIPC" connect "shm://@$NAME-r?ring=4K&ring_max=64K" \
+	>/dev/null 2>"$T/rmax.err" || rc=$?
+expect_eq "a dial with ring_max=64K to a 1 MiB ring: exit 1" 1 "$rc"
+check "ring_max=64K: says both sizes" \
+	grep -q "the peer's ring of 1048576 bytes is over ring_max=65536" "$T/rmax.err"
 
 # ---- bench drives an shm echo through the endpoint's operations
 rc=0

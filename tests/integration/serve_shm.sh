@@ -12,7 +12,9 @@
 # client SIGKILLed in the middle of its stream (serve logs its close and
 # serves the next), and a hand-written client (serve_shm_peer.py) that
 # scribbles on the rings or publishes an impossible head: only that
-# connection closes, with a line that names the corruption.  Start-up
+# connection closes, with a line that names the corruption; one that
+# hands over a 1 GiB ring (over ring_max=) or a memfd larger than its
+# hello says is refused with both sizes on its close line.  Start-up
 # refusals: --send-proxy to an shm backend, --accept-proxy on shm.
 . "$(dirname "$0")/../support/lib.sh"
 need python3
@@ -150,6 +152,16 @@ for M in event thread fork; do
 	done
 	check "$M: the corruption is logged, twice" wait_count "$T/$M.s.err" \
 		"close echo local=shm://@$N-$M-echo.* end=The peer corrupted the shared-memory ring: the peer wrote an impossible head into the ring we read$" 2 10
+	# ---- a client whose ring is over ring_max= (64 MiB by default), or
+	# whose memfd is larger than its hello says: refused before mapping
+	for mode in hugering hugefd; do
+		out=$(timeout "$(secs 20)" python3 "$PEER" "@$N-$M-echo" $mode 2>&1)
+		expect_eq "$M: $mode: serve refused the ring and closed" "closed" "$(echo $out)"
+	done
+	check "$M: the ring over the cap is logged with both sizes" wait_count "$T/$M.s.err" \
+		"close echo local=shm://@$N-$M-echo.* end=.*the peer's ring of 1073741824 bytes is over ring_max=67108864$" 1 10
+	check "$M: the memfd's real size is logged" wait_count "$T/$M.s.err" \
+		"close echo local=shm://@$N-$M-echo.* end=.*the peer's hello says a ring of 4096 bytes .a memfd of 4288., its memfd holds 1073742016$" 1 10
 	expect_eq "$M: after the hostile clients, the next is served" "still here" \
 		"$(printf 'still here\n' | timeout "$(secs 10)" "$SOCKIPC" connect "shm://@$N-$M-echo" 2>&1)"
 	check "$M: serve is alive" kill -0 "$S"

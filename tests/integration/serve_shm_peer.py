@@ -15,6 +15,13 @@ ring, one "mapped" byte each way), then, by MODE:
             (tail + size + 1: more than the ring can hold), wakes the
             server and waits for the close.
 
+  hugering  asks, in its hello, for a ring of 1 GiB and hands over a sealed
+            memfd of that size (sparse: ftruncate allocates nothing), over
+            the server's ring_max=; it expects the server to refuse it
+            before the end of the handshake and close.
+  hugefd    a hello of 4096 bytes with that 1 GiB memfd: the memfd's real
+            size is refused too.
+
 It prints "closed" once the server has closed the socket (a read returns
 the end or a reset) and exits 0; 1 when the handshake fails, 3 when the
 server keeps the connection open for 10 s.
@@ -28,6 +35,7 @@ import struct
 import sys
 
 RING = 4096
+HUGE = 1 << 30
 CACHE_LINE = 64
 HDR = 3 * CACHE_LINE
 MAGIC = 0x31474E5243504953
@@ -45,6 +53,44 @@ def make_ring():
     return fd, m
 
 
+def huge_memfd():
+    """A sealed memfd of a 1 GiB ring, its header as ring.c writes it."""
+    fd = os.memfd_create("serve-shm-huge", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    os.ftruncate(fd, HDR + HUGE)
+    os.pwrite(fd, struct.pack("<QIIQQ", MAGIC, 1, 0, HUGE, HDR), 0)
+    fcntl.fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+    return fd
+
+
+def refused(s, size):
+    """Hands over the huge memfd with a hello of SIZE; the server must
+    close without its "mapped" byte."""
+    fd = huge_memfd()
+    hello = b"SIPCSHM1" + struct.pack("<IIQII", 1, 0, size, 0, 0)
+    socket.send_fds(s, [hello], [fd])
+    os.close(fd)
+    got = b""
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(s, 64, 2)
+        except (ConnectionResetError, socket.timeout) as e:
+            if isinstance(e, socket.timeout):
+                print("the server kept the connection open", file=sys.stderr)
+                return 3
+            break
+        for f in fds:
+            os.close(f)
+        if not data:
+            break
+        got += data
+    # Its hello, maybe; never the byte that says it mapped our ring.
+    if len(got) > 32:
+        print("the server took the ring (%r)" % got[32:], file=sys.stderr)
+        return 1
+    print("closed", flush=True)
+    return 0
+
+
 def main():
     addr, mode = sys.argv[1], sys.argv[2]
     if addr.startswith("@"):
@@ -52,6 +98,10 @@ def main():
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(10)
     s.connect(addr)
+    if mode == "hugering":
+        return refused(s, HUGE)
+    if mode == "hugefd":
+        return refused(s, RING)
     fd, mine = make_ring()
     hello = b"SIPCSHM1" + struct.pack("<IIQII", 1, 0, RING, 0, 0)
     socket.send_fds(s, [hello], [fd])

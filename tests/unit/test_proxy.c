@@ -590,8 +590,13 @@ static void dial_refuses_kinds(void **state)
 	o.proxy = "gopher://p";
 	assert_int_equal(sipc_dial("tcp://127.0.0.1:53", &o, 1000, &ep), SIPC_EURL_SCHEME);
 	assert_non_null(strstr(why, "unknown scheme"));
+	/* proxy, then url (from_fd), took reserved slots: the size stays. */
 	assert_int_equal(sizeof(sipc_options),
-			 offsetof(sipc_options, reserved) + 5 * sizeof(void *));
+			 offsetof(sipc_options, reserved) + 4 * sizeof(void *));
+	assert_int_equal(offsetof(sipc_options, reserved),
+			 offsetof(sipc_options, url) + sizeof(void *));
+	assert_int_equal(offsetof(sipc_options, url),
+			 offsetof(sipc_options, proxy) + sizeof(void *));
 }
 
 int main(void)

@@ -762,6 +762,133 @@ static void test_hostile_handshakes(void **state)
 	sipc_endpoint_close(l);
 }
 
+/* A sealed memfd of LEN bytes, sparse (ftruncate allocates nothing), the
+ * way a peer that wants us to map a huge ring would make it. */
+static int sparse_memfd(off_t len)
+{
+	int fd = memfd_create("huge", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, len), 0);
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
+	return fd;
+}
+
+/* The client's hello of RING bytes with memfd FD (closed here) to the
+ * listener L; the accepted side's handshake fails with a sentence holding
+ * WANT, and every descriptor that came is closed. */
+static void refused_ring(sipc_endpoint *l, uint64_t ring, int fd, const char *want)
+{
+	sipc_endpoint *s;
+	uint8_t h[32];
+	char buf[8];
+	int sock = raw_connect(l), before, rc;
+
+	hello(h, ring);
+	send_with_fds(sock, h, sizeof h, &fd, 1);
+	close(fd);
+	assert_int_equal(sipc_accept(l, sipc_test_ms(5000), &s), 0);
+	before = count_fds();
+	rc = sipc_handshake(s, sipc_test_ms(5000));
+	print_message("ring %llu: %s: %s\n", (unsigned long long)ring, sipc_strerror(rc),
+		      sipc_endpoint_why(s));
+	assert_int_equal(rc, SIPC_ESHM_HANDSHAKE);
+	assert_non_null(strstr(sipc_endpoint_why(s), want));
+	/* The peer's memfd was not kept (ours went with the hello). */
+	assert_true(count_fds() <= before);
+	/* The client hears the refusal: the socket is shut. */
+	assert_true(read(sock, buf, sizeof buf) >= 0);
+	sipc_endpoint_close(s);
+	close(sock);
+}
+
+/* ring_max=: a peer's ring over the cap is refused before it is mapped,
+ * on the listener's side (default 64 MiB, or the URL's) and the dialer's;
+ * a memfd whose size is not the hello's is refused too. */
+static void test_ring_max(void **state)
+{
+	char url[256], why[SIPC_WHY_MAX];
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	sipc_options o = {0};
+	sipc_endpoint *l, *c;
+	uint8_t h[32];
+	int lfd, fd;
+
+	(void)state;
+	/* The default cap: 64 MiB.  A 1 GiB ring costs nothing here (a
+	 * sparse memfd), and would cost the listener 1 GiB mapped. */
+	shm_url(url, sizeof url, "");
+	assert_int_equal(sipc_listen(url, NULL, &l), 0);
+	refused_ring(l, (uint64_t)1 << 30, sparse_memfd(((off_t)1 << 30) + 4096),
+		     "the peer's ring of 1073741824 bytes is over ring_max=67108864");
+	/* Over 1 GiB is over the cap first, whatever else is wrong. */
+	refused_ring(l, (uint64_t)1 << 31, sparse_memfd(8192),
+		     "the peer's ring of 2147483648 bytes is over ring_max=67108864");
+	/* A small hello with a huge memfd: its real size decides. */
+	refused_ring(l, 4096, sparse_memfd((off_t)1 << 30), "its memfd holds 1073741824");
+	sipc_endpoint_close(l);
+
+	/* The URL's cap; a peer at the cap gets through (below). */
+	shm_url(url, sizeof url, "?ring_max=64K");
+	assert_int_equal(sipc_listen(url, NULL, &l), 0);
+	refused_ring(l, 128 * 1024, sipc__ring_create(128 * 1024, "big"),
+		     "the peer's ring of 131072 bytes is over ring_max=65536");
+	{
+		struct dialer d = {.timeout_ms = sipc_test_ms(5000)};
+		sipc_endpoint *s;
+
+		snprintf(d.url, sizeof d.url, "%.*s?ring=64K", (int)(strchr(url, '?') - url), url);
+		assert_int_equal(pthread_create(&d.th, NULL, dial_main, &d), 0);
+		assert_int_equal(sipc_accept(l, sipc_test_ms(5000), &s), 0);
+		assert_int_equal(sipc_handshake(s, sipc_test_ms(5000)), 0);
+		pthread_join(d.th, NULL);
+		assert_int_equal(d.rc, 0);
+		sipc_endpoint_close(d.ep);
+		sipc_endpoint_close(s);
+	}
+	sipc_endpoint_close(l);
+
+	/* The dialer's cap, against a server that hands over 128 KiB. */
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(lfd >= 0);
+	snprintf(sun.sun_path + 1, sizeof sun.sun_path - 1, "sipc-test-shm-%d-%d", (int)getpid(),
+		 seq++);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sun,
+			      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+					  strlen(sun.sun_path + 1))),
+			 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	/* The server speaks first: its hello waits in the dialer's socket. */
+	snprintf(url, sizeof url, "shm://@%s?ring=4K&ring_max=64K", sun.sun_path + 1);
+	{
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			int a = accept(lfd, NULL, NULL);
+
+			fd = sipc__ring_create(128 * 1024, "server");
+			hello(h, 128 * 1024);
+			if (a < 0 || fd < 0)
+				_exit(1);
+			send_with_fds(a, h, sizeof h, &fd, 1);
+			/* Until the dialer hangs up. */
+			while (read(a, why, sizeof why) > 0)
+				;
+			_exit(0);
+		}
+		o.why = why;
+		o.whylen = sizeof why;
+		why[0] = '\0';
+		assert_int_equal(sipc_dial(url, &o, sipc_test_ms(5000), &c), SIPC_ESHM_HANDSHAKE);
+		print_message("dial: %s\n", why);
+		assert_non_null(
+			strstr(why, "the peer's ring of 131072 bytes is over ring_max=65536"));
+		assert_int_equal(sipc_test_wait_child(pid, sipc_test_ms(5000)), 0);
+	}
+	close(lfd);
+}
+
 /* A client that closes without a word is the plain end, not an attack;
  * a dial to a plain unix:// listener that answers nothing times out. */
 static void test_not_shm_peers(void **state)
@@ -1014,6 +1141,110 @@ static void test_from_fd_stepwise(void **state)
 	sipc_endpoint_close(b);
 }
 
+/* The hello EP sends first, read raw from the other end SOCK of its
+ * socketpair: the ring size and spin fields its URL options made. */
+static void first_hello(sipc_endpoint *ep, int sock, uint64_t *ring, uint32_t *mode, uint32_t *us)
+{
+	struct iovec iov;
+	uint8_t h[32];
+	size_t nfds = 0, have = 0;
+	int fds[2];
+
+	assert_int_equal(sipc_handshake(ep, 0), SIPC_ETIMEDOUT);
+	while (have < sizeof h) {
+		iov.iov_base = h + have;
+		iov.iov_len = sizeof h - have;
+		ssize_t r = sipc__fdpass_recv(sock, &iov, 1, fds, 2, &nfds, NULL, NULL, 0);
+		assert_true(r > 0);
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		have += (size_t)r;
+	}
+	*ring = 0;
+	for (int i = 7; i >= 0; i--)
+		*ring = *ring << 8 | h[16 + i];
+	*mode = (uint32_t)h[12] | (uint32_t)h[13] << 8;
+	*us = (uint32_t)h[24] | (uint32_t)h[25] << 8 | (uint32_t)h[26] << 16;
+}
+
+static void close_pair(sipc_endpoint *ep, int sock)
+{
+	sipc_endpoint_close(ep);
+	close(sock);
+}
+
+/* sipc_endpoint_from_fd with opts.url: the URL's ring= and spin= reach the
+ * handshake of a wrapped descriptor (bench --new-conn's, serve's); without
+ * one, the defaults.  A URL of another scheme is -EINVAL, and dial options
+ * of tcp:// cannot be set on a descriptor made elsewhere. */
+static void test_from_fd_url(void **state)
+{
+	static const struct {
+		const char *url;
+		uint64_t ring;
+		uint32_t mode, us; /* handshake.c's SPIN_ADAPTIVE 0, FIXED 1, NEVER 2 */
+	} cases[] = {
+		{NULL, 256 * 1024, 0, 50},
+		{"shm://@x?ring=8K&spin=0", 8192, 2, 0},
+		{"shm://@x?ring=16K&spin=20", 16384, 1, 20},
+	};
+	char why[SIPC_WHY_MAX];
+	sipc_options o = {0};
+	sipc_endpoint *ep;
+	sipc_url *u;
+	int sv[2];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		uint64_t ring;
+		uint32_t mode, us;
+
+		u = NULL;
+		if (cases[i].url)
+			assert_int_equal(sipc_url_parse(cases[i].url, &u, NULL, 0), 0);
+		o.url = u;
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+		assert_int_equal(sipc_endpoint_from_fd(sv[0], SIPC_SHM, &o, &ep), 0);
+		sipc_url_free(u); /* the endpoint keeps a copy */
+		first_hello(ep, sv[1], &ring, &mode, &us);
+		print_message("%s: ring %llu, spin mode %u, %u us\n",
+			      cases[i].url ? cases[i].url : "(none)", (unsigned long long)ring,
+			      mode, us);
+		assert_int_equal(ring, cases[i].ring);
+		/* Adaptive: up to 50 us, but never on one processor. */
+		if (cases[i].mode == 0 && sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+			assert_int_equal(mode, 2);
+			close_pair(ep, sv[1]);
+			continue;
+		}
+		assert_int_equal(mode, cases[i].mode);
+		assert_int_equal(us, cases[i].us);
+		close_pair(ep, sv[1]);
+	}
+	/* The wrong scheme: the descriptor stays the caller's. */
+	assert_int_equal(sipc_url_parse("unix://@x", &u, NULL, 0), 0);
+	o.url = u;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(sipc_endpoint_from_fd(sv[0], SIPC_SHM, &o, &ep), -EINVAL);
+	/* unix:// without options is fine. */
+	assert_int_equal(sipc_endpoint_from_fd(sv[0], SIPC_UNIX, &o, &ep), 0);
+	sipc_endpoint_close(ep);
+	close(sv[1]);
+	sipc_url_free(u);
+	/* Dial options on a descriptor made elsewhere: refused, with why. */
+	assert_int_equal(sipc_url_parse("tcp://127.0.0.1:1?keepalive=30", &u, NULL, 0), 0);
+	o.url = u;
+	o.why = why;
+	o.whylen = sizeof why;
+	sv[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(sv[0] >= 0);
+	assert_int_equal(sipc_endpoint_from_fd(sv[0], SIPC_TCP, &o, &ep), SIPC_EURL_OPTION);
+	print_message("tcp: %s\n", why);
+	assert_non_null(strstr(why, "set them on the descriptor"));
+	close(sv[0]);
+	sipc_url_free(u);
+}
+
 /* ------------------------------------------------------------ URLs */
 
 static void test_urls(void **state)
@@ -1027,11 +1258,23 @@ static void test_urls(void **state)
 		{"shm://@name?ring=1048576&spin=0", "shm://@name?ring=1M&spin=0"},
 		{"shm://@name?spin=always", "shm://@name?spin=always"},
 		{"shm://@name?spin=20", "shm://@name?spin=20"},
+		{"shm://@name?ring_max=4M&ring=1M", "shm://@name?ring=1M&ring_max=4M"},
+		{"shm://@name?ring=1M&ring_max=1M", "shm://@name?ring=1M&ring_max=1M"},
+		{"shm://@name?ring_max=5000", "shm://@name?ring_max=5000"},
 	};
 	static const char *const bad[] = {
-		"shm://@name?ring=5000", "shm://@name?ring=2K",      "shm://@name?ring=2048M",
-		"shm://@name?spin=x",    "shm://@name?spin=-1",      "shm://@name?rcvbuf=1M",
-		"unix://@name?ring=4K",  "tcp://127.0.0.1:1?spin=0",
+		"shm://@name?ring=5000",
+		"shm://@name?ring=2K",
+		"shm://@name?ring=2048M",
+		"shm://@name?spin=x",
+		"shm://@name?spin=-1",
+		"shm://@name?rcvbuf=1M",
+		"unix://@name?ring=4K",
+		"tcp://127.0.0.1:1?spin=0",
+		"shm://@name?ring_max=2K",
+		"shm://@name?ring_max=2048M",
+		"shm://@name?ring=1M&ring_max=512K",
+		"unix://@name?ring_max=4M",
 	};
 	char buf[SIPC_URL_MAX], why[SIPC_WHY_MAX];
 	sipc_url *u;
@@ -1129,10 +1372,12 @@ int main(void)
 		cmocka_unit_test(test_killed_between_messages),
 		cmocka_unit_test(test_killed_while_waiting),
 		cmocka_unit_test(test_hostile_handshakes),
+		cmocka_unit_test(test_ring_max),
 		cmocka_unit_test(test_not_shm_peers),
 		cmocka_unit_test(test_scribbling_peer),
 		cmocka_unit_test(test_path_and_peercred),
 		cmocka_unit_test(test_from_fd_stepwise),
+		cmocka_unit_test(test_from_fd_url),
 		cmocka_unit_test(test_thousand_connections),
 	};
 

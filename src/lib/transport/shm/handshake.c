@@ -21,7 +21,9 @@
  * memfd is hostile until checked: exactly one descriptor, with the first
  * byte; a memfd (it has seals) sealed against shrinking and growing, so
  * the peer cannot make this side fault by truncating it; a size that is a
- * power of two in range and the size the ring's own header says.
+ * power of two in range, at most this side's ring_max= (the peer picks its
+ * ring, this side bounds what it maps), the memfd's own size and the size
+ * the ring's own header says.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -220,53 +222,89 @@ static int send_hello(sipc_endpoint *ep, struct sipc__shm_conn *c)
 	return 0;
 }
 
-/* The peer's memfd before it is mapped: a regular file that has seals
- * (only memfds have) and is sealed against shrinking and growing. */
-static int check_memfd(sipc_endpoint *ep, struct sipc__shm_conn *c, int *sealsp)
+/* The sentence of FMT into WHY; SIPC_ESHM_HANDSHAKE. */
+static int refuse(char *why, size_t whylen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int refuse(char *why, size_t whylen, const char *fmt, ...)
 {
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+	return SIPC_ESHM_HANDSHAKE;
+}
+
+int sipc__shm_hello_check(const uint8_t *h, int fd, size_t ring_max, size_t *sizep, int *sealsp,
+			  char *why, size_t whylen)
+{
+	uint32_t version = get32(h + 8);
+	uint64_t size = get64(h + 16);
 	struct stat st;
 	char sb[64];
 	int seals;
 
-	if (fstat(c->rx_fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return fail(ep, c, SIPC_ESHM_HANDSHAKE,
-			    "the descriptor with the peer's shm hello is not a memfd (not a "
-			    "regular file)");
-	seals = fcntl(c->rx_fd, F_GET_SEALS);
+	if (memcmp(h, SIPC__SHM_MAGIC, 8) != 0)
+		return refuse(why, whylen,
+			      "the peer's first bytes are not an shm hello (is it an shm:// "
+			      "endpoint?)");
+	if (version != SIPC__SHM_VERSION)
+		return refuse(why, whylen,
+			      "the peer speaks shm hello version %u, this side version %u", version,
+			      SIPC__SHM_VERSION);
+	if (fd < 0)
+		return refuse(why, whylen,
+			      "the peer's shm hello came without its ring's descriptor");
+	/* The cap before anything else about the size: a peer's ring is
+	 * mapped whole, so its size is the peer's to propose and ours to
+	 * bound. */
+	if (size > ring_max)
+		return refuse(why, whylen, "the peer's ring of %llu bytes is over ring_max=%zu",
+			      (unsigned long long)size, ring_max);
+	if (size < SIPC__RING_MIN || size > SIPC__RING_MAX || (size & (size - 1)) != 0)
+		return refuse(why, whylen,
+			      "the peer's ring size %llu is not a power of two from %zu to %zu",
+			      (unsigned long long)size, SIPC__RING_MIN, SIPC__RING_MAX);
+	/* The memfd: a regular file that has seals (only memfds have),
+	 * sealed against shrinking and growing, so the peer cannot make this
+	 * side fault by truncating it, and of the size the hello says, so
+	 * that what we map is what the cap allowed. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return refuse(why, whylen,
+			      "the descriptor with the peer's shm hello is not a memfd (not a "
+			      "regular file)");
+	seals = fcntl(fd, F_GET_SEALS);
 	if (seals < 0)
-		return fail(ep, c, SIPC_ESHM_HANDSHAKE,
-			    "the descriptor with the peer's shm hello is not a memfd (it has no "
-			    "seals)");
+		return refuse(why, whylen,
+			      "the descriptor with the peer's shm hello is not a memfd (it has no "
+			      "seals)");
 	if ((seals & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW))
-		return fail(ep, c, SIPC_ESHM_HANDSHAKE,
-			    "the peer's ring memfd is not sealed against shrinking and growing "
-			    "(seals: %s), so it could truncate it under us",
-			    seals_text(seals, sb, sizeof(sb)));
+		return refuse(why, whylen,
+			      "the peer's ring memfd is not sealed against shrinking and growing "
+			      "(seals: %s), so it could truncate it under us",
+			      seals_text(seals, sb, sizeof(sb)));
+	if (st.st_size < 0 || (uint64_t)st.st_size != sipc__ring_file_len((size_t)size))
+		return refuse(why, whylen,
+			      "the peer's hello says a ring of %llu bytes (a memfd of %zu), its "
+			      "memfd holds %lld",
+			      (unsigned long long)size, sipc__ring_file_len((size_t)size),
+			      (long long)st.st_size);
+	*sizep = (size_t)size;
 	*sealsp = seals;
 	return 0;
 }
 
 static int take_hello(sipc_endpoint *ep, struct sipc__shm_conn *c)
 {
-	const uint8_t *h = c->hello_in;
 	char why[SIPC_WHY_MAX] = "";
-	uint32_t version = get32(h + 8);
-	uint64_t size = get64(h + 16);
+	size_t size = 0;
 	int rc, seals = 0;
 
-	if (version != SIPC__SHM_VERSION)
-		return fail(ep, c, SIPC_ESHM_HANDSHAKE,
-			    "the peer speaks shm hello version %u, this side version %u", version,
-			    SIPC__SHM_VERSION);
-	if (c->rx_fd < 0)
-		return fail(ep, c, SIPC_ESHM_HANDSHAKE,
-			    "the peer's shm hello came without its ring's descriptor");
-	if (size < SIPC__RING_MIN || size > SIPC__RING_MAX || (size & (size - 1)) != 0)
-		return fail(ep, c, SIPC_ESHM_HANDSHAKE,
-			    "the peer's ring size %llu is not a power of two from %zu to %zu",
-			    (unsigned long long)size, SIPC__RING_MIN, SIPC__RING_MAX);
-	if ((rc = check_memfd(ep, c, &seals)) < 0)
-		return rc;
+	rc = sipc__shm_hello_check(c->hello_in, c->rx_fd, sipc__shm_ring_max(ep), &size, &seals,
+				   why, sizeof(why));
+	if (rc < 0)
+		return fail(ep, c, rc, "%s", why);
 	rc = sipc__ring_map(&c->rx, c->rx_fd, false, why, sizeof(why));
 	if (rc < 0)
 		return fail(ep, c, SIPC_ESHM_HANDSHAKE, "the peer's ring: %s",
@@ -276,8 +314,8 @@ static int take_hello(sipc_endpoint *ep, struct sipc__shm_conn *c)
 
 		sipc__ring_unmap(&c->rx);
 		return fail(ep, c, SIPC_ESHM_HANDSHAKE,
-			    "the peer's hello says a ring of %llu bytes, its memfd holds %zu",
-			    (unsigned long long)size, real);
+			    "the peer's hello says a ring of %zu bytes, its memfd holds %zu", size,
+			    real);
 	}
 	if (c->send_err < 0)
 		return fail(ep, c, c->send_err, "sending the shm hello: %s",

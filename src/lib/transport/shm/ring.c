@@ -243,6 +243,11 @@ fail_unmap:
 	return rc;
 }
 
+size_t sipc__ring_file_len(size_t size)
+{
+	return RING_HDR + size;
+}
+
 void sipc__ring_unmap(struct sipc__ring *r)
 {
 	if (!r->sh)

@@ -42,6 +42,15 @@
 #define SIPC__RING_MAX ((size_t)1 << 30)
 /* The default when the URL names none (ring=). */
 #define SIPC__RING_DEFAULT ((size_t)256 * 1024)
+/* The largest ring a peer may hand us when the URL names no ring_max=
+ * (and our own ring= is not larger): the peer picks its ring's size and
+ * we map all of it for the connection's life, and read pages it makes us
+ * touch (shmem pages fault in as real memory), so a listener bounds what
+ * each client may make it map.  64 MiB is 256 times the default: past a
+ * few MiB a bigger ring buys no throughput (it only has to hold what the
+ * consumer falls behind by), and 1000 clients then cost a listener at
+ * most 64 GiB of address space instead of 1 TiB. */
+#define SIPC__RING_PEER_MAX_DEFAULT ((size_t)64 * 1024 * 1024)
 
 struct sipc__ring_shared; /* the layout in the memfd: ring.c */
 
@@ -79,6 +88,10 @@ int sipc__ring_create(size_t size, const char *name);
  * once mapped).
  */
 int sipc__ring_map(struct sipc__ring *r, int fd, bool producer, char *why, size_t whylen);
+
+/* The bytes of the memfd that holds a ring of SIZE data bytes (header
+ * included): what a peer's memfd must measure before it is mapped. */
+size_t sipc__ring_file_len(size_t size);
 
 /* Unmaps R (a ring never mapped, or already unmapped, is left alone). */
 void sipc__ring_unmap(struct sipc__ring *r);

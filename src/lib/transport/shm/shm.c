@@ -50,6 +50,18 @@ void sipc__shm_options(const sipc_endpoint *ep, struct sipc__shm_conn *c)
 	sipc__spin_init(&c->spin, c->spin_max, c->adaptive);
 }
 
+size_t sipc__shm_ring_max(const sipc_endpoint *ep)
+{
+	const struct sipc__sockopts *o = &ep->sockopts;
+	size_t own = sipc__opt_has(o, SIPC__OPT_RING) ? (size_t)o->num[SIPC__OPT_RING]
+						      : SIPC__RING_DEFAULT;
+
+	if (sipc__opt_has(o, SIPC__OPT_RING_MAX))
+		return (size_t)o->num[SIPC__OPT_RING_MAX]; /* >= ring=, urlopt.c checks */
+	/* A peer with our own URL always gets through. */
+	return own > SIPC__RING_PEER_MAX_DEFAULT ? own : SIPC__RING_PEER_MAX_DEFAULT;
+}
+
 const struct sipc__transport sipc__transport_shm = {
 	.proto = "shm",
 	.socktype = SOCK_STREAM,

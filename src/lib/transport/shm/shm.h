@@ -82,6 +82,22 @@ short sipc__shm_hs_want(const struct sipc__shm_conn *c);
  * starts. */
 void sipc__shm_options(const sipc_endpoint *ep, struct sipc__shm_conn *c);
 
+/* shm.c: the largest ring this side maps for the peer: ring_max= of
+ * ep->sockopts, or SIPC__RING_PEER_MAX_DEFAULT (our own ring= when that
+ * is larger). */
+size_t sipc__shm_ring_max(const sipc_endpoint *ep);
+
+/* handshake.c: checks the peer's hello H (SIPC__SHM_HELLO bytes) and the
+ * descriptor FD that came with it (-1: none) before anything is mapped:
+ * magic and version, a ring size that is a power of two in range and at
+ * most RING_MAX, FD a memfd sealed against shrinking and growing whose
+ * size is that ring's.  0 with the ring size in *SIZE and the memfd's
+ * seals in *SEALS, or SIPC_ESHM_HANDSHAKE with a sentence in WHY.  Maps
+ * nothing, closes nothing (FD stays the caller's); no socket needed, so
+ * tests/fuzz/fuzz_shm_hello.c calls it directly. */
+int sipc__shm_hello_check(const uint8_t *h, int fd, size_t ring_max, size_t *size, int *seals,
+			  char *why, size_t whylen);
+
 /* conn.c: the connection I/O. */
 extern const struct sipc__conn_ops sipc__conn_ops_shm;
 
