@@ -166,23 +166,79 @@ static uint32_t want(const sipc_endpoint *ep, short events)
 	return sipc__loop_events(ep != NULL ? sipc_endpoint_want(ep, events) : events);
 }
 
+/* The loop's events for a side that waits for EV (poll(2) events).  An
+ * shm:// side spins with the loop instead (loop.h): its descriptor carries
+ * only wake-ups and the end, as POLLIN, and it is armed (want) only when
+ * the loop is about to sleep; *SPIN keeps what it waits for. */
+static uint32_t side_events(sipc_endpoint *ep, short ev, short *spin)
+{
+	uint32_t e = 0;
+
+	if (ep != NULL && sipc_endpoint_spin(ep) != 0) {
+		*spin = ev;
+		return ev ? EPOLLIN : 0;
+	}
+	*spin = 0;
+	if (ev & POLLIN)
+		e |= want(ep, POLLIN);
+	if (ev & POLLOUT)
+		e |= want(ep, POLLOUT);
+	return e;
+}
+
+/* Busy-polling (epspin.h): either side that spins can go on. */
+static uint32_t spin_ready(sipc_loop_io *io)
+{
+	struct sipc__relay *r = io->arg;
+	uint32_t e = 0;
+
+	if (r->cspin)
+		e |= sipc__ep_spin_ready(sipc__conn_ep(r->c), r->cspin);
+	if (r->bspin)
+		e |= sipc__ep_spin_ready(r->bep, r->bspin);
+	return e ? EPOLLIN : 0; /* on_other: pump */
+}
+
+static uint32_t spin_sleep(sipc_loop_io *io)
+{
+	struct sipc__relay *r = io->arg;
+	uint32_t e = 0;
+
+	if (r->cspin)
+		e |= sipc__ep_spin_sleep(sipc__conn_ep(r->c), r->cspin);
+	if (r->bspin)
+		e |= sipc__ep_spin_sleep(r->bep, r->bspin);
+	return e ? EPOLLIN : 0;
+}
+
+/* The longest spin the sides ask for (SIPC_SPIN_ALWAYS the longest). */
+static long spin_us(struct sipc__relay *r)
+{
+	long c = r->cspin ? sipc_endpoint_spin(sipc__conn_ep(r->c)) : 0;
+	long b = r->bspin ? sipc_endpoint_spin(r->bep) : 0;
+
+	if (c == SIPC_SPIN_ALWAYS || b == SIPC_SPIN_ALWAYS)
+		return SIPC_SPIN_ALWAYS;
+	return c > b ? c : b;
+}
+
 /* What each descriptor waits for now.  A descriptor that has hung up is
  * reported hung up on every turn whatever we ask, so it is watched one
  * shot at a time; it is re-armed when what we ask changes. */
 static void set_events(struct sipc__relay *r)
 {
 	sipc_endpoint *cep = sipc__conn_ep(r->c);
-	uint32_t cev = 0, bev = 0;
+	uint32_t cev, bev;
 	int err;
 
-	if (can_fill(r, &r->up))
-		cev |= want(cep, POLLIN);
-	if (pending(r, &r->down) > 0)
-		cev |= want(cep, POLLOUT);
-	if (can_fill(r, &r->down))
-		bev |= want(r->bep, POLLIN);
-	if (pending(r, &r->up) > 0)
-		bev |= want(r->bep, POLLOUT);
+	cev = side_events(cep,
+			  (short)((can_fill(r, &r->up) ? POLLIN : 0) |
+				  (pending(r, &r->down) > 0 ? POLLOUT : 0)),
+			  &r->cspin);
+	bev = side_events(r->bep,
+			  (short)((can_fill(r, &r->down) ? POLLIN : 0) |
+				  (pending(r, &r->up) > 0 ? POLLOUT : 0)),
+			  &r->bspin);
 	/* Records a transport still holds go out before anything ends. */
 	if (sipc__serve_ep_holds(cep))
 		cev |= EPOLLOUT;
@@ -195,8 +251,11 @@ static void set_events(struct sipc__relay *r)
 	err = sipc__conn_set_events(r->c, cev);
 	if (err == 0)
 		err = sipc__io_start(sipc__conn_loop(r->c), &r->bio, bev);
-	if (err < 0)
+	if (err < 0) {
 		fail(r, false, err);
+		return;
+	}
+	sipc__io_spin(sipc__conn_loop(r->c), &r->bio, spin_ready, spin_sleep, spin_us(r));
 }
 
 /* Passes the end of F's input on to its output: the peer there reads

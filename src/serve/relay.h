@@ -46,6 +46,9 @@ struct sipc__relay {
 	sipc_loop_io bio;
 	sipc_loop_timer kick; /* more to move next turn; bytes epoll cannot see */
 	bool client_hup, other_hup;
+	/* shm:// sides spin with the loop, on bio (loop.h): what each waits
+	 * for (poll(2) events), 0 for a side that does not spin. */
+	short cspin, bspin;
 	struct sipc__flow up;   /* client -> other */
 	struct sipc__flow down; /* other -> client; a flow is done once ended,
 				   drained, and OUT's write side shut down */

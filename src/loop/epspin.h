@@ -1,0 +1,33 @@
+/*
+ * epspin.h - an endpoint in a loop: the loop's events for the poll(2)
+ * events an endpoint speaks in (sipc_endpoint_want), and the ready() and
+ * sleep() that make an io on an endpoint's descriptor spin (loop.h's
+ * busy-poll, for shm://): ready() asks the endpoint what can go on from
+ * memory, sleep() arms it (sipc_endpoint_want) and asks again.
+ */
+#ifndef SIPC_EPSPIN_H
+#define SIPC_EPSPIN_H
+
+#include <poll.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+
+#include "sockipc.h"
+
+static inline uint32_t sipc__loop_events(short ev)
+{
+	return (ev & POLLIN ? EPOLLIN : 0) | (ev & POLLOUT ? EPOLLOUT : 0);
+}
+
+static inline uint32_t sipc__ep_spin_ready(sipc_endpoint *ep, short ev)
+{
+	return sipc__loop_events(sipc_endpoint_ready(ep, ev));
+}
+
+static inline uint32_t sipc__ep_spin_sleep(sipc_endpoint *ep, short ev)
+{
+	(void)sipc_endpoint_want(ep, ev);
+	return sipc__ep_spin_ready(ep, ev);
+}
+
+#endif /* SIPC_EPSPIN_H */
