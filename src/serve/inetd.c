@@ -10,6 +10,12 @@
  * timeout (ready.c).  Pipes on 0 and 1 (a tcpserver-style wrapper that
  * is not a socket) are refused: the services need a socket to shut down
  * one direction of and to read the peer's address from.
+ *
+ * --inetd=shm: the unix stream socket is an shm:// rendezvous.  Its line
+ * is shm://, so the endpoint the core wraps around the descriptor runs
+ * the shm handshake on first use (handshake.c), as an accepted shm
+ * connection does; a listening rendezvous (inetd's `wait`) gives the one
+ * client in its queue, accepted here.
  */
 #include "serve/inetd.h"
 
