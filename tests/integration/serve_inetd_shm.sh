@@ -161,5 +161,6 @@ expect_eq "refused: URL options on another scheme than shm" \
 	"2 sockipc: serve: --inetd=unix?...: URL options go with shm alone (ring=, spin=); the socket on descriptor 0 was set up by whoever passed it" "${r[6]}"
 check "refused: a bad ring= names the option (${r[7]})" grep -q "^2 .*option ring: '5000' is not a power of two" <<<"${r[7]}"
 check "refused: an unknown scheme (${r[8]})" grep -q "^2 .*--inetd=carrier-pigeon: not a scheme --inetd serves" <<<"${r[8]}"
+check "no sanitizer report in any log" bash -c "! grep -l Sanitizer '$T'/*.err '$T/refuse.out'"
 
 finish
