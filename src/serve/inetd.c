@@ -162,16 +162,44 @@ static int named_scheme(const char *as, int type, int family, int listening, sip
 	return 0;
 }
 
+/* Accepts on the non-blocking LISTENER until DEADLINE: the connection,
+ * or -1 with WHY (WAIT_MS: the time given, for the sentence). */
+static int wait_accept(int listener, int64_t deadline, int wait_ms, char *why, size_t whylen)
+{
+	for (;;) {
+		int fd = sipc__sys_accept(listener, NULL, NULL);
+		int64_t left = deadline - sipc__loop_clock_ms();
+		struct pollfd p = {listener, POLLIN, 0};
+
+		if (fd >= 0)
+			return fd;
+		if (fd != -EAGAIN) {
+			snprintf(why, whylen, "--inetd: accept on descriptor 0: %s",
+				 sipc_strerror(fd));
+			return -1;
+		}
+		if (left <= 0) {
+			snprintf(why, whylen,
+				 "--inetd: descriptor 0 listens, and no client came within "
+				 "%d.%03d s (--idle-timeout)",
+				 wait_ms / 1000, wait_ms % 1000);
+			return -1;
+		}
+		if (poll(&p, 1, (int)left) < 0 && errno != EINTR) {
+			snprintf(why, whylen, "--inetd: poll on descriptor 0: %s", strerror(errno));
+			return -1;
+		}
+	}
+}
+
 /*
  * inetd's `wait` on an shm rendezvous: descriptor 0 listens, and the
  * client that woke the super-server waits in its queue.  One connection
  * is taken within WAIT_MS (the super-server starts serve again for the
- * next one); none within it is an answer too: 1 with WHY, so serve exits
- * rather than hang on a queue another process emptied.  The connection's
+ * next one); none within it is an answer too, so that serve exits rather
+ * than hang on a queue another process emptied.  The connection's
  * descriptor, or -1 with WHY.
  */
-static int wait_accept(int listener, int64_t deadline, int wait_ms, char *why, size_t whylen);
-
 static int accept_one(int listener, int wait_ms, char *why, size_t whylen)
 {
 	int64_t deadline = sipc__loop_clock_ms() + wait_ms;
@@ -189,35 +217,6 @@ static int accept_one(int listener, int wait_ms, char *why, size_t whylen)
 	if (!(flags & O_NONBLOCK))
 		(void)fcntl(listener, F_SETFL, flags);
 	return fd;
-}
-
-static int wait_accept(int listener, int64_t deadline, int wait_ms, char *why, size_t whylen)
-{
-	for (;;) {
-		int fd = sipc__sys_accept(listener, NULL, NULL);
-		int64_t left = deadline - sipc__loop_clock_ms();
-		struct pollfd p = {listener, POLLIN, 0};
-
-		if (fd >= 0)
-			return fd;
-		if (fd != -EAGAIN) {
-			snprintf(why, whylen, "--inetd: accept on descriptor 0: %s",
-				 sipc_strerror(fd));
-			return -1;
-		}
-		if (left <= 0) {
-			snprintf(why, whylen,
-				 "--inetd: descriptor 0 listens, and no client came within %d.%03d "
-				 "s "
-				 "(--idle-timeout)",
-				 wait_ms / 1000, wait_ms % 1000);
-			return -1;
-		}
-		if (poll(&p, 1, (int)left) < 0 && errno != EINTR) {
-			snprintf(why, whylen, "--inetd: poll on descriptor 0: %s", strerror(errno));
-			return -1;
-		}
-	}
 }
 
 int sipc__inetd_config(struct sipc_serve_config *cfg, struct sipc__inherit **poolp,
