@@ -54,8 +54,8 @@ struct serve_opts {
 	 * service (svcconf.h). */
 	struct sipc_svc_conf *svc;
 	bool check;
-	bool inetd;      /* --inetd SERVICE [ARGS...] */
-	const char *log; /* --log stderr|syslog */
+	const char *inetd; /* --inetd[=SCHEME] SERVICE [ARGS...]; NULL: not given */
+	const char *log;   /* --log stderr|syslog */
 };
 
 static struct serve_opts so;
@@ -241,10 +241,11 @@ static const struct sipc_opt opts[] = {
 	 "octal permissions of unix socket files (e.g. 660)"},
 	{"max-msg", 0, SIPC__OPT_SIZE, &so.max_msg, 1, 16 * 1024 * 1024, "SIZE",
 	 "largest datagram or seqpacket message served (default 64K)"},
-	{"inetd", 0, SIPC__OPT_FLAG, &so.inetd, 0, 0, NULL,
+	{"inetd", 0, SIPC__OPT_OPTSTRING, &so.inetd, 0, 0, "SCHEME",
 	 "the arguments are SERVICE [ARGS...], served on the one connection (or datagram "
 	 "socket) on descriptor 0, as inetd, xinetd (wait = no), systemd (Accept=yes), "
-	 "tcpserver and socat EXEC pass it"},
+	 "tcpserver and socat EXEC pass it; =shm: a unix connection (or listener) that is an "
+	 "shm:// rendezvous, served over the rings ('shm?ring=64K' for URL options)"},
 	{"log", 0, SIPC__OPT_STRING, &so.log, 0, 0, "stderr|syslog",
 	 "where log lines go (default stderr; syslog under --inetd when descriptor 2 is a "
 	 "socket, since it is then the client's)"},
@@ -306,7 +307,8 @@ static const struct sipc_opt_spec spec = {
 	"  broadcast  [--queue=SIZE]: each line from a client goes to all the others\n"
 	"  socks5     [--to=CIDR[:PORTS]]... [--user=NAME:PASS]... [--users=FILE] [--timeout=S]:\n"
 	"             a SOCKS5 proxy (RFC 1928; RFC 1929 users), CONNECT to names or addresses\n"
-	"  http-connect [--to=CIDR[:PORTS]]... [--user=NAME:PASS]... [--users=FILE] [--timeout=S]:\n"
+	"  http-connect [--to=CIDR[:PORTS]]... [--user=NAME:PASS]... [--users=FILE] "
+	"[--timeout=S]:\n"
 	"             an HTTP CONNECT proxy (RFC 9110; Basic proxy authentication)\n"
 	"\n"
 	"exec runs PROGRAM for any peer that can reach its endpoint: bind it to loopback or\n"
@@ -488,13 +490,17 @@ static int inetd_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 		return SIPC_EXIT_USAGE;
 	}
 	/* The server's TLS options make the connection a TLS one. */
-	if (sipc__inetd_config(cfg, &pool, argv + 1, nargs,
-			       sipc_cli_tls.cert != NULL || sipc_cli_tls.key != NULL ||
-				       sipc_cli_tls.client_cert_required,
-			       why, sizeof(why)) < 0) {
+	struct sipc__inetd_how how = {
+		.as = so.inetd,
+		.tls = sipc_cli_tls.cert != NULL || sipc_cli_tls.key != NULL ||
+		       sipc_cli_tls.client_cert_required,
+		.check = so.check,
+	};
+	int rc = sipc__inetd_config(cfg, &pool, argv + 1, nargs, &how, why, sizeof(why));
+	if (rc < 0) {
 		sipc__inherit_free(pool);
 		sipc_cli_error("serve: %s", why);
-		return SIPC_EXIT_USAGE;
+		return rc == -2 ? SIPC_EXIT_FAIL : SIPC_EXIT_USAGE;
 	}
 	return 0;
 }
@@ -552,18 +558,18 @@ static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 	}
 	if (sipc_cli_globals.hex)
 		cfg->hex = sipc_cli_serve_hex;
-	if (so.inetd) {
+	if (so.inetd != NULL) {
 		int rc = inetd_config(cfg, nargs, argv);
 		if (rc != 0)
 			return rc;
 	}
 
-	if (nargs == 1 && !so.inetd) {
+	if (nargs == 1 && so.inetd == NULL) {
 		sipc_cli_error("serve: arguments: expected URL SERVICE [ARGS...] after '%s'",
 			       argv[1]);
 		return SIPC_EXIT_USAGE;
 	}
-	if (nargs >= 2 && !so.inetd &&
+	if (nargs >= 2 && so.inetd == NULL &&
 	    sipc__serve_config_add_words(cfg, "arguments", argv + 1, nargs, why, sizeof(why)) < 0)
 		goto bad;
 	for (size_t i = 0; i < so.nsources; i++) {
@@ -578,7 +584,7 @@ static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 		if (rc < 0)
 			goto bad;
 	}
-	if (nargs == 0 && so.nsources == 0 && !so.inetd &&
+	if (nargs == 0 && so.nsources == 0 && so.inetd == NULL &&
 	    sipc__serve_config_add_defaults(cfg, why, sizeof(why)) < 0)
 		goto bad;
 	if (cfg->nlines == 0) {
@@ -609,7 +615,7 @@ static void early_log(int argc, char **argv)
 	if (!sipc__serve_fd_is_socket(STDERR_FILENO))
 		return;
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--inetd") == 0)
+		if (strcmp(argv[i], "--inetd") == 0 || strncmp(argv[i], "--inetd=", 8) == 0)
 			(void)sipc__serve_log_to(SIPC_SERVE_LOG_SYSLOG);
 }
 
@@ -771,7 +777,7 @@ int sipc_cmd_serve(int argc, char **argv)
 		rc = check_only(cfg);
 	} else {
 		rc = activation(cfg);
-		if (rc == 0 && so.inetd) {
+		if (rc == 0 && so.inetd != NULL) {
 			rc = serve_inetd(cfg);
 		} else if (rc == 0) {
 			/* The supervisor owns the sockets passed in: LISTEN_PID

@@ -4,8 +4,9 @@
 # their own ExecStart= lines run under systemd-socket-activate with the
 # sockets their .socket files name (ports and paths moved to free ones):
 # sockipc-echo (Accept=no, Type=notify: READY=1 on a NOTIFY_SOCKET, the
-# stream sockets adopted and echoing) and sockipc-exec@ (Accept=yes:
-# uptime's line reaches the client).
+# stream sockets adopted and echoing), sockipc-exec@ (Accept=yes:
+# uptime's line reaches the client) and sockipc-shm@ (Accept=yes on an
+# shm:// rendezvous: `serve --inetd=shm echo` answers over the rings).
 . "$(dirname "$0")/../support/lib.sh"
 need systemd-analyze systemd-socket-activate socat python3 uptime
 UNITS=$SIPC_SOURCE_DIR/docs/systemd
@@ -21,7 +22,8 @@ for f in "$UNITS"/*; do
 		"$f" >"$T/u/$(basename "$f")"
 done
 (cd "$T/u" && systemd-analyze verify --man=no ./sockipc-echo.socket ./sockipc-echo.service \
-	./sockipc-exec.socket ./sockipc-exec@.service) >"$T/verify" 2>&1
+	./sockipc-exec.socket ./sockipc-exec@.service ./sockipc-shm.socket ./sockipc-shm@.service) \
+	>"$T/verify" 2>&1
 expect_eq "systemd-analyze verify: exit 0" 0 $?
 expect_eq "systemd-analyze verify: not a warning" "" "$(cat "$T/verify")"
 
@@ -65,4 +67,16 @@ for n in 1 2; do
 	check "sockipc-exec@: connection $n gets uptime's line ($out)" grep -q 'load average' <<<"$out"
 done
 stop_bg $X
+
+# ---- sockipc-shm@: Accept=yes on an shm:// rendezvous, --inetd=shm.
+expect_eq "sockipc-shm.socket: Accept=yes" yes "$(key "$T/u/sockipc-shm.socket" Accept)"
+eval "set -- $(key "$T/u/sockipc-shm@.service" ExecStart)"
+bg "$T/s" "$SSA" -a --inetd -l "$(key "$T/u/sockipc-shm.socket" ListenStream)" "$@"
+S=$BG_PID
+wait_line "$T/s.err" "Listening on $T/shm.sock as 3" 10 >/dev/null
+for n in 1 2; do
+	expect_eq "sockipc-shm@: connection $n echoed over the rings" "$msg $n" \
+		"$(printf '%s %s\n' "$msg" $n | timeout $(secs 10) "$SOCKIPC" connect "shm://$T/shm.sock" 2>&1)"
+done
+stop_bg $S
 finish
