@@ -150,25 +150,26 @@ static int fail(sipc_endpoint *ep, struct sipc__shm_conn *c, int code, const cha
 /* Our ring and hello, made once. */
 static int make_tx(sipc_endpoint *ep, struct sipc__shm_conn *c)
 {
-	char why[SIPC_WHY_MAX] = "", rb[128], sb[64];
-	int fd, rc, seals;
+	char rb[128], sb[64];
+	int fd, seals;
 	uint8_t *h = c->hello_out;
 
 	sipc__shm_options(ep, c);
-	fd = sipc__ring_create(c->ring_size, "sipc-shm-tx");
+	/* Made and mapped in one go: a ring made here needs none of the
+	 * checks of the peer's (take_hello). */
+	fd = sipc__ring_create_map(&c->tx, c->ring_size, "sipc-shm-tx");
 	sipc__tracef(ep->trace, ep->trace_arg, "shm_ring_create(%zu) = %s", c->ring_size,
 		     sipc__result_text(fd, rb, sizeof(rb)));
 	if (fd < 0)
 		return fail(ep, c, fd, "cannot make the ring's memfd: %s", sipc_strerror(fd));
 	c->tx_fd = fd;
-	rc = sipc__ring_map(&c->tx, fd, true, why, sizeof(why));
-	if (rc < 0)
-		return fail(ep, c, rc, "cannot map our own ring: %s",
-			    why[0] ? why : sipc_strerror(rc));
-	seals = fcntl(fd, F_GET_SEALS);
-	sipc__tracef(ep->trace, ep->trace_arg,
-		     "shm: tx ring memfd %d: %zu data bytes, %zu mapped, sealed %s", fd, c->tx.size,
-		     c->tx.map_len, seals_text(seals < 0 ? 0 : seals, sb, sizeof(sb)));
+	if (ep->trace) {
+		seals = fcntl(fd, F_GET_SEALS);
+		sipc__tracef(ep->trace, ep->trace_arg,
+			     "shm: tx ring memfd %d: %zu data bytes, %zu mapped, sealed %s", fd,
+			     c->tx.size, c->tx.map_len,
+			     seals_text(seals < 0 ? 0 : seals, sb, sizeof(sb)));
+	}
 	memcpy(h, SIPC__SHM_MAGIC, 8);
 	put32(h + 8, SIPC__SHM_VERSION);
 	put32(h + 12, spin_mode(c));
