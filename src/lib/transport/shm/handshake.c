@@ -13,7 +13,12 @@
  * Once a side has mapped the peer's ring it sends one byte, and it writes
  * into its own ring only after the peer's byte came: a ring is always
  * mapped fresh (ring.c checks), and a dial returns only once the other
- * side holds both rings.
+ * side holds both rings.  The accepted side takes the dialer's hello
+ * before it sends its own (the dialer always sends first, so nothing
+ * waits on the other): then its hello and its byte go in one call, the
+ * dialer wakes once for both, and the server's poll loop waits for
+ * readable from the start.  Every other side (dialer, wrapped
+ * descriptor) sends first, so two of them never wait on each other.
  *
  * The hello (32 bytes, little-endian): "SIPCSHM1", version (u32), spin
  * mode (u32, for the peer's --trace only), ring size (u64), spin
@@ -179,24 +184,33 @@ static int make_tx(sipc_endpoint *ep, struct sipc__shm_conn *c)
 	return 0;
 }
 
+/* Our hello; in state ACK (the accepted side, which took the peer's hello
+ * first) our "mapped" byte goes with it, in the same call. */
 static int send_hello(sipc_endpoint *ep, struct sipc__shm_conn *c)
 {
-	struct iovec iov = {c->hello_out + c->out_sent, SIPC__SHM_HELLO - c->out_sent};
+	static const char ack = SIPC__SHM_ACK;
+	size_t len = SIPC__SHM_HELLO + (c->hs == SIPC__SHM_HS_ACK);
+	struct iovec iov[2] = {{NULL, 0}, {NULL, 0}};
+	int n = 0, rc;
 	char rb[128];
 	ssize_t r;
-	int rc;
 
 	if (c->out_sent == 0 && c->tx_fd < 0 && (rc = make_tx(ep, c)) < 0)
 		return rc;
+	if (c->out_sent < SIPC__SHM_HELLO)
+		iov[n++] =
+			(struct iovec){c->hello_out + c->out_sent, SIPC__SHM_HELLO - c->out_sent};
+	if (len > SIPC__SHM_HELLO)
+		iov[n++] = (struct iovec){(void *)&ack, 1};
 	/* The descriptor goes with the first byte (fdpass.h); the rest, if
 	 * the socket took only part, goes plain. */
 	if (c->out_sent == 0)
-		r = sipc__fdpass_send(ep->fd, &iov, 1, &c->tx_fd, 1, NULL, MSG_DONTWAIT);
+		r = sipc__fdpass_send(ep->fd, iov, n, &c->tx_fd, 1, NULL, MSG_DONTWAIT);
 	else
-		r = sipc__sys_send(ep->fd, iov.iov_base, iov.iov_len, MSG_DONTWAIT);
+		r = sipc__sys_send(ep->fd, iov[0].iov_base, iov[0].iov_len, MSG_DONTWAIT);
 	if (r == -EAGAIN)
 		return -EAGAIN;
-	if (r == -EPIPE || r == -ECONNRESET) {
+	if ((r == -EPIPE || r == -ECONNRESET) && c->hs == SIPC__SHM_HS_SEND) {
 		/* The peer is gone, but what it sent before says more (a
 		 * client that closed at once, garbage): read that first. */
 		c->send_err = (int)r;
@@ -216,8 +230,8 @@ static int send_hello(sipc_endpoint *ep, struct sipc__shm_conn *c)
 		c->tx_fd = -1;
 	}
 	c->out_sent += (size_t)r;
-	if (c->out_sent == SIPC__SHM_HELLO)
-		c->hs = SIPC__SHM_HS_RECV;
+	if (c->out_sent == len)
+		c->hs = len > SIPC__SHM_HELLO ? SIPC__SHM_HS_WAIT : SIPC__SHM_HS_RECV;
 	return 0;
 }
 
@@ -294,8 +308,11 @@ static int take_hello(sipc_endpoint *ep, struct sipc__shm_conn *c)
 static int send_ack(sipc_endpoint *ep, struct sipc__shm_conn *c)
 {
 	char ack = SIPC__SHM_ACK;
-	ssize_t r = sipc__sys_send(ep->fd, &ack, 1, MSG_DONTWAIT);
+	ssize_t r;
 
+	if (c->out_sent < SIPC__SHM_HELLO)
+		return send_hello(ep, c); /* the accepted side: hello and byte at once */
+	r = sipc__sys_send(ep->fd, &ack, 1, MSG_DONTWAIT);
 	if (r == -EAGAIN)
 		return -EAGAIN;
 	if (r < 0)

@@ -30,7 +30,8 @@ static int shm_attach(sipc_endpoint *ep, const struct sipc__attach *how)
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return -ENOMEM;
-	c->hs = SIPC__SHM_HS_SEND;
+	/* An accepted side takes the dialer's hello first (handshake.c). */
+	c->hs = how->kind == SIPC__ATTACH_ACCEPT ? SIPC__SHM_HS_RECV : SIPC__SHM_HS_SEND;
 	c->tx_fd = -1;
 	c->rx_fd = -1;
 	ep->tp_state = c;
