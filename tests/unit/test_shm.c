@@ -1355,6 +1355,46 @@ static void test_path_and_peercred(void **state)
 	free(dir);
 }
 
+/* The accepted side says nothing before the dialer's hello, then sends
+ * its hello and its "mapped" byte in one call (a recvmsg stops after the
+ * bytes that came with descriptors: two sends would give 32 bytes here),
+ * and the connection carries bytes once the dialer's byte came. */
+static void test_accepted_answers_hello(void **state)
+{
+	char url[256], buf[64];
+	uint8_t h[32], in[64];
+	struct iovec iov = {in, sizeof in};
+	sipc_endpoint *l, *s;
+	int sock, mine, fds[2] = {-1, -1};
+	size_t nfds = 0;
+
+	(void)state;
+	shm_url(url, sizeof url, "");
+	assert_int_equal(sipc_listen(url, NULL, &l), 0);
+	sock = raw_connect(l);
+	assert_int_equal(sipc_accept(l, sipc_test_ms(5000), &s), 0);
+	assert_int_equal(sipc_handshake(s, 0), SIPC_ETIMEDOUT);
+	assert_int_equal(recv(sock, in, sizeof in, MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+	mine = sipc__ring_create(4096, "dialer");
+	assert_true(mine >= 0);
+	hello(h, 4096);
+	send_with_fds(sock, h, sizeof h, &mine, 1);
+	assert_int_equal(sipc_handshake(s, 0), SIPC_ETIMEDOUT); /* waits for our byte */
+	assert_int_equal(sipc__fdpass_recv(sock, &iov, 1, fds, 2, &nfds, NULL, NULL, 0), 33);
+	assert_int_equal(nfds, 1);
+	assert_memory_equal(in, "SIPCSHM1", 8);
+	assert_int_equal(in[32], 'M');
+	assert_int_equal(write(sock, "M", 1), 1);
+	assert_int_equal(sipc_handshake(s, sipc_test_ms(5000)), 0);
+	close(fds[0]);
+	close(mine);
+	close(sock);
+	assert_int_equal(sipc_recv(s, buf, sizeof buf, sipc_test_ms(2000)), SIPC_ECLOSED);
+	sipc_endpoint_close(s);
+	sipc_endpoint_close(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1378,6 +1418,7 @@ int main(void)
 		cmocka_unit_test(test_path_and_peercred),
 		cmocka_unit_test(test_from_fd_stepwise),
 		cmocka_unit_test(test_from_fd_url),
+		cmocka_unit_test(test_accepted_answers_hello),
 		cmocka_unit_test(test_thousand_connections),
 	};
 

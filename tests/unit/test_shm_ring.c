@@ -851,6 +851,67 @@ static void test_stress_process(void **state)
 	stress(1500, (uint64_t)32 << 20, false, true);
 }
 
+/* Whether tmpfs may back a memfd with huge pages (then a page is 2 MiB). */
+static bool shmem_huge(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/shmem_enabled", "r");
+
+	if (f) {
+		if (!fgets(buf, sizeof buf, f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	return strstr(buf, "[never]") == NULL && strstr(buf, "[deny]") == NULL && buf[0];
+}
+
+/* A new ring holds only its header's page; the producer allocates the
+ * others before it writes there, so a page it cannot have is -ENOMEM with
+ * nothing written (here: a page taken out of its mapping), never a fault. */
+static void test_lazy_pages(void **state)
+{
+	const size_t size = 16 * 4096, ps = (size_t)sysconf(_SC_PAGESIZE);
+	static uint8_t buf[16 * 4096], out[16 * 4096];
+	struct sipc__ring p, c;
+	char why[200] = "";
+	struct stat st;
+	uint8_t *hole;
+	int fd;
+
+	(void)state;
+	fd = sipc__ring_create_map(&p, size, "lazy");
+	assert_true(fd >= 0);
+	assert_int_equal(sipc__ring_map(&c, fd, false, why, sizeof why), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	if (!shmem_huge())
+		assert_true((size_t)st.st_blocks * 512 <= ps); /* the header's page */
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = pat(i);
+	/* The mapping's third page gone: a write that reaches it fails
+	 * whole, and the ring is as it was. */
+	assert_true(ps == 4096);
+	hole = (uint8_t *)p.sh + 2 * ps;
+	assert_int_equal(munmap(hole, ps), 0);
+	assert_int_equal(put(&p, buf, 1000), 1000);
+	assert_int_equal(put(&p, buf + 1000, 9000), -ENOMEM);
+	assert_int_equal(sipc__ring_readable(&c), 1000);
+	assert_true(mmap(hole, ps, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+			 (off_t)(2 * ps)) == hole);
+	assert_int_equal(put(&p, buf + 1000, 9000), 9000);
+	assert_true(fstat(fd, &st) == 0 && (size_t)st.st_blocks * 512 >= HDR + 10000);
+	/* The rest of the first lap and the next, byte for byte. */
+	assert_int_equal(put(&p, buf + 10000, size - 10000), (ssize_t)(size - 10000));
+	assert_int_equal(get(&c, out, size, false), (ssize_t)size);
+	assert_memory_equal(out, buf, size);
+	assert_int_equal(put(&p, buf, size), (ssize_t)size);
+	assert_int_equal(get(&c, out, size, false), (ssize_t)size);
+	assert_memory_equal(out, buf, size);
+	assert_true(fstat(fd, &st) == 0 && (size_t)st.st_blocks * 512 >= HDR + size);
+	sipc__ring_unmap(&p);
+	sipc__ring_unmap(&c);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -860,6 +921,7 @@ int main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_wrap_64),
+		cmocka_unit_test(test_lazy_pages),
 		cmocka_unit_test(test_map_rejects),
 		cmocka_unit_test(test_scribble_head),
 		cmocka_unit_test(test_scribble_tail),

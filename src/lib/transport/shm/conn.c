@@ -153,6 +153,11 @@ static ssize_t put(sipc_endpoint *ep, struct sipc__shm_conn *c, const struct iov
 {
 	ssize_t n = sipc__ring_write(&c->tx, iov, cnt);
 
+	if (n == -ENOMEM) {
+		/* ring.c allocates our ring's pages as it first gets there. */
+		sipc__ep_why(ep, "no memory for the pages of the ring we write");
+		return n;
+	}
 	if (n < 0)
 		return corrupt(ep, c, (int)n, "tail into the ring we write");
 	if (n > 0 && sipc__ring_wake_reader(&c->tx))

@@ -13,7 +13,12 @@
  * Once a side has mapped the peer's ring it sends one byte, and it writes
  * into its own ring only after the peer's byte came: a ring is always
  * mapped fresh (ring.c checks), and a dial returns only once the other
- * side holds both rings.
+ * side holds both rings.  The accepted side takes the dialer's hello
+ * before it sends its own (the dialer always sends first, so nothing
+ * waits on the other): then its hello and its byte go in one call, the
+ * dialer wakes once for both, and the server's poll loop waits for
+ * readable from the start.  Every other side (dialer, wrapped
+ * descriptor) sends first, so two of them never wait on each other.
  *
  * The hello (32 bytes, little-endian): "SIPCSHM1", version (u32), spin
  * mode (u32, for the peer's --trace only), ring size (u64), spin
@@ -152,25 +157,26 @@ static int fail(sipc_endpoint *ep, struct sipc__shm_conn *c, int code, const cha
 /* Our ring and hello, made once. */
 static int make_tx(sipc_endpoint *ep, struct sipc__shm_conn *c)
 {
-	char why[SIPC_WHY_MAX] = "", rb[128], sb[64];
-	int fd, rc, seals;
+	char rb[128], sb[64];
+	int fd, seals;
 	uint8_t *h = c->hello_out;
 
 	sipc__shm_options(ep, c);
-	fd = sipc__ring_create(c->ring_size, "sipc-shm-tx");
+	/* Made and mapped in one go: a ring made here needs none of the
+	 * checks of the peer's (take_hello). */
+	fd = sipc__ring_create_map(&c->tx, c->ring_size, "sipc-shm-tx");
 	sipc__tracef(ep->trace, ep->trace_arg, "shm_ring_create(%zu) = %s", c->ring_size,
 		     sipc__result_text(fd, rb, sizeof(rb)));
 	if (fd < 0)
 		return fail(ep, c, fd, "cannot make the ring's memfd: %s", sipc_strerror(fd));
 	c->tx_fd = fd;
-	rc = sipc__ring_map(&c->tx, fd, true, why, sizeof(why));
-	if (rc < 0)
-		return fail(ep, c, rc, "cannot map our own ring: %s",
-			    why[0] ? why : sipc_strerror(rc));
-	seals = fcntl(fd, F_GET_SEALS);
-	sipc__tracef(ep->trace, ep->trace_arg,
-		     "shm: tx ring memfd %d: %zu data bytes, %zu mapped, sealed %s", fd, c->tx.size,
-		     c->tx.map_len, seals_text(seals < 0 ? 0 : seals, sb, sizeof(sb)));
+	if (ep->trace) {
+		seals = fcntl(fd, F_GET_SEALS);
+		sipc__tracef(ep->trace, ep->trace_arg,
+			     "shm: tx ring memfd %d: %zu data bytes, %zu mapped, sealed %s", fd,
+			     c->tx.size, c->tx.map_len,
+			     seals_text(seals < 0 ? 0 : seals, sb, sizeof(sb)));
+	}
 	memcpy(h, SIPC__SHM_MAGIC, 8);
 	put32(h + 8, SIPC__SHM_VERSION);
 	put32(h + 12, spin_mode(c));
@@ -180,24 +186,33 @@ static int make_tx(sipc_endpoint *ep, struct sipc__shm_conn *c)
 	return 0;
 }
 
+/* Our hello; in state ACK (the accepted side, which took the peer's hello
+ * first) our "mapped" byte goes with it, in the same call. */
 static int send_hello(sipc_endpoint *ep, struct sipc__shm_conn *c)
 {
-	struct iovec iov = {c->hello_out + c->out_sent, SIPC__SHM_HELLO - c->out_sent};
+	static const char ack = SIPC__SHM_ACK;
+	size_t len = SIPC__SHM_HELLO + (c->hs == SIPC__SHM_HS_ACK);
+	struct iovec iov[2] = {{NULL, 0}, {NULL, 0}};
+	int n = 0, rc;
 	char rb[128];
 	ssize_t r;
-	int rc;
 
 	if (c->out_sent == 0 && c->tx_fd < 0 && (rc = make_tx(ep, c)) < 0)
 		return rc;
+	if (c->out_sent < SIPC__SHM_HELLO)
+		iov[n++] =
+			(struct iovec){c->hello_out + c->out_sent, SIPC__SHM_HELLO - c->out_sent};
+	if (len > SIPC__SHM_HELLO)
+		iov[n++] = (struct iovec){(void *)&ack, 1};
 	/* The descriptor goes with the first byte (fdpass.h); the rest, if
 	 * the socket took only part, goes plain. */
 	if (c->out_sent == 0)
-		r = sipc__fdpass_send(ep->fd, &iov, 1, &c->tx_fd, 1, NULL, MSG_DONTWAIT);
+		r = sipc__fdpass_send(ep->fd, iov, n, &c->tx_fd, 1, NULL, MSG_DONTWAIT);
 	else
-		r = sipc__sys_send(ep->fd, iov.iov_base, iov.iov_len, MSG_DONTWAIT);
+		r = sipc__sys_send(ep->fd, iov[0].iov_base, iov[0].iov_len, MSG_DONTWAIT);
 	if (r == -EAGAIN)
 		return -EAGAIN;
-	if (r == -EPIPE || r == -ECONNRESET) {
+	if ((r == -EPIPE || r == -ECONNRESET) && c->hs == SIPC__SHM_HS_SEND) {
 		/* The peer is gone, but what it sent before says more (a
 		 * client that closed at once, garbage): read that first. */
 		c->send_err = (int)r;
@@ -217,8 +232,8 @@ static int send_hello(sipc_endpoint *ep, struct sipc__shm_conn *c)
 		c->tx_fd = -1;
 	}
 	c->out_sent += (size_t)r;
-	if (c->out_sent == SIPC__SHM_HELLO)
-		c->hs = SIPC__SHM_HS_RECV;
+	if (c->out_sent == len)
+		c->hs = len > SIPC__SHM_HELLO ? SIPC__SHM_HS_WAIT : SIPC__SHM_HS_RECV;
 	return 0;
 }
 
@@ -331,8 +346,11 @@ static int take_hello(sipc_endpoint *ep, struct sipc__shm_conn *c)
 static int send_ack(sipc_endpoint *ep, struct sipc__shm_conn *c)
 {
 	char ack = SIPC__SHM_ACK;
-	ssize_t r = sipc__sys_send(ep->fd, &ack, 1, MSG_DONTWAIT);
+	ssize_t r;
 
+	if (c->out_sent < SIPC__SHM_HELLO)
+		return send_hello(ep, c); /* the accepted side: hello and byte at once */
+	r = sipc__sys_send(ep->fd, &ack, 1, MSG_DONTWAIT);
 	if (r == -EAGAIN)
 		return -EAGAIN;
 	if (r < 0)

@@ -89,30 +89,62 @@ static bool size_ok(uint64_t size)
 	return size >= SIPC__RING_MIN && size <= SIPC__RING_MAX && (size & (size - 1)) == 0;
 }
 
-int sipc__ring_create(size_t size, const char *name)
-{
-	struct sipc__ring_shared *sh;
-	off_t len;
-	int fd, err;
+/*
+ * The data pages are allocated as the producer first comes to them, not
+ * at creation: a connection that moves a few messages costs the pages it
+ * touches, not a zeroed 256 KiB per direction (that allocation and its
+ * freeing at close were most of an shm:// connection's setup).  The
+ * producer makes every page exist with MADV_POPULATE_WRITE before it
+ * writes there (ensure), so a page that cannot be had is an error of that
+ * write (-ENOMEM), never SIGBUS at a fault; the consumer reads only bytes
+ * published after that, so it never faults on a hole of an honest
+ * producer's ring either.  A kernel without MADV_POPULATE_WRITE (before
+ * 5.14) gets the whole file allocated at creation, as before.
+ */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
 
-	if (!size_ok(size))
-		return -EINVAL;
-	len = (off_t)(RING_HDR + size);
-	fd = memfd_create(name ? name : "sockipc-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, len) < 0)
-		goto fail_errno;
-	/* Allocate the pages now: a memfd that cannot get its memory fails
-	 * here, with an error, instead of with SIGBUS at a later fault. */
-	err = posix_fallocate(fd, 0, len);
-	if (err != 0 && err != EOPNOTSUPP && err != EINVAL) {
-		errno = err;
-		goto fail_errno;
+static size_t page_size(void)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+
+	return ps > 0 ? (size_t)ps : 4096;
+}
+
+/* Producer: the file's bytes 0..END exist (the pages in R's mapping are
+ * populated), doubling what is ready each time so that a first lap costs
+ * a few calls.  0 or -ENOMEM. */
+static int ensure(struct sipc__ring *r, size_t end)
+{
+	size_t ps = page_size(), from, to;
+
+	if (end <= r->ready)
+		return 0;
+	from = r->ready & ~(ps - 1);
+	to = end > 2 * r->ready ? end : 2 * r->ready;
+	to = (to + ps - 1) & ~(ps - 1);
+	if (to > r->map_len)
+		to = r->map_len;
+	/* Bounded: a signal may interrupt the population a few times. */
+	for (int i = 0;; i++) {
+		if (madvise((uint8_t *)r->sh + from, to - from, MADV_POPULATE_WRITE) == 0)
+			break;
+		if (errno == EINVAL) {
+			/* No MADV_POPULATE_WRITE: creation allocated it all. */
+			r->ready = r->map_len;
+			return 0;
+		}
+		if (errno != EINTR || i == 3)
+			return -ENOMEM; /* ENOMEM, or EFAULT: a fault would SIGBUS */
 	}
-	sh = mmap(NULL, RING_HDR, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (sh == MAP_FAILED)
-		goto fail_errno;
+	r->ready = to;
+	return 0;
+}
+
+/* The header fields of an empty ring. */
+static void init_header(struct sipc__ring_shared *sh, size_t size)
+{
 	atomic_store_explicit(&sh->magic, RING_MAGIC, memory_order_relaxed);
 	atomic_store_explicit(&sh->version, RING_VERSION, memory_order_relaxed);
 	atomic_store_explicit(&sh->size, size, memory_order_relaxed);
@@ -122,18 +154,79 @@ int sipc__ring_create(size_t size, const char *name)
 	atomic_store_explicit(&sh->closed, 0, memory_order_relaxed);
 	atomic_store_explicit(&sh->reader_waiting, 0, memory_order_relaxed);
 	atomic_store_explicit(&sh->writer_waiting, 0, memory_order_relaxed);
-	munmap(sh, RING_HDR);
+}
+
+int sipc__ring_create_map(struct sipc__ring *r, size_t size, const char *name)
+{
+	struct sipc__ring_shared *sh;
+	size_t len, ps = page_size(), ready;
+	int fd, err;
+
+	if (!size_ok(size))
+		return -EINVAL;
+	len = RING_HDR + size;
+	fd = memfd_create(name ? name : "sockipc-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)len) < 0)
+		goto fail_errno;
+	sh = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (sh == MAP_FAILED)
+		goto fail_errno;
+	/* The header's page now, before it is written (ensure says why). */
+	ready = ps < len ? ps : len;
+	if (madvise(sh, ready, MADV_POPULATE_WRITE) < 0) {
+		if (errno != EINVAL) {
+			err = -ENOMEM;
+			goto fail_unmap;
+		}
+		/* Allocate the pages now: a memfd that cannot get its memory
+		 * fails here, with an error, instead of with SIGBUS at a later
+		 * fault. */
+		err = posix_fallocate(fd, 0, (off_t)len);
+		if (err != 0 && err != EOPNOTSUPP && err != EINVAL) {
+			err = -err;
+			goto fail_unmap;
+		}
+		ready = len;
+	}
+	init_header(sh, size);
 	/* Sealed against shrinking (a peer's truncation would turn our next
 	 * access into SIGBUS), growing (the size is part of the contract) and
 	 * further sealing (nobody can add F_SEAL_WRITE either). */
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
-		goto fail_errno;
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+		err = -errno;
+		goto fail_unmap;
+	}
+	/* Made and sealed here, and nobody else holds it yet: nothing to
+	 * check, as sipc__ring_map would for a ring from elsewhere. */
+	memset(r, 0, sizeof(*r));
+	r->sh = sh;
+	r->data = (uint8_t *)sh + RING_HDR;
+	r->size = size;
+	r->map_len = len;
+	r->producer = true;
+	r->ready = ready;
 	return fd;
 
+fail_unmap:
+	munmap(sh, len);
+	close(fd);
+	return err;
 fail_errno:
 	err = -errno;
 	close(fd);
 	return err;
+}
+
+int sipc__ring_create(size_t size, const char *name)
+{
+	struct sipc__ring r;
+	int fd = sipc__ring_create_map(&r, size, name);
+
+	if (fd >= 0)
+		sipc__ring_unmap(&r);
+	return fd;
 }
 
 static int fail(char *why, size_t whylen, int code, const char *fmt, ...)
@@ -183,6 +276,7 @@ int sipc__ring_map(struct sipc__ring *r, int fd, bool producer, char *why, size_
 {
 	const int need = F_SEAL_SHRINK | F_SEAL_GROW;
 	struct sipc__ring_shared *sh;
+	struct sipc__ring m;
 	struct stat st;
 	uint64_t size = 0, head, tail;
 	size_t len;
@@ -228,14 +322,21 @@ int sipc__ring_map(struct sipc__ring *r, int fd, bool producer, char *why, size_
 			  (unsigned long long)tail);
 		goto fail_unmap;
 	}
-	memset(r, 0, sizeof(*r));
-	r->sh = sh;
-	r->data = (uint8_t *)sh + RING_HDR;
-	r->size = (size_t)size;
-	r->map_len = len;
-	r->producer = producer;
-	r->pos = head;
-	r->peer = head;
+	memset(&m, 0, sizeof(m));
+	m.sh = sh;
+	m.data = (uint8_t *)sh + RING_HDR;
+	m.size = (size_t)size;
+	m.map_len = len;
+	m.producer = producer;
+	m.pos = head;
+	m.peer = head;
+	/* A producer that starts elsewhere than at 0 writes anywhere in its
+	 * first lap: all of it now (ring_write populates a prefix). */
+	if (producer && head != 0 && ensure(&m, len) < 0) {
+		rc = fail(why, whylen, -ENOMEM, "no memory for the ring's %zu bytes", len);
+		goto fail_unmap;
+	}
+	*r = m;
 	return 0;
 
 fail_unmap:
@@ -308,6 +409,17 @@ ssize_t sipc__ring_write(struct sipc__ring *r, const struct iovec *iov, int iovc
 	if (!load_tail(r))
 		return SIPC_ESHM_CORRUPT;
 	room = r->size - (size_t)(r->pos - r->peer);
+	/* First lap (from 0: ring_map populated any other start): the pages
+	 * up to what this call writes must exist first. */
+	if (r->ready < r->map_len) {
+		size_t want = 0;
+
+		for (i = 0; i < iovcnt && want < room; i++)
+			want += iov[i].iov_len < room - want ? iov[i].iov_len : room - want;
+		want = r->pos + want < r->size ? (size_t)r->pos + want : r->size;
+		if ((rc = ensure(r, RING_HDR + want)) < 0)
+			return rc;
+	}
 	for (i = 0; i < iovcnt && done < room; i++) {
 		const uint8_t *src = iov[i].iov_base;
 		size_t n = iov[i].iov_len, off, first;

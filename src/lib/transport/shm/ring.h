@@ -66,6 +66,7 @@ struct sipc__ring {
 	uint64_t peer; /* the peer's position as last accepted */
 	bool corrupt;  /* the peer wrote an impossible position: for good */
 	bool closed;   /* producer: close_write was called */
+	size_t ready;  /* producer: bytes of the file known allocated */
 };
 
 /*
@@ -76,6 +77,15 @@ struct sipc__ring {
  * SIZE).
  */
 int sipc__ring_create(size_t size, const char *name);
+
+/*
+ * sipc__ring_create, and R mapped as its producer at once (what
+ * sipc__ring_map would give, without its checks of a ring made here).
+ * Only the header's page is allocated: ring_write allocates the rest as
+ * it first gets there (ring.c).  Returns the descriptor or -errno; R is
+ * untouched on failure.
+ */
+int sipc__ring_create_map(struct sipc__ring *r, size_t size, const char *name);
 
 /*
  * Maps the ring in FD (made by sipc__ring_create here or in the peer) as
@@ -100,7 +110,8 @@ void sipc__ring_unmap(struct sipc__ring *r);
  * Producer: copies up to the room there is of the bytes in IOV/IOVCNT
  * into the ring and publishes them.  Returns the bytes copied (0 when the
  * ring is full) or SIPC_ESHM_CORRUPT; -EPIPE after close_write, -EINVAL
- * on the consumer's side.  Once a ring has reported SIPC_ESHM_CORRUPT,
+ * on the consumer's side, -ENOMEM when the pages of its first lap cannot
+ * be allocated (nothing written).  Once a ring has reported SIPC_ESHM_CORRUPT,
  * every later call on it does (reads and writes, readable, writable).
  */
 ssize_t sipc__ring_write(struct sipc__ring *r, const struct iovec *iov, int iovcnt);

@@ -10,6 +10,8 @@
  * it wrapped from a descriptor the options of its URL first).
  */
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -28,11 +30,27 @@ static int shm_attach(sipc_endpoint *ep, const struct sipc__attach *how)
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return -ENOMEM;
-	c->hs = SIPC__SHM_HS_SEND;
+	/* An accepted side takes the dialer's hello first (handshake.c). */
+	c->hs = how->kind == SIPC__ATTACH_ACCEPT ? SIPC__SHM_HS_RECV : SIPC__SHM_HS_SEND;
 	c->tx_fd = -1;
 	c->rx_fd = -1;
 	ep->tp_state = c;
 	return 0;
+}
+
+/* Whether this machine has a single processor online: asked once per
+ * process (sysconf reads a file in /sys, three system calls a connection
+ * otherwise); racing first callers both ask and store the same answer. */
+static bool one_cpu(void)
+{
+	static _Atomic int known; /* 0 not yet, 1 one CPU, 2 more */
+	int k = atomic_load_explicit(&known, memory_order_relaxed);
+
+	if (k == 0) {
+		k = sysconf(_SC_NPROCESSORS_ONLN) < 2 ? 1 : 2;
+		atomic_store_explicit(&known, k, memory_order_relaxed);
+	}
+	return k == 1;
 }
 
 void sipc__shm_options(const sipc_endpoint *ep, struct sipc__shm_conn *c)
@@ -45,7 +63,7 @@ void sipc__shm_options(const sipc_endpoint *ep, struct sipc__shm_conn *c)
 	c->spin_max = c->adaptive ? SIPC__SHM_SPIN_DEFAULT : (long)o->num[SIPC__OPT_SPIN];
 	/* On one processor the peer cannot run while we spin: by default,
 	 * never (spin= still does what it says). */
-	if (c->adaptive && sysconf(_SC_NPROCESSORS_ONLN) < 2)
+	if (c->adaptive && one_cpu())
 		c->spin_max = 0;
 	sipc__spin_init(&c->spin, c->spin_max, c->adaptive);
 }

@@ -37,8 +37,9 @@
 
 enum sipc__shm_hs {
 	SIPC__SHM_HS_SEND, /* our hello (and ring) still to make or send */
-	SIPC__SHM_HS_RECV, /* waiting for the peer's hello */
-	SIPC__SHM_HS_ACK,  /* the peer's ring mapped: our "mapped" byte to send */
+	SIPC__SHM_HS_RECV, /* waiting for the peer's hello (where accepted sides start) */
+	SIPC__SHM_HS_ACK,  /* the peer's ring mapped: our "mapped" byte to send (with our
+			    * hello, on an accepted side) */
 	SIPC__SHM_HS_WAIT, /* waiting for the peer's "mapped" byte */
 	SIPC__SHM_HS_DONE, /* both rings mapped on both sides */
 };
