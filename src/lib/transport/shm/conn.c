@@ -109,6 +109,14 @@ static void ring_peer(sipc_endpoint *ep, struct sipc__shm_conn *c)
 		c->peer_end = true;
 }
 
+/* Arms our reader (ring.h), noting it for take(); true when armed with
+ * the ring still empty. */
+static bool arm_rx(struct sipc__shm_conn *c)
+{
+	c->rx_armed = sipc__ring_arm_reader(&c->rx);
+	return c->rx_armed;
+}
+
 /* Our shutdown_write, once the ring exists to carry it. */
 static void close_tx(sipc_endpoint *ep, struct sipc__shm_conn *c)
 {
@@ -135,7 +143,7 @@ static int ready(sipc_endpoint *ep, struct sipc__shm_conn *c)
 		close_tx(ep, c);
 		/* The descriptor says "readable" when bytes come even to a
 		 * loop that polls before its first read. */
-		(void)sipc__ring_arm_reader(&c->rx);
+		(void)arm_rx(c);
 	}
 	return rc;
 }
@@ -209,12 +217,19 @@ static ssize_t take(sipc_endpoint *ep, struct sipc__shm_conn *c, const struct io
 	if (n > 0 && !peek) {
 		if (sipc__ring_wake_writer(&c->rx))
 			ring_peer(ep, c);
+		/* The peer took our flag to wake us: its byte is there (or on
+		 * its way).  A loop that polls for itself takes it now, or the
+		 * descriptor would wake that loop once more for nothing. */
+		if (c->rx_armed && !c->blocking && !c->polled && !sipc__ring_reader_armed(&c->rx)) {
+			c->rx_armed = false;
+			drain(ep->fd, c);
+		}
 		/* Emptied: armed at once, so a loop that polls now (without
 		 * reading until EAGAIN first) still hears of the next bytes,
 		 * as on a socket.  Not for a caller that waits in wait(),
 		 * which arms when it is about to sleep. */
 		if (!c->blocking && !c->polled && sipc__ring_readable(&c->rx) == 0)
-			(void)sipc__ring_arm_reader(&c->rx);
+			(void)arm_rx(c);
 	}
 	return n;
 }
@@ -246,7 +261,7 @@ static ssize_t read_iov(sipc_endpoint *ep, const struct iovec *iov, size_t cnt, 
 		return take(ep, c, iov, (int)cnt, peek);
 	if (c->polled)
 		return -EAGAIN; /* the loop spins on ready(); want() arms */
-	if (sipc__ring_arm_reader(&c->rx))
+	if (arm_rx(c))
 		return -EAGAIN;
 	n = take(ep, c, iov, (int)cnt, peek);
 	return n != 0 ? n : -EAGAIN;
@@ -374,7 +389,7 @@ static int shm_wait(sipc_endpoint *ep, short events, int64_t deadline)
 		return events;
 	/* Arm, then look once more (ring.h: either this look sees the
 	 * peer's move or the peer sees the flag and sends a byte). */
-	if ((events & POLLIN) && !sipc__ring_arm_reader(&c->rx))
+	if ((events & POLLIN) && !arm_rx(c))
 		return events;
 	if ((events & POLLOUT) && !sipc__ring_arm_writer(&c->tx, c->need ? c->need : 1))
 		return events;
@@ -408,7 +423,7 @@ static short shm_want(const sipc_endpoint *ep, short events)
 	if (c->peer_end)
 		return events;
 	if (events & POLLIN)
-		w |= can_go(c, POLLIN) || !sipc__ring_arm_reader(&c->rx) ? POLLOUT : POLLIN;
+		w |= can_go(c, POLLIN) || !arm_rx(c) ? POLLOUT : POLLIN;
 	if (events & POLLOUT)
 		w |= can_go(c, POLLOUT) || !sipc__ring_arm_writer(&c->tx, c->need ? c->need : 1)
 			     ? POLLOUT

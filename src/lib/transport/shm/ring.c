@@ -559,6 +559,13 @@ bool sipc__ring_wake_reader(struct sipc__ring *r)
 	return wake(&r->sh->reader_waiting);
 }
 
+bool sipc__ring_reader_armed(const struct sipc__ring *r)
+{
+	if (!r->sh || r->producer)
+		return false;
+	return atomic_load_explicit(&r->sh->reader_waiting, memory_order_relaxed) != 0;
+}
+
 bool sipc__ring_wake_writer(struct sipc__ring *r)
 {
 	if (!r->sh || r->producer)

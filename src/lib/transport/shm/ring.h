@@ -144,6 +144,9 @@ bool sipc__ring_arm_writer(struct sipc__ring *r, size_t need);
  * a wake-up may still come when there is nothing new (the sleeper took its
  * flag back): the woken side looks again and may arm again. */
 bool sipc__ring_wake_reader(struct sipc__ring *r);
+/* The consumer: whether its waiting flag is still set (the producer has
+ * not taken it to send a wake-up since the consumer armed). */
+bool sipc__ring_reader_armed(const struct sipc__ring *r);
 bool sipc__ring_wake_writer(struct sipc__ring *r);
 
 /* Producer: no more bytes will come (shutdown_write, close); visible to

@@ -59,6 +59,7 @@ struct sipc__shm_conn {
 	struct sipc__spin spin;             /* wait()'s budget (spin.h) */
 	bool blocking;  /* the caller waits in wait(), not in its own poll: wait() arms */
 	bool polled;    /* the caller's loop spins (ready()) and asks want() before it sleeps */
+	bool rx_armed;  /* we armed our reader flag (arm_rx) and took no wake-up since */
 	size_t need;    /* room the last blocked send wanted */
 	bool peer_end;  /* the socket said EOF or HUP */
 	bool wr_closed; /* our shutdown_write */
