@@ -1,7 +1,7 @@
 /*
  * worker.c - one worker thread of the event model: its loop watches every
  * listening descriptor (shared with the other workers through
- * EPOLLEXCLUSIVE) and the datagram descriptors it owns, accepts
+ * SIPC_LOOP_EXCLUSIVE) and the datagram descriptors it owns, accepts
  * connections and applies --allow, --max-conns and the service's own
  * limits (limits.h, with the cps pause) in one admission
  * (sipc__worker_admit: at accept, or after the PROXY header of a trusted
@@ -40,7 +40,7 @@ static int listen_events(void)
 {
 	/* One wake-up per new connection or datagram instead of one per
 	 * worker: the kernel wakes one of the epolls that hold the fd. */
-	return EPOLLIN | EPOLLEXCLUSIVE;
+	return SIPC_LOOP_IN | SIPC_LOOP_EXCLUSIVE;
 }
 
 void sipc__worker_conn_gone(struct sipc_worker *w)
