@@ -884,7 +884,8 @@ static void start(struct sipc_conn *c)
 	/* Raw services (on_io) wait on the descriptor themselves. */
 	if (svc->on_io == NULL)
 		c->spin_us = sipc_endpoint_spin(c->ep);
-	err = sipc__io_start(c->w->loop, &c->io, svc->on_io ? SIPC_LOOP_IN | SIPC_LOOP_OUT : SIPC_LOOP_IN);
+	err = sipc__io_start(c->w->loop, &c->io,
+			     svc->on_io ? SIPC_LOOP_IN | SIPC_LOOP_OUT : SIPC_LOOP_IN);
 	if (err < 0)
 		sipc__conn_close(c, sipc_strerror(err));
 	else if (!banner(c))

@@ -71,7 +71,8 @@ static void handshake(struct sipc__dialer *d)
 
 	if (rc == SIPC_ETIMEDOUT || rc == -EAGAIN) {
 		w = sipc_endpoint_want(d->ep, POLLIN);
-		if (sipc__io_start(d->loop, &d->io, (w & POLLOUT ? SIPC_LOOP_OUT : 0) | SIPC_LOOP_IN) < 0)
+		if (sipc__io_start(d->loop, &d->io,
+				   (w & POLLOUT ? SIPC_LOOP_OUT : 0) | SIPC_LOOP_IN) < 0)
 			fail(d, -ENOMEM);
 		return;
 	}
