@@ -5,7 +5,7 @@
  *
  * sipc__bench_run starts CONFIG->threads workers, each a thread with its
  * own sipc_loop (src/loop) and its share of the connections; every socket
- * is non-blocking and driven by epoll, and nothing is allocated per
+ * is non-blocking and driven by the loop, and nothing is allocated per
  * message: payloads are slices of one pattern buffer, send times live in a
  * per-connection ring of DEPTH slots, latencies go to a per-worker
  * histogram (hist.h) merged at the end.

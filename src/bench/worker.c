@@ -270,13 +270,13 @@ static uint32_t spin_sleep(sipc_loop_io *io)
 
 static void set_events(struct bconn *c)
 {
-	uint32_t ev = EPOLLIN | (c->want_out || c->connecting ? EPOLLOUT : 0);
+	uint32_t ev = SIPC_LOOP_IN | (c->want_out || c->connecting ? SIPC_LOOP_OUT : 0);
 
 	if (c->spin_us != 0) {
 		/* shm:// spinning with the loop, which asks want() only
 		 * before it sleeps: wake-ups and the end come as POLLIN. */
 		c->spin_ev = (short)(POLLIN | (c->want_out ? POLLOUT : 0));
-		ev = EPOLLIN;
+		ev = SIPC_LOOP_IN;
 	} else if (c->w->sh->tls && c->ep != NULL) {
 		/* A handshake is an operation for POLLOUT (sockipc.h). */
 		short want = c->connecting ? sipc_endpoint_want(c->ep, POLLOUT)
@@ -735,7 +735,7 @@ static void on_conn_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	if (c->connecting) {
 		int err = 0, rc;
 
-		if (!(revents & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+		if (!(revents & (SIPC_LOOP_OUT | SIPC_LOOP_ERR | SIPC_LOOP_HUP)))
 			return;
 		rc = sipc__sys_getsockopt_int(c->fd, SOL_SOCKET, SO_ERROR, &err);
 		if (rc < 0 || err != 0) {
@@ -750,7 +750,7 @@ static void on_conn_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	}
 	/* On TLS any readiness may be what a read waits for (a write it
 	 * must make first); a read with nothing there costs one call. */
-	if ((revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->w->sh->tls) {
+	if ((revents & (SIPC_LOOP_IN | SIPC_LOOP_HUP | SIPC_LOOP_ERR)) || c->w->sh->tls) {
 		if (c->w->sh->dgram)
 			dgram_recv(c);
 		else
@@ -758,7 +758,7 @@ static void on_conn_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 		if (c->finished || c->fd < 0)
 			return;
 	}
-	if ((revents & EPOLLOUT) && c->open)
+	if ((revents & SIPC_LOOP_OUT) && c->open)
 		try_send(c);
 }
 
@@ -1084,7 +1084,7 @@ static void *worker_main(void *arg)
 		w->tick_ms = 1;
 	sipc__timer_start(w->loop, &w->tick, w->tick_ms);
 	if (w->cfg->rate > 0) {
-		sipc__io_start(w->loop, &w->tfd_io, EPOLLIN);
+		sipc__io_start(w->loop, &w->tfd_io, SIPC_LOOP_IN);
 		arm_schedule(w);
 	}
 	for (size_t i = 0; i < w->nconns; i++) {

@@ -10,13 +10,14 @@
 
 #include <poll.h>
 #include <stdint.h>
-#include <sys/epoll.h>
 
+#include "loop/loop.h"
 #include "sockipc.h"
 
+/* The loop's events (SIPC_LOOP_IN, _OUT) for poll(2)'s POLLIN, POLLOUT. */
 static inline uint32_t sipc__loop_events(short ev)
 {
-	return (ev & POLLIN ? EPOLLIN : 0) | (ev & POLLOUT ? EPOLLOUT : 0);
+	return (ev & POLLIN ? SIPC_LOOP_IN : 0) | (ev & POLLOUT ? SIPC_LOOP_OUT : 0);
 }
 
 static inline uint32_t sipc__ep_spin_ready(sipc_endpoint *ep, short ev)

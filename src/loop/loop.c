@@ -1,34 +1,27 @@
 /*
- * loop.c - the event loop itself: one epoll instance per loop, the turn
- * that waits for descriptors until the next timer is due and dispatches
- * both, and the eventfd that lets another thread (or a signal handler)
- * wake a loop; and the busy-poll that spins on memory-backed connections
- * (shm://) before the turn sleeps.  The API and its rules are described in
- * loop.h.
+ * loop.c - the event loop itself, whatever its backend (loop_impl.h): the
+ * turn that waits for descriptors until the next timer is due and
+ * dispatches both, the io's bookkeeping around the backend's add, modify
+ * and del, the wake's way to the wake callback, and the busy-poll that
+ * spins on memory-backed connections (shm://) before the turn sleeps.
+ * The API and its rules are described in loop.h.
  */
 #include "loop/loop_impl.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "sockipc.h"
 
-static void on_wakefd(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
+void sipc__loop_woken(sipc_loop *loop)
 {
-	uint64_t v;
-
-	(void)revents;
-	/* Reading resets the eventfd counter: many wakes become one call. */
-	while (read(io->fd, &v, sizeof(v)) < 0 && errno == EINTR)
-		;
 	if (loop->on_wake != NULL)
 		loop->on_wake(loop, loop->wake_arg);
 }
 
-int sipc__loop_new(sipc_loop **loopp, sipc_loop_wake_fn *on_wake, void *wake_arg)
+int sipc__loop_new_on(sipc_loop **loopp, const struct sipc__loop_backend *be,
+		      sipc_loop_wake_fn *on_wake, void *wake_arg)
 {
 	sipc_loop *loop;
 	int err;
@@ -36,41 +29,29 @@ int sipc__loop_new(sipc_loop **loopp, sipc_loop_wake_fn *on_wake, void *wake_arg
 	loop = calloc(1, sizeof(*loop));
 	if (loop == NULL)
 		return -ENOMEM;
-	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (loop->epfd < 0) {
-		err = -errno;
-		goto free_loop;
-	}
-	loop->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (loop->wakefd < 0) {
-		err = -errno;
-		goto close_ep;
-	}
+	loop->be = be;
 	loop->on_wake = on_wake;
 	loop->wake_arg = wake_arg;
 	loop->now = sipc__loop_clock_ms();
-	sipc__io_init(&loop->wake_io, loop->wakefd, on_wakefd, NULL);
-	err = sipc__io_start(loop, &loop->wake_io, EPOLLIN);
-	if (err < 0)
-		goto close_wake;
+	err = be->open(loop);
+	if (err < 0) {
+		free(loop);
+		return err;
+	}
 	*loopp = loop;
 	return 0;
+}
 
-close_wake:
-	close(loop->wakefd);
-close_ep:
-	close(loop->epfd);
-free_loop:
-	free(loop);
-	return err;
+int sipc__loop_new(sipc_loop **loopp, sipc_loop_wake_fn *on_wake, void *wake_arg)
+{
+	return sipc__loop_new_on(loopp, &sipc__loop_backend_epoll, on_wake, wake_arg);
 }
 
 void sipc__loop_free(sipc_loop *loop)
 {
 	if (loop == NULL)
 		return;
-	close(loop->wakefd);
-	close(loop->epfd);
+	loop->be->close(loop);
 	sipc__theap_free(&loop->timers);
 	free(loop);
 }
@@ -132,23 +113,26 @@ size_t sipc__loop_spin_count(const sipc_loop *loop)
 
 int sipc__io_start(sipc_loop *loop, sipc_loop_io *io, uint32_t events)
 {
-	struct epoll_event ev = {.events = events, .data.ptr = io};
+	int err;
 
 	if (io->active) {
 		if (io->events == events)
 			return 0;
-		/* EPOLL_CTL_MOD is refused (EINVAL) on an EPOLLEXCLUSIVE entry. */
-		if ((io->events | events) & EPOLLEXCLUSIVE) {
+		/* epoll refuses to modify an exclusive entry (EINVAL): a
+		 * backend's modify() never sees one. */
+		if ((io->events | events) & SIPC_LOOP_EXCLUSIVE) {
 			sipc__io_stop(loop, io);
 		} else {
-			if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, io->fd, &ev) < 0)
-				return -errno;
+			err = loop->be->modify(loop, io, events);
+			if (err < 0)
+				return err;
 			io->events = events;
 			return 0;
 		}
 	}
-	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, io->fd, &ev) < 0)
-		return -errno;
+	err = loop->be->add(loop, io, events);
+	if (err < 0)
+		return err;
 	io->events = events;
 	io->active = true;
 	loop->nios++;
@@ -159,9 +143,7 @@ void sipc__io_stop(sipc_loop *loop, sipc_loop_io *io)
 {
 	if (!io->active)
 		return;
-	/* A failure means the descriptor is already gone from the set (closed
-	 * elsewhere); either way the kernel no longer reports it. */
-	(void)epoll_ctl(loop->epfd, EPOLL_CTL_DEL, io->fd, NULL);
+	loop->be->del(loop, io);
 	io->active = false;
 	io->events = 0;
 	loop->nios--;
@@ -169,14 +151,13 @@ void sipc__io_stop(sipc_loop *loop, sipc_loop_io *io)
 	/* Events of this io already taken from the kernel must not be
 	 * dispatched: its owner may free it as soon as we return. */
 	for (int i = loop->batch_i + 1; i < loop->batch_n; i++)
-		if (loop->batch[i].data.ptr == io)
-			loop->batch[i].data.ptr = NULL;
+		if (loop->batch[i].io == io)
+			loop->batch[i].io = NULL;
 }
 
 size_t sipc__loop_io_count(const sipc_loop *loop)
 {
-	/* The internal wake io is not the caller's. */
-	return loop->nios - 1;
+	return loop->nios;
 }
 
 void sipc__loop_stop(sipc_loop *loop)
@@ -191,13 +172,7 @@ bool sipc__loop_stopped(const sipc_loop *loop)
 
 void sipc__loop_wake(sipc_loop *loop)
 {
-	uint64_t one = 1;
-	ssize_t n;
-
-	/* EAGAIN means the counter is already non-zero: a wake is pending. */
-	do
-		n = write(loop->wakefd, &one, sizeof(one));
-	while (n < 0 && errno == EINTR);
+	loop->be->wake(loop);
 }
 
 int64_t sipc__loop_now(const sipc_loop *loop)
@@ -257,7 +232,7 @@ static int spin_collect(sipc_loop *loop, bool sleep)
 
 		if (ev != 0) {
 			loop->batch[n].events = ev;
-			loop->batch[n].data.ptr = io;
+			loop->batch[n].io = io;
 			n++;
 		}
 	}
@@ -269,8 +244,8 @@ static int spin_collect(sipc_loop *loop, bool sleep)
  * (SIPC__LOOP_SPIN_KERNEL) so other descriptors wait microseconds, not
  * the whole budget: how many events it found (in the batch), 0 when the
  * budget ran out, SLICE_OVER when a busy-poll slice ended (look again),
- * or -errno from epoll_wait. */
-#define SLICE_OVER (-EAGAIN) /* never an error of epoll_wait */
+ * or -errno from the backend's poll. */
+#define SLICE_OVER INT_MIN /* never an -errno */
 
 static int spin(sipc_loop *loop, int timeout_ms)
 {
@@ -305,9 +280,9 @@ static int spin(sipc_loop *loop, int timeout_ms)
 		if (i % SIPC__LOOP_SPIN_KERNEL == SIPC__LOOP_SPIN_KERNEL - 1) {
 			/* The kernel's events are not the spin's catch: the
 			 * budget stays as it is. */
-			n = epoll_wait(loop->epfd, loop->batch, SIPC__LOOP_BATCH, 0);
+			n = loop->be->poll(loop, 0);
 			if (n != 0)
-				return n < 0 ? -errno : n;
+				return n;
 		}
 		if ((i & 15) == 15 && sipc__spin_now_us() >= end)
 			break;
@@ -321,13 +296,14 @@ static int spin(sipc_loop *loop, int timeout_ms)
 
 /* A turn's wait when ios spin: the kernel's events first, without
  * waiting (but not on every turn of a streak of catches: one in
- * SIPC__LOOP_SPIN_FAIR); then the spin; then, armed, the sleep. */
+ * SIPC__LOOP_SPIN_FAIR); then the spin; then, armed, the sleep.  The
+ * number of events in the batch, or -errno. */
 static int spin_then_wait(sipc_loop *loop, int timeout_ms)
 {
 	int n;
 
 	if (loop->spin_streak % SIPC__LOOP_SPIN_FAIR == 0) {
-		n = epoll_wait(loop->epfd, loop->batch, SIPC__LOOP_BATCH, 0);
+		n = loop->be->poll(loop, 0);
 		if (n != 0) {
 			loop->spin_streak = 0;
 			return n;
@@ -341,16 +317,14 @@ static int spin_then_wait(sipc_loop *loop, int timeout_ms)
 	loop->spin_streak = 0;
 	if (n == SLICE_OVER)
 		return 0;
-	if (n < 0) {
-		errno = -n;
-		return -1;
-	}
+	if (n < 0)
+		return n;
 	n = spin_collect(loop, true);
 	if (n > 0)
 		return n;
 	/* The spin took time: a timer may be due sooner now. */
 	loop->now = sipc__loop_clock_ms();
-	return epoll_wait(loop->epfd, loop->batch, SIPC__LOOP_BATCH, wait_ms(loop, timeout_ms));
+	return loop->be->poll(loop, wait_ms(loop, timeout_ms));
 }
 
 int sipc__loop_run_once(sipc_loop *loop, int timeout_ms)
@@ -360,16 +334,16 @@ int sipc__loop_run_once(sipc_loop *loop, int timeout_ms)
 	if (loop->spin_head != NULL && t != 0)
 		n = spin_then_wait(loop, timeout_ms);
 	else
-		n = epoll_wait(loop->epfd, loop->batch, SIPC__LOOP_BATCH, t);
+		n = loop->be->poll(loop, t);
 	if (n < 0) {
-		if (errno != EINTR)
-			return -errno;
+		if (n != -EINTR)
+			return n;
 		n = 0;
 	}
 	loop->now = sipc__loop_clock_ms();
 	loop->batch_n = n;
 	for (loop->batch_i = 0; loop->batch_i < n && !loop->stop; loop->batch_i++) {
-		sipc_loop_io *io = loop->batch[loop->batch_i].data.ptr;
+		sipc_loop_io *io = loop->batch[loop->batch_i].io;
 		if (io != NULL)
 			io->cb(loop, io, loop->batch[loop->batch_i].events);
 	}

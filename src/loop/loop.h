@@ -1,7 +1,9 @@
 /*
- * loop.h - the internal event loop shared by `sockipc serve` and (later)
- * `sockipc bench`: epoll for descriptors, a min-heap of timers, and an
- * eventfd so another thread can wake the loop.
+ * loop.h - the internal event loop shared by `sockipc serve` and `sockipc
+ * bench`: readiness of descriptors from a backend (loop_impl.h; epoll on
+ * Linux, backend_epoll.c), a min-heap of timers, and a wake so another
+ * thread can reach the loop.  Callers speak only this header: the loop's
+ * own event flags (SIPC_LOOP_IN, ...), never a backend's (epoll's).
  *
  * One loop per thread.  Nothing here takes a lock: every function below
  * except sipc__loop_wake must be called from the thread that runs the loop
@@ -13,17 +15,29 @@
  *
  *     sipc_loop_io io;
  *     sipc__io_init(&io, fd, on_io, arg);
- *     sipc__io_start(loop, &io, EPOLLIN);        // register, or change events
- *     sipc__io_start(loop, &io, EPOLLIN | EPOLLOUT);
+ *     sipc__io_start(loop, &io, SIPC_LOOP_IN);   // register, or change events
+ *     sipc__io_start(loop, &io, SIPC_LOOP_IN | SIPC_LOOP_OUT);
  *     sipc__io_stop(loop, &io);                   // deregister (safe to repeat)
  *
- *   on_io(loop, io, revents) runs with revents from epoll (EPOLLIN, EPOLLOUT,
- *   EPOLLHUP, EPOLLERR...).  The caller owns the sipc_loop_io memory; it may
- *   stop the io and free it inside any callback, even an io that has another
- *   event pending in the same batch: sipc__io_stop removes pending events of
- *   that io.  EPOLLEXCLUSIVE may be given (for one listening descriptor
- *   shared by several loops); the kernel then forbids changing the events,
- *   so sipc__io_start on a started exclusive io stops and adds it again.
+ *   The events asked for: SIPC_LOOP_IN (readable, or the peer's end),
+ *   SIPC_LOOP_OUT (writable), SIPC_LOOP_PRI (urgent data, TCP's OOB byte),
+ *   and two modifiers: SIPC_LOOP_ONESHOT (reported once, then quiet until
+ *   sipc__io_start changes the events: a descriptor that has hung up is
+ *   reported on every turn otherwise; ONESHOT alone watches for nothing
+ *   but the descriptor's error or hang-up, once) and SIPC_LOOP_EXCLUSIVE
+ *   (below).
+ *   on_io(loop, io, revents) runs with what is ready: IN, OUT, PRI, and
+ *   SIPC_LOOP_ERR (an error is pending) and SIPC_LOOP_HUP (hung up), which
+ *   are reported whether asked for or not.  Their values are the loop's
+ *   own; do not mix them with epoll's or poll(2)'s (epspin.h turns an
+ *   endpoint's poll(2) events into these).  The caller owns the
+ *   sipc_loop_io memory; it may stop the io and free it inside any
+ *   callback, even an io that has another event pending in the same batch:
+ *   sipc__io_stop removes pending events of that io.  SIPC_LOOP_EXCLUSIVE
+ *   may be given (for one listening descriptor shared by several loops: a
+ *   new connection wakes one of them); the backend may forbid changing the
+ *   events in place, so sipc__io_start on a started exclusive io stops and
+ *   adds it again.  A backend that cannot wake one only ignores it.
  *
  * Timers (one-shot, millisecond resolution, CLOCK_MONOTONIC):
  *
@@ -43,7 +57,7 @@
  *
  *     sipc__io_spin(loop, &io, ready, sleep, us);   // io started
  *
- *   Before it sleeps in epoll_wait the loop spins up to US microseconds
+ *   Before it sleeps in the backend's wait the loop spins up to US microseconds
  *   (adaptive, spin.h; SIPC_SPIN_ALWAYS busy-polls, with a look at the
  *   kernel's events every SIPC__LOOP_SPIN_SLICE us) calling ready(io) of
  *   every spinning io, and dispatches the callbacks of those that return
@@ -74,7 +88,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/epoll.h>
+
+/* The events of sipc__io_start and of on_io's revents (above).  The
+ * values are chosen so the epoll backend's translation is free; nothing
+ * outside the backend may count on that. */
+#define SIPC_LOOP_IN        0x001u
+#define SIPC_LOOP_PRI       0x002u
+#define SIPC_LOOP_OUT       0x004u
+#define SIPC_LOOP_ERR       0x008u /* reported only */
+#define SIPC_LOOP_HUP       0x010u /* reported only */
+#define SIPC_LOOP_EXCLUSIVE (1u << 28)
+#define SIPC_LOOP_ONESHOT   (1u << 30)
 
 typedef struct sipc_loop sipc_loop;
 typedef struct sipc_loop_io sipc_loop_io;
@@ -83,12 +107,14 @@ typedef struct sipc_loop_timer sipc_loop_timer;
 typedef void sipc_loop_io_fn(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
 typedef void sipc_loop_timer_fn(sipc_loop *loop, sipc_loop_timer *timer);
 typedef void sipc_loop_wake_fn(sipc_loop *loop, void *arg);
+/* A spinning io's ready() and sleep(): the SIPC_LOOP_* events to dispatch,
+ * 0 for none. */
 typedef uint32_t sipc_loop_spin_fn(sipc_loop_io *io);
 
 /* A watched descriptor.  Fields are read-only for users, except arg. */
 struct sipc_loop_io {
 	int fd;
-	uint32_t events; /* what is registered; 0 when stopped */
+	uint32_t events; /* SIPC_LOOP_* registered; 0 when stopped */
 	bool active;
 	sipc_loop_io_fn *cb;
 	void *arg;
@@ -109,11 +135,11 @@ struct sipc_loop_timer {
 /* Milliseconds on CLOCK_MONOTONIC (not cached). */
 int64_t sipc__loop_clock_ms(void);
 
-/* A new loop (epoll + eventfd).  Returns 0 or -errno. */
+/* A new loop on the default backend (epoll).  Returns 0 or -errno. */
 int sipc__loop_new(sipc_loop **loopp, sipc_loop_wake_fn *on_wake, void *wake_arg);
 /* Frees the loop (NULL does nothing).  Registered ios are not closed. */
 void sipc__loop_free(sipc_loop *loop);
-/* Runs until sipc__loop_stop.  0, or -errno if epoll_wait fails. */
+/* Runs until sipc__loop_stop.  0, or -errno if the backend's wait fails. */
 int sipc__loop_run(sipc_loop *loop);
 /* Runs at most one turn, waiting at most TIMEOUT_MS (-1: until an event or
  * timer).  For tests and for callers with their own outer loop. */
@@ -129,8 +155,8 @@ size_t sipc__loop_timer_count(const sipc_loop *loop);
 size_t sipc__loop_io_count(const sipc_loop *loop);
 
 void sipc__io_init(sipc_loop_io *io, int fd, sipc_loop_io_fn *cb, void *arg);
-/* Registers IO for EVENTS, or changes the events of a started IO.
- * Returns 0 or -errno (from epoll_ctl). */
+/* Registers IO for EVENTS (SIPC_LOOP_*), or changes the events of a
+ * started IO.  Returns 0 or -errno (from the backend: epoll_ctl). */
 int sipc__io_start(sipc_loop *loop, sipc_loop_io *io, uint32_t events);
 /* Deregisters IO; nothing happens when it is not started. */
 void sipc__io_stop(sipc_loop *loop, sipc_loop_io *io);

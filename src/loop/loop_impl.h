@@ -1,28 +1,73 @@
 /*
- * loop_impl.h - the inside of a sipc_loop, shared by loop.c (epoll, wake,
- * run) and timer.c (the timer API on the heap).  Private to src/loop.
+ * loop_impl.h - the inside of a sipc_loop, shared by loop.c (the turn, the
+ * batch, the busy-poll), timer.c (the timer API on the heap) and the
+ * backends (backend_epoll.c).  Private to src/loop.
+ *
+ * The backend interface (redis's aeApi* is the model).  A backend is one
+ * file that defines one const struct sipc__loop_backend; it tells the loop
+ * which descriptors are ready, and wakes it.  loop.c keeps everything else:
+ * the io's bookkeeping (io->events, io->active, the io count), the
+ * timers and the wait they allow, the batch's dispatch with its rule that
+ * an io stopped during the batch gets none of its pending events, the
+ * busy-poll, and SIPC_LOOP_EXCLUSIVE's "stop and add again" (an exclusive
+ * io never sees modify()).  Every operation runs in the loop's thread,
+ * except wake().
+ *
+ *   open(loop)   sets up loop->bk (the backend's state) and the wake;
+ *                0 or -errno.  Called once, by sipc__loop_new.
+ *   close(loop)  frees what open made.  Ios may still be registered: the
+ *                loop's caller owns them and their descriptors.
+ *   add(loop, io, events)     watches io->fd for EVENTS (SIPC_LOOP_*,
+ *                modifiers included); io->events is still 0.  0 or -errno.
+ *   modify(loop, io, events)  changes the events of a watched io (never 0,
+ *                never EXCLUSIVE); io->events holds the old ones.  A
+ *                ONESHOT registration that has fired is armed again by it.
+ *   del(loop, io)  stops watching io; it cannot fail (a descriptor closed
+ *                already is gone from the set anyway).  Events of io that
+ *                poll() put in the batch already are loop.c's to drop.
+ *   poll(loop, timeout_ms)  waits at most TIMEOUT_MS (0: does not wait,
+ *                -1: no limit) for readiness and fills loop->batch[0..n)
+ *                with (io, SIPC_LOOP_* events), n <= SIPC__LOOP_BATCH;
+ *                returns n, or -errno (-EINTR: a signal, not an error).
+ *                Level-triggered: an io still ready (and not ONESHOT) is
+ *                reported again by the next poll.  ERR and HUP are
+ *                reported whether asked for or not.  The backend's own
+ *                ios (its wake) may appear in the batch: they carry their
+ *                callback like any io, and are not counted in loop->nios.
+ *   wake(loop)   thread-safe and async-signal-safe: makes a poll() now or
+ *                soon return, and sipc__loop_woken(loop) run in the
+ *                loop's thread (from the callback of the backend's own io
+ *                in the batch, say).  Many wakes may become one call.
+ *
+ * Completion backends (io_uring): the interface is readiness, which
+ * io_uring gives with IORING_OP_POLL_ADD (multishot, level-triggered
+ * where the kernel offers it) and cancellation; add/modify/del may queue
+ * their requests and submit them in poll(), and poll(loop, 0) may only
+ * peek at the completion queue.  del() returns before the kernel has let
+ * go of a request, so such a backend must not use the io pointer alone as
+ * the request's tag (a completion of a freed io would be dispatched):
+ * a slot with a generation number, dropped completions of stale slots.
  */
 #ifndef SIPC_LOOP_IMPL_H
 #define SIPC_LOOP_IMPL_H
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/epoll.h>
 
 #include "loop/loop.h"
 #include "spin.h"
 #include "loop/timer.h"
 
-/* Events taken from the kernel per turn; more wait for the next turn.
- * 256 (3 KiB) lets a worker with a thousand busy connections take them in
- * four epoll_wait calls instead of sixteen; sipc__io_stop's scan of the
- * rest of the batch stays short next to the epoll_ctl it follows. */
+/* Events taken from the backend per turn; more wait for the next turn.
+ * 256 (4 KiB) lets a worker with a thousand busy connections take them in
+ * four waits instead of sixteen; sipc__io_stop's scan of the rest of the
+ * batch stays short next to the system call it follows. */
 #define SIPC__LOOP_BATCH 256
 
 /* Busy-polling for good (SIPC_SPIN_ALWAYS) still takes the kernel's events
  * every this many microseconds. */
 #define SIPC__LOOP_SPIN_SLICE 50
-/* A spin asks the kernel for its events (epoll_wait without waiting) once
+/* A spin asks the kernel for its events (poll() without waiting) once
  * in this many passes: a few microseconds apart with a few connections. */
 #define SIPC__LOOP_SPIN_KERNEL 256
 /* Turns that dispatch what spinning caught may skip the look at the
@@ -30,19 +75,39 @@
  * always has bytes cannot starve the others. */
 #define SIPC__LOOP_SPIN_FAIR 8
 
+/* One ready io of a turn's batch. */
+struct sipc__loop_event {
+	sipc_loop_io *io; /* NULL: dropped (the io was stopped) */
+	uint32_t events;  /* SIPC_LOOP_* */
+};
+
+/* A backend (above). */
+struct sipc__loop_backend {
+	const char *name;
+	int (*open)(sipc_loop *loop);
+	void (*close)(sipc_loop *loop);
+	int (*add)(sipc_loop *loop, sipc_loop_io *io, uint32_t events);
+	int (*modify)(sipc_loop *loop, sipc_loop_io *io, uint32_t events);
+	void (*del)(sipc_loop *loop, sipc_loop_io *io);
+	int (*poll)(sipc_loop *loop, int timeout_ms);
+	void (*wake)(sipc_loop *loop);
+};
+
+/* epoll(7) and an eventfd wake: Linux's, the default. */
+extern const struct sipc__loop_backend sipc__loop_backend_epoll;
+
 struct sipc_loop {
-	int epfd;
-	int wakefd; /* eventfd: sipc__loop_wake writes, the loop reads */
-	sipc_loop_io wake_io;
+	const struct sipc__loop_backend *be;
+	void *bk; /* the backend's state */
 	sipc_loop_wake_fn *on_wake;
 	void *wake_arg;
 	bool stop;
 	int64_t now;
-	size_t nios;
+	size_t nios; /* the caller's started ios (not the backend's) */
 	struct sipc__timer_heap timers;
 	/* The batch being dispatched, so sipc__io_stop can drop pending events
 	 * of an io that a callback stopped (and perhaps freed). */
-	struct epoll_event batch[SIPC__LOOP_BATCH];
+	struct sipc__loop_event batch[SIPC__LOOP_BATCH];
 	int batch_n;
 	int batch_i;
 	/* The spinning ios, and the budget they share (spin.h). */
@@ -51,5 +116,11 @@ struct sipc_loop {
 	struct sipc__spin spin;
 	unsigned spin_streak; /* turns in a row dispatched from a spin */
 };
+
+/* As sipc__loop_new on backend BE. */
+int sipc__loop_new_on(sipc_loop **loopp, const struct sipc__loop_backend *be,
+		      sipc_loop_wake_fn *on_wake, void *wake_arg);
+/* For a backend, in the loop's thread after wake(): calls on_wake. */
+void sipc__loop_woken(sipc_loop *loop);
 
 #endif /* SIPC_LOOP_IMPL_H */

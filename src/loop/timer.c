@@ -1,7 +1,7 @@
 /*
  * timer.c - one-shot timers of the event loop, kept in a binary min-heap
  * ordered by deadline.  The loop asks the heap for its earliest deadline to
- * size epoll_wait's timeout, and pops what is due after each wait.
+ * size the backend's wait, and pops what is due after each wait.
  */
 #include "loop/loop_impl.h"
 

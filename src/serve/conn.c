@@ -82,8 +82,8 @@ struct sipc_conn {
 	int status;                     /* exec: the child's wait status, when ... */
 	bool status_known;              /* ... it was reaped */
 	/* Urgent data (on_urgent services on tcp; see urgent_take). */
-	bool urg_on;       /* EPOLLPRI is asked for */
-	bool urg_seen;     /* EPOLLPRI came: the byte is taken at its mark */
+	bool urg_on;       /* SIPC_LOOP_PRI is asked for */
+	bool urg_seen;     /* SIPC_LOOP_PRI came: the byte is taken at its mark */
 	bool urg_queued;   /* an urgent byte waits in out ... */
 	size_t urg_before; /* ... after this many bytes of it */
 	_Alignas(max_align_t) unsigned char state[];
@@ -554,9 +554,9 @@ static uint32_t spin_sleep(sipc_loop_io *io)
 static uint32_t spin_events(struct sipc_conn *c, bool rd, bool wr)
 {
 	c->spin_ev = (short)((rd ? POLLIN : 0) | (wr ? POLLOUT : 0));
-	c->rd_ev = rd ? EPOLLIN : 0;
-	c->wr_ev = wr ? EPOLLIN : 0;
-	return c->spin_ev ? EPOLLIN : 0;
+	c->rd_ev = rd ? SIPC_LOOP_IN : 0;
+	c->wr_ev = wr ? SIPC_LOOP_IN : 0;
+	return c->spin_ev ? SIPC_LOOP_IN : 0;
 }
 
 /* After every callback: close, shut down, or adjust what we wait for. */
@@ -572,7 +572,7 @@ static void settle(struct sipc_conn *c)
 		/* sipc_handshake with timeout 0: what it waits for is what
 		 * want(POLLIN) says (sockipc.h). */
 		ev = sipc__loop_events(sipc_endpoint_want(c->ep, POLLIN));
-		int err = sipc__io_start(c->w->loop, &c->io, ev ? ev : EPOLLIN);
+		int err = sipc__io_start(c->w->loop, &c->io, ev ? ev : SIPC_LOOP_IN);
 		if (err < 0) {
 			c->dead = true;
 			c->why = sipc_strerror(err);
@@ -611,11 +611,11 @@ static void settle(struct sipc_conn *c)
 		}
 		/* Records the transport still holds go before any end. */
 		if (sipc__serve_ep_holds(c->ep))
-			ev |= EPOLLOUT;
+			ev |= SIPC_LOOP_OUT;
 		/* Level-triggered: while a byte seen waits for its mark, asking
 		 * again would wake the loop for nothing. */
 		if (c->urg_on && !c->urg_seen && !c->rd_eof)
-			ev |= EPOLLPRI;
+			ev |= SIPC_LOOP_PRI;
 		int err = sipc__io_start(c->w->loop, &c->io, ev);
 		if (err < 0) {
 			c->dead = true;
@@ -640,10 +640,10 @@ static void settle(struct sipc_conn *c)
  * read AT the mark would move past an urgent byte not taken yet and lose
  * it (Linux), so the byte is taken right there, before the next read, and
  * given to on_urgent between the data sent before it and the data sent
- * after.  Looked at when EPOLLPRI said one waits (urg_seen), or when CHECK
+ * after.  Looked at when SIPC_LOOP_PRI said one waits (urg_seen), or when CHECK
  * (a read just filled all it asked: it may have ended at a mark that
- * EPOLLPRI has not told of yet; a shorter read ends this turn's reading,
- * and the next turn's EPOLLPRI tells).  Under backpressure it waits, as
+ * SIPC_LOOP_PRI has not told of yet; a shorter read ends this turn's reading,
+ * and the next turn's SIPC_LOOP_PRI tells).  Under backpressure it waits, as
  * the data does; while ending it is read and dropped.
  */
 static void urgent_take(struct sipc_conn *c, bool check)
@@ -659,7 +659,7 @@ static void urgent_take(struct sipc_conn *c, bool check)
 		return; /* bytes before the mark first: the reads stop there */
 	c->urg_seen = false;
 	rc = sipc_urgent_recv(c->ep, &b);
-	if (rc < 0) /* the connection is broken: its EPOLLPRI would not end */
+	if (rc < 0) /* the connection is broken: its SIPC_LOOP_PRI would not end */
 		sipc__conn_close(c, reason(c, rc));
 	if (rc != 1)
 		return;
@@ -768,22 +768,22 @@ static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 		leave(c);
 		return;
 	}
-	if (revents & EPOLLPRI)
+	if (revents & SIPC_LOOP_PRI)
 		c->urg_seen = true;
-	if (revents & EPOLLERR) {
+	if (revents & SIPC_LOOP_ERR) {
 		int soerr = 0;
 		sipc__sys_getsockopt_int(c->fd, SOL_SOCKET, SO_ERROR, &soerr);
 		sipc__conn_close(c, soerr ? reason(c, -soerr) : "socket error");
 	}
 	/* A transport may need the other direction first (TLS): a write
 	 * goes on when what it waits for has come, a read likewise. */
-	if (!c->dead && (revents & (EPOLLOUT | c->wr_ev)) && pending(c) > 0)
+	if (!c->dead && (revents & (SIPC_LOOP_OUT | c->wr_ev)) && pending(c) > 0)
 		flush(c);
 	if (c->banner_wait) {
 		/* Its banner is out: the raw service takes the descriptor,
 		 * waiting for what it started with. */
 		if (!c->dead && pending(c) == 0) {
-			int err = sipc__io_start(c->w->loop, &c->io, EPOLLIN | EPOLLOUT);
+			int err = sipc__io_start(c->w->loop, &c->io, SIPC_LOOP_IN | SIPC_LOOP_OUT);
 			if (err < 0)
 				sipc__conn_close(c, sipc_strerror(err));
 			else
@@ -792,7 +792,7 @@ static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 		leave(c);
 		return;
 	}
-	if (!c->dead && (revents & EPOLLOUT) && pending(c) == 0) {
+	if (!c->dead && (revents & SIPC_LOOP_OUT) && pending(c) == 0) {
 		int err = sipc__serve_ep_push(c->ep);
 		if (err < 0 && err != SIPC_ETIMEDOUT)
 			sipc__conn_close(c, reason(c, err));
@@ -800,13 +800,13 @@ static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	if (!c->dead && c->want_writable && !c->ending && pending(c) == 0 &&
 	    c->svc->on_writable != NULL)
 		c->svc->on_writable(c);
-	if (!c->dead && (revents & (EPOLLIN | EPOLLHUP | c->rd_ev)))
+	if (!c->dead && (revents & (SIPC_LOOP_IN | SIPC_LOOP_HUP | c->rd_ev)))
 		do_read(c);
-	/* At the mark with nothing after it: no EPOLLIN, only EPOLLPRI. */
+	/* At the mark with nothing after it: no SIPC_LOOP_IN, only SIPC_LOOP_PRI. */
 	urgent_take(c, false);
 	/* A hang-up we cannot act on (not reading, nothing to send) would
 	 * be reported again at once: the connection is over. */
-	if (!c->dead && (revents & EPOLLHUP) && !may_read(c) && pending(c) == 0)
+	if (!c->dead && (revents & SIPC_LOOP_HUP) && !may_read(c) && pending(c) == 0)
 		sipc__conn_close(c, c->ending ? NULL : "hang-up");
 	leave(c);
 }
@@ -884,7 +884,8 @@ static void start(struct sipc_conn *c)
 	/* Raw services (on_io) wait on the descriptor themselves. */
 	if (svc->on_io == NULL)
 		c->spin_us = sipc_endpoint_spin(c->ep);
-	err = sipc__io_start(c->w->loop, &c->io, svc->on_io ? EPOLLIN | EPOLLOUT : EPOLLIN);
+	err = sipc__io_start(c->w->loop, &c->io,
+			     svc->on_io ? SIPC_LOOP_IN | SIPC_LOOP_OUT : SIPC_LOOP_IN);
 	if (err < 0)
 		sipc__conn_close(c, sipc_strerror(err));
 	else if (!banner(c))
@@ -924,7 +925,7 @@ static void on_kick(sipc_loop *loop, sipc_loop_timer *t)
 {
 	struct sipc_conn *c = t->arg;
 
-	on_io(loop, &c->io, EPOLLIN);
+	on_io(loop, &c->io, SIPC_LOOP_IN);
 }
 
 /* The last connection id given (--hex labels). */

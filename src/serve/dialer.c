@@ -71,7 +71,8 @@ static void handshake(struct sipc__dialer *d)
 
 	if (rc == SIPC_ETIMEDOUT || rc == -EAGAIN) {
 		w = sipc_endpoint_want(d->ep, POLLIN);
-		if (sipc__io_start(d->loop, &d->io, (w & POLLOUT ? EPOLLOUT : 0) | EPOLLIN) < 0)
+		if (sipc__io_start(d->loop, &d->io,
+				   (w & POLLOUT ? SIPC_LOOP_OUT : 0) | SIPC_LOOP_IN) < 0)
 			fail(d, -ENOMEM);
 		return;
 	}
@@ -91,7 +92,7 @@ static void proxy_step(struct sipc__dialer *d)
 
 	if (rc == SIPC__PROXY_WANT_READ || rc == SIPC__PROXY_WANT_WRITE) {
 		if (sipc__io_start(d->loop, &d->io,
-				   rc == SIPC__PROXY_WANT_READ ? EPOLLIN : EPOLLOUT) < 0)
+				   rc == SIPC__PROXY_WANT_READ ? SIPC_LOOP_IN : SIPC_LOOP_OUT) < 0)
 			fail(d, -ENOMEM);
 		return;
 	}
@@ -135,7 +136,7 @@ static bool preamble(struct sipc__dialer *d)
 		ssize_t n = sipc__sys_send(d->fd, d->pre + d->pre_off, d->pre_len - d->pre_off,
 					   MSG_DONTWAIT);
 		if (n == -EAGAIN) {
-			if (sipc__io_start(d->loop, &d->io, EPOLLOUT) < 0)
+			if (sipc__io_start(d->loop, &d->io, SIPC_LOOP_OUT) < 0)
 				fail(d, -ENOMEM);
 			return false;
 		}
@@ -231,7 +232,7 @@ static void next_addr(struct sipc__dialer *d, int err)
 			sipc__io_init(&d->io, fd, on_io, d);
 			if (rc == 0)
 				connected(d);
-			else if (sipc__io_start(d->loop, &d->io, EPOLLOUT) < 0)
+			else if (sipc__io_start(d->loop, &d->io, SIPC_LOOP_OUT) < 0)
 				fail(d, -ENOMEM);
 			return;
 		}

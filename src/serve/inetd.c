@@ -382,7 +382,7 @@ int sipc__inetd_serve(struct sipc__server *srv)
 	if (sipc__server_signalfd(srv, false) < 0)
 		return 1;
 	sipc__io_init(&srv->sig_io, srv->sigfd, on_signal, &s);
-	err = sipc__io_start(w->loop, &srv->sig_io, EPOLLIN);
+	err = sipc__io_start(w->loop, &srv->sig_io, SIPC_LOOP_IN);
 	if (err < 0) {
 		sipc__serve_log(srv, 0, "serve: event loop: %s", sipc_strerror(err));
 		return 1;

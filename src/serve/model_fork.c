@@ -158,7 +158,7 @@ static void child(struct sipc__server *srv, struct sipc_srv_endpoint *sep, sipc_
 	sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sigfd >= 0) {
 		sipc__io_init(&sig_io, sigfd, on_child_signal, &cs);
-		(void)sipc__io_start(w.loop, &sig_io, EPOLLIN);
+		(void)sipc__io_start(w.loop, &sig_io, SIPC_LOOP_IN);
 	}
 	/* The parent holds the ticket and releases it when it reaps this
 	 * process: the limits are the parent's (this copy is not shared). */
@@ -317,7 +317,7 @@ static int mfork_run(struct sipc__server *srv)
 	if (sipc__server_signalfd(srv, true) < 0)
 		return 1;
 	sipc__io_init(&srv->sig_io, srv->sigfd, on_signal, srv);
-	err = sipc__io_start(w->loop, &srv->sig_io, EPOLLIN);
+	err = sipc__io_start(w->loop, &srv->sig_io, SIPC_LOOP_IN);
 	if (err == 0)
 		err = sipc__worker_listen(w);
 	if (err < 0) {

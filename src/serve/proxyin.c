@@ -199,7 +199,7 @@ void sipc__proxyin_start(struct sipc_worker_ep *we, sipc_endpoint *conn, const s
 	sipc__io_init(&p->io, p->fd, on_io, p);
 	sipc__timer_init(&p->timer, on_timer, p);
 	sipc__timer_start(w->loop, &p->timer, cfg->handshake_ms);
-	int err = sipc__io_start(w->loop, &p->io, EPOLLIN);
+	int err = sipc__io_start(w->loop, &p->io, SIPC_LOOP_IN);
 	if (err < 0) {
 		snprintf(why, sizeof(why), "PROXY header: %s", sipc_strerror(err));
 		fail(p, why);

@@ -176,7 +176,7 @@ static uint32_t side_events(sipc_endpoint *ep, short ev, short *spin)
 
 	if (ep != NULL && sipc_endpoint_spin(ep) != 0) {
 		*spin = ev;
-		return ev ? EPOLLIN : 0;
+		return ev ? SIPC_LOOP_IN : 0;
 	}
 	*spin = 0;
 	if (ev & POLLIN)
@@ -196,7 +196,7 @@ static uint32_t spin_ready(sipc_loop_io *io)
 		e |= sipc__ep_spin_ready(sipc__conn_ep(r->c), r->cspin);
 	if (r->bspin)
 		e |= sipc__ep_spin_ready(r->bep, r->bspin);
-	return e ? EPOLLIN : 0; /* on_other: pump */
+	return e ? SIPC_LOOP_IN : 0; /* on_other: pump */
 }
 
 static uint32_t spin_sleep(sipc_loop_io *io)
@@ -208,7 +208,7 @@ static uint32_t spin_sleep(sipc_loop_io *io)
 		e |= sipc__ep_spin_sleep(sipc__conn_ep(r->c), r->cspin);
 	if (r->bspin)
 		e |= sipc__ep_spin_sleep(r->bep, r->bspin);
-	return e ? EPOLLIN : 0;
+	return e ? SIPC_LOOP_IN : 0;
 }
 
 /* The longest spin the sides ask for (SIPC_SPIN_ALWAYS the longest). */
@@ -241,13 +241,13 @@ static void set_events(struct sipc__relay *r)
 			  &r->bspin);
 	/* Records a transport still holds go out before anything ends. */
 	if (sipc__serve_ep_holds(cep))
-		cev |= EPOLLOUT;
+		cev |= SIPC_LOOP_OUT;
 	if (sipc__serve_ep_holds(r->bep))
-		bev |= EPOLLOUT;
+		bev |= SIPC_LOOP_OUT;
 	if (r->client_hup)
-		cev |= EPOLLONESHOT;
+		cev |= SIPC_LOOP_ONESHOT;
 	if (r->other_hup)
-		bev |= EPOLLONESHOT;
+		bev |= SIPC_LOOP_ONESHOT;
 	err = sipc__conn_set_events(r->c, cev);
 	if (err == 0)
 		err = sipc__io_start(sipc__conn_loop(r->c), &r->bio, bev);
@@ -348,7 +348,7 @@ static void on_other(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	struct sipc__relay *r = io->arg;
 
 	(void)loop;
-	if (revents & EPOLLERR) {
+	if (revents & SIPC_LOOP_ERR) {
 		int soerr = 0;
 		sipc__sys_getsockopt_int(r->bfd, SOL_SOCKET, SO_ERROR, &soerr);
 		if (soerr != 0) {
@@ -356,7 +356,7 @@ static void on_other(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			return;
 		}
 	}
-	if (revents & EPOLLHUP)
+	if (revents & SIPC_LOOP_HUP)
 		r->other_hup = true;
 	pump(r);
 }
@@ -408,7 +408,7 @@ void sipc__relay_start(struct sipc__relay *r, int bfd, sipc_endpoint *bep)
 
 void sipc__relay_client_io(struct sipc__relay *r, uint32_t revents)
 {
-	if (revents & EPOLLERR) {
+	if (revents & SIPC_LOOP_ERR) {
 		int soerr = 0;
 		sipc__sys_getsockopt_int(sipc__conn_fd(r->c), SOL_SOCKET, SO_ERROR, &soerr);
 		if (soerr != 0 || !r->started) {
@@ -416,7 +416,7 @@ void sipc__relay_client_io(struct sipc__relay *r, uint32_t revents)
 			return;
 		}
 	}
-	if (revents & EPOLLHUP) {
+	if (revents & SIPC_LOOP_HUP) {
 		r->client_hup = true;
 		if (!r->started) {
 			/* The client has gone before the other side was there. */

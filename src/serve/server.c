@@ -604,7 +604,7 @@ int sipc__server_run_workers(struct sipc__server *srv)
 		return 1;
 	}
 	sipc__io_init(&srv->sig_io, srv->sigfd, on_signal, srv);
-	err = sipc__io_start(srv->ctl, &srv->sig_io, EPOLLIN);
+	err = sipc__io_start(srv->ctl, &srv->sig_io, SIPC_LOOP_IN);
 	if (err < 0) {
 		sipc__serve_log(srv, 0, "serve: event loop: %s", sipc_strerror(err));
 		return 1;

@@ -17,8 +17,8 @@
  * (model.h); nothing here names a particular model.
  *
  * Sharing listeners: every worker adds every listening descriptor to its
- * own epoll with EPOLLEXCLUSIVE, so a new connection wakes one worker, not
- * all.  One socket per endpoint works the same for tcp, unix and
+ * own loop with SIPC_LOOP_EXCLUSIVE, so a new connection wakes one worker,
+ * not all.  One socket per endpoint works the same for tcp, unix and
  * unixpacket and keeps port 0 meaning one port; SO_REUSEPORT would need N
  * sockets bound to one port (nothing for unix paths) and drops the queued
  * connections of a socket that closes.

@@ -90,7 +90,7 @@
  *      set `on_io`: the core then never reads or writes that connection
  *      itself; it calls on_io(c, revents) for the client descriptor
  *      (sipc__conn_fd(c)), and the service changes what it waits for with
- *      sipc__conn_set_events(c, EPOLLIN|EPOLLOUT...) and reports moved
+ *      sipc__conn_set_events(c, SIPC_LOOP_IN|SIPC_LOOP_OUT...) and reports moved
  *      bytes with sipc__conn_count(c, in, out) for the logs.  Half-close:
  *      shutdown(fd, SHUT_WR) directly, then sipc__conn_close() when both
  *      directions are done.  On datagram endpoints, keep a per-worker map
@@ -185,7 +185,7 @@ struct sipc_service {
 	/* Urgent (out-of-band) data on tcp connections, optional: each
 	 * urgent byte the client sends, at its place in the stream (after
 	 * on_data of every byte sent before it, before any sent after).  Only
-	 * a service that sets it has the core ask for EPOLLPRI, so no other
+	 * a service that sets it has the core ask for SIPC_LOOP_PRI, so no other
 	 * connection wakes on a pending urgent byte; without it the byte is
 	 * never read.  Under backpressure (rx_budget 0) it waits with the
 	 * data.  Never on tls (the byte would pass beside the records: it is

@@ -1,7 +1,7 @@
 /*
  * worker.c - one worker thread of the event model: its loop watches every
  * listening descriptor (shared with the other workers through
- * EPOLLEXCLUSIVE) and the datagram descriptors it owns, accepts
+ * SIPC_LOOP_EXCLUSIVE) and the datagram descriptors it owns, accepts
  * connections and applies --allow, --max-conns and the service's own
  * limits (limits.h, with the cps pause) in one admission
  * (sipc__worker_admit: at accept, or after the PROXY header of a trusted
@@ -36,11 +36,11 @@ static void stop_listening(struct sipc_worker *w)
 	}
 }
 
-static int listen_events(void)
+static uint32_t listen_events(void)
 {
 	/* One wake-up per new connection or datagram instead of one per
-	 * worker: the kernel wakes one of the epolls that hold the fd. */
-	return EPOLLIN | EPOLLEXCLUSIVE;
+	 * worker: the kernel wakes one of the loops that hold the fd. */
+	return SIPC_LOOP_IN | SIPC_LOOP_EXCLUSIVE;
 }
 
 void sipc__worker_conn_gone(struct sipc_worker *w)
@@ -153,7 +153,7 @@ static void on_backoff(sipc_loop *loop, sipc_loop_timer *t)
 		sipc__serve_log(we->w->srv, 1, "cps %s: the pause is over, accepting again",
 				we->sep->svc->name);
 	if (!we->w->draining && !we->w->retiring)
-		(void)sipc__io_start(loop, &we->io, (uint32_t)listen_events());
+		(void)sipc__io_start(loop, &we->io, listen_events());
 }
 
 /*
@@ -440,7 +440,7 @@ int sipc__worker_listen(struct sipc_worker *w)
 		/* A datagram endpoint is read by its owner alone (server.h). */
 		if (sep->kind == SIPC__SVC_DGRAM && sep->owner != w->id)
 			continue;
-		int err = sipc__io_start(w->loop, &w->weps[i].io, (uint32_t)listen_events());
+		int err = sipc__io_start(w->loop, &w->weps[i].io, listen_events());
 		if (err < 0)
 			return err;
 	}

@@ -148,16 +148,16 @@ static void test_io_stop_in_batch(void **state)
 		assert_int_equal(pipe(p.fds[i]), 0);
 		assert_int_equal(write(p.fds[i][1], "x", 1), 1);
 		sipc__io_init(&p.io[i], p.fds[i][0], on_pair, &p);
-		assert_int_equal(sipc__io_start(loop, &p.io[i], EPOLLIN), 0);
+		assert_int_equal(sipc__io_start(loop, &p.io[i], SIPC_LOOP_IN), 0);
 	}
 	assert_int_equal(sipc__loop_io_count(loop), 2);
 	assert_int_equal(sipc__loop_run_once(loop, sipc_test_ms(1000)), 0);
 	assert_int_equal(p.calls[0] + p.calls[1], 1);
 	assert_int_equal(sipc__loop_io_count(loop), 0);
 	/* Changing events of a started io, and exclusive re-adds. */
-	assert_int_equal(sipc__io_start(loop, &p.io[0], EPOLLIN), 0);
-	assert_int_equal(sipc__io_start(loop, &p.io[0], EPOLLIN | EPOLLEXCLUSIVE), 0);
-	assert_int_equal(sipc__io_start(loop, &p.io[0], EPOLLIN), 0);
+	assert_int_equal(sipc__io_start(loop, &p.io[0], SIPC_LOOP_IN), 0);
+	assert_int_equal(sipc__io_start(loop, &p.io[0], SIPC_LOOP_IN | SIPC_LOOP_EXCLUSIVE), 0);
+	assert_int_equal(sipc__io_start(loop, &p.io[0], SIPC_LOOP_IN), 0);
 	assert_int_equal(sipc__loop_io_count(loop), 1);
 	sipc__io_stop(loop, &p.io[0]);
 	for (int i = 0; i < 2; i++) {
@@ -295,7 +295,7 @@ static void sp_open(sipc_loop *loop, struct spinner *s, long us)
 	assert_int_equal(pipe(s->pfd), 0);
 	s->loop = loop;
 	sipc__io_init(&s->io, s->pfd[0], sp_cb, s);
-	assert_int_equal(sipc__io_start(loop, &s->io, EPOLLIN), 0);
+	assert_int_equal(sipc__io_start(loop, &s->io, SIPC_LOOP_IN), 0);
 	sipc__io_spin(loop, &s->io, sp_ready, sp_sleep, us);
 }
 
@@ -317,10 +317,10 @@ static void test_spin_catches(void **state)
 	assert_int_equal(sipc__loop_new(&loop, NULL, NULL), 0);
 	sp_open(loop, &s, 50);
 	assert_int_equal(sipc__loop_spin_count(loop), 1);
-	s.ready_ev = EPOLLIN | EPOLLOUT;
+	s.ready_ev = SIPC_LOOP_IN | SIPC_LOOP_OUT;
 	assert_int_equal(sipc__loop_run_once(loop, sipc_test_ms(5000)), 0);
 	assert_int_equal(s.calls, 1);
-	assert_int_equal(s.last, EPOLLIN | EPOLLOUT);
+	assert_int_equal(s.last, SIPC_LOOP_IN | SIPC_LOOP_OUT);
 	assert_int_equal(s.sleeps, 0);
 	sp_close(loop, &s);
 	assert_int_equal(sipc__loop_spin_count(loop), 0);
@@ -343,15 +343,15 @@ static void test_spin_arms_before_sleep(void **state)
 	assert_int_equal(s.sleeps, 1);
 	assert_true(s.readies >= 1);
 	assert_int_equal(s.calls, 1);
-	assert_true(s.last & EPOLLIN);
+	assert_true(s.last & SIPC_LOOP_IN);
 	/* Ready once armed: dispatched with sleep()'s events, not epoll's. */
 	char b;
 	assert_int_equal(read(s.pfd[0], &b, 1), 1);
 	s.arm_writes = false;
-	s.sleep_ev = EPOLLOUT;
+	s.sleep_ev = SIPC_LOOP_OUT;
 	assert_int_equal(sipc__loop_run_once(loop, sipc_test_ms(5000)), 0);
 	assert_int_equal(s.calls, 2);
-	assert_int_equal(s.last, EPOLLOUT);
+	assert_int_equal(s.last, SIPC_LOOP_OUT);
 	/* Not spinning any more (us 0): no hook is called, the loop only
 	 * waits on the descriptor. */
 	sipc__io_spin(loop, &s.io, sp_ready, sp_sleep, 0);
@@ -375,7 +375,7 @@ static void test_spin_fair(void **state)
 	(void)state;
 	assert_int_equal(sipc__loop_new(&loop, NULL, NULL), 0);
 	sp_open(loop, &hot, SIPC_SPIN_ALWAYS);
-	hot.ready_ev = EPOLLIN;
+	hot.ready_ev = SIPC_LOOP_IN;
 	sp_open(loop, &other, 0); /* not spinning: the kernel tells */
 	assert_int_equal(sipc__loop_spin_count(loop), 1);
 	/* A streak of catches first, then the other descriptor's byte. */
@@ -418,7 +418,7 @@ static void test_spin_sees_kernel(void **state)
 	sipc__io_spin(loop, &idle.io, sp_ready_poke, sp_sleep, 10 * 1000 * 1000);
 	assert_int_equal(sipc__loop_run_once(loop, sipc_test_ms(20000)), 0);
 	assert_int_equal(other.calls, 1);
-	assert_true(other.last & EPOLLIN);
+	assert_true(other.last & SIPC_LOOP_IN);
 	assert_int_equal(idle.sleeps, 0);
 	assert_int_equal(idle.calls, 0);
 	sp_close(loop, &idle);
@@ -468,8 +468,8 @@ static void test_spin_stop_in_batch(void **state)
 	assert_int_equal(sipc__loop_new(&loop, NULL, NULL), 0);
 	sp_open(loop, &a, 50);
 	sp_open(loop, &b, 50);
-	a.ready_ev = EPOLLIN;
-	b.ready_ev = EPOLLIN;
+	a.ready_ev = SIPC_LOOP_IN;
+	b.ready_ev = SIPC_LOOP_IN;
 	/* Both are caught in one pass; whichever runs first stops the other. */
 	a.victim = &b;
 	b.victim = &a;

@@ -2,7 +2,7 @@
  * test_serve_models.c - the heavy tests of `sockipc serve` ($SOCKIPC) under
  * each concurrency model (event, thread, fork): 1,000 concurrent TCP
  * clients each doing 100 echo round trips with every byte checked, driven
- * by one epoll loop of non-blocking sockets here; 256 MiB echoed through
+ * by one loop (src/loop) of non-blocking sockets here; 256 MiB echoed through
  * one TCP and one unix connection and compared byte for byte, ended by a
  * half-close; and SIGTERM in the middle of a load of 200 clients: every
  * request sent before the signal gets its whole echo, every client a
@@ -22,12 +22,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "loop/loop.h"
 #include "sockipc.h"
 
 static const char *const models[] = {"event", "thread", "fork"};
@@ -53,11 +53,12 @@ static int port_of(const char *url)
 	return atoi(colon + 1);
 }
 
-/* ---- many clients on one epoll ---- */
+/* ---- many clients on one loop ---- */
 
 #define MAXMSG 200
 
 struct client {
+	sipc_loop_io io; /* arg: the load */
 	int fd;
 	int round;
 	size_t len;  /* of this round's request */
@@ -75,6 +76,7 @@ struct load {
 	int completed;     /* round trips whose echo came back whole */
 	int served;        /* clients with at least one round trip done */
 	int done;          /* clients that saw the server's clean end */
+	int finished;      /* clients done and closed */
 	/* SIGTERM during load: when `completed` reaches sigterm_after, the
 	 * server gets SIGTERM and no client starts a new round after it. */
 	pid_t server;
@@ -93,7 +95,9 @@ static size_t len_of(int client, int round)
 	return 1 + (size_t)(client * 7 + round * 13) % MAXMSG;
 }
 
-static void client_connect(struct load *l, int i, int ep)
+static void on_client(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
+
+static void client_connect(struct load *l, int i, sipc_loop *loop)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)l->port)};
 	struct client *c = &l->c[i];
@@ -105,8 +109,8 @@ static void client_connect(struct load *l, int i, int ep)
 	assert_true(r == 0 || errno == EINPROGRESS);
 	c->round = 0;
 	c->len = len_of(i, 0);
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.u32 = (uint32_t)i};
-	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev), 0);
+	sipc__io_init(&c->io, c->fd, on_client, l);
+	assert_int_equal(sipc__io_start(loop, &c->io, SIPC_LOOP_IN | SIPC_LOOP_OUT), 0);
 }
 
 static void client_fail(struct client *c, const char *what, int i)
@@ -140,7 +144,7 @@ static uint32_t client_step(struct load *l, int i)
 				buf[k - c->sent] = byte_of(i, c->round, k);
 			ssize_t n = send(c->fd, buf, c->len - c->sent, MSG_NOSIGNAL);
 			if (n < 0 && (errno == EAGAIN || errno == EINPROGRESS || errno == ENOTCONN))
-				return EPOLLOUT | EPOLLIN;
+				return SIPC_LOOP_OUT | SIPC_LOOP_IN;
 			if (n < 0) {
 				client_fail(c, "send", i);
 				return 0;
@@ -150,7 +154,7 @@ static uint32_t client_step(struct load *l, int i)
 		}
 		ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
 		if (n < 0 && errno == EAGAIN)
-			return EPOLLIN;
+			return SIPC_LOOP_IN;
 		if (n < 0) {
 			client_fail(c, "recv", i);
 			return 0;
@@ -190,37 +194,38 @@ static void terminate_now(struct load *l)
 	assert_int_equal(kill(l->server, SIGTERM), 0);
 }
 
+static void on_client(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
+{
+	struct load *l = io->arg;
+	struct client *c = (struct client *)io; /* io is its first member */
+	int i = (int)(c - l->c);
+
+	(void)revents;
+	if (c->done)
+		return;
+	uint32_t want = client_step(l, i);
+	if (c->done) {
+		sipc__io_stop(loop, io);
+		close(c->fd);
+		l->finished++;
+		return;
+	}
+	assert_int_equal(sipc__io_start(loop, io, want), 0);
+}
+
 /* Runs the load to its end; returns the milliseconds it took. */
 static int64_t load_run(struct load *l)
 {
-	int ep = epoll_create1(EPOLL_CLOEXEC);
-	struct epoll_event evs[256];
+	sipc_loop *loop;
 	int64_t start = sipc_test_now_ms(), deadline = start + sipc_test_ms(120000);
-	int finished = 0;
 
-	assert_true(ep >= 0);
+	assert_int_equal(sipc__loop_new(&loop, NULL, NULL), 0);
 	l->c = calloc((size_t)l->nclients, sizeof(*l->c));
 	assert_non_null(l->c);
 	for (int i = 0; i < l->nclients; i++)
-		client_connect(l, i, ep);
-	while (finished < l->nclients && sipc_test_now_ms() < deadline) {
-		int n = epoll_wait(ep, evs, 256, 1000);
-		assert_true(n >= 0 || errno == EINTR);
-		for (int k = 0; k < n; k++) {
-			int i = (int)evs[k].data.u32;
-			struct client *c = &l->c[i];
-			if (c->done)
-				continue;
-			uint32_t want = client_step(l, i);
-			if (c->done) {
-				epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
-				close(c->fd);
-				finished++;
-				continue;
-			}
-			struct epoll_event ev = {.events = want, .data.u32 = (uint32_t)i};
-			assert_int_equal(epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev), 0);
-		}
+		client_connect(l, i, loop);
+	while (l->finished < l->nclients && sipc_test_now_ms() < deadline) {
+		assert_int_equal(sipc__loop_run_once(loop, 1000), 0);
 		/* Once every client has been accepted and served: a connection
 		 * still in the listener's queue when the drain begins is never
 		 * accepted (it is reset when the server exits). */
@@ -235,7 +240,7 @@ static int64_t load_run(struct load *l)
 			close(l->c[i].fd);
 		failed += l->c[i].failed || !l->c[i].done;
 	}
-	close(ep);
+	sipc__loop_free(loop);
 	free(l->c);
 	l->c = NULL;
 	assert_int_equal(failed, 0);

@@ -353,7 +353,7 @@ static void bc_open(struct sipc_conn *c)
 		sh->loop = loop;
 		sh->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		sipc__io_init(&sh->io, sh->efd, on_inbox, sh);
-		if (sh->efd < 0 || sipc__io_start(loop, &sh->io, EPOLLIN) < 0) {
+		if (sh->efd < 0 || sipc__io_start(loop, &sh->io, SIPC_LOOP_IN) < 0) {
 			if (sh->efd >= 0)
 				sipc__sys_close(sh->efd);
 			free(sh);

@@ -335,7 +335,7 @@ static void relay_end(struct sipc__relay *r, const char *why)
 	st->relay_over = true;
 	/* Nothing more for the client's descriptor to tell: a level-triggered
 	 * readiness would come back on every turn. */
-	(void)sipc__conn_set_events(c, EPOLLONESHOT);
+	(void)sipc__conn_set_events(c, SIPC_LOOP_ONESHOT);
 	if (st->reaped) {
 		sipc__conn_close(c, st->end);
 		return;
@@ -394,7 +394,7 @@ static void exec_open(struct sipc_conn *c)
 	sipc__timer_init(&st->poll, on_poll, c);
 	/* The child alone reads and writes the socket.  No events, one shot:
 	 * a reset or hang-up is reported once instead of on every turn. */
-	(void)sipc__conn_set_events(c, EPOLLONESHOT);
+	(void)sipc__conn_set_events(c, SIPC_LOOP_ONESHOT);
 	if (__atomic_add_fetch(&ee->running, 1, __ATOMIC_RELAXED) > ee->max_children) {
 		unsigned long n = __atomic_add_fetch(&ee->refused, 1, __ATOMIC_RELAXED);
 		__atomic_sub_fetch(&ee->running, 1, __ATOMIC_RELAXED);
@@ -426,7 +426,7 @@ static void exec_open(struct sipc_conn *c)
 #endif
 	if (st->pidfd >= 0) {
 		sipc__io_init(&st->io, st->pidfd, on_pidfd, c);
-		if (sipc__io_start(sipc__conn_loop(c), &st->io, EPOLLIN) < 0) {
+		if (sipc__io_start(sipc__conn_loop(c), &st->io, SIPC_LOOP_IN) < 0) {
 			sipc__sys_close(st->pidfd);
 			st->pidfd = -1;
 		}

@@ -120,7 +120,7 @@ static void fwd_open(struct sipc_conn *c)
 	sipc__relay_init(&st->relay, c, st->other, relay_end);
 	/* Nothing to read from the client until the backend answers; one
 	 * shot, so that a client that resets meanwhile is reported once. */
-	(void)sipc__conn_set_events(c, EPOLLONESHOT);
+	(void)sipc__conn_set_events(c, SIPC_LOOP_ONESHOT);
 	if (st->fe->send_proxy > 0)
 		send_proxy(st);
 	sipc__dialer_start(&st->dialer, sipc__conn_loop(c), &st->fe->target, backend_ready, st);
@@ -318,7 +318,7 @@ static struct fwd_assoc *assoc_new(struct fwd_shard *sh, const sipc_addr *from)
 	a->last_ms = sipc__loop_now(sh->loop);
 	sipc__io_init(&a->io, fd, on_assoc_io, a);
 	sipc__timer_init(&a->idle, on_assoc_idle, a);
-	if (sipc__io_start(sh->loop, &a->io, EPOLLIN) < 0) {
+	if (sipc__io_start(sh->loop, &a->io, SIPC_LOOP_IN) < 0) {
 		free(a);
 		goto fail;
 	}

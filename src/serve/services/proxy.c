@@ -210,7 +210,7 @@ bool sipc__px_auth(struct sipc__px_conn *pc, const uint8_t *name, size_t nlen, c
 
 static uint32_t loop_events(short w)
 {
-	return (w & POLLIN ? EPOLLIN : 0) | (w & POLLOUT ? EPOLLOUT : 0);
+	return (w & POLLIN ? SIPC_LOOP_IN : 0) | (w & POLLOUT ? SIPC_LOOP_OUT : 0);
 }
 
 /* Sends what waits for the client: 0, or a negative code. */
@@ -246,9 +246,9 @@ static void set_events(struct sipc__px_conn *pc)
 	if (pc->phase == SIPC__PX_READ || pc->phase == SIPC__PX_LINGER)
 		ev = loop_events(sipc_endpoint_want(cep(pc), POLLIN));
 	else
-		ev = EPOLLONESHOT;
+		ev = SIPC_LOOP_ONESHOT;
 	if (out_waits(pc))
-		ev |= loop_events(sipc_endpoint_want(cep(pc), POLLOUT)) | EPOLLOUT;
+		ev |= loop_events(sipc_endpoint_want(cep(pc), POLLOUT)) | SIPC_LOOP_OUT;
 	if (sipc__conn_set_events(pc->c, ev) < 0)
 		sipc__conn_close(pc->c, "cannot watch the client");
 }
@@ -369,7 +369,7 @@ static void prelude_step(struct sipc__px_conn *pc)
 		}
 		sipc__px_take(pc, (size_t)n);
 	}
-	if (pc->in_len > 0 && sipc__io_start(loop_of(pc), &pc->bio, EPOLLOUT) < 0) {
+	if (pc->in_len > 0 && sipc__io_start(loop_of(pc), &pc->bio, SIPC_LOOP_OUT) < 0) {
 		sipc__conn_close(pc->c, "cannot watch the destination");
 		return;
 	}
@@ -543,7 +543,7 @@ static void go(struct sipc__px_conn *pc)
 	}
 	pc->phase = SIPC__PX_LOOKUP;
 	sipc__io_init(&pc->lookup_io, sipc__px_lookup_fd(pc->lookup), on_lookup, pc);
-	if (sipc__io_start(loop_of(pc), &pc->lookup_io, EPOLLIN) < 0) {
+	if (sipc__io_start(loop_of(pc), &pc->lookup_io, SIPC_LOOP_IN) < 0) {
 		sipc__px_fail(pc, SIPC__PX_FAILED, "cannot watch the lookup");
 		end_request(pc);
 		return;
@@ -689,7 +689,7 @@ void sipc__px_io(struct sipc_conn *c, uint32_t revents)
 	default:
 		break;
 	}
-	if (revents & (EPOLLERR | EPOLLHUP)) {
+	if (revents & (SIPC_LOOP_ERR | SIPC_LOOP_HUP)) {
 		sipc__px_fail(pc, SIPC__PX_FAILED, "the client went away");
 		stop_work(pc);
 		log_request(pc);
