@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "loop/epspin.h"
 #include "serve/tls.h"
 #include "sys/sys.h"
 
@@ -208,11 +209,6 @@ bool sipc__px_auth(struct sipc__px_conn *pc, const uint8_t *name, size_t nlen, c
 
 /* ------------------------------------------------- client-side I/O */
 
-static uint32_t loop_events(short w)
-{
-	return (w & POLLIN ? SIPC_LOOP_IN : 0) | (w & POLLOUT ? SIPC_LOOP_OUT : 0);
-}
-
 /* Sends what waits for the client: 0, or a negative code. */
 static int flush_out(struct sipc__px_conn *pc)
 {
@@ -244,11 +240,11 @@ static void set_events(struct sipc__px_conn *pc)
 	uint32_t ev = 0;
 
 	if (pc->phase == SIPC__PX_READ || pc->phase == SIPC__PX_LINGER)
-		ev = loop_events(sipc_endpoint_want(cep(pc), POLLIN));
+		ev = sipc__loop_events(sipc_endpoint_want(cep(pc), POLLIN));
 	else
 		ev = SIPC_LOOP_ONESHOT;
 	if (out_waits(pc))
-		ev |= loop_events(sipc_endpoint_want(cep(pc), POLLOUT)) | SIPC_LOOP_OUT;
+		ev |= sipc__loop_events(sipc_endpoint_want(cep(pc), POLLOUT)) | SIPC_LOOP_OUT;
 	if (sipc__conn_set_events(pc->c, ev) < 0)
 		sipc__conn_close(pc->c, "cannot watch the client");
 }
