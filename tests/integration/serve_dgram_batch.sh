@@ -1,0 +1,64 @@
+# serve_dgram_batch.sh - datagram endpoints read in batches (recvmmsg) and
+# answered in batches (sendmmsg) still serve each datagram alone: several
+# clients sending windows of datagrams at once, over udp and unixgram, on
+# the event model with one and two workers, each get their own replies
+# whole and in order, zero-length and --max-msg-sized ones too; a datagram
+# over --max-msg in the middle is dropped and logged as before, and so are
+# datagrams from a refused address (--allow), a guarded port and an
+# unbound unix socket (with --allow: refused, as it has no address) mixed into the same batches, without a reply and
+# without disturbing the others.  With strace at hand, the server is seen
+# to use recvmmsg and sendmmsg.
+. "$(dirname "$0")/../support/lib.sh"
+need python3
+PEER="$(dirname "$0")/dgram_batch_peer.py"
+MAX=1500
+
+for workers in 1 2; do
+	bg "$T/s$workers" "$SOCKIPC" serve --workers $workers --max-msg $MAX --allow 127.0.0.1/32 \
+		-e 'udp://127.0.0.1:0 echo' -e "unixgram://$T/e$workers.gram echo"
+	S=$BG_PID
+	wait_count "$T/s$workers" '^listening ' 2 5
+	U=$(awk '$2 ~ /^udp:/ {print $2}' "$T/s$workers")
+	bad="--bad udp:127.0.0.2:0"
+	# Port 1000 is guarded (0-1023) and only root may bind it.
+	[ "$(id -u)" -eq 0 ] && bad="$bad --bad udp:127.0.0.1:1000"
+	# shellcheck disable=SC2086
+	r=$(python3 "$PEER" "$U" 6 20 8 $MAX --oversize $bad)
+	expect_eq "workers $workers udp: 6 clients at once, each its own replies" \
+		"6 clients: all 960 replies whole and in order" "$r"
+	r=$(python3 "$PEER" "unixgram://$T/e$workers.gram" 4 20 8 $MAX --oversize --bad unbound)
+	expect_eq "workers $workers unixgram: 4 clients at once, each its own replies" \
+		"4 clients: all 640 replies whole and in order" "$r"
+	check "workers $workers: the oversize udp datagram dropped and logged" wait_line "$T/s$workers.err" \
+		"echo $U: dropped a datagram from udp://127.0.0.1:[0-9]+: $((MAX + 1)) bytes \\(--max-msg $MAX\\)" 5
+	check "workers $workers: the oversize unixgram datagram dropped and logged" wait_line "$T/s$workers.err" \
+		"echo unixgram://$T/e$workers.gram: dropped a datagram from .*: $((MAX + 1)) bytes \\(--max-msg $MAX\\)" 5
+	check "workers $workers: the refused source dropped and logged" wait_line "$T/s$workers.err" \
+		"echo $U: dropped a datagram from udp://127.0.0.2:[0-9]+: not in --allow" 5
+	if [ "$(id -u)" -eq 0 ]; then
+		check "workers $workers: the guarded port dropped and logged" wait_line "$T/s$workers.err" \
+			"echo $U: dropped a datagram from udp://127.0.0.1:1000: guarded source port" 5
+	fi
+	check "workers $workers: the unbound unix sender dropped and logged" wait_line "$T/s$workers.err" \
+		"echo unixgram://$T/e$workers.gram: dropped a datagram from an unnamed socket: not in --allow" 5
+	kill -TERM $S; wait $S; expect_eq "workers $workers: SIGTERM exits 0" 0 $?
+done
+
+# The system calls themselves: batches in, batches out.
+if command -v strace >/dev/null && strace -f -o /dev/null true 2>/dev/null; then
+	bg "$T/st" strace -f -qq -e trace=recvmmsg,sendmmsg,recvmsg,sendmsg -o "$T/strace" \
+		"$SOCKIPC" serve -e 'udp://127.0.0.1:0 echo'
+	ST=$BG_PID
+	U=$(listening_url "$T/st" 10)
+	r=$(python3 "$PEER" "$U" 2 4 8 $MAX)
+	expect_eq "under strace: 2 clients served" "2 clients: all 64 replies whole and in order" "$r"
+	check "the server receives with recvmmsg" grep -q 'recvmmsg(' "$T/strace"
+	check "the server answers with sendmmsg" grep -q 'sendmmsg(' "$T/strace"
+	check "no datagram goes through recvmsg or sendmsg one by one" \
+		test -z "$(grep -E '(recvmsg|sendmsg)\(' "$T/strace" | grep -v 'recvmmsg\|sendmmsg')"
+	# strace blocks SIGTERM while it runs a program: the whole group goes.
+	stop_bg $ST
+else
+	echo "strace cannot trace here: the system call check is left out"
+fi
+finish
