@@ -5,9 +5,10 @@
 # whole and in order, zero-length and --max-msg-sized ones too; a datagram
 # over --max-msg in the middle is dropped and logged as before, and so are
 # datagrams from a refused address (--allow), a guarded port and an
-# unbound unix socket (with --allow: refused, as it has no address) mixed into the same batches, without a reply and
-# without disturbing the others.  With strace at hand, the server is seen
-# to use recvmmsg and sendmmsg.
+# unbound unix socket (with --allow: refused, as it has no address) mixed
+# into the same batches, without a reply and without disturbing the
+# others.  Through forward, the backend's replies come back the same way.
+# With strace at hand, the server is seen to use recvmmsg and sendmmsg.
 . "$(dirname "$0")/../support/lib.sh"
 need python3
 PEER="$(dirname "$0")/dgram_batch_peer.py"
@@ -43,6 +44,19 @@ for workers in 1 2; do
 		"echo unixgram://$T/e$workers.gram: dropped a datagram from an unnamed socket: not in --allow" 5
 	kill -TERM $S; wait $S; expect_eq "workers $workers: SIGTERM exits 0" 0 $?
 done
+
+# forward: the backend's replies come back in batches too, each client's
+# own, whole and in order.
+bg "$T/be" "$SOCKIPC" serve --workers 1 --max-msg $MAX -e 'udp://127.0.0.1:0 echo'
+BE=$BG_PID
+BK=$(port_of "$(listening_url "$T/be" 5)")
+bg "$T/fw" "$SOCKIPC" serve --workers 2 --max-msg $MAX -e "udp://127.0.0.1:0 forward udp://127.0.0.1:$BK"
+FW=$BG_PID
+r=$(python3 "$PEER" "$(listening_url "$T/fw" 5)" 4 20 8 $MAX --oversize)
+expect_eq "forward udp: 4 clients at once, each its own replies" \
+	"4 clients: all 640 replies whole and in order" "$r"
+kill -TERM $FW; wait $FW; expect_eq "forward: SIGTERM exits 0" 0 $?
+kill -TERM $BE; wait $BE; expect_eq "forward's backend: SIGTERM exits 0" 0 $?
 
 # The system calls themselves: batches in, batches out.
 if command -v strace >/dev/null && strace -f -o /dev/null true 2>/dev/null; then
