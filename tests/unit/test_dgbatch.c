@@ -177,11 +177,12 @@ static void test_all_fail(void **state)
 static void test_copy_and_keep(void **state)
 {
 	struct sipc__dgb_queue q;
-	char keep[64], tmp[8];
+	char all[80], tmp[8];
+	char *keep = all; /* the kept region: the first 64 bytes */
 
 	(void)state;
-	memset(keep, 'k', sizeof(keep));
-	setup_q(&q, 1024, keep, sizeof(keep));
+	memset(all, 'k', sizeof(all));
+	setup_q(&q, 1024, keep, 64);
 	for (int i = 0; i < 5; i++) {
 		memset(tmp, 'a' + i, sizeof(tmp));
 		add(&q, i, tmp, sizeof(tmp));
