@@ -4,8 +4,14 @@
 #include "serve/dgbatch.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
 
 int sipc__dgb_init(struct sipc__dgb_queue *q, size_t arena_cap)
 {
@@ -74,18 +80,19 @@ void sipc__dgb_add(struct sipc__dgb_queue *q, const void *name, socklen_t namele
 	q->arena_used += len;
 }
 
-void sipc__dgb_flush(struct sipc__dgb_queue *q)
+/* Sends replies [from, to) one message each, reporting each. */
+static void send_plain(struct sipc__dgb_queue *q, unsigned from, unsigned to)
 {
-	unsigned i = 0;
+	unsigned i = from;
 
 	/* sendmmsg stops at the first message that fails: the count sent so
 	 * far comes back, and the failing one is retried alone next, which
 	 * returns its error.  So each pass moves on by one message at least. */
-	while (i < q->n) {
-		int r = q->send(q->fd, &q->msg[i], q->n - i, MSG_DONTWAIT);
+	while (i < to) {
+		int r = q->send(q->fd, &q->msg[i], to - i, MSG_DONTWAIT);
 
 		if (r > 0) {
-			for (unsigned k = i; k < i + (unsigned)r && k < q->n; k++)
+			for (unsigned k = i; k < i + (unsigned)r && k < to; k++)
 				q->done(q->ctx[k], q->iov[k].iov_base, q->iov[k].iov_len,
 					(ssize_t)q->msg[k].msg_len);
 			i += (unsigned)r;
@@ -94,6 +101,93 @@ void sipc__dgb_flush(struct sipc__dgb_queue *q)
 		q->done(q->ctx[i], q->iov[i].iov_base, q->iov[i].iov_len, r < 0 ? r : -EIO);
 		i++;
 	}
+}
+
+static bool same_run(const struct sipc__dgb_queue *q, unsigned a, unsigned b)
+{
+	const struct msghdr *x = &q->msg[a].msg_hdr, *y = &q->msg[b].msg_hdr;
+
+	return q->iov[a].iov_len == q->iov[b].iov_len && x->msg_namelen == y->msg_namelen &&
+	       (x->msg_namelen == 0 || memcmp(x->msg_name, y->msg_name, x->msg_namelen) == 0);
+}
+
+/* Groups the queue into wire messages: runs of one size to one address
+ * become one GSO message.  Returns the number of wire messages. */
+static unsigned build_wire(struct sipc__dgb_queue *q)
+{
+	unsigned w = 0;
+
+	for (unsigned i = 0; i < q->n; w++) {
+		unsigned j = i + 1;
+		size_t len = q->iov[i].iov_len;
+
+		while (q->gso && len > 0 && j < q->n && j - i < SIPC__DGB_GSO_SEGS &&
+		       (j - i + 1) * len <= SIPC__DGB_GSO_BYTES && same_run(q, i, j))
+			j++;
+		q->wire[w] = q->msg[i];
+		q->first[w] = i;
+		q->count[w] = j - i;
+		if (j - i > 1) {
+			struct msghdr *h = &q->wire[w].msg_hdr;
+			struct cmsghdr *c;
+			uint16_t seg = (uint16_t)len;
+
+			h->msg_iovlen = j - i;
+			h->msg_control = q->cmsg[w].buf;
+			h->msg_controllen = sizeof(q->cmsg[w].buf);
+			c = CMSG_FIRSTHDR(h);
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(seg));
+			memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+		}
+		i = j;
+	}
+	return w;
+}
+
+/* Wire message W failed with ERR: a single reply is reported; a GSO run
+ * is sent again one by one (and GSO given up on where it cannot work). */
+static void wire_failed(struct sipc__dgb_queue *q, unsigned w, int err)
+{
+	unsigned i = q->first[w];
+
+	if (q->count[w] == 1) {
+		q->done(q->ctx[i], q->iov[i].iov_base, q->iov[i].iov_len, err);
+		return;
+	}
+	if (err == -EINVAL || err == -EIO || err == -EOPNOTSUPP)
+		q->gso = false;
+	send_plain(q, i, i + q->count[w]);
+}
+
+void sipc__dgb_flush(struct sipc__dgb_queue *q)
+{
+	unsigned nw, w = 0;
+
+	if (!q->gso) {
+		send_plain(q, 0, q->n);
+		goto out;
+	}
+	nw = build_wire(q);
+	while (w < nw) {
+		int r = q->send(q->fd, &q->wire[w], nw - w, MSG_DONTWAIT);
+
+		if (r <= 0) {
+			wire_failed(q, w, r < 0 ? r : -EIO);
+			w++;
+			continue;
+		}
+		for (unsigned v = w; v < w + (unsigned)r && v < nw; v++) {
+			/* A GSO message is sent whole or not at all. */
+			for (unsigned k = q->first[v]; k < q->first[v] + q->count[v]; k++)
+				q->done(q->ctx[k], q->iov[k].iov_base, q->iov[k].iov_len,
+					q->count[v] == 1 ? (ssize_t)q->wire[v].msg_len
+							 : (ssize_t)q->iov[k].iov_len);
+		}
+		w += (unsigned)r;
+	}
+out:
 	q->n = 0;
 	q->arena_used = 0;
 }

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 
 #include "serve/acl.h"
 #include "serve/dgbatch.h"
@@ -23,6 +25,10 @@
 #include "serve/limits.h"
 #include "serve/server.h"
 #include "sys/sys.h"
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
 
 struct sipc_dgram {
 	struct sipc_worker *w;
@@ -55,6 +61,8 @@ struct sipc__dgram_batch {
 	struct sipc_dgram d[DGRAM_RECV_MAX];
 	ssize_t len[DGRAM_RECV_MAX]; /* each datagram's size, -1 if not served */
 	struct sipc__dgb_queue q;
+	signed char *gso; /* per endpoint index: 1 UDP GSO on send, -1 not, 0 not probed */
+	size_t ngso;
 };
 
 static struct sipc_srv_stats *stats(struct sipc_dgram *d)
@@ -162,6 +170,7 @@ void sipc__dgram_batch_free(struct sipc__dgram_batch *b)
 		return;
 	sipc__dgb_free(&b->q);
 	free(b->rbuf);
+	free(b->gso);
 	free(b);
 }
 
@@ -180,7 +189,10 @@ int sipc__dgram_prepare(struct sipc_worker *w, const struct sipc_srv_endpoint *s
 		b = calloc(1, sizeof(*b));
 		if (b == NULL)
 			return -ENOMEM;
-		if (sipc__dgb_init(&b->q, DGRAM_ARENA) < 0) {
+		b->ngso = w->srv->neps;
+		b->gso = calloc(b->ngso ? b->ngso : 1, 1);
+		if (b->gso == NULL || sipc__dgb_init(&b->q, DGRAM_ARENA) < 0) {
+			free(b->gso);
 			free(b);
 			return -ENOMEM;
 		}
@@ -244,6 +256,32 @@ static void serve_one(struct sipc__dgram_batch *b, unsigned k, struct sipc_worke
 		sep->svc->on_datagram(d, buf, n);
 }
 
+/* Whether replies on SEP may use UDP GSO (UDP_SEGMENT): probed once per
+ * endpoint, and off for good once the kernel refused it (dgbatch.h). */
+static bool gso_usable(struct sipc__dgram_batch *b, struct sipc_worker *w,
+		       const struct sipc_srv_endpoint *sep)
+{
+	signed char *g = sep->index < b->ngso ? &b->gso[sep->index] : NULL;
+
+	if (g == NULL)
+		return false;
+	if (*g == 0) {
+		int v = 0;
+		socklen_t vl = sizeof(v);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+
+		*g = -1;
+		if (getsockname(sep->fd, (struct sockaddr *)&ss, &sl) == 0 &&
+		    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) &&
+		    getsockopt(sep->fd, SOL_UDP, UDP_SEGMENT, &v, &vl) == 0)
+			*g = 1;
+		sipc__serve_log(w->srv, 2, "%s %s: replies %s UDP GSO", sep->svc->name, sep->url,
+				*g > 0 ? "use" : "do not use");
+	}
+	return *g > 0;
+}
+
 void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
 	struct sipc_worker_ep *we = io->arg;
@@ -254,12 +292,15 @@ void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	size_t cap = sep->line->conf->max_msg;
 	char peer[SIPC_URL_MAX];
 	int budget = DGRAM_BUDGET;
+	bool gso;
 
 	(void)loop;
 	(void)revents;
 	if (b == NULL || b->cap < cap)
 		return; /* not reached: sipc__dgram_prepare ran before the watch */
 	b->q.fd = sep->fd;
+	gso = gso_usable(b, w, sep);
+	b->q.gso = gso;
 	while (budget > 0) {
 		unsigned want = (unsigned)budget < b->nbuf ? (unsigned)budget : b->nbuf;
 		int got;
@@ -303,6 +344,12 @@ void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 		budget -= got;
 		if ((unsigned)got < want)
 			break; /* the queue is empty (or an error waits: it wakes us) */
+	}
+	if (gso && !b->q.gso) {
+		b->gso[sep->index] = -1;
+		sipc__serve_log(w->srv, 2,
+				"%s %s: UDP GSO refused by the kernel: replies go one by one",
+				sep->svc->name, sep->url);
 	}
 }
 

@@ -9,9 +9,15 @@ guarded port, an unbound unix socket).  Then every client must get its
 own replies back, whole and in order (the oversize one dropped, nothing
 else missing), and no --bad sender any.  Every wait is bounded.
 
-  URL CLIENTS ROUNDS WINDOW MAX [--oversize] [--bad udp:IP:PORT|unbound]...
+  URL CLIENTS ROUNDS WINDOW MAX [--oversize] [--size N]
+      [--pause PID] [--bad udp:IP:PORT|unbound]...
+--size N: every datagram N bytes (runs of equal replies: GSO on a udp
+server), each still with its own bytes.  --pause PID: the server process
+PID is stopped while the first round is sent, so that it finds them all
+waiting and reads them as one batch.
 """
 import os
+import signal
 import socket
 import sys
 import tempfile
@@ -62,9 +68,14 @@ def main():
                 bad.append(sock((ip, int(port))))
             bad[-1].settimeout(TIMEOUT)
         sizes = [0, 1, mx, 17, mx - 1, 100, 3, 64]
+        if "--size" in rest:
+            sizes = [int(rest[rest.index("--size") + 1])]
         served = 0
+        pause = int(rest[rest.index("--pause") + 1]) if "--pause" in rest else 0
         for r in range(rounds):
             want = [[] for _ in cs]
+            if pause and r == 0:
+                os.kill(pause, signal.SIGSTOP)
             for c, s in enumerate(cs):
                 for k in range(window):
                     i = r * window + k
@@ -77,6 +88,8 @@ def main():
                             b.sendto(b"refused", dst)
                     s.sendto(data, dst)
                     want[c].append(data)
+            if pause and r == 0:
+                os.kill(pause, signal.SIGCONT)
             for c, s in enumerate(cs):
                 for k, w in enumerate(want[c]):
                     try:

@@ -8,7 +8,9 @@
 # unbound unix socket (with --allow: refused, as it has no address) mixed
 # into the same batches, without a reply and without disturbing the
 # others.  Through forward, the backend's replies come back the same way.
-# With strace at hand, the server is seen to use recvmmsg and sendmmsg.
+# Equal-sized replies to one client (GSO runs where the kernel has
+# UDP_SEGMENT) still arrive one datagram each, whole and in order.  With
+# strace at hand, the server is seen to use recvmmsg, sendmmsg and GSO.
 . "$(dirname "$0")/../support/lib.sh"
 need python3
 PEER="$(dirname "$0")/dgram_batch_peer.py"
@@ -27,6 +29,14 @@ for workers in 1 2; do
 	r=$(python3 "$PEER" "$U" 6 20 8 $MAX --oversize $bad)
 	expect_eq "workers $workers udp: 6 clients at once, each its own replies" \
 		"6 clients: all 960 replies whole and in order" "$r"
+	# Equal sizes: a client's replies go in GSO runs where the kernel has
+	# UDP_SEGMENT, and still arrive one datagram each.
+	for size in 1 100 $MAX; do
+		# shellcheck disable=SC2086
+		r=$(python3 "$PEER" "$U" 6 20 8 $MAX --size $size $bad)
+		expect_eq "workers $workers udp: equal replies of $size bytes, each its own" \
+			"6 clients: all 960 replies whole and in order" "$r"
+	done
 	r=$(python3 "$PEER" "unixgram://$T/e$workers.gram" 4 20 8 $MAX --oversize --bad unbound)
 	expect_eq "workers $workers unixgram: 4 clients at once, each its own replies" \
 		"4 clients: all 640 replies whole and in order" "$r"
@@ -66,10 +76,18 @@ if command -v strace >/dev/null && strace -f -o /dev/null true 2>/dev/null; then
 	U=$(listening_url "$T/st" 10)
 	r=$(python3 "$PEER" "$U" 2 4 8 $MAX)
 	expect_eq "under strace: 2 clients served" "2 clients: all 64 replies whole and in order" "$r"
+	# Stopped while the first round is sent, it reads the round as one
+	# batch: runs of equal replies to each client.
+	r=$(python3 "$PEER" "$U" 2 4 8 $MAX --size 100 --pause "$(serving_pid "$(pgrep -P $ST)")")
+	expect_eq "under strace: 2 clients, equal sizes" "2 clients: all 64 replies whole and in order" "$r"
 	check "the server receives with recvmmsg" grep -q 'recvmmsg(' "$T/strace"
 	check "the server answers with sendmmsg" grep -q 'sendmmsg(' "$T/strace"
 	check "no datagram goes through recvmsg or sendmsg one by one" \
 		test -z "$(grep -E '(recvmsg|sendmsg)\(' "$T/strace" | grep -v 'recvmmsg\|sendmmsg')"
+	if python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.getsockopt(socket.SOL_UDP, 103)' 2>/dev/null; then
+		check "equal replies to one client go with UDP_SEGMENT (GSO)" \
+			grep -Eq 'sendmmsg\(.*cmsg_level=SOL_UDP, cmsg_type=(UDP_SEGMENT|0x67)' "$T/strace"
+	fi
 	# strace blocks SIGTERM while it runs a program: the whole group goes.
 	stop_bg $ST
 else

@@ -11,11 +11,16 @@
  */
 #include "support.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <netinet/in.h>
+#include <netinet/udp.h>
 
 #include "serve/dgbatch.h"
 #include "sys/sys.h"
@@ -26,6 +31,9 @@
 static struct {
 	int fail[MAXLOG]; /* per id: the error it always gets, or 0 */
 	unsigned chunk;   /* at most this many per call (0: all) */
+	int gso_fail;     /* the error of every GSO message, or 0 */
+	int gso_msgs;     /* GSO messages sent */
+	int gso_segs;     /* replies in them */
 	int calls;
 	int nsent;
 	int sent_id[MAXLOG];
@@ -46,16 +54,35 @@ static int fake_send(int fd, struct mmsghdr *v, unsigned n, int flags)
 	f.calls++;
 	for (i = 0; i < n && (f.chunk == 0 || i < f.chunk); i++) {
 		int id = *(const int *)v[i].msg_hdr.msg_name;
+		size_t niov = v[i].msg_hdr.msg_iovlen, total = 0;
 		if (f.fail[id] != 0)
 			return i > 0 ? (int)i : f.fail[id];
-		assert_int_equal(v[i].msg_hdr.msg_iovlen, 1);
-		f.sent_id[f.nsent] = id;
-		f.sent_len[f.nsent] = v[i].msg_hdr.msg_iov[0].iov_len;
-		f.sent_byte[f.nsent] = v[i].msg_hdr.msg_iov[0].iov_len > 0
-					       ? *(const char *)v[i].msg_hdr.msg_iov[0].iov_base
-					       : 0;
-		f.nsent++;
-		v[i].msg_len = (unsigned)v[i].msg_hdr.msg_iov[0].iov_len;
+		if (niov > 1) {
+			/* GSO: UDP_SEGMENT gives the size of every segment. */
+			struct cmsghdr *c = CMSG_FIRSTHDR(&v[i].msg_hdr);
+			uint16_t seg;
+			assert_non_null(c);
+			assert_int_equal(c->cmsg_level, SOL_UDP);
+			assert_int_equal(c->cmsg_type, UDP_SEGMENT);
+			memcpy(&seg, CMSG_DATA(c), sizeof(seg));
+			for (size_t k = 0; k < niov; k++)
+				assert_int_equal(v[i].msg_hdr.msg_iov[k].iov_len, seg);
+			if (f.gso_fail != 0)
+				return i > 0 ? (int)i : f.gso_fail;
+			f.gso_msgs++;
+			f.gso_segs += (int)niov;
+		} else {
+			assert_null(v[i].msg_hdr.msg_control);
+		}
+		for (size_t k = 0; k < niov; k++) {
+			const struct iovec *io = &v[i].msg_hdr.msg_iov[k];
+			f.sent_id[f.nsent] = id;
+			f.sent_len[f.nsent] = io->iov_len;
+			f.sent_byte[f.nsent] = io->iov_len > 0 ? *(const char *)io->iov_base : 0;
+			f.nsent++;
+			total += io->iov_len;
+		}
+		v[i].msg_len = (unsigned)total;
 	}
 	return (int)i;
 }
@@ -247,6 +274,78 @@ static void test_full(void **state)
 	sipc__dgb_free(&q);
 }
 
+/* GSO: runs of one size to one address go as one message, each run at
+ * most SIPC__DGB_GSO_SEGS long; other sizes, other addresses and empty
+ * replies go alone; every reply reported once, in order. */
+static void test_gso_runs(void **state)
+{
+	struct sipc__dgb_queue q;
+	char a[8] = "aaaaaaa", b[8] = "bbbbbbb";
+
+	(void)state;
+	setup_q(&q, 4096, NULL, 0);
+	q.gso = true;
+	/* ids name the destination: 1 1 1 2 1 1 (size 8), 1 (size 4), 1 1 (empty) */
+	int dst[] = {1, 1, 1, 2, 1, 1, 1, 1, 1};
+	size_t len[] = {8, 8, 8, 8, 8, 8, 4, 0, 0};
+	for (int i = 0; i < 9; i++)
+		sipc__dgb_add(&q, &ids[dst[i]], sizeof(int), i % 2 ? a : b, len[i], &ids[100 + i]);
+	sipc__dgb_flush(&q);
+	/* wire: [1 1 1] [2] [1 1] [1:4] [1:0] [1:0] */
+	assert_int_equal(f.gso_msgs, 2);
+	assert_int_equal(f.gso_segs, 5);
+	assert_int_equal(f.nsent, 9);
+	assert_int_equal(f.calls, 1);
+	assert_int_equal(f.ndone, 9);
+	for (int i = 0; i < 9; i++) {
+		assert_int_equal(f.done_id[i], 100 + i);
+		assert_int_equal(f.done_res[i], (ssize_t)len[i]);
+		assert_int_equal(f.sent_id[i], dst[i]);
+		assert_int_equal(f.sent_byte[i], len[i] ? (i % 2 ? 'a' : 'b') : 0);
+	}
+	assert_true(q.gso);
+	sipc__dgb_free(&q);
+
+	/* A long run is cut at SIPC__DGB_GSO_SEGS. */
+	setup_q(&q, 4096, NULL, 0);
+	q.gso = true;
+	for (int i = 0; i < SIPC__DGB_MAX; i++)
+		sipc__dgb_add(&q, &ids[1], sizeof(int), a, 1, &ids[i]);
+	sipc__dgb_flush(&q);
+	assert_int_equal(f.ndone, SIPC__DGB_MAX);
+	assert_int_equal(f.gso_segs, SIPC__DGB_MAX);
+	assert_int_equal(f.gso_msgs, (SIPC__DGB_MAX + SIPC__DGB_GSO_SEGS - 1) / SIPC__DGB_GSO_SEGS);
+	sipc__dgb_free(&q);
+}
+
+/* A GSO message that fails is sent again one reply at a time; after
+ * EINVAL (a segment over the MTU) GSO is off for the queue, after EAGAIN
+ * it stays on. */
+static void test_gso_fallback(void **state)
+{
+	struct sipc__dgb_queue q;
+
+	(void)state;
+	for (int round = 0; round < 2; round++) {
+		setup_q(&q, 4096, NULL, 0);
+		q.gso = true;
+		f.gso_fail = round == 0 ? -EINVAL : -EAGAIN;
+		for (int i = 0; i < 4; i++)
+			sipc__dgb_add(&q, &ids[1], sizeof(int), "xy", 2, &ids[i]);
+		sipc__dgb_add(&q, &ids[2], sizeof(int), "z", 1, &ids[4]);
+		sipc__dgb_flush(&q);
+		assert_int_equal(f.gso_msgs, 0);
+		assert_int_equal(f.nsent, 5);
+		assert_int_equal(f.ndone, 5);
+		for (int i = 0; i < 5; i++) {
+			assert_int_equal(f.done_id[i], i);
+			assert_int_equal(f.done_res[i], i < 4 ? 2 : 1);
+		}
+		assert_int_equal(q.gso, round == 1);
+		sipc__dgb_free(&q);
+	}
+}
+
 static int real_n;
 static void real_done(void *ctx, const void *buf, size_t len, ssize_t result)
 {
@@ -288,6 +387,53 @@ static void test_real_sendmmsg(void **state)
 	close(sv[1]);
 }
 
+/* GSO through the kernel, udp on loopback: a run of equal replies
+ * arrives as that many datagrams, whole and in order. */
+static void test_real_gso(void **state)
+{
+	struct sipc__dgb_queue q;
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t tolen = sizeof(to);
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	int r = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	int v = 0;
+	socklen_t vl = sizeof(v);
+	char msg[5][8], got[64];
+
+	(void)state;
+	assert_true(s >= 0 && r >= 0);
+	if (getsockopt(s, SOL_UDP, UDP_SEGMENT, &v, &vl) < 0) {
+		close(s);
+		close(r);
+		skip();
+	}
+	assert_int_equal(bind(r, (struct sockaddr *)&to, sizeof(to)), 0);
+	assert_int_equal(getsockname(r, (struct sockaddr *)&to, &tolen), 0);
+	memset(&q, 0, sizeof(q));
+	assert_int_equal(sipc__dgb_init(&q, 256), 0);
+	q.fd = s;
+	q.gso = true;
+	q.send = sipc__sys_sendmmsg;
+	q.done = real_done;
+	real_n = 0;
+	for (int i = 0; i < 5; i++) {
+		snprintf(msg[i], sizeof(msg[i]), "seg%04d", i);
+		sipc__dgb_add(&q, &to, sizeof(to), msg[i], 7, NULL);
+	}
+	sipc__dgb_flush(&q);
+	assert_int_equal(real_n, 5);
+	assert_true(q.gso);
+	for (int i = 0; i < 5; i++) {
+		ssize_t n = recv(r, got, sizeof(got), MSG_DONTWAIT);
+		assert_int_equal(n, 7);
+		assert_memory_equal(got, msg[i], 7);
+	}
+	assert_int_equal(recv(r, got, sizeof(got), MSG_DONTWAIT), -1);
+	sipc__dgb_free(&q);
+	close(s);
+	close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,7 +442,10 @@ int main(void)
 		cmocka_unit_test(test_all_fail),
 		cmocka_unit_test(test_copy_and_keep),
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_gso_runs),
+		cmocka_unit_test(test_gso_fallback),
 		cmocka_unit_test(test_real_sendmmsg),
+		cmocka_unit_test(test_real_gso),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
