@@ -1,10 +1,13 @@
 /*
- * dgram.c - datagram endpoints (udp*, unixgram) under a worker loop: one
- * recvmsg per datagram into the worker's scratch buffer, the loop guard
- * and the allow-list, the service's on_datagram, and replies sent with
- * sendmsg that never wait.  Each endpoint is read by its owner worker
- * alone (server.h), so one sender's datagrams are served in order.  Every
- * drop is counted and logged, rate-limited per sender (guard.h).
+ * dgram.c - datagram endpoints (udp*, unixgram) under a worker loop: a
+ * batch of datagrams taken with one recvmmsg into the worker's receive
+ * buffers, then each one alone through the loop guard and the allow-list
+ * and the service's on_datagram, exactly as if it had come by itself;
+ * the replies are queued (dgbatch.h) and sent with sendmmsg that never
+ * waits, before the next batch is read.  Each endpoint is read by its owner
+ * worker alone (server.h), so one sender's datagrams are served, and
+ * answered, in order.  Every drop is counted and logged, rate-limited per
+ * sender (guard.h).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -13,12 +16,19 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 
 #include "serve/acl.h"
+#include "serve/dgbatch.h"
 #include "serve/guard.h"
 #include "serve/limits.h"
 #include "serve/server.h"
 #include "sys/sys.h"
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
 
 struct sipc_dgram {
 	struct sipc_worker *w;
@@ -29,7 +39,31 @@ struct sipc_dgram {
 };
 
 /* Datagrams taken per wake-up before other descriptors get a turn. */
-#define DGRAM_BATCH 64
+#define DGRAM_BUDGET 64
+/* Datagrams per recvmmsg: at most DGRAM_RECV_MAX, and fewer when --max-msg
+ * is large, so the receive buffers stay within DGRAM_RECV_BYTES (the pages
+ * of a buffer are touched only as far as its datagrams fill them). */
+#define DGRAM_RECV_MAX   32
+#define DGRAM_RECV_BYTES ((size_t)2 << 20)
+/* Copies of replies that are not the received bytes themselves (chargen,
+ * daytime): beyond this, the queue is sent first. */
+#define DGRAM_ARENA ((size_t)64 << 10)
+
+/* A worker's receive batch and reply queue, for all the datagram
+ * endpoints it owns (one is served at a time). */
+struct sipc__dgram_batch {
+	size_t cap;    /* bytes per receive buffer: the largest --max-msg */
+	unsigned nbuf; /* datagrams per recvmmsg */
+	uint8_t *rbuf; /* nbuf * cap */
+	struct mmsghdr rmsg[DGRAM_RECV_MAX];
+	struct iovec riov[DGRAM_RECV_MAX];
+	struct sockaddr_storage rname[DGRAM_RECV_MAX];
+	struct sipc_dgram d[DGRAM_RECV_MAX];
+	ssize_t len[DGRAM_RECV_MAX]; /* each datagram's size, -1 if not served */
+	struct sipc__dgb_queue q;
+	signed char *gso; /* per endpoint index: 1 UDP GSO on send, -1 not, 0 not probed */
+	size_t ngso;
+};
 
 static struct sipc_srv_stats *stats(struct sipc_dgram *d)
 {
@@ -111,68 +145,211 @@ static void hex(struct sipc_dgram *d, char dir, const void *p, size_t n)
 	fn(who, dir, 0, p, n);
 }
 
+/* One reply's fate after the flush (dgbatch.h): counted and shown as
+ * sent, or dropped as a reply that could not go, as before batching. */
+static void reply_done(void *ctx, const void *buf, size_t len, ssize_t result)
+{
+	struct sipc_dgram *d = ctx;
+
+	(void)len;
+	if (result < 0) {
+		char why[128];
+		snprintf(why, sizeof(why), "reply not sent: %s", sipc_strerror((int)result));
+		sipc__dgram_drop(d, why);
+		return;
+	}
+	hex(d, '>', buf, (size_t)result);
+	SIPC__STAT_ADD(stats(d)->dgrams_out, 1);
+	SIPC__STAT_ADD(stats(d)->bytes_out, result);
+	d->replied += (size_t)result;
+}
+
+void sipc__dgram_batch_free(struct sipc__dgram_batch *b)
+{
+	if (b == NULL)
+		return;
+	sipc__dgb_free(&b->q);
+	free(b->rbuf);
+	free(b->gso);
+	free(b);
+}
+
+int sipc__dgram_prepare(struct sipc_worker *w, const struct sipc_srv_endpoint *sep)
+{
+	struct sipc__dgram_batch *b = w->dgbatch;
+	size_t cap = sep->line->conf->max_msg;
+	unsigned nbuf;
+	uint8_t *rbuf;
+
+	if (cap == 0)
+		cap = 1;
+	if (b != NULL && b->cap >= cap)
+		return 0;
+	if (b == NULL) {
+		b = calloc(1, sizeof(*b));
+		if (b == NULL)
+			return -ENOMEM;
+		b->ngso = w->srv->neps;
+		b->gso = calloc(b->ngso ? b->ngso : 1, 1);
+		if (b->gso == NULL || sipc__dgb_init(&b->q, DGRAM_ARENA) < 0) {
+			free(b->gso);
+			free(b);
+			return -ENOMEM;
+		}
+		b->q.send = sipc__sys_sendmmsg;
+		b->q.done = reply_done;
+		w->dgbatch = b;
+	}
+	nbuf = DGRAM_RECV_BYTES / cap > DGRAM_RECV_MAX ? DGRAM_RECV_MAX
+						       : (unsigned)(DGRAM_RECV_BYTES / cap);
+	if (nbuf == 0)
+		nbuf = 1;
+	rbuf = malloc(nbuf * cap);
+	if (rbuf == NULL)
+		return -ENOMEM;
+	free(b->rbuf);
+	b->rbuf = rbuf;
+	b->cap = cap;
+	b->nbuf = nbuf;
+	b->q.keep = rbuf;
+	b->q.keep_len = nbuf * cap;
+	return 0;
+}
+
+/* Serves datagram K of the batch just received: N bytes (its real size,
+ * MSG_TRUNC) from the address the kernel gave. */
+static void serve_one(struct sipc__dgram_batch *b, unsigned k, struct sipc_worker *w,
+		      struct sipc_srv_endpoint *sep, size_t cap)
+{
+	struct sipc_dgram *d = &b->d[k];
+	struct sockaddr_storage *ss = &b->rname[k];
+	socklen_t namelen = b->rmsg[k].msg_hdr.msg_namelen;
+	size_t n = b->rmsg[k].msg_len;
+	uint8_t *buf = b->riov[k].iov_base;
+	const char *drop;
+
+	*d = (struct sipc_dgram){.w = w, .sep = sep};
+	b->len[k] = -1;
+	SIPC__STAT_ADD(stats(d)->dgrams_in, 1);
+	if (sipc_addr_from_sockaddr(&d->from, sep->scheme, (struct sockaddr *)ss, namelen) < 0)
+		d->from.ss.ss_family = AF_UNSPEC;
+	d->replyable =
+		d->from.ss.ss_family != AF_UNSPEC &&
+		(ss->ss_family != AF_UNIX || namelen > offsetof(struct sockaddr_un, sun_path));
+	/* MSG_TRUNC makes the kernel return the datagram's real size, so one
+	 * larger than --max-msg is dropped whole, never cut. */
+	if (n > cap) {
+		char why[64];
+		snprintf(why, sizeof(why), "%zu bytes (--max-msg %zu)", n, cap);
+		sipc__dgram_drop(d, why);
+		return;
+	}
+	SIPC__STAT_ADD(stats(d)->bytes_in, n);
+	drop = check(w, sep, &d->from);
+	if (drop != NULL) {
+		sipc__dgram_drop(d, drop);
+		return;
+	}
+	hex(d, '<', buf, n);
+	b->len[k] = (ssize_t)n;
+	if (sep->svc->on_datagram != NULL)
+		sep->svc->on_datagram(d, buf, n);
+}
+
+/* Whether replies on SEP may use UDP GSO (UDP_SEGMENT): probed once per
+ * endpoint, and off for good once the kernel refused it (dgbatch.h). */
+static bool gso_usable(struct sipc__dgram_batch *b, struct sipc_worker *w,
+		       const struct sipc_srv_endpoint *sep)
+{
+	signed char *g = sep->index < b->ngso ? &b->gso[sep->index] : NULL;
+
+	if (g == NULL)
+		return false;
+	if (*g == 0) {
+		int v = 0;
+		socklen_t vl = sizeof(v);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+
+		*g = -1;
+		if (getsockname(sep->fd, (struct sockaddr *)&ss, &sl) == 0 &&
+		    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) &&
+		    getsockopt(sep->fd, SOL_UDP, UDP_SEGMENT, &v, &vl) == 0)
+			*g = 1;
+		sipc__serve_log(w->srv, 2, "%s %s: replies %s UDP GSO", sep->svc->name, sep->url,
+				*g > 0 ? "use" : "do not use");
+	}
+	return *g > 0;
+}
+
 void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
 	struct sipc_worker_ep *we = io->arg;
 	struct sipc_worker *w = we->w;
 	struct sipc_srv_endpoint *sep = we->sep;
+	struct sipc__dgram_batch *b = w->dgbatch;
 	const struct sipc_serve_config *cfg = w->srv->cfg;
 	size_t cap = sep->line->conf->max_msg;
 	char peer[SIPC_URL_MAX];
+	int budget = DGRAM_BUDGET;
+	bool gso;
 
 	(void)loop;
 	(void)revents;
-	for (int i = 0; i < DGRAM_BATCH; i++) {
-		struct sockaddr_storage ss;
-		struct iovec iov = {.iov_base = w->scratch, .iov_len = cap};
-		struct msghdr msg = {.msg_name = &ss,
-				     .msg_namelen = sizeof(ss),
-				     .msg_iov = &iov,
-				     .msg_iovlen = 1};
-		struct sipc_dgram d = {.w = w, .sep = sep};
-		ssize_t n;
-		const char *drop;
+	if (b == NULL || b->cap < cap)
+		return; /* not reached: sipc__dgram_prepare ran before the watch */
+	b->q.fd = sep->fd;
+	gso = gso_usable(b, w, sep);
+	b->q.gso = gso;
+	while (budget > 0) {
+		unsigned want = (unsigned)budget < b->nbuf ? (unsigned)budget : b->nbuf;
+		int got;
 
-		memset(&ss, 0, sizeof(ss));
-		/* MSG_TRUNC makes the kernel return the datagram's real size, so
-		 * one larger than --max-msg is dropped whole, never cut. */
-		n = sipc__sys_recvmsg(sep->fd, &msg, MSG_TRUNC);
-		if (n == -EAGAIN)
+		for (unsigned k = 0; k < want; k++) {
+			b->riov[k] = (struct iovec){.iov_base = b->rbuf + (size_t)k * b->cap,
+						    .iov_len = cap};
+			memset(&b->rname[k], 0, sizeof(b->rname[k]));
+			b->rmsg[k] = (struct mmsghdr){0};
+			b->rmsg[k].msg_hdr.msg_name = &b->rname[k];
+			b->rmsg[k].msg_hdr.msg_namelen = sizeof(b->rname[k]);
+			b->rmsg[k].msg_hdr.msg_iov = &b->riov[k];
+			b->rmsg[k].msg_hdr.msg_iovlen = 1;
+		}
+		got = sipc__sys_recvmmsg(sep->fd, b->rmsg, want, MSG_TRUNC | MSG_DONTWAIT);
+		if (got == -EAGAIN)
 			break;
-		if (n < 0) {
+		if (got <= 0) {
 			/* ICMP errors queued on the socket (ECONNREFUSED from an
 			 * earlier reply) come back here: note them and go on. */
 			sipc__serve_log(w->srv, 2, "%s %s: receive: %s", sep->svc->name, sep->url,
-					sipc_strerror((int)n));
+					sipc_strerror(got < 0 ? got : -EIO));
+			budget--;
 			continue;
 		}
-		SIPC__STAT_ADD(stats(&d)->dgrams_in, 1);
-		if (sipc_addr_from_sockaddr(&d.from, sep->scheme, (struct sockaddr *)&ss,
-					    msg.msg_namelen) < 0)
-			d.from.ss.ss_family = AF_UNSPEC;
-		d.replyable = d.from.ss.ss_family != AF_UNSPEC &&
-			      (ss.ss_family != AF_UNIX ||
-			       msg.msg_namelen > offsetof(struct sockaddr_un, sun_path));
-		if ((size_t)n > cap) {
-			char why[64];
-			snprintf(why, sizeof(why), "%zd bytes (--max-msg %zu)", n, cap);
-			sipc__dgram_drop(&d, why);
-			continue;
-		}
-		SIPC__STAT_ADD(stats(&d)->bytes_in, n);
-		drop = check(w, sep, &d.from);
-		if (drop != NULL) {
-			sipc__dgram_drop(&d, drop);
-			continue;
-		}
-		hex(&d, '<', w->scratch, (size_t)n);
-		if (sep->svc->on_datagram != NULL)
-			sep->svc->on_datagram(&d, w->scratch, (size_t)n);
+		for (unsigned k = 0; k < (unsigned)got; k++)
+			serve_one(b, k, w, sep, cap);
+		/* The replies go before the receive buffers they may point into
+		 * are reused. */
+		sipc__dgb_flush(&b->q);
 		if (cfg->verbosity >= 2) {
-			fmt_from(&d, peer, sizeof(peer));
-			sipc__serve_log(w->srv, 2, "datagram %s local=%s peer=%s in=%zd out=%zu",
-					sep->svc->name, sep->url, peer, n, d.replied);
+			for (unsigned k = 0; k < (unsigned)got; k++) {
+				if (b->len[k] < 0)
+					continue;
+				fmt_from(&b->d[k], peer, sizeof(peer));
+				sipc__serve_log(
+					w->srv, 2, "datagram %s local=%s peer=%s in=%zd out=%zu",
+					sep->svc->name, sep->url, peer, b->len[k], b->d[k].replied);
+			}
 		}
+		budget -= got;
+		if ((unsigned)got < want)
+			break; /* the queue is empty (or an error waits: it wakes us) */
+	}
+	if (gso && !b->q.gso) {
+		b->gso[sep->index] = -1;
+		sipc__serve_log(w->srv, 2,
+				"%s %s: UDP GSO refused by the kernel: replies go one by one",
+				sep->svc->name, sep->url);
 	}
 }
 
@@ -203,27 +380,10 @@ uint32_t sipc__dgram_random(struct sipc_dgram *d, uint32_t n)
 
 int sipc__dgram_reply(struct sipc_dgram *d, const void *buf, size_t len)
 {
-	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
-	struct msghdr msg = {.msg_name = &d->from.ss,
-			     .msg_namelen = d->from.len,
-			     .msg_iov = &iov,
-			     .msg_iovlen = 1};
-	ssize_t n;
-
 	if (!d->replyable) {
 		sipc__dgram_drop(d, "the sender has no address to reply to");
 		return -EDESTADDRREQ;
 	}
-	n = sipc__sys_sendmsg(d->sep->fd, &msg, MSG_DONTWAIT);
-	if (n < 0) {
-		char why[128];
-		snprintf(why, sizeof(why), "reply not sent: %s", sipc_strerror((int)n));
-		sipc__dgram_drop(d, why);
-		return (int)n;
-	}
-	hex(d, '>', buf, (size_t)n);
-	SIPC__STAT_ADD(stats(d)->dgrams_out, 1);
-	SIPC__STAT_ADD(stats(d)->bytes_out, n);
-	d->replied += (size_t)n;
+	sipc__dgb_add(&d->w->dgbatch->q, &d->from.ss, d->from.len, buf, len, d);
 	return 0;
 }

@@ -75,6 +75,7 @@ struct sipc__server;
 struct sipc__model_ops;
 struct sipc__limits;
 struct sipc__ticket;
+struct sipc__dgram_batch;
 
 struct sipc_srv_endpoint {
 	size_t index;
@@ -153,6 +154,9 @@ struct sipc_worker {
 	long handshakes;               /* TLS connections of this worker in their handshake */
 	struct sipc__proxyin *proxyin; /* connections waiting for their PROXY header */
 	size_t nproxyin;
+	/* dgram.c: the receive batch and reply queue of the datagram
+	 * endpoints this worker owns (sipc__dgram_prepare). */
+	struct sipc__dgram_batch *dgbatch;
 };
 
 struct sipc__server {
@@ -294,6 +298,10 @@ void sipc__proxyin_close_all(struct sipc_worker *w, const char *why);
 void sipc__proxyin_forget(struct sipc_worker *w);
 /* dgram.c: the io callback of a datagram endpoint in a worker. */
 void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents);
+/* Sizes W's receive batch for SEP (its --max-msg) before W watches it:
+ * 0 or -ENOMEM.  Freed by sipc__dgram_batch_free (NULL: nothing). */
+int sipc__dgram_prepare(struct sipc_worker *w, const struct sipc_srv_endpoint *sep);
+void sipc__dgram_batch_free(struct sipc__dgram_batch *b);
 
 /* banner.c: reads the `banner` file of every stream endpoint that has one
  * (at most SIPC_SERVE_BANNER_MAX bytes).  0, or -1 with WHY. */

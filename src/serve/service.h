@@ -78,7 +78,8 @@
  *    logged) and the allow-list is handed whole to on_datagram(d, buf, n);
  *    n may be 0.  sipc__dgram_reply(d, buf, len) sends one datagram back
  *    to the sender (never blocks: when the socket buffer is full the reply
- *    is dropped and counted, as UDP would).  sipc__dgram_from(d) is the
+ *    is dropped and counted, as UDP would; the replies to one batch of
+ *    datagrams go together, with sendmmsg).  sipc__dgram_from(d) is the
  *    sender's address.  One worker alone reads each datagram endpoint
  *    (server.h), so a sender's datagrams arrive in order, in one loop.
  *
@@ -287,8 +288,12 @@ int sipc__dgram_worker_id(const struct sipc_dgram *d);
 uint32_t sipc__dgram_random(struct sipc_dgram *d, uint32_t n);
 /* The loop of the worker handling the datagram (forward's associations). */
 sipc_loop *sipc__dgram_loop(const struct sipc_dgram *d);
-/* Sends one datagram to the sender: 0, or a negative code (and counted as
- * a dropped reply) when it cannot go now or the sender has no address. */
+/* Sends one datagram to the sender, with the other replies to the same
+ * batch of received datagrams (one sendmmsg, dgram.c), in order and before
+ * the next batch is read; BUF need not outlive the call.  0, or a negative
+ * code (counted as a dropped reply) when the sender has no address; a
+ * reply that cannot go when the batch is sent (a full socket buffer...)
+ * is counted and logged as a dropped reply then. */
 int sipc__dgram_reply(struct sipc_dgram *d, const void *buf, size_t len);
 /* Counts the datagram as dropped and logs WHY, at most once per sender
  * per interval (guard.h), at the default verbosity. */

@@ -440,7 +440,10 @@ int sipc__worker_listen(struct sipc_worker *w)
 		/* A datagram endpoint is read by its owner alone (server.h). */
 		if (sep->kind == SIPC__SVC_DGRAM && sep->owner != w->id)
 			continue;
-		int err = sipc__io_start(w->loop, &w->weps[i].io, listen_events());
+		int err = sep->kind == SIPC__SVC_DGRAM ? sipc__dgram_prepare(w, sep) : 0;
+		if (err < 0)
+			return err;
+		err = sipc__io_start(w->loop, &w->weps[i].io, listen_events());
 		if (err < 0)
 			return err;
 	}
@@ -476,6 +479,8 @@ void sipc__worker_fini(struct sipc_worker *w)
 	free(w->stats);
 	free(w->weps);
 	free(w->droplog);
+	sipc__dgram_batch_free(w->dgbatch);
+	w->dgbatch = NULL;
 	w->scratch = NULL;
 	w->stats = NULL;
 	w->weps = NULL;

@@ -88,6 +88,27 @@ ssize_t sipc__sys_recvmsg(int fd, struct msghdr *msg, int flags)
 	return result(r);
 }
 
+int sipc__sys_sendmmsg(int fd, struct mmsghdr *v, unsigned n, int flags)
+{
+	int r;
+
+	do
+		r = sendmmsg(fd, v, n, flags | MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? (int)result(r) : r;
+}
+
+int sipc__sys_recvmmsg(int fd, struct mmsghdr *v, unsigned n, int flags)
+{
+	int r;
+
+	/* No timeout: the callers' descriptors are non-blocking. */
+	do
+		r = recvmmsg(fd, v, n, flags, NULL);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? (int)result(r) : r;
+}
+
 ssize_t sipc__sys_read(int fd, void *buf, size_t len)
 {
 	ssize_t r;

@@ -42,6 +42,11 @@ ssize_t sipc__sys_send(int fd, const void *buf, size_t len, int flags);
 ssize_t sipc__sys_recv(int fd, void *buf, size_t len, int flags);
 ssize_t sipc__sys_sendmsg(int fd, const struct msghdr *msg, int flags);
 ssize_t sipc__sys_recvmsg(int fd, struct msghdr *msg, int flags);
+/* sendmmsg/recvmmsg (Linux): the number of messages moved (each one's
+ * msg_len set), or -errno when the first could not move.  sendmmsg adds
+ * MSG_NOSIGNAL. */
+int sipc__sys_sendmmsg(int fd, struct mmsghdr *v, unsigned n, int flags);
+int sipc__sys_recvmmsg(int fd, struct mmsghdr *v, unsigned n, int flags);
 /* Plain read/write, for pipes, files and terminals. */
 ssize_t sipc__sys_read(int fd, void *buf, size_t len);
 ssize_t sipc__sys_write(int fd, const void *buf, size_t len);

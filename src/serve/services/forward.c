@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "proxyhdr.h"
+#include "serve/dgbatch.h"
 #include "serve/dialer.h"
 #include "serve/guard.h"
 #include "serve/relay.h"
@@ -45,6 +46,11 @@
 /* Datagram associations: hash buckets, replies per wake-up. */
 #define FWD_BUCKETS     256
 #define FWD_DGRAM_BATCH 64
+/* Backend replies per recvmmsg (fewer when --max-msg is large: the
+ * receive buffers stay within FWD_RECV_BYTES); they go back to the client
+ * in one sendmmsg. */
+#define FWD_RECV_MAX   32
+#define FWD_RECV_BYTES ((size_t)2 << 20)
 
 struct fwd_shard;
 
@@ -159,7 +165,11 @@ struct fwd_shard {
 	sipc_loop *loop;
 	int worker; /* whose counters the replies go to */
 	size_t n;
-	uint8_t *buf; /* replies are read here */
+	uint8_t *buf;  /* replies are read here: nbuf buffers of --max-msg */
+	unsigned nbuf; /* replies per recvmmsg */
+	struct mmsghdr rmsg[FWD_RECV_MAX];
+	struct iovec riov[FWD_RECV_MAX];
+	struct sipc__dgb_queue q; /* and sent back from there (dgbatch.h) */
 	struct fwd_assoc *buckets[FWD_BUCKETS];
 };
 
@@ -216,72 +226,117 @@ static void on_assoc_idle(sipc_loop *loop, sipc_loop_timer *t)
 	assoc_free(a, true);
 }
 
-/* Replies from the backend go back to the association's client. */
+/* A reply's fate after the flush: counted as sent, or dropped (as the
+ * sendmsg of each reply was before batching). */
+static void reply_done(void *ctx, const void *buf, size_t len, ssize_t result)
+{
+	struct fwd_shard *sh = ctx;
+
+	(void)buf;
+	(void)len;
+	if (result < 0) {
+		shard_count(sh, SIPC__COUNT_DROPPED, 1);
+		return;
+	}
+	shard_count(sh, SIPC__COUNT_DGRAMS_OUT, 1);
+	shard_count(sh, SIPC__COUNT_BYTES_OUT, (uint64_t)result);
+}
+
+/* Replies from the backend go back to the association's client: a batch
+ * read with one recvmmsg, sent with sendmmsg, before the next is read. */
 static void on_assoc_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
 	struct fwd_assoc *a = io->arg;
 	struct fwd_shard *sh = a->sh;
 	struct sipc_srv_endpoint *sep = sh->fe->sep;
 	size_t cap = sipc__svc_ep_max_msg(sep);
+	int budget = FWD_DGRAM_BATCH;
 
 	(void)revents;
-	for (int i = 0; i < FWD_DGRAM_BATCH; i++) {
-		struct iovec iov;
-		struct msghdr msg = {0};
-		ssize_t n = sipc__sys_recv(a->fd, sh->buf, cap, MSG_TRUNC);
+	sh->q.fd = sipc__svc_ep_fd(sep);
+	while (budget > 0) {
+		unsigned want = (unsigned)budget < sh->nbuf ? (unsigned)budget : sh->nbuf;
+		int got;
 
-		if (n == -EAGAIN)
+		for (unsigned k = 0; k < want; k++) {
+			sh->riov[k] = (struct iovec){.iov_base = sh->buf + (size_t)k * cap,
+						     .iov_len = cap};
+			sh->rmsg[k] = (struct mmsghdr){0};
+			sh->rmsg[k].msg_hdr.msg_iov = &sh->riov[k];
+			sh->rmsg[k].msg_hdr.msg_iovlen = 1;
+		}
+		/* MSG_TRUNC: each one's real size, so an oversize one is dropped
+		 * whole. */
+		got = sipc__sys_recvmmsg(a->fd, sh->rmsg, want, MSG_TRUNC | MSG_DONTWAIT);
+		if (got == -EAGAIN)
 			break;
-		if (n < 0) {
+		if (got <= 0) {
 			/* ICMP port unreachable from an earlier datagram, and the
 			 * like: the backend may come back; note it and go on. */
 			sipc__svc_log(sep, 2, "forward %s: backend %s: %s", sipc__svc_ep_url(sep),
-				      sh->fe->url, sipc_strerror((int)n));
+				      sh->fe->url, sipc_strerror(got < 0 ? got : -EIO));
+			budget--;
 			continue;
 		}
 		a->last_ms = sipc__loop_now(loop);
-		if ((size_t)n > cap) {
-			shard_count(sh, SIPC__COUNT_DROPPED, 1);
-			continue;
+		for (unsigned k = 0; k < (unsigned)got; k++) {
+			size_t n = sh->rmsg[k].msg_len;
+			if (n > cap) {
+				shard_count(sh, SIPC__COUNT_DROPPED, 1);
+				continue;
+			}
+			sipc__dgb_add(&sh->q, &a->client.ss, a->client.len, sh->riov[k].iov_base, n,
+				      sh);
 		}
-		iov.iov_base = sh->buf;
-		iov.iov_len = (size_t)n;
-		msg.msg_name = &a->client.ss;
-		msg.msg_namelen = a->client.len;
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		n = sipc__sys_sendmsg(sipc__svc_ep_fd(sep), &msg, MSG_DONTWAIT);
-		if (n < 0) {
-			shard_count(sh, SIPC__COUNT_DROPPED, 1);
-			continue;
-		}
-		shard_count(sh, SIPC__COUNT_DGRAMS_OUT, 1);
-		shard_count(sh, SIPC__COUNT_BYTES_OUT, (uint64_t)n);
+		sipc__dgb_flush(&sh->q);
+		budget -= got;
+		if ((unsigned)got < want)
+			break; /* nothing more now (or an error: it wakes us again) */
 	}
+}
+
+static void shard_free(struct fwd_shard *sh)
+{
+	if (sh == NULL)
+		return;
+	sipc__dgb_free(&sh->q);
+	free(sh->buf);
+	free(sh);
 }
 
 static struct fwd_shard *shard_of(struct fwd_ep *fe, sipc_loop *loop, int worker)
 {
 	struct fwd_shard *sh = fe->shard;
+	size_t cap = sipc__svc_ep_max_msg(fe->sep);
 
 	/* One worker alone reads a datagram endpoint, in every model
 	 * (server.h): only its thread gets here, so no lock, and one table
 	 * makes --max-assoc a bound for the whole server. */
 	if (sh != NULL)
 		return sh;
+	if (cap == 0)
+		cap = 1;
 	sh = calloc(1, sizeof(*sh));
-	if (sh != NULL)
-		sh->buf = malloc(sipc__svc_ep_max_msg(fe->sep));
-	if (sh != NULL && sh->buf == NULL) {
-		free(sh);
-		sh = NULL;
+	if (sh == NULL)
+		return NULL;
+	sh->nbuf = FWD_RECV_BYTES / cap > FWD_RECV_MAX ? FWD_RECV_MAX
+						       : (unsigned)(FWD_RECV_BYTES / cap);
+	if (sh->nbuf == 0)
+		sh->nbuf = 1;
+	sh->buf = malloc(sh->nbuf * cap);
+	/* Replies are sent from the receive buffers: nothing to copy. */
+	if (sh->buf == NULL || sipc__dgb_init(&sh->q, 0) < 0) {
+		shard_free(sh);
+		return NULL;
 	}
-	if (sh != NULL) {
-		sh->fe = fe;
-		sh->loop = loop;
-		sh->worker = worker;
-		fe->shard = sh;
-	}
+	sh->q.send = sipc__sys_sendmmsg;
+	sh->q.done = reply_done;
+	sh->q.keep = sh->buf;
+	sh->q.keep_len = sh->nbuf * cap;
+	sh->fe = fe;
+	sh->loop = loop;
+	sh->worker = worker;
+	fe->shard = sh;
 	return sh;
 }
 
@@ -576,8 +631,7 @@ static void fwd_teardown(struct sipc_srv_endpoint *sep)
 		for (int b = 0; b < FWD_BUCKETS; b++)
 			while (sh->buckets[b] != NULL)
 				assoc_free(sh->buckets[b], false);
-		free(sh->buf);
-		free(sh);
+		shard_free(sh);
 	}
 	sipc_tls_config_free(fe->tls);
 	free(fe);
