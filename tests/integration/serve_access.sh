@@ -119,5 +119,5 @@ if [ -z "${finish_skip:-}" ]; then
 	kill "$A" "$B" "$C" "$D" "$E"; wait "$A" "$B" "$C" "$D" "$E" 2>/dev/null
 fi
 
-check "no sanitizer report from any server" bash -c "! grep -qs Sanitizer '$T'/*.err"
+no_sanitizer_report "no sanitizer report from any server" "$T"/*.err
 finish

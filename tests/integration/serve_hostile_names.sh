@@ -88,5 +88,5 @@ kill -TERM "$SRV"
 rc=0
 wait "$SRV" || rc=$?
 expect_eq "serve exits 0 on SIGTERM" 0 "$rc"
-check "no sanitizer report" bash -c "! grep -q Sanitizer '$T/srv.err'"
+no_sanitizer_report "no sanitizer report" "$T/srv.err"
 finish

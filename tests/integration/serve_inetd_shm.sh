@@ -44,7 +44,7 @@ expect_eq "nowait: the next shm client is served" "after the garbage" \
 	"$(printf 'after the garbage\n' | timeout "$(secs 10)" "$SOCKIPC" connect "shm://@$N-a" 2>&1)"
 check "nowait: every serve exited 0 (the garbage one too)" wait_count "$T/a.err" 'died with code 0' 3 10
 expect_eq "nowait: and none otherwise" "" "$(grep 'died with code [1-9]\|killed by' "$T/a.err")"
-check "nowait: no sanitizer report" bash -c "! grep -q Sanitizer '$T/a.err'"
+no_sanitizer_report "nowait: no sanitizer report" "$T/a.err"
 stop_bg $A
 
 # A socket file, and ring= given with the scheme: the client's --trace
@@ -164,6 +164,6 @@ expect_eq "refused: URL options on another scheme than shm" \
 	"2 sockipc: serve: --inetd=unix?...: URL options go with shm alone (ring=, spin=); the socket on descriptor 0 was set up by whoever passed it" "${r[6]}"
 check "refused: a bad ring= names the option (${r[7]})" grep -q "^2 .*option ring: '5000' is not a power of two" <<<"${r[7]}"
 check "refused: an unknown scheme (${r[8]})" grep -q "^2 .*--inetd=carrier-pigeon: not a scheme --inetd serves" <<<"${r[8]}"
-check "no sanitizer report in any log" bash -c "! grep -l Sanitizer '$T'/*.err '$T/refuse.out'"
+no_sanitizer_report "no sanitizer report in any log" "$T"/*.err "$T/refuse.out"
 
 finish

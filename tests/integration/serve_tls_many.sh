@@ -30,6 +30,6 @@ for model in event thread; do
 	rc=0
 	kill -TERM "$SRV"; wait "$SRV" || rc=$?
 	expect_eq "$model: exits 0 on SIGTERM" 0 "$rc"
-	check "$model: no sanitizer report" bash -c "! grep -q Sanitizer '$T/s.err'"
+	no_sanitizer_report "$model: no sanitizer report" "$T/s.err"
 done
 finish

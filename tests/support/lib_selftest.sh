@@ -91,4 +91,12 @@ check "its reservations are gone with it" \
 	bash -c 'for p; do [ ! -e "$0/$p" ] || exit 1; done' "$_PORT_DIR" "${theirs[@]}"
 check "ours are held while we run" \
 	bash -c 'for p; do [ "$(cat "$0/$p/owner")" = '$$' ] || exit 1; done' "$_PORT_DIR" "${mine[@]}"
+# no_sanitizer_report: passes on clean logs; on a report, fails with it.
+printf 'listening\nclose echo\n' >"$T/clean.err"
+printf 'x\n==1==ERROR: AddressSanitizer: heap-use-after-free on address 0x1\n    #0 0x2 in f a.c:3\n' >"$T/dirty.err"
+expect_eq "no_sanitizer_report passes clean logs" "ok: clean" \
+	"$(no_sanitizer_report clean "$T/clean.err" 2>&1)"
+out=$( (no_sanitizer_report dirty "$T/clean.err" "$T/dirty.err"; echo "failures=$_failures") 2>&1)
+check "no_sanitizer_report fails on a report and shows it ($out)" \
+	bash -c '[[ $1 == *"FAIL: dirty: "*"heap-use-after-free"*"a.c:3"* && $1 == *"failures=$2"* ]]' _ "$out" $((_failures + 1))
 finish
