@@ -22,6 +22,7 @@
 #include "serve/limits.h"
 #include "serve/model.h"
 #include "serve/server.h"
+#include "transport/tls/tls.h"
 
 /* Enough for the service callbacks and the log lines (a few KiB deep even
  * under AddressSanitizer), small enough that thousands of connections
@@ -129,12 +130,15 @@ static void *solo_main(void *arg)
 	}
 	/* Everything, the wake-up of the control loop included, happens under
 	 * the lock: once it is released the main thread may see no thread
-	 * left and free the server, so this thread must touch nothing more. */
+	 * left and free the server, so this thread must touch nothing more.
+	 * Not even OpenSSL's destructor of this thread's state may come
+	 * after (the process may have exited): that state goes before. */
 	pthread_mutex_lock(&m->lock);
 	fold(m, s);
 	unlink_solo(m, s);
 	sipc__worker_fini(&s->w);
 	free(s);
+	sipc__tls_thread_done();
 	if (m->nlive == 0) {
 		pthread_cond_broadcast(&m->idle);
 		if (srv->ctl != NULL)

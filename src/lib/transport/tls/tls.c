@@ -12,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
@@ -218,3 +219,8 @@ const struct sipc__transport sipc__transport_tls = {
 	.attach = tls_attach,
 	.io = &sipc__conn_ops_tls,
 };
+
+void sipc__tls_thread_done(void)
+{
+	OPENSSL_thread_stop();
+}
