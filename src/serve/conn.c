@@ -597,6 +597,11 @@ static void settle(struct sipc_conn *c)
 		}
 		bool rd = may_read(c);
 		bool wr = pending(c) > 0 || (c->want_writable && !c->ending);
+		/* shm:// says how long to spin once its handshake is done,
+		 * which it does in the first reads and writes (raw services,
+		 * on_io, wait on the descriptor themselves). */
+		if (c->spin_us == 0 && c->svc->on_io == NULL)
+			c->spin_us = sipc_endpoint_spin(c->ep);
 		if (c->spin_us != 0) {
 			ev = spin_events(c, rd, wr);
 		} else {
@@ -881,9 +886,6 @@ static void start(struct sipc_conn *c)
 					c->tls_note ? c->tls_note : "");
 	}
 	c->last_ms = now(c);
-	/* Raw services (on_io) wait on the descriptor themselves. */
-	if (svc->on_io == NULL)
-		c->spin_us = sipc_endpoint_spin(c->ep);
 	err = sipc__io_start(c->w->loop, &c->io,
 			     svc->on_io ? SIPC_LOOP_IN | SIPC_LOOP_OUT : SIPC_LOOP_IN);
 	if (err < 0)

@@ -15,6 +15,10 @@ need+=(microsocks tinyproxy dante-server)
 need+=(haproxy)
 # serve's proxy services: curl as their client (serve_proxy_curl).
 need+=(curl)
+# systemd-socket-activate and systemd-analyze (serve_units, serve_inetd_shm:
+# the package is installed, nothing of it is started); strace, which counts
+# the system calls the batching and spinning tests are about.
+need+=(systemd strace)
 [ "${1:-}" = build ] && need=("${build[@]}")
 # clang, and libFuzzer's runtime for -fsanitize=fuzzer (Debian 12: clang 14).
 [ "${1:-}" = fuzz ] && need=("${build[@]}" clang libclang-rt-dev)
