@@ -186,29 +186,29 @@ static uint32_t side_events(sipc_endpoint *ep, short ev, short *spin)
 	return e;
 }
 
-/* Busy-polling (epspin.h): either side that spins can go on. */
-static uint32_t spin_ready(sipc_loop_io *io)
+/* Busy-polling (epspin.h): either side that spins can go on; LOOK is
+ * sipc__ep_spin_ready, or sipc__ep_spin_sleep when the loop is about to
+ * sleep. */
+static uint32_t spin_sides(sipc_loop_io *io, uint32_t (*look)(sipc_endpoint *, short))
 {
 	struct sipc__relay *r = io->arg;
 	uint32_t e = 0;
 
 	if (r->cspin)
-		e |= sipc__ep_spin_ready(sipc__conn_ep(r->c), r->cspin);
+		e |= look(sipc__conn_ep(r->c), r->cspin);
 	if (r->bspin)
-		e |= sipc__ep_spin_ready(r->bep, r->bspin);
+		e |= look(r->bep, r->bspin);
 	return e ? SIPC_LOOP_IN : 0; /* on_other: pump */
+}
+
+static uint32_t spin_ready(sipc_loop_io *io)
+{
+	return spin_sides(io, sipc__ep_spin_ready);
 }
 
 static uint32_t spin_sleep(sipc_loop_io *io)
 {
-	struct sipc__relay *r = io->arg;
-	uint32_t e = 0;
-
-	if (r->cspin)
-		e |= sipc__ep_spin_sleep(sipc__conn_ep(r->c), r->cspin);
-	if (r->bspin)
-		e |= sipc__ep_spin_sleep(r->bep, r->bspin);
-	return e ? SIPC_LOOP_IN : 0;
+	return spin_sides(io, sipc__ep_spin_sleep);
 }
 
 /* The longest spin the sides ask for (SIPC_SPIN_ALWAYS the longest). */

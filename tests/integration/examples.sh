@@ -61,14 +61,14 @@ client() {
 
 # The check can fail: two processes started as tests usually start them
 # (bg: a process group each) are children of this script, which their
-# chains then share.
-bg "$T/x1" sleep 60
+# chains then share.  Two idle programs stand in for them (until killed).
+bg "$T/x1" tail -f /dev/null
 X1=$BG_PID
-bg "$T/x2" sleep 60
+bg "$T/x2" tail -f /dev/null
 X2=$BG_PID
 echo "$X1 $X1" >"$T/self1.pid"
 echo "$X2 $X2" >"$T/self2.pid"
-wait_until 5 grep -qsx sleep "/proc/$X2/comm"
+wait_until 5 grep -qsx tail "/proc/$X2/comm"
 if apart self1 self2; then
 	fail "apart: two children of this script pass for apart: $APART"
 else
