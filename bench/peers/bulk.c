@@ -1,17 +1,27 @@
 /*
- * bulk.c - the plain read/write pair with 256 KiB buffers that bench/run
- * uses as the ceiling of a bulk transfer: what two processes moving bytes
- * over one socket can do with nothing but blocking read(2) and write(2).
+ * bulk.c - the plain pair bench/run uses as the ceiling of a bulk transfer:
+ * what two processes moving bytes over one socket can do with nothing but
+ * blocking calls, at a chosen transfer size, copying (read(2)/write(2)) or
+ * splicing (splice(2) through a pipe of that size).
  *
- *   bulk recv tcp HOST PORT | unix PATH       prints "listening PORT-OR-PATH",
- *                                             accepts one peer, reads to EOF
- *   bulk send BYTES tcp HOST PORT | unix PATH connects, writes BYTES, closes
+ *   bulk recv [-b SIZE] [-s] tcp HOST PORT | unix PATH
+ *       prints "listening PORT-OR-PATH", accepts one peer, reads to EOF:
+ *       read(2)s of SIZE bytes into one buffer, or with -s splices into a
+ *       pipe of SIZE bytes and from it to /dev/null (no byte copied)
+ *   bulk send [-b SIZE] [-s | -f] BYTES tcp HOST PORT | unix PATH
+ *       connects, writes BYTES, closes: write(2)s of SIZE bytes from one
+ *       buffer in memory; with -f each one read(2) from stdin (a file of
+ *       BYTES) first, the same work as a relay that copies a file; with -s
+ *       splices BYTES from stdin through a pipe of SIZE bytes into the
+ *       socket
  *
- * The receiver prints the byte count it read on stdout at the end.  Built
- * by bench/run with cc; not part of the sockipc build.
+ * SIZE takes a K or M suffix; 256K by default.  The receiver prints the
+ * byte count it read on stdout at the end.  Built by bench/run with cc;
+ * not part of the sockipc build.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +30,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define BUF (256 * 1024)
-
-static char buf[BUF];
+static size_t size = 256 * 1024;
+static int use_splice, from_stdin;
 
 static void die(const char *what)
 {
@@ -65,30 +74,130 @@ static int sock(char **a, int listening)
 	return fd;
 }
 
-int main(int argc, char **argv)
+/* A pipe of SIZE bytes (the kernel rounds up to pages; it may refuse
+ * above pipe-max-size, 1 MiB by default, which keeps its default). */
+static void make_pipe(int p[2])
 {
-	if (argc >= 4 && strcmp(argv[1], "recv") == 0) {
-		int l = sock(argv + 2, 1), fd = accept(l, NULL, NULL);
-		unsigned long long total = 0;
-		ssize_t n;
-		while ((n = read(fd, buf, BUF)) > 0)
+	if (pipe2(p, O_CLOEXEC))
+		die("pipe");
+	(void)fcntl(p[1], F_SETPIPE_SZ, (int)size);
+}
+
+static int do_recv(char **a)
+{
+	int l = sock(a, 1), fd = accept(l, NULL, NULL), p[2], null;
+	unsigned long long total = 0;
+	ssize_t n;
+	char *buf;
+
+	if (fd < 0)
+		die("accept");
+	if (use_splice) {
+		make_pipe(p);
+		null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		while ((n = splice(fd, NULL, p[1], NULL, size, SPLICE_F_MOVE)) > 0) {
 			total += (unsigned long long)n;
-		printf("%llu\n", total);
-		return n < 0;
+			while (n > 0) {
+				ssize_t m =
+					splice(p[0], NULL, null, NULL, (size_t)n, SPLICE_F_MOVE);
+				if (m <= 0)
+					die("splice out");
+				n -= m;
+			}
+		}
+	} else {
+		if ((buf = malloc(size)) == NULL)
+			die("malloc");
+		while ((n = read(fd, buf, size)) > 0)
+			total += (unsigned long long)n;
 	}
-	if (argc >= 5 && strcmp(argv[1], "send") == 0) {
-		unsigned long long left = strtoull(argv[2], NULL, 10);
-		int fd = sock(argv + 3, 0);
-		memset(buf, 'x', BUF);
+	printf("%llu\n", total);
+	return n < 0;
+}
+
+static int do_send(unsigned long long left, char **a)
+{
+	int fd = sock(a, 0), p[2];
+	char *buf;
+
+	if (use_splice) {
+		make_pipe(p);
 		while (left > 0) {
-			ssize_t n = write(fd, buf, left < BUF ? left : BUF);
+			ssize_t n = splice(0, NULL, p[1], NULL, left < size ? left : size,
+					   SPLICE_F_MOVE);
 			if (n <= 0)
-				die("write");
+				die("splice in (stdin must be a file of BYTES)");
 			left -= (unsigned long long)n;
+			while (n > 0) {
+				ssize_t m = splice(p[0], NULL, fd, NULL, (size_t)n, SPLICE_F_MOVE);
+				if (m <= 0)
+					die("splice out");
+				n -= m;
+			}
 		}
 		return close(fd);
 	}
-	fprintf(stderr, "usage: bulk recv tcp HOST PORT | unix PATH\n"
-			"       bulk send BYTES tcp HOST PORT | unix PATH\n");
+	if ((buf = malloc(size)) == NULL)
+		die("malloc");
+	memset(buf, 'x', size);
+	while (left > 0) {
+		size_t want = left < size ? left : size;
+		ssize_t n, off = 0;
+
+		if (from_stdin) {
+			if ((n = read(0, buf, want)) <= 0)
+				die("read (stdin must be a file of BYTES)");
+			want = (size_t)n;
+		}
+		while ((size_t)off < want) {
+			if ((n = write(fd, buf + off, want - (size_t)off)) <= 0)
+				die("write");
+			off += n;
+		}
+		left -= want;
+	}
+	return close(fd);
+}
+
+static size_t parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+
+	if (*end == 'K' || *end == 'k')
+		v *= 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		v *= 1024 * 1024, end++;
+	if (*end != '\0' || v == 0 || v > (64u << 20)) {
+		fprintf(stderr, "bulk: bad size '%s'\n", s);
+		exit(2);
+	}
+	return (size_t)v;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 2;
+
+	while (argc > i + 1 && argv[i][0] == '-') {
+		if (strcmp(argv[i], "-s") == 0) {
+			use_splice = 1;
+			i++;
+		} else if (strcmp(argv[i], "-f") == 0) {
+			from_stdin = 1;
+			i++;
+		} else if (strcmp(argv[i], "-b") == 0) {
+			size = parse_size(argv[i + 1]);
+			i += 2;
+		} else {
+			break;
+		}
+	}
+	if (argc >= i + 2 && strcmp(argv[1], "recv") == 0)
+		return do_recv(argv + i);
+	if (argc >= i + 3 && strcmp(argv[1], "send") == 0)
+		return do_send(strtoull(argv[i], NULL, 10), argv + i + 1);
+	fprintf(stderr, "usage: bulk recv [-b SIZE] [-s] tcp HOST PORT | unix PATH\n"
+			"       bulk send [-b SIZE] [-s | -f] BYTES tcp HOST PORT | unix PATH\n");
 	return 2;
 }

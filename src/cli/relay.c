@@ -120,31 +120,49 @@ static struct fdkind probe(int fd)
 }
 
 /*
- * Where splice pays, chosen by measurement (2 GiB, loopback, 2-vCPU AMD
- * EPYC VM, Linux 6.18, receiver on CPU 0 and sender on CPU 1, MB/s, the
- * plain 256 KiB read/write pair of bench/peers/bulk.c on the other end):
+ * Where splice pays, chosen by measurement.
  *
- *   connect < file on tmpfs     splice, 1 MiB pipe   splice, 256 KiB   read+send
- *     tcp                          5000-5600          3800-5300        2900-3700
- *     unix                        11400-14000          9000-13400       6100-6700
- *   listen > /dev/null          splice               recv+write
- *     tcp                          3200-3300            2900-3600
- *       (the sender is the limit; the receiver's system time for 2 GiB:
- *        0.12 s spliced, 0.16 s copied)
- *     unix                        12800-14700           9600-10500
- *   listen | dd bs=256K         splice               recv+write
- *     tcp                          3000-3300            2650-2970
- *     unix                         5400-7200            2500-3000
+ * Sending (stdin -> socket), 2026-12-03, 2-vCPU AMD EPYC VM, Linux 6.18,
+ * 1 GiB from a file on tmpfs into `bulk recv -b 64K` (bench/peers/bulk.c),
+ * receiver on CPU 0, sender on CPU 1, medians of 5 interleaved runs while
+ * two other jobs shared the machine (MB/s; CPU s per GiB receiver/sender):
  *
- * So splice wins, or ties at a lower CPU cost, wherever both ends can
- * take it: sockets, pipes, regular files and /dev/null.  A terminal or
- * another character device cannot, and is copied through the buffer.
+ *                      splice, 1 MiB pipe   read+send 256 KiB   read+send 64 KiB
+ *     tcp                 1144 (.31/.87)       1592 (.21/.53)      1739 (.18/.60)
+ *     unix                1754 (.32/.23)       2229 (.19/.46)      2061 (.21/.49)
+ *   (the plain sender, bulk send -s -b 1M / -f -b 256K: tcp 1146 / 1526,
+ *    unix 1722 / 1722; nc -N: tcp 1086, unix 622)
+ *
+ * Spliced pages cost more than copies on this kernel: TCP's sender spends
+ * 0.3 s per GiB more taking page references than copying, and a unix
+ * socket's receiver copies out of page fragments slower than out of the
+ * linear data a copying sender leaves (the receiver is the bottleneck
+ * there).  So a regular file is read and sent through the 256 KiB buffer.
+ * (Earlier runs, 2025-11, the plain 256 KiB pair on the other end, had
+ * splice ahead, 5000-5600 against 2900-3700 MB/s on tcp; the 2026-12 runs
+ * above, side by side, did not reproduce it.)  A pipe or a socket on
+ * stdin is still spliced: not measured again.
+ *
+ * Receiving (socket -> stdout), same machine and day, `bulk send -b 1M`
+ * from memory -> `listen -q >/dev/null`, medians of 3 (MB/s; receiver CPU):
+ *
+ *                      splice, 1 MiB pipe   recv+write 64 KiB   plain 64 KiB read   nc -l
+ *     tcp                 3397 (.07)           3837 (.14)          3385 (.14)         2703 (.22)
+ *     unix                1339 (.23)           1644 (.22)          2241 (.23)         1031 (.30)
+ *
+ * The sender is the limit on tcp (splice halves the receiver's CPU); on
+ * unix the spread of the run (1200-3400 within a cell) is wider than any
+ * difference.  Splice stays where both ends take it: sockets, pipes,
+ * regular files and /dev/null (older runs: listen | dd bs=256K, unix,
+ * 5400-7200 spliced against 2500-3000 copied).  A terminal or another
+ * character device cannot, and is copied through the buffer.
  */
 
-/* Whether stdin (kind IN) is spliced into the socket. */
+/* Whether stdin (kind IN) is spliced into the socket: a pipe or a socket,
+ * not a regular file (read and sent, above). */
 static bool splice_send(struct fdkind in)
 {
-	return sipc__sys_have_splice() && in.ok && (in.sock || in.fifo || in.reg);
+	return sipc__sys_have_splice() && in.ok && (in.sock || in.fifo);
 }
 
 /* Whether the socket is spliced out to stdout (kind OUT); the kernel
