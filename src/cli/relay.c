@@ -138,9 +138,10 @@ static struct fdkind probe(int fd)
  * socket's receiver copies out of page fragments slower than out of the
  * linear data a copying sender leaves (the receiver is the bottleneck
  * there).  So a regular file is read and sent through the 256 KiB buffer.
- * (Earlier runs, 2025-11, the plain 256 KiB pair on the other end, had
- * splice ahead, 5000-5600 against 2900-3700 MB/s on tcp; the 2026-12 runs
- * above, side by side, did not reproduce it.)  A pipe or a socket on
+ * (Earlier runs, 2025-11 on another build of the VM, Linux 6.18.44-fc-v657
+ * where this one is fc-v1147, with the plain 256 KiB pair on the other end,
+ * had splice ahead, 5000-5600 against 2900-3700 MB/s on tcp; three
+ * side-by-side runs here, 2026-12-03, had copying ahead each time.)  A pipe or a socket on
  * stdin is still spliced: not measured again.
  *
  * Receiving (socket -> stdout), same machine and day, `bulk send -b 1M`
