@@ -141,8 +141,8 @@ static struct fdkind probe(int fd)
  * (Earlier runs, 2025-11 on another build of the VM, Linux 6.18.44-fc-v657
  * where this one is fc-v1147, with the plain 256 KiB pair on the other end,
  * had splice ahead, 5000-5600 against 2900-3700 MB/s on tcp; three
- * side-by-side runs here, 2026-12-03, had copying ahead each time.)  A pipe or a socket on
- * stdin is still spliced: not measured again.
+ * side-by-side runs here, 2026-12-03, had copying ahead each time.)  A
+ * pipe or a socket on stdin is still spliced: not measured again.
  *
  * Receiving (socket -> stdout), same machine and day, `bulk send -b 1M`
  * from memory -> `listen -q >/dev/null`, medians of 5 interleaved runs
@@ -150,10 +150,9 @@ static struct fdkind probe(int fd)
  * and a fourth, new against old: tcp 1720 -> 1872 and 2640 -> 1385 (load
  * average 4), unix 1256 -> 1582 and 1444 -> 1350):
  *
- *                  splice, 1 MiB pipe   recv 64 KiB       recv 256 KiB   plain 64 KiB read   nc -l
- *     tcp          2173 [3397] (.11)    3366 [3837] (.14)  2298 (.16)    2384 [3385] (.16)   2681
- * [2703] unix         1405 [1339] (.21)    1657 [1644] (.22)  1530 (.23)    2176 [2241] (.20) 1440
- * [1031]
+ *              splice 1 MiB pipe  recv 64 KiB        recv 256 KiB  plain 64K read  nc -l
+ *     tcp      2173 [3397] (.11)  3366 [3837] (.14)  2298 (.16)    2384 [3385]     2681 [2703]
+ *     unix     1405 [1339] (.21)  1657 [1644] (.22)  1530 (.23)    2176 [2241]     1440 [1031]
  *
  * Splicing to /dev/null copies nothing, yet moves fewer bytes a second
  * than 64 KiB recv(2)s: a splice takes the socket for up to a pipe's worth
