@@ -39,6 +39,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -53,6 +54,7 @@
 #include "endpoint.h"
 #include "loop/epspin.h"
 #include "loop/loop.h"
+#include "serve/dgbatch.h"
 #include "sys/sys.h"
 #include "transport/transport.h"
 
@@ -70,6 +72,8 @@
 #define TAG_LEN 8
 /* Datagrams per sendmmsg and recvmmsg at most (--max-batch). */
 #define DG_BATCH 64
+/* UDP GRO receive buffers of a worker, SIPC__DGB_GRO_BYTES each. */
+#define DG_GRO_BUFS 16
 /* Retry delay after a unix listener's full backlog (EAGAIN on connect). */
 #define RETRY_MS 1
 
@@ -112,7 +116,10 @@ struct bconn {
 	uint32_t nfree;
 	uint64_t dg_sent;
 	int64_t last_progress; /* ns */
-	int64_t session_t0;    /* --new-conn: when connect began */
+	/* udp with --max-batch over 1: 0 not tried yet, 1 on, -1 off */
+	signed char gso;    /* a run of datagrams as one UDP GSO send */
+	signed char gro;    /* echoes taken as UDP GRO buffers */
+	int64_t session_t0; /* --new-conn: when connect began */
 };
 
 struct shared {
@@ -152,6 +159,11 @@ struct worker {
 	uint32_t dg_idx[DG_BATCH];
 	struct mmsghdr dg_rx[DG_BATCH];
 	struct iovec dg_rxiov[DG_BATCH];
+	uint8_t *gro_area; /* DG_GRO_BUFS buffers, allocated at first use */
+	union {
+		char buf[SIPC__DGB_GRO_CMSG];
+		struct cmsghdr align;
+	} dg_ctl[DG_BATCH];
 	struct sipc_bench_result *res;
 	int setup_err;
 	char setup_why[SIPC__BENCH_WHY];
@@ -318,6 +330,7 @@ static void close_fd(struct bconn *c)
 	c->open = false;
 	c->connecting = false;
 	c->want_out = false;
+	c->gso = c->gro = 0;
 	c->spin_us = 0;
 }
 
@@ -599,6 +612,60 @@ static unsigned dgram_room(const struct bconn *c, unsigned most)
 	return left < n ? (unsigned)left : n;
 }
 
+/* On udp, once per socket before its first datagram (no echo can come
+ * before it): UDP GRO for the echoes, so that a server's GSO replies come
+ * in one buffer instead of being cut by the kernel one by one on the way
+ * in, and UDP GSO for the sends. */
+static void dgram_offload(struct bconn *c)
+{
+	struct worker *w = c->w;
+	bool udp = w->sh->scheme == SIPC_UDP || w->sh->scheme == SIPC_UDP4 ||
+		   w->sh->scheme == SIPC_UDP6;
+
+	if (c->gso != 0)
+		return;
+	c->gso = udp ? 1 : -1;
+	c->gro = -1;
+	if (udp && sipc__dgb_gro_enable(c->fd)) {
+		if (w->gro_area == NULL)
+			w->gro_area = malloc((size_t)DG_GRO_BUFS * SIPC__DGB_GRO_BYTES);
+		if (w->gro_area != NULL)
+			c->gro = 1;
+	}
+}
+
+/* N datagrams (built in w->dg_txiov, 2 iovecs each) as one UDP GSO send:
+ * the kernel cuts it at the message size, so the server still gets one
+ * datagram each.  Returns N, or -errno; a kernel that refuses GSO
+ * (EINVAL, EIO, EOPNOTSUPP) turns it off for the socket and the caller
+ * sends them one by one. */
+static int dgram_send_gso(struct bconn *c, unsigned n)
+{
+	struct worker *w = c->w;
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl;
+	uint16_t seg = (uint16_t)w->cfg->size;
+	struct msghdr mh = {.msg_iov = &w->dg_txiov[0][0],
+			    .msg_iovlen = 2 * n,
+			    .msg_control = ctl.buf,
+			    .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	ssize_t r;
+
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = 103; /* UDP_SEGMENT */
+	cm->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
+	r = sipc__sys_sendmsg(c->fd, &mh, MSG_DONTWAIT);
+	if (r == -EINVAL || r == -EIO || r == -EOPNOTSUPP) {
+		c->gso = -1;
+		return (int)r;
+	}
+	return r < 0 ? (int)r : (int)n;
+}
+
 /* Up to --max-batch datagrams in one sendmmsg, as long as slots are free:
  * the generator makes fewer system calls than the server it measures.
  * Each datagram still has its own tag and slot. */
@@ -608,9 +675,15 @@ static void dgram_send_batch(struct bconn *c, unsigned most)
 	struct shared *sh = w->sh;
 	unsigned n;
 
+	dgram_offload(c);
 	while ((n = dgram_room(c, most)) > 0) {
 		int64_t now = now_ns();
-		int r;
+		int r = -EINVAL;
+		/* A GSO send holds at most 64 datagrams and 65,000 bytes. */
+		unsigned gso_most = (unsigned)(SIPC__DGB_GSO_BYTES / w->cfg->size);
+
+		if (c->gso > 0 && gso_most > 1 && n > gso_most)
+			n = gso_most;
 
 		for (unsigned k = 0; k < n; k++) {
 			uint32_t idx = c->free_slots[c->nfree - 1 - k];
@@ -625,7 +698,10 @@ static void dgram_send_batch(struct bconn *c, unsigned most)
 				.msg_hdr = {.msg_iov = w->dg_txiov[k], .msg_iovlen = 2}};
 			w->dg_idx[k] = idx;
 		}
-		r = sipc__sys_sendmmsg(c->fd, w->dg_tx, n, MSG_DONTWAIT);
+		if (c->gso > 0 && n > 1 && gso_most > 1)
+			r = dgram_send_gso(c, n);
+		if (r == -EINVAL || r == -EIO || r == -EOPNOTSUPP)
+			r = sipc__sys_sendmmsg(c->fd, w->dg_tx, n, MSG_DONTWAIT);
 		if (r <= 0) {
 			int e = dgram_send_error(c, r < 0 ? r : -EAGAIN);
 
@@ -746,15 +822,27 @@ static void dgram_recv_batch(struct bconn *c, unsigned most)
 
 	if (nbuf == 0)
 		nbuf = 1;
+	if (c->gro > 0) {
+		nbuf = most < DG_GRO_BUFS ? most : DG_GRO_BUFS;
+		stride = SIPC__DGB_GRO_BYTES;
+	}
 	for (int round = 0; round < 64; round += (int)nbuf) {
 		int got;
 		int64_t now;
 
 		for (unsigned k = 0; k < nbuf; k++) {
-			w->dg_rxiov[k] = (struct iovec){w->scratch + k * stride,
-							stride <= RX_SCRATCH ? stride : RX_SCRATCH};
+			if (c->gro > 0)
+				w->dg_rxiov[k] = (struct iovec){w->gro_area + k * stride, stride};
+			else
+				w->dg_rxiov[k] =
+					(struct iovec){w->scratch + k * stride,
+						       stride <= RX_SCRATCH ? stride : RX_SCRATCH};
 			w->dg_rx[k] = (struct mmsghdr){
 				.msg_hdr = {.msg_iov = &w->dg_rxiov[k], .msg_iovlen = 1}};
+			if (c->gro > 0) {
+				w->dg_rx[k].msg_hdr.msg_control = w->dg_ctl[k].buf;
+				w->dg_rx[k].msg_hdr.msg_controllen = sizeof(w->dg_ctl[k].buf);
+			}
 		}
 		got = sipc__sys_recvmmsg(c->fd, w->dg_rx, nbuf, MSG_TRUNC | MSG_DONTWAIT);
 		if (got == -EAGAIN)
@@ -771,6 +859,19 @@ static void dgram_recv_batch(struct bconn *c, unsigned most)
 			if (n == 0 && !w->sh->connless) {
 				if (!dgram_recv_error(c, 0))
 					return;
+				continue;
+			}
+			if (c->gro > 0 && n <= stride) {
+				/* Several echoes in one buffer: cut back at the
+				 * segment size the kernel gives. */
+				struct sipc__dgb_cut cut;
+				const uint8_t *p;
+				size_t len;
+
+				sipc__dgb_cut_init(&cut, w->dg_rxiov[k].iov_base, n,
+						   sipc__dgb_gro_size(&w->dg_rx[k].msg_hdr));
+				while (sipc__dgb_cut_next(&cut, &p, &len))
+					dgram_echo(c, p, len, now);
 				continue;
 			}
 			dgram_echo(c, w->dg_rxiov[k].iov_base, n, now);
@@ -1189,6 +1290,7 @@ static void worker_cleanup(struct worker *w)
 	sipc__loop_free(w->loop);
 	w->loop = NULL;
 	free(w->scratch);
+	free(w->gro_area);
 	free(w->conns);
 }
 

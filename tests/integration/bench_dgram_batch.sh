@@ -6,8 +6,11 @@
 # batch, sizes 8 (the tag alone) to 1400, against serve batched and
 # unbatched (--max-batch 1 on both sides).  An echo server that merges
 # or cuts datagrams is caught: a udp "echo" that answers each datagram
-# with its first half makes every echo a mismatch.  With strace at hand:
-# batched runs call sendmmsg and recvmmsg, --max-batch 1 runs neither.
+# with its first half makes every echo a mismatch.  On udp a batch goes
+# as one UDP GSO send and echoes come as UDP GRO buffers, cut back by
+# their segment size (serve answers equal echoes with GSO).  With strace
+# at hand: batched runs send several datagrams per call (sendmmsg, or a
+# GSO sendmsg on udp) and read with recvmmsg; --max-batch 1 runs neither.
 . "$(dirname "$0")/../support/lib.sh"
 need python3
 json_field() { sed -n "s/.*\"$2\": \\([^,}]*\\).*/\\1/p" "$1" | head -1; }
@@ -59,19 +62,29 @@ expect_eq "half echoes: none counted echoed" 0 "$(json_field "$T/jh" echoed)"
 kill $H; wait $H 2>/dev/null
 
 if command -v strace >/dev/null && strace -f -o /dev/null true 2>/dev/null; then
-	bg "$T/st" "$SOCKIPC" serve -q --workers 1 -e 'udp://127.0.0.1:0 echo'
+	bg "$T/st" "$SOCKIPC" serve -q --workers 1 -e 'udp://127.0.0.1:0 echo' -e "unixgram://$T/st.gram echo"
 	ST=$BG_PID
-	U=$(listening_url "$T/st" 5)
-	strace -f -qq -e trace=sendmmsg,recvmmsg,sendmsg,recvfrom -o "$T/tb" \
+	wait_count "$T/st" '^listening ' 2 5
+	U=$(awk '$2 ~ /^udp:/ {print $2}' "$T/st")
+	strace -f -qq -v -e trace=sendmmsg,recvmmsg,sendmsg,recvfrom -o "$T/tb" \
+		"$SOCKIPC" bench -q -n 2000 -d 64 "unixgram://$T/st.gram" >/dev/null 2>&1
+	expect_eq "unixgram batched: exit status" 0 $?
+	check "unixgram batched: more than one datagram in a sendmmsg" \
+		grep -Eq 'sendmmsg\(.*\], ([2-9]|[1-6][0-9]), MSG_DONTWAIT.* = ([2-9]|[1-6][0-9])$' "$T/tb"
+	check "unixgram batched: bench receives with recvmmsg" grep -q 'recvmmsg(' "$T/tb"
+	strace -f -qq -v -e trace=sendmmsg,recvmmsg,sendmsg,recvfrom -o "$T/tu" \
 		"$SOCKIPC" bench -q -n 2000 -d 64 "$U" >/dev/null 2>&1
-	expect_eq "batched: exit status" 0 $?
-	check "batched: bench sends with sendmmsg" grep -q 'sendmmsg(' "$T/tb"
-	check "batched: bench receives with recvmmsg" grep -q 'recvmmsg(' "$T/tb"
-	check "batched: more than one datagram in a sendmmsg" grep -Eq 'sendmmsg\(.*\], ([2-9]|[1-6][0-9]), MSG_DONTWAIT' "$T/tb"
+	expect_eq "udp batched: exit status" 0 $?
+	# On udp the datagrams of a batch go as one UDP GSO send (or, where the
+	# kernel has none, one sendmmsg).
+	check "udp batched: several datagrams in one send call" \
+		grep -Eq 'cmsg_level=SOL_UDP, cmsg_type=(UDP_SEGMENT|0x67)|sendmmsg\(.*\], ([2-9]|[1-6][0-9]), MSG_DONTWAIT.* = ([2-9]|[1-6][0-9])$' "$T/tu"
+	check "udp batched: bench receives with recvmmsg" grep -q 'recvmmsg(' "$T/tu"
 	strace -f -qq -e trace=sendmmsg,recvmmsg,sendmsg,recvfrom -o "$T/t1" \
 		"$SOCKIPC" bench -q -n 2000 -d 64 --max-batch 1 "$U" >/dev/null 2>&1
 	expect_eq "--max-batch 1: exit status" 0 $?
-	check "--max-batch 1: no sendmmsg or recvmmsg" test -z "$(grep -E 'sendmmsg\(|recvmmsg\(' "$T/t1")"
+	check "--max-batch 1: no sendmmsg, recvmmsg or GSO" \
+		test -z "$(grep -E 'sendmmsg\(|recvmmsg\(|UDP_SEGMENT|0x67' "$T/t1")"
 	stop_server "strace's server" $ST "$T/st.err"
 else
 	echo "strace cannot trace here: the system call check is left out"
