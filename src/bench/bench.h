@@ -44,7 +44,12 @@ struct sipc_bench_config {
 	const sipc_options *opts; /* for sipc_dial (trace) */
 	bool blocking;            /* one connection through the blocking calls */
 	bool one_way;             /* blocking, send only, to a discard service */
+	long max_batch;           /* datagrams per sendmmsg/recvmmsg (1: one
+				     sendmsg and one recv each); 0: the default */
 };
+
+/* --max-batch: datagrams per system call, when the depth allows. */
+#define SIPC__BENCH_MAX_BATCH_DEFAULT 64
 
 /* Room for why a run could not start: "connect URL: reason: " and the
  * library's sentence (a TLS one names two fingerprints). */

@@ -39,6 +39,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -53,6 +54,7 @@
 #include "endpoint.h"
 #include "loop/epspin.h"
 #include "loop/loop.h"
+#include "serve/dgbatch.h"
 #include "sys/sys.h"
 #include "transport/transport.h"
 
@@ -68,6 +70,10 @@
 #define PAT_SPAN 256
 /* Datagram tag: sequence in the high 48 bits, slot in the low 16. */
 #define TAG_LEN 8
+/* Datagrams per sendmmsg and recvmmsg at most (--max-batch). */
+#define DG_BATCH 64
+/* UDP GRO receive buffers of a worker, SIPC__DGB_GRO_BYTES each. */
+#define DG_GRO_BUFS 16
 /* Retry delay after a unix listener's full backlog (EAGAIN on connect). */
 #define RETRY_MS 1
 
@@ -110,7 +116,10 @@ struct bconn {
 	uint32_t nfree;
 	uint64_t dg_sent;
 	int64_t last_progress; /* ns */
-	int64_t session_t0;    /* --new-conn: when connect began */
+	/* udp with --max-batch over 1: 0 not tried yet, 1 on, -1 off */
+	signed char gso;    /* a run of datagrams as one UDP GSO send */
+	signed char gro;    /* echoes taken as UDP GRO buffers */
+	int64_t session_t0; /* --new-conn: when connect began */
 };
 
 struct shared {
@@ -142,6 +151,19 @@ struct worker {
 	size_t active;
 	uint8_t *scratch;
 	struct iovec iov[TX_IOV];
+	/* Datagrams with --max-batch over 1: up to DG_BATCH per sendmmsg
+	 * and per recvmmsg (receive buffers are slices of scratch). */
+	struct mmsghdr dg_tx[DG_BATCH];
+	struct iovec dg_txiov[DG_BATCH][2];
+	uint8_t dg_tag[DG_BATCH][TAG_LEN];
+	uint32_t dg_idx[DG_BATCH];
+	struct mmsghdr dg_rx[DG_BATCH];
+	struct iovec dg_rxiov[DG_BATCH];
+	uint8_t *gro_area; /* DG_GRO_BUFS buffers, allocated at first use */
+	union {
+		char buf[SIPC__DGB_GRO_CMSG];
+		struct cmsghdr align;
+	} dg_ctl[DG_BATCH];
 	struct sipc_bench_result *res;
 	int setup_err;
 	char setup_why[SIPC__BENCH_WHY];
@@ -308,6 +330,7 @@ static void close_fd(struct bconn *c)
 	c->open = false;
 	c->connecting = false;
 	c->want_out = false;
+	c->gso = c->gro = 0;
 	c->spin_us = 0;
 }
 
@@ -532,11 +555,182 @@ static void stream_recv(struct bconn *c)
 
 /* -------------------------------------------------------------- datagrams */
 
+/* How many datagrams go per send call and are read per receive call. */
+static unsigned dg_batch(const struct worker *w)
+{
+	long b = w->cfg->max_batch;
+
+	if (b <= 0)
+		b = SIPC__BENCH_MAX_BATCH_DEFAULT;
+	return b > DG_BATCH ? DG_BATCH : (unsigned)b;
+}
+
+/* Slot IDX of C is in flight from now on. */
+static void dgram_sent(struct bconn *c, uint32_t idx, int64_t now)
+{
+	struct worker *w = c->w;
+
+	c->nfree--;
+	c->slots[idx].busy = true;
+	c->slots[idx].seq = c->dg_sent;
+	c->slots[idx].t_sent = now;
+	c->slots[idx].t_base = w->cfg->rate > 0   ? sched_time(c, c->dg_sent)
+			       : w->cfg->new_conn ? c->session_t0
+						  : now;
+	c->dg_sent++;
+	w->res->sent++;
+	c->want_out = false;
+}
+
+/* What a send's error means: 1 the datagram counts as sent (a
+ * port-unreachable from an earlier datagram, udp(7): this one may not
+ * have gone out, and will time out as lost like any datagram that got no
+ * echo), 0 wait for room (EAGAIN, ENOBUFS), -1 the connection failed. */
+static int dgram_send_error(struct bconn *c, int n)
+{
+	if (n == -EAGAIN || n == -ENOBUFS) {
+		c->want_out = true;
+		return 0;
+	}
+	if (n != -ECONNREFUSED) {
+		fail_conn(c, "send", n);
+		return -1;
+	}
+	c->w->res->errors++;
+	note_error(c->w, "send", n);
+	return 1;
+}
+
+/* The datagrams a connection may start now, at most MOST. */
+static unsigned dgram_room(const struct bconn *c, unsigned most)
+{
+	uint64_t left = start_limit(c) - c->dg_sent;
+	unsigned n = c->nfree < most ? c->nfree : most;
+
+	if (c->dg_sent >= start_limit(c))
+		return 0;
+	return left < n ? (unsigned)left : n;
+}
+
+/* On udp, once per socket before its first datagram (no echo can come
+ * before it): UDP GRO for the echoes, so that a server's GSO replies come
+ * in one buffer instead of being cut by the kernel one by one on the way
+ * in, and UDP GSO for the sends. */
+static void dgram_offload(struct bconn *c)
+{
+	struct worker *w = c->w;
+	bool udp = w->sh->scheme == SIPC_UDP || w->sh->scheme == SIPC_UDP4 ||
+		   w->sh->scheme == SIPC_UDP6;
+
+	if (c->gso != 0)
+		return;
+	c->gso = udp ? 1 : -1;
+	c->gro = -1;
+	if (udp && sipc__dgb_gro_enable(c->fd)) {
+		if (w->gro_area == NULL)
+			w->gro_area = malloc((size_t)DG_GRO_BUFS * SIPC__DGB_GRO_BYTES);
+		if (w->gro_area != NULL)
+			c->gro = 1;
+	}
+}
+
+/* N datagrams (built in w->dg_txiov, 2 iovecs each) as one UDP GSO send:
+ * the kernel cuts it at the message size, so the server still gets one
+ * datagram each.  Returns N, or -errno; a kernel that refuses GSO
+ * (EINVAL, EIO, EOPNOTSUPP) turns it off for the socket and the caller
+ * sends them one by one. */
+static int dgram_send_gso(struct bconn *c, unsigned n)
+{
+	struct worker *w = c->w;
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl;
+	uint16_t seg = (uint16_t)w->cfg->size;
+	struct msghdr mh = {.msg_iov = &w->dg_txiov[0][0],
+			    .msg_iovlen = 2 * n,
+			    .msg_control = ctl.buf,
+			    .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	ssize_t r;
+
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = 103; /* UDP_SEGMENT */
+	cm->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
+	r = sipc__sys_sendmsg(c->fd, &mh, MSG_DONTWAIT);
+	if (r == -EINVAL || r == -EIO || r == -EOPNOTSUPP) {
+		c->gso = -1;
+		return (int)r;
+	}
+	return r < 0 ? (int)r : (int)n;
+}
+
+/* Up to --max-batch datagrams in one sendmmsg, as long as slots are free:
+ * the generator makes fewer system calls than the server it measures.
+ * Each datagram still has its own tag and slot. */
+static void dgram_send_batch(struct bconn *c, unsigned most)
+{
+	struct worker *w = c->w;
+	struct shared *sh = w->sh;
+	unsigned n;
+
+	dgram_offload(c);
+	while ((n = dgram_room(c, most)) > 0) {
+		int64_t now = now_ns();
+		int r = -EINVAL;
+		/* A GSO send holds at most 64 datagrams and 65,000 bytes. */
+		unsigned gso_most = (unsigned)(SIPC__DGB_GSO_BYTES / w->cfg->size);
+
+		if (c->gso > 0 && gso_most > 1 && n > gso_most)
+			n = gso_most;
+
+		for (unsigned k = 0; k < n; k++) {
+			uint32_t idx = c->free_slots[c->nfree - 1 - k];
+			uint64_t seq = c->dg_sent + k, tag = (seq << 16) | idx;
+
+			memcpy(w->dg_tag[k], &tag, TAG_LEN);
+			w->dg_txiov[k][0] = (struct iovec){w->dg_tag[k], TAG_LEN};
+			w->dg_txiov[k][1] =
+				(struct iovec){(void *)(sh->pattern + pat_off(seq) + TAG_LEN),
+					       w->cfg->size - TAG_LEN};
+			w->dg_tx[k] = (struct mmsghdr){
+				.msg_hdr = {.msg_iov = w->dg_txiov[k], .msg_iovlen = 2}};
+			w->dg_idx[k] = idx;
+		}
+		if (c->gso > 0 && n > 1 && gso_most > 1)
+			r = dgram_send_gso(c, n);
+		if (r == -EINVAL || r == -EIO || r == -EOPNOTSUPP)
+			r = sipc__sys_sendmmsg(c->fd, w->dg_tx, n, MSG_DONTWAIT);
+		if (r <= 0) {
+			int e = dgram_send_error(c, r < 0 ? r : -EAGAIN);
+
+			if (e < 0)
+				return;
+			if (e == 0)
+				break;
+			r = 1; /* the first one counts as sent, lost if no echo */
+		}
+		for (int k = 0; k < r; k++)
+			dgram_sent(c, w->dg_idx[k], now);
+		if ((unsigned)r < n) {
+			c->want_out = true; /* the socket took no more: wait for room */
+			break;
+		}
+	}
+	set_events(c);
+}
+
 static void dgram_send(struct bconn *c)
 {
 	struct worker *w = c->w;
 	struct shared *sh = w->sh;
+	unsigned most = dg_batch(w);
 
+	if (most > 1 && !sh->tls) {
+		dgram_send_batch(c, most);
+		return;
+	}
 	while (c->nfree > 0 && c->dg_sent < start_limit(c)) {
 		uint32_t idx = c->free_slots[c->nfree - 1];
 		uint64_t tag = (c->dg_sent << 16) | idx;
@@ -552,86 +746,164 @@ static void dgram_send(struct bconn *c)
 		iov[1].iov_len = w->cfg->size - TAG_LEN;
 		struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
 		n = sipc__sys_sendmsg(c->fd, &msg, MSG_DONTWAIT);
-		if (n == -EAGAIN || n == -ENOBUFS) {
-			c->want_out = true;
-			break;
-		}
-		if (n < 0 && n != -ECONNREFUSED) {
-			fail_conn(c, "send", (int)n);
-			return;
-		}
 		if (n < 0) {
-			/* A port-unreachable from an earlier datagram (udp(7)):
-			 * this one may not have gone out; it will time out as
-			 * lost like any datagram that got no echo. */
-			w->res->errors++;
-			note_error(w, "send", (int)n);
+			int e = dgram_send_error(c, (int)n);
+
+			if (e < 0)
+				return;
+			if (e == 0)
+				break;
 		}
-		c->nfree--;
-		c->slots[idx].busy = true;
-		c->slots[idx].seq = c->dg_sent;
-		c->slots[idx].t_sent = now;
-		c->slots[idx].t_base = w->cfg->rate > 0   ? sched_time(c, c->dg_sent)
-				       : w->cfg->new_conn ? c->session_t0
-							  : now;
-		c->dg_sent++;
-		w->res->sent++;
-		c->want_out = false;
+		dgram_sent(c, idx, now);
 	}
 	set_events(c);
+}
+
+/* One echo of N bytes (its real size) at P, received at NOW: matched to
+ * its slot by its tag, compared, timed. */
+static void dgram_echo(struct bconn *c, const uint8_t *p, size_t n, int64_t now)
+{
+	struct worker *w = c->w;
+	size_t size = w->cfg->size;
+	uint64_t tag;
+	uint32_t idx;
+
+	if (n < TAG_LEN) {
+		w->res->late++;
+		return;
+	}
+	memcpy(&tag, p, TAG_LEN);
+	idx = (uint32_t)(tag & 0xffff);
+	if (idx >= (uint32_t)w->cfg->depth || !c->slots[idx].busy ||
+	    c->slots[idx].seq != tag >> 16) {
+		/* An echo after its timeout, a duplicate, or a tag that was
+		 * never sent (a corrupted one). */
+		w->res->late++;
+		return;
+	}
+	struct slot *s = &c->slots[idx];
+	bool good = n == size && memcmp(p + TAG_LEN, w->sh->pattern + pat_off(s->seq) + TAG_LEN,
+					size - TAG_LEN) == 0;
+	s->busy = false;
+	c->free_slots[c->nfree++] = idx;
+	complete(c, s->t_base, now, good);
+}
+
+/* A receive error: false when the connection is done with. */
+static bool dgram_recv_error(struct bconn *c, ssize_t n)
+{
+	struct worker *w = c->w;
+
+	if (n == -ECONNREFUSED) {
+		w->res->errors++;
+		note_error(w, "recv", (int)n);
+		return true;
+	}
+	if (n < 0) {
+		fail_conn(c, "recv", (int)n);
+		return false;
+	}
+	/* 0 on a connection-mode socket: its end. */
+	if (inflight(c) > 0 || (!w->stopping && started(c) < c->quota))
+		fail_conn(c, "recv", SIPC_ECLOSED);
+	else
+		finish(c);
+	return false;
+}
+
+/* Echoes read with recvmmsg, up to --max-batch at a time, each into its
+ * own slice of the scratch buffer (one byte more than a message, so a
+ * larger echo shows as one). */
+static void dgram_recv_batch(struct bconn *c, unsigned most)
+{
+	struct worker *w = c->w;
+	size_t stride = w->cfg->size + 1;
+	unsigned nbuf = RX_SCRATCH / stride < most ? (unsigned)(RX_SCRATCH / stride) : most;
+
+	if (nbuf == 0)
+		nbuf = 1;
+	if (c->gro > 0) {
+		nbuf = most < DG_GRO_BUFS ? most : DG_GRO_BUFS;
+		stride = SIPC__DGB_GRO_BYTES;
+	}
+	for (int round = 0; round < 64; round += (int)nbuf) {
+		int got;
+		int64_t now;
+
+		for (unsigned k = 0; k < nbuf; k++) {
+			if (c->gro > 0)
+				w->dg_rxiov[k] = (struct iovec){w->gro_area + k * stride, stride};
+			else
+				w->dg_rxiov[k] =
+					(struct iovec){w->scratch + k * stride,
+						       stride <= RX_SCRATCH ? stride : RX_SCRATCH};
+			w->dg_rx[k] = (struct mmsghdr){
+				.msg_hdr = {.msg_iov = &w->dg_rxiov[k], .msg_iovlen = 1}};
+			if (c->gro > 0) {
+				w->dg_rx[k].msg_hdr.msg_control = w->dg_ctl[k].buf;
+				w->dg_rx[k].msg_hdr.msg_controllen = sizeof(w->dg_ctl[k].buf);
+			}
+		}
+		got = sipc__sys_recvmmsg(c->fd, w->dg_rx, nbuf, MSG_TRUNC | MSG_DONTWAIT);
+		if (got == -EAGAIN)
+			break;
+		if (got < 0) {
+			if (!dgram_recv_error(c, got))
+				return;
+			continue;
+		}
+		now = now_ns();
+		for (int k = 0; k < got; k++) {
+			size_t n = w->dg_rx[k].msg_len;
+
+			if (n == 0 && !w->sh->connless) {
+				if (!dgram_recv_error(c, 0))
+					return;
+				continue;
+			}
+			if (c->gro > 0 && n <= stride) {
+				/* Several echoes in one buffer: cut back at the
+				 * segment size the kernel gives. */
+				struct sipc__dgb_cut cut;
+				const uint8_t *p;
+				size_t len;
+
+				sipc__dgb_cut_init(&cut, w->dg_rxiov[k].iov_base, n,
+						   sipc__dgb_gro_size(&w->dg_rx[k].msg_hdr));
+				while (sipc__dgb_cut_next(&cut, &p, &len))
+					dgram_echo(c, p, len, now);
+				continue;
+			}
+			dgram_echo(c, w->dg_rxiov[k].iov_base, n, now);
+		}
+		if ((unsigned)got < nbuf)
+			break;
+	}
+	try_send(c);
+	check_done(c);
 }
 
 static void dgram_recv(struct bconn *c)
 {
 	struct worker *w = c->w;
 	struct shared *sh = w->sh;
-	size_t size = w->cfg->size;
+	unsigned most = dg_batch(w);
 
+	if (most > 1 && !sh->tls) {
+		dgram_recv_batch(c, most);
+		return;
+	}
 	for (int round = 0; round < 64; round++) {
 		ssize_t n = sipc__sys_recv(c->fd, w->scratch, RX_SCRATCH, MSG_TRUNC);
-		uint64_t tag;
-		uint32_t idx;
-		int64_t now;
 
 		if (n == -EAGAIN)
 			break;
-		if (n == -ECONNREFUSED) {
-			w->res->errors++;
-			note_error(w, "recv", (int)n);
+		if (n < 0 || (n == 0 && !sh->connless)) {
+			if (!dgram_recv_error(c, n))
+				return;
 			continue;
 		}
-		if (n < 0) {
-			fail_conn(c, "recv", (int)n);
-			return;
-		}
-		if (n == 0 && !sh->connless) {
-			if (inflight(c) > 0 || (!w->stopping && started(c) < c->quota))
-				fail_conn(c, "recv", SIPC_ECLOSED);
-			else
-				finish(c);
-			return;
-		}
-		now = now_ns();
-		if ((size_t)n < TAG_LEN) {
-			w->res->late++;
-			continue;
-		}
-		memcpy(&tag, w->scratch, TAG_LEN);
-		idx = (uint32_t)(tag & 0xffff);
-		if (idx >= (uint32_t)w->cfg->depth || !c->slots[idx].busy ||
-		    c->slots[idx].seq != tag >> 16) {
-			/* An echo after its timeout, a duplicate, or a tag that
-			 * was never sent (a corrupted one). */
-			w->res->late++;
-			continue;
-		}
-		struct slot *s = &c->slots[idx];
-		bool good = (size_t)n == size &&
-			    memcmp(w->scratch + TAG_LEN, sh->pattern + pat_off(s->seq) + TAG_LEN,
-				   size - TAG_LEN) == 0;
-		s->busy = false;
-		c->free_slots[c->nfree++] = idx;
-		complete(c, s->t_base, now, good);
+		dgram_echo(c, w->scratch, (size_t)n, now_ns());
 	}
 	try_send(c);
 	check_done(c);
@@ -1018,6 +1290,7 @@ static void worker_cleanup(struct worker *w)
 	sipc__loop_free(w->loop);
 	w->loop = NULL;
 	free(w->scratch);
+	free(w->gro_area);
 	free(w->conns);
 }
 

@@ -36,6 +36,7 @@ static bool json;
 static bool blocking;
 static bool one_way;
 static int timeout_ms = 1000;
+static long max_batch;
 
 static const struct sipc_opt opts_table[] = {
 	{"conns", 'c', SIPC__OPT_INT, &conns, 1, 100000, "N", "N connections at once (default 1)"},
@@ -62,6 +63,9 @@ static const struct sipc_opt opts_table[] = {
 	 "blocking, send only, to a discard service: MB/s the consumer read"},
 	{"timeout", 't', SIPC__OPT_MS, &timeout_ms, 1, 3600000, "MS",
 	 "a datagram echo later than MS is lost; a stream silent for MS has failed (default 1000)"},
+	{"max-batch", 0, SIPC__OPT_INT, &max_batch, 1, 64, "N",
+	 "datagram URLs: up to N datagrams per sendmmsg and per recvmmsg (default 64, "
+	 "at most --depth at once); 1: one send and one receive call per datagram"},
 	SIPC_CLI_TLS_OPTS,
 	SIPC_CLI_PROXY_OPT,
 	{NULL},
@@ -207,6 +211,7 @@ int sipc_cmd_bench(int argc, char **argv)
 	cfg.opts = &opts;
 	cfg.blocking = blocking;
 	cfg.one_way = one_way;
+	cfg.max_batch = max_batch;
 	if (count > 0 && cfg.progress_ms)
 		cfg.progress_ms = 5000;
 

@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/dgrelay.h"
 #include "cli/tlscli.h"
 #include "cli/urgentcli.h"
 #include "endpoint.h"
@@ -82,6 +83,10 @@ struct relay {
 	 * up (urgent_quiet: POLLPRI is asked no more). */
 	bool urgent_ok;
 	bool urgent_quiet;
+	/* Connectionless endpoints in a message mode: datagrams read with
+	 * recvmmsg and records sent with sendmmsg (dgrelay.h). */
+	bool batch;
+	struct sipc__dgrelay dg;
 };
 
 enum { MOVED = 1, AGAIN = 0 };
@@ -319,14 +324,14 @@ ended:
 	return MOVED;
 }
 
-/* The next record (a line, or all there is) of A for a message mode:
- * sets *LEN (what to send) and *USED (what it takes from the buffer).
- * Returns false when no whole record is there yet. */
-static bool next_record(const struct relay *r, size_t *len, size_t *used)
+/* The next record (a line, or all there is) of A for a message mode that
+ * starts at OFF: sets *LEN (what to send) and *USED (what it takes from
+ * the buffer).  Returns false when no whole record is there yet. */
+static bool next_record_at(const struct relay *r, size_t off, size_t *len, size_t *used)
 {
 	const struct sipc__flow *f = &r->a;
-	const uint8_t *p = f->buf + f->head, *nl;
-	size_t have = f->tail - f->head;
+	const uint8_t *p = f->buf + off, *nl;
+	size_t have = f->tail - off;
 
 	if (have == 0)
 		return false;
@@ -347,11 +352,16 @@ static bool next_record(const struct relay *r, size_t *len, size_t *used)
 	}
 	/* No newline: a last line without one, or a line longer than the
 	 * buffer, goes as it is. */
-	if (f->eof || (f->head == 0 && f->tail == f->cap)) {
+	if (f->eof || (off == 0 && f->tail == f->cap)) {
 		*len = *used = have;
 		return true;
 	}
 	return false;
+}
+
+static bool next_record(const struct relay *r, size_t *len, size_t *used)
+{
+	return next_record_at(r, r->a.head, len, used);
 }
 
 /* Whether A has something a send could take: bytes, or in a message mode
@@ -369,6 +379,40 @@ static bool a_sendable(const struct relay *r)
 	return next_record(r, &len, &used);
 }
 
+/* Connectionless endpoints: the records that wait go together, one
+ * datagram each, with one sendmmsg (up to SIPC__DGRELAY_N); one that the
+ * socket did not take waits for room.  Returns MOVED, AGAIN, or a
+ * negative code. */
+static int a_drain_batch(struct relay *r)
+{
+	struct sipc__flow *f = &r->a;
+
+	for (int moved = 0;; moved = 1) {
+		struct iovec rec[SIPC__DGRELAY_N];
+		size_t used[SIPC__DGRELAY_N], off = f->head, len, u;
+		unsigned n = 0;
+		int sent;
+
+		while (n < SIPC__DGRELAY_N && next_record_at(r, off, &len, &u)) {
+			rec[n] = (struct iovec){f->buf + off, len};
+			used[n++] = u;
+			off += u;
+		}
+		if (n == 0)
+			return moved ? MOVED : AGAIN;
+		sent = sipc__dgrelay_send(&r->dg, rec, n);
+		if (sent < 0)
+			return sent == -EAGAIN ? (moved ? MOVED : AGAIN) : sent;
+		for (int k = 0; k < sent; k++) {
+			hex(r, '>', rec[k].iov_base, rec[k].iov_len);
+			f->head += used[k];
+		}
+		sipc__flow_compact(f);
+		if ((unsigned)sent < n)
+			return MOVED; /* the rest waits for room */
+	}
+}
+
 /* Sends what A holds.  Returns MOVED, AGAIN, or a negative code. */
 static int a_drain(struct relay *r)
 {
@@ -381,6 +425,8 @@ static int a_drain(struct relay *r)
 			return n == -EAGAIN ? AGAIN : (int)n;
 		return MOVED;
 	}
+	if (r->batch)
+		return a_drain_batch(r);
 	/* Message modes: one record at a time. */
 	for (int moved = 0;; moved = 1) {
 		size_t len, used;
@@ -512,6 +558,53 @@ static void urgent_after_poll(struct relay *r, short sock, short quit)
 
 /* ---- socket -> stdout ---- */
 
+/* Connectionless endpoints: the datagrams that came, read several at a
+ * time (dgrelay.h), go into the empty buffer one after the other while
+ * they fit, each whole (followed by a newline in --framed). */
+static int b_fill_batch(struct relay *r)
+{
+	struct sipc__flow *f = &r->b;
+	bool framed = r->cfg->mode == SIPC_RELAY_FRAMED;
+	int moved = AGAIN;
+
+	for (;;) {
+		const uint8_t *p;
+		size_t n;
+		bool trunc;
+		int rc;
+
+		/* One recvmmsg per fill: an error it returns is the socket's
+		 * pending one (ECONNREFUSED), which must not be read and lost
+		 * after datagrams were handed out. */
+		if (moved == MOVED && !sipc__dgrelay_held(&r->dg))
+			break;
+		rc = sipc__dgrelay_peek(&r->dg, &p, &n, &trunc);
+		if (rc == -EAGAIN)
+			break;
+		if (rc < 0)
+			return rc;
+		if (trunc) {
+			sipc_cli_error("%s %s: dropped a datagram of over %zu bytes", r->cfg->cmd,
+				       r->cfg->url, r->dg.slot);
+			sipc__dgrelay_take(&r->dg);
+			moved = MOVED;
+			continue;
+		}
+		if (n + (framed ? 1 : 0) > f->cap - f->tail)
+			break; /* the next one waits for room */
+		sipc__dgrelay_take(&r->dg);
+		hex(r, '<', p, n);
+		memcpy(f->buf + f->tail, p, n);
+		f->tail += n;
+		if (framed)
+			f->buf[f->tail++] = '\n';
+		moved = MOVED;
+	}
+	if (moved == MOVED && r->connless && r->linger_until != 0 && r->cfg->linger_ms >= 0)
+		r->linger_until = sipc__now_ms() + r->cfg->linger_ms;
+	return moved;
+}
+
 static int b_fill(struct relay *r)
 {
 	struct sipc__flow *f = &r->b;
@@ -533,6 +626,8 @@ static int b_fill(struct relay *r)
 	 * never has to be cut or dropped for want of room. */
 	if (f->tail != f->head)
 		return AGAIN;
+	if (r->batch)
+		return b_fill_batch(r);
 	if (r->stream) {
 		void *msg = NULL;
 
@@ -765,6 +860,17 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 	/* The socket side through the endpoint: no pipe where it is TLS. */
 	sipc__flow_endpoints(&r.a, NULL, ep);
 	sipc__flow_endpoints(&r.b, ep, NULL);
+	/* udp and unixgram in a message mode: batches both ways.  A buffer
+	 * holds what the single read took before (the flow buffer less the
+	 * byte --framed adds). */
+	if (r.connless && !bytes) {
+		if (sipc__dgrelay_init(&r.dg, r.fd, SIPC_RELAY_BUF - 1,
+				       sc == SIPC_UDP || sc == SIPC_UDP4 || sc == SIPC_UDP6) < 0) {
+			rc = fail(&r, -ENOMEM);
+			goto out;
+		}
+		r.batch = true;
+	}
 	/* A regular file never blocks, nor an O_NONBLOCK one, nor a pipe
 	 * spliced from (SPLICE_F_NONBLOCK): those are read before any poll.
 	 * Anything else (a terminal, a blocking pipe or socket) is read only
@@ -821,7 +927,7 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 		if (!r.sock_rd && can_fill(&r, &r.b, false)) {
 			/* Bytes the endpoint has decrypted already: poll would
 			 * never wake for them. */
-			if (sipc_endpoint_pending(ep) > 0)
+			if (sipc_endpoint_pending(ep) > 0 || (r.batch && sipc__dgrelay_held(&r.dg)))
 				r.sock_rd = held = true;
 			else
 				rd_ev = sipc_endpoint_want(ep, POLLIN);
@@ -891,6 +997,8 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 		}
 	}
 out:
+	if (r.batch)
+		sipc__dgrelay_free(&r.dg);
 	sipc__flow_free(&r.a);
 	sipc__flow_free(&r.b);
 	return rc;

@@ -41,6 +41,7 @@ struct serve_opts {
 	int drain_ms;
 	const char *unix_mode;
 	size_t max_msg;
+	long max_batch;
 	const char *guard_ports;
 	bool no_guard;
 	struct sipc_acl acl;
@@ -241,6 +242,10 @@ static const struct sipc_opt opts[] = {
 	 "octal permissions of unix socket files (e.g. 660)"},
 	{"max-msg", 0, SIPC__OPT_SIZE, &so.max_msg, 1, 16 * 1024 * 1024, "SIZE",
 	 "largest datagram or seqpacket message served (default 64K)"},
+	{"max-batch", 0, SIPC__OPT_INT, &so.max_batch, 1, 32, "N",
+	 "datagram endpoints: up to N datagrams per recvmmsg and their replies per sendmmsg "
+	 "(default 32, with UDP GSO and GRO); 1: one recvmsg and one sendmsg per datagram, "
+	 "no GSO or GRO"},
 	{"inetd", 0, SIPC__OPT_OPTSTRING, &so.inetd, 0, 0, "SCHEME",
 	 "the arguments are SERVICE [ARGS...], served on the one connection (or datagram "
 	 "socket) on descriptor 0, as inetd, xinetd (wait = no), systemd (Accept=yes), "
@@ -549,6 +554,8 @@ static int fill_config(struct sipc_serve_config *cfg, int nargs, char **argv)
 		cfg->drain_ms = so.drain_ms;
 	if (so.max_msg > 0)
 		cfg->max_msg = so.max_msg;
+	if (so.max_batch > 0)
+		cfg->max_batch = (unsigned)so.max_batch;
 	cfg->acl = so.acl;
 	memset(&so.acl, 0, sizeof(so.acl));
 	cfg->verbosity = sipc_cli_globals.quiet ? 0 : sipc_cli_globals.verbose ? 2 : 1;

@@ -33,8 +33,10 @@ struct sipc_serve_line {
 };
 
 /* Defaults of the options. */
-#define SIPC_SERVE_MAX_MSG_DEFAULT  ((size_t)65536)
-#define SIPC_SERVE_DRAIN_MS_DEFAULT 5000
+#define SIPC_SERVE_MAX_MSG_DEFAULT ((size_t)65536)
+/* Datagrams per recvmmsg of a datagram endpoint (--max-batch). */
+#define SIPC_SERVE_MAX_BATCH_DEFAULT 32
+#define SIPC_SERVE_DRAIN_MS_DEFAULT  5000
 
 /* --hex: shown each connection's bytes as read ('<') and written ('>'),
  * and each datagram served and its replies; WHO names the service and the
@@ -80,6 +82,9 @@ struct sipc_serve_config {
 	int drain_ms;       /* SIGTERM: how long open connections may finish */
 	unsigned unix_mode; /* 0: leave the umask's mode */
 	size_t max_msg;     /* largest datagram / seqpacket message / line */
+	unsigned max_batch; /* datagrams per receive call, replies per send
+			       call (--max-batch); 1: one by one, no UDP
+			       GSO or GRO; 0: SIPC_SERVE_MAX_BATCH_DEFAULT */
 	struct sipc_acl acl;
 	struct sipc_guard guard;
 	int verbosity;        /* 0 -q, 1 default, 2 -v */

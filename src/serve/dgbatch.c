@@ -12,6 +12,9 @@
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
 #endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
 
 int sipc__dgb_init(struct sipc__dgb_queue *q, size_t arena_cap)
 {
@@ -190,4 +193,52 @@ void sipc__dgb_flush(struct sipc__dgb_queue *q)
 out:
 	q->n = 0;
 	q->arena_used = 0;
+}
+
+bool sipc__dgb_gro_enable(int fd)
+{
+	int on = 1;
+
+	return setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof(on)) == 0;
+}
+
+int sipc__dgb_gro_size(const struct msghdr *h)
+{
+	/* CMSG_NXTHDR checks each header's length against msg_controllen, so
+	 * a short or garbled control area ends the walk. */
+	for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)h); c != NULL;
+	     c = CMSG_NXTHDR((struct msghdr *)h, c)) {
+		int seg;
+
+		if (c->cmsg_level != SOL_UDP || c->cmsg_type != UDP_GRO ||
+		    c->cmsg_len < CMSG_LEN(sizeof(seg)))
+			continue;
+		memcpy(&seg, CMSG_DATA(c), sizeof(seg));
+		return seg > 0 ? seg : 0;
+	}
+	return 0;
+}
+
+void sipc__dgb_cut_init(struct sipc__dgb_cut *c, const void *buf, size_t len, int seg)
+{
+	c->p = buf;
+	c->left = len;
+	c->seg = seg <= 0 || (size_t)seg >= len ? len : (size_t)seg;
+	c->started = false;
+}
+
+bool sipc__dgb_cut_next(struct sipc__dgb_cut *c, const uint8_t **p, size_t *len)
+{
+	size_t n;
+
+	/* An empty buffer is one empty datagram, given once. */
+	if (c->started && c->left == 0)
+		return false;
+	c->started = true;
+	n = c->left < c->seg ? c->left : c->seg;
+	*p = c->p;
+	*len = n;
+	c->p += n;
+	c->left -= n;
+	return true;
 }

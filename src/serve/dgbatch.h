@@ -14,6 +14,12 @@
  * one, and after EINVAL, EIO or EOPNOTSUPP (a segment over the path's MTU,
  * no offload) gso is turned off for the queue.  No locking: one worker
  * owns a queue.
+ *
+ * On receive, a udp socket with UDP_GRO set (udp(7)) may get several
+ * datagrams of one sender coalesced into one buffer, with the segment size
+ * in a UDP_GRO control message: sipc__dgb_cut gives them back one by one,
+ * so a boundary is never lost.  Such a buffer holds up to 64 KiB
+ * (SIPC__DGB_GRO_BYTES), whatever the largest datagram served.
  */
 #ifndef SIPC_SERVE_DGBATCH_H
 #define SIPC_SERVE_DGBATCH_H
@@ -71,5 +77,31 @@ void sipc__dgb_add(struct sipc__dgb_queue *q, const void *name, socklen_t namele
 /* Sends everything queued (MSG_DONTWAIT), reports each reply, empties the
  * queue.  At most one send call per reply. */
 void sipc__dgb_flush(struct sipc__dgb_queue *q);
+
+/* A UDP GRO receive is at most this long (one IP packet's worth). */
+#define SIPC__DGB_GRO_BYTES ((size_t)64 << 10)
+/* Control bytes a receive needs for the UDP_GRO message. */
+#define SIPC__DGB_GRO_CMSG CMSG_SPACE(sizeof(int))
+
+/* Asks the kernel for UDP GRO on FD: true when it took it (a udp socket
+ * on Linux 5.0 or later), false otherwise (nothing changed). */
+bool sipc__dgb_gro_enable(int fd);
+/* The segment size in H's UDP_GRO control message: 0 when there is none,
+ * or one too short to hold it, or one that is not positive. */
+int sipc__dgb_gro_size(const struct msghdr *h);
+
+/* Cuts a received buffer back into its datagrams: each SEG bytes, the
+ * last one what is left (shorter when LEN is not a multiple).  SEG 0, or
+ * one not smaller than LEN, is a single datagram of LEN bytes (an empty
+ * one included). */
+struct sipc__dgb_cut {
+	const uint8_t *p;
+	size_t left;
+	size_t seg;
+	bool started;
+};
+void sipc__dgb_cut_init(struct sipc__dgb_cut *c, const void *buf, size_t len, int seg);
+/* The next datagram into *P and *LEN: false once there is none left. */
+bool sipc__dgb_cut_next(struct sipc__dgb_cut *c, const uint8_t **p, size_t *len);
 
 #endif /* SIPC_SERVE_DGBATCH_H */

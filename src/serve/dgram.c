@@ -7,7 +7,11 @@
  * waits, before the next batch is read.  Each endpoint is read by its owner
  * worker alone (server.h), so one sender's datagrams are served, and
  * answered, in order.  Every drop is counted and logged, rate-limited per
- * sender (guard.h).
+ * sender (guard.h).  Udp endpoints ask for UDP GRO (udp(7)): a buffer may
+ * then hold several datagrams of one sender, which are cut back at the
+ * segment size the kernel gives and served one by one, so GRO never
+ * merges two datagrams into one.  --max-batch 1 turns all of it off: one
+ * datagram per receive call, one reply per send call.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -38,13 +42,19 @@ struct sipc_dgram {
 	size_t replied; /* bytes sent back, for the -v line */
 };
 
-/* Datagrams taken per wake-up before other descriptors get a turn. */
+/* Receive calls per wake-up before other descriptors get a turn. */
 #define DGRAM_BUDGET 64
-/* Datagrams per recvmmsg: at most DGRAM_RECV_MAX, and fewer when --max-msg
- * is large, so the receive buffers stay within DGRAM_RECV_BYTES (the pages
- * of a buffer are touched only as far as its datagrams fill them). */
+/* Buffers per recvmmsg: at most DGRAM_RECV_MAX (and --max-batch), and
+ * fewer when --max-msg is large, so the receive buffers stay within
+ * DGRAM_RECV_BYTES (the pages of a buffer are touched only as far as its
+ * datagrams fill them).  A udp buffer is 64 KiB at least, the most one
+ * UDP GRO receive can hold: 32 of them are the 2 MiB a worker had before
+ * GRO, with the default --max-msg. */
 #define DGRAM_RECV_MAX   32
 #define DGRAM_RECV_BYTES ((size_t)2 << 20)
+/* Datagrams served between two flushes of the reply queue: a GRO buffer
+ * holds up to 64, so one batch may hold more than its buffers. */
+#define DGRAM_SERVED SIPC__DGB_MAX
 /* Copies of replies that are not the received bytes themselves (chargen,
  * daytime): beyond this, the queue is sent first. */
 #define DGRAM_ARENA ((size_t)64 << 10)
@@ -52,22 +62,40 @@ struct sipc_dgram {
 /* A worker's receive batch and reply queue, for all the datagram
  * endpoints it owns (one is served at a time). */
 struct sipc__dgram_batch {
-	size_t cap;    /* bytes per receive buffer: the largest --max-msg */
-	unsigned nbuf; /* datagrams per recvmmsg */
+	size_t cap;    /* bytes per receive buffer: the largest --max-msg,
+			  and SIPC__DGB_GRO_BYTES at least */
+	unsigned nbuf; /* buffers per recvmmsg */
 	uint8_t *rbuf; /* nbuf * cap */
 	struct mmsghdr rmsg[DGRAM_RECV_MAX];
 	struct iovec riov[DGRAM_RECV_MAX];
 	struct sockaddr_storage rname[DGRAM_RECV_MAX];
-	struct sipc_dgram d[DGRAM_RECV_MAX];
-	ssize_t len[DGRAM_RECV_MAX]; /* each datagram's size, -1 if not served */
+	union {
+		char buf[SIPC__DGB_GRO_CMSG];
+		struct cmsghdr align;
+	} rctl[DGRAM_RECV_MAX];
+	/* The datagrams served since the last flush: the replies point at
+	 * them until it is done. */
+	struct sipc_dgram d[DGRAM_SERVED];
+	ssize_t len[DGRAM_SERVED]; /* each datagram's size, -1 if not served */
+	unsigned nd;
 	struct sipc__dgb_queue q;
-	signed char *gso; /* per endpoint index: 1 UDP GSO on send, -1 not, 0 not probed */
+	/* Per endpoint index: 1 on, -1 off, 0 not probed yet. */
+	signed char *gso; /* UDP GSO on send */
+	signed char *gro; /* UDP GRO on receive */
 	size_t ngso;
 };
 
 static struct sipc_srv_stats *stats(struct sipc_dgram *d)
 {
 	return &d->w->stats[d->sep->index];
+}
+
+/* --max-batch. */
+static unsigned max_batch(const struct sipc_worker *w)
+{
+	unsigned n = w->srv->cfg->max_batch;
+
+	return n == 0 ? SIPC_SERVE_MAX_BATCH_DEFAULT : n;
 }
 
 static void fmt_from(struct sipc_dgram *d, char *buf, size_t len)
@@ -171,28 +199,56 @@ void sipc__dgram_batch_free(struct sipc__dgram_batch *b)
 	sipc__dgb_free(&b->q);
 	free(b->rbuf);
 	free(b->gso);
+	free(b->gro);
 	free(b);
+}
+
+/* Asks for UDP GRO on SEP once (udp endpoints, batched): the kernel then
+ * may hand several datagrams of one sender over in one buffer, which
+ * serve_buffer cuts back.  Asked before the endpoint is watched: a GSO
+ * message queued before it is set has been cut by the kernel already. */
+static void gro_probe(struct sipc__dgram_batch *b, struct sipc_worker *w,
+		      const struct sipc_srv_endpoint *sep)
+{
+	signed char *g = sep->index < b->ngso ? &b->gro[sep->index] : NULL;
+
+	if (g == NULL || *g != 0)
+		return;
+	*g = -1;
+	if (max_batch(w) > 1 && sep->scheme != SIPC_UNIXGRAM && b->cap >= SIPC__DGB_GRO_BYTES &&
+	    sipc__dgb_gro_enable(sep->fd))
+		*g = 1;
+	sipc__serve_log(w->srv, 2, "%s %s: receives %s UDP GRO", sep->svc->name, sep->url,
+			*g > 0 ? "use" : "do not use");
 }
 
 int sipc__dgram_prepare(struct sipc_worker *w, const struct sipc_srv_endpoint *sep)
 {
 	struct sipc__dgram_batch *b = w->dgbatch;
 	size_t cap = sep->line->conf->max_msg;
-	unsigned nbuf;
+	unsigned nbuf, most = max_batch(w);
 	uint8_t *rbuf;
 
 	if (cap == 0)
 		cap = 1;
-	if (b != NULL && b->cap >= cap)
+	/* A GRO receive can fill SIPC__DGB_GRO_BYTES, whatever --max-msg;
+	 * unbatched (--max-batch 1), GRO is not asked for. */
+	if (most > 1 && sep->scheme != SIPC_UNIXGRAM && cap < SIPC__DGB_GRO_BYTES)
+		cap = SIPC__DGB_GRO_BYTES;
+	if (b != NULL && b->cap >= cap) {
+		gro_probe(b, w, sep);
 		return 0;
+	}
 	if (b == NULL) {
 		b = calloc(1, sizeof(*b));
 		if (b == NULL)
 			return -ENOMEM;
 		b->ngso = w->srv->neps;
 		b->gso = calloc(b->ngso ? b->ngso : 1, 1);
-		if (b->gso == NULL || sipc__dgb_init(&b->q, DGRAM_ARENA) < 0) {
+		b->gro = calloc(b->ngso ? b->ngso : 1, 1);
+		if (b->gso == NULL || b->gro == NULL || sipc__dgb_init(&b->q, DGRAM_ARENA) < 0) {
 			free(b->gso);
+			free(b->gro);
 			free(b);
 			return -ENOMEM;
 		}
@@ -202,6 +258,8 @@ int sipc__dgram_prepare(struct sipc_worker *w, const struct sipc_srv_endpoint *s
 	}
 	nbuf = DGRAM_RECV_BYTES / cap > DGRAM_RECV_MAX ? DGRAM_RECV_MAX
 						       : (unsigned)(DGRAM_RECV_BYTES / cap);
+	if (nbuf > most)
+		nbuf = most;
 	if (nbuf == 0)
 		nbuf = 1;
 	rbuf = malloc(nbuf * cap);
@@ -213,34 +271,29 @@ int sipc__dgram_prepare(struct sipc_worker *w, const struct sipc_srv_endpoint *s
 	b->nbuf = nbuf;
 	b->q.keep = rbuf;
 	b->q.keep_len = nbuf * cap;
+	gro_probe(b, w, sep);
 	return 0;
 }
 
-/* Serves datagram K of the batch just received: N bytes (its real size,
- * MSG_TRUNC) from the address the kernel gave. */
-static void serve_one(struct sipc__dgram_batch *b, unsigned k, struct sipc_worker *w,
-		      struct sipc_srv_endpoint *sep, size_t cap)
+/* Serves one datagram of the batch: N bytes at BUF (N its real size,
+ * MSG_TRUNC) from FROM, whose sockaddr was SS.  Its state goes into the
+ * next free entry of b->d, which lives until the flush. */
+static void serve_one(struct sipc__dgram_batch *b, struct sipc_worker *w,
+		      struct sipc_srv_endpoint *sep, const sipc_addr *from, bool replyable,
+		      uint8_t *buf, size_t n, size_t max_msg)
 {
+	unsigned k = b->nd++;
 	struct sipc_dgram *d = &b->d[k];
-	struct sockaddr_storage *ss = &b->rname[k];
-	socklen_t namelen = b->rmsg[k].msg_hdr.msg_namelen;
-	size_t n = b->rmsg[k].msg_len;
-	uint8_t *buf = b->riov[k].iov_base;
 	const char *drop;
 
-	*d = (struct sipc_dgram){.w = w, .sep = sep};
+	*d = (struct sipc_dgram){.w = w, .sep = sep, .from = *from, .replyable = replyable};
 	b->len[k] = -1;
 	SIPC__STAT_ADD(stats(d)->dgrams_in, 1);
-	if (sipc_addr_from_sockaddr(&d->from, sep->scheme, (struct sockaddr *)ss, namelen) < 0)
-		d->from.ss.ss_family = AF_UNSPEC;
-	d->replyable =
-		d->from.ss.ss_family != AF_UNSPEC &&
-		(ss->ss_family != AF_UNIX || namelen > offsetof(struct sockaddr_un, sun_path));
 	/* MSG_TRUNC makes the kernel return the datagram's real size, so one
 	 * larger than --max-msg is dropped whole, never cut. */
-	if (n > cap) {
+	if (n > max_msg) {
 		char why[64];
-		snprintf(why, sizeof(why), "%zu bytes (--max-msg %zu)", n, cap);
+		snprintf(why, sizeof(why), "%zu bytes (--max-msg %zu)", n, max_msg);
 		sipc__dgram_drop(d, why);
 		return;
 	}
@@ -254,6 +307,59 @@ static void serve_one(struct sipc__dgram_batch *b, unsigned k, struct sipc_worke
 	b->len[k] = (ssize_t)n;
 	if (sep->svc->on_datagram != NULL)
 		sep->svc->on_datagram(d, buf, n);
+}
+
+/* Sends the replies of the datagrams served since the last flush, then
+ * writes their -v lines (which say what each reply sent). */
+static void flush_served(struct sipc__dgram_batch *b, struct sipc_worker *w,
+			 const struct sipc_srv_endpoint *sep)
+{
+	char peer[SIPC_URL_MAX];
+
+	sipc__dgb_flush(&b->q);
+	if (w->srv->cfg->verbosity >= 2) {
+		for (unsigned k = 0; k < b->nd; k++) {
+			if (b->len[k] < 0)
+				continue;
+			fmt_from(&b->d[k], peer, sizeof(peer));
+			sipc__serve_log(w->srv, 2, "datagram %s local=%s peer=%s in=%zd out=%zu",
+					sep->svc->name, sep->url, peer, b->len[k], b->d[k].replied);
+		}
+	}
+	b->nd = 0;
+}
+
+/* Serves receive buffer K of the batch: one datagram, or with UDP GRO
+ * several of one sender, cut back at the segment size the kernel gave. */
+static void serve_buffer(struct sipc__dgram_batch *b, unsigned k, struct sipc_worker *w,
+			 struct sipc_srv_endpoint *sep, size_t max_msg)
+{
+	struct sockaddr_storage *ss = &b->rname[k];
+	socklen_t namelen = b->rmsg[k].msg_hdr.msg_namelen;
+	size_t n = b->rmsg[k].msg_len;
+	struct sipc__dgb_cut cut;
+	const uint8_t *p;
+	size_t len;
+	sipc_addr from;
+	bool replyable;
+
+	if (sipc_addr_from_sockaddr(&from, sep->scheme, (struct sockaddr *)ss, namelen) < 0)
+		from.ss.ss_family = AF_UNSPEC;
+	replyable = from.ss.ss_family != AF_UNSPEC &&
+		    (ss->ss_family != AF_UNIX || namelen > offsetof(struct sockaddr_un, sun_path));
+	/* Larger than the buffer: the kernel cut it (MSG_TRUNC gave the real
+	 * size), so it is dropped whole, GRO or not. */
+	if (n > b->riov[k].iov_len) {
+		sipc__dgb_cut_init(&cut, b->riov[k].iov_base, n, 0);
+	} else {
+		sipc__dgb_cut_init(&cut, b->riov[k].iov_base, n,
+				   sipc__dgb_gro_size(&b->rmsg[k].msg_hdr));
+	}
+	while (sipc__dgb_cut_next(&cut, &p, &len)) {
+		if (b->nd == DGRAM_SERVED)
+			flush_served(b, w, sep);
+		serve_one(b, w, sep, &from, replyable, (uint8_t *)p, len, max_msg);
+	}
 }
 
 /* Whether replies on SEP may use UDP GSO (UDP_SEGMENT): probed once per
@@ -272,7 +378,7 @@ static bool gso_usable(struct sipc__dgram_batch *b, struct sipc_worker *w,
 		socklen_t sl = sizeof(ss);
 
 		*g = -1;
-		if (getsockname(sep->fd, (struct sockaddr *)&ss, &sl) == 0 &&
+		if (max_batch(w) > 1 && getsockname(sep->fd, (struct sockaddr *)&ss, &sl) == 0 &&
 		    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) &&
 		    getsockopt(sep->fd, SOL_UDP, UDP_SEGMENT, &v, &vl) == 0)
 			*g = 1;
@@ -288,15 +394,13 @@ void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	struct sipc_worker *w = we->w;
 	struct sipc_srv_endpoint *sep = we->sep;
 	struct sipc__dgram_batch *b = w->dgbatch;
-	const struct sipc_serve_config *cfg = w->srv->cfg;
-	size_t cap = sep->line->conf->max_msg;
-	char peer[SIPC_URL_MAX];
+	size_t max_msg = sep->line->conf->max_msg;
 	int budget = DGRAM_BUDGET;
 	bool gso;
 
 	(void)loop;
 	(void)revents;
-	if (b == NULL || b->cap < cap)
+	if (b == NULL || b->cap < max_msg)
 		return; /* not reached: sipc__dgram_prepare ran before the watch */
 	b->q.fd = sep->fd;
 	gso = gso_usable(b, w, sep);
@@ -307,13 +411,15 @@ void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 
 		for (unsigned k = 0; k < want; k++) {
 			b->riov[k] = (struct iovec){.iov_base = b->rbuf + (size_t)k * b->cap,
-						    .iov_len = cap};
+						    .iov_len = b->cap};
 			memset(&b->rname[k], 0, sizeof(b->rname[k]));
 			b->rmsg[k] = (struct mmsghdr){0};
 			b->rmsg[k].msg_hdr.msg_name = &b->rname[k];
 			b->rmsg[k].msg_hdr.msg_namelen = sizeof(b->rname[k]);
 			b->rmsg[k].msg_hdr.msg_iov = &b->riov[k];
 			b->rmsg[k].msg_hdr.msg_iovlen = 1;
+			b->rmsg[k].msg_hdr.msg_control = b->rctl[k].buf;
+			b->rmsg[k].msg_hdr.msg_controllen = sizeof(b->rctl[k].buf);
 		}
 		got = sipc__sys_recvmmsg(sep->fd, b->rmsg, want, MSG_TRUNC | MSG_DONTWAIT);
 		if (got == -EAGAIN)
@@ -327,20 +433,10 @@ void sipc__dgram_on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			continue;
 		}
 		for (unsigned k = 0; k < (unsigned)got; k++)
-			serve_one(b, k, w, sep, cap);
+			serve_buffer(b, k, w, sep, max_msg);
 		/* The replies go before the receive buffers they may point into
 		 * are reused. */
-		sipc__dgb_flush(&b->q);
-		if (cfg->verbosity >= 2) {
-			for (unsigned k = 0; k < (unsigned)got; k++) {
-				if (b->len[k] < 0)
-					continue;
-				fmt_from(&b->d[k], peer, sizeof(peer));
-				sipc__serve_log(
-					w->srv, 2, "datagram %s local=%s peer=%s in=%zd out=%zu",
-					sep->svc->name, sep->url, peer, b->len[k], b->d[k].replied);
-			}
-		}
+		flush_served(b, w, sep);
 		budget -= got;
 		if ((unsigned)got < want)
 			break; /* the queue is empty (or an error waits: it wakes us) */

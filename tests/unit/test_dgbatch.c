@@ -7,7 +7,10 @@
  * arena is sent before more is added; a reply larger than the arena goes
  * at once after the ones before it; zero-length replies go as such.  And
  * once through the real sendmmsg on a unixgram pair: boundaries and
- * contents arrive as queued.
+ * contents arrive as queued.  And the receive side: a UDP GRO buffer is
+ * cut back into its datagrams whatever segment size its control message
+ * says (none, 0, negative, larger than the buffer, not a divisor), and a
+ * real GSO send to a GRO socket comes back datagram by datagram.
  */
 #include "support.h"
 
@@ -434,6 +437,199 @@ static void test_real_gso(void **state)
 	close(r);
 }
 
+/* Collects what a cut gives: offsets and lengths, at most MAXLOG. */
+static unsigned cut_all(const uint8_t *buf, size_t len, int seg, size_t *off, size_t *lens)
+{
+	struct sipc__dgb_cut cut;
+	const uint8_t *p;
+	size_t n;
+	unsigned k = 0;
+
+	sipc__dgb_cut_init(&cut, buf, len, seg);
+	while (sipc__dgb_cut_next(&cut, &p, &n)) {
+		assert_true(k < MAXLOG);
+		off[k] = (size_t)(p - buf);
+		lens[k] = n;
+		k++;
+	}
+	/* Once done, it stays done. */
+	assert_false(sipc__dgb_cut_next(&cut, &p, &n));
+	return k;
+}
+
+/* A GRO buffer cut back at its segment size, and every hostile size: 0
+ * (or negative: none), one larger than the buffer, equal to it, a buffer
+ * that is not a multiple, an empty buffer, a segment of 1.  The pieces
+ * always cover the buffer exactly, in order, none empty but an empty
+ * buffer's one datagram. */
+static void test_gro_cut(void **state)
+{
+	static uint8_t buf[65536];
+	static size_t off[MAXLOG], lens[MAXLOG];
+	unsigned k;
+
+	(void)state;
+	k = cut_all(buf, 1000, 100, off, lens);
+	assert_int_equal(k, 10);
+	for (unsigned i = 0; i < k; i++) {
+		assert_int_equal(off[i], i * 100);
+		assert_int_equal(lens[i], 100);
+	}
+	/* Not a multiple: the last one is what is left. */
+	k = cut_all(buf, 1937, 100, off, lens);
+	assert_int_equal(k, 20);
+	assert_int_equal(off[19], 1900);
+	assert_int_equal(lens[19], 37);
+	/* No segment size (no cmsg, or 0, or negative): one datagram. */
+	for (int seg = -70000; seg <= 0; seg += 35000) {
+		k = cut_all(buf, 1500, seg, off, lens);
+		assert_int_equal(k, 1);
+		assert_int_equal(off[0], 0);
+		assert_int_equal(lens[0], 1500);
+	}
+	/* Larger than the buffer, or equal to it: one datagram. */
+	k = cut_all(buf, 1500, 65535, off, lens);
+	assert_int_equal(k, 1);
+	assert_int_equal(lens[0], 1500);
+	k = cut_all(buf, 1500, 1500, off, lens);
+	assert_int_equal(k, 1);
+	assert_int_equal(lens[0], 1500);
+	k = cut_all(buf, 1500, 1501, off, lens);
+	assert_int_equal(k, 1);
+	/* An empty buffer is one empty datagram, whatever the size says. */
+	k = cut_all(buf, 0, 0, off, lens);
+	assert_int_equal(k, 1);
+	assert_int_equal(lens[0], 0);
+	k = cut_all(buf, 0, 100, off, lens);
+	assert_int_equal(k, 1);
+	assert_int_equal(lens[0], 0);
+	/* Segments of 1 byte: as many datagrams as bytes. */
+	k = cut_all(buf, 300, 1, off, lens);
+	assert_int_equal(k, 300);
+	for (unsigned i = 0; i < k; i++) {
+		assert_int_equal(off[i], i);
+		assert_int_equal(lens[i], 1);
+	}
+	/* A last piece of 1 byte. */
+	k = cut_all(buf, 201, 100, off, lens);
+	assert_int_equal(k, 3);
+	assert_int_equal(lens[2], 1);
+}
+
+/* Builds a control area holding one message of LEVEL/TYPE with DATALEN
+ * bytes of VALUE (an int, cut to DATALEN). */
+static void put_cmsg(struct msghdr *h, void *ctl, size_t ctlcap, int level, int type, int value,
+		     size_t datalen)
+{
+	struct cmsghdr *c;
+
+	memset(ctl, 0, ctlcap);
+	*h = (struct msghdr){.msg_control = ctl, .msg_controllen = ctlcap};
+	c = CMSG_FIRSTHDR(h);
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(datalen);
+	memcpy(CMSG_DATA(c), &value, datalen < sizeof(value) ? datalen : sizeof(value));
+	h->msg_controllen = CMSG_SPACE(datalen);
+}
+
+/* The UDP_GRO control message read back, and every way it can be wrong:
+ * none, another level or type, too short to hold an int, zero, negative,
+ * a controllen that says less than the header. */
+static void test_gro_size(void **state)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int)) * 2];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr h = {0};
+
+	(void)state;
+	assert_int_equal(sipc__dgb_gro_size(&h), 0);
+	put_cmsg(&h, ctl.buf, sizeof(ctl.buf), SOL_UDP, 104, 1400, sizeof(int));
+	assert_int_equal(sipc__dgb_gro_size(&h), 1400);
+	put_cmsg(&h, ctl.buf, sizeof(ctl.buf), SOL_SOCKET, 104, 1400, sizeof(int));
+	assert_int_equal(sipc__dgb_gro_size(&h), 0);
+	put_cmsg(&h, ctl.buf, sizeof(ctl.buf), SOL_UDP, 103, 1400, sizeof(int));
+	assert_int_equal(sipc__dgb_gro_size(&h), 0);
+	put_cmsg(&h, ctl.buf, sizeof(ctl.buf), SOL_UDP, 104, 1400, 2);
+	assert_int_equal(sipc__dgb_gro_size(&h), 0);
+	put_cmsg(&h, ctl.buf, sizeof(ctl.buf), SOL_UDP, 104, 0, sizeof(int));
+	assert_int_equal(sipc__dgb_gro_size(&h), 0);
+	put_cmsg(&h, ctl.buf, sizeof(ctl.buf), SOL_UDP, 104, -5, sizeof(int));
+	assert_int_equal(sipc__dgb_gro_size(&h), 0);
+	put_cmsg(&h, ctl.buf, sizeof(ctl.buf), SOL_UDP, 104, 1400, sizeof(int));
+	h.msg_controllen = sizeof(struct cmsghdr) - 1;
+	assert_int_equal(sipc__dgb_gro_size(&h), 0);
+}
+
+/* The real kernel: a GSO send of 20 datagrams (the last shorter) to a
+ * socket with UDP_GRO comes as one buffer over loopback, and the cut
+ * gives each datagram back with its own bytes. */
+static void test_real_gro(void **state)
+{
+	int tx, rx;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	static uint8_t out[1937], in[65536];
+	union {
+		char buf[SIPC__DGB_GRO_CMSG];
+		struct cmsghdr align;
+	} ctl, sctl;
+	struct iovec iov = {out, sizeof(out)}, riov = {in, sizeof(in)};
+	struct msghdr mh = {
+		.msg_name = &a, .msg_namelen = sizeof(a), .msg_iov = &iov, .msg_iovlen = 1};
+	struct msghdr rh = {.msg_iov = &riov, .msg_iovlen = 1};
+	struct cmsghdr *c;
+	uint16_t seg = 100;
+	struct sipc__dgb_cut cut;
+	const uint8_t *p;
+	size_t n;
+	unsigned k = 0;
+	ssize_t got;
+
+	(void)state;
+	rx = socket(AF_INET, SOCK_DGRAM, 0);
+	tx = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(rx >= 0 && tx >= 0);
+	assert_int_equal(bind(rx, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(rx, (struct sockaddr *)&a, &al), 0);
+	if (!sipc__dgb_gro_enable(rx)) {
+		close(rx);
+		close(tx);
+		skip();
+	}
+	for (size_t i = 0; i < sizeof(out); i++)
+		out[i] = (uint8_t)(i / 100 + 1);
+	mh.msg_control = sctl.buf;
+	mh.msg_controllen = CMSG_SPACE(sizeof(seg));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_UDP;
+	c->cmsg_type = 103; /* UDP_SEGMENT */
+	c->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+	if (sendmsg(tx, &mh, 0) != (ssize_t)sizeof(out)) {
+		close(rx);
+		close(tx);
+		skip(); /* no UDP GSO here */
+	}
+	rh.msg_control = ctl.buf;
+	rh.msg_controllen = sizeof(ctl.buf);
+	got = recvmsg(rx, &rh, 0);
+	assert_int_equal(got, sizeof(out));
+	assert_int_equal(sipc__dgb_gro_size(&rh), 100);
+	sipc__dgb_cut_init(&cut, in, (size_t)got, sipc__dgb_gro_size(&rh));
+	while (sipc__dgb_cut_next(&cut, &p, &n)) {
+		assert_int_equal(n, k < 19 ? 100 : 37);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(p[i], k + 1);
+		k++;
+	}
+	assert_int_equal(k, 20);
+	close(rx);
+	close(tx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -446,6 +642,9 @@ int main(void)
 		cmocka_unit_test(test_gso_fallback),
 		cmocka_unit_test(test_real_sendmmsg),
 		cmocka_unit_test(test_real_gso),
+		cmocka_unit_test(test_gro_cut),
+		cmocka_unit_test(test_gro_size),
+		cmocka_unit_test(test_real_gro),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

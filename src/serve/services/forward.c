@@ -20,7 +20,9 @@
  * worker owns the endpoint, server.h), whose replies go back to that
  * client from the endpoint's socket; an association silent for --idle
  * seconds (default 60) is reaped.  Clients may send from any port (DNS,
- * NTP 123 -> 123): --guard-ports does not apply here.
+ * NTP 123 -> 123): --guard-ports does not apply here.  A udp backend's
+ * sockets ask for UDP GRO: its replies may come several in one buffer,
+ * cut back into datagrams (dgbatch.h) before they go to the client.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -165,10 +167,16 @@ struct fwd_shard {
 	sipc_loop *loop;
 	int worker; /* whose counters the replies go to */
 	size_t n;
-	uint8_t *buf;  /* replies are read here: nbuf buffers of --max-msg */
-	unsigned nbuf; /* replies per recvmmsg */
+	uint8_t *buf;  /* replies are read here: nbuf buffers of bufcap */
+	size_t bufcap; /* --max-msg, and SIPC__DGB_GRO_BYTES at least with gro */
+	unsigned nbuf; /* buffers per recvmmsg */
+	bool gro;      /* a udp backend: its sockets ask for UDP GRO */
 	struct mmsghdr rmsg[FWD_RECV_MAX];
 	struct iovec riov[FWD_RECV_MAX];
+	union {
+		char buf[SIPC__DGB_GRO_CMSG];
+		struct cmsghdr align;
+	} rctl[FWD_RECV_MAX];
 	struct sipc__dgb_queue q; /* and sent back from there (dgbatch.h) */
 	struct fwd_assoc *buckets[FWD_BUCKETS];
 };
@@ -259,11 +267,13 @@ static void on_assoc_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 		int got;
 
 		for (unsigned k = 0; k < want; k++) {
-			sh->riov[k] = (struct iovec){.iov_base = sh->buf + (size_t)k * cap,
-						     .iov_len = cap};
+			sh->riov[k] = (struct iovec){.iov_base = sh->buf + (size_t)k * sh->bufcap,
+						     .iov_len = sh->bufcap};
 			sh->rmsg[k] = (struct mmsghdr){0};
 			sh->rmsg[k].msg_hdr.msg_iov = &sh->riov[k];
 			sh->rmsg[k].msg_hdr.msg_iovlen = 1;
+			sh->rmsg[k].msg_hdr.msg_control = sh->rctl[k].buf;
+			sh->rmsg[k].msg_hdr.msg_controllen = sizeof(sh->rctl[k].buf);
 		}
 		/* MSG_TRUNC: each one's real size, so an oversize one is dropped
 		 * whole. */
@@ -280,13 +290,24 @@ static void on_assoc_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 		}
 		a->last_ms = sipc__loop_now(loop);
 		for (unsigned k = 0; k < (unsigned)got; k++) {
-			size_t n = sh->rmsg[k].msg_len;
-			if (n > cap) {
-				shard_count(sh, SIPC__COUNT_DROPPED, 1);
-				continue;
+			size_t n = sh->rmsg[k].msg_len, len;
+			struct sipc__dgb_cut cut;
+			const uint8_t *p;
+
+			/* With GRO, several replies in one buffer: cut back at
+			 * the kernel's segment size, each forwarded alone.  One
+			 * larger than the buffer was cut by the kernel: it is
+			 * dropped whole. */
+			sipc__dgb_cut_init(
+				&cut, sh->riov[k].iov_base, n,
+				n > sh->bufcap ? 0 : sipc__dgb_gro_size(&sh->rmsg[k].msg_hdr));
+			while (sipc__dgb_cut_next(&cut, &p, &len)) {
+				if (len > cap) {
+					shard_count(sh, SIPC__COUNT_DROPPED, 1);
+					continue;
+				}
+				sipc__dgb_add(&sh->q, &a->client.ss, a->client.len, p, len, sh);
 			}
-			sipc__dgb_add(&sh->q, &a->client.ss, a->client.len, sh->riov[k].iov_base, n,
-				      sh);
 		}
 		sipc__dgb_flush(&sh->q);
 		budget -= got;
@@ -319,11 +340,16 @@ static struct fwd_shard *shard_of(struct fwd_ep *fe, sipc_loop *loop, int worker
 	sh = calloc(1, sizeof(*sh));
 	if (sh == NULL)
 		return NULL;
-	sh->nbuf = FWD_RECV_BYTES / cap > FWD_RECV_MAX ? FWD_RECV_MAX
-						       : (unsigned)(FWD_RECV_BYTES / cap);
+	/* A udp backend's replies may come coalesced (GRO): a buffer then
+	 * holds up to 64 KiB, whatever --max-msg. */
+	sh->gro = fe->target.naddrs > 0 && fe->target.addrs[0].ss.ss_family != AF_UNIX;
+	sh->bufcap = sh->gro && cap < SIPC__DGB_GRO_BYTES ? SIPC__DGB_GRO_BYTES : cap;
+	sh->nbuf = FWD_RECV_BYTES / sh->bufcap > FWD_RECV_MAX
+			   ? FWD_RECV_MAX
+			   : (unsigned)(FWD_RECV_BYTES / sh->bufcap);
 	if (sh->nbuf == 0)
 		sh->nbuf = 1;
-	sh->buf = malloc(sh->nbuf * cap);
+	sh->buf = malloc(sh->nbuf * sh->bufcap);
 	/* Replies are sent from the receive buffers: nothing to copy. */
 	if (sh->buf == NULL || sipc__dgb_init(&sh->q, 0) < 0) {
 		shard_free(sh);
@@ -332,7 +358,7 @@ static struct fwd_shard *shard_of(struct fwd_ep *fe, sipc_loop *loop, int worker
 	sh->q.send = sipc__sys_sendmmsg;
 	sh->q.done = reply_done;
 	sh->q.keep = sh->buf;
-	sh->q.keep_len = sh->nbuf * cap;
+	sh->q.keep_len = sh->nbuf * sh->bufcap;
 	sh->fe = fe;
 	sh->loop = loop;
 	sh->worker = worker;
@@ -364,6 +390,11 @@ static struct fwd_assoc *assoc_new(struct fwd_shard *sh, const sipc_addr *from)
 	rc = sipc__sys_connect(fd, (const struct sockaddr *)&to->ss, to->len, sipc__deadline(0));
 	if (rc < 0)
 		goto fail;
+	/* Before the first datagram goes: a backend's GSO reply that came
+	 * before it would be cut by the kernel already.  Without it (an old
+	 * kernel) the replies simply come one by one. */
+	if (sh->gro)
+		(void)sipc__dgb_gro_enable(fd);
 	a = calloc(1, sizeof(*a));
 	if (a == NULL)
 		goto fail;
