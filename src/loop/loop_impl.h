@@ -95,6 +95,11 @@ struct sipc__loop_backend {
 
 /* epoll(7) and an eventfd wake: Linux's, the default. */
 extern const struct sipc__loop_backend sipc__loop_backend_epoll;
+/* io_uring: one-shot polls through a ring, and an eventfd wake. */
+extern const struct sipc__loop_backend sipc__loop_backend_uring;
+/* Whether an io_uring ring can be set up here: 0, or -errno with WHY
+ * saying why not in one phrase. */
+int sipc__loop_uring_probe(char *why, size_t n);
 
 struct sipc_loop {
 	const struct sipc__loop_backend *be;
