@@ -36,6 +36,7 @@ static bool json;
 static bool blocking;
 static bool one_way;
 static int timeout_ms = 1000;
+static const char *io;
 
 static const struct sipc_opt opts_table[] = {
 	{"conns", 'c', SIPC__OPT_INT, &conns, 1, 100000, "N", "N connections at once (default 1)"},
@@ -62,6 +63,9 @@ static const struct sipc_opt opts_table[] = {
 	 "blocking, send only, to a discard service: MB/s the consumer read"},
 	{"timeout", 't', SIPC__OPT_MS, &timeout_ms, 1, 3600000, "MS",
 	 "a datagram echo later than MS is lost; a stream silent for MS has failed (default 1000)"},
+	{"io", 0, SIPC__OPT_STRING, &io, 0, 0, "epoll|uring",
+	 "the event loops' backend (default: $SOCKIPC_IO, else epoll); where io_uring is not "
+	 "allowed bench says why on stderr and runs on epoll"},
 	SIPC_CLI_TLS_OPTS,
 	SIPC_CLI_PROXY_OPT,
 	{NULL},
@@ -121,6 +125,16 @@ int sipc_cmd_bench(int argc, char **argv)
 	if ((rc = sipc_cli_parse_url("bench", argv[1], &url)) != 0)
 		return rc;
 	scheme = sipc_url_scheme(url);
+	rc = sipc_cli_io_choose("bench", io, why, sizeof(why));
+	if (rc < 0) {
+		rc = SIPC_EXIT_USAGE;
+		goto out;
+	}
+	if (rc > 0)
+		fprintf(stderr, "sockipc: bench: io: uring not available (%s): running on epoll\n",
+			why);
+	why[0] = '\0';
+	rc = 0;
 	if (duration_ms > 0 && count > 0) {
 		sipc_cli_error("bench: --duration and --count exclude each other");
 		rc = SIPC_EXIT_USAGE;

@@ -10,22 +10,36 @@
  * there is reported again on the next turn, as epoll's level mode does.
  * Multishot polls (IORING_POLL_ADD_MULTI) were not taken: they post a
  * completion per wake-up of the descriptor's wait queue, and
- * IORING_POLL_ADD_LEVEL changes only the check made when the request is
- * armed, so a socket read in part with no new bytes arriving is never
- * reported again (measured here: test_uring_multishot_edge in
- * tests/unit/test_loop_uring.c shows it), and the loop's callers count on
- * being told again.  The re-arm costs no system call: it is an SQE
- * submitted by the enter that waits.
+ * IORING_POLL_ADD_LEVEL changes only the look taken as the request is
+ * armed.  Measured here (kernel 6.18, liburing 2.3): a multishot poll, with
+ * or without IORING_POLL_ADD_LEVEL, on a pipe holding 6 bytes posts one
+ * completion, and none in the next two waits (50 ms each) after 1 of the
+ * 6 bytes is read; the loop's callers read part of what is there and
+ * count on being told again.  The re-arm costs no system call: it is an
+ * SQE submitted by the enter that waits.
+ *
+ * The kernel adds EPOLLRDHUP (and ERR, HUP) to every poll, so a one-shot
+ * poll on a socket whose peer has shut its side down completes at once
+ * whatever it asks; such a slot (a completion with nothing asked for in
+ * it) is polled multishot from then on, which completes on wake-ups, and
+ * after each event it reports is replaced by a fresh one (whose look as it
+ * is armed keeps the level-triggered promise).  io_uring also reports the
+ * wake-up's key rather than a fresh look: a socket's reader is woken with
+ * PRI in the key for any byte, so when PRI is asked poll(2) says what is
+ * really there.
  *
  * Requests are tagged by slot and generation (user_data: slot in the low
  * 32 bits, generation in the next 31, bit 63 for the removals, whose
  * completions are ignored).  add() takes a slot and stores its index in
  * io->bk_slot; modify() and del() bump the generation, so a completion of a
  * request made before is dropped, even once the io is freed or its slot is
- * used by another io.  add(), modify() and del() only mark the slot; poll()
+ * used by another io.  add() and modify() only mark the slot; poll()
  * brings the kernel's requests in line with them (a POLL_REMOVE for a
  * request of an old generation, a POLL_ADD for the current one) and
- * submits them with its wait: one io_uring_enter per turn.  A full
+ * submits them with its wait: one io_uring_enter per turn.  del() submits
+ * its POLL_REMOVE at once (a system call, as epoll_ctl's DEL): a poll
+ * request holds a reference to the descriptor's file, and a close() after
+ * del() must end the file then, as with epoll.  A full
  * submission queue is submitted and filled again; a request that still
  * finds no room stays marked for the next turn, never dropped.
  *
@@ -65,6 +79,7 @@ struct slot {
 	bool armed; /* a POLL_ADD of armed_gen is in the kernel (or the SQ) */
 	bool quiet; /* no re-arm until modify(): a ONESHOT fired, or an error */
 	bool dirty; /* on the dirty list */
+	bool multi; /* polled multishot (complete(): RDHUP) */
 	uint32_t next_free;
 };
 
@@ -195,6 +210,7 @@ static int ur_add(sipc_loop *loop, sipc_loop_io *io, uint32_t events)
 	s->events = events;
 	s->gen++;
 	s->quiet = false;
+	s->multi = false;
 	s->next_free = NO_SLOT;
 	io->bk_slot = i;
 	mark(b, i);
@@ -264,7 +280,10 @@ static bool sync_slot(struct uring_backend *b, uint32_t i)
 		sqe = get_sqe(b);
 		if (sqe == NULL)
 			return false;
-		io_uring_prep_poll_add(sqe, s->fd, to_poll(s->events));
+		if (s->multi)
+			io_uring_prep_poll_multishot(sqe, s->fd, to_poll(s->events));
+		else
+			io_uring_prep_poll_add(sqe, s->fd, to_poll(s->events));
 		io_uring_sqe_set_data64(sqe, tag(i, s->gen));
 		s->armed = true;
 		s->armed_gen = s->gen;
@@ -293,6 +312,7 @@ static bool complete(struct uring_backend *b, sipc_loop *loop, const struct io_u
 {
 	uint64_t ud = cqe->user_data;
 	uint32_t i = (uint32_t)ud, gen = (uint32_t)(ud >> 32) & 0x7fffffffu;
+	uint32_t want, ev;
 	struct slot *s;
 
 	if (ud & TAG_REMOVE || i >= b->nslots)
@@ -300,7 +320,8 @@ static bool complete(struct uring_backend *b, sipc_loop *loop, const struct io_u
 	s = &b->slots[i];
 	if (!s->armed || (s->armed_gen & 0x7fffffffu) != gen)
 		return false; /* a request of an old generation: removed */
-	s->armed = false;
+	if (!(cqe->flags & IORING_CQE_F_MORE))
+		s->armed = false;
 	if (s->io == NULL || (s->gen & 0x7fffffffu) != gen) {
 		mark(b, i); /* removed since, or changed: in line next turn */
 		return false;
@@ -309,32 +330,48 @@ static bool complete(struct uring_backend *b, sipc_loop *loop, const struct io_u
 		/* The descriptor could not be polled (closed under us: -EBADF):
 		 * reported once as an error, then quiet until modified. */
 		loop->batch[n].events = SIPC_LOOP_ERR;
+		loop->batch[n].io = s->io;
 		s->quiet = true;
-	} else {
-		uint32_t ev = from_poll((uint32_t)cqe->res);
-
-		/* io_uring reports the wake-up's key, and a socket's reader is
-		 * woken with PRI in the key for any byte: when PRI is asked
-		 * (TCP's urgent mode in serve, rare), poll(2) says what is
-		 * really ready, as epoll would. */
-		if (s->events & SIPC_LOOP_PRI) {
-			struct pollfd pfd = {.fd = s->fd, .events = (short)to_poll(s->events)};
-
-			if (poll(&pfd, 1, 0) >= 0)
-				ev = from_poll((uint32_t)pfd.revents) &
-				     (s->events | SIPC_LOOP_ERR | SIPC_LOOP_HUP);
-			if (ev == 0) {
-				mark(b, i); /* nothing after all: armed again */
-				return false;
-			}
-		}
-		loop->batch[n].events = ev;
-		if (s->events & SIPC_LOOP_ONESHOT)
-			s->quiet = true;
+		s->gen++; /* a multishot request is removed */
+		mark(b, i);
+		return true;
 	}
+	want = s->events | SIPC_LOOP_ERR | SIPC_LOOP_HUP;
+	ev = from_poll((uint32_t)cqe->res) & want;
+	/* io_uring reports the wake-up's key, and a socket's reader is woken
+	 * with PRI in the key for any byte: when PRI is asked (TCP's urgent
+	 * mode in serve, rare), poll(2) says what is really ready, as epoll
+	 * would. */
+	if (ev != 0 && (s->events & SIPC_LOOP_PRI)) {
+		struct pollfd pfd = {.fd = s->fd, .events = (short)to_poll(s->events)};
+
+		if (poll(&pfd, 1, 0) >= 0)
+			ev = from_poll((uint32_t)pfd.revents) & want;
+	}
+	if (ev == 0) {
+		/* Nothing asked for: RDHUP (the kernel adds it to every poll:
+		 * a socket whose peer has shut its side down completes each
+		 * one-shot poll at once), or PRI that was not.  The slot is
+		 * polled multishot from now on: it completes on wake-ups, not
+		 * on a state that stays. */
+		if (!s->multi) {
+			s->multi = true;
+			s->gen++;
+		}
+		mark(b, i);
+		return false;
+	}
+	loop->batch[n].events = ev;
 	loop->batch[n].io = s->io;
-	if (!s->quiet)
-		mark(b, i); /* armed again by the next poll() */
+	if (s->events & SIPC_LOOP_ONESHOT)
+		s->quiet = true;
+	/* Level-triggered: armed again by the next poll(), whose one-shot
+	 * request completes at once if IO is still ready.  A multishot one
+	 * is replaced by a fresh one (which looks at the state as it is
+	 * armed, and so reports what is still ready). */
+	if (s->multi)
+		s->gen++;
+	mark(b, i);
 	return true;
 }
 
