@@ -131,8 +131,8 @@ int sipc_cmd_bench(int argc, char **argv)
 		goto out;
 	}
 	if (rc > 0)
-		fprintf(stderr, "sockipc: bench: io: uring not available (%s): running on epoll\n",
-			why);
+		fprintf(stderr,
+			"sockipc: bench: io: uring cannot run here (%s): running on epoll\n", why);
 	why[0] = '\0';
 	rc = 0;
 	if (duration_ms > 0 && count > 0) {

@@ -647,7 +647,7 @@ static int io_config(void)
 	if (rc < 0)
 		return SIPC_EXIT_USAGE;
 	if (rc > 0)
-		sipc__serve_log(NULL, 0, "serve: io: uring not available (%s): running on epoll",
+		sipc__serve_log(NULL, 0, "serve: io: uring cannot run here (%s): running on epoll",
 				why);
 	return 0;
 }

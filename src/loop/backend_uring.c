@@ -573,21 +573,20 @@ int sipc__loop_uring_probe(char *why, size_t n)
 	}
 	switch (err) {
 	case -ENOSYS:
-		reason = "the kernel has no io_uring (ENOSYS)";
+		reason = "io_uring_setup: ENOSYS: the kernel has no io_uring";
 		break;
 	case -EPERM:
 		if (sysctl == 2)
-			reason = "io_uring is disabled (sysctl kernel.io_uring_disabled=2)";
+			reason = "io_uring_setup: EPERM: sysctl kernel.io_uring_disabled=2";
 		else if (sysctl == 1)
-			reason = "io_uring is not allowed for this user (sysctl "
-				 "kernel.io_uring_disabled=1, not in kernel.io_uring_group)";
+			reason = "io_uring_setup: EPERM: sysctl kernel.io_uring_disabled=1 and "
+				 "this user is not in kernel.io_uring_group";
 		else
-			reason = "io_uring_setup is not permitted (EPERM: a seccomp filter, "
-				 "as containers' default profiles have)";
+			reason = "io_uring_setup: EPERM: refused by a seccomp filter, as "
+				 "containers' default profiles do";
 		break;
 	case -ENOMEM:
-		reason = "io_uring_setup: out of memory (ENOMEM: the locked-memory limit, "
-			 "ulimit -l)";
+		reason = "io_uring_setup: ENOMEM: the locked-memory limit (ulimit -l) is too low";
 		break;
 	default:
 		reason = NULL;
