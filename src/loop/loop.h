@@ -1,8 +1,9 @@
 /*
  * loop.h - the internal event loop shared by `sockipc serve` and `sockipc
- * bench`: readiness of descriptors from a backend (loop_impl.h; epoll on
- * Linux, backend_epoll.c), a min-heap of timers, and a wake so another
- * thread can reach the loop.  Callers speak only this header: the loop's
+ * bench`: readiness of descriptors from a backend (loop_impl.h: epoll,
+ * backend_epoll.c, the default; or io_uring, backend_uring.c, chosen for
+ * the process with sipc__loop_choose: `--io uring`), a min-heap of timers,
+ * and a wake so another thread can reach the loop.  Callers speak only this header: the loop's
  * own event flags (SIPC_LOOP_IN, ...), never a backend's (epoll's).
  *
  * One loop per thread.  Nothing here takes a lock: every function below
