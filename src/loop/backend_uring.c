@@ -386,8 +386,8 @@ static bool answer(struct uring_backend *b, sipc_loop *loop, uint32_t i, uint32_
 	} else if (s->multi) {
 		s->gen++;
 	}
-	if (s->events & SIPC_LOOP_PRI)
-		s->probe_want = true; /* PRI is looked at again too */
+	/* PRI still there is told again by the main request (a maybe,
+	 * which arms the probe again). */
 	mark(b, i);
 	return report(b, loop, s, ev, n);
 }
