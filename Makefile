@@ -15,8 +15,8 @@ all: build
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS)
 
-# `make` alone builds without the tests, so it needs nothing but gcc, cmake
-# and libssl-dev (installed here as root when missing, named otherwise).
+# `make` alone builds without the tests, so it needs nothing but gcc, cmake,
+# libssl-dev and liburing-dev (installed here as root when missing, named otherwise).
 build:
 	@bash tests/support/deps.sh build
 	@[ -f $(BUILD)/CMakeCache.txt ] || cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) \

@@ -37,6 +37,7 @@ static bool blocking;
 static bool one_way;
 static int timeout_ms = 1000;
 static long max_batch;
+static const char *io;
 
 static const struct sipc_opt opts_table[] = {
 	{"conns", 'c', SIPC__OPT_INT, &conns, 1, 100000, "N", "N connections at once (default 1)"},
@@ -66,6 +67,9 @@ static const struct sipc_opt opts_table[] = {
 	{"max-batch", 0, SIPC__OPT_INT, &max_batch, 1, 64, "N",
 	 "datagram URLs: up to N datagrams per sendmmsg and per recvmmsg (default 64, "
 	 "at most --depth at once); 1: one send and one receive call per datagram"},
+	{"io", 0, SIPC__OPT_STRING, &io, 0, 0, "epoll|uring",
+	 "the event loops' backend (default: $SOCKIPC_IO, else epoll); where io_uring is not "
+	 "allowed bench says why on stderr and runs on epoll"},
 	SIPC_CLI_TLS_OPTS,
 	SIPC_CLI_PROXY_OPT,
 	{NULL},
@@ -125,6 +129,16 @@ int sipc_cmd_bench(int argc, char **argv)
 	if ((rc = sipc_cli_parse_url("bench", argv[1], &url)) != 0)
 		return rc;
 	scheme = sipc_url_scheme(url);
+	rc = sipc_cli_io_choose("bench", io, why, sizeof(why));
+	if (rc < 0) {
+		rc = SIPC_EXIT_USAGE;
+		goto out;
+	}
+	if (rc > 0)
+		fprintf(stderr,
+			"sockipc: bench: io: uring cannot run here (%s): running on epoll\n", why);
+	why[0] = '\0';
+	rc = 0;
 	if (duration_ms > 0 && count > 0) {
 		sipc_cli_error("bench: --duration and --count exclude each other");
 		rc = SIPC_EXIT_USAGE;

@@ -9,6 +9,9 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+#include "loop/loop.h"
 
 struct sipc_cli_globals sipc_cli_globals;
 
@@ -75,6 +78,18 @@ void sipc_cli_notice_association(const char *cmd, const sipc_endpoint *ep)
 	if (sipc_endpoint_peer(ep, &peer) == 0)
 		sipc_addr_format(&peer, p, sizeof(p));
 	sipc_cli_notice("%s: connected to %s from %s", cmd, p, l);
+}
+
+int sipc_cli_io_choose(const char *cmd, const char *given, char *why, size_t n)
+{
+	const char *name = given != NULL ? given : getenv("SOCKIPC_IO");
+	int rc = sipc__loop_choose(name, why, n);
+
+	if (rc < 0) {
+		sipc_cli_error("%s: %s: %s", cmd, given != NULL ? "--io" : "SOCKIPC_IO", why);
+		return -1;
+	}
+	return rc;
 }
 
 void sipc_cli_trace(void *arg, const char *line)

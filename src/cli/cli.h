@@ -48,6 +48,13 @@ void sipc_cli_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 /* -v: "CMD: connected to PEER from LOCAL" for a connected EP. */
 void sipc_cli_notice_association(const char *cmd, const sipc_endpoint *ep);
 
+/* --io NAME of serve and bench: the event loop's backend for CMD, GIVEN or,
+ * when NULL, the environment's SOCKIPC_IO (epoll when neither).  0 when
+ * it runs; 1 when io_uring cannot run here and epoll does, WHY saying
+ * why (the caller says so in one line); -1 for an unknown name (the
+ * error is printed). */
+int sipc_cli_io_choose(const char *cmd, const char *given, char *why, size_t n);
+
 /* The sipc_trace_fn of --trace: "sockipc: trace: LINE" on stderr. */
 void sipc_cli_trace(void *arg, const char *line);
 

@@ -57,6 +57,7 @@ struct serve_opts {
 	bool check;
 	const char *inetd; /* --inetd[=SCHEME] SERVICE [ARGS...]; NULL: not given */
 	const char *log;   /* --log stderr|syslog */
+	const char *io;    /* --io epoll|uring; NULL: SOCKIPC_IO, else epoll */
 };
 
 static struct serve_opts so;
@@ -251,6 +252,9 @@ static const struct sipc_opt opts[] = {
 	 "socket) on descriptor 0, as inetd, xinetd (wait = no), systemd (Accept=yes), "
 	 "tcpserver and socat EXEC pass it; =shm: a unix connection (or listener) that is an "
 	 "shm:// rendezvous, served over the rings ('shm?ring=64K' for URL options)"},
+	{"io", 0, SIPC__OPT_STRING, &so.io, 0, 0, "epoll|uring",
+	 "the event loops' backend (default: $SOCKIPC_IO, else epoll); where io_uring is not "
+	 "allowed serve says why in one line and runs on epoll"},
 	{"log", 0, SIPC__OPT_STRING, &so.log, 0, 0, "stderr|syslog",
 	 "where log lines go (default stderr; syslog under --inetd when descriptor 2 is a "
 	 "socket, since it is then the client's)"},
@@ -640,6 +644,21 @@ static int log_config(void)
 	return 0;
 }
 
+/* --io (or SOCKIPC_IO): the loops' backend, before any loop is made; a
+ * fallback to epoll is one line of the log. */
+static int io_config(void)
+{
+	char why[256];
+	int rc = sipc_cli_io_choose("serve", so.io, why, sizeof(why));
+
+	if (rc < 0)
+		return SIPC_EXIT_USAGE;
+	if (rc > 0)
+		sipc__serve_log(NULL, 0, "serve: io: uring cannot run here (%s): running on epoll",
+				why);
+	return 0;
+}
+
 /* The sockets passed in (LISTEN_FDS) and the manager to notify, read from
  * the environment once and unset (no exec child inherits them). */
 static int activation(struct sipc_serve_config *cfg)
@@ -695,8 +714,11 @@ static int load_config(struct sipc_serve_config *cfg, void *arg, char *why, size
 	} else if (rc != SIPC__OPT_OK) {
 		rc = SIPC_EXIT_USAGE;
 	} else {
-		/* Where the log goes is chosen once, at start. */
+		/* Where the log goes, and the loops' backend, are chosen
+		 * once, at start. */
 		rc = why == NULL ? log_config() : 0;
+		if (rc == 0 && why == NULL)
+			rc = io_config();
 		if (rc == 0)
 			rc = fill_config(cfg, nargs, argv);
 	}

@@ -10,7 +10,9 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sockipc.h"
 
@@ -42,9 +44,47 @@ int sipc__loop_new_on(sipc_loop **loopp, const struct sipc__loop_backend *be,
 	return 0;
 }
 
+/* The process's choice (sipc__loop_choose); set before threads make loops. */
+static const struct sipc__loop_backend *chosen = &sipc__loop_backend_epoll;
+
+int sipc__loop_choose(const char *name, char *why, size_t n)
+{
+	if (why != NULL && n > 0)
+		why[0] = '\0';
+	if (name == NULL || name[0] == '\0' || strcmp(name, "epoll") == 0) {
+		chosen = &sipc__loop_backend_epoll;
+		return 0;
+	}
+	if (strcmp(name, "uring") == 0 || strcmp(name, "io_uring") == 0) {
+		char buf[256];
+
+		if (sipc__loop_uring_probe(buf, sizeof(buf)) < 0) {
+			if (why != NULL)
+				snprintf(why, n, "%s", buf);
+			chosen = &sipc__loop_backend_epoll;
+			return 1;
+		}
+		chosen = &sipc__loop_backend_uring;
+		return 0;
+	}
+	if (why != NULL)
+		snprintf(why, n, "unknown backend '%s' (epoll or uring)", name);
+	return -EINVAL;
+}
+
+const char *sipc__loop_chosen(void)
+{
+	return chosen->name;
+}
+
+const char *sipc__loop_backend_name(const sipc_loop *loop)
+{
+	return loop->be->name;
+}
+
 int sipc__loop_new(sipc_loop **loopp, sipc_loop_wake_fn *on_wake, void *wake_arg)
 {
-	return sipc__loop_new_on(loopp, &sipc__loop_backend_epoll, on_wake, wake_arg);
+	return sipc__loop_new_on(loopp, chosen, on_wake, wake_arg);
 }
 
 void sipc__loop_free(sipc_loop *loop)
@@ -61,6 +101,7 @@ void sipc__io_init(sipc_loop_io *io, int fd, sipc_loop_io_fn *cb, void *arg)
 	io->fd = fd;
 	io->events = 0;
 	io->active = false;
+	io->bk_slot = UINT32_MAX;
 	io->cb = cb;
 	io->arg = arg;
 	io->spin_us = 0;

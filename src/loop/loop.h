@@ -1,8 +1,9 @@
 /*
  * loop.h - the internal event loop shared by `sockipc serve` and `sockipc
- * bench`: readiness of descriptors from a backend (loop_impl.h; epoll on
- * Linux, backend_epoll.c), a min-heap of timers, and a wake so another
- * thread can reach the loop.  Callers speak only this header: the loop's
+ * bench`: readiness of descriptors from a backend (loop_impl.h: epoll,
+ * backend_epoll.c, the default; or io_uring, backend_uring.c, chosen for
+ * the process with sipc__loop_choose: `--io uring`), a min-heap of timers,
+ * and a wake so another thread can reach the loop.  Callers speak only this header: the loop's
  * own event flags (SIPC_LOOP_IN, ...), never a backend's (epoll's).
  *
  * One loop per thread.  Nothing here takes a lock: every function below
@@ -116,6 +117,7 @@ struct sipc_loop_io {
 	int fd;
 	uint32_t events; /* SIPC_LOOP_* registered; 0 when stopped */
 	bool active;
+	uint32_t bk_slot; /* the backend's (uring: its slot); set by io_init */
 	sipc_loop_io_fn *cb;
 	void *arg;
 	/* Busy-polling (sipc__io_spin); spin_us 0 when it does not spin. */
@@ -135,8 +137,24 @@ struct sipc_loop_timer {
 /* Milliseconds on CLOCK_MONOTONIC (not cached). */
 int64_t sipc__loop_clock_ms(void);
 
-/* A new loop on the default backend (epoll).  Returns 0 or -errno. */
+/* A new loop on the chosen backend (sipc__loop_choose; epoll unless
+ * another was chosen).  Returns 0 or -errno. */
 int sipc__loop_new(sipc_loop **loopp, sipc_loop_wake_fn *on_wake, void *wake_arg);
+
+/* Backends.  "epoll" (the default) and "uring" (io_uring, backend_uring.c:
+ * readiness through one-shot polls on a ring per loop, submitted with the
+ * turn's wait).  sipc__loop_choose sets the backend of every later
+ * sipc__loop_new in the process (call it before any thread makes loops):
+ * NAME NULL or "" keeps epoll.  Returns 0 when NAME's backend will run;
+ * 1 when it cannot run here and epoll will (io_uring refused: ENOSYS,
+ * EPERM from a seccomp filter or the io_uring_disabled sysctl, ENOMEM
+ * from the locked-memory limit), with WHY saying so in one phrase; -EINVAL
+ * for an unknown NAME (WHY says which are known). */
+int sipc__loop_choose(const char *name, char *why, size_t n);
+/* The backend sipc__loop_new uses now ("epoll", "uring"). */
+const char *sipc__loop_chosen(void);
+/* The backend LOOP runs on. */
+const char *sipc__loop_backend_name(const sipc_loop *loop);
 /* Frees the loop (NULL does nothing).  Registered ios are not closed. */
 void sipc__loop_free(sipc_loop *loop);
 /* Runs until sipc__loop_stop.  0, or -errno if the backend's wait fails. */

@@ -1,7 +1,7 @@
 /*
  * loop_impl.h - the inside of a sipc_loop, shared by loop.c (the turn, the
  * batch, the busy-poll), timer.c (the timer API on the heap) and the
- * backends (backend_epoll.c).  Private to src/loop.
+ * backends (backend_epoll.c, backend_uring.c).  Private to src/loop.
  *
  * The backend interface (redis's aeApi* is the model).  A backend is one
  * file that defines one const struct sipc__loop_backend; it tells the loop
@@ -39,14 +39,22 @@
  *                loop's thread (from the callback of the backend's own io
  *                in the batch, say).  Many wakes may become one call.
  *
- * Completion backends (io_uring): the interface is readiness, which
- * io_uring gives with IORING_OP_POLL_ADD (multishot, level-triggered
- * where the kernel offers it) and cancellation; add/modify/del may queue
- * their requests and submit them in poll(), and poll(loop, 0) may only
- * peek at the completion queue.  del() returns before the kernel has let
- * go of a request, so such a backend must not use the io pointer alone as
- * the request's tag (a completion of a freed io would be dispatched):
- * a slot with a generation number, dropped completions of stale slots.
+ * Completion backends (io_uring, backend_uring.c): the interface is
+ * readiness, which io_uring gives with IORING_OP_POLL_ADD.  backend_uring
+ * arms one-shot polls and arms them again after each completion (a
+ * multishot poll reports wake-ups, not a state that stays, so an io read
+ * in part would not be told again; measured, see its comment), and polls
+ * multishot only a socket whose peer has shut its side down (the kernel's
+ * RDHUP would complete every one-shot poll at once).  add() and modify()
+ * queue their requests, which poll() submits with its wait (one
+ * io_uring_enter a turn); del() removes at once (a poll request holds the
+ * descriptor's file, which a close() after del() must end); poll(loop, 0)
+ * enters the kernel without waiting (DEFER_TASKRUN posts completions only
+ * there).  del() returns before the kernel has let go of a request, so
+ * the request's tag is not the io pointer (a completion of a freed io
+ * would be dispatched) but a slot with a generation number: completions
+ * of stale generations are dropped.  The ring is a single issuer enabled
+ * by the first poll(), in the thread that runs the loop.
  */
 #ifndef SIPC_LOOP_IMPL_H
 #define SIPC_LOOP_IMPL_H
@@ -95,6 +103,11 @@ struct sipc__loop_backend {
 
 /* epoll(7) and an eventfd wake: Linux's, the default. */
 extern const struct sipc__loop_backend sipc__loop_backend_epoll;
+/* io_uring: one-shot polls through a ring, and an eventfd wake. */
+extern const struct sipc__loop_backend sipc__loop_backend_uring;
+/* Whether an io_uring ring can be set up here: 0, or -errno with WHY
+ * saying why not in one phrase. */
+int sipc__loop_uring_probe(char *why, size_t n);
 
 struct sipc_loop {
 	const struct sipc__loop_backend *be;

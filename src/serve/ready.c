@@ -119,6 +119,13 @@ void sipc__server_started(struct sipc__server *srv, sipc_loop *loop)
 		sipc__server_ready(srv);
 	else if (!srv->cfg->inetd)
 		sipc__server_print_listening(srv);
+	/* --trace says which backend the loops run on (--io). */
+	if (srv->cfg->trace != NULL) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "serve: io %s", sipc__loop_backend_name(loop));
+		srv->cfg->trace(srv->cfg->trace_arg, line);
+	}
 	srv->ready.loop = loop;
 	srv->ready.idle_since = sipc__loop_now(loop);
 	sipc__timer_init(&srv->ready.tick, on_tick, srv);

@@ -413,6 +413,8 @@ void sipc__server_print_stats(struct sipc__server *srv)
 	struct sipc_srv_stats all = {0};
 	char what[SIPC_URL_MAX + 64];
 
+	/* Which backend the loops run on (--io, and its fallback). */
+	sipc__serve_log(NULL, 0, "stats: io %s", sipc__loop_chosen());
 	for (size_t i = 0; i < srv->neps; i++) {
 		struct sipc_srv_stats one = {0};
 		for (int k = 0; k < srv->nworkers; k++)

@@ -4,8 +4,8 @@
 # here.  As root it installs what is missing; otherwise it names them on
 # one line and fails.
 set -u
-# The build: OpenSSL 3's headers and libraries (TLS).
-build=(libssl-dev)
+# The build: OpenSSL 3's headers and libraries (TLS), liburing (the loop's io_uring backend).
+build=(libssl-dev liburing-dev)
 # The tests: the build, cmocka, and the peers of the interop tests
 # (openssl s_client/s_server also make the test certificates).
 need=("${build[@]}" libcmocka-dev pkg-config netbase python3 man-db socat netcat-openbsd ncat xinetd procps util-linux binutils openssl stunnel4 iproute2)

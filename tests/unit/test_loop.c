@@ -512,6 +512,21 @@ static void test_spin_budget(void **state)
 	assert_int_equal(sipc__spin_budget(&s), 0);
 }
 
+static int on_uring(void **state)
+{
+	char why[256];
+
+	(void)state;
+	return sipc__loop_choose("uring", why, sizeof(why)) == 0 ? 0 : -1;
+}
+
+static int on_epoll(void **state)
+{
+	(void)state;
+	return sipc__loop_choose("epoll", NULL, 0);
+}
+
+/* Every case runs on both backends (sipc__loop_choose). */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -528,5 +543,7 @@ int main(void)
 		cmocka_unit_test(test_spin_budget),
 		cmocka_unit_test(test_spin_sees_kernel),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int rc = cmocka_run_group_tests_name("epoll", tests, on_epoll, NULL);
+
+	return rc | cmocka_run_group_tests_name("uring", tests, on_uring, on_epoll);
 }

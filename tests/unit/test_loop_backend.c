@@ -21,6 +21,9 @@
 
 #include "loop/loop_impl.h"
 
+/* The backend the kernel cases drive: each runs on epoll, then on uring. */
+static const struct sipc__loop_backend *be_under_test = &sipc__loop_backend_epoll;
+
 #define ALL_REPORTED (SIPC_LOOP_IN | SIPC_LOOP_PRI | SIPC_LOOP_OUT | SIPC_LOOP_ERR | SIPC_LOOP_HUP)
 
 static void on_nothing(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
@@ -66,7 +69,7 @@ static void test_epoll_in_oneshot_del(void **state)
 	int p[2];
 
 	(void)state;
-	assert_int_equal(sipc__loop_new_on(&loop, &sipc__loop_backend_epoll, NULL, NULL), 0);
+	assert_int_equal(sipc__loop_new_on(&loop, be_under_test, NULL, NULL), 0);
 	assert_int_equal(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
 	sipc__io_init(&io, p[0], on_nothing, NULL);
 	assert_int_equal(loop->be->add(loop, &io, SIPC_LOOP_IN), 0);
@@ -106,8 +109,8 @@ static void test_epoll_out_err_hup(void **state)
 	int p[2];
 
 	(void)state;
-	assert_int_equal(sipc__loop_new(&loop, NULL, NULL), 0);
-	assert_string_equal(loop->be->name, "epoll");
+	assert_int_equal(sipc__loop_new_on(&loop, be_under_test, NULL, NULL), 0);
+	assert_string_equal(loop->be->name, be_under_test->name);
 	assert_int_equal(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
 	sipc__io_init(&w, p[1], on_nothing, NULL);
 	sipc__io_init(&r, p[0], on_nothing, NULL);
@@ -167,8 +170,8 @@ static void test_epoll_pri_exclusive(void **state)
 	int c, s, l;
 
 	(void)state;
-	assert_int_equal(sipc__loop_new(&loop, NULL, NULL), 0);
-	assert_int_equal(sipc__loop_new(&other, NULL, NULL), 0);
+	assert_int_equal(sipc__loop_new_on(&loop, be_under_test, NULL, NULL), 0);
+	assert_int_equal(sipc__loop_new_on(&other, be_under_test, NULL, NULL), 0);
 	tcp_connect(&c, &l);
 	/* One listener in two loops, exclusive: a connection is reported. */
 	sipc__io_init(&lio, l, on_nothing, NULL);
@@ -219,7 +222,7 @@ static void test_epoll_wake(void **state)
 
 	(void)state;
 	wakes = 0;
-	assert_int_equal(sipc__loop_new(&loop, on_wake_count, &wakes), 0);
+	assert_int_equal(sipc__loop_new_on(&loop, be_under_test, on_wake_count, &wakes), 0);
 	assert_int_equal(loop->be->poll(loop, 0), 0);
 	/* Two wakes, one event: the backend's own io, whose callback reaches
 	 * on_wake; and it is not the caller's io. */
@@ -493,6 +496,13 @@ static void test_fake_turn(void **state)
 	sipc__loop_free(loop);
 }
 
+static int on_uring(void **state)
+{
+	(void)state;
+	be_under_test = &sipc__loop_backend_uring;
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -503,5 +513,14 @@ int main(void)
 		cmocka_unit_test(test_fake_io_ops),
 		cmocka_unit_test(test_fake_turn),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* The kernel's cases again, through the io_uring backend. */
+	const struct CMUnitTest uring[] = {
+		cmocka_unit_test(test_epoll_in_oneshot_del),
+		cmocka_unit_test(test_epoll_out_err_hup),
+		cmocka_unit_test(test_epoll_pri_exclusive),
+		cmocka_unit_test(test_epoll_wake),
+	};
+	int rc = cmocka_run_group_tests_name("epoll", tests, NULL, NULL);
+
+	return rc | cmocka_run_group_tests_name("uring", uring, on_uring, NULL);
 }
