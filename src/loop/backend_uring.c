@@ -118,6 +118,21 @@ static inline uint32_t to_poll(uint32_t e)
 	       (e & SIPC_LOOP_OUT ? POLLOUT : 0) | POLLERR | POLLHUP;
 }
 
+/* epoll's EPOLLEXCLUSIVE, which io_uring's poll takes too (for one-shot
+ * requests only: a multishot one with it is refused): a wake-up of the
+ * descriptor completes the first exclusive request on it and no other,
+ * so one listener polled by every worker's ring wakes one worker per
+ * connection, as with epoll.  Its value in the uapi, without including
+ * epoll's header here. */
+#define POLL_EXCLUSIVE (1u << 28)
+
+/* The mask of slot S's request. */
+static inline uint32_t req_poll(const struct slot *s)
+{
+	return to_poll(s->events) |
+	       (s->events & SIPC_LOOP_EXCLUSIVE && !s->multi ? POLL_EXCLUSIVE : 0);
+}
+
 static inline uint32_t from_poll(uint32_t e)
 {
 	return (e & POLLIN ? SIPC_LOOP_IN : 0) | (e & POLLPRI ? SIPC_LOOP_PRI : 0) |
@@ -288,9 +303,9 @@ static bool sync_slot(struct uring_backend *b, uint32_t i)
 		if (sqe == NULL)
 			return false;
 		if (s->multi)
-			io_uring_prep_poll_multishot(sqe, s->fd, to_poll(s->events));
+			io_uring_prep_poll_multishot(sqe, s->fd, req_poll(s));
 		else
-			io_uring_prep_poll_add(sqe, s->fd, to_poll(s->events));
+			io_uring_prep_poll_add(sqe, s->fd, req_poll(s));
 		io_uring_sqe_set_data64(sqe, tag(i, s->gen));
 		s->armed = true;
 		s->armed_gen = s->gen;

@@ -6,7 +6,8 @@
  * the submission queue holds) each reported once, level-triggered
  * re-reports of data read in part, a socket whose peer has shut its side
  * down is not reported over and over for nothing (RDHUP), and the wake
- * from another thread and from a signal handler.  And sipc__loop_choose.
+ * from another thread and from a signal handler, one listener polled
+ * EXCLUSIVE by two loops wakes one of them.  And sipc__loop_choose.
  */
 #include "support.h"
 
@@ -19,6 +20,7 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "loop/loop_impl.h"
@@ -324,6 +326,67 @@ static void test_other_thread_runs(void **state)
 	sipc__loop_free(loop);
 }
 
+/* How many of two loops, both watching one listener for IN (| EXTRA),
+ * hear of a connection: both polls are in the kernel before it comes. */
+static int woke[2];
+
+static void on_woke(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
+{
+	(void)loop;
+	(void)revents;
+	woke[*(const int *)io->arg]++;
+}
+
+static int loops_woken(uint32_t extra)
+{
+	static const int ids[2] = {0, 1};
+	sipc_loop *loop[2] = {new_loop(NULL, NULL), new_loop(NULL, NULL)};
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	socklen_t len = sizeof(sa_family_t);
+	sipc_loop_io io[2];
+	int l, c, n = 0;
+
+	/* An abstract name the kernel picks (autobind): nothing to clean up. */
+	l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	assert_true(l >= 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&sun, len), 0);
+	len = sizeof(sun);
+	assert_int_equal(getsockname(l, (struct sockaddr *)&sun, &len), 0);
+	assert_int_equal(listen(l, 4), 0);
+	woke[0] = woke[1] = 0;
+	for (int i = 0; i < 2; i++) {
+		sipc__io_init(&io[i], l, on_woke, (void *)&ids[i]);
+		assert_int_equal(sipc__io_start(loop[i], &io[i], SIPC_LOOP_IN | extra), 0);
+		assert_int_equal(sipc__loop_run_once(loop[i], 0), 0);
+	}
+	assert_int_equal(woke[0] + woke[1], 0);
+	c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(c >= 0);
+	assert_int_equal(connect(c, (struct sockaddr *)&sun, len), 0);
+	/* The first to hear of it does so at once; the other gets 100 ms. */
+	for (int t = 0; t < sipc_test_ms(2000) && woke[0] + woke[1] == 0; t++)
+		for (int i = 0; i < 2; i++)
+			assert_int_equal(sipc__loop_run_once(loop[i], 1), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(sipc__loop_run_once(loop[i], 100), 0);
+	for (int i = 0; i < 2; i++) {
+		n += woke[i] > 0;
+		sipc__io_stop(loop[i], &io[i]);
+		sipc__loop_free(loop[i]);
+	}
+	close(c);
+	close(l);
+	return n;
+}
+
+static void test_exclusive_wakes_one(void **state)
+{
+	(void)state;
+	assert_int_equal(loops_woken(SIPC_LOOP_EXCLUSIVE), 1);
+	/* The control: without EXCLUSIVE both hear of it. */
+	assert_int_equal(loops_woken(0), 2);
+}
+
 static void test_choose(void **state)
 {
 	char why[256];
@@ -353,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_rdhup_quiet),
 		cmocka_unit_test(test_wake_thread_signal),
 		cmocka_unit_test(test_other_thread_runs),
+		cmocka_unit_test(test_exclusive_wakes_one),
 		cmocka_unit_test(test_choose),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
