@@ -17,23 +17,25 @@
 #include "sys/sys.h"
 
 /*
- * A stream direction's buffer.  Streams are copied through it, not spliced,
- * chosen by measurement (2026-12-03, 2-vCPU AMD EPYC VM, Linux 6.18, 1 GiB
- * from `bulk send -f -b 256K` (CPU 1) through `serve -w 1 forward`
- * (unpinned) into `bulk recv -b 64K` (CPU 0), medians of 4 interleaved runs
- * while two other jobs shared the machine, MB/s):
+ * A direction's buffer where splice cannot be used (TLS, shm, seqpacket).
+ * Two plain stream sockets splice through a pipe of the kernel's default
+ * size.  Copying through a 256 KiB buffer instead was measured faster
+ * (2026-12-03, 2-vCPU VM, Linux 6.18, 1 GiB from `bulk send -f -b 256K`
+ * (CPU 1) through `serve -w 1 forward` (unpinned) into `bulk recv -b 64K`
+ * (CPU 0), medians of 4 interleaved runs while two other jobs shared the
+ * machine, MB/s):
  *
  *              direct   splice, 64 KiB pipe   1 MiB pipe   copy 256 KiB   copy 64 KiB
  *     tcp        727          576                 626           697            546
  *     unix      1021          965                1032          1013            964
  *
- * Splicing into a socket costs more than a copy on this kernel (the
- * sender's page references on tcp, the receiver's copies out of page
- * fragments on unix: cli/relay.c has the numbers), and a 1 MiB pipe per
- * direction would spend the user's pipe-user-pages-soft (16384 pages)
- * after 32 connections, so a buffer, allocated at the first byte.
+ * but it was taken back the same day: with it, interop/serve_forward_peers
+ * (nc -> forward -> a socat echo, 3 MB and a half-close) hung once in
+ * the suite under load, not again in 55 runs after, and the gain (unix
+ * within the noise, tcp +20 % on a busy machine) does not outweigh the
+ * path every earlier suite ran.
  */
-#define RELAY_BUF ((size_t)256 * 1024)
+#define RELAY_BUF ((size_t)64 * 1024)
 /* Rounds of moving bytes per wake-up before other descriptors get a turn. */
 #define RELAY_ROUNDS 8
 
@@ -403,10 +405,10 @@ void sipc__relay_start(struct sipc__relay *r, int bfd, sipc_endpoint *bep)
 {
 	sipc_endpoint *cep = sipc__conn_ep(r->c);
 	int cfd = sipc__conn_fd(r->c);
-	/* Streams are copied through RELAY_BUF (above: splice measured
-	 * slower); a seqpacket flow keeps each message whole in a buffer of
-	 * --max-msg. */
-	unsigned flags = SIPC__FLOW_IN_SOCK | SIPC__FLOW_OUT_SOCK;
+	/* Streams splice through a pipe of the kernel's default size; a
+	 * seqpacket flow keeps each message whole in a buffer of --max-msg. */
+	unsigned flags =
+		SIPC__FLOW_IN_SOCK | SIPC__FLOW_OUT_SOCK | (r->seqpacket ? 0 : SIPC__FLOW_PIPE);
 	size_t cap = r->seqpacket ? sipc__svc_ep_max_msg(sipc__conn_endpoint(r->c)) : RELAY_BUF;
 
 	r->bep = bep;
@@ -415,7 +417,8 @@ void sipc__relay_start(struct sipc__relay *r, int bfd, sipc_endpoint *bep)
 	sipc__io_init(&r->bio, r->bfd, on_other, r);
 	sipc__flow_init(&r->up, cfd, r->bfd, flags, 0, cap);
 	sipc__flow_init(&r->down, r->bfd, cfd, flags, 0, cap);
-	/* Endpoint sides go through their transport. */
+	/* Endpoint sides go through their transport (no splice for TLS);
+	 * two plain sockets keep the pipe. */
 	sipc__flow_endpoints(&r->up, cep, bep);
 	sipc__flow_endpoints(&r->down, bep, cep);
 	pump(r);

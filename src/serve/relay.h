@@ -3,8 +3,8 @@
  * second stream: forward's backend, or exec's child on a socketpair when
  * the client's bytes need a transport of their own (TLS, shm) and the
  * child cannot be given the socket.  Each direction is a sipc__flow
- * (flow.h): a bounded buffer (streams are copied, not spliced: relay.c
- * says why), and the endpoints' own operations for a side that is
+ * (flow.h): splice(2) through a pipe between plain sockets, a bounded
+ * buffer otherwise, and the endpoints' own operations for a side that is
  * TLS or shm (sipc_scheme_is_raw false).  A
  * direction reads only while its pipe or buffer has room, so a slow side
  * slows the other instead of growing memory; the end of one side's data

@@ -4,7 +4,7 @@
  * non-blocking connection to URL (resolved once at start-up; dialer.h
  * connects, and --timeout, default 5 s, bounds the connect and a tls
  * backend's handshake); once it is there, relay.c moves the
- * bytes both ways (bounded buffers, the
+ * bytes both ways (splice between plain sockets, bounded buffers, the
  * half-close passed on, seqpacket messages whole, an empty one included).
  * A backend that refuses or does not answer closes that client alone,
  * with the reason on its close line.
