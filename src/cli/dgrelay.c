@@ -93,9 +93,7 @@ void sipc__dgrelay_take(struct sipc__dgrelay *x)
 	const uint8_t *p;
 	size_t len;
 
-	if (x->cutting && !sipc__dgb_cut_next(&x->cut, &p, &len))
-		x->cutting = false;
-	if (x->cutting && x->cut.left == 0 && x->cut.started)
+	if (x->cutting && (!sipc__dgb_cut_next(&x->cut, &p, &len) || sipc__dgb_cut_done(&x->cut)))
 		x->cutting = false;
 }
 

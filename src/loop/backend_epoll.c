@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 struct epoll_backend {
@@ -52,17 +51,6 @@ static struct epoll_backend *bk_of(const sipc_loop *loop)
 	return loop->bk;
 }
 
-static void on_wakefd(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
-{
-	uint64_t v;
-
-	(void)revents;
-	/* Reading resets the eventfd counter: many wakes become one call. */
-	while (read(io->fd, &v, sizeof(v)) < 0 && errno == EINTR)
-		;
-	sipc__loop_woken(loop);
-}
-
 static int ctl(sipc_loop *loop, int op, sipc_loop_io *io, uint32_t events)
 {
 	struct epoll_event ev = {.events = to_epoll(events), .data.ptr = io};
@@ -83,13 +71,12 @@ static int ep_open(sipc_loop *loop)
 		err = -errno;
 		goto free_b;
 	}
-	b->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	b->wakefd = sipc__wakefd_open(&b->wake_io);
 	if (b->wakefd < 0) {
-		err = -errno;
+		err = b->wakefd;
 		goto close_ep;
 	}
 	loop->bk = b;
-	sipc__io_init(&b->wake_io, b->wakefd, on_wakefd, NULL);
 	/* Not through sipc__io_start: the wake io is not the caller's. */
 	err = ctl(loop, EPOLL_CTL_ADD, &b->wake_io, SIPC_LOOP_IN);
 	if (err < 0)
@@ -151,13 +138,7 @@ static int ep_poll(sipc_loop *loop, int timeout_ms)
 
 static void ep_wake(sipc_loop *loop)
 {
-	uint64_t one = 1;
-	ssize_t n;
-
-	/* EAGAIN means the counter is already non-zero: a wake is pending. */
-	do
-		n = write(bk_of(loop)->wakefd, &one, sizeof(one));
-	while (n < 0 && errno == EINTR);
+	sipc__wakefd_write(bk_of(loop)->wakefd);
 }
 
 const struct sipc__loop_backend sipc__loop_backend_epoll = {

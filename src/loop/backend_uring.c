@@ -69,7 +69,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #define RING_SQ    256
@@ -185,16 +184,6 @@ static uint32_t take_slot(struct uring_backend *b)
 	i = b->nslots++;
 	memset(&b->slots[i], 0, sizeof(b->slots[i]));
 	return i;
-}
-
-static void on_wakefd(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
-{
-	uint64_t v;
-
-	(void)revents;
-	while (read(io->fd, &v, sizeof(v)) < 0 && errno == EINTR)
-		;
-	sipc__loop_woken(loop);
 }
 
 /* An SQE, submitting the queue when it is full; NULL when the kernel takes
@@ -472,12 +461,7 @@ static int ur_poll(sipc_loop *loop, int timeout_ms)
 
 static void ur_wake(sipc_loop *loop)
 {
-	uint64_t one = 1;
-	ssize_t n;
-
-	do
-		n = write(bk_of(loop)->wakefd, &one, sizeof(one));
-	while (n < 0 && errno == EINTR);
+	sipc__wakefd_write(bk_of(loop)->wakefd);
 }
 
 /* The ring's flags, best first: the kernel refuses (EINVAL) those it does
@@ -523,13 +507,12 @@ static int ur_open(sipc_loop *loop)
 	if (err < 0)
 		goto free_b;
 	b->enabled = !disabled;
-	b->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	b->wakefd = sipc__wakefd_open(&b->wake_io);
 	if (b->wakefd < 0) {
-		err = -errno;
+		err = b->wakefd;
 		goto exit_ring;
 	}
 	loop->bk = b;
-	sipc__io_init(&b->wake_io, b->wakefd, on_wakefd, NULL);
 	err = ur_add(loop, &b->wake_io, SIPC_LOOP_IN);
 	if (err < 0)
 		goto close_wake;

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "sockipc.h"
 
@@ -20,6 +22,38 @@ void sipc__loop_woken(sipc_loop *loop)
 {
 	if (loop->on_wake != NULL)
 		loop->on_wake(loop, loop->wake_arg);
+}
+
+static void on_wakefd(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
+{
+	uint64_t v;
+
+	(void)revents;
+	/* Reading resets the eventfd counter: many wakes become one call. */
+	while (read(io->fd, &v, sizeof(v)) < 0 && errno == EINTR)
+		;
+	sipc__loop_woken(loop);
+}
+
+int sipc__wakefd_open(sipc_loop_io *io)
+{
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	sipc__io_init(io, fd, on_wakefd, NULL);
+	return fd;
+}
+
+void sipc__wakefd_write(int fd)
+{
+	uint64_t one = 1;
+	ssize_t n;
+
+	/* EAGAIN means the counter is already non-zero: a wake is pending. */
+	do
+		n = write(fd, &one, sizeof(one));
+	while (n < 0 && errno == EINTR);
 }
 
 int sipc__loop_new_on(sipc_loop **loopp, const struct sipc__loop_backend *be,

@@ -135,5 +135,13 @@ int sipc__loop_new_on(sipc_loop **loopp, const struct sipc__loop_backend *be,
 		      sipc_loop_wake_fn *on_wake, void *wake_arg);
 /* For a backend, in the loop's thread after wake(): calls on_wake. */
 void sipc__loop_woken(sipc_loop *loop);
+/* The wake both backends use: an eventfd (close-on-exec, non-blocking)
+ * set up in IO, whose callback reads it (many wakes become one read) and
+ * calls sipc__loop_woken.  The backend watches IO for SIPC_LOOP_IN its own
+ * way.  Returns the descriptor, or -errno. */
+int sipc__wakefd_open(sipc_loop_io *io);
+/* wake() of a backend on sipc__wakefd_open's FD: thread-safe and
+ * async-signal-safe (one write(2)). */
+void sipc__wakefd_write(int fd);
 
 #endif /* SIPC_LOOP_IMPL_H */

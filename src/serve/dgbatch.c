@@ -227,12 +227,17 @@ void sipc__dgb_cut_init(struct sipc__dgb_cut *c, const void *buf, size_t len, in
 	c->started = false;
 }
 
+bool sipc__dgb_cut_done(const struct sipc__dgb_cut *c)
+{
+	/* An empty buffer is one empty datagram, given once. */
+	return c->started && c->left == 0;
+}
+
 bool sipc__dgb_cut_next(struct sipc__dgb_cut *c, const uint8_t **p, size_t *len)
 {
 	size_t n;
 
-	/* An empty buffer is one empty datagram, given once. */
-	if (c->started && c->left == 0)
+	if (sipc__dgb_cut_done(c))
 		return false;
 	c->started = true;
 	n = c->left < c->seg ? c->left : c->seg;

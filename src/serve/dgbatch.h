@@ -103,5 +103,7 @@ struct sipc__dgb_cut {
 void sipc__dgb_cut_init(struct sipc__dgb_cut *c, const void *buf, size_t len, int seg);
 /* The next datagram into *P and *LEN: false once there is none left. */
 bool sipc__dgb_cut_next(struct sipc__dgb_cut *c, const uint8_t **p, size_t *len);
+/* Whether sipc__dgb_cut_next has given every datagram. */
+bool sipc__dgb_cut_done(const struct sipc__dgb_cut *c);
 
 #endif /* SIPC_SERVE_DGBATCH_H */
