@@ -7,7 +7,9 @@
  * re-reports of data read in part, a socket whose peer has shut its side
  * down is not reported over and over for nothing (RDHUP), and the wake
  * from another thread and from a signal handler, one listener polled
- * EXCLUSIVE by two loops wakes one of them.  And sipc__loop_choose.
+ * EXCLUSIVE by two loops wakes one of them, and PRI, which io_uring says
+ * for any byte, reported only where an urgent byte is.  And
+ * sipc__loop_choose.
  */
 #include "support.h"
 
@@ -17,6 +19,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <stdint.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -43,6 +47,79 @@ static void on_count(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	(void)io;
 	calls++;
 	last_ev = revents;
+}
+
+/* serve's TCP connections ask IN|PRI, and io_uring's completions say PRI
+ * for any byte: the backend looks at all of a batch's with one poll(2).
+ * Eight connections in one batch, an urgent byte on every third: PRI is
+ * reported on those alone, IN on every one, each to its own io. */
+#define NPRI 8
+static uint32_t pri_ev[NPRI];
+
+static void on_pri(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
+{
+	(void)loop;
+	pri_ev[(intptr_t)io->arg] |= revents;
+}
+
+static void test_pri_confirmed_per_io(void **state)
+{
+	sipc_loop *loop = new_loop(NULL, NULL);
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sin);
+	sipc_loop_io io[NPRI];
+	int l, c[NPRI], s[NPRI];
+
+	(void)state;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(l >= 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(l, NPRI), 0);
+	assert_int_equal(getsockname(l, (struct sockaddr *)&sin, &len), 0);
+	for (int k = 0; k < NPRI; k++) {
+		c[k] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		assert_true(c[k] >= 0);
+		assert_int_equal(connect(c[k], (struct sockaddr *)&sin, sizeof(sin)), 0);
+		s[k] = accept4(l, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		assert_true(s[k] >= 0);
+		sipc__io_init(&io[k], s[k], on_pri, (void *)(intptr_t)k);
+		assert_int_equal(sipc__io_start(loop, &io[k], SIPC_LOOP_IN | SIPC_LOOP_PRI), 0);
+	}
+	/* Armed, quiet. */
+	memset(pri_ev, 0, sizeof(pri_ev));
+	assert_int_equal(sipc__loop_run_once(loop, 0), 0);
+	for (int k = 0; k < NPRI; k++)
+		assert_int_equal(pri_ev[k], 0);
+	/* Data on every one, an urgent byte after it on every third. */
+	for (int k = 0; k < NPRI; k++) {
+		assert_int_equal(send(c[k], "d", 1, 0), 1);
+		if (k % 3 == 1)
+			assert_int_equal(send(c[k], "u", 1, MSG_OOB), 1);
+	}
+	for (int round = 0; round < 100; round++) {
+		int seen = 0;
+
+		for (int k = 0; k < NPRI; k++)
+			seen += (pri_ev[k] & SIPC_LOOP_IN) != 0;
+		if (seen == NPRI)
+			break;
+		assert_int_equal(sipc__loop_run_once(loop, sipc_test_ms(1000)), 0);
+	}
+	for (int k = 0; k < NPRI; k++) {
+		assert_true(pri_ev[k] & SIPC_LOOP_IN);
+		if (k % 3 == 1)
+			assert_true(pri_ev[k] & SIPC_LOOP_PRI);
+		else
+			assert_false(pri_ev[k] & SIPC_LOOP_PRI);
+	}
+	for (int k = 0; k < NPRI; k++) {
+		sipc__io_stop(loop, &io[k]);
+		close(c[k]);
+		close(s[k]);
+	}
+	close(l);
+	sipc__loop_free(loop);
 }
 
 /* An io stopped and freed while the kernel completes its poll: the
@@ -418,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_other_thread_runs),
 		cmocka_unit_test(test_exclusive_wakes_one),
 		cmocka_unit_test(test_choose),
+		cmocka_unit_test(test_pri_confirmed_per_io),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
