@@ -70,12 +70,49 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define RING_SQ    256
 #define RING_CQ    4096
 #define TAG_REMOVE (1ull << 63)
+#define TAG_RECV   (1ull << 62)
+#define GEN_MASK   0x3fffffffu /* a poll's generation: bits 32..61 */
+#define IOGEN_MASK 0xffffffu   /* a receive's io generation: bits 32..55 */
+#define SEQ_MASK   0x3fu       /* a receive's request number: bits 56..61 */
 #define NO_SLOT    UINT32_MAX
+
+/* The provided buffer ring (completion receive).  16 KiB buffers: a
+ * multishot receive fills one buffer per completion, so the size is the
+ * bytes a completion carries; 16 KiB holds any message of serve's
+ * request-response traffic whole and moves a bulk stream at 4 pages per
+ * completion (a 1 MiB transfer: 64 completions, taken by a handful of
+ * waits), while a 64 KiB buffer would pin four times the memory for each
+ * small message in flight.  256 of them by default: 4 MiB of address
+ * space per loop, touched as the kernel fills them; a buffer is held only
+ * from its completion until its callback returns (or while a stopped
+ * receiver keeps it), so a turn needs at most a batch's worth (256).
+ * When they run out a receive ends with ENOBUFS and is armed again once
+ * buffers are back: more connections than buffers cost completions, not
+ * bytes or system calls. */
+#define BUF_SIZE    (16 * 1024)
+#define BUF_DEFAULT 256u
+#define BUF_GROUP   0
+
+static unsigned nbufs_wanted = BUF_DEFAULT;
+
+void sipc__loop_uring_set_nbufs(unsigned n)
+{
+	nbufs_wanted = n == 0 || (n & (n - 1)) != 0 || n > 32768 ? BUF_DEFAULT : n;
+}
+
+/* A completion kept for a slot that does not receive now: N bytes at OFF
+ * in buffer BID, or the end (0) or an error (-errno) with no buffer. */
+struct kept {
+	uint32_t bid;
+	uint32_t off;
+	ssize_t n;
+};
 
 struct slot {
 	sipc_loop_io *io; /* NULL: stopped (free once its request is gone) */
@@ -88,6 +125,16 @@ struct slot {
 	bool dirty; /* on the dirty list */
 	bool multi; /* polled multishot (complete(): RDHUP) */
 	uint32_t next_free;
+	/* Completion receive. */
+	uint32_t io_gen;   /* bumped by add() and del(): a receive's tag */
+	bool recv;         /* receiving */
+	bool recv_armed;   /* a multishot receive of recv_seq is in the kernel */
+	bool starved;      /* it ended with ENOBUFS: armed when buffers are back */
+	bool term_kept;    /* an end or error is kept: no new request */
+	bool on_kept;      /* on the kept list */
+	uint8_t recv_seq;  /* the request's number (an old one's data is kept) */
+	struct kept *kept; /* kept[kept_head .. kept_head + kept_n) */
+	uint32_t kept_head, kept_n, kept_cap;
 };
 
 struct uring_backend {
@@ -100,6 +147,15 @@ struct uring_backend {
 	uint32_t free_head;
 	uint32_t *dirty; /* slot indices whose requests poll() brings in line (cap) */
 	uint32_t ndirty;
+	/* The provided buffer ring, set up by the first recv_start. */
+	struct io_uring_buf_ring *br;
+	char *bufs;
+	unsigned nbufs; /* when set up; before, the number it will have */
+	unsigned held;  /* buffers out of the ring: in a batch, or kept */
+	int br_err;     /* its setup failed: loop.c emulates */
+	uint32_t nstarved;
+	uint32_t *kl; /* the slots with kept completions (may be stale) */
+	uint32_t kl_n, kl_cap;
 };
 
 static struct uring_backend *bk_of(const sipc_loop *loop)
@@ -142,7 +198,136 @@ static inline uint32_t from_poll(uint32_t e)
 
 static inline uint64_t tag(uint32_t slot, uint32_t gen)
 {
-	return (uint64_t)slot | (uint64_t)(gen & 0x7fffffffu) << 32;
+	return (uint64_t)slot | (uint64_t)(gen & GEN_MASK) << 32;
+}
+
+/* A receive's tag: its slot, the io's generation there, its number. */
+static inline uint64_t rtag(uint32_t slot, const struct slot *s)
+{
+	return (uint64_t)slot | (uint64_t)(s->io_gen & IOGEN_MASK) << 32 |
+	       (uint64_t)(s->recv_seq & SEQ_MASK) << 56 | TAG_RECV;
+}
+
+static void give_back(struct uring_backend *b, uint32_t bid)
+{
+	if (bid == SIPC__LOOP_NOBUF || b->br == NULL || bid >= b->nbufs)
+		return;
+	io_uring_buf_ring_add(b->br, b->bufs + (size_t)bid * BUF_SIZE, BUF_SIZE,
+			      (unsigned short)bid, io_uring_buf_ring_mask(b->nbufs), 0);
+	io_uring_buf_ring_advance(b->br, 1);
+	b->held--;
+}
+
+/* Sets up the buffer ring; 0 or -errno (remembered). */
+static int bufs_setup(struct uring_backend *b)
+{
+	struct io_uring_buf_reg reg;
+	unsigned n = b->nbufs;
+	void *br = NULL;
+	int err;
+
+	if (b->br != NULL || b->br_err != 0)
+		return b->br_err;
+	if (posix_memalign(&br, 4096, n * sizeof(struct io_uring_buf)) != 0) {
+		b->br_err = -ENOMEM;
+		return b->br_err;
+	}
+	b->bufs = mmap(NULL, (size_t)n * BUF_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (b->bufs == MAP_FAILED) {
+		b->bufs = NULL;
+		free(br);
+		b->br_err = -ENOMEM;
+		return b->br_err;
+	}
+	b->br = br;
+	io_uring_buf_ring_init(b->br);
+	memset(&reg, 0, sizeof(reg));
+	reg.ring_addr = (unsigned long)br;
+	reg.ring_entries = n;
+	reg.bgid = BUF_GROUP;
+	err = io_uring_register_buf_ring(&b->ring, &reg, 0);
+	if (err < 0) {
+		munmap(b->bufs, (size_t)n * BUF_SIZE);
+		free(br);
+		b->br = NULL;
+		b->bufs = NULL;
+		b->br_err = err;
+		return err;
+	}
+	for (unsigned i = 0; i < n; i++)
+		io_uring_buf_ring_add(b->br, b->bufs + (size_t)i * BUF_SIZE, BUF_SIZE,
+				      (unsigned short)i, io_uring_buf_ring_mask(n), (int)i);
+	io_uring_buf_ring_advance(b->br, n);
+	return 0;
+}
+
+/* Slot I has completions kept: on the kept list. */
+static void kept_list(struct uring_backend *b, uint32_t i)
+{
+	if (b->slots[i].on_kept)
+		return;
+	if (b->kl_n == b->kl_cap) {
+		uint32_t cap = b->kl_cap ? b->kl_cap * 2 : 16;
+		uint32_t *p = realloc(b->kl, cap * sizeof(*p));
+
+		if (p == NULL)
+			abort(); /* cannot lose bytes; a few bytes of memory */
+		b->kl = p;
+		b->kl_cap = cap;
+	}
+	b->kl[b->kl_n++] = i;
+	b->slots[i].on_kept = true;
+}
+
+/* Room in slot S's kept queue for one more at either end. */
+static void kept_room(struct slot *s)
+{
+	if (s->kept_head > 0 && s->kept_head + s->kept_n < s->kept_cap)
+		return;
+	if (s->kept_n + 1 >= s->kept_cap) {
+		uint32_t cap = s->kept_cap ? s->kept_cap * 2 : 8;
+		struct kept *p = realloc(s->kept, cap * sizeof(*p));
+
+		if (p == NULL)
+			abort(); /* as kept_list */
+		s->kept = p;
+		s->kept_cap = cap;
+	}
+	/* Re-centred: room at both ends. */
+	{
+		uint32_t head = (s->kept_cap - s->kept_n) / 2;
+
+		memmove(s->kept + head, s->kept + s->kept_head, s->kept_n * sizeof(*s->kept));
+		s->kept_head = head;
+	}
+}
+
+static void keep(struct uring_backend *b, uint32_t i, struct kept k, bool front)
+{
+	struct slot *s = &b->slots[i];
+
+	kept_room(s);
+	if (front) {
+		s->kept_head--;
+		s->kept[s->kept_head] = k;
+	} else {
+		s->kept[s->kept_head + s->kept_n] = k;
+	}
+	s->kept_n++;
+	if (k.n <= 0)
+		s->term_kept = true;
+	kept_list(b, i);
+}
+
+/* Gives back what slot S keeps. */
+static void kept_drop(struct uring_backend *b, struct slot *s)
+{
+	for (uint32_t k = 0; k < s->kept_n; k++)
+		give_back(b, s->kept[s->kept_head + k].bid);
+	s->kept_n = 0;
+	s->kept_head = 0;
+	s->term_kept = false;
 }
 
 /* Puts slot I on the dirty list; the list has room for every slot
@@ -234,6 +419,11 @@ static int ur_add(sipc_loop *loop, sipc_loop_io *io, uint32_t events)
 	s->quiet = false;
 	s->multi = false;
 	s->next_free = NO_SLOT;
+	s->io_gen++;
+	s->recv = false;
+	s->recv_armed = false; /* an old io's request: its tag's io_gen is stale */
+	s->starved = false;
+	kept_drop(b, s);
 	io->bk_slot = i;
 	mark(b, i);
 	return 0;
@@ -266,20 +456,39 @@ static void ur_del(sipc_loop *loop, sipc_loop_io *io)
 	s->events = 0;
 	s->gen++;
 	io->bk_slot = NO_SLOT;
-	/* The kernel's poll request holds a reference to the descriptor's
-	 * file: it is removed now, not at the next turn, so that a close()
-	 * after this ends the file at once, as with epoll (a peer sees the
-	 * end, a port is free again).  A system call, as epoll_ctl's DEL. */
-	if (s->armed && b->enabled) {
-		struct io_uring_sqe *sqe = get_sqe(b);
+	s->recv = false;
+	if (s->starved) {
+		s->starved = false;
+		b->nstarved--;
+	}
+	kept_drop(b, s);
+	/* The kernel's poll and receive requests hold a reference to the
+	 * descriptor's file: they are removed now, not at the next turn, so
+	 * that a close() after this ends the file at once, as with epoll (a
+	 * peer sees the end, a port is free again), and the receive writes
+	 * into no buffer after.  A system call, as epoll_ctl's DEL.  A
+	 * completion posted before (a receive's data) has the old io_gen: its
+	 * buffer goes back and it is dropped. */
+	if ((s->armed || s->recv_armed) && b->enabled) {
+		bool any = false;
+		struct io_uring_sqe *sqe;
 
-		if (sqe != NULL) {
+		if (s->armed && (sqe = get_sqe(b)) != NULL) {
 			io_uring_prep_poll_remove(sqe, tag((uint32_t)(s - b->slots), s->armed_gen));
 			io_uring_sqe_set_data64(sqe, TAG_REMOVE);
 			s->armed = false;
-			(void)io_uring_submit_and_get_events(&b->ring);
+			any = true;
 		}
+		if (s->recv_armed && (sqe = get_sqe(b)) != NULL) {
+			io_uring_prep_cancel64(sqe, rtag((uint32_t)(s - b->slots), s), 0);
+			io_uring_sqe_set_data64(sqe, TAG_REMOVE);
+			s->recv_armed = false;
+			any = true;
+		}
+		if (any)
+			(void)io_uring_submit_and_get_events(&b->ring);
 	}
+	s->io_gen++;
 	mark(b, (uint32_t)(s - b->slots));
 }
 
@@ -310,6 +519,26 @@ static bool sync_slot(struct uring_backend *b, uint32_t i)
 		s->armed = true;
 		s->armed_gen = s->gen;
 	}
+	if (s->recv_armed && (s->io == NULL || !s->recv)) {
+		/* Data it posts before the cancel takes effect is kept. */
+		sqe = get_sqe(b);
+		if (sqe == NULL)
+			return false;
+		io_uring_prep_cancel64(sqe, rtag(i, s), 0);
+		io_uring_sqe_set_data64(sqe, TAG_REMOVE);
+		s->recv_armed = false;
+	}
+	if (s->io != NULL && s->recv && !s->recv_armed && !s->term_kept && !s->starved) {
+		sqe = get_sqe(b);
+		if (sqe == NULL)
+			return false;
+		s->recv_seq++;
+		io_uring_prep_recv_multishot(sqe, s->fd, NULL, 0, 0);
+		sqe->flags |= IOSQE_BUFFER_SELECT;
+		sqe->buf_group = BUF_GROUP;
+		io_uring_sqe_set_data64(sqe, rtag(i, s));
+		s->recv_armed = true;
+	}
 	s->dirty = false;
 	if (s->io == NULL && !s->armed) {
 		s->next_free = b->free_head;
@@ -329,22 +558,29 @@ static void sync_all(struct uring_backend *b)
 }
 
 /* The completion CQE into the batch at N; whether it made an event. */
+static bool complete_recv(struct uring_backend *b, sipc_loop *loop, const struct io_uring_cqe *cqe,
+			  int n);
+
 static bool complete(struct uring_backend *b, sipc_loop *loop, const struct io_uring_cqe *cqe,
 		     int n)
 {
 	uint64_t ud = cqe->user_data;
-	uint32_t i = (uint32_t)ud, gen = (uint32_t)(ud >> 32) & 0x7fffffffu;
+	uint32_t i = (uint32_t)ud, gen = (uint32_t)(ud >> 32);
+
+	if ((ud & (TAG_RECV | TAG_REMOVE)) == TAG_RECV)
+		return complete_recv(b, loop, cqe, n);
 	uint32_t want, ev;
 	struct slot *s;
 
 	if (ud & TAG_REMOVE || i >= b->nslots)
 		return false;
 	s = &b->slots[i];
-	if (!s->armed || (s->armed_gen & 0x7fffffffu) != gen)
+	gen &= GEN_MASK;
+	if (!s->armed || (s->armed_gen & GEN_MASK) != gen)
 		return false; /* a request of an old generation: removed */
 	if (!(cqe->flags & IORING_CQE_F_MORE))
 		s->armed = false;
-	if (s->io == NULL || (s->gen & 0x7fffffffu) != gen) {
+	if (s->io == NULL || (s->gen & GEN_MASK) != gen) {
 		mark(b, i); /* removed since, or changed: in line next turn */
 		return false;
 	}
@@ -395,6 +631,120 @@ static bool complete(struct uring_backend *b, sipc_loop *loop, const struct io_u
 		s->gen++;
 	mark(b, i);
 	return true;
+}
+
+/* A receive's completion CQE into the batch at N (or kept); whether it
+ * made an entry.  Its buffer is ours from here: given back when the entry
+ * is dispatched, at once when the completion is dropped. */
+static bool complete_recv(struct uring_backend *b, sipc_loop *loop, const struct io_uring_cqe *cqe,
+			  int n)
+{
+	uint64_t ud = cqe->user_data;
+	uint32_t i = (uint32_t)ud, iog = (uint32_t)(ud >> 32) & IOGEN_MASK;
+	uint32_t seq = (uint32_t)(ud >> 56) & SEQ_MASK;
+	uint32_t bid = SIPC__LOOP_NOBUF;
+	struct kept k;
+	struct slot *s;
+	bool cur;
+
+	if (cqe->flags & IORING_CQE_F_BUFFER) {
+		bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+		b->held++;
+	}
+	if (i >= b->nslots || b->slots[i].io == NULL || (b->slots[i].io_gen & IOGEN_MASK) != iog) {
+		give_back(b, bid); /* the io is gone: stale */
+		return false;
+	}
+	s = &b->slots[i];
+	cur = s->recv_armed && (s->recv_seq & SEQ_MASK) == seq;
+	if (cur && !(cqe->flags & IORING_CQE_F_MORE)) {
+		s->recv_armed = false;
+		if (s->recv)
+			mark(b, i); /* armed again (or not: an end) by sync */
+	}
+	if (cqe->res == -ENOBUFS) {
+		/* The ring ran dry: the bytes wait in the socket; armed again
+		 * once buffers are back.  Never the callback's business. */
+		give_back(b, bid);
+		if (cur && !s->starved) {
+			s->starved = true;
+			b->nstarved++;
+		}
+		return false;
+	}
+	if (cqe->res == -ECANCELED) {
+		give_back(b, bid); /* our cancel (or the ring's) */
+		return false;
+	}
+	k.bid = bid;
+	k.off = 0;
+	k.n = cqe->res;
+	if (k.n > 0 && bid == SIPC__LOOP_NOBUF)
+		k.n = -EIO; /* bytes without a buffer: cannot be */
+	if (k.n <= 0)
+		give_back(b, bid);
+	if (!s->recv || s->kept_n > 0 || n >= SIPC__LOOP_BATCH) {
+		keep(b, i, k, false);
+		return false;
+	}
+	loop->batch[n].io = s->io;
+	loop->batch[n].events = SIPC__LOOP_DATA;
+	loop->batch[n].bid = k.n > 0 ? bid : SIPC__LOOP_NOBUF;
+	loop->batch[n].data = k.n > 0 ? b->bufs + (size_t)bid * BUF_SIZE : NULL;
+	loop->batch[n].n = k.n;
+	if (k.n <= 0)
+		s->term_kept = true; /* no new request until it is dispatched */
+	return true;
+}
+
+/* What receiving slots keep goes into the batch, from its start; how
+ * many entries that made. */
+static int flush_kept(struct uring_backend *b, sipc_loop *loop)
+{
+	uint32_t w = 0;
+	int n = 0;
+
+	for (uint32_t r = 0; r < b->kl_n; r++) {
+		uint32_t i = b->kl[r];
+		struct slot *s = &b->slots[i];
+
+		while (s->io != NULL && s->recv && s->kept_n > 0 && n < SIPC__LOOP_BATCH) {
+			struct kept *k = &s->kept[s->kept_head];
+
+			loop->batch[n].io = s->io;
+			loop->batch[n].events = SIPC__LOOP_DATA;
+			loop->batch[n].bid = k->bid;
+			loop->batch[n].data =
+				k->n > 0 ? b->bufs + (size_t)k->bid * BUF_SIZE + k->off : NULL;
+			loop->batch[n].n = k->n;
+			n++;
+			s->kept_head++;
+			s->kept_n--;
+			/* An end stays in term_kept until dispatched: it is
+			 * kept again (by recv_keep) or ends receiving. */
+		}
+		if (s->kept_n > 0) {
+			b->kl[w++] = i;
+		} else {
+			s->on_kept = false;
+			s->kept_head = 0;
+		}
+	}
+	b->kl_n = w;
+	return n;
+}
+
+/* Slots that ran out of buffers are armed again when some are back. */
+static void unstarve(struct uring_backend *b)
+{
+	if (b->nstarved == 0 || b->held >= b->nbufs)
+		return;
+	for (uint32_t i = 0; i < b->nslots; i++)
+		if (b->slots[i].starved) {
+			b->slots[i].starved = false;
+			mark(b, i);
+		}
+	b->nstarved = 0;
 }
 
 /* Submits what is queued and waits at most WAIT_MS (0: not at all, -1: no
@@ -449,9 +799,15 @@ static int ur_poll(sipc_loop *loop, int timeout_ms)
 		unsigned got;
 		int n = 0, err;
 
+		unstarve(b);
 		sync_all(b);
-		err = enter(b, wait);
-		got = io_uring_peek_batch_cqe(&b->ring, cqes, SIPC__LOOP_BATCH);
+		/* Kept completions of slots receiving again come first (none of
+		 * the slot's newer ones go before them: complete_recv keeps
+		 * those while the slot keeps any). */
+		if (b->kl_n > 0)
+			n = flush_kept(b, loop);
+		err = enter(b, n > 0 ? 0 : wait);
+		got = io_uring_peek_batch_cqe(&b->ring, cqes, (unsigned)(SIPC__LOOP_BATCH - n));
 		for (unsigned k = 0; k < got; k++)
 			if (complete(b, loop, cqes[k], n))
 				n++;
@@ -519,6 +875,7 @@ static int ur_open(sipc_loop *loop)
 	if (b == NULL)
 		return -ENOMEM;
 	b->free_head = NO_SLOT;
+	b->nbufs = nbufs_wanted;
 	err = ring_init(&b->ring, &disabled);
 	if (err < 0)
 		goto free_b;
@@ -557,10 +914,79 @@ static void ur_close(sipc_loop *loop)
 	 * Closing the ring's last descriptor cancels its requests. */
 	io_uring_queue_exit(&b->ring);
 	close(b->wakefd);
+	/* The buffers go with the ring: every receive was cancelled by del()
+	 * (the loop's caller stops its ios first), and in a fork child they
+	 * are the child's copy. */
+	if (b->bufs != NULL)
+		munmap(b->bufs, (size_t)b->nbufs * BUF_SIZE);
+	free(b->br);
+	for (uint32_t i = 0; i < b->nslots; i++)
+		free(b->slots[i].kept);
+	free(b->kl);
 	free(b->slots);
 	free(b->dirty);
 	free(b);
 	loop->bk = NULL;
+}
+
+static int ur_recv_start(sipc_loop *loop, sipc_loop_io *io, size_t max)
+{
+	struct uring_backend *b = bk_of(loop);
+	struct slot *s;
+
+	(void)max; /* one buffer size; loop.c cuts a buffer to MAX */
+	if (io->bk_slot >= b->nslots || b->slots[io->bk_slot].io != io)
+		return -ENOENT;
+	if (bufs_setup(b) < 0)
+		return -EOPNOTSUPP;
+	s = &b->slots[io->bk_slot];
+	if (!s->recv) {
+		s->recv = true;
+		mark(b, io->bk_slot);
+	}
+	return 0;
+}
+
+static void ur_recv_stop(sipc_loop *loop, sipc_loop_io *io)
+{
+	struct uring_backend *b = bk_of(loop);
+	struct slot *s;
+
+	if (io->bk_slot >= b->nslots || b->slots[io->bk_slot].io != io)
+		return;
+	s = &b->slots[io->bk_slot];
+	s->recv = false;
+	/* An end dispatched (or kept again by recv_keep) is done with. */
+	s->term_kept = false;
+	for (uint32_t k = 0; k < s->kept_n; k++)
+		if (s->kept[s->kept_head + k].n <= 0)
+			s->term_kept = true;
+	mark(b, io->bk_slot); /* sync cancels the request */
+}
+
+static void ur_recv_keep(sipc_loop *loop, sipc_loop_io *io, const struct sipc__loop_event *ev,
+			 size_t off)
+{
+	struct uring_backend *b = bk_of(loop);
+	struct kept k;
+
+	k.bid = ev->bid;
+	k.off = 0;
+	k.n = ev->n;
+	if (ev->n > 0) {
+		k.off = (uint32_t)(ev->data - (b->bufs + (size_t)ev->bid * BUF_SIZE) + off);
+		k.n = ev->n - (ssize_t)off;
+	}
+	if (io->bk_slot >= b->nslots || b->slots[io->bk_slot].io != io) {
+		give_back(b, ev->bid);
+		return;
+	}
+	keep(b, io->bk_slot, k, true);
+}
+
+static void ur_recv_release(sipc_loop *loop, const struct sipc__loop_event *ev)
+{
+	give_back(bk_of(loop), ev->bid);
 }
 
 const struct sipc__loop_backend sipc__loop_backend_uring = {
@@ -572,6 +998,10 @@ const struct sipc__loop_backend sipc__loop_backend_uring = {
 	.del = ur_del,
 	.poll = ur_poll,
 	.wake = ur_wake,
+	.recv_start = ur_recv_start,
+	.recv_stop = ur_recv_stop,
+	.recv_keep = ur_recv_keep,
+	.recv_release = ur_recv_release,
 };
 
 int sipc__loop_uring_probe(char *why, size_t n)

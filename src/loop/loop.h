@@ -40,6 +40,31 @@
  *   events in place, so sipc__io_start on a started exclusive io stops and
  *   adds it again.  A backend that cannot wake one only ignores it.
  *
+ * Completion receive (a stream socket's bytes handed over, not its
+ * readiness):
+ *
+ *     sipc__io_start(loop, &io, 0);                    // or OUT, IN, ...
+ *     sipc__io_recv_start(loop, &io, on_data, 16384);  // on_data(loop, io, buf, n)
+ *     sipc__io_recv_stop(loop, &io);                   // keeps what was taken
+ *
+ *   The loop receives for the io and calls on_data with the bytes, in
+ *   order, at most MAX at a time: n > 0 bytes at buf (valid only during
+ *   the call), n == 0 the peer's end of stream, n < 0 -errno; after an end
+ *   or an error receiving has stopped by itself.  On io_uring this is a
+ *   multishot receive into the loop's provided buffer ring: an idle
+ *   connection holds no receive buffer, and a busy one is handed its bytes
+ *   without a readiness turn and a recv(2) each.  On epoll (and wherever
+ *   the kernel has no buffer rings) the loop emulates it: it watches IN
+ *   and reads with recv(2) into one buffer of its own, a bounded number
+ *   of reads per io and turn.  While receiving, IN is not reported to
+ *   on_io (the loop reads); OUT, PRI, ERR and HUP still are.  Within a
+ *   turn every io's on_io runs before any on_data (a writer empties its
+ *   output before it is handed more), on both backends.  Not for
+ *   ONESHOT or EXCLUSIVE ios (-EINVAL).  recv_stop loses nothing: bytes
+ *   the backend had already taken off the socket are kept and given first
+ *   after the next recv_start.  on_data may stop receiving, stop the io
+ *   and free it, as on_io may.
+ *
  * Timers (one-shot, millisecond resolution, CLOCK_MONOTONIC):
  *
  *     sipc_loop_timer t;
@@ -89,6 +114,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* The events of sipc__io_start and of on_io's revents (above).  The
  * values are chosen so the epoll backend's translation is free; nothing
@@ -111,6 +137,9 @@ typedef void sipc_loop_wake_fn(sipc_loop *loop, void *arg);
 /* A spinning io's ready() and sleep(): the SIPC_LOOP_* events to dispatch,
  * 0 for none. */
 typedef uint32_t sipc_loop_spin_fn(sipc_loop_io *io);
+/* Completion receive: N > 0: N bytes at BUF, valid only during the call;
+ * 0: the peer's end of stream; < 0: -errno (receiving has ended). */
+typedef void sipc_loop_data_fn(sipc_loop *loop, sipc_loop_io *io, const void *buf, ssize_t n);
 
 /* A watched descriptor.  Fields are read-only for users, except arg. */
 struct sipc_loop_io {
@@ -124,6 +153,14 @@ struct sipc_loop_io {
 	long spin_us;
 	sipc_loop_spin_fn *spin_ready, *spin_sleep;
 	sipc_loop_io *spin_prev, *spin_next;
+	/* Completion receive (sipc__io_recv_start); data_cb NULL when the io
+	 * has never received. */
+	sipc_loop_data_fn *data_cb;
+	size_t data_max;
+	bool recv_on;       /* receiving */
+	bool recv_emul;     /* by loop.c's recv(2) (the backend has no recv) */
+	uint32_t bk_events; /* the events the backend watches (IN added or
+			     * taken out while receiving) */
 };
 
 /* A one-shot timer.  Fields are read-only for users, except arg. */
@@ -182,6 +219,21 @@ void sipc__io_stop(sipc_loop *loop, sipc_loop_io *io);
  * loop sleeps; US 0 ends it.  Nothing happens when IO is not started. */
 void sipc__io_spin(sipc_loop *loop, sipc_loop_io *io, sipc_loop_spin_fn *ready,
 		   sipc_loop_spin_fn *sleep, long us);
+/* The loop receives for the started stream socket IO and calls CB with the
+ * bytes, in order, at most MAX at a time (a chunk may be smaller).  Its
+ * other events (sipc__io_start: OUT, and IN too if asked) still go to the
+ * io's on_io; while receiving, IN is not reported to on_io (the loop reads).
+ * After an end (n == 0) or an error (n < 0) receiving stops by itself.
+ * Returns 0 or -errno (-EINVAL: IO not started, ONESHOT or EXCLUSIVE, MAX
+ * 0).  Calling it again while receiving changes only CB/MAX. */
+int sipc__io_recv_start(sipc_loop *loop, sipc_loop_io *io, sipc_loop_data_fn *cb, size_t max);
+/* Stops receiving: CB is not called again until the next recv_start.  No byte
+ * is lost: bytes the backend has already taken off the socket (io_uring's
+ * completions) are kept by the loop and given first after the next
+ * sipc__io_recv_start, in order, before anything newer.  sipc__io_stop stops
+ * receiving too and drops what is kept (the io's owner is closing it). */
+void sipc__io_recv_stop(sipc_loop *loop, sipc_loop_io *io);
+bool sipc__io_receiving(const sipc_loop_io *io);
 /* Number of spinning ios (for tests). */
 size_t sipc__loop_spin_count(const sipc_loop *loop);
 
