@@ -1,8 +1,11 @@
 /*
  * backend_uring.c - the loop's backend on io_uring (loop_impl.h): the
- * readiness interface through the ring.  Every watched io is a one-shot
- * IORING_OP_POLL_ADD, armed again after each completion; an eventfd polled
- * the same way wakes the loop.  The only file that speaks io_uring.
+ * readiness interface through the ring, and completion receive.  Every
+ * watched io is a one-shot IORING_OP_POLL_ADD, armed again after each
+ * completion; an eventfd polled the same way wakes the loop; an io that
+ * receives (sipc__io_recv_start) has a multishot receive into the loop's
+ * provided buffer ring beside its poll.  The only file that speaks
+ * io_uring.
  *
  * Level-triggered, by re-arming: a one-shot poll that finds the descriptor
  * ready when it is armed completes at once (inside the same io_uring_enter
@@ -36,19 +39,47 @@
  * 0.3-0.45x epoll, against about 1x with poll(2); measured 2026-12-03).
  *
  * Requests are tagged by slot and generation (user_data: slot in the low
- * 32 bits, generation in the next 31, bit 63 for the removals, whose
- * completions are ignored).  add() takes a slot and stores its index in
- * io->bk_slot; modify() and del() bump the generation, so a completion of a
- * request made before is dropped, even once the io is freed or its slot is
- * used by another io.  add() and modify() only mark the slot; poll()
- * brings the kernel's requests in line with them (a POLL_REMOVE for a
- * request of an old generation, a POLL_ADD for the current one) and
- * submits them with its wait: one io_uring_enter per turn.  del() submits
- * its POLL_REMOVE at once (a system call, as epoll_ctl's DEL): a poll
- * request holds a reference to the descriptor's file, and a close() after
+ * 32 bits, generation in the next 30, bit 62 for receives (below), bit 63
+ * for the removals and cancels, whose completions are ignored).  add() takes a slot and stores its
+ * index in io->bk_slot; modify() and del() bump the generation, so a completion of a request made
+ * before is dropped, even once the io is freed or its slot is used by another io.  add() and
+ * modify() only mark the slot; poll() brings the kernel's requests in line with them (a POLL_REMOVE
+ * for a request of an old generation, a POLL_ADD for the current one) and submits them with its
+ * wait: one io_uring_enter per turn.  del() submits its POLL_REMOVE at once (a system call, as
+ * epoll_ctl's DEL): a poll request holds a reference to the descriptor's file, and a close() after
  * del() must end the file then, as with epoll.  A full
  * submission queue is submitted and filled again; a request that still
  * finds no room stays marked for the next turn, never dropped.
+ *
+ * Completion receive (recv_start, loop.h): where readiness costs a turn
+ * and a recv(2) per chunk, a multishot IORING_OP_RECV with
+ * IOSQE_BUFFER_SELECT hands the loop the bytes themselves, in buffers the
+ * kernel takes from a provided buffer ring of the loop's (registered by
+ * hand with io_uring_register_buf_ring: liburing 2.3 has no
+ * io_uring_setup_buf_ring; set up by the first recv_start, so a loop that
+ * never receives costs nothing more, nor does an io that does not
+ * receive).  An idle connection holds no buffer: one is taken only when
+ * bytes arrive.  A receive is tagged like the polls, with TAG_RECV, the
+ * slot, the io's generation on the slot (io_gen, bumped by add and del:
+ * a completion of a freed io gives its buffer back and is dropped) and
+ * the request's number (recv_seq: data of a cancelled request is still
+ * the io's, but its end says nothing of the current one).  Each data
+ * completion becomes a batch entry (SIPC__LOOP_DATA) holding its buffer
+ * until loop.c has dispatched it (recv_release).  A stopped receiver's
+ * request is cancelled (IORING_OP_ASYNC_CANCEL, with the turn's submit),
+ * and what it posted before the cancel took effect, with what loop.c had
+ * in its batch for it, is kept on the slot's queue, buffers held, and
+ * flushed first into the batch after the next recv_start (while a slot
+ * keeps anything its newer completions are kept behind it, so the order
+ * holds).  del() cancels at once (with its POLL_REMOVE) and gives the
+ * kept buffers back.  A receive that ends without F_MORE is armed again,
+ * except after the end or an error (given to the callback, then
+ * receiving stops) and -ENOBUFS: the ring ran dry (never told to the
+ * callback), the slot waits until buffers are back (unstarve()).  While
+ * an io receives, loop.c asks the poll without IN (the receive takes the
+ * bytes; a poll for IN would complete at each); the poll for OUT, PRI or
+ * nothing but ERR and HUP goes on beside it, and the RDHUP rule below
+ * holds for it as for any poll.
  *
  * The ring is IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN when
  * the kernel has them (6.1), set up disabled (IORING_SETUP_R_DISABLED)

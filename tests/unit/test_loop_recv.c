@@ -7,7 +7,8 @@
  * callback with more already taken (kept, then given first, nothing lost
  * or doubled); the io stopped and freed from inside the callback with more
  * in the batch (ASan); a reset peer's error, once; OUT still reported to
- * on_io, IN never; 200 receivers at once on a ring of few buffers (its
+ * on_io, IN never; a peer's shutdown reported once and then quiet; 200
+ * receivers at once on a ring of few buffers (its
  * ENOBUFS and re-arm); and a completion of a freed io never reaching the
  * next io of its slot, its buffer given back.
  */
@@ -436,6 +437,41 @@ static void test_out_while_receiving(void **state)
 	sipc__loop_free(loop);
 }
 
+/* A receiver that asks on_io for nothing whose peer shuts its side down
+ * (RDHUP, which io_uring adds to every poll): the data, the end once, and
+ * then quiet turns, not a completion each turn for on_io. */
+static void test_rdhup_quiet(void **state)
+{
+	sipc_loop *loop = new_loop();
+	struct rx r;
+	int sv[2];
+	int64_t end = sipc_test_now_ms() + sipc_test_ms(5000), t0;
+
+	(void)state;
+	pair(sv);
+	rx_init(&r, sv[0], 2);
+	assert_int_equal(sipc__io_start(loop, &r.io, 0), 0);
+	assert_int_equal(sipc__io_recv_start(loop, &r.io, on_data, 4096), 0);
+	assert_int_equal(sipc__loop_run_once(loop, 0), 0);
+	assert_int_equal(write_pat(sv[1], 0, 500, 2, 500), 500);
+	assert_int_equal(shutdown(sv[1], SHUT_WR), 0);
+	while (r.eofs == 0 && sipc_test_now_ms() < end)
+		assert_int_equal(sipc__loop_run_once(loop, 100), 0);
+	assert_int_equal(r.got, 500);
+	assert_int_equal(r.eofs, 1);
+	/* Five turns of 20 ms each wait their time out: nothing is ready. */
+	t0 = sipc_test_now_ms();
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(sipc__loop_run_once(loop, 20), 0);
+	assert_true(sipc_test_now_ms() - t0 >= 90);
+	assert_int_equal(r.revents, 0);
+	assert_int_equal(r.calls, 2);
+	sipc__io_stop(loop, &r.io);
+	close(sv[0]);
+	close(sv[1]);
+	sipc__loop_free(loop);
+}
+
 /* 200 receivers at once, 40 KiB each, on a ring of 16 buffers when it is
  * io_uring's (its receives run out of buffers and are armed again): each
  * gets its bytes, in order, and its end. */
@@ -584,10 +620,15 @@ static int on_uring(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_order_1mib), cmocka_unit_test(test_eof_once),
-		cmocka_unit_test(test_stop_in_cb), cmocka_unit_test(test_free_in_cb),
-		cmocka_unit_test(test_reset),      cmocka_unit_test(test_out_while_receiving),
-		cmocka_unit_test(test_many_ios),   cmocka_unit_test(test_stale_completion),
+		cmocka_unit_test(test_order_1mib),
+		cmocka_unit_test(test_eof_once),
+		cmocka_unit_test(test_stop_in_cb),
+		cmocka_unit_test(test_free_in_cb),
+		cmocka_unit_test(test_reset),
+		cmocka_unit_test(test_out_while_receiving),
+		cmocka_unit_test(test_rdhup_quiet),
+		cmocka_unit_test(test_many_ios),
+		cmocka_unit_test(test_stale_completion),
 		cmocka_unit_test(test_refused),
 	};
 	int rc = cmocka_run_group_tests_name("epoll", tests, on_epoll, NULL);
