@@ -177,6 +177,7 @@ struct slot {
 	bool term_kept;    /* an end or error is kept: no new request */
 	bool on_kept;      /* on the kept list */
 	uint8_t recv_seq;  /* the request's number (an old one's data is kept) */
+	int lost;          /* -ENOMEM: a completion could not be kept (keep()) */
 	struct kept *kept; /* kept[kept_head .. kept_head + kept_n) */
 	uint32_t kept_head, kept_n, kept_cap;
 };
@@ -198,8 +199,8 @@ struct uring_backend {
 	unsigned held;  /* buffers out of the ring: in a batch, or kept */
 	int br_err;     /* its setup failed: loop.c emulates */
 	uint32_t nstarved;
-	uint32_t *kl; /* the slots with kept completions (may be stale) */
-	uint32_t kl_n, kl_cap;
+	uint32_t *kl; /* the slots with kept completions (cap, as dirty) */
+	uint32_t kl_n;
 };
 
 static struct uring_backend *bk_of(const sipc_loop *loop)
@@ -306,52 +307,60 @@ static int bufs_setup(struct uring_backend *b)
 	return 0;
 }
 
-/* Slot I has completions kept: on the kept list. */
+/* Slot I has completions kept: on the kept list (which has room for
+ * every slot: take_slot grows it). */
 static void kept_list(struct uring_backend *b, uint32_t i)
 {
 	if (b->slots[i].on_kept)
 		return;
-	if (b->kl_n == b->kl_cap) {
-		uint32_t cap = b->kl_cap ? b->kl_cap * 2 : 16;
-		uint32_t *p = realloc(b->kl, cap * sizeof(*p));
-
-		if (p == NULL)
-			abort(); /* cannot lose bytes; a few bytes of memory */
-		b->kl = p;
-		b->kl_cap = cap;
-	}
 	b->kl[b->kl_n++] = i;
 	b->slots[i].on_kept = true;
 }
 
-/* Room in slot S's kept queue for one more at either end. */
-static void kept_room(struct slot *s)
+/* Room in slot S's kept queue for one more at either end; false when
+ * memory ran out. */
+static bool kept_room(struct slot *s)
 {
+	uint32_t head;
+
 	if (s->kept_head > 0 && s->kept_head + s->kept_n < s->kept_cap)
-		return;
+		return true;
 	if (s->kept_n + 1 >= s->kept_cap) {
 		uint32_t cap = s->kept_cap ? s->kept_cap * 2 : 8;
 		struct kept *p = realloc(s->kept, cap * sizeof(*p));
 
 		if (p == NULL)
-			abort(); /* as kept_list */
+			return false;
 		s->kept = p;
 		s->kept_cap = cap;
 	}
 	/* Re-centred: room at both ends. */
-	{
-		uint32_t head = (s->kept_cap - s->kept_n) / 2;
-
-		memmove(s->kept + head, s->kept + s->kept_head, s->kept_n * sizeof(*s->kept));
-		s->kept_head = head;
-	}
+	head = (s->kept_cap - s->kept_n) / 2;
+	memmove(s->kept + head, s->kept + s->kept_head, s->kept_n * sizeof(*s->kept));
+	s->kept_head = head;
+	return true;
 }
 
+/* Keeps K for slot I, after what it keeps or (FRONT) before.  Out of
+ * memory, its bytes cannot be kept: they are dropped, with everything
+ * after them, and receiving ends with -ENOMEM (lost) after what came
+ * before them: never a gap in the stream. */
 static void keep(struct uring_backend *b, uint32_t i, struct kept k, bool front)
 {
 	struct slot *s = &b->slots[i];
 
-	kept_room(s);
+	if (s->lost != 0 || !kept_room(s)) {
+		give_back(b, k.bid);
+		if (front) {
+			for (uint32_t j = 0; j < s->kept_n; j++)
+				give_back(b, s->kept[s->kept_head + j].bid);
+			s->kept_n = 0;
+		}
+		s->lost = -ENOMEM;
+		s->term_kept = true;
+		kept_list(b, i);
+		return;
+	}
 	if (front) {
 		s->kept_head--;
 		s->kept[s->kept_head] = k;
@@ -372,6 +381,7 @@ static void kept_drop(struct uring_backend *b, struct slot *s)
 	s->kept_n = 0;
 	s->kept_head = 0;
 	s->term_kept = false;
+	s->lost = 0;
 }
 
 /* Puts slot I on the dirty list; the list has room for every slot
@@ -405,6 +415,10 @@ static uint32_t take_slot(struct uring_backend *b)
 		if (d == NULL)
 			return NO_SLOT;
 		b->dirty = d;
+		d = realloc(b->kl, cap * sizeof(*d));
+		if (d == NULL)
+			return NO_SLOT;
+		b->kl = d;
 		s = realloc(b->slots, cap * sizeof(*s));
 		if (s == NULL)
 			return NO_SLOT;
@@ -727,7 +741,7 @@ static bool complete_recv(struct uring_backend *b, sipc_loop *loop, const struct
 		k.n = -EIO; /* bytes without a buffer: cannot be */
 	if (k.n <= 0)
 		give_back(b, bid);
-	if (!s->recv || s->kept_n > 0 || n >= SIPC__LOOP_BATCH) {
+	if (!s->recv || s->kept_n > 0 || s->lost != 0 || n >= SIPC__LOOP_BATCH) {
 		keep(b, i, k, false);
 		return false;
 	}
@@ -767,7 +781,17 @@ static int flush_kept(struct uring_backend *b, sipc_loop *loop)
 			/* An end stays in term_kept until dispatched: it is
 			 * kept again (by recv_keep) or ends receiving. */
 		}
-		if (s->kept_n > 0) {
+		if (s->io != NULL && s->recv && s->kept_n == 0 && s->lost != 0 &&
+		    n < SIPC__LOOP_BATCH) {
+			loop->batch[n].io = s->io;
+			loop->batch[n].events = SIPC__LOOP_DATA;
+			loop->batch[n].bid = SIPC__LOOP_NOBUF;
+			loop->batch[n].data = NULL;
+			loop->batch[n].n = s->lost;
+			n++;
+			s->lost = 0;
+		}
+		if (s->kept_n > 0 || s->lost != 0) {
 			b->kl[w++] = i;
 		} else {
 			s->on_kept = false;
@@ -1005,6 +1029,8 @@ static void ur_recv_stop(sipc_loop *loop, sipc_loop_io *io)
 	for (uint32_t k = 0; k < s->kept_n; k++)
 		if (s->kept[s->kept_head + k].n <= 0)
 			s->term_kept = true;
+	if (s->lost != 0)
+		s->term_kept = true;
 	mark(b, io->bk_slot); /* sync cancels the request */
 }
 
