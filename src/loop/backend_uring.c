@@ -624,12 +624,11 @@ static bool complete(struct uring_backend *b, sipc_loop *loop, const struct io_u
 {
 	uint64_t ud = cqe->user_data;
 	uint32_t i = (uint32_t)ud, gen = (uint32_t)(ud >> 32);
-
-	if ((ud & (TAG_RECV | TAG_REMOVE)) == TAG_RECV)
-		return complete_recv(b, loop, cqe, n);
 	uint32_t want, ev;
 	struct slot *s;
 
+	if ((ud & (TAG_RECV | TAG_REMOVE)) == TAG_RECV)
+		return complete_recv(b, loop, cqe, n);
 	if (ud & TAG_REMOVE || i >= b->nslots)
 		return false;
 	s = &b->slots[i];
