@@ -5,11 +5,11 @@
  * loop's provided buffer ring.  Bytes in order across many chunks, none
  * larger than asked; the end after the data, once; a stop from inside the
  * callback with more already taken (kept, then given first, nothing lost
- * or doubled); the io stopped and freed from inside the callback with more
- * in the batch (ASan); a reset peer's error, once; OUT still reported to
- * on_io, IN never; a peer's shutdown reported once and then quiet; 200
- * receivers at once on a ring of few buffers (its
- * ENOBUFS and re-arm); and a completion of a freed io never reaching the
+ * or doubled), and from on_io, which runs before the turn's data; the io
+ * stopped and freed from inside the callback, and from on_io, with more
+ * in the batch (ASan; its buffers back in the ring); a reset peer's error, once; OUT still reported
+ * to on_io, IN never; a peer's shutdown reported once and then quiet; 200 receivers at once on a
+ * ring of few buffers (its ENOBUFS and re-arm); and a completion of a freed io never reaching the
  * next io of its slot, its buffer given back.
  */
 #include "support.h"
@@ -62,7 +62,11 @@ struct rx {
 	/* on_io stops and starts receiving in turn (MAX alternating). */
 	bool toggle;
 	int toggles;
+	/* on_io stops the io and frees this rx at its first call. */
+	bool free_in_on_io;
 };
+
+static int freed_total;
 
 static void on_data(sipc_loop *loop, sipc_loop_io *io, const void *buf, ssize_t n);
 
@@ -71,6 +75,13 @@ static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	struct rx *r = io->arg;
 
 	r->revents |= revents;
+	if (r->free_in_on_io) {
+		sipc__io_stop(loop, io);
+		memset(r, 0xa5, sizeof(*r));
+		free(r);
+		freed_total++;
+		return;
+	}
 	if (r->toggle && r->eofs == 0) {
 		r->toggles++;
 		/* Stops, starts, lets a turn's data through. */
@@ -88,8 +99,6 @@ static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	if (revents & SIPC_LOOP_OUT)
 		r->out_calls++;
 }
-
-static int freed_total;
 
 static void on_data(sipc_loop *loop, sipc_loop_io *io, const void *buf, ssize_t n)
 {
@@ -401,6 +410,53 @@ static void test_free_in_cb(void **state)
 	sipc__loop_free(loop);
 }
 
+/* The io stopped and freed by on_io, which runs before the turn's data:
+ * its completions in the batch are dropped and their buffers go back (a
+ * ring of 4 buffers here, which the 64 KiB there fills: another io then
+ * receives through them). */
+static void test_free_in_on_io(void **state)
+{
+	sipc_loop *loop;
+	struct rx *r = malloc(sizeof(*r)), other;
+	int sv[2], sw[2];
+	size_t off = 0, len = 256 * 1024;
+	int64_t end = sipc_test_now_ms() + sipc_test_ms(5000);
+
+	(void)state;
+	assert_non_null(r);
+	sipc__loop_uring_set_nbufs(4);
+	loop = new_loop();
+	sipc__loop_uring_set_nbufs(0);
+	pair(sv);
+	pair(sw);
+	rx_init(r, sv[0], 1);
+	r->free_in_on_io = true;
+	freed_total = 0;
+	assert_int_equal(write_pat(sv[1], 0, 64 * 1024, 1, 4096), 64 * 1024);
+	assert_int_equal(sipc__io_start(loop, &r->io, SIPC_LOOP_OUT), 0);
+	assert_int_equal(sipc__io_recv_start(loop, &r->io, on_data, 16384), 0);
+	while (freed_total == 0 && sipc_test_now_ms() < end)
+		assert_int_equal(sipc__loop_run_once(loop, 100), 0);
+	assert_int_equal(freed_total, 1);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(sipc__loop_run_once(loop, 5), 0);
+	rx_init(&other, sw[0], 2);
+	assert_int_equal(sipc__io_start(loop, &other.io, 0), 0);
+	assert_int_equal(sipc__io_recv_start(loop, &other.io, on_data, 16384), 0);
+	while ((other.got < len || off < len) && sipc_test_now_ms() < end) {
+		off = write_pat(sw[1], off, len, 2, 4096);
+		assert_int_equal(sipc__loop_run_once(loop, 10), 0);
+	}
+	assert_int_equal(other.got, len);
+	assert_int_equal(other.bad, 0);
+	sipc__io_stop(loop, &other.io);
+	close(sv[0]);
+	close(sv[1]);
+	close(sw[0]);
+	close(sw[1]);
+	sipc__loop_free(loop);
+}
+
 /* A connected TCP pair over 127.0.0.1. */
 static void tcp_pair(int *a, int *b)
 {
@@ -680,6 +736,7 @@ int main(void)
 		cmocka_unit_test(test_stop_in_cb),
 		cmocka_unit_test(test_stop_in_on_io),
 		cmocka_unit_test(test_free_in_cb),
+		cmocka_unit_test(test_free_in_on_io),
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_out_while_receiving),
 		cmocka_unit_test(test_rdhup_quiet),
