@@ -147,7 +147,7 @@ static unsigned nbufs_wanted = BUF_DEFAULT;
 
 void sipc__loop_uring_set_nbufs(unsigned n)
 {
-	nbufs_wanted = n == 0 || (n & (n - 1)) != 0 || n > 32768 ? BUF_DEFAULT : n;
+	nbufs_wanted = n == 0 ? BUF_DEFAULT : n;
 }
 
 /* A completion kept for a slot that does not receive now: N bytes at OFF

@@ -151,7 +151,9 @@ extern const struct sipc__loop_backend sipc__loop_backend_uring;
  * saying why not in one phrase. */
 int sipc__loop_uring_probe(char *why, size_t n);
 /* For tests: the number of buffers (a power of two, 0: the default) of
- * the provided buffer ring of uring loops made from now on. */
+ * the provided buffer ring of uring loops made from now on.  A number the
+ * kernel refuses (not a power of two) makes recv_start fall back to
+ * loop.c's emulation, as on a kernel without buffer rings. */
 void sipc__loop_uring_set_nbufs(unsigned n);
 
 struct sipc_loop {
