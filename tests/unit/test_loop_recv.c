@@ -2,7 +2,8 @@
  * test_loop_recv.c - the loop's completion receive (sipc__io_recv_start,
  * loop.h), every case on both backends: epoll, where loop.c emulates it
  * with recv(2), and io_uring, where it is a multishot receive into the
- * loop's provided buffer ring.  Bytes in order across many chunks, none
+ * loop's provided buffer ring (and io_uring again with a ring the kernel
+ * refuses: loop.c's emulation beside the ring's polls).  Bytes in order across many chunks, none
  * larger than asked; the end after the data, once; a stop from inside the
  * callback with more already taken (kept, then given first, nothing lost
  * or doubled), and from on_io, which runs before the turn's data; the io
