@@ -6,8 +6,9 @@
  * for stream sockets (the bytes themselves: io_uring's multishot receive
  * into a buffer ring, no buffer per idle connection and no system call per
  * chunk; emulated with recv(2) on epoll), a min-heap of timers, and a wake
- * so another thread can reach the loop.  Callers speak only this header: the loop's
- * own event flags (SIPC_LOOP_IN, ...), never a backend's (epoll's).
+ * so another thread can reach the loop.  Callers speak only this header:
+ * the loop's own event flags (SIPC_LOOP_IN, ...), never a backend's
+ * (epoll's).
  *
  * One loop per thread.  Nothing here takes a lock: every function below
  * except sipc__loop_wake must be called from the thread that runs the loop
@@ -183,12 +184,14 @@ int sipc__loop_new(sipc_loop **loopp, sipc_loop_wake_fn *on_wake, void *wake_arg
 
 /* Backends.  "epoll" (the default) and "uring" (io_uring, backend_uring.c:
  * readiness through one-shot polls on a ring per loop, submitted with the
- * turn's wait; completion receive by multishot receives).  sipc__loop_choose sets the backend of
- * every later sipc__loop_new in the process (call it before any thread makes loops): NAME NULL or
- * "" keeps epoll.  Returns 0 when NAME's backend will run; 1 when it cannot run here and epoll will
- * (io_uring refused: ENOSYS, EPERM from a seccomp filter or the io_uring_disabled sysctl, ENOMEM
- * from the locked-memory limit), with WHY saying so in one phrase; -EINVAL
- * for an unknown NAME (WHY says which are known). */
+ * turn's wait; completion receive by multishot receives).
+ * sipc__loop_choose sets the backend of every later sipc__loop_new in the
+ * process (call it before any thread makes loops): NAME NULL or "" keeps
+ * epoll.  Returns 0 when NAME's backend will run; 1 when it cannot run
+ * here and epoll will (io_uring refused: ENOSYS, EPERM from a seccomp
+ * filter or the io_uring_disabled sysctl, ENOMEM from the locked-memory
+ * limit), with WHY saying so in one phrase; -EINVAL for an unknown NAME
+ * (WHY says which are known). */
 int sipc__loop_choose(const char *name, char *why, size_t n);
 /* The backend sipc__loop_new uses now ("epoll", "uring"). */
 const char *sipc__loop_chosen(void);
