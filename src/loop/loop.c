@@ -2,8 +2,11 @@
  * loop.c - the event loop itself, whatever its backend (loop_impl.h): the
  * turn that waits for descriptors until the next timer is due and
  * dispatches both, the io's bookkeeping around the backend's add, modify
- * and del, the wake's way to the wake callback, and the busy-poll that
- * spins on memory-backed connections (shm://) before the turn sleeps.
+ * and del, the wake's way to the wake callback, the busy-poll that
+ * spins on memory-backed connections (shm://) before the turn sleeps, and
+ * completion receive: the dispatch of a backend's received bytes (and
+ * what a stopped receiver had in the batch, given back to be kept), or
+ * its emulation with recv(2) where the backend has none (epoll).
  * The API and its rules are described in loop.h.
  */
 #include "loop/loop_impl.h"
