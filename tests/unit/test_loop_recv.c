@@ -3,15 +3,17 @@
  * loop.h), every case on both backends: epoll, where loop.c emulates it
  * with recv(2), and io_uring, where it is a multishot receive into the
  * loop's provided buffer ring (and io_uring again with a ring the kernel
- * refuses: loop.c's emulation beside the ring's polls).  Bytes in order across many chunks, none
- * larger than asked; the end after the data, once; a stop from inside the
- * callback with more already taken (kept, then given first, nothing lost
- * or doubled), and from on_io, which runs before the turn's data; the io
+ * refuses: loop.c's emulation beside the ring's polls).  Bytes in order
+ * across many chunks, none larger than asked (MAX changed while receiving
+ * too); the end after the data, once; a stop from inside the callback
+ * with more already taken (kept, then given first, nothing lost or
+ * doubled), and from on_io, which runs before the turn's data; the io
  * stopped and freed from inside the callback, and from on_io, with more
- * in the batch (ASan; its buffers back in the ring); a reset peer's error, once; OUT still reported
- * to on_io, IN never; a peer's shutdown reported once and then quiet; 200 receivers at once on a
- * ring of few buffers (its ENOBUFS and re-arm); and a completion of a freed io never reaching the
- * next io of its slot, its buffer given back.
+ * in the batch (ASan; its buffers back in the ring); a reset peer's
+ * error, once; OUT still reported to on_io, IN never; a peer's shutdown
+ * reported once and then quiet; 200 receivers at once on a ring of few
+ * buffers (its ENOBUFS and re-arm); and a completion of a freed io never
+ * reaching the next io of its slot, its buffer given back.
  */
 #include "support.h"
 
@@ -72,6 +74,8 @@ struct rx {
 	int toggles;
 	/* on_io stops the io and frees this rx at its first call. */
 	bool free_in_on_io;
+	/* on_data changes MAX (recv_start again) every 10 calls. */
+	bool switch_max;
 };
 
 static int freed_total;
@@ -137,6 +141,12 @@ static void on_data(sipc_loop *loop, sipc_loop_io *io, const void *buf, ssize_t 
 		free(r);
 		freed_total++;
 		return;
+	}
+	if (r->switch_max && n > 0 && r->calls % 10 == 0) {
+		size_t max = r->calls % 20 == 0 ? 16384 : 777;
+
+		assert_int_equal(sipc__io_recv_start(loop, io, on_data, max), 0);
+		assert_int_equal(io->data_max, max);
 	}
 	if (r->stop_every > 0 && n > 0 && r->calls % r->stop_every == 0) {
 		sipc__io_recv_stop(loop, io);
@@ -204,7 +214,7 @@ static void on_tx(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 
 /* 1 MiB through a socketpair by a writer io, received at most MAX at a
  * time: in order, byte for byte, then the end once. */
-static void transfer(size_t max)
+static void transfer(size_t max, bool switch_max)
 {
 	sipc_loop *loop = new_loop_n(0);
 	struct rx r;
@@ -214,6 +224,7 @@ static void transfer(size_t max)
 
 	pair(sv);
 	rx_init(&r, sv[0], 3);
+	r.switch_max = switch_max;
 	sipc__io_init(&t.io, sv[1], on_tx, &t);
 	assert_int_equal(sipc__io_start(loop, &t.io, SIPC_LOOP_OUT), 0);
 	assert_int_equal(sipc__io_start(loop, &r.io, 0), 0);
@@ -228,8 +239,8 @@ static void transfer(size_t max)
 	assert_int_equal(r.bad, 0);
 	assert_int_equal(r.eofs, 1);
 	assert_int_equal(r.errs, 0);
-	assert_true(r.biggest <= max);
-	assert_true(r.calls >= (int)(t.len / max));
+	assert_true(r.biggest <= (switch_max ? 16384 : max));
+	assert_true(r.calls >= (int)(t.len / (switch_max ? 16384 : max)));
 	assert_int_equal(r.in_calls, 0);
 	assert_false(sipc__io_receiving(&r.io));
 	/* Ended: nothing more, however many turns. */
@@ -246,9 +257,10 @@ static void transfer(size_t max)
 static void test_order_1mib(void **state)
 {
 	(void)state;
-	transfer(16384);
-	transfer(1000); /* less than a buffer: given in pieces */
-	transfer(65536);
+	transfer(16384, false);
+	transfer(1000, false); /* less than a buffer: given in pieces */
+	transfer(65536, false);
+	transfer(1000, true); /* MAX changed while receiving */
 }
 
 /* Data then the peer's close: all the data, then n == 0 exactly once. */
