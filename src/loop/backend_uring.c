@@ -1,8 +1,11 @@
 /*
  * backend_uring.c - the loop's backend on io_uring (loop_impl.h): the
- * readiness interface through the ring.  Every watched io is a one-shot
- * IORING_OP_POLL_ADD, armed again after each completion; an eventfd polled
- * the same way wakes the loop.  The only file that speaks io_uring.
+ * readiness interface through the ring, and completion receive.  Every
+ * watched io is a one-shot IORING_OP_POLL_ADD, armed again after each
+ * completion; an eventfd polled the same way wakes the loop; an io that
+ * receives (sipc__io_recv_start) has a multishot receive into the loop's
+ * provided buffer ring beside its poll.  The only file that speaks
+ * io_uring.
  *
  * Level-triggered, by re-arming: a one-shot poll that finds the descriptor
  * ready when it is armed completes at once (inside the same io_uring_enter
@@ -31,27 +34,59 @@
  * to the urgent byte's mark only when it knows).  One poll(2) looks at
  * every such event of the batch (serve's TCP connections of services that
  * take urgent data ask PRI): a system call per turn, not per event, which
- * took serve's TCP echo at 100 connections, depth 1, from 3.03-3.06
- * system calls per echoed message to 2.06-2.09 (epoll: 2.02; perf's
- * raw_syscalls:sys_enter on serve -w 1, 3 runs each, 2026-12-03).  A PRI-only probe poll armed in a
- * second, non-waiting round of the same poll() saved that call but cost more than it saved (its
- * arming and removal per event: 100 connections at depth 16 ran at 0.3-0.45x epoll, against about
- * 1x with poll(2); measured 2026-12-03).
+ * took serve's TCP echo at 100 connections, depth 1, from 3.03-3.06 system
+ * calls per echoed message to 2.06-2.09 (epoll: 2.02; perf's
+ * raw_syscalls:sys_enter on serve -w 1, 3 runs each, 2026-12-03).  A
+ * PRI-only probe poll armed in a second, non-waiting round of the same
+ * poll() saved that call but cost more than it saved (its arming and
+ * removal per event: 100 connections at depth 16 ran at 0.3-0.45x epoll,
+ * against about 1x with poll(2); measured 2026-12-03).
  *
  * Requests are tagged by slot and generation (user_data: slot in the low
- * 32 bits, generation in the next 31, bit 63 for the removals, whose
- * completions are ignored).  add() takes a slot and stores its index in
- * io->bk_slot; modify() and del() bump the generation, so a completion of a
- * request made before is dropped, even once the io is freed or its slot is
- * used by another io.  add() and modify() only mark the slot; poll()
- * brings the kernel's requests in line with them (a POLL_REMOVE for a
- * request of an old generation, a POLL_ADD for the current one) and
- * submits them with its wait: one io_uring_enter per turn.  del() submits
- * its POLL_REMOVE at once (a system call, as epoll_ctl's DEL): a poll
- * request holds a reference to the descriptor's file, and a close() after
- * del() must end the file then, as with epoll.  A full
- * submission queue is submitted and filled again; a request that still
- * finds no room stays marked for the next turn, never dropped.
+ * 32 bits, generation in the next 30, bit 62 for receives (below), bit 63
+ * for the removals and cancels, whose completions are ignored).  add()
+ * takes a slot and stores its index in io->bk_slot; modify() and del()
+ * bump the generation, so a completion of a request made before is
+ * dropped, even once the io is freed or its slot is used by another io.
+ * add() and modify() only mark the slot; poll() brings the kernel's
+ * requests in line with them (a POLL_REMOVE for a request of an old
+ * generation, a POLL_ADD for the current one) and submits them with its
+ * wait: one io_uring_enter per turn.  del() submits its POLL_REMOVE at
+ * once (a system call, as epoll_ctl's DEL): a poll request holds a
+ * reference to the descriptor's file, and a close() after del() must end
+ * the file then, as with epoll.  A full submission queue is submitted and
+ * filled again; a request that still finds no room stays marked for the
+ * next turn, never dropped.
+ *
+ * Completion receive (recv_start, loop.h): where readiness costs a turn
+ * and a recv(2) per chunk, a multishot IORING_OP_RECV with
+ * IOSQE_BUFFER_SELECT hands the loop the bytes themselves, in buffers the
+ * kernel takes from a provided buffer ring of the loop's (registered by
+ * hand with io_uring_register_buf_ring: liburing 2.3 has no
+ * io_uring_setup_buf_ring; set up by the first recv_start, so a loop that
+ * never receives costs nothing more, nor does an io that does not
+ * receive).  An idle connection holds no buffer: one is taken only when
+ * bytes arrive.  A receive is tagged like the polls, with TAG_RECV, the
+ * slot, the io's generation on the slot (io_gen, bumped by add and del:
+ * a completion of a freed io gives its buffer back and is dropped) and
+ * the request's number (recv_seq: data of a cancelled request is still
+ * the io's, but its end says nothing of the current one).  Each data
+ * completion becomes a batch entry (SIPC__LOOP_DATA) holding its buffer
+ * until loop.c has dispatched it (recv_release).  A stopped receiver's
+ * request is cancelled (IORING_OP_ASYNC_CANCEL, with the turn's submit),
+ * and what it posted before the cancel took effect, with what loop.c had
+ * in its batch for it, is kept on the slot's queue, buffers held, and
+ * flushed first into the batch after the next recv_start (while a slot
+ * keeps anything its newer completions are kept behind it, so the order
+ * holds).  del() cancels at once (with its POLL_REMOVE) and gives the
+ * kept buffers back.  A receive that ends without F_MORE is armed again,
+ * except after the end or an error (given to the callback, then
+ * receiving stops) and -ENOBUFS: the ring ran dry (never told to the
+ * callback), the slot waits until buffers are back (unstarve()).  While
+ * an io receives, loop.c asks the poll without IN (the receive takes the
+ * bytes; a poll for IN would complete at each); the poll for OUT, PRI or
+ * nothing but ERR and HUP goes on beside it, and the RDHUP rule below
+ * holds for it as for any poll.
  *
  * The ring is IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN when
  * the kernel has them (6.1), set up disabled (IORING_SETUP_R_DISABLED)
@@ -72,12 +107,62 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define RING_SQ    256
 #define RING_CQ    4096
 #define TAG_REMOVE (1ull << 63)
+#define TAG_RECV   (1ull << 62)
+#define GEN_MASK   0x3fffffffu /* a poll's generation: bits 32..61 */
+#define IOGEN_MASK 0xffffffu   /* a receive's io generation: bits 32..55 */
+#define SEQ_MASK   0x3fu       /* a receive's request number: bits 56..61 */
 #define NO_SLOT    UINT32_MAX
+
+/* The provided buffer ring (completion receive).  16 KiB buffers: a
+ * multishot receive fills one buffer per completion, so the size is the
+ * most a completion carries; 16 KiB is serve's receive buffer per
+ * connection on the readiness path, holds any message of request-response
+ * traffic whole and moves a bulk stream at 4 pages per completion, while
+ * 64 KiB would pin four times the memory for each small message in
+ * flight.  256 of them by default: 4 MiB of address space per loop,
+ * touched as the kernel fills them (the ring is FIFO: after a few MiB of
+ * traffic all of it is resident).  A buffer is held only from its
+ * completion until its callback returns (or while a stopped receiver
+ * keeps it).  When they run out a receive ends with ENOBUFS and is armed
+ * again once buffers are back: more bytes in flight than buffers cost
+ * waits and completions, never bytes.
+ *
+ * Measured 2026-12-03 (kernel 6.18, liburing 2.3, 2-vCPU Xeon VM; a
+ * forked writer, 16 KiB writes; the receiver's system calls by strace -c):
+ * one 1 MiB transfer in 16 KiB chunks: epoll readiness + recv(2) 65
+ * recvfrom + 5 epoll_wait (unix socketpair; tcp 69 + 11), the epoll
+ * emulation of this API the same (66 + 5; tcp 69 + 8), uring readiness
+ * 65 recvfrom + 5 io_uring_enter (tcp 67 + 8), uring completion receive
+ * 6 io_uring_enter and no recvfrom (tcp 3): about 1.1 system calls per
+ * chunk against 0.05-0.1.  200 tcp connections receiving 1 MiB each at
+ * once, by ring size: 32 buffers 516 io_uring_enter (peak RSS 2.1 MB),
+ * 64: 210 (2.7 MB), 128: 133 (3.8 MB), 256: 59 (5.7 MB), 1024: 53 (18
+ * MB); uring readiness + recv(2) made 13761 recvfrom + 16 enters (1.6
+ * MB).  256 is the knee: four times more buffers save nothing. */
+#define BUF_SIZE    (16 * 1024)
+#define BUF_DEFAULT 256u
+#define BUF_GROUP   0
+
+static unsigned nbufs_wanted = BUF_DEFAULT;
+
+void sipc__loop_uring_set_nbufs(unsigned n)
+{
+	nbufs_wanted = n == 0 ? BUF_DEFAULT : n;
+}
+
+/* A completion kept for a slot that does not receive now: N bytes at OFF
+ * in buffer BID, or the end (0) or an error (-errno) with no buffer. */
+struct kept {
+	uint32_t bid;
+	uint32_t off;
+	ssize_t n;
+};
 
 struct slot {
 	sipc_loop_io *io; /* NULL: stopped (free once its request is gone) */
@@ -90,6 +175,17 @@ struct slot {
 	bool dirty; /* on the dirty list */
 	bool multi; /* polled multishot (complete(): RDHUP) */
 	uint32_t next_free;
+	/* Completion receive. */
+	uint32_t io_gen;   /* bumped by add() and del(): a receive's tag */
+	bool recv;         /* receiving */
+	bool recv_armed;   /* a multishot receive of recv_seq is in the kernel */
+	bool starved;      /* it ended with ENOBUFS: armed when buffers are back */
+	bool term_kept;    /* an end or error is kept: no new request */
+	bool on_kept;      /* on the kept list */
+	uint8_t recv_seq;  /* the request's number (an old one's data is kept) */
+	int lost;          /* -ENOMEM: a completion could not be kept (keep()) */
+	struct kept *kept; /* kept[kept_head .. kept_head + kept_n) */
+	uint32_t kept_head, kept_n, kept_cap;
 };
 
 struct uring_backend {
@@ -106,6 +202,15 @@ struct uring_backend {
 	struct pollfd confirm[SIPC__LOOP_BATCH];
 	uint32_t confirm_slot[SIPC__LOOP_BATCH];
 	unsigned nconfirm;
+	/* The provided buffer ring, set up by the first recv_start. */
+	struct io_uring_buf_ring *br;
+	char *bufs;
+	unsigned nbufs; /* when set up; before, the number it will have */
+	unsigned held;  /* buffers out of the ring: in a batch, or kept */
+	int br_err;     /* its setup failed: loop.c emulates */
+	uint32_t nstarved;
+	uint32_t *kl; /* the slots with kept completions (cap, as dirty) */
+	uint32_t kl_n;
 };
 
 static struct uring_backend *bk_of(const sipc_loop *loop)
@@ -148,7 +253,145 @@ static inline uint32_t from_poll(uint32_t e)
 
 static inline uint64_t tag(uint32_t slot, uint32_t gen)
 {
-	return (uint64_t)slot | (uint64_t)(gen & 0x7fffffffu) << 32;
+	return (uint64_t)slot | (uint64_t)(gen & GEN_MASK) << 32;
+}
+
+/* A receive's tag: its slot, the io's generation there, its number. */
+static inline uint64_t rtag(uint32_t slot, const struct slot *s)
+{
+	return (uint64_t)slot | (uint64_t)(s->io_gen & IOGEN_MASK) << 32 |
+	       (uint64_t)(s->recv_seq & SEQ_MASK) << 56 | TAG_RECV;
+}
+
+static void give_back(struct uring_backend *b, uint32_t bid)
+{
+	if (bid == SIPC__LOOP_NOBUF || b->br == NULL || bid >= b->nbufs)
+		return;
+	io_uring_buf_ring_add(b->br, b->bufs + (size_t)bid * BUF_SIZE, BUF_SIZE,
+			      (unsigned short)bid, io_uring_buf_ring_mask(b->nbufs), 0);
+	io_uring_buf_ring_advance(b->br, 1);
+	b->held--;
+}
+
+/* Sets up the buffer ring; 0 or -errno (remembered). */
+static int bufs_setup(struct uring_backend *b)
+{
+	struct io_uring_buf_reg reg;
+	unsigned n = b->nbufs;
+	void *br = NULL;
+	int err;
+
+	if (b->br != NULL || b->br_err != 0)
+		return b->br_err;
+	if (posix_memalign(&br, 4096, n * sizeof(struct io_uring_buf)) != 0) {
+		b->br_err = -ENOMEM;
+		return b->br_err;
+	}
+	b->bufs = mmap(NULL, (size_t)n * BUF_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (b->bufs == MAP_FAILED) {
+		b->bufs = NULL;
+		free(br);
+		b->br_err = -ENOMEM;
+		return b->br_err;
+	}
+	b->br = br;
+	io_uring_buf_ring_init(b->br);
+	memset(&reg, 0, sizeof(reg));
+	reg.ring_addr = (unsigned long)br;
+	reg.ring_entries = n;
+	reg.bgid = BUF_GROUP;
+	err = io_uring_register_buf_ring(&b->ring, &reg, 0);
+	if (err < 0) {
+		munmap(b->bufs, (size_t)n * BUF_SIZE);
+		free(br);
+		b->br = NULL;
+		b->bufs = NULL;
+		b->br_err = err;
+		return err;
+	}
+	for (unsigned i = 0; i < n; i++)
+		io_uring_buf_ring_add(b->br, b->bufs + (size_t)i * BUF_SIZE, BUF_SIZE,
+				      (unsigned short)i, io_uring_buf_ring_mask(n), (int)i);
+	io_uring_buf_ring_advance(b->br, n);
+	return 0;
+}
+
+/* Slot I has completions kept: on the kept list (which has room for
+ * every slot: take_slot grows it). */
+static void kept_list(struct uring_backend *b, uint32_t i)
+{
+	if (b->slots[i].on_kept)
+		return;
+	b->kl[b->kl_n++] = i;
+	b->slots[i].on_kept = true;
+}
+
+/* Room in slot S's kept queue for one more at either end; false when
+ * memory ran out. */
+static bool kept_room(struct slot *s)
+{
+	uint32_t head;
+
+	if (s->kept_head > 0 && s->kept_head + s->kept_n < s->kept_cap)
+		return true;
+	if (s->kept_n + 1 >= s->kept_cap) {
+		uint32_t cap = s->kept_cap ? s->kept_cap * 2 : 8;
+		struct kept *p = realloc(s->kept, cap * sizeof(*p));
+
+		if (p == NULL)
+			return false;
+		s->kept = p;
+		s->kept_cap = cap;
+	}
+	/* Re-centred: room at both ends. */
+	head = (s->kept_cap - s->kept_n) / 2;
+	memmove(s->kept + head, s->kept + s->kept_head, s->kept_n * sizeof(*s->kept));
+	s->kept_head = head;
+	return true;
+}
+
+/* Keeps K for slot I, after what it keeps or (FRONT) before.  Out of
+ * memory, its bytes cannot be kept: they are dropped, with everything
+ * after them, and receiving ends with -ENOMEM (lost) after what came
+ * before them: never a gap in the stream. */
+static void keep(struct uring_backend *b, uint32_t i, struct kept k, bool front)
+{
+	struct slot *s = &b->slots[i];
+
+	if (s->lost != 0 || !kept_room(s)) {
+		give_back(b, k.bid);
+		if (front) {
+			for (uint32_t j = 0; j < s->kept_n; j++)
+				give_back(b, s->kept[s->kept_head + j].bid);
+			s->kept_n = 0;
+		}
+		s->lost = -ENOMEM;
+		s->term_kept = true;
+		kept_list(b, i);
+		return;
+	}
+	if (front) {
+		s->kept_head--;
+		s->kept[s->kept_head] = k;
+	} else {
+		s->kept[s->kept_head + s->kept_n] = k;
+	}
+	s->kept_n++;
+	if (k.n <= 0)
+		s->term_kept = true;
+	kept_list(b, i);
+}
+
+/* Gives back what slot S keeps. */
+static void kept_drop(struct uring_backend *b, struct slot *s)
+{
+	for (uint32_t k = 0; k < s->kept_n; k++)
+		give_back(b, s->kept[s->kept_head + k].bid);
+	s->kept_n = 0;
+	s->kept_head = 0;
+	s->term_kept = false;
+	s->lost = 0;
 }
 
 /* Puts slot I on the dirty list; the list has room for every slot
@@ -182,6 +425,10 @@ static uint32_t take_slot(struct uring_backend *b)
 		if (d == NULL)
 			return NO_SLOT;
 		b->dirty = d;
+		d = realloc(b->kl, cap * sizeof(*d));
+		if (d == NULL)
+			return NO_SLOT;
+		b->kl = d;
 		s = realloc(b->slots, cap * sizeof(*s));
 		if (s == NULL)
 			return NO_SLOT;
@@ -230,6 +477,11 @@ static int ur_add(sipc_loop *loop, sipc_loop_io *io, uint32_t events)
 	s->quiet = false;
 	s->multi = false;
 	s->next_free = NO_SLOT;
+	s->io_gen++;
+	s->recv = false;
+	s->recv_armed = false; /* an old io's request: its tag's io_gen is stale */
+	s->starved = false;
+	kept_drop(b, s);
 	io->bk_slot = i;
 	mark(b, i);
 	return 0;
@@ -262,20 +514,39 @@ static void ur_del(sipc_loop *loop, sipc_loop_io *io)
 	s->events = 0;
 	s->gen++;
 	io->bk_slot = NO_SLOT;
-	/* The kernel's poll request holds a reference to the descriptor's
-	 * file: it is removed now, not at the next turn, so that a close()
-	 * after this ends the file at once, as with epoll (a peer sees the
-	 * end, a port is free again).  A system call, as epoll_ctl's DEL. */
-	if (s->armed && b->enabled) {
-		struct io_uring_sqe *sqe = get_sqe(b);
+	s->recv = false;
+	if (s->starved) {
+		s->starved = false;
+		b->nstarved--;
+	}
+	kept_drop(b, s);
+	/* The kernel's poll and receive requests hold a reference to the
+	 * descriptor's file: they are removed now, not at the next turn, so
+	 * that a close() after this ends the file at once, as with epoll (a
+	 * peer sees the end, a port is free again), and the receive writes
+	 * into no buffer after.  A system call, as epoll_ctl's DEL.  A
+	 * completion posted before (a receive's data) has the old io_gen: its
+	 * buffer goes back and it is dropped. */
+	if ((s->armed || s->recv_armed) && b->enabled) {
+		bool any = false;
+		struct io_uring_sqe *sqe;
 
-		if (sqe != NULL) {
+		if (s->armed && (sqe = get_sqe(b)) != NULL) {
 			io_uring_prep_poll_remove(sqe, tag((uint32_t)(s - b->slots), s->armed_gen));
 			io_uring_sqe_set_data64(sqe, TAG_REMOVE);
 			s->armed = false;
-			(void)io_uring_submit_and_get_events(&b->ring);
+			any = true;
 		}
+		if (s->recv_armed && (sqe = get_sqe(b)) != NULL) {
+			io_uring_prep_cancel64(sqe, rtag((uint32_t)(s - b->slots), s), 0);
+			io_uring_sqe_set_data64(sqe, TAG_REMOVE);
+			s->recv_armed = false;
+			any = true;
+		}
+		if (any)
+			(void)io_uring_submit_and_get_events(&b->ring);
 	}
+	s->io_gen++;
 	mark(b, (uint32_t)(s - b->slots));
 }
 
@@ -306,6 +577,26 @@ static bool sync_slot(struct uring_backend *b, uint32_t i)
 		s->armed = true;
 		s->armed_gen = s->gen;
 	}
+	if (s->recv_armed && (s->io == NULL || !s->recv)) {
+		/* Data it posts before the cancel takes effect is kept. */
+		sqe = get_sqe(b);
+		if (sqe == NULL)
+			return false;
+		io_uring_prep_cancel64(sqe, rtag(i, s), 0);
+		io_uring_sqe_set_data64(sqe, TAG_REMOVE);
+		s->recv_armed = false;
+	}
+	if (s->io != NULL && s->recv && !s->recv_armed && !s->term_kept && !s->starved) {
+		sqe = get_sqe(b);
+		if (sqe == NULL)
+			return false;
+		s->recv_seq++;
+		io_uring_prep_recv_multishot(sqe, s->fd, NULL, 0, 0);
+		sqe->flags |= IOSQE_BUFFER_SELECT;
+		sqe->buf_group = BUF_GROUP;
+		io_uring_sqe_set_data64(sqe, rtag(i, s));
+		s->recv_armed = true;
+	}
 	s->dirty = false;
 	if (s->io == NULL && !s->armed) {
 		s->next_free = b->free_head;
@@ -325,22 +616,28 @@ static void sync_all(struct uring_backend *b)
 }
 
 /* The completion CQE into the batch at N; whether it made an event. */
+static bool complete_recv(struct uring_backend *b, sipc_loop *loop, const struct io_uring_cqe *cqe,
+			  int n);
+
 static bool complete(struct uring_backend *b, sipc_loop *loop, const struct io_uring_cqe *cqe,
 		     int n)
 {
 	uint64_t ud = cqe->user_data;
-	uint32_t i = (uint32_t)ud, gen = (uint32_t)(ud >> 32) & 0x7fffffffu;
+	uint32_t i = (uint32_t)ud, gen = (uint32_t)(ud >> 32);
 	uint32_t want, ev;
 	struct slot *s;
 
+	if ((ud & (TAG_RECV | TAG_REMOVE)) == TAG_RECV)
+		return complete_recv(b, loop, cqe, n);
 	if (ud & TAG_REMOVE || i >= b->nslots)
 		return false;
 	s = &b->slots[i];
-	if (!s->armed || (s->armed_gen & 0x7fffffffu) != gen)
+	gen &= GEN_MASK;
+	if (!s->armed || (s->armed_gen & GEN_MASK) != gen)
 		return false; /* a request of an old generation: removed */
 	if (!(cqe->flags & IORING_CQE_F_MORE))
 		s->armed = false;
-	if (s->io == NULL || (s->gen & 0x7fffffffu) != gen) {
+	if (s->io == NULL || (s->gen & GEN_MASK) != gen) {
 		mark(b, i); /* removed since, or changed: in line next turn */
 		return false;
 	}
@@ -417,7 +714,8 @@ static void confirm(struct uring_backend *b, sipc_loop *loop, int n)
 		struct slot *s = &b->slots[b->confirm_slot[k]];
 		uint32_t ev;
 
-		if (loop->batch[j].io != s->io || s->io == NULL)
+		if (loop->batch[j].io != s->io || s->io == NULL ||
+		    (loop->batch[j].events & SIPC__LOOP_DATA))
 			continue;
 		ev = from_poll((uint32_t)b->confirm[k].revents) &
 		     (s->events | SIPC_LOOP_ERR | SIPC_LOOP_HUP);
@@ -433,6 +731,130 @@ static void confirm(struct uring_backend *b, sipc_loop *loop, int n)
 		s->gen++;
 	}
 	b->nconfirm = 0;
+}
+
+/* A receive's completion CQE into the batch at N (or kept); whether it
+ * made an entry.  Its buffer is ours from here: given back when the entry
+ * is dispatched, at once when the completion is dropped. */
+static bool complete_recv(struct uring_backend *b, sipc_loop *loop, const struct io_uring_cqe *cqe,
+			  int n)
+{
+	uint64_t ud = cqe->user_data;
+	uint32_t i = (uint32_t)ud, iog = (uint32_t)(ud >> 32) & IOGEN_MASK;
+	uint32_t seq = (uint32_t)(ud >> 56) & SEQ_MASK;
+	uint32_t bid = SIPC__LOOP_NOBUF;
+	struct kept k;
+	struct slot *s;
+	bool cur;
+
+	if (cqe->flags & IORING_CQE_F_BUFFER) {
+		bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+		b->held++;
+	}
+	if (i >= b->nslots || b->slots[i].io == NULL || (b->slots[i].io_gen & IOGEN_MASK) != iog) {
+		give_back(b, bid); /* the io is gone: stale */
+		return false;
+	}
+	s = &b->slots[i];
+	cur = s->recv_armed && (s->recv_seq & SEQ_MASK) == seq;
+	if (cur && !(cqe->flags & IORING_CQE_F_MORE)) {
+		s->recv_armed = false;
+		if (s->recv)
+			mark(b, i); /* armed again (or not: an end) by sync */
+	}
+	if (cqe->res == -ENOBUFS) {
+		/* The ring ran dry: the bytes wait in the socket; armed again
+		 * once buffers are back.  Never the callback's business. */
+		give_back(b, bid);
+		if (cur && !s->starved) {
+			s->starved = true;
+			b->nstarved++;
+		}
+		return false;
+	}
+	if (cqe->res == -ECANCELED) {
+		give_back(b, bid); /* our cancel (or the ring's) */
+		return false;
+	}
+	k.bid = bid;
+	k.off = 0;
+	k.n = cqe->res;
+	if (k.n > 0 && bid == SIPC__LOOP_NOBUF)
+		k.n = -EIO; /* bytes without a buffer: cannot be */
+	if (k.n <= 0)
+		give_back(b, bid);
+	if (!s->recv || s->kept_n > 0 || s->lost != 0 || n >= SIPC__LOOP_BATCH) {
+		keep(b, i, k, false);
+		return false;
+	}
+	loop->batch[n].io = s->io;
+	loop->batch[n].events = SIPC__LOOP_DATA;
+	loop->batch[n].bid = k.n > 0 ? bid : SIPC__LOOP_NOBUF;
+	loop->batch[n].data = k.n > 0 ? b->bufs + (size_t)bid * BUF_SIZE : NULL;
+	loop->batch[n].n = k.n;
+	if (k.n <= 0)
+		s->term_kept = true; /* no new request until it is dispatched */
+	return true;
+}
+
+/* What receiving slots keep goes into the batch, from its start; how
+ * many entries that made. */
+static int flush_kept(struct uring_backend *b, sipc_loop *loop)
+{
+	uint32_t w = 0;
+	int n = 0;
+
+	for (uint32_t r = 0; r < b->kl_n; r++) {
+		uint32_t i = b->kl[r];
+		struct slot *s = &b->slots[i];
+
+		while (s->io != NULL && s->recv && s->kept_n > 0 && n < SIPC__LOOP_BATCH) {
+			struct kept *k = &s->kept[s->kept_head];
+
+			loop->batch[n].io = s->io;
+			loop->batch[n].events = SIPC__LOOP_DATA;
+			loop->batch[n].bid = k->bid;
+			loop->batch[n].data =
+				k->n > 0 ? b->bufs + (size_t)k->bid * BUF_SIZE + k->off : NULL;
+			loop->batch[n].n = k->n;
+			n++;
+			s->kept_head++;
+			s->kept_n--;
+			/* An end stays in term_kept until dispatched: it is
+			 * kept again (by recv_keep) or ends receiving. */
+		}
+		if (s->io != NULL && s->recv && s->kept_n == 0 && s->lost != 0 &&
+		    n < SIPC__LOOP_BATCH) {
+			loop->batch[n].io = s->io;
+			loop->batch[n].events = SIPC__LOOP_DATA;
+			loop->batch[n].bid = SIPC__LOOP_NOBUF;
+			loop->batch[n].data = NULL;
+			loop->batch[n].n = s->lost;
+			n++;
+			s->lost = 0;
+		}
+		if (s->kept_n > 0 || s->lost != 0) {
+			b->kl[w++] = i;
+		} else {
+			s->on_kept = false;
+			s->kept_head = 0;
+		}
+	}
+	b->kl_n = w;
+	return n;
+}
+
+/* Slots that ran out of buffers are armed again when some are back. */
+static void unstarve(struct uring_backend *b)
+{
+	if (b->nstarved == 0 || b->held >= b->nbufs)
+		return;
+	for (uint32_t i = 0; i < b->nslots; i++)
+		if (b->slots[i].starved) {
+			b->slots[i].starved = false;
+			mark(b, i);
+		}
+	b->nstarved = 0;
 }
 
 /* Submits what is queued and waits at most WAIT_MS (0: not at all, -1: no
@@ -487,9 +909,15 @@ static int ur_poll(sipc_loop *loop, int timeout_ms)
 		unsigned got;
 		int n = 0, err;
 
+		unstarve(b);
 		sync_all(b);
-		err = enter(b, wait);
-		got = io_uring_peek_batch_cqe(&b->ring, cqes, SIPC__LOOP_BATCH);
+		/* Kept completions of slots receiving again come first (none of
+		 * the slot's newer ones go before them: complete_recv keeps
+		 * those while the slot keeps any). */
+		if (b->kl_n > 0)
+			n = flush_kept(b, loop);
+		err = enter(b, n > 0 ? 0 : wait);
+		got = io_uring_peek_batch_cqe(&b->ring, cqes, (unsigned)(SIPC__LOOP_BATCH - n));
 		for (unsigned k = 0; k < got; k++)
 			if (complete(b, loop, cqes[k], n))
 				n++;
@@ -553,6 +981,7 @@ static int ur_open(sipc_loop *loop)
 	if (b == NULL)
 		return -ENOMEM;
 	b->free_head = NO_SLOT;
+	b->nbufs = nbufs_wanted;
 	err = ring_init(&b->ring, &disabled);
 	if (err < 0)
 		goto free_b;
@@ -590,10 +1019,81 @@ static void ur_close(sipc_loop *loop)
 	 * Closing the ring's last descriptor cancels its requests. */
 	io_uring_queue_exit(&b->ring);
 	close(b->wakefd);
+	/* The buffers go with the ring: every receive was cancelled by del()
+	 * (the loop's caller stops its ios first), and in a fork child they
+	 * are the child's copy. */
+	if (b->bufs != NULL)
+		munmap(b->bufs, (size_t)b->nbufs * BUF_SIZE);
+	free(b->br);
+	for (uint32_t i = 0; i < b->nslots; i++)
+		free(b->slots[i].kept);
+	free(b->kl);
 	free(b->slots);
 	free(b->dirty);
 	free(b);
 	loop->bk = NULL;
+}
+
+static int ur_recv_start(sipc_loop *loop, sipc_loop_io *io, size_t max)
+{
+	struct uring_backend *b = bk_of(loop);
+	struct slot *s;
+
+	(void)max; /* one buffer size; loop.c cuts a buffer to MAX */
+	if (io->bk_slot >= b->nslots || b->slots[io->bk_slot].io != io)
+		return -ENOENT;
+	if (bufs_setup(b) < 0)
+		return -EOPNOTSUPP;
+	s = &b->slots[io->bk_slot];
+	if (!s->recv) {
+		s->recv = true;
+		mark(b, io->bk_slot);
+	}
+	return 0;
+}
+
+static void ur_recv_stop(sipc_loop *loop, sipc_loop_io *io)
+{
+	struct uring_backend *b = bk_of(loop);
+	struct slot *s;
+
+	if (io->bk_slot >= b->nslots || b->slots[io->bk_slot].io != io)
+		return;
+	s = &b->slots[io->bk_slot];
+	s->recv = false;
+	/* An end dispatched (or kept again by recv_keep) is done with. */
+	s->term_kept = false;
+	for (uint32_t k = 0; k < s->kept_n; k++)
+		if (s->kept[s->kept_head + k].n <= 0)
+			s->term_kept = true;
+	if (s->lost != 0)
+		s->term_kept = true;
+	mark(b, io->bk_slot); /* sync cancels the request */
+}
+
+static void ur_recv_keep(sipc_loop *loop, sipc_loop_io *io, const struct sipc__loop_event *ev,
+			 size_t off)
+{
+	struct uring_backend *b = bk_of(loop);
+	struct kept k;
+
+	k.bid = ev->bid;
+	k.off = 0;
+	k.n = ev->n;
+	if (ev->n > 0) {
+		k.off = (uint32_t)(ev->data - (b->bufs + (size_t)ev->bid * BUF_SIZE) + off);
+		k.n = ev->n - (ssize_t)off;
+	}
+	if (io->bk_slot >= b->nslots || b->slots[io->bk_slot].io != io) {
+		give_back(b, ev->bid);
+		return;
+	}
+	keep(b, io->bk_slot, k, true);
+}
+
+static void ur_recv_release(sipc_loop *loop, const struct sipc__loop_event *ev)
+{
+	give_back(bk_of(loop), ev->bid);
 }
 
 const struct sipc__loop_backend sipc__loop_backend_uring = {
@@ -605,6 +1105,10 @@ const struct sipc__loop_backend sipc__loop_backend_uring = {
 	.del = ur_del,
 	.poll = ur_poll,
 	.wake = ur_wake,
+	.recv_start = ur_recv_start,
+	.recv_stop = ur_recv_stop,
+	.recv_keep = ur_recv_keep,
+	.recv_release = ur_recv_release,
 };
 
 int sipc__loop_uring_probe(char *why, size_t n)

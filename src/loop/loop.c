@@ -2,8 +2,11 @@
  * loop.c - the event loop itself, whatever its backend (loop_impl.h): the
  * turn that waits for descriptors until the next timer is due and
  * dispatches both, the io's bookkeeping around the backend's add, modify
- * and del, the wake's way to the wake callback, and the busy-poll that
- * spins on memory-backed connections (shm://) before the turn sleeps.
+ * and del, the wake's way to the wake callback, the busy-poll that
+ * spins on memory-backed connections (shm://) before the turn sleeps, and
+ * completion receive: the dispatch of a backend's received bytes (and
+ * what a stopped receiver had in the batch, given back to be kept), or
+ * its emulation with recv(2) where the backend has none (epoll).
  * The API and its rules are described in loop.h.
  */
 #include "loop/loop_impl.h"
@@ -14,9 +17,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "sockipc.h"
+
+/* The emulated receive reads at most this much at a time (a larger MAX is
+ * cut to it: CB may be given less than MAX), and at most this many reads
+ * per io and turn, as serve does: a connection that always has bytes
+ * cannot starve the others. */
+#define RECV_EMUL_MAX   (64 * 1024)
+#define RECV_EMUL_READS 16
 
 void sipc__loop_woken(sipc_loop *loop)
 {
@@ -69,6 +80,7 @@ int sipc__loop_new_on(sipc_loop **loopp, const struct sipc__loop_backend *be,
 	loop->on_wake = on_wake;
 	loop->wake_arg = wake_arg;
 	loop->now = sipc__loop_clock_ms();
+	loop->cur_data = -1;
 	err = be->open(loop);
 	if (err < 0) {
 		free(loop);
@@ -127,6 +139,7 @@ void sipc__loop_free(sipc_loop *loop)
 		return;
 	loop->be->close(loop);
 	sipc__theap_free(&loop->timers);
+	free(loop->rbuf);
 	free(loop);
 }
 
@@ -143,6 +156,35 @@ void sipc__io_init(sipc_loop_io *io, int fd, sipc_loop_io_fn *cb, void *arg)
 	io->spin_sleep = NULL;
 	io->spin_prev = NULL;
 	io->spin_next = NULL;
+	io->data_cb = NULL;
+	io->data_max = 0;
+	io->recv_on = false;
+	io->recv_emul = false;
+	io->bk_events = 0;
+}
+
+/* The events the backend watches for IO asking EVENTS: IN too while loop.c
+ * receives for it, IN not while the backend does (its receive takes the
+ * bytes; a poll for IN would report them again and again). */
+static uint32_t bk_events(const sipc_loop_io *io, uint32_t events)
+{
+	if (!io->recv_on)
+		return events;
+	return io->recv_emul ? events | SIPC_LOOP_IN : events & ~SIPC_LOOP_IN;
+}
+
+/* The backend's events of the started IO in line with its receiving. */
+static int bk_sync(sipc_loop *loop, sipc_loop_io *io)
+{
+	uint32_t e = bk_events(io, io->events);
+	int err;
+
+	if (e == io->bk_events)
+		return 0;
+	err = loop->be->modify(loop, io, e);
+	if (err == 0)
+		io->bk_events = e;
+	return err;
 }
 
 static void spin_unlink(sipc_loop *loop, sipc_loop_io *io)
@@ -198,17 +240,19 @@ int sipc__io_start(sipc_loop *loop, sipc_loop_io *io, uint32_t events)
 		if ((io->events | events) & SIPC_LOOP_EXCLUSIVE) {
 			sipc__io_stop(loop, io);
 		} else {
-			err = loop->be->modify(loop, io, events);
+			err = loop->be->modify(loop, io, bk_events(io, events));
 			if (err < 0)
 				return err;
 			io->events = events;
+			io->bk_events = bk_events(io, events);
 			return 0;
 		}
 	}
-	err = loop->be->add(loop, io, events);
+	err = loop->be->add(loop, io, bk_events(io, events));
 	if (err < 0)
 		return err;
 	io->events = events;
+	io->bk_events = bk_events(io, events);
 	io->active = true;
 	loop->nios++;
 	return 0;
@@ -218,16 +262,245 @@ void sipc__io_stop(sipc_loop *loop, sipc_loop_io *io)
 {
 	if (!io->active)
 		return;
+	/* Events of this io already taken from the kernel must not be
+	 * dispatched: its owner may free it as soon as we return.  (An entry
+	 * is cleared once dispatched, so every one left is pending.)  The
+	 * buffers of its received bytes go back, but the one being delivered
+	 * now, which its callback may still read: the dispatch gives that
+	 * back when the callback returns. */
+	for (int i = 0; i < loop->batch_n; i++) {
+		struct sipc__loop_event *e = &loop->batch[i];
+
+		if (e->io != io)
+			continue;
+		if ((e->events & SIPC__LOOP_DATA) && i != loop->cur_data &&
+		    loop->be->recv_release != NULL)
+			loop->be->recv_release(loop, e);
+		e->io = NULL;
+	}
+	io->recv_on = false; /* the backend's del drops what it kept */
 	loop->be->del(loop, io);
 	io->active = false;
 	io->events = 0;
+	io->bk_events = 0;
 	loop->nios--;
 	spin_unlink(loop, io);
-	/* Events of this io already taken from the kernel must not be
-	 * dispatched: its owner may free it as soon as we return. */
-	for (int i = loop->batch_i + 1; i < loop->batch_n; i++)
-		if (loop->batch[i].io == io)
-			loop->batch[i].io = NULL;
+}
+
+bool sipc__loop_completes(const sipc_loop *loop)
+{
+	return loop->be->recv_start != NULL;
+}
+
+int sipc__io_recv_start(sipc_loop *loop, sipc_loop_io *io, sipc_loop_data_fn *cb, size_t max)
+{
+	int err;
+
+	if (!io->active || cb == NULL || max == 0 ||
+	    (io->events & (SIPC_LOOP_ONESHOT | SIPC_LOOP_EXCLUSIVE)))
+		return -EINVAL;
+	io->data_cb = cb;
+	io->data_max = max;
+	if (io->recv_on)
+		return 0;
+	io->recv_emul = true;
+	if (loop->be->recv_start != NULL) {
+		err = loop->be->recv_start(loop, io, max);
+		if (err == 0)
+			io->recv_emul = false;
+		else if (err != -EOPNOTSUPP)
+			return err;
+	}
+	io->recv_on = true;
+	err = bk_sync(loop, io);
+	if (err < 0) {
+		io->recv_on = false;
+		if (!io->recv_emul)
+			loop->be->recv_stop(loop, io);
+		return err;
+	}
+	return 0;
+}
+
+void sipc__io_recv_stop(sipc_loop *loop, sipc_loop_io *io)
+{
+	if (!io->recv_on)
+		return;
+	io->recv_on = false;
+	if (!io->recv_emul) {
+		loop->be->recv_stop(loop, io);
+		/* Its bytes still in the batch are kept, newest first (each
+		 * goes before what is kept): they come first after the next
+		 * recv_start.  The one being delivered now is the dispatch's
+		 * to keep (its rest goes before these). */
+		for (int i = loop->batch_n - 1; i >= 0; i--) {
+			struct sipc__loop_event *e = &loop->batch[i];
+
+			if (e->io == io && (e->events & SIPC__LOOP_DATA) && i != loop->cur_data) {
+				loop->be->recv_keep(loop, io, e, 0);
+				e->io = NULL;
+			}
+		}
+	}
+	(void)bk_sync(loop, io);
+}
+
+bool sipc__io_receiving(const sipc_loop_io *io)
+{
+	return io->recv_on;
+}
+
+/* Receiving of IO has ended (an end or error is being delivered). */
+static void recv_ended(sipc_loop *loop, sipc_loop_io *io)
+{
+	io->recv_on = false;
+	if (!io->recv_emul)
+		loop->be->recv_stop(loop, io);
+	(void)bk_sync(loop, io);
+}
+
+/* Delivers data entry I of the batch to its io's data callback. */
+static void deliver(sipc_loop *loop, int i)
+{
+	struct sipc__loop_event *e = &loop->batch[i];
+	sipc_loop_io *io = e->io;
+	bool kept = false;
+
+	loop->cur_data = i;
+	if (e->n <= 0) {
+		recv_ended(loop, io);
+		io->data_cb(loop, io, NULL, e->n);
+	} else {
+		size_t off = 0, n = (size_t)e->n;
+
+		while (off < n) {
+			size_t c = n - off < io->data_max ? n - off : io->data_max;
+
+			io->data_cb(loop, io, e->data + off, (ssize_t)c);
+			off += c;
+			if (e->io == NULL)
+				break; /* stopped, perhaps freed */
+			if (!io->recv_on) {
+				if (off < n) {
+					loop->be->recv_keep(loop, io, e, off);
+					kept = true;
+				}
+				break;
+			}
+		}
+	}
+	if (!kept)
+		loop->be->recv_release(loop, e);
+	e->io = NULL;
+	loop->cur_data = -1;
+}
+
+/* The emulated receive of IO, told readable by batch entry I. */
+static void emul_read(sipc_loop *loop, sipc_loop_io *io, int i)
+{
+	struct sipc__loop_event *e = &loop->batch[i];
+
+	loop->cur_data = i; /* sipc__io_stop clears e->io */
+	e->io = io;
+	for (int k = 0; k < RECV_EMUL_READS; k++) {
+		size_t max = io->data_max < RECV_EMUL_MAX ? io->data_max : RECV_EMUL_MAX;
+		ssize_t r;
+
+		if (loop->rbuf_size < max) {
+			size_t sz = loop->rbuf_size ? loop->rbuf_size : 4096;
+			char *p;
+
+			while (sz < max)
+				sz *= 2;
+			p = realloc(loop->rbuf, sz);
+			if (p == NULL) {
+				if (loop->rbuf_size == 0) {
+					recv_ended(loop, io);
+					io->data_cb(loop, io, NULL, -ENOMEM);
+					break;
+				}
+				max = loop->rbuf_size;
+			} else {
+				loop->rbuf = p;
+				loop->rbuf_size = sz;
+			}
+		}
+		r = recv(io->fd, loop->rbuf, max, MSG_DONTWAIT);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (r <= 0) {
+			r = r < 0 ? -errno : 0;
+			recv_ended(loop, io);
+			io->data_cb(loop, io, NULL, r);
+			break;
+		}
+		io->data_cb(loop, io, loop->rbuf, r);
+		if (e->io == NULL || !io->recv_on || (size_t)r < max)
+			break;
+	}
+	e->io = NULL;
+	loop->cur_data = -1;
+}
+
+/* Dispatches the batch's N entries: first the readiness of every io to
+ * its on_io (IN taken out of an emulated receiver's, whose reads come
+ * after), then received data to the data callbacks, each in batch order.
+ * A writer told OUT empties its output before it is handed more. */
+static void dispatch(sipc_loop *loop, int n)
+{
+	bool data = false;
+
+	loop->batch_n = n;
+	for (int i = 0; i < n && !loop->stop; i++) {
+		struct sipc__loop_event *e = &loop->batch[i];
+		sipc_loop_io *io = e->io;
+		uint32_t ev = e->events;
+
+		loop->batch_i = i;
+		if (io == NULL)
+			continue;
+		if (ev & SIPC__LOOP_DATA) {
+			data = true;
+			continue;
+		}
+		if (io->recv_on && io->recv_emul &&
+		    (ev & (SIPC_LOOP_IN | SIPC_LOOP_ERR | SIPC_LOOP_HUP))) {
+			data = true; /* read in the second pass */
+			ev &= ~SIPC_LOOP_IN;
+		} else {
+			e->io = NULL;
+		}
+		if (ev != 0)
+			io->cb(loop, io, ev);
+	}
+	for (int i = 0; data && i < n && !loop->stop; i++) {
+		struct sipc__loop_event *e = &loop->batch[i];
+		sipc_loop_io *io = e->io;
+
+		loop->batch_i = i;
+		if (io == NULL)
+			continue;
+		if (e->events & SIPC__LOOP_DATA) {
+			deliver(loop, i);
+		} else {
+			e->io = NULL;
+			if (io->recv_on && io->recv_emul)
+				emul_read(loop, io, i);
+		}
+	}
+	/* A stop ended the dispatch: received bytes are kept, not lost (a
+	 * receiver's readiness is told again by the next turn). */
+	for (int i = n - 1; data && i >= 0; i--) {
+		struct sipc__loop_event *e = &loop->batch[i];
+
+		if (e->io != NULL && (e->events & SIPC__LOOP_DATA))
+			loop->be->recv_keep(loop, e->io, e, 0);
+		e->io = NULL;
+	}
+	loop->batch_n = 0;
+	loop->batch_i = 0;
 }
 
 size_t sipc__loop_io_count(const sipc_loop *loop)
@@ -416,14 +689,7 @@ int sipc__loop_run_once(sipc_loop *loop, int timeout_ms)
 		n = 0;
 	}
 	loop->now = sipc__loop_clock_ms();
-	loop->batch_n = n;
-	for (loop->batch_i = 0; loop->batch_i < n && !loop->stop; loop->batch_i++) {
-		sipc_loop_io *io = loop->batch[loop->batch_i].io;
-		if (io != NULL)
-			io->cb(loop, io, loop->batch[loop->batch_i].events);
-	}
-	loop->batch_n = 0;
-	loop->batch_i = 0;
+	dispatch(loop, n);
 	run_timers(loop);
 	return 0;
 }

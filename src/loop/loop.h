@@ -2,9 +2,13 @@
  * loop.h - the internal event loop shared by `sockipc serve` and `sockipc
  * bench`: readiness of descriptors from a backend (loop_impl.h: epoll,
  * backend_epoll.c, the default; or io_uring, backend_uring.c, chosen for
- * the process with sipc__loop_choose: `--io uring`), a min-heap of timers,
- * and a wake so another thread can reach the loop.  Callers speak only this header: the loop's
- * own event flags (SIPC_LOOP_IN, ...), never a backend's (epoll's).
+ * the process with sipc__loop_choose: `--io uring`), completion receive
+ * for stream sockets (the bytes themselves: io_uring's multishot receive
+ * into a buffer ring, no buffer per idle connection and no system call per
+ * chunk; emulated with recv(2) on epoll), a min-heap of timers, and a wake
+ * so another thread can reach the loop.  Callers speak only this header:
+ * the loop's own event flags (SIPC_LOOP_IN, ...), never a backend's
+ * (epoll's).
  *
  * One loop per thread.  Nothing here takes a lock: every function below
  * except sipc__loop_wake must be called from the thread that runs the loop
@@ -39,6 +43,31 @@
  *   new connection wakes one of them); the backend may forbid changing the
  *   events in place, so sipc__io_start on a started exclusive io stops and
  *   adds it again.  A backend that cannot wake one only ignores it.
+ *
+ * Completion receive (a stream socket's bytes handed over, not its
+ * readiness):
+ *
+ *     sipc__io_start(loop, &io, 0);                    // or OUT, IN, ...
+ *     sipc__io_recv_start(loop, &io, on_data, 16384);  // on_data(loop, io, buf, n)
+ *     sipc__io_recv_stop(loop, &io);                   // keeps what was taken
+ *
+ *   The loop receives for the io and calls on_data with the bytes, in
+ *   order, at most MAX at a time: n > 0 bytes at buf (valid only during
+ *   the call), n == 0 the peer's end of stream, n < 0 -errno; after an end
+ *   or an error receiving has stopped by itself.  On io_uring this is a
+ *   multishot receive into the loop's provided buffer ring: an idle
+ *   connection holds no receive buffer, and a busy one is handed its bytes
+ *   without a readiness turn and a recv(2) each.  On epoll (and wherever
+ *   the kernel has no buffer rings) the loop emulates it: it watches IN
+ *   and reads with recv(2) into one buffer of its own, a bounded number
+ *   of reads per io and turn.  While receiving, IN is not reported to
+ *   on_io (the loop reads); OUT, PRI, ERR and HUP still are.  Within a
+ *   turn every io's on_io runs before any on_data (a writer empties its
+ *   output before it is handed more), on both backends.  Not for
+ *   ONESHOT or EXCLUSIVE ios (-EINVAL).  recv_stop loses nothing: bytes
+ *   the backend had already taken off the socket are kept and given first
+ *   after the next recv_start.  on_data may stop receiving, stop the io
+ *   and free it, as on_io may.
  *
  * Timers (one-shot, millisecond resolution, CLOCK_MONOTONIC):
  *
@@ -89,6 +118,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* The events of sipc__io_start and of on_io's revents (above).  The
  * values are chosen so the epoll backend's translation is free; nothing
@@ -111,6 +141,9 @@ typedef void sipc_loop_wake_fn(sipc_loop *loop, void *arg);
 /* A spinning io's ready() and sleep(): the SIPC_LOOP_* events to dispatch,
  * 0 for none. */
 typedef uint32_t sipc_loop_spin_fn(sipc_loop_io *io);
+/* Completion receive: N > 0: N bytes at BUF, valid only during the call;
+ * 0: the peer's end of stream; < 0: -errno (receiving has ended). */
+typedef void sipc_loop_data_fn(sipc_loop *loop, sipc_loop_io *io, const void *buf, ssize_t n);
 
 /* A watched descriptor.  Fields are read-only for users, except arg. */
 struct sipc_loop_io {
@@ -124,6 +157,14 @@ struct sipc_loop_io {
 	long spin_us;
 	sipc_loop_spin_fn *spin_ready, *spin_sleep;
 	sipc_loop_io *spin_prev, *spin_next;
+	/* Completion receive (sipc__io_recv_start); data_cb NULL when the io
+	 * has never received. */
+	sipc_loop_data_fn *data_cb;
+	size_t data_max;
+	bool recv_on;       /* receiving */
+	bool recv_emul;     /* by loop.c's recv(2) (the backend has no recv) */
+	uint32_t bk_events; /* the events the backend watches (IN added or
+			     * taken out while receiving) */
 };
 
 /* A one-shot timer.  Fields are read-only for users, except arg. */
@@ -143,13 +184,14 @@ int sipc__loop_new(sipc_loop **loopp, sipc_loop_wake_fn *on_wake, void *wake_arg
 
 /* Backends.  "epoll" (the default) and "uring" (io_uring, backend_uring.c:
  * readiness through one-shot polls on a ring per loop, submitted with the
- * turn's wait).  sipc__loop_choose sets the backend of every later
- * sipc__loop_new in the process (call it before any thread makes loops):
- * NAME NULL or "" keeps epoll.  Returns 0 when NAME's backend will run;
- * 1 when it cannot run here and epoll will (io_uring refused: ENOSYS,
- * EPERM from a seccomp filter or the io_uring_disabled sysctl, ENOMEM
- * from the locked-memory limit), with WHY saying so in one phrase; -EINVAL
- * for an unknown NAME (WHY says which are known). */
+ * turn's wait; completion receive by multishot receives).
+ * sipc__loop_choose sets the backend of every later sipc__loop_new in the
+ * process (call it before any thread makes loops): NAME NULL or "" keeps
+ * epoll.  Returns 0 when NAME's backend will run; 1 when it cannot run
+ * here and epoll will (io_uring refused: ENOSYS, EPERM from a seccomp
+ * filter or the io_uring_disabled sysctl, ENOMEM from the locked-memory
+ * limit), with WHY saying so in one phrase; -EINVAL for an unknown NAME
+ * (WHY says which are known). */
 int sipc__loop_choose(const char *name, char *why, size_t n);
 /* The backend sipc__loop_new uses now ("epoll", "uring"). */
 const char *sipc__loop_chosen(void);
@@ -182,6 +224,25 @@ void sipc__io_stop(sipc_loop *loop, sipc_loop_io *io);
  * loop sleeps; US 0 ends it.  Nothing happens when IO is not started. */
 void sipc__io_spin(sipc_loop *loop, sipc_loop_io *io, sipc_loop_spin_fn *ready,
 		   sipc_loop_spin_fn *sleep, long us);
+/* The loop receives for the started stream socket IO and calls CB with the
+ * bytes, in order, at most MAX at a time (a chunk may be smaller).  Its
+ * other events (sipc__io_start: OUT, and IN too if asked) still go to the
+ * io's on_io; while receiving, IN is not reported to on_io (the loop reads).
+ * After an end (n == 0) or an error (n < 0) receiving stops by itself.
+ * Returns 0 or -errno (-EINVAL: IO not started, ONESHOT or EXCLUSIVE, MAX
+ * 0).  Calling it again while receiving changes only CB/MAX. */
+int sipc__io_recv_start(sipc_loop *loop, sipc_loop_io *io, sipc_loop_data_fn *cb, size_t max);
+/* Stops receiving: CB is not called again until the next recv_start.  No byte
+ * is lost: bytes the backend has already taken off the socket (io_uring's
+ * completions) are kept by the loop and given first after the next
+ * sipc__io_recv_start, in order, before anything newer.  sipc__io_stop stops
+ * receiving too and drops what is kept (the io's owner is closing it). */
+void sipc__io_recv_stop(sipc_loop *loop, sipc_loop_io *io);
+bool sipc__io_receiving(const sipc_loop_io *io);
+/* Whether LOOP's backend receives by itself (io_uring), so that completion
+ * receive saves system calls; on epoll it is recv(2) on readiness, as a
+ * caller's own read would be. */
+bool sipc__loop_completes(const sipc_loop *loop);
 /* Number of spinning ios (for tests). */
 size_t sipc__loop_spin_count(const sipc_loop *loop);
 

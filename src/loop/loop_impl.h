@@ -39,6 +39,30 @@
  *                loop's thread (from the callback of the backend's own io
  *                in the batch, say).  Many wakes may become one call.
  *
+ * Completion receive (sipc__io_recv_start, loop.h), optional: a backend
+ * without recv_start (epoll) leaves it to loop.c, which adds IN to the
+ * io's events and reads with recv(2) on IN into one buffer of the loop's.
+ * A backend with it (io_uring) receives itself and puts the bytes into
+ * the batch as data entries (SIPC__LOOP_DATA below); loop.c takes IN out
+ * of the events it asks of the backend while the io receives.
+ *
+ *   recv_start(loop, io, max)  starts receiving for the started IO (or
+ *                changes MAX when it receives); what the backend kept
+ *                for IO comes first, in order, in the next poll()'s
+ *                batch.  0, or -errno: -EOPNOTSUPP (this loop cannot:
+ *                loop.c emulates for IO instead).
+ *   recv_stop(loop, io)  stops receiving; data the kernel has posted or
+ *                posts before the stop takes effect is kept, not lost.
+ *                Also called by loop.c when a data entry ending the
+ *                stream (n <= 0) is dispatched.
+ *   recv_keep(loop, io, ev, off)  keeps batch entry EV's bytes from OFF
+ *                (or its end or error) for IO, BEFORE what is kept
+ *                already: loop.c gives a stopped io's pending entries
+ *                back newest first.  EV's buffer is the backend's again.
+ *   recv_release(loop, ev)  EV (a data entry) was delivered or dropped:
+ *                its buffer goes back (IO may be freed: not looked at).
+ *   del()        drops what is kept for IO and ends its receiving too.
+ *
  * Completion backends (io_uring, backend_uring.c): the interface is
  * readiness, which io_uring gives with IORING_OP_POLL_ADD.  backend_uring
  * arms one-shot polls and arms them again after each completion (a
@@ -83,10 +107,22 @@
  * always has bytes cannot starve the others. */
 #define SIPC__LOOP_SPIN_FAIR 8
 
-/* One ready io of a turn's batch. */
+/* A batch entry that carries received bytes rather than readiness (its
+ * events are this flag alone). */
+#define SIPC__LOOP_DATA  (1u << 31)
+#define SIPC__LOOP_NOBUF UINT32_MAX
+
+/* One ready io of a turn's batch, or (SIPC__LOOP_DATA) one completion of a
+ * backend's receive: N bytes at DATA in the backend's buffer BID, or the
+ * end (N 0, BID SIPC__LOOP_NOBUF) or an error (N -errno).  loop.c
+ * dispatches readiness entries first, then data entries, each kind in
+ * batch order, and sets an entry's io to NULL once it is dispatched. */
 struct sipc__loop_event {
-	sipc_loop_io *io; /* NULL: dropped (the io was stopped) */
-	uint32_t events;  /* SIPC_LOOP_* */
+	sipc_loop_io *io; /* NULL: dropped (the io was stopped) or done */
+	uint32_t events;  /* SIPC_LOOP_*, or SIPC__LOOP_DATA */
+	uint32_t bid;     /* DATA: the backend's buffer, or SIPC__LOOP_NOBUF */
+	const char *data; /* DATA: the bytes */
+	ssize_t n;        /* DATA: their number, 0 (end) or -errno */
 };
 
 /* A backend (above). */
@@ -99,6 +135,12 @@ struct sipc__loop_backend {
 	void (*del)(sipc_loop *loop, sipc_loop_io *io);
 	int (*poll)(sipc_loop *loop, int timeout_ms);
 	void (*wake)(sipc_loop *loop);
+	/* Completion receive (above); NULL: loop.c emulates. */
+	int (*recv_start)(sipc_loop *loop, sipc_loop_io *io, size_t max);
+	void (*recv_stop)(sipc_loop *loop, sipc_loop_io *io);
+	void (*recv_keep)(sipc_loop *loop, sipc_loop_io *io, const struct sipc__loop_event *ev,
+			  size_t off);
+	void (*recv_release)(sipc_loop *loop, const struct sipc__loop_event *ev);
 };
 
 /* epoll(7) and an eventfd wake: Linux's, the default. */
@@ -108,6 +150,11 @@ extern const struct sipc__loop_backend sipc__loop_backend_uring;
 /* Whether an io_uring ring can be set up here: 0, or -errno with WHY
  * saying why not in one phrase. */
 int sipc__loop_uring_probe(char *why, size_t n);
+/* For tests: the number of buffers (a power of two, 0: the default) of
+ * the provided buffer ring of uring loops made from now on.  A number the
+ * kernel refuses (not a power of two) makes recv_start fall back to
+ * loop.c's emulation, as on a kernel without buffer rings. */
+void sipc__loop_uring_set_nbufs(unsigned n);
 
 struct sipc_loop {
 	const struct sipc__loop_backend *be;
@@ -128,6 +175,10 @@ struct sipc_loop {
 	size_t nspin;
 	struct sipc__spin spin;
 	unsigned spin_streak; /* turns in a row dispatched from a spin */
+	/* The emulated receive's buffer (allocated by the first read). */
+	char *rbuf;
+	size_t rbuf_size;
+	int cur_data; /* the data entry being dispatched; -1 none */
 };
 
 /* As sipc__loop_new on backend BE. */
