@@ -86,12 +86,19 @@ struct sipc_conn {
 	bool urg_seen;     /* SIPC_LOOP_PRI came: the byte is taken at its mark */
 	bool urg_queued;   /* an urgent byte waits in out ... */
 	size_t urg_before; /* ... after this many bytes of it */
+	/* Completion receive (crecv_ok): the loop receives for it and hands
+	 * the bytes to on_bytes; those the service's budget could not take
+	 * yet are held here, and receiving waits until they are taken. */
+	bool crecv;
+	uint8_t *held;
+	size_t held_off, held_len;
 	_Alignas(max_align_t) unsigned char state[];
 };
 
 static void settle(struct sipc_conn *c);
 static void handshake(struct sipc_conn *c);
 static void open_service(struct sipc_conn *c);
+static void on_bytes(sipc_loop *loop, sipc_loop_io *io, const void *buf, ssize_t n);
 
 static struct sipc_srv_stats *stats(struct sipc_conn *c)
 {
@@ -288,6 +295,7 @@ static void destroy(struct sipc_conn *c)
 	sipc_endpoint_close(c->ep);
 	free(c->tls_note);
 	free(c->out);
+	free(c->held);
 	free(c);
 	sipc__worker_conn_gone(w);
 }
@@ -605,7 +613,7 @@ static void settle(struct sipc_conn *c)
 		if (c->spin_us != 0) {
 			ev = spin_events(c, rd, wr);
 		} else {
-			if (rd) {
+			if (rd && !c->crecv) {
 				c->rd_ev = sipc__loop_events(sipc_endpoint_want(c->ep, POLLIN));
 				ev |= c->rd_ev;
 			}
@@ -631,6 +639,22 @@ static void settle(struct sipc_conn *c)
 		if (c->spin_us != 0)
 			sipc__io_spin(c->w->loop, &c->io, spin_ready, spin_sleep,
 				      ev != 0 ? c->spin_us : 0);
+		if (c->crecv) {
+			/* Bytes held go first: receiving waits for them. */
+			if (rd && c->held_len == 0)
+				err = sipc__io_recv_start(c->w->loop, &c->io, on_bytes,
+							  SIPC_SERVE_READ_CHUNK);
+			else if (sipc__io_receiving(&c->io))
+				sipc__io_recv_stop(c->w->loop, &c->io);
+			if (err < 0) {
+				c->dead = true;
+				c->why = sipc_strerror(err);
+				destroy(c);
+				return;
+			}
+			if (rd && c->held_len > 0 && !sipc__timer_armed(&c->kick))
+				sipc__timer_start(c->w->loop, &c->kick, 0);
+		}
 		/* Bytes the transport has already taken off the socket
 		 * (decrypted TLS records) never make the descriptor readable:
 		 * read them on the next turn without waiting for it. */
@@ -757,6 +781,114 @@ static void do_read(struct sipc_conn *c)
 	}
 }
 
+/*
+ * Completion receive (io_uring: loop.h, sipc__io_recv_start): the loop
+ * receives for a connection and hands over what came, so a turn costs no
+ * recv(2) per connection.  Taken for a plain stream (the descriptor's
+ * bytes are the stream's: not TLS, not shm://) read by the core (not a
+ * raw service), with nothing in the endpoint's buffers, and without
+ * urgent data: a receive made at the urgent mark moves past the byte and
+ * Linux drops it, and only a read that stops there (do_read) keeps it in
+ * its place.  On epoll, readiness and do_read cost the same calls.
+ */
+static bool crecv_ok(struct sipc_conn *c)
+{
+	return sipc__loop_completes(c->w->loop) && !c->seqpacket && c->svc->on_io == NULL &&
+	       !c->urg_on && sipc_scheme_is_raw(c->sep->scheme) &&
+	       sipc_endpoint_pending(c->ep) == 0;
+}
+
+/* Gives the service bytes the loop received, as its budget allows (as
+ * do_read reads no more than it); returns how many it took.  Bytes after
+ * sipc__conn_end are dropped (read until the peer's end). */
+static size_t give(struct sipc_conn *c, const uint8_t *p, size_t n)
+{
+	size_t took = 0;
+
+	while (took < n && !c->dead) {
+		size_t b = c->ending ? n - took : budget(c);
+
+		if (b == 0)
+			break;
+		if (b > n - took)
+			b = n - took;
+		if (!c->ending && c->svc->on_data != NULL)
+			c->svc->on_data(c, p + took, b);
+		took += b;
+	}
+	return took;
+}
+
+/* The held bytes, once the budget lets them go (write progress, kick). */
+static void take_held(struct sipc_conn *c)
+{
+	size_t took;
+
+	if (c->held_len == 0 || c->dead)
+		return;
+	took = give(c, c->held + c->held_off, c->held_len);
+	c->held_off += took;
+	c->held_len -= took;
+	if (c->held_len == 0) {
+		free(c->held);
+		c->held = NULL;
+		c->held_off = 0;
+	}
+}
+
+/* Holds bytes the budget could not take, after any held before; settle
+ * stops receiving meanwhile (the loop keeps what comes after them). */
+static bool hold(struct sipc_conn *c, const uint8_t *p, size_t n)
+{
+	uint8_t *h = malloc(c->held_len + n);
+
+	if (h == NULL)
+		return false;
+	if (c->held_len > 0)
+		memcpy(h, c->held + c->held_off, c->held_len);
+	memcpy(h + c->held_len, p, n);
+	free(c->held);
+	c->held = h;
+	c->held_off = 0;
+	c->held_len += n;
+	return true;
+}
+
+static void on_bytes(sipc_loop *loop, sipc_loop_io *io, const void *buf, ssize_t n)
+{
+	struct sipc_conn *c = io->arg;
+	size_t took;
+
+	(void)loop;
+	enter(c);
+	if (c->dead) {
+		leave(c);
+		return;
+	}
+	if (n < 0) {
+		sipc__conn_close(c, reason(c, (int)n));
+	} else if (n == 0) {
+		c->rd_eof = true;
+		if (!c->ending) {
+			if (c->svc->on_eof != NULL)
+				c->svc->on_eof(c);
+			else
+				sipc__conn_end(c);
+		}
+	} else {
+		count_in(c, buf, (size_t)n);
+		if (c->sniff && untrusted_header(c, buf, (size_t)n)) {
+			leave(c);
+			return;
+		}
+		took = c->held_len == 0 ? give(c, buf, (size_t)n) : 0;
+		if (took < (size_t)n && !c->dead &&
+		    !hold(c, (const uint8_t *)buf + took, (size_t)n - took))
+			sipc__conn_close(c, "out of memory");
+	}
+	leave(c);
+}
+
 static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
 	struct sipc_conn *c = io->arg;
@@ -805,7 +937,9 @@ static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	if (!c->dead && c->want_writable && !c->ending && pending(c) == 0 &&
 	    c->svc->on_writable != NULL)
 		c->svc->on_writable(c);
-	if (!c->dead && (revents & (SIPC_LOOP_IN | SIPC_LOOP_HUP | c->rd_ev)))
+	if (c->crecv)
+		take_held(c);
+	else if (!c->dead && (revents & (SIPC_LOOP_IN | SIPC_LOOP_HUP | c->rd_ev)))
 		do_read(c);
 	/* At the mark with nothing after it: no SIPC_LOOP_IN, only SIPC_LOOP_PRI. */
 	urgent_take(c, false);
@@ -886,8 +1020,11 @@ static void start(struct sipc_conn *c)
 					c->tls_note ? c->tls_note : "");
 	}
 	c->last_ms = now(c);
+	c->crecv = crecv_ok(c);
 	err = sipc__io_start(c->w->loop, &c->io,
-			     svc->on_io ? SIPC_LOOP_IN | SIPC_LOOP_OUT : SIPC_LOOP_IN);
+			     svc->on_io ? SIPC_LOOP_IN | SIPC_LOOP_OUT
+			     : c->crecv ? 0
+					: SIPC_LOOP_IN);
 	if (err < 0)
 		sipc__conn_close(c, sipc_strerror(err));
 	else if (!banner(c))
