@@ -159,9 +159,10 @@ void sipc__loop_uring_set_nbufs(unsigned n)
 /* A completion kept for a slot that does not receive now: N bytes at OFF
  * in buffer BID, or the end (0) or an error (-errno) with no buffer. */
 struct kept {
-	uint32_t bid;
+	uint32_t bid; /* SIPC__LOOP_NOBUF with n > 0: the bytes are in copy */
 	uint32_t off;
 	ssize_t n;
+	uint8_t *copy; /* kept_copy(): the bytes, moved out of the ring */
 };
 
 struct slot {
@@ -218,6 +219,13 @@ struct uring_backend {
 static struct uring_backend *bk_of(const sipc_loop *loop)
 {
 	return loop->bk;
+}
+
+unsigned sipc__loop_uring_held(const sipc_loop *loop)
+{
+	if (loop->be != &sipc__loop_backend_uring)
+		return 0;
+	return bk_of(loop)->held;
 }
 
 /* The kernel's mask for the loop's events.  PRI is asked with RDBAND too:
@@ -355,6 +363,39 @@ static bool kept_room(struct slot *s)
 	return true;
 }
 
+/* Frees what K holds: its ring buffer, or its copy. */
+static void kept_free(struct uring_backend *b, const struct kept *k)
+{
+	if (k->bid == SIPC__LOOP_NOBUF && k->n > 0)
+		free(k->copy);
+	else
+		give_back(b, k->bid);
+}
+
+/*
+ * A slot that does not receive (its owner stopped it: backpressure) keeps
+ * its bytes in memory of its own, not in the ring's buffers: the ring is
+ * the loop's, and a few peers that send and never read would otherwise
+ * hold all of it, leaving every other connection of the loop without a
+ * buffer (ENOBUFS) until one of them reads.  The copy is made once, on
+ * this path only; out of memory, the buffer stays kept as it is.
+ */
+static void kept_copy(struct uring_backend *b, struct kept *k)
+{
+	uint8_t *c;
+
+	if (k->bid == SIPC__LOOP_NOBUF || k->n <= 0)
+		return;
+	c = malloc((size_t)k->n);
+	if (c == NULL)
+		return;
+	memcpy(c, b->bufs + (size_t)k->bid * BUF_SIZE + k->off, (size_t)k->n);
+	give_back(b, k->bid);
+	k->bid = SIPC__LOOP_NOBUF;
+	k->off = 0;
+	k->copy = c;
+}
+
 /* Keeps K for slot I, after what it keeps or (FRONT) before.  Out of
  * memory, its bytes cannot be kept: they are dropped, with everything
  * after them, and receiving ends with -ENOMEM (lost) after what came
@@ -364,10 +405,10 @@ static void keep(struct uring_backend *b, uint32_t i, struct kept k, bool front)
 	struct slot *s = &b->slots[i];
 
 	if (s->lost != 0 || !kept_room(s)) {
-		give_back(b, k.bid);
+		kept_free(b, &k);
 		if (front) {
 			for (uint32_t j = 0; j < s->kept_n; j++)
-				give_back(b, s->kept[s->kept_head + j].bid);
+				kept_free(b, &s->kept[s->kept_head + j]);
 			s->kept_n = 0;
 		}
 		s->lost = -ENOMEM;
@@ -375,6 +416,8 @@ static void keep(struct uring_backend *b, uint32_t i, struct kept k, bool front)
 		kept_list(b, i);
 		return;
 	}
+	if (!s->recv)
+		kept_copy(b, &k);
 	if (front) {
 		s->kept_head--;
 		s->kept[s->kept_head] = k;
@@ -391,7 +434,7 @@ static void keep(struct uring_backend *b, uint32_t i, struct kept k, bool front)
 static void kept_drop(struct uring_backend *b, struct slot *s)
 {
 	for (uint32_t k = 0; k < s->kept_n; k++)
-		give_back(b, s->kept[s->kept_head + k].bid);
+		kept_free(b, &s->kept[s->kept_head + k]);
 	s->kept_n = 0;
 	s->kept_head = 0;
 	s->term_kept = false;
@@ -798,6 +841,7 @@ static bool complete_recv(struct uring_backend *b, sipc_loop *loop, const struct
 	k.bid = bid;
 	k.off = 0;
 	k.n = cqe->res;
+	k.copy = NULL;
 	if (k.n > 0 && bid == SIPC__LOOP_NOBUF)
 		k.n = -EIO; /* bytes without a buffer: cannot be */
 	if (k.n <= 0)
@@ -834,7 +878,10 @@ static int flush_kept(struct uring_backend *b, sipc_loop *loop)
 			loop->batch[n].events = SIPC__LOOP_DATA;
 			loop->batch[n].bid = k->bid;
 			loop->batch[n].data =
-				k->n > 0 ? b->bufs + (size_t)k->bid * BUF_SIZE + k->off : NULL;
+				k->n <= 0 ? NULL
+				: k->bid == SIPC__LOOP_NOBUF
+					? (const char *)k->copy
+					: b->bufs + (size_t)k->bid * BUF_SIZE + k->off;
 			loop->batch[n].n = k->n;
 			n++;
 			s->kept_head++;
@@ -1044,8 +1091,15 @@ static void ur_close(sipc_loop *loop)
 	if (b->bufs != NULL)
 		munmap(b->bufs, (size_t)b->nbufs * BUF_SIZE);
 	free(b->br);
-	for (uint32_t i = 0; i < b->nslots; i++)
-		free(b->slots[i].kept);
+	for (uint32_t i = 0; i < b->nslots; i++) {
+		struct slot *sl = &b->slots[i];
+
+		for (uint32_t k = 0; k < sl->kept_n; k++)
+			if (sl->kept[sl->kept_head + k].bid == SIPC__LOOP_NOBUF &&
+			    sl->kept[sl->kept_head + k].n > 0)
+				free(sl->kept[sl->kept_head + k].copy);
+		free(sl->kept);
+	}
 	free(b->kl);
 	free(b->slots);
 	free(b->dirty);
@@ -1099,12 +1153,19 @@ static void ur_recv_keep(sipc_loop *loop, sipc_loop_io *io, const struct sipc__l
 	k.bid = ev->bid;
 	k.off = 0;
 	k.n = ev->n;
-	if (ev->n > 0) {
+	k.copy = NULL;
+	if (ev->n > 0 && ev->bid == SIPC__LOOP_NOBUF) {
+		/* A copy (kept_copy), given from its start: what is left of
+		 * it moves there. */
+		k.copy = (uint8_t *)ev->data;
+		memmove(k.copy, k.copy + off, (size_t)ev->n - off);
+		k.n = ev->n - (ssize_t)off;
+	} else if (ev->n > 0) {
 		k.off = (uint32_t)(ev->data - (b->bufs + (size_t)ev->bid * BUF_SIZE) + off);
 		k.n = ev->n - (ssize_t)off;
 	}
 	if (io->bk_slot >= b->nslots || b->slots[io->bk_slot].io != io) {
-		give_back(b, ev->bid);
+		kept_free(b, &k);
 		return;
 	}
 	keep(b, io->bk_slot, k, true);
@@ -1112,7 +1173,10 @@ static void ur_recv_keep(sipc_loop *loop, sipc_loop_io *io, const struct sipc__l
 
 static void ur_recv_release(sipc_loop *loop, const struct sipc__loop_event *ev)
 {
-	give_back(bk_of(loop), ev->bid);
+	if (ev->bid == SIPC__LOOP_NOBUF && ev->n > 0)
+		free((void *)ev->data); /* a copy (kept_copy), from its start */
+	else
+		give_back(bk_of(loop), ev->bid);
 }
 
 const struct sipc__loop_backend sipc__loop_backend_uring = {

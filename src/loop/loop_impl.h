@@ -155,6 +155,9 @@ int sipc__loop_uring_probe(char *why, size_t n);
  * kernel refuses (not a power of two) makes recv_start fall back to
  * loop.c's emulation, as on a kernel without buffer rings. */
 void sipc__loop_uring_set_nbufs(unsigned n);
+/* For tests: the buffers of LOOP's ring out of it (in a batch or kept);
+ * 0 on a loop that is not io_uring's or has no ring. */
+unsigned sipc__loop_uring_held(const sipc_loop *loop);
 
 struct sipc_loop {
 	const struct sipc__loop_backend *be;

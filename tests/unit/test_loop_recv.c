@@ -8,7 +8,8 @@
  * too); the end after the data, once, and after 4 MB from a writer thread
  * 200 times (a multishot receive can miss a shutdown); a stop from inside
  * the callback with more already taken (kept, then given first, nothing
- * lost or doubled), and from on_io, which runs before the turn's data; the
+ * lost or doubled; and without holding the loop's buffers, which other
+ * ios go on receiving into), and from on_io, which runs before the turn's data; the
  * io stopped and freed from inside the callback, and from on_io, with more
  * in the batch (ASan; its buffers back in the ring); a reset peer's error,
  * once; OUT still reported to on_io, IN never; a peer's shutdown reported
@@ -363,6 +364,79 @@ static void test_eof_once(void **state)
 	assert_int_equal(r.calls, 2);
 	sipc__io_stop(loop, &r.io);
 	close(sv[0]);
+	sipc__loop_free(loop);
+}
+
+/* Receivers that stop (backpressure: peers that send and never read) do
+ * not hold the loop's buffers: on a ring of 4, eight ios each stop at
+ * their first chunk with more already taken, and a ninth still gets all
+ * of its 256 KiB while they stay stopped; then each of them, started
+ * again, gets every byte in order. */
+static void test_stopped_hold_no_buffers(void **state)
+{
+	sipc_loop *loop = new_loop_n(4);
+	struct rx r[9];
+	int sv[9][2];
+	size_t len = 64 * 1024, big = 256 * 1024, off = 0;
+	int64_t end = sipc_test_now_ms() + sipc_test_ms(10000);
+
+	(void)state;
+	for (int k = 0; k < 9; k++) {
+		pair(sv[k]);
+		rx_init(&r[k], sv[k][0], 20 + (unsigned)k);
+		if (k < 8) {
+			r[k].stop_every = 1;
+			assert_int_equal(write_pat(sv[k][1], 0, len, 20 + (unsigned)k, 4096), len);
+		}
+		assert_int_equal(sipc__io_start(loop, &r[k].io, 0), 0);
+		assert_int_equal(sipc__io_recv_start(loop, &r[k].io, on_data, 16384), 0);
+	}
+	/* The eight take a chunk each and stop. */
+	for (int turn = 0; turn < 50 && sipc_test_now_ms() < end; turn++) {
+		int stopped = 0;
+
+		for (int k = 0; k < 8; k++)
+			stopped += r[k].stopped;
+		if (stopped == 8)
+			break;
+		assert_int_equal(sipc__loop_run_once(loop, 20), 0);
+	}
+	for (int k = 0; k < 8; k++)
+		assert_true(r[k].stopped);
+	/* What they had taken beyond their first chunk is kept out of the
+	 * ring: every buffer is back in it. */
+	assert_int_equal(sipc__loop_uring_held(loop), 0);
+	/* The ninth, while they stay stopped. */
+	while (r[8].eofs == 0 && sipc_test_now_ms() < end) {
+		if (off < big) {
+			off = write_pat(sv[8][1], off, big, 28, 4096);
+			if (off == big)
+				close(sv[8][1]);
+		}
+		assert_int_equal(sipc__loop_run_once(loop, off < big ? 5 : 50), 0);
+	}
+	assert_int_equal(r[8].got, big);
+	assert_int_equal(r[8].bad, 0);
+	assert_int_equal(r[8].eofs, 1);
+	for (int k = 0; k < 8; k++)
+		assert_int_equal(r[k].calls, 1);
+	/* Then the eight, to the end. */
+	for (int k = 0; k < 8; k++) {
+		r[k].stop_every = 0;
+		close(sv[k][1]);
+		assert_int_equal(sipc__io_recv_start(loop, &r[k].io, on_data, 16384), 0);
+	}
+	for (int k = 0; k < 8; k++) {
+		while (r[k].eofs == 0 && sipc_test_now_ms() < end)
+			assert_int_equal(sipc__loop_run_once(loop, 50), 0);
+		assert_int_equal(r[k].got, len);
+		assert_int_equal(r[k].bad, 0);
+		assert_int_equal(r[k].eofs, 1);
+	}
+	for (int k = 0; k < 9; k++) {
+		sipc__io_stop(loop, &r[k].io);
+		close(sv[k][0]);
+	}
 	sipc__loop_free(loop);
 }
 
@@ -833,6 +907,7 @@ int main(void)
 		cmocka_unit_test(test_eof_once),
 		cmocka_unit_test(test_end_after_bulk),
 		cmocka_unit_test(test_stop_in_cb),
+		cmocka_unit_test(test_stopped_hold_no_buffers),
 		cmocka_unit_test(test_stop_in_on_io),
 		cmocka_unit_test(test_free_in_cb),
 		cmocka_unit_test(test_free_in_on_io),
