@@ -75,18 +75,15 @@
  * until loop.c has dispatched it (recv_release).  A stopped receiver's
  * request is cancelled (IORING_OP_ASYNC_CANCEL, with the turn's submit),
  * and what it posted before the cancel took effect, with what loop.c had
- * in its batch for it, is kept on the slot's queue, buffers held, and
- * flushed first into the batch after the next recv_start (while a slot
- * keeps anything its newer completions are kept behind it, so the order
- * holds).  del() cancels at once (with its POLL_REMOVE) and gives the
- * kept buffers back.  A receive that ends without F_MORE is armed again,
- * except after the end or an error (given to the callback, then
- * receiving stops) and -ENOBUFS: the ring ran dry (never told to the
- * callback), the slot waits until buffers are back (unstarve()).  While
- * an io receives, loop.c asks the poll without IN (the receive takes the
- * bytes; a poll for IN would complete at each); the poll for OUT, PRI or
- * nothing but ERR and HUP goes on beside it, and the RDHUP rule below
- * holds for it as for any poll.
+ * in its batch for it, is kept on the slot's queue (copied out of the
+ * ring's buffers, which go back at once: kept_copy), and flushed first into the batch after the
+ * next recv_start (while a slot keeps anything its newer completions are kept behind it, so the
+ * order holds).  del() cancels at once (with its POLL_REMOVE) and frees what is kept.  A receive
+ * that ends without F_MORE is armed again, except after the end or an error (given to the callback,
+ * then receiving stops) and -ENOBUFS: the ring ran dry (never told to the callback), the slot waits
+ * until buffers are back (unstarve()).  While an io receives, loop.c asks the poll without IN (the
+ * receive takes the bytes; a poll for IN would complete at each); the poll for OUT, PRI or nothing
+ * but ERR and HUP goes on beside it, and the RDHUP rule below holds for it as for any poll.
  *
  * The ring is IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN when
  * the kernel has them (6.1), set up disabled (IORING_SETUP_R_DISABLED)
@@ -128,8 +125,8 @@
  * flight.  256 of them by default: 4 MiB of address space per loop,
  * touched as the kernel fills them (the ring is FIFO: after a few MiB of
  * traffic all of it is resident).  A buffer is held only from its
- * completion until its callback returns (or while a stopped receiver
- * keeps it).  When they run out a receive ends with ENOBUFS and is armed
+ * completion until its callback returns (a stopped receiver keeps a
+ * copy, not the buffer).  When they run out a receive ends with ENOBUFS and is armed
  * again once buffers are back: more bytes in flight than buffers cost
  * waits and completions, never bytes.
  *
