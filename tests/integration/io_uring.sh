@@ -36,14 +36,7 @@ usr1() {
 }
 
 # The machine must allow io_uring for the first half.
-bg "$T/probe" "$SOCKIPC" serve --io uring tcp://127.0.0.1:0 echo
-wait_line "$T/probe" '^listening ' 10 >/dev/null || { fail "probe serve listens"; finish; }
-P=$BG_PID
-if grep -q 'uring cannot run here' "$T/probe.err"; then
-	stop_bg "$P"
-	skip "io_uring cannot run on this machine: $(grep -m1 'cannot run here' "$T/probe.err")"
-fi
-stop_server "probe" "$P" "$T/probe.err"
+need_io_uring
 
 # ---- --io uring: rings, and the backend named.
 bg "$T/u" "$SOCKIPC" serve --trace --io uring tcp://127.0.0.1:0 echo

@@ -14,14 +14,7 @@ need python3
 unset SOCKIPC_IO
 PEER=$(dirname "$0")/crecv_peer.py
 
-bg "$T/probe" "$SOCKIPC" serve --io uring tcp://127.0.0.1:0 echo
-wait_line "$T/probe" '^listening ' 10 >/dev/null || { fail "probe serve listens"; finish; }
-P=$BG_PID
-if grep -q 'uring cannot run here' "$T/probe.err"; then
-	stop_bg "$P"
-	skip "io_uring cannot run on this machine: $(grep -m1 'cannot run here' "$T/probe.err")"
-fi
-stop_server "probe" "$P" "$T/probe.err"
+need_io_uring
 
 bg "$T/s" "$SOCKIPC" serve -v --io uring -e "unix://$T/echo echo" -e "unix://$T/discard discard" \
 	-e "tcp://127.0.0.1:0 discard" -e "tcp://127.0.0.1:0 echo"

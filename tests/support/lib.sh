@@ -332,6 +332,20 @@ usr1_until_idle() {
 	return 1
 }
 
+# need_io_uring: skips the test unless serve runs on io_uring here (a
+# probe `serve --io uring` that does not fall back to epoll).
+need_io_uring() {
+	local p
+	bg "$T/probe" "$SOCKIPC" serve --io uring tcp://127.0.0.1:0 echo
+	p=$BG_PID
+	wait_line "$T/probe" '^listening ' 10 >/dev/null || { fail "probe serve listens"; finish; }
+	if grep -q 'uring cannot run here' "$T/probe.err"; then
+		stop_bg "$p"
+		skip "io_uring cannot run on this machine: $(grep -m1 'cannot run here' "$T/probe.err")"
+	fi
+	stop_server "probe" "$p" "$T/probe.err"
+}
+
 # Prints the closing line ctest and CI read, and exits with the verdict.
 finish() {
 	echo "$_passes passed, $_failures failed"

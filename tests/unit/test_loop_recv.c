@@ -192,6 +192,20 @@ static size_t write_pat(int fd, size_t off, size_t len, unsigned seed, size_t pi
 	return off;
 }
 
+/* Writes LEN bytes of pat(SEED) into WFD while R (receiving from its
+ * other end) takes them, until END: all of them, in order. */
+static void pump(sipc_loop *loop, struct rx *r, int wfd, size_t len, unsigned seed, int64_t end)
+{
+	size_t off = 0;
+
+	while ((r->got < len || off < len) && sipc_test_now_ms() < end) {
+		off = write_pat(wfd, off, len, seed, 4096);
+		assert_int_equal(sipc__loop_run_once(loop, 10), 0);
+	}
+	assert_int_equal(r->got, len);
+	assert_int_equal(r->bad, 0);
+}
+
 static void pair(int sv[2])
 {
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
@@ -561,16 +575,7 @@ static void test_free_in_cb(void **state)
 	rx_init(&other, sw[0], 2);
 	assert_int_equal(sipc__io_start(loop, &other.io, 0), 0);
 	assert_int_equal(sipc__io_recv_start(loop, &other.io, on_data, 16384), 0);
-	{
-		size_t off = 0, len = 256 * 1024;
-
-		while ((other.got < len || off < len) && sipc_test_now_ms() < end) {
-			off = write_pat(sw[1], off, len, 2, 4096);
-			assert_int_equal(sipc__loop_run_once(loop, 10), 0);
-		}
-		assert_int_equal(other.got, len);
-		assert_int_equal(other.bad, 0);
-	}
+	pump(loop, &other, sw[1], 256 * 1024, 2, end);
 	sipc__io_stop(loop, &other.io);
 	close(sv[0]);
 	close(sv[1]);
@@ -588,7 +593,7 @@ static void test_free_in_on_io(void **state)
 	sipc_loop *loop;
 	struct rx *r = malloc(sizeof(*r)), other;
 	int sv[2], sw[2];
-	size_t off = 0, len = 256 * 1024;
+	size_t len = 256 * 1024;
 	int64_t end = sipc_test_now_ms() + sipc_test_ms(5000);
 
 	(void)state;
@@ -610,12 +615,7 @@ static void test_free_in_on_io(void **state)
 	rx_init(&other, sw[0], 2);
 	assert_int_equal(sipc__io_start(loop, &other.io, 0), 0);
 	assert_int_equal(sipc__io_recv_start(loop, &other.io, on_data, 16384), 0);
-	while ((other.got < len || off < len) && sipc_test_now_ms() < end) {
-		off = write_pat(sw[1], off, len, 2, 4096);
-		assert_int_equal(sipc__loop_run_once(loop, 10), 0);
-	}
-	assert_int_equal(other.got, len);
-	assert_int_equal(other.bad, 0);
+	pump(loop, &other, sw[1], len, 2, end);
 	sipc__io_stop(loop, &other.io);
 	close(sv[0]);
 	close(sv[1]);
@@ -837,16 +837,7 @@ static void test_stale_completion(void **state)
 		assert_int_equal(sipc__loop_run_once(loop, 10), 0);
 	assert_int_equal(next.calls, 0);
 	/* Its own bytes, all of them, through the one buffer. */
-	{
-		size_t off = 0, len = 100 * 1000;
-
-		while ((next.got < len || off < len) && sipc_test_now_ms() < end) {
-			off = write_pat(sw[1], off, len, 8, 4096);
-			assert_int_equal(sipc__loop_run_once(loop, 10), 0);
-		}
-		assert_int_equal(next.got, len);
-		assert_int_equal(next.bad, 0);
-	}
+	pump(loop, &next, sw[1], 100 * 1000, 8, end);
 	sipc__io_stop(loop, &next.io);
 	close(sv[0]);
 	close(sv[1]);
