@@ -43,8 +43,9 @@
  * against about 1x with poll(2); measured 2026-12-03).
  *
  * Requests are tagged by slot and generation (user_data: slot in the low
- * 32 bits, generation in the next 30, bit 62 for receives (below), bit 63
- * for the removals and cancels, whose completions are ignored).  add()
+ * 32 bits, generation in the next 28; bit 63 for the removals and cancels,
+ * whose completions are ignored; bit 62 for receives (below, whose bits
+ * 32..61 are their own), 61 for sends, 60 for accepts).  add()
  * takes a slot and stores its index in io->bk_slot; modify() and del()
  * bump the generation, so a completion of a request made before is
  * dropped, even once the io is freed or its slot is used by another io.
@@ -111,7 +112,10 @@
 #define RING_CQ    4096
 #define TAG_REMOVE (1ull << 63)
 #define TAG_RECV   (1ull << 62)
-#define GEN_MASK   0x3fffffffu /* a poll's generation: bits 32..61 */
+#define TAG_SEND   (1ull << 61) /* a completion send's (bits 32..55: io_gen) */
+#define TAG_ACCEPT (1ull << 60) /* a multishot accept's (bits 32..55: io_gen) */
+#define TAG_KIND   (TAG_REMOVE | TAG_RECV | TAG_SEND | TAG_ACCEPT)
+#define GEN_MASK   0x0fffffffu /* a poll's generation: bits 32..59 */
 #define IOGEN_MASK 0xffffffu   /* a receive's io generation: bits 32..55 */
 #define SEQ_MASK   0x3fu       /* a receive's request number: bits 56..61 */
 #define NO_SLOT    UINT32_MAX
@@ -676,7 +680,7 @@ static bool complete(struct uring_backend *b, sipc_loop *loop, const struct io_u
 
 	if ((ud & (TAG_RECV | TAG_REMOVE)) == TAG_RECV)
 		return complete_recv(b, loop, cqe, n);
-	if (ud & TAG_REMOVE || i >= b->nslots)
+	if (ud & TAG_KIND || i >= b->nslots)
 		return false;
 	s = &b->slots[i];
 	gen &= GEN_MASK;
