@@ -190,6 +190,12 @@ struct slot {
 	int lost;          /* -ENOMEM: a completion could not be kept (keep()) */
 	struct kept *kept; /* kept[kept_head .. kept_head + kept_n) */
 	uint32_t kept_head, kept_n, kept_cap;
+	/* Completion send: send_buf is the loop's while a send is in flight
+	 * (or queued: send_want), and a slot holding one is not freed. */
+	void *send_buf;
+	size_t send_len, send_done;
+	bool send_want;  /* a request (of the rest) is to be made */
+	bool send_armed; /* a send request is in the kernel */
 };
 
 struct uring_backend {
@@ -274,6 +280,12 @@ static inline uint64_t rtag(uint32_t slot, const struct slot *s)
 {
 	return (uint64_t)slot | (uint64_t)(s->io_gen & IOGEN_MASK) << 32 |
 	       (uint64_t)(s->recv_seq & SEQ_MASK) << 56 | TAG_RECV;
+}
+
+/* A send's tag: its slot, the io's generation there. */
+static inline uint64_t stag(uint32_t slot, const struct slot *s)
+{
+	return (uint64_t)slot | (uint64_t)(s->io_gen & IOGEN_MASK) << 32 | TAG_SEND;
 }
 
 static void give_back(struct uring_backend *b, uint32_t bid)
@@ -577,7 +589,15 @@ static void ur_del(sipc_loop *loop, sipc_loop_io *io)
 	 * into no buffer after.  A system call, as epoll_ctl's DEL.  A
 	 * completion posted before (a receive's data) has the old io_gen: its
 	 * buffer goes back and it is dropped. */
-	if ((s->armed || s->recv_armed) && b->enabled) {
+	if (s->send_want) {
+		/* Not in the kernel yet: no one else holds the buffer. */
+		s->send_want = false;
+		if (!s->send_armed) {
+			free(s->send_buf);
+			s->send_buf = NULL;
+		}
+	}
+	if ((s->armed || s->recv_armed || s->send_armed) && b->enabled) {
 		bool any = false;
 		struct io_uring_sqe *sqe;
 
@@ -591,6 +611,13 @@ static void ur_del(sipc_loop *loop, sipc_loop_io *io)
 			io_uring_prep_cancel64(sqe, rtag((uint32_t)(s - b->slots), s), 0);
 			io_uring_sqe_set_data64(sqe, TAG_REMOVE);
 			s->recv_armed = false;
+			any = true;
+		}
+		/* The send's buffer is freed by its completion (complete_send:
+		 * the kernel may read it until then), which keeps the slot. */
+		if (s->send_armed && (sqe = get_sqe(b)) != NULL) {
+			io_uring_prep_cancel64(sqe, stag((uint32_t)(s - b->slots), s), 0);
+			io_uring_sqe_set_data64(sqe, TAG_REMOVE);
 			any = true;
 		}
 		if (any)
@@ -648,8 +675,21 @@ static bool sync_slot(struct uring_backend *b, uint32_t i)
 		io_uring_sqe_set_data64(sqe, rtag(i, s));
 		s->recv_armed = true;
 	}
+	if (s->io != NULL && s->send_want && !s->send_armed) {
+		sqe = get_sqe(b);
+		if (sqe == NULL)
+			return false;
+		/* MSG_WAITALL: the kernel goes on after a short send (polling
+		 * the socket as a blocking send would wait), so the request
+		 * ends when every byte is out or with an error. */
+		io_uring_prep_send(sqe, s->fd, (char *)s->send_buf + s->send_done,
+				   s->send_len - s->send_done, MSG_WAITALL | MSG_NOSIGNAL);
+		io_uring_sqe_set_data64(sqe, stag(i, s));
+		s->send_want = false;
+		s->send_armed = true;
+	}
 	s->dirty = false;
-	if (s->io == NULL && !s->armed) {
+	if (s->io == NULL && !s->armed && s->send_buf == NULL) {
 		s->next_free = b->free_head;
 		b->free_head = i;
 	}
@@ -666,6 +706,9 @@ static void sync_all(struct uring_backend *b)
 	b->ndirty -= k;
 }
 
+/* A send's completion CQE into the batch at N; whether it made an entry. */
+static bool complete_send(struct uring_backend *b, sipc_loop *loop, const struct io_uring_cqe *cqe,
+			  int n);
 /* The completion CQE into the batch at N; whether it made an event. */
 static bool complete_recv(struct uring_backend *b, sipc_loop *loop, const struct io_uring_cqe *cqe,
 			  int n);
@@ -680,6 +723,8 @@ static bool complete(struct uring_backend *b, sipc_loop *loop, const struct io_u
 
 	if ((ud & (TAG_RECV | TAG_REMOVE)) == TAG_RECV)
 		return complete_recv(b, loop, cqe, n);
+	if ((ud & TAG_KIND) == TAG_SEND)
+		return complete_send(b, loop, cqe, n);
 	if (ud & TAG_KIND || i >= b->nslots)
 		return false;
 	s = &b->slots[i];
@@ -858,6 +903,43 @@ static bool complete_recv(struct uring_backend *b, sipc_loop *loop, const struct
 	loop->batch[n].n = k.n;
 	if (k.n <= 0)
 		s->term_kept = true; /* no new request until it is dispatched */
+	return true;
+}
+
+static bool complete_send(struct uring_backend *b, sipc_loop *loop, const struct io_uring_cqe *cqe,
+			  int n)
+{
+	uint64_t ud = cqe->user_data;
+	uint32_t i = (uint32_t)ud, iog = (uint32_t)(ud >> 32) & IOGEN_MASK;
+	struct slot *s;
+	void *buf;
+
+	if (i >= b->nslots || b->slots[i].send_buf == NULL || !b->slots[i].send_armed)
+		return false; /* cannot be: a slot with a send is kept */
+	s = &b->slots[i];
+	s->send_armed = false;
+	if (s->io == NULL || (s->io_gen & IOGEN_MASK) != iog) {
+		/* Stopped (cancelled, or done before the cancel): the kernel
+		 * is done with the buffer, and the slot may go. */
+		free(s->send_buf);
+		s->send_buf = NULL;
+		mark(b, i);
+		return false;
+	}
+	if (cqe->res > 0 && s->send_done + (size_t)cqe->res < s->send_len) {
+		/* Short (a signal, or MSG_WAITALL not kept): the rest. */
+		s->send_done += (size_t)cqe->res;
+		s->send_want = true;
+		mark(b, i);
+		return false;
+	}
+	buf = s->send_buf;
+	s->send_buf = NULL;
+	loop->batch[n].io = s->io;
+	loop->batch[n].events = SIPC__LOOP_SENT;
+	loop->batch[n].bid = SIPC__LOOP_NOBUF;
+	loop->batch[n].data = buf;
+	loop->batch[n].n = cqe->res > 0 ? (ssize_t)s->send_len : cqe->res == 0 ? -EPIPE : cqe->res;
 	return true;
 }
 
@@ -1095,6 +1177,7 @@ static void ur_close(sipc_loop *loop)
 	for (uint32_t i = 0; i < b->nslots; i++) {
 		struct slot *sl = &b->slots[i];
 
+		free(sl->send_buf); /* the ring is gone: so are its requests */
 		for (uint32_t k = 0; k < sl->kept_n; k++)
 			if (sl->kept[sl->kept_head + k].bid == SIPC__LOOP_NOBUF &&
 			    sl->kept[sl->kept_head + k].n > 0)
@@ -1180,6 +1263,24 @@ static void ur_recv_release(sipc_loop *loop, const struct sipc__loop_event *ev)
 		give_back(bk_of(loop), ev->bid);
 }
 
+static int ur_send(sipc_loop *loop, sipc_loop_io *io, void *buf, size_t len)
+{
+	struct uring_backend *b = bk_of(loop);
+	struct slot *s;
+
+	if (io->bk_slot >= b->nslots || b->slots[io->bk_slot].io != io)
+		return -ENOENT;
+	s = &b->slots[io->bk_slot];
+	if (s->send_buf != NULL)
+		return -EBUSY;
+	s->send_buf = buf;
+	s->send_len = len;
+	s->send_done = 0;
+	s->send_want = true;
+	mark(b, io->bk_slot); /* submitted with the turn's wait */
+	return 0;
+}
+
 const struct sipc__loop_backend sipc__loop_backend_uring = {
 	.name = "uring",
 	.open = ur_open,
@@ -1193,6 +1294,7 @@ const struct sipc__loop_backend sipc__loop_backend_uring = {
 	.recv_stop = ur_recv_stop,
 	.recv_keep = ur_recv_keep,
 	.recv_release = ur_recv_release,
+	.send = ur_send,
 };
 
 int sipc__loop_uring_probe(char *why, size_t n)

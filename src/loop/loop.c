@@ -6,7 +6,9 @@
  * spins on memory-backed connections (shm://) before the turn sleeps, and
  * completion receive: the dispatch of a backend's received bytes (and
  * what a stopped receiver had in the batch, given back to be kept), or
- * its emulation with recv(2) where the backend has none (epoll).
+ * its emulation with recv(2) where the backend has none (epoll); and
+ * completion send, its completions' dispatch or its emulation with
+ * send(2) on OUT.
  * The API and its rules are described in loop.h.
  */
 #include "loop/loop_impl.h"
@@ -161,13 +163,22 @@ void sipc__io_init(sipc_loop_io *io, int fd, sipc_loop_io_fn *cb, void *arg)
 	io->recv_on = false;
 	io->recv_emul = false;
 	io->bk_events = 0;
+	io->sent_cb = NULL;
+	io->send_buf = NULL;
+	io->send_len = 0;
+	io->send_off = 0;
+	io->send_on = false;
+	io->send_emul = false;
 }
 
 /* The events the backend watches for IO asking EVENTS: IN too while loop.c
  * receives for it, IN not while the backend does (its receive takes the
- * bytes; a poll for IN would report them again and again). */
+ * bytes; a poll for IN would report them again and again); OUT too while
+ * loop.c sends for it. */
 static uint32_t bk_events(const sipc_loop_io *io, uint32_t events)
 {
+	if (io->send_on && io->send_emul)
+		events |= SIPC_LOOP_OUT;
 	if (!io->recv_on)
 		return events;
 	return io->recv_emul ? events | SIPC_LOOP_IN : events & ~SIPC_LOOP_IN;
@@ -276,9 +287,16 @@ void sipc__io_stop(sipc_loop *loop, sipc_loop_io *io)
 		if ((e->events & SIPC__LOOP_DATA) && i != loop->cur_data &&
 		    loop->be->recv_release != NULL)
 			loop->be->recv_release(loop, e);
+		if (e->events & SIPC__LOOP_SENT)
+			free((void *)e->data); /* a send done: the buffer is ours */
 		e->io = NULL;
 	}
 	io->recv_on = false; /* the backend's del drops what it kept */
+	/* The backend's del cancels a send in flight and frees its buffer. */
+	if (io->send_on && io->send_emul)
+		free(io->send_buf);
+	io->send_on = false;
+	io->send_buf = NULL;
 	loop->be->del(loop, io);
 	io->active = false;
 	io->events = 0;
@@ -348,6 +366,91 @@ void sipc__io_recv_stop(sipc_loop *loop, sipc_loop_io *io)
 bool sipc__io_receiving(const sipc_loop_io *io)
 {
 	return io->recv_on;
+}
+
+int sipc__io_send(sipc_loop *loop, sipc_loop_io *io, void *buf, size_t len, sipc_loop_sent_fn *cb)
+{
+	int err;
+
+	if (!io->active || cb == NULL || len == 0 || buf == NULL ||
+	    (io->events & (SIPC_LOOP_ONESHOT | SIPC_LOOP_EXCLUSIVE)))
+		return -EINVAL;
+	if (io->send_on)
+		return -EBUSY;
+	io->sent_cb = cb;
+	io->send_buf = buf;
+	io->send_len = len;
+	io->send_off = 0;
+	io->send_emul = true;
+	if (loop->be->send != NULL) {
+		err = loop->be->send(loop, io, buf, len);
+		if (err == 0)
+			io->send_emul = false;
+		else if (err != -EOPNOTSUPP)
+			return err;
+	}
+	io->send_on = true;
+	err = bk_sync(loop, io);
+	if (err < 0) {
+		/* Only the emulation changes the events: nothing is in flight. */
+		io->send_on = false;
+		io->send_buf = NULL;
+		return err;
+	}
+	return 0;
+}
+
+bool sipc__io_sending(const sipc_loop_io *io)
+{
+	return io->send_on;
+}
+
+/* The send of IO is over with N (its length or -errno): BUF goes back to
+ * the caller through its callback. */
+static void send_over(sipc_loop *loop, sipc_loop_io *io, ssize_t n)
+{
+	void *buf = io->send_buf;
+
+	io->send_on = false;
+	io->send_buf = NULL;
+	if (io->send_emul)
+		(void)bk_sync(loop, io);
+	io->sent_cb(loop, io, buf, n);
+}
+
+/* The emulated send of IO, told writable (or an error): as much as the
+ * socket takes; the callback once all of it is out. */
+static void emul_send(sipc_loop *loop, sipc_loop_io *io)
+{
+	while (io->send_off < io->send_len) {
+		ssize_t w = send(io->fd, (const char *)io->send_buf + io->send_off,
+				 io->send_len - io->send_off, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (w < 0) {
+			send_over(loop, io, -errno);
+			return;
+		}
+		io->send_off += (size_t)w;
+	}
+	send_over(loop, io, (ssize_t)io->send_len);
+}
+
+/* A backend's completed send, batch entry I. */
+static void sent(sipc_loop *loop, int i)
+{
+	struct sipc__loop_event *e = &loop->batch[i];
+	sipc_loop_io *io = e->io;
+
+	e->io = NULL;
+	if (!io->send_on || io->send_emul || io->send_buf != (void *)e->data) {
+		free((void *)e->data); /* cannot be: not this io's send */
+		return;
+	}
+	send_over(loop, io, e->n);
 }
 
 /* Receiving of IO has ended (an end or error is being delivered). */
@@ -461,14 +564,20 @@ static void dispatch(sipc_loop *loop, int n)
 		loop->batch_i = i;
 		if (io == NULL)
 			continue;
-		if (ev & SIPC__LOOP_DATA) {
+		if (ev & (SIPC__LOOP_DATA | SIPC__LOOP_SENT)) {
 			data = true;
 			continue;
 		}
-		if (io->recv_on && io->recv_emul &&
-		    (ev & (SIPC_LOOP_IN | SIPC_LOOP_ERR | SIPC_LOOP_HUP))) {
-			data = true; /* read in the second pass */
-			ev &= ~SIPC_LOOP_IN;
+		bool rd = io->recv_on && io->recv_emul &&
+			  (ev & (SIPC_LOOP_IN | SIPC_LOOP_ERR | SIPC_LOOP_HUP));
+		bool wr = io->send_on && io->send_emul &&
+			  (ev & (SIPC_LOOP_OUT | SIPC_LOOP_ERR | SIPC_LOOP_HUP));
+		if (rd || wr) {
+			data = true; /* read or sent in the second pass */
+			if (rd)
+				ev &= ~SIPC_LOOP_IN;
+			if (wr && !(io->events & SIPC_LOOP_OUT))
+				ev &= ~SIPC_LOOP_OUT;
 		} else {
 			e->io = NULL;
 		}
@@ -484,12 +593,28 @@ static void dispatch(sipc_loop *loop, int n)
 			continue;
 		if (e->events & SIPC__LOOP_DATA) {
 			deliver(loop, i);
+		} else if (e->events & SIPC__LOOP_SENT) {
+			sent(loop, i);
 		} else {
+			uint32_t ev = e->events;
+
+			if (io->send_on && io->send_emul &&
+			    (ev & (SIPC_LOOP_OUT | SIPC_LOOP_ERR | SIPC_LOOP_HUP))) {
+				emul_send(loop, io); /* may stop IO: e->io NULL */
+				if (e->io == NULL)
+					continue;
+			}
 			e->io = NULL;
-			if (io->recv_on && io->recv_emul)
+			if (io->recv_on && io->recv_emul &&
+			    (ev & (SIPC_LOOP_IN | SIPC_LOOP_ERR | SIPC_LOOP_HUP)))
 				emul_read(loop, io, i);
 		}
 	}
+	/* Completed sends are not told again, as readiness is: a stop does
+	 * not leave them behind. */
+	for (int i = 0; data && loop->stop && i < n; i++)
+		if (loop->batch[i].io != NULL && (loop->batch[i].events & SIPC__LOOP_SENT))
+			sent(loop, i);
 	/* A stop ended the dispatch: received bytes are kept, not lost (a
 	 * receiver's readiness is told again by the next turn). */
 	for (int i = n - 1; data && i >= 0; i--) {

@@ -144,6 +144,10 @@ typedef uint32_t sipc_loop_spin_fn(sipc_loop_io *io);
 /* Completion receive: N > 0: N bytes at BUF, valid only during the call;
  * 0: the peer's end of stream; < 0: -errno (receiving has ended). */
 typedef void sipc_loop_data_fn(sipc_loop *loop, sipc_loop_io *io, const void *buf, ssize_t n);
+/* Completion send: the send of BUF is over: N, all its bytes, went out, or
+ * N < 0 (-errno): it failed (some of them may have gone).  BUF is the
+ * caller's again. */
+typedef void sipc_loop_sent_fn(sipc_loop *loop, sipc_loop_io *io, void *buf, ssize_t n);
 
 /* A watched descriptor.  Fields are read-only for users, except arg. */
 struct sipc_loop_io {
@@ -164,7 +168,14 @@ struct sipc_loop_io {
 	bool recv_on;       /* receiving */
 	bool recv_emul;     /* by loop.c's recv(2) (the backend has no recv) */
 	uint32_t bk_events; /* the events the backend watches (IN added or
-			     * taken out while receiving) */
+			     * taken out while receiving, OUT added while
+			     * loop.c sends) */
+	/* Completion send (sipc__io_send); send_on while one is in flight. */
+	sipc_loop_sent_fn *sent_cb;
+	void *send_buf;
+	size_t send_len, send_off;
+	bool send_on;
+	bool send_emul; /* by loop.c's send(2) on OUT (the backend has no send) */
 };
 
 /* A one-shot timer.  Fields are read-only for users, except arg. */
@@ -239,6 +250,18 @@ int sipc__io_recv_start(sipc_loop *loop, sipc_loop_io *io, sipc_loop_data_fn *cb
  * receiving too and drops what is kept (the io's owner is closing it). */
 void sipc__io_recv_stop(sipc_loop *loop, sipc_loop_io *io);
 bool sipc__io_receiving(const sipc_loop_io *io);
+/* The loop sends LEN bytes at BUF (from malloc(3)) on the started stream
+ * socket IO, all of them, and then calls CB.  BUF is the loop's until then:
+ * the caller neither changes nor frees it.  One send at a time per io
+ * (-EBUSY while one is in flight); a new one may be made from CB.  If IO is
+ * stopped first, CB is not called and the loop frees BUF once the kernel is
+ * done with it.  On io_uring the send is a request submitted with the
+ * turn's wait (no system call of its own); elsewhere loop.c sends with
+ * send(2) when the socket is writable (from the next turn: never from
+ * inside this call).  0 or -errno (-EINVAL: IO not started, ONESHOT or
+ * EXCLUSIVE, LEN 0). */
+int sipc__io_send(sipc_loop *loop, sipc_loop_io *io, void *buf, size_t len, sipc_loop_sent_fn *cb);
+bool sipc__io_sending(const sipc_loop_io *io);
 /* Whether LOOP's backend receives by itself (io_uring), so that completion
  * receive saves system calls; on epoll it is recv(2) on readiness, as a
  * caller's own read would be. */

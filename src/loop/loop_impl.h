@@ -63,6 +63,20 @@
  *                its buffer goes back (IO may be freed: not looked at).
  *   del()        drops what is kept for IO and ends its receiving too.
  *
+ * Completion send (sipc__io_send, loop.h), optional likewise: without
+ * send (epoll) loop.c adds OUT to the io's events while it sends, and
+ * sends with send(2) on OUT.
+ *
+ *   send(loop, io, buf, len)  sends LEN bytes at BUF for the started IO,
+ *                all of them (a short send goes on with the rest), and
+ *                puts a SIPC__LOOP_SENT entry into a later poll()'s batch
+ *                when it is over (N: LEN, or -errno).  0, or -errno:
+ *                -EOPNOTSUPP (loop.c emulates for IO instead).  del()
+ *                while a send is in flight cancels it; the backend frees
+ *                BUF once the kernel is done with it, and no entry comes.
+ *                An entry in the batch of an io stopped before it was
+ *                dispatched is loop.c's to free.
+ *
  * Completion backends (io_uring, backend_uring.c): the interface is
  * readiness, which io_uring gives with IORING_OP_POLL_ADD.  backend_uring
  * arms one-shot polls and arms them again after each completion (a
@@ -109,7 +123,10 @@
 
 /* A batch entry that carries received bytes rather than readiness (its
  * events are this flag alone). */
-#define SIPC__LOOP_DATA  (1u << 31)
+#define SIPC__LOOP_DATA (1u << 31)
+/* A batch entry that carries a completed send (sipc__io_send) of a
+ * backend: its buffer at DATA, N its length or -errno. */
+#define SIPC__LOOP_SENT  (1u << 29)
 #define SIPC__LOOP_NOBUF UINT32_MAX
 
 /* One ready io of a turn's batch, or (SIPC__LOOP_DATA) one completion of a
@@ -141,6 +158,8 @@ struct sipc__loop_backend {
 	void (*recv_keep)(sipc_loop *loop, sipc_loop_io *io, const struct sipc__loop_event *ev,
 			  size_t off);
 	void (*recv_release)(sipc_loop *loop, const struct sipc__loop_event *ev);
+	/* Completion send (below); NULL: loop.c emulates. */
+	int (*send)(sipc_loop *loop, sipc_loop_io *io, void *buf, size_t len);
 };
 
 /* epoll(7) and an eventfd wake: Linux's, the default. */
