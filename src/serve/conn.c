@@ -92,6 +92,11 @@ struct sipc_conn {
 	bool crecv;
 	uint8_t *held;
 	size_t held_off, held_len;
+	/* Its output goes through the loop's completion send too: the bytes
+	 * of out are handed over whole (sbuf, slen: the loop's until on_sent),
+	 * and out starts again in the spare (sbuf, scap). */
+	uint8_t *sbuf;
+	size_t slen, scap;
 	_Alignas(max_align_t) unsigned char state[];
 };
 
@@ -121,7 +126,14 @@ static void leave(struct sipc_conn *c)
 		settle(c);
 }
 
+/* The output not sent yet: queued in out, and in the loop's send. */
 static size_t pending(const struct sipc_conn *c)
+{
+	return c->tail - c->head + c->slen;
+}
+
+/* The output in out. */
+static size_t queued(const struct sipc_conn *c)
 {
 	return c->tail - c->head;
 }
@@ -296,6 +308,8 @@ static void destroy(struct sipc_conn *c)
 	free(c->tls_note);
 	free(c->out);
 	free(c->held);
+	if (c->slen == 0)
+		free(c->sbuf); /* else the loop frees it: sipc__io_stop above */
 	free(c);
 	sipc__worker_conn_gone(w);
 }
@@ -343,8 +357,7 @@ static void flush(struct sipc_conn *c)
 			if (n >= 0)
 				continue;
 		} else {
-			n = ep_send(c, c->out + c->head,
-				    c->urg_queued ? c->urg_before : pending(c));
+			n = ep_send(c, c->out + c->head, c->urg_queued ? c->urg_before : queued(c));
 			if (n >= 0) {
 				count_out(c, c->out + c->head, (size_t)n);
 				c->head += (size_t)n;
@@ -375,7 +388,7 @@ static bool append(struct sipc_conn *c, const void *buf, size_t len)
 	size_t need = len + (c->seqpacket ? 4 : 0);
 
 	if (c->tail + need > c->cap && c->head > 0) {
-		memmove(c->out, c->out + c->head, pending(c));
+		memmove(c->out, c->out + c->head, queued(c));
 		c->tail -= c->head;
 		c->head = 0;
 	}
@@ -434,8 +447,10 @@ size_t sipc__conn_write(struct sipc_conn *c, const void *buf, size_t len)
 		if (sipc__conn_out_room(c) < len)
 			return 0;
 	} else {
-		/* Fast path: nothing queued, so the bytes may go straight out. */
-		while (pending(c) == 0 && sent < len) {
+		/* Fast path: nothing queued, so the bytes may go straight out
+		 * (but through the loop's send on a crecv connection: queued,
+		 * and sent with the turn's other requests by settle). */
+		while (!c->crecv && pending(c) == 0 && sent < len) {
 			n = ep_send(c, (const uint8_t *)buf + sent, len - sent);
 			if (n < 0) {
 				if (n == -EAGAIN)
@@ -567,6 +582,65 @@ static uint32_t spin_events(struct sipc_conn *c, bool rd, bool wr)
 	return c->spin_ev ? SIPC_LOOP_IN : 0;
 }
 
+static void on_sent(sipc_loop *loop, sipc_loop_io *io, void *buf, ssize_t n);
+static void take_held(struct sipc_conn *c);
+
+/* Hands the output in out to the loop's send, out starting again in the
+ * spare; false when it closed C (destroyed). */
+static bool ring_send(struct sipc_conn *c)
+{
+	uint8_t *p = c->out;
+	size_t cap = c->cap;
+	int err;
+
+	if (c->head > 0) {
+		memmove(c->out, c->out + c->head, queued(c));
+		c->tail -= c->head;
+		c->head = 0;
+	}
+	err = sipc__io_send(c->w->loop, &c->io, p, c->tail, on_sent);
+	if (err < 0) {
+		c->dead = true;
+		c->why = sipc_strerror(err);
+		destroy(c);
+		return false;
+	}
+	c->slen = c->tail;
+	c->out = c->sbuf;
+	c->cap = c->scap;
+	c->head = c->tail = 0;
+	c->sbuf = p;
+	c->scap = cap;
+	return true;
+}
+
+/* The loop's send of sbuf is over: the spare is free again, and the
+ * service may write more (echo's held bytes, chargen's on_writable). */
+static void on_sent(sipc_loop *loop, sipc_loop_io *io, void *buf, ssize_t n)
+{
+	struct sipc_conn *c = io->arg;
+
+	(void)loop;
+	enter(c);
+	c->slen = 0;
+	if (n < 0) {
+		sipc__conn_close(c, reason(c, (int)n));
+	} else {
+		count_out(c, buf, (size_t)n);
+		/* An idle connection should not keep a large buffer. */
+		if (c->scap > 64 * 1024 && queued(c) == 0) {
+			free(c->sbuf);
+			c->sbuf = NULL;
+			c->scap = 0;
+		}
+		if (!c->dead && c->want_writable && !c->ending && pending(c) == 0 &&
+		    c->svc->on_writable != NULL)
+			c->svc->on_writable(c);
+		take_held(c);
+	}
+	leave(c);
+}
+
 /* After every callback: close, shut down, or adjust what we wait for. */
 static void settle(struct sipc_conn *c)
 {
@@ -605,6 +679,16 @@ static void settle(struct sipc_conn *c)
 		}
 		bool rd = may_read(c);
 		bool wr = pending(c) > 0 || (c->want_writable && !c->ending);
+
+		if (c->crecv) {
+			/* Output goes through the loop's send: writability is
+			 * never waited for (on_sent, or the kick, tells). */
+			if (queued(c) > 0 && c->slen == 0 && !ring_send(c))
+				return;
+			if (wr && pending(c) == 0 && !sipc__timer_armed(&c->kick))
+				sipc__timer_start(c->w->loop, &c->kick, 0);
+			wr = false;
+		}
 		/* shm:// says how long to spin once its handshake is done,
 		 * which it does in the first reads and writes (raw services,
 		 * on_io, wait on the descriptor themselves). */
@@ -914,7 +998,7 @@ static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	}
 	/* A transport may need the other direction first (TLS): a write
 	 * goes on when what it waits for has come, a read likewise. */
-	if (!c->dead && (revents & (SIPC_LOOP_OUT | c->wr_ev)) && pending(c) > 0)
+	if (!c->dead && !c->crecv && (revents & (SIPC_LOOP_OUT | c->wr_ev)) && pending(c) > 0)
 		flush(c);
 	if (c->banner_wait) {
 		/* Its banner is out: the raw service takes the descriptor,

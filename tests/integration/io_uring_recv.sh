@@ -7,8 +7,9 @@
 # byte back in order), 40 connections at once with writes from 1 byte to
 # 64 KiB, tcp discard counting every byte, the peer's end after data, and
 # tcp echo (urgent data: read by readiness, as on epoll) beside them.  With
-# strace at hand: 500 round trips on unix echo cost serve no recv call on
-# io_uring, and at least 500 on epoll (the same exchange, the control).
+# strace at hand: 500 round trips on unix echo cost serve no recv and no
+# send call on io_uring (the loop's completion receive and send), and at
+# least 500 of each on epoll (the same exchange, the control).
 . "$(dirname "$0")/../support/lib.sh"
 need python3
 unset SOCKIPC_IO
@@ -60,7 +61,8 @@ stop_server "serve --io uring" "$S" "$T/s.err"
 # The system calls: no recv per message on io_uring; epoll is the control.
 if command -v strace >/dev/null && strace -f -o /dev/null true 2>/dev/null; then
 	for io in uring epoll; do
-		bg "$T/st-$io" strace -f -qq -e trace=recvfrom,recvmsg,recvmmsg -o "$T/strace-$io" \
+		bg "$T/st-$io" strace -f -qq -e trace=recvfrom,recvmsg,recvmmsg,sendto,sendmsg,write \
+			-o "$T/strace-$io" \
 			"$SOCKIPC" serve --io "$io" -e "unix://$T/sock-$io echo"
 		STP=$BG_PID
 		wait_line "$T/st-$io" '^listening ' 20 >/dev/null || fail "serve under strace ($io) listens"
@@ -68,10 +70,13 @@ if command -v strace >/dev/null && strace -f -o /dev/null true 2>/dev/null; then
 		expect_eq "under strace ($io): 500 round trips" "500 round trips" "$r"
 		stop_bg "$STP"
 		n=$(grep -Ec 'recvfrom|recvmsg' "$T/strace-$io")
+		w=$(grep -Ec '^[0-9]+ +(sendto|sendmsg)\(' "$T/strace-$io")
 		if [ "$io" = uring ]; then
 			check "io_uring: no recv call per message ($n for 500)" test "$n" -lt 50
+			check "io_uring: no send call per message ($w for 500)" test "$w" -lt 50
 		else
 			check "epoll (the control): a recv call per message ($n for 500)" test "$n" -ge 500
+			check "epoll (the control): a send call per message ($w for 500)" test "$w" -ge 500
 		fi
 	done
 else
