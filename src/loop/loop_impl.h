@@ -177,6 +177,11 @@ void sipc__loop_uring_set_nbufs(unsigned n);
 /* For tests: the buffers of LOOP's ring out of it (in a batch or kept);
  * 0 on a loop that is not io_uring's or has no ring. */
 unsigned sipc__loop_uring_held(const sipc_loop *loop);
+/* For tests: the size of the registered descriptor table of uring loops
+ * made from now on (0: none; UINT32_MAX: the default). */
+void sipc__loop_uring_set_nfixed(unsigned n);
+/* For tests: whether IO's requests name its registered index. */
+bool sipc__loop_uring_fixed(const sipc_loop *loop, const sipc_loop_io *io);
 
 struct sipc_loop {
 	const struct sipc__loop_backend *be;

@@ -8,7 +8,11 @@
  * down is not reported over and over for nothing (RDHUP), and the wake
  * from another thread and from a signal handler, one listener polled
  * EXCLUSIVE by two loops wakes one of them, and PRI, which io_uring says
- * for any byte, reported only where an urgent byte is.  And
+ * for any byte, reported only where an urgent byte is.  Registered
+ * descriptors: an io's requests name its index in the ring's table once
+ * registered, slots past the table go on with their descriptor, and a
+ * close() after sipc__io_stop ends the file at once (the peer reads its
+ * end: the table does not keep it), receiving or not.  And
  * sipc__loop_choose.
  */
 #include "support.h"
@@ -484,6 +488,78 @@ static void test_choose(void **state)
 	sipc__loop_free(loop);
 }
 
+/* Received bytes, for the registered-descriptor cases. */
+struct fx {
+	sipc_loop_io io;
+	size_t got;
+};
+
+static void fx_data(sipc_loop *loop, sipc_loop_io *io, const void *buf, ssize_t n)
+{
+	struct fx *f = io->arg;
+
+	(void)loop;
+	(void)buf;
+	if (n > 0)
+		f->got += (size_t)n;
+}
+
+/* NFX ios on a loop whose table has NFIXED entries (the wake is slot 0):
+ * the first NFIXED - 1 are registered, the rest not, and every one
+ * receives; each, stopped and closed, ends its file at once. */
+static void fixed_case(unsigned nfixed, int nfx, bool receive)
+{
+	sipc_loop *loop;
+	struct fx f[8];
+	int sv[8][2];
+	int64_t end = sipc_test_now_ms() + sipc_test_ms(5000);
+	char buf[64];
+
+	assert_true(nfx <= 8);
+	sipc__loop_uring_set_nfixed(nfixed);
+	loop = new_loop(NULL, NULL);
+	sipc__loop_uring_set_nfixed(UINT32_MAX);
+	for (int k = 0; k < nfx; k++) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv[k]), 0);
+		memset(&f[k], 0, sizeof(f[k]));
+		sipc__io_init(&f[k].io, sv[k][0], on_count, &f[k]);
+		assert_int_equal(sipc__io_start(loop, &f[k].io, receive ? 0 : SIPC_LOOP_OUT), 0);
+		if (receive)
+			assert_int_equal(sipc__io_recv_start(loop, &f[k].io, fx_data, 4096), 0);
+	}
+	/* Registered with the first turn; the requests after name them. */
+	for (int t = 0; t < 3; t++)
+		assert_int_equal(sipc__loop_run_once(loop, 10), 0);
+	for (int k = 0; k < nfx; k++)
+		assert_int_equal(sipc__loop_uring_fixed(loop, &f[k].io), (unsigned)k + 1 < nfixed);
+	if (receive) {
+		for (int k = 0; k < nfx; k++)
+			assert_int_equal(write(sv[k][1], "0123456789", 10), 10);
+		for (int k = 0; k < nfx; k++)
+			while (f[k].got < 10 && sipc_test_now_ms() < end)
+				assert_int_equal(sipc__loop_run_once(loop, 10), 0);
+		for (int k = 0; k < nfx; k++)
+			assert_int_equal(f[k].got, 10);
+	}
+	for (int k = 0; k < nfx; k++) {
+		sipc__io_stop(loop, &f[k].io);
+		close(sv[k][0]);
+		/* At once: not after a turn of the loop. */
+		assert_int_equal(read(sv[k][1], buf, sizeof(buf)), 0);
+		close(sv[k][1]);
+	}
+	sipc__loop_free(loop);
+}
+
+static void test_fixed_files(void **state)
+{
+	(void)state;
+	fixed_case(4, 6, true);
+	fixed_case(4, 6, false);
+	fixed_case(0, 2, true);
+	fixed_case(UINT32_MAX, 8, true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -496,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_exclusive_wakes_one),
 		cmocka_unit_test(test_choose),
 		cmocka_unit_test(test_pri_confirmed_per_io),
+		cmocka_unit_test(test_fixed_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
