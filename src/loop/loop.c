@@ -612,12 +612,13 @@ static void dispatch(sipc_loop *loop, int n)
 	}
 	/* Completed sends are not told again, as readiness is: a stop does
 	 * not leave them behind. */
-	for (int i = 0; data && loop->stop && i < n; i++)
+	for (int i = 0; loop->stop && i < n; i++)
 		if (loop->batch[i].io != NULL && (loop->batch[i].events & SIPC__LOOP_SENT))
 			sent(loop, i);
 	/* A stop ended the dispatch: received bytes are kept, not lost (a
-	 * receiver's readiness is told again by the next turn). */
-	for (int i = n - 1; data && i >= 0; i--) {
+	 * receiver's readiness is told again by the next turn), those after
+	 * the stop in the first pass too. */
+	for (int i = n - 1; (data || loop->stop) && i >= 0; i--) {
 		struct sipc__loop_event *e = &loop->batch[i];
 
 		if (e->io != NULL && (e->events & SIPC__LOOP_DATA))

@@ -525,6 +525,52 @@ static void test_echo(void **state)
 	sipc__loop_free(loop);
 }
 
+/* An io whose on_io stops the loop, in the same batch as a send's
+ * completion after it: the completion is not lost (told in that dispatch
+ * or, on epoll, whose send waits for OUT, in a later one), and only once. */
+static void on_stopper(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
+{
+	(void)io;
+	(void)revents;
+	sipc__loop_stop(loop);
+}
+
+static void test_loop_stopped_in_batch(void **state)
+{
+	static const size_t sizes[] = {64};
+	sipc_loop *loop = new_loop();
+	struct snd s = {.total = 64, .sizes = sizes, .nsizes = 1};
+	sipc_loop_io stopper;
+	int sv[2], av[2];
+	char buf[128];
+
+	(void)state;
+	pair(sv);
+	pair(av);
+	assert_int_equal(write(av[1], "x", 1), 1);
+	/* Armed first: its completion comes first in the batch. */
+	sipc__io_init(&stopper, av[0], on_stopper, NULL);
+	assert_int_equal(sipc__io_start(loop, &stopper, SIPC_LOOP_IN), 0);
+	sipc__io_init(&s.io, sv[0], on_io, &s);
+	assert_int_equal(sipc__io_start(loop, &s.io, 0), 0);
+	send_next(loop, &s);
+	assert_int_equal(sipc__loop_run_once(loop, 100), 0);
+	assert_true(sipc__loop_stopped(loop));
+	loop->stop = false; /* as sipc__loop_run does on its way out */
+	sipc__io_stop(loop, &stopper);
+	for (int i = 0; i < 5 && s.calls == 0; i++)
+		assert_int_equal(sipc__loop_run_once(loop, 100), 0);
+	assert_int_equal(s.calls, 1);
+	assert_int_equal(s.sent, 64);
+	assert_int_equal(read(sv[1], buf, sizeof(buf)), 64);
+	sipc__io_stop(loop, &s.io);
+	close(sv[0]);
+	close(sv[1]);
+	close(av[0]);
+	close(av[1]);
+	sipc__loop_free(loop);
+}
+
 static int on_epoll(void **state)
 {
 	(void)state;
@@ -551,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_closed_peer),
 		cmocka_unit_test(test_out_asked),
 		cmocka_unit_test(test_echo),
+		cmocka_unit_test(test_loop_stopped_in_batch),
 	};
 	/* SIGPIPE is left as it is: a send without MSG_NOSIGNAL to the
 	 * closed peer would end the run. */
