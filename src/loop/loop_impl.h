@@ -63,6 +63,25 @@
  *                its buffer goes back (IO may be freed: not looked at).
  *   del()        drops what is kept for IO and ends its receiving too.
  *
+ * Completion accept (sipc__io_accept_start, loop.h), optional in the same
+ * way: without accept_start (epoll) loop.c adds IN and calls accept4(2).
+ * A backend with it puts each accepted descriptor (or -errno) into the
+ * batch as an accept entry (SIPC__LOOP_ACCEPT, n the descriptor).
+ *
+ *   accept_start(loop, io)  starts accepting for the started IO; what it
+ *                kept for IO comes first.  0, or -EOPNOTSUPP (loop.c
+ *                emulates).  A refusal the kernel tells only in a
+ *                completion comes as an entry with SIPC__LOOP_ACCEPT_EMUL
+ *                too: loop.c emulates from then on; it has stopped.
+ *   accept_stop(loop, io)   stops; descriptors accepted before the stop
+ *                takes effect are kept.  Also called by loop.c when it
+ *                dispatches an error that ends accepting.
+ *   accept_keep(loop, io, fd)  keeps FD for IO before what it keeps
+ *                (loop.c gives a stopped io's pending entries back newest
+ *                first).
+ *   del()        closes what is kept for IO, and what a request of IO
+ *                made before completes with later.
+ *
  * Completion backends (io_uring, backend_uring.c): the interface is
  * readiness, which io_uring gives with IORING_OP_POLL_ADD.  backend_uring
  * arms one-shot polls and arms them again after each completion (a
@@ -111,6 +130,10 @@
  * events are this flag alone). */
 #define SIPC__LOOP_DATA  (1u << 31)
 #define SIPC__LOOP_NOBUF UINT32_MAX
+/* A batch entry that carries an accepted descriptor (n) or -errno, and
+ * the backend's refusal of the accept (loop.c emulates from then on). */
+#define SIPC__LOOP_ACCEPT      (1u << 29)
+#define SIPC__LOOP_ACCEPT_EMUL (1u << 27)
 
 /* One ready io of a turn's batch, or (SIPC__LOOP_DATA) one completion of a
  * backend's receive: N bytes at DATA in the backend's buffer BID, or the
@@ -141,6 +164,10 @@ struct sipc__loop_backend {
 	void (*recv_keep)(sipc_loop *loop, sipc_loop_io *io, const struct sipc__loop_event *ev,
 			  size_t off);
 	void (*recv_release)(sipc_loop *loop, const struct sipc__loop_event *ev);
+	/* Completion accept (above); NULL: loop.c emulates. */
+	int (*accept_start)(sipc_loop *loop, sipc_loop_io *io);
+	void (*accept_stop)(sipc_loop *loop, sipc_loop_io *io);
+	void (*accept_keep)(sipc_loop *loop, sipc_loop_io *io, int fd);
 };
 
 /* epoll(7) and an eventfd wake: Linux's, the default. */
@@ -158,6 +185,10 @@ void sipc__loop_uring_set_nbufs(unsigned n);
 /* For tests: the buffers of LOOP's ring out of it (in a batch or kept);
  * 0 on a loop that is not io_uring's or has no ring. */
 unsigned sipc__loop_uring_held(const sipc_loop *loop);
+/* For tests: uring loops made from now on have their multishot accepts
+ * refused by the kernel (an SQE it rejects with EINVAL, as a kernel
+ * before 5.19 does), so loop.c emulates after the first completion. */
+void sipc__loop_uring_refuse_accept(bool refuse);
 
 struct sipc_loop {
 	const struct sipc__loop_backend *be;
