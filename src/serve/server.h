@@ -105,6 +105,10 @@ struct sipc_worker_ep {
 	struct sipc_srv_endpoint *sep;
 	sipc_loop_io io;
 	sipc_loop_timer backoff; /* EMFILE: rest, then watch again */
+	/* The loop accepts for it (worker.c: io_uring's multishot accept)
+	 * rather than telling its readiness. */
+	bool ring;
+	int held_fd; /* ring: a connection taken as a cps pause began; -1 */
 };
 
 struct sipc_conn;

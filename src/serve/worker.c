@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "endpoint.h"
 #include "serve/acl.h"
 #include "serve/limits.h"
 #include "serve/model.h"
@@ -31,8 +32,19 @@
 static void stop_listening(struct sipc_worker *w)
 {
 	for (size_t i = 0; i < w->srv->neps; i++) {
-		sipc__io_stop(w->loop, &w->weps[i].io);
-		sipc__timer_stop(w->loop, &w->weps[i].backoff);
+		struct sipc_worker_ep *we = &w->weps[i];
+
+		/* On the ring path this closes what the kernel accepted for
+		 * this worker and the loop has not handed over yet (at most
+		 * a turn's): those peers see their connection end, where on
+		 * epoll they would wait in the backlog for the listener's
+		 * close or a newer generation (--handover). */
+		sipc__io_stop(w->loop, &we->io);
+		sipc__timer_stop(w->loop, &we->backoff);
+		if (we->held_fd >= 0) {
+			close(we->held_fd);
+			we->held_fd = -1;
+		}
 	}
 }
 
@@ -132,12 +144,20 @@ void sipc__worker_refuse(struct sipc_worker_ep *we, sipc_endpoint *conn, const s
 	refuse_via(we, conn, peer, NULL, why);
 }
 
-/* Rests from accepting on WE for MS (EMFILE, a cps pause). */
+/* Rests from accepting on WE for MS (EMFILE, a cps pause).  The ring
+ * path only stops accepting: what the kernel had accepted already is kept
+ * by the loop and handed over first when it starts again. */
 static void rest(struct sipc_worker_ep *we, int64_t ms)
 {
-	sipc__io_stop(we->w->loop, &we->io);
+	if (we->ring)
+		sipc__io_accept_stop(we->w->loop, &we->io);
+	else
+		sipc__io_stop(we->w->loop, &we->io);
 	sipc__timer_start(we->w->loop, &we->backoff, ms);
 }
+
+static int start_listening(struct sipc_worker_ep *we);
+static void serve_accepted(struct sipc_worker_ep *we, sipc_endpoint *conn);
 
 static void on_backoff(sipc_loop *loop, sipc_loop_timer *t)
 {
@@ -152,8 +172,20 @@ static void on_backoff(sipc_loop *loop, sipc_loop_timer *t)
 	if (sipc__limits_pause_over(l, now))
 		sipc__serve_log(we->w->srv, 1, "cps %s: the pause is over, accepting again",
 				we->sep->svc->name);
-	if (!we->w->draining && !we->w->retiring)
-		(void)sipc__io_start(loop, &we->io, listen_events());
+	(void)loop;
+	if (we->w->draining || we->w->retiring)
+		return;
+	if (we->held_fd >= 0) {
+		/* The connection the ring had taken as the pause began: the
+		 * first after it, as it would be from the backlog. */
+		int fd = we->held_fd;
+		sipc_endpoint *conn;
+
+		we->held_fd = -1;
+		if (sipc__ep_accepted(we->sep->ep, fd, NULL, 0, &conn) == 0)
+			serve_accepted(we, conn);
+	}
+	(void)start_listening(we);
 }
 
 /*
@@ -311,6 +343,29 @@ void sipc__worker_admit(struct sipc_worker_ep *we, sipc_endpoint *conn,
 	w->srv->ops->conn(w, we->sep, conn, who, &t);
 }
 
+/* The one body for every accepted connection, whoever accepted it
+ * (on_listen's sipc_accept, on_accepted's ring): its peer, the PROXY
+ * header of a trusted upstream, the admission. */
+static void serve_accepted(struct sipc_worker_ep *we, sipc_endpoint *conn)
+{
+	sipc_addr peer;
+
+	we->w->emfile_noted = false;
+	if (sipc_endpoint_peer(conn, &peer) < 0) {
+		peer.scheme = we->sep->scheme;
+		peer.len = 0;
+		peer.ss.ss_family = AF_UNSPEC;
+	}
+	/* A trusted upstream's connection is admitted once its PROXY header
+	 * has named the real client (proxyin.c). */
+	if (sipc__proxyin_trusted(we->sep, &peer)) {
+		sipc__proxyin_start(we, conn, &peer);
+		return;
+	}
+	struct sipc__conn_who who = {.peer = peer};
+	sipc__worker_admit(we, conn, &who);
+}
+
 static void on_listen(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
 	struct sipc_worker_ep *we = io->arg;
@@ -320,7 +375,6 @@ static void on_listen(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	(void)revents;
 	for (int i = 0; i < ACCEPT_BATCH && io->active; i++) {
 		sipc_endpoint *conn;
-		sipc_addr peer;
 		int64_t paused = sipc__limits_paused(we->sep->limits, sipc__loop_clock_ms());
 		if (paused > 0) {
 			/* cps: new connections wait in the backlog (limits.h). */
@@ -340,21 +394,76 @@ static void on_listen(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			sipc__serve_log(w->srv, 2, "accept %s: %s", we->sep->url, sipc_strerror(r));
 			continue;
 		}
-		w->emfile_noted = false;
-		if (sipc_endpoint_peer(conn, &peer) < 0) {
-			peer.scheme = we->sep->scheme;
-			peer.len = 0;
-			peer.ss.ss_family = AF_UNSPEC;
-		}
-		/* A trusted upstream's connection is admitted once its PROXY
-		 * header has named the real client (proxyin.c). */
-		if (sipc__proxyin_trusted(we->sep, &peer)) {
-			sipc__proxyin_start(we, conn, &peer);
-			continue;
-		}
-		struct sipc__conn_who who = {.peer = peer};
-		sipc__worker_admit(we, conn, &who);
+		serve_accepted(we, conn);
 	}
+}
+
+/*
+ * The ring path (io_uring, loop.h sipc__io_accept_start): the loop's
+ * multishot accept hands over each connection's descriptor, with no
+ * accept(2) and no readiness turn per connection; the endpoint is made
+ * from it as sipc_accept makes one (sipc__ep_accepted), then the same
+ * body as on_listen's.  A cps pause that begins keeps the descriptor for
+ * when it ends (the ring took it off the backlog already); EMFILE and
+ * its kin stopped the loop's accepting: shed() as on_listen does.
+ */
+static void on_accepted(sipc_loop *loop, sipc_loop_io *io, int fd)
+{
+	struct sipc_worker_ep *we = io->arg;
+	struct sipc_worker *w = we->w;
+	sipc_endpoint *conn;
+	int64_t paused;
+	int r;
+
+	(void)loop;
+	if (fd == -EMFILE || fd == -ENFILE || fd == -ENOBUFS || fd == -ENOMEM) {
+		shed(we, fd);
+		return;
+	}
+	if (fd < 0) {
+		sipc__serve_log(w->srv, 2, "accept %s: %s", we->sep->url, sipc_strerror(fd));
+		if (!sipc__io_accepting(io))
+			rest(we, SIPC_SERVE_ACCEPT_BACKOFF_MS);
+		return;
+	}
+	paused = sipc__limits_paused(we->sep->limits, sipc__loop_clock_ms());
+	if (paused > 0) {
+		/* cps: the others wait in the backlog, or in the loop. */
+		we->held_fd = fd;
+		rest(we, paused);
+		return;
+	}
+	r = sipc__ep_accepted(we->sep->ep, fd, NULL, 0, &conn);
+	if (r < 0) {
+		sipc__serve_log(w->srv, 2, "accept %s: %s", we->sep->url, sipc_strerror(r));
+		return;
+	}
+	serve_accepted(we, conn);
+}
+
+/* Whether the loop accepts for WE (the ring path) rather than telling its
+ * readiness: on a loop that completes (io_uring) and a plain stream
+ * listener (tcp, unix, unixpacket: tls and shm keep sipc_accept).
+ * MEASURED: see ring_workers below. */
+static bool ring_path(const struct sipc_worker_ep *we)
+{
+	const struct sipc_srv_endpoint *sep = we->sep;
+
+	return sep->kind != SIPC__SVC_DGRAM && sep->ep != NULL &&
+	       sipc__loop_completes(we->w->loop) && sipc__ep_plain_accept(sep->ep);
+}
+
+/* Watches WE's listener: the ring path, or readiness. */
+static int start_listening(struct sipc_worker_ep *we)
+{
+	int err;
+
+	if (!we->ring)
+		return sipc__io_start(we->w->loop, &we->io, listen_events());
+	err = sipc__io_start(we->w->loop, &we->io, 0);
+	if (err == 0)
+		err = sipc__io_accept_start(we->w->loop, &we->io, on_accepted);
+	return err;
 }
 
 uint32_t sipc__worker_random(struct sipc_worker *w, uint32_t n)
@@ -394,6 +503,7 @@ int sipc__worker_init(struct sipc_worker *w, struct sipc__server *srv, int id)
 		struct sipc_worker_ep *we = &w->weps[i];
 		we->w = w;
 		we->sep = &srv->eps[i];
+		we->held_fd = -1;
 		sipc__io_init(&we->io, we->sep->fd,
 			      we->sep->kind == SIPC__SVC_DGRAM ? sipc__dgram_on_io : on_listen, we);
 		sipc__timer_init(&we->backoff, on_backoff, we);
@@ -443,7 +553,8 @@ int sipc__worker_listen(struct sipc_worker *w)
 		int err = sep->kind == SIPC__SVC_DGRAM ? sipc__dgram_prepare(w, sep) : 0;
 		if (err < 0)
 			return err;
-		err = sipc__io_start(w->loop, &w->weps[i].io, listen_events());
+		w->weps[i].ring = ring_path(&w->weps[i]);
+		err = start_listening(&w->weps[i]);
 		if (err < 0)
 			return err;
 	}
