@@ -441,15 +441,31 @@ static void on_accepted(sipc_loop *loop, sipc_loop_io *io, int fd)
 	serve_accepted(we, conn);
 }
 
-/* Whether the loop accepts for WE (the ring path) rather than telling its
- * readiness: on a loop that completes (io_uring) and a plain stream
- * listener (tcp, unix, unixpacket: tls and shm keep sipc_accept).
- * MEASURED: see ring_workers below. */
+/*
+ * Whether the loop accepts for WE (the ring path) rather than telling its
+ * readiness: on a loop that completes (io_uring), a plain stream listener
+ * (tcp, unix, unixpacket: tls and shm keep sipc_accept), and one worker.
+ *
+ * Not with several workers: every worker's loop shares the listener, and
+ * a multishot accept has no exclusive mode of ours, but the kernel polls
+ * for an accept exclusively and the first request on the listener's wait
+ * queue stays first, so one worker takes every connection and the others
+ * never wake.  Measured 2026-12-03 (kernel 6.18, 2 vCPUs, serve -w 2
+ * --io uring, bench --new-conn -c 4 -D 3, a counter per worker): unix
+ * echo 149834 connections to one worker, 0 to the other (whose thread
+ * made 0 voluntary context switches: no extra wake-ups, and no spread
+ * either); tcp 42837 and 0.  Readiness with SIPC_LOOP_EXCLUSIVE spreads
+ * them (epoll: unix 56697 / 51809, tcp 25534 / 17010), which long
+ * connections need to use the second worker at all.  serve has no
+ * listener per worker (SO_REUSEPORT: server.h says why), so the ring
+ * path is taken with -w 1 only (and one accepting thread or process
+ * under --model thread and fork).
+ */
 static bool ring_path(const struct sipc_worker_ep *we)
 {
 	const struct sipc_srv_endpoint *sep = we->sep;
 
-	return sep->kind != SIPC__SVC_DGRAM && sep->ep != NULL &&
+	return sep->kind != SIPC__SVC_DGRAM && sep->ep != NULL && we->w->srv->nworkers == 1 &&
 	       sipc__loop_completes(we->w->loop) && sipc__ep_plain_accept(sep->ep);
 }
 
