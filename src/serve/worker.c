@@ -460,6 +460,19 @@ static void on_accepted(sipc_loop *loop, sipc_loop_io *io, int fd)
  * listener per worker (SO_REUSEPORT: server.h says why), so the ring
  * path is taken with -w 1 only (and one accepting thread or process
  * under --model thread and fork).
+ *
+ * What it saves, -w 1 --io uring, 2026-12-03: strace -f -c of serve for
+ * bench --new-conn -c 4 -n 3000 (one echo each): unix 24250 system calls
+ * before (8.1 a connection: accept4 3750, of them 750 EAGAIN;
+ * io_uring_enter 1573), 19868 with the ring (6.6: no accept4;
+ * io_uring_enter 1691); tcp 31807 (10.6) and 27445 (9.1).  Connections/s
+ * (serve taskset to CPU 0, bench to CPU 1, 3 s, runs interleaved, on a
+ * 2-vCPU VM other jobs shared): unix -c 8 before 52117 56008 69062,
+ * after 57828 68850 71319; unix -c 1 before 12467 10947 9247, after
+ * 11951 10530 9147 (latency-bound: equal within the noise); tcp -c 8
+ * jumps between about 14200 and 35000-41000 on both builds from one run
+ * to the next (before 14263 14240 14261 14265 35808 39341 41052, after
+ * 14339 33186 27914 20128 35491 25507 40002): no difference shows.
  */
 static bool ring_path(const struct sipc_worker_ep *we)
 {
