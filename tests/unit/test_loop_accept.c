@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "endpoint.h"
 #include "loop/loop_impl.h"
 
 static const struct sipc__loop_backend *be = &sipc__loop_backend_epoll;
@@ -480,6 +482,79 @@ static void test_refusals(void **state)
 	sipc__loop_free(loop);
 }
 
+/* ------------------------------------------------ sipc__ep_accepted */
+
+static char trace_buf[8192];
+
+static void on_trace(void *arg, const char *line)
+{
+	size_t n = strlen(trace_buf);
+
+	(void)arg;
+	snprintf(trace_buf + n, sizeof(trace_buf) - n, "%s\n", line);
+}
+
+/* A connection accepted by someone else (accept4 here, the loop's ring in
+ * serve) made into an endpoint as sipc_accept makes one: the listener's
+ * trace with the peer's address (asked of the descriptor), the
+ * association line, TCP_NODELAY, the peer, bytes both ways; and which
+ * listeners may (tcp, unix, unixpacket) or may not (shm) take it. */
+static void test_ep_accepted(void **state)
+{
+	sipc_options o = {0};
+	sipc_endpoint *l, *c, *conn, *sl;
+	char url[SIPC_URL_MAX], want[64], buf[8];
+	sipc_addr peer, cl_local;
+	int fd, one = 0;
+	socklen_t ol = sizeof(one);
+
+	(void)state;
+	o.trace = on_trace;
+	assert_int_equal(sipc_listen("tcp://127.0.0.1:0", &o, &l), 0);
+	assert_true(sipc__ep_plain_accept(l));
+	sipc_test_local_url(l, url, sizeof(url));
+	assert_int_equal(sipc_dial(url, NULL, 5000, &c), 0);
+	fd = accept4(sipc_endpoint_fd(l), NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	assert_true(fd >= 0);
+	trace_buf[0] = '\0';
+	assert_int_equal(sipc__ep_accepted(l, fd, NULL, 0, &conn), 0);
+	assert_int_equal(sipc_endpoint_fd(conn), fd);
+	assert_int_equal(sipc_endpoint_peer(conn, &peer), 0);
+	assert_int_equal(sipc_endpoint_local(c, &cl_local), 0);
+	assert_int_equal(sipc_addr_format(&cl_local, url, sizeof(url)) >= 0, 1);
+	snprintf(want, sizeof(want), "accept(%d) = %d ", sipc_endpoint_fd(l), fd);
+	assert_non_null(strstr(trace_buf, want));
+	assert_non_null(strstr(trace_buf, url + strlen("tcp://")));
+	assert_non_null(strstr(trace_buf, "association"));
+	assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, &ol), 0);
+	assert_int_equal(one, 1);
+	assert_int_equal(sipc_write_all(c, "ping", 4, 5000), 4);
+	assert_int_equal(sipc_read(conn, buf, 4, 5000), 4);
+	assert_memory_equal(buf, "ping", 4);
+	assert_int_equal(sipc_write_all(conn, "pong", 4, 5000), 4);
+	assert_int_equal(sipc_read(c, buf, 4, 5000), 4);
+	assert_memory_equal(buf, "pong", 4);
+	sipc_endpoint_close(conn);
+	sipc_endpoint_close(c);
+	sipc_endpoint_close(l);
+
+	snprintf(url, sizeof(url), "unix://%s/u.sock", sipc_test_dir);
+	assert_int_equal(sipc_listen(url, NULL, &l), 0);
+	assert_true(sipc__ep_plain_accept(l));
+	sipc_endpoint_close(l);
+	snprintf(url, sizeof(url), "unixpacket://%s/p.sock", sipc_test_dir);
+	assert_int_equal(sipc_listen(url, NULL, &l), 0);
+	assert_true(sipc__ep_plain_accept(l));
+	sipc_endpoint_close(l);
+	snprintf(url, sizeof(url), "shm://%s/shm.sock", sipc_test_dir);
+	assert_int_equal(sipc_listen(url, NULL, &sl), 0);
+	assert_false(sipc__ep_plain_accept(sl));
+	sipc_endpoint_close(sl);
+	assert_int_equal(sipc_listen("udp://127.0.0.1:0", NULL, &l), 0);
+	assert_false(sipc__ep_plain_accept(l));
+	sipc_endpoint_close(l);
+}
+
 static int on_epoll(void **state)
 {
 	(void)state;
@@ -517,5 +592,9 @@ int main(void)
 	rc |= cmocka_run_group_tests_name("uring", tests, on_uring, NULL);
 	/* io_uring refusing multishot accepts: loop.c's accept4(2) beside the
 	 * ring's polls. */
-	return rc | cmocka_run_group_tests_name("uring-refused", tests, on_uring_refused, NULL);
+	rc |= cmocka_run_group_tests_name("uring-refused", tests, on_uring_refused, NULL);
+	const struct CMUnitTest lib[] = {cmocka_unit_test(test_ep_accepted)};
+
+	return rc |
+	       cmocka_run_group_tests_name("lib", lib, sipc_test_dir_setup, sipc_test_dir_teardown);
 }
