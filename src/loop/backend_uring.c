@@ -197,6 +197,7 @@ struct slot {
 	bool acc_armed;  /* a multishot accept of acc_seq is in the kernel */
 	bool acc_term;   /* it ended (an error told, or to tell): not again */
 	bool acc_listed; /* on the accepted list */
+	bool acc_one;    /* one-shot requests (sipc__io_accept_start_shared) */
 	uint8_t acc_seq;
 	int *afd; /* accepted, kept: afd[(afd_head + k) & (afd_cap - 1)] */
 	uint32_t afd_head, afd_n, afd_cap;
@@ -1361,8 +1362,11 @@ static bool sync_accept(struct uring_backend *b, uint32_t i)
 		if (sqe == NULL)
 			return false;
 		s->acc_seq++;
-		io_uring_prep_multishot_accept(sqe, s->fd, NULL, NULL,
-					       SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (s->acc_one)
+			io_uring_prep_accept(sqe, s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		else
+			io_uring_prep_multishot_accept(sqe, s->fd, NULL, NULL,
+						       SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (refuse_accept)
 			sqe->len = 1; /* for tests: the kernel says EINVAL */
 		io_uring_sqe_set_data64(sqe, atag(i, s));
@@ -1469,6 +1473,7 @@ static int ur_accept_start(sipc_loop *loop, sipc_loop_io *io)
 	if (b->acc_refused)
 		return -EOPNOTSUPP;
 	s = &b->slots[io->bk_slot];
+	s->acc_one = io->accept_shared;
 	if (!s->acc) {
 		s->acc = true;
 		mark(b, io->bk_slot);

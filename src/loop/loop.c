@@ -164,6 +164,7 @@ void sipc__io_init(sipc_loop_io *io, int fd, sipc_loop_io_fn *cb, void *arg)
 	io->accept_cb = NULL;
 	io->accept_on = false;
 	io->accept_emul = false;
+	io->accept_shared = false;
 }
 
 /* The events the backend watches for IO asking EVENTS: IN too while loop.c
@@ -475,7 +476,7 @@ bool sipc__accept_transient(int err)
 	}
 }
 
-int sipc__io_accept_start(sipc_loop *loop, sipc_loop_io *io, sipc_loop_accept_fn *cb)
+static int accept_start(sipc_loop *loop, sipc_loop_io *io, sipc_loop_accept_fn *cb, bool shared)
 {
 	int err;
 
@@ -484,6 +485,7 @@ int sipc__io_accept_start(sipc_loop *loop, sipc_loop_io *io, sipc_loop_accept_fn
 	io->accept_cb = cb;
 	if (io->accept_on)
 		return 0;
+	io->accept_shared = shared;
 	io->accept_emul = true;
 	if (loop->be->accept_start != NULL) {
 		err = loop->be->accept_start(loop, io);
@@ -501,6 +503,16 @@ int sipc__io_accept_start(sipc_loop *loop, sipc_loop_io *io, sipc_loop_accept_fn
 		return err;
 	}
 	return 0;
+}
+
+int sipc__io_accept_start(sipc_loop *loop, sipc_loop_io *io, sipc_loop_accept_fn *cb)
+{
+	return accept_start(loop, io, cb, false);
+}
+
+int sipc__io_accept_start_shared(sipc_loop *loop, sipc_loop_io *io, sipc_loop_accept_fn *cb)
+{
+	return accept_start(loop, io, cb, true);
 }
 
 /* Gives the backend IO's accept entries still in the batch to keep,

@@ -84,6 +84,11 @@
  *   EINVAL...) is told after accepting has stopped by itself: the caller
  *   starts it again when it wants.  On io_uring this is a multishot
  *   IORING_OP_ACCEPT: no accept(2) and no readiness turn per connection.
+ *   A listener that several loops accept on takes
+ *   sipc__io_accept_start_shared instead: one accept request per
+ *   connection, made anew by the next turn, so the loops take turns (the
+ *   kernel wakes the first request on the listener, and a multishot one
+ *   would stay first and take every connection).
  *   On epoll (and where the kernel refuses a multishot accept) the loop
  *   emulates it: it watches IN and calls accept4(2), at most
  *   SIPC__LOOP_ACCEPTS per io and turn.  While accepting, IN is not
@@ -195,8 +200,9 @@ struct sipc_loop_io {
 			     * taken out while receiving) */
 	/* Completion accept (sipc__io_accept_start). */
 	sipc_loop_accept_fn *accept_cb;
-	bool accept_on;   /* accepting */
-	bool accept_emul; /* by loop.c's accept4(2) (the backend does not) */
+	bool accept_on;     /* accepting */
+	bool accept_emul;   /* by loop.c's accept4(2) (the backend does not) */
+	bool accept_shared; /* one connection per request (accept_start_shared) */
 };
 
 /* A one-shot timer.  Fields are read-only for users, except arg. */
@@ -284,6 +290,11 @@ bool sipc__loop_completes(const sipc_loop *loop);
  * stopped by itself).  Returns 0 or -errno (-EINVAL: IO not started,
  * ONESHOT or EXCLUSIVE, CB NULL).  Again while accepting: changes CB. */
 int sipc__io_accept_start(sipc_loop *loop, sipc_loop_io *io, sipc_loop_accept_fn *cb);
+/* As sipc__io_accept_start, for a listener other loops accept on too: on
+ * io_uring a one-shot accept per connection, armed again (with the next
+ * turn's submit) after each, so the loops' requests take turns on the
+ * listener rather than the first one taking every connection. */
+int sipc__io_accept_start_shared(sipc_loop *loop, sipc_loop_io *io, sipc_loop_accept_fn *cb);
 /* Stops accepting: CB is not called until the next accept_start, which
  * first gives what the backend had accepted already, in order. */
 void sipc__io_accept_stop(sipc_loop *loop, sipc_loop_io *io);

@@ -68,7 +68,8 @@
  * A backend with it puts each accepted descriptor (or -errno) into the
  * batch as an accept entry (SIPC__LOOP_ACCEPT, n the descriptor).
  *
- *   accept_start(loop, io)  starts accepting for the started IO; what it
+ *   accept_start(loop, io)  starts accepting for the started IO (one
+ *                request per connection when io->accept_shared); what it
  *                kept for IO comes first.  0, or -EOPNOTSUPP (loop.c
  *                emulates).  A refusal the kernel tells only in a
  *                completion comes as an entry with SIPC__LOOP_ACCEPT_EMUL

@@ -443,42 +443,47 @@ static void on_accepted(sipc_loop *loop, sipc_loop_io *io, int fd)
 
 /*
  * Whether the loop accepts for WE (the ring path) rather than telling its
- * readiness: on a loop that completes (io_uring), a plain stream listener
- * (tcp, unix, unixpacket: tls and shm keep sipc_accept), and one worker.
+ * readiness: on a loop that completes (io_uring) and a plain stream
+ * listener (tcp, unix, unixpacket: tls and shm keep sipc_accept).
  *
- * Not with several workers: every worker's loop shares the listener, and
- * a multishot accept has no exclusive mode of ours, but the kernel polls
- * for an accept exclusively and the first request on the listener's wait
- * queue stays first, so one worker takes every connection and the others
- * never wake.  Measured 2026-12-03 (kernel 6.18, 2 vCPUs, serve -w 2
- * --io uring, bench --new-conn -c 4 -D 3, a counter per worker): unix
- * echo 149834 connections to one worker, 0 to the other (whose thread
- * made 0 voluntary context switches: no extra wake-ups, and no spread
- * either); tcp 42837 and 0.  Readiness with SIPC_LOOP_EXCLUSIVE spreads
- * them (epoll: unix 56697 / 51809, tcp 25534 / 17010), which long
- * connections need to use the second worker at all.  serve has no
- * listener per worker (SO_REUSEPORT: server.h says why), so the ring
- * path is taken with -w 1 only (and one accepting thread or process
- * under --model thread and fork).
+ * One worker takes a multishot accept.  Several workers share every
+ * listener, and a multishot accept has no exclusive mode of ours, but the
+ * kernel polls for an accept exclusively and the first request on the
+ * listener's wait queue stays first: one worker took every connection and
+ * the other never woke.  Measured 2026-12-03 (kernel 6.18, 2 vCPUs, serve
+ * -w 2 --io uring, bench --new-conn -c 4 -D 3, a counter per worker and
+ * the threads' voluntary context switches): multishot, unix echo 149834
+ * connections to one worker and 0 to the other (0 switches: no extra
+ * wake-ups, no spread either), tcp 42837 and 0.  So with several workers
+ * each takes one connection per request (sipc__io_accept_start_shared),
+ * armed again by its next turn's submit, at the tail of the queue: the
+ * workers take turns.  unix 49397 / 48366 (0.75 switches a connection),
+ * tcp 21384 / 21198 (0.94); readiness with SIPC_LOOP_EXCLUSIVE, as on
+ * epoll, spread them less evenly (unix 48478 / 42067, 0.95 switches; tcp
+ * 24556 / 17960, 1.07).  serve has no listener per worker (SO_REUSEPORT:
+ * server.h says why), which a multishot accept per worker would need.
  *
- * What it saves, -w 1 --io uring, 2026-12-03: strace -f -c of serve for
- * bench --new-conn -c 4 -n 3000 (one echo each): unix 24250 system calls
- * before (8.1 a connection: accept4 3750, of them 750 EAGAIN;
- * io_uring_enter 1573), 19868 with the ring (6.6: no accept4;
- * io_uring_enter 1691); tcp 31807 (10.6) and 27445 (9.1).  Connections/s
- * (serve taskset to CPU 0, bench to CPU 1, 3 s, runs interleaved, on a
- * 2-vCPU VM other jobs shared): unix -c 8 before 52117 56008 69062,
- * after 57828 68850 71319; unix -c 1 before 12467 10947 9247, after
- * 11951 10530 9147 (latency-bound: equal within the noise); tcp -c 8
- * jumps between about 14200 and 35000-41000 on both builds from one run
- * to the next (before 14263 14240 14261 14265 35808 39341 41052, after
- * 14339 33186 27914 20128 35491 25507 40002): no difference shows.
+ * What it saves (strace -f -c of serve, bench --new-conn -c 4 -n 3000,
+ * one echo each, 2026-12-03): -w 1, unix 24250 system calls before (8.1 a
+ * connection: accept4 3750, 750 of them EAGAIN; io_uring_enter 1573),
+ * 19868 with the ring (6.6: no accept4; io_uring_enter 1691); tcp 31807
+ * (10.6) and 27445 (9.1).  -w 2: unix 28237 (9.4: accept4 4994, 1994
+ * EAGAIN) and 21269 (7.1), tcp 35892 (12.0) and 30770 (10.3).
+ * Connections/s, bench --new-conn -c 8 -D 3, runs interleaved, before and
+ * after, on a 2-vCPU VM that other jobs shared: -w 1 (serve taskset to
+ * CPU 0, bench to CPU 1) unix 52117 56008 69062 / 57828 68850 71319; -c 1
+ * unix 12467 10947 9247 / 11951 10530 9147 (latency-bound: equal within
+ * the noise); tcp -c 8 jumps between about 14200 and 35000-41000 on both
+ * builds from one run to the next (14263 14240 14261 14265 35808 39341
+ * 41052 / 14339 33186 27914 20128 35491 25507 40002): no difference
+ * shows.  -w 2 (no taskset) unix 43600 39063 41602 / 41510 44380 46220,
+ * tcp 14166 14215 14160 / 14136 14234 14167.
  */
 static bool ring_path(const struct sipc_worker_ep *we)
 {
 	const struct sipc_srv_endpoint *sep = we->sep;
 
-	return sep->kind != SIPC__SVC_DGRAM && sep->ep != NULL && we->w->srv->nworkers == 1 &&
+	return sep->kind != SIPC__SVC_DGRAM && sep->ep != NULL &&
 	       sipc__loop_completes(we->w->loop) && sipc__ep_plain_accept(sep->ep);
 }
 
@@ -490,7 +495,9 @@ static int start_listening(struct sipc_worker_ep *we)
 	if (!we->ring)
 		return sipc__io_start(we->w->loop, &we->io, listen_events());
 	err = sipc__io_start(we->w->loop, &we->io, 0);
-	if (err == 0)
+	if (err == 0 && we->w->srv->nworkers > 1)
+		err = sipc__io_accept_start_shared(we->w->loop, &we->io, on_accepted);
+	else if (err == 0)
 		err = sipc__io_accept_start(we->w->loop, &we->io, on_accepted);
 	return err;
 }

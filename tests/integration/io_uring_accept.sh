@@ -1,11 +1,11 @@
 #!/bin/bash
 # io_uring_accept.sh - serve -w 1 on io_uring accepts plain stream
 # listeners through the ring (a multishot accept, loop.h
-# sipc__io_accept_start) and every connection is served: 40 each over
-# unix, tcp and unixpacket.  With strace at hand: 30 connections cost
-# serve no accept call on io_uring, at least 30 on epoll (the control) and
-# with -w 2 (several workers keep readiness with an exclusive poll:
-# worker.c ring_path says why).  Out of descriptors on the ring (ulimit -n
+# sipc__io_accept_start; with -w 2 a one-shot accept per connection in
+# each worker's ring, sipc__io_accept_start_shared) and every connection
+# is served: 40 each over unix, tcp and unixpacket, with -w 1 and -w 2.
+# With strace at hand: 30 connections cost serve no accept call on
+# io_uring (-w 1 and -w 2), at least 30 on epoll (the control).  Out of descriptors on the ring (ulimit -n
 # 64, 200 clients): EMFILE logged once per burst, no spin, served again
 # after; a cps pause on the ring: five connections at once, three served,
 # the fourth refused, the fifth (taken by the ring already) and one during
@@ -48,22 +48,25 @@ echo_n() {
 }
 
 # ---- every connection served through the ring ----
-bg "$T/s" "$SOCKIPC" serve -v -w 1 --io uring -e "unix://$T/echo echo" -e "tcp://127.0.0.1:0 echo" \
-	-e "unixpacket://$T/echo.pkt echo"
-S=$BG_PID
-wait_count "$T/s" '^listening ' 3 10 >/dev/null || { fail "serve listens: $(head -3 "$T/s.err")"; finish; }
-kill -USR1 $S
-wait_line "$T/s.err" '^sockipc: stats: io ' 10 >/dev/null
-check "serve runs on io_uring" grep -q '^sockipc: stats: io uring$' "$T/s.err"
-TE=$(grep '^listening tcp' "$T/s" | awk '{print $2}')
-for u in "unix://$T/echo" "$TE" "unixpacket://$T/echo.pkt"; do
-	expect_eq "40 connections echoed ($u)" 40 "$(echo_n "$u" 40)"
+for w in 2 1; do
+	L="$T/s$w"
+	bg "$L" "$SOCKIPC" serve -v -w $w --io uring -e "unix://$T/echo$w echo" \
+		-e "tcp://127.0.0.1:0 echo" -e "unixpacket://$T/echo$w.pkt echo"
+	S=$BG_PID
+	wait_count "$L" '^listening ' 3 10 >/dev/null || { fail "serve listens: $(head -3 "$L.err")"; finish; }
+	kill -USR1 $S
+	wait_line "$L.err" '^sockipc: stats: io ' 10 >/dev/null
+	check "-w $w: serve runs on io_uring" grep -q '^sockipc: stats: io uring$' "$L.err"
+	TE=$(grep '^listening tcp' "$L" | awk '{print $2}')
+	for u in "unix://$T/echo$w" "$TE" "unixpacket://$T/echo$w.pkt"; do
+		expect_eq "-w $w: 40 connections echoed ($u)" 40 "$(echo_n "$u" 40)"
+	done
+	wait_count "$L.err" '^sockipc: close echo ' 120 10 >/dev/null
+	expect_eq "-w $w: 120 close lines" 120 "$(grep -c '^sockipc: close echo .* end=done' "$L.err")"
+	check "-w $w: the peer's address is known (tcp)" grep -Eq \
+		'^sockipc: open echo local=tcp://127.0.0.1:[0-9]+ peer=tcp://127.0.0.1:[0-9]+$' "$L.err"
+	stop_server "serve -w $w --io uring" "$S" "$L.err"
 done
-wait_count "$T/s.err" '^sockipc: close echo ' 120 10 >/dev/null
-expect_eq "120 close lines" 120 "$(grep -c '^sockipc: close echo .* end=done' "$T/s.err")"
-check "the peer's address is known (tcp)" grep -Eq \
-	'^sockipc: open echo local=tcp://127.0.0.1:[0-9]+ peer=tcp://127.0.0.1:[0-9]+$' "$T/s.err"
-stop_server "serve -w 1 --io uring" "$S" "$T/s.err"
 
 # ---- the system calls: no accept per connection on the ring ----
 if command -v strace >/dev/null && strace -f -o /dev/null true 2>/dev/null; then
@@ -79,8 +82,8 @@ if command -v strace >/dev/null && strace -f -o /dev/null true 2>/dev/null; then
 			"$(echo_n "unix://$T/sock-$io$w" 30)"
 		stop_bg "$STP"
 		n=$(grep -Ec '(^|[] ])accept4?\(' "$T/strace-$io$w")
-		if [ "$io $w" = "uring 1" ]; then
-			check "io_uring -w 1: no accept call ($n for 30 connections)" test "$n" -eq 0
+		if [ "$io" = uring ]; then
+			check "io_uring -w $w: no accept call ($n for 30 connections)" test "$n" -eq 0
 		else
 			check "$io -w $w: an accept call per connection ($n for 30)" test "$n" -ge 30
 		fi

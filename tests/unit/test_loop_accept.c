@@ -460,6 +460,72 @@ static void test_emfile(void **state)
 	sipc__loop_free(loop);
 }
 
+/* Two loops sharing one listener (serve's workers), each accepting with
+ * sipc__io_accept_start_shared: 40 connections one after another, every
+ * one accepted once, by one of them; on io_uring the two requests take
+ * turns (a multishot accept stays first on the listener and would take
+ * every one). */
+static void test_shared(void **state)
+{
+	int before = count_fds();
+	sipc_loop *l1 = new_loop(), *l2 = new_loop();
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int lfd = listener(false, &ss, &len), cl[40], n = 40, n1 = 0;
+	struct acc a1, a2, all;
+	bool last1 = false;
+
+	(void)state;
+	acc_init(&a1, lfd);
+	acc_init(&a2, lfd);
+	assert_int_equal(sipc__io_start(l1, &a1.io, 0), 0);
+	assert_int_equal(sipc__io_start(l2, &a2.io, 0), 0);
+	assert_int_equal(sipc__io_accept_start_shared(l1, &a1.io, on_accept), 0);
+	assert_int_equal(sipc__io_accept_start_shared(l2, &a2.io, on_accept), 0);
+	assert_int_equal(sipc__loop_run_once(l1, 0), 0);
+	assert_int_equal(sipc__loop_run_once(l2, 0), 0);
+	for (int i = 0; i < n; i++) {
+		int64_t end = sipc_test_now_ms() + sipc_test_ms(5000);
+
+		cl[i] = client(&ss, len);
+		/* The loop that did not take the last one runs first (a
+		 * thread of its own would be waiting in the kernel): its
+		 * request is the one the listener woke.  (The other's, armed
+		 * again by its next turn's submit, would take a connection
+		 * still in the backlog at once.) */
+		while (a1.nfds + a2.nfds < i + 1 && sipc_test_now_ms() < end) {
+			assert_int_equal(sipc__loop_run_once(last1 ? l2 : l1, 1), 0);
+			assert_int_equal(sipc__loop_run_once(last1 ? l1 : l2, 1), 0);
+		}
+		assert_int_equal(a1.nfds + a2.nfds, i + 1);
+		last1 = a1.nfds > n1;
+		n1 = a1.nfds;
+	}
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(sipc__loop_run_once(l1, 5), 0);
+		assert_int_equal(sipc__loop_run_once(l2, 5), 0);
+	}
+	assert_int_equal(a1.errs + a2.errs, 0);
+	if (be == &sipc__loop_backend_uring && !refused) {
+		assert_true(a1.nfds >= n / 4);
+		assert_true(a2.nfds >= n / 4);
+	}
+	memset(&all, 0, sizeof(all));
+	memcpy(all.fds, a1.fds, sizeof(int) * (size_t)a1.nfds);
+	memcpy(all.fds + a1.nfds, a2.fds, sizeof(int) * (size_t)a2.nfds);
+	all.nfds = a1.nfds + a2.nfds;
+	check_pairs(&all, cl, n);
+	sipc__io_stop(l1, &a1.io);
+	sipc__io_stop(l2, &a2.io);
+	acc_close(&all);
+	for (int i = 0; i < n; i++)
+		close(cl[i]);
+	sipc__loop_free(l1);
+	sipc__loop_free(l2);
+	close(lfd);
+	assert_int_equal(count_fds(), before);
+}
+
 /* accept_start's refusals. */
 static void test_refusals(void **state)
 {
@@ -585,7 +651,7 @@ int main(void)
 		cmocka_unit_test(test_accept_unix),  cmocka_unit_test(test_accept_tcp),
 		cmocka_unit_test(test_stop_restart), cmocka_unit_test(test_free_in_cb),
 		cmocka_unit_test(test_free_pending), cmocka_unit_test(test_emfile),
-		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_shared),       cmocka_unit_test(test_refusals),
 	};
 	int rc = cmocka_run_group_tests_name("epoll", tests, on_epoll, NULL);
 
