@@ -198,6 +198,8 @@ struct slot {
 	bool acc_term;   /* it ended (an error told, or to tell): not again */
 	bool acc_listed; /* on the accepted list */
 	bool acc_one;    /* one-shot requests (sipc__io_accept_start_shared) */
+	bool acc_ending; /* accept_end: cancel, give what comes, then -ECANCELED */
+	bool acc_cancel; /* ... the cancel is submitted */
 	uint8_t acc_seq;
 	int *afd; /* accepted, kept: afd[(afd_head + k) & (afd_cap - 1)] */
 	uint32_t afd_head, afd_n, afd_cap;
@@ -230,6 +232,7 @@ struct uring_backend {
 	uint32_t *al;
 	uint32_t al_n, al_cap;
 	bool acc_ok;      /* a multishot accept has given a descriptor */
+	pid_t pid;        /* the process that made the ring (a fork child's differs) */
 	bool acc_refused; /* the kernel refused one: loop.c emulates */
 };
 
@@ -1081,6 +1084,7 @@ static int ur_open(sipc_loop *loop)
 		return -ENOMEM;
 	b->free_head = NO_SLOT;
 	b->nbufs = nbufs_wanted;
+	b->pid = getpid();
 	err = ring_init(&b->ring, &disabled);
 	if (err < 0)
 		goto free_b;
@@ -1339,6 +1343,8 @@ static void accept_drop(struct uring_backend *b, struct slot *s)
 	s->acc = false;
 	s->acc_armed = false;
 	s->acc_term = false;
+	s->acc_ending = false;
+	s->acc_cancel = false;
 }
 
 /* Brings slot I's accept request in line; false when the submission queue
@@ -1348,6 +1354,15 @@ static bool sync_accept(struct uring_backend *b, uint32_t i)
 	struct slot *s = &b->slots[i];
 	struct io_uring_sqe *sqe;
 
+	if (s->acc_armed && s->acc_ending && !s->acc_cancel && s->io != NULL && s->acc) {
+		/* accept_end: its last completion says when it is over. */
+		sqe = get_sqe(b);
+		if (sqe == NULL)
+			return false;
+		io_uring_prep_cancel64(sqe, atag(i, s), 0);
+		io_uring_sqe_set_data64(sqe, TAG_REMOVE);
+		s->acc_cancel = true;
+	}
 	if (s->acc_armed && (s->io == NULL || !s->acc)) {
 		/* What it accepts before the cancel takes effect is kept. */
 		sqe = get_sqe(b);
@@ -1357,7 +1372,7 @@ static bool sync_accept(struct uring_backend *b, uint32_t i)
 		io_uring_sqe_set_data64(sqe, TAG_REMOVE);
 		s->acc_armed = false;
 	}
-	if (s->io != NULL && s->acc && !s->acc_armed && !s->acc_term) {
+	if (s->io != NULL && s->acc && !s->acc_armed && !s->acc_term && !s->acc_ending) {
 		sqe = get_sqe(b);
 		if (sqe == NULL)
 			return false;
@@ -1412,6 +1427,21 @@ static bool complete_accept(struct uring_backend *b, sipc_loop *loop,
 		s->acc_armed = false;
 		if (s->acc)
 			mark(b, i); /* armed again by sync, but after an end */
+	}
+	if (s->acc_ending && cur && !(cqe->flags & IORING_CQE_F_MORE)) {
+		/* accept_end's request is over: what it took, then the end
+		 * (kept behind it: one entry per completion). */
+		bool made;
+
+		s->acc_term = true;
+		s->acc_ending = false;
+		s->acc_cancel = false;
+		if (res < 0)
+			return accept_entry(b, loop, i, -ECANCELED, n);
+		b->acc_ok = true;
+		made = accept_entry(b, loop, i, res, n);
+		accept_push(b, i, -ECANCELED, false);
+		return made;
 	}
 	if (res >= 0) {
 		b->acc_ok = true;
@@ -1491,7 +1521,28 @@ static void ur_accept_stop(sipc_loop *loop, sipc_loop_io *io)
 	s = &b->slots[io->bk_slot];
 	s->acc = false;
 	s->acc_term = false;
+	s->acc_ending = false;
 	mark(b, io->bk_slot); /* sync cancels the request */
+}
+
+static bool ur_accept_end(sipc_loop *loop, sipc_loop_io *io)
+{
+	struct uring_backend *b = bk_of(loop);
+	struct slot *s;
+
+	if (io->bk_slot >= b->nslots || b->slots[io->bk_slot].io != io)
+		return false;
+	s = &b->slots[io->bk_slot];
+	if (!s->acc_armed || s->acc_term) {
+		/* Nothing in the kernel: what is kept (and in the batch),
+		 * then the end. */
+		s->acc_term = true;
+		accept_push(b, io->bk_slot, -ECANCELED, false);
+		return true;
+	}
+	s->acc_ending = true;
+	mark(b, io->bk_slot);
+	return true;
 }
 
 static void ur_accept_keep(sipc_loop *loop, sipc_loop_io *io, int fd)
@@ -1506,8 +1557,11 @@ static void ur_accept_keep(sipc_loop *loop, sipc_loop_io *io, int fd)
 }
 
 /* ur_close: what the slots keep, and the descriptors of accept
- * completions still in the completion queue (looked at, not consumed: in
- * a fork child the queue is the parent's), are closed. */
+ * completions still in the completion queue, are closed.  Not the queue's
+ * in a fork child (`--model fork`): the queue is the parent's, shared,
+ * and a completion posted after the fork names a descriptor of the
+ * parent's table, whose number may be another file here (the child's own
+ * connection: closing it reset the child's peer). */
 static void accept_close_all(struct uring_backend *b)
 {
 	struct io_uring_cqe *cqe;
@@ -1521,6 +1575,8 @@ static void accept_close_all(struct uring_backend *b)
 		free(s->afd);
 	}
 	free(b->al);
+	if (b->pid != getpid())
+		return;
 	io_uring_for_each_cqe(&b->ring, head, cqe)
 	{
 		if ((cqe->user_data & (TAG_ACCEPT | TAG_REMOVE)) == TAG_ACCEPT)
@@ -1544,6 +1600,7 @@ const struct sipc__loop_backend sipc__loop_backend_uring = {
 	.accept_start = ur_accept_start,
 	.accept_stop = ur_accept_stop,
 	.accept_keep = ur_accept_keep,
+	.accept_end = ur_accept_end,
 };
 
 int sipc__loop_uring_probe(char *why, size_t n)

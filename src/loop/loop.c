@@ -547,6 +547,17 @@ bool sipc__io_accepting(const sipc_loop_io *io)
 	return io->accept_on;
 }
 
+bool sipc__io_accept_end(sipc_loop *loop, sipc_loop_io *io)
+{
+	if (!io->accept_on)
+		return true;
+	if (io->accept_emul || !loop->be->accept_end(loop, io)) {
+		sipc__io_accept_stop(loop, io);
+		return true;
+	}
+	return false;
+}
+
 /* Accepting for IO has ended (an error that ends it is being told). */
 static void accept_ended(sipc_loop *loop, sipc_loop_io *io)
 {

@@ -299,6 +299,13 @@ int sipc__io_accept_start_shared(sipc_loop *loop, sipc_loop_io *io, sipc_loop_ac
  * first gives what the backend had accepted already, in order. */
 void sipc__io_accept_stop(sipc_loop *loop, sipc_loop_io *io);
 bool sipc__io_accepting(const sipc_loop_io *io);
+/* Ends accepting for good without losing a connection: the backend's
+ * request is cancelled, and what it accepted before the cancel took
+ * effect still goes to CB, in later turns; then CB gets -ECANCELED (it has
+ * stopped) and the io may be stopped.  True when it ended at once
+ * (nothing was in flight: emulated, or not accepting): CB gets nothing
+ * more. */
+bool sipc__io_accept_end(sipc_loop *loop, sipc_loop_io *io);
 /* Whether -ERR from accept(2) is one connection's (accept(2): "treat them
  * like EAGAIN by retrying"), not the listener's or the process's. */
 bool sipc__accept_transient(int err);

@@ -169,6 +169,9 @@ struct sipc__loop_backend {
 	int (*accept_start)(sipc_loop *loop, sipc_loop_io *io);
 	void (*accept_stop)(sipc_loop *loop, sipc_loop_io *io);
 	void (*accept_keep)(sipc_loop *loop, sipc_loop_io *io, int fd);
+	/* sipc__io_accept_end: cancels, goes on giving what comes, then an
+	 * entry with -ECANCELED; false when it ended at once. */
+	bool (*accept_end)(sipc_loop *loop, sipc_loop_io *io);
 };
 
 /* epoll(7) and an eventfd wake: Linux's, the default. */

@@ -109,6 +109,7 @@ struct sipc_worker_ep {
 	 * rather than telling its readiness. */
 	bool ring;
 	int held_fd; /* ring: a connection taken as a cps pause began; -1 */
+	bool ending; /* ring: sipc__io_accept_end asked, its end not yet told */
 };
 
 struct sipc_conn;
@@ -161,6 +162,9 @@ struct sipc_worker {
 	/* dgram.c: the receive batch and reply queue of the datagram
 	 * endpoints this worker owns (sipc__dgram_prepare). */
 	struct sipc__dgram_batch *dgbatch;
+	/* worker.c: listeners whose ring accept is ending (drain, retire):
+	 * the loop runs until what the ring took is handed over. */
+	int nending;
 };
 
 struct sipc__server {

@@ -29,17 +29,31 @@
 /* Connections taken per wake-up before other descriptors get a turn. */
 #define ACCEPT_BATCH 32
 
-static void stop_listening(struct sipc_worker *w)
+/*
+ * Stops watching the listeners.  On the ring path the kernel may have
+ * accepted connections for this worker that the loop has not handed over
+ * yet: closing them would reset peers that on epoll wait in the backlog
+ * for a newer generation (--handover; serve_reload saw 1 to 3 resets in
+ * 300-800 clients).  Unless NOW (the loop has stopped), the ring's accept
+ * ends instead (sipc__io_accept_end): what it took is served, then its
+ * end stops the io (on_accepted), and the worker's loop runs until then
+ * (sipc__worker_conn_gone).
+ */
+static void stop_listening(struct sipc_worker *w, bool now)
 {
 	for (size_t i = 0; i < w->srv->neps; i++) {
 		struct sipc_worker_ep *we = &w->weps[i];
 
-		/* On the ring path this closes what the kernel accepted for
-		 * this worker and the loop has not handed over yet (at most
-		 * a turn's): those peers see their connection end, where on
-		 * epoll they would wait in the backlog for the listener's
-		 * close or a newer generation (--handover). */
-		sipc__io_stop(w->loop, &we->io);
+		if (!now && we->ring && we->io.active && !we->ending &&
+		    !sipc__io_accept_end(w->loop, &we->io)) {
+			we->ending = true;
+			w->nending++;
+		} else if (now || !we->ending) {
+			sipc__io_stop(w->loop, &we->io);
+			if (we->ending)
+				w->nending--;
+			we->ending = false;
+		}
 		sipc__timer_stop(w->loop, &we->backoff);
 		if (we->held_fd >= 0) {
 			close(we->held_fd);
@@ -58,7 +72,8 @@ static uint32_t listen_events(void)
 void sipc__worker_conn_gone(struct sipc_worker *w)
 {
 	/* A solo worker (thread and fork models) exists for one connection. */
-	if ((w->draining || w->retiring || w->solo) && w->nconns == 0 && w->nproxyin == 0)
+	if ((w->draining || w->retiring || w->solo) && w->nconns == 0 && w->nproxyin == 0 &&
+	    w->nending == 0)
 		sipc__loop_stop(w->loop);
 }
 
@@ -78,12 +93,15 @@ static void on_wake(sipc_loop *loop, void *arg)
 
 	if (__atomic_load_n(&w->retire_req, __ATOMIC_ACQUIRE) && !w->retiring && !w->draining) {
 		w->retiring = true;
-		stop_listening(w);
-		sipc__server_worker_retired(w->srv);
+		stop_listening(w, false);
+		/* The last one closes the listeners: not while a ring's
+		 * accept still hands over what it took (on_accepted tells). */
+		if (w->nending == 0)
+			sipc__server_worker_retired(w->srv);
 	}
 	if (req >= 1 && !w->draining) {
 		w->draining = true;
-		stop_listening(w);
+		stop_listening(w, false);
 		sipc__proxyin_close_all(w, "PROXY header: the server is draining");
 		sipc__conn_drain_all(w);
 		if (w->nconns > 0)
@@ -149,6 +167,8 @@ void sipc__worker_refuse(struct sipc_worker_ep *we, sipc_endpoint *conn, const s
  * by the loop and handed over first when it starts again. */
 static void rest(struct sipc_worker_ep *we, int64_t ms)
 {
+	if (we->ending)
+		return; /* no more accepting anyway */
 	if (we->ring)
 		sipc__io_accept_stop(we->w->loop, &we->io);
 	else
@@ -416,6 +436,15 @@ static void on_accepted(sipc_loop *loop, sipc_loop_io *io, int fd)
 	int r;
 
 	(void)loop;
+	if (we->ending && fd < 0 && !sipc__io_accepting(io)) {
+		/* The end of accept_end (or an error that ended it first). */
+		sipc__io_stop(loop, io);
+		we->ending = false;
+		if (--w->nending == 0 && w->retiring)
+			sipc__server_worker_retired(w->srv);
+		sipc__worker_conn_gone(w);
+		return;
+	}
 	if (fd == -EMFILE || fd == -ENFILE || fd == -ENOBUFS || fd == -ENOMEM) {
 		shed(we, fd);
 		return;
@@ -427,7 +456,7 @@ static void on_accepted(sipc_loop *loop, sipc_loop_io *io, int fd)
 		return;
 	}
 	paused = sipc__limits_paused(we->sep->limits, sipc__loop_clock_ms());
-	if (paused > 0) {
+	if (paused > 0 && !we->ending) {
 		/* cps: the others wait in the backlog, or in the loop. */
 		we->held_fd = fd;
 		rest(we, paused);
@@ -569,7 +598,7 @@ static void *worker_main(void *arg)
 
 	if (err < 0)
 		sipc__serve_log(w->srv, 0, "worker %d: event loop: %s", w->id, sipc_strerror(err));
-	stop_listening(w);
+	stop_listening(w, true);
 	sipc__timer_stop(w->loop, &w->drain_timer);
 	w->draining = true;
 	sipc__proxyin_close_all(w, "PROXY header: stopped");
@@ -613,7 +642,7 @@ int sipc__worker_start(struct sipc_worker *w)
 void sipc__worker_fini(struct sipc_worker *w)
 {
 	if (w->loop != NULL) {
-		stop_listening(w);
+		stop_listening(w, true);
 		sipc__proxyin_close_all(w, "PROXY header: stopped");
 		sipc__timer_stop(w->loop, &w->drain_timer);
 		sipc__loop_free(w->loop);

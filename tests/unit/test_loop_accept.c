@@ -76,6 +76,9 @@ struct acc {
 	int in_calls;
 	int stop_after;  /* accept_stop after this many (0: never) */
 	bool free_in_cb; /* stops the io and frees this at the first */
+	bool end_in_cb;  /* sipc__io_accept_end at the first */
+	bool ended_now;  /* ... which said it ended at once */
+	int cancels;     /* -ECANCELED told */
 	bool check_flags;
 };
 
@@ -94,6 +97,11 @@ static void on_accept(sipc_loop *loop, sipc_loop_io *io, int fd)
 {
 	struct acc *a = io->arg;
 
+	if (fd == -ECANCELED) {
+		a->cancels++;
+		assert_false(sipc__io_accepting(io));
+		return;
+	}
 	if (fd < 0) {
 		a->errs++;
 		a->err = fd;
@@ -113,6 +121,8 @@ static void on_accept(sipc_loop *loop, sipc_loop_io *io, int fd)
 	}
 	assert_true(a->nfds < MAXC);
 	a->fds[a->nfds++] = fd;
+	if (a->end_in_cb && a->nfds == 1)
+		a->ended_now = sipc__io_accept_end(loop, io);
 	if (a->stop_after > 0 && a->nfds == a->stop_after) {
 		sipc__io_accept_stop(loop, io);
 		assert_false(sipc__io_accepting(io));
@@ -526,6 +536,56 @@ static void test_shared(void **state)
 	assert_int_equal(count_fds(), before);
 }
 
+/* accept_end from the callback at the first of 30 connections the ring
+ * took in one turn: the other 29 still come, then -ECANCELED once, then
+ * nothing; whatever was not accepted waits in the backlog.  Every client
+ * is someone's: none closed on the way. */
+static void test_end(void **state)
+{
+	int before = count_fds();
+	sipc_loop *loop = new_loop();
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int lfd = listener(false, &ss, &len), cl[30], n = 30, fd;
+	struct acc a;
+
+	(void)state;
+	acc_init(&a, lfd);
+	a.end_in_cb = true;
+	assert_int_equal(sipc__io_start(loop, &a.io, 0), 0);
+	assert_int_equal(sipc__io_accept_start(loop, &a.io, on_accept), 0);
+	assert_int_equal(sipc__loop_run_once(loop, 0), 0); /* armed */
+	for (int i = 0; i < n; i++)
+		cl[i] = client(&ss, len);
+	for (int i = 0; i < 50 && a.nfds == 0; i++)
+		assert_int_equal(sipc__loop_run_once(loop, 10), 0);
+	assert_true(a.nfds >= 1);
+	if (a.ended_now) {
+		assert_true(a.io.accept_emul);
+		assert_false(sipc__io_accepting(&a.io));
+	} else {
+		for (int i = 0; i < 50 && a.cancels == 0; i++)
+			assert_int_equal(sipc__loop_run_once(loop, 10), 0);
+		assert_int_equal(a.cancels, 1);
+		if (!refused)
+			assert_int_equal(a.nfds, n); /* the ring had taken them all */
+	}
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(sipc__loop_run_once(loop, 5), 0);
+	assert_int_equal(a.cancels, a.ended_now ? 0 : 1);
+	assert_int_equal(a.errs, 0);
+	sipc__io_stop(loop, &a.io);
+	while ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+		a.fds[a.nfds++] = fd;
+	check_pairs(&a, cl, n);
+	acc_close(&a);
+	for (int i = 0; i < n; i++)
+		close(cl[i]);
+	sipc__loop_free(loop);
+	close(lfd);
+	assert_int_equal(count_fds(), before);
+}
+
 /* accept_start's refusals. */
 static void test_refusals(void **state)
 {
@@ -651,7 +711,8 @@ int main(void)
 		cmocka_unit_test(test_accept_unix),  cmocka_unit_test(test_accept_tcp),
 		cmocka_unit_test(test_stop_restart), cmocka_unit_test(test_free_in_cb),
 		cmocka_unit_test(test_free_pending), cmocka_unit_test(test_emfile),
-		cmocka_unit_test(test_shared),       cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_shared),       cmocka_unit_test(test_end),
+		cmocka_unit_test(test_refusals),
 	};
 	int rc = cmocka_run_group_tests_name("epoll", tests, on_epoll, NULL);
 
