@@ -22,6 +22,9 @@
  * unixpacket and keeps port 0 meaning one port; SO_REUSEPORT would need N
  * sockets bound to one port (nothing for unix paths) and drops the queued
  * connections of a socket that closes.
+ * On io_uring, plain stream listeners are accepted by each worker's ring
+ * instead (worker.c ring_path): a multishot accept with one worker, one
+ * accept request per connection with several, so that they take turns.
  *
  * A datagram endpoint is read by one owner worker only (sep->owner,
  * spread over the workers endpoint by endpoint).  Two workers reading one
