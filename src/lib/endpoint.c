@@ -464,9 +464,7 @@ int sipc_accept(sipc_endpoint *listener, int timeout_ms, sipc_endpoint **connp)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	sipc_endpoint *ep;
-	sipc_addr peer;
-	char ab[SIPC_URL_MAX], rb[128];
+	char rb[128];
 	int64_t deadline = sipc__deadline(timeout_ms);
 	int fd, rc;
 
@@ -494,10 +492,35 @@ int sipc_accept(sipc_endpoint *listener, int timeout_ms, sipc_endpoint **connp)
 		if (rc < 0)
 			return rc;
 	}
+	return sipc__ep_accepted(listener, fd, (struct sockaddr *)&ss, len, connp);
+}
+
+bool sipc__ep_plain_accept(const sipc_endpoint *listener)
+{
+	return sipc__ep_accepts(listener) && listener->tp->attach == NULL &&
+	       listener->tp->io == &sipc__conn_ops_sock;
+}
+
+int sipc__ep_accepted(sipc_endpoint *listener, int fd, const struct sockaddr *sa, socklen_t len,
+		      sipc_endpoint **connp)
+{
+	struct sockaddr_storage ss;
+	sipc_endpoint *ep;
+	sipc_addr peer;
+	char ab[SIPC_URL_MAX];
+	int rc;
 
 	if (listener->trace) {
-		if (sipc_addr_from_sockaddr(&peer, listener->scheme, (struct sockaddr *)&ss, len) ==
-		    0)
+		if (sa == NULL) {
+			/* Accepted by someone else (the loop's ring): the peer
+			 * is asked of the connection. */
+			len = sizeof(ss);
+			memset(&ss, 0, sizeof(ss));
+			if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
+				len = 0;
+			sa = (const struct sockaddr *)&ss;
+		}
+		if (len > 0 && sipc_addr_from_sockaddr(&peer, listener->scheme, sa, len) == 0)
 			sipc__tp_addr_text(&peer, ab, sizeof(ab));
 		else
 			strcpy(ab, "?");

@@ -96,6 +96,22 @@ int sipc__ep_check_io(const sipc_endpoint *ep, int timeout_ms);
 /* Whether EP is a listener that accepts (stream or seqpacket). */
 bool sipc__ep_accepts(const sipc_endpoint *ep);
 
+/* A connection someone else accepted from LISTENER (serve's loop, whose
+ * io_uring backend accepts by itself: loop.h sipc__io_accept_start) as
+ * an endpoint, exactly as sipc_accept makes one after its accept4 (which
+ * calls this): the listener's options, TCP_NODELAY, the trace lines, the
+ * transport's state.  FD is the accepted descriptor (non-blocking,
+ * close-on-exec), owned from here on: closed on failure.  SA/LEN: the
+ * peer's address as accept gave it, or SA NULL (asked of FD when traced).
+ * 0 with *CONNP, or -errno. */
+int sipc__ep_accepted(sipc_endpoint *listener, int fd, const struct sockaddr *sa, socklen_t len,
+		      sipc_endpoint **connp);
+/* Whether LISTENER's connections are plain sockets that
+ * sipc__ep_accepted may make from a descriptor alone (tcp, unix,
+ * unixpacket): not a transport with state of its own per connection
+ * (tls, shm), which keep sipc_accept. */
+bool sipc__ep_plain_accept(const sipc_endpoint *listener);
+
 /* For a listener passed between processes (serve --handover): RELEASE
  * makes EP's close leave its socket file alone (the file is the other
  * process's now); CLAIM makes EP, wrapped from a descriptor, unlink the

@@ -100,6 +100,7 @@
 #include "loop/loop_impl.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <liburing.h>
 #include <poll.h>
 #include <stdio.h>
@@ -107,6 +108,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define RING_SQ    256
@@ -201,6 +203,17 @@ struct slot {
 	/* Registered descriptors (fixed_setup). */
 	bool fix_sent; /* fd's registration at the slot's index is submitted */
 	bool fixed;    /* ... and done: requests name the index */
+	/* Completion accept (accept_start, below). */
+	bool acc;        /* accepting */
+	bool acc_armed;  /* a multishot accept of acc_seq is in the kernel */
+	bool acc_term;   /* it ended (an error told, or to tell): not again */
+	bool acc_listed; /* on the accepted list */
+	bool acc_one;    /* one-shot requests (sipc__io_accept_start_shared) */
+	bool acc_ending; /* accept_end: cancel, give what comes, then -ECANCELED */
+	bool acc_cancel; /* ... the cancel is submitted */
+	uint8_t acc_seq;
+	int *afd; /* accepted, kept: afd[(afd_head + k) & (afd_cap - 1)] */
+	uint32_t afd_head, afd_n, afd_cap;
 };
 
 struct uring_backend {
@@ -231,6 +244,12 @@ struct uring_backend {
 	 * registration request reads (stable: slots move, this does not). */
 	unsigned nfixed;
 	int *fixed_fds;
+	/* Completion accept: the slots with accepted descriptors kept. */
+	uint32_t *al;
+	uint32_t al_n, al_cap;
+	bool acc_ok;      /* a multishot accept has given a descriptor */
+	pid_t pid;        /* the process that made the ring (a fork child's differs) */
+	bool acc_refused; /* the kernel refused one: loop.c emulates */
 };
 
 static unsigned nfixed_wanted = UINT32_MAX;
@@ -557,6 +576,14 @@ static struct io_uring_sqe *get_sqe(struct uring_backend *b)
 	return sqe;
 }
 
+/* Completion accept (below ur_recv_release). */
+static bool sync_accept(struct uring_backend *b, uint32_t i);
+static void accept_drop(struct uring_backend *b, struct slot *s);
+static bool complete_accept(struct uring_backend *b, sipc_loop *loop,
+			    const struct io_uring_cqe *cqe, int n);
+static int flush_accepted(struct uring_backend *b, sipc_loop *loop, int n);
+static void accept_close_all(struct uring_backend *b);
+
 static int ur_add(sipc_loop *loop, sipc_loop_io *io, uint32_t events)
 {
 	struct uring_backend *b = bk_of(loop);
@@ -587,6 +614,7 @@ static int ur_add(sipc_loop *loop, sipc_loop_io *io, uint32_t events)
 	s->fix_sent = false; /* del() emptied the index */
 	s->fixed = false;
 	kept_drop(b, s);
+	accept_drop(b, s);
 	io->bk_slot = i;
 	mark(b, i);
 	return 0;
@@ -625,6 +653,7 @@ static void ur_del(sipc_loop *loop, sipc_loop_io *io)
 		b->nstarved--;
 	}
 	kept_drop(b, s);
+	accept_drop(b, s); /* its cancel goes with the submit below */
 	/* The kernel's poll and receive requests hold a reference to the
 	 * descriptor's file: they are removed now, not at the next turn, so
 	 * that a close() after this ends the file at once, as with epoll (a
@@ -761,6 +790,8 @@ static bool sync_slot(struct uring_backend *b, uint32_t i)
 		s->send_want = false;
 		s->send_armed = true;
 	}
+	if (!sync_accept(b, i))
+		return false;
 	s->dirty = false;
 	if (s->io == NULL && !s->armed && s->send_buf == NULL) {
 		s->next_free = b->free_head;
@@ -809,6 +840,8 @@ static bool complete(struct uring_backend *b, sipc_loop *loop, const struct io_u
 			b->slots[i].fixed = true;
 		return false;
 	}
+	if ((ud & (TAG_ACCEPT | TAG_REMOVE)) == TAG_ACCEPT)
+		return complete_accept(b, loop, cqe, n);
 	if (ud & TAG_KIND || i >= b->nslots)
 		return false;
 	s = &b->slots[i];
@@ -1149,6 +1182,8 @@ static int ur_poll(sipc_loop *loop, int timeout_ms)
 		 * those while the slot keeps any). */
 		if (b->kl_n > 0)
 			n = flush_kept(b, loop);
+		if (b->al_n > 0)
+			n = flush_accepted(b, loop, n);
 		err = enter(b, n > 0 ? 0 : wait);
 		got = io_uring_peek_batch_cqe(&b->ring, cqes, (unsigned)(SIPC__LOOP_BATCH - n));
 		for (unsigned k = 0; k < got; k++)
@@ -1256,6 +1291,7 @@ static int ur_open(sipc_loop *loop)
 		return -ENOMEM;
 	b->free_head = NO_SLOT;
 	b->nbufs = nbufs_wanted;
+	b->pid = getpid();
 	err = ring_init(&b->ring, &disabled);
 	if (err < 0)
 		goto free_b;
@@ -1293,6 +1329,7 @@ static void ur_close(sipc_loop *loop)
 
 	/* Nothing is submitted: in a fork child this is the parent's ring.
 	 * Closing the ring's last descriptor cancels its requests. */
+	accept_close_all(b);
 	io_uring_queue_exit(&b->ring);
 	close(b->wakefd);
 	/* The buffers go with the ring: every receive was cancelled by del()
@@ -1391,6 +1428,373 @@ static void ur_recv_release(sipc_loop *loop, const struct sipc__loop_event *ev)
 		give_back(bk_of(loop), ev->bid);
 }
 
+/* ---------------------------------------------------- completion accept */
+
+/*
+ * Completion accept (accept_start, loop.h): a multishot IORING_OP_ACCEPT
+ * (SOCK_NONBLOCK | SOCK_CLOEXEC) per accepting slot posts a completion
+ * per connection with its descriptor: no accept(2) and no readiness turn
+ * per connection.  Tagged TAG_ACCEPT | slot | io_gen (bits 32..55) |
+ * acc_seq (bits 56..59): a completion of a freed or stopped-and-freed io
+ * (stale io_gen) closes its descriptor; one of a request cancelled by a
+ * stop (an older acc_seq) is still the io's connection and is kept.  Each
+ * descriptor becomes a batch entry (SIPC__LOOP_ACCEPT); the ones that find
+ * the batch full, or the slot stopped, or others kept before them, are
+ * kept on the slot's queue (afd) and flushed first into the next batch
+ * while the slot accepts.  A completion without IORING_CQE_F_MORE (the
+ * request ended: the completion queue overflowed, or an error) is armed
+ * again, except after an error that ends accepting (EMFILE, ENFILE,
+ * ENOMEM, ENOBUFS...: the connection stays in the backlog, the caller
+ * restarts when it wants, loop.h); one connection's error
+ * (sipc__accept_transient) is told and the request armed again.  EINVAL
+ * is the kernel refusing a multishot accept (before 5.19): an entry with
+ * SIPC__LOOP_ACCEPT_EMUL makes loop.c emulate with accept4(2), and later
+ * accept_starts on this loop are refused at once.  del() cancels at once
+ * (the request holds the listener's file: a close() after del() must
+ * free the port) and closes what is kept.
+ */
+
+/* A stale or refused accept value kept on the queue: the refusal. */
+#define ACC_REFUSED INT_MIN
+#define ACC_SEQ(ud) ((uint32_t)((ud) >> 56) & 0xfu)
+
+static bool refuse_accept;
+
+void sipc__loop_uring_refuse_accept(bool refuse)
+{
+	refuse_accept = refuse;
+}
+
+static inline uint64_t atag(uint32_t slot, const struct slot *s)
+{
+	return (uint64_t)slot | (uint64_t)(s->io_gen & IOGEN_MASK) << 32 |
+	       (uint64_t)(s->acc_seq & 0xfu) << 56 | TAG_ACCEPT;
+}
+
+static void close_value(int v)
+{
+	if (v >= 0)
+		close(v);
+}
+
+/* Slot I is on the accepted list, which has room for every slot; false
+ * when memory ran out. */
+static bool accept_list(struct uring_backend *b, uint32_t i)
+{
+	if (b->slots[i].acc_listed)
+		return true;
+	if (b->al_n == b->al_cap) {
+		uint32_t cap = b->cap > b->al_cap ? b->cap : b->al_cap * 2 + 8;
+		uint32_t *p = realloc(b->al, cap * sizeof(*p));
+
+		if (p == NULL)
+			return false;
+		b->al = p;
+		b->al_cap = cap;
+	}
+	b->al[b->al_n++] = i;
+	b->slots[i].acc_listed = true;
+	return true;
+}
+
+/* Keeps V (a descriptor, -errno or ACC_REFUSED) for slot I, after what it
+ * keeps or (FRONT) before.  Out of memory a descriptor is closed: that
+ * peer sees its connection end, nothing leaks. */
+static void accept_push(struct uring_backend *b, uint32_t i, int v, bool front)
+{
+	struct slot *s = &b->slots[i];
+
+	if (s->afd_n == s->afd_cap) {
+		uint32_t cap = s->afd_cap ? s->afd_cap * 2 : 16;
+		int *p = malloc(cap * sizeof(*p));
+
+		if (p == NULL) {
+			close_value(v);
+			return;
+		}
+		for (uint32_t k = 0; k < s->afd_n; k++)
+			p[k] = s->afd[(s->afd_head + k) & (s->afd_cap - 1)];
+		free(s->afd);
+		s->afd = p;
+		s->afd_cap = cap;
+		s->afd_head = 0;
+	}
+	if (!accept_list(b, i)) {
+		close_value(v);
+		return;
+	}
+	if (front) {
+		s->afd_head = (s->afd_head - 1) & (s->afd_cap - 1);
+		s->afd[s->afd_head] = v;
+	} else {
+		s->afd[(s->afd_head + s->afd_n) & (s->afd_cap - 1)] = v;
+	}
+	s->afd_n++;
+}
+
+/* Closes what slot S keeps and forgets its accepting; a request still in
+ * the kernel for a freed io (S->io NULL, from del()) is cancelled: queued
+ * for del()'s submit, or submitted here when del() has none. */
+static void accept_drop(struct uring_backend *b, struct slot *s)
+{
+	for (uint32_t k = 0; k < s->afd_n; k++)
+		close_value(s->afd[(s->afd_head + k) & (s->afd_cap - 1)]);
+	s->afd_n = 0;
+	s->afd_head = 0;
+	if (s->acc_armed && s->io == NULL && b->enabled) {
+		struct io_uring_sqe *sqe = get_sqe(b);
+
+		if (sqe != NULL) {
+			io_uring_prep_cancel64(sqe, atag((uint32_t)(s - b->slots), s), 0);
+			io_uring_sqe_set_data64(sqe, TAG_REMOVE);
+			if (!s->armed && !s->recv_armed && !s->send_armed && !s->fix_sent)
+				(void)io_uring_submit_and_get_events(&b->ring);
+		}
+	}
+	s->acc = false;
+	s->acc_armed = false;
+	s->acc_term = false;
+	s->acc_ending = false;
+	s->acc_cancel = false;
+}
+
+/* Brings slot I's accept request in line; false when the submission queue
+ * had no room (the slot stays dirty). */
+static bool sync_accept(struct uring_backend *b, uint32_t i)
+{
+	struct slot *s = &b->slots[i];
+	struct io_uring_sqe *sqe;
+
+	if (s->acc_armed && s->acc_ending && !s->acc_cancel && s->io != NULL && s->acc) {
+		/* accept_end: its last completion says when it is over. */
+		sqe = get_sqe(b);
+		if (sqe == NULL)
+			return false;
+		io_uring_prep_cancel64(sqe, atag(i, s), 0);
+		io_uring_sqe_set_data64(sqe, TAG_REMOVE);
+		s->acc_cancel = true;
+	}
+	if (s->acc_armed && (s->io == NULL || !s->acc)) {
+		/* What it accepts before the cancel takes effect is kept. */
+		sqe = get_sqe(b);
+		if (sqe == NULL)
+			return false;
+		io_uring_prep_cancel64(sqe, atag(i, s), 0);
+		io_uring_sqe_set_data64(sqe, TAG_REMOVE);
+		s->acc_armed = false;
+	}
+	if (s->io != NULL && s->acc && !s->acc_armed && !s->acc_term && !s->acc_ending) {
+		sqe = get_sqe(b);
+		if (sqe == NULL)
+			return false;
+		s->acc_seq++;
+		if (s->acc_one)
+			io_uring_prep_accept(sqe, s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		else
+			io_uring_prep_multishot_accept(sqe, s->fd, NULL, NULL,
+						       SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (refuse_accept)
+			sqe->len = 1; /* for tests: the kernel says EINVAL */
+		io_uring_sqe_set_data64(sqe, atag(i, s));
+		s->acc_armed = true;
+	}
+	return true;
+}
+
+/* Puts V (a descriptor, -errno or ACC_REFUSED) of slot I into the batch at
+ * N, or keeps it; whether it made an entry. */
+static bool accept_entry(struct uring_backend *b, sipc_loop *loop, uint32_t i, int v, int n)
+{
+	struct slot *s = &b->slots[i];
+
+	if (!s->acc || s->afd_n > 0 || n >= SIPC__LOOP_BATCH) {
+		accept_push(b, i, v, false);
+		return false;
+	}
+	loop->batch[n].io = s->io;
+	loop->batch[n].events = SIPC__LOOP_ACCEPT | (v == ACC_REFUSED ? SIPC__LOOP_ACCEPT_EMUL : 0);
+	loop->batch[n].bid = SIPC__LOOP_NOBUF;
+	loop->batch[n].data = NULL;
+	loop->batch[n].n = v;
+	return true;
+}
+
+static bool complete_accept(struct uring_backend *b, sipc_loop *loop,
+			    const struct io_uring_cqe *cqe, int n)
+{
+	uint64_t ud = cqe->user_data;
+	uint32_t i = (uint32_t)ud, iog = (uint32_t)(ud >> 32) & IOGEN_MASK;
+	int res = cqe->res;
+	struct slot *s;
+	bool cur;
+
+	if (i >= b->nslots || b->slots[i].io == NULL || (b->slots[i].io_gen & IOGEN_MASK) != iog) {
+		close_value(res); /* the io is gone: nobody owns it */
+		return false;
+	}
+	s = &b->slots[i];
+	cur = s->acc_armed && (s->acc_seq & 0xfu) == ACC_SEQ(ud);
+	if (cur && !(cqe->flags & IORING_CQE_F_MORE)) {
+		s->acc_armed = false;
+		if (s->acc)
+			mark(b, i); /* armed again by sync, but after an end */
+	}
+	if (s->acc_ending && cur && !(cqe->flags & IORING_CQE_F_MORE)) {
+		/* accept_end's request is over: what it took, then the end
+		 * (kept behind it: one entry per completion). */
+		bool made;
+
+		s->acc_term = true;
+		s->acc_ending = false;
+		s->acc_cancel = false;
+		if (res < 0)
+			return accept_entry(b, loop, i, -ECANCELED, n);
+		b->acc_ok = true;
+		made = accept_entry(b, loop, i, res, n);
+		accept_push(b, i, -ECANCELED, false);
+		return made;
+	}
+	if (res >= 0) {
+		b->acc_ok = true;
+		return accept_entry(b, loop, i, res, n);
+	}
+	/* An error ends the request.  Those of an old request, our cancel's,
+	 * and EAGAIN say nothing of the current one. */
+	if (!cur || res == -ECANCELED || res == -EAGAIN || res == -EINTR)
+		return false;
+	if (sipc__accept_transient(res))
+		return accept_entry(b, loop, i, res, n);
+	s->acc_term = true; /* until loop.c tells it (accept_stop) */
+	if (res == -EINVAL && !b->acc_ok) {
+		b->acc_refused = true;
+		res = ACC_REFUSED;
+	}
+	return accept_entry(b, loop, i, res, n);
+}
+
+/* What accepting slots keep goes into the batch from N; the batch's new
+ * number of entries. */
+static int flush_accepted(struct uring_backend *b, sipc_loop *loop, int n)
+{
+	uint32_t w = 0;
+
+	for (uint32_t r = 0; r < b->al_n; r++) {
+		uint32_t i = b->al[r];
+		struct slot *s = &b->slots[i];
+
+		while (s->io != NULL && s->acc && s->afd_n > 0 && n < SIPC__LOOP_BATCH) {
+			int v = s->afd[s->afd_head];
+
+			s->afd_head = (s->afd_head + 1) & (s->afd_cap - 1);
+			s->afd_n--;
+			loop->batch[n].io = s->io;
+			loop->batch[n].events =
+				SIPC__LOOP_ACCEPT | (v == ACC_REFUSED ? SIPC__LOOP_ACCEPT_EMUL : 0);
+			loop->batch[n].bid = SIPC__LOOP_NOBUF;
+			loop->batch[n].data = NULL;
+			loop->batch[n].n = v;
+			n++;
+		}
+		if (s->afd_n > 0)
+			b->al[w++] = i;
+		else
+			s->acc_listed = false;
+	}
+	b->al_n = w;
+	return n;
+}
+
+static int ur_accept_start(sipc_loop *loop, sipc_loop_io *io)
+{
+	struct uring_backend *b = bk_of(loop);
+	struct slot *s;
+
+	if (io->bk_slot >= b->nslots || b->slots[io->bk_slot].io != io)
+		return -ENOENT;
+	if (b->acc_refused)
+		return -EOPNOTSUPP;
+	s = &b->slots[io->bk_slot];
+	s->acc_one = io->accept_shared;
+	if (!s->acc) {
+		s->acc = true;
+		mark(b, io->bk_slot);
+	}
+	return 0;
+}
+
+static void ur_accept_stop(sipc_loop *loop, sipc_loop_io *io)
+{
+	struct uring_backend *b = bk_of(loop);
+	struct slot *s;
+
+	if (io->bk_slot >= b->nslots || b->slots[io->bk_slot].io != io)
+		return;
+	s = &b->slots[io->bk_slot];
+	s->acc = false;
+	s->acc_term = false;
+	s->acc_ending = false;
+	mark(b, io->bk_slot); /* sync cancels the request */
+}
+
+static bool ur_accept_end(sipc_loop *loop, sipc_loop_io *io)
+{
+	struct uring_backend *b = bk_of(loop);
+	struct slot *s;
+
+	if (io->bk_slot >= b->nslots || b->slots[io->bk_slot].io != io)
+		return false;
+	s = &b->slots[io->bk_slot];
+	if (!s->acc_armed || s->acc_term) {
+		/* Nothing in the kernel: what is kept (and in the batch),
+		 * then the end. */
+		s->acc_term = true;
+		accept_push(b, io->bk_slot, -ECANCELED, false);
+		return true;
+	}
+	s->acc_ending = true;
+	mark(b, io->bk_slot);
+	return true;
+}
+
+static void ur_accept_keep(sipc_loop *loop, sipc_loop_io *io, int fd)
+{
+	struct uring_backend *b = bk_of(loop);
+
+	if (io->bk_slot >= b->nslots || b->slots[io->bk_slot].io != io) {
+		close_value(fd);
+		return;
+	}
+	accept_push(b, io->bk_slot, fd, true);
+}
+
+/* ur_close: what the slots keep, and the descriptors of accept
+ * completions still in the completion queue, are closed.  Not the queue's
+ * in a fork child (`--model fork`): the queue is the parent's, shared,
+ * and a completion posted after the fork names a descriptor of the
+ * parent's table, whose number may be another file here (the child's own
+ * connection: closing it reset the child's peer). */
+static void accept_close_all(struct uring_backend *b)
+{
+	struct io_uring_cqe *cqe;
+	unsigned head;
+
+	for (uint32_t i = 0; i < b->nslots; i++) {
+		struct slot *s = &b->slots[i];
+
+		for (uint32_t k = 0; k < s->afd_n; k++)
+			close_value(s->afd[(s->afd_head + k) & (s->afd_cap - 1)]);
+		free(s->afd);
+	}
+	free(b->al);
+	if (b->pid != getpid())
+		return;
+	io_uring_for_each_cqe(&b->ring, head, cqe)
+	{
+		if ((cqe->user_data & (TAG_ACCEPT | TAG_REMOVE)) == TAG_ACCEPT)
+			close_value(cqe->res);
+	}
+}
+
 static int ur_send(sipc_loop *loop, sipc_loop_io *io, void *buf, size_t len)
 {
 	struct uring_backend *b = bk_of(loop);
@@ -1423,6 +1827,10 @@ const struct sipc__loop_backend sipc__loop_backend_uring = {
 	.recv_keep = ur_recv_keep,
 	.recv_release = ur_recv_release,
 	.send = ur_send,
+	.accept_start = ur_accept_start,
+	.accept_stop = ur_accept_stop,
+	.accept_keep = ur_accept_keep,
+	.accept_end = ur_accept_end,
 };
 
 int sipc__loop_uring_probe(char *why, size_t n)

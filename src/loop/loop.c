@@ -169,6 +169,10 @@ void sipc__io_init(sipc_loop_io *io, int fd, sipc_loop_io_fn *cb, void *arg)
 	io->send_off = 0;
 	io->send_on = false;
 	io->send_emul = false;
+	io->accept_cb = NULL;
+	io->accept_on = false;
+	io->accept_emul = false;
+	io->accept_shared = false;
 }
 
 /* The events the backend watches for IO asking EVENTS: IN too while loop.c
@@ -179,6 +183,8 @@ static uint32_t bk_events(const sipc_loop_io *io, uint32_t events)
 {
 	if (io->send_on && io->send_emul)
 		events |= SIPC_LOOP_OUT;
+	if (io->accept_on) /* the same for accepting */
+		events = io->accept_emul ? events | SIPC_LOOP_IN : events & ~SIPC_LOOP_IN;
 	if (!io->recv_on)
 		return events;
 	return io->recv_emul ? events | SIPC_LOOP_IN : events & ~SIPC_LOOP_IN;
@@ -289,9 +295,13 @@ void sipc__io_stop(sipc_loop *loop, sipc_loop_io *io)
 			loop->be->recv_release(loop, e);
 		if (e->events & SIPC__LOOP_SENT)
 			free((void *)e->data); /* a send done: the buffer is ours */
+		if ((e->events & SIPC__LOOP_ACCEPT) && !(e->events & SIPC__LOOP_ACCEPT_EMUL) &&
+		    e->n >= 0)
+			close((int)e->n); /* accepted for an io that is gone */
 		e->io = NULL;
 	}
-	io->recv_on = false; /* the backend's del drops what it kept */
+	io->recv_on = false;   /* the backend's del drops what it kept */
+	io->accept_on = false; /* ... and closes what it accepted */
 	/* The backend's del cancels a send in flight and frees its buffer. */
 	if (io->send_on && io->send_emul)
 		free(io->send_buf);
@@ -547,6 +557,194 @@ static void emul_read(sipc_loop *loop, sipc_loop_io *io, int i)
 	loop->cur_data = -1;
 }
 
+/* ---------------------------------------------------- completion accept */
+
+bool sipc__accept_transient(int err)
+{
+	switch (-err) {
+	case ECONNABORTED:
+	case EPROTO:
+	case EPERM: /* a firewall rule */
+	case ENETDOWN:
+	case ENOPROTOOPT:
+	case EHOSTDOWN:
+	case ENONET:
+	case EHOSTUNREACH:
+	case EOPNOTSUPP:
+	case ENETUNREACH:
+	case ETIMEDOUT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int accept_start(sipc_loop *loop, sipc_loop_io *io, sipc_loop_accept_fn *cb, bool shared)
+{
+	int err;
+
+	if (!io->active || cb == NULL || (io->events & (SIPC_LOOP_ONESHOT | SIPC_LOOP_EXCLUSIVE)))
+		return -EINVAL;
+	io->accept_cb = cb;
+	if (io->accept_on)
+		return 0;
+	io->accept_shared = shared;
+	io->accept_emul = true;
+	if (loop->be->accept_start != NULL) {
+		err = loop->be->accept_start(loop, io);
+		if (err == 0)
+			io->accept_emul = false;
+		else if (err != -EOPNOTSUPP)
+			return err;
+	}
+	io->accept_on = true;
+	err = bk_sync(loop, io);
+	if (err < 0) {
+		io->accept_on = false;
+		if (!io->accept_emul)
+			loop->be->accept_stop(loop, io);
+		return err;
+	}
+	return 0;
+}
+
+int sipc__io_accept_start(sipc_loop *loop, sipc_loop_io *io, sipc_loop_accept_fn *cb)
+{
+	return accept_start(loop, io, cb, false);
+}
+
+int sipc__io_accept_start_shared(sipc_loop *loop, sipc_loop_io *io, sipc_loop_accept_fn *cb)
+{
+	return accept_start(loop, io, cb, true);
+}
+
+/* Gives the backend IO's accept entries still in the batch to keep,
+ * newest first (each goes before what it keeps). */
+static void accept_give_back(sipc_loop *loop, sipc_loop_io *io)
+{
+	for (int i = loop->batch_n - 1; i >= 0; i--) {
+		struct sipc__loop_event *e = &loop->batch[i];
+
+		if (e->io != io || !(e->events & SIPC__LOOP_ACCEPT))
+			continue;
+		loop->be->accept_keep(loop, io,
+				      e->events & SIPC__LOOP_ACCEPT_EMUL ? INT_MIN : (int)e->n);
+		e->io = NULL;
+	}
+}
+
+void sipc__io_accept_stop(sipc_loop *loop, sipc_loop_io *io)
+{
+	if (!io->accept_on)
+		return;
+	io->accept_on = false;
+	if (!io->accept_emul) {
+		loop->be->accept_stop(loop, io);
+		accept_give_back(loop, io);
+	}
+	(void)bk_sync(loop, io);
+}
+
+bool sipc__io_accepting(const sipc_loop_io *io)
+{
+	return io->accept_on;
+}
+
+bool sipc__io_accept_end(sipc_loop *loop, sipc_loop_io *io)
+{
+	if (!io->accept_on)
+		return true;
+	if (io->accept_emul || !loop->be->accept_end(loop, io)) {
+		sipc__io_accept_stop(loop, io);
+		return true;
+	}
+	return false;
+}
+
+/* Accepting for IO has ended (an error that ends it is being told). */
+static void accept_ended(sipc_loop *loop, sipc_loop_io *io)
+{
+	io->accept_on = false;
+	if (!io->accept_emul)
+		loop->be->accept_stop(loop, io);
+	(void)bk_sync(loop, io);
+}
+
+/* Dispatches accept entry I of the batch. */
+static void accepted(sipc_loop *loop, int i)
+{
+	struct sipc__loop_event *e = &loop->batch[i];
+	sipc_loop_io *io = e->io;
+	int fd = (int)e->n;
+
+	e->io = NULL;
+	if (!io->accept_on || io->accept_emul) {
+		/* Cannot be (a stop gives the batch's entries back): never
+		 * leak a descriptor anyway. */
+		if (!(e->events & SIPC__LOOP_ACCEPT_EMUL) && fd >= 0)
+			close(fd);
+		return;
+	}
+	if (e->events & SIPC__LOOP_ACCEPT_EMUL) {
+		/* The kernel refused the backend's accept (it has stopped):
+		 * accept4(2) on readiness from now on. */
+		loop->be->accept_stop(loop, io);
+		io->accept_emul = true;
+		if (bk_sync(loop, io) < 0) {
+			io->accept_on = false;
+			io->accept_cb(loop, io, -ENOMEM);
+		}
+		return;
+	}
+	if (fd < 0 && !sipc__accept_transient(fd))
+		accept_ended(loop, io);
+	io->accept_cb(loop, io, fd);
+}
+
+/* The emulated accept of IO, told readable by batch entry I: at most
+ * SIPC__LOOP_ACCEPTS accept4(2) calls.  False when IO was stopped (and
+ * perhaps freed) by its callback. */
+static bool emul_accept(sipc_loop *loop, sipc_loop_io *io, int i)
+{
+	struct sipc__loop_event *e = &loop->batch[i];
+
+	e->io = io; /* sipc__io_stop clears it */
+	for (int k = 0; k < SIPC__LOOP_ACCEPTS; k++) {
+		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			int err = -errno;
+
+			if (err == -EINTR)
+				continue;
+			if (err == -EAGAIN || err == -EWOULDBLOCK)
+				break;
+			if (!sipc__accept_transient(err))
+				accept_ended(loop, io);
+			fd = err;
+		}
+		io->accept_cb(loop, io, fd);
+		if (e->io == NULL || !io->accept_on)
+			break;
+	}
+	return e->io != NULL;
+}
+
+/* After a stop ended the dispatch: the accept entries not dispatched go
+ * back to the backend, newest first. */
+static void accepts_keep(sipc_loop *loop, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		struct sipc__loop_event *e = &loop->batch[i];
+
+		if (e->io == NULL || !(e->events & SIPC__LOOP_ACCEPT))
+			continue;
+		loop->be->accept_keep(loop, e->io,
+				      e->events & SIPC__LOOP_ACCEPT_EMUL ? INT_MIN : (int)e->n);
+		e->io = NULL;
+	}
+}
+
 /* Dispatches the batch's N entries: first the readiness of every io to
  * its on_io (IN taken out of an emulated receiver's, whose reads come
  * after), then received data to the data callbacks, each in batch order.
@@ -564,6 +762,16 @@ static void dispatch(sipc_loop *loop, int n)
 		loop->batch_i = i;
 		if (io == NULL)
 			continue;
+		if (ev & SIPC__LOOP_ACCEPT) {
+			accepted(loop, i);
+			continue;
+		}
+		if (io->accept_on && io->accept_emul &&
+		    (ev & (SIPC_LOOP_IN | SIPC_LOOP_ERR | SIPC_LOOP_HUP))) {
+			ev &= ~SIPC_LOOP_IN;
+			if (!emul_accept(loop, io, i))
+				continue; /* stopped, perhaps freed */
+		}
 		if (ev & (SIPC__LOOP_DATA | SIPC__LOOP_SENT)) {
 			data = true;
 			continue;
@@ -615,9 +823,10 @@ static void dispatch(sipc_loop *loop, int n)
 	for (int i = 0; loop->stop && i < n; i++)
 		if (loop->batch[i].io != NULL && (loop->batch[i].events & SIPC__LOOP_SENT))
 			sent(loop, i);
-	/* A stop ended the dispatch: received bytes are kept, not lost (a
-	 * receiver's readiness is told again by the next turn), those after
-	 * the stop in the first pass too. */
+	/* A stop ended the dispatch: accepted descriptors and received bytes
+	 * are kept, not lost (a receiver's readiness is told again by the
+	 * next turn). */
+	accepts_keep(loop, n);
 	for (int i = n - 1; (data || loop->stop) && i >= 0; i--) {
 		struct sipc__loop_event *e = &loop->batch[i];
 

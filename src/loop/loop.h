@@ -69,6 +69,36 @@
  *   after the next recv_start.  on_data may stop receiving, stop the io
  *   and free it, as on_io may.
  *
+ * Completion accept (a listening socket's new connections handed over,
+ * not its readiness):
+ *
+ *     sipc__io_start(loop, &io, 0);                  // not EXCLUSIVE
+ *     sipc__io_accept_start(loop, &io, on_accept);   // on_accept(loop, io, fd)
+ *     sipc__io_accept_stop(loop, &io);               // keeps what was taken
+ *
+ *   The loop accepts for the started listening io and calls on_accept with
+ *   each new connection's descriptor (non-blocking, close-on-exec; the
+ *   callback owns it) or -errno.  An error of one connection (ECONNABORTED
+ *   and the others accept(2) says to retry: sipc__accept_transient) is
+ *   told and accepting goes on; any other (EMFILE, ENFILE, ENOBUFS, ENOMEM,
+ *   EINVAL...) is told after accepting has stopped by itself: the caller
+ *   starts it again when it wants.  On io_uring this is a multishot
+ *   IORING_OP_ACCEPT: no accept(2) and no readiness turn per connection.
+ *   A listener that several loops accept on takes
+ *   sipc__io_accept_start_shared instead: one accept request per
+ *   connection, made anew by the next turn, so the loops take turns (the
+ *   kernel wakes the first request on the listener, and a multishot one
+ *   would stay first and take every connection).
+ *   On epoll (and where the kernel refuses a multishot accept) the loop
+ *   emulates it: it watches IN and calls accept4(2), at most
+ *   SIPC__LOOP_ACCEPTS per io and turn.  While accepting, IN is not
+ *   reported to on_io.  Not for ONESHOT or EXCLUSIVE ios (-EINVAL): a
+ *   multishot accept has no exclusive mode.  accept_stop loses nothing:
+ *   connections the backend had accepted already are kept and given first
+ *   after the next accept_start; sipc__io_stop closes them (as it does
+ *   those a freed io's requests complete with).  on_accept may stop
+ *   accepting, stop the io and free it.
+ *
  * Timers (one-shot, millisecond resolution, CLOCK_MONOTONIC):
  *
  *     sipc_loop_timer t;
@@ -148,6 +178,9 @@ typedef void sipc_loop_data_fn(sipc_loop *loop, sipc_loop_io *io, const void *bu
  * N < 0 (-errno): it failed (some of them may have gone).  BUF is the
  * caller's again. */
 typedef void sipc_loop_sent_fn(sipc_loop *loop, sipc_loop_io *io, void *buf, ssize_t n);
+/* Completion accept: FD >= 0 a new connection's descriptor (the callback
+ * owns it), or -errno. */
+typedef void sipc_loop_accept_fn(sipc_loop *loop, sipc_loop_io *io, int fd);
 
 /* A watched descriptor.  Fields are read-only for users, except arg. */
 struct sipc_loop_io {
@@ -176,6 +209,11 @@ struct sipc_loop_io {
 	size_t send_len, send_off;
 	bool send_on;
 	bool send_emul; /* by loop.c's send(2) on OUT (the backend has no send) */
+	/* Completion accept (sipc__io_accept_start). */
+	sipc_loop_accept_fn *accept_cb;
+	bool accept_on;     /* accepting */
+	bool accept_emul;   /* by loop.c's accept4(2) (the backend does not) */
+	bool accept_shared; /* one connection per request (accept_start_shared) */
 };
 
 /* A one-shot timer.  Fields are read-only for users, except arg. */
@@ -266,6 +304,35 @@ bool sipc__io_sending(const sipc_loop_io *io);
  * receive saves system calls; on epoll it is recv(2) on readiness, as a
  * caller's own read would be. */
 bool sipc__loop_completes(const sipc_loop *loop);
+/* The emulated accept's accept4(2) calls per io and turn (serve's
+ * ACCEPT_BATCH: other descriptors get a turn under a flood). */
+#define SIPC__LOOP_ACCEPTS 32
+/* The loop accepts for the started listening IO (not ONESHOT or
+ * EXCLUSIVE) and calls CB with each new connection's descriptor, or -errno
+ * (above: after any error but sipc__accept_transient's, accepting has
+ * stopped by itself).  Returns 0 or -errno (-EINVAL: IO not started,
+ * ONESHOT or EXCLUSIVE, CB NULL).  Again while accepting: changes CB. */
+int sipc__io_accept_start(sipc_loop *loop, sipc_loop_io *io, sipc_loop_accept_fn *cb);
+/* As sipc__io_accept_start, for a listener other loops accept on too: on
+ * io_uring a one-shot accept per connection, armed again (with the next
+ * turn's submit) after each, so the loops' requests take turns on the
+ * listener rather than the first one taking every connection. */
+int sipc__io_accept_start_shared(sipc_loop *loop, sipc_loop_io *io, sipc_loop_accept_fn *cb);
+/* Stops accepting: CB is not called until the next accept_start, which
+ * first gives what the backend had accepted already, in order. */
+void sipc__io_accept_stop(sipc_loop *loop, sipc_loop_io *io);
+bool sipc__io_accepting(const sipc_loop_io *io);
+/* Ends accepting for good without losing a connection: the backend's
+ * request is cancelled, and what it accepted before the cancel took
+ * effect still goes to CB, in later turns; then CB gets -ECANCELED (it has
+ * stopped) and the io may be stopped.  True when it ended at once
+ * (nothing was in flight: emulated, or not accepting): CB gets nothing
+ * more. */
+bool sipc__io_accept_end(sipc_loop *loop, sipc_loop_io *io);
+/* Whether -ERR from accept(2) is one connection's (accept(2): "treat them
+ * like EAGAIN by retrying"), not the listener's or the process's. */
+bool sipc__accept_transient(int err);
+
 /* Number of spinning ios (for tests). */
 size_t sipc__loop_spin_count(const sipc_loop *loop);
 

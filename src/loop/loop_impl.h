@@ -76,6 +76,25 @@
  *                BUF once the kernel is done with it, and no entry comes.
  *                An entry in the batch of an io stopped before it was
  *                dispatched is loop.c's to free.
+ * Completion accept (sipc__io_accept_start, loop.h), optional in the same
+ * way: without accept_start (epoll) loop.c adds IN and calls accept4(2).
+ * A backend with it puts each accepted descriptor (or -errno) into the
+ * batch as an accept entry (SIPC__LOOP_ACCEPT, n the descriptor).
+ *
+ *   accept_start(loop, io)  starts accepting for the started IO (one
+ *                request per connection when io->accept_shared); what it
+ *                kept for IO comes first.  0, or -EOPNOTSUPP (loop.c
+ *                emulates).  A refusal the kernel tells only in a
+ *                completion comes as an entry with SIPC__LOOP_ACCEPT_EMUL
+ *                too: loop.c emulates from then on; it has stopped.
+ *   accept_stop(loop, io)   stops; descriptors accepted before the stop
+ *                takes effect are kept.  Also called by loop.c when it
+ *                dispatches an error that ends accepting.
+ *   accept_keep(loop, io, fd)  keeps FD for IO before what it keeps
+ *                (loop.c gives a stopped io's pending entries back newest
+ *                first).
+ *   del()        closes what is kept for IO, and what a request of IO
+ *                made before completes with later.
  *
  * Completion backends (io_uring, backend_uring.c): the interface is
  * readiness, which io_uring gives with IORING_OP_POLL_ADD.  backend_uring
@@ -126,8 +145,12 @@
 #define SIPC__LOOP_DATA (1u << 31)
 /* A batch entry that carries a completed send (sipc__io_send) of a
  * backend: its buffer at DATA, N its length or -errno. */
-#define SIPC__LOOP_SENT  (1u << 29)
+#define SIPC__LOOP_SENT  (1u << 26)
 #define SIPC__LOOP_NOBUF UINT32_MAX
+/* A batch entry that carries an accepted descriptor (n) or -errno, and
+ * the backend's refusal of the accept (loop.c emulates from then on). */
+#define SIPC__LOOP_ACCEPT      (1u << 29)
+#define SIPC__LOOP_ACCEPT_EMUL (1u << 27)
 
 /* One ready io of a turn's batch, or (SIPC__LOOP_DATA) one completion of a
  * backend's receive: N bytes at DATA in the backend's buffer BID, or the
@@ -160,6 +183,13 @@ struct sipc__loop_backend {
 	void (*recv_release)(sipc_loop *loop, const struct sipc__loop_event *ev);
 	/* Completion send (below); NULL: loop.c emulates. */
 	int (*send)(sipc_loop *loop, sipc_loop_io *io, void *buf, size_t len);
+	/* Completion accept (above); NULL: loop.c emulates. */
+	int (*accept_start)(sipc_loop *loop, sipc_loop_io *io);
+	void (*accept_stop)(sipc_loop *loop, sipc_loop_io *io);
+	void (*accept_keep)(sipc_loop *loop, sipc_loop_io *io, int fd);
+	/* sipc__io_accept_end: cancels, goes on giving what comes, then an
+	 * entry with -ECANCELED; false when it ended at once. */
+	bool (*accept_end)(sipc_loop *loop, sipc_loop_io *io);
 };
 
 /* epoll(7) and an eventfd wake: Linux's, the default. */
@@ -182,6 +212,10 @@ unsigned sipc__loop_uring_held(const sipc_loop *loop);
 void sipc__loop_uring_set_nfixed(unsigned n);
 /* For tests: whether IO's requests name its registered index. */
 bool sipc__loop_uring_fixed(const sipc_loop *loop, const sipc_loop_io *io);
+/* For tests: uring loops made from now on have their multishot accepts
+ * refused by the kernel (an SQE it rejects with EINVAL, as a kernel
+ * before 5.19 does), so loop.c emulates after the first completion. */
+void sipc__loop_uring_refuse_accept(bool refuse);
 
 struct sipc_loop {
 	const struct sipc__loop_backend *be;

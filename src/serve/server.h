@@ -22,6 +22,9 @@
  * unixpacket and keeps port 0 meaning one port; SO_REUSEPORT would need N
  * sockets bound to one port (nothing for unix paths) and drops the queued
  * connections of a socket that closes.
+ * On io_uring, plain stream listeners are accepted by each worker's ring
+ * instead (worker.c ring_path): a multishot accept with one worker, one
+ * accept request per connection with several, so that they take turns.
  *
  * A datagram endpoint is read by one owner worker only (sep->owner,
  * spread over the workers endpoint by endpoint).  Two workers reading one
@@ -105,6 +108,11 @@ struct sipc_worker_ep {
 	struct sipc_srv_endpoint *sep;
 	sipc_loop_io io;
 	sipc_loop_timer backoff; /* EMFILE: rest, then watch again */
+	/* The loop accepts for it (worker.c: io_uring's multishot accept)
+	 * rather than telling its readiness. */
+	bool ring;
+	int held_fd; /* ring: a connection taken as a cps pause began; -1 */
+	bool ending; /* ring: sipc__io_accept_end asked, its end not yet told */
 };
 
 struct sipc_conn;
@@ -157,6 +165,9 @@ struct sipc_worker {
 	/* dgram.c: the receive batch and reply queue of the datagram
 	 * endpoints this worker owns (sipc__dgram_prepare). */
 	struct sipc__dgram_batch *dgbatch;
+	/* worker.c: listeners whose ring accept is ending (drain, retire):
+	 * the loop runs until what the ring took is handed over. */
+	int nending;
 };
 
 struct sipc__server {

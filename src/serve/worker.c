@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "endpoint.h"
 #include "serve/acl.h"
 #include "serve/limits.h"
 #include "serve/model.h"
@@ -28,11 +29,36 @@
 /* Connections taken per wake-up before other descriptors get a turn. */
 #define ACCEPT_BATCH 32
 
-static void stop_listening(struct sipc_worker *w)
+/*
+ * Stops watching the listeners.  On the ring path the kernel may have
+ * accepted connections for this worker that the loop has not handed over
+ * yet: closing them would reset peers that on epoll wait in the backlog
+ * for a newer generation (--handover; serve_reload saw 1 to 3 resets in
+ * 300-800 clients).  Unless NOW (the loop has stopped), the ring's accept
+ * ends instead (sipc__io_accept_end): what it took is served, then its
+ * end stops the io (on_accepted), and the worker's loop runs until then
+ * (sipc__worker_conn_gone).
+ */
+static void stop_listening(struct sipc_worker *w, bool now)
 {
 	for (size_t i = 0; i < w->srv->neps; i++) {
-		sipc__io_stop(w->loop, &w->weps[i].io);
-		sipc__timer_stop(w->loop, &w->weps[i].backoff);
+		struct sipc_worker_ep *we = &w->weps[i];
+
+		if (!now && we->ring && we->io.active && !we->ending &&
+		    !sipc__io_accept_end(w->loop, &we->io)) {
+			we->ending = true;
+			w->nending++;
+		} else if (now || !we->ending) {
+			sipc__io_stop(w->loop, &we->io);
+			if (we->ending)
+				w->nending--;
+			we->ending = false;
+		}
+		sipc__timer_stop(w->loop, &we->backoff);
+		if (we->held_fd >= 0) {
+			close(we->held_fd);
+			we->held_fd = -1;
+		}
 	}
 }
 
@@ -46,7 +72,8 @@ static uint32_t listen_events(void)
 void sipc__worker_conn_gone(struct sipc_worker *w)
 {
 	/* A solo worker (thread and fork models) exists for one connection. */
-	if ((w->draining || w->retiring || w->solo) && w->nconns == 0 && w->nproxyin == 0)
+	if ((w->draining || w->retiring || w->solo) && w->nconns == 0 && w->nproxyin == 0 &&
+	    w->nending == 0)
 		sipc__loop_stop(w->loop);
 }
 
@@ -66,12 +93,15 @@ static void on_wake(sipc_loop *loop, void *arg)
 
 	if (__atomic_load_n(&w->retire_req, __ATOMIC_ACQUIRE) && !w->retiring && !w->draining) {
 		w->retiring = true;
-		stop_listening(w);
-		sipc__server_worker_retired(w->srv);
+		stop_listening(w, false);
+		/* The last one closes the listeners: not while a ring's
+		 * accept still hands over what it took (on_accepted tells). */
+		if (w->nending == 0)
+			sipc__server_worker_retired(w->srv);
 	}
 	if (req >= 1 && !w->draining) {
 		w->draining = true;
-		stop_listening(w);
+		stop_listening(w, false);
 		sipc__proxyin_close_all(w, "PROXY header: the server is draining");
 		sipc__conn_drain_all(w);
 		if (w->nconns > 0)
@@ -132,12 +162,22 @@ void sipc__worker_refuse(struct sipc_worker_ep *we, sipc_endpoint *conn, const s
 	refuse_via(we, conn, peer, NULL, why);
 }
 
-/* Rests from accepting on WE for MS (EMFILE, a cps pause). */
+/* Rests from accepting on WE for MS (EMFILE, a cps pause).  The ring
+ * path only stops accepting: what the kernel had accepted already is kept
+ * by the loop and handed over first when it starts again. */
 static void rest(struct sipc_worker_ep *we, int64_t ms)
 {
-	sipc__io_stop(we->w->loop, &we->io);
+	if (we->ending)
+		return; /* no more accepting anyway */
+	if (we->ring)
+		sipc__io_accept_stop(we->w->loop, &we->io);
+	else
+		sipc__io_stop(we->w->loop, &we->io);
 	sipc__timer_start(we->w->loop, &we->backoff, ms);
 }
+
+static int start_listening(struct sipc_worker_ep *we);
+static void serve_accepted(struct sipc_worker_ep *we, sipc_endpoint *conn);
 
 static void on_backoff(sipc_loop *loop, sipc_loop_timer *t)
 {
@@ -152,8 +192,20 @@ static void on_backoff(sipc_loop *loop, sipc_loop_timer *t)
 	if (sipc__limits_pause_over(l, now))
 		sipc__serve_log(we->w->srv, 1, "cps %s: the pause is over, accepting again",
 				we->sep->svc->name);
-	if (!we->w->draining && !we->w->retiring)
-		(void)sipc__io_start(loop, &we->io, listen_events());
+	(void)loop;
+	if (we->w->draining || we->w->retiring)
+		return;
+	if (we->held_fd >= 0) {
+		/* The connection the ring had taken as the pause began: the
+		 * first after it, as it would be from the backlog. */
+		int fd = we->held_fd;
+		sipc_endpoint *conn;
+
+		we->held_fd = -1;
+		if (sipc__ep_accepted(we->sep->ep, fd, NULL, 0, &conn) == 0)
+			serve_accepted(we, conn);
+	}
+	(void)start_listening(we);
 }
 
 /*
@@ -311,6 +363,29 @@ void sipc__worker_admit(struct sipc_worker_ep *we, sipc_endpoint *conn,
 	w->srv->ops->conn(w, we->sep, conn, who, &t);
 }
 
+/* The one body for every accepted connection, whoever accepted it
+ * (on_listen's sipc_accept, on_accepted's ring): its peer, the PROXY
+ * header of a trusted upstream, the admission. */
+static void serve_accepted(struct sipc_worker_ep *we, sipc_endpoint *conn)
+{
+	sipc_addr peer;
+
+	we->w->emfile_noted = false;
+	if (sipc_endpoint_peer(conn, &peer) < 0) {
+		peer.scheme = we->sep->scheme;
+		peer.len = 0;
+		peer.ss.ss_family = AF_UNSPEC;
+	}
+	/* A trusted upstream's connection is admitted once its PROXY header
+	 * has named the real client (proxyin.c). */
+	if (sipc__proxyin_trusted(we->sep, &peer)) {
+		sipc__proxyin_start(we, conn, &peer);
+		return;
+	}
+	struct sipc__conn_who who = {.peer = peer};
+	sipc__worker_admit(we, conn, &who);
+}
+
 static void on_listen(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
 	struct sipc_worker_ep *we = io->arg;
@@ -320,7 +395,6 @@ static void on_listen(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	(void)revents;
 	for (int i = 0; i < ACCEPT_BATCH && io->active; i++) {
 		sipc_endpoint *conn;
-		sipc_addr peer;
 		int64_t paused = sipc__limits_paused(we->sep->limits, sipc__loop_clock_ms());
 		if (paused > 0) {
 			/* cps: new connections wait in the backlog (limits.h). */
@@ -340,21 +414,121 @@ static void on_listen(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			sipc__serve_log(w->srv, 2, "accept %s: %s", we->sep->url, sipc_strerror(r));
 			continue;
 		}
-		w->emfile_noted = false;
-		if (sipc_endpoint_peer(conn, &peer) < 0) {
-			peer.scheme = we->sep->scheme;
-			peer.len = 0;
-			peer.ss.ss_family = AF_UNSPEC;
-		}
-		/* A trusted upstream's connection is admitted once its PROXY
-		 * header has named the real client (proxyin.c). */
-		if (sipc__proxyin_trusted(we->sep, &peer)) {
-			sipc__proxyin_start(we, conn, &peer);
-			continue;
-		}
-		struct sipc__conn_who who = {.peer = peer};
-		sipc__worker_admit(we, conn, &who);
+		serve_accepted(we, conn);
 	}
+}
+
+/*
+ * The ring path (io_uring, loop.h sipc__io_accept_start): the loop's
+ * multishot accept hands over each connection's descriptor, with no
+ * accept(2) and no readiness turn per connection; the endpoint is made
+ * from it as sipc_accept makes one (sipc__ep_accepted), then the same
+ * body as on_listen's.  A cps pause that begins keeps the descriptor for
+ * when it ends (the ring took it off the backlog already); EMFILE and
+ * its kin stopped the loop's accepting: shed() as on_listen does.
+ */
+static void on_accepted(sipc_loop *loop, sipc_loop_io *io, int fd)
+{
+	struct sipc_worker_ep *we = io->arg;
+	struct sipc_worker *w = we->w;
+	sipc_endpoint *conn;
+	int64_t paused;
+	int r;
+
+	(void)loop;
+	if (we->ending && fd < 0 && !sipc__io_accepting(io)) {
+		/* The end of accept_end (or an error that ended it first). */
+		sipc__io_stop(loop, io);
+		we->ending = false;
+		if (--w->nending == 0 && w->retiring)
+			sipc__server_worker_retired(w->srv);
+		sipc__worker_conn_gone(w);
+		return;
+	}
+	if (fd == -EMFILE || fd == -ENFILE || fd == -ENOBUFS || fd == -ENOMEM) {
+		shed(we, fd);
+		return;
+	}
+	if (fd < 0) {
+		sipc__serve_log(w->srv, 2, "accept %s: %s", we->sep->url, sipc_strerror(fd));
+		if (!sipc__io_accepting(io))
+			rest(we, SIPC_SERVE_ACCEPT_BACKOFF_MS);
+		return;
+	}
+	paused = sipc__limits_paused(we->sep->limits, sipc__loop_clock_ms());
+	if (paused > 0 && !we->ending) {
+		/* cps: the others wait in the backlog, or in the loop. */
+		we->held_fd = fd;
+		rest(we, paused);
+		return;
+	}
+	r = sipc__ep_accepted(we->sep->ep, fd, NULL, 0, &conn);
+	if (r < 0) {
+		sipc__serve_log(w->srv, 2, "accept %s: %s", we->sep->url, sipc_strerror(r));
+		return;
+	}
+	serve_accepted(we, conn);
+}
+
+/*
+ * Whether the loop accepts for WE (the ring path) rather than telling its
+ * readiness: on a loop that completes (io_uring) and a plain stream
+ * listener (tcp, unix, unixpacket: tls and shm keep sipc_accept).
+ *
+ * One worker takes a multishot accept.  Several workers share every
+ * listener, and a multishot accept has no exclusive mode of ours, but the
+ * kernel polls for an accept exclusively and the first request on the
+ * listener's wait queue stays first: one worker took every connection and
+ * the other never woke.  Measured 2026-12-03 (kernel 6.18, 2 vCPUs, serve
+ * -w 2 --io uring, bench --new-conn -c 4 -D 3, a counter per worker and
+ * the threads' voluntary context switches): multishot, unix echo 149834
+ * connections to one worker and 0 to the other (0 switches: no extra
+ * wake-ups, no spread either), tcp 42837 and 0.  So with several workers
+ * each takes one connection per request (sipc__io_accept_start_shared),
+ * armed again by its next turn's submit, at the tail of the queue: the
+ * workers take turns.  unix 49397 / 48366 (0.75 switches a connection),
+ * tcp 21384 / 21198 (0.94); readiness with SIPC_LOOP_EXCLUSIVE, as on
+ * epoll, spread them less evenly (unix 48478 / 42067, 0.95 switches; tcp
+ * 24556 / 17960, 1.07).  serve has no listener per worker (SO_REUSEPORT:
+ * server.h says why), which a multishot accept per worker would need.
+ *
+ * What it saves (strace -f -c of serve, bench --new-conn -c 4 -n 3000,
+ * one echo each, 2026-12-03): -w 1, unix 24250 system calls before (8.1 a
+ * connection: accept4 3750, 750 of them EAGAIN; io_uring_enter 1573),
+ * 19868 with the ring (6.6: no accept4; io_uring_enter 1691); tcp 31807
+ * (10.6) and 27445 (9.1).  -w 2: unix 28237 (9.4: accept4 4994, 1994
+ * EAGAIN) and 21269 (7.1), tcp 35892 (12.0) and 30770 (10.3).
+ * Connections/s, bench --new-conn -c 8 -D 3, runs interleaved, before and
+ * after, on a 2-vCPU VM that other jobs shared: -w 1 (serve taskset to
+ * CPU 0, bench to CPU 1) unix 52117 56008 69062 / 57828 68850 71319; -c 1
+ * unix 12467 10947 9247 / 11951 10530 9147 (latency-bound: equal within
+ * the noise); tcp -c 8 jumps between about 14200 and 35000-41000 on both
+ * builds from one run to the next (14263 14240 14261 14265 35808 39341
+ * 41052 / 14339 33186 27914 20128 35491 25507 40002): no difference
+ * shows.  -w 2 (no taskset) unix 43600 39063 41602 / 41510 44380 46220,
+ * tcp 14166 14215 14160 / 14136 14234 14167.
+ */
+static bool ring_path(const struct sipc_worker_ep *we)
+{
+	const struct sipc_srv_endpoint *sep = we->sep;
+
+	return sep->kind != SIPC__SVC_DGRAM && sep->ep != NULL &&
+	       sipc__loop_completes(we->w->loop) && sipc__ep_plain_accept(sep->ep);
+}
+
+/* Watches WE's listener: the ring path, or readiness. */
+static int start_listening(struct sipc_worker_ep *we)
+{
+	int err;
+
+	if (!we->ring)
+		return sipc__io_start(we->w->loop, &we->io, listen_events());
+	err = sipc__io_start(we->w->loop, &we->io, 0);
+	if (err == 0 && we->w->srv->nworkers > 1)
+		err = sipc__io_accept_start_shared(we->w->loop, &we->io, on_accepted);
+	else if (err == 0)
+		err = sipc__io_accept_start(we->w->loop, &we->io, on_accepted);
+	return err;
 }
 
 uint32_t sipc__worker_random(struct sipc_worker *w, uint32_t n)
@@ -394,6 +568,7 @@ int sipc__worker_init(struct sipc_worker *w, struct sipc__server *srv, int id)
 		struct sipc_worker_ep *we = &w->weps[i];
 		we->w = w;
 		we->sep = &srv->eps[i];
+		we->held_fd = -1;
 		sipc__io_init(&we->io, we->sep->fd,
 			      we->sep->kind == SIPC__SVC_DGRAM ? sipc__dgram_on_io : on_listen, we);
 		sipc__timer_init(&we->backoff, on_backoff, we);
@@ -423,7 +598,7 @@ static void *worker_main(void *arg)
 
 	if (err < 0)
 		sipc__serve_log(w->srv, 0, "worker %d: event loop: %s", w->id, sipc_strerror(err));
-	stop_listening(w);
+	stop_listening(w, true);
 	sipc__timer_stop(w->loop, &w->drain_timer);
 	w->draining = true;
 	sipc__proxyin_close_all(w, "PROXY header: stopped");
@@ -443,7 +618,8 @@ int sipc__worker_listen(struct sipc_worker *w)
 		int err = sep->kind == SIPC__SVC_DGRAM ? sipc__dgram_prepare(w, sep) : 0;
 		if (err < 0)
 			return err;
-		err = sipc__io_start(w->loop, &w->weps[i].io, listen_events());
+		w->weps[i].ring = ring_path(&w->weps[i]);
+		err = start_listening(&w->weps[i]);
 		if (err < 0)
 			return err;
 	}
@@ -466,7 +642,7 @@ int sipc__worker_start(struct sipc_worker *w)
 void sipc__worker_fini(struct sipc_worker *w)
 {
 	if (w->loop != NULL) {
-		stop_listening(w);
+		stop_listening(w, true);
 		sipc__proxyin_close_all(w, "PROXY header: stopped");
 		sipc__timer_stop(w->loop, &w->drain_timer);
 		sipc__loop_free(w->loop);
