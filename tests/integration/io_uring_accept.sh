@@ -16,26 +16,6 @@ unset SOCKIPC_IO
 
 need_io_uring
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# hold PORT N: N clients that connect and hold their connection until
-# stopped (one process group: stop_bg ends them all).
-hold() {
-	local i
-	for ((i = 0; i < $2; i++)); do
-		( exec 3<>/dev/tcp/127.0.0.1/$1 && exec sleep 600 ) 2>/dev/null &
-	done
-	wait
-}
-# again PORT: echo answers once the held clients are gone (bounded).
-again() {
-	local i ok=""
-	for ((i = 0; i < 40 * SCALE; i++)); do
-		ok=$(printf back | timeout $(secs 5) socat -t2 - TCP:127.0.0.1:$1)
-		[ "$ok" = back ] && break
-		sleep 0.05
-	done
-	echo "$ok"
-}
 # echo_n URL N: N connections one after another, each one line echoed;
 # prints how many came back.
 echo_n() {
@@ -97,7 +77,7 @@ emfile_server() { ulimit -n 64; exec "$SOCKIPC" serve -w 1 --io uring -e 'tcp://
 bg "$T/f" emfile_server
 F=$BG_PID
 P=$(port_of "$(listening_url "$T/f" 5)")
-spawn hold $P 200
+spawn hold_clients $P 200
 H=$BG_PID
 wait_line "$T/f.err" 'Too many open files' 10 >/dev/null
 t0=$(cpu_ticks $F)
@@ -109,7 +89,7 @@ check "ring: EMFILE logged once per burst, not per connection" \
 	test "$(grep -c 'Too many open files' "$T/f.err")" -lt 20
 check "ring: no CPU spin under EMFILE ($((t1 - t0)) ticks in 1 s)" test $((t1 - t0)) -lt 60
 stop_bg $H
-expect_eq "ring: serves again after the clients left" "back" "$(again $P)"
+expect_eq "ring: serves again after the clients left" "back" "$(echo_again $P)"
 kill -TERM $F
 wait $F
 expect_eq "ring: exit 0 after EMFILE" 0 $?

@@ -5,34 +5,13 @@
 . "$(dirname "$0")/../support/lib.sh"
 need socat
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# hold PORT N: N clients that connect and hold their connection until
-# stopped (one process group: stop_bg ends them all).
-hold() {
-	local i
-	for ((i = 0; i < $2; i++)); do
-		( exec 3<>/dev/tcp/127.0.0.1/$1 && exec sleep 600 ) 2>/dev/null &
-	done
-	wait
-}
-# again PORT: echo answers once the held clients are gone (the server
-# sees their ends a moment after they die: bounded retries).
-again() {
-	local i ok=""
-	for ((i = 0; i < 40 * SCALE; i++)); do
-		ok=$(printf back | timeout $(secs 5) socat -t2 - TCP:127.0.0.1:$1)
-		[ "$ok" = back ] && break
-		sleep 0.05
-	done
-	echo "$ok"
-}
 
 # ---- EMFILE: 64 descriptors, 200 clients ----
 emfile_server() { ulimit -n 64; exec "$SOCKIPC" serve --workers 2 -e 'tcp://127.0.0.1:0 echo'; }
 bg "$T/f" emfile_server
 F=$BG_PID
 P=$(port_of "$(listening_url "$T/f" 5)")
-spawn hold $P 200
+spawn hold_clients $P 200
 H=$BG_PID
 wait_line "$T/f.err" 'Too many open files' 10 >/dev/null
 # One second of EMFILE, measured once the server is in it: a spinning
@@ -45,7 +24,7 @@ check "EMFILE logged" grep -q 'Too many open files' "$T/f.err"
 check "EMFILE logged once per burst, not per connection" test "$(grep -c 'Too many open files' "$T/f.err")" -lt 20
 check "no CPU spin under EMFILE ($((t1 - t0)) ticks in 1 s)" test $((t1 - t0)) -lt 60
 stop_bg $H
-expect_eq "serves again after the clients left" "back" "$(again $P)"
+expect_eq "serves again after the clients left" "back" "$(echo_again $P)"
 kill -TERM $F; wait $F; expect_eq "exit 0" 0 $?
 
 # ---- garbage and vanishing clients ----

@@ -121,7 +121,6 @@ for M in event thread fork; do
 done
 
 # ---- out of descriptors: 64 of them, 100 clients at once ----
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 emfile_server() { ulimit -n 64; exec "$SOCKIPC" serve --model $1 -e 'tcp://127.0.0.1:0 echo'; }
 for M in thread fork; do
 	bg "$T/$M.f" emfile_server $M

@@ -347,6 +347,31 @@ need_io_uring() {
 }
 
 # Prints the closing line ctest and CI read, and exits with the verdict.
+# cpu_ticks PID: the user + system CPU PID has used, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# hold_clients PORT N: N tcp clients of 127.0.0.1:PORT that connect and
+# hold their connection until stopped (one process group: stop_bg ends
+# them all).
+hold_clients() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		( exec 3<>/dev/tcp/127.0.0.1/$1 && exec sleep 600 ) 2>/dev/null &
+	done
+	wait
+}
+# echo_again PORT: what an echo on 127.0.0.1:PORT answers to "back", once
+# it answers (the server sees held clients' ends a moment after they
+# die: bounded retries).
+echo_again() {
+	local i ok=""
+	for ((i = 0; i < 40 * SCALE; i++)); do
+		ok=$(printf back | timeout $(secs 5) socat -t2 - TCP:127.0.0.1:$1)
+		[ "$ok" = back ] && break
+		sleep 0.05
+	done
+	echo "$ok"
+}
+
 finish() {
 	echo "$_passes passed, $_failures failed"
 	[ "$_failures" -eq 0 ]
