@@ -519,7 +519,10 @@ static void on_accepted(sipc_loop *loop, sipc_loop_io *io, int fd)
  * until another client came (10 s: the clients' timeout).  The loop now
  * empties the backlog once an ended accept is gone and hands over what
  * it finds (backend_uring.c accept_leftovers; test_loop_accept
- * test_end_wakeups): 0 lost in 20 runs of the three models, and of -w 1.
+ * test_end_wakeups).  And under fork the parent stopped on its last
+ * child's exit while its ring's accept was still ending, closing (a
+ * reset) what the ring had taken: it waits for nending now
+ * (model_fork.c finished).
  */
 static bool ring_path(const struct sipc_worker_ep *we)
 {
