@@ -13,7 +13,9 @@
  * connections in the backlog, then the loop freed (no descriptor leaks:
  * /proc/self/fd counted before and after); EMFILE from a lowered
  * RLIMIT_NOFILE stops accepting and is told once, the connections wait
- * in the backlog and come after a restart.
+ * in the backlog and come after a restart; accept_end on a loop whose
+ * request took the listener's wake-ups, another loop's request behind
+ * it: no connection is left in the backlog unwoken.
  */
 #include "support.h"
 
