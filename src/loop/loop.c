@@ -8,7 +8,9 @@
  * what a stopped receiver had in the batch, given back to be kept), or
  * its emulation with recv(2) where the backend has none (epoll); and
  * completion send, its completions' dispatch or its emulation with
- * send(2) on OUT.
+ * send(2) on OUT.  It names no backend (default_linux.c and
+ * default_win.c list them) and makes its system calls through sys/sys.h,
+ * so the same file builds for Linux and Windows.
  * The API and its rules are described in loop.h.
  */
 #include "loop/loop_impl.h"
@@ -18,11 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "sockipc.h"
+#include "sys/sys.h"
 
 /* The emulated receive reads at most this much at a time (a larger MAX is
  * cut to it: CB may be given less than MAX), and at most this many reads
@@ -35,38 +35,6 @@ void sipc__loop_woken(sipc_loop *loop)
 {
 	if (loop->on_wake != NULL)
 		loop->on_wake(loop, loop->wake_arg);
-}
-
-static void on_wakefd(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
-{
-	uint64_t v;
-
-	(void)revents;
-	/* Reading resets the eventfd counter: many wakes become one call. */
-	while (read(io->fd, &v, sizeof(v)) < 0 && errno == EINTR)
-		;
-	sipc__loop_woken(loop);
-}
-
-int sipc__wakefd_open(sipc_loop_io *io)
-{
-	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-
-	if (fd < 0)
-		return -errno;
-	sipc__io_init(io, fd, on_wakefd, NULL);
-	return fd;
-}
-
-void sipc__wakefd_write(int fd)
-{
-	uint64_t one = 1;
-	ssize_t n;
-
-	/* EAGAIN means the counter is already non-zero: a wake is pending. */
-	do
-		n = write(fd, &one, sizeof(one));
-	while (n < 0 && errno == EINTR);
 }
 
 int sipc__loop_new_on(sipc_loop **loopp, const struct sipc__loop_backend *be,
@@ -92,37 +60,66 @@ int sipc__loop_new_on(sipc_loop **loopp, const struct sipc__loop_backend *be,
 	return 0;
 }
 
-/* The process's choice (sipc__loop_choose); set before threads make loops. */
-static const struct sipc__loop_backend *chosen = &sipc__loop_backend_epoll;
+/* The process's choice (sipc__loop_choose); set before threads make
+ * loops.  NULL: the platform's default. */
+static const struct sipc__loop_backend *chosen;
+
+static const struct sipc__loop_backend *chosen_backend(void)
+{
+	return chosen != NULL ? chosen : sipc__loop_backend_default;
+}
+
+/* "epoll, uring or poll": the names the platform knows, into BUF. */
+static void known_names(char *buf, size_t n)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (const struct sipc__loop_choice *c = sipc__loop_choices; c->name != NULL; c++) {
+		const char *sep = c == sipc__loop_choices ? ""
+				  : (c + 1)->name == NULL ? " or "
+							  : ", ";
+		int w = snprintf(buf + len, n - len, "%s%s", sep, c->name);
+
+		if (w < 0 || (size_t)w >= n - len)
+			break;
+		len += (size_t)w;
+	}
+}
 
 int sipc__loop_choose(const char *name, char *why, size_t n)
 {
+	const struct sipc__loop_choice *c;
+	char buf[256];
+
 	if (why != NULL && n > 0)
 		why[0] = '\0';
-	if (name == NULL || name[0] == '\0' || strcmp(name, "epoll") == 0) {
-		chosen = &sipc__loop_backend_epoll;
+	if (name == NULL || name[0] == '\0') {
+		chosen = sipc__loop_backend_default;
 		return 0;
 	}
-	if (strcmp(name, "uring") == 0 || strcmp(name, "io_uring") == 0) {
-		char buf[256];
-
-		if (sipc__loop_uring_probe(buf, sizeof(buf)) < 0) {
-			if (why != NULL)
-				snprintf(why, n, "%s", buf);
-			chosen = &sipc__loop_backend_epoll;
-			return 1;
-		}
-		chosen = &sipc__loop_backend_uring;
-		return 0;
+	for (c = sipc__loop_choices; c->name != NULL; c++)
+		if (strcmp(name, c->name) == 0 || (c->alias != NULL && strcmp(name, c->alias) == 0))
+			break;
+	if (c->name == NULL) {
+		known_names(buf, sizeof(buf));
+		if (why != NULL)
+			snprintf(why, n, "unknown backend '%s' (%s)", name, buf);
+		return -EINVAL;
 	}
-	if (why != NULL)
-		snprintf(why, n, "unknown backend '%s' (epoll or uring)", name);
-	return -EINVAL;
+	if (c->probe != NULL && c->probe(buf, sizeof(buf)) < 0) {
+		if (why != NULL)
+			snprintf(why, n, "%s", buf);
+		chosen = sipc__loop_backend_default;
+		return 1;
+	}
+	chosen = c->be;
+	return 0;
 }
 
 const char *sipc__loop_chosen(void)
 {
-	return chosen->name;
+	return chosen_backend()->name;
 }
 
 const char *sipc__loop_backend_name(const sipc_loop *loop)
@@ -132,7 +129,7 @@ const char *sipc__loop_backend_name(const sipc_loop *loop)
 
 int sipc__loop_new(sipc_loop **loopp, sipc_loop_wake_fn *on_wake, void *wake_arg)
 {
-	return sipc__loop_new_on(loopp, chosen, on_wake, wake_arg);
+	return sipc__loop_new_on(loopp, chosen_backend(), on_wake, wake_arg);
 }
 
 void sipc__loop_free(sipc_loop *loop)
@@ -297,7 +294,7 @@ void sipc__io_stop(sipc_loop *loop, sipc_loop_io *io)
 			free((void *)e->data); /* a send done: the buffer is ours */
 		if ((e->events & SIPC__LOOP_ACCEPT) && !(e->events & SIPC__LOOP_ACCEPT_EMUL) &&
 		    e->n >= 0)
-			close((int)e->n); /* accepted for an io that is gone */
+			sipc__sys_close((int)e->n); /* accepted for an io that is gone */
 		e->io = NULL;
 	}
 	io->recv_on = false;   /* the backend's del drops what it kept */
@@ -433,15 +430,14 @@ static void send_over(sipc_loop *loop, sipc_loop_io *io, ssize_t n)
 static void emul_send(sipc_loop *loop, sipc_loop_io *io)
 {
 	while (io->send_off < io->send_len) {
-		ssize_t w = send(io->fd, (const char *)io->send_buf + io->send_off,
-				 io->send_len - io->send_off, MSG_DONTWAIT | MSG_NOSIGNAL);
+		/* sipc__sys_send retries EINTR and adds MSG_NOSIGNAL. */
+		ssize_t w = sipc__sys_send(io->fd, (const char *)io->send_buf + io->send_off,
+					   io->send_len - io->send_off, MSG_DONTWAIT);
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (w == -EAGAIN)
 			return;
 		if (w < 0) {
-			send_over(loop, io, -errno);
+			send_over(loop, io, w);
 			return;
 		}
 		io->send_off += (size_t)w;
@@ -538,13 +534,11 @@ static void emul_read(sipc_loop *loop, sipc_loop_io *io, int i)
 				loop->rbuf_size = sz;
 			}
 		}
-		r = recv(io->fd, loop->rbuf, max, MSG_DONTWAIT);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		/* sipc__sys_recv retries EINTR; -EAGAIN for EWOULDBLOCK too. */
+		r = sipc__sys_recv(io->fd, loop->rbuf, max, MSG_DONTWAIT);
+		if (r == -EAGAIN)
 			break;
 		if (r <= 0) {
-			r = r < 0 ? -errno : 0;
 			recv_ended(loop, io);
 			io->data_cb(loop, io, NULL, r);
 			break;
@@ -567,8 +561,12 @@ bool sipc__accept_transient(int err)
 	case EPERM: /* a firewall rule */
 	case ENETDOWN:
 	case ENOPROTOOPT:
+#ifdef EHOSTDOWN /* Linux's; not every system has these two */
 	case EHOSTDOWN:
+#endif
+#ifdef ENONET
 	case ENONET:
+#endif
 	case EHOSTUNREACH:
 	case EOPNOTSUPP:
 	case ENETUNREACH:
@@ -682,7 +680,7 @@ static void accepted(sipc_loop *loop, int i)
 		/* Cannot be (a stop gives the batch's entries back): never
 		 * leak a descriptor anyway. */
 		if (!(e->events & SIPC__LOOP_ACCEPT_EMUL) && fd >= 0)
-			close(fd);
+			sipc__sys_close(fd);
 		return;
 	}
 	if (e->events & SIPC__LOOP_ACCEPT_EMUL) {
@@ -710,14 +708,15 @@ static bool emul_accept(sipc_loop *loop, sipc_loop_io *io, int i)
 
 	e->io = io; /* sipc__io_stop clears it */
 	for (int k = 0; k < SIPC__LOOP_ACCEPTS; k++) {
-		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		/* Non-blocking and close-on-exec, EINTR retried, and so are
+		 * the resets of queued connections (ECONNABORTED, EPROTO):
+		 * each retry takes one off the queue, so it ends. */
+		int fd = sipc__sys_accept(io->fd, NULL, NULL);
 
 		if (fd < 0) {
-			int err = -errno;
+			int err = fd;
 
-			if (err == -EINTR)
-				continue;
-			if (err == -EAGAIN || err == -EWOULDBLOCK)
+			if (err == -EAGAIN)
 				break;
 			if (!sipc__accept_transient(err))
 				accept_ended(loop, io);

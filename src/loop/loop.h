@@ -1,8 +1,9 @@
 /*
  * loop.h - the internal event loop shared by `sockipc serve` and `sockipc
  * bench`: readiness of descriptors from a backend (loop_impl.h: epoll,
- * backend_epoll.c, the default; or io_uring, backend_uring.c, chosen for
- * the process with sipc__loop_choose: `--io uring`), completion receive
+ * backend_epoll.c, the default; or io_uring, backend_uring.c, or poll(2),
+ * backend_poll.c, Windows' default, chosen for the process with
+ * sipc__loop_choose: `--io uring`, `--io poll`), completion receive
  * for stream sockets (the bytes themselves: io_uring's multishot receive
  * into a buffer ring, no buffer per idle connection and no system call per
  * chunk; emulated with recv(2) on epoll), a min-heap of timers, and a wake
@@ -231,18 +232,20 @@ int64_t sipc__loop_clock_ms(void);
  * another was chosen).  Returns 0 or -errno. */
 int sipc__loop_new(sipc_loop **loopp, sipc_loop_wake_fn *on_wake, void *wake_arg);
 
-/* Backends.  "epoll" (the default) and "uring" (io_uring, backend_uring.c:
- * readiness through one-shot polls on a ring per loop, submitted with the
- * turn's wait; completion receive by multishot receives).
+/* Backends.  On Linux "epoll" (the default), "uring" (io_uring,
+ * backend_uring.c: readiness through one-shot polls on a ring per loop,
+ * submitted with the turn's wait; completion receive by multishot
+ * receives) and "poll" (poll(2), backend_poll.c); on Windows "poll"
+ * (WSAPoll) alone, the default there (default_linux.c, default_win.c).
  * sipc__loop_choose sets the backend of every later sipc__loop_new in the
  * process (call it before any thread makes loops): NAME NULL or "" keeps
- * epoll.  Returns 0 when NAME's backend will run; 1 when it cannot run
- * here and epoll will (io_uring refused: ENOSYS, EPERM from a seccomp
+ * the default.  Returns 0 when NAME's backend will run; 1 when it cannot
+ * run here and the default will (io_uring refused: ENOSYS, EPERM from a seccomp
  * filter or the io_uring_disabled sysctl, ENOMEM from the locked-memory
  * limit), with WHY saying so in one phrase; -EINVAL for an unknown NAME
  * (WHY says which are known). */
 int sipc__loop_choose(const char *name, char *why, size_t n);
-/* The backend sipc__loop_new uses now ("epoll", "uring"). */
+/* The backend sipc__loop_new uses now ("epoll", "uring", "poll"). */
 const char *sipc__loop_chosen(void);
 /* The backend LOOP runs on. */
 const char *sipc__loop_backend_name(const sipc_loop *loop);

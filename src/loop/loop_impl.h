@@ -1,7 +1,8 @@
 /*
  * loop_impl.h - the inside of a sipc_loop, shared by loop.c (the turn, the
  * batch, the busy-poll), timer.c (the timer API on the heap) and the
- * backends (backend_epoll.c, backend_uring.c).  Private to src/loop.
+ * backends (backend_epoll.c, backend_uring.c, backend_poll.c).  Private
+ * to src/loop.
  *
  * The backend interface (redis's aeApi* is the model).  A backend is one
  * file that defines one const struct sipc__loop_backend; it tells the loop
@@ -194,6 +195,24 @@ struct sipc__loop_backend {
 
 /* epoll(7) and an eventfd wake: Linux's, the default. */
 extern const struct sipc__loop_backend sipc__loop_backend_epoll;
+/* poll(2) over one array (WSAPoll on Windows, its default there), woken
+ * through a socket pair: backend_poll.c, the same file on both. */
+extern const struct sipc__loop_backend sipc__loop_backend_poll;
+
+/* A backend sipc__loop_choose knows by NAME (or ALIAS, NULL for none);
+ * PROBE, NULL when it always runs, says whether it can run here: 0, or
+ * -errno with WHY saying why not in one phrase (the default runs then). */
+struct sipc__loop_choice {
+	const char *name;
+	const char *alias;
+	const struct sipc__loop_backend *be;
+	int (*probe)(char *why, size_t n);
+};
+/* The platform's backends, ended by a NULL name, and the one loops run on
+ * when none is chosen: default_linux.c (epoll, uring, poll; epoll) or
+ * default_win.c (poll), one file per platform, so loop.c names none. */
+extern const struct sipc__loop_choice sipc__loop_choices[];
+extern const struct sipc__loop_backend *const sipc__loop_backend_default;
 /* io_uring: one-shot polls through a ring, and an eventfd wake. */
 extern const struct sipc__loop_backend sipc__loop_backend_uring;
 /* Whether an io_uring ring can be set up here: 0, or -errno with WHY
@@ -247,7 +266,8 @@ int sipc__loop_new_on(sipc_loop **loopp, const struct sipc__loop_backend *be,
 		      sipc_loop_wake_fn *on_wake, void *wake_arg);
 /* For a backend, in the loop's thread after wake(): calls on_wake. */
 void sipc__loop_woken(sipc_loop *loop);
-/* The wake both backends use: an eventfd (close-on-exec, non-blocking)
+/* wakefd.c, Linux's: the wake both Linux backends use: an eventfd
+ * (close-on-exec, non-blocking)
  * set up in IO, whose callback reads it (many wakes become one read) and
  * calls sipc__loop_woken.  The backend watches IO for SIPC_LOOP_IN its own
  * way.  Returns the descriptor, or -errno. */

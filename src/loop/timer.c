@@ -7,7 +7,8 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <time.h>
+
+#include "sys/sys.h"
 
 static bool before(const sipc_loop_timer *a, const sipc_loop_timer *b)
 {
@@ -100,10 +101,8 @@ void sipc__theap_free(struct sipc__timer_heap *h)
 
 int64_t sipc__loop_clock_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	/* The library's monotonic clock: CLOCK_MONOTONIC, GetTickCount64. */
+	return sipc__now_ms();
 }
 
 void sipc__timer_init(sipc_loop_timer *t, sipc_loop_timer_fn *cb, void *arg)

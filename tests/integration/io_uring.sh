@@ -94,7 +94,7 @@ stop_server "refused" "$F" "$T/f.err"
 # ---- unknown names
 "$SOCKIPC" serve --io kqueue tcp://127.0.0.1:0 echo >/dev/null 2>"$T/k.err"
 expect_eq "--io kqueue: usage error" 2 $?
-check "--io kqueue: says which are known" grep -q "serve: --io: unknown backend 'kqueue' (epoll or uring)" "$T/k.err"
+check "--io kqueue: says which are known" grep -q "serve: --io: unknown backend 'kqueue' (epoll, uring or poll)" "$T/k.err"
 SOCKIPC_IO=select "$SOCKIPC" bench -n 1 "$URL" >/dev/null 2>"$T/s.err"
 expect_eq "SOCKIPC_IO=select: usage error" 2 $?
 check "SOCKIPC_IO=select: named" grep -q "bench: SOCKIPC_IO: unknown backend 'select'" "$T/s.err"

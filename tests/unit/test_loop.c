@@ -526,7 +526,13 @@ static int on_epoll(void **state)
 	return sipc__loop_choose("epoll", NULL, 0);
 }
 
-/* Every case runs on both backends (sipc__loop_choose). */
+static int on_poll(void **state)
+{
+	(void)state;
+	return sipc__loop_choose("poll", NULL, 0);
+}
+
+/* Every case runs on every backend (sipc__loop_choose). */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,5 +551,6 @@ int main(void)
 	};
 	int rc = cmocka_run_group_tests_name("epoll", tests, on_epoll, NULL);
 
-	return rc | cmocka_run_group_tests_name("uring", tests, on_uring, on_epoll);
+	rc |= cmocka_run_group_tests_name("uring", tests, on_uring, on_epoll);
+	return rc | cmocka_run_group_tests_name("poll", tests, on_poll, on_epoll);
 }

@@ -783,6 +783,14 @@ static int on_uring(void **state)
 	return 0;
 }
 
+static int on_poll(void **state)
+{
+	(void)state;
+	be = &sipc__loop_backend_poll;
+	refused = false;
+	return 0;
+}
+
 static int on_uring_refused(void **state)
 {
 	(void)state;
@@ -812,6 +820,8 @@ int main(void)
 	/* io_uring refusing multishot accepts: loop.c's accept4(2) beside the
 	 * ring's polls. */
 	rc |= cmocka_run_group_tests_name("uring-refused", tests, on_uring_refused, NULL);
+	/* poll(2): loop.c's accept emulation, as on epoll. */
+	rc |= cmocka_run_group_tests_name("poll", tests, on_poll, NULL);
 	const struct CMUnitTest lib[] = {cmocka_unit_test(test_ep_accepted)};
 
 	return rc |

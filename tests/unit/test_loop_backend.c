@@ -21,7 +21,7 @@
 
 #include "loop/loop_impl.h"
 
-/* The backend the kernel cases drive: each runs on epoll, then on uring. */
+/* The backend the kernel cases drive: each runs on epoll, uring, poll. */
 static const struct sipc__loop_backend *be_under_test = &sipc__loop_backend_epoll;
 
 #define ALL_REPORTED (SIPC_LOOP_IN | SIPC_LOOP_PRI | SIPC_LOOP_OUT | SIPC_LOOP_ERR | SIPC_LOOP_HUP)
@@ -503,6 +503,13 @@ static int on_uring(void **state)
 	return 0;
 }
 
+static int on_poll(void **state)
+{
+	(void)state;
+	be_under_test = &sipc__loop_backend_poll;
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -522,5 +529,7 @@ int main(void)
 	};
 	int rc = cmocka_run_group_tests_name("epoll", tests, NULL, NULL);
 
-	return rc | cmocka_run_group_tests_name("uring", uring, on_uring, NULL);
+	rc |= cmocka_run_group_tests_name("uring", uring, on_uring, NULL);
+	/* And through the poll(2) backend (ONESHOT and EXCLUSIVE emulated). */
+	return rc | cmocka_run_group_tests_name("poll", uring, on_poll, NULL);
 }

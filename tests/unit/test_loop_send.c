@@ -585,6 +585,13 @@ static int on_uring(void **state)
 	return 0;
 }
 
+static int on_poll(void **state)
+{
+	(void)state;
+	be = &sipc__loop_backend_poll;
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -603,5 +610,6 @@ int main(void)
 	 * closed peer would end the run. */
 	int rc = cmocka_run_group_tests_name("epoll", tests, on_epoll, NULL);
 
-	return rc | cmocka_run_group_tests_name("uring", tests, on_uring, NULL);
+	rc |= cmocka_run_group_tests_name("uring", tests, on_uring, NULL);
+	return rc | cmocka_run_group_tests_name("poll", tests, on_poll, NULL);
 }

@@ -129,6 +129,19 @@ int sipc__sys_chmod(const char *path, unsigned mode);
  * -ENOPROTOOPT). */
 int sipc__sys_tcp_bytes(int fd, uint64_t *in, uint64_t *out);
 
+/* ---- pair.c: what a poll(2) loop needs (src/loop/backend_poll.c) ---- */
+
+/* poll(2) over N descriptors (WSAPoll on Windows, which refuses POLLPRI:
+ * it is taken out of the events there).  The number ready, 0 on timeout,
+ * or -errno; EINTR is passed up as -EINTR (the caller's turn ends), not
+ * retried. */
+int sipc__sys_poll(struct pollfd *fds, size_t n, int timeout_ms);
+/* A connected SOCK_STREAM pair, both ends close-on-exec and non-blocking:
+ * socketpair(AF_UNIX) on POSIX; on Windows a loopback TCP connection whose
+ * accepted end is checked to be the connecting socket's peer (no other
+ * local process can slip in).  0 or -errno. */
+int sipc__sys_socketpair(int sv[2]);
+
 /* ---- splice.c: zero-copy relay where the kernel has it ---- */
 
 /* Whether sipc__sys_splice can work at all on this build. */
