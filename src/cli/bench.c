@@ -67,9 +67,10 @@ static const struct sipc_opt opts_table[] = {
 	{"max-batch", 0, SIPC__OPT_INT, &max_batch, 1, 64, "N",
 	 "datagram URLs: up to N datagrams per sendmmsg and per recvmmsg (default 64, "
 	 "at most --depth at once); 1: one send and one receive call per datagram"},
-	{"io", 0, SIPC__OPT_STRING, &io, 0, 0, "epoll|uring",
+	{"io", 0, SIPC__OPT_STRING, &io, 0, 0, "epoll|uring|poll",
 	 "the event loops' backend (default: $SOCKIPC_IO, else epoll); where io_uring is not "
-	 "allowed bench says why on stderr and runs on epoll"},
+	 "allowed bench says why on stderr and runs on epoll; poll: poll(2), the Windows build's "
+	 "backend"},
 	SIPC_CLI_TLS_OPTS,
 	SIPC_CLI_PROXY_OPT,
 	{NULL},

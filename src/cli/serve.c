@@ -57,7 +57,7 @@ struct serve_opts {
 	bool check;
 	const char *inetd; /* --inetd[=SCHEME] SERVICE [ARGS...]; NULL: not given */
 	const char *log;   /* --log stderr|syslog */
-	const char *io;    /* --io epoll|uring; NULL: SOCKIPC_IO, else epoll */
+	const char *io;    /* --io epoll|uring|poll; NULL: SOCKIPC_IO, else epoll */
 };
 
 static struct serve_opts so;
@@ -252,9 +252,10 @@ static const struct sipc_opt opts[] = {
 	 "socket) on descriptor 0, as inetd, xinetd (wait = no), systemd (Accept=yes), "
 	 "tcpserver and socat EXEC pass it; =shm: a unix connection (or listener) that is an "
 	 "shm:// rendezvous, served over the rings ('shm?ring=64K' for URL options)"},
-	{"io", 0, SIPC__OPT_STRING, &so.io, 0, 0, "epoll|uring",
+	{"io", 0, SIPC__OPT_STRING, &so.io, 0, 0, "epoll|uring|poll",
 	 "the event loops' backend (default: $SOCKIPC_IO, else epoll); where io_uring is not "
-	 "allowed serve says why in one line and runs on epoll"},
+	 "allowed serve says why in one line and runs on epoll; poll: poll(2), the Windows build's "
+	 "backend"},
 	{"log", 0, SIPC__OPT_STRING, &so.log, 0, 0, "stderr|syslog",
 	 "where log lines go (default stderr; syslog under --inetd when descriptor 2 is a "
 	 "socket, since it is then the client's)"},
