@@ -49,12 +49,21 @@ extern "C" {
 #endif
 
 /*
- * The library is built with -fvisibility=hidden, so that only what this
- * header declares is exported from libsockipc.so; everything internal
- * (sipc__*) stays inside it.
+ * SIPC_EXTERN marks what the library exports.  It is built with
+ * -fvisibility=hidden, so that only what this header declares is exported
+ * from libsockipc.so; everything internal (sipc__*) stays inside it.  A
+ * Windows DLL exports what is marked __declspec(dllexport) while it is
+ * built (SIPC_BUILDING_DLL); a program calls its functions through the
+ * import library without a mark.
  */
-#if defined(__GNUC__) && __GNUC__ >= 4
-#pragma GCC visibility push(default)
+#if defined(_WIN32) && defined(SIPC_BUILDING_DLL)
+#define SIPC_EXTERN __declspec(dllexport)
+#elif defined(_WIN32)
+#define SIPC_EXTERN
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#define SIPC_EXTERN __attribute__((visibility("default")))
+#else
+#define SIPC_EXTERN
 #endif
 
 #define SIPC_VERSION "0.1.0"
@@ -86,7 +95,7 @@ struct iovec {
 #endif
 
 /* The library's version string, the same as SIPC_VERSION at build time. */
-const char *sipc_version(void);
+SIPC_EXTERN const char *sipc_version(void);
 
 /* ------------------------------------------------------------------ errors */
 
@@ -204,7 +213,7 @@ enum sipc_error {
  * Text for any code this library returns (-errno or SIPC_E...).  Returns a
  * static string; never NULL; thread-safe.
  */
-const char *sipc_strerror(int code);
+SIPC_EXTERN const char *sipc_strerror(int code);
 
 /* ----------------------------------------------------------------- schemes */
 
@@ -227,27 +236,27 @@ typedef enum sipc_scheme {
 } sipc_scheme;
 
 /* "tcp", "udp6", "unixpacket"...; "" for SIPC_SCHEME_NONE or an unknown value. */
-const char *sipc_scheme_name(sipc_scheme s);
+SIPC_EXTERN const char *sipc_scheme_name(sipc_scheme s);
 /* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET; 0 for an unknown value. */
-int sipc_scheme_socktype(sipc_scheme s);
+SIPC_EXTERN int sipc_scheme_socktype(sipc_scheme s);
 /* True for tcp*, tls*, unix and shm: a byte stream, framed in message
  * mode. */
-bool sipc_scheme_is_stream(sipc_scheme s);
+SIPC_EXTERN bool sipc_scheme_is_stream(sipc_scheme s);
 /* True for tls, tls4 and tls6. */
-bool sipc_scheme_is_tls(sipc_scheme s);
+SIPC_EXTERN bool sipc_scheme_is_tls(sipc_scheme s);
 /* True where the socket's descriptor carries the application's bytes as
  * they are (tcp*, udp*, unix*): a caller may splice it, hand it to a child
  * process, peek or send urgent data on it.  False for tls* (records) and
  * shm (the bytes go through shared rings; the socket carries wake-ups):
  * their bytes move only through sipc_read/sipc_write and the like. */
-bool sipc_scheme_is_raw(sipc_scheme s);
+SIPC_EXTERN bool sipc_scheme_is_raw(sipc_scheme s);
 /* True for udp*, unixgram and unixpacket: one message is one datagram. */
-bool sipc_scheme_is_datagram(sipc_scheme s);
+SIPC_EXTERN bool sipc_scheme_is_datagram(sipc_scheme s);
 /* True for the AF_UNIX schemes: unix, unixgram, unixpacket and shm (whose
  * rendezvous is a unix stream socket: peer credentials, socket files). */
-bool sipc_scheme_is_unix(sipc_scheme s);
+SIPC_EXTERN bool sipc_scheme_is_unix(sipc_scheme s);
 /* Connectionless: udp* and unixgram (unixpacket is connected). */
-bool sipc_scheme_is_connectionless(sipc_scheme s);
+SIPC_EXTERN bool sipc_scheme_is_connectionless(sipc_scheme s);
 
 /* -------------------------------------------------------------------- URLs */
 
@@ -281,7 +290,7 @@ typedef struct sipc_url sipc_url;
  * not NULL it receives a NUL-terminated sentence that names the wrong part
  * and why (e.g. "port '70000' is out of range 0-65535"), cut to WHYLEN.
  */
-int sipc_url_parse(const char *text, sipc_url **urlp, char *why, size_t whylen);
+SIPC_EXTERN int sipc_url_parse(const char *text, sipc_url **urlp, char *why, size_t whylen);
 /*
  * Socket options are the URL's query: NAME=VALUE pairs after '?', joined
  * by '&' ("tcp://h:80?keepalive=30&rcvbuf=1M&nodelay=1").  sipc_listen_url
@@ -318,22 +327,22 @@ int sipc_url_parse(const char *text, sipc_url **urlp, char *why, size_t whylen);
  * a dial is SIPC_EURL_OPTION from the dial.  A '?' in a unix path is
  * written %3F.  sipc_endpoint_from_fd takes them from opts->url (shm only).
  */
-void sipc_url_free(sipc_url *url); /* NULL does nothing */
+SIPC_EXTERN void sipc_url_free(sipc_url *url); /* NULL does nothing */
 
-sipc_scheme sipc_url_scheme(const sipc_url *url);
+SIPC_EXTERN sipc_scheme sipc_url_scheme(const sipc_url *url);
 /* Host without brackets, zone included ("fe80::1%eth0"); "" for the
  * wildcard (empty or "*"); NULL for unix schemes. */
-const char *sipc_url_host(const sipc_url *url);
+SIPC_EXTERN const char *sipc_url_host(const sipc_url *url);
 /* Port number 0..65535 (service names resolved); -1 for unix schemes. */
-int sipc_url_port(const sipc_url *url);
+SIPC_EXTERN int sipc_url_port(const sipc_url *url);
 /*
  * Unix path with its %XX escapes decoded, "@name" for the abstract
  * namespace; NULL for IP.  An abstract name may hold NUL bytes (written
  * %00), and the string then ends at the first: sipc_url_resolve gives the
  * whole address.  Owned by URL.
  */
-const char *sipc_url_path(const sipc_url *url);
-bool sipc_url_is_abstract(const sipc_url *url);
+SIPC_EXTERN const char *sipc_url_path(const sipc_url *url);
+SIPC_EXTERN bool sipc_url_is_abstract(const sipc_url *url);
 /*
  * Writes the canonical URL: scheme as parsed, host lower-cased with IPv6 in
  * brackets and in inet_ntop form, "*" wildcard written as empty, port as a
@@ -346,7 +355,7 @@ bool sipc_url_is_abstract(const sipc_url *url);
  * hold it and its NUL (SIPC_URL_MAX always does); BUF is untouched on
  * failure.
  */
-int sipc_url_format(const sipc_url *url, char *buf, size_t len);
+SIPC_EXTERN int sipc_url_format(const sipc_url *url, char *buf, size_t len);
 
 /* --------------------------------------------------------------- addresses */
 
@@ -372,14 +381,14 @@ typedef struct sipc_addr {
  * back (sipc_url_parse, sipc_url_resolve) to an equal address.  Returns the
  * length or SIPC_EBUFSIZE (BUF untouched) / -EAFNOSUPPORT / -EINVAL.
  */
-int sipc_addr_format(const sipc_addr *addr, char *buf, size_t len);
+SIPC_EXTERN int sipc_addr_format(const sipc_addr *addr, char *buf, size_t len);
 
 /* Fills ADDR from a raw sockaddr; -EAFNOSUPPORT/-EINVAL for a bad one. */
-int sipc_addr_from_sockaddr(sipc_addr *addr, sipc_scheme scheme, const struct sockaddr *sa,
-			    socklen_t len);
+SIPC_EXTERN int sipc_addr_from_sockaddr(sipc_addr *addr, sipc_scheme scheme,
+					const struct sockaddr *sa, socklen_t len);
 
 /* True when both hold the same family, address, port (or path). */
-bool sipc_addr_equal(const sipc_addr *a, const sipc_addr *b);
+SIPC_EXTERN bool sipc_addr_equal(const sipc_addr *a, const sipc_addr *b);
 
 /*
  * Resolves URL to at most MAX addresses in getaddrinfo order (AI_PASSIVE
@@ -388,7 +397,7 @@ bool sipc_addr_equal(const sipc_addr *a, const sipc_addr *b);
  * dual-stack listener).  Unix URLs give exactly one address.
  * Returns the count (>= 1) or a negative code (SIPC_ERESOLVE_*).
  */
-int sipc_url_resolve(const sipc_url *url, bool passive, sipc_addr *out, size_t max);
+SIPC_EXTERN int sipc_url_resolve(const sipc_url *url, bool passive, sipc_addr *out, size_t max);
 
 /* ---------------------------------------------------------------- options */
 
@@ -482,26 +491,29 @@ typedef enum sipc_tls_role {
 	SIPC_TLS_SERVER = 2, /* listens: needs a certificate and key */
 } sipc_tls_role;
 
-int sipc_tls_config_new(sipc_tls_role role, sipc_tls_config **cfgp);
-void sipc_tls_config_free(sipc_tls_config *cfg); /* drops one reference; NULL does nothing */
+SIPC_EXTERN int sipc_tls_config_new(sipc_tls_role role, sipc_tls_config **cfgp);
+SIPC_EXTERN void
+sipc_tls_config_free(sipc_tls_config *cfg); /* drops one reference; NULL does nothing */
 
 /* This side's certificate chain and private key, PEM files; KEY NULL means
  * the key is in CERT's file.  Checked at once: unreadable file, bad PEM
  * and a key that does not match the certificate are SIPC_ETLS_CONFIG. */
-int sipc_tls_config_cert(sipc_tls_config *cfg, const char *cert, const char *key, char *why,
-			 size_t whylen);
+SIPC_EXTERN int sipc_tls_config_cert(sipc_tls_config *cfg, const char *cert, const char *key,
+				     char *why, size_t whylen);
 /* A fresh self-signed certificate and key made in memory (ECDSA P-256,
  * valid from an hour ago for 30 days, subject CN=NAME and NAME as its
  * subjectAltName), for "listen with no files": give its fingerprint to the
  * other side, which pins it. */
-int sipc_tls_config_self_signed(sipc_tls_config *cfg, const char *name, char *why, size_t whylen);
+SIPC_EXTERN int sipc_tls_config_self_signed(sipc_tls_config *cfg, const char *name, char *why,
+					    size_t whylen);
 /* Whom to trust: a PEM file of CA certificates or a hashed directory
  * (c_rehash); default the system store.  On a server this is the CA of
  * client certificates, and setting it turns on SIPC_TLS_VERIFY_REQUIRE.
  * (In TLS 1.3 a client's handshake ends before the server has judged its
  * certificate: a refused client learns it on its first read, as
  * SIPC_ETLS_PEER_ALERT.) */
-int sipc_tls_config_ca(sipc_tls_config *cfg, const char *path, char *why, size_t whylen);
+SIPC_EXTERN int sipc_tls_config_ca(sipc_tls_config *cfg, const char *path, char *why,
+				   size_t whylen);
 
 typedef enum sipc_tls_verify {
 	SIPC_TLS_VERIFY_NONE = 0,     /* accept any peer (client: loud, for
@@ -512,34 +524,36 @@ typedef enum sipc_tls_verify {
 	SIPC_TLS_VERIFY_OPTIONAL = 2, /* server: verify a certificate when the
 					 client sends one */
 } sipc_tls_verify;
-int sipc_tls_config_verify(sipc_tls_config *cfg, sipc_tls_verify mode);
+SIPC_EXTERN int sipc_tls_config_verify(sipc_tls_config *cfg, sipc_tls_verify mode);
 
 /* Client: the name sent as SNI and checked against the certificate, in
  * place of the URL host (an IP literal URL sends no SNI and is checked as
  * an IP address). */
-int sipc_tls_config_server_name(sipc_tls_config *cfg, const char *name);
+SIPC_EXTERN int sipc_tls_config_server_name(sipc_tls_config *cfg, const char *name);
 /* ALPN protocols, comma-separated in order of preference ("h2,http/1.1").
  * Client: offered; server: the first of the client's list that is also in
  * this one is chosen, and a client offering none of them is refused (a
  * client that sends no ALPN at all is not asked: RFC 7301, none chosen). */
-int sipc_tls_config_alpn(sipc_tls_config *cfg, const char *list, char *why, size_t whylen);
+SIPC_EXTERN int sipc_tls_config_alpn(sipc_tls_config *cfg, const char *list, char *why,
+				     size_t whylen);
 /* Lowest protocol version: "1.2" (the default) or "1.3". */
-int sipc_tls_config_min_version(sipc_tls_config *cfg, const char *version, char *why,
-				size_t whylen);
+SIPC_EXTERN int sipc_tls_config_min_version(sipc_tls_config *cfg, const char *version, char *why,
+					    size_t whylen);
 /* Accept exactly the peer certificate whose SHA-256 fingerprint is PIN (64
  * hex digits, colons and a "SHA256:" prefix allowed, any case), in place of
  * the CA and name checks: ssh's model, for self-signed certificates.  May
  * be called again to allow more than one. */
-int sipc_tls_config_pin(sipc_tls_config *cfg, const char *pin, char *why, size_t whylen);
+SIPC_EXTERN int sipc_tls_config_pin(sipc_tls_config *cfg, const char *pin, char *why,
+				    size_t whylen);
 /* Re-reads the certificate, key and CA files given earlier, for new
  * handshakes (SIGHUP).  On failure the config keeps what it had. */
-int sipc_tls_config_reload(sipc_tls_config *cfg, char *why, size_t whylen);
+SIPC_EXTERN int sipc_tls_config_reload(sipc_tls_config *cfg, char *why, size_t whylen);
 /* The SHA-256 fingerprint of this side's certificate, as
  * "SHA256:AB:CD:...:EF" (the form `openssl x509 -fingerprint -sha256`
  * prints, with our prefix); SIPC_EBUFSIZE when LEN is short (104 always
  * fits), -ENOENT without a certificate. */
 #define SIPC_TLS_FINGERPRINT_MAX 104
-int sipc_tls_config_fingerprint(const sipc_tls_config *cfg, char *buf, size_t len);
+SIPC_EXTERN int sipc_tls_config_fingerprint(const sipc_tls_config *cfg, char *buf, size_t len);
 
 /*
  * Drives the handshake of a tls endpoint: a dial completes it before it
@@ -561,7 +575,7 @@ int sipc_tls_config_fingerprint(const sipc_tls_config *cfg, char *buf, size_t le
  * client, a TLS 1.2 server's renegotiation are followed inside reads and
  * writes; a server refuses a client's renegotiation (no_renegotiation).
  */
-int sipc_handshake(sipc_endpoint *ep, int timeout_ms);
+SIPC_EXTERN int sipc_handshake(sipc_endpoint *ep, int timeout_ms);
 
 /* What sipc_tls_info returns about a connection, the peer first. */
 typedef enum sipc_tls_field {
@@ -589,7 +603,7 @@ typedef enum sipc_tls_field {
  * when LEN is short (1024 always fits), -EINVAL for an unknown field.
  */
 #define SIPC_TLS_INFO_MAX 1024
-int sipc_tls_info(const sipc_endpoint *ep, sipc_tls_field field, char *buf, size_t len);
+SIPC_EXTERN int sipc_tls_info(const sipc_endpoint *ep, sipc_tls_field field, char *buf, size_t len);
 
 /* --------------------------------------------------------------- endpoints */
 
@@ -603,8 +617,8 @@ int sipc_tls_info(const sipc_endpoint *ep, sipc_tls_field field, char *buf, size
  * still the file this endpoint created.
  * On success *epp owns the endpoint (sipc_endpoint_close).
  */
-int sipc_listen(const char *url, const sipc_options *opts, sipc_endpoint **epp);
-int sipc_listen_url(const sipc_url *url, const sipc_options *opts, sipc_endpoint **epp);
+SIPC_EXTERN int sipc_listen(const char *url, const sipc_options *opts, sipc_endpoint **epp);
+SIPC_EXTERN int sipc_listen_url(const sipc_url *url, const sipc_options *opts, sipc_endpoint **epp);
 
 /*
  * Opens a connection: resolves URL and tries each address in turn, each
@@ -615,9 +629,10 @@ int sipc_listen_url(const sipc_url *url, const sipc_options *opts, sipc_endpoint
  * URL host as SNI (not an IP address) and checking the certificate against
  * it (server_name replaces both).
  */
-int sipc_dial(const char *url, const sipc_options *opts, int timeout_ms, sipc_endpoint **epp);
-int sipc_dial_url(const sipc_url *url, const sipc_options *opts, int timeout_ms,
-		  sipc_endpoint **epp);
+SIPC_EXTERN int sipc_dial(const char *url, const sipc_options *opts, int timeout_ms,
+			  sipc_endpoint **epp);
+SIPC_EXTERN int sipc_dial_url(const sipc_url *url, const sipc_options *opts, int timeout_ms,
+			      sipc_endpoint **epp);
 
 /*
  * Wraps an existing socket descriptor.  On success the endpoint owns FD
@@ -628,8 +643,8 @@ int sipc_dial_url(const sipc_url *url, const sipc_options *opts, int timeout_ms,
  * client config (or none) the dialing side, whose name to check is
  * server_name; the handshake happens on first use or in sipc_handshake.
  */
-int sipc_endpoint_from_fd(sipc_socket fd, sipc_scheme scheme, const sipc_options *opts,
-			  sipc_endpoint **epp);
+SIPC_EXTERN int sipc_endpoint_from_fd(sipc_socket fd, sipc_scheme scheme, const sipc_options *opts,
+				      sipc_endpoint **epp);
 
 /*
  * Accepts one connection on a stream or seqpacket listener (SIPC_EKIND
@@ -638,13 +653,13 @@ int sipc_endpoint_from_fd(sipc_socket fd, sipc_scheme scheme, const sipc_options
  * are (-EMFILE): the pending connection stays queued, and the caller
  * decides how to back off.
  */
-int sipc_accept(sipc_endpoint *listener, int timeout_ms, sipc_endpoint **connp);
+SIPC_EXTERN int sipc_accept(sipc_endpoint *listener, int timeout_ms, sipc_endpoint **connp);
 
 /* Closes the descriptor and frees the endpoint; NULL does nothing.  A TLS
  * connection sends close_notify first, without waiting (bytes the socket
  * cannot take at once are dropped: sipc_shutdown_write and reading to the
  * end is the graceful close, as lingering is for TCP). */
-void sipc_endpoint_close(sipc_endpoint *ep);
+SIPC_EXTERN void sipc_endpoint_close(sipc_endpoint *ep);
 
 /*
  * Abortive close (the seeds' "abort communication"): on a TCP or TLS
@@ -658,17 +673,17 @@ void sipc_endpoint_close(sipc_endpoint *ep);
  * -EINVAL for NULL.  The URL option linger=0 makes every close of a
  * connection abortive.
  */
-int sipc_endpoint_abort(sipc_endpoint *ep);
+SIPC_EXTERN int sipc_endpoint_abort(sipc_endpoint *ep);
 
 /* The descriptor (a SOCKET on Windows), for a caller's own poll/epoll/libuv
  * loop.  Still owned by the endpoint. */
-sipc_socket sipc_endpoint_fd(const sipc_endpoint *ep);
-sipc_scheme sipc_endpoint_scheme(const sipc_endpoint *ep);
-bool sipc_endpoint_is_listener(const sipc_endpoint *ep);
+SIPC_EXTERN sipc_socket sipc_endpoint_fd(const sipc_endpoint *ep);
+SIPC_EXTERN sipc_scheme sipc_endpoint_scheme(const sipc_endpoint *ep);
+SIPC_EXTERN bool sipc_endpoint_is_listener(const sipc_endpoint *ep);
 
-int sipc_endpoint_local(const sipc_endpoint *ep, sipc_addr *out);
+SIPC_EXTERN int sipc_endpoint_local(const sipc_endpoint *ep, sipc_addr *out);
 /* The connected peer; -ENOTCONN for a listener or unconnected datagram. */
-int sipc_endpoint_peer(const sipc_endpoint *ep, sipc_addr *out);
+SIPC_EXTERN int sipc_endpoint_peer(const sipc_endpoint *ep, sipc_addr *out);
 
 #ifdef _WIN32
 /* Windows has no such credentials on a socket: the calls that fill one
@@ -687,7 +702,7 @@ typedef struct sipc_cred {
 #endif
 /* The peer's credentials on a connected unix endpoint (SO_PEERCRED);
  * SIPC_EKIND on other kinds. */
-int sipc_endpoint_peercred(const sipc_endpoint *ep, sipc_cred *out);
+SIPC_EXTERN int sipc_endpoint_peercred(const sipc_endpoint *ep, sipc_cred *out);
 
 /* ---------------------------------------------- descriptors and credentials */
 
@@ -724,8 +739,8 @@ int sipc_endpoint_peercred(const sipc_endpoint *ep, sipc_cred *out);
 /* Sends BUF/LEN as one message with the NFDS (1..SIPC_FDS_MAX; -EINVAL
  * otherwise, -EBADF for a negative one) descriptors FDS.  Returns LEN or a
  * code as sipc_send. */
-ssize_t sipc_send_fds(sipc_endpoint *ep, const void *buf, size_t len, const int *fds, size_t nfds,
-		      int timeout_ms);
+SIPC_EXTERN ssize_t sipc_send_fds(sipc_endpoint *ep, const void *buf, size_t len, const int *fds,
+				  size_t nfds, int timeout_ms);
 
 /*
  * Receives one message into BUF/CAP, as sipc_recv, and the descriptors that
@@ -735,13 +750,13 @@ ssize_t sipc_send_fds(sipc_endpoint *ep, const void *buf, size_t len, const int 
  * call reads the next message), SIPC_EFDTRUNC (see above), or a code as
  * sipc_recv.  *NFDS is 0 on failure.
  */
-ssize_t sipc_recv_fds(sipc_endpoint *ep, void *buf, size_t cap, int *fds, size_t max, size_t *nfds,
-		      int timeout_ms);
+SIPC_EXTERN ssize_t sipc_recv_fds(sipc_endpoint *ep, void *buf, size_t cap, int *fds, size_t max,
+				  size_t *nfds, int timeout_ms);
 
 /* Sends BUF/LEN as one message with this process's credentials (pid,
  * effective uid and gid) as SCM_CREDENTIALS: the kernel checks them, so the
  * peer can trust them.  Returns LEN or a code as sipc_send. */
-ssize_t sipc_send_cred(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms);
+SIPC_EXTERN ssize_t sipc_send_cred(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms);
 
 /*
  * Receives one message as sipc_recv, with the credentials of the process
@@ -752,7 +767,8 @@ ssize_t sipc_send_cred(sipc_endpoint *ep, const void *buf, size_t len, int timeo
  * the kernel says it.  A message that carries descriptors is SIPC_EFDTRUNC
  * (they are closed).
  */
-ssize_t sipc_recv_cred(sipc_endpoint *ep, void *buf, size_t cap, sipc_cred *cred, int timeout_ms);
+SIPC_EXTERN ssize_t sipc_recv_cred(sipc_endpoint *ep, void *buf, size_t cap, sipc_cred *cred,
+				   int timeout_ms);
 
 /*
  * A pidfd of the peer process of a connected unix (or shm) endpoint (SO_PEERPIDFD,
@@ -762,10 +778,10 @@ ssize_t sipc_recv_cred(sipc_endpoint *ep, void *buf, size_t cap, sipc_cred *cred
  * which the caller closes; -ENOPROTOOPT on a kernel without it, -ENOTCONN,
  * SIPC_EKIND on other kinds, or -errno.
  */
-int sipc_endpoint_peerpidfd(const sipc_endpoint *ep);
+SIPC_EXTERN int sipc_endpoint_peerpidfd(const sipc_endpoint *ep);
 
-size_t sipc_endpoint_max_msg(const sipc_endpoint *ep);
-void sipc_endpoint_set_max_msg(sipc_endpoint *ep, size_t max_msg);
+SIPC_EXTERN size_t sipc_endpoint_max_msg(const sipc_endpoint *ep);
+SIPC_EXTERN void sipc_endpoint_set_max_msg(sipc_endpoint *ep, size_t max_msg);
 
 /*
  * Connectionless endpoints (udp*, unixgram) only, SIPC_EKIND otherwise:
@@ -773,14 +789,14 @@ void sipc_endpoint_set_max_msg(sipc_endpoint *ep, size_t max_msg);
  * sipc_send goes to it; a listener uses it to answer the sender of a first
  * datagram.  PEER NULL dissolves the association again.
  */
-int sipc_endpoint_connect(sipc_endpoint *ep, const sipc_addr *peer);
+SIPC_EXTERN int sipc_endpoint_connect(sipc_endpoint *ep, const sipc_addr *peer);
 
 /* Shuts down the write side (the peer reads end of stream); reading goes on.
  * On TLS it queues close_notify behind any bytes still waiting and never
  * blocks: the TCP shutdown follows once they have all left, in this call or
  * in a later read, write or wait (sipc_endpoint_want adds POLLOUT until
  * then).  SIPC_EKIND on a listener. */
-int sipc_shutdown_write(sipc_endpoint *ep);
+SIPC_EXTERN int sipc_shutdown_write(sipc_endpoint *ep);
 
 /*
  * For a caller's own poll loop.  A call with timeout 0 that returns
@@ -796,7 +812,7 @@ int sipc_shutdown_write(sipc_endpoint *ep);
  * socket, so bytes and room both come as POLLIN (this arms the ring, so
  * the wake-up is sent); POLLOUT when the call can go on at once.
  */
-short sipc_endpoint_want(const sipc_endpoint *ep, short events);
+SIPC_EXTERN short sipc_endpoint_want(const sipc_endpoint *ep, short events);
 /* Bytes the endpoint holds that the next read returns without the
  * descriptor becoming readable (decrypted TLS records): poll does not see
  * them, so read these first.  A whole TLS record read ahead but not yet
@@ -808,7 +824,7 @@ short sipc_endpoint_want(const sipc_endpoint *ep, short events);
  * shm://: the bytes in the ring (1 for its end).  A descriptor may also
  * wake without bytes (a wake-up left over): the read then times out at
  * once, and the loop polls again. */
-size_t sipc_endpoint_pending(const sipc_endpoint *ep);
+SIPC_EXTERN size_t sipc_endpoint_pending(const sipc_endpoint *ep);
 /*
  * Busy-polling from a caller's own loop.  shm:// bytes arrive in memory
  * that the descriptor tells of only when the endpoint armed it, which costs
@@ -825,11 +841,11 @@ size_t sipc_endpoint_pending(const sipc_endpoint *ep);
  * sipc_endpoint_ready, asked after it, still says 0).
  */
 #define SIPC_SPIN_ALWAYS (-1L)
-long sipc_endpoint_spin(const sipc_endpoint *ep);
-short sipc_endpoint_ready(sipc_endpoint *ep, short events);
+SIPC_EXTERN long sipc_endpoint_spin(const sipc_endpoint *ep);
+SIPC_EXTERN short sipc_endpoint_ready(sipc_endpoint *ep, short events);
 /* The sentence behind the last failed call on EP (the TLS detail), "" when
  * there is none.  Owned by EP, valid until its next call. */
-const char *sipc_endpoint_why(const sipc_endpoint *ep);
+SIPC_EXTERN const char *sipc_endpoint_why(const sipc_endpoint *ep);
 
 /* ---------------------------------------------------------------- messages */
 
@@ -850,7 +866,7 @@ const char *sipc_endpoint_why(const sipc_endpoint *ep);
  * (the peer went away) leaves the stream unframed: later sends return
  * SIPC_EBROKEN.  After a timed-out sipc_request on a stream, SIPC_EOUTOFSTEP.
  */
-ssize_t sipc_send(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms);
+SIPC_EXTERN ssize_t sipc_send(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms);
 
 /*
  * Receives one whole message into BUF and returns its length (0 is a valid,
@@ -865,7 +881,7 @@ ssize_t sipc_send(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms
  * either is dropped, never cut.  After a timed-out sipc_request on a
  * stream, SIPC_EOUTOFSTEP.
  */
-ssize_t sipc_recv(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms);
+SIPC_EXTERN ssize_t sipc_recv(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms);
 
 /*
  * As sipc_recv, but allocates exactly the message's size (at least one
@@ -874,34 +890,37 @@ ssize_t sipc_recv(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms);
  * maximum, and memory grows with the bytes that arrive, not with the length
  * a frame header claims.
  */
-ssize_t sipc_recv_alloc(sipc_endpoint *ep, void **msgp, int timeout_ms);
+SIPC_EXTERN ssize_t sipc_recv_alloc(sipc_endpoint *ep, void **msgp, int timeout_ms);
 
 /* Connectionless endpoints only (SIPC_EKIND otherwise): one datagram to or
  * from any address, with the limits of sipc_send/sipc_recv (SIPC_ETRUNC,
  * SIPC_EMSGSIZE above the endpoint maximum).  FROM may be NULL; it is
  * written only on success. */
-ssize_t sipc_sendto(sipc_endpoint *ep, const void *buf, size_t len, const sipc_addr *to,
-		    int timeout_ms);
-ssize_t sipc_recvfrom(sipc_endpoint *ep, void *buf, size_t cap, sipc_addr *from, int timeout_ms);
+SIPC_EXTERN ssize_t sipc_sendto(sipc_endpoint *ep, const void *buf, size_t len, const sipc_addr *to,
+				int timeout_ms);
+SIPC_EXTERN ssize_t sipc_recvfrom(sipc_endpoint *ep, void *buf, size_t cap, sipc_addr *from,
+				  int timeout_ms);
 
 /* ------------------------------------------------------------------- bytes */
 
 /* Reads what is there, up to CAP bytes (waiting for at least one); 0 at end
  * of stream.  On datagram and seqpacket endpoints one datagram: one larger
  * than CAP is SIPC_ETRUNC (and dropped), never returned cut. */
-ssize_t sipc_read(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms);
+SIPC_EXTERN ssize_t sipc_read(sipc_endpoint *ep, void *buf, size_t cap, int timeout_ms);
 /* Writes all LEN bytes, looping over short writes; returns LEN.  On failure
  * an unknown prefix may have been sent. */
-ssize_t sipc_write_all(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms);
+SIPC_EXTERN ssize_t sipc_write_all(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms);
 /* Reads exactly N bytes; SIPC_ECLOSED if the stream ends before the first,
  * SIPC_EPARTIAL if it ends after some.  Streams only: on datagram and
  * seqpacket endpoints it would cut and join records, so it returns
  * SIPC_EKIND there (sipc_read takes one whole record). */
-ssize_t sipc_read_exact(sipc_endpoint *ep, void *buf, size_t n, int timeout_ms);
+SIPC_EXTERN ssize_t sipc_read_exact(sipc_endpoint *ep, void *buf, size_t n, int timeout_ms);
 /* Vectored forms; IOV is not modified.  sipc_readv_exact: streams only, as
  * sipc_read_exact. */
-ssize_t sipc_writev_all(sipc_endpoint *ep, const struct iovec *iov, int iovcnt, int timeout_ms);
-ssize_t sipc_readv_exact(sipc_endpoint *ep, const struct iovec *iov, int iovcnt, int timeout_ms);
+SIPC_EXTERN ssize_t sipc_writev_all(sipc_endpoint *ep, const struct iovec *iov, int iovcnt,
+				    int timeout_ms);
+SIPC_EXTERN ssize_t sipc_readv_exact(sipc_endpoint *ep, const struct iovec *iov, int iovcnt,
+				     int timeout_ms);
 
 /* ---------------------------------------------------------------- requests */
 
@@ -926,8 +945,8 @@ ssize_t sipc_readv_exact(sipc_endpoint *ep, const struct iovec *iov, int iovcnt,
  * message call and request on it returns SIPC_EOUTOFSTEP: close it and dial
  * again.
  */
-ssize_t sipc_request(sipc_endpoint *ep, const void *req, size_t len, void *reply, size_t cap,
-		     int timeout_ms, int retries);
+SIPC_EXTERN ssize_t sipc_request(sipc_endpoint *ep, const void *req, size_t len, void *reply,
+				 size_t cap, int timeout_ms, int retries);
 
 /* ------------------------------------------------------------ urgent data */
 
@@ -972,27 +991,23 @@ ssize_t sipc_request(sipc_endpoint *ep, const void *req, size_t len, void *reply
  * the peer's mark is there.  Waits at most TIMEOUT_MS while the send
  * buffer is full.  0, SIPC_ETIMEDOUT (nothing sent), SIPC_EKIND, or -errno
  * (-EPIPE when the peer is gone; never SIGPIPE). */
-int sipc_urgent_send(sipc_endpoint *ep, uint8_t byte, int timeout_ms);
+SIPC_EXTERN int sipc_urgent_send(sipc_endpoint *ep, uint8_t byte, int timeout_ms);
 
 /* Whether an urgent byte waits to be read: 1 yes, 0 no, or SIPC_EKIND /
  * -errno.  Never blocks (a poll of POLLPRI with no wait). */
-int sipc_urgent_pending(const sipc_endpoint *ep);
+SIPC_EXTERN int sipc_urgent_pending(const sipc_endpoint *ep);
 
 /* Reads the waiting urgent byte into *BYTE: 1, or 0 when none is pending
  * (none came, it was read already, a read of the stream went past its
  * mark, or its byte has not arrived yet; *BYTE untouched), SIPC_EKIND or
  * -errno.  Never blocks: wait for POLLPRI first. */
-int sipc_urgent_recv(sipc_endpoint *ep, uint8_t *byte);
+SIPC_EXTERN int sipc_urgent_recv(sipc_endpoint *ep, uint8_t *byte);
 
 /* Whether the next byte of the normal stream is the one just after the
  * mark (every byte sent before the urgent byte has been read): 1 yes, 0
  * no, or SIPC_EKIND / -errno.  It stays 1 after the urgent byte is read
  * until a read moves past the mark.  Never blocks. */
-int sipc_urgent_at_mark(const sipc_endpoint *ep);
-
-#if defined(__GNUC__) && __GNUC__ >= 4
-#pragma GCC visibility pop
-#endif
+SIPC_EXTERN int sipc_urgent_at_mark(const sipc_endpoint *ep);
 
 #ifdef __cplusplus
 }

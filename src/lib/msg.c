@@ -589,6 +589,31 @@ static ssize_t dgram_recv(sipc_endpoint *ep, void *buf, size_t cap, sipc_addr *f
 	return r;
 }
 
+/* Where a peek cannot tell a datagram's length (WinSock says only that it
+ * did not fit): the next datagram read whole into room for the largest
+ * one allowed, then the buffer cut to its size. */
+static ssize_t dgram_recv_alloc_whole(sipc_endpoint *ep, void **msgp, int64_t deadline)
+{
+	/* No datagram is longer than 65535 bytes (UDP's length field). */
+	size_t cap = max_msg(ep) < 65535 ? max_msg(ep) + 1 : 65536;
+	bool trunc = false;
+	void *msg = malloc(cap), *fit;
+	ssize_t r;
+
+	if (msg == NULL)
+		return -ENOMEM;
+	r = dgram_recv1(ep, msg, cap, 0, NULL, &trunc, deadline);
+	if (r >= 0 && (trunc || (size_t)r > max_msg(ep)))
+		r = SIPC_EMSGSIZE; /* taken off the queue, as below */
+	if (r < 0) {
+		free(msg);
+		return r;
+	}
+	fit = realloc(msg, r ? (size_t)r : 1);
+	*msgp = fit ? fit : msg;
+	return r;
+}
+
 static ssize_t dgram_recv_alloc(sipc_endpoint *ep, void **msgp, int timeout_ms)
 {
 	int64_t deadline = sipc__deadline(timeout_ms);
@@ -602,6 +627,8 @@ static ssize_t dgram_recv_alloc(sipc_endpoint *ep, void **msgp, int timeout_ms)
 	len = dgram_recv1(ep, &byte, 0, MSG_PEEK, NULL, &trunc, deadline);
 	if (len < 0)
 		return len;
+	if (len == 0 && trunc)
+		return dgram_recv_alloc_whole(ep, msgp, deadline);
 	if ((size_t)len > max_msg(ep)) {
 		/* Take it off the queue so the next call sees the next one. */
 		r = dgram_recv1(ep, &byte, 0, 0, NULL, &trunc, deadline);
