@@ -30,5 +30,6 @@ set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 
 # WINEDEBUG=-all: Wine's own "fixme:" lines would land in every test's
-# output.  The prefix and the server are windows.sh's (wine-start).
-set(CMAKE_CROSSCOMPILING_EMULATOR /usr/bin/env;WINEDEBUG=-all;wine)
+# output; no DISPLAY: console programs, headless.  The prefix and the
+# server are windows.sh's (wine-start).
+set(CMAKE_CROSSCOMPILING_EMULATOR /usr/bin/env;-u;DISPLAY;WINEDEBUG=-all;wine)

@@ -14,7 +14,7 @@ add_compile_definitions(_WIN32_WINNT=0x0A00 WIN32_LEAN_AND_MEAN)
 # beside them under Wine (and on Windows) without copying it around.
 set(CMAKE_RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
 # libgcc and winpthreads linked in: the programs and the DLL depend on
-# system DLLs only (tests/support/windows-dll.sh checks the DLL's).
+# system DLLs only (tests/windows/dll.sh checks the DLL's).
 add_link_options(-static)
 find_package(Threads REQUIRED)
 
@@ -75,6 +75,12 @@ target_include_directories(sipc_testsupport PUBLIC ${PROJECT_SOURCE_DIR}/tests/s
                                             ${CMOCKA_INCLUDE_DIR})
 target_link_libraries(sipc_testsupport PUBLIC sockipc_static ${CMOCKA_LIBRARY})
 
+# Wine's settings for every test (tests/support/windows.sh uses the same
+# prefix): ctest run by hand finds the prefix and server of wine-start.
+set(SIPC_WIN_TEST_ENV "WINEPREFIX=${PROJECT_BINARY_DIR}/wine" "WINEDEBUG=-all"
+    "WINEDLLOVERRIDES=mscoree,mshtml=" "SIPC_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
+    "SIPC_TEST_SCALE=2")
+
 # The same sources as on Linux; what Windows lacks each reports (and skips)
 # by itself.
 set(SIPC_WIN_TESTS test_conformance test_timeout)
@@ -85,10 +91,16 @@ foreach(name ${SIPC_WIN_TESTS})
   # server of tests/support/windows.sh wine-start.
   add_test(NAME unit/${name} COMMAND ${name})
   set_tests_properties(unit/${name} PROPERTIES TIMEOUT 300
-    ENVIRONMENT "SIPC_SOURCE_DIR=${PROJECT_SOURCE_DIR};SIPC_TEST_SCALE=2")
+    ENVIRONMENT "${SIPC_WIN_TEST_ENV}")
 endforeach()
 
 # What libsockipc.dll exports and imports, read on the build machine.
-add_test(NAME windows/dll COMMAND bash ${PROJECT_SOURCE_DIR}/tests/support/windows-dll.sh
+add_test(NAME windows/dll COMMAND bash ${PROJECT_SOURCE_DIR}/tests/windows/dll.sh
          $<TARGET_FILE:sockipc_shared> ${PROJECT_SOURCE_DIR}/include/sockipc.h)
 set_tests_properties(windows/dll PROPERTIES TIMEOUT 60)
+
+# The examples (linked to the DLL) under Wine, driven by bash: lib.sh's
+# process handling and bounded waits, as on Linux.
+add_test(NAME windows/examples COMMAND bash ${PROJECT_SOURCE_DIR}/tests/windows/examples.sh)
+set_tests_properties(windows/examples PROPERTIES TIMEOUT 120
+  ENVIRONMENT "${SIPC_WIN_TEST_ENV};SIPC_WIN_BIN=${CMAKE_RUNTIME_OUTPUT_DIRECTORY};SOCKIPC=${CMAKE_RUNTIME_OUTPUT_DIRECTORY}/sockipc.exe")

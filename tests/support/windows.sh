@@ -168,7 +168,10 @@ wine-start)
 	fi
 	;;
 wine-stop)
+	# -k ends the server and every program of the prefix; -w waits (bounded)
+	# until they are gone, so nothing of this run outlives it.
 	wineserver -k </dev/null >/dev/null 2>&1
+	timeout 30 wineserver -w </dev/null >/dev/null 2>&1
 	exit 0
 	;;
 env)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# windows-dll.sh DLL HEADER - libsockipc.dll exports exactly the functions
+# dll.sh DLL HEADER - libsockipc.dll exports exactly the functions
 # sockipc.h declares on Windows (the header as mingw's preprocessor sees
 # it), nothing internal, and imports only system DLLs: libgcc and
 # winpthreads are linked in, so the DLL runs without them beside it.
