@@ -60,7 +60,7 @@ if(NOT SIPC_TESTS)
 endif()
 enable_testing()
 find_path(CMOCKA_INCLUDE_DIR cmocka.h)
-find_library(CMOCKA_LIBRARY NAMES cmocka-static cmocka)
+find_library(CMOCKA_LIBRARY NAMES cmocka-static)
 if(NOT CMOCKA_INCLUDE_DIR OR NOT CMOCKA_LIBRARY)
   message(FATAL_ERROR "cmocka for mingw not found: tests/support/windows.sh deps BUILD "
                       "cross-builds it (make windows does), then -DSIPC_WIN_DEPS=BUILD/deps")

@@ -24,7 +24,6 @@ cmd=${1:-}
 build=${2:-build-win}
 mkdir -p "$build"
 build=$(cd "$build" && pwd)
-mingw=x86_64-w64-mingw32
 
 export WINEPREFIX="$build/wine" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 unset DISPLAY WAYLAND_DISPLAY
@@ -117,11 +116,11 @@ deb_src() {
 }
 
 # cmocka for mingw in BUILD/deps: Debian's source, its own CMake build with
-# our toolchain file, static only.
+# our toolchain file.
 cmocka() {
 	local prefix="$build/deps" src="$build/deps-src" top
 	top=$(cd "$(dirname "$0")/../.." && pwd)
-	if [ -f "$prefix/include/cmocka.h" ] && ls "$prefix"/lib/libcmocka*.a >/dev/null 2>&1; then
+	if [ -f "$prefix/include/cmocka.h" ] && [ -f "$prefix/lib/libcmocka-static.a" ]; then
 		return 0
 	fi
 	deb_src || return 1
@@ -149,7 +148,7 @@ cmocka() {
 		say "cross-building cmocka failed: see $src/build.log"
 		return 1
 	fi
-	ls "$prefix"/lib/libcmocka*.a >/dev/null 2>&1 || { say "cmocka's build made no static library (see $src/build.log)"; return 1; }
+	[ -f "$prefix/lib/libcmocka-static.a" ] || { say "cmocka's build made no libcmocka-static.a (see $src/build.log)"; return 1; }
 }
 
 case "$cmd" in
@@ -161,11 +160,13 @@ wine-start)
 	# Detached: nothing of ours is inherited, so no pipe waits for it.
 	wineserver -p </dev/null >/dev/null 2>&1
 	# The prefix (first run: some seconds), which also shows Wine works.
-	if ! wine wineboot -i </dev/null >/dev/null 2>&1; then
+	if ! timeout 300 wine wineboot -i </dev/null >/dev/null 2>&1; then
 		wineserver -k </dev/null >/dev/null 2>&1
 		say "wine wineboot failed in $WINEPREFIX"
 		exit 1
 	fi
+	# Wine 8 says it is Windows 7 unless told; the port is for Windows 10.
+	timeout 60 wine winecfg -v win10 </dev/null >/dev/null 2>&1 || say "wine winecfg -v win10 failed: Wine says it is Windows 7"
 	;;
 wine-stop)
 	# -k ends the server and every program of the prefix; -w waits (bounded)
