@@ -25,7 +25,7 @@ for url in tcp://127.0.0.1:0 tcp6://[::1]:0 udp://127.0.0.1:0; do
 done
 
 # A closed port (free_ports: reserved for this script, nothing listens).
-port=$(free_ports 1)
+read -r port <<<"$(free_ports 1)"
 got=$(wine "$BIN/echo_client.exe" "tcp://127.0.0.1:$port" "nobody" 2>&1 | crlf)
 expect_eq "a closed port is refused" "echo_client: connect tcp://127.0.0.1:$port: Connection refused" "$got"
 finish
