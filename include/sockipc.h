@@ -34,9 +34,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <sys/types.h> /* ssize_t */
+#else
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -52,6 +58,32 @@ extern "C" {
 #endif
 
 #define SIPC_VERSION "0.1.0"
+
+/*
+ * A socket as the system names it: a descriptor (int) on POSIX, a SOCKET
+ * on Windows, where it is an unsigned handle as wide as a pointer.  Held
+ * here as a signed integer so that -1 is the invalid socket on both
+ * (INVALID_SOCKET is ~0).
+ */
+#ifdef _WIN32
+typedef intptr_t sipc_socket;
+#else
+typedef int sipc_socket;
+#endif
+
+#ifdef _WIN32
+/* WinSock has no struct iovec; WSABUF has its fields the other way round.
+ * The vectored calls (sipc_writev_all, sipc_readv_exact) take this one, as
+ * on POSIX.  A program that has its own defines SIPC_HAVE_STRUCT_IOVEC
+ * before including this header. */
+#ifndef SIPC_HAVE_STRUCT_IOVEC
+#define SIPC_HAVE_STRUCT_IOVEC
+struct iovec {
+	void *iov_base;
+	size_t iov_len;
+};
+#endif
+#endif
 
 /* The library's version string, the same as SIPC_VERSION at build time. */
 const char *sipc_version(void);
@@ -161,6 +193,11 @@ enum sipc_error {
 					(not sockipc, wrong version, rings
 					missing or unsealed); the reason in
 					sipc_endpoint_why */
+
+	/* What this system has no way to do (Windows: unixgram://,
+	   unixpacket://, abstract unix names, descriptor and credential
+	   passing, shm://; tls:// where the build has no OpenSSL). */
+	SIPC_ENOTSUP = -3110, /* not supported on this system */
 };
 
 /*
@@ -591,7 +628,7 @@ int sipc_dial_url(const sipc_url *url, const sipc_options *opts, int timeout_ms,
  * client config (or none) the dialing side, whose name to check is
  * server_name; the handshake happens on first use or in sipc_handshake.
  */
-int sipc_endpoint_from_fd(int fd, sipc_scheme scheme, const sipc_options *opts,
+int sipc_endpoint_from_fd(sipc_socket fd, sipc_scheme scheme, const sipc_options *opts,
 			  sipc_endpoint **epp);
 
 /*
@@ -623,9 +660,9 @@ void sipc_endpoint_close(sipc_endpoint *ep);
  */
 int sipc_endpoint_abort(sipc_endpoint *ep);
 
-/* The descriptor, for a caller's own poll/epoll/libuv loop.  Still owned by
- * the endpoint. */
-int sipc_endpoint_fd(const sipc_endpoint *ep);
+/* The descriptor (a SOCKET on Windows), for a caller's own poll/epoll/libuv
+ * loop.  Still owned by the endpoint. */
+sipc_socket sipc_endpoint_fd(const sipc_endpoint *ep);
 sipc_scheme sipc_endpoint_scheme(const sipc_endpoint *ep);
 bool sipc_endpoint_is_listener(const sipc_endpoint *ep);
 
@@ -633,11 +670,21 @@ int sipc_endpoint_local(const sipc_endpoint *ep, sipc_addr *out);
 /* The connected peer; -ENOTCONN for a listener or unconnected datagram. */
 int sipc_endpoint_peer(const sipc_endpoint *ep, sipc_addr *out);
 
+#ifdef _WIN32
+/* Windows has no such credentials on a socket: the calls that fill one
+ * return SIPC_ENOTSUP there, and the fields keep POSIX's widths. */
+typedef struct sipc_cred {
+	int pid;
+	unsigned uid;
+	unsigned gid;
+} sipc_cred;
+#else
 typedef struct sipc_cred {
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
 } sipc_cred;
+#endif
 /* The peer's credentials on a connected unix endpoint (SO_PEERCRED);
  * SIPC_EKIND on other kinds. */
 int sipc_endpoint_peercred(const sipc_endpoint *ep, sipc_cred *out);

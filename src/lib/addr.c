@@ -8,15 +8,12 @@
  * comes from the address length, an abstract name starts with a NUL byte,
  * and an address no longer than sun_family is an unnamed socket.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <net/if.h>
-#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/un.h>
 
+#include "sys/net.h"
 #include "url.h"
 
 #define SUN_PATH_OFF offsetof(struct sockaddr_un, sun_path)
@@ -47,7 +44,7 @@ static size_t unix_name(const sipc_addr *a, const char **name, bool *abstract)
 
 	*name = un->sun_path;
 	*abstract = false;
-	if (a->len <= SUN_PATH_OFF)
+	if ((size_t)a->len <= SUN_PATH_OFF)
 		return 0;
 	max = a->len - SUN_PATH_OFF;
 	if (max > sizeof(un->sun_path))
@@ -140,8 +137,8 @@ int sipc_addr_from_sockaddr(sipc_addr *addr, sipc_scheme scheme, const struct so
 {
 	socklen_t need;
 
-	if (addr == NULL || sa == NULL || len < sizeof(sa_family_t) ||
-	    len > sizeof(struct sockaddr_storage))
+	if (addr == NULL || sa == NULL || (size_t)len < sizeof(sa_family_t) ||
+	    (size_t)len > sizeof(struct sockaddr_storage))
 		return -EINVAL;
 	switch (sa->sa_family) {
 	case AF_INET:
@@ -156,7 +153,7 @@ int sipc_addr_from_sockaddr(sipc_addr *addr, sipc_scheme scheme, const struct so
 		 * keeps past the end (unix(7), BUGS): that byte is no part of
 		 * the address, and a name with it would not survive a round
 		 * trip. */
-		if (len > sizeof(struct sockaddr_un))
+		if ((size_t)len > sizeof(struct sockaddr_un))
 			len = sizeof(struct sockaddr_un);
 		need = sizeof(sa_family_t);
 		break;
@@ -211,7 +208,7 @@ unsigned sipc__addr_hash(const sipc_addr *a)
 	const unsigned char *p = (const unsigned char *)&a->ss;
 	unsigned h = 2166136261u;
 
-	for (socklen_t i = 0; i < a->len && i < sizeof(a->ss); i++)
+	for (size_t i = 0; i < (size_t)a->len && i < sizeof(a->ss); i++)
 		h = (h ^ p[i]) * 16777619u;
 	return h;
 }

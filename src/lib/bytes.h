@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/uio.h>
 
+#include "sys/net.h"
 #include "sockipc.h"
 
 /* Most iovecs one vectored call takes (the kernel's UIO_MAXIOV). */

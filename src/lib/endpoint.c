@@ -16,11 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stddef.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
+#include "sys/net.h"
 #include "proxy/proxy.h"
 #include "sys/sys.h"
 #include "trace.h"
@@ -70,13 +67,13 @@ static sipc_endpoint *ep_new(sipc_scheme scheme, const struct sipc__transport *t
  * judging ours stale, and its file must survive our close. */
 static void unlink_if_ours(sipc_endpoint *ep)
 {
-	struct stat st;
+	struct sipc__file_id now;
 
 	if (ep->unlink_path == NULL)
 		return;
-	if (lstat(ep->unlink_path, &st) == 0 && S_ISSOCK(st.st_mode) &&
-	    st.st_dev == ep->unlink_dev && st.st_ino == ep->unlink_ino)
-		unlink(ep->unlink_path);
+	if (sipc__sys_sockfile(ep->unlink_path, &now) == 0 && now.dev == ep->unlink_id.dev &&
+	    now.ino == ep->unlink_id.ino)
+		(void)sipc__sys_unlink(ep->unlink_path);
 	free(ep->unlink_path);
 	ep->unlink_path = NULL;
 }
@@ -91,7 +88,8 @@ int sipc__ep_claim_path(sipc_endpoint *ep)
 {
 	struct sockaddr_un sun;
 	socklen_t len = sizeof(sun);
-	struct stat st;
+	struct sipc__file_id id;
+	size_t n;
 	char *path;
 
 	memset(&sun, 0, sizeof(sun));
@@ -99,20 +97,22 @@ int sipc__ep_claim_path(sipc_endpoint *ep)
 
 	if (rc < 0)
 		return rc;
-	if (sun.sun_family != AF_UNIX || len <= offsetof(struct sockaddr_un, sun_path) ||
+	if (sun.sun_family != AF_UNIX || (size_t)len <= offsetof(struct sockaddr_un, sun_path) ||
 	    sun.sun_path[0] == '\0')
 		return 0;
-	path = strndup(sun.sun_path, len - offsetof(struct sockaddr_un, sun_path));
+	n = strnlen(sun.sun_path, (size_t)len - offsetof(struct sockaddr_un, sun_path));
+	path = malloc(n + 1);
 	if (path == NULL)
 		return -ENOMEM;
-	if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+	memcpy(path, sun.sun_path, n);
+	path[n] = '\0';
+	if (sipc__sys_sockfile(path, &id) < 0) {
 		free(path);
 		return 0;
 	}
 	free(ep->unlink_path);
 	ep->unlink_path = path;
-	ep->unlink_dev = st.st_dev;
-	ep->unlink_ino = st.st_ino;
+	ep->unlink_id = id;
 	return 0;
 }
 
@@ -516,7 +516,7 @@ int sipc__ep_accepted(sipc_endpoint *listener, int fd, const struct sockaddr *sa
 			 * is asked of the connection. */
 			len = sizeof(ss);
 			memset(&ss, 0, sizeof(ss));
-			if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
+			if (sipc__sys_getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
 				len = 0;
 			sa = (const struct sockaddr *)&ss;
 		}
@@ -592,15 +592,19 @@ static bool family_fits(sipc_scheme scheme, int family)
 	return false;
 }
 
-int sipc_endpoint_from_fd(int fd, sipc_scheme scheme, const sipc_options *opts, sipc_endpoint **epp)
+int sipc_endpoint_from_fd(sipc_socket sock, sipc_scheme scheme, const sipc_options *opts,
+			  sipc_endpoint **epp)
 {
 	const struct sipc__transport *tp = sipc__transport_for(scheme);
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	sipc_endpoint *ep;
 	int type, family, accepting = 0, rc;
+	/* The library holds a socket as an int (see sys/sys.h): a SOCKET
+	 * that does not fit is not one Windows made. */
+	int fd = (int)sock;
 
-	if (fd < 0 || epp == NULL || tp == NULL)
+	if (sock < 0 || (sipc_socket)fd != sock || epp == NULL || tp == NULL)
 		return -EINVAL;
 	/* Check everything before changing anything: on failure the caller
 	 * keeps the descriptor as it gave it. */
@@ -668,9 +672,9 @@ int sipc_endpoint_from_fd(int fd, sipc_scheme scheme, const sipc_options *opts, 
 
 /* --------------------------------------------------------------- accessors */
 
-int sipc_endpoint_fd(const sipc_endpoint *ep)
+sipc_socket sipc_endpoint_fd(const sipc_endpoint *ep)
 {
-	return ep ? ep->fd : -EINVAL;
+	return ep ? (sipc_socket)ep->fd : -EINVAL;
 }
 
 sipc_scheme sipc_endpoint_scheme(const sipc_endpoint *ep)
@@ -713,9 +717,7 @@ int sipc_endpoint_peer(const sipc_endpoint *ep, sipc_addr *out)
 
 int sipc_endpoint_peercred(const sipc_endpoint *ep, sipc_cred *out)
 {
-	pid_t pid;
-	uid_t uid;
-	gid_t gid;
+	sipc_cred cred;
 	int rc;
 
 	if (ep == NULL || out == NULL)
@@ -724,12 +726,10 @@ int sipc_endpoint_peercred(const sipc_endpoint *ep, sipc_cred *out)
 		return SIPC_EKIND;
 	if (!ep->connected)
 		return -ENOTCONN;
-	rc = sipc__sys_peercred(ep->fd, &pid, &uid, &gid);
+	rc = sipc__sys_peercred(ep->fd, &cred);
 	if (rc < 0)
 		return rc;
-	out->pid = pid;
-	out->uid = uid;
-	out->gid = gid;
+	*out = cred;
 	return 0;
 }
 

@@ -13,6 +13,8 @@
 
 #include "sockipc.h"
 #include "sockopt.h"
+#include "sys/sys.h"
+#include "why.h"
 
 struct sipc__transport;
 
@@ -69,8 +71,7 @@ struct sipc_endpoint {
 	/* A unix listener on a filesystem path unlinks it on close, but only
 	 * while the file there is still the one it created (same dev/ino). */
 	char *unlink_path;
-	dev_t unlink_dev;
-	ino_t unlink_ino;
+	struct sipc__file_id unlink_id;
 	struct sipc__frame_rx rx;
 	struct sipc__frame_tx tx;
 	/* A transport's own per-connection state (TLS: the SSL object and
@@ -132,6 +133,6 @@ static inline void sipc__ep_set_sockopts(sipc_endpoint *ep, const struct sipc__s
 
 /* Sets ep->why, the sentence behind the last failed call, to a formatted
  * one (allocated on first use; left as it was when that fails). */
-void sipc__ep_why(sipc_endpoint *ep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sipc__ep_why(sipc_endpoint *ep, const char *fmt, ...) SIPC__PRINTF(2, 3);
 
 #endif /* SIPC_ENDPOINT_H */

@@ -1,8 +1,8 @@
 /*
  * err.c - sipc_strerror(), the text for every code the library returns:
  * its own SIPC_E... codes (one switch with no default, so -Wswitch names a
- * code that has no text) and -errno values through strerrordesc_np(), which
- * unlike strerror() returns static, unlocalised strings and is thread-safe.
+ * code that has no text) and -errno values through the system layer
+ * (strerrordesc_np() on glibc: static, unlocalised and thread-safe).
  * Also the one way a detail sentence goes into a caller's WHY buffer.
  */
 #include <stdarg.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sockipc.h"
+#include "sys/sys.h"
 #include "why.h"
 
 static const char *own_error(enum sipc_error e)
@@ -99,6 +100,8 @@ static const char *own_error(enum sipc_error e)
 		return "The peer corrupted the shared-memory ring";
 	case SIPC_ESHM_HANDSHAKE:
 		return "The peer's shared-memory set-up failed";
+	case SIPC_ENOTSUP:
+		return "Not supported on this system";
 	case SIPC_EBUFSIZE:
 		return "Buffer too small";
 	case SIPC_EBROKEN:
@@ -121,7 +124,7 @@ const char *sipc_strerror(int code)
 		return s;
 	/* Negate only inside int range: -INT_MIN would overflow. */
 	if (code > -4096) {
-		s = strerrordesc_np(-code);
+		s = sipc__sys_errtext(-code);
 		if (s != NULL)
 			return s;
 	}

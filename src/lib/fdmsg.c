@@ -5,7 +5,6 @@
  * is msg.c's (msg.h), the control messages fdpass.c's.
  */
 #include <errno.h>
-#include <unistd.h>
 
 #include "endpoint.h"
 #include "fdpass.h"
@@ -82,10 +81,13 @@ ssize_t sipc_recv_fds(sipc_endpoint *ep, void *buf, size_t cap, int *fds, size_t
 
 ssize_t sipc_send_cred(sipc_endpoint *ep, const void *buf, size_t len, int timeout_ms)
 {
-	struct ucred me = {.pid = getpid(), .uid = geteuid(), .gid = getegid()};
+	struct ucred me;
 	struct sipc__anc anc = {.cred = &me};
 	int rc = check(ep, buf, len, timeout_ms);
 
+	if (rc < 0)
+		return rc;
+	rc = sipc__fdpass_self(&me);
 	if (rc < 0)
 		return rc;
 	return sipc__msg_send_anc(ep, buf, len, &anc, timeout_ms);

@@ -16,11 +16,11 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <stdio.h>
 
+#include "sys/net.h"
 #include "endpoint.h"
 #include "sockipc.h"
 #include "sys/sys.h"
@@ -219,6 +219,14 @@ static ssize_t recv_core(const struct via *v, const struct iovec *iov, int iovcn
 			*has_cred = true;
 	}
 	return n;
+}
+
+int sipc__fdpass_self(struct ucred *out)
+{
+	out->pid = getpid();
+	out->uid = geteuid();
+	out->gid = getegid();
+	return 0;
 }
 
 ssize_t sipc__fdpass_send(int fd, const struct iovec *iov, int iovcnt, const int *fds, size_t nfds,

@@ -10,15 +10,18 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/socket.h>
 #include <sys/types.h>
-#include <sys/uio.h>
 
+#include "sys/net.h"
 #include "sockipc.h"
 
 /* The most descriptors one message carries (the kernel's SCM_MAX_FD is
  * 253; a caller asking for more gets -EINVAL before anything is sent). */
 #define SIPC__FDPASS_MAX 64
+
+/* This process's credentials as SCM_CREDENTIALS carries them: 0, or
+ * SIPC_ENOTSUP where the system passes none (Windows). */
+int sipc__fdpass_self(struct ucred *out);
 
 /*
  * One sendmsg(2) on the unix socket FD of the bytes in IOV/IOVCNT with

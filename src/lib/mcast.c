@@ -13,12 +13,10 @@
  * (iface, mcast_ttl, mcast_loop, source: urlopt.c).
  */
 #include <errno.h>
-#include <net/if.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <arpa/inet.h>
+#include "sys/net.h"
 
 #include "endpoint.h"
 #include "sockopt.h"

@@ -20,11 +20,11 @@
  * frame's header, and every recvmsg of a frame collects what comes into
  * ep->rx until the frame is whole.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sys/net.h"
 #include "bytes.h"
 #include "endpoint.h"
 #include "fdpass.h"
@@ -560,7 +560,7 @@ static ssize_t dgram_recv1(sipc_endpoint *ep, void *buf, size_t cap, int flags, 
 		/* An unbound unix sender has no name: Linux gives a length
 		 * shorter than the family field.  Make it an unnamed
 		 * AF_UNIX address ("unix://"), not stack garbage. */
-		if (from->len < sizeof(sa_family_t)) {
+		if ((size_t)from->len < sizeof(sa_family_t)) {
 			from->ss.ss_family = AF_UNIX;
 			from->len = sizeof(sa_family_t);
 		}
@@ -728,7 +728,8 @@ ssize_t sipc_sendto(sipc_endpoint *ep, const void *buf, size_t len, const sipc_a
 		return rc;
 	if (!sipc_scheme_is_connectionless(ep->scheme))
 		return SIPC_EKIND;
-	if (to == NULL || to->len == 0 || to->len > sizeof to->ss || (buf == NULL && len > 0))
+	if (to == NULL || to->len == 0 || (size_t)to->len > sizeof to->ss ||
+	    (buf == NULL && len > 0))
 		return -EINVAL;
 	return dgram_send(ep, buf, len, to, NULL, timeout_ms);
 }

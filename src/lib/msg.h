@@ -10,9 +10,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/socket.h>
 #include <sys/types.h>
 
+#include "sys/net.h"
 #include "sockipc.h"
 
 /* What goes with a message, and what came with one. */

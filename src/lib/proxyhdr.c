@@ -9,15 +9,14 @@
  */
 #include "proxyhdr.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
-#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
+
+#include "sys/net.h"
+#include "why.h"
 
 static const uint8_t v2_sig[12] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
 				   0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
@@ -52,8 +51,7 @@ static const char *quote(const void *p, size_t n, char *out, size_t cap)
 	return out;
 }
 
-static ssize_t bad(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static ssize_t bad(char *why, size_t whylen, const char *fmt, ...) SIPC__PRINTF(3, 4);
 
 static ssize_t bad(char *why, size_t whylen, const char *fmt, ...)
 {
@@ -493,7 +491,7 @@ static ssize_t format_v2(const sipc_addr *src, const sipc_addr *dst, void *buf, 
 		const sipc_addr *a[2] = {src, dst};
 		h[13] = V2_AF_UNIX << 4 | V2_STREAM;
 		for (int i = 0; i < 2; i++) {
-			size_t n = a[i]->len > off ? a[i]->len - off : 0;
+			size_t n = (size_t)a[i]->len > off ? (size_t)a[i]->len - off : 0;
 			if (n > V2_UNIX_PATH)
 				n = V2_UNIX_PATH;
 			memcpy(p + i * V2_UNIX_PATH,

@@ -8,15 +8,12 @@
  * gai.conf: "::" comes first so that the listener can be dual-stack.  Unix
  * URLs become one sockaddr_un without any lookup.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/un.h>
 
+#include "sys/net.h"
 #include "sys/sys.h"
 #include "url.h"
 
@@ -149,7 +146,7 @@ int sipc_url_resolve(const sipc_url *url, bool passive, sipc_addr *out, size_t m
 	snprintf(port, sizeof(port), "%d", url->port);
 
 	errno = 0;
-	rc = getaddrinfo(node, port, &hints, &res);
+	rc = sipc__sys_getaddrinfo(node, port, &hints, &res);
 	if (rc != 0)
 		return eai_error(rc, errno);
 

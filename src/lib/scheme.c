@@ -4,8 +4,8 @@
  * functions instead of switching on sipc_scheme itself, so a new scheme is
  * added here and in the URL parser only.
  */
-#include <sys/socket.h>
 
+#include "sys/net.h"
 #include "sockipc.h"
 #include "transport/transport.h"
 

@@ -15,13 +15,12 @@
  * net.core.rmem_max/wmem_max, and that is documented, not corrected.
  */
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sys/net.h"
 #include "endpoint.h"
 #include "sockopt.h"
 #include "transport/transport.h"

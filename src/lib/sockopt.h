@@ -10,13 +10,13 @@
 #ifndef SIPC_SOCKOPT_H
 #define SIPC_SOCKOPT_H
 
-#include <net/if.h>
-#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sys/net.h"
 #include "sockipc.h"
+#include "why.h"
 
 /* Every option, in the order sipc_url_format prints them. */
 enum sipc__opt {
@@ -117,7 +117,7 @@ int sipc__sockopt_flag(const sipc_endpoint *ep, enum sipc__opt id, int dflt);
 /* Writes "NAME=VALUE: " + the sentence of FMT into ep->why (allocated
  * once), for a failure of option ID. */
 void sipc__sockopt_why(sipc_endpoint *ep, enum sipc__opt id, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	SIPC__PRINTF(3, 4);
 
 /* ---- mcast.c: multicast UDP ---- */
 

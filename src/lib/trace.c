@@ -8,8 +8,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
+
+#include "sys/net.h"
+#include "sys/sys.h"
 
 void sipc__tracef(sipc_trace_fn *fn, void *arg, const char *fmt, ...)
 {
@@ -78,7 +79,7 @@ const char *sipc__result_text(long result, char *buf, size_t len)
 	if (result >= 0) {
 		snprintf(buf, len, "%ld", result);
 	} else if (result > -4096) {
-		const char *name = strerrorname_np((int)-result);
+		const char *name = sipc__sys_errname((int)-result);
 		snprintf(buf, len, "-1 %s (%s)", name ? name : "?", sipc_strerror((int)result));
 	} else {
 		snprintf(buf, len, "-1 (%s)", sipc_strerror((int)result));

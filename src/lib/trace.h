@@ -6,12 +6,7 @@
 #define SIPC_TRACE_H
 
 #include "sockipc.h"
-
-#if defined(__GNUC__)
-#define SIPC__PRINTF(f, a) __attribute__((format(printf, f, a)))
-#else
-#define SIPC__PRINTF(f, a)
-#endif
+#include "why.h"
 
 /* Formats one line and hands it to FN; does nothing when FN is NULL. */
 void sipc__tracef(sipc_trace_fn *fn, void *arg, const char *fmt, ...) SIPC__PRINTF(3, 4);

@@ -12,9 +12,9 @@
 #include "urgent.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 
+#include "sys/net.h"
 #include "endpoint.h"
 #include "sys/sys.h"
 #include "trace.h"

@@ -12,16 +12,14 @@
  * A query after '?' holds socket options (urlopt.c); a '?' in a unix name
  * is therefore written %3F, as the escaping already does.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <net/if.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sys/net.h"
+#include "sys/sys.h"
 #include "url.h"
 #include "why.h"
 
@@ -501,11 +499,14 @@ static int parse_port(const char *s, struct parts *p, char *why, size_t whylen)
 	}
 	if (looks_like_service(s, n) && n <= 64) {
 		const char *proto = sipc_scheme_socktype(p->scheme) == SOCK_DGRAM ? "udp" : "tcp";
-		struct servent se, *res = NULL;
-		char buf[4096];
+		char name[65];
+		int port;
 
-		if (getservbyname_r(s, proto, &se, buf, sizeof(buf), &res) == 0 && res != NULL) {
-			p->port = ntohs((uint16_t)res->s_port);
+		memcpy(name, s, n);
+		name[n] = '\0';
+		port = sipc__sys_service_port(name, proto);
+		if (port >= 0) {
+			p->port = port;
 			return 0;
 		}
 		sipc__why_set(why, whylen,
@@ -715,11 +716,13 @@ int sipc_url_parse(const char *text, sipc_url **urlp, char *why, size_t whylen)
 		rc = sipc__urlopt_parse(p.scheme, query + 1, strlen(query + 1), &opts, why, whylen);
 		if (rc < 0)
 			return rc;
-		addr = strndup(rest, (size_t)(query - rest));
+		addr = malloc((size_t)(query - rest) + 1);
 		if (addr == NULL) {
 			sipc__why_set(why, whylen, "out of memory");
 			return -ENOMEM;
 		}
+		memcpy(addr, rest, (size_t)(query - rest));
+		addr[query - rest] = '\0';
 		rest = addr;
 	}
 	if (sipc_scheme_is_unix(p.scheme))

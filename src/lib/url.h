@@ -8,9 +8,8 @@
 #define SIPC_URL_H
 
 #include <stdbool.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
+#include "sys/net.h"
 #include "sockipc.h"
 #include "sockopt.h"
 

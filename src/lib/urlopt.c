@@ -9,11 +9,11 @@
  * that format(parse(text)) parses back to the same options.  What the
  * options do to a socket is sockopt.c's.
  */
-#include <arpa/inet.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "sys/net.h"
 #include "sockopt.h"
 #include "url.h"
 #include "why.h"

@@ -67,9 +67,7 @@ void sipc__execenv_fill(struct sipc__execenv *e, const sipc_addr *peer, const si
 {
 	char url[SIPC_URL_MAX], ip[INET6_ADDRSTRLEN];
 	unsigned port;
-	pid_t pid;
-	uid_t uid;
-	gid_t gid;
+	sipc_cred cred;
 
 	if (sipc_addr_format(peer, url, sizeof(url)) < 0)
 		snprintf(url, sizeof(url), "?");
@@ -87,10 +85,10 @@ void sipc__execenv_fill(struct sipc__execenv *e, const sipc_addr *peer, const si
 		}
 	} else if (peer->ss.ss_family == AF_UNIX || local->ss.ss_family == AF_UNIX) {
 		env_set(e, "PROTO", "UNIX");
-		if (sipc__sys_peercred(fd, &pid, &uid, &gid) == 0) {
-			env_set(e, "UNIXREMOTEPID", "%ld", (long)pid);
-			env_set(e, "UNIXREMOTEEUID", "%lu", (unsigned long)uid);
-			env_set(e, "UNIXREMOTEEGID", "%lu", (unsigned long)gid);
+		if (sipc__sys_peercred(fd, &cred) == 0) {
+			env_set(e, "UNIXREMOTEPID", "%ld", (long)cred.pid);
+			env_set(e, "UNIXREMOTEEUID", "%lu", (unsigned long)cred.uid);
+			env_set(e, "UNIXREMOTEEGID", "%lu", (unsigned long)cred.gid);
 		}
 	}
 }

@@ -8,11 +8,11 @@
  * functions here and nothing else of proxies.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sys/net.h"
 #include "endpoint.h"
 #include "proxy/proxy.h"
 #include "sys/sys.h"

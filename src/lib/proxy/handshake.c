@@ -8,13 +8,11 @@
  * part to the protocol file to judge.  Never a byte beyond the reply:
  * what follows is the destination's.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 
+#include "sys/net.h"
 #include "proxy/proxy.h"
 #include "sys/sys.h"
 #include "url.h"

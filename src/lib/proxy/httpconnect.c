@@ -9,7 +9,6 @@
  * escaped, since the proxy chose those bytes.
  */
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +18,34 @@
 
 /* Longest status line shown in a message. */
 #define STATUS_SHOWN 160
+
+/* RFC 4648 base64 of IN/LEN with padding into OUT (4 * ceil(LEN / 3) + 1
+ * bytes), NUL-terminated: the Basic credential.  (The library needs no
+ * crypto library for it; serve's proxy decodes with its own reader.) */
+static void base64(unsigned char *out, const unsigned char *in, size_t len)
+{
+	static const char abc[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+
+		*out++ = (unsigned char)abc[v >> 18];
+		*out++ = (unsigned char)abc[(v >> 12) & 63];
+		*out++ = (unsigned char)abc[(v >> 6) & 63];
+		*out++ = (unsigned char)abc[v & 63];
+	}
+	if (i < len) {
+		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0);
+
+		*out++ = (unsigned char)abc[v >> 18];
+		*out++ = (unsigned char)abc[(v >> 12) & 63];
+		*out++ = i + 1 < len ? (unsigned char)abc[(v >> 6) & 63] : '=';
+		*out++ = '=';
+	}
+	*out = '\0';
+}
 
 void sipc__http_begin(struct sipc__proxy_hs *hs)
 {
@@ -39,7 +66,7 @@ void sipc__http_begin(struct sipc__proxy_hs *hs)
 		cred[n++] = ':';
 		memcpy(cred + n, hs->px->pass, hs->px->pass_len);
 		n += hs->px->pass_len;
-		EVP_EncodeBlock(b64, (const unsigned char *)cred, (int)n);
+		base64(b64, (const unsigned char *)cred, n);
 		k += snprintf((char *)hs->out + k, sizeof(hs->out) - (size_t)k,
 			      "Proxy-Authorization: Basic %s\r\n", b64);
 		memset(cred, 0, sizeof(cred));

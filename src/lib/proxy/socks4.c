@@ -9,10 +9,10 @@
  * proxy: 91 is "rejected or failed", so it is SIPC_EPROXY.
  */
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "sys/net.h"
 #include "proxy/proxy.h"
 #include "trace.h"
 #include "why.h"

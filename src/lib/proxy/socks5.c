@@ -10,12 +10,11 @@
  * (refused, host or network unreachable, TTL expired) comes back as that
  * code, so a caller tells a closed port from a refusing proxy.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "sys/net.h"
 #include "proxy/proxy.h"
 #include "trace.h"
 #include "why.h"

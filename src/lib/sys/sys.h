@@ -5,19 +5,24 @@
  * and non-blocking, sends that never raise SIGPIPE, calls that retry EINTR,
  * and waits bounded by a CLOCK_MONOTONIC deadline.  Errors come back as
  * -errno captured right after the failing call.  Linux-only calls (accept4,
- * splice, SO_PEERCRED) stay here so a port adds files, not #ifdefs.
+ * splice, SO_PEERCRED) stay here so a port adds files, not #ifdefs: the
+ * POSIX implementation is sys/posix/, the WinSock one sys/win/ (which maps
+ * WSAGetLastError() onto the same errno names, and a SOCKET onto the int
+ * descriptor: Windows keeps socket handles within 32 bits, so the
+ * truncation loses nothing and -1 stays INVALID_SOCKET).
  */
 #ifndef SIPC_SYS_H
 #define SIPC_SYS_H
 
-#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/socket.h>
-#include <sys/types.h>
 
-/* ---- clock.c: deadlines in milliseconds on CLOCK_MONOTONIC ---- */
+#include "sockipc.h"
+#include "sys/net.h"
+
+/* ---- deadline.c and clock.c: deadlines in milliseconds on a monotonic
+ * clock (CLOCK_MONOTONIC; GetTickCount64 on Windows) ---- */
 
 /* A deadline that never comes (timeout -1). */
 #define SIPC__NEVER INT64_MAX
@@ -74,13 +79,48 @@ int sipc__sys_getsockopt_int(int fd, int level, int name, int *value);
  * name, a group_req): 0 or -errno; LEN is in/out for the get. */
 int sipc__sys_setsockopt(int fd, int level, int name, const void *value, socklen_t len);
 int sipc__sys_getsockopt(int fd, int level, int name, void *value, socklen_t *len);
-int sipc__sys_peercred(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
+/* The peer's pid, uid and gid on a connected unix socket (SO_PEERCRED);
+ * SIPC_ENOTSUP where the system has no such thing. */
+int sipc__sys_peercred(int fd, sipc_cred *out);
 /* bind, listen, shutdown, getsockname, getpeername: 0 or -errno. */
 int sipc__sys_bind(int fd, const struct sockaddr *sa, socklen_t len);
 int sipc__sys_listen(int fd, int backlog);
 int sipc__sys_shutdown(int fd, int how);
 int sipc__sys_getsockname(int fd, struct sockaddr *sa, socklen_t *len);
 int sipc__sys_getpeername(int fd, struct sockaddr *sa, socklen_t *len);
+
+/* ---- netdb.c: names, services and error texts ---- */
+
+/* The system's text for errno value ERR (> 0): static, unlocalised,
+ * thread-safe; NULL for a value it has no text for. */
+const char *sipc__sys_errtext(int err);
+/* The errno name of ERR ("ECONNREFUSED"), as strace prints it; NULL for a
+ * value it has no name for. */
+const char *sipc__sys_errname(int err);
+
+/* getaddrinfo(3) as the system has it (WinSock needs its start-up first,
+ * which this makes); its EAI_ code as it is, errno set for EAI_SYSTEM. */
+int sipc__sys_getaddrinfo(const char *host, const char *service, const struct addrinfo *hints,
+			  struct addrinfo **res);
+/* The port (host order) of service NAME for PROTO ("tcp", "udp") in the
+ * services database, or -1 when it has none; thread-safe. */
+int sipc__sys_service_port(const char *name, const char *proto);
+
+/* ---- file.c: the socket files of unix:// names ---- */
+
+/* Which file a path names, to tell later whether it is still that one. */
+struct sipc__file_id {
+	uint64_t dev, ino;
+};
+/* Whether PATH (not followed if a symbolic link) is a socket file: 0 with
+ * its identity in *ID (may be NULL), -ENOTSOCK when something else is
+ * there, or -errno (-ENOENT). */
+int sipc__sys_sockfile(const char *path, struct sipc__file_id *id);
+/* unlink(2): 0 or -errno. */
+int sipc__sys_unlink(const char *path);
+/* chmod(2) of a socket file to MODE: 0 or -errno; SIPC_ENOTSUP where
+ * socket files have no such permission bits. */
+int sipc__sys_chmod(const char *path, unsigned mode);
 
 /* ---- tcpinfo.c ---- */
 

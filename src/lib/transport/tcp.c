@@ -5,10 +5,8 @@
  * other options of the URL are sockopt.c's.  TLS (transport/tls/) sets its sockets up with the same
  * functions.
  */
+#include "sys/net.h"
 #include "transport/transport.h"
-
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include "sockopt.h"
 

@@ -16,9 +16,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/socket.h>
 #include <sys/types.h>
 
+#include "sys/net.h"
 #include "endpoint.h"
 #include "sockipc.h"
 

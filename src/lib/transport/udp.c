@@ -5,9 +5,8 @@
  * steal datagrams (except on a multicast group, where every receiver gets
  * each datagram: mcast.c).
  */
+#include "sys/net.h"
 #include "transport/transport.h"
-
-#include <netinet/in.h>
 
 #include "sockopt.h"
 

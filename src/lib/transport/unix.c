@@ -13,10 +13,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
+#include "sys/net.h"
 #include "sys/sys.h"
 
 /* Copies the filesystem path of ADDR into PATH; false for the abstract
@@ -27,7 +25,7 @@ static bool fs_path(const sipc_addr *addr, char *path, size_t cap)
 	size_t off = offsetof(struct sockaddr_un, sun_path);
 	size_t n;
 
-	if (addr->len <= off || sun->sun_path[0] == '\0')
+	if ((size_t)addr->len <= off || sun->sun_path[0] == '\0')
 		return false;
 	n = strnlen(sun->sun_path, addr->len - off);
 	if (n >= cap || n > sizeof(sun->sun_path))
@@ -47,10 +45,9 @@ static bool fs_path(const sipc_addr *addr, char *path, size_t cap)
  */
 static int replace_stale(sipc_endpoint *ep, const sipc_addr *addr, const char *path)
 {
-	struct stat st;
 	int fd, rc;
 
-	if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
+	if (sipc__sys_sockfile(path, NULL) < 0)
 		return -EADDRINUSE;
 	fd = sipc__tp_socket(ep, AF_UNIX, ep->tp->socktype);
 	if (fd < 0)
@@ -61,7 +58,8 @@ static int replace_stale(sipc_endpoint *ep, const sipc_addr *addr, const char *p
 	sipc__tp_close(ep, fd);
 	if (rc != -ECONNREFUSED)
 		return -EADDRINUSE;
-	if (unlink(path) < 0 && errno != ENOENT)
+	rc = sipc__sys_unlink(path);
+	if (rc < 0 && rc != -ENOENT)
 		return -EADDRINUSE;
 	return 0;
 }
@@ -70,27 +68,18 @@ static int replace_stale(sipc_endpoint *ep, const sipc_addr *addr, const char *p
  * is, so that close unlinks it only while it is still this one. */
 static int claim_path(sipc_endpoint *ep, const char *path, unsigned mode)
 {
-	struct stat st;
-	int rc;
+	int rc = 0;
 
-	if (mode != 0 && chmod(path, (mode_t)mode) < 0)
-		goto fail_errno;
-	if (stat(path, &st) < 0)
-		goto fail_errno;
-	ep->unlink_path = strdup(path);
-	if (ep->unlink_path == NULL) {
+	if (mode != 0)
+		rc = sipc__sys_chmod(path, mode);
+	if (rc == 0)
+		rc = sipc__sys_sockfile(path, &ep->unlink_id);
+	if (rc == 0 && (ep->unlink_path = strdup(path)) == NULL)
 		rc = -ENOMEM;
-		goto fail;
-	}
-	ep->unlink_dev = st.st_dev;
-	ep->unlink_ino = st.st_ino;
-	return 0;
-
-fail_errno:
-	rc = -errno;
-fail:
-	/* The file is the one this bind just made: nobody else can own it. */
-	unlink(path);
+	if (rc < 0)
+		/* The file is the one this bind just made: nobody else can
+		 * own it. */
+		(void)sipc__sys_unlink(path);
 	return rc;
 }
 

@@ -129,7 +129,7 @@ static const char *wake_text(const struct sipc__shm_conn *c, char *buf, size_t l
 /* Ends the handshake with CODE and the sentence of FMT; both memfds that
  * are still open are closed, and the socket is shut both ways. */
 static int fail(sipc_endpoint *ep, struct sipc__shm_conn *c, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+	SIPC__PRINTF(4, 5);
 
 static int fail(sipc_endpoint *ep, struct sipc__shm_conn *c, int code, const char *fmt, ...)
 {
@@ -238,8 +238,7 @@ static int send_hello(sipc_endpoint *ep, struct sipc__shm_conn *c)
 }
 
 /* The sentence of FMT into WHY; SIPC_ESHM_HANDSHAKE. */
-static int refuse(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static int refuse(char *why, size_t whylen, const char *fmt, ...) SIPC__PRINTF(3, 4);
 
 static int refuse(char *why, size_t whylen, const char *fmt, ...)
 {

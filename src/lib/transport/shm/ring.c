@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "sockipc.h"
+#include "why.h"
 
 /* A lock-free atomic is address-free (C11 7.17.5 note), so it works across
  * the two mappings; a lock-based one would take a lock in one process only. */
@@ -229,8 +230,7 @@ int sipc__ring_create(size_t size, const char *name)
 	return fd;
 }
 
-static int fail(char *why, size_t whylen, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static int fail(char *why, size_t whylen, int code, const char *fmt, ...) SIPC__PRINTF(4, 5);
 static int fail(char *why, size_t whylen, int code, const char *fmt, ...)
 {
 	va_list ap;

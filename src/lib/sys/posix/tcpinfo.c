@@ -14,6 +14,8 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+/* <linux/tcp.h> and glibc's <netinet/tcp.h> cannot both be included. */
+#define SIPC_SYS_NET_NO_TCP_H
 #include "sys/sys.h"
 
 int sipc__sys_tcp_bytes(int fd, uint64_t *in, uint64_t *out)

@@ -156,7 +156,7 @@ int sipc__sys_getsockopt_int(int fd, int level, int name, int *value)
 	return 0;
 }
 
-int sipc__sys_peercred(int fd, pid_t *pid, uid_t *uid, gid_t *gid)
+int sipc__sys_peercred(int fd, sipc_cred *out)
 {
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
@@ -165,9 +165,9 @@ int sipc__sys_peercred(int fd, pid_t *pid, uid_t *uid, gid_t *gid)
 	 * LOCAL_PEERCRED, which a port would put in its own file. */
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
 		return -errno;
-	*pid = cr.pid;
-	*uid = cr.uid;
-	*gid = cr.gid;
+	out->pid = cr.pid;
+	out->uid = cr.uid;
+	out->gid = cr.gid;
 	return 0;
 }
 
