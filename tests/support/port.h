@@ -23,9 +23,9 @@ const char *sipc_test_tmpbase(void);
 /* mkdtemp(3): TMPL ends in XXXXXX, replaced by the directory made (mode
  * 0700 on POSIX); TMPL, or NULL on failure. */
 char *sipc_test_mkdtemp(char *tmpl);
-/* Whether this system has SCHEME at all (Windows: no AF_UNIX kinds, no
- * shm, no TLS): a test of a scheme it lacks expects the library's "not
- * supported" error instead. */
+/* Whether this system has SCHEME at all (Windows: no unixgram, no
+ * unixpacket, no shm, no TLS): a test of a scheme it lacks expects the
+ * library's SIPC_ENOTSUP instead. */
 bool sipc_test_have_scheme(sipc_scheme scheme);
 
 #endif
