@@ -6,7 +6,7 @@
 
 # The library's sources that do not build for Windows (POSIX system layer,
 # AF_UNIX, shm, TLS, descriptor passing): a regex on src/lib/**/*.c paths.
-set(SIPC_WIN_LIB_EXCLUDE "/sys/posix/|/transport/(shm|tls)/|/lib/fdpass\\.c$|/lib/fdmsg\\.c$|/flow\\.c$")
+set(SIPC_WIN_LIB_EXCLUDE "/sys/posix/|/transport/(shm|tls)/|/lib/fdpass\\.c$|/flow\\.c$")
 
 # Windows 10 (1803 for AF_UNIX): WSAPoll, inet_ntop and friends.
 add_compile_definitions(_WIN32_WINNT=0x0A00 WIN32_LEAN_AND_MEAN)
