@@ -324,8 +324,11 @@ void sipc__io_accept_stop(sipc_loop *loop, sipc_loop_io *io);
 bool sipc__io_accepting(const sipc_loop_io *io);
 /* Ends accepting for good without losing a connection: the backend's
  * request is cancelled, and what it accepted before the cancel took
- * effect still goes to CB, in later turns; then CB gets -ECANCELED (it has
- * stopped) and the io may be stopped.  True when it ended at once
+ * effect still goes to CB, in later turns, then what the listener's
+ * backlog holds once the request is gone (on io_uring a cancelled request
+ * may have taken the listener's exclusive wake-up for connections it never
+ * accepted: no other waiter is woken for them); then CB gets -ECANCELED
+ * (it has stopped) and the io may be stopped.  True when it ended at once
  * (nothing was in flight: emulated, or not accepting): CB gets nothing
  * more. */
 bool sipc__io_accept_end(sipc_loop *loop, sipc_loop_io *io);

@@ -508,20 +508,28 @@ static void on_accepted(sipc_loop *loop, sipc_loop_io *io, int fd)
  * shows.  -w 2 (no taskset) unix 43600 39063 41602 / 41510 44380 46220,
  * tcp 14166 14215 14160 / 14136 14234 14167.
  *
- * Only where the worker serves its connections itself (the event model):
- * under --model thread and fork, the ring's accept lost 1 to 4 clients in
- * 260-470 across six reloads (no answer, the connection closed) in 3 of
- * 10 runs of uring/serve_reload, against 0 in 10 with readiness
- * (2026-12-03; not found yet).  Those models pay a thread or a fork per
- * connection, beside which an accept4(2) is little.
+ * Every model: under --model thread and fork (one accepting worker, so a
+ * multishot accept) uring/serve_reload lost 1 to 4 clients in 260-470
+ * across six reloads in 3 of 10 runs (the event model with -w 1 as well),
+ * which af91c6a worked around by keeping the ring to the event model.
+ * The cause was the kernel's exclusive wake-up: a request that takes it
+ * and is cancelled (sipc__io_accept_end, as this generation retires)
+ * before its task runs it accepts nothing, and the next generation's
+ * request is not woken for those connections; they waited in the backlog
+ * until another client came (10 s: the clients' timeout).  The loop now
+ * empties the backlog once an ended accept is gone and hands over what
+ * it finds (backend_uring.c accept_leftovers; test_loop_accept
+ * test_end_wakeups).  And under fork the parent stopped on its last
+ * child's exit while its ring's accept was still ending, closing (a
+ * reset) what the ring had taken: it waits for nending now
+ * (model_fork.c finished).
  */
 static bool ring_path(const struct sipc_worker_ep *we)
 {
 	const struct sipc_srv_endpoint *sep = we->sep;
 
 	return sep->kind != SIPC__SVC_DGRAM && sep->ep != NULL &&
-	       we->w->srv->ops->conn == sipc__conn_new && sipc__loop_completes(we->w->loop) &&
-	       sipc__ep_plain_accept(sep->ep);
+	       sipc__loop_completes(we->w->loop) && sipc__ep_plain_accept(sep->ep);
 }
 
 /* Watches WE's listener: the ring path, or readiness. */

@@ -13,7 +13,9 @@
  * connections in the backlog, then the loop freed (no descriptor leaks:
  * /proc/self/fd counted before and after); EMFILE from a lowered
  * RLIMIT_NOFILE stops accepting and is told once, the connections wait
- * in the backlog and come after a restart.
+ * in the backlog and come after a restart; accept_end on a loop whose
+ * request took the listener's wake-ups, another loop's request behind
+ * it: no connection is left in the backlog unwoken.
  */
 #include "support.h"
 
@@ -538,8 +540,9 @@ static void test_shared(void **state)
 
 /* accept_end from the callback at the first of 30 connections the ring
  * took in one turn: the other 29 still come, then -ECANCELED once, then
- * nothing; whatever was not accepted waits in the backlog.  Every client
- * is someone's: none closed on the way. */
+ * nothing (on io_uring the end takes what the backlog holds too:
+ * test_end_wakeups; emulated, it stays there).  Every client is
+ * someone's: none closed on the way. */
 static void test_end(void **state)
 {
 	int before = count_fds();
@@ -584,6 +587,89 @@ static void test_end(void **state)
 	sipc__loop_free(loop);
 	close(lfd);
 	assert_int_equal(count_fds(), before);
+}
+
+/*
+ * Two loops accepting on one listener, A's request first on it (armed
+ * first), then connections, then A's accept_end before A's next turn:
+ * every connection is accepted once, by A (what the end found in the
+ * backlog) or B.  On io_uring A's request (multishot: it stays first;
+ * the same with one-shot requests for the first connection) takes the
+ * listener's exclusive wake-ups, and its task runs them only in its next
+ * io_uring_enter, after the cancel that enter submits: without the look
+ * at the backlog after the end, nobody was woken and the connections
+ * waited there until a later one came (serve lost clients across
+ * reloads with -w 1).  SHARED: both with sipc__io_accept_start_shared;
+ * then one connection (A's one-shot request leaves the listener's queue
+ * with the first wake-up it takes; B's, woken by a second connection,
+ * would accept it too once armed again).
+ */
+static void end_wakeups(bool shared)
+{
+	int before = count_fds();
+	sipc_loop *la = new_loop(), *lb = new_loop();
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int lfd = listener(false, &ss, &len), cl[4], n = shared ? 1 : 4;
+	struct acc a, b, all;
+	int64_t end;
+
+	acc_init(&a, lfd);
+	acc_init(&b, lfd);
+	assert_int_equal(sipc__io_start(la, &a.io, 0), 0);
+	assert_int_equal(sipc__io_start(lb, &b.io, 0), 0);
+	if (shared) {
+		assert_int_equal(sipc__io_accept_start_shared(la, &a.io, on_accept), 0);
+		assert_int_equal(sipc__io_accept_start_shared(lb, &b.io, on_accept), 0);
+	} else {
+		assert_int_equal(sipc__io_accept_start(la, &a.io, on_accept), 0);
+		assert_int_equal(sipc__io_accept_start(lb, &b.io, on_accept), 0);
+	}
+	assert_int_equal(sipc__loop_run_once(la, 0), 0); /* A's request first */
+	assert_int_equal(sipc__loop_run_once(lb, 0), 0);
+	for (int i = 0; i < n; i++)
+		cl[i] = client(&ss, len);
+	if (sipc__io_accept_end(la, &a.io))
+		assert_true(a.io.accept_emul); /* accept4(2) on readiness */
+	end = sipc_test_now_ms() + sipc_test_ms(3000);
+	while (a.nfds + b.nfds < n && sipc_test_now_ms() < end) {
+		assert_int_equal(sipc__loop_run_once(la, 1), 0);
+		assert_int_equal(sipc__loop_run_once(lb, 10), 0);
+	}
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(sipc__loop_run_once(la, 1), 0);
+		assert_int_equal(sipc__loop_run_once(lb, 1), 0);
+	}
+	assert_int_equal(a.nfds + b.nfds, n);
+	assert_int_equal(a.errs + b.errs, 0);
+	assert_int_equal(a.cancels, a.io.accept_emul ? 0 : 1);
+	assert_false(sipc__io_accepting(&a.io));
+	memset(&all, 0, sizeof(all));
+	memcpy(all.fds, a.fds, sizeof(int) * (size_t)a.nfds);
+	memcpy(all.fds + a.nfds, b.fds, sizeof(int) * (size_t)b.nfds);
+	all.nfds = a.nfds + b.nfds;
+	check_pairs(&all, cl, n);
+	sipc__io_stop(la, &a.io);
+	sipc__io_stop(lb, &b.io);
+	acc_close(&all);
+	for (int i = 0; i < n; i++)
+		close(cl[i]);
+	sipc__loop_free(la);
+	sipc__loop_free(lb);
+	close(lfd);
+	assert_int_equal(count_fds(), before);
+}
+
+static void test_end_wakeups(void **state)
+{
+	(void)state;
+	end_wakeups(false);
+}
+
+static void test_end_wakeups_shared(void **state)
+{
+	(void)state;
+	end_wakeups(true);
 }
 
 /* accept_start's refusals. */
@@ -708,11 +794,17 @@ static int on_uring_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_accept_unix),  cmocka_unit_test(test_accept_tcp),
-		cmocka_unit_test(test_stop_restart), cmocka_unit_test(test_free_in_cb),
-		cmocka_unit_test(test_free_pending), cmocka_unit_test(test_emfile),
-		cmocka_unit_test(test_shared),       cmocka_unit_test(test_end),
+		cmocka_unit_test(test_accept_unix),
+		cmocka_unit_test(test_accept_tcp),
+		cmocka_unit_test(test_stop_restart),
+		cmocka_unit_test(test_free_in_cb),
+		cmocka_unit_test(test_free_pending),
+		cmocka_unit_test(test_emfile),
+		cmocka_unit_test(test_shared),
+		cmocka_unit_test(test_end),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_end_wakeups),
+		cmocka_unit_test(test_end_wakeups_shared),
 	};
 	int rc = cmocka_run_group_tests_name("epoll", tests, on_epoll, NULL);
 
