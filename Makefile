@@ -3,12 +3,13 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
+WIN_BUILD  ?= build-win
 FUZZ_SECONDS ?= 30
 PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all build run test asan fuzz install bench format clean deps
+.PHONY: all build run test asan fuzz install bench format clean deps windows windows-test
 
 all: build
 
@@ -48,6 +49,22 @@ fuzz:
 	cmake --build $(FUZZ_BUILD) --target fuzzers -j $(JOBS)
 	bash tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
+# Windows: cross-built with mingw-w64 (cmake/mingw-w64.cmake), cmocka
+# cross-built from Debian's source into $(WIN_BUILD)/deps, the tests run by
+# CTest under Wine in a prefix of $(WIN_BUILD) (tests/support/windows.sh).
+windows:
+	@bash tests/support/windows.sh deps $(WIN_BUILD)
+	cmake -S . -B $(WIN_BUILD) -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake \
+		-DSIPC_WIN_DEPS=$(abspath $(WIN_BUILD))/deps -DSIPC_TESTS=ON $(CMAKE_ARGS)
+	cmake --build $(WIN_BUILD) -j $(JOBS)
+
+# The Wine server is stopped whatever ctest says; ctest's status is make's.
+windows-test: windows
+	@bash tests/support/windows.sh wine-start $(WIN_BUILD)
+	@eval "$$(bash tests/support/windows.sh env $(WIN_BUILD))"; \
+		ctest --test-dir $(WIN_BUILD) --output-on-failure -j $(JOBS); rc=$$?; \
+		bash tests/support/windows.sh wine-stop $(WIN_BUILD); exit $$rc
+
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
@@ -58,4 +75,4 @@ format:
 	find include src tests examples bench -name '*.[ch]' -print0 2>/dev/null | xargs -0 clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(WIN_BUILD)
