@@ -1132,8 +1132,16 @@ static int enter(struct uring_backend *b, int wait_ms)
 	int err = 0;
 
 	if (io_uring_cq_ready(&b->ring) > 0) {
+		/* With GETEVENTS even so: under DEFER_TASKRUN a completion
+		 * whose wake-up came from outside (a socket that turned
+		 * readable) is posted only by an enter that asks for events,
+		 * while a poll armed on a socket ready already completes at
+		 * once.  With more ios ready all the time than a batch takes,
+		 * the queue was never empty here, and a plain submit left a
+		 * newly ready io untold for good (test_loop_poll
+		 * test_many_ready: 1100 pipes always ready, one more written). */
 		if (io_uring_sq_ready(&b->ring) > 0)
-			err = io_uring_submit(&b->ring);
+			err = io_uring_submit_and_get_events(&b->ring);
 	} else if (wait_ms == 0) {
 		err = io_uring_submit_and_get_events(&b->ring);
 	} else if (wait_ms < 0) {

@@ -9,7 +9,7 @@
  * starts where a full batch stopped); ios stopped and started from inside
  * the dispatch while the array swap-removes under them: a stopped io is
  * never called again, the others go on; and sipc__loop_choose("poll").
- * The cases run on poll and epoll, the wakes on uring too.
+ * The cases run on poll, epoll and uring.
  */
 #include "support.h"
 
@@ -308,6 +308,15 @@ static void test_many_ready(void **state)
 
 		assert_int_equal(read(mg->extra_fd[0], &c, 1), 1);
 	}
+	/* Quiet: at once on poll and epoll, which look at the descriptors
+	 * each turn; io_uring may still hand over completions posted before
+	 * the reads (a batch's worth a turn), then nothing. */
+	for (turns = 0; turns < 2 * (NIOS / SIPC__LOOP_BATCH + 2); turns++)
+		if (one_turn(loop) == 0)
+			break;
+	assert_true(turns < 2 * (NIOS / SIPC__LOOP_BATCH + 2));
+	if (be != &sipc__loop_backend_uring)
+		assert_int_equal(turns, 0);
 	memset(mg->calls, 0, sizeof(mg->calls));
 	mg->extra_calls = 0;
 	assert_int_equal(one_turn(loop), 0);
@@ -383,19 +392,10 @@ int main(void)
 		cmocka_unit_test(test_wake_flood),
 		cmocka_unit_test(test_many_ready),
 	};
-	/* Not test_many_ready on io_uring: there an io that becomes ready
-	 * while more than SIPC__LOOP_BATCH others stay ready is never told
-	 * (500 turns with 300 always-ready pipes; told at once with 255),
-	 * a starvation of backend_uring.c's, not poll's: reported, not fixed
-	 * here. */
-	const struct CMUnitTest wakes[] = {
-		cmocka_unit_test(test_wake_from_signal),
-		cmocka_unit_test(test_wake_flood),
-	};
 	const struct CMUnitTest choose[] = {cmocka_unit_test(test_choose_poll)};
 	int rc = cmocka_run_group_tests_name("poll", tests, on_poll, NULL);
 
 	rc |= cmocka_run_group_tests_name("epoll", tests, on_epoll, NULL);
-	rc |= cmocka_run_group_tests_name("uring", wakes, on_uring, NULL);
+	rc |= cmocka_run_group_tests_name("uring", tests, on_uring, NULL);
 	return rc | cmocka_run_group_tests_name("choose", choose, NULL, NULL);
 }
