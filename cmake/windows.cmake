@@ -83,7 +83,7 @@ set(SIPC_WIN_TEST_ENV "WINEPREFIX=${PROJECT_BINARY_DIR}/wine" "WINEDEBUG=-all"
 
 # The same sources as on Linux; what Windows lacks each reports (and skips)
 # by itself.
-set(SIPC_WIN_TESTS test_conformance test_timeout)
+set(SIPC_WIN_TESTS test_conformance test_timeout test_portable)
 foreach(name ${SIPC_WIN_TESTS})
   add_executable(${name} ${PROJECT_SOURCE_DIR}/tests/unit/${name}.c)
   target_link_libraries(${name} PRIVATE sipc_testsupport)
