@@ -128,3 +128,10 @@ set_tests_properties(windows/dll PROPERTIES TIMEOUT 60)
 add_test(NAME windows/examples COMMAND bash ${PROJECT_SOURCE_DIR}/tests/windows/examples.sh)
 set_tests_properties(windows/examples PROPERTIES TIMEOUT 120
   ENVIRONMENT "${SIPC_WIN_TEST_ENV};SIPC_WIN_BIN=${CMAKE_RUNTIME_OUTPUT_DIRECTORY};SOCKIPC=${CMAKE_RUNTIME_OUTPUT_DIRECTORY}/sockipc.exe")
+
+# sockipc.exe against the Linux sockipc (build/sockipc of `make test`; the
+# test skips without it): framed messages, bulk bytes and datagrams both
+# ways, resolve, a refused connect, and what is absent on Windows.
+add_test(NAME windows/interop COMMAND bash ${PROJECT_SOURCE_DIR}/tests/windows/interop.sh)
+set_tests_properties(windows/interop PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77
+  ENVIRONMENT "${SIPC_WIN_TEST_ENV};SOCKIPC=$<TARGET_FILE:sockipc>;SOCKIPC_LINUX=${PROJECT_SOURCE_DIR}/build/sockipc")
