@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "sockipc.h"
+#include "why.h"
 
 /* Exit statuses of DESIGN.md. */
 enum { SIPC_EXIT_OK = 0, SIPC_EXIT_FAIL = 1, SIPC_EXIT_USAGE = 2 };
@@ -36,14 +37,14 @@ struct sipc_cli_globals {
 extern struct sipc_cli_globals sipc_cli_globals;
 
 /* "sockipc: " + the formatted text + newline on stderr. */
-void sipc_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void sipc_cli_error(const char *fmt, ...) SIPC__PRINTF(1, 2);
 /* From now on sipc_cli_error keeps its first line in BUF (without the
  * "sockipc: ") instead of writing it; NULL writes again.  For a program
  * that re-reads its options while it runs (serve's SIGHUP), whose error
  * belongs in one line of its own. */
 void sipc_cli_error_capture(char *buf, size_t len);
 /* The same, only with -v (and never with -q). */
-void sipc_cli_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void sipc_cli_notice(const char *fmt, ...) SIPC__PRINTF(1, 2);
 
 /* -v: "CMD: connected to PEER from LOCAL" for a connected EP. */
 void sipc_cli_notice_association(const char *cmd, const sipc_endpoint *ep);

@@ -5,7 +5,6 @@
  * command keeps reading until the peer closes.  Also holds what listen
  * shares with it: the relay options and the choice of relay mode.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "cli/cli.h"
 #include "cli/connect.h"
 #include "cli/opt.h"
+#include "cli/plat.h"
 #include "cli/proxyopt.h"
 #include "cli/program.h"
 #include "cli/tlscli.h"
@@ -60,7 +60,7 @@ static int urgent_setup(sipc_scheme sc, struct sipc_relay_urgent *urg)
 	if (sipc_cli_urgent_check("connect", "--urgent-on-quit", sc) != 0)
 		return SIPC_EXIT_USAGE;
 	urg->byte = (uint8_t)urgent_on_quit;
-	urg->fd = sipc_cli_urgent_catch(SIGQUIT);
+	urg->fd = sipc_cli_urgent_catch_quit();
 	if (urg->fd < 0) {
 		sipc_cli_error("connect: --urgent-on-quit: %s", sipc_strerror(urg->fd));
 		return SIPC_EXIT_FAIL;
@@ -84,6 +84,33 @@ void sipc_relay_cfg_from_opts(struct sipc_relay_cfg *cfg, sipc_scheme scheme)
 		cfg->mode = SIPC_RELAY_DGRAM;
 	else
 		cfg->mode = SIPC_RELAY_BYTES;
+}
+
+int sipc_program_check_opts(const char *cmd, sipc_scheme scheme)
+{
+	const struct sipc_relay_opts *o = &sipc_relay_opts;
+	const char *prog = o->exec != NULL ? "-e" : o->sh_exec != NULL ? "--sh-exec" : NULL;
+
+	if (o->recv_only && o->send_only) {
+		sipc_cli_error("%s: --recv-only and --send-only: choose one", cmd);
+		return SIPC_EXIT_USAGE;
+	}
+	if (prog != NULL && (o->recv_only || o->send_only)) {
+		sipc_cli_error("%s: %s and %s: the program's stdin and stdout are the connection",
+			       cmd, prog, o->recv_only ? "--recv-only" : "--send-only");
+		return SIPC_EXIT_USAGE;
+	}
+	if (o->lines && !sipc_scheme_is_datagram(scheme)) {
+		sipc_cli_error("%s: --lines: only for datagram URLs (udp, unixgram, unixpacket)",
+			       cmd);
+		return SIPC_EXIT_USAGE;
+	}
+	if (o->lines && (o->chunk > 0 || o->framed)) {
+		sipc_cli_error("%s: --lines and %s: choose one", cmd,
+			       o->chunk > 0 ? "--chunk" : "--framed");
+		return SIPC_EXIT_USAGE;
+	}
+	return 0;
 }
 
 int sipc_relay_check_opts(const char *cmd, sipc_scheme scheme)
@@ -214,6 +241,11 @@ int sipc_cmd_connect(int argc, char **argv)
 	cfg.linger_ms = -1;
 	if (sipc_scheme_is_connectionless(sipc_url_scheme(url)))
 		cfg.linger_ms = cfg.idle_ms >= 0 ? cfg.idle_ms : DGRAM_LINGER_MS;
+	if (prog == NULL && !sipc_relay_opts.recv_only && (io.in_fd = sipc_cli_stdin_fd()) < 0) {
+		sipc_cli_error("connect %s: stdin: %s", cfg.url, sipc_strerror(io.in_fd));
+		rc = SIPC_EXIT_FAIL;
+		goto out;
+	}
 	if (prog != NULL) /* in our process group: a ^C reaches it too, as ncat -e's */
 		rc = sipc_program_run(prog, &cfg, ep, -1, true, NULL);
 	else

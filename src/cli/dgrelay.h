@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/socket.h>
+#include "sys/net.h"
 
 #include "serve/dgbatch.h"
 

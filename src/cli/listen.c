@@ -10,23 +10,16 @@
  * a stop signal still ends it); without --cert a self-signed certificate is
  * made, and one stderr line says how the other side pins it.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/connect.h"
 #include "cli/fdcli.h"
 #include "cli/opt.h"
+#include "cli/plat.h"
 #include "cli/program.h"
 #include "cli/progpool.h"
 #include "cli/tlscli.h"
@@ -83,46 +76,9 @@ static const struct sipc_opt_spec spec = {
 	1,
 };
 
-/*
- * SIGINT and SIGTERM: the handler only notes the signal and wakes every
- * wait of listen through a pipe (the library's own waits retry EINTR, so
- * they are not used while a signal could end us).  listen then closes its
- * endpoints - the library unlinks a socket file only while it is still the
- * one bound - and raises the signal again, so its parent sees how it
- * ended.  SA_RESETHAND makes a second signal end it at once, should it be
- * stuck where no wait looks (a blocking stdout nobody reads).  A signal
- * ignored at start stays ignored (a background job of a shell ignores
- * SIGINT, so that ^C in the terminal leaves it be).
- */
-static volatile sig_atomic_t stop_signo;
-static int stop_pipe[2] = {-1, -1};
-
-static void on_stop(int signo)
-{
-	int saved = errno;
-	char b = 0;
-
-	stop_signo = signo;
-	if (write(stop_pipe[1], &b, 1) < 0) {
-		/* Full: a byte is already there to wake the waits. */
-	}
-	errno = saved;
-}
-
-/* Returns the read end of the stop pipe, or -errno. */
-static int catch_stop_signals(void)
-{
-	static const int sigs[] = {SIGINT, SIGTERM};
-	struct sigaction sa = {.sa_handler = on_stop, .sa_flags = SA_RESETHAND}, old;
-
-	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		return -errno;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
-			sigaction(sigs[i], &sa, NULL);
-	return stop_pipe[0];
-}
+/* The read end of plat.h's stop pipe (sipc_cli_stop_catch): readable once
+ * SIGINT or SIGTERM came. */
+static int stop_fd = -1;
 
 /* Waits until FD is ready for EVENTS (1), a stop signal came (0) or
  * DEADLINE passed (SIPC_ETIMEDOUT). */
@@ -130,14 +86,16 @@ static int wait_or_stop(int fd, short events, int64_t deadline)
 {
 	for (;;) {
 		struct pollfd pfd[2] = {{.fd = fd, .events = events},
-					{.fd = stop_pipe[0], .events = POLLIN}};
+					{.fd = stop_fd, .events = POLLIN}};
 		int left = sipc__deadline_left(deadline);
 
 		if (left == 0)
 			return SIPC_ETIMEDOUT;
-		if (poll(pfd, 2, left) < 0 && errno != EINTR)
-			return -errno;
-		if (stop_signo != 0 || pfd[1].revents != 0)
+		int n = sipc__sys_poll(pfd, 2, left);
+
+		if (n < 0 && n != -EINTR)
+			return n;
+		if (sipc_cli_stopped() || pfd[1].revents != 0)
 			return 0;
 		if (pfd[0].revents != 0)
 			return 1;
@@ -175,7 +133,7 @@ static int take_datagram_peer(const char *url, sipc_endpoint *lep, bool *answera
 			goto fail;
 		}
 	}
-	*answerable = mh.msg_namelen > sizeof(sa_family_t);
+	*answerable = (size_t)mh.msg_namelen > sizeof(sa_family_t);
 	if (!*answerable) {
 		sipc_cli_notice("listen: datagrams from an unnamed socket: stdin is not sent");
 		return 0;
@@ -350,7 +308,7 @@ int sipc_cmd_listen(int argc, char **argv)
 	sipc_cli_lib_options(&opts);
 	opts.why = why;
 	opts.whylen = sizeof(why);
-	if ((io.stop_fd = catch_stop_signals()) < 0) {
+	if ((io.stop_fd = stop_fd = sipc_cli_stop_catch()) < 0) {
 		sipc_cli_error("listen %s: %s", cfg.url, sipc_strerror(io.stop_fd));
 		rc = SIPC_EXIT_FAIL;
 		goto out;
@@ -371,6 +329,12 @@ int sipc_cmd_listen(int argc, char **argv)
 		fprintf(stderr, "listening %s\n", lb);
 	sipc_relay_cfg_from_opts(&cfg, sc);
 	cfg.linger_ms = -1; /* a listener stays for its peer's datagrams */
+	if (prog == NULL && recv_fd == NULL && !sipc_relay_opts.recv_only &&
+	    (io.in_fd = sipc_cli_stdin_fd()) < 0) {
+		sipc_cli_error("listen %s: stdin: %s", cfg.url, sipc_strerror(io.in_fd));
+		rc = SIPC_EXIT_FAIL;
+		goto out;
+	}
 	if (prog != NULL && keep_open && !sipc_scheme_is_connectionless(sc) &&
 	    (rc = sipc_progpool_init(&pool, max_conns > 0 ? max_conns : 1, prog, &cfg,
 				     io.stop_fd)) < 0) {
@@ -390,7 +354,7 @@ int sipc_cmd_listen(int argc, char **argv)
 		}
 		if (sipc_scheme_is_connectionless(sc)) {
 			rc = take_datagram_peer(cfg.url, lep, &cfg.send_stdin);
-			if (rc != 0 || stop_signo != 0)
+			if (rc != 0 || sipc_cli_stopped())
 				break;
 		} else {
 			sipc_addr pa;
@@ -452,7 +416,7 @@ int sipc_cmd_listen(int argc, char **argv)
 		conn = NULL;
 		if (sipc_scheme_is_connectionless(sc) && keep_open)
 			drop_datagram_peer(lep);
-	} while (keep_open && !io.out_gone && stop_signo == 0);
+	} while (keep_open && !io.out_gone && !sipc_cli_stopped());
 out:
 	sipc_progpool_finish(&pool);
 	sipc_program_argv_free(prog);
@@ -460,7 +424,6 @@ out:
 	sipc_endpoint_close(lep);
 	sipc_tls_config_free(tls);
 	sipc_url_free(url);
-	if (stop_signo != 0)
-		raise(stop_signo); /* SA_RESETHAND: the default action, now */
+	sipc_cli_stop_end();
 	return rc;
 }

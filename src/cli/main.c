@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/plat.h"
 #include "sockipc.h"
 
 struct subcommand {
@@ -46,6 +47,7 @@ int main(int argc, char **argv)
 {
 	const struct subcommand *sc;
 
+	sipc_cli_plat_init();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

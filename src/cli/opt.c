@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/plat.h"
 
 static const struct sipc_opt global_opts[] = {
 	{"trace", 0, SIPC__OPT_FLAG, &sipc_cli_globals.trace, 0, 0, NULL,
@@ -284,6 +285,8 @@ int sipc_opt_parse(const struct sipc_opt_spec *spec, int argc, char **argv, int 
 			}
 			if (refused(spec, o))
 				return not_supported(spec, what);
+			if (sipc_cli_plat_absent_opt(o->name))
+				return usage_error(spec, what, "not supported on this system");
 			if (o->type == SIPC__OPT_FLAG) {
 				if (eq != NULL)
 					return usage_error(spec, what, "takes no value");
@@ -314,6 +317,8 @@ int sipc_opt_parse(const struct sipc_opt_spec *spec, int argc, char **argv, int 
 			}
 			if (refused(spec, o))
 				return not_supported(spec, what);
+			if (sipc_cli_plat_absent_opt(o->name))
+				return usage_error(spec, what, "not supported on this system");
 			if (o->type == SIPC__OPT_FLAG) {
 				if (o == HELP_OPT)
 					help = true;

@@ -38,33 +38,6 @@
 /* How long a program asked to stop (SIGTERM) has before SIGKILL. */
 #define STOP_GRACE_MS 2000
 
-int sipc_program_check_opts(const char *cmd, sipc_scheme scheme)
-{
-	const struct sipc_relay_opts *o = &sipc_relay_opts;
-	const char *prog = o->exec != NULL ? "-e" : o->sh_exec != NULL ? "--sh-exec" : NULL;
-
-	if (o->recv_only && o->send_only) {
-		sipc_cli_error("%s: --recv-only and --send-only: choose one", cmd);
-		return SIPC_EXIT_USAGE;
-	}
-	if (prog != NULL && (o->recv_only || o->send_only)) {
-		sipc_cli_error("%s: %s and %s: the program's stdin and stdout are the connection",
-			       cmd, prog, o->recv_only ? "--recv-only" : "--send-only");
-		return SIPC_EXIT_USAGE;
-	}
-	if (o->lines && !sipc_scheme_is_datagram(scheme)) {
-		sipc_cli_error("%s: --lines: only for datagram URLs (udp, unixgram, unixpacket)",
-			       cmd);
-		return SIPC_EXIT_USAGE;
-	}
-	if (o->lines && (o->chunk > 0 || o->framed)) {
-		sipc_cli_error("%s: --lines and %s: choose one", cmd,
-			       o->chunk > 0 ? "--chunk" : "--framed");
-		return SIPC_EXIT_USAGE;
-	}
-	return 0;
-}
-
 int sipc_program_argv(const char *cmd, const char *exec, const char *sh, char ***argvp)
 {
 	const char *text = exec != NULL ? exec : sh;

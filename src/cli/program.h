@@ -34,7 +34,8 @@
 /* clang-format on */
 
 /* The checks of those options for SCHEME: SIPC_EXIT_USAGE after saying
- * why, or 0. */
+ * why, or 0.  In connect.c, which builds everywhere (program.c does not
+ * build for Windows: absent_win.c). */
 int sipc_program_check_opts(const char *cmd, sipc_scheme scheme);
 
 /*

@@ -7,7 +7,6 @@
  * label is the URL the library rebuilt without the password.
  */
 #include <stdio.h>
-#include <sys/socket.h>
 
 #include "cli/cli.h"
 #include "cli/proxyopt.h"

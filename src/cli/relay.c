@@ -35,19 +35,14 @@
 #include "cli/relay.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/dgrelay.h"
+#include "cli/plat.h"
 #include "cli/tlscli.h"
 #include "cli/urgentcli.h"
 #include "endpoint.h"
@@ -95,34 +90,6 @@ enum { MOVED = 1, AGAIN = 0 };
  * poll that does not wait looks at the sides that were waiting anyway,
  * so a busy direction cannot starve a quiet one. */
 #define SPIN_POLL 64
-
-/* What a descriptor is, probed once before the loop. */
-struct fdkind {
-	bool ok; /* fstat worked */
-	bool sock, fifo, reg, devnull;
-	bool nonblock; /* O_NONBLOCK on the open file description */
-	bool append;   /* O_APPEND: the kernel refuses splice to it */
-};
-
-static struct fdkind probe(int fd)
-{
-	struct fdkind k = {0};
-	struct stat st;
-	int fl;
-
-	if (fstat(fd, &st) < 0)
-		return k;
-	k.ok = true;
-	k.sock = S_ISSOCK(st.st_mode);
-	k.fifo = S_ISFIFO(st.st_mode);
-	k.reg = S_ISREG(st.st_mode);
-	/* /dev/null (char 1:3) takes splice without copying a byte. */
-	k.devnull = S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3;
-	fl = fcntl(fd, F_GETFL);
-	k.nonblock = fl >= 0 && (fl & O_NONBLOCK);
-	k.append = fl >= 0 && (fl & O_APPEND);
-	return k;
-}
 
 /*
  * Where splice pays, chosen by measurement.
@@ -172,14 +139,14 @@ static struct fdkind probe(int fd)
 
 /* Whether stdin (kind IN) is spliced into the socket: a pipe or a socket,
  * not a regular file (read and sent, above). */
-static bool splice_send(struct fdkind in)
+static bool splice_send(struct sipc_cli_fdkind in)
 {
 	return sipc__sys_have_splice() && in.ok && (in.sock || in.fifo);
 }
 
 /* Whether the socket is spliced out to stdout (kind OUT); the kernel
  * refuses splice to an O_APPEND file, and /dev/null is read into (above). */
-static bool splice_recv(struct fdkind out)
+static bool splice_recv(struct sipc_cli_fdkind out)
 {
 	return sipc__sys_have_splice() && out.ok &&
 	       (out.sock || out.fifo || (out.reg && !out.append));
@@ -833,21 +800,21 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 	struct relay r = {.cfg = cfg, .ep = ep, .io = io};
 	sipc_scheme sc = sipc_endpoint_scheme(ep);
 	bool bytes = cfg->mode == SIPC_RELAY_BYTES;
-	struct fdkind kin, kout;
+	struct sipc_cli_fdkind kin, kout;
 	bool traffic = false;
 	int spins = 0, rc = SIPC_EXIT_OK;
 
 	/* A reader of stdout that goes away must end us quietly with status
 	 * 0 (EPIPE below), not kill us with SIGPIPE.  Set here rather than in
 	 * main, so programs that serve execs never inherit an ignored SIGPIPE. */
-	signal(SIGPIPE, SIG_IGN);
+	sipc_cli_no_sigpipe();
 	r.fd = sipc_endpoint_fd(ep);
 	r.stream = sipc_scheme_is_stream(sc);
 	r.connless = sipc_scheme_is_connectionless(sc);
 	r.urgent_ok = sipc__urgent_scheme(sc);
-	r.stdin_tty = isatty(io->in_fd) == 1;
-	kin = probe(io->in_fd);
-	kout = probe(io->out_fd);
+	kin = sipc_cli_fdkind(io->in_fd);
+	kout = sipc_cli_fdkind(io->out_fd);
+	r.stdin_tty = kin.tty;
 	if (flow_open(&r.a, io->in_fd, r.fd, SIPC__FLOW_OUT_SOCK,
 		      bytes && !cfg->crlf && !sipc_cli_globals.hex && splice_send(kin),
 		      SIPC_RELAY_BUF) < 0 ||
@@ -949,8 +916,8 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 			 * looking (without waiting) at the waiting sides only
 			 * now and then. */
 			traffic = true;
-			if (++spins < SPIN_POLL ||
-			    (pfd[0].fd < 0 && pfd[1].fd < 0 && pfd[2].fd < 0 && pfd[3].fd < 0))
+			if (++spins < SPIN_POLL || ((int)pfd[0].fd < 0 && (int)pfd[1].fd < 0 &&
+						    (int)pfd[2].fd < 0 && (int)pfd[3].fd < 0))
 				continue;
 		} else {
 			/* Everything would block: the clock is read only here,
@@ -970,11 +937,11 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 		}
 		spins = 0;
 
-		n = poll(pfd, 5, timeout);
+		n = sipc__sys_poll(pfd, 5, timeout);
 		if (n < 0) {
-			if (errno == EINTR)
+			if (n == -EINTR)
 				continue;
-			rc = fail(&r, -errno);
+			rc = fail(&r, n);
 			break;
 		}
 		if (pfd[0].revents & POLLNVAL)

@@ -9,12 +9,9 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "urgent.h"
@@ -81,29 +78,4 @@ void sipc_cli_urgent_report(uint8_t byte)
 	/* One fprintf, as every stderr line of the program: it never
 	 * interleaves with a --trace or --hex line. */
 	fprintf(stderr, "sockipc: urgent: %s\n", sipc__urgent_text(byte, tb, sizeof(tb)));
-}
-
-static int urgent_pipe[2] = {-1, -1};
-
-static void on_signal(int signo)
-{
-	int saved = errno;
-	char b = (char)signo;
-
-	if (write(urgent_pipe[1], &b, 1) < 0) {
-		/* Full: enough requests wait already. */
-	}
-	errno = saved;
-}
-
-int sipc_cli_urgent_catch(int signo)
-{
-	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
-
-	if (urgent_pipe[0] < 0 && pipe2(urgent_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		return -errno;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(signo, &sa, NULL) < 0)
-		return -errno;
-	return urgent_pipe[0];
 }

@@ -28,8 +28,7 @@ int sipc_cli_urgent_check(const char *cmd, const char *option, sipc_scheme sc);
  * hex) on stderr: never stdout, which carries the stream. */
 void sipc_cli_urgent_report(uint8_t byte);
 
-/* Catches SIGNO: each one writes a byte to a pipe whose read end (close-
- * on-exec, non-blocking) this returns, for a poll loop; or -errno. */
-int sipc_cli_urgent_catch(int signo);
+/* Catching SIGQUIT for connect --urgent-on-quit: sipc_cli_urgent_catch_quit
+ * of plat.h. */
 
 #endif /* SIPC_CLI_URGENT_H */

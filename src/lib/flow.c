@@ -9,10 +9,8 @@
 #include "flow.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "endpoint.h"
 #include "sys/sys.h"
@@ -21,7 +19,7 @@
 void sipc__flow_init(struct sipc__flow *f, int in, int out, unsigned flags, size_t pipe_size,
 		     size_t buf_cap)
 {
-	int p[2], sz;
+	int p[2];
 
 	memset(f, 0, sizeof(*f));
 	f->in = in;
@@ -30,17 +28,10 @@ void sipc__flow_init(struct sipc__flow *f, int in, int out, unsigned flags, size
 	f->pipe_r = f->pipe_w = -1;
 	f->cap = buf_cap;
 	if (!(flags & SIPC__FLOW_PIPE) || !sipc__sys_have_splice() ||
-	    pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+	    sipc__sys_splice_pipe(p, pipe_size, buf_cap, &f->pipe_cap) < 0)
 		return;
 	f->pipe_r = p[0];
 	f->pipe_w = p[1];
-	/* The kernel may refuse a size (above pipe-max-size for an
-	 * unprivileged user, or past pipe-user-pages-soft): a smaller pipe
-	 * only means more rounds. */
-	if (pipe_size > 0 && fcntl(f->pipe_w, F_SETPIPE_SZ, (int)pipe_size) < 0)
-		(void)fcntl(f->pipe_w, F_SETPIPE_SZ, (int)buf_cap);
-	sz = fcntl(f->pipe_w, F_GETPIPE_SZ);
-	f->pipe_cap = sz > 0 ? (size_t)sz : 65536;
 	f->use_pipe = true;
 }
 

@@ -4,11 +4,12 @@
 #include "serve/dgbatch.h"
 
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef SOL_UDP
+#define SOL_UDP IPPROTO_UDP
+#endif
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
 #endif
@@ -217,33 +218,4 @@ int sipc__dgb_gro_size(const struct msghdr *h)
 		return seg > 0 ? seg : 0;
 	}
 	return 0;
-}
-
-void sipc__dgb_cut_init(struct sipc__dgb_cut *c, const void *buf, size_t len, int seg)
-{
-	c->p = buf;
-	c->left = len;
-	c->seg = seg <= 0 || (size_t)seg >= len ? len : (size_t)seg;
-	c->started = false;
-}
-
-bool sipc__dgb_cut_done(const struct sipc__dgb_cut *c)
-{
-	/* An empty buffer is one empty datagram, given once. */
-	return c->started && c->left == 0;
-}
-
-bool sipc__dgb_cut_next(struct sipc__dgb_cut *c, const uint8_t **p, size_t *len)
-{
-	size_t n;
-
-	if (sipc__dgb_cut_done(c))
-		return false;
-	c->started = true;
-	n = c->left < c->seg ? c->left : c->seg;
-	*p = c->p;
-	*len = n;
-	c->p += n;
-	c->left -= n;
-	return true;
 }

@@ -27,7 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/socket.h>
+#include "sys/net.h"
 #include <sys/types.h>
 
 /* Replies per sendmmsg: a full queue is flushed before the next is added. */

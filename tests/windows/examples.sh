@@ -5,8 +5,7 @@
 # port fails with the library's words.  Run by CTest on the build machine
 # with SIPC_WIN_BIN (cmake/windows.cmake: windows/examples), in the Wine
 # prefix and server of tests/support/windows.sh wine-start.
-# There is no sockipc.exe yet: lib.sh wants SOCKIPC, and gets the path the
-# program will have.
+# lib.sh wants SOCKIPC: it gets sockipc.exe's path (interop.sh runs it).
 . "$(dirname "$0")/../support/lib.sh"
 BIN=${SIPC_WIN_BIN:?run through ctest}
 unset DISPLAY

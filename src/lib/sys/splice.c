@@ -12,6 +12,7 @@
 #if defined(__linux__)
 #define HAVE_SPLICE 1
 #include <fcntl.h>
+#include <unistd.h>
 #else
 #define HAVE_SPLICE 0
 #endif
@@ -35,6 +36,22 @@ ssize_t sipc__sys_splice(int fd_in, int fd_out, size_t len)
 	return r < 0 ? -errno : r;
 }
 
+int sipc__sys_splice_pipe(int p[2], size_t size, size_t fallback, size_t *cap)
+{
+	int sz;
+
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	/* The kernel may refuse a size (above pipe-max-size for an
+	 * unprivileged user, or past pipe-user-pages-soft): a smaller pipe
+	 * only means more rounds. */
+	if (size > 0 && fcntl(p[1], F_SETPIPE_SZ, (int)size) < 0)
+		(void)fcntl(p[1], F_SETPIPE_SZ, (int)fallback);
+	sz = fcntl(p[1], F_GETPIPE_SZ);
+	*cap = sz > 0 ? (size_t)sz : 65536;
+	return 0;
+}
+
 #else /* !HAVE_SPLICE */
 
 bool sipc__sys_have_splice(void)
@@ -47,6 +64,15 @@ ssize_t sipc__sys_splice(int fd_in, int fd_out, size_t len)
 	(void)fd_in;
 	(void)fd_out;
 	(void)len;
+	return -ENOSYS;
+}
+
+int sipc__sys_splice_pipe(int p[2], size_t size, size_t fallback, size_t *cap)
+{
+	(void)p;
+	(void)size;
+	(void)fallback;
+	(void)cap;
 	return -ENOSYS;
 }
 

@@ -148,5 +148,9 @@ int sipc__sys_socketpair(int sv[2]);
 bool sipc__sys_have_splice(void);
 /* splice(2) with SPLICE_F_MOVE | SPLICE_F_NONBLOCK; -ENOSYS where absent. */
 ssize_t sipc__sys_splice(int fd_in, int fd_out, size_t len);
+/* A pipe to splice through (pipe2, close-on-exec, non-blocking) of SIZE
+ * bytes if the kernel allows, else of FALLBACK, else its default; its
+ * capacity in *CAP.  0 or -errno; -ENOSYS where splice is absent. */
+int sipc__sys_splice_pipe(int p[2], size_t size, size_t fallback, size_t *cap);
 
 #endif /* SIPC_SYS_H */

@@ -168,17 +168,33 @@ int sipc__sys_recvmmsg(int fd, struct mmsghdr *v, unsigned n, int flags)
 	return (int)n;
 }
 
+/* Read and write take a socket too (the CLI's stdin arrives on one, from
+ * a thread, since a console cannot be polled): a CRT descriptor is no
+ * socket, so WSAENOTSOCK (or WSANOTINITIALISED before any socket) sends
+ * it to _read and _write. */
 ssize_t sipc__sys_read(int fd, void *buf, size_t len)
 {
-	int r = _read(fd, buf, (unsigned)(len > INT_MAX ? INT_MAX : len));
+	int n = (int)(len > INT_MAX ? INT_MAX : len);
+	int r = recv(SIPC__SOCK(fd), buf, n, 0);
 
+	if (r >= 0)
+		return r;
+	if (WSAGetLastError() != WSAENOTSOCK && WSAGetLastError() != WSANOTINITIALISED)
+		return sipc__win_error();
+	r = _read(fd, buf, (unsigned)n);
 	return r < 0 ? -errno : r;
 }
 
 ssize_t sipc__sys_write(int fd, const void *buf, size_t len)
 {
-	int r = _write(fd, buf, (unsigned)(len > INT_MAX ? INT_MAX : len));
+	int n = (int)(len > INT_MAX ? INT_MAX : len);
+	int r = send(SIPC__SOCK(fd), buf, n, 0);
 
+	if (r >= 0)
+		return r;
+	if (WSAGetLastError() != WSAENOTSOCK && WSAGetLastError() != WSANOTINITIALISED)
+		return sipc__win_error();
+	r = _write(fd, buf, (unsigned)n);
 	return r < 0 ? -errno : r;
 }
 

@@ -12,6 +12,7 @@
 #include "sys/win/win.h"
 
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* How long the pair may take, and how many strangers it closes before it
@@ -21,16 +22,48 @@
 
 int sipc__sys_poll(struct pollfd *fds, size_t n, int timeout_ms)
 {
+	struct pollfd some[16], *v = some;
+	size_t m = 0;
 	int r;
 
 	if (n > ULONG_MAX)
 		return -EINVAL;
-	/* WSAPoll fails the whole call (WSAEINVAL) when one entry asks for
-	 * POLLPRI: urgent data is not ported, so nobody is told of it. */
+	/* poll(2) skips an entry whose fd is negative (revents 0); WSAPoll
+	 * reports POLLNVAL for INVALID_SOCKET, so only the others go in. */
 	for (size_t i = 0; i < n; i++)
-		fds[i].events &= (short)~POLLPRI;
-	r = WSAPoll(fds, (ULONG)n, timeout_ms);
-	return r < 0 ? sipc__win_error() : r;
+		m += SIPC__FD(fds[i].fd) >= 0;
+	if (m > sizeof(some) / sizeof(some[0]) && (v = malloc(m * sizeof(*v))) == NULL)
+		return -ENOMEM;
+	m = 0;
+	for (size_t i = 0; i < n; i++) {
+		fds[i].revents = 0;
+		if (SIPC__FD(fds[i].fd) < 0)
+			continue;
+		v[m] = fds[i];
+		/* WSAPoll fails the whole call (WSAEINVAL) when one entry asks
+		 * for POLLPRI: urgent data is not ported, so nobody is told
+		 * of it. */
+		v[m++].events &= (short)~POLLPRI;
+	}
+	if (m == 0) {
+		/* WSAPoll refuses an empty set: a timeout alone is a sleep. */
+		if (timeout_ms != 0)
+			Sleep(timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms);
+		r = 0;
+	} else {
+		r = WSAPoll(v, (ULONG)m, timeout_ms);
+		if (r < 0)
+			r = sipc__win_error(); /* before free can change it */
+	}
+	if (r > 0) {
+		m = 0;
+		for (size_t i = 0; i < n; i++)
+			if (SIPC__FD(fds[i].fd) >= 0)
+				fds[i].revents = v[m++].revents;
+	}
+	if (v != some)
+		free(v);
+	return r;
 }
 
 /* Whether A and B are the same IPv4 address and port. */
