@@ -206,7 +206,8 @@ static void print_opts(FILE *out, const struct sipc_opt_spec *spec, const struct
 	char left[64];
 
 	for (; t->name != NULL; t++) {
-		if (refused(spec, t))
+		/* What this system cannot do is not offered either. */
+		if (refused(spec, t) || sipc_cli_plat_absent_opt(spec->cmd, t->name))
 			continue;
 		if (t->type == SIPC__OPT_OPTSTRING)
 			snprintf(left, sizeof(left), "    --%s[=%s]", t->name,
@@ -285,7 +286,7 @@ int sipc_opt_parse(const struct sipc_opt_spec *spec, int argc, char **argv, int 
 			}
 			if (refused(spec, o))
 				return not_supported(spec, what);
-			if (sipc_cli_plat_absent_opt(o->name))
+			if (sipc_cli_plat_absent_opt(spec->cmd, o->name))
 				return usage_error(spec, what, "not supported on this system");
 			if (o->type == SIPC__OPT_FLAG) {
 				if (eq != NULL)
@@ -317,7 +318,7 @@ int sipc_opt_parse(const struct sipc_opt_spec *spec, int argc, char **argv, int 
 			}
 			if (refused(spec, o))
 				return not_supported(spec, what);
-			if (sipc_cli_plat_absent_opt(o->name))
+			if (sipc_cli_plat_absent_opt(spec->cmd, o->name))
 				return usage_error(spec, what, "not supported on this system");
 			if (o->type == SIPC__OPT_FLAG) {
 				if (o == HELP_OPT)

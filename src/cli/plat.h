@@ -15,9 +15,10 @@
  * (no CRLF translation, no ^Z end); nothing on POSIX. */
 void sipc_cli_plat_init(void);
 
-/* Whether long option NAME (without "--") cannot work on this system:
- * opt.c then refuses it with "not supported on this system". */
-bool sipc_cli_plat_absent_opt(const char *name);
+/* Whether long option NAME (without "--") of subcommand CMD cannot work
+ * on this system: opt.c then refuses it with "not supported on this
+ * system" and leaves it out of --help. */
+bool sipc_cli_plat_absent_opt(const char *cmd, const char *name);
 
 /* The descriptor the relay reads stdin from, pollable with the socket:
  * 0 on POSIX; on Windows (where a console or pipe cannot be polled) one

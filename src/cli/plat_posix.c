@@ -15,8 +15,9 @@ void sipc_cli_plat_init(void)
 {
 }
 
-bool sipc_cli_plat_absent_opt(const char *name)
+bool sipc_cli_plat_absent_opt(const char *cmd, const char *name)
 {
+	(void)cmd;
 	(void)name;
 	return false;
 }

@@ -28,16 +28,37 @@ void sipc_cli_plat_init(void)
 	_setmode(2, _O_BINARY);
 }
 
-bool sipc_cli_plat_absent_opt(const char *name)
+bool sipc_cli_plat_absent_opt(const char *cmd, const char *name)
 {
-	/* Programs on the connection (fork, exec, dup2 onto stdio), urgent
-	 * data (SIOCATMARK differs, no SIGQUIT), descriptor passing (no
-	 * SCM_RIGHTS). */
-	static const char *const absent[] = {"exec",           "sh-exec", "max-conns", "urgent",
-					     "urgent-on-quit", "fd",      "recv-fd"};
+	/* CMD NULL: every subcommand's.  Programs on the connection (fork,
+	 * exec, dup2 onto stdio; connect and listen's --max-conns bounds
+	 * those), urgent data (SIOCATMARK differs, no SIGQUIT), descriptor
+	 * passing (no SCM_RIGHTS); serve's users and groups (no uid on a
+	 * socket, none to run as), --inetd (a socket as descriptor 0),
+	 * syslog and --handover (a unix socket passing descriptors). */
+	static const struct {
+		const char *cmd, *name;
+	} absent[] = {
+		{NULL, "exec"},
+		{NULL, "sh-exec"},
+		{"connect", "max-conns"},
+		{"listen", "max-conns"},
+		{NULL, "urgent"},
+		{NULL, "urgent-on-quit"},
+		{NULL, "fd"},
+		{NULL, "recv-fd"},
+		{"serve", "user"},
+		{"serve", "group"},
+		{"serve", "allow-uid"},
+		{"serve", "allow-gid"},
+		{"serve", "inetd"},
+		{"serve", "log"},
+		{"serve", "handover"},
+	};
 
 	for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++)
-		if (strcmp(name, absent[i]) == 0)
+		if (strcmp(name, absent[i].name) == 0 &&
+		    (absent[i].cmd == NULL || (cmd != NULL && strcmp(cmd, absent[i].cmd) == 0)))
 			return true;
 	return false;
 }

@@ -10,16 +10,13 @@
  */
 #include "serve/acl.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <grp.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+
+#include "sys/net.h"
+#include "sys/sys.h"
 
 int sipc__acl_add(struct sipc_acl *acl, const char *text, char *why, size_t whylen)
 {
@@ -129,33 +126,13 @@ static bool block_within(const struct sipc_cidr *c, int family, const uint8_t *n
 }
 
 /* Whether block C lies inside the network of one of this host's
- * interface addresses (getifaddrs: address and netmask). */
-static bool within_own_net(const struct sipc_cidr *c, struct ifaddrs *ifs)
+ * interface addresses. */
+static bool within_own_net(const struct sipc_cidr *c, const struct sipc__if_addr *ifs, size_t n)
 {
-	for (struct ifaddrs *i = ifs; i != NULL; i = i->ifa_next) {
-		const uint8_t *a, *m;
-		size_t len;
-		int bits = 0;
-
-		if (i->ifa_addr == NULL || i->ifa_netmask == NULL ||
-		    i->ifa_addr->sa_family != c->family)
-			continue;
-		if (c->family == AF_INET) {
-			a = (const uint8_t *)&((const struct sockaddr_in *)i->ifa_addr)->sin_addr;
-			m = (const uint8_t *)&((const struct sockaddr_in *)i->ifa_netmask)
-				    ->sin_addr;
-			len = 4;
-		} else {
-			a = (const uint8_t *)&((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
-			m = (const uint8_t *)&((const struct sockaddr_in6 *)i->ifa_netmask)
-				    ->sin6_addr;
-			len = 16;
-		}
-		for (size_t k = 0; k < len; k++)
-			bits += __builtin_popcount(m[k]);
-		if (block_within(c, c->family, a, bits))
+	for (size_t i = 0; i < n; i++)
+		if (ifs[i].family == c->family &&
+		    block_within(c, c->family, ifs[i].addr, ifs[i].prefix))
 			return true;
-	}
 	return false;
 }
 
@@ -163,18 +140,18 @@ bool sipc__acl_is_local(const struct sipc_acl *acl)
 {
 	static const uint8_t lo4[4] = {127, 0, 0, 0};
 	static const uint8_t lo6[16] = {[15] = 1};
-	struct ifaddrs *ifs = NULL;
+	struct sipc__if_addr *ifs = NULL;
+	size_t nifs = 0;
 	bool local = acl->n > 0;
 
-	if (getifaddrs(&ifs) < 0)
-		ifs = NULL;
+	if (sipc__sys_if_addrs(&ifs, &nifs) < 0)
+		nifs = 0;
 	for (size_t i = 0; i < acl->n && local; i++) {
 		const struct sipc_cidr *c = &acl->v[i];
 		local = block_within(c, AF_INET, lo4, 8) || block_within(c, AF_INET6, lo6, 128) ||
-			within_own_net(c, ifs);
+			within_own_net(c, ifs, nifs);
 	}
-	if (ifs != NULL)
-		freeifaddrs(ifs);
+	free(ifs);
 	return local;
 }
 
@@ -214,17 +191,19 @@ static int parse_id(const char *item, bool group, unsigned long *id, char *why, 
 		*id = v;
 		return 0;
 	}
-	if (group) {
-		const struct group *gr = getgrnam(item);
-		if (gr != NULL) {
-			*id = gr->gr_gid;
+	{
+		char name[256];
+		unsigned uid, gid;
+		int err = group ? sipc__sys_group(item, name, sizeof(name), &gid)
+				: sipc__sys_user(item, name, sizeof(name), &uid, &gid);
+		if (err == 0) {
+			*id = group ? gid : uid;
 			return 0;
 		}
-	} else {
-		const struct passwd *pw = getpwnam(item);
-		if (pw != NULL) {
-			*id = pw->pw_uid;
-			return 0;
+		if (err != -ENOENT) {
+			snprintf(why, whylen, "%s '%s': %s", group ? "group" : "user", item,
+				 sipc_strerror(err));
+			return -1;
 		}
 	}
 	snprintf(why, whylen, "no %s named '%s'", group ? "group" : "user", item);

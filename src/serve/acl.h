@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <sys/types.h>
+#include "sys/net.h" /* uid_t, gid_t */
 
 #include "sockipc.h"
 

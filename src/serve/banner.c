@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "serve/plat.h"
 #include "serve/server.h"
 #include "sys/sys.h"
 
@@ -32,7 +33,7 @@ static int load(const char *path, char **bufp, size_t *lenp, char *why, size_t w
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	fd = sipc__serve_open_file(path);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		snprintf(why, whylen, "%s", strerror(errno));
 		goto fail;

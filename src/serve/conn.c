@@ -19,12 +19,9 @@
  * the service sees it.  Services see it only through service.h.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "endpoint.h"
@@ -32,8 +29,10 @@
 #include "proxyhdr.h"
 #include "serve/limits.h"
 #include "serve/model.h"
+#include "serve/plat.h"
 #include "serve/server.h"
 #include "serve/tls.h"
+#include "sys/net.h"
 #include "sys/sys.h"
 #include "transport/transport.h"
 #include "urgent.h"
@@ -263,12 +262,8 @@ static void log_line(struct sipc_conn *c, bool refused, const char *why)
 		snprintf(dur, sizeof(dur), " time=%lld.%03llds", (long long)(ms / 1000),
 			 (long long)(ms % 1000));
 	}
-	if ((f & SIPC_LOGF_EXIT) && c->status_known) {
-		if (WIFEXITED(c->status))
-			snprintf(ex, sizeof(ex), " exit=%d", WEXITSTATUS(c->status));
-		else if (WIFSIGNALED(c->status))
-			snprintf(ex, sizeof(ex), " exit=sig%d", WTERMSIG(c->status));
-	}
+	if ((f & SIPC_LOGF_EXIT) && c->status_known)
+		sipc__serve_exit_text(c->status, ex, sizeof(ex));
 	sipc__serve_log(c->w->srv, 1, "close %s local=%s%s%s%s%s%s end=%s%s", c->svc->name, local,
 			peer, pid, bytes, dur, ex, why, c->tls_note ? c->tls_note : "");
 }

@@ -7,15 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef SOL_UDP
-#define SOL_UDP IPPROTO_UDP
-#endif
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103
-#endif
-#ifndef UDP_GRO
-#define UDP_GRO 104
-#endif
+#include "sys/sys.h"
 
 int sipc__dgb_init(struct sipc__dgb_queue *q, size_t arena_cap)
 {
@@ -133,17 +125,11 @@ static unsigned build_wire(struct sipc__dgb_queue *q)
 		q->count[w] = j - i;
 		if (j - i > 1) {
 			struct msghdr *h = &q->wire[w].msg_hdr;
-			struct cmsghdr *c;
-			uint16_t seg = (uint16_t)len;
 
 			h->msg_iovlen = j - i;
 			h->msg_control = q->cmsg[w].buf;
 			h->msg_controllen = sizeof(q->cmsg[w].buf);
-			c = CMSG_FIRSTHDR(h);
-			c->cmsg_level = SOL_UDP;
-			c->cmsg_type = UDP_SEGMENT;
-			c->cmsg_len = CMSG_LEN(sizeof(seg));
-			memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+			sipc__sys_udp_gso_cmsg(h, (uint16_t)len);
 		}
 		i = j;
 	}
@@ -198,24 +184,10 @@ out:
 
 bool sipc__dgb_gro_enable(int fd)
 {
-	int on = 1;
-
-	return setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof(on)) == 0;
+	return sipc__sys_udp_gro_enable(fd);
 }
 
 int sipc__dgb_gro_size(const struct msghdr *h)
 {
-	/* CMSG_NXTHDR checks each header's length against msg_controllen, so
-	 * a short or garbled control area ends the walk. */
-	for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)h); c != NULL;
-	     c = CMSG_NXTHDR((struct msghdr *)h, c)) {
-		int seg;
-
-		if (c->cmsg_level != SOL_UDP || c->cmsg_type != UDP_GRO ||
-		    c->cmsg_len < CMSG_LEN(sizeof(seg)))
-			continue;
-		memcpy(&seg, CMSG_DATA(c), sizeof(seg));
-		return seg > 0 ? seg : 0;
-	}
-	return 0;
+	return sipc__sys_udp_gro_size(h);
 }

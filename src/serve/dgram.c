@@ -18,21 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <netinet/in.h>
-#include <netinet/udp.h>
 
 #include "serve/acl.h"
 #include "serve/dgbatch.h"
 #include "serve/guard.h"
 #include "serve/limits.h"
 #include "serve/server.h"
+#include "sys/net.h"
 #include "sys/sys.h"
-
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103
-#endif
 
 struct sipc_dgram {
 	struct sipc_worker *w;
@@ -346,7 +339,8 @@ static void serve_buffer(struct sipc__dgram_batch *b, unsigned k, struct sipc_wo
 	if (sipc_addr_from_sockaddr(&from, sep->scheme, (struct sockaddr *)ss, namelen) < 0)
 		from.ss.ss_family = AF_UNSPEC;
 	replyable = from.ss.ss_family != AF_UNSPEC &&
-		    (ss->ss_family != AF_UNIX || namelen > offsetof(struct sockaddr_un, sun_path));
+		    (ss->ss_family != AF_UNIX ||
+		     (size_t)namelen > offsetof(struct sockaddr_un, sun_path));
 	/* Larger than the buffer: the kernel cut it (MSG_TRUNC gave the real
 	 * size), so it is dropped whole, GRO or not. */
 	if (n > b->riov[k].iov_len) {
@@ -372,15 +366,13 @@ static bool gso_usable(struct sipc__dgram_batch *b, struct sipc_worker *w,
 	if (g == NULL)
 		return false;
 	if (*g == 0) {
-		int v = 0;
-		socklen_t vl = sizeof(v);
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 
 		*g = -1;
 		if (max_batch(w) > 1 && getsockname(sep->fd, (struct sockaddr *)&ss, &sl) == 0 &&
 		    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) &&
-		    getsockopt(sep->fd, SOL_UDP, UDP_SEGMENT, &v, &vl) == 0)
+		    sipc__sys_udp_gso_ok(sep->fd))
 			*g = 1;
 		sipc__serve_log(w->srv, 2, "%s %s: replies %s UDP GSO", sep->svc->name, sep->url,
 				*g > 0 ? "use" : "do not use");

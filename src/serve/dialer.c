@@ -6,13 +6,12 @@
 #include "serve/dialer.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "endpoint.h"
+#include "sys/net.h"
 #include "sys/sys.h"
 
 /* A unix listener with a full backlog refuses a non-blocking connect with

@@ -8,20 +8,19 @@
  */
 #include "serve/execenv.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
+#include "sys/net.h"
 #include "sys/sys.h"
+#include "why.h"
 
 extern char **environ;
 
 static void env_set(struct sipc__execenv *e, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	SIPC__PRINTF(3, 4);
 
 static void env_set(struct sipc__execenv *e, const char *name, const char *fmt, ...)
 {

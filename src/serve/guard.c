@@ -6,16 +6,13 @@
  */
 #include "serve/guard.h"
 
-#include "url.h"
-
 #include <errno.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
+#include "sys/net.h"
+#include "sys/sys.h"
 #include "url.h"
 
 static void set_range(struct sipc_guard *g, unsigned lo, unsigned hi)
@@ -178,9 +175,10 @@ int sipc__guard_self_add(struct sipc_guard_self *s, const sipc_addr *bound)
 
 int sipc__guard_self_locals(struct sipc_guard_self *s)
 {
-	struct ifaddrs *ifs, *i;
+	struct sipc__if_addr *ifs;
+	size_t nifs;
 	bool wanted = false;
-	int rc = 0;
+	int rc = 0, err;
 
 	for (size_t k = 0; k < s->nown; k++)
 		wanted |= s->own[k].any;
@@ -188,22 +186,27 @@ int sipc__guard_self_locals(struct sipc_guard_self *s)
 		return 0;
 	/* A snapshot at start: an address added to the machine later is not
 	 * known (loopback always is). */
-	if (getifaddrs(&ifs) < 0)
-		return -errno;
-	for (i = ifs; i != NULL && rc == 0; i = i->ifa_next) {
+	err = sipc__sys_if_addrs(&ifs, &nifs);
+	if (err < 0)
+		return err;
+	for (size_t i = 0; i < nifs && rc == 0; i++) {
 		struct sipc_guard_ip ip;
-		if (i->ifa_addr == NULL ||
-		    (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6))
-			continue;
 		struct sockaddr_storage ss;
+
 		memset(&ss, 0, sizeof(ss));
-		memcpy(&ss, i->ifa_addr,
-		       i->ifa_addr->sa_family == AF_INET ? sizeof(struct sockaddr_in)
-							 : sizeof(struct sockaddr_in6));
+		if (ifs[i].family == AF_INET) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+			sin->sin_family = AF_INET;
+			memcpy(&sin->sin_addr, ifs[i].addr, 4);
+		} else {
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+			sin6->sin6_family = AF_INET6;
+			memcpy(&sin6->sin6_addr, ifs[i].addr, 16);
+		}
 		if (to_ip(&ss, &ip))
 			rc = push(&s->local, &s->nlocal, &ip);
 	}
-	freeifaddrs(ifs);
+	free(ifs);
 	return rc;
 }
 

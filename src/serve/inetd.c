@@ -26,11 +26,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "serve/acl.h"
+#include "serve/ctlsig.h"
 #include "serve/limits.h"
 #include "serve/server.h"
 #include "sys/sys.h"
@@ -350,16 +350,17 @@ struct signals {
 static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
 	struct signals *s = io->arg;
-	struct signalfd_siginfo si;
+	struct sipc__ctl_sig si;
 
 	(void)loop;
+	(void)io;
 	(void)revents;
-	while (read(io->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGUSR1) {
+	while (sipc__server_signal_next(s->srv, &si) == 1) {
+		if (si.what == SIPC__CTL_STATS) {
 			sipc__server_print_stats(s->srv);
 			continue;
 		}
-		if (si.ssi_signo == SIGHUP)
+		if (si.what != SIPC__CTL_STOP)
 			continue;
 		sipc__server_stopping(s->srv);
 		sipc__worker_request_drain(s->w, ++s->seen >= 2 ? 2 : 1);

@@ -15,9 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
+#include "sys/net.h"
 #include "sys/sys.h"
 
 /* More descriptors than any activator passes; a bound on a hostile count. */

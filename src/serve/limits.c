@@ -11,15 +11,15 @@
 #include "serve/limits.h"
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "serve/acl.h"
+#include "sys/net.h"
+#include "sys/sys.h"
 
 #define BUCKETS 256
 
@@ -101,7 +101,7 @@ const char *sipc__limits_access(const struct sipc_svc_conf *conf, const struct s
 	if (ip && !sipc__acl_allows(&conf->only_from, a))
 		return "not in only_from";
 	if (!ip && peer->cred != NULL && sipc__acl_has_creds(&conf->only_from) &&
-	    !sipc__acl_cred_allows(&conf->only_from, false, geteuid(), peer->cred->uid,
+	    !sipc__acl_cred_allows(&conf->only_from, false, sipc__sys_euid(), peer->cred->uid,
 				   peer->cred->gid))
 		return "uid/gid not in only_from";
 	if (ip && conf->no_access.n > 0 && sipc__acl_allows(&conf->no_access, a))

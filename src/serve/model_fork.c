@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "serve/ctlsig.h"
 #include "serve/limits.h"
 #include "serve/model.h"
 #include "serve/server.h"
@@ -137,8 +138,7 @@ static void child(struct sipc__server *srv, struct sipc_srv_endpoint *sep, sipc_
 	parent->loop = NULL;
 	if (parent->spare_fd >= 0)
 		close(parent->spare_fd);
-	if (srv->sigfd >= 0)
-		close(srv->sigfd);
+	sipc__server_signal_close(srv);
 
 	memset(&w, 0, sizeof(w));
 	if (sipc__worker_init(&w, srv, 0) < 0) {
@@ -283,22 +283,21 @@ static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
 	struct sipc__server *srv = io->arg;
 	struct mfork *f = state(srv);
-	struct signalfd_siginfo si;
+	struct sipc__ctl_sig si;
 
 	(void)revents;
-	while (read(srv->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGCHLD) {
+	while (sipc__server_signal_next(srv, &si) == 1) {
+		int sig = si.signo;
+
+		if (si.what == SIPC__CTL_CHILD) {
 			reap(srv, f);
 			continue;
 		}
-		int sig = sipc__server_signal_order(srv, &si);
-		if (sig == 0)
-			continue;
-		if (sig == SIGUSR1) {
+		if (si.what == SIPC__CTL_STATS) {
 			sipc__server_print_stats(srv);
 			continue;
 		}
-		if (sig == SIGHUP) {
+		if (si.what == SIPC__CTL_RETIRE) {
 			/* Retired: no new child; the open ones run to their end. */
 			if (!f->draining && !srv->retiring) {
 				sipc__server_retire(srv);
@@ -312,7 +311,7 @@ static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			sipc__serve_log(srv, 1,
 					"%s: no longer accepting; %zu connection process(es) have "
 					"%d.%03d s to finish",
-					strsignal(sig), f->nkids, srv->cfg->drain_ms / 1000,
+					si.name, f->nkids, srv->cfg->drain_ms / 1000,
 					srv->cfg->drain_ms % 1000);
 			f->draining = true;
 			/* The worker stops watching the endpoints (and stops its
@@ -320,8 +319,7 @@ static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			sipc__worker_request_drain(f->w, 1);
 			sipc__timer_start(loop, &f->grace, (int64_t)srv->cfg->drain_ms + GRACE_MS);
 		} else {
-			sipc__serve_log(srv, 1, "%s again: closing every connection now",
-					strsignal(sig));
+			sipc__serve_log(srv, 1, "%s again: closing every connection now", si.name);
 		}
 		forward_signal(f, sig);
 	}

@@ -22,7 +22,7 @@
 #include "serve/limits.h"
 #include "serve/model.h"
 #include "serve/server.h"
-#include "transport/tls/tls.h"
+#include "transport/transport.h"
 
 /* Enough for the service callbacks and the log lines (a few KiB deep even
  * under AddressSanitizer), small enough that thousands of connections

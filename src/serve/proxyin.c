@@ -23,12 +23,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "proxyhdr.h"
 #include "serve/acl.h"
 #include "serve/server.h"
+#include "sys/net.h"
 #include "sys/sys.h"
 
 struct sipc__proxyin {

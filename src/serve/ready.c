@@ -18,12 +18,11 @@
  * over the same socket, for the supervisor to pass on while the
  * generation is the current one.
  */
-#include <signal.h>
-#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "serve/ctlsig.h"
 #include "serve/model.h"
 #include "serve/notify.h"
 #include "serve/server.h"
@@ -99,7 +98,7 @@ static void on_tick(sipc_loop *loop, sipc_loop_timer *t)
 			sipc__serve_log(srv, 2, "inetd: no datagram for %lld ms: exiting",
 					(long long)(now - srv->ready.idle_since));
 			/* The same path as a SIGTERM: the model drains and ends. */
-			kill(getpid(), SIGTERM);
+			sipc__server_signal_stop_self();
 		}
 		int64_t left = srv->ready.idle_since + idle_ms(srv) - now;
 		if (left > 0 && left < next)

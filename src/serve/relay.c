@@ -6,14 +6,13 @@
 #include "serve/relay.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "loop/epspin.h"
 #include "serve/server.h"
 #include "serve/tls.h"
+#include "sys/net.h"
 #include "sys/sys.h"
 
 /*

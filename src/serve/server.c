@@ -17,13 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "serve/inetd.h"
+#include "serve/ctlsig.h"
 #include "serve/inherit.h"
 #include "serve/limits.h"
 #include "serve/model.h"
+#include "serve/plat.h"
 #include "serve/server.h"
 #include "serve/tls.h"
 #include "endpoint.h"
@@ -71,6 +72,11 @@ static int check_line(const struct sipc__model_ops *model, const struct sipc_ser
 		}
 		snprintf(why, whylen, "%s: unknown service '%s' (known: %s)", line->origin,
 			 line->argv[1], known);
+		return -1;
+	}
+	if (svc->absent != NULL) {
+		snprintf(why, whylen, "%s: service %s: not supported on this system (%s)",
+			 line->origin, svc->name, svc->absent);
 		return -1;
 	}
 	if (nargs < svc->min_args || (svc->max_args >= 0 && nargs > svc->max_args)) {
@@ -328,10 +334,8 @@ int sipc__server_new(const struct sipc_serve_config *cfg, struct sipc__server **
 	 * datagrams: one is enough unless asked for more (thread only). */
 	if (srv->nworkers <= 0)
 		srv->nworkers = srv->ops->default_workers;
-	if (srv->nworkers <= 0) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		srv->nworkers = n > 0 ? (int)n : 1;
-	}
+	if (srv->nworkers <= 0)
+		srv->nworkers = sipc__serve_ncpus();
 	/* One owner per datagram endpoint (see server.h), round robin. */
 	for (size_t i = 0, k = 0; i < srv->neps; i++)
 		if (srv->eps[i].kind == SIPC__SVC_DGRAM)
@@ -379,8 +383,7 @@ void sipc__server_free(struct sipc__server *srv)
 		sipc__limits_free(srv->limits[i]);
 	free(srv->limits);
 	sipc__guard_self_free(&srv->self);
-	if (srv->sigfd >= 0)
-		close(srv->sigfd);
+	sipc__server_signal_close(srv);
 	sipc__loop_free(srv->ctl);
 	free(srv);
 }
@@ -440,22 +443,21 @@ static void drain_all(struct sipc__server *srv, int level)
 static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
 	struct sipc__server *srv = io->arg;
-	struct signalfd_siginfo si;
+	struct sipc__ctl_sig sig;
 
 	(void)loop;
 	(void)revents;
-	while (read(srv->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		int sig = sipc__server_signal_order(srv, &si);
-		if (sig == 0)
-			continue;
-		if (sig == SIGUSR1) {
+	while (sipc__server_signal_next(srv, &sig) == 1) {
+		if (sig.what == SIPC__CTL_STATS) {
 			sipc__server_print_stats(srv);
 			continue;
 		}
-		if (sig == SIGHUP) {
+		if (sig.what == SIPC__CTL_RETIRE) {
 			sipc__server_retire(srv);
 			continue;
 		}
+		if (sig.what != SIPC__CTL_STOP)
+			continue;
 		srv->signals_seen++;
 		sipc__server_stopping(srv);
 		if (srv->signals_seen == 1) {
@@ -463,12 +465,11 @@ static void on_signal(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			sipc__serve_log(srv, 1,
 					"%s: no longer accepting; %ld connection(s) have %d.%03d s "
 					"to finish",
-					strsignal(sig), open, srv->cfg->drain_ms / 1000,
+					sig.name, open, srv->cfg->drain_ms / 1000,
 					srv->cfg->drain_ms % 1000);
 			drain_all(srv, 1);
 		} else {
-			sipc__serve_log(srv, 1, "%s again: closing every connection now",
-					strsignal(sig));
+			sipc__serve_log(srv, 1, "%s again: closing every connection now", sig.name);
 			drain_all(srv, 2);
 		}
 	}
@@ -508,18 +509,6 @@ void sipc__server_ready(const struct sipc__server *srv)
 	(void)n;
 }
 
-int sipc__server_signal_order(const struct sipc__server *srv, const void *siginfo)
-{
-	const struct signalfd_siginfo *si = siginfo;
-	const struct sipc__serve_gen *gen = srv->cfg->gen;
-
-	if (gen == NULL)
-		return (int)si->ssi_signo;
-	if ((int)si->ssi_signo == SIPC__SERVE_ORDER_SIG && (pid_t)si->ssi_pid == gen->supervisor)
-		return si->ssi_int;
-	return 0;
-}
-
 void sipc__server_retire(struct sipc__server *srv)
 {
 	if (srv->retiring || srv->signals_seen > 0)
@@ -548,39 +537,6 @@ void sipc__server_worker_retired(struct sipc__server *srv)
 			"reload: the new configuration accepts; this process has stopped accepting "
 			"and lets its %ld connection(s) end",
 			__atomic_load_n(&srv->open_conns, __ATOMIC_RELAXED));
-}
-
-/*
- * Blocks SIGINT, SIGTERM and SIGUSR1 (and SIGCHLD when WITH_CHLD: the fork
- * model reaps its children from the loop; and SIGHUP under a supervisor,
- * which retires this generation: without one, SIGHUP still ends the
- * server, as a hang-up of its terminal should) in the calling thread, whose
- * threads inherit the mask, and opens srv->sigfd to read them: no work is
- * ever done in a signal handler.  SIGPIPE is ignored; a closed peer is an
- * EPIPE on the send that met it.  Returns 0, or -1 after logging why.
- */
-int sipc__server_signalfd(struct sipc__server *srv, bool with_chld)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);
-	if (with_chld)
-		sigaddset(&set, SIGCHLD);
-	if (srv->cfg->gen != NULL) {
-		sigaddset(&set, SIGHUP);
-		sigaddset(&set, SIPC__SERVE_ORDER_SIG);
-	}
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	srv->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (srv->sigfd < 0) {
-		sipc__serve_log(srv, 0, "serve: signalfd: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 int sipc__server_run(struct sipc__server *srv)

@@ -222,8 +222,6 @@ int sipc__server_run(struct sipc__server *srv);
 /* The common run of the models whose workers are threads (event, thread):
  * the control loop of the main thread, the workers, the drain. */
 int sipc__server_run_workers(struct sipc__server *srv);
-/* Blocks the server's signals and opens srv->sigfd for them (server.c). */
-int sipc__server_signalfd(struct sipc__server *srv, bool with_chld);
 void sipc__server_free(struct sipc__server *srv);
 /* The SIGUSR1 report on stderr. */
 void sipc__server_print_stats(struct sipc__server *srv);
@@ -233,13 +231,6 @@ void sipc__server_print_listening(const struct sipc__server *srv);
  * that says this generation accepts (ready.c sends it in place of the
  * listening lines and READY=1). */
 void sipc__server_ready(const struct sipc__server *srv);
-/* The signal a signalfd_siginfo read from srv->sigfd asks to act on, or 0
- * to ignore it.  Under a supervisor only its orders count: the signal it
- * forwards comes as SIPC__SERVE_ORDER_SIG with the signal in its value,
- * and the plain ones are dropped (a signal to the whole process group, a
- * terminal's ^C, reaches both processes, and two pending SIGTERMs would
- * merge into one, the forwarded one lost in the direct one). */
-int sipc__server_signal_order(const struct sipc__server *srv, const void *siginfo);
 /* SIGHUP from the supervisor: a newer generation accepts on the same
  * sockets; this one stops accepting and lets every open connection end,
  * with no deadline (a later SIGTERM still drains with one). */
@@ -328,7 +319,7 @@ int sipc__banner_preload(struct sipc_serve_config *cfg, char *why, size_t whylen
 /* log.c */
 /* Level 0: always (errors); 1: default (open/close); 2: -v. */
 void sipc__serve_log(const struct sipc__server *srv, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	SIPC__PRINTF(3, 4);
 /* --log: where every log line goes, process-wide (the default: stderr). */
 enum { SIPC_SERVE_LOG_STDERR = 0, SIPC_SERVE_LOG_SYSLOG = 1 };
 /* Sends the log lines, and what is written to the stdio stream stderr,

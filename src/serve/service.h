@@ -137,6 +137,7 @@
 
 #include "loop/loop.h"
 #include "sockipc.h"
+#include "why.h"
 
 /* Endpoint kinds a service can run on (struct sipc_service.kinds). */
 enum {
@@ -165,6 +166,9 @@ struct sipc_service {
 	int max_args;    /* -1: no limit */
 	unsigned kinds;  /* SIPC__SVC_* it runs on */
 	unsigned models; /* SIPC__MODEL_* it runs under */
+	/* Set where this build cannot run the service: why, for the error
+	 * that refuses every line naming it (services/exec_win.c). */
+	const char *absent;
 
 	/* Per endpoint; all optional. */
 	int (*setup)(struct sipc_srv_endpoint *ep, int argc, char **argv, char *why, size_t whylen);
@@ -235,7 +239,7 @@ int sipc__svc_ep_fd(const struct sipc_srv_endpoint *ep);
 /* A log line about EP at LEVEL (0 always, 1 default, 2 -v), through the
  * server's log. */
 void sipc__svc_log(const struct sipc_srv_endpoint *ep, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	SIPC__PRINTF(3, 4);
 /* Counts N into EP's counters of worker WORKER, when LOOP is that
  * worker's loop (counters have one writer each); otherwise nowhere. */
 enum sipc__svc_counter { SIPC__COUNT_DROPPED, SIPC__COUNT_DGRAMS_OUT, SIPC__COUNT_BYTES_OUT };

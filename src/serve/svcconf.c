@@ -10,13 +10,12 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "serve/acl.h"
+#include "sys/sys.h"
 
 struct sipc_svc_conf *sipc__svc_conf_new(const char *name, const char *origin)
 {
@@ -357,50 +356,54 @@ static int parse_log(char *const *argv, int argc, bool failure, unsigned *bits, 
 	return 0;
 }
 
+/* "no user 'NAME'", or why users cannot be named on this system. */
+static void lookup_failed(const char *what, const char *name, int err, char *why, size_t whylen)
+{
+	if (err == -ENOENT)
+		snprintf(why, whylen, "no %s '%.60s'", what, name);
+	else
+		snprintf(why, whylen, "%s '%.60s': %s", what, name, sipc_strerror(err));
+}
+
 static int set_user(struct sipc_svc_conf *c, const char *name, char *why, size_t whylen)
 {
-	struct passwd *pw = getpwnam(name);
-	char *end;
-	unsigned long id = strtoul(name, &end, 10);
+	char found[256];
+	unsigned uid, gid;
+	int err = sipc__sys_user(name, found, sizeof(found), &uid, &gid);
 
-	if (pw == NULL && *name != '\0' && *end == '\0')
-		pw = getpwuid((uid_t)id);
-	if (pw == NULL) {
-		snprintf(why, whylen, "no user '%.60s'", name);
+	if (err < 0) {
+		lookup_failed("user", name, err, why, whylen);
 		return -1;
 	}
 	free(c->user);
-	c->user = strdup(pw->pw_name);
-	if (c->user == NULL)
-		goto nomem;
-	c->uid = pw->pw_uid;
+	c->user = strdup(found);
+	if (c->user == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	c->uid = uid;
 	if (c->group == NULL)
-		c->gid = pw->pw_gid;
+		c->gid = gid;
 	return 0;
-nomem:
-	snprintf(why, whylen, "out of memory");
-	return -1;
 }
 
 static int set_group(struct sipc_svc_conf *c, const char *name, char *why, size_t whylen)
 {
-	struct group *gr = getgrnam(name);
-	char *end;
-	unsigned long id = strtoul(name, &end, 10);
+	char found[256];
+	unsigned gid;
+	int err = sipc__sys_group(name, found, sizeof(found), &gid);
 
-	if (gr == NULL && *name != '\0' && *end == '\0')
-		gr = getgrgid((gid_t)id);
-	if (gr == NULL) {
-		snprintf(why, whylen, "no group '%.60s'", name);
+	if (err < 0) {
+		lookup_failed("group", name, err, why, whylen);
 		return -1;
 	}
 	free(c->group);
-	c->group = strdup(gr->gr_name);
+	c->group = strdup(found);
 	if (c->group == NULL) {
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	c->gid = gr->gr_gid;
+	c->gid = gid;
 	return 0;
 }
 

@@ -16,7 +16,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "serve/acl.h"

@@ -8,7 +8,6 @@
 #include "serve/tls.h"
 
 #include <ctype.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "endpoint.h"
 #include "serve/config.h"
 #include "serve/server.h"
+#include "sys/net.h"
 #include "sys/sys.h"
 #include "transport/transport.h"
 

@@ -24,7 +24,9 @@
 #include "serve/acl.h"
 #include "serve/limits.h"
 #include "serve/model.h"
+#include "serve/plat.h"
 #include "serve/server.h"
+#include "sys/sys.h"
 
 /* Connections taken per wake-up before other descriptors get a turn. */
 #define ACCEPT_BATCH 32
@@ -227,7 +229,7 @@ static void shed(struct sipc_worker_ep *we, int err)
 			SIPC__STAT_ADD(w->stats[we->sep->index].refused, 1);
 			sipc_endpoint_close(conn);
 		}
-		w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		w->spare_fd = sipc__serve_spare_fd();
 	}
 	if (!w->emfile_noted) {
 		w->emfile_noted = true;
@@ -254,7 +256,7 @@ static bool cred_allowed(struct sipc_worker_ep *we, sipc_endpoint *conn, char *w
 		snprintf(why, len, "peer credentials unknown");
 		return false;
 	}
-	if (sipc__acl_cred_allows(acl, sep->own_only, geteuid(), cr.uid, cr.gid))
+	if (sipc__acl_cred_allows(acl, sep->own_only, sipc__sys_euid(), cr.uid, cr.gid))
 		return true;
 	snprintf(why, len, "uid %lu gid %lu pid %ld not admitted (%s)", (unsigned long)cr.uid,
 		 (unsigned long)cr.gid, (long)cr.pid,
@@ -590,7 +592,7 @@ int sipc__worker_init(struct sipc_worker *w, struct sipc__server *srv, int id)
 		sipc__timer_init(&we->backoff, on_backoff, we);
 	}
 	sipc__timer_init(&w->drain_timer, on_drain_timer, w);
-	w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	w->spare_fd = sipc__serve_spare_fd();
 	clock_gettime(CLOCK_REALTIME, &ts);
 	w->rng = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
 		 ((uint64_t)(id + 1) * 0x9E3779B97F4A7C15ULL);

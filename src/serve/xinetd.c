@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "why.h"
+
 void sipc__xinetd_init(struct sipc_xinetd *x)
 {
 	memset(x, 0, sizeof(*x));
@@ -52,8 +54,7 @@ void sipc__xinetd_free(struct sipc_xinetd *x)
 	memset(x, 0, sizeof(*x));
 }
 
-static int fail(char *why, size_t whylen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static int fail(char *why, size_t whylen, int rc, const char *fmt, ...) SIPC__PRINTF(4, 5);
 
 static int fail(char *why, size_t whylen, int rc, const char *fmt, ...)
 {

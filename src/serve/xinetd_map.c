@@ -75,8 +75,7 @@ static void put_eff(struct sipc__xsvc *s, int id, const char *key)
 		put_checked(s, key, s->e[id].at, s->e[id].v, s->e[id].n);
 }
 
-static void refuse(struct sipc__xsvc *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void refuse(struct sipc__xsvc *s, const char *fmt, ...) SIPC__PRINTF(2, 3);
 
 static void refuse(struct sipc__xsvc *s, const char *fmt, ...)
 {

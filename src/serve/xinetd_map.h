@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "serve/xinetd.h"
+#include "why.h"
 
 enum {
 	A_ID,
@@ -129,21 +130,20 @@ bool sipc__xinetd_eff_has(const struct sipc__xeff *e, const char *w);
 
 /* "FILE:LINE: WHO: TEXT" on the diagnostic stream. */
 void sipc__xinetd_diag(struct sipc__xctx *c, const char *file, unsigned line, const char *who,
-		       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+		       const char *fmt, ...) SIPC__PRINTF(5, 6);
 /* "service NAME", or "defaults" for S NULL, in BUF. */
 const char *sipc__xinetd_who(const struct sipc__xsvc *s, char *buf, size_t len);
 /* One line about AT, counted as an error or a warning; a line of the
  * defaults is said once, about "defaults". */
 void sipc__xinetd_report(struct sipc__xctx *c, struct sipc__xsvc *s, const struct sipc_xattr *at,
-			 bool error, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+			 bool error, const char *fmt, ...) SIPC__PRINTF(5, 6);
 /* WHAT of AT is not carried over, for REASON: a line, and a comment in
  * the block (in the heading for the defaults). */
 void sipc__xinetd_unsupported(struct sipc__xctx *c, struct sipc__xsvc *s,
 			      const struct sipc_xattr *at, const char *what, const char *reason);
 /* An invalid value of AT: an error line naming the attribute. */
 void sipc__xinetd_value_error(struct sipc__xctx *c, struct sipc__xsvc *s,
-			      const struct sipc_xattr *at, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+			      const struct sipc_xattr *at, const char *fmt, ...) SIPC__PRINTF(4, 5);
 /* Walks BLOCK's attributes into E: the defaults' (S NULL), or a service's
  * (DEF: the defaults, where += and -= start). */
 void sipc__xinetd_collect(struct sipc__xctx *c, struct sipc__xsvc *s, const struct sipc_xblock *b,

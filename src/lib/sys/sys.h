@@ -153,4 +153,62 @@ ssize_t sipc__sys_splice(int fd_in, int fd_out, size_t len);
  * capacity in *CAP.  0 or -errno; -ENOSYS where splice is absent. */
 int sipc__sys_splice_pipe(int p[2], size_t size, size_t fallback, size_t *cap);
 
+/* ---- note.c: one thread tells a loop's thread that something waits ---- */
+
+/* A descriptor a loop watches for SIPC_LOOP_IN that any thread (or a
+ * signal or console handler) makes readable: an eventfd on Linux, a
+ * socket pair on Windows.  Many posts before a clear become one wake-up. */
+struct sipc__sys_note {
+	int rd; /* watched; read by sipc__sys_note_clear */
+	int wr; /* written by sipc__sys_note_post (rd itself on Linux) */
+};
+/* 0, or -errno with both ends -1. */
+int sipc__sys_note_open(struct sipc__sys_note *n);
+/* Thread-safe and async-signal-safe. */
+void sipc__sys_note_post(const struct sipc__sys_note *n);
+/* Consumes every post so far. */
+void sipc__sys_note_clear(const struct sipc__sys_note *n);
+/* Closes both ends (either may be -1); the note is then closed. */
+void sipc__sys_note_close(struct sipc__sys_note *n);
+
+/* ---- ifaddr.c: this host's addresses ---- */
+
+/* One address of one interface (getifaddrs on POSIX, GetAdaptersAddresses
+ * on Windows): AF_INET or AF_INET6, the address in network order (4 or
+ * 16 bytes of ADDR) and the length of its network's prefix. */
+struct sipc__if_addr {
+	int family;
+	uint8_t addr[16];
+	int prefix;
+};
+/* Every IPv4 and IPv6 address of the host's interfaces, in a malloc'ed
+ * array the caller frees: 0 with *V and *N (*V may be NULL when N is 0),
+ * or -errno. */
+int sipc__sys_if_addrs(struct sipc__if_addr **v, size_t *n);
+
+/* ---- user.c: users and groups by name ---- */
+
+/* The user NAME names (a name, or a number that is a user's id): its
+ * name (copied into OUT, OUTLEN bytes), uid and primary gid.  0; -ENOENT
+ * when there is none; SIPC_ENOTSUP where the system has no such users
+ * (Windows). */
+int sipc__sys_user(const char *name, char *out, size_t outlen, unsigned *uid, unsigned *gid);
+/* The same for a group: its name and gid. */
+int sipc__sys_group(const char *name, char *out, size_t outlen, unsigned *gid);
+/* The effective uid of this process (0 on Windows, which has none). */
+unsigned sipc__sys_euid(void);
+
+/* ---- udpoff.c: UDP segmentation offload (Linux's GSO and GRO) ---- */
+
+/* Whether udp socket FD may send with UDP_SEGMENT (the kernel knows it). */
+bool sipc__sys_udp_gso_ok(int fd);
+/* Fills H's control area (msg_control, msg_controllen: room for
+ * CMSG_SPACE(sizeof(uint16_t)) bytes) with a UDP_SEGMENT of SEG bytes. */
+void sipc__sys_udp_gso_cmsg(struct msghdr *h, uint16_t seg);
+/* Turns UDP_GRO on for FD: whether the kernel took it. */
+bool sipc__sys_udp_gro_enable(int fd);
+/* The segment size of a coalesced receive (its UDP_GRO control message),
+ * or 0 when H carries none (one datagram). */
+int sipc__sys_udp_gro_size(const struct msghdr *h);
+
 #endif /* SIPC_SYS_H */

@@ -4,10 +4,10 @@
  * goes out in 64 KiB pieces) is written to every OTHER client of the
  * endpoint.  A line is one reference-counted message shared by all its
  * receivers.  The clients of an endpoint are spread over the worker loops:
- * each loop has a shard (its clients, an eventfd, an inbox); a line goes
+ * each loop has a shard (its clients, a note that wakes its loop, an inbox); a line goes
  * straight to the clients of the sender's loop, and into the inbox of every
  * other shard under the endpoint's mutex (one lock per line, not per byte
- * or per receiver), whose eventfd wakes that loop to deliver it.  A
+ * or per receiver), whose note wakes that loop to deliver it.  A
  * receiver's outgoing queue is the connection's output buffer plus a list
  * of messages bounded by --queue (default 1 MiB): a client that does not
  * read is disconnected with a log line when the bound would be passed, so
@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "serve/services/services.h"
@@ -62,7 +61,7 @@ struct bc_shard {
 	struct bc_shard *next;
 	struct bc_ep *be;
 	sipc_loop *loop;
-	int efd;
+	struct sipc__sys_note note; /* wakes the loop for the inbox */
 	sipc_loop_io io;
 	struct bc_client *clients; /* this loop's only */
 	size_t nclients;
@@ -118,7 +117,7 @@ static void shard_free(struct bc_shard *sh, bool loop_alive)
 	items_free(inbox);
 	if (loop_alive)
 		sipc__io_stop(sh->loop, &sh->io);
-	sipc__sys_close(sh->efd);
+	sipc__sys_note_close(&sh->note);
 	free(sh);
 }
 
@@ -206,13 +205,10 @@ static void on_inbox(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
 	struct bc_shard *sh = io->arg;
 	struct bc_item *it, *next;
-	uint64_t v;
-	ssize_t r;
 
 	(void)loop;
 	(void)revents;
-	r = read(sh->efd, &v, sizeof(v));
-	(void)r;
+	sipc__sys_note_clear(&sh->note);
 	pthread_mutex_lock(&sh->be->lock);
 	it = sh->in_head;
 	sh->in_head = sh->in_tail = NULL;
@@ -236,7 +232,6 @@ static void post(struct bc_client *cl, const uint8_t *buf, size_t len)
 {
 	struct bc_ep *be = cl->sh->be;
 	struct bc_msg *m = malloc(sizeof(*m) + len);
-	uint64_t one = 1;
 
 	if (m == NULL)
 		return;
@@ -267,8 +262,7 @@ static void post(struct bc_client *cl, const uint8_t *buf, size_t len)
 		} else {
 			sh->in_head = it;
 			/* The first item wakes the loop; later ones ride along. */
-			ssize_t w = write(sh->efd, &one, sizeof(one));
-			(void)w;
+			sipc__sys_note_post(&sh->note);
 		}
 		sh->in_tail = it;
 		sh->in_bytes += len;
@@ -351,11 +345,10 @@ static void bc_open(struct sipc_conn *c)
 	if (sh == NULL && (sh = calloc(1, sizeof(*sh))) != NULL) {
 		sh->be = be;
 		sh->loop = loop;
-		sh->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		sipc__io_init(&sh->io, sh->efd, on_inbox, sh);
-		if (sh->efd < 0 || sipc__io_start(loop, &sh->io, SIPC_LOOP_IN) < 0) {
-			if (sh->efd >= 0)
-				sipc__sys_close(sh->efd);
+		bool noted = sipc__sys_note_open(&sh->note) == 0;
+		sipc__io_init(&sh->io, sh->note.rd, on_inbox, sh);
+		if (!noted || sipc__io_start(loop, &sh->io, SIPC_LOOP_IN) < 0) {
+			sipc__sys_note_close(&sh->note);
 			free(sh);
 			sh = NULL;
 		} else {
@@ -365,7 +358,7 @@ static void bc_open(struct sipc_conn *c)
 	}
 	pthread_mutex_unlock(&be->lock);
 	if (sh == NULL) {
-		sipc__conn_close(c, "out of resources (eventfd)");
+		sipc__conn_close(c, "out of resources (a wake-up note)");
 		return;
 	}
 	cl->sh = sh;

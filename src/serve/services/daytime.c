@@ -13,13 +13,18 @@ size_t sipc__daytime_format(time_t t, char *buf, size_t len)
 	static const char months[12][4] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
 					   "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
 	struct tm tm;
+	char zone[64];
 	int n;
 
 	if (localtime_r(&t, &tm) == NULL)
 		return 0;
+	/* %Z: the zone's abbreviation (tm_zone) on POSIX, its name on
+	 * Windows. */
+	if (strftime(zone, sizeof(zone), "%Z", &tm) == 0)
+		snprintf(zone, sizeof(zone), "UTC");
 	n = snprintf(buf, len, "%02d %s %d %02d:%02d:%02d %s\r\n", tm.tm_mday,
 		     months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		     tm.tm_zone ? tm.tm_zone : "UTC");
+		     zone);
 	return n > 0 && (size_t)n < len ? (size_t)n : 0;
 }
 

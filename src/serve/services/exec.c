@@ -32,9 +32,7 @@
  * Who may connect at all (--allow, the uid rules of an own-only unix
  * endpoint) is decided at accept (worker.c, acl.h); setup says it once.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -43,7 +41,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,6 +52,7 @@
 #include "serve/services/forkexec.h"
 #include "serve/services/services.h"
 #include "serve/tls.h"
+#include "sys/net.h"
 #include "sys/sys.h"
 
 /* pidfd_open(2) came with Linux 5.3 and glibc 2.36; the raw system call

@@ -28,8 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "proxyhdr.h"
@@ -39,6 +37,7 @@
 #include "serve/relay.h"
 #include "serve/services/services.h"
 #include "serve/tls.h"
+#include "sys/net.h"
 #include "sys/sys.h"
 #include "url.h"
 
@@ -431,7 +430,8 @@ static void fwd_datagram(struct sipc_dgram *d, const uint8_t *buf, size_t len)
 	ssize_t n;
 
 	if (from->ss.ss_family == AF_UNSPEC ||
-	    (from->ss.ss_family == AF_UNIX && from->len <= offsetof(struct sockaddr_un, sun_path)))
+	    (from->ss.ss_family == AF_UNIX &&
+	     (size_t)from->len <= offsetof(struct sockaddr_un, sun_path)))
 		return; /* an unbound sender could never get a reply */
 	/* A datagram forged "from" the backend would have its replies sent
 	 * back to the backend from the endpoint, whose answers come in again:

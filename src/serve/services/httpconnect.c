@@ -12,13 +12,13 @@
  * one way and another side another way gets through (request smuggling,
  * header injection); a proxy client has no reason to send either.
  */
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "serve/services/proxy.h"
 #include "serve/services/services.h"
+#include "sys/net.h"
 
 #define HC_IN_MAX 8192
 

@@ -10,18 +10,15 @@
  */
 #include "serve/services/proxy.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "loop/epspin.h"
 #include "serve/tls.h"
+#include "sys/net.h"
 #include "sys/sys.h"
 
 /* A failed request's reply is out: how long the client's last bytes are

@@ -152,7 +152,7 @@ void sipc__px_send(struct sipc__px_conn *pc, const void *buf, size_t len);
 /* Ends the request with R; DETAIL (printf, no peer bytes unescaped)
  * goes to the log line.  Returns SIPC__PX_FAIL. */
 int sipc__px_fail(struct sipc__px_conn *pc, enum sipc__px_result r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	SIPC__PRINTF(3, 4);
 /* The destination: a name (N bytes as sent; an IP literal is taken as
  * the address) or an address (AF_INET with 4 bytes, AF_INET6 with 16),
  * and the port; ASKED is set from them. */

@@ -10,11 +10,11 @@
 #include "serve/services/proxyacl.h"
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sys/net.h"
 #include "url.h"
 
 /* ------------------------------------------------------------ --to */

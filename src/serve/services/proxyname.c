@@ -1,6 +1,6 @@
 /*
  * proxyname.c - host names of proxy requests resolved on threads of their
- * own, each reporting through an eventfd (proxyname.h says why).
+ * own, each reporting through a note (sys.h: an eventfd on Linux) (proxyname.h says why).
  */
 #include "serve/services/proxyname.h"
 
@@ -10,14 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 
 #include "sys/sys.h"
 
 struct sipc__px_lookup {
 	int refs; /* the thread's and the caller's */
 	int done;
-	int efd;
+	struct sipc__sys_note note; /* posted when done */
 	int port;
 	int n; /* addresses found, or a negative code */
 	char name[SIPC__PX_NAME_MAX + 1];
@@ -31,7 +30,7 @@ static void unref(struct sipc__px_lookup *l)
 {
 	if (__atomic_sub_fetch(&l->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
-	sipc__sys_close(l->efd);
+	sipc__sys_note_close(&l->note);
 	free(l);
 }
 
@@ -52,7 +51,6 @@ static void *run(void *arg)
 {
 	struct sipc__px_lookup *l = arg;
 	char text[SIPC__PX_NAME_MAX + 32], why[SIPC_WHY_MAX];
-	uint64_t one = 1;
 	sipc_url *url;
 	int n;
 
@@ -68,7 +66,7 @@ static void *run(void *arg)
 	}
 	l->n = n;
 	__atomic_store_n(&l->done, 1, __ATOMIC_RELEASE);
-	(void)sipc__sys_write(l->efd, &one, sizeof(one));
+	sipc__sys_note_post(&l->note);
 	__atomic_sub_fetch(&running, 1, __ATOMIC_RELAXED);
 	unref(l);
 	return NULL;
@@ -93,9 +91,8 @@ int sipc__px_lookup_start(const char *name, int port, struct sipc__px_lookup **l
 		__atomic_sub_fetch(&running, 1, __ATOMIC_RELAXED);
 		return -ENOMEM;
 	}
-	l->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (l->efd < 0) {
-		err = -errno;
+	err = sipc__sys_note_open(&l->note);
+	if (err < 0) {
 		free(l);
 		__atomic_sub_fetch(&running, 1, __ATOMIC_RELAXED);
 		return err;
@@ -108,7 +105,7 @@ int sipc__px_lookup_start(const char *name, int port, struct sipc__px_lookup **l
 	err = pthread_create(&tid, &attr, run, l);
 	pthread_attr_destroy(&attr);
 	if (err != 0) {
-		sipc__sys_close(l->efd);
+		sipc__sys_note_close(&l->note);
 		free(l);
 		__atomic_sub_fetch(&running, 1, __ATOMIC_RELAXED);
 		return -err;
@@ -119,7 +116,7 @@ int sipc__px_lookup_start(const char *name, int port, struct sipc__px_lookup **l
 
 int sipc__px_lookup_fd(const struct sipc__px_lookup *l)
 {
-	return l->efd;
+	return l->note.rd;
 }
 
 int sipc__px_lookup_result(const struct sipc__px_lookup *l, sipc_addr *out, int max)

@@ -8,11 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "serve/config.h"
 #include "serve/services/proxy.h"
 #include "serve/services/services.h"
+#include "sys/net.h"
 
 #define PX_TIMEOUT_MS_DEFAULT 10000
 /* Most --to and --user options on one line. */

@@ -13,12 +13,12 @@
  * of the buffer as soon as it is whole, and whatever follows the request
  * goes to the destination.
  */
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "serve/services/proxy.h"
 #include "serve/services/services.h"
+#include "sys/net.h"
 
 /* The greeting (2 + 255), the RFC 1929 round (3 + 255 + 255) and the
  * request (6 + 1 + 255) fit with room for pipelined bytes. */

@@ -100,6 +100,16 @@ struct ip_mreqn {
 /* Credentials as SCM_CREDENTIALS carries them: the type exists so that
  * the code around descriptor passing compiles; on Windows those calls
  * are SIPC_ENOTSUP and nothing ever fills one. */
+/* Linux's "host is down", which WinSock reports as unreachable: a code
+ * of its own that nothing on Windows returns, so that a switch may name
+ * both. */
+#ifndef EHOSTDOWN
+#define EHOSTDOWN 0x5EE
+#endif
+/* POSIX's user and group ids, for the types that carry them (sipc_cred,
+ * the server's access rules); nothing on Windows has one. */
+typedef unsigned uid_t;
+typedef unsigned gid_t;
 struct ucred {
 	int pid;
 	unsigned uid;

@@ -71,12 +71,6 @@ struct sipc_tls_config {
 struct sipc__tls_snap *sipc__tls_snap_get(sipc_tls_config *cfg, char *why, size_t whylen);
 void sipc__tls_snap_put(struct sipc__tls_snap *snap);
 sipc_tls_config *sipc__tls_config_ref(const sipc_tls_config *cfg);
-/* A thread that used TLS and is about to end without being joined: frees
- * OpenSSL's state of this thread now.  OpenSSL would free it in a
- * destructor after the thread's function returned, which a process that
- * exits meanwhile (it waited for the thread's last visible step, not for
- * its end) never runs: LeakSanitizer then reports it. */
-void sipc__tls_thread_done(void);
 
 /* pem.c: loading what the setters name.  Each returns 0 or
  * SIPC_ETLS_CONFIG with a sentence; outputs are set only on success. */
