@@ -10,7 +10,8 @@
 set(SIPC_WIN_LIB_EXCLUDE "/sys/posix/|/transport/(shm|tls)/|/lib/fdpass\\.c$")
 
 # Windows 10 (1803 for AF_UNIX): WSAPoll, inet_ntop and friends.
-add_compile_definitions(_WIN32_WINNT=0x0A00 WIN32_LEAN_AND_MEAN)
+# _POSIX_THREAD_SAFE_FUNCTIONS: localtime_r and gmtime_r (mingw-w64 time.h).
+add_compile_definitions(_WIN32_WINNT=0x0A00 WIN32_LEAN_AND_MEAN _POSIX_THREAD_SAFE_FUNCTIONS)
 # Everything in one directory, so that the examples find libsockipc.dll
 # beside them under Wine (and on Windows) without copying it around.
 set(CMAKE_RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
@@ -66,9 +67,15 @@ endforeach()
 #  - *_posix.c (src/cli/plat_posix.c: plat_win.c instead).
 file(GLOB SIPC_WIN_CLI_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/cli/*.c
      ${PROJECT_SOURCE_DIR}/src/loop/*.c)
-set(SIPC_WIN_CLI_EXCLUDE "/cli/(main|serve|bench|scan|scanprobe|portlist|xinetd_import|program|progpool|fdcli)\\.c$|/loop/(backend_epoll|backend_uring|wakefd|default_linux)\\.c$|_posix\\.c$")
+set(SIPC_WIN_CLI_EXCLUDE "/cli/(main|bench|scan|scanprobe|portlist|xinetd_import|program|progpool|fdcli)\\.c$|/loop/(backend_epoll|backend_uring|wakefd|default_linux)\\.c$|_posix\\.c$")
 list(FILTER SIPC_WIN_CLI_SOURCES EXCLUDE REGEX "${SIPC_WIN_CLI_EXCLUDE}")
-add_library(sipc_app STATIC ${SIPC_WIN_CLI_SOURCES} ${PROJECT_SOURCE_DIR}/src/serve/dgcut.c)
+# The server: everything but what stands on fork, exec, signals, the
+# service manager or xinetd's files, each replaced by a *_win.c (the fork
+# model and exec refuse by name; serve/absent_win.c holds the rest).
+file(GLOB_RECURSE SIPC_WIN_SERVE_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/serve/*.c)
+set(SIPC_WIN_SERVE_EXCLUDE "/serve/(supervisor|handover|inherit|inetd|notify|privdrop|model_fork|execenv|xinetd[a-z_]*)\\.c$|/services/(exec|forkexec)\\.c$|_posix\\.c$")
+list(FILTER SIPC_WIN_SERVE_SOURCES EXCLUDE REGEX "${SIPC_WIN_SERVE_EXCLUDE}")
+add_library(sipc_app STATIC ${SIPC_WIN_CLI_SOURCES} ${SIPC_WIN_SERVE_SOURCES})
 target_include_directories(sipc_app PUBLIC ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/src/lib)
 target_link_libraries(sipc_app PUBLIC sockipc_static)
 add_executable(sockipc ${PROJECT_SOURCE_DIR}/src/cli/main.c)
@@ -134,4 +141,10 @@ set_tests_properties(windows/examples PROPERTIES TIMEOUT 120
 # ways, resolve, a refused connect, and what is absent on Windows.
 add_test(NAME windows/interop COMMAND bash ${PROJECT_SOURCE_DIR}/tests/windows/interop.sh)
 set_tests_properties(windows/interop PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77
+  ENVIRONMENT "${SIPC_WIN_TEST_ENV};SOCKIPC=$<TARGET_FILE:sockipc>;SOCKIPC_LINUX=${PROJECT_SOURCE_DIR}/build/sockipc")
+
+# sockipc.exe serve with Linux clients: the services, forward, broadcast,
+# the thread model, Ctrl-C's drain, and what it refuses by name.
+add_test(NAME windows/serve COMMAND bash ${PROJECT_SOURCE_DIR}/tests/windows/serve.sh)
+set_tests_properties(windows/serve PROPERTIES TIMEOUT 240 SKIP_RETURN_CODE 77
   ENVIRONMENT "${SIPC_WIN_TEST_ENV};SOCKIPC=$<TARGET_FILE:sockipc>;SOCKIPC_LINUX=${PROJECT_SOURCE_DIR}/build/sockipc")

@@ -1,6 +1,6 @@
 /*
  * absent_win.c - what the Windows build of sockipc does not have yet:
- * the subcommands serve, bench, scan and xinetd-import (a later step of
+ * the subcommands bench, scan and xinetd-import (a later step of
  * issue 14 ports them) say so in one line with status 2, and the calls of
  * connect and listen into programs (program.c, progpool.c: fork, exec,
  * dup2 onto stdio) and descriptor passing (fdcli.c: SCM_RIGHTS) are here
@@ -14,19 +14,11 @@
 #include "cli/fdcli.h"
 #include "cli/progpool.h"
 #include "cli/program.h"
-#include "serve/dgbatch.h"
 
 static int absent(const char *cmd)
 {
 	sipc_cli_error("%s: not in the Windows build yet", cmd);
 	return SIPC_EXIT_USAGE;
-}
-
-int sipc_cmd_serve(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	return absent("serve");
 }
 
 int sipc_cmd_bench(int argc, char **argv)
@@ -145,18 +137,4 @@ int sipc_cli_recv_fds(const char *url, sipc_endpoint *ep, const char *dir, int s
 	(void)stop_fd;
 	(void)idle_ms;
 	return SIPC_EXIT_FAIL;
-}
-
-/* ---- dgbatch.h: no UDP_GRO on Windows, so every buffer is one datagram ---- */
-
-bool sipc__dgb_gro_enable(int fd)
-{
-	(void)fd;
-	return false;
-}
-
-int sipc__dgb_gro_size(const struct msghdr *h)
-{
-	(void)h;
-	return 0;
 }

@@ -156,3 +156,7 @@ int sipc_tls_info(const sipc_endpoint *ep, sipc_tls_field field, char *buf, size
 	(void)ep, (void)field, (void)buf, (void)len;
 	return SIPC_ENOTSUP;
 }
+
+void sipc__tls_thread_done(void)
+{
+}
