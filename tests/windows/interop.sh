@@ -35,13 +35,17 @@ ended "$BG_PID"
 expect_eq "sockipc.exe listen --framed exits 0" 0 "$STATUS"
 expect_eq "sockipc.exe listen read the frame Linux sent" "ping from linux" "$(cat "$T/win.framed")"
 
-# Over IPv6: tcp6 and udp6 (a datagram listener serves until stopped).
-printf 'pong over v6\n' >"$T/v6.in"
-for scheme in tcp6 udp6; do
-	bg "$T/$scheme" "$LIN" listen --framed "$scheme://[::1]:0" <"$T/v6.in"
+# Over each family's own schemes: tcp4, udp4, tcp6 and udp6 (a datagram
+# listener serves until stopped).
+for scheme in tcp4 udp4 tcp6 udp6; do
+	host='[::1]'
+	[ "${scheme#*4}" = "" ] && host=127.0.0.1
+	printf 'pong over %s\n' "$scheme" >"$T/$scheme.in"
+	bg "$T/$scheme" "$LIN" listen --framed "$scheme://$host:0" <"$T/$scheme.in"
 	url=$(listening_url "$T/$scheme.err" 20)
+	url="$scheme://${url#*://}" # the Linux side prints tcp:// or udp://
 	got=$(win send "$url" "ping over $scheme" 2>&1)
-	expect_eq "sockipc.exe send over $scheme gets the reply" "pong over v6" "$got"
+	expect_eq "sockipc.exe send over $scheme gets the reply" "pong over $scheme" "$got"
 	wait_line "$T/$scheme" "ping over $scheme" 10 >/dev/null
 	expect_eq "the Linux listener read the $scheme message" "ping over $scheme" "$(cat "$T/$scheme")"
 	stop_bg "$BG_PID"
