@@ -73,7 +73,7 @@ list(FILTER SIPC_WIN_CLI_SOURCES EXCLUDE REGEX "${SIPC_WIN_CLI_EXCLUDE}")
 # service manager or xinetd's files, each replaced by a *_win.c (the fork
 # model and exec refuse by name; serve/absent_win.c holds the rest).
 file(GLOB_RECURSE SIPC_WIN_SERVE_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/serve/*.c)
-set(SIPC_WIN_SERVE_EXCLUDE "/serve/(supervisor|handover|inherit|inetd|notify|privdrop|model_fork|execenv|xinetd[a-z_]*)\\.c$|/services/(exec|forkexec)\\.c$|_posix\\.c$")
+set(SIPC_WIN_SERVE_EXCLUDE "/serve/(supervisor|handover|inherit|inetd|notify|privdrop|model_fork|xinetd[a-z_]*)\\.c$|/services/(exec|forkexec)\\.c$|_posix\\.c$")
 list(FILTER SIPC_WIN_SERVE_SOURCES EXCLUDE REGEX "${SIPC_WIN_SERVE_EXCLUDE}")
 add_library(sipc_app STATIC ${SIPC_WIN_CLI_SOURCES} ${SIPC_WIN_SERVE_SOURCES})
 target_include_directories(sipc_app PUBLIC ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/src/lib)

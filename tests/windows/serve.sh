@@ -6,7 +6,9 @@
 # broadcast between two Linux clients, the thread model, Ctrl-C (Wine
 # turns SIGINT into the console's CTRL_C_EVENT) draining an open
 # connection and a second one closing it, and what the Windows build
-# refuses by name (--model fork, exec, users, --inetd, --log, --handover).
+# refuses by name (--model fork, users, --inetd, --log, --handover), and
+# exec through CreateProcess (filters, 3 MiB through a child, exit codes,
+# the connection's variables, a missing program, --max-children, the drain).
 # Run by CTest (cmake/windows.cmake: windows/serve) with SOCKIPC the Windows
 # program and SOCKIPC_LINUX the Linux one; skipped (77) without it.
 . "$(dirname "$0")/../support/lib.sh"
@@ -161,6 +163,59 @@ ended "$HELD"
 expect_eq "the held client sees the end" 0 "$STATUS"
 stop_bg "$EV" INT
 
+# ---- exec: a child per connection through CreateProcess --------------------------
+# Wine's find.exe filters stdin; sockipc.exe itself relays to the Linux
+# echo (the child's stdin and stdout both carry 3 MiB); cmd.exe gives an
+# exit code and prints the connection's variables.
+bg "$T/back" "$LIN" serve -e 'tcp://127.0.0.1:0 echo'
+BACK=$BG_PID
+back=$(listening_url "$T/back" 20)
+winexe="Z:$WIN" # Wine's drive Z: is /; forward slashes need no quoting
+bg "$T/ex" wine "$WIN" serve -v --drain-timeout 2 -e 'tcp://127.0.0.1:0 exec find.exe "x"' \
+	-e "tcp://127.0.0.1:0 exec $winexe connect $back" -e 'tcp://127.0.0.1:0 exec cmd.exe /c exit 3' \
+	-e 'tcp://127.0.0.1:0 exec cmd.exe /c echo %TCPREMOTEIP% %SOCKIPC_LOCAL%' \
+	-e 'tcp://127.0.0.1:0 exec nosuchprogram.exe' -e 'tcp://127.0.0.1:0 exec --max-children=1 find.exe "x"'
+EX=$BG_PID
+wait_count "$T/ex" '^listening ' 6 20 || fail "sockipc.exe serve with exec lines listens"
+nth_url() { awk -v n="$2" '/^listening /{ if (++i == n) print $2 }' "$1"; }
+got=$(printf 'axb\nccc\nxyz\n' | "$LIN" connect "$(nth_url "$T/ex" 1)" 2>&1 | tr -d '\r')
+expect_eq "exec find.exe: the child filters what the client sends" "axb
+xyz" "$got"
+check "exec says who may run it" grep -q "exec on $(nth_url "$T/ex" 1) runs 'find.exe' for any local user (loopback)" "$T/ex.err"
+head -c 3145728 /dev/urandom >"$T/3mib"
+"$LIN" connect "$(nth_url "$T/ex" 2)" <"$T/3mib" >"$T/3mib.back" 2>"$T/3mib.err"
+expect_eq "exec sockipc.exe connect: 3 MiB through the child and back intact" \
+	"$(sha256sum <"$T/3mib")" "$(sha256sum <"$T/3mib.back")"
+check "its close line counts the bytes and the exit" \
+	wait_line "$T/ex.err" "close exec local=$(nth_url "$T/ex" 2) .* in=3145728 out=3145728 .*end=exit 0" 10
+"$LIN" connect "$(nth_url "$T/ex" 3)" </dev/null >/dev/null 2>&1
+check "exec cmd /c exit 3: the close line says exit 3" \
+	wait_line "$T/ex.err" "close exec local=$(nth_url "$T/ex" 3) .*end=exit 3" 10
+got=$("$LIN" connect "$(nth_url "$T/ex" 4)" </dev/null 2>&1 | tr -d '\r')
+expect_eq "the child gets TCPREMOTEIP and SOCKIPC_LOCAL" "127.0.0.1 $(nth_url "$T/ex" 4)" "$got"
+"$LIN" connect "$(nth_url "$T/ex" 5)" </dev/null >/dev/null 2>&1
+check "a program that does not exist: the reason in the log, the client closed" \
+	wait_line "$T/ex.err" "close exec .*end=exec nosuchprogram.exe: No such file or directory" 10
+# --max-children=1: a second client while the first child waits on stdin.
+mkfifo "$T/ex.in"
+exec 7<>"$T/ex.in"
+bg "$T/mc1" "$LIN" connect "$(nth_url "$T/ex" 6)" <"$T/ex.in" 7>&-
+MC1=$BG_PID
+wait_count "$T/ex.err" 'exec find.exe: child ' 2 20
+"$LIN" connect "$(nth_url "$T/ex" 6)" </dev/null >/dev/null 2>&1
+check "--max-children=1 refuses the second client" \
+	wait_line "$T/ex.err" "refused exec local=$(nth_url "$T/ex" 6) .*: 1 children running \(--max-children=1\)" 10
+# Ctrl-C with that child running: its process group gets Ctrl-Break, and
+# whatever is left at the drain timeout is terminated.
+kill -INT "$EX"
+check "the drain ends the child left running" \
+	wait_line "$T/ex.err" "exec child [0-9]+: terminated|close exec local=$(nth_url "$T/ex" 6) .*end=exit" 20
+ended "$EX"
+expect_eq "sockipc.exe serve exits 0 after the drain" 0 "$STATUS"
+exec 7>&-
+ended "$MC1"
+stop_bg "$BACK"
+
 # ---- what the Windows build refuses, by name ---------------------------------------
 refused() {
 	local what=$1 want=$2 got
@@ -173,9 +228,6 @@ win_serve() { wine "$WIN" serve "$@"; }
 refused "--model fork is refused" \
 	"sockipc: serve: --model fork: not supported on this system (Windows has no fork(); --model event or thread serve the same services)" \
 	--model fork -e 'tcp://127.0.0.1:0 echo'
-refused "exec is refused" \
-	"sockipc: serve: -e 'tcp://127.0.0.1:0 exec cat': service exec: not supported on this system (the Windows build has no fork and no bridge to a program's console yet)" \
-	-e 'tcp://127.0.0.1:0 exec cat'
 for opt in "--user nobody" "--group nogroup" "--inetd" "--log syslog" "--handover $T/h" "--allow-uid 0"; do
 	refused "serve ${opt%% *} is refused" "sockipc: serve: ${opt%% *}: not supported on this system" \
 		$opt -e 'tcp://127.0.0.1:0 echo'
