@@ -2,8 +2,9 @@
 # included by CMakeLists.txt instead of everything Linux-specific there:
 # libsockipc as a DLL (with its import library) and a static library, the
 # examples that build, and the cmocka tests that run under Wine through
-# CTest (`make windows-test`), and sockipc.exe with resolve, send, connect
-# and listen (the other subcommands say they are not in this build yet).
+# CTest (`make windows-test`), and sockipc.exe with resolve, send, connect,
+# listen and bench (the other subcommands say they are not in this build
+# yet).
 
 # The library's sources that do not build for Windows (POSIX system layer,
 # AF_UNIX, shm, TLS, descriptor passing): a regex on src/lib/**/*.c paths.
@@ -53,20 +54,21 @@ endforeach()
 
 # ---- sockipc.exe -------------------------------------------------------------
 # The CLI sources that build for Windows: the common files and those of
-# resolve, send, connect and listen, the loop with its poll backend (cli.c
-# names the loop), and the cutting of GRO buffers (serve/dgcut.c, used by
-# the datagram relay; no GRO on Windows: absent_win.c).  Left out, with
-# what stands in for them:
-#  - serve, bench, scan, xinetd-import: src/cli/absent_win.c says "not in
-#    the Windows build yet";
+# resolve, send, connect, listen and bench (src/bench, its --rate ticker
+# ticker_win.c), the loop with its poll backend (cli.c names the loop),
+# and the cutting of GRO buffers (serve/dgcut.c, used by the datagram
+# relay; no GRO on Windows: absent_win.c).  Left out, with what stands in
+# for them:
+#  - serve, scan, xinetd-import: src/cli/absent_win.c says "not in the
+#    Windows build yet";
 #  - program.c, progpool.c (-e, --sh-exec: fork/exec), fdcli.c (--fd,
 #    --recv-fd: SCM_RIGHTS), urgent data: refused by name
 #    (src/cli/plat_win.c), stand-ins in absent_win.c;
 #  - the Linux loop backends (epoll, io_uring, wakefd, default_linux.c);
 #  - *_posix.c (src/cli/plat_posix.c: plat_win.c instead).
 file(GLOB SIPC_WIN_CLI_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/cli/*.c
-     ${PROJECT_SOURCE_DIR}/src/loop/*.c)
-set(SIPC_WIN_CLI_EXCLUDE "/cli/(main|serve|bench|scan|scanprobe|portlist|xinetd_import|program|progpool|fdcli)\\.c$|/loop/(backend_epoll|backend_uring|wakefd|default_linux)\\.c$|_posix\\.c$")
+     ${PROJECT_SOURCE_DIR}/src/loop/*.c ${PROJECT_SOURCE_DIR}/src/bench/*.c)
+set(SIPC_WIN_CLI_EXCLUDE "/cli/(main|serve|scan|scanprobe|portlist|xinetd_import|program|progpool|fdcli)\\.c$|/loop/(backend_epoll|backend_uring|wakefd|default_linux)\\.c$|_posix\\.c$")
 list(FILTER SIPC_WIN_CLI_SOURCES EXCLUDE REGEX "${SIPC_WIN_CLI_EXCLUDE}")
 add_library(sipc_app STATIC ${SIPC_WIN_CLI_SOURCES} ${PROJECT_SOURCE_DIR}/src/serve/dgcut.c)
 target_include_directories(sipc_app PUBLIC ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/src/lib)

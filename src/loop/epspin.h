@@ -8,11 +8,11 @@
 #ifndef SIPC_EPSPIN_H
 #define SIPC_EPSPIN_H
 
-#include <poll.h>
 #include <stdint.h>
 
 #include "loop/loop.h"
 #include "sockipc.h"
+#include "sys/net.h" /* POLLIN, POLLOUT: poll.h, or WinSock's */
 
 /* The loop's events (SIPC_LOOP_IN, _OUT) for poll(2)'s POLLIN, POLLOUT. */
 static inline uint32_t sipc__loop_events(short ev)
