@@ -137,3 +137,9 @@ set_tests_properties(windows/examples PROPERTIES TIMEOUT 120
 add_test(NAME windows/interop COMMAND bash ${PROJECT_SOURCE_DIR}/tests/windows/interop.sh)
 set_tests_properties(windows/interop PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77
   ENVIRONMENT "${SIPC_WIN_TEST_ENV};SOCKIPC=$<TARGET_FILE:sockipc>;SOCKIPC_LINUX=${PROJECT_SOURCE_DIR}/build/sockipc")
+
+# sockipc.exe bench against the Linux `sockipc serve` echo (tcp, udp, tcp6;
+# --json, --rate, --new-conn, --blocking), a closed port, what is refused.
+add_test(NAME windows/bench COMMAND bash ${PROJECT_SOURCE_DIR}/tests/windows/bench.sh)
+set_tests_properties(windows/bench PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77
+  ENVIRONMENT "${SIPC_WIN_TEST_ENV};SOCKIPC=$<TARGET_FILE:sockipc>;SOCKIPC_LINUX=${PROJECT_SOURCE_DIR}/build/sockipc")
