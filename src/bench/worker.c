@@ -15,9 +15,10 @@
  * in per-connection rings, latencies go to a per-worker histogram.
  *
  * Open loop (--rate): a ticker (ticker.h: a timerfd on Linux, nanosecond
- * resolution, unlike the loop's millisecond timers) releases requests on a fixed schedule and
- * latency is counted from each request's scheduled time, so a server that stalls makes requests
- * queue here and shows up in the percentiles (the "coordinated omission" correction of wrk2 and
+ * resolution, unlike the loop's millisecond timers) releases requests on
+ * a fixed schedule and latency is counted from each request's scheduled
+ * time, so a server that stalls makes requests queue here and shows up in
+ * the percentiles (the "coordinated omission" correction of wrk2 and
  * HdrHistogram).
  *
  * --new-conn opens one connection per request with a non-blocking
