@@ -2,8 +2,9 @@
 # included by CMakeLists.txt instead of everything Linux-specific there:
 # libsockipc as a DLL (with its import library) and a static library, the
 # examples that build, and the cmocka tests that run under Wine through
-# CTest (`make windows-test`), and sockipc.exe with resolve, send, connect
-# and listen (the other subcommands say they are not in this build yet).
+# CTest (`make windows-test`), and sockipc.exe with resolve, send, connect,
+# listen and bench (the other subcommands say they are not in this build
+# yet).
 
 # The library's sources that do not build for Windows (POSIX system layer,
 # AF_UNIX, shm, TLS, descriptor passing): a regex on src/lib/**/*.c paths.
@@ -54,20 +55,19 @@ endforeach()
 
 # ---- sockipc.exe -------------------------------------------------------------
 # The CLI sources that build for Windows: the common files and those of
-# resolve, send, connect and listen, the loop with its poll backend (cli.c
-# names the loop), and the cutting of GRO buffers (serve/dgcut.c, used by
-# the datagram relay; no GRO on Windows: absent_win.c).  Left out, with
-# what stands in for them:
-#  - serve, bench, scan, xinetd-import: src/cli/absent_win.c says "not in
-#    the Windows build yet";
+# resolve, send, connect, listen and bench (src/bench, its --rate ticker
+# ticker_win.c), the loop with its poll backend (cli.c names the loop).
+# Left out, with what stands in for them:
+#  - scan, xinetd-import: src/cli/absent_win.c says "not in the Windows
+#    build yet";
 #  - program.c, progpool.c (-e, --sh-exec: fork/exec), fdcli.c (--fd,
 #    --recv-fd: SCM_RIGHTS), urgent data: refused by name
 #    (src/cli/plat_win.c), stand-ins in absent_win.c;
 #  - the Linux loop backends (epoll, io_uring, wakefd, default_linux.c);
 #  - *_posix.c (src/cli/plat_posix.c: plat_win.c instead).
 file(GLOB SIPC_WIN_CLI_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/cli/*.c
-     ${PROJECT_SOURCE_DIR}/src/loop/*.c)
-set(SIPC_WIN_CLI_EXCLUDE "/cli/(main|bench|scan|scanprobe|portlist|xinetd_import|program|progpool|fdcli)\\.c$|/loop/(backend_epoll|backend_uring|wakefd|default_linux)\\.c$|_posix\\.c$")
+     ${PROJECT_SOURCE_DIR}/src/loop/*.c ${PROJECT_SOURCE_DIR}/src/bench/*.c)
+set(SIPC_WIN_CLI_EXCLUDE "/cli/(main|scan|scanprobe|portlist|xinetd_import|program|progpool|fdcli)\\.c$|/loop/(backend_epoll|backend_uring|wakefd|default_linux)\\.c$|_posix\\.c$")
 list(FILTER SIPC_WIN_CLI_SOURCES EXCLUDE REGEX "${SIPC_WIN_CLI_EXCLUDE}")
 # The server: everything but what stands on fork, exec, signals, the
 # service manager or xinetd's files, each replaced by a *_win.c (the fork
@@ -80,6 +80,13 @@ target_include_directories(sipc_app PUBLIC ${PROJECT_SOURCE_DIR}/src ${PROJECT_S
 target_link_libraries(sipc_app PUBLIC sockipc_static)
 add_executable(sockipc ${PROJECT_SOURCE_DIR}/src/cli/main.c)
 target_link_libraries(sockipc PRIVATE sipc_app)
+# CMake links every mingw executable with --out-implib lib<name>.dll.a:
+# for sockipc.exe that is the DLL's own import library, and whichever
+# linked last won, so the examples could import their functions from
+# sockipc.exe (which exports them: the objects are the DLL's) and crash
+# at their first call.  The program's import library gets a name of its
+# own (tests/windows/dll.sh checks what the examples import).
+set_target_properties(sockipc PROPERTIES IMPORT_SUFFIX .exe.a)
 
 install(TARGETS sockipc sockipc_static sockipc_shared
         RUNTIME DESTINATION bin ARCHIVE DESTINATION lib LIBRARY DESTINATION lib)
@@ -141,6 +148,12 @@ set_tests_properties(windows/examples PROPERTIES TIMEOUT 120
 # ways, resolve, a refused connect, and what is absent on Windows.
 add_test(NAME windows/interop COMMAND bash ${PROJECT_SOURCE_DIR}/tests/windows/interop.sh)
 set_tests_properties(windows/interop PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77
+  ENVIRONMENT "${SIPC_WIN_TEST_ENV};SOCKIPC=$<TARGET_FILE:sockipc>;SOCKIPC_LINUX=${PROJECT_SOURCE_DIR}/build/sockipc")
+
+# sockipc.exe bench against the Linux `sockipc serve` echo (tcp, udp, tcp6;
+# --json, --rate, --new-conn, --blocking), a closed port, what is refused.
+add_test(NAME windows/bench COMMAND bash ${PROJECT_SOURCE_DIR}/tests/windows/bench.sh)
+set_tests_properties(windows/bench PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77
   ENVIRONMENT "${SIPC_WIN_TEST_ENV};SOCKIPC=$<TARGET_FILE:sockipc>;SOCKIPC_LINUX=${PROJECT_SOURCE_DIR}/build/sockipc")
 
 # sockipc.exe serve with Linux clients: the services, forward, broadcast,

@@ -14,11 +14,12 @@
  * per message: payloads are slices of one pattern buffer, send times sit
  * in per-connection rings, latencies go to a per-worker histogram.
  *
- * Open loop (--rate): a timerfd (nanosecond resolution, unlike the loop's
- * millisecond timers) releases requests on a fixed schedule and latency is
- * counted from each request's scheduled time, so a server that stalls
- * makes requests queue here and shows up in the percentiles (the
- * "coordinated omission" correction of wrk2 and HdrHistogram).
+ * Open loop (--rate): a ticker (ticker.h: a timerfd on Linux, nanosecond
+ * resolution, unlike the loop's millisecond timers) releases requests on
+ * a fixed schedule and latency is counted from each request's scheduled
+ * time, so a server that stalls makes requests queue here and shows up in
+ * the percentiles (the "coordinated omission" correction of wrk2 and
+ * HdrHistogram).
  *
  * --new-conn opens one connection per request with a non-blocking
  * connect(2) of its own: the library's connect waits for completion, and
@@ -37,20 +38,13 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <netinet/udp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/timerfd.h>
-#include <sys/un.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "bench/ticker.h"
 #include "endpoint.h"
 #include "loop/epspin.h"
 #include "loop/loop.h"
@@ -173,8 +167,8 @@ struct worker {
 	bool stopping;
 	int64_t last_done;
 	/* open loop */
-	int tfd;
-	sipc_loop_io tfd_io;
+	struct sipc__ticker *ticker;
+	sipc_loop_io ticker_io;
 	int64_t interval; /* ns between requests of this worker */
 	uint64_t next_k;
 	uint64_t k_limit;
@@ -624,7 +618,7 @@ static void dgram_offload(struct bconn *c)
 
 	if (c->gso != 0)
 		return;
-	c->gso = udp ? 1 : -1;
+	c->gso = udp && sipc__sys_udp_gso_ok(c->fd) ? 1 : -1;
 	c->gro = -1;
 	if (udp && sipc__dgb_gro_enable(c->fd)) {
 		if (w->gro_area == NULL)
@@ -637,8 +631,8 @@ static void dgram_offload(struct bconn *c)
 /* N datagrams (built in w->dg_txiov, 2 iovecs each) as one UDP GSO send:
  * the kernel cuts it at the message size, so the server still gets one
  * datagram each.  Returns N, or -errno; a kernel that refuses GSO
- * (EINVAL, EIO, EOPNOTSUPP) turns it off for the socket and the caller
- * sends them one by one. */
+ * (EINVAL, EIO, EOPNOTSUPP) or a system without it turns it off for the
+ * socket, returns -EOPNOTSUPP, and the caller sends them one by one. */
 static int dgram_send_gso(struct bconn *c, unsigned n)
 {
 	struct worker *w = c->w;
@@ -651,17 +645,14 @@ static int dgram_send_gso(struct bconn *c, unsigned n)
 			    .msg_iovlen = 2 * n,
 			    .msg_control = ctl.buf,
 			    .msg_controllen = sizeof(ctl.buf)};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 	ssize_t r;
 
-	cm->cmsg_level = SOL_UDP;
-	cm->cmsg_type = 103; /* UDP_SEGMENT */
-	cm->cmsg_len = CMSG_LEN(sizeof(seg));
-	memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
+	sipc__sys_udp_gso_cmsg(&mh, seg);
 	r = sipc__sys_sendmsg(c->fd, &mh, MSG_DONTWAIT);
-	if (r == -EINVAL || r == -EIO || r == -EOPNOTSUPP) {
+	if (r == -EINVAL || r == -EIO || r == -EOPNOTSUPP || r == SIPC_ENOTSUP) {
+		/* SIPC_ENOTSUP: no control data at all (Windows). */
 		c->gso = -1;
-		return (int)r;
+		return -EOPNOTSUPP;
 	}
 	return r < 0 ? (int)r : (int)n;
 }
@@ -1005,13 +996,13 @@ static void on_conn_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 		return;
 	}
 	if (c->connecting) {
-		int err = 0, rc;
+		int rc;
 
 		if (!(revents & (SIPC_LOOP_OUT | SIPC_LOOP_ERR | SIPC_LOOP_HUP)))
 			return;
-		rc = sipc__sys_getsockopt_int(c->fd, SOL_SOCKET, SO_ERROR, &err);
-		if (rc < 0 || err != 0) {
-			session_failed(c, "connect", rc < 0 ? rc : -err);
+		rc = sipc__sys_so_error(c->fd);
+		if (rc < 0) {
+			session_failed(c, "connect", rc);
 			return;
 		}
 		if (c->w->sh->tls)
@@ -1078,7 +1069,8 @@ static void open_session(struct bconn *c)
 	c->open = true;
 	c->want_out = false;
 	sipc__io_init(&c->io, fd, on_conn_io, c);
-	if (connect(fd, (const struct sockaddr *)&sh->addr.ss, sh->addr.len) == 0) {
+	rc = sipc__sys_connect_start(fd, (const struct sockaddr *)&sh->addr.ss, sh->addr.len);
+	if (rc == 0) {
 		c->connecting = true;
 		if (sh->tls)
 			handshake_step(c);
@@ -1086,8 +1078,7 @@ static void open_session(struct bconn *c)
 			session_ready(c);
 		return;
 	}
-	rc = -errno;
-	if (rc == -EINPROGRESS || rc == -EINTR) {
+	if (rc == -EINPROGRESS) {
 		c->connecting = true;
 		set_events(c);
 		return;
@@ -1151,26 +1142,18 @@ static void on_tick(sipc_loop *loop, sipc_loop_timer *t)
 
 static void arm_schedule(struct worker *w)
 {
-	int64_t when = w->sh->t0 + (int64_t)w->next_k * w->interval;
-	struct itimerspec its = {
-		.it_value = {.tv_sec = when / 1000000000, .tv_nsec = when % 1000000000},
-	};
-
-	if (when <= 0)
-		its.it_value.tv_nsec = 1;
-	timerfd_settime(w->tfd, TFD_TIMER_ABSTIME, &its, NULL);
+	sipc__ticker_arm(w->ticker, w->sh->t0 + (int64_t)w->next_k * w->interval);
 }
 
 /* Open loop: release every request whose time has come. */
 static void on_schedule(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 {
 	struct worker *w = io->arg;
-	uint64_t expirations, first = w->next_k;
+	uint64_t first = w->next_k;
 	int64_t now = now_ns();
 
 	(void)revents;
-	if (read(w->tfd, &expirations, sizeof expirations) < 0 && errno != EAGAIN)
-		return;
+	sipc__ticker_drain(w->ticker);
 	while (w->next_k < w->k_limit && w->sh->t0 + (int64_t)w->next_k * w->interval <= now) {
 		w->conns[w->next_k % w->nconns].due++;
 		w->next_k++;
@@ -1199,8 +1182,8 @@ static void on_wake(sipc_loop *loop, void *arg)
 	if (!atomic_load(&w->sh->stop) || w->stopping)
 		return;
 	w->stopping = true;
-	if (w->tfd >= 0)
-		sipc__io_stop(loop, &w->tfd_io);
+	if (w->ticker != NULL)
+		sipc__io_stop(loop, &w->ticker_io);
 	for (size_t i = 0; i < w->nconns; i++) {
 		struct bconn *c = &w->conns[i];
 
@@ -1282,11 +1265,11 @@ static void worker_cleanup(struct worker *w)
 	}
 	if (w->loop != NULL) {
 		sipc__timer_stop(w->loop, &w->tick);
-		if (w->tfd >= 0)
-			sipc__io_stop(w->loop, &w->tfd_io);
+		if (w->ticker != NULL)
+			sipc__io_stop(w->loop, &w->ticker_io);
 	}
-	if (w->tfd >= 0)
-		close(w->tfd);
+	sipc__ticker_free(w->ticker);
+	w->ticker = NULL;
 	sipc__loop_free(w->loop);
 	w->loop = NULL;
 	free(w->scratch);
@@ -1311,12 +1294,10 @@ static int worker_setup(struct worker *w)
 			return rc;
 	}
 	if (w->cfg->rate > 0) {
-		w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-		if (w->tfd < 0)
-			return -errno;
-		sipc__io_init(&w->tfd_io, w->tfd, on_schedule, w);
-		/* The default timer slack (50 us) would delay every release. */
-		prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+		rc = sipc__ticker_new(&w->ticker);
+		if (rc < 0)
+			return rc;
+		sipc__io_init(&w->ticker_io, sipc__ticker_fd(w->ticker), on_schedule, w);
 	}
 	if (w->cfg->new_conn)
 		return 0;
@@ -1357,7 +1338,7 @@ static void *worker_main(void *arg)
 		w->tick_ms = 1;
 	sipc__timer_start(w->loop, &w->tick, w->tick_ms);
 	if (w->cfg->rate > 0) {
-		sipc__io_start(w->loop, &w->tfd_io, SIPC_LOOP_IN);
+		sipc__io_start(w->loop, &w->ticker_io, SIPC_LOOP_IN);
 		arm_schedule(w);
 	}
 	for (size_t i = 0; i < w->nconns; i++) {
@@ -1464,7 +1445,6 @@ int sipc__bench_run(const struct sipc_bench_config *cfg, struct sipc_bench_resul
 		w->sh = &sh;
 		w->cfg = cfg;
 		w->index = (int)i;
-		w->tfd = -1;
 		w->nconns = (size_t)(cfg->conns / nw + (i < cfg->conns % nw));
 		w->conns = calloc(w->nconns, sizeof *w->conns);
 		w->res = calloc(1, sizeof *w->res);

@@ -1,6 +1,6 @@
 /*
  * absent_win.c - what the Windows build of sockipc does not have yet:
- * the subcommands bench, scan and xinetd-import (a later step of
+ * the subcommands scan and xinetd-import (a later step of
  * issue 14 ports them) say so in one line with status 2, and the calls of
  * connect and listen into programs (program.c, progpool.c: fork, exec,
  * dup2 onto stdio) and descriptor passing (fdcli.c: SCM_RIGHTS) are here
@@ -19,13 +19,6 @@ static int absent(const char *cmd)
 {
 	sipc_cli_error("%s: not in the Windows build yet", cmd);
 	return SIPC_EXIT_USAGE;
-}
-
-int sipc_cmd_bench(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	return absent("bench");
 }
 
 int sipc_cmd_scan(int argc, char **argv)

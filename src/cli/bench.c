@@ -6,14 +6,15 @@
  * was mismatched, lost or unanswered, or the run could not start, 2 for a
  * usage error.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "bench/bench.h"
 #include "cli/cli.h"
 #include "cli/opt.h"
+#include "cli/plat.h"
 #include "cli/proxyopt.h"
 #include "cli/tlscli.h"
 #include "cli/tlsopt.h"
@@ -22,6 +23,10 @@
 #define DGRAM_MIN_SIZE 8
 /* The largest datagram a udp socket can send (65535 - 8 - 20). */
 #define UDP_MAX_SIZE 65507
+
+/* --count at most: 10^12, or what a long holds where it has 32 bits
+ * (Windows). */
+#define COUNT_MAX ((long)(LONG_MAX < 1000000000000LL ? LONG_MAX : 1000000000000LL))
 
 static long conns = 1;
 static long depth = 1;
@@ -47,7 +52,7 @@ static const struct sipc_opt opts_table[] = {
 	 "S bytes per message (default 64; K, M suffixes)"},
 	{"duration", 'D', SIPC__OPT_SECONDS, &duration_ms, 1, 86400000, "SECONDS",
 	 "run this long (default 3)"},
-	{"count", 'n', SIPC__OPT_INT, &count, 1, 1000000000000L, "M",
+	{"count", 'n', SIPC__OPT_INT, &count, 1, COUNT_MAX, "M",
 	 "send exactly M messages in all instead of running for a time"},
 	{"threads", 'T', SIPC__OPT_INT, &threads, 1, 256, "T",
 	 "T worker threads, each with its own event loop (default 1)"},
@@ -101,17 +106,6 @@ static const struct sipc_opt_spec spec = {
 	/* Millions of messages: no dump of them, and no notices to print. */
 	.refuse = SIPC__OPT_G_HEX | SIPC__OPT_G_VERBOSE,
 };
-
-/* Many connections need many descriptors: take the hard limit. */
-static void raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
 
 int sipc_cmd_bench(int argc, char **argv)
 {
@@ -200,7 +194,7 @@ int sipc_cmd_bench(int argc, char **argv)
 		rc = SIPC_EXIT_FAIL;
 		goto out;
 	}
-	raise_nofile();
+	sipc_cli_raise_nofile();
 	sipc_cli_lib_options(&opts);
 	/* --new-conn wraps sockets it connects itself: shm's ring=, spin=
 	 * and ring_max= reach their handshake through the URL (dials ignore

@@ -56,4 +56,9 @@ void sipc_cli_stop_end(void);
  * readable, one byte per signal; -errno (SIPC_ENOTSUP on Windows). */
 int sipc_cli_urgent_catch_quit(void);
 
+/* bench: many connections need many descriptors: the soft limit of open
+ * files raised to the hard one (RLIMIT_NOFILE); nothing on Windows, which
+ * has no such limit on sockets. */
+void sipc_cli_raise_nofile(void);
+
 #endif /* SIPC_CLI_PLAT_H */

@@ -177,3 +177,7 @@ int sipc_cli_urgent_catch_quit(void)
 {
 	return SIPC_ENOTSUP;
 }
+
+void sipc_cli_raise_nofile(void)
+{
+}

@@ -12,7 +12,7 @@
 
 #include "loop/loop.h"
 #include "sockipc.h"
-#include "sys/net.h" /* POLLIN, POLLOUT */
+#include "sys/net.h" /* POLLIN, POLLOUT: poll.h, or WinSock's */
 
 /* The loop's events (SIPC_LOOP_IN, _OUT) for poll(2)'s POLLIN, POLLOUT. */
 static inline uint32_t sipc__loop_events(short ev)

@@ -69,18 +69,24 @@ static const struct sipc__loop_backend *chosen_backend(void)
 	return chosen != NULL ? chosen : sipc__loop_backend_default;
 }
 
-/* "epoll, uring or poll": the names the platform knows, into BUF. */
+/* "epoll, uring or poll": the names the platform knows, into BUF (not
+ * those of another system's, with no backend here). */
 static void known_names(char *buf, size_t n)
 {
-	size_t len = 0;
+	const struct sipc__loop_choice *c;
+	size_t len = 0, total = 0, i = 0;
 
 	buf[0] = '\0';
-	for (const struct sipc__loop_choice *c = sipc__loop_choices; c->name != NULL; c++) {
-		const char *sep = c == sipc__loop_choices ? ""
-				  : (c + 1)->name == NULL ? " or "
-							  : ", ";
-		int w = snprintf(buf + len, n - len, "%s%s", sep, c->name);
+	for (c = sipc__loop_choices; c->name != NULL; c++)
+		total += c->be != NULL;
+	for (c = sipc__loop_choices; c->name != NULL; c++) {
+		const char *sep = i == 0 ? "" : i + 1 == total ? " or " : ", ";
+		int w;
 
+		if (c->be == NULL)
+			continue;
+		i++;
+		w = snprintf(buf + len, n - len, "%s%s", sep, c->name);
 		if (w < 0 || (size_t)w >= n - len)
 			break;
 		len += (size_t)w;
@@ -105,6 +111,12 @@ int sipc__loop_choose(const char *name, char *why, size_t n)
 		known_names(buf, sizeof(buf));
 		if (why != NULL)
 			snprintf(why, n, "unknown backend '%s' (%s)", name, buf);
+		return -EINVAL;
+	}
+	if (c->be == NULL) {
+		known_names(buf, sizeof(buf));
+		if (why != NULL)
+			snprintf(why, n, "'%s' is not supported on this system (%s)", name, buf);
 		return -EINVAL;
 	}
 	if (c->probe != NULL && c->probe(buf, sizeof(buf)) < 0) {

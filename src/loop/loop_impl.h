@@ -208,7 +208,9 @@ struct sipc__loop_choice {
 	const struct sipc__loop_backend *be;
 	int (*probe)(char *why, size_t n);
 };
-/* The platform's backends, ended by a NULL name, and the one loops run on
+/* The platform's backends, ended by a NULL name (a NULL be: another
+ * system's backend, which sipc__loop_choose refuses as not supported on
+ * this system), and the one loops run on
  * when none is chosen: default_linux.c (epoll, uring, poll; epoll) or
  * default_win.c (poll), one file per platform, so loop.c names none. */
 extern const struct sipc__loop_choice sipc__loop_choices[];

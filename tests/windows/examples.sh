@@ -12,6 +12,13 @@ unset DISPLAY
 # Windows programs end their lines with CRLF.
 crlf() { tr -d '\r'; }
 
+# They take the library from the DLL, not from sockipc.exe (which carries
+# the same functions): its import library once overwrote the DLL's.
+for exe in echo_server echo_client; do
+	check "$exe.exe imports libsockipc.dll" \
+		grep -qx 'libsockipc.dll' < <(x86_64-w64-mingw32-objdump -p "$BIN/$exe.exe" | awk '/DLL Name:/ { print $3 }')
+done
+
 for url in tcp://127.0.0.1:0 tcp6://[::1]:0 udp://127.0.0.1:0; do
 	bg "$T/server" wine "$BIN/echo_server.exe" "$url" 1
 	real=$(listening_url "$T/server" 20 | crlf)

@@ -112,7 +112,7 @@ status 1" "$want"
 expect_eq "a refused connect: sockipc.exe says the same" "$want" "$got"
 
 # ---- what the Windows build does not have -----------------------------------
-for cmd in bench scan xinetd-import; do
+for cmd in scan xinetd-import; do
 	got=$(win "$cmd" 2>&1; echo "status $?")
 	expect_eq "sockipc.exe $cmd says it is absent" \
 		"sockipc: $cmd: not in the Windows build yet

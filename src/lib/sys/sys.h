@@ -69,6 +69,13 @@ int sipc__sys_socket(int family, int type);
 int sipc__sys_accept(int fd, struct sockaddr *sa, socklen_t *len);
 /* Non-blocking connect that waits until DEADLINE and reads SO_ERROR. */
 int sipc__sys_connect(int fd, const struct sockaddr *sa, socklen_t len, int64_t deadline);
+/* connect() that does not wait: 0 when connected at once, -EINPROGRESS
+ * while it goes on (then wait for POLLOUT and read sipc__sys_so_error),
+ * or -errno (-EAGAIN: a unix listener's backlog is full, on Linux). */
+int sipc__sys_connect_start(int fd, const struct sockaddr *sa, socklen_t len);
+/* The pending error of FD (SO_ERROR, a finished non-blocking connect's
+ * result): 0, or -errno (WinSock's code mapped as everywhere else). */
+int sipc__sys_so_error(int fd);
 /* close(); never retried on EINTR (Linux has released the descriptor). */
 int sipc__sys_close(int fd);
 int sipc__sys_set_nonblock(int fd, bool on);
@@ -203,7 +210,8 @@ unsigned sipc__sys_euid(void);
 /* Whether udp socket FD may send with UDP_SEGMENT (the kernel knows it). */
 bool sipc__sys_udp_gso_ok(int fd);
 /* Fills H's control area (msg_control, msg_controllen: room for
- * CMSG_SPACE(sizeof(uint16_t)) bytes) with a UDP_SEGMENT of SEG bytes. */
+ * CMSG_SPACE(sizeof(uint16_t)) bytes) with a UDP_SEGMENT of SEG bytes
+ * (where there is none, a control area sipc__sys_sendmsg refuses). */
 void sipc__sys_udp_gso_cmsg(struct msghdr *h, uint16_t seg);
 /* Turns UDP_GRO on for FD: whether the kernel took it. */
 bool sipc__sys_udp_gro_enable(int fd);

@@ -48,7 +48,7 @@ int sipc__sys_accept(int fd, struct sockaddr *sa, socklen_t *len)
 	}
 }
 
-static int so_error(int fd)
+int sipc__sys_so_error(int fd)
 {
 	int err = 0;
 	int rc = sipc__sys_getsockopt_int(fd, SOL_SOCKET, SO_ERROR, &err);
@@ -56,6 +56,16 @@ static int so_error(int fd)
 	if (rc < 0)
 		return rc;
 	return err ? -err : 0;
+}
+
+int sipc__sys_connect_start(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	if (connect(fd, sa, len) == 0)
+		return 0;
+	/* EINTR does not cancel a connect: it goes on as after EINPROGRESS. */
+	if (errno == EINPROGRESS || errno == EINTR)
+		return -EINPROGRESS;
+	return -errno;
 }
 
 int sipc__sys_connect(int fd, const struct sockaddr *sa, socklen_t len, int64_t deadline)
@@ -92,7 +102,7 @@ int sipc__sys_connect(int fd, const struct sockaddr *sa, socklen_t len, int64_t 
 		return rc;
 	/* Whatever poll said (POLLOUT, POLLERR, POLLHUP), SO_ERROR holds the
 	 * outcome of the connect. */
-	return so_error(fd);
+	return sipc__sys_so_error(fd);
 }
 
 int sipc__sys_close(int fd)

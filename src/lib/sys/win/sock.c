@@ -84,7 +84,7 @@ int sipc__sys_accept(int fd, struct sockaddr *sa, socklen_t *len)
 	return SIPC__FD(c);
 }
 
-static int so_error(int fd)
+int sipc__sys_so_error(int fd)
 {
 	int err = 0;
 	int rc = sipc__sys_getsockopt_int(fd, SOL_SOCKET, SO_ERROR, &err);
@@ -92,6 +92,22 @@ static int so_error(int fd)
 	if (rc < 0)
 		return rc;
 	return err ? -sipc__win_errno(err) : 0;
+}
+
+int sipc__sys_connect_start(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	int err;
+
+	if (unix_unnamed(sa, len))
+		return SIPC_ENOTSUP;
+	if (connect(SIPC__SOCK(fd), sa, len) == 0)
+		return 0;
+	/* WinSock's "in progress" is WSAEWOULDBLOCK, which would read as
+	 * EAGAIN (a full unix backlog on Linux). */
+	err = WSAGetLastError();
+	if (err == WSAEWOULDBLOCK || err == WSAEINPROGRESS)
+		return -EINPROGRESS;
+	return -sipc__win_errno(err);
 }
 
 int sipc__sys_connect(int fd, const struct sockaddr *sa, socklen_t len, int64_t deadline)
@@ -130,7 +146,7 @@ int sipc__sys_connect(int fd, const struct sockaddr *sa, socklen_t len, int64_t 
 		if (sipc__deadline_left(deadline) == 0)
 			return SIPC_ETIMEDOUT;
 	}
-	return so_error(fd);
+	return sipc__sys_so_error(fd);
 }
 
 int sipc__sys_close(int fd)

@@ -122,6 +122,13 @@ struct cmsghdr {
 };
 #define CMSG_ALIGN(n) (((n) + sizeof(size_t) - 1) & ~(sizeof(size_t) - 1))
 #define CMSG_SPACE(n) (CMSG_ALIGN(sizeof(struct cmsghdr)) + CMSG_ALIGN(n))
+#define CMSG_LEN(n)   (CMSG_ALIGN(sizeof(struct cmsghdr)) + (n))
+/* wincrypt.h (through iphlpapi.h) has a constant of this name: POSIX's
+ * macro instead. */
+#undef CMSG_DATA
+#define CMSG_DATA(c) ((unsigned char *)(c) + CMSG_ALIGN(sizeof(struct cmsghdr)))
+#define CMSG_FIRSTHDR(m)                                                                           \
+	((m)->msg_controllen >= sizeof(struct cmsghdr) ? (struct cmsghdr *)(m)->msg_control : NULL)
 
 /* POSIX's scatter/gather message, which sys/win/io.c maps onto WSABUFs. */
 struct msghdr {
