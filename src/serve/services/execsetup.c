@@ -64,7 +64,8 @@ static bool unix_open_to_others(const sipc_addr *local, char *what, size_t len)
 	const struct sockaddr_un *un = (const struct sockaddr_un *)&local->ss;
 	struct stat st;
 
-	if ((size_t)local->len <= offsetof(struct sockaddr_un, sun_path) || un->sun_path[0] == '\0') {
+	if ((size_t)local->len <= offsetof(struct sockaddr_un, sun_path) ||
+	    un->sun_path[0] == '\0') {
 		snprintf(what, len, "an abstract name has no permissions");
 		return true;
 	}
