@@ -74,10 +74,7 @@
 #define EXEC_POLL_MS 100
 
 struct exec_ep {
-	long max_children;
-	long running;          /* atomic: children of this endpoint now */
-	unsigned long refused; /* atomic */
-	char **argv;           /* PROGRAM ARGS..., NULL-terminated */
+	struct sipc__exec_ep common; /* the program, --max-children */
 	const struct sipc_svc_conf *conf;
 	/* nice, umask or an rlimit: what posix_spawn cannot set (forkexec.c's
 	 * fork path); the user's ids too, decided per child (the server may
@@ -112,7 +109,7 @@ static void release(struct sipc_conn *c, struct exec_conn *st)
 	struct exec_ep *ee = sipc__svc_ep_state(sipc__conn_endpoint(c));
 
 	if (st->counted) {
-		__atomic_sub_fetch(&ee->running, 1, __ATOMIC_RELAXED);
+		sipc__exec_release(&ee->common);
 		st->counted = false;
 	}
 	sipc__io_stop(sipc__conn_loop(c), &st->io);
@@ -383,7 +380,6 @@ static void exec_open(struct sipc_conn *c)
 	struct exec_conn *st = sipc__conn_state(c);
 	struct sipc_srv_endpoint *sep = sipc__conn_endpoint(c);
 	struct exec_ep *ee = sipc__svc_ep_state(sep);
-	char peer[SIPC_URL_MAX];
 	const char *step;
 	int pid;
 
@@ -393,24 +389,14 @@ static void exec_open(struct sipc_conn *c)
 	/* The child alone reads and writes the socket.  No events, one shot:
 	 * a reset or hang-up is reported once instead of on every turn. */
 	(void)sipc__conn_set_events(c, SIPC_LOOP_ONESHOT);
-	if (__atomic_add_fetch(&ee->running, 1, __ATOMIC_RELAXED) > ee->max_children) {
-		unsigned long n = __atomic_add_fetch(&ee->refused, 1, __ATOMIC_RELAXED);
-		__atomic_sub_fetch(&ee->running, 1, __ATOMIC_RELAXED);
-		if (sipc_addr_format(sipc__conn_peer(c), peer, sizeof(peer)) < 0)
-			snprintf(peer, sizeof(peer), "?");
-		sipc__svc_log(ep_of(c), 1,
-			      "refused exec local=%s peer=%s: %ld children running "
-			      "(--max-children=%ld); %lu refused so far",
-			      sipc__svc_ep_url(sep), peer, ee->max_children, ee->max_children, n);
-		sipc__conn_close(c, "refused: --max-children reached");
+	if (!sipc__exec_admit(c, &ee->common))
 		return;
-	}
 	st->counted = true;
-	pid = start_child(c, st, ee->argv, &step);
+	pid = start_child(c, st, ee->common.argv, &step);
 	if (pid < 0) {
 		/* The program is the configuration's, not a peer's: as written. */
-		snprintf(st->end, sizeof(st->end), "exec %s: %s%s%s", ee->argv[0], step ? step : "",
-			 step ? ": " : "", strerror(-pid));
+		snprintf(st->end, sizeof(st->end), "exec %s: %s%s%s", ee->common.argv[0],
+			 step ? step : "", step ? ": " : "", strerror(-pid));
 		sipc__svc_log(ep_of(c), 0, "%s", st->end);
 		release(c, st);
 		sipc__conn_close(c, st->end);
@@ -418,7 +404,7 @@ static void exec_open(struct sipc_conn *c)
 	}
 	st->pid = pid;
 	sipc__conn_child(c, pid);
-	sipc__svc_log(ep_of(c), 2, "exec %s: child %d", ee->argv[0], pid);
+	sipc__svc_log(ep_of(c), 2, "exec %s: child %d", ee->common.argv[0], pid);
 #if HAVE_PIDFD
 	st->pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
 #endif
@@ -535,25 +521,19 @@ static int set_attrs(struct sipc_srv_endpoint *sep, struct exec_ep *ee, char *wh
 static int exec_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char *why,
 		      size_t whylen)
 {
-	struct exec_ep *ee;
-	long max_children;
-	char **prog;
+	struct exec_ep *ee = calloc(1, sizeof(*ee));
 
-	if (sipc__exec_args(argc, argv, &max_children, &prog, why, whylen) < 0)
-		return -1;
-	ee = calloc(1, sizeof(*ee));
 	if (ee == NULL) {
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	ee->max_children = max_children;
-	ee->argv = prog;
-	if (set_attrs(sep, ee, why, whylen) < 0) {
+	if (sipc__exec_setup(sep, argc, argv, &ee->common, why, whylen) < 0 ||
+	    set_attrs(sep, ee, why, whylen) < 0) {
+		sipc__privdrop_ids_free(&ee->ids);
 		free(ee);
 		return -1;
 	}
 	sipc__svc_ep_set_state(sep, ee);
-	sipc__exec_say_who(sep, ee->argv[0]);
 	return 0;
 }
 

@@ -48,10 +48,7 @@ struct bridge {
 };
 
 struct exec_ep {
-	long max_children;
-	long running;          /* atomic */
-	unsigned long refused; /* atomic */
-	char **argv;
+	struct sipc__exec_ep common; /* the program, --max-children */
 };
 
 struct exec_conn {
@@ -407,7 +404,7 @@ static void release(struct sipc_conn *c, struct exec_conn *st)
 	struct exec_ep *ee = sipc__svc_ep_state(ep_of(c));
 
 	if (st->counted) {
-		__atomic_sub_fetch(&ee->running, 1, __ATOMIC_RELAXED);
+		sipc__exec_release(&ee->common);
 		st->counted = false;
 	}
 }
@@ -435,28 +432,17 @@ static void exec_open(struct sipc_conn *c)
 {
 	struct exec_conn *st = sipc__conn_state(c);
 	struct exec_ep *ee = sipc__svc_ep_state(ep_of(c));
-	char peer[SIPC_URL_MAX];
 	int pid, pair;
 
 	(void)sipc__conn_set_events(c, SIPC_LOOP_ONESHOT);
-	if (__atomic_add_fetch(&ee->running, 1, __ATOMIC_RELAXED) > ee->max_children) {
-		unsigned long n = __atomic_add_fetch(&ee->refused, 1, __ATOMIC_RELAXED);
-		__atomic_sub_fetch(&ee->running, 1, __ATOMIC_RELAXED);
-		if (sipc_addr_format(sipc__conn_peer(c), peer, sizeof(peer)) < 0)
-			snprintf(peer, sizeof(peer), "?");
-		sipc__svc_log(ep_of(c), 1,
-			      "refused exec local=%s peer=%s: %ld children running "
-			      "(--max-children=%ld); %lu refused so far",
-			      sipc__svc_ep_url(ep_of(c)), peer, ee->max_children, ee->max_children,
-			      n);
-		sipc__conn_close(c, "refused: --max-children reached");
+	if (!sipc__exec_admit(c, &ee->common))
 		return;
-	}
 	st->counted = true;
-	pid = start_child(c, st, ee->argv, &pair);
+	pid = start_child(c, st, ee->common.argv, &pair);
 	if (pid < 0) {
 		/* The program is the configuration's, not a peer's: as written. */
-		snprintf(st->end, sizeof(st->end), "exec %s: %s", ee->argv[0], strerror(-pid));
+		snprintf(st->end, sizeof(st->end), "exec %s: %s", ee->common.argv[0],
+			 strerror(-pid));
 		sipc__svc_log(ep_of(c), 0, "%s", st->end);
 		release(c, st);
 		sipc__conn_close(c, st->end);
@@ -464,7 +450,7 @@ static void exec_open(struct sipc_conn *c)
 	}
 	st->pid = (DWORD)pid;
 	sipc__conn_child(c, pid);
-	sipc__svc_log(ep_of(c), 2, "exec %s: child %d", ee->argv[0], pid);
+	sipc__svc_log(ep_of(c), 2, "exec %s: child %d", ee->common.argv[0], pid);
 	sipc__relay_init(&st->relay, c, "child", relay_end);
 	sipc__relay_start(&st->relay, pair, NULL);
 }
@@ -513,21 +499,17 @@ static void exec_close(struct sipc_conn *c)
 static int exec_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char *why,
 		      size_t whylen)
 {
-	struct exec_ep *ee;
-	long max_children;
-	char **prog;
+	struct exec_ep *ee = calloc(1, sizeof(*ee));
 
-	if (sipc__exec_args(argc, argv, &max_children, &prog, why, whylen) < 0)
-		return -1;
-	ee = calloc(1, sizeof(*ee));
 	if (ee == NULL) {
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	ee->max_children = max_children;
-	ee->argv = prog;
+	if (sipc__exec_setup(sep, argc, argv, &ee->common, why, whylen) < 0) {
+		free(ee);
+		return -1;
+	}
 	sipc__svc_ep_set_state(sep, ee);
-	sipc__exec_say_who(sep, ee->argv[0]);
 	return 0;
 }
 

@@ -16,26 +16,6 @@
 #include "sys/net.h"
 #include "sys/sys.h"
 
-int sipc__exec_args(int argc, char **argv, long *max_children, char ***prog, char *why,
-		    size_t whylen)
-{
-	const struct sipc_svc_opt opts[] = {
-		{"max-children", SIPC__SVC_OPT_INT, max_children, 1, 100000},
-		{NULL, 0, NULL, 0, 0},
-	};
-	int used;
-
-	*max_children = SIPC__EXEC_MAX_CHILDREN_DEFAULT;
-	if (sipc__svc_opts_parse("exec", argc, argv, opts, &used, why, whylen) < 0)
-		return -1;
-	if (used >= argc) {
-		snprintf(why, whylen, "exec: no PROGRAM (usage: %s)", sipc__svc_exec.usage);
-		return -1;
-	}
-	*prog = argv + used; /* the line's words are NULL-terminated */
-	return 0;
-}
-
 /* Whether A is a loopback address (or a unix socket, local by nature). */
 static bool is_local(const sipc_addr *a)
 {
@@ -144,10 +124,50 @@ static void say_who(struct sipc_srv_endpoint *sep, const sipc_addr *local, const
 			      sipc__svc_ep_url(sep), prog);
 }
 
-void sipc__exec_say_who(struct sipc_srv_endpoint *sep, const char *prog)
+int sipc__exec_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, struct sipc__exec_ep *ee,
+		     char *why, size_t whylen)
 {
+	const struct sipc_svc_opt opts[] = {
+		{"max-children", SIPC__SVC_OPT_INT, &ee->max_children, 1, 100000},
+		{NULL, 0, NULL, 0, 0},
+	};
 	sipc_addr local;
+	int used;
 
+	ee->max_children = SIPC__EXEC_MAX_CHILDREN_DEFAULT;
+	if (sipc__svc_opts_parse("exec", argc, argv, opts, &used, why, whylen) < 0)
+		return -1;
+	if (used >= argc) {
+		snprintf(why, whylen, "exec: no PROGRAM (usage: %s)", sipc__svc_exec.usage);
+		return -1;
+	}
+	ee->argv = argv + used; /* the line's words are NULL-terminated */
 	if (sipc__svc_ep_local(sep, &local) == 0)
-		say_who(sep, &local, prog);
+		say_who(sep, &local, ee->argv[0]);
+	return 0;
+}
+
+bool sipc__exec_admit(struct sipc_conn *c, struct sipc__exec_ep *ee)
+{
+	struct sipc_srv_endpoint *sep = sipc__conn_endpoint(c);
+	char peer[SIPC_URL_MAX];
+	unsigned long n;
+
+	if (__atomic_add_fetch(&ee->running, 1, __ATOMIC_RELAXED) <= ee->max_children)
+		return true;
+	n = __atomic_add_fetch(&ee->refused, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&ee->running, 1, __ATOMIC_RELAXED);
+	if (sipc_addr_format(sipc__conn_peer(c), peer, sizeof(peer)) < 0)
+		snprintf(peer, sizeof(peer), "?");
+	sipc__svc_log(sep, 1,
+		      "refused exec local=%s peer=%s: %ld children running "
+		      "(--max-children=%ld); %lu refused so far",
+		      sipc__svc_ep_url(sep), peer, ee->max_children, ee->max_children, n);
+	sipc__conn_close(c, "refused: --max-children reached");
+	return false;
+}
+
+void sipc__exec_release(struct sipc__exec_ep *ee)
+{
+	__atomic_sub_fetch(&ee->running, 1, __ATOMIC_RELAXED);
 }
