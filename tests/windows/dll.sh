@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# dll.sh DLL HEADER - libsockipc.dll exports exactly the functions
+# dll.sh DLL HEADER [EXE] - libsockipc.dll exports exactly the functions
 # sockipc.h declares on Windows (the header as mingw's preprocessor sees
 # it), nothing internal, and imports only system DLLs: libgcc and
 # winpthreads are linked in, so the DLL runs without them beside it.
+# EXE, a program linked with the static library (sockipc.exe), exports
+# nothing: the static library's objects carry no export directives.
 # Run by CTest on the build machine (cmake/windows.cmake: windows/dll).
 set -u
-dll=$1 header=$2
+dll=$1 header=$2 exe=${3:-}
 mingw=x86_64-w64-mingw32
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -34,6 +36,10 @@ expect_empty "every function sockipc.h declares is exported" "$(comm -13 "$T/exp
 # System DLLs only: no lib*.dll (libgcc_s_seh-1, libwinpthread-1).
 expect_empty "imports system DLLs only" \
 	"$(awk '/DLL Name:/ { print $3 }' "$T/p" | grep -i '^lib' | tr '\n' ' ')"
+if [ -n "$exe" ]; then
+	expect_empty "$(basename "$exe") exports nothing" \
+		"$($mingw-objdump -p "$exe" | awk '/^\[Ordinal\/Name Pointer\] Table/ { on = 1; next } on && /^\t\[ *[0-9]+\] / { printf "%s ", $NF }')"
+fi
 echo "imports: $(awk '/DLL Name:/ { print $3 }' "$T/p" | tr '\n' ' ')"
 echo "$(wc -l <"$T/exported") exported, $(wc -l <"$T/declared") declared"
 [ $fails -eq 0 ]
