@@ -620,7 +620,7 @@ static void dgram_offload(struct bconn *c)
 		return;
 	c->gso = udp && sipc__sys_udp_gso_ok(c->fd) ? 1 : -1;
 	c->gro = -1;
-	if (udp && sipc__dgb_gro_enable(c->fd)) {
+	if (udp && sipc__sys_udp_gro_enable(c->fd)) {
 		if (w->gro_area == NULL)
 			w->gro_area = malloc((size_t)DG_GRO_BUFS * SIPC__DGB_GRO_BYTES);
 		if (w->gro_area != NULL)
@@ -860,7 +860,7 @@ static void dgram_recv_batch(struct bconn *c, unsigned most)
 				size_t len;
 
 				sipc__dgb_cut_init(&cut, w->dg_rxiov[k].iov_base, n,
-						   sipc__dgb_gro_size(&w->dg_rx[k].msg_hdr));
+						   sipc__sys_udp_gro_size(&w->dg_rx[k].msg_hdr));
 				while (sipc__dgb_cut_next(&cut, &p, &len))
 					dgram_echo(c, p, len, now);
 				continue;

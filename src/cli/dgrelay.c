@@ -22,7 +22,7 @@ int sipc__dgrelay_init(struct sipc__dgrelay *x, int fd, size_t slot, bool udp)
 	/* A GRO buffer holds up to SIPC__DGB_GRO_BYTES: only with slots that
 	 * large (an old kernel refuses it: datagrams then come one by one). */
 	if (udp && slot >= SIPC__DGB_GRO_BYTES)
-		(void)sipc__dgb_gro_enable(fd);
+		(void)sipc__sys_udp_gro_enable(fd);
 	return 0;
 }
 
@@ -48,7 +48,7 @@ static void start_cut(struct sipc__dgrelay *x)
 	x->trunc = n > x->slot;
 	x->trunc_len = n;
 	sipc__dgb_cut_init(&x->cut, x->iov[k].iov_base, x->trunc ? 0 : n,
-			   x->trunc ? 0 : sipc__dgb_gro_size(&x->msg[k].msg_hdr));
+			   x->trunc ? 0 : sipc__sys_udp_gro_size(&x->msg[k].msg_hdr));
 	x->cutting = true;
 }
 

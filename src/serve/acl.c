@@ -178,7 +178,9 @@ void sipc__acl_describe(const struct sipc_acl *acl, char *buf, size_t len)
  * or -1 with WHY. */
 static int parse_id(const char *item, bool group, unsigned long *id, char *why, size_t whylen)
 {
-	char *end;
+	char *end, name[256];
+	unsigned uid = 0, gid = 0;
+	int err;
 
 	if (*item >= '0' && *item <= '9') {
 		errno = 0;
@@ -191,22 +193,17 @@ static int parse_id(const char *item, bool group, unsigned long *id, char *why, 
 		*id = v;
 		return 0;
 	}
-	{
-		char name[256];
-		unsigned uid, gid;
-		int err = group ? sipc__sys_group(item, name, sizeof(name), &gid)
-				: sipc__sys_user(item, name, sizeof(name), &uid, &gid);
-		if (err == 0) {
-			*id = group ? gid : uid;
-			return 0;
-		}
-		if (err != -ENOENT) {
-			snprintf(why, whylen, "%s '%s': %s", group ? "group" : "user", item,
-				 sipc_strerror(err));
-			return -1;
-		}
+	err = group ? sipc__sys_group(item, name, sizeof(name), &gid)
+		    : sipc__sys_user(item, name, sizeof(name), &uid, &gid);
+	if (err == 0) {
+		*id = group ? gid : uid;
+		return 0;
 	}
-	snprintf(why, whylen, "no %s named '%s'", group ? "group" : "user", item);
+	if (err == -ENOENT)
+		snprintf(why, whylen, "no %s named '%s'", group ? "group" : "user", item);
+	else
+		snprintf(why, whylen, "%s '%s': %s", group ? "group" : "user", item,
+			 sipc_strerror(err));
 	return -1;
 }
 

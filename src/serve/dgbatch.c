@@ -181,13 +181,3 @@ out:
 	q->n = 0;
 	q->arena_used = 0;
 }
-
-bool sipc__dgb_gro_enable(int fd)
-{
-	return sipc__sys_udp_gro_enable(fd);
-}
-
-int sipc__dgb_gro_size(const struct msghdr *h)
-{
-	return sipc__sys_udp_gro_size(h);
-}

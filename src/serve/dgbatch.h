@@ -83,12 +83,8 @@ void sipc__dgb_flush(struct sipc__dgb_queue *q);
 /* Control bytes a receive needs for the UDP_GRO message. */
 #define SIPC__DGB_GRO_CMSG CMSG_SPACE(sizeof(int))
 
-/* Asks the kernel for UDP GRO on FD: true when it took it (a udp socket
- * on Linux 5.0 or later), false otherwise (nothing changed). */
-bool sipc__dgb_gro_enable(int fd);
-/* The segment size in H's UDP_GRO control message: 0 when there is none,
- * or one too short to hold it, or one that is not positive. */
-int sipc__dgb_gro_size(const struct msghdr *h);
+/* GRO itself is turned on and read with sipc__sys_udp_gro_enable and
+ * sipc__sys_udp_gro_size (sys.h). */
 
 /* Cuts a received buffer back into its datagrams: each SEG bytes, the
  * last one what is left (shorter when LEN is not a multiple).  SEG 0, or

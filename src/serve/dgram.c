@@ -209,7 +209,7 @@ static void gro_probe(struct sipc__dgram_batch *b, struct sipc_worker *w,
 		return;
 	*g = -1;
 	if (max_batch(w) > 1 && sep->scheme != SIPC_UNIXGRAM && b->cap >= SIPC__DGB_GRO_BYTES &&
-	    sipc__dgb_gro_enable(sep->fd))
+	    sipc__sys_udp_gro_enable(sep->fd))
 		*g = 1;
 	sipc__serve_log(w->srv, 2, "%s %s: receives %s UDP GRO", sep->svc->name, sep->url,
 			*g > 0 ? "use" : "do not use");
@@ -347,7 +347,7 @@ static void serve_buffer(struct sipc__dgram_batch *b, unsigned k, struct sipc_wo
 		sipc__dgb_cut_init(&cut, b->riov[k].iov_base, n, 0);
 	} else {
 		sipc__dgb_cut_init(&cut, b->riov[k].iov_base, n,
-				   sipc__dgb_gro_size(&b->rmsg[k].msg_hdr));
+				   sipc__sys_udp_gro_size(&b->rmsg[k].msg_hdr));
 	}
 	while (sipc__dgb_cut_next(&cut, &p, &len)) {
 		if (b->nd == DGRAM_SERVED)

@@ -128,25 +128,35 @@ const char *sipc__guard_check(const struct sipc_guard *g, const sipc_addr *from,
 
 /* ---------------------------------------------------- the server's own */
 
+/* FAMILY's address ADDR (4 or 16 bytes, network order) as IPv6 or
+ * IPv4-mapped, port 0; ANY when it is the wildcard. */
+static void ip_of(int family, const uint8_t *addr, struct sipc_guard_ip *out)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	size_t len = family == AF_INET ? 4 : 16;
+
+	memset(out, 0, sizeof(*out));
+	if (family == AF_INET)
+		memcpy(out->a, mapped, sizeof(mapped));
+	memcpy(out->a + 16 - len, addr, len);
+	out->any = true;
+	for (size_t k = 0; k < len; k++)
+		out->any &= addr[k] == 0;
+}
+
 /* FROM as an IPv6 (or IPv4-mapped) address and port; false for unix. */
 static bool to_ip(const struct sockaddr_storage *ss, struct sipc_guard_ip *out)
 {
-	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-	memset(out, 0, sizeof(*out));
 	if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-		memcpy(out->a, mapped, sizeof(mapped));
-		memcpy(out->a + 12, &sin->sin_addr, 4);
+		ip_of(AF_INET, (const uint8_t *)&sin->sin_addr, out);
 		out->port = ntohs(sin->sin_port);
-		out->any = sin->sin_addr.s_addr == htonl(INADDR_ANY);
 		return true;
 	}
 	if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
-		memcpy(out->a, &s6->sin6_addr, 16);
+		ip_of(AF_INET6, (const uint8_t *)&s6->sin6_addr, out);
 		out->port = ntohs(s6->sin6_port);
-		out->any = IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
 		return true;
 	}
 	return false;
@@ -191,20 +201,9 @@ int sipc__guard_self_locals(struct sipc_guard_self *s)
 		return err;
 	for (size_t i = 0; i < nifs && rc == 0; i++) {
 		struct sipc_guard_ip ip;
-		struct sockaddr_storage ss;
 
-		memset(&ss, 0, sizeof(ss));
-		if (ifs[i].family == AF_INET) {
-			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-			sin->sin_family = AF_INET;
-			memcpy(&sin->sin_addr, ifs[i].addr, 4);
-		} else {
-			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-			sin6->sin6_family = AF_INET6;
-			memcpy(&sin6->sin6_addr, ifs[i].addr, 16);
-		}
-		if (to_ip(&ss, &ip))
-			rc = push(&s->local, &s->nlocal, &ip);
+		ip_of(ifs[i].family, ifs[i].addr, &ip);
+		rc = push(&s->local, &s->nlocal, &ip);
 	}
 	free(ifs);
 	return rc;

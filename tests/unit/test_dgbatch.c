@@ -545,22 +545,22 @@ static void test_gro_size(void **state)
 	struct msghdr h = {0};
 
 	(void)state;
-	assert_int_equal(sipc__dgb_gro_size(&h), 0);
+	assert_int_equal(sipc__sys_udp_gro_size(&h), 0);
 	put_cmsg(&h, ctl.buf, sizeof(ctl.buf), SOL_UDP, 104, 1400, sizeof(int));
-	assert_int_equal(sipc__dgb_gro_size(&h), 1400);
+	assert_int_equal(sipc__sys_udp_gro_size(&h), 1400);
 	put_cmsg(&h, ctl.buf, sizeof(ctl.buf), SOL_SOCKET, 104, 1400, sizeof(int));
-	assert_int_equal(sipc__dgb_gro_size(&h), 0);
+	assert_int_equal(sipc__sys_udp_gro_size(&h), 0);
 	put_cmsg(&h, ctl.buf, sizeof(ctl.buf), SOL_UDP, 103, 1400, sizeof(int));
-	assert_int_equal(sipc__dgb_gro_size(&h), 0);
+	assert_int_equal(sipc__sys_udp_gro_size(&h), 0);
 	put_cmsg(&h, ctl.buf, sizeof(ctl.buf), SOL_UDP, 104, 1400, 2);
-	assert_int_equal(sipc__dgb_gro_size(&h), 0);
+	assert_int_equal(sipc__sys_udp_gro_size(&h), 0);
 	put_cmsg(&h, ctl.buf, sizeof(ctl.buf), SOL_UDP, 104, 0, sizeof(int));
-	assert_int_equal(sipc__dgb_gro_size(&h), 0);
+	assert_int_equal(sipc__sys_udp_gro_size(&h), 0);
 	put_cmsg(&h, ctl.buf, sizeof(ctl.buf), SOL_UDP, 104, -5, sizeof(int));
-	assert_int_equal(sipc__dgb_gro_size(&h), 0);
+	assert_int_equal(sipc__sys_udp_gro_size(&h), 0);
 	put_cmsg(&h, ctl.buf, sizeof(ctl.buf), SOL_UDP, 104, 1400, sizeof(int));
 	h.msg_controllen = sizeof(struct cmsghdr) - 1;
-	assert_int_equal(sipc__dgb_gro_size(&h), 0);
+	assert_int_equal(sipc__sys_udp_gro_size(&h), 0);
 }
 
 /* The real kernel: a GSO send of 20 datagrams (the last shorter) to a
@@ -594,7 +594,7 @@ static void test_real_gro(void **state)
 	assert_true(rx >= 0 && tx >= 0);
 	assert_int_equal(bind(rx, (struct sockaddr *)&a, sizeof(a)), 0);
 	assert_int_equal(getsockname(rx, (struct sockaddr *)&a, &al), 0);
-	if (!sipc__dgb_gro_enable(rx)) {
+	if (!sipc__sys_udp_gro_enable(rx)) {
 		close(rx);
 		close(tx);
 		skip();
@@ -617,8 +617,8 @@ static void test_real_gro(void **state)
 	rh.msg_controllen = sizeof(ctl.buf);
 	got = recvmsg(rx, &rh, 0);
 	assert_int_equal(got, sizeof(out));
-	assert_int_equal(sipc__dgb_gro_size(&rh), 100);
-	sipc__dgb_cut_init(&cut, in, (size_t)got, sipc__dgb_gro_size(&rh));
+	assert_int_equal(sipc__sys_udp_gro_size(&rh), 100);
+	sipc__dgb_cut_init(&cut, in, (size_t)got, sipc__sys_udp_gro_size(&rh));
 	while (sipc__dgb_cut_next(&cut, &p, &n)) {
 		assert_int_equal(n, k < 19 ? 100 : 37);
 		for (size_t i = 0; i < n; i++)

@@ -213,10 +213,12 @@ bool sipc__sys_udp_gso_ok(int fd);
  * CMSG_SPACE(sizeof(uint16_t)) bytes) with a UDP_SEGMENT of SEG bytes
  * (where there is none, a control area sipc__sys_sendmsg refuses). */
 void sipc__sys_udp_gso_cmsg(struct msghdr *h, uint16_t seg);
-/* Turns UDP_GRO on for FD: whether the kernel took it. */
+/* Turns UDP_GRO on for FD: whether the kernel took it (a udp socket on
+ * Linux 5.0 or later; nothing changed otherwise). */
 bool sipc__sys_udp_gro_enable(int fd);
 /* The segment size of a coalesced receive (its UDP_GRO control message),
- * or 0 when H carries none (one datagram). */
+ * or 0 when H carries none, one too short to hold it, or one that is not
+ * positive (one datagram). */
 int sipc__sys_udp_gro_size(const struct msghdr *h);
 
 #endif /* SIPC_SYS_H */

@@ -4,10 +4,11 @@
  * goes out in 64 KiB pieces) is written to every OTHER client of the
  * endpoint.  A line is one reference-counted message shared by all its
  * receivers.  The clients of an endpoint are spread over the worker loops:
- * each loop has a shard (its clients, a note that wakes its loop, an inbox); a line goes
- * straight to the clients of the sender's loop, and into the inbox of every
- * other shard under the endpoint's mutex (one lock per line, not per byte
- * or per receiver), whose note wakes that loop to deliver it.  A
+ * each loop has a shard (its clients, a note that wakes its loop, an
+ * inbox); a line goes straight to the clients of the sender's loop, and
+ * into the inbox of every other shard under the endpoint's mutex (one lock
+ * per line, not per byte or per receiver), whose note wakes that loop to
+ * deliver it.  A
  * receiver's outgoing queue is the connection's output buffer plus a list
  * of messages bounded by --queue (default 1 MiB): a client that does not
  * read is disconnected with a log line when the bound would be passed, so

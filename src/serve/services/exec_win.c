@@ -47,10 +47,6 @@ struct bridge {
 	LONG sock_users; /* the threads still using SOCK: the last closes it */
 };
 
-struct exec_ep {
-	struct sipc__exec_ep common; /* the program, --max-children */
-};
-
 struct exec_conn {
 	struct bridge *b; /* NULL: no child */
 	DWORD pid;
@@ -255,7 +251,7 @@ static int spawn_errno(DWORD err)
 }
 
 /* The child on the pipes of B, in a process group of its own, inheriting
- * the pipes' ends and stderr alone.  0, or a negative errno. */
+ * the pipes' ends and stderr alone.  Its pid, or a negative errno. */
 static int create(struct sipc_conn *c, char **argv, struct bridge *b, HANDLE in_r, HANDLE out_w)
 {
 	struct sipc__execenv e = {0};
@@ -401,10 +397,10 @@ fail:
 
 static void release(struct sipc_conn *c, struct exec_conn *st)
 {
-	struct exec_ep *ee = sipc__svc_ep_state(ep_of(c));
+	struct sipc__exec_ep *ee = sipc__svc_ep_state(ep_of(c));
 
 	if (st->counted) {
-		sipc__exec_release(&ee->common);
+		sipc__exec_release(ee);
 		st->counted = false;
 	}
 }
@@ -431,18 +427,17 @@ static void relay_end(struct sipc__relay *r, const char *why)
 static void exec_open(struct sipc_conn *c)
 {
 	struct exec_conn *st = sipc__conn_state(c);
-	struct exec_ep *ee = sipc__svc_ep_state(ep_of(c));
+	struct sipc__exec_ep *ee = sipc__svc_ep_state(ep_of(c));
 	int pid, pair;
 
 	(void)sipc__conn_set_events(c, SIPC_LOOP_ONESHOT);
-	if (!sipc__exec_admit(c, &ee->common))
+	if (!sipc__exec_admit(c, ee))
 		return;
 	st->counted = true;
-	pid = start_child(c, st, ee->common.argv, &pair);
+	pid = start_child(c, st, ee->argv, &pair);
 	if (pid < 0) {
 		/* The program is the configuration's, not a peer's: as written. */
-		snprintf(st->end, sizeof(st->end), "exec %s: %s", ee->common.argv[0],
-			 strerror(-pid));
+		snprintf(st->end, sizeof(st->end), "exec %s: %s", ee->argv[0], strerror(-pid));
 		sipc__svc_log(ep_of(c), 0, "%s", st->end);
 		release(c, st);
 		sipc__conn_close(c, st->end);
@@ -450,7 +445,7 @@ static void exec_open(struct sipc_conn *c)
 	}
 	st->pid = (DWORD)pid;
 	sipc__conn_child(c, pid);
-	sipc__svc_log(ep_of(c), 2, "exec %s: child %d", ee->common.argv[0], pid);
+	sipc__svc_log(ep_of(c), 2, "exec %s: child %d", ee->argv[0], pid);
 	sipc__relay_init(&st->relay, c, "child", relay_end);
 	sipc__relay_start(&st->relay, pair, NULL);
 }
@@ -499,13 +494,13 @@ static void exec_close(struct sipc_conn *c)
 static int exec_setup(struct sipc_srv_endpoint *sep, int argc, char **argv, char *why,
 		      size_t whylen)
 {
-	struct exec_ep *ee = calloc(1, sizeof(*ee));
+	struct sipc__exec_ep *ee = calloc(1, sizeof(*ee));
 
 	if (ee == NULL) {
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	if (sipc__exec_setup(sep, argc, argv, &ee->common, why, whylen) < 0) {
+	if (sipc__exec_setup(sep, argc, argv, ee, why, whylen) < 0) {
 		free(ee);
 		return -1;
 	}

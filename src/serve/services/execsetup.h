@@ -15,7 +15,8 @@
 #define SIPC__EXEC_MAX_CHILDREN_DEFAULT 64
 
 /* What an exec endpoint keeps on every system: its program and the
- * bound on its children.  The first member of each system's state. */
+ * bound on its children (exec.c's state begins with it; exec_win.c's is
+ * this alone). */
 struct sipc__exec_ep {
 	long max_children;
 	long running;          /* atomic: children of this endpoint now */

@@ -299,7 +299,7 @@ static void on_assoc_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 			 * dropped whole. */
 			sipc__dgb_cut_init(
 				&cut, sh->riov[k].iov_base, n,
-				n > sh->bufcap ? 0 : sipc__dgb_gro_size(&sh->rmsg[k].msg_hdr));
+				n > sh->bufcap ? 0 : sipc__sys_udp_gro_size(&sh->rmsg[k].msg_hdr));
 			while (sipc__dgb_cut_next(&cut, &p, &len)) {
 				if (len > cap) {
 					shard_count(sh, SIPC__COUNT_DROPPED, 1);
@@ -393,7 +393,7 @@ static struct fwd_assoc *assoc_new(struct fwd_shard *sh, const sipc_addr *from)
 	 * before it would be cut by the kernel already.  Without it (an old
 	 * kernel) the replies simply come one by one. */
 	if (sh->gro)
-		(void)sipc__dgb_gro_enable(fd);
+		(void)sipc__sys_udp_gro_enable(fd);
 	a = calloc(1, sizeof(*a));
 	if (a == NULL)
 		goto fail;

@@ -1,6 +1,6 @@
 /*
  * proxyname.c - host names of proxy requests resolved on threads of their
- * own, each reporting through a note (sys.h: an eventfd on Linux) (proxyname.h says why).
+ * own, each reporting through a note (sys.h; proxyname.h says why).
  */
 #include "serve/services/proxyname.h"
 

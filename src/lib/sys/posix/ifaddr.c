@@ -9,13 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int prefix_of(const uint8_t *mask, size_t len)
+/* The address bytes of SA and their count: 4 (AF_INET), 16 (AF_INET6), or
+ * NULL for another family. */
+static const uint8_t *bytes_of(const struct sockaddr *sa, size_t *len)
 {
-	int bits = 0;
-
-	for (size_t k = 0; k < len; k++)
-		bits += __builtin_popcount(mask[k]);
-	return bits;
+	if (sa->sa_family == AF_INET) {
+		*len = 4;
+		return (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+	}
+	if (sa->sa_family == AF_INET6) {
+		*len = 16;
+		return (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+	}
+	return NULL;
 }
 
 int sipc__sys_if_addrs(struct sipc__if_addr **v, size_t *n)
@@ -34,30 +40,22 @@ int sipc__sys_if_addrs(struct sipc__if_addr **v, size_t *n)
 	}
 	for (struct ifaddrs *i = ifs; i != NULL; i = i->ifa_next) {
 		struct sipc__if_addr *a = &out[used];
-		const uint8_t *mask = NULL;
+		const uint8_t *addr, *mask = NULL;
+		size_t len, mlen;
 
-		if (i->ifa_addr == NULL)
+		if (i->ifa_addr == NULL || (addr = bytes_of(i->ifa_addr, &len)) == NULL)
 			continue;
-		if (i->ifa_addr->sa_family == AF_INET) {
-			const struct sockaddr_in *sin = (const struct sockaddr_in *)i->ifa_addr;
-			memcpy(a->addr, &sin->sin_addr, 4);
-			if (i->ifa_netmask != NULL)
-				mask = (const uint8_t *)&(
-					       (const struct sockaddr_in *)i->ifa_netmask)
-					       ->sin_addr;
-			a->prefix = mask ? prefix_of(mask, 4) : 32;
-		} else if (i->ifa_addr->sa_family == AF_INET6) {
-			const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)i->ifa_addr;
-			memcpy(a->addr, &sin6->sin6_addr, 16);
-			if (i->ifa_netmask != NULL)
-				mask = (const uint8_t *)&(
-					       (const struct sockaddr_in6 *)i->ifa_netmask)
-					       ->sin6_addr;
-			a->prefix = mask ? prefix_of(mask, 16) : 128;
-		} else {
-			continue;
-		}
+		if (i->ifa_netmask != NULL)
+			mask = bytes_of(i->ifa_netmask, &mlen);
 		a->family = i->ifa_addr->sa_family;
+		memcpy(a->addr, addr, len);
+		/* No netmask: the address alone. */
+		a->prefix = (int)len * 8;
+		if (mask != NULL && mlen == len) {
+			a->prefix = 0;
+			for (size_t k = 0; k < len; k++)
+				a->prefix += __builtin_popcount(mask[k]);
+		}
 		used++;
 	}
 	freeifaddrs(ifs);
