@@ -975,7 +975,12 @@ SIPC_EXTERN ssize_t sipc_request(sipc_endpoint *ep, const void *req, size_t len,
  *    ones before the mark) and the next read goes on after it, so a
  *    program can tell the data sent before the urgent byte from the data
  *    sent after.  A normal read at the mark before the urgent byte was
- *    taken loses it (Linux moves past it): take it first.
+ *    taken loses it (Linux moves past it): take it first.  The look and
+ *    the read are two calls: with every byte before the mark read, the
+ *    urgent byte can land between them, right where the read starts.  A
+ *    byte that was queued before the look cannot be the urgent one, so
+ *    connect and serve peek one byte (MSG_PEEK), then look, and read only
+ *    when the peek found one and the mark is not there.
  *  - Waiting.  The descriptor polls POLLPRI (EPOLLPRI) while an urgent byte
  *    waits to be read, so a caller's own loop waits for one there, beside
  *    POLLIN.  It stays ready until the byte is read: a level-triggered loop

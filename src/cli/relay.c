@@ -441,42 +441,39 @@ static int a_drain(struct relay *r)
 
 /* ---- urgent data (tcp) ---- */
 
-/*
- * Takes the urgent byte that waits (POLLED: poll said so already), if one
- * does, and reports it on stderr (the library's recv line says it in
- * --trace too).  A splice stops at the mark for good (tcp_read_sock()
- * will not move past it, and says EAGAIN while the socket polls
- * readable), so from the first urgent byte on this direction is read with
- * recv, which goes past the mark.
- */
-static void urgent_take(struct relay *r, bool polled)
+/* Takes the urgent byte that waits (poll or sipc__urgent_next said so)
+ * and reports it on stderr (the library's recv line says it in --trace
+ * too). */
+static void urgent_take(struct relay *r)
 {
 	uint8_t b;
 
-	if (polled || sipc_urgent_pending(r->ep) == 1) {
-		if (sipc_urgent_recv(r->ep, &b) == 1)
-			sipc_cli_urgent_report(b);
-		else if (polled)
-			r->urgent_quiet = true; /* POLLPRI that cannot be read
-						   would wake poll for ever */
-	}
-	if (r->b.use_pipe && sipc__flow_unpipe(&r->b) < 0)
-		r->urgent_ok = false; /* no memory: the relay fails on its own */
+	if (sipc_urgent_recv(r->ep, &b) == 1)
+		sipc_cli_urgent_report(b);
+	else
+		r->urgent_quiet = true; /* POLLPRI that cannot be read would
+					   wake poll for ever */
 }
 
-/* Before each read of the socket: a read at the mark would move past an
- * urgent byte not yet taken, and it would be lost.  One untraced ioctl.
- * False while the urgent pointer has come but not its byte (MSG_PEEK says
- * EAGAIN only then): a read now would skip the byte as it lands, so the
- * relay waits for POLLPRI, which comes with it. */
+/* Before each read of the socket: false to wait (for POLLIN or POLLPRI).
+ * A read that starts at the mark would move past an urgent byte not yet
+ * taken, and it would be lost; sipc__urgent_next looks without that race.
+ * A splice stops at the mark by itself, and the flow then leaves the pipe
+ * for good (SIPC__FLOW_URGENT: tcp_read_sock() never moves past the mark),
+ * so only copying reads ask. */
 static bool urgent_before_read(struct relay *r)
 {
-	uint8_t b;
-
-	if (!r->urgent_ok || sipc__sys_atmark(r->fd) != 1)
+	if (!r->urgent_ok || r->b.use_pipe)
 		return true;
-	urgent_take(r, false);
-	return sipc__sys_recv(r->fd, &b, 1, MSG_OOB | MSG_PEEK) != -EAGAIN;
+	switch (sipc__urgent_next(r->fd)) {
+	case SIPC__URGENT_TAKE:
+		urgent_take(r);
+		return true;
+	case SIPC__URGENT_WAIT:
+		return false;
+	default:
+		return true;
+	}
 }
 
 /* Adds POLLPRI to the socket's poll entry SOCK while urgent data can come,
@@ -502,7 +499,7 @@ static void urgent_after_poll(struct relay *r, short sock, short quit)
 	ssize_t n;
 
 	if (sock & POLLPRI)
-		urgent_take(r, true);
+		urgent_take(r);
 	/* A hung-up socket polls POLLHUP at once for ever: with nothing else
 	 * asked of it, it would spin; no urgent byte can come any more. */
 	if (sock & (POLLHUP | POLLERR))
@@ -811,14 +808,15 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 	r.fd = sipc_endpoint_fd(ep);
 	r.stream = sipc_scheme_is_stream(sc);
 	r.connless = sipc_scheme_is_connectionless(sc);
-	r.urgent_ok = sipc__urgent_scheme(sc);
+	/* sockatmark answers on a system that has urgent data (not Windows). */
+	r.urgent_ok = sipc__urgent_scheme(sc) && sipc__sys_atmark(r.fd) >= 0;
 	kin = sipc_cli_fdkind(io->in_fd);
 	kout = sipc_cli_fdkind(io->out_fd);
 	r.stdin_tty = kin.tty;
 	if (flow_open(&r.a, io->in_fd, r.fd, SIPC__FLOW_OUT_SOCK,
 		      bytes && !cfg->crlf && !sipc_cli_globals.hex && splice_send(kin),
 		      SIPC_RELAY_BUF) < 0 ||
-	    flow_open(&r.b, r.fd, io->out_fd, SIPC__FLOW_IN_SOCK,
+	    flow_open(&r.b, r.fd, io->out_fd, SIPC__FLOW_IN_SOCK | SIPC__FLOW_URGENT,
 		      bytes && !sipc_cli_globals.hex && splice_recv(kout),
 		      bytes && kout.devnull ? SIPC_RELAY_RECV_NULL : SIPC_RELAY_BUF) < 0) {
 		rc = fail(&r, -ENOMEM);

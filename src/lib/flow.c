@@ -176,13 +176,17 @@ ssize_t sipc__flow_fill(struct sipc__flow *f)
 		 * splice says EAGAIN while the socket polls readable, or 0,
 		 * an end, once the peer has shut down its side): the rest of
 		 * the stream would never come.  recv() moves past it, so copy
-		 * from here on.  A caller that wants the urgent byte takes it
-		 * before (cli/relay.c); here it is left behind. */
+		 * from here on.  With SIPC__FLOW_URGENT the caller takes the
+		 * byte and its next fill copies (cli/relay.c: a recv now could
+		 * start at a byte that came since it last looked); without, the
+		 * byte is left behind (forward). */
 		if ((n == -EAGAIN || n == 0) && (f->flags & SIPC__FLOW_IN_SOCK) &&
 		    sipc__sys_atmark(f->in) == 1) {
 			err = sipc__flow_unpipe(f);
 			if (err < 0)
 				return err;
+			if (f->flags & SIPC__FLOW_URGENT)
+				return -EAGAIN;
 		}
 	}
 	if (!f->use_pipe)

@@ -25,6 +25,9 @@ enum {
 	SIPC__FLOW_IN_SOCK = 1 << 1,  /* IN is a socket: recv(2), not read(2) */
 	SIPC__FLOW_OUT_SOCK = 1 << 2, /* OUT is a socket: send(2) with
 					 MSG_NOSIGNAL, not write(2) */
+	SIPC__FLOW_URGENT = 1 << 3,   /* IN's urgent bytes are the caller's:
+					 a splice stopped at the mark says
+					 -EAGAIN (sipc__flow_fill) */
 };
 
 struct sipc__flow {
@@ -84,7 +87,10 @@ int sipc__flow_unpipe(struct sipc__flow *f);
  * room.  Returns the bytes moved (> 0), 0 at the end of IN (eof is set),
  * -EAGAIN when IN has nothing or there is no room (fill_blocked is set when
  * the pipe may be full), or -errno.  A pipe refused by the kernel while
- * empty is left for the buffer on the spot.
+ * empty is left for the buffer on the spot, and so is a pipe stopped at a
+ * TCP urgent mark, which splice never passes: the buffer's read goes on
+ * past it, at once, or with SIPC__FLOW_URGENT at the next fill, after the
+ * caller took the byte (a copying read moves past an untaken one).
  */
 ssize_t sipc__flow_fill(struct sipc__flow *f);
 

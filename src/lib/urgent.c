@@ -33,6 +33,27 @@ bool sipc__urgent_scheme(sipc_scheme scheme)
 	return scheme == SIPC_TCP || scheme == SIPC_TCP4 || scheme == SIPC_TCP6;
 }
 
+enum sipc__urgent_next sipc__urgent_next(int fd)
+{
+	uint8_t b;
+	ssize_t peeked = sipc__sys_recv(fd, &b, 1, MSG_PEEK);
+
+	/* At the mark, a peek moves past the urgent byte in its own count
+	 * (and finds the next byte, or none): SIOCATMARK, after it, says so. */
+	if (sipc__sys_atmark(fd) != 1)
+		return peeked == -EAGAIN ? SIPC__URGENT_WAIT : SIPC__URGENT_READ;
+	/* tcp_recv_urg(): 1 with the byte here, EAGAIN when the urgent
+	 * pointer came without it, EINVAL once it was taken. */
+	switch (sipc__sys_recv(fd, &b, 1, MSG_OOB | MSG_PEEK)) {
+	case 1:
+		return SIPC__URGENT_TAKE;
+	case -EAGAIN:
+		return SIPC__URGENT_WAIT;
+	default: /* taken: a read goes on after it */
+		return peeked == -EAGAIN ? SIPC__URGENT_WAIT : SIPC__URGENT_READ;
+	}
+}
+
 /* -EINVAL for a NULL endpoint or a bad timeout, SIPC_EKIND for a listener
  * or any kind but TCP. */
 static int check(const sipc_endpoint *ep, int timeout_ms)

@@ -751,29 +751,37 @@ static void settle(struct sipc_conn *c)
  * after.  Looked at when SIPC_LOOP_PRI said one waits (urg_seen), or when CHECK
  * (a read just filled all it asked: it may have ended at a mark that
  * SIPC_LOOP_PRI has not told of yet; a shorter read ends this turn's reading,
- * and the next turn's SIPC_LOOP_PRI tells).  Under backpressure it waits, as
- * the data does; while ending it is read and dropped.
+ * and the next turn's SIPC_LOOP_PRI tells).  The first read of a turn needs
+ * no look: the loop's IN without PRI is a fresh look (epoll; io_uring polls
+ * again what its wake-up key says), and the bytes it saw queued, still
+ * unread, cannot turn out to be urgent (sipc__urgent_next).  Under
+ * backpressure it waits, as the data does; while ending it is read and
+ * dropped.  False when reading must wait: nothing is there, or the mark
+ * came without its byte (PRI comes with it).
  */
-static void urgent_take(struct sipc_conn *c, bool check)
+static bool urgent_take(struct sipc_conn *c, bool check)
 {
+	enum sipc__urgent_next next;
 	uint8_t b;
 	int rc;
 
 	if (!c->urg_on || c->dead || !(c->urg_seen || check))
-		return;
+		return true;
 	if (!c->ending && !may_read(c))
-		return;
-	if (sipc__sys_atmark(c->fd) != 1)
-		return; /* bytes before the mark first: the reads stop there */
+		return true;
+	next = sipc__urgent_next(c->fd);
+	if (next != SIPC__URGENT_TAKE)
+		return next == SIPC__URGENT_READ; /* bytes before the mark first */
 	c->urg_seen = false;
 	rc = sipc_urgent_recv(c->ep, &b);
 	if (rc < 0) /* the connection is broken: its SIPC_LOOP_PRI would not end */
 		sipc__conn_close(c, reason(c, rc));
 	if (rc != 1)
-		return;
+		return true;
 	count_in(c, NULL, 1);
 	if (!c->ending)
 		c->svc->on_urgent(c, b);
+	return true;
 }
 
 /*
@@ -805,8 +813,7 @@ static void do_read(struct sipc_conn *c)
 		ssize_t n;
 		bool eof;
 
-		urgent_take(c, i > 0);
-		if (c->dead || !may_read(c))
+		if (!urgent_take(c, i > 0) || c->dead || !may_read(c))
 			break;
 		if (c->seqpacket) {
 			want = max_msg;
@@ -1021,7 +1028,7 @@ static void on_io(sipc_loop *loop, sipc_loop_io *io, uint32_t revents)
 	else if (!c->dead && (revents & (SIPC_LOOP_IN | SIPC_LOOP_HUP | c->rd_ev)))
 		do_read(c);
 	/* At the mark with nothing after it: no SIPC_LOOP_IN, only SIPC_LOOP_PRI. */
-	urgent_take(c, false);
+	(void)urgent_take(c, false);
 	/* A hang-up we cannot act on (not reading, nothing to send) would
 	 * be reported again at once: the connection is over. */
 	if (!c->dead && (revents & SIPC_LOOP_HUP) && !may_read(c) && pending(c) == 0)

@@ -5,8 +5,9 @@
  * one-byte caveat (a second urgent byte turns the first into a normal
  * one); a read at the mark that loses an untaken byte (the reason the
  * header says to take it first); the send's timeout on a full buffer; the
- * --trace lines; and SIPC_EKIND on every kind without urgent data (udp,
- * unix, unixgram, unixpacket, tls, listeners).
+ * --trace lines; SIPC_EKIND on every kind without urgent data (udp,
+ * unix, unixgram, unixpacket, tls, listeners); and what the relays ask
+ * before each read (sipc__urgent_next) and a spliced flow at the mark.
  */
 #include "support.h"
 
@@ -18,7 +19,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "flow.h"
 #include "sockipc.h"
+#include "sys/sys.h"
+#include "urgent.h"
 
 /* A connected loopback TCP pair: *CP dialed, *SP accepted. */
 static void tcp_pair(sipc_endpoint **cp, sipc_endpoint **sp, const sipc_options *opts)
@@ -366,6 +370,129 @@ static void send_to_closed_peer(void **state)
 	sipc_endpoint_close(c);
 }
 
+/*
+ * What a relay that takes urgent bytes itself asks before each read.  The
+ * one that matters most is the first: with nothing queued it says wait,
+ * not read, because an urgent segment landing right after the look would
+ * put the mark where the read starts, and the read would drop the byte (the
+ * race a SIOCATMARK and then a read had: "connect" lost a byte that way
+ * under load).
+ */
+static void next_before_each_read(void **state)
+{
+	sipc_endpoint *c = NULL, *s = NULL;
+	char buf[16];
+	uint8_t b = 0;
+	int fd;
+
+	(void)state;
+	tcp_pair(&c, &s, NULL);
+	fd = sipc_endpoint_fd(s);
+	assert_int_equal(sipc__urgent_next(fd), SIPC__URGENT_WAIT);
+	send_str(c, "ab");
+	wait_for(s, POLLIN);
+	assert_int_equal(sipc__urgent_next(fd), SIPC__URGENT_READ);
+	assert_int_equal(sipc_urgent_send(c, 'U', sipc_test_ms(2000)), 0);
+	wait_for(s, POLLPRI);
+	/* Bytes before the mark: read them; the read stops at the mark. */
+	assert_int_equal(sipc__urgent_next(fd), SIPC__URGENT_READ);
+	assert_int_equal(sipc_read(s, buf, sizeof(buf), sipc_test_ms(2000)), 2);
+	/* At the mark with the byte and nothing after it (the peek moves past
+	 * the byte in its own count and finds nothing): take it. */
+	assert_int_equal(sipc__urgent_next(fd), SIPC__URGENT_TAKE);
+	assert_int_equal(sipc_urgent_recv(s, &b), 1);
+	assert_int_equal(b, 'U');
+	/* Taken, still at the mark, nothing after it: wait. */
+	assert_int_equal(sipc__urgent_next(fd), SIPC__URGENT_WAIT);
+	send_str(c, "cd");
+	all_arrived(c, s);
+	assert_int_equal(sipc__urgent_next(fd), SIPC__URGENT_READ);
+	assert_int_equal(read_upto(s, buf, sizeof(buf)), 2);
+	assert_memory_equal(buf, "cd", 2);
+	/* The end is read, as data is. */
+	assert_int_equal(sipc__urgent_next(fd), SIPC__URGENT_READ);
+	sipc_endpoint_close(c);
+	sipc_endpoint_close(s);
+}
+
+/* At the mark with bytes after it, all arrived: take first, then read. */
+static void next_takes_before_the_rest(void **state)
+{
+	sipc_endpoint *c = NULL, *s = NULL;
+	char buf[16];
+	uint8_t b = 0;
+	int fd;
+
+	(void)state;
+	tcp_pair(&c, &s, NULL);
+	fd = sipc_endpoint_fd(s);
+	send_str(c, "ab");
+	assert_int_equal(sipc_urgent_send(c, 'V', sipc_test_ms(2000)), 0);
+	send_str(c, "cd");
+	all_arrived(c, s);
+	assert_int_equal(sipc_read(s, buf, sizeof(buf), sipc_test_ms(2000)), 2);
+	assert_int_equal(sipc__urgent_next(fd), SIPC__URGENT_TAKE);
+	assert_int_equal(sipc_urgent_recv(s, &b), 1);
+	assert_int_equal(b, 'V');
+	assert_int_equal(sipc__urgent_next(fd), SIPC__URGENT_READ);
+	assert_int_equal(read_upto(s, buf, sizeof(buf)), 2);
+	assert_memory_equal(buf, "cd", 2);
+	sipc_endpoint_close(c);
+	sipc_endpoint_close(s);
+}
+
+/* A flow that splices from the socket stops at the mark (splice never
+ * moves past it).  With SIPC__FLOW_URGENT it leaves the pipe and says
+ * -EAGAIN, the byte still there to take, and copies the rest; without
+ * (forward), it copies on at once and the byte is dropped. */
+static void flow_stops_at_the_mark(void **state)
+{
+	for (int keep = 0; keep < 2; keep++) {
+		sipc_endpoint *c = NULL, *s = NULL;
+		struct sipc__flow f;
+		char buf[16];
+		int p[2];
+		uint8_t b = 0;
+
+		(void)state;
+		if (!sipc__sys_have_splice())
+			skip();
+		assert_int_equal(pipe(p), 0);
+		tcp_pair(&c, &s, NULL);
+		send_str(c, "ab");
+		assert_int_equal(sipc_urgent_send(c, 'W', sipc_test_ms(2000)), 0);
+		send_str(c, "cd");
+		all_arrived(c, s);
+		sipc__flow_init(&f, sipc_endpoint_fd(s), p[1],
+				SIPC__FLOW_PIPE | SIPC__FLOW_IN_SOCK |
+					(keep ? SIPC__FLOW_URGENT : 0),
+				0, 4096);
+		assert_true(f.use_pipe);
+		assert_int_equal(sipc__flow_fill(&f), 2); /* "ab", to the mark */
+		if (keep) {
+			assert_int_equal(sipc__flow_fill(&f), -EAGAIN);
+			assert_false(f.use_pipe);
+			assert_int_equal(sipc_urgent_recv(s, &b), 1);
+			assert_int_equal(b, 'W');
+		}
+		assert_int_equal(sipc__flow_fill(&f), 2); /* "cd", copied */
+		assert_false(f.use_pipe);
+		assert_int_equal(sipc__flow_fill(&f), 0);
+		assert_true(f.eof);
+		while (sipc__flow_pending(&f) > 0)
+			assert_true(sipc__flow_drain(&f) > 0);
+		assert_int_equal(read(p[0], buf, sizeof(buf)), 4);
+		assert_memory_equal(buf, "abcd", 4);
+		if (!keep)
+			assert_int_equal(sipc_urgent_recv(s, &b), 0); /* dropped */
+		sipc__flow_free(&f);
+		close(p[0]);
+		close(p[1]);
+		sipc_endpoint_close(c);
+		sipc_endpoint_close(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +504,9 @@ int main(void)
 		cmocka_unit_test(each_call_traced),
 		cmocka_unit_test(other_kinds_have_none),
 		cmocka_unit_test(send_to_closed_peer),
+		cmocka_unit_test(next_before_each_read),
+		cmocka_unit_test(next_takes_before_the_rest),
+		cmocka_unit_test(flow_stops_at_the_mark),
 	};
 	return cmocka_run_group_tests(tests, sipc_test_dir_setup, sipc_test_dir_teardown);
 }
