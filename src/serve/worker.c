@@ -64,6 +64,26 @@ static void stop_listening(struct sipc_worker *w, bool now)
 	}
 }
 
+/*
+ * A retiring worker's last turn on each readiness listener.  The kernel
+ * wakes one of the loops waiting on a listener (SIPC_LOOP_EXCLUSIVE): when
+ * it woke this one for a connection or datagram in the same turn as the
+ * retire, and the retire came first, what woke it would wait in the
+ * backlog, the next generation never told, until someone else came.  The
+ * ring path does the same once its accept has ended (backend_uring.c
+ * accept_leftovers).  What is taken here is served here, as the
+ * connections this worker has already.
+ */
+static void take_leftovers(struct sipc_worker *w)
+{
+	for (size_t i = 0; i < w->srv->neps; i++) {
+		struct sipc_worker_ep *we = &w->weps[i];
+
+		if (!we->ring && we->io.active)
+			we->io.cb(w->loop, &we->io, SIPC_LOOP_IN);
+	}
+}
+
 static uint32_t listen_events(void)
 {
 	/* One wake-up per new connection or datagram instead of one per
@@ -95,6 +115,7 @@ static void on_wake(sipc_loop *loop, void *arg)
 
 	if (__atomic_load_n(&w->retire_req, __ATOMIC_ACQUIRE) && !w->retiring && !w->draining) {
 		w->retiring = true;
+		take_leftovers(w);
 		stop_listening(w, false);
 		/* The last one closes the listeners: not while a ring's
 		 * accept still hands over what it took (on_accepted tells). */
