@@ -415,6 +415,15 @@ static void next_before_each_read(void **state)
 	sipc_endpoint_close(s);
 }
 
+/* C sends "ab", urgent BYTE, "cd" and its end; all of it has arrived at S. */
+static void send_marked(sipc_endpoint *c, sipc_endpoint *s, uint8_t byte)
+{
+	send_str(c, "ab");
+	assert_int_equal(sipc_urgent_send(c, byte, sipc_test_ms(2000)), 0);
+	send_str(c, "cd");
+	all_arrived(c, s);
+}
+
 /* At the mark with bytes after it, all arrived: take first, then read. */
 static void next_takes_before_the_rest(void **state)
 {
@@ -426,10 +435,7 @@ static void next_takes_before_the_rest(void **state)
 	(void)state;
 	tcp_pair(&c, &s, NULL);
 	fd = sipc_endpoint_fd(s);
-	send_str(c, "ab");
-	assert_int_equal(sipc_urgent_send(c, 'V', sipc_test_ms(2000)), 0);
-	send_str(c, "cd");
-	all_arrived(c, s);
+	send_marked(c, s, 'V');
 	assert_int_equal(sipc_read(s, buf, sizeof(buf), sipc_test_ms(2000)), 2);
 	assert_int_equal(sipc__urgent_next(fd), SIPC__URGENT_TAKE);
 	assert_int_equal(sipc_urgent_recv(s, &b), 1);
@@ -459,10 +465,7 @@ static void flow_stops_at_the_mark(void **state)
 			skip();
 		assert_int_equal(pipe(p), 0);
 		tcp_pair(&c, &s, NULL);
-		send_str(c, "ab");
-		assert_int_equal(sipc_urgent_send(c, 'W', sipc_test_ms(2000)), 0);
-		send_str(c, "cd");
-		all_arrived(c, s);
+		send_marked(c, s, 'W');
 		sipc__flow_init(&f, sipc_endpoint_fd(s), p[1],
 				SIPC__FLOW_PIPE | SIPC__FLOW_IN_SOCK |
 					(keep ? SIPC__FLOW_URGENT : 0),
