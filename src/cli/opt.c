@@ -206,19 +206,21 @@ static void print_opts(FILE *out, const struct sipc_opt_spec *spec, const struct
 	char left[64];
 
 	for (; t->name != NULL; t++) {
+		const char *arg = t->arg, *help = t->help;
+
 		/* What this system cannot do is not offered either. */
 		if (refused(spec, t) || sipc_cli_plat_absent_opt(spec->cmd, t->name))
 			continue;
+		sipc_cli_plat_opt_words(spec->cmd, t->name, &arg, &help);
 		if (t->type == SIPC__OPT_OPTSTRING)
-			snprintf(left, sizeof(left), "    --%s[=%s]", t->name,
-				 t->arg ? t->arg : "");
+			snprintf(left, sizeof(left), "    --%s[=%s]", t->name, arg ? arg : "");
 		else if (t->short_name)
 			snprintf(left, sizeof(left), "-%c, --%s%s%s", t->short_name, t->name,
-				 t->arg ? " " : "", t->arg ? t->arg : "");
+				 arg ? " " : "", arg ? arg : "");
 		else
-			snprintf(left, sizeof(left), "    --%s%s%s", t->name, t->arg ? " " : "",
-				 t->arg ? t->arg : "");
-		fprintf(out, "  %-26s %s\n", left, t->help ? t->help : "");
+			snprintf(left, sizeof(left), "    --%s%s%s", t->name, arg ? " " : "",
+				 arg ? arg : "");
+		fprintf(out, "  %-26s %s\n", left, help ? help : "");
 	}
 }
 

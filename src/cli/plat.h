@@ -20,6 +20,12 @@ void sipc_cli_plat_init(void);
  * system" and leaves it out of --help. */
 bool sipc_cli_plat_absent_opt(const char *cmd, const char *name);
 
+/* The words --help shows for option NAME of CMD where this system offers
+ * less than the table says (Windows: no fork model, poll the only
+ * backend): *ARG and *HELP replaced, or left as they are. */
+void sipc_cli_plat_opt_words(const char *cmd, const char *name, const char **arg,
+			     const char **help);
+
 /* The descriptor the relay reads stdin from, pollable with the socket:
  * 0 on POSIX; on Windows (where a console or pipe cannot be polled) one
  * end of sipc__sys_socketpair that a thread feeds from stdin, ended

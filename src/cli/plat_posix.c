@@ -23,6 +23,14 @@ bool sipc_cli_plat_absent_opt(const char *cmd, const char *name)
 	return false;
 }
 
+void sipc_cli_plat_opt_words(const char *cmd, const char *name, const char **arg, const char **help)
+{
+	(void)cmd;
+	(void)name;
+	(void)arg;
+	(void)help;
+}
+
 int sipc_cli_stdin_fd(void)
 {
 	return 0;

@@ -63,6 +63,28 @@ bool sipc_cli_plat_absent_opt(const char *cmd, const char *name)
 	return false;
 }
 
+void sipc_cli_plat_opt_words(const char *cmd, const char *name, const char **arg, const char **help)
+{
+	static const struct {
+		const char *cmd, *name, *arg, *help;
+	} words[] = {
+		{"serve", "model", "MODEL",
+		 "concurrency model: event (default) or thread (a thread per connection); no "
+		 "fork on Windows"},
+		{"serve", "io", "poll",
+		 "the event loops' backend: poll (WSAPoll), the only one on Windows"},
+		{"bench", "io", "poll",
+		 "the event loop's backend: poll (WSAPoll), the only one on Windows"},
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (cmd != NULL && strcmp(cmd, words[i].cmd) == 0 &&
+		    strcmp(name, words[i].name) == 0) {
+			*arg = words[i].arg;
+			*help = words[i].help;
+		}
+}
+
 /* ---- stdin through a thread ---- */
 
 static int stdin_pair[2] = {-1, -1};

@@ -232,4 +232,10 @@ for opt in "--user nobody" "--group nogroup" "--inetd" "--log syslog" "--handove
 	refused "serve ${opt%% *} is refused" "sockipc: serve: ${opt%% *}: not supported on this system" \
 		$opt -e 'tcp://127.0.0.1:0 echo'
 done
+# --help offers what this build has: no fork model, poll the only backend.
+win_serve --help >"$T/help" 2>&1
+check "serve --help: --model without fork" \
+	grep -qE -- "--model MODEL +concurrency model: event \(default\) or thread .*no fork on Windows" "$T/help"
+check "serve --help: --io is poll" grep -qE -- "--io poll +the event loops' backend: poll" "$T/help"
+check "serve --help: no epoll, no --allow-uid option" bash -c "! grep -qE 'epoll|^ +--allow-uid' '$T/help'"
 finish
