@@ -148,19 +148,19 @@ enum { MOVED = 1, AGAIN = 0 };
  * has no window, and there copying nothing wins on a quiet machine (the
  * runs above, with two other jobs on it, had recv ahead by 18 %; the plain
  * ends, run alone in the bench sweep that day, had splice ahead).  Again,
- * 2026-12-04, same
- * VM on a quiet machine (load 0-1), 1 GiB from `bulk send -b 1M` on CPU 1,
- * the receiver on CPU 0, 5 interleaved runs, medians (MB/s):
+ * 2026-12-04, same VM on a quiet machine (load 0-1), 1 GiB from `bulk send
+ * -b 1M` on CPU 1, the receiver on CPU 0, 5 interleaved runs, medians
+ * (MB/s):
  *
  *              plain 32K read  plain 1M splice  recv 64 KiB  splice 1 MiB pipe
  *     tcp      4319            2134             4151         2253
  *     unix     2981 (64K)      3824             3273         3848
  *
- * So /dev/null is spliced into from unix sockets.  Elsewhere splice stays where
- * both ends take it: sockets, pipes and regular files (older runs: listen |
- * dd bs=256K, unix, 5400-7200 spliced against 2500-3000 copied).  A
- * terminal or another character device cannot, and is copied through the
- * buffer.
+ * So /dev/null is spliced into from unix sockets.  Elsewhere splice stays
+ * where both ends take it: sockets, pipes and regular files (older runs:
+ * listen | dd bs=256K, unix, 5400-7200 spliced against 2500-3000 copied).
+ * A terminal or another character device cannot, and is copied through
+ * the buffer.
  */
 
 /* Whether stdin (kind IN) is spliced into the socket (of scheme SC): a
@@ -181,8 +181,9 @@ static bool splice_recv(struct sipc_cli_fdkind out, sipc_scheme sc)
 		(out.devnull && sipc_scheme_is_unix(sc)));
 }
 
-/* The buffer of the socket -> stdout direction: reads of 64 KiB into
- * /dev/null measured fastest (above). */
+/* The buffer of the socket -> stdout direction when stdout is /dev/null:
+ * reads of 64 KiB from tcp measured fastest (above); a unix socket is
+ * spliced, and the buffer is there only for a pipe the kernel turns down. */
 #define SIPC_RELAY_RECV_NULL (64 * 1024)
 
 /* Sets F up with a buffer, and a pipe when SPLICE: the buffer is there
