@@ -92,32 +92,42 @@ enum { MOVED = 1, AGAIN = 0 };
 #define SPIN_POLL 64
 
 /*
- * Where splice pays, chosen by measurement.
+ * Where splice pays, chosen by measurement, which has moved with the host.
  *
- * Sending (stdin -> socket), 2026-12-03, 2-vCPU AMD EPYC VM, Linux 6.18,
- * 1 GiB from a file on tmpfs into `bulk recv -b 64K` (bench/peers/bulk.c),
- * receiver on CPU 0, sender on CPU 1, medians of 5 interleaved runs while
- * two other jobs shared the machine (MB/s; CPU s per GiB receiver/sender):
+ * The rule: splice wherever both ends take it (a socket, a pipe, a regular
+ * file, /dev/null), through a 64 KiB pipe for tcp and 1 MiB for unix.  A
+ * terminal or another character device cannot, and is copied through the
+ * buffer.
  *
- *                      splice, 1 MiB pipe   read+send 256 KiB   read+send 64 KiB
- *     tcp                 1144 (.31/.87)       1592 (.21/.53)      1739 (.18/.60)
- *     unix                1754 (.32/.23)       2229 (.19/.46)      2061 (.21/.49)
- *   (the plain sender, bulk send -s -b 1M / -f -b 256K: tcp 1146 / 1526,
- *    unix 1722 / 1722; nc -N: tcp 1086, unix 622)
+ * Measured 2026-12-04 15:31 UTC, 2-vCPU AMD EPYC VM (family 25 model 17),
+ * Linux 6.18.44-fc-v1252, quiet; 2 GiB, receiver on CPU 0, sender on
+ * CPU 1, medians of 5 interleaved runs, MB/s; the plain pair is
+ * bench/peers/bulk.c splicing through 64 KiB pipes:
  *
- * Spliced pages cost more than copies on this kernel: TCP's sender spends
- * 0.3 s per GiB more taking page references than copying, and a unix
- * socket's receiver copies out of page fragments slower than out of the
- * linear data a copying sender leaves (the receiver is the bottleneck
- * there).  So a regular file is read and sent through the 256 KiB buffer.
- * (Earlier runs, 2025-11 on another build of the VM, Linux 6.18.44-fc-v657
- * where this one is fc-v1147, with the plain 256 KiB pair on the other end,
- * had splice ahead, 5000-5600 against 2900-3700 MB/s on tcp; three
- * side-by-side runs here, 2026-12-03, had copying ahead each time.)  A
- * pipe or a socket on stdin is still spliced: not measured again.
+ *                                        copied (before)  spliced  plain pair
+ *     tcp  listen >/dev/null                  4982          5898      6078
+ *     tcp  connect <file, into a splicer      2757          4533      5213
+ *     tcp  connect <file, into a copier       2302          4691      4257
  *
- * On unix the receiver decides, 2026-12-04, quiet machine, same placement,
- * 5 interleaved runs, medians (MB/s):
+ * and the pipe's size on tcp, same day (64 KiB against 1 MiB): a plain
+ * receiver splicing to /dev/null 6987 against 5158, a plain sender of the
+ * file 5935 against 3468, `listen | cat` 4680 against 3840.  A splice
+ * holds the socket for up to a pipe's worth, and meanwhile the peer waits
+ * for the window; a unix socket has no window, and there the larger pipe
+ * won (a plain receiver, 7516 against 6150).
+ *
+ * The host decides which of splice and copy wins on tcp.  In 2025-11
+ * (fc-v657) splice was ahead, 5000-5600 against 2900-3700.  On 2026-12-03
+ * and 04 (fc-v1147) copies were: connect from a file 1592 copying 256 KiB
+ * against 1144 splicing (TCP's sender spent 0.3 s per GiB more taking page
+ * references than copying), listen >/dev/null 4151 reading 64 KiB against
+ * 2253 splicing through 1 MiB, and in the bench's sweep 64 KiB splices
+ * were 16 % behind reads receiving and 46 % behind copies sending; the
+ * relay copied there.  Two hosts of three, today's by up to 2x, have
+ * splice ahead.
+ *
+ * On unix the receiver decides, 2026-12-04 (fc-v1147), quiet, the same
+ * placement, 5 interleaved runs, medians (MB/s):
  *
  *     receiver                         plain splice  plain copy  read+send  splice
  *     bulk recv -s -b 64K (splices)    3483          2124        2243       3733
@@ -126,72 +136,43 @@ enum { MOVED = 1, AGAIN = 0 };
  *
  * A receiver that copies takes the sender's page fragments 16 % slower
  * than linear data; one that splices (listen into /dev/null, a pipe or a
- * file) moves them on without a copy, and the spliced pair is the
- * fastest there is (the bench's reference).  So a regular file is spliced
- * into a unix socket, and read and sent into a tcp socket.
- *
- * Receiving (socket -> stdout), same machine and day, `bulk send -b 1M`
- * from memory -> `listen -q >/dev/null`, medians of 5 interleaved runs
- * (MB/s; receiver CPU s per GiB; a second run of 3 in brackets; a third
- * and a fourth, new against old: tcp 1720 -> 1872 and 2640 -> 1385 (load
- * average 4), unix 1256 -> 1582 and 1444 -> 1350):
- *
- *              splice 1 MiB pipe  recv 64 KiB        recv 256 KiB  plain 64K read  nc -l
- *     tcp      2173 [3397] (.11)  3366 [3837] (.14)  2298 (.16)    2384 [3385]     2681 [2703]
- *     unix     1405 [1339] (.21)  1657 [1644] (.22)  1530 (.23)    2176 [2241]     1440 [1031]
- *
- * Splicing to /dev/null copies nothing, yet moves fewer bytes a second
- * than 64 KiB recv(2)s on tcp: a splice takes the socket for up to a
- * pipe's worth (1 MiB) at a time, and small reads keep the window open for
- * the sender, which is the limit on tcp.  So a tcp socket is read 64 KiB at
- * a time when stdout is /dev/null (SIPC_RELAY_RECV_NULL).  A unix socket
- * has no window, and there copying nothing wins on a quiet machine (the
- * runs above, with two other jobs on it, had recv ahead by 18 %; the plain
- * ends, run alone in the bench sweep that day, had splice ahead).  Again,
- * 2026-12-04, same VM on a quiet machine (load 0-1), 1 GiB from `bulk send
- * -b 1M` on CPU 1, the receiver on CPU 0, 5 interleaved runs, medians
- * (MB/s):
- *
- *              plain 32K read  plain 1M splice  recv 64 KiB  splice 1 MiB pipe
- *     tcp      4319            2134             4151         2253
- *     unix     2981 (64K)      3824             3273         3848
- *
- * So /dev/null is spliced into from unix sockets.  Elsewhere splice stays
- * where both ends take it: sockets, pipes and regular files (older runs:
- * listen | dd bs=256K, unix, 5400-7200 spliced against 2500-3000 copied).
- * A terminal or another character device cannot, and is copied through
- * the buffer.
+ * file) moves them on without a copy, and the spliced pair is the fastest
+ * there is.  Receiving, same day: a plain receiver splicing to /dev/null
+ * 3824 against 2981 reading, listen 3848 spliced against 3273 reading
+ * (older runs: listen | dd bs=256K, 5400-7200 spliced against 2500-3000
+ * copied).
  */
 
-/* Whether stdin (kind IN) is spliced into the socket (of scheme SC): a
- * pipe or a socket, and a regular file into unix only (above). */
-static bool splice_send(struct sipc_cli_fdkind in, sipc_scheme sc)
+/* Whether stdin (kind IN) is spliced into the socket: a pipe, a socket or
+ * a regular file (above). */
+static bool splice_send(struct sipc_cli_fdkind in)
 {
-	return sipc__sys_have_splice() && in.ok &&
-	       (in.sock || in.fifo || (in.reg && sipc_scheme_is_unix(sc)));
+	return sipc__sys_have_splice() && in.ok && (in.sock || in.fifo || in.reg);
 }
 
-/* Whether the socket (of scheme SC) is spliced out to stdout (kind OUT);
- * the kernel refuses splice to an O_APPEND file, and /dev/null is read
- * into from tcp, spliced into from unix (above). */
-static bool splice_recv(struct sipc_cli_fdkind out, sipc_scheme sc)
+/* Whether the socket is spliced out to stdout (kind OUT): a pipe, a
+ * socket, /dev/null, or a regular file but one in O_APPEND, which the
+ * kernel refuses. */
+static bool splice_recv(struct sipc_cli_fdkind out)
 {
 	return sipc__sys_have_splice() && out.ok &&
-	       (out.sock || out.fifo || (out.reg && !out.append) ||
-		(out.devnull && sipc_scheme_is_unix(sc)));
+	       (out.sock || out.fifo || out.devnull || (out.reg && !out.append));
 }
 
-/* The buffer of the socket -> stdout direction when stdout is /dev/null:
- * reads of 64 KiB from tcp measured fastest (above); a unix socket is
- * spliced, and the buffer is there only for a pipe the kernel turns down. */
-#define SIPC_RELAY_RECV_NULL (64 * 1024)
-
-/* Sets F up with a buffer, and a pipe when SPLICE: the buffer is there
- * from the start, for the modes that look at bytes and for a pipe the
- * kernel turns down. */
-static int flow_open(struct sipc__flow *f, int in, int out, unsigned sock, bool splice, size_t cap)
+/* The pipe asked for a socket of scheme SC (above): SIPC_RELAY_PIPE for
+ * unix, 64 KiB for the others, so a splice never holds a tcp socket for
+ * long. */
+static size_t pipe_size(sipc_scheme sc)
 {
-	sipc__flow_init(f, in, out, sock | (splice ? SIPC__FLOW_PIPE : 0), SIPC_RELAY_PIPE, cap);
+	return sipc_scheme_is_unix(sc) ? SIPC_RELAY_PIPE : SIPC_RELAY_PIPE_TCP;
+}
+
+/* Sets F up with a buffer, and a pipe of PIPE bytes when SPLICE: the
+ * buffer is there from the start, for the modes that look at bytes and
+ * for a pipe the kernel turns down. */
+static int flow_open(struct sipc__flow *f, int in, int out, unsigned sock, bool splice, size_t pipe)
+{
+	sipc__flow_init(f, in, out, sock | (splice ? SIPC__FLOW_PIPE : 0), pipe, SIPC_RELAY_BUF);
 	return sipc__flow_buffer(f);
 }
 
@@ -844,11 +825,10 @@ int sipc_relay_run(const struct sipc_relay_cfg *cfg, sipc_endpoint *ep, struct s
 	kout = sipc_cli_fdkind(io->out_fd);
 	r.stdin_tty = kin.tty;
 	if (flow_open(&r.a, io->in_fd, r.fd, SIPC__FLOW_OUT_SOCK,
-		      bytes && !cfg->crlf && !sipc_cli_globals.hex && splice_send(kin, sc),
-		      SIPC_RELAY_BUF) < 0 ||
+		      bytes && !cfg->crlf && !sipc_cli_globals.hex && splice_send(kin),
+		      pipe_size(sc)) < 0 ||
 	    flow_open(&r.b, r.fd, io->out_fd, SIPC__FLOW_IN_SOCK | SIPC__FLOW_URGENT,
-		      bytes && !sipc_cli_globals.hex && splice_recv(kout, sc),
-		      bytes && kout.devnull ? SIPC_RELAY_RECV_NULL : SIPC_RELAY_BUF) < 0) {
+		      bytes && !sipc_cli_globals.hex && splice_recv(kout), pipe_size(sc)) < 0) {
 		rc = fail(&r, -ENOMEM);
 		goto out;
 	}

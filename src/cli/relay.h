@@ -15,8 +15,10 @@
 /* Bytes buffered per direction when bytes are copied through memory. */
 #define SIPC_RELAY_BUF (256 * 1024)
 /* The size asked of a splice pipe (1 MiB is Linux's default
- * pipe-max-size); SIPC_RELAY_BUF when the kernel refuses it. */
-#define SIPC_RELAY_PIPE (1024 * 1024)
+ * pipe-max-size); SIPC_RELAY_BUF when the kernel refuses it.  A tcp
+ * socket's pipe is smaller (relay.c says why). */
+#define SIPC_RELAY_PIPE     (1024 * 1024)
+#define SIPC_RELAY_PIPE_TCP (64 * 1024)
 
 enum sipc_relay_mode {
 	SIPC_RELAY_BYTES,  /* a stream: bytes both ways, as netcat */
