@@ -11,9 +11,14 @@
  *   bulk send [-b SIZE] [-s | -f] BYTES tcp HOST PORT | unix PATH
  *       connects, writes BYTES, closes: write(2)s of SIZE bytes from one
  *       buffer in memory; with -f each one read(2) from stdin (a file of
- *       BYTES) first, the same work as a relay that copies a file; with -s
- *       splices BYTES from stdin through a pipe of SIZE bytes into the
- *       socket
+ *       BYTES or more) first, the same work as a relay that copies a file;
+ *       with -s splices BYTES from stdin through a pipe of SIZE bytes into
+ *       the socket
+ *   bulk relay [-b SIZE] [-s] LISTEN TO   (each tcp HOST PORT | unix PATH)
+ *       the plainest one-way relay, the reference of a forward: prints
+ *       "listening ...", accepts one peer, connects to TO and moves what
+ *       the peer sends there until its end, then closes: read(2)/write(2)
+ *       of SIZE bytes, or with -s splice(2) through a pipe of SIZE bytes
  *
  * SIZE takes a K or M suffix; 256K by default.  The receiver prints the
  * byte count it read on stdout at the end.  Built by bench/run with cc;
@@ -22,6 +27,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,72 +89,68 @@ static void make_pipe(int p[2])
 	(void)fcntl(p[1], F_SETPIPE_SZ, (int)size);
 }
 
-static int do_recv(char **a)
+/* SIZE, or LEFT when less is left. */
+static size_t chunk(unsigned long long left)
 {
-	int l = sock(a, 1), fd = accept(l, NULL, NULL), p[2], null;
-	unsigned long long total = 0;
-	ssize_t n;
-	char *buf;
+	return left < size ? (size_t)left : size;
+}
 
-	if (fd < 0)
-		die("accept");
+/* Moves IN's bytes to OUT until IN ends or LIMIT have gone, or reads and
+ * drops them when OUT is -1; *TOTAL counts them.  0, or 1 on an error. */
+static int pass(int in, int out, unsigned long long limit, unsigned long long *total)
+{
+	ssize_t n = 0;
+	char *buf;
+	int p[2];
+
 	if (use_splice) {
 		make_pipe(p);
-		null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		while ((n = splice(fd, NULL, p[1], NULL, size, SPLICE_F_MOVE)) > 0) {
-			total += (unsigned long long)n;
+		while (*total < limit && (n = splice(in, NULL, p[1], NULL, chunk(limit - *total),
+						     SPLICE_F_MOVE)) > 0) {
+			*total += (unsigned long long)n;
 			while (n > 0) {
-				ssize_t m =
-					splice(p[0], NULL, null, NULL, (size_t)n, SPLICE_F_MOVE);
+				ssize_t m = splice(p[0], NULL, out, NULL, (size_t)n, SPLICE_F_MOVE);
 				if (m <= 0)
 					die("splice out");
 				n -= m;
 			}
 		}
-	} else {
-		if ((buf = malloc(size)) == NULL)
-			die("malloc");
-		while ((n = read(fd, buf, size)) > 0)
-			total += (unsigned long long)n;
+		return n < 0;
 	}
-	printf("%llu\n", total);
+	if ((buf = malloc(size)) == NULL)
+		die("malloc");
+	while (*total < limit && (n = read(in, buf, chunk(limit - *total))) > 0) {
+		ssize_t off = 0, m;
+
+		*total += (unsigned long long)n;
+		while (out >= 0 && off < n) {
+			if ((m = write(out, buf + off, (size_t)(n - off))) <= 0)
+				die("write");
+			off += m;
+		}
+	}
 	return n < 0;
 }
 
 static int do_send(unsigned long long left, char **a)
 {
-	int fd = sock(a, 0), p[2];
+	int fd = sock(a, 0);
+	unsigned long long total = 0;
 	char *buf;
 
-	if (use_splice) {
-		make_pipe(p);
-		while (left > 0) {
-			ssize_t n = splice(0, NULL, p[1], NULL, left < size ? left : size,
-					   SPLICE_F_MOVE);
-			if (n <= 0)
-				die("splice in (stdin must be a file of BYTES)");
-			left -= (unsigned long long)n;
-			while (n > 0) {
-				ssize_t m = splice(p[0], NULL, fd, NULL, (size_t)n, SPLICE_F_MOVE);
-				if (m <= 0)
-					die("splice out");
-				n -= m;
-			}
-		}
+	/* From the file: its bytes are passed on, as a relay would. */
+	if (use_splice || from_stdin) {
+		if (pass(0, fd, left, &total) || total != left)
+			die("send (stdin must be a file of BYTES)");
 		return close(fd);
 	}
 	if ((buf = malloc(size)) == NULL)
 		die("malloc");
 	memset(buf, 'x', size);
 	while (left > 0) {
-		size_t want = left < size ? left : size;
+		size_t want = chunk(left);
 		ssize_t n, off = 0;
 
-		if (from_stdin) {
-			if ((n = read(0, buf, want)) <= 0)
-				die("read (stdin must be a file of BYTES)");
-			want = (size_t)n;
-		}
 		while ((size_t)off < want) {
 			if ((n = write(fd, buf + off, want - (size_t)off)) <= 0)
 				die("write");
@@ -157,6 +159,32 @@ static int do_send(unsigned long long left, char **a)
 		left -= want;
 	}
 	return close(fd);
+}
+
+static int do_recv(char **a)
+{
+	int l = sock(a, 1), fd = accept(l, NULL, NULL), rc;
+	unsigned long long total = 0;
+
+	if (fd < 0)
+		die("accept");
+	/* Spliced pages need somewhere to go; read ones are dropped. */
+	rc = pass(fd, use_splice ? open("/dev/null", O_WRONLY | O_CLOEXEC) : -1, ULLONG_MAX,
+		  &total);
+	printf("%llu\n", total);
+	return rc;
+}
+
+static int do_relay(char **a)
+{
+	int l = sock(a, 1), in = accept(l, NULL, NULL), out, rc;
+	unsigned long long total = 0;
+
+	if (in < 0)
+		die("accept");
+	out = sock(a + (strcmp(a[0], "unix") == 0 ? 2 : 3), 0);
+	rc = pass(in, out, ULLONG_MAX, &total);
+	return close(out) || rc;
 }
 
 static size_t parse_size(const char *s)
@@ -195,9 +223,13 @@ int main(int argc, char **argv)
 	}
 	if (argc >= i + 2 && strcmp(argv[1], "recv") == 0)
 		return do_recv(argv + i);
+	if (argc >= i + 4 && strcmp(argv[1], "relay") == 0)
+		return do_relay(argv + i);
 	if (argc >= i + 3 && strcmp(argv[1], "send") == 0)
 		return do_send(strtoull(argv[i], NULL, 10), argv + i + 1);
-	fprintf(stderr, "usage: bulk recv [-b SIZE] [-s] tcp HOST PORT | unix PATH\n"
-			"       bulk send [-b SIZE] [-s | -f] BYTES tcp HOST PORT | unix PATH\n");
+	fprintf(stderr,
+		"usage: bulk recv [-b SIZE] [-s] tcp HOST PORT | unix PATH\n"
+		"       bulk send [-b SIZE] [-s | -f] BYTES tcp HOST PORT | unix PATH\n"
+		"       bulk relay [-b SIZE] [-s] LISTEN TO (each tcp HOST PORT | unix PATH)\n");
 	return 2;
 }
