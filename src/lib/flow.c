@@ -9,6 +9,7 @@
 #include "flow.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,8 +55,60 @@ void sipc__flow_endpoints(struct sipc__flow *f, sipc_endpoint *in_ep, sipc_endpo
 	f->use_pipe = false;
 }
 
+/* Bytes the pipes of this process's flows have grown by, and the most
+ * they may (grow_budget). */
+static atomic_size_t grown_total;
+
+static size_t grow_budget(void)
+{
+	static atomic_size_t budget; /* 0 until read */
+	size_t b = atomic_load(&budget);
+
+	if (b == 0) {
+		size_t soft = sipc__sys_pipe_soft_bytes();
+
+		b = soft > 0 ? soft / 4 : (size_t)16 << 20;
+		atomic_store(&budget, b);
+	}
+	return b;
+}
+
+void sipc__flow_pipe_grows(struct sipc__flow *f, size_t size)
+{
+	f->pipe_grow = size;
+}
+
+/* Grows F's full pipe to pipe_grow, once, within the process's budget. */
+static void pipe_grow(struct sipc__flow *f)
+{
+	size_t want = f->pipe_grow, cap = f->pipe_cap, more;
+
+	f->pipe_grow = 0;
+	if (want <= f->pipe_cap)
+		return;
+	more = want - f->pipe_cap;
+	/* Taken before the kernel is asked, so two threads cannot both
+	 * pass the check on the last of the budget. */
+	if (atomic_fetch_add(&grown_total, more) + more > grow_budget() ||
+	    sipc__sys_pipe_grow(f->pipe_w, want, &cap) < 0 || cap <= f->pipe_cap) {
+		atomic_fetch_sub(&grown_total, more);
+		return;
+	}
+	/* The kernel rounds to a power of two pages: count what it gave. */
+	f->grown = cap - f->pipe_cap;
+	if (f->grown > more)
+		atomic_fetch_add(&grown_total, f->grown - more);
+	else
+		atomic_fetch_sub(&grown_total, more - f->grown);
+	f->pipe_cap = cap;
+	f->fill_blocked = false;
+}
+
 void sipc__flow_free(struct sipc__flow *f)
 {
+	if (f->grown > 0)
+		atomic_fetch_sub(&grown_total, f->grown);
+	f->grown = 0;
 	if (f->pipe_r >= 0)
 		sipc__sys_close(f->pipe_r);
 	if (f->pipe_w >= 0)
@@ -163,6 +216,15 @@ ssize_t sipc__flow_fill(struct sipc__flow *f)
 
 	if (f->use_pipe) {
 		n = pipe_fill(f);
+		/* Full by its slots (pages partly filled) below pipe_cap,
+		 * the way a pipe fills from tcp; half full by bytes, so that
+		 * an input that merely had nothing is not taken for it. */
+		if (n == -EAGAIN && f->fill_blocked && f->pipe_grow > 0 &&
+		    f->pending >= f->pipe_cap / 2) {
+			pipe_grow(f);
+			if (!f->fill_blocked)
+				n = pipe_fill(f);
+		}
 		/* EINVAL: no splice from IN (a file system without
 		 * splice_read, say).  Only an empty pipe is left here; with
 		 * data in it, the error goes up. */
@@ -199,6 +261,8 @@ ssize_t sipc__flow_fill(struct sipc__flow *f)
 		f->pending += (size_t)n;
 	else
 		f->tail += (size_t)n;
+	if (f->use_pipe && f->pipe_grow > 0 && f->pending >= f->pipe_cap)
+		pipe_grow(f);
 	return n;
 }
 

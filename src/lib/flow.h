@@ -39,6 +39,8 @@ struct sipc__flow {
 	size_t pipe_cap;        /* bytes the pipe holds when its pages are full */
 	size_t pending;         /* bytes sitting in the pipe */
 	bool fill_blocked;      /* the pipe took no more: wait for a drain */
+	size_t pipe_grow;       /* grow the pipe to this once it fills (0: never) */
+	size_t grown;           /* bytes the pipe grew by (counted process-wide) */
 	uint8_t *buf;           /* NULL until first needed */
 	size_t cap, head, tail; /* data waits in buf[head, tail) */
 	bool eof;               /* IN has ended */
@@ -64,6 +66,17 @@ void sipc__flow_init(struct sipc__flow *f, int in, int out, unsigned flags, size
  * sipc_endpoint_want and look at sipc_endpoint_pending before they sleep.
  */
 void sipc__flow_endpoints(struct sipc__flow *f, sipc_endpoint *in_ep, sipc_endpoint *out_ep);
+
+/*
+ * Lets F's pipe grow to SIZE bytes the first time a fill finds it full:
+ * a bulk direction gets a large pipe, an idle or interactive one keeps the
+ * kernel's default.  The pipes of all flows of the process grow by at most
+ * a quarter of the user's pipe-user-pages-soft (16 MiB where it is not
+ * known), so that pipes made later, ours or another program's, are not
+ * cut to two pages; past that, or where the kernel refuses, a pipe stays
+ * as it is.
+ */
+void sipc__flow_pipe_grows(struct sipc__flow *f, size_t size);
 
 /* Closes F's pipe and frees its buffer; F may be freed again. */
 void sipc__flow_free(struct sipc__flow *f);

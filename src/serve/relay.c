@@ -18,23 +18,29 @@
 /*
  * A direction's buffer where splice cannot be used (TLS, shm, seqpacket).
  * Two plain stream sockets splice through a pipe of the kernel's default
- * size.  Copying through a 256 KiB buffer instead was measured faster
- * (2026-12-03, 2-vCPU VM, Linux 6.18, 1 GiB from `bulk send -f -b 256K`
- * (CPU 1) through `serve -w 1 forward` (unpinned) into `bulk recv -b 64K`
- * (CPU 0), medians of 4 interleaved runs while two other jobs shared the
- * machine, MB/s):
+ * size (64 KiB), which grows to RELAY_PIPE once it fills (flow.h: within a
+ * quarter of the user's pipe-user-pages-soft), so only a bulk direction
+ * holds a large one.  Measured 2026-12-04 15:39 UTC, 2-vCPU AMD EPYC VM
+ * (family 25 model 17), Linux 6.18.44-fc-v1252, quiet: 2 GiB from
+ * `bulk send -s -b 64K` (CPU 1) through `serve -w 1 forward` or
+ * `bulk relay -s` (unpinned) into `bulk recv -s -b 64K` (CPU 0), medians
+ * of 5 interleaved runs, MB/s:
  *
- *              direct   splice, 64 KiB pipe   1 MiB pipe   copy 256 KiB   copy 64 KiB
- *     tcp        727          576                 626           697            546
- *     unix      1021          965                1032          1013            964
+ *              forward, 64 KiB pipe   grown   plain relay, 64 KiB   1 MiB
+ *     tcp          1269                1775         1316             1797
+ *     unix         3853                6261         4090             7437
  *
- * but it was taken back the same day: with it, interop/serve_forward_peers
- * (nc -> forward -> a socat echo, 3 MB and a half-close) hung once in
- * the suite under load, not again in 55 runs after, and the gain (unix
- * within the noise, tcp +20 % on a busy machine) does not outweigh the
- * path every earlier suite ran.
+ * Copying through a 256 KiB buffer instead was measured faster on the VM
+ * build before (2026-12-03, fc-v1147, with two other jobs on the machine:
+ * tcp 697 against 576 spliced through 64 KiB, unix 1013 against 965, the
+ * direct pair 727 and 1021), but it was taken back the same day: with it,
+ * interop/serve_forward_peers hung once in the suite under load (not
+ * again in 55 runs after, nor in 400 more, four at a time beside two busy
+ * loops, on 2026-12-04).
  */
 #define RELAY_BUF ((size_t)64 * 1024)
+/* The most a direction's pipe grows to (Linux's default pipe-max-size). */
+#define RELAY_PIPE ((size_t)1024 * 1024)
 /* Rounds of moving bytes per wake-up before other descriptors get a turn. */
 #define RELAY_ROUNDS 8
 
@@ -404,8 +410,9 @@ void sipc__relay_start(struct sipc__relay *r, int bfd, sipc_endpoint *bep)
 {
 	sipc_endpoint *cep = sipc__conn_ep(r->c);
 	int cfd = sipc__conn_fd(r->c);
-	/* Streams splice through a pipe of the kernel's default size; a
-	 * seqpacket flow keeps each message whole in a buffer of --max-msg. */
+	/* Streams splice through a pipe of the kernel's default size, grown
+	 * when it fills; a seqpacket flow keeps each message whole in a
+	 * buffer of --max-msg. */
 	unsigned flags =
 		SIPC__FLOW_IN_SOCK | SIPC__FLOW_OUT_SOCK | (r->seqpacket ? 0 : SIPC__FLOW_PIPE);
 	size_t cap = r->seqpacket ? sipc__svc_ep_max_msg(sipc__conn_endpoint(r->c)) : RELAY_BUF;
@@ -416,6 +423,8 @@ void sipc__relay_start(struct sipc__relay *r, int bfd, sipc_endpoint *bep)
 	sipc__io_init(&r->bio, r->bfd, on_other, r);
 	sipc__flow_init(&r->up, cfd, r->bfd, flags, 0, cap);
 	sipc__flow_init(&r->down, r->bfd, cfd, flags, 0, cap);
+	sipc__flow_pipe_grows(&r->up, RELAY_PIPE);
+	sipc__flow_pipe_grows(&r->down, RELAY_PIPE);
 	/* Endpoint sides go through their transport (no splice for TLS);
 	 * two plain sockets keep the pipe. */
 	sipc__flow_endpoints(&r->up, cep, bep);

@@ -12,6 +12,7 @@
 #if defined(__linux__)
 #define HAVE_SPLICE 1
 #include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
 #else
 #define HAVE_SPLICE 0
@@ -52,6 +53,32 @@ int sipc__sys_splice_pipe(int p[2], size_t size, size_t fallback, size_t *cap)
 	return 0;
 }
 
+int sipc__sys_pipe_grow(int fd, size_t size, size_t *cap)
+{
+	int sz;
+
+	if (fcntl(fd, F_SETPIPE_SZ, (int)size) < 0)
+		return -errno;
+	sz = fcntl(fd, F_GETPIPE_SZ);
+	if (sz > 0)
+		*cap = (size_t)sz;
+	return 0;
+}
+
+size_t sipc__sys_pipe_soft_bytes(void)
+{
+	FILE *f = fopen("/proc/sys/fs/pipe-user-pages-soft", "re");
+	unsigned long pages = 0;
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%lu", &pages) != 1)
+		pages = 0;
+	fclose(f);
+	return page > 0 ? pages * (size_t)page : 0;
+}
+
 #else /* !HAVE_SPLICE */
 
 bool sipc__sys_have_splice(void)
@@ -74,6 +101,19 @@ int sipc__sys_splice_pipe(int p[2], size_t size, size_t fallback, size_t *cap)
 	(void)fallback;
 	(void)cap;
 	return -ENOSYS;
+}
+
+int sipc__sys_pipe_grow(int fd, size_t size, size_t *cap)
+{
+	(void)fd;
+	(void)size;
+	(void)cap;
+	return -ENOSYS;
+}
+
+size_t sipc__sys_pipe_soft_bytes(void)
+{
+	return 0;
 }
 
 #endif /* HAVE_SPLICE */

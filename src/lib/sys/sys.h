@@ -159,6 +159,14 @@ ssize_t sipc__sys_splice(int fd_in, int fd_out, size_t len);
  * bytes if the kernel allows, else of FALLBACK, else its default; its
  * capacity in *CAP.  0 or -errno; -ENOSYS where splice is absent. */
 int sipc__sys_splice_pipe(int p[2], size_t size, size_t fallback, size_t *cap);
+/* Resizes the pipe of FD to SIZE bytes (data in it stays); its capacity
+ * in *CAP.  0 or -errno (-EPERM: past pipe-max-size or the user's
+ * pipe-user-pages-soft, for an unprivileged user). */
+int sipc__sys_pipe_grow(int fd, size_t size, size_t *cap);
+/* The bytes of pipe buffers an unprivileged user may have before new
+ * pipes are cut to two pages (fs.pipe-user-pages-soft); 0 if unknown or
+ * unlimited. */
+size_t sipc__sys_pipe_soft_bytes(void);
 
 /* ---- note.c: one thread tells a loop's thread that something waits ---- */
 
