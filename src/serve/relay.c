@@ -33,10 +33,11 @@
  * Copying through a 256 KiB buffer instead was measured faster on the VM
  * build before (2026-12-03, fc-v1147, with two other jobs on the machine:
  * tcp 697 against 576 spliced through 64 KiB, unix 1013 against 965, the
- * direct pair 727 and 1021), but it was taken back the same day: with it,
- * interop/serve_forward_peers hung once in the suite under load (not
- * again in 55 runs after, nor in 400 more, four at a time beside two busy
- * loops, on 2026-12-04).
+ * direct pair 727 and 1021).  It was taken back after
+ * interop/serve_forward_peers hung once with it; that hang was socat's
+ * (its PIPE echo blocks writing to a pipe only it reads: the test's
+ * comment), which any relay fast enough fills, and it came back with the
+ * grown pipe until the test's echoes moved 4 KiB at a time.
  */
 #define RELAY_BUF ((size_t)64 * 1024)
 /* The most a direction's pipe grows to (Linux's default pipe-max-size). */
