@@ -1,10 +1,11 @@
 /*
  * flow.c - one direction of a relay (flow.h): the choice between a pipe
  * moved with splice(2) and a bounded buffer, the transfers into and out of
- * either, and the way from the pipe back to the buffer when the kernel
- * turns splice down for a pair of descriptors.  Transfers are single
- * non-blocking attempts; when to try them, and what a mode of the caller
- * does with the bytes, is the caller's business.
+ * either, the way from the pipe back to the buffer when the kernel turns
+ * splice down for a pair of descriptors, and the growth of a pipe that
+ * fills, within the process's share of the user's pipe pages.  Transfers
+ * are single non-blocking attempts; when to try them, and what a mode of
+ * the caller does with the bytes, is the caller's business.
  */
 #include "flow.h"
 
