@@ -95,8 +95,9 @@ static size_t chunk(unsigned long long left)
 	return left < size ? (size_t)left : size;
 }
 
-/* Moves IN's bytes to OUT until IN ends or LIMIT have gone, or reads and
- * drops them when OUT is -1; *TOTAL counts them.  0, or 1 on an error. */
+/* Moves IN's bytes to OUT until IN ends or LIMIT have gone, or (reading,
+ * not splicing) drops them when OUT is -1; *TOTAL counts them.  0, or 1 on
+ * an error. */
 static int pass(int in, int out, unsigned long long limit, unsigned long long *total)
 {
 	ssize_t n = 0;
@@ -163,14 +164,15 @@ static int do_send(unsigned long long left, char **a)
 
 static int do_recv(char **a)
 {
-	int l = sock(a, 1), fd = accept(l, NULL, NULL), rc;
+	int l = sock(a, 1), fd = accept(l, NULL, NULL), null = -1, rc;
 	unsigned long long total = 0;
 
 	if (fd < 0)
 		die("accept");
 	/* Spliced pages need somewhere to go; read ones are dropped. */
-	rc = pass(fd, use_splice ? open("/dev/null", O_WRONLY | O_CLOEXEC) : -1, ULLONG_MAX,
-		  &total);
+	if (use_splice && (null = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
+		die("/dev/null");
+	rc = pass(fd, null, ULLONG_MAX, &total);
 	printf("%llu\n", total);
 	return rc;
 }

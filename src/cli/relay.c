@@ -167,12 +167,14 @@ static size_t pipe_size(sipc_scheme sc)
 	return sipc_scheme_is_unix(sc) ? SIPC_RELAY_PIPE : SIPC_RELAY_PIPE_TCP;
 }
 
-/* Sets F up with a buffer, and a pipe of PIPE bytes when SPLICE: the
+/* Sets F up with a buffer, and a pipe of PIPE_BYTES when SPLICE: the
  * buffer is there from the start, for the modes that look at bytes and
  * for a pipe the kernel turns down. */
-static int flow_open(struct sipc__flow *f, int in, int out, unsigned sock, bool splice, size_t pipe)
+static int flow_open(struct sipc__flow *f, int in, int out, unsigned sock, bool splice,
+		     size_t pipe_bytes)
 {
-	sipc__flow_init(f, in, out, sock | (splice ? SIPC__FLOW_PIPE : 0), pipe, SIPC_RELAY_BUF);
+	sipc__flow_init(f, in, out, sock | (splice ? SIPC__FLOW_PIPE : 0), pipe_bytes,
+			SIPC_RELAY_BUF);
 	return sipc__flow_buffer(f);
 }
 
